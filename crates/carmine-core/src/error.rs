@@ -1,0 +1,185 @@
+//! The one table of stable error codes, and the error type every context returns.
+//!
+//! A code is a promise to API clients: once shipped it keeps its meaning and its
+//! HTTP status. Add codes; never rename or reuse one. `carmine-web` renders an
+//! [`Error`] as `{"error": {"code", "message", "details"}}`; contexts never see HTTP.
+
+use std::fmt;
+
+use serde_json::Value;
+
+macro_rules! error_codes {
+    ($($variant:ident => ($status:expr, $code:literal, $message:literal),)+) => {
+        /// Every error a client can receive. See [`ErrorCode::ALL`] for the table.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum ErrorCode { $($variant,)+ }
+
+        impl ErrorCode {
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)+];
+
+            /// The stable, snake_case code clients match on.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)+ }
+            }
+
+            /// The HTTP status this code is always sent with.
+            pub const fn http_status(self) -> u16 {
+                match self { $(ErrorCode::$variant => $status,)+ }
+            }
+
+            /// A default English message (user-facing strings live here, in one place).
+            pub const fn default_message(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $message,)+ }
+            }
+        }
+    };
+}
+
+error_codes! {
+    // 400: the request could not be read at all.
+    MalformedJson => (400, "malformed_json", "the request body is not valid JSON"),
+    MalformedRequest => (400, "malformed_request", "the request could not be read"),
+    InvalidCursor => (400, "invalid_cursor", "the pagination cursor is invalid or was tampered with"),
+    // 401: who are you?
+    Unauthenticated => (401, "unauthenticated", "log in to do this"),
+    InvalidCredentials => (401, "invalid_credentials", "wrong username or password"),
+    SessionExpired => (401, "session_expired", "your session has expired; log in again"),
+    InvalidToken => (401, "invalid_token", "the API token is invalid or was revoked"),
+    // 403: we know who you are, and the answer is no.
+    CsrfFailed => (403, "csrf_failed", "the request is missing a valid CSRF token"),
+    Forbidden => (403, "forbidden", "you are not allowed to do this"),
+    RoleTooLow => (403, "role_too_low", "your role in this organization does not allow this"),
+    AdminOnly => (403, "admin_only", "only an administrator can do this"),
+    AccountSuspended => (403, "account_suspended", "this account is suspended"),
+    // 404: it does not exist, or you may not know that it does.
+    RouteNotFound => (404, "route_not_found", "there is no such route"),
+    UserNotFound => (404, "user_not_found", "no such member"),
+    OrgNotFound => (404, "org_not_found", "no such organization"),
+    TokenNotFound => (404, "token_not_found", "no such API token"),
+    InvitationNotFound => (404, "invitation_not_found", "no such invitation"),
+    MemberNotFound => (404, "member_not_found", "that person is not a member of this organization"),
+    VerificationNotFound => (404, "verification_not_found", "no such verification request"),
+    // 405
+    MethodNotAllowed => (405, "method_not_allowed", "this route does not accept that method"),
+    // 409: the request conflicts with the current state.
+    UsernameTaken => (409, "username_taken", "that username is already taken"),
+    HandleTaken => (409, "handle_taken", "that handle is already taken"),
+    AlreadyMember => (409, "already_member", "that person is already a member"),
+    InvitationNotPending => (409, "invitation_not_pending", "the invitation was already answered or has expired"),
+    VerificationPending => (409, "verification_pending", "a verification request is already pending"),
+    VerificationNotPending => (409, "verification_not_pending", "the verification request was already decided"),
+    AlreadyVerified => (409, "already_verified", "the organization is already verified"),
+    LastOwner => (409, "last_owner", "an organization must keep at least one owner"),
+    // 413
+    PayloadTooLarge => (413, "payload_too_large", "the request body is too large"),
+    // 415
+    UnsupportedMediaType => (415, "unsupported_media_type", "send the body as application/json"),
+    // 422: readable, but not acceptable.
+    InvalidField => (422, "invalid_field", "a field is invalid"),
+    UnknownField => (422, "unknown_field", "the request has a field this route does not accept"),
+    MissingField => (422, "missing_field", "a required field is missing"),
+    WeakPassword => (422, "weak_password", "the password does not meet the rules"),
+    WrongPassword => (422, "wrong_password", "the current password is wrong"),
+    // 429
+    RateLimited => (429, "rate_limited", "too many requests; slow down"),
+    LoginThrottled => (429, "login_throttled", "too many failed log-ins; try again later"),
+    // 500 / 503
+    Internal => (500, "internal", "something went wrong on our side"),
+    Unavailable => (503, "unavailable", "the service is not ready"),
+}
+
+/// An error a context or the web layer returns. Carries a stable [`ErrorCode`], a
+/// message for people, optional structured details (e.g. the offending field) and,
+/// for internal errors, the cause to log (never sent to clients).
+pub struct Error {
+    pub code: ErrorCode,
+    pub message: String,
+    pub details: Option<Value>,
+    pub source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    pub fn new(code: ErrorCode) -> Self {
+        Error { code, message: code.default_message().to_owned(), details: None, source: None }
+    }
+
+    pub fn with_message(mut self, message: impl Into<String>) -> Self {
+        self.message = message.into();
+        self
+    }
+
+    pub fn with_details(mut self, details: Value) -> Self {
+        self.details = Some(details);
+        self
+    }
+
+    /// A 422 naming the field and why it is wrong.
+    pub fn invalid_field(field: &str, reason: impl Into<String>) -> Self {
+        let reason = reason.into();
+        Error::new(ErrorCode::InvalidField)
+            .with_message(format!("{field}: {reason}"))
+            .with_details(serde_json::json!({ "field": field, "reason": reason }))
+    }
+
+    /// An internal error: the cause is kept for the log, the client sees only `internal`.
+    pub fn internal(source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
+        Error { source: Some(source.into()), ..Error::new(ErrorCode::Internal) }
+    }
+}
+
+impl From<ErrorCode> for Error {
+    fn from(code: ErrorCode) -> Self {
+        Error::new(code)
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut out = f.debug_struct("Error");
+        out.field("code", &self.code.as_str()).field("message", &self.message);
+        if let Some(details) = &self.details {
+            out.field("details", details);
+        }
+        if let Some(source) = &self.source {
+            out.field("source", source);
+        }
+        out.finish()
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message)?;
+        if let Some(source) = &self.source {
+            write!(f, ": {source}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source.as_deref().map(|s| s as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn codes_are_unique_snake_case_with_a_real_status() {
+        let mut seen = HashSet::new();
+        for code in ErrorCode::ALL {
+            let text = code.as_str();
+            assert!(seen.insert(text), "duplicate code {text}");
+            assert!(text.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{text}");
+            assert!((400..600).contains(&code.http_status()), "{text}");
+            let message = code.default_message();
+            assert!(!message.ends_with('.') && message.chars().next().is_some_and(|c| !c.is_uppercase()), "{text}: {message}");
+        }
+    }
+}

@@ -1,0 +1,88 @@
+//! The catalogue of domain events written to the outbox.
+//!
+//! Every state-changing transaction appends one of these in the same transaction
+//! (store's `outbox::append`). Consumers (search, feed, rollups, webhooks) read them
+//! later, so a variant's name and fields are a contract: add fields with defaults,
+//! add variants, never rename. Session bookkeeping (the last-seen time) is the one
+//! write that is not an event.
+
+use serde::{Deserialize, Serialize};
+
+use crate::id::Id;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum DomainEvent {
+    UserSignedUp { user_id: Id, username: String },
+    UserLoggedIn { user_id: Id, session_id: Id },
+    UserLoggedOut { user_id: Id, session_id: Id },
+    PasswordChanged { user_id: Id, sessions_ended: u64 },
+    ProfileUpdated { user_id: Id },
+    ApiTokenCreated { user_id: Id, token_id: Id },
+    ApiTokenRevoked { user_id: Id, token_id: Id },
+    UserDataExported { user_id: Id },
+    UserDeleted { user_id: Id },
+    PasswordResetByAdmin { user_id: Id, admin_id: Id },
+    UserSuspended { user_id: Id, admin_id: Id },
+    UserUnsuspended { user_id: Id, admin_id: Id },
+    UserMadeAdmin { user_id: Id },
+    OrgCreated { org_id: Id, owner_id: Id, handle: String },
+    OrgUpdated { org_id: Id, by_user_id: Id },
+    OrgMemberInvited { org_id: Id, invitation_id: Id, user_id: Id, role: String },
+    OrgInvitationAnswered { org_id: Id, invitation_id: Id, user_id: Id, accepted: bool },
+    OrgInvitationRevoked { org_id: Id, invitation_id: Id },
+    OrgMemberRoleChanged { org_id: Id, user_id: Id, role: String },
+    OrgMemberRemoved { org_id: Id, user_id: Id },
+    OrgVerificationRequested { org_id: Id, request_id: Id },
+    OrgVerificationDecided { org_id: Id, request_id: Id, approved: bool, admin_id: Id },
+}
+
+impl DomainEvent {
+    /// The `type` tag, stored in its own column so consumers can filter cheaply.
+    pub fn event_type(&self) -> &'static str {
+        match self {
+            DomainEvent::UserSignedUp { .. } => "user_signed_up",
+            DomainEvent::UserLoggedIn { .. } => "user_logged_in",
+            DomainEvent::UserLoggedOut { .. } => "user_logged_out",
+            DomainEvent::PasswordChanged { .. } => "password_changed",
+            DomainEvent::ProfileUpdated { .. } => "profile_updated",
+            DomainEvent::ApiTokenCreated { .. } => "api_token_created",
+            DomainEvent::ApiTokenRevoked { .. } => "api_token_revoked",
+            DomainEvent::UserDataExported { .. } => "user_data_exported",
+            DomainEvent::UserDeleted { .. } => "user_deleted",
+            DomainEvent::PasswordResetByAdmin { .. } => "password_reset_by_admin",
+            DomainEvent::UserSuspended { .. } => "user_suspended",
+            DomainEvent::UserUnsuspended { .. } => "user_unsuspended",
+            DomainEvent::UserMadeAdmin { .. } => "user_made_admin",
+            DomainEvent::OrgCreated { .. } => "org_created",
+            DomainEvent::OrgUpdated { .. } => "org_updated",
+            DomainEvent::OrgMemberInvited { .. } => "org_member_invited",
+            DomainEvent::OrgInvitationAnswered { .. } => "org_invitation_answered",
+            DomainEvent::OrgInvitationRevoked { .. } => "org_invitation_revoked",
+            DomainEvent::OrgMemberRoleChanged { .. } => "org_member_role_changed",
+            DomainEvent::OrgMemberRemoved { .. } => "org_member_removed",
+            DomainEvent::OrgVerificationRequested { .. } => "org_verification_requested",
+            DomainEvent::OrgVerificationDecided { .. } => "org_verification_decided",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_type_column_matches_the_serialized_tag() {
+        let id = Id::from_i64(5);
+        let samples = [
+            DomainEvent::UserSignedUp { user_id: id, username: "a".into() },
+            DomainEvent::OrgVerificationDecided { org_id: id, request_id: id, approved: true, admin_id: id },
+            DomainEvent::OrgInvitationAnswered { org_id: id, invitation_id: id, user_id: id, accepted: false },
+        ];
+        for event in samples {
+            let json = serde_json::to_value(&event).unwrap();
+            assert_eq!(json["type"], event.event_type());
+            assert_eq!(serde_json::from_value::<DomainEvent>(json).unwrap(), event);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Explicit limits on everything a client can send or ask for. One place, so
+//! they are easy to audit and to document.
+
+/// Largest JSON request body accepted by the API, in bytes.
+pub const JSON_BODY_BYTES_MAX: usize = 64 * 1024;
+/// Largest HTML form body accepted by the pages, in bytes.
+pub const FORM_BODY_BYTES_MAX: usize = 64 * 1024;
+
+pub const USERNAME_CHARS_MIN: usize = 3;
+pub const USERNAME_CHARS_MAX: usize = 24;
+pub const PASSWORD_CHARS_MIN: usize = 8;
+pub const PASSWORD_CHARS_MAX: usize = 128;
+pub const DISPLAY_NAME_CHARS_MAX: usize = 40;
+pub const BIO_CHARS_MAX: usize = 500;
+pub const CITY_CHARS_MAX: usize = 64;
+pub const AVATAR_URL_CHARS_MAX: usize = 512;
+pub const ORG_NAME_CHARS_MAX: usize = 80;
+pub const ORG_DESCRIPTION_CHARS_MAX: usize = 1_000;
+pub const VERIFICATION_EVIDENCE_CHARS_MAX: usize = 4_000;
+pub const DECISION_REASON_CHARS_MAX: usize = 1_000;
+pub const TOKEN_NAME_CHARS_MAX: usize = 64;
+
+/// Active API tokens one member may hold.
+pub const API_TOKENS_PER_USER_MAX: i64 = 50;
+/// Organizations one member may create.
+pub const ORGS_CREATED_PER_USER_MAX: i64 = 20;
+/// Members (plus pending invitations) one organization may have.
+pub const ORG_MEMBERS_MAX: i64 = 500;
+/// Days an organization invitation stays valid.
+pub const INVITATION_TTL_DAYS: i64 = 14;
