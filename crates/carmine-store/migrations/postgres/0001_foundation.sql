@@ -1,0 +1,129 @@
+-- Foundation: actors, members, sessions, API tokens, organizations, audit log, outbox.
+-- Times are BIGINT microseconds since the Unix epoch (UTC); ids are app-generated.
+-- Keep this file and sqlite/0001_foundation.sql describing the same schema.
+-- Unique constraints are named {table}__{column}_key so violations map to clean errors.
+
+CREATE TABLE actors (
+    id          BIGINT PRIMARY KEY,
+    kind        TEXT    NOT NULL CHECK (kind IN ('member', 'org')),
+    handle      TEXT    CONSTRAINT actors__handle_key UNIQUE,            -- NULL once erased (tombstone)
+    created_at  BIGINT NOT NULL,
+    deleted_at  BIGINT
+);
+
+CREATE TABLE users (
+    id                       BIGINT PRIMARY KEY REFERENCES actors (id),
+    password_hash            TEXT,         -- NULL: cannot log in (erased, or imported without one)
+    display_name             TEXT    NOT NULL DEFAULT '',
+    bio                      TEXT    NOT NULL DEFAULT '',
+    avatar_url               TEXT,
+    birth_year               BIGINT,
+    gender                   TEXT,
+    city                     TEXT,
+    demographics_consent_at  BIGINT,      -- demographics are stored only with consent
+    is_admin                 BIGINT NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1)),
+    suspended_at             BIGINT,
+    suspension_reason        TEXT,
+    created_at               BIGINT NOT NULL,
+    updated_at               BIGINT NOT NULL,
+    deleted_at               BIGINT
+);
+
+CREATE TABLE sessions (
+    id            BIGINT PRIMARY KEY,
+    user_id       BIGINT NOT NULL REFERENCES users (id),
+    token_hash    TEXT    NOT NULL CONSTRAINT sessions__token_hash_key UNIQUE,
+    csrf_token    TEXT    NOT NULL,
+    created_at    BIGINT NOT NULL,
+    last_seen_at  BIGINT NOT NULL,
+    expires_at    BIGINT NOT NULL,        -- absolute timeout
+    user_agent    TEXT    NOT NULL DEFAULT '',
+    ip            TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+
+CREATE TABLE api_tokens (
+    id            BIGINT PRIMARY KEY,
+    user_id       BIGINT NOT NULL REFERENCES users (id),
+    name          TEXT    NOT NULL,
+    token_hash    TEXT    NOT NULL CONSTRAINT api_tokens__token_hash_key UNIQUE,
+    prefix        TEXT    NOT NULL,
+    created_at    BIGINT NOT NULL,
+    last_used_at  BIGINT,
+    revoked_at    BIGINT
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+
+CREATE TABLE orgs (
+    id                   BIGINT PRIMARY KEY REFERENCES actors (id),
+    name                 TEXT    NOT NULL,
+    kind                 TEXT    NOT NULL CHECK (kind IN ('brand', 'merchant', 'agency')),
+    description          TEXT    NOT NULL DEFAULT '',
+    verification_status  TEXT    NOT NULL DEFAULT 'unverified'
+                         CHECK (verification_status IN ('unverified', 'pending', 'verified', 'rejected')),
+    verified_at          BIGINT,
+    created_by           BIGINT NOT NULL REFERENCES users (id),
+    created_at           BIGINT NOT NULL,
+    updated_at           BIGINT NOT NULL,
+    deleted_at           BIGINT
+);
+CREATE INDEX orgs_created_by ON orgs (created_by);
+
+CREATE TABLE org_members (
+    org_id      BIGINT NOT NULL REFERENCES orgs (id),
+    user_id     BIGINT NOT NULL REFERENCES users (id),
+    role        TEXT    NOT NULL CHECK (role IN ('owner', 'admin', 'staff', 'analyst')),
+    created_at  BIGINT NOT NULL,
+    CONSTRAINT org_members__org_id_key PRIMARY KEY (org_id, user_id)
+);
+CREATE INDEX org_members_user ON org_members (user_id);
+
+CREATE TABLE org_invitations (
+    id           BIGINT PRIMARY KEY,
+    org_id       BIGINT NOT NULL REFERENCES orgs (id),
+    user_id      BIGINT NOT NULL REFERENCES users (id),
+    role         TEXT    NOT NULL CHECK (role IN ('owner', 'admin', 'staff', 'analyst')),
+    invited_by   BIGINT NOT NULL REFERENCES users (id),
+    status       TEXT    NOT NULL CHECK (status IN ('pending', 'accepted', 'declined', 'revoked')),
+    created_at   BIGINT NOT NULL,
+    expires_at   BIGINT NOT NULL,
+    answered_at  BIGINT
+);
+CREATE INDEX org_invitations_org ON org_invitations (org_id, status);
+CREATE INDEX org_invitations_user ON org_invitations (user_id, status);
+
+CREATE TABLE org_verification_requests (
+    id               BIGINT PRIMARY KEY,
+    org_id           BIGINT NOT NULL REFERENCES orgs (id),
+    requested_by     BIGINT NOT NULL REFERENCES users (id),
+    evidence         TEXT    NOT NULL,
+    status           TEXT    NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+    decided_by       BIGINT REFERENCES users (id),
+    decision_reason  TEXT,
+    created_at       BIGINT NOT NULL,
+    decided_at       BIGINT
+);
+CREATE INDEX org_verification_requests_status ON org_verification_requests (status, id);
+CREATE INDEX org_verification_requests_org ON org_verification_requests (org_id, id);
+
+CREATE TABLE admin_audit_log (
+    id           BIGINT PRIMARY KEY,
+    admin_id     BIGINT NOT NULL REFERENCES users (id),
+    action       TEXT    NOT NULL,
+    target_kind  TEXT    NOT NULL,
+    target_id    BIGINT NOT NULL,
+    details      TEXT    NOT NULL,          -- JSON object
+    created_at   BIGINT NOT NULL
+);
+
+CREATE TABLE outbox (
+    id          BIGINT PRIMARY KEY,
+    event_type  TEXT    NOT NULL,
+    payload     TEXT    NOT NULL,           -- JSON of carmine_core::event::DomainEvent
+    created_at  BIGINT NOT NULL
+);
+
+CREATE TABLE instance_secrets (
+    name   TEXT PRIMARY KEY,
+    value  TEXT NOT NULL
+);

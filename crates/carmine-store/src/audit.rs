@@ -1,0 +1,73 @@
+//! The admin audit log: one row per admin action, written in the action's transaction.
+
+use carmine_core::{Id, Timestamp};
+use sqlx::Row;
+
+use crate::{Conn, StoreResult, Tx};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct AuditRecord {
+    pub id: Id,
+    pub admin_id: Id,
+    pub admin_username: Option<String>,
+    pub action: String,
+    pub target_kind: String,
+    pub target_id: Id,
+    pub details: serde_json::Value,
+    pub created_at: Timestamp,
+}
+
+pub async fn record(
+    tx: &mut Tx,
+    admin_id: Id,
+    action: &str,
+    target_kind: &str,
+    target_id: Id,
+    details: &serde_json::Value,
+) -> StoreResult<Id> {
+    let id = tx.new_id();
+    let now = tx.now();
+    sqlx::query(
+        "INSERT INTO admin_audit_log (id, admin_id, action, target_kind, target_id, details, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(id.as_i64())
+    .bind(admin_id.as_i64())
+    .bind(action)
+    .bind(target_kind)
+    .bind(target_id.as_i64())
+    .bind(details.to_string())
+    .bind(now.micros())
+    .execute(tx.conn())
+    .await?;
+    Ok(id)
+}
+
+/// Newest first, entries older than `before` (an audit id), at most `limit`.
+pub async fn list(conn: &mut Conn, before: Option<Id>, limit: u32) -> StoreResult<Vec<AuditRecord>> {
+    let rows = sqlx::query(
+        "SELECT l.id, l.admin_id, a.handle, l.action, l.target_kind, l.target_id, l.details, l.created_at
+         FROM admin_audit_log l JOIN actors a ON a.id = l.admin_id
+         WHERE l.id < $1 ORDER BY l.id DESC LIMIT $2",
+    )
+    .bind(before.map_or(i64::MAX, Id::as_i64))
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let details: String = row.try_get("details")?;
+            Ok(AuditRecord {
+                id: Id::from_i64(row.try_get("id")?),
+                admin_id: Id::from_i64(row.try_get("admin_id")?),
+                admin_username: row.try_get("handle")?,
+                action: row.try_get("action")?,
+                target_kind: row.try_get("target_kind")?,
+                target_id: Id::from_i64(row.try_get("target_id")?),
+                details: serde_json::from_str(&details).unwrap_or(serde_json::Value::Null),
+                created_at: Timestamp(row.try_get("created_at")?),
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}

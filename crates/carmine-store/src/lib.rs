@@ -1,0 +1,32 @@
+//! The only SQL in Carmine.
+//!
+//! A [`Db`] handle runs the same static SQL on SQLite (the embedded default) or
+//! PostgreSQL (the scale path); a [`Tx`] is one write transaction that services of
+//! several contexts share, so a request changes them atomically, together with the
+//! outbox event it appends. One module of queries per context; migrations per backend.
+//!
+//! Must never: know about HTTP or JSON shapes, hold business rules beyond what a
+//! constraint or a conditional `UPDATE` expresses, or expose a trait that would
+//! invite a fake of our own database.
+
+mod db;
+mod db_error;
+pub mod migrate;
+
+pub mod audit;
+pub mod orgs;
+pub mod outbox;
+pub mod secrets;
+pub mod sessions;
+pub mod tokens;
+pub mod users;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use db::{Backend, Conn, Db, DbOptions, Tx};
+pub use db_error::{StoreError, UniqueViolation};
+
+/// Result of a store call: database failures are internal errors, except the
+/// unique violations callers ask about by name.
+pub type StoreResult<T> = Result<T, StoreError>;

@@ -1,0 +1,53 @@
+//! The outbox: every state-changing transaction appends its typed event here, in
+//! the same transaction, so an event exists if and only if its change committed.
+
+use carmine_core::event::DomainEvent;
+use carmine_core::{Id, Timestamp};
+use sqlx::Row;
+
+use crate::{Conn, StoreResult, Tx};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutboxRecord {
+    pub id: Id,
+    pub event_type: String,
+    pub event: DomainEvent,
+    pub created_at: Timestamp,
+}
+
+pub async fn append(tx: &mut Tx, event: &DomainEvent) -> StoreResult<()> {
+    let payload = serde_json::to_string(event).expect("domain events serialize");
+    let id = tx.new_id();
+    let now = tx.now();
+    sqlx::query("INSERT INTO outbox (id, event_type, payload, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(id.as_i64())
+        .bind(event.event_type())
+        .bind(payload)
+        .bind(now.micros())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Events with an id greater than `after`, oldest first, at most `limit`.
+pub async fn list_after(conn: &mut Conn, after: Option<Id>, limit: u32) -> StoreResult<Vec<OutboxRecord>> {
+    let rows = sqlx::query(
+        "SELECT id, event_type, payload, created_at FROM outbox WHERE id > $1 ORDER BY id LIMIT $2",
+    )
+    .bind(after.map_or(0, Id::as_i64))
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let payload: String = row.try_get("payload")?;
+            let event = serde_json::from_str(&payload).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+            Ok(OutboxRecord {
+                id: Id::from_i64(row.try_get("id")?),
+                event_type: row.try_get("event_type")?,
+                event,
+                created_at: Timestamp(row.try_get("created_at")?),
+            })
+        })
+        .collect()
+}
