@@ -12,6 +12,7 @@ pub mod event;
 pub mod id;
 pub mod limits;
 pub mod money;
+pub mod ratelimit;
 pub mod secret;
 pub mod text;
 

@@ -8,7 +8,8 @@ use crate::{Conn, StoreResult, Tx};
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditRecord {
     pub id: Id,
-    pub admin_id: Id,
+    /// `None`: the operator console (`carmine admin …`).
+    pub admin_id: Option<Id>,
     pub admin_username: Option<String>,
     pub action: String,
     pub target_kind: String,
@@ -19,7 +20,7 @@ pub struct AuditRecord {
 
 pub async fn record(
     tx: &mut Tx,
-    admin_id: Id,
+    admin_id: Option<Id>,
     action: &str,
     target_kind: &str,
     target_id: Id,
@@ -32,7 +33,7 @@ pub async fn record(
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(id.as_i64())
-    .bind(admin_id.as_i64())
+    .bind(admin_id.map(Id::as_i64))
     .bind(action)
     .bind(target_kind)
     .bind(target_id.as_i64())
@@ -47,7 +48,7 @@ pub async fn record(
 pub async fn list(conn: &mut Conn, before: Option<Id>, limit: u32) -> StoreResult<Vec<AuditRecord>> {
     let rows = sqlx::query(
         "SELECT l.id, l.admin_id, a.handle, l.action, l.target_kind, l.target_id, l.details, l.created_at
-         FROM admin_audit_log l JOIN actors a ON a.id = l.admin_id
+         FROM admin_audit_log l LEFT JOIN actors a ON a.id = l.admin_id
          WHERE l.id < $1 ORDER BY l.id DESC LIMIT $2",
     )
     .bind(before.map_or(i64::MAX, Id::as_i64))
@@ -59,7 +60,7 @@ pub async fn list(conn: &mut Conn, before: Option<Id>, limit: u32) -> StoreResul
             let details: String = row.try_get("details")?;
             Ok(AuditRecord {
                 id: Id::from_i64(row.try_get("id")?),
-                admin_id: Id::from_i64(row.try_get("admin_id")?),
+                admin_id: row.try_get::<Option<i64>, _>("admin_id")?.map(Id::from_i64),
                 admin_username: row.try_get("handle")?,
                 action: row.try_get("action")?,
                 target_kind: row.try_get("target_kind")?,

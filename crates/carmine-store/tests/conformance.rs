@@ -314,14 +314,15 @@ async fn verification_is_decided_exactly_once(t: TestDb) {
 async fn audit_entries_list_newest_first(t: TestDb) {
     let admin = member(&t.db, "admin").await;
     let mut tx = t.db.begin().await.unwrap();
-    let first = audit::record(&mut tx, admin, "suspend_user", "user", admin, &serde_json::json!({"reason": "x"})).await.unwrap();
-    let second = audit::record(&mut tx, admin, "unsuspend_user", "user", admin, &serde_json::json!({})).await.unwrap();
+    let first = audit::record(&mut tx, Some(admin), "suspend_user", "user", admin, &serde_json::json!({"reason": "x"})).await.unwrap();
+    let second = audit::record(&mut tx, None, "unsuspend_user", "user", admin, &serde_json::json!({})).await.unwrap();
     tx.commit().await.unwrap();
     let mut conn = t.db.reader().await.unwrap();
     let entries = audit::list(&mut conn, None, 10).await.unwrap();
     assert_eq!(entries.iter().map(|e| e.id).collect::<Vec<_>>(), [second, first]);
     assert_eq!(entries[1].details["reason"], "x");
-    assert_eq!(entries[0].admin_username.as_deref(), Some("admin"));
+    assert_eq!(entries[0].admin_username, None, "console");
+    assert_eq!(entries[1].admin_username.as_deref(), Some("admin"));
     assert_eq!(audit::list(&mut conn, Some(second), 10).await.unwrap().len(), 1);
 }
 

@@ -108,7 +108,7 @@ CREATE INDEX org_verification_requests_org ON org_verification_requests (org_id,
 
 CREATE TABLE admin_audit_log (
     id           BIGINT PRIMARY KEY,
-    admin_id     BIGINT NOT NULL REFERENCES users (id),
+    admin_id     BIGINT REFERENCES users (id),  -- NULL: the operator console (CLI)
     action       TEXT    NOT NULL,
     target_kind  TEXT    NOT NULL,
     target_id    BIGINT NOT NULL,
