@@ -185,3 +185,11 @@ async fn live_user(conn: &mut carmine_store::Conn, user_id: Id) -> Result<UserRe
         .filter(|u| u.deleted_at.is_none())
         .ok_or_else(|| Error::new(ErrorCode::UserNotFound))
 }
+
+impl Accounts {
+    /// The id of the live member with this username (console commands name members).
+    pub async fn user_id_by_username(&self, username: &str) -> Result<Option<Id>> {
+        let user = users::get_by_username(&mut *self.db.reader().await?, &username.to_ascii_lowercase()).await?;
+        Ok(user.map(|u| u.id))
+    }
+}

@@ -1,0 +1,91 @@
+//! The `/api/v1` JSON API. Every route is registered through `routes!` so the
+//! OpenAPI document and the router cannot disagree.
+
+mod admin;
+pub(crate) mod auth;
+mod me;
+mod orgs;
+mod system;
+mod tokens;
+pub mod views;
+
+use carmine_core::cursor::clamp_limit;
+use carmine_core::{Id, Result};
+use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::app::AppState;
+use views::Page;
+
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(system::healthz))
+        .routes(routes!(system::readyz))
+        .routes(routes!(system::metrics))
+        .routes(routes!(auth::signup))
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(me::get_me, me::update_me, me::delete_me))
+        .routes(routes!(me::change_password))
+        .routes(routes!(me::export))
+        .routes(routes!(me::my_invitations))
+        .routes(routes!(me::accept_invitation))
+        .routes(routes!(me::decline_invitation))
+        .routes(routes!(tokens::create_token, tokens::list_tokens))
+        .routes(routes!(tokens::revoke_token))
+        .routes(routes!(orgs::create_org, orgs::list_my_orgs))
+        .routes(routes!(orgs::get_org, orgs::update_org))
+        .routes(routes!(orgs::list_members))
+        .routes(routes!(orgs::set_member_role, orgs::remove_member))
+        .routes(routes!(orgs::invite, orgs::list_invitations))
+        .routes(routes!(orgs::revoke_invitation))
+        .routes(routes!(orgs::request_verification, orgs::list_verifications))
+        .routes(routes!(admin::list_users))
+        .routes(routes!(admin::get_user))
+        .routes(routes!(admin::suspend_user))
+        .routes(routes!(admin::unsuspend_user))
+        .routes(routes!(admin::reset_password))
+        .routes(routes!(admin::list_orgs))
+        .routes(routes!(admin::verification_queue))
+        .routes(routes!(admin::approve_verification))
+        .routes(routes!(admin::reject_verification))
+        .routes(routes!(admin::audit_log))
+}
+
+/// `?limit=&cursor=` on every list.
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Items per page: default 20, clamped to 1..=100.
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct IdCursor {
+    after: Id,
+}
+
+impl PageQuery {
+    /// The clamped limit and the id to continue after, verified against tampering.
+    pub fn position(&self, state: &AppState) -> Result<(u32, Option<Id>)> {
+        let limit = clamp_limit(self.limit);
+        let after = match &self.cursor {
+            Some(cursor) => Some(state.cursors().decode::<IdCursor>(cursor)?.after),
+            None => None,
+        };
+        Ok((limit, after))
+    }
+}
+
+/// Builds a page from up to `limit + 1` fetched items: the extra one only says
+/// that there is a next page.
+pub fn page<R, V>(state: &AppState, mut rows: Vec<R>, limit: u32, key: impl Fn(&R) -> Id, view: impl Fn(&R) -> V) -> Page<V> {
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next_cursor = if more { rows.last().map(|last| state.cursors().encode(&IdCursor { after: key(last) })) } else { None };
+    Page { items: rows.iter().map(view).collect(), next_cursor }
+}

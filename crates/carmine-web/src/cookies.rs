@@ -1,0 +1,33 @@
+//! Reading and writing the session cookie (`HttpOnly`, `SameSite=Lax`, `Path=/`;
+//! `Secure` and `__Host-` prefixed when the public URL is https).
+
+use axum::http::{HeaderMap, HeaderValue, header};
+
+use crate::config::WebConfig;
+
+pub fn read(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+        .filter(|value| !value.is_empty() && value.len() <= 256)
+}
+
+pub fn set_session(config: &WebConfig, token: &str, max_age_seconds: i64) -> HeaderValue {
+    let secure = if config.is_https() { "; Secure" } else { "" };
+    let value = format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}",
+        config.session_cookie_name()
+    );
+    HeaderValue::from_str(&value).expect("session tokens are header-safe")
+}
+
+pub fn clear_session(config: &WebConfig) -> HeaderValue {
+    let secure = if config.is_https() { "; Secure" } else { "" };
+    HeaderValue::from_str(&format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", config.session_cookie_name()))
+        .expect("static cookie")
+}

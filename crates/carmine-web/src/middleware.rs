@@ -1,0 +1,217 @@
+//! The request pipeline every request passes through, in order: request id →
+//! client IP (trusted proxies only) → credential (Bearer token or session cookie) →
+//! CSRF for state changes → rate limit → handler → error rendering → security
+//! headers → metrics and one log line.
+//!
+//! CSRF rule: a state-changing request (not GET/HEAD/OPTIONS) is refused with
+//! `csrf_failed` when the browser says it is cross-site (`Sec-Fetch-Site`) or its
+//! `Origin` is not ours; and when it is authenticated by the session cookie it must
+//! also carry the session's CSRF token in `X-CSRF-Token` or a `_csrf` form field.
+//! Bearer-token requests carry no ambient authority and skip both checks.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use carmine_accounts::Credential;
+use carmine_core::limits::FORM_BODY_BYTES_MAX;
+use carmine_core::secret::{constant_time_eq, random_bytes};
+use carmine_core::{Error, ErrorCode};
+
+use crate::app::AppState;
+use crate::cookies;
+use crate::error::{self, ApiError};
+use crate::extract::RequestContext;
+
+/// The route template a request matched, carried out to the metrics.
+#[derive(Clone)]
+pub(crate) struct MatchedRoute(pub String);
+
+/// Runs inside the router (after matching) to record the route template.
+pub(crate) async fn record_route(request: Request, next: Next) -> Response {
+    let route = request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
+    let mut response = next.run(request).await;
+    if let Some(route) = route {
+        response.extensions_mut().insert(MatchedRoute(route));
+    }
+    response
+}
+
+pub(crate) async fn pipeline(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id: String = random_bytes(8).iter().map(|b| format!("{b:02x}")).collect();
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let is_api = path.starts_with("/api/") || matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics");
+
+    let (response, clear_cookie, caller) = match admit(&state, request).await {
+        Ok((request, context)) => {
+            let clear = context.auth_problem.is_some() && context.caller.is_none();
+            let caller = context.caller.clone();
+            let mut request = request;
+            request.extensions_mut().insert(context);
+            (next.run(request).await, clear, caller)
+        }
+        Err(error) => (ApiError(error).into_response(), false, None),
+    };
+
+    let mut response = match error::pending(&response) {
+        Some(error) => {
+            error::log(&error, &request_id);
+            let mut rendered = if is_api {
+                error::json_response(&error, &request_id)
+            } else {
+                crate::pages::error_page(&state, &error, &request_id, caller.as_ref())
+            };
+            for (name, value) in response.headers() {
+                if name == header::SET_COOKIE || name == header::LOCATION {
+                    rendered.headers_mut().append(name, value.clone());
+                }
+            }
+            rendered
+        }
+        None => response,
+    };
+    if clear_cookie {
+        response.headers_mut().append(header::SET_COOKIE, cookies::clear_session(state.web_config()));
+    }
+    security_headers(response.headers_mut(), state.web_config().is_https());
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        response.headers_mut().insert("x-request-id", value);
+    }
+
+    let route = response.extensions().get::<MatchedRoute>().map_or("unmatched", |r| r.0.as_str()).to_owned();
+    let seconds = started.elapsed().as_secs_f64();
+    let status = response.status().as_u16();
+    state.metrics().observe_request(method.as_str(), &route, status, seconds);
+    tracing::info!(request_id, method = %method, path, route, status, latency_ms = seconds * 1000.0, "request");
+    response
+}
+
+/// Everything that happens before the handler; an error ends the request here.
+async fn admit(state: &AppState, request: Request) -> Result<(Request, RequestContext), Error> {
+    let client_ip = client_ip(state, &request);
+    let path = request.uri().path();
+    let open = path.starts_with("/static/") || matches!(path, "/healthz" | "/readyz" | "/metrics");
+    let mut context = RequestContext { client_ip, caller: None, auth_problem: None };
+    if open {
+        return Ok((request, context));
+    }
+
+    let accounts = state.accounts();
+    if let Some(bearer) = bearer_token(request.headers()) {
+        context.caller = Some(accounts.authenticate_bearer(&bearer).await?);
+    } else if let Some(token) = cookies::read(request.headers(), state.web_config().session_cookie_name()) {
+        match accounts.authenticate_session(&token).await {
+            Ok(caller) => context.caller = Some(caller),
+            Err(e) if matches!(e.code, ErrorCode::Unauthenticated | ErrorCode::SessionExpired | ErrorCode::AccountSuspended) => {
+                context.auth_problem = Some(e.code);
+            }
+            Err(e) => return Err(e),
+        }
+    }
+
+    let request = if is_state_change(request.method()) { check_csrf(state, request, &context).await? } else { request };
+
+    let key = match &context.caller {
+        Some(caller) => format!("user:{}", caller.user_id),
+        None => format!("ip:{client_ip}"),
+    };
+    if let Err(seconds) = state.request_limiter().hit(&key, state.accounts().db().now()) {
+        return Err(Error::new(ErrorCode::RateLimited).with_details(serde_json::json!({ "retry_after_seconds": seconds })));
+    }
+    Ok((request, context))
+}
+
+fn is_state_change(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+async fn check_csrf(state: &AppState, request: Request, context: &RequestContext) -> Result<Request, Error> {
+    let session_csrf = match context.caller.as_ref().map(|c| &c.credential) {
+        Some(Credential::ApiToken { .. }) => return Ok(request),
+        Some(Credential::Session { csrf_token, .. }) => Some(csrf_token.clone()),
+        None => None,
+    };
+    let headers = request.headers();
+    let refused = || Error::new(ErrorCode::CsrfFailed);
+    if headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) == Some("cross-site") {
+        return Err(refused());
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
+        && origin != state.web_config().origin()
+    {
+        return Err(refused());
+    }
+    let Some(expected) = session_csrf else {
+        return Ok(request);
+    };
+    if let Some(sent) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
+        return if constant_time_eq(sent.as_bytes(), expected.as_bytes()) { Ok(request) } else { Err(refused()) };
+    }
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(refused());
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = axum::body::to_bytes(body, FORM_BODY_BYTES_MAX).await.map_err(|_| Error::new(ErrorCode::PayloadTooLarge))?;
+    let sent = bytes
+        .split(|b| *b == b'&')
+        .filter_map(|pair| pair.strip_prefix(b"_csrf="))
+        .next()
+        .ok_or_else(refused)?;
+    if !constant_time_eq(sent, expected.as_bytes()) {
+        return Err(refused());
+    }
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned())
+}
+
+/// The peer address, or — only when the peer is a trusted proxy — the nearest
+/// untrusted address in `X-Forwarded-For`.
+fn client_ip(state: &AppState, request: &Request) -> IpAddr {
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |info| info.0.ip());
+    let trusted = &state.web_config().trusted_proxies;
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    let forwarded = request.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+    forwarded
+        .rsplit(',')
+        .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
+}
+
+fn security_headers(headers: &mut HeaderMap, https: bool) {
+    let set = |headers: &mut HeaderMap, name: &'static str, value: &'static str| {
+        headers.entry(name).or_insert(HeaderValue::from_static(value));
+    };
+    set(
+        headers,
+        "content-security-policy",
+        "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    );
+    set(headers, "x-content-type-options", "nosniff");
+    set(headers, "x-frame-options", "DENY");
+    set(headers, "referrer-policy", "strict-origin-when-cross-origin");
+    set(headers, "cross-origin-opener-policy", "same-origin");
+    if https {
+        set(headers, "strict-transport-security", "max-age=31536000");
+    }
+}

@@ -1,0 +1,61 @@
+//! The OpenAPI document, generated from the handlers' `#[utoipa::path]` annotations
+//! (see `api::router`), plus what no handler describes: the error shape, the
+//! security schemes and the document's own route.
+
+use carmine_core::ErrorCode;
+use serde::Serialize;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::{OpenApi, ResponseBuilder};
+use utoipa::{OpenApi as _, ToSchema};
+
+pub const PATH: &str = "/api/v1/openapi.json";
+
+/// Every error response: `{"error": {...}}`.
+#[derive(Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable code; see the description of this document for the table.
+    pub code: String,
+    pub message: String,
+    /// Structured facts about the error, e.g. `{"field": "username"}` or `{"retry_after_seconds": 30}`.
+    #[schema(value_type = Option<Object>)]
+    pub details: Option<serde_json::Value>,
+    /// Quote this when reporting a problem.
+    pub request_id: String,
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "Carmine API", description = "Carmine's JSON API. Ids are decimal strings, times RFC 3339 UTC, money `{amount_minor, currency}`. Lists take `limit` (clamped) and an opaque `cursor` and return `{items, next_cursor}`."),
+    components(schemas(ErrorBody, ErrorDetail))
+)]
+struct ApiDoc;
+
+/// Completes the document the router collected.
+pub fn finish(collected: OpenApi) -> OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(collected);
+    let mut description = doc.info.description.clone().unwrap_or_default();
+    description.push_str("\n\n| code | status | meaning |\n|---|---|---|\n");
+    for code in ErrorCode::ALL {
+        description.push_str(&format!("| `{}` | {} | {} |\n", code.as_str(), code.http_status(), code.default_message()));
+    }
+    doc.info.description = Some(description);
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+    components.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("carmine_session"))));
+    let operation = OperationBuilder::new()
+        .operation_id(Some("openapi_document"))
+        .summary(Some("This document"))
+        .tag("system")
+        .response("200", ResponseBuilder::new().description("The OpenAPI document").build())
+        .build();
+    doc.paths.paths.insert(PATH.to_owned(), PathItem::new(HttpMethod::Get, operation));
+    doc
+}

@@ -1,0 +1,282 @@
+//! Pages of one's own account: home, sign-up, log-in, log-out and settings.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use carmine_accounts::Caller;
+use carmine_accounts::members::{DemographicsInput, GENDERS, ProfileChange};
+use carmine_accounts::session::SignupInput;
+use carmine_core::{Error, ErrorCode};
+use carmine_store::users::UserRecord;
+use serde::Deserialize;
+
+use super::{Done, Layout, PageForm, date, done, render, shown_on_form};
+use crate::api::auth::{check_signup_quota, client_info};
+use crate::app::AppState;
+use crate::cookies;
+use crate::error::ApiError;
+use crate::extract::{ApiQuery, Member, RequestContext, path_id};
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    invitations: usize,
+}
+
+pub(crate) async fn home(State(state): State<AppState>, context: RequestContext, ApiQuery(q): ApiQuery<Done>) -> Result<Response, ApiError> {
+    let invitations = match &context.caller {
+        Some(caller) => state.accounts().my_invitations(caller).await?.len(),
+        None => 0,
+    };
+    Ok(render(&HomePage { layout: Layout::with(context.caller.as_ref(), q.done.as_deref(), None), invitations }, None))
+}
+
+#[derive(Template)]
+#[template(path = "signup.html")]
+struct SignupPage {
+    layout: Layout,
+    username: String,
+    display_name: String,
+}
+
+pub(crate) async fn signup_page(context: RequestContext) -> Response {
+    if context.caller.is_some() {
+        return Redirect::to("/").into_response();
+    }
+    render(&SignupPage { layout: Layout::new(None), username: String::new(), display_name: String::new() }, None)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct SignupForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    display_name: String,
+}
+
+pub(crate) async fn signup_submit(
+    State(state): State<AppState>,
+    context: RequestContext,
+    headers: HeaderMap,
+    PageForm(form): PageForm<SignupForm>,
+) -> Result<Response, ApiError> {
+    check_signup_quota(&state, &context)?;
+    let display_name = Some(form.display_name.as_str()).filter(|n| !n.trim().is_empty());
+    let input = SignupInput { username: &form.username, password: &form.password, display_name };
+    match state.accounts().signup(&input, &client_info(&context, &headers)).await {
+        Ok(authenticated) => Ok(logged_in(&state, &authenticated.session_token)),
+        Err(error) => {
+            let error = shown_on_form(error)?;
+            let page = SignupPage { layout: Layout::with(None, None, Some(&error)), username: form.username, display_name: form.display_name };
+            Ok(render(&page, Some(&error)))
+        }
+    }
+}
+
+fn logged_in(state: &AppState, token: &str) -> Response {
+    let cookie = cookies::set_session(state.web_config(), token, state.accounts().config().session_absolute_seconds);
+    ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    username: String,
+}
+
+pub(crate) async fn login_page(context: RequestContext, ApiQuery(q): ApiQuery<Done>) -> Response {
+    if context.caller.is_some() {
+        return Redirect::to("/").into_response();
+    }
+    render(&LoginPage { layout: Layout::with(None, q.done.as_deref(), None), username: String::new() }, None)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct LoginForm {
+    username: String,
+    password: String,
+}
+
+pub(crate) async fn login_submit(
+    State(state): State<AppState>,
+    context: RequestContext,
+    headers: HeaderMap,
+    PageForm(form): PageForm<LoginForm>,
+) -> Result<Response, ApiError> {
+    let previous = cookies::read(&headers, state.web_config().session_cookie_name());
+    match state.accounts().login(&form.username, &form.password, &client_info(&context, &headers), previous.as_deref()).await {
+        Ok(authenticated) => Ok(logged_in(&state, &authenticated.session_token)),
+        Err(error) if error.code == ErrorCode::Internal => Err(ApiError(error)),
+        Err(error) => {
+            let page = LoginPage { layout: Layout::with(None, None, Some(&error)), username: form.username };
+            let mut response = render(&page, Some(&error));
+            crate::error::add_retry_after(&mut response, &error);
+            Ok(response)
+        }
+    }
+}
+
+pub(crate) async fn logout(State(state): State<AppState>, Member(caller): Member) -> Result<Response, ApiError> {
+    state.accounts().logout(&caller).await?;
+    Ok(([(header::SET_COOKIE, cookies::clear_session(state.web_config()))], done("/login", "logged_out")).into_response())
+}
+
+struct TokenRow {
+    id: String,
+    name: String,
+    prefix: String,
+    created: String,
+    last_used: String,
+}
+
+#[derive(Template)]
+#[template(path = "settings.html")]
+struct SettingsPage {
+    layout: Layout,
+    user: UserRecord,
+    avatar_url: String,
+    consented: bool,
+    birth_year: String,
+    gender: String,
+    city: String,
+    genders: &'static [&'static str],
+    tokens: Vec<TokenRow>,
+    new_token: Option<String>,
+}
+
+async fn settings_page(state: &AppState, caller: &Caller, done: Option<&str>, error: Option<&Error>, new_token: Option<String>) -> Result<Response, ApiError> {
+    let user = state.accounts().profile(caller).await?;
+    let tokens = state.accounts().list_tokens(caller).await?;
+    let demographics = user.demographics.clone();
+    let page = SettingsPage {
+        layout: Layout::with(Some(caller), done, error),
+        avatar_url: user.avatar_url.clone().unwrap_or_default(),
+        consented: demographics.is_some(),
+        birth_year: demographics.as_ref().and_then(|d| d.birth_year).map(|y| y.to_string()).unwrap_or_default(),
+        gender: demographics.as_ref().and_then(|d| d.gender.clone()).unwrap_or_default(),
+        city: demographics.as_ref().and_then(|d| d.city.clone()).unwrap_or_default(),
+        genders: GENDERS,
+        tokens: tokens
+            .iter()
+            .map(|t| TokenRow {
+                id: t.id.to_string(),
+                name: t.name.clone(),
+                prefix: t.prefix.clone(),
+                created: date(t.created_at),
+                last_used: t.last_used_at.map(date).unwrap_or_else(|| "never".to_owned()),
+            })
+            .collect(),
+        new_token,
+        user,
+    };
+    Ok(render(&page, error))
+}
+
+pub(crate) async fn settings(State(state): State<AppState>, Member(caller): Member, ApiQuery(q): ApiQuery<Done>) -> Result<Response, ApiError> {
+    settings_page(&state, &caller, q.done.as_deref(), None, None).await
+}
+
+/// Runs a settings form's action: on success redirect with `notice`, on a refused
+/// input show the settings page again with the message.
+async fn settings_outcome<T>(state: &AppState, caller: &Caller, result: carmine_core::Result<T>, notice: &str) -> Result<Response, ApiError> {
+    match result {
+        Ok(_) => Ok(done("/settings", notice)),
+        Err(error) => {
+            let error = shown_on_form(error)?;
+            settings_page(state, caller, None, Some(&error), None).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ProfileForm {
+    display_name: String,
+    #[serde(default)]
+    bio: String,
+    #[serde(default)]
+    avatar_url: String,
+    consent: Option<String>,
+    #[serde(default)]
+    birth_year: String,
+    #[serde(default)]
+    gender: String,
+    #[serde(default)]
+    city: String,
+}
+
+pub(crate) async fn save_profile(State(state): State<AppState>, Member(caller): Member, PageForm(form): PageForm<ProfileForm>) -> Result<Response, ApiError> {
+    let birth_year = match form.birth_year.trim() {
+        "" => Ok(None),
+        text => text.parse::<i64>().map(Some).map_err(|_| Error::invalid_field("birth_year", "must be a year such as 1995")),
+    };
+    let result = match birth_year {
+        Ok(birth_year) => {
+            let non_empty = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+            let change = ProfileChange {
+                display_name: Some(form.display_name),
+                bio: Some(form.bio),
+                avatar_url: Some(form.avatar_url),
+                demographics: Some(DemographicsInput {
+                    consent: form.consent.is_some(),
+                    birth_year,
+                    gender: non_empty(&form.gender),
+                    city: non_empty(&form.city),
+                }),
+            };
+            state.accounts().update_profile(&caller, &change).await
+        }
+        Err(error) => Err(error),
+    };
+    settings_outcome(&state, &caller, result, "profile_saved").await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+pub(crate) async fn change_password(State(state): State<AppState>, Member(caller): Member, PageForm(form): PageForm<PasswordForm>) -> Result<Response, ApiError> {
+    let result = state.accounts().change_password(&caller, &form.current_password, &form.new_password).await;
+    settings_outcome(&state, &caller, result, "password_changed").await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TokenForm {
+    name: String,
+}
+
+pub(crate) async fn create_token(State(state): State<AppState>, Member(caller): Member, PageForm(form): PageForm<TokenForm>) -> Result<Response, ApiError> {
+    match state.accounts().create_token(&caller, &form.name).await {
+        // Shown on this response only: never put a secret in a redirect URL.
+        Ok(created) => settings_page(&state, &caller, None, None, Some(created.secret)).await,
+        Err(error) => {
+            let error = shown_on_form(error)?;
+            settings_page(&state, &caller, None, Some(&error), None).await
+        }
+    }
+}
+
+pub(crate) async fn revoke_token(State(state): State<AppState>, Member(caller): Member, Path(id): Path<String>) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::TokenNotFound)?;
+    let result = state.accounts().revoke_token(&caller, id).await;
+    settings_outcome(&state, &caller, result, "token_revoked").await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DeleteForm {
+    password: String,
+}
+
+pub(crate) async fn delete_account(State(state): State<AppState>, Member(caller): Member, PageForm(form): PageForm<DeleteForm>) -> Result<Response, ApiError> {
+    match state.accounts().delete_account(&caller, &form.password).await {
+        Ok(()) => Ok(([(header::SET_COOKIE, cookies::clear_session(state.web_config()))], done("/", "account_deleted")).into_response()),
+        Err(error) => {
+            let error = shown_on_form(error)?;
+            settings_page(&state, &caller, None, Some(&error), None).await
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Server-rendered pages (askama templates in `templates/`). Pages work without
+//! JavaScript; forms post `application/x-www-form-urlencoded` with the session's
+//! `_csrf` token and, on success, redirect (303) to a page with a `?done=` notice.
+//! A form error re-renders the page with the message, keeping the user's place.
+//!
+//! Page text is English and lives in `templates/` and in [`notices`]; error text
+//! comes from the error-code table in `carmine-core`.
+
+mod account;
+mod admin;
+mod notices;
+mod orgs;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{FromRequest, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use carmine_accounts::Caller;
+use carmine_core::{Error, ErrorCode, Timestamp};
+use serde::de::DeserializeOwned;
+
+use crate::app::AppState;
+use crate::assets::ASSET_VERSION;
+use crate::error::{ApiError, Rendered};
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(account::home))
+        .route("/signup", get(account::signup_page).post(account::signup_submit))
+        .route("/login", get(account::login_page).post(account::login_submit))
+        .route("/logout", post(account::logout))
+        .route("/settings", get(account::settings))
+        .route("/settings/profile", post(account::save_profile))
+        .route("/settings/password", post(account::change_password))
+        .route("/settings/tokens", post(account::create_token))
+        .route("/settings/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/settings/delete", post(account::delete_account))
+        .route("/orgs", get(orgs::list).post(orgs::create))
+        .route("/invitations/{id}/{answer}", post(orgs::answer_invitation))
+        .route("/o/{handle}", get(orgs::show))
+        .route("/o/{handle}/profile", post(orgs::save_profile))
+        .route("/o/{handle}/invite", post(orgs::invite))
+        .route("/o/{handle}/invitations/{id}/revoke", post(orgs::revoke_invitation))
+        .route("/o/{handle}/members/{user_id}/role", post(orgs::set_role))
+        .route("/o/{handle}/members/{user_id}/remove", post(orgs::remove_member))
+        .route("/o/{handle}/verification", post(orgs::request_verification))
+        .route("/admin", get(admin::users))
+        .route("/admin/users/{id}/{action}", post(admin::user_action))
+        .route("/admin/verifications", get(admin::verifications))
+        .route("/admin/verifications/{id}/{decision}", post(admin::decide))
+        .route("/admin/audit", get(admin::audit))
+}
+
+/// What every page's frame needs.
+pub(crate) struct Layout {
+    pub username: Option<String>,
+    pub is_admin: bool,
+    pub csrf: String,
+    pub notice: Option<&'static str>,
+    pub error: Option<String>,
+    pub asset_version: &'static str,
+}
+
+impl Layout {
+    pub fn new(caller: Option<&Caller>) -> Layout {
+        Layout {
+            username: caller.map(|c| c.username.clone()),
+            is_admin: caller.is_some_and(|c| c.is_admin),
+            csrf: caller.and_then(|c| c.csrf_token()).unwrap_or("").to_owned(),
+            notice: None,
+            error: None,
+            asset_version: ASSET_VERSION,
+        }
+    }
+
+    /// The frame of a page after a form: a `?done=` notice or an error message.
+    pub fn with(caller: Option<&Caller>, done: Option<&str>, error: Option<&Error>) -> Layout {
+        let mut layout = Layout::new(caller);
+        layout.notice = done.and_then(notices::text);
+        layout.error = error.map(|e| e.message.clone());
+        layout
+    }
+}
+
+/// `?done=…` on pages that show a notice after a redirect.
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct Done {
+    pub done: Option<String>,
+}
+
+/// A rendered template as a response; `error` decides the status of a re-shown form.
+pub(crate) fn render(template: &impl Template, error: Option<&Error>) -> Response {
+    match template.render() {
+        Ok(html) => {
+            let status = error.map_or(StatusCode::OK, |e| StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST));
+            let mut response = (status, Html(html)).into_response();
+            response.extensions_mut().insert(Rendered);
+            response
+        }
+        Err(e) => ApiError(Error::internal(e)).into_response(),
+    }
+}
+
+/// After a successful form: back to `to` with a notice.
+pub(crate) fn done(to: &str, notice: &str) -> Response {
+    let separator = if to.contains('?') { '&' } else { '?' };
+    Redirect::to(&format!("{to}{separator}done={notice}")).into_response()
+}
+
+/// Errors a form re-shows to the person (their input was refused); anything else
+/// (internal errors, expired sessions) goes to the error page.
+pub(crate) fn shown_on_form(error: Error) -> Result<Error, ApiError> {
+    match error.code.http_status() {
+        401 | 500..=599 => Err(ApiError(error)),
+        _ => Ok(error),
+    }
+}
+
+/// A form body. Pages accept only the fields their struct names; others are ignored.
+pub(crate) struct PageForm<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::Form::<T>::from_request(request, state).await.map(|form| PageForm(form.0)).map_err(|rejection| {
+            ApiError(Error::new(ErrorCode::MalformedRequest).with_message(rejection.body_text()))
+        })
+    }
+}
+
+pub(crate) fn date(ts: Timestamp) -> String {
+    ts.to_rfc3339().chars().take(10).collect()
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    layout: Layout,
+    status: u16,
+    message: &'a str,
+    request_id: &'a str,
+}
+
+/// The HTML page for an error that reached the middleware. Logged-out visitors
+/// asking for a member page go to the log-in page instead.
+pub(crate) fn error_page(_state: &AppState, error: &Error, request_id: &str, caller: Option<&Caller>) -> Response {
+    if matches!(error.code, ErrorCode::Unauthenticated | ErrorCode::SessionExpired) {
+        return Redirect::to("/login").into_response();
+    }
+    let message = if error.code == ErrorCode::Internal { error.code.default_message() } else { error.message.as_str() };
+    let page = ErrorPage { layout: Layout::new(caller), status: error.code.http_status(), message, request_id };
+    let mut response = render(&page, Some(error));
+    crate::error::add_retry_after(&mut response, error);
+    response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response
+}

@@ -1,0 +1,286 @@
+//! Organization pages: the list (with invitations and the create form) and one
+//! organization (public profile; members, roles, invitations and verification for
+//! its members, each control shown only to roles the matrix allows).
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use carmine_accounts::Caller;
+use carmine_accounts::orgs::{NewOrgInput, OrgAction, OrgRole};
+use carmine_core::{Error, ErrorCode};
+use carmine_store::orgs::OrgRecord;
+use serde::Deserialize;
+
+use super::{Done, Layout, PageForm, date, done, render, shown_on_form};
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::{ApiQuery, Member, RequestContext, path_id};
+
+struct OrgRow {
+    handle: String,
+    name: String,
+    kind: String,
+    role: String,
+    verified: bool,
+}
+
+struct InvitationRow {
+    id: String,
+    org_handle: String,
+    org_name: String,
+    username: String,
+    role: String,
+}
+
+#[derive(Template)]
+#[template(path = "orgs.html")]
+struct OrgsPage {
+    layout: Layout,
+    orgs: Vec<OrgRow>,
+    invitations: Vec<InvitationRow>,
+}
+
+async fn orgs_page(state: &AppState, caller: &Caller, done: Option<&str>, error: Option<&Error>) -> Result<Response, ApiError> {
+    let orgs = state.accounts().my_orgs(caller).await?;
+    let invitations = state.accounts().my_invitations(caller).await?;
+    let page = OrgsPage {
+        layout: Layout::with(Some(caller), done, error),
+        orgs: orgs
+            .iter()
+            .map(|(o, role)| OrgRow {
+                handle: o.handle.clone(),
+                name: o.name.clone(),
+                kind: o.kind.clone(),
+                role: role.as_str().to_owned(),
+                verified: o.verification_status == "verified",
+            })
+            .collect(),
+        invitations: invitations
+            .iter()
+            .map(|i| InvitationRow {
+                id: i.id.to_string(),
+                org_handle: i.org_handle.clone(),
+                org_name: i.org_name.clone(),
+                username: i.username.clone(),
+                role: i.role.clone(),
+            })
+            .collect(),
+    };
+    Ok(render(&page, error))
+}
+
+pub(crate) async fn list(State(state): State<AppState>, Member(caller): Member, ApiQuery(q): ApiQuery<Done>) -> Result<Response, ApiError> {
+    orgs_page(&state, &caller, q.done.as_deref(), None).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CreateForm {
+    handle: String,
+    name: String,
+    kind: String,
+    #[serde(default)]
+    description: String,
+}
+
+pub(crate) async fn create(State(state): State<AppState>, Member(caller): Member, PageForm(form): PageForm<CreateForm>) -> Result<Response, ApiError> {
+    let input = NewOrgInput { handle: &form.handle, name: &form.name, kind: &form.kind, description: Some(&form.description) };
+    match state.accounts().create_org(&caller, &input).await {
+        Ok(org) => Ok(done(&format!("/o/{}", org.handle), "org_created")),
+        Err(error) => orgs_page(&state, &caller, None, Some(&shown_on_form(error)?)).await,
+    }
+}
+
+pub(crate) async fn answer_invitation(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((id, answer)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::InvitationNotFound)?;
+    let accept = match answer.as_str() {
+        "accept" => true,
+        "decline" => false,
+        _ => return Err(ApiError(Error::new(ErrorCode::RouteNotFound))),
+    };
+    match state.accounts().answer_invitation(&caller, id, accept).await {
+        Ok(invitation) if accept => Ok(done(&format!("/o/{}", invitation.org_handle), "invitation_accepted")),
+        Ok(_) => Ok(done("/orgs", "invitation_declined")),
+        Err(error) => orgs_page(&state, &caller, None, Some(&shown_on_form(error)?)).await,
+    }
+}
+
+struct MemberRow {
+    user_id: String,
+    username: String,
+    display_name: String,
+    role: String,
+    manageable: bool,
+    is_me: bool,
+}
+
+struct VerificationRow {
+    created: String,
+    status: String,
+    reason: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "org.html")]
+struct OrgPage {
+    layout: Layout,
+    org: OrgRecord,
+    my_role: Option<String>,
+    can_edit: bool,
+    can_invite: bool,
+    can_request_verification: bool,
+    assignable_roles: Vec<&'static str>,
+    members: Vec<MemberRow>,
+    invitations: Vec<InvitationRow>,
+    verifications: Vec<VerificationRow>,
+}
+
+async fn org_page(state: &AppState, caller: Option<&Caller>, handle: &str, done: Option<&str>, error: Option<&Error>) -> Result<Response, ApiError> {
+    let accounts = state.accounts();
+    let org = accounts.org_public(handle).await?;
+    let mut page = OrgPage {
+        layout: Layout::with(caller, done, error),
+        org,
+        my_role: None,
+        can_edit: false,
+        can_invite: false,
+        can_request_verification: false,
+        assignable_roles: Vec::new(),
+        members: Vec::new(),
+        invitations: Vec::new(),
+        verifications: Vec::new(),
+    };
+    if let Some(caller) = caller
+        && let Ok((access, members)) = accounts.org_members(caller, handle).await
+    {
+        let role = access.role;
+        page.my_role = Some(role.as_str().to_owned());
+        page.can_edit = role.allows(OrgAction::EditProfile);
+        page.can_invite = role.allows(OrgAction::ManageMember(OrgRole::Staff));
+        page.can_request_verification =
+            role.allows(OrgAction::RequestVerification) && matches!(page.org.verification_status.as_str(), "unverified" | "rejected");
+        page.assignable_roles = OrgRole::ALL.into_iter().filter(|r| role.allows(OrgAction::ManageMember(*r))).map(OrgRole::as_str).collect();
+        page.members = members
+            .iter()
+            .map(|m| MemberRow {
+                user_id: m.user_id.to_string(),
+                username: m.username.clone(),
+                display_name: m.display_name.clone(),
+                manageable: m.user_id != caller.user_id
+                    && OrgRole::parse("role", &m.role).is_ok_and(|r| role.allows(OrgAction::ManageMember(r))),
+                is_me: m.user_id == caller.user_id,
+                role: m.role.clone(),
+            })
+            .collect();
+        page.invitations = accounts
+            .org_invitations(caller, handle)
+            .await?
+            .iter()
+            .map(|i| InvitationRow {
+                id: i.id.to_string(),
+                org_handle: i.org_handle.clone(),
+                org_name: i.org_name.clone(),
+                username: i.username.clone(),
+                role: i.role.clone(),
+            })
+            .collect();
+        page.verifications = accounts
+            .org_verifications(caller, handle)
+            .await?
+            .iter()
+            .map(|v| VerificationRow { created: date(v.created_at), status: v.status.clone(), reason: v.decision_reason.clone().filter(|r| !r.is_empty()) })
+            .collect();
+    }
+    Ok(render(&page, error))
+}
+
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Path(handle): Path<String>,
+    ApiQuery(q): ApiQuery<Done>,
+) -> Result<Response, ApiError> {
+    org_page(&state, context.caller.as_ref(), &handle, q.done.as_deref(), None).await
+}
+
+/// Runs an organization form's action: redirect with `notice`, or re-show the page.
+async fn org_outcome<T>(state: &AppState, caller: &Caller, handle: &str, result: carmine_core::Result<T>, notice: &str) -> Result<Response, ApiError> {
+    match result {
+        Ok(_) => Ok(done(&format!("/o/{handle}"), notice)),
+        Err(error) => {
+            let error = shown_on_form(error)?;
+            org_page(state, Some(caller), handle, None, Some(&error)).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ProfileForm {
+    name: String,
+    #[serde(default)]
+    description: String,
+}
+
+pub(crate) async fn save_profile(State(state): State<AppState>, Member(caller): Member, Path(handle): Path<String>, PageForm(form): PageForm<ProfileForm>) -> Result<Response, ApiError> {
+    let result = state.accounts().update_org(&caller, &handle, Some(&form.name), Some(&form.description)).await;
+    org_outcome(&state, &caller, &handle, result, "org_saved").await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct InviteForm {
+    username: String,
+    role: String,
+}
+
+pub(crate) async fn invite(State(state): State<AppState>, Member(caller): Member, Path(handle): Path<String>, PageForm(form): PageForm<InviteForm>) -> Result<Response, ApiError> {
+    let result = state.accounts().invite(&caller, &handle, &form.username, &form.role).await;
+    org_outcome(&state, &caller, &handle, result, "member_invited").await
+}
+
+pub(crate) async fn revoke_invitation(State(state): State<AppState>, Member(caller): Member, Path((handle, id)): Path<(String, String)>) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::InvitationNotFound)?;
+    let result = state.accounts().revoke_invitation(&caller, &handle, id).await;
+    org_outcome(&state, &caller, &handle, result, "invitation_revoked").await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RoleForm {
+    role: String,
+}
+
+pub(crate) async fn set_role(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((handle, user_id)): Path<(String, String)>,
+    PageForm(form): PageForm<RoleForm>,
+) -> Result<Response, ApiError> {
+    let user_id = path_id(&user_id, ErrorCode::MemberNotFound)?;
+    let result = state.accounts().set_member_role(&caller, &handle, user_id, &form.role).await;
+    org_outcome(&state, &caller, &handle, result, "role_changed").await
+}
+
+pub(crate) async fn remove_member(State(state): State<AppState>, Member(caller): Member, Path((handle, user_id)): Path<(String, String)>) -> Result<Response, ApiError> {
+    let user_id = path_id(&user_id, ErrorCode::MemberNotFound)?;
+    match state.accounts().remove_member(&caller, &handle, user_id).await {
+        Ok(()) if user_id == caller.user_id => Ok(done("/orgs", "left_org")),
+        result => org_outcome(&state, &caller, &handle, result, "member_removed").await,
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct VerificationForm {
+    evidence: String,
+}
+
+pub(crate) async fn request_verification(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(handle): Path<String>,
+    PageForm(form): PageForm<VerificationForm>,
+) -> Result<Response, ApiError> {
+    let result = state.accounts().request_verification(&caller, &handle, &form.evidence).await;
+    org_outcome(&state, &caller, &handle, result, "verification_requested").await
+}

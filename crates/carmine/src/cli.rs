@@ -1,0 +1,167 @@
+//! Command-line flags and what each command does.
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+use carmine_accounts::admin::Operator;
+use carmine_accounts::config::Argon2Params;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::startup::{self, Platform};
+
+#[derive(Parser)]
+#[command(name = "carmine", version, about = "Carmine: a self-hostable social-commerce platform")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Log lines as human-readable text or JSON.
+    #[arg(long, value_enum, default_value = "text", global = true, env = "CARMINE_LOG_FORMAT")]
+    pub log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Where the data lives; shared by every command.
+#[derive(Args, Clone)]
+pub struct DataArgs {
+    /// Holds the SQLite file (unless --database-url says otherwise), media and the search index.
+    #[arg(long, default_value = "./carmine-data", env = "CARMINE_DATA_DIR")]
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://…`; default: carmine.db in the data directory.
+    #[arg(long, env = "CARMINE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// This process's id-generator node (0–1023); give every node of one deployment its own.
+    #[arg(long, env = "CARMINE_NODE_ID")]
+    pub node_id: Option<u16>,
+}
+
+#[derive(Args, Clone)]
+pub struct PasswordArgs {
+    /// Argon2id memory cost in KiB (OWASP: 19456).
+    #[arg(long, default_value_t = Argon2Params::OWASP.memory_kib, env = "CARMINE_ARGON2_MEMORY_KIB")]
+    pub argon2_memory_kib: u32,
+    /// Argon2id passes (OWASP: 2).
+    #[arg(long, default_value_t = Argon2Params::OWASP.iterations, env = "CARMINE_ARGON2_ITERATIONS")]
+    pub argon2_iterations: u32,
+    /// Argon2id lanes (OWASP: 1).
+    #[arg(long, default_value_t = Argon2Params::OWASP.parallelism, env = "CARMINE_ARGON2_PARALLELISM")]
+    pub argon2_parallelism: u32,
+}
+
+impl PasswordArgs {
+    pub fn params(&self) -> Argon2Params {
+        Argon2Params { memory_kib: self.argon2_memory_kib, iterations: self.argon2_iterations, parallelism: self.argon2_parallelism }
+    }
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the site and the API (applies pending migrations first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Operator actions from the console (recorded in the audit log).
+    Admin {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        passwords: PasswordArgs,
+        #[command(subcommand)]
+        action: AdminAction,
+    },
+}
+
+#[derive(Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub passwords: PasswordArgs,
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "CARMINE_LISTEN")]
+    pub listen: SocketAddr,
+    /// The URL people use to reach Carmine (default: http://<listen address>). Must be https
+    /// unless listening on loopback.
+    #[arg(long, env = "CARMINE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// A reverse proxy whose X-Forwarded-For is trusted (repeatable).
+    #[arg(long = "trusted-proxy", env = "CARMINE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<IpAddr>,
+}
+
+#[derive(Subcommand)]
+pub enum AdminAction {
+    /// Create a member; prints the password when none is given.
+    CreateUser {
+        username: String,
+        /// Make the member an administrator.
+        #[arg(long)]
+        admin: bool,
+        /// The password (otherwise one is generated and printed). Prefer CARMINE_NEW_PASSWORD.
+        #[arg(long, env = "CARMINE_NEW_PASSWORD", hide_env_values = true)]
+        password: Option<String>,
+    },
+    /// Set a random password for a member and end their sessions; prints it.
+    ResetPassword { username: String },
+    /// Suspend a member.
+    Suspend {
+        username: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift a suspension.
+    Unsuspend { username: String },
+}
+
+pub async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Serve(args) => startup::serve(args).await,
+        Command::Migrate { data } => {
+            let platform = Platform::open(&data, Argon2Params::OWASP).await?;
+            println!("database is at the latest schema ({})", platform.db.backend().name());
+            Ok(())
+        }
+        Command::Admin { data, passwords, action } => {
+            let platform = Platform::open(&data, passwords.params()).await?;
+            let accounts = &platform.accounts;
+            let find = |username: String| async move {
+                accounts.user_id_by_username(&username).await.map_err(|e| e.to_string())?.ok_or(format!("no member named {username:?}"))
+            };
+            let result = match action {
+                AdminAction::CreateUser { username, admin, password } => {
+                    let generated = password.is_none();
+                    let (user, password) = accounts.console_create_user(&username, password.as_deref(), admin).await.map_err(|e| e.to_string())?;
+                    let role = if admin { "administrator" } else { "member" };
+                    println!("created {role} @{} (id {})", user.username.unwrap_or_default(), user.id);
+                    if generated {
+                        println!("password: {password}");
+                    }
+                    Ok(())
+                }
+                AdminAction::ResetPassword { username } => {
+                    let id = find(username).await?;
+                    let password = accounts.admin_reset_password(Operator::Console, id).await.map_err(|e| e.to_string())?;
+                    println!("new password: {password}");
+                    Ok(())
+                }
+                AdminAction::Suspend { username, reason } => {
+                    let id = find(username).await?;
+                    accounts.admin_suspend(Operator::Console, id, &reason).await.map_err(|e| e.to_string())
+                }
+                AdminAction::Unsuspend { username } => {
+                    let id = find(username).await?;
+                    accounts.admin_unsuspend(Operator::Console, id).await.map_err(|e| e.to_string())
+                }
+            };
+            platform.db.close().await;
+            result
+        }
+    }
+}

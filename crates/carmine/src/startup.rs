@@ -1,0 +1,95 @@
+//! Opening the platform (database, migrations, services) and serving it.
+
+use std::sync::Arc;
+
+use carmine_accounts::config::Argon2Params;
+use carmine_accounts::{Accounts, AccountsConfig};
+use carmine_core::{Clock, IdGenerator};
+use carmine_store::{Db, DbOptions};
+use carmine_web::{AppState, Application, WebConfig};
+
+use crate::cli::{DataArgs, LogFormat, ServeArgs};
+
+pub fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("CARMINE_LOG").unwrap_or_else(|_| "info".into());
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// An opened, migrated database and the services over it.
+pub struct Platform {
+    pub db: Db,
+    pub accounts: Accounts,
+}
+
+impl Platform {
+    pub async fn open(data: &DataArgs, argon2: Argon2Params) -> Result<Platform, String> {
+        std::fs::create_dir_all(&data.data_dir)
+            .map_err(|e| format!("cannot create the data directory {}: {e}", data.data_dir.display()))?;
+        let options = match &data.database_url {
+            Some(url) => DbOptions::new(url.clone()),
+            None => DbOptions::sqlite_in(&data.data_dir),
+        };
+        let ids = match data.node_id {
+            Some(node) if node <= carmine_core::id::NODE_ID_MAX => IdGenerator::new(node),
+            Some(node) => return Err(format!("--node-id must be at most {}, got {node}", carmine_core::id::NODE_ID_MAX)),
+            None => IdGenerator::with_random_node(),
+        };
+        let db = Db::connect(&options, Arc::new(ids), Clock::System).await?;
+        let report = carmine_store::migrate::run(&db).await.map_err(|e| e.to_string())?;
+        for name in &report.applied {
+            tracing::info!(migration = name, "applied migration");
+        }
+        let accounts = Accounts::new(db.clone(), AccountsConfig { argon2, ..AccountsConfig::default() });
+        Ok(Platform { db, accounts })
+    }
+}
+
+pub async fn serve(args: ServeArgs) -> Result<(), String> {
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
+    let config = WebConfig { trusted_proxies: args.trusted_proxies.clone(), ..WebConfig::new(public_url) };
+    if !config.is_https() && !args.listen.ip().is_loopback() {
+        return Err(format!(
+            "refusing to serve plain http on {}: set --public-url https://… (behind a TLS proxy) or listen on 127.0.0.1",
+            args.listen
+        ));
+    }
+    let platform = Platform::open(&args.data, args.passwords.params()).await?;
+    let cursor_key = carmine_store::secrets::get_or_create(&platform.db, "cursor_key", || carmine_core::secret::random_token(32))
+        .await
+        .map_err(|e| e.to_string())?;
+    let state = AppState::new(platform.accounts.clone(), config.clone(), cursor_key.as_bytes());
+    let app = Application::bind(args.listen, state).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let address = app.local_addr();
+    println!("Carmine is listening on http://{address}");
+    if args.public_url.is_some() {
+        println!("public URL: {}", config.public_url);
+    }
+    app.serve(shutdown_signal()).await.map_err(|e| e.to_string())?;
+    platform.db.close().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
