@@ -83,6 +83,10 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let path = error.path().to_string();
         let inner = error.into_inner();
+        // A data error found before the end may hide a syntax error after it.
+        if inner.is_data() && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() {
+            return Error::new(ErrorCode::MalformedJson);
+        }
         classify_json_error(&path, &inner)
     })?;
     deserializer.end().map_err(|_| Error::new(ErrorCode::MalformedJson))?;
@@ -98,7 +102,8 @@ fn classify_json_error(path: &str, error: &serde_json::Error) -> Error {
             let message = message.split(" at line ").next().unwrap_or(&message).to_owned();
             let named = |prefix: &str| {
                 message.strip_prefix(prefix).and_then(|rest| rest.split('`').nth(1)).map(|field| {
-                    if path == "." || path.is_empty() { field.to_owned() } else { format!("{path}.{field}") }
+                    let at_root = path == "." || path.is_empty();
+                    if at_root { field.to_owned() } else if path.ends_with(field) { path.to_owned() } else { format!("{path}.{field}") }
                 })
             };
             if let Some(field) = named("unknown field") {

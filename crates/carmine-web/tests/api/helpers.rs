@@ -1,0 +1,173 @@
+//! `TestApp`: the real router over a fresh database, driven in-process; and
+//! `Client`: a browser-like holder of a session cookie and CSRF token, or a Bearer token.
+
+use std::net::SocketAddr;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use carmine_accounts::config::Argon2Params;
+use carmine_accounts::{Accounts, AccountsConfig};
+use carmine_core::Clock;
+use carmine_store::testing::TestDb;
+use carmine_store::{Db, outbox};
+use carmine_web::{AppState, WebConfig, build_router};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+pub const ORIGIN: &str = "http://127.0.0.1:8080";
+
+pub struct TestApp {
+    pub router: Router,
+    pub db: Db,
+    pub clock: Clock,
+    pub accounts: Accounts,
+    _test_db: TestDb,
+}
+
+#[derive(Clone, Default)]
+pub struct Client {
+    pub cookie: Option<String>,
+    pub csrf: Option<String>,
+    pub bearer: Option<String>,
+    pub ip: Option<[u8; 4]>,
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|_| panic!("not JSON ({}): {}", self.status, self.text()))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// The stable error code of an error response.
+    pub fn code(&self) -> String {
+        self.json()["error"]["code"].as_str().unwrap_or_else(|| panic!("no error code in {}", self.text())).to_owned()
+    }
+
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) {
+        assert_eq!(self.status.as_u16(), status, "{}", self.text());
+        assert_eq!(self.code(), code, "{}", self.text());
+    }
+
+    #[track_caller]
+    pub fn assert_status(&self, status: u16) -> &Self {
+        assert_eq!(self.status.as_u16(), status, "{}", self.text());
+        self
+    }
+
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("carmine_session=") && !v.contains("Max-Age=0"))
+            .map(|v| v.split(';').next().unwrap().to_owned())
+    }
+}
+
+impl TestApp {
+    pub async fn new(test_db: TestDb) -> TestApp {
+        let config = AccountsConfig { argon2: Argon2Params::TEST_ONLY_MINIMAL, ..AccountsConfig::default() };
+        let accounts = Accounts::new(test_db.db.clone(), config);
+        let state = AppState::new(accounts.clone(), WebConfig::new(ORIGIN), b"a test cursor key of enough length");
+        TestApp { router: build_router(state), db: test_db.db.clone(), clock: test_db.clock.clone(), accounts, _test_db: test_db }
+    }
+
+    pub async fn send(&self, client: &Client, method: Method, path: &str, body: Option<Value>) -> TestResponse {
+        let mut request = Request::builder().method(method.clone()).uri(path);
+        if let Some(cookie) = &client.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        if let Some(bearer) = &client.bearer {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {bearer}"));
+        }
+        if method != Method::GET {
+            if let Some(csrf) = &client.csrf {
+                request = request.header("x-csrf-token", csrf);
+            }
+            request = request.header(header::ORIGIN, ORIGIN);
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(serde_json::to_vec(&json).unwrap())
+            }
+            None => Body::empty(),
+        };
+        self.raw(request.body(body).unwrap(), client.ip.unwrap_or([127, 0, 0, 1])).await
+    }
+
+    pub async fn raw(&self, mut request: Request<Body>, ip: [u8; 4]) -> TestResponse {
+        request.extensions_mut().insert(ConnectInfo(SocketAddr::from((ip, 40_000))));
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+        TestResponse { status, headers, body }
+    }
+
+    pub async fn get(&self, client: &Client, path: &str) -> TestResponse {
+        self.send(client, Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, client: &Client, path: &str, body: Value) -> TestResponse {
+        self.send(client, Method::POST, path, Some(body)).await
+    }
+
+    pub async fn patch(&self, client: &Client, path: &str, body: Value) -> TestResponse {
+        self.send(client, Method::PATCH, path, Some(body)).await
+    }
+
+    pub async fn delete(&self, client: &Client, path: &str, body: Option<Value>) -> TestResponse {
+        self.send(client, Method::DELETE, path, body).await
+    }
+
+    /// Signs up and returns a logged-in client.
+    pub async fn signup(&self, username: &str) -> Client {
+        let response = self.post(&Client::default(), "/api/v1/auth/signup", json!({ "username": username, "password": "correct horse battery" })).await;
+        response.assert_status(201);
+        let json = response.json();
+        Client { cookie: response.session_cookie(), csrf: json["csrf_token"].as_str().map(str::to_owned), ..Client::default() }
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> TestResponse {
+        self.post(&Client::default(), "/api/v1/auth/login", json!({ "username": username, "password": password })).await
+    }
+
+    pub fn client_from_login(response: &TestResponse) -> Client {
+        Client {
+            cookie: response.session_cookie(),
+            csrf: response.json()["csrf_token"].as_str().map(str::to_owned),
+            ..Client::default()
+        }
+    }
+
+    /// A member made an administrator through the console path, logged in.
+    pub async fn admin(&self, username: &str) -> Client {
+        self.accounts.console_create_user(username, Some("admin password 1"), true).await.unwrap();
+        let response = self.login(username, "admin password 1").await;
+        response.assert_status(200);
+        TestApp::client_from_login(&response)
+    }
+
+    pub async fn user_id(&self, client: &Client) -> String {
+        self.get(client, "/api/v1/me").await.json()["user"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The number of outbox events: a refused request must not add any.
+    pub async fn event_count(&self) -> usize {
+        outbox::list_after(&mut *self.db.reader().await.unwrap(), None, 100_000).await.unwrap().len()
+    }
+}

@@ -1,0 +1,11 @@
+//! The API suite: every test runs on SQLite and on PostgreSQL (`sqlite::…`,
+//! `postgres::…`) against a fresh database and the real router.
+
+mod helpers;
+
+mod accounts;
+mod bad_input;
+mod orgs;
+mod admin;
+mod openapi;
+mod tenancy;

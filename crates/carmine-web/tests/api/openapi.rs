@@ -1,0 +1,64 @@
+//! The OpenAPI document describes every route, and every route it describes exists.
+
+use axum::http::Method;
+use carmine_store::testing::TestDb;
+use serde_json::{Value, json};
+
+use crate::helpers::{Client, TestApp};
+
+carmine_store::both_backends!(every_documented_route_is_served, contract_paths_are_documented);
+
+/// Every (method, path template) the document lists.
+pub fn operations(doc: &Value) -> Vec<(Method, String)> {
+    let mut out = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, _) in item.as_object().unwrap() {
+            let method = method.to_uppercase().parse::<Method>().expect("an HTTP method");
+            out.push((method, path.clone()));
+        }
+    }
+    out
+}
+
+async fn every_documented_route_is_served(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let member = app.signup("member").await;
+    let doc = app.get(&Client::default(), "/api/v1/openapi.json").await.json();
+    let operations = operations(&doc);
+    assert!(operations.len() >= 35, "{} operations", operations.len());
+    for (method, template) in operations {
+        let path = template.replace("{org}", "someorg").replace("{id}", "1").replace("{user_id}", "1");
+        assert!(!path.contains('{'), "unfilled parameter in {template}");
+        let body = (method != Method::GET).then(|| json!({}));
+        let response = app.send(&member, method.clone(), &path, body).await;
+        assert!(
+            response.status != 404 || response.code() != "route_not_found",
+            "{method} {template} is documented but not routed"
+        );
+        assert_ne!(response.status, 405, "{method} {template} is documented but not routed for this method");
+    }
+}
+
+async fn contract_paths_are_documented(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let doc = app.get(&Client::default(), "/api/v1/openapi.json").await.json();
+    let operations = operations(&doc);
+    for (method, path) in [
+        (Method::GET, "/healthz"),
+        (Method::GET, "/readyz"),
+        (Method::GET, "/metrics"),
+        (Method::POST, "/api/v1/auth/signup"),
+        (Method::POST, "/api/v1/auth/login"),
+        (Method::POST, "/api/v1/auth/logout"),
+        (Method::POST, "/api/v1/tokens"),
+        (Method::GET, "/api/v1/me"),
+        (Method::GET, "/api/v1/openapi.json"),
+    ] {
+        assert!(operations.contains(&(method.clone(), path.to_owned())), "{method} {path} missing from the document");
+    }
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    assert!(doc["info"]["description"].as_str().unwrap().contains("`csrf_failed`"), "the error table is documented");
+    let metrics = app.get(&Client::default(), "/metrics").await;
+    assert!(metrics.text().contains("carmine_http_requests_total"), "{}", metrics.text());
+    assert_eq!(app.get(&Client::default(), "/readyz").await.json()["database"], "ok");
+}

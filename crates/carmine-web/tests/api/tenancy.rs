@@ -1,0 +1,78 @@
+//! The tenancy walk: a member of another organization tries every route that names
+//! an object, against objects of a tenant they do not belong to. Every attempt is
+//! refused (404 when they may not know it exists, 403 when they may), and nothing changes.
+
+use axum::http::Method;
+use carmine_store::testing::TestDb;
+use serde_json::{Value, json};
+
+use crate::helpers::{Client, TestApp};
+use crate::openapi::operations;
+
+carmine_store::both_backends!(another_tenant_can_touch_nothing);
+
+/// A body each write route would accept from someone allowed to call it, so a
+/// refusal can only come from the access check.
+fn valid_body(method: &Method, path: &str) -> Option<Value> {
+    if *method == Method::GET {
+        return None;
+    }
+    Some(match path {
+        p if p.ends_with("/invitations") => json!({ "username": "mallory", "role": "owner" }),
+        p if p.ends_with("/verification") => json!({ "evidence": "forged licence" }),
+        p if p.ends_with("/suspend") => json!({ "reason": "takeover" }),
+        p if p.ends_with("/approve") || p.ends_with("/reject") => json!({ "reason": "takeover" }),
+        p if p.contains("/members/") && *method == Method::PATCH => json!({ "role": "owner" }),
+        "/api/v1/orgs/{org}" => json!({ "name": "pwned" }),
+        _ => json!({}),
+    })
+}
+
+async fn another_tenant_can_touch_nothing(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let alice = app.signup("alice").await;
+    let alice_id = app.user_id(&alice).await;
+    let token = app.post(&alice, "/api/v1/tokens", json!({ "name": "ci" })).await.json();
+    let alice_bearer = Client { bearer: token["token_secret"].as_str().map(str::to_owned), ..Client::default() };
+    app.post(&alice, "/api/v1/orgs", json!({ "handle": "alice_co", "name": "Alice Co", "kind": "brand" })).await.assert_status(201);
+    app.signup("bob").await;
+    let invitation = app.post(&alice, "/api/v1/orgs/alice_co/invitations", json!({ "username": "bob", "role": "staff" })).await.json();
+    let verification = app.post(&alice, "/api/v1/orgs/alice_co/verification", json!({ "evidence": "licence" })).await.json();
+
+    let mallory = app.signup("mallory").await;
+    app.post(&mallory, "/api/v1/orgs", json!({ "handle": "mallory_co", "name": "Mallory Co", "kind": "agency" })).await.assert_status(201);
+
+    let doc = app.get(&Client::default(), "/api/v1/openapi.json").await.json();
+    let events_before = app.event_count().await;
+    let mut walked = 0;
+    for (method, template) in operations(&doc) {
+        if !template.contains('{') || (method == Method::GET && template == "/api/v1/orgs/{org}") {
+            continue; // not scoped to another tenant's object / the public profile
+        }
+        let id = if template.starts_with("/api/v1/tokens/") {
+            token["id"].as_str().unwrap()
+        } else if template.contains("/invitations/") {
+            invitation["id"].as_str().unwrap()
+        } else if template.contains("/verifications/") {
+            verification["id"].as_str().unwrap()
+        } else {
+            &alice_id
+        };
+        let path = template.replace("{org}", "alice_co").replace("{user_id}", &alice_id).replace("{id}", id);
+        let response = app.send(&mallory, method.clone(), &path, valid_body(&method, &template)).await;
+        assert!(
+            matches!(response.status.as_u16(), 403 | 404),
+            "{method} {template} as another tenant gave {}: {}",
+            response.status,
+            response.text()
+        );
+        walked += 1;
+    }
+    assert!(walked >= 18, "walked {walked} routes");
+    assert_eq!(app.event_count().await, events_before, "nothing changed");
+    app.get(&alice_bearer, "/api/v1/me").await.assert_status(200);
+    let members = app.get(&alice, "/api/v1/orgs/alice_co/members").await.json();
+    assert_eq!(members["items"].as_array().unwrap().len(), 1);
+    assert_eq!(app.get(&alice, "/api/v1/orgs/alice_co").await.json()["name"], "Alice Co");
+    assert_eq!(app.get(&alice, "/api/v1/orgs/alice_co/invitations").await.json()["items"][0]["status"], "pending");
+}
