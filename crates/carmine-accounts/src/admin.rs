@@ -41,26 +41,55 @@ impl Operator<'_> {
 impl Accounts {
     /// Creates a member (optionally an admin) from the console. Without a password
     /// one is generated; the password actually set is returned to show once.
-    pub async fn console_create_user(&self, username: &str, password: Option<&str>, is_admin: bool) -> Result<(UserRecord, String)> {
+    pub async fn console_create_user(
+        &self,
+        username: &str,
+        password: Option<&str>,
+        is_admin: bool,
+    ) -> Result<(UserRecord, String)> {
         let username = Handle::parse("username", username)?;
         let password = password.map_or_else(|| random_token(12), str::to_owned);
         check_new_password(&password, username.as_str())?;
         let hash = self.hasher.hash(&password).await?;
         let mut tx = self.db.begin().await?;
-        let id = users::insert(&mut tx, &NewMember { username: username.as_str(), password_hash: Some(&hash), display_name: username.as_str(), is_admin })
-            .await
-            .map_err(|e| if e.is_unique_on("actors", "handle") { Error::new(ErrorCode::UsernameTaken) } else { e.into() })?;
+        let id = users::insert(
+            &mut tx,
+            &NewMember {
+                username: username.as_str(),
+                password_hash: Some(&hash),
+                display_name: username.as_str(),
+                is_admin,
+            },
+        )
+        .await
+        .map_err(|e| {
+            if e.is_unique_on("actors", "handle") { Error::new(ErrorCode::UsernameTaken) } else { e.into() }
+        })?;
         tx.emit(DomainEvent::UserSignedUp { user_id: id, username: username.as_str().to_owned() }).await?;
         if is_admin {
             tx.emit(DomainEvent::UserMadeAdmin { user_id: id }).await?;
         }
-        audit::record(&mut tx, None, "create_user", "user", id, &json!({ "username": username.as_str(), "admin": is_admin })).await?;
+        audit::record(
+            &mut tx,
+            None,
+            "create_user",
+            "user",
+            id,
+            &json!({ "username": username.as_str(), "admin": is_admin }),
+        )
+        .await?;
         let user = users::get(tx.conn(), id).await?.ok_or_else(|| Error::internal("user vanished"))?;
         tx.commit().await?;
         Ok((user, password))
     }
 
-    pub async fn admin_list_users(&self, operator: Operator<'_>, prefix: &str, after: Option<Id>, limit: u32) -> Result<Vec<UserRecord>> {
+    pub async fn admin_list_users(
+        &self,
+        operator: Operator<'_>,
+        prefix: &str,
+        after: Option<Id>,
+        limit: u32,
+    ) -> Result<Vec<UserRecord>> {
         operator.check()?;
         let prefix = prefix.trim().to_ascii_lowercase();
         if !prefix.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') || prefix.len() > 24 {
@@ -128,7 +157,13 @@ impl Accounts {
         Ok(())
     }
 
-    pub async fn admin_list_orgs(&self, operator: Operator<'_>, status: Option<&str>, before: Option<Id>, limit: u32) -> Result<Vec<OrgRecord>> {
+    pub async fn admin_list_orgs(
+        &self,
+        operator: Operator<'_>,
+        status: Option<&str>,
+        before: Option<Id>,
+        limit: u32,
+    ) -> Result<Vec<OrgRecord>> {
         operator.check()?;
         if let Some(status) = status
             && !["unverified", "pending", "verified", "rejected"].contains(&status)
@@ -138,13 +173,24 @@ impl Accounts {
         Ok(orgs::list_all(&mut *self.db.reader().await?, status, before, limit).await?)
     }
 
-    pub async fn admin_verification_queue(&self, operator: Operator<'_>, after: Option<Id>, limit: u32) -> Result<Vec<VerificationRecord>> {
+    pub async fn admin_verification_queue(
+        &self,
+        operator: Operator<'_>,
+        after: Option<Id>,
+        limit: u32,
+    ) -> Result<Vec<VerificationRecord>> {
         operator.check()?;
         Ok(orgs::list_verifications(&mut *self.db.reader().await?, "pending", after, limit).await?)
     }
 
     /// Approves or rejects a pending verification request, exactly once.
-    pub async fn admin_decide_verification(&self, operator: Operator<'_>, request_id: Id, approve: bool, reason: &str) -> Result<VerificationRecord> {
+    pub async fn admin_decide_verification(
+        &self,
+        operator: Operator<'_>,
+        request_id: Id,
+        approve: bool,
+        reason: &str,
+    ) -> Result<VerificationRecord> {
         operator.check()?;
         let reason = bounded_text("reason", reason, usize::from(!approve), DECISION_REASON_CHARS_MAX, true)?;
         let Operator::Admin(caller) = operator else {
@@ -160,20 +206,47 @@ impl Accounts {
         }
         orgs::set_verification_status(&mut tx, request.org_id, if approve { "verified" } else { "rejected" }).await?;
         let action = if approve { "approve_verification" } else { "reject_verification" };
-        self.audit(&mut tx, operator, action, "org", request.org_id, json!({ "request_id": request_id, "reason": reason })).await?;
-        tx.emit(DomainEvent::OrgVerificationDecided { org_id: request.org_id, request_id, approved: approve, admin_id: caller.user_id })
-            .await?;
-        let decided = orgs::get_verification(tx.conn(), request_id).await?.ok_or_else(|| Error::internal("request vanished"))?;
+        self.audit(
+            &mut tx,
+            operator,
+            action,
+            "org",
+            request.org_id,
+            json!({ "request_id": request_id, "reason": reason }),
+        )
+        .await?;
+        tx.emit(DomainEvent::OrgVerificationDecided {
+            org_id: request.org_id,
+            request_id,
+            approved: approve,
+            admin_id: caller.user_id,
+        })
+        .await?;
+        let decided =
+            orgs::get_verification(tx.conn(), request_id).await?.ok_or_else(|| Error::internal("request vanished"))?;
         tx.commit().await?;
         Ok(decided)
     }
 
-    pub async fn admin_audit_log(&self, operator: Operator<'_>, before: Option<Id>, limit: u32) -> Result<Vec<AuditRecord>> {
+    pub async fn admin_audit_log(
+        &self,
+        operator: Operator<'_>,
+        before: Option<Id>,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>> {
         operator.check()?;
         Ok(audit::list(&mut *self.db.reader().await?, before, limit).await?)
     }
 
-    async fn audit(&self, tx: &mut Tx, operator: Operator<'_>, action: &str, kind: &str, target: Id, details: serde_json::Value) -> Result<()> {
+    async fn audit(
+        &self,
+        tx: &mut Tx,
+        operator: Operator<'_>,
+        action: &str,
+        kind: &str,
+        target: Id,
+        details: serde_json::Value,
+    ) -> Result<()> {
         audit::record(tx, operator.admin_id(), action, kind, target, &details).await?;
         Ok(())
     }

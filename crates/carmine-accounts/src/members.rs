@@ -43,7 +43,8 @@ impl Accounts {
 
     pub async fn update_profile(&self, caller: &Caller, change: &ProfileChange) -> Result<UserRecord> {
         let mut tx = self.db.begin().await?;
-        let current = users::get(tx.conn(), caller.user_id).await?.ok_or_else(|| Error::new(ErrorCode::UserNotFound))?;
+        let current =
+            users::get(tx.conn(), caller.user_id).await?.ok_or_else(|| Error::new(ErrorCode::UserNotFound))?;
         let display_name = match &change.display_name {
             Some(name) => bounded_text("display_name", name, 1, DISPLAY_NAME_CHARS_MAX, false)?,
             None => current.display_name.clone(),
@@ -67,7 +68,8 @@ impl Accounts {
         )
         .await?;
         tx.emit(DomainEvent::ProfileUpdated { user_id: caller.user_id }).await?;
-        let updated = users::get(tx.conn(), caller.user_id).await?.ok_or_else(|| Error::new(ErrorCode::UserNotFound))?;
+        let updated =
+            users::get(tx.conn(), caller.user_id).await?.ok_or_else(|| Error::new(ErrorCode::UserNotFound))?;
         tx.commit().await?;
         Ok(updated)
     }
@@ -169,7 +171,9 @@ fn parse_avatar_url(raw: &str) -> Result<Option<String>> {
         return Ok(None);
     }
     // Until media uploads land: an absolute https URL or a path on this site.
-    if !(url.starts_with("https://") || (url.starts_with('/') && !url.starts_with("//"))) || url.contains(['"', '<', '>', ' ']) {
+    if !(url.starts_with("https://") || (url.starts_with('/') && !url.starts_with("//")))
+        || url.contains(['"', '<', '>', ' '])
+    {
         return Err(Error::invalid_field("avatar_url", "must be an https:// URL or a path on this site"));
     }
     Ok(Some(url))

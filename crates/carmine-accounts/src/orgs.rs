@@ -119,8 +119,7 @@ impl Accounts {
         let role = orgs::member_role(&mut conn, org.id, caller.user_id).await?.ok_or_else(not_found)?;
         let role = OrgRole::parse("role", &role)?;
         if !role.allows(action) {
-            return Err(Error::new(ErrorCode::RoleTooLow)
-                .with_details(serde_json::json!({ "role": role.as_str() })));
+            return Err(Error::new(ErrorCode::RoleTooLow).with_details(serde_json::json!({ "role": role.as_str() })));
         }
         Ok(OrgAccess { org, role })
     }
@@ -138,19 +137,32 @@ impl Accounts {
         if !ORG_KINDS.contains(&input.kind) {
             return Err(Error::invalid_field("kind", "must be one of brand, merchant, agency"));
         }
-        let description = bounded_text("description", input.description.unwrap_or(""), 0, ORG_DESCRIPTION_CHARS_MAX, true)?;
+        let description =
+            bounded_text("description", input.description.unwrap_or(""), 0, ORG_DESCRIPTION_CHARS_MAX, true)?;
         let mut tx = self.db.begin().await?;
         if orgs::count_created_by(tx.conn(), caller.user_id).await? >= ORGS_CREATED_PER_USER_MAX {
-            return Err(Error::invalid_field("handle", format!("a member may create at most {ORGS_CREATED_PER_USER_MAX} organizations")));
+            return Err(Error::invalid_field(
+                "handle",
+                format!("a member may create at most {ORGS_CREATED_PER_USER_MAX} organizations"),
+            ));
         }
         let org_id = orgs::insert(
             &mut tx,
-            &orgs::NewOrg { handle: handle.as_str(), name: &name, kind: input.kind, description: &description, owner_id: caller.user_id },
+            &orgs::NewOrg {
+                handle: handle.as_str(),
+                name: &name,
+                kind: input.kind,
+                description: &description,
+                owner_id: caller.user_id,
+            },
         )
         .await
         .map_err(|e| if e.is_unique_on("actors", "handle") { Error::new(ErrorCode::HandleTaken) } else { e.into() })?;
-        tx.emit(DomainEvent::OrgCreated { org_id, owner_id: caller.user_id, handle: handle.as_str().to_owned() }).await?;
-        let org = orgs::get(tx.conn(), org_id).await?.ok_or_else(|| Error::internal("org vanished in its own transaction"))?;
+        tx.emit(DomainEvent::OrgCreated { org_id, owner_id: caller.user_id, handle: handle.as_str().to_owned() })
+            .await?;
+        let org = orgs::get(tx.conn(), org_id)
+            .await?
+            .ok_or_else(|| Error::internal("org vanished in its own transaction"))?;
         tx.commit().await?;
         Ok(org)
     }
@@ -160,7 +172,13 @@ impl Accounts {
         rows.into_iter().map(|(org, role)| Ok((org, OrgRole::parse("role", &role)?))).collect()
     }
 
-    pub async fn update_org(&self, caller: &Caller, handle: &str, name: Option<&str>, description: Option<&str>) -> Result<OrgRecord> {
+    pub async fn update_org(
+        &self,
+        caller: &Caller,
+        handle: &str,
+        name: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<OrgRecord> {
         let access = self.authorize_org(caller, handle, OrgAction::EditProfile).await?;
         let name = match name {
             Some(name) => bounded_text("name", name, 1, ORG_NAME_CHARS_MAX, false)?,
@@ -199,16 +217,28 @@ impl Accounts {
         }
         let now = tx.now();
         if orgs::has_pending_invitation(tx.conn(), org_id, invitee.id, now).await? {
-            return Err(Error::new(ErrorCode::AlreadyMember).with_message("that person already has a pending invitation"));
+            return Err(
+                Error::new(ErrorCode::AlreadyMember).with_message("that person already has a pending invitation")
+            );
         }
         if orgs::count_members(tx.conn(), org_id).await? >= ORG_MEMBERS_MAX {
-            return Err(Error::invalid_field("username", format!("an organization may have at most {ORG_MEMBERS_MAX} members")));
+            return Err(Error::invalid_field(
+                "username",
+                format!("an organization may have at most {ORG_MEMBERS_MAX} members"),
+            ));
         }
         let expires_at = now.plus_seconds(INVITATION_TTL_DAYS * 24 * 3600);
-        let id = orgs::insert_invitation(&mut tx, org_id, invitee.id, role.as_str(), caller.user_id, expires_at).await?;
-        tx.emit(DomainEvent::OrgMemberInvited { org_id, invitation_id: id, user_id: invitee.id, role: role.as_str().to_owned() })
-            .await?;
-        let invitation = orgs::get_invitation(tx.conn(), id).await?.ok_or_else(|| Error::internal("invitation vanished"))?;
+        let id =
+            orgs::insert_invitation(&mut tx, org_id, invitee.id, role.as_str(), caller.user_id, expires_at).await?;
+        tx.emit(DomainEvent::OrgMemberInvited {
+            org_id,
+            invitation_id: id,
+            user_id: invitee.id,
+            role: role.as_str().to_owned(),
+        })
+        .await?;
+        let invitation =
+            orgs::get_invitation(tx.conn(), id).await?.ok_or_else(|| Error::internal("invitation vanished"))?;
         tx.commit().await?;
         Ok(invitation)
     }
@@ -238,11 +268,17 @@ impl Accounts {
     }
 
     pub async fn my_invitations(&self, caller: &Caller) -> Result<Vec<InvitationRecord>> {
-        Ok(orgs::list_pending_invitations_for_user(&mut *self.db.reader().await?, caller.user_id, self.db.now()).await?)
+        Ok(orgs::list_pending_invitations_for_user(&mut *self.db.reader().await?, caller.user_id, self.db.now())
+            .await?)
     }
 
     /// Accepts or declines an invitation addressed to the caller, exactly once.
-    pub async fn answer_invitation(&self, caller: &Caller, invitation_id: Id, accept: bool) -> Result<InvitationRecord> {
+    pub async fn answer_invitation(
+        &self,
+        caller: &Caller,
+        invitation_id: Id,
+        accept: bool,
+    ) -> Result<InvitationRecord> {
         let mut tx = self.db.begin().await?;
         let invitation = orgs::get_invitation(tx.conn(), invitation_id)
             .await?
@@ -256,9 +292,16 @@ impl Accounts {
                 if e.is_unique_on("org_members", "org_id") { Error::new(ErrorCode::AlreadyMember) } else { e.into() }
             })?;
         }
-        tx.emit(DomainEvent::OrgInvitationAnswered { org_id: invitation.org_id, invitation_id, user_id: caller.user_id, accepted: accept })
-            .await?;
-        let answered = orgs::get_invitation(tx.conn(), invitation_id).await?.ok_or_else(|| Error::internal("invitation vanished"))?;
+        tx.emit(DomainEvent::OrgInvitationAnswered {
+            org_id: invitation.org_id,
+            invitation_id,
+            user_id: caller.user_id,
+            accepted: accept,
+        })
+        .await?;
+        let answered = orgs::get_invitation(tx.conn(), invitation_id)
+            .await?
+            .ok_or_else(|| Error::internal("invitation vanished"))?;
         tx.commit().await?;
         Ok(answered)
     }
@@ -270,7 +313,9 @@ impl Accounts {
         let access = self.authorize_org(caller, handle, OrgAction::ManageMember(new_role)).await?;
         let mut tx = self.db.begin().await?;
         let org_id = access.org.id;
-        let old = orgs::member_role(tx.conn(), org_id, user_id).await?.ok_or_else(|| Error::new(ErrorCode::MemberNotFound))?;
+        let old = orgs::member_role(tx.conn(), org_id, user_id)
+            .await?
+            .ok_or_else(|| Error::new(ErrorCode::MemberNotFound))?;
         let old = OrgRole::parse("role", &old)?;
         if !access.role.allows(OrgAction::ManageMember(old)) {
             return Err(Error::new(ErrorCode::RoleTooLow));
@@ -289,7 +334,9 @@ impl Accounts {
         let access = self.authorize_org(caller, handle, OrgAction::ViewMembers).await?;
         let mut tx = self.db.begin().await?;
         let org_id = access.org.id;
-        let role = orgs::member_role(tx.conn(), org_id, user_id).await?.ok_or_else(|| Error::new(ErrorCode::MemberNotFound))?;
+        let role = orgs::member_role(tx.conn(), org_id, user_id)
+            .await?
+            .ok_or_else(|| Error::new(ErrorCode::MemberNotFound))?;
         let role = OrgRole::parse("role", &role)?;
         let leaving = user_id == caller.user_id;
         if !leaving && !access.role.allows(OrgAction::ManageMember(role)) {
@@ -305,7 +352,12 @@ impl Accounts {
     }
 
     /// Asks the platform to verify the organization; one pending request at a time.
-    pub async fn request_verification(&self, caller: &Caller, handle: &str, evidence: &str) -> Result<VerificationRecord> {
+    pub async fn request_verification(
+        &self,
+        caller: &Caller,
+        handle: &str,
+        evidence: &str,
+    ) -> Result<VerificationRecord> {
         let access = self.authorize_org(caller, handle, OrgAction::RequestVerification).await?;
         let evidence = bounded_text("evidence", evidence, 1, VERIFICATION_EVIDENCE_CHARS_MAX, true)?;
         let mut tx = self.db.begin().await?;
@@ -318,7 +370,8 @@ impl Accounts {
         let id = orgs::insert_verification(&mut tx, org.id, caller.user_id, &evidence).await?;
         orgs::set_verification_status(&mut tx, org.id, "pending").await?;
         tx.emit(DomainEvent::OrgVerificationRequested { org_id: org.id, request_id: id }).await?;
-        let request = orgs::get_verification(tx.conn(), id).await?.ok_or_else(|| Error::internal("request vanished"))?;
+        let request =
+            orgs::get_verification(tx.conn(), id).await?.ok_or_else(|| Error::internal("request vanished"))?;
         tx.commit().await?;
         Ok(request)
     }

@@ -89,14 +89,21 @@ impl Accounts {
         let mut tx = self.db.begin().await?;
         let user_id = users::insert(
             &mut tx,
-            &NewMember { username: username.as_str(), password_hash: Some(&hash), display_name: &display_name, is_admin: false },
+            &NewMember {
+                username: username.as_str(),
+                password_hash: Some(&hash),
+                display_name: &display_name,
+                is_admin: false,
+            },
         )
         .await
         .map_err(|e| {
             if e.is_unique_on("actors", "handle") { Error::new(ErrorCode::UsernameTaken) } else { e.into() }
         })?;
         tx.emit(DomainEvent::UserSignedUp { user_id, username: username.as_str().to_owned() }).await?;
-        let user = users::get(tx.conn(), user_id).await?.ok_or_else(|| Error::internal("user vanished in its own transaction"))?;
+        let user = users::get(tx.conn(), user_id)
+            .await?
+            .ok_or_else(|| Error::internal("user vanished in its own transaction"))?;
         let authenticated = self.open_session(&mut tx, &user, client).await?;
         tx.commit().await?;
         Ok(authenticated)
@@ -150,7 +157,12 @@ impl Accounts {
         Ok(authenticated)
     }
 
-    async fn open_session(&self, tx: &mut carmine_store::Tx, user: &UserRecord, client: &ClientInfo) -> Result<Authenticated> {
+    async fn open_session(
+        &self,
+        tx: &mut carmine_store::Tx,
+        user: &UserRecord,
+        client: &ClientInfo,
+    ) -> Result<Authenticated> {
         let token = random_token(32);
         let csrf_token = random_token(32);
         let user_agent: String = client.user_agent.chars().take(USER_AGENT_CHARS_MAX).collect();

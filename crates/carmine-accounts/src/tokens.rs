@@ -27,7 +27,10 @@ impl Accounts {
         let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
         let mut tx = self.db.begin().await?;
         if tokens::count_active(tx.conn(), caller.user_id).await? >= API_TOKENS_PER_USER_MAX {
-            return Err(Error::invalid_field("name", format!("a member may hold at most {API_TOKENS_PER_USER_MAX} tokens; revoke one first")));
+            return Err(Error::invalid_field(
+                "name",
+                format!("a member may hold at most {API_TOKENS_PER_USER_MAX} tokens; revoke one first"),
+            ));
         }
         let id = tokens::insert(&mut tx, caller.user_id, &name, &sha256_hex(&secret), &prefix).await?;
         tx.emit(DomainEvent::ApiTokenCreated { user_id: caller.user_id, token_id: id }).await?;

@@ -179,7 +179,10 @@ mod tests {
             assert!(text.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{text}");
             assert!((400..600).contains(&code.http_status()), "{text}");
             let message = code.default_message();
-            assert!(!message.ends_with('.') && message.chars().next().is_some_and(|c| !c.is_uppercase()), "{text}: {message}");
+            assert!(
+                !message.ends_with('.') && message.chars().next().is_some_and(|c| !c.is_uppercase()),
+                "{text}: {message}"
+            );
         }
     }
 }

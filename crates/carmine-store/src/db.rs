@@ -119,8 +119,11 @@ impl Db {
                         Box::pin(async move {
                             conn.execute("SET synchronous_commit = on").await?;
                             if let Some(schema) = schema {
-                                conn.execute(AssertSqlSafe(format!("SET search_path TO \"{}\"", schema.replace('"', ""))))
-                                    .await?;
+                                conn.execute(AssertSqlSafe(format!(
+                                    "SET search_path TO \"{}\"",
+                                    schema.replace('"', "")
+                                )))
+                                .await?;
                             }
                             Ok(())
                         })

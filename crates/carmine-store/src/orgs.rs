@@ -125,7 +125,12 @@ pub async fn list_for_user(conn: &mut Conn, user_id: Id) -> StoreResult<Vec<(Org
 
 /// Every organization, newest first, before `before`, optionally only those whose
 /// verification status is `status` (the admin list).
-pub async fn list_all(conn: &mut Conn, status: Option<&str>, before: Option<Id>, limit: u32) -> StoreResult<Vec<OrgRecord>> {
+pub async fn list_all(
+    conn: &mut Conn,
+    status: Option<&str>,
+    before: Option<Id>,
+    limit: u32,
+) -> StoreResult<Vec<OrgRecord>> {
     let rows = sqlx::query(select_orgs!(
         "WHERE o.deleted_at IS NULL AND o.id < $1 AND ($2 = '' OR o.verification_status = $2) ORDER BY o.id DESC LIMIT $3"
     ))
@@ -260,10 +265,8 @@ pub async fn delete_member(tx: &mut Tx, org_id: Id, user_id: Id) -> StoreResult<
 
 /// Removes a member from every organization (account erasure).
 pub async fn delete_all_memberships(tx: &mut Tx, user_id: Id) -> StoreResult<u64> {
-    let result = sqlx::query("DELETE FROM org_members WHERE user_id = $1")
-        .bind(user_id.as_i64())
-        .execute(tx.conn())
-        .await?;
+    let result =
+        sqlx::query("DELETE FROM org_members WHERE user_id = $1").bind(user_id.as_i64()).execute(tx.conn()).await?;
     sqlx::query("UPDATE org_invitations SET status = 'revoked' WHERE user_id = $1 AND status = 'pending'")
         .bind(user_id.as_i64())
         .execute(tx.conn())
@@ -350,7 +353,11 @@ pub async fn get_invitation(conn: &mut Conn, id: Id) -> StoreResult<Option<Invit
 }
 
 /// Pending, unexpired invitations of an organization.
-pub async fn list_pending_invitations_for_org(conn: &mut Conn, org_id: Id, now: Timestamp) -> StoreResult<Vec<InvitationRecord>> {
+pub async fn list_pending_invitations_for_org(
+    conn: &mut Conn,
+    org_id: Id,
+    now: Timestamp,
+) -> StoreResult<Vec<InvitationRecord>> {
     let rows = sqlx::query(select_invitations!(
         "WHERE i.org_id = $1 AND i.status = 'pending' AND i.expires_at > $2 ORDER BY i.id DESC LIMIT 500"
     ))
@@ -362,7 +369,11 @@ pub async fn list_pending_invitations_for_org(conn: &mut Conn, org_id: Id, now: 
 }
 
 /// Pending, unexpired invitations addressed to a member.
-pub async fn list_pending_invitations_for_user(conn: &mut Conn, user_id: Id, now: Timestamp) -> StoreResult<Vec<InvitationRecord>> {
+pub async fn list_pending_invitations_for_user(
+    conn: &mut Conn,
+    user_id: Id,
+    now: Timestamp,
+) -> StoreResult<Vec<InvitationRecord>> {
     let rows = sqlx::query(select_invitations!(
         "WHERE i.user_id = $1 AND i.status = 'pending' AND i.expires_at > $2 ORDER BY i.id DESC LIMIT 500"
     ))
@@ -476,7 +487,12 @@ pub async fn list_verifications_for_org(conn: &mut Conn, org_id: Id) -> StoreRes
 }
 
 /// The admin queue: requests with `status`, oldest first, after `after`.
-pub async fn list_verifications(conn: &mut Conn, status: &str, after: Option<Id>, limit: u32) -> StoreResult<Vec<VerificationRecord>> {
+pub async fn list_verifications(
+    conn: &mut Conn,
+    status: &str,
+    after: Option<Id>,
+    limit: u32,
+) -> StoreResult<Vec<VerificationRecord>> {
     let rows = sqlx::query(select_verifications!("WHERE v.status = $1 AND v.id > $2 ORDER BY v.id LIMIT $3"))
         .bind(status)
         .bind(after.map_or(0, Id::as_i64))

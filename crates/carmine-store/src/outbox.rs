@@ -31,13 +31,11 @@ pub async fn append(tx: &mut Tx, event: &DomainEvent) -> StoreResult<()> {
 
 /// Events with an id greater than `after`, oldest first, at most `limit`.
 pub async fn list_after(conn: &mut Conn, after: Option<Id>, limit: u32) -> StoreResult<Vec<OutboxRecord>> {
-    let rows = sqlx::query(
-        "SELECT id, event_type, payload, created_at FROM outbox WHERE id > $1 ORDER BY id LIMIT $2",
-    )
-    .bind(after.map_or(0, Id::as_i64))
-    .bind(i64::from(limit))
-    .fetch_all(conn)
-    .await?;
+    let rows = sqlx::query("SELECT id, event_type, payload, created_at FROM outbox WHERE id > $1 ORDER BY id LIMIT $2")
+        .bind(after.map_or(0, Id::as_i64))
+        .bind(i64::from(limit))
+        .fetch_all(conn)
+        .await?;
     rows.iter()
         .map(|row| {
             let payload: String = row.try_get("payload")?;

@@ -26,9 +26,10 @@ impl TestDb {
     pub async fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temporary directory");
         let clock = Clock::manual(TEST_START);
-        let db = Db::connect(&DbOptions::sqlite_in(dir.path()), Arc::new(IdGenerator::with_random_node()), clock.clone())
-            .await
-            .expect("open sqlite");
+        let db =
+            Db::connect(&DbOptions::sqlite_in(dir.path()), Arc::new(IdGenerator::with_random_node()), clock.clone())
+                .await
+                .expect("open sqlite");
         crate::migrate::run(&db).await.expect("migrate sqlite");
         TestDb { db, clock, _dir: Some(dir) }
     }

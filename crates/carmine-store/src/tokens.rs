@@ -105,11 +105,13 @@ pub async fn revoke_all(tx: &mut Tx, user_id: Id) -> StoreResult<u64> {
 /// Bookkeeping like a session's last-seen: at most once a minute, no event.
 pub async fn touch(db: &Db, id: Id, now: Timestamp) -> StoreResult<()> {
     let mut tx = db.begin().await?;
-    sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)")
-        .bind(now.micros())
-        .bind(id.as_i64())
-        .bind(now.micros() - 60_000_000)
-        .execute(tx.conn())
-        .await?;
+    sqlx::query(
+        "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2 AND (last_used_at IS NULL OR last_used_at < $3)",
+    )
+    .bind(now.micros())
+    .bind(id.as_i64())
+    .bind(now.micros() - 60_000_000)
+    .execute(tx.conn())
+    .await?;
     tx.commit().await
 }

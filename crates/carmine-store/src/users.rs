@@ -124,12 +124,14 @@ pub async fn get_by_username(conn: &mut Conn, username: &str) -> StoreResult<Opt
 pub async fn list(conn: &mut Conn, prefix: &str, after: Option<Id>, limit: u32) -> StoreResult<Vec<UserRecord>> {
     // `prefix` is a validated handle fragment ([a-z0-9_]); escape `_` for LIKE.
     let pattern = format!("{}%", prefix.replace('_', "\\_"));
-    let rows = sqlx::query(select_users!("WHERE u.deleted_at IS NULL AND u.id > $1 AND a.handle LIKE $2 ESCAPE '\\' ORDER BY u.id LIMIT $3"))
-        .bind(after.map_or(0, Id::as_i64))
-        .bind(pattern)
-        .bind(i64::from(limit))
-        .fetch_all(conn)
-        .await?;
+    let rows = sqlx::query(select_users!(
+        "WHERE u.deleted_at IS NULL AND u.id > $1 AND a.handle LIKE $2 ESCAPE '\\' ORDER BY u.id LIMIT $3"
+    ))
+    .bind(after.map_or(0, Id::as_i64))
+    .bind(pattern)
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 

@@ -28,18 +28,24 @@ carmine_store::both_backends!(
 
 async fn member(db: &Db, username: &str) -> Id {
     let mut tx = db.begin().await.unwrap();
-    let id = users::insert(&mut tx, &NewMember { username, password_hash: Some("h"), display_name: username, is_admin: false })
-        .await
-        .unwrap();
+    let id = users::insert(
+        &mut tx,
+        &NewMember { username, password_hash: Some("h"), display_name: username, is_admin: false },
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     id
 }
 
 async fn org(db: &Db, handle: &str, owner: Id) -> Id {
     let mut tx = db.begin().await.unwrap();
-    let id = orgs::insert(&mut tx, &orgs::NewOrg { handle, name: "Brand 品牌", kind: "brand", description: "", owner_id: owner })
-        .await
-        .unwrap();
+    let id = orgs::insert(
+        &mut tx,
+        &orgs::NewOrg { handle, name: "Brand 品牌", kind: "brand", description: "", owner_id: owner },
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     id
 }
@@ -71,7 +77,12 @@ async fn a_member_round_trips(t: TestDb) {
     users::update_profile(
         &mut tx,
         id,
-        &users::ProfileUpdate { display_name: "小红", bio: "护肤 & travel", avatar_url: None, demographics: Some(demographics.clone()) },
+        &users::ProfileUpdate {
+            display_name: "小红",
+            bio: "护肤 & travel",
+            avatar_url: None,
+            demographics: Some(demographics.clone()),
+        },
     )
     .await
     .unwrap();
@@ -89,24 +100,33 @@ async fn a_member_round_trips(t: TestDb) {
 async fn handles_are_unique_across_members_and_orgs(t: TestDb) {
     let owner = member(&t.db, "taken").await;
     let mut tx = t.db.begin().await.unwrap();
-    let err = users::insert(&mut tx, &NewMember { username: "taken", password_hash: None, display_name: "", is_admin: false })
-        .await
-        .unwrap_err();
+    let err = users::insert(
+        &mut tx,
+        &NewMember { username: "taken", password_hash: None, display_name: "", is_admin: false },
+    )
+    .await
+    .unwrap_err();
     assert!(err.is_unique_on("actors", "handle"), "{err}");
     drop(tx);
     let mut tx = t.db.begin().await.unwrap();
-    let err = orgs::insert(&mut tx, &orgs::NewOrg { handle: "taken", name: "x", kind: "brand", description: "", owner_id: owner })
-        .await
-        .unwrap_err();
+    let err = orgs::insert(
+        &mut tx,
+        &orgs::NewOrg { handle: "taken", name: "x", kind: "brand", description: "", owner_id: owner },
+    )
+    .await
+    .unwrap_err();
     assert!(err.is_unique_on("actors", "handle"), "{err}");
 }
 
 async fn a_dropped_transaction_changes_nothing_and_emits_nothing(t: TestDb) {
     {
         let mut tx = t.db.begin().await.unwrap();
-        let id = users::insert(&mut tx, &NewMember { username: "ghost", password_hash: None, display_name: "", is_admin: false })
-            .await
-            .unwrap();
+        let id = users::insert(
+            &mut tx,
+            &NewMember { username: "ghost", password_hash: None, display_name: "", is_admin: false },
+        )
+        .await
+        .unwrap();
         tx.emit(DomainEvent::UserSignedUp { user_id: id, username: "ghost".into() }).await.unwrap();
         // dropped without commit
     }
@@ -137,7 +157,14 @@ async fn sessions_are_found_by_hash_and_ended_per_member(t: TestDb) {
     let bob = member(&t.db, "bob").await;
     let mut tx = t.db.begin().await.unwrap();
     let expires_at = tx.now().plus_seconds(3600);
-    let new = |user_id, token_hash| sessions::NewSession { user_id, token_hash, csrf_token: "c", expires_at, user_agent: "ua", ip: "127.0.0.1" };
+    let new = |user_id, token_hash| sessions::NewSession {
+        user_id,
+        token_hash,
+        csrf_token: "c",
+        expires_at,
+        user_agent: "ua",
+        ip: "127.0.0.1",
+    };
     let a1 = sessions::insert(&mut tx, &new(alice, "hash-a1")).await.unwrap();
     let _a2 = sessions::insert(&mut tx, &new(alice, "hash-a2")).await.unwrap();
     let b1 = sessions::insert(&mut tx, &new(bob, "hash-b1")).await.unwrap();
@@ -162,13 +189,23 @@ async fn expired_and_idle_sessions_are_swept(t: TestDb) {
     let mut tx = t.db.begin().await.unwrap();
     let now = tx.now();
     for (hash, expires) in [("short", now.plus_seconds(10)), ("long", now.plus_seconds(100_000))] {
-        sessions::insert(&mut tx, &sessions::NewSession { user_id: alice, token_hash: hash, csrf_token: "c", expires_at: expires, user_agent: "", ip: "" })
-            .await
-            .unwrap();
+        sessions::insert(
+            &mut tx,
+            &sessions::NewSession {
+                user_id: alice,
+                token_hash: hash,
+                csrf_token: "c",
+                expires_at: expires,
+                user_agent: "",
+                ip: "",
+            },
+        )
+        .await
+        .unwrap();
     }
     tx.commit().await.unwrap();
     t.clock.advance_seconds(20);
-    let long = sessions::find_by_token_hash(&mut *t.db.reader().await.unwrap(), "long").await.unwrap().unwrap();
+    let long = sessions::find_by_token_hash(&mut t.db.reader().await.unwrap(), "long").await.unwrap().unwrap();
     sessions::touch(&t.db, long.id, t.db.now()).await.unwrap();
     let mut tx = t.db.begin().await.unwrap();
     // idle cutoff: anything not seen in the last 15 s
@@ -279,7 +316,10 @@ async fn invitations_close_exactly_once(t: TestDb) {
     tx.commit().await.unwrap();
     let mut conn = t.db.reader().await.unwrap();
     let record = orgs::get_invitation(&mut conn, invitation).await.unwrap().unwrap();
-    assert_eq!((record.status.as_str(), record.org_handle.as_str(), record.username.as_str()), ("accepted", "acme", "guest"));
+    assert_eq!(
+        (record.status.as_str(), record.org_handle.as_str(), record.username.as_str()),
+        ("accepted", "acme", "guest")
+    );
     assert!(orgs::list_pending_invitations_for_user(&mut conn, guest, t.db.now()).await.unwrap().is_empty());
 }
 
@@ -314,7 +354,9 @@ async fn verification_is_decided_exactly_once(t: TestDb) {
 async fn audit_entries_list_newest_first(t: TestDb) {
     let admin = member(&t.db, "admin").await;
     let mut tx = t.db.begin().await.unwrap();
-    let first = audit::record(&mut tx, Some(admin), "suspend_user", "user", admin, &serde_json::json!({"reason": "x"})).await.unwrap();
+    let first = audit::record(&mut tx, Some(admin), "suspend_user", "user", admin, &serde_json::json!({"reason": "x"}))
+        .await
+        .unwrap();
     let second = audit::record(&mut tx, None, "unsuspend_user", "user", admin, &serde_json::json!({})).await.unwrap();
     tx.commit().await.unwrap();
     let mut conn = t.db.reader().await.unwrap();
@@ -350,9 +392,12 @@ async fn concurrent_writers_are_serialised_without_errors(t: TestDb) {
         let db = t.db.clone();
         tasks.push(tokio::spawn(async move {
             let mut tx = db.begin().await.unwrap();
-            let id = users::insert(&mut tx, &NewMember { username: &format!("racer{n}"), password_hash: None, display_name: "", is_admin: false })
-                .await
-                .unwrap();
+            let id = users::insert(
+                &mut tx,
+                &NewMember { username: &format!("racer{n}"), password_hash: None, display_name: "", is_admin: false },
+            )
+            .await
+            .unwrap();
             tx.emit(DomainEvent::UserSignedUp { user_id: id, username: format!("racer{n}") }).await.unwrap();
             tx.commit().await.unwrap();
         }));

@@ -53,8 +53,14 @@ mod tests {
     #[test]
     fn origin_and_cookie_follow_the_public_url() {
         let plain = WebConfig::new("http://127.0.0.1:8080/");
-        assert_eq!((plain.origin(), plain.is_https(), plain.session_cookie_name()), ("http://127.0.0.1:8080", false, "carmine_session"));
+        assert_eq!(
+            (plain.origin(), plain.is_https(), plain.session_cookie_name()),
+            ("http://127.0.0.1:8080", false, "carmine_session")
+        );
         let proxied = WebConfig::new("https://shop.example/carmine");
-        assert_eq!((proxied.origin(), proxied.session_cookie_name()), ("https://shop.example", "__Host-carmine_session"));
+        assert_eq!(
+            (proxied.origin(), proxied.session_cookie_name()),
+            ("https://shop.example", "__Host-carmine_session")
+        );
     }
 }

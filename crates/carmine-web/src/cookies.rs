@@ -28,6 +28,9 @@ pub fn set_session(config: &WebConfig, token: &str, max_age_seconds: i64) -> Hea
 
 pub fn clear_session(config: &WebConfig) -> HeaderValue {
     let secure = if config.is_https() { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", config.session_cookie_name()))
-        .expect("static cookie")
+    HeaderValue::from_str(&format!(
+        "{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}",
+        config.session_cookie_name()
+    ))
+    .expect("static cookie")
 }

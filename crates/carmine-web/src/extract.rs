@@ -59,11 +59,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let is_json = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")));
+        let is_json =
+            request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+                v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+            });
         if !is_json {
             return Err(ApiError(Error::new(ErrorCode::UnsupportedMediaType)));
         }
@@ -103,7 +102,13 @@ fn classify_json_error(path: &str, error: &serde_json::Error) -> Error {
             let named = |prefix: &str| {
                 message.strip_prefix(prefix).and_then(|rest| rest.split('`').nth(1)).map(|field| {
                     let at_root = path == "." || path.is_empty();
-                    if at_root { field.to_owned() } else if path.ends_with(field) { path.to_owned() } else { format!("{path}.{field}") }
+                    if at_root {
+                        field.to_owned()
+                    } else if path.ends_with(field) {
+                        path.to_owned()
+                    } else {
+                        format!("{path}.{field}")
+                    }
                 })
             };
             if let Some(field) = named("unknown field") {
@@ -132,16 +137,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or("");
-        axum::extract::Query::<T>::try_from_uri(&parts.uri)
-            .map(|q| ApiQuery(q.0))
-            .map_err(|rejection| {
-                let reason = rejection.body_text();
-                ApiError(
-                    Error::new(ErrorCode::InvalidField)
-                        .with_message(format!("invalid query: {reason}"))
-                        .with_details(json!({ "field": "query", "reason": reason, "query_len": query.len() })),
-                )
-            })
+        axum::extract::Query::<T>::try_from_uri(&parts.uri).map(|q| ApiQuery(q.0)).map_err(|rejection| {
+            let reason = rejection.body_text();
+            ApiError(
+                Error::new(ErrorCode::InvalidField)
+                    .with_message(format!("invalid query: {reason}"))
+                    .with_details(json!({ "field": "query", "reason": reason, "query_len": query.len() })),
+            )
+        })
     }
 }
 

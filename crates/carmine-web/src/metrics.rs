@@ -46,16 +46,27 @@ impl Metrics {
         out.push_str("# HELP carmine_http_requests_total HTTP requests by route, method and status.\n");
         out.push_str("# TYPE carmine_http_requests_total counter\n");
         for ((route, method, status), count) in self.requests.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-            let _ = writeln!(out, "carmine_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {count}", escape(route));
+            let _ = writeln!(
+                out,
+                "carmine_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {count}",
+                escape(route)
+            );
         }
         out.push_str("# HELP carmine_http_request_duration_seconds HTTP request latency by route.\n");
         out.push_str("# TYPE carmine_http_request_duration_seconds histogram\n");
         for (route, h) in self.latency.lock().unwrap_or_else(|p| p.into_inner()).iter() {
             let route = escape(route);
             for (bound, count) in BUCKETS_SECONDS.iter().zip(h.counts) {
-                let _ = writeln!(out, "carmine_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}");
+                let _ = writeln!(
+                    out,
+                    "carmine_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}"
+                );
             }
-            let _ = writeln!(out, "carmine_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", h.count);
+            let _ = writeln!(
+                out,
+                "carmine_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+                h.count
+            );
             let _ = writeln!(out, "carmine_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
             let _ = writeln!(out, "carmine_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
         }
@@ -80,7 +91,10 @@ mod tests {
         metrics.observe_request("GET", "/api/v1/me", 200, 0.003);
         metrics.observe_request("GET", "/api/v1/me", 200, 0.2);
         let text = metrics.render(&[("carmine_up", "always 1", 1.0)]);
-        assert!(text.contains("carmine_http_requests_total{route=\"/api/v1/me\",method=\"GET\",status=\"200\"} 2"), "{text}");
+        assert!(
+            text.contains("carmine_http_requests_total{route=\"/api/v1/me\",method=\"GET\",status=\"200\"} 2"),
+            "{text}"
+        );
         assert!(text.contains("le=\"0.005\"} 1"));
         assert!(text.contains("le=\"0.25\"} 2"));
         assert!(text.contains("carmine_http_request_duration_seconds_count{route=\"/api/v1/me\"} 2"));

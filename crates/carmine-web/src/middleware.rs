@@ -108,7 +108,12 @@ async fn admit(state: &AppState, request: Request) -> Result<(Request, RequestCo
     } else if let Some(token) = cookies::read(request.headers(), state.web_config().session_cookie_name()) {
         match accounts.authenticate_session(&token).await {
             Ok(caller) => context.caller = Some(caller),
-            Err(e) if matches!(e.code, ErrorCode::Unauthenticated | ErrorCode::SessionExpired | ErrorCode::AccountSuspended) => {
+            Err(e)
+                if matches!(
+                    e.code,
+                    ErrorCode::Unauthenticated | ErrorCode::SessionExpired | ErrorCode::AccountSuspended
+                ) =>
+            {
                 context.auth_problem = Some(e.code);
             }
             Err(e) => return Err(e),
@@ -122,7 +127,9 @@ async fn admit(state: &AppState, request: Request) -> Result<(Request, RequestCo
         None => format!("ip:{client_ip}"),
     };
     if let Err(seconds) = state.request_limiter().hit(&key, state.accounts().db().now()) {
-        return Err(Error::new(ErrorCode::RateLimited).with_details(serde_json::json!({ "retry_after_seconds": seconds })));
+        return Err(
+            Error::new(ErrorCode::RateLimited).with_details(serde_json::json!({ "retry_after_seconds": seconds }))
+        );
     }
     Ok((request, context))
 }
@@ -161,12 +168,10 @@ async fn check_csrf(state: &AppState, request: Request, context: &RequestContext
         return Err(refused());
     }
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, FORM_BODY_BYTES_MAX).await.map_err(|_| Error::new(ErrorCode::PayloadTooLarge))?;
-    let sent = bytes
-        .split(|b| *b == b'&')
-        .filter_map(|pair| pair.strip_prefix(b"_csrf="))
-        .next()
-        .ok_or_else(refused)?;
+    let bytes =
+        axum::body::to_bytes(body, FORM_BODY_BYTES_MAX).await.map_err(|_| Error::new(ErrorCode::PayloadTooLarge))?;
+    let sent =
+        bytes.split(|b| *b == b'&').filter_map(|pair| pair.strip_prefix(b"_csrf=")).next().ok_or_else(refused)?;
     if !constant_time_eq(sent, expected.as_bytes()) {
         return Err(refused());
     }
@@ -190,7 +195,13 @@ fn client_ip(state: &AppState, request: &Request) -> IpAddr {
     if !trusted.contains(&peer) {
         return peer;
     }
-    let forwarded = request.headers().get_all("x-forwarded-for").iter().filter_map(|v| v.to_str().ok()).collect::<Vec<_>>().join(",");
+    let forwarded = request
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
     forwarded
         .rsplit(',')
         .filter_map(|hop| hop.trim().parse::<IpAddr>().ok())

@@ -31,7 +31,10 @@ pub struct ErrorDetail {
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    info(title = "Carmine API", description = "Carmine's JSON API. Ids are decimal strings, times RFC 3339 UTC, money `{amount_minor, currency}`. Lists take `limit` (clamped) and an opaque `cursor` and return `{items, next_cursor}`."),
+    info(
+        title = "Carmine API",
+        description = "Carmine's JSON API. Ids are decimal strings, times RFC 3339 UTC, money `{amount_minor, currency}`. Lists take `limit` (clamped) and an opaque `cursor` and return `{items, next_cursor}`."
+    ),
     components(schemas(ErrorBody, ErrorDetail))
 )]
 struct ApiDoc;
@@ -43,13 +46,19 @@ pub fn finish(collected: OpenApi) -> OpenApi {
     let mut description = doc.info.description.clone().unwrap_or_default();
     description.push_str("\n\n| code | status | meaning |\n|---|---|---|\n");
     for code in ErrorCode::ALL {
-        description.push_str(&format!("| `{}` | {} | {} |\n", code.as_str(), code.http_status(), code.default_message()));
+        description.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            code.as_str(),
+            code.http_status(),
+            code.default_message()
+        ));
     }
     doc.info.description = Some(description);
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
-    components.add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("carmine_session"))));
+    components
+        .add_security_scheme("session", SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::new("carmine_session"))));
     let operation = OperationBuilder::new()
         .operation_id(Some("openapi_document"))
         .summary(Some("This document"))

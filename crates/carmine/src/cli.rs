@@ -54,7 +54,11 @@ pub struct PasswordArgs {
 
 impl PasswordArgs {
     pub fn params(&self) -> Argon2Params {
-        Argon2Params { memory_kib: self.argon2_memory_kib, iterations: self.argon2_iterations, parallelism: self.argon2_parallelism }
+        Argon2Params {
+            memory_kib: self.argon2_memory_kib,
+            iterations: self.argon2_iterations,
+            parallelism: self.argon2_parallelism,
+        }
     }
 }
 
@@ -132,12 +136,19 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let platform = Platform::open(&data, passwords.params()).await?;
             let accounts = &platform.accounts;
             let find = |username: String| async move {
-                accounts.user_id_by_username(&username).await.map_err(|e| e.to_string())?.ok_or(format!("no member named {username:?}"))
+                accounts
+                    .user_id_by_username(&username)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .ok_or(format!("no member named {username:?}"))
             };
             let result = match action {
                 AdminAction::CreateUser { username, admin, password } => {
                     let generated = password.is_none();
-                    let (user, password) = accounts.console_create_user(&username, password.as_deref(), admin).await.map_err(|e| e.to_string())?;
+                    let (user, password) = accounts
+                        .console_create_user(&username, password.as_deref(), admin)
+                        .await
+                        .map_err(|e| e.to_string())?;
                     let role = if admin { "administrator" } else { "member" };
                     println!("created {role} @{} (id {})", user.username.unwrap_or_default(), user.id);
                     if generated {
@@ -147,7 +158,8 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 }
                 AdminAction::ResetPassword { username } => {
                     let id = find(username).await?;
-                    let password = accounts.admin_reset_password(Operator::Console, id).await.map_err(|e| e.to_string())?;
+                    let password =
+                        accounts.admin_reset_password(Operator::Console, id).await.map_err(|e| e.to_string())?;
                     println!("new password: {password}");
                     Ok(())
                 }

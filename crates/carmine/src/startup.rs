@@ -35,7 +35,9 @@ impl Platform {
         };
         let ids = match data.node_id {
             Some(node) if node <= carmine_core::id::NODE_ID_MAX => IdGenerator::new(node),
-            Some(node) => return Err(format!("--node-id must be at most {}, got {node}", carmine_core::id::NODE_ID_MAX)),
+            Some(node) => {
+                return Err(format!("--node-id must be at most {}, got {node}", carmine_core::id::NODE_ID_MAX));
+            }
             None => IdGenerator::with_random_node(),
         };
         let db = Db::connect(&options, Arc::new(ids), Clock::System).await?;
@@ -58,11 +60,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         ));
     }
     let platform = Platform::open(&args.data, args.passwords.params()).await?;
-    let cursor_key = carmine_store::secrets::get_or_create(&platform.db, "cursor_key", || carmine_core::secret::random_token(32))
-        .await
-        .map_err(|e| e.to_string())?;
+    let cursor_key =
+        carmine_store::secrets::get_or_create(&platform.db, "cursor_key", || carmine_core::secret::random_token(32))
+            .await
+            .map_err(|e| e.to_string())?;
     let state = AppState::new(platform.accounts.clone(), config.clone(), cursor_key.as_bytes());
-    let app = Application::bind(args.listen, state).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let app =
+        Application::bind(args.listen, state).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let address = app.local_addr();
     println!("Carmine is listening on http://{address}");
     if args.public_url.is_some() {

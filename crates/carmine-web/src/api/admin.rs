@@ -29,9 +29,16 @@ pub struct UserListQuery {
 #[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", params(UserListQuery), responses(
     (status = 200, body = Page<UserView>), (status = 403, body = ErrorBody, description = "`admin_only`")),
     security(("session" = []), ("bearer" = [])))]
-pub async fn list_users(State(state): State<AppState>, Member(caller): Member, ApiQuery(query): ApiQuery<UserListQuery>) -> Result<Json<Page<UserView>>, ApiError> {
+pub async fn list_users(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(query): ApiQuery<UserListQuery>,
+) -> Result<Json<Page<UserView>>, ApiError> {
     let (limit, after) = PageQuery { limit: query.limit, cursor: query.cursor }.position(&state)?;
-    let users = state.accounts().admin_list_users(Operator::Admin(&caller), query.prefix.as_deref().unwrap_or(""), after, limit + 1).await?;
+    let users = state
+        .accounts()
+        .admin_list_users(Operator::Admin(&caller), query.prefix.as_deref().unwrap_or(""), after, limit + 1)
+        .await?;
     Ok(Json(page(&state, users, limit, |u| u.id, |u| UserView::from(u))))
 }
 
@@ -39,7 +46,11 @@ pub async fn list_users(State(state): State<AppState>, Member(caller): Member, A
 #[utoipa::path(get, path = "/api/v1/admin/users/{id}", tag = "admin", params(("id" = String, Path)), responses(
     (status = 200, body = UserView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn get_user(State(state): State<AppState>, Member(caller): Member, Path(id): Path<String>) -> Result<Json<UserView>, ApiError> {
+pub async fn get_user(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
     let id = path_id(&id, ErrorCode::UserNotFound)?;
     let user = state.accounts().admin_get_user(Operator::Admin(&caller), id).await?;
     Ok(Json(UserView::from(&user)))
@@ -70,7 +81,11 @@ pub async fn suspend_user(
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/unsuspend", tag = "admin", params(("id" = String, Path)), responses(
     (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn unsuspend_user(State(state): State<AppState>, Member(caller): Member, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn unsuspend_user(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let id = path_id(&id, ErrorCode::UserNotFound)?;
     state.accounts().admin_unsuspend(Operator::Admin(&caller), id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -86,7 +101,11 @@ pub struct PasswordReset {
 #[utoipa::path(post, path = "/api/v1/admin/users/{id}/reset-password", tag = "admin", params(("id" = String, Path)), responses(
     (status = 200, body = PasswordReset), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn reset_password(State(state): State<AppState>, Member(caller): Member, Path(id): Path<String>) -> Result<Json<PasswordReset>, ApiError> {
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<Json<PasswordReset>, ApiError> {
     let id = path_id(&id, ErrorCode::UserNotFound)?;
     let temporary_password = state.accounts().admin_reset_password(Operator::Admin(&caller), id).await?;
     Ok(Json(PasswordReset { temporary_password }))
@@ -105,9 +124,14 @@ pub struct OrgListQuery {
 #[utoipa::path(get, path = "/api/v1/admin/orgs", tag = "admin", params(OrgListQuery), responses(
     (status = 200, body = Page<OrgView>), (status = 403, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn list_orgs(State(state): State<AppState>, Member(caller): Member, ApiQuery(query): ApiQuery<OrgListQuery>) -> Result<Json<Page<OrgView>>, ApiError> {
+pub async fn list_orgs(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(query): ApiQuery<OrgListQuery>,
+) -> Result<Json<Page<OrgView>>, ApiError> {
     let (limit, before) = PageQuery { limit: query.limit, cursor: query.cursor }.position(&state)?;
-    let orgs = state.accounts().admin_list_orgs(Operator::Admin(&caller), query.status.as_deref(), before, limit + 1).await?;
+    let orgs =
+        state.accounts().admin_list_orgs(Operator::Admin(&caller), query.status.as_deref(), before, limit + 1).await?;
     Ok(Json(page(&state, orgs, limit, |o| o.id, |o| OrgView::new(o, None))))
 }
 
@@ -115,7 +139,11 @@ pub async fn list_orgs(State(state): State<AppState>, Member(caller): Member, Ap
 #[utoipa::path(get, path = "/api/v1/admin/verifications", tag = "admin", params(PageQuery), responses(
     (status = 200, body = Page<VerificationView>), (status = 403, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn verification_queue(State(state): State<AppState>, Member(caller): Member, ApiQuery(query): ApiQuery<PageQuery>) -> Result<Json<Page<VerificationView>>, ApiError> {
+pub async fn verification_queue(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<Page<VerificationView>>, ApiError> {
     let (limit, after) = query.position(&state)?;
     let requests = state.accounts().admin_verification_queue(Operator::Admin(&caller), after, limit + 1).await?;
     Ok(Json(page(&state, requests, limit, |v| v.id, |v| VerificationView::from(v))))
@@ -155,9 +183,16 @@ pub async fn reject_verification(
     decide(&state, &caller, &id, false, body.reason.as_deref()).await
 }
 
-async fn decide(state: &AppState, caller: &carmine_accounts::Caller, id: &str, approve: bool, reason: Option<&str>) -> Result<Json<VerificationView>, ApiError> {
+async fn decide(
+    state: &AppState,
+    caller: &carmine_accounts::Caller,
+    id: &str,
+    approve: bool,
+    reason: Option<&str>,
+) -> Result<Json<VerificationView>, ApiError> {
     let id = path_id(id, ErrorCode::VerificationNotFound)?;
-    let decided = state.accounts().admin_decide_verification(Operator::Admin(caller), id, approve, reason.unwrap_or("")).await?;
+    let decided =
+        state.accounts().admin_decide_verification(Operator::Admin(caller), id, approve, reason.unwrap_or("")).await?;
     Ok(Json(VerificationView::from(&decided)))
 }
 
@@ -181,16 +216,26 @@ pub struct AuditEntryView {
 #[utoipa::path(get, path = "/api/v1/admin/audit-log", tag = "admin", params(PageQuery), responses(
     (status = 200, body = Page<AuditEntryView>), (status = 403, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn audit_log(State(state): State<AppState>, Member(caller): Member, ApiQuery(query): ApiQuery<PageQuery>) -> Result<Json<Page<AuditEntryView>>, ApiError> {
+pub async fn audit_log(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> Result<Json<Page<AuditEntryView>>, ApiError> {
     let (limit, before) = query.position(&state)?;
     let entries = state.accounts().admin_audit_log(Operator::Admin(&caller), before, limit + 1).await?;
-    Ok(Json(page(&state, entries, limit, |e| e.id, |e| AuditEntryView {
-        id: e.id,
-        admin: e.admin_username.clone(),
-        action: e.action.clone(),
-        target_kind: e.target_kind.clone(),
-        target_id: e.target_id,
-        details: e.details.clone(),
-        created_at: e.created_at,
-    })))
+    Ok(Json(page(
+        &state,
+        entries,
+        limit,
+        |e| e.id,
+        |e| AuditEntryView {
+            id: e.id,
+            admin: e.admin_username.clone(),
+            action: e.action.clone(),
+            target_kind: e.target_kind.clone(),
+            target_id: e.target_id,
+            details: e.details.clone(),
+            created_at: e.created_at,
+        },
+    )))
 }

@@ -41,10 +41,19 @@ pub(crate) fn client_info(context: &RequestContext, headers: &axum::http::Header
 }
 
 /// The response of sign-up and log-in: the caller's profile, and the session cookie.
-pub(crate) async fn session_response(state: &AppState, status: StatusCode, authenticated: Authenticated) -> Result<Response, ApiError> {
-    let cookie = cookies::set_session(state.web_config(), &authenticated.session_token, state.accounts().config().session_absolute_seconds);
+pub(crate) async fn session_response(
+    state: &AppState,
+    status: StatusCode,
+    authenticated: Authenticated,
+) -> Result<Response, ApiError> {
+    let cookie = cookies::set_session(
+        state.web_config(),
+        &authenticated.session_token,
+        state.accounts().config().session_absolute_seconds,
+    );
     let profile = state.accounts().profile(&authenticated.caller).await?;
-    let body = MeView { user: UserView::from(&profile), csrf_token: authenticated.caller.csrf_token().map(str::to_owned) };
+    let body =
+        MeView { user: UserView::from(&profile), csrf_token: authenticated.caller.csrf_token().map(str::to_owned) };
     Ok((status, [(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
 
@@ -67,7 +76,8 @@ pub async fn signup(
     ApiJson(body): ApiJson<SignupRequest>,
 ) -> Result<Response, ApiError> {
     check_signup_quota(&state, &context)?;
-    let input = SignupInput { username: &body.username, password: &body.password, display_name: body.display_name.as_deref() };
+    let input =
+        SignupInput { username: &body.username, password: &body.password, display_name: body.display_name.as_deref() };
     let authenticated = state.accounts().signup(&input, &client_info(&context, &headers)).await?;
     session_response(&state, StatusCode::CREATED, authenticated).await
 }

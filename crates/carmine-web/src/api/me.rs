@@ -60,7 +60,12 @@ pub async fn update_me(
         display_name: body.display_name,
         bio: body.bio,
         avatar_url: body.avatar_url,
-        demographics: body.demographics.map(|d| DemographicsInput { consent: d.consent, birth_year: d.birth_year, gender: d.gender, city: d.city }),
+        demographics: body.demographics.map(|d| DemographicsInput {
+            consent: d.consent,
+            birth_year: d.birth_year,
+            gender: d.gender,
+            city: d.city,
+        }),
     };
     let updated = state.accounts().update_profile(&caller, &change).await?;
     Ok(Json(UserView::from(&updated)))
@@ -127,7 +132,10 @@ pub async fn delete_me(
 /// Pending invitations addressed to the caller.
 #[utoipa::path(get, path = "/api/v1/me/invitations", tag = "me", responses((status = 200, body = Items<InvitationView>)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn my_invitations(State(state): State<AppState>, Member(caller): Member) -> Result<Json<Items<InvitationView>>, ApiError> {
+pub async fn my_invitations(
+    State(state): State<AppState>,
+    Member(caller): Member,
+) -> Result<Json<Items<InvitationView>>, ApiError> {
     let invitations = state.accounts().my_invitations(&caller).await?;
     Ok(Json(Items { items: invitations.iter().map(InvitationView::from).collect() }))
 }
@@ -137,7 +145,11 @@ pub async fn my_invitations(State(state): State<AppState>, Member(caller): Membe
     (status = 200, body = InvitationView), (status = 404, body = ErrorBody, description = "`invitation_not_found`"),
     (status = 409, body = ErrorBody, description = "`invitation_not_pending`")),
     security(("session" = []), ("bearer" = [])))]
-pub async fn accept_invitation(State(state): State<AppState>, Member(caller): Member, Path(id): Path<String>) -> Result<Json<InvitationView>, ApiError> {
+pub async fn accept_invitation(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<Json<InvitationView>, ApiError> {
     let id = path_id(&id, ErrorCode::InvitationNotFound)?;
     let invitation = state.accounts().answer_invitation(&caller, id, true).await?;
     Ok(Json(InvitationView::from(&invitation)))
@@ -147,7 +159,11 @@ pub async fn accept_invitation(State(state): State<AppState>, Member(caller): Me
 #[utoipa::path(post, path = "/api/v1/invitations/{id}/decline", tag = "me", params(("id" = String, Path)), responses(
     (status = 200, body = InvitationView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn decline_invitation(State(state): State<AppState>, Member(caller): Member, Path(id): Path<String>) -> Result<Json<InvitationView>, ApiError> {
+pub async fn decline_invitation(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<Json<InvitationView>, ApiError> {
     let id = path_id(&id, ErrorCode::InvitationNotFound)?;
     let invitation = state.accounts().answer_invitation(&caller, id, false).await?;
     Ok(Json(InvitationView::from(&invitation)))

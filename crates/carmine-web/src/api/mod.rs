@@ -83,9 +83,16 @@ impl PageQuery {
 
 /// Builds a page from up to `limit + 1` fetched items: the extra one only says
 /// that there is a next page.
-pub fn page<R, V>(state: &AppState, mut rows: Vec<R>, limit: u32, key: impl Fn(&R) -> Id, view: impl Fn(&R) -> V) -> Page<V> {
+pub fn page<R, V>(
+    state: &AppState,
+    mut rows: Vec<R>,
+    limit: u32,
+    key: impl Fn(&R) -> Id,
+    view: impl Fn(&R) -> V,
+) -> Page<V> {
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    let next_cursor = if more { rows.last().map(|last| state.cursors().encode(&IdCursor { after: key(last) })) } else { None };
+    let next_cursor =
+        if more { rows.last().map(|last| state.cursors().encode(&IdCursor { after: key(last) })) } else { None };
     Page { items: rows.iter().map(view).collect(), next_cursor }
 }

@@ -35,7 +35,12 @@ pub async fn create_org(
     Member(caller): Member,
     ApiJson(body): ApiJson<CreateOrgRequest>,
 ) -> Result<(StatusCode, Json<OrgView>), ApiError> {
-    let input = NewOrgInput { handle: &body.handle, name: &body.name, kind: &body.kind, description: body.description.as_deref() };
+    let input = NewOrgInput {
+        handle: &body.handle,
+        name: &body.name,
+        kind: &body.kind,
+        description: body.description.as_deref(),
+    };
     let org = state.accounts().create_org(&caller, &input).await?;
     Ok((StatusCode::CREATED, Json(OrgView::new(&org, Some("owner")))))
 }
@@ -43,7 +48,10 @@ pub async fn create_org(
 /// The organizations the caller belongs to, with their role.
 #[utoipa::path(get, path = "/api/v1/orgs", tag = "orgs", responses((status = 200, body = Items<OrgView>)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn list_my_orgs(State(state): State<AppState>, Member(caller): Member) -> Result<Json<Items<OrgView>>, ApiError> {
+pub async fn list_my_orgs(
+    State(state): State<AppState>,
+    Member(caller): Member,
+) -> Result<Json<Items<OrgView>>, ApiError> {
     let orgs = state.accounts().my_orgs(&caller).await?;
     Ok(Json(Items { items: orgs.iter().map(|(org, role)| OrgView::new(org, Some(role.as_str()))).collect() }))
 }
@@ -51,7 +59,11 @@ pub async fn list_my_orgs(State(state): State<AppState>, Member(caller): Member)
 /// An organization's public profile (anyone); `my_role` is set for its members.
 #[utoipa::path(get, path = "/api/v1/orgs/{org}", tag = "orgs", params(("org" = String, Path, description = "handle")), responses(
     (status = 200, body = OrgView), (status = 404, body = ErrorBody, description = "`org_not_found`")))]
-pub async fn get_org(State(state): State<AppState>, context: RequestContext, Path(org): Path<String>) -> Result<Json<OrgView>, ApiError> {
+pub async fn get_org(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Path(org): Path<String>,
+) -> Result<Json<OrgView>, ApiError> {
     let record = state.accounts().org_public(&org).await?;
     let role = match &context.caller {
         Some(caller) => state
@@ -84,7 +96,8 @@ pub async fn update_org(
     ApiJson(body): ApiJson<UpdateOrgRequest>,
 ) -> Result<Json<OrgView>, ApiError> {
     let updated = state.accounts().update_org(&caller, &org, body.name.as_deref(), body.description.as_deref()).await?;
-    let role = state.accounts().authorize_org(&caller, &org, carmine_accounts::orgs::OrgAction::ViewMembers).await?.role;
+    let role =
+        state.accounts().authorize_org(&caller, &org, carmine_accounts::orgs::OrgAction::ViewMembers).await?.role;
     Ok(Json(OrgView::new(&updated, Some(role.as_str()))))
 }
 
@@ -92,7 +105,11 @@ pub async fn update_org(
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/members", tag = "orgs", params(("org" = String, Path)), responses(
     (status = 200, body = Items<MemberView>), (status = 404, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn list_members(State(state): State<AppState>, Member(caller): Member, Path(org): Path<String>) -> Result<Json<Items<MemberView>>, ApiError> {
+pub async fn list_members(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(org): Path<String>,
+) -> Result<Json<Items<MemberView>>, ApiError> {
     let (_, members) = state.accounts().org_members(&caller, &org).await?;
     Ok(Json(Items { items: members.iter().map(MemberView::from).collect() }))
 }
@@ -125,7 +142,11 @@ pub async fn set_member_role(
     params(("org" = String, Path), ("user_id" = String, Path)), responses(
     (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn remove_member(State(state): State<AppState>, Member(caller): Member, Path((org, user_id)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
+pub async fn remove_member(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((org, user_id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
     let user_id = path_id(&user_id, ErrorCode::MemberNotFound)?;
     state.accounts().remove_member(&caller, &org, user_id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -158,7 +179,11 @@ pub async fn invite(
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/invitations", tag = "orgs", params(("org" = String, Path)), responses(
     (status = 200, body = Items<InvitationView>), (status = 404, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn list_invitations(State(state): State<AppState>, Member(caller): Member, Path(org): Path<String>) -> Result<Json<Items<InvitationView>>, ApiError> {
+pub async fn list_invitations(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(org): Path<String>,
+) -> Result<Json<Items<InvitationView>>, ApiError> {
     let invitations = state.accounts().org_invitations(&caller, &org).await?;
     Ok(Json(Items { items: invitations.iter().map(InvitationView::from).collect() }))
 }
@@ -167,7 +192,11 @@ pub async fn list_invitations(State(state): State<AppState>, Member(caller): Mem
 #[utoipa::path(delete, path = "/api/v1/orgs/{org}/invitations/{id}", tag = "orgs", params(("org" = String, Path), ("id" = String, Path)), responses(
     (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn revoke_invitation(State(state): State<AppState>, Member(caller): Member, Path((org, id)): Path<(String, String)>) -> Result<StatusCode, ApiError> {
+pub async fn revoke_invitation(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((org, id)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
     let id = path_id(&id, ErrorCode::InvitationNotFound)?;
     state.accounts().revoke_invitation(&caller, &org, id).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -199,7 +228,11 @@ pub async fn request_verification(
 #[utoipa::path(get, path = "/api/v1/orgs/{org}/verification", tag = "orgs", params(("org" = String, Path)), responses(
     (status = 200, body = Items<VerificationView>), (status = 404, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn list_verifications(State(state): State<AppState>, Member(caller): Member, Path(org): Path<String>) -> Result<Json<Items<VerificationView>>, ApiError> {
+pub async fn list_verifications(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(org): Path<String>,
+) -> Result<Json<Items<VerificationView>>, ApiError> {
     let requests = state.accounts().org_verifications(&caller, &org).await?;
     Ok(Json(Items { items: requests.iter().map(VerificationView::from).collect() }))
 }

@@ -30,13 +30,19 @@ pub async fn create_token(
     ApiJson(body): ApiJson<CreateTokenRequest>,
 ) -> Result<(StatusCode, Json<NewTokenView>), ApiError> {
     let created = state.accounts().create_token(&caller, &body.name).await?;
-    Ok((StatusCode::CREATED, Json(NewTokenView { token: TokenView::from(&created.record), token_secret: created.secret })))
+    Ok((
+        StatusCode::CREATED,
+        Json(NewTokenView { token: TokenView::from(&created.record), token_secret: created.secret }),
+    ))
 }
 
 /// The caller's live tokens (without secrets).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens", responses((status = 200, body = Items<TokenView>)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn list_tokens(State(state): State<AppState>, Member(caller): Member) -> Result<Json<Items<TokenView>>, ApiError> {
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    Member(caller): Member,
+) -> Result<Json<Items<TokenView>>, ApiError> {
     let tokens = state.accounts().list_tokens(&caller).await?;
     Ok(Json(Items { items: tokens.iter().map(TokenView::from).collect() }))
 }
@@ -45,7 +51,11 @@ pub async fn list_tokens(State(state): State<AppState>, Member(caller): Member) 
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens", params(("id" = String, Path)), responses(
     (status = 204), (status = 404, body = ErrorBody, description = "`token_not_found`")),
     security(("session" = []), ("bearer" = [])))]
-pub async fn revoke_token(State(state): State<AppState>, Member(caller): Member, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let id = path_id(&id, ErrorCode::TokenNotFound)?;
     state.accounts().revoke_token(&caller, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -76,7 +76,13 @@ pub struct TokenView {
 
 impl From<&TokenRecord> for TokenView {
     fn from(t: &TokenRecord) -> Self {
-        TokenView { id: t.id, name: t.name.clone(), prefix: t.prefix.clone(), created_at: t.created_at, last_used_at: t.last_used_at }
+        TokenView {
+            id: t.id,
+            name: t.name.clone(),
+            prefix: t.prefix.clone(),
+            created_at: t.created_at,
+            last_used_at: t.last_used_at,
+        }
     }
 }
 
@@ -133,7 +139,13 @@ pub struct MemberView {
 
 impl From<&MemberRecord> for MemberView {
     fn from(m: &MemberRecord) -> Self {
-        MemberView { user_id: m.user_id, username: m.username.clone(), display_name: m.display_name.clone(), role: m.role.clone(), joined_at: m.created_at }
+        MemberView {
+            user_id: m.user_id,
+            username: m.username.clone(),
+            display_name: m.display_name.clone(),
+            role: m.role.clone(),
+            joined_at: m.created_at,
+        }
     }
 }
 

@@ -25,7 +25,11 @@ struct HomePage {
     invitations: usize,
 }
 
-pub(crate) async fn home(State(state): State<AppState>, context: RequestContext, ApiQuery(q): ApiQuery<Done>) -> Result<Response, ApiError> {
+pub(crate) async fn home(
+    State(state): State<AppState>,
+    context: RequestContext,
+    ApiQuery(q): ApiQuery<Done>,
+) -> Result<Response, ApiError> {
     let invitations = match &context.caller {
         Some(caller) => state.accounts().my_invitations(caller).await?.len(),
         None => 0,
@@ -69,7 +73,11 @@ pub(crate) async fn signup_submit(
         Ok(authenticated) => Ok(logged_in(&state, &authenticated.session_token)),
         Err(error) => {
             let error = shown_on_form(error)?;
-            let page = SignupPage { layout: Layout::with(None, None, Some(&error)), username: form.username, display_name: form.display_name };
+            let page = SignupPage {
+                layout: Layout::with(None, None, Some(&error)),
+                username: form.username,
+                display_name: form.display_name,
+            };
             Ok(render(&page, Some(&error)))
         }
     }
@@ -107,7 +115,11 @@ pub(crate) async fn login_submit(
     PageForm(form): PageForm<LoginForm>,
 ) -> Result<Response, ApiError> {
     let previous = cookies::read(&headers, state.web_config().session_cookie_name());
-    match state.accounts().login(&form.username, &form.password, &client_info(&context, &headers), previous.as_deref()).await {
+    match state
+        .accounts()
+        .login(&form.username, &form.password, &client_info(&context, &headers), previous.as_deref())
+        .await
+    {
         Ok(authenticated) => Ok(logged_in(&state, &authenticated.session_token)),
         Err(error) if error.code == ErrorCode::Internal => Err(ApiError(error)),
         Err(error) => {
@@ -121,7 +133,8 @@ pub(crate) async fn login_submit(
 
 pub(crate) async fn logout(State(state): State<AppState>, Member(caller): Member) -> Result<Response, ApiError> {
     state.accounts().logout(&caller).await?;
-    Ok(([(header::SET_COOKIE, cookies::clear_session(state.web_config()))], done("/login", "logged_out")).into_response())
+    Ok(([(header::SET_COOKIE, cookies::clear_session(state.web_config()))], done("/login", "logged_out"))
+        .into_response())
 }
 
 struct TokenRow {
@@ -147,7 +160,13 @@ struct SettingsPage {
     new_token: Option<String>,
 }
 
-async fn settings_page(state: &AppState, caller: &Caller, done: Option<&str>, error: Option<&Error>, new_token: Option<String>) -> Result<Response, ApiError> {
+async fn settings_page(
+    state: &AppState,
+    caller: &Caller,
+    done: Option<&str>,
+    error: Option<&Error>,
+    new_token: Option<String>,
+) -> Result<Response, ApiError> {
     let user = state.accounts().profile(caller).await?;
     let tokens = state.accounts().list_tokens(caller).await?;
     let demographics = user.demographics.clone();
@@ -175,13 +194,22 @@ async fn settings_page(state: &AppState, caller: &Caller, done: Option<&str>, er
     Ok(render(&page, error))
 }
 
-pub(crate) async fn settings(State(state): State<AppState>, Member(caller): Member, ApiQuery(q): ApiQuery<Done>) -> Result<Response, ApiError> {
+pub(crate) async fn settings(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(q): ApiQuery<Done>,
+) -> Result<Response, ApiError> {
     settings_page(&state, &caller, q.done.as_deref(), None, None).await
 }
 
 /// Runs a settings form's action: on success redirect with `notice`, on a refused
 /// input show the settings page again with the message.
-async fn settings_outcome<T>(state: &AppState, caller: &Caller, result: carmine_core::Result<T>, notice: &str) -> Result<Response, ApiError> {
+async fn settings_outcome<T>(
+    state: &AppState,
+    caller: &Caller,
+    result: carmine_core::Result<T>,
+    notice: &str,
+) -> Result<Response, ApiError> {
     match result {
         Ok(_) => Ok(done("/settings", notice)),
         Err(error) => {
@@ -207,10 +235,16 @@ pub(crate) struct ProfileForm {
     city: String,
 }
 
-pub(crate) async fn save_profile(State(state): State<AppState>, Member(caller): Member, PageForm(form): PageForm<ProfileForm>) -> Result<Response, ApiError> {
+pub(crate) async fn save_profile(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    PageForm(form): PageForm<ProfileForm>,
+) -> Result<Response, ApiError> {
     let birth_year = match form.birth_year.trim() {
         "" => Ok(None),
-        text => text.parse::<i64>().map(Some).map_err(|_| Error::invalid_field("birth_year", "must be a year such as 1995")),
+        text => {
+            text.parse::<i64>().map(Some).map_err(|_| Error::invalid_field("birth_year", "must be a year such as 1995"))
+        }
     };
     let result = match birth_year {
         Ok(birth_year) => {
@@ -239,7 +273,11 @@ pub(crate) struct PasswordForm {
     new_password: String,
 }
 
-pub(crate) async fn change_password(State(state): State<AppState>, Member(caller): Member, PageForm(form): PageForm<PasswordForm>) -> Result<Response, ApiError> {
+pub(crate) async fn change_password(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    PageForm(form): PageForm<PasswordForm>,
+) -> Result<Response, ApiError> {
     let result = state.accounts().change_password(&caller, &form.current_password, &form.new_password).await;
     settings_outcome(&state, &caller, result, "password_changed").await
 }
@@ -249,7 +287,11 @@ pub(crate) struct TokenForm {
     name: String,
 }
 
-pub(crate) async fn create_token(State(state): State<AppState>, Member(caller): Member, PageForm(form): PageForm<TokenForm>) -> Result<Response, ApiError> {
+pub(crate) async fn create_token(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    PageForm(form): PageForm<TokenForm>,
+) -> Result<Response, ApiError> {
     match state.accounts().create_token(&caller, &form.name).await {
         // Shown on this response only: never put a secret in a redirect URL.
         Ok(created) => settings_page(&state, &caller, None, None, Some(created.secret)).await,
@@ -260,7 +302,11 @@ pub(crate) async fn create_token(State(state): State<AppState>, Member(caller): 
     }
 }
 
-pub(crate) async fn revoke_token(State(state): State<AppState>, Member(caller): Member, Path(id): Path<String>) -> Result<Response, ApiError> {
+pub(crate) async fn revoke_token(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
     let id = path_id(&id, ErrorCode::TokenNotFound)?;
     let result = state.accounts().revoke_token(&caller, id).await;
     settings_outcome(&state, &caller, result, "token_revoked").await
@@ -271,9 +317,16 @@ pub(crate) struct DeleteForm {
     password: String,
 }
 
-pub(crate) async fn delete_account(State(state): State<AppState>, Member(caller): Member, PageForm(form): PageForm<DeleteForm>) -> Result<Response, ApiError> {
+pub(crate) async fn delete_account(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    PageForm(form): PageForm<DeleteForm>,
+) -> Result<Response, ApiError> {
     match state.accounts().delete_account(&caller, &form.password).await {
-        Ok(()) => Ok(([(header::SET_COOKIE, cookies::clear_session(state.web_config()))], done("/", "account_deleted")).into_response()),
+        Ok(()) => {
+            Ok(([(header::SET_COOKIE, cookies::clear_session(state.web_config()))], done("/", "account_deleted"))
+                .into_response())
+        }
         Err(error) => {
             let error = shown_on_form(error)?;
             settings_page(&state, &caller, None, Some(&error), None).await

@@ -45,7 +45,13 @@ pub(crate) struct UsersQuery {
     done: Option<String>,
 }
 
-async fn users_page(state: &AppState, caller: &Caller, query: &UsersQuery, error: Option<&Error>, reset: Option<(String, String)>) -> Result<Response, ApiError> {
+async fn users_page(
+    state: &AppState,
+    caller: &Caller,
+    query: &UsersQuery,
+    error: Option<&Error>,
+    reset: Option<(String, String)>,
+) -> Result<Response, ApiError> {
     let limit = clamp_limit(Some(ADMIN_PAGE_SIZE));
     let after = query.after.as_deref().and_then(|a| a.parse::<Id>().ok());
     let mut users = state.accounts().admin_list_users(Operator::Admin(caller), &query.prefix, after, limit + 1).await?;
@@ -78,7 +84,11 @@ async fn users_page(state: &AppState, caller: &Caller, query: &UsersQuery, error
     Ok(render(&page, error))
 }
 
-pub(crate) async fn users(State(state): State<AppState>, Member(caller): Member, ApiQuery(query): ApiQuery<UsersQuery>) -> Result<Response, ApiError> {
+pub(crate) async fn users(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(query): ApiQuery<UsersQuery>,
+) -> Result<Response, ApiError> {
     users_page(&state, &caller, &query, None, None).await
 }
 
@@ -109,7 +119,9 @@ pub(crate) async fn user_action(
             return match outcome.await {
                 // The password is shown on this response only, never in a URL.
                 Ok(reset) => users_page(&state, &caller, &UsersQuery::default(), None, Some(reset)).await,
-                Err(error) => users_page(&state, &caller, &UsersQuery::default(), Some(&shown_on_form(error)?), None).await,
+                Err(error) => {
+                    users_page(&state, &caller, &UsersQuery::default(), Some(&shown_on_form(error)?), None).await
+                }
             };
         }
         _ => return Err(ApiError(Error::new(ErrorCode::RouteNotFound))),
@@ -135,7 +147,12 @@ struct VerificationsPage {
     requests: Vec<RequestRow>,
 }
 
-async fn verifications_page(state: &AppState, caller: &Caller, done: Option<&str>, error: Option<&Error>) -> Result<Response, ApiError> {
+async fn verifications_page(
+    state: &AppState,
+    caller: &Caller,
+    done: Option<&str>,
+    error: Option<&Error>,
+) -> Result<Response, ApiError> {
     let requests = state.accounts().admin_verification_queue(Operator::Admin(caller), None, 100).await?;
     let page = VerificationsPage {
         layout: Layout::with(Some(caller), done, error),
@@ -153,7 +170,11 @@ async fn verifications_page(state: &AppState, caller: &Caller, done: Option<&str
     Ok(render(&page, error))
 }
 
-pub(crate) async fn verifications(State(state): State<AppState>, Member(caller): Member, ApiQuery(q): ApiQuery<Done>) -> Result<Response, ApiError> {
+pub(crate) async fn verifications(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(q): ApiQuery<Done>,
+) -> Result<Response, ApiError> {
     verifications_page(&state, &caller, q.done.as_deref(), None).await
 }
 
@@ -170,7 +191,9 @@ pub(crate) async fn decide(
         _ => return Err(ApiError(Error::new(ErrorCode::RouteNotFound))),
     };
     match state.accounts().admin_decide_verification(Operator::Admin(&caller), id, approve, &form.reason).await {
-        Ok(_) => Ok(done("/admin/verifications", if approve { "verification_approved" } else { "verification_rejected" })),
+        Ok(_) => {
+            Ok(done("/admin/verifications", if approve { "verification_approved" } else { "verification_rejected" }))
+        }
         Err(error) => verifications_page(&state, &caller, None, Some(&shown_on_form(error)?)).await,
     }
 }
@@ -196,7 +219,11 @@ pub(crate) struct AuditQuery {
     before: Option<String>,
 }
 
-pub(crate) async fn audit(State(state): State<AppState>, Member(caller): Member, ApiQuery(query): ApiQuery<AuditQuery>) -> Result<Response, ApiError> {
+pub(crate) async fn audit(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> Result<Response, ApiError> {
     let limit = clamp_limit(Some(ADMIN_PAGE_SIZE));
     let before = query.before.as_deref().and_then(|b| b.parse::<Id>().ok());
     let mut entries = state.accounts().admin_audit_log(Operator::Admin(&caller), before, limit + 1).await?;

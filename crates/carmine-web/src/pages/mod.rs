@@ -94,7 +94,9 @@ pub(crate) struct Done {
 pub(crate) fn render(template: &impl Template, error: Option<&Error>) -> Response {
     match template.render() {
         Ok(html) => {
-            let status = error.map_or(StatusCode::OK, |e| StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST));
+            let status = error.map_or(StatusCode::OK, |e| {
+                StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
+            });
             let mut response = (status, Html(html)).into_response();
             response.extensions_mut().insert(Rendered);
             response
@@ -125,9 +127,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        axum::Form::<T>::from_request(request, state).await.map(|form| PageForm(form.0)).map_err(|rejection| {
-            ApiError(Error::new(ErrorCode::MalformedRequest).with_message(rejection.body_text()))
-        })
+        axum::Form::<T>::from_request(request, state)
+            .await
+            .map(|form| PageForm(form.0))
+            .map_err(|rejection| ApiError(Error::new(ErrorCode::MalformedRequest).with_message(rejection.body_text())))
     }
 }
 

@@ -40,7 +40,12 @@ struct OrgsPage {
     invitations: Vec<InvitationRow>,
 }
 
-async fn orgs_page(state: &AppState, caller: &Caller, done: Option<&str>, error: Option<&Error>) -> Result<Response, ApiError> {
+async fn orgs_page(
+    state: &AppState,
+    caller: &Caller,
+    done: Option<&str>,
+    error: Option<&Error>,
+) -> Result<Response, ApiError> {
     let orgs = state.accounts().my_orgs(caller).await?;
     let invitations = state.accounts().my_invitations(caller).await?;
     let page = OrgsPage {
@@ -69,7 +74,11 @@ async fn orgs_page(state: &AppState, caller: &Caller, done: Option<&str>, error:
     Ok(render(&page, error))
 }
 
-pub(crate) async fn list(State(state): State<AppState>, Member(caller): Member, ApiQuery(q): ApiQuery<Done>) -> Result<Response, ApiError> {
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(q): ApiQuery<Done>,
+) -> Result<Response, ApiError> {
     orgs_page(&state, &caller, q.done.as_deref(), None).await
 }
 
@@ -82,8 +91,13 @@ pub(crate) struct CreateForm {
     description: String,
 }
 
-pub(crate) async fn create(State(state): State<AppState>, Member(caller): Member, PageForm(form): PageForm<CreateForm>) -> Result<Response, ApiError> {
-    let input = NewOrgInput { handle: &form.handle, name: &form.name, kind: &form.kind, description: Some(&form.description) };
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    PageForm(form): PageForm<CreateForm>,
+) -> Result<Response, ApiError> {
+    let input =
+        NewOrgInput { handle: &form.handle, name: &form.name, kind: &form.kind, description: Some(&form.description) };
     match state.accounts().create_org(&caller, &input).await {
         Ok(org) => Ok(done(&format!("/o/{}", org.handle), "org_created")),
         Err(error) => orgs_page(&state, &caller, None, Some(&shown_on_form(error)?)).await,
@@ -138,7 +152,13 @@ struct OrgPage {
     verifications: Vec<VerificationRow>,
 }
 
-async fn org_page(state: &AppState, caller: Option<&Caller>, handle: &str, done: Option<&str>, error: Option<&Error>) -> Result<Response, ApiError> {
+async fn org_page(
+    state: &AppState,
+    caller: Option<&Caller>,
+    handle: &str,
+    done: Option<&str>,
+    error: Option<&Error>,
+) -> Result<Response, ApiError> {
     let accounts = state.accounts();
     let org = accounts.org_public(handle).await?;
     let mut page = OrgPage {
@@ -160,9 +180,13 @@ async fn org_page(state: &AppState, caller: Option<&Caller>, handle: &str, done:
         page.my_role = Some(role.as_str().to_owned());
         page.can_edit = role.allows(OrgAction::EditProfile);
         page.can_invite = role.allows(OrgAction::ManageMember(OrgRole::Staff));
-        page.can_request_verification =
-            role.allows(OrgAction::RequestVerification) && matches!(page.org.verification_status.as_str(), "unverified" | "rejected");
-        page.assignable_roles = OrgRole::ALL.into_iter().filter(|r| role.allows(OrgAction::ManageMember(*r))).map(OrgRole::as_str).collect();
+        page.can_request_verification = role.allows(OrgAction::RequestVerification)
+            && matches!(page.org.verification_status.as_str(), "unverified" | "rejected");
+        page.assignable_roles = OrgRole::ALL
+            .into_iter()
+            .filter(|r| role.allows(OrgAction::ManageMember(*r)))
+            .map(OrgRole::as_str)
+            .collect();
         page.members = members
             .iter()
             .map(|m| MemberRow {
@@ -191,7 +215,11 @@ async fn org_page(state: &AppState, caller: Option<&Caller>, handle: &str, done:
             .org_verifications(caller, handle)
             .await?
             .iter()
-            .map(|v| VerificationRow { created: date(v.created_at), status: v.status.clone(), reason: v.decision_reason.clone().filter(|r| !r.is_empty()) })
+            .map(|v| VerificationRow {
+                created: date(v.created_at),
+                status: v.status.clone(),
+                reason: v.decision_reason.clone().filter(|r| !r.is_empty()),
+            })
             .collect();
     }
     Ok(render(&page, error))
@@ -207,7 +235,13 @@ pub(crate) async fn show(
 }
 
 /// Runs an organization form's action: redirect with `notice`, or re-show the page.
-async fn org_outcome<T>(state: &AppState, caller: &Caller, handle: &str, result: carmine_core::Result<T>, notice: &str) -> Result<Response, ApiError> {
+async fn org_outcome<T>(
+    state: &AppState,
+    caller: &Caller,
+    handle: &str,
+    result: carmine_core::Result<T>,
+    notice: &str,
+) -> Result<Response, ApiError> {
     match result {
         Ok(_) => Ok(done(&format!("/o/{handle}"), notice)),
         Err(error) => {
@@ -224,7 +258,12 @@ pub(crate) struct ProfileForm {
     description: String,
 }
 
-pub(crate) async fn save_profile(State(state): State<AppState>, Member(caller): Member, Path(handle): Path<String>, PageForm(form): PageForm<ProfileForm>) -> Result<Response, ApiError> {
+pub(crate) async fn save_profile(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(handle): Path<String>,
+    PageForm(form): PageForm<ProfileForm>,
+) -> Result<Response, ApiError> {
     let result = state.accounts().update_org(&caller, &handle, Some(&form.name), Some(&form.description)).await;
     org_outcome(&state, &caller, &handle, result, "org_saved").await
 }
@@ -235,12 +274,21 @@ pub(crate) struct InviteForm {
     role: String,
 }
 
-pub(crate) async fn invite(State(state): State<AppState>, Member(caller): Member, Path(handle): Path<String>, PageForm(form): PageForm<InviteForm>) -> Result<Response, ApiError> {
+pub(crate) async fn invite(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(handle): Path<String>,
+    PageForm(form): PageForm<InviteForm>,
+) -> Result<Response, ApiError> {
     let result = state.accounts().invite(&caller, &handle, &form.username, &form.role).await;
     org_outcome(&state, &caller, &handle, result, "member_invited").await
 }
 
-pub(crate) async fn revoke_invitation(State(state): State<AppState>, Member(caller): Member, Path((handle, id)): Path<(String, String)>) -> Result<Response, ApiError> {
+pub(crate) async fn revoke_invitation(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((handle, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
     let id = path_id(&id, ErrorCode::InvitationNotFound)?;
     let result = state.accounts().revoke_invitation(&caller, &handle, id).await;
     org_outcome(&state, &caller, &handle, result, "invitation_revoked").await
@@ -262,7 +310,11 @@ pub(crate) async fn set_role(
     org_outcome(&state, &caller, &handle, result, "role_changed").await
 }
 
-pub(crate) async fn remove_member(State(state): State<AppState>, Member(caller): Member, Path((handle, user_id)): Path<(String, String)>) -> Result<Response, ApiError> {
+pub(crate) async fn remove_member(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((handle, user_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
     let user_id = path_id(&user_id, ErrorCode::MemberNotFound)?;
     match state.accounts().remove_member(&caller, &handle, user_id).await {
         Ok(()) if user_id == caller.user_id => Ok(done("/orgs", "left_org")),

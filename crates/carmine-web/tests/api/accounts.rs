@@ -22,7 +22,11 @@ carmine_store::both_backends!(
 async fn signup_logs_in_and_me_returns_the_member(t: TestDb) {
     let app = TestApp::new(t).await;
     let response = app
-        .post(&Client::default(), "/api/v1/auth/signup", json!({ "username": "XiaoHong", "password": "correct horse", "display_name": "小红 Hong" }))
+        .post(
+            &Client::default(),
+            "/api/v1/auth/signup",
+            json!({ "username": "XiaoHong", "password": "correct horse", "display_name": "小红 Hong" }),
+        )
         .await;
     response.assert_status(201);
     let body = response.json();
@@ -39,7 +43,9 @@ async fn signup_logs_in_and_me_returns_the_member(t: TestDb) {
     assert_eq!(me.json()["user"]["username"], "xiaohong");
     assert!(me.headers.contains_key("x-request-id"));
 
-    let again = app.post(&Client::default(), "/api/v1/auth/signup", json!({ "username": "xiaohong", "password": "another pass" })).await;
+    let again = app
+        .post(&Client::default(), "/api/v1/auth/signup", json!({ "username": "xiaohong", "password": "another pass" }))
+        .await;
     again.assert_error(409, "username_taken");
     app.get(&Client::default(), "/api/v1/me").await.assert_error(401, "unauthenticated");
 }
@@ -55,7 +61,10 @@ async fn login_rotates_the_session_and_logout_ends_it(t: TestDb) {
         .header("cookie", first.cookie.clone().unwrap());
     request = request.header("x-csrf-token", first.csrf.clone().unwrap());
     let response = app
-        .raw(request.body(axum::body::Body::from(r#"{"username":"alice","password":"correct horse battery"}"#)).unwrap(), [127, 0, 0, 1])
+        .raw(
+            request.body(axum::body::Body::from(r#"{"username":"alice","password":"correct horse battery"}"#)).unwrap(),
+            [127, 0, 0, 1],
+        )
         .await;
     response.assert_status(200);
     let second = TestApp::client_from_login(&response);
@@ -94,7 +103,10 @@ async fn forged_and_expired_sessions_are_refused(t: TestDb) {
     app.clock.advance_seconds(7 * 24 * 3600 + 1);
     let expired = app.get(&client, "/api/v1/me").await;
     expired.assert_error(401, "session_expired");
-    assert!(expired.headers.get_all("set-cookie").iter().any(|c| c.to_str().unwrap().contains("Max-Age=0")), "cookie cleared");
+    assert!(
+        expired.headers.get_all("set-cookie").iter().any(|c| c.to_str().unwrap().contains("Max-Age=0")),
+        "cookie cleared"
+    );
 
     // Absolute timeout: used every day, still ends after 30 days.
     let response = app.login("alice", "correct horse battery").await;
@@ -148,13 +160,27 @@ async fn changing_the_password_logs_out_other_sessions(t: TestDb) {
     let app = TestApp::new(t).await;
     let laptop = app.signup("alice").await;
     let phone = TestApp::client_from_login(&app.login("alice", "correct horse battery").await);
-    app.post(&laptop, "/api/v1/me/password", json!({ "current_password": "nope nope", "new_password": "new password 1" }))
-        .await
-        .assert_error(422, "wrong_password");
-    app.post(&laptop, "/api/v1/me/password", json!({ "current_password": "correct horse battery", "new_password": "short" }))
-        .await
-        .assert_error(422, "weak_password");
-    let changed = app.post(&laptop, "/api/v1/me/password", json!({ "current_password": "correct horse battery", "new_password": "new password 1" })).await;
+    app.post(
+        &laptop,
+        "/api/v1/me/password",
+        json!({ "current_password": "nope nope", "new_password": "new password 1" }),
+    )
+    .await
+    .assert_error(422, "wrong_password");
+    app.post(
+        &laptop,
+        "/api/v1/me/password",
+        json!({ "current_password": "correct horse battery", "new_password": "short" }),
+    )
+    .await
+    .assert_error(422, "weak_password");
+    let changed = app
+        .post(
+            &laptop,
+            "/api/v1/me/password",
+            json!({ "current_password": "correct horse battery", "new_password": "new password 1" }),
+        )
+        .await;
     changed.assert_status(200);
     assert_eq!(changed.json()["sessions_ended"], 1);
     app.get(&phone, "/api/v1/me").await.assert_error(401, "unauthenticated");
@@ -196,22 +222,37 @@ async fn profile_demographics_are_kept_only_with_consent(t: TestDb) {
     let app = TestApp::new(t).await;
     let alice = app.signup("alice").await;
     let updated = app
-        .patch(&alice, "/api/v1/me", json!({ "demographics": { "consent": true, "birth_year": 1996, "gender": "female", "city": "成都" } }))
+        .patch(
+            &alice,
+            "/api/v1/me",
+            json!({ "demographics": { "consent": true, "birth_year": 1996, "gender": "female", "city": "成都" } }),
+        )
         .await;
     updated.assert_status(200);
     assert_eq!(updated.json()["demographics"]["city"], "成都");
 
     let events = app.event_count().await;
-    let bad = app.patch(&alice, "/api/v1/me", json!({ "display_name": "new name", "demographics": { "consent": true, "birth_year": 1850 } })).await;
+    let bad = app
+        .patch(
+            &alice,
+            "/api/v1/me",
+            json!({ "display_name": "new name", "demographics": { "consent": true, "birth_year": 1850 } }),
+        )
+        .await;
     bad.assert_error(422, "invalid_field");
     assert_eq!(bad.json()["error"]["details"]["field"], "birth_year");
-    app.patch(&alice, "/api/v1/me", json!({ "demographics": { "consent": true, "gender": "robot" } })).await.assert_error(422, "invalid_field");
-    app.patch(&alice, "/api/v1/me", json!({ "avatar_url": "javascript:alert(1)" })).await.assert_error(422, "invalid_field");
+    app.patch(&alice, "/api/v1/me", json!({ "demographics": { "consent": true, "gender": "robot" } }))
+        .await
+        .assert_error(422, "invalid_field");
+    app.patch(&alice, "/api/v1/me", json!({ "avatar_url": "javascript:alert(1)" }))
+        .await
+        .assert_error(422, "invalid_field");
     assert_eq!(app.event_count().await, events);
     let me = app.get(&alice, "/api/v1/me").await.json();
     assert_eq!(me["user"]["display_name"], "alice", "a refused change changes nothing");
 
-    let withdrawn = app.patch(&alice, "/api/v1/me", json!({ "demographics": { "consent": false, "city": "成都" } })).await;
+    let withdrawn =
+        app.patch(&alice, "/api/v1/me", json!({ "demographics": { "consent": false, "city": "成都" } })).await;
     assert!(withdrawn.json()["demographics"].is_null());
 }
 
@@ -220,7 +261,9 @@ async fn export_holds_what_we_know(t: TestDb) {
     let alice = app.signup("alice").await;
     app.patch(&alice, "/api/v1/me", json!({ "bio": "我的简介" })).await.assert_status(200);
     app.post(&alice, "/api/v1/tokens", json!({ "name": "ci" })).await.assert_status(201);
-    app.post(&alice, "/api/v1/orgs", json!({ "handle": "alice_co", "name": "Alice Co", "kind": "brand" })).await.assert_status(201);
+    app.post(&alice, "/api/v1/orgs", json!({ "handle": "alice_co", "name": "Alice Co", "kind": "brand" }))
+        .await
+        .assert_status(201);
     let export = app.get(&alice, "/api/v1/me/export").await;
     export.assert_status(200);
     assert!(export.headers.get("content-disposition").unwrap().to_str().unwrap().contains("attachment"));
@@ -237,14 +280,23 @@ async fn deleting_the_account_erases_it(t: TestDb) {
     let alice = app.signup("alice").await;
     let created = app.post(&alice, "/api/v1/tokens", json!({ "name": "ci" })).await;
     let bearer = Client { bearer: created.json()["token_secret"].as_str().map(str::to_owned), ..Client::default() };
-    app.post(&alice, "/api/v1/orgs", json!({ "handle": "alice_co", "name": "Alice Co", "kind": "brand" })).await.assert_status(201);
+    app.post(&alice, "/api/v1/orgs", json!({ "handle": "alice_co", "name": "Alice Co", "kind": "brand" }))
+        .await
+        .assert_status(201);
 
-    app.delete(&alice, "/api/v1/me", Some(json!({ "password": "wrong one!" }))).await.assert_error(422, "wrong_password");
-    app.delete(&alice, "/api/v1/me", Some(json!({ "password": "correct horse battery" }))).await.assert_error(409, "last_owner");
+    app.delete(&alice, "/api/v1/me", Some(json!({ "password": "wrong one!" })))
+        .await
+        .assert_error(422, "wrong_password");
+    app.delete(&alice, "/api/v1/me", Some(json!({ "password": "correct horse battery" })))
+        .await
+        .assert_error(409, "last_owner");
 
     let bob = app.signup("bob").await;
-    app.post(&alice, "/api/v1/orgs/alice_co/invitations", json!({ "username": "bob", "role": "owner" })).await.assert_status(201);
-    let invitation = app.get(&bob, "/api/v1/me/invitations").await.json()["items"][0]["id"].as_str().unwrap().to_owned();
+    app.post(&alice, "/api/v1/orgs/alice_co/invitations", json!({ "username": "bob", "role": "owner" }))
+        .await
+        .assert_status(201);
+    let invitation =
+        app.get(&bob, "/api/v1/me/invitations").await.json()["items"][0]["id"].as_str().unwrap().to_owned();
     app.post(&bob, &format!("/api/v1/invitations/{invitation}/accept"), json!({})).await.assert_status(200);
 
     app.delete(&alice, "/api/v1/me", Some(json!({ "password": "correct horse battery" }))).await.assert_status(204);

@@ -24,43 +24,68 @@ async fn bodies_that_cannot_be_read_are_refused(t: TestDb) {
     let app = TestApp::new(t).await;
     let events = app.event_count().await;
     let huge = format!(r#"{{"username":"alice","password":"{}"}}"#, "x".repeat(100_000));
-    app.raw(raw_post("/api/v1/auth/signup", "application/json", huge), [127, 0, 0, 1]).await.assert_error(413, "payload_too_large");
-    app.raw(raw_post("/api/v1/auth/signup", "application/json", "{\"username\": "), [127, 0, 0, 1]).await.assert_error(400, "malformed_json");
-    app.raw(raw_post("/api/v1/auth/signup", "application/json", "{} {}"), [127, 0, 0, 1]).await.assert_error(400, "malformed_json");
-    app.raw(raw_post("/api/v1/auth/signup", "text/plain", "username=alice"), [127, 0, 0, 1]).await.assert_error(415, "unsupported_media_type");
-    let wrong_type = app.post(&Client::default(), "/api/v1/auth/signup", json!({ "username": 42, "password": "correct horse" })).await;
+    app.raw(raw_post("/api/v1/auth/signup", "application/json", huge), [127, 0, 0, 1])
+        .await
+        .assert_error(413, "payload_too_large");
+    app.raw(raw_post("/api/v1/auth/signup", "application/json", "{\"username\": "), [127, 0, 0, 1])
+        .await
+        .assert_error(400, "malformed_json");
+    app.raw(raw_post("/api/v1/auth/signup", "application/json", "{} {}"), [127, 0, 0, 1])
+        .await
+        .assert_error(400, "malformed_json");
+    app.raw(raw_post("/api/v1/auth/signup", "text/plain", "username=alice"), [127, 0, 0, 1])
+        .await
+        .assert_error(415, "unsupported_media_type");
+    let wrong_type = app
+        .post(&Client::default(), "/api/v1/auth/signup", json!({ "username": 42, "password": "correct horse" }))
+        .await;
     wrong_type.assert_error(422, "invalid_field");
     assert_eq!(wrong_type.json()["error"]["details"]["field"], "username");
     let missing = app.post(&Client::default(), "/api/v1/auth/signup", json!({ "username": "alice" })).await;
     missing.assert_error(422, "missing_field");
     assert_eq!(missing.json()["error"]["details"]["field"], "password");
-    let bad_name = app.post(&Client::default(), "/api/v1/auth/signup", json!({ "username": "a b", "password": "correct horse" })).await;
+    let bad_name = app
+        .post(&Client::default(), "/api/v1/auth/signup", json!({ "username": "a b", "password": "correct horse" }))
+        .await;
     bad_name.assert_error(422, "invalid_field");
     assert_eq!(bad_name.json()["error"]["details"]["field"], "username");
-    app.post(&Client::default(), "/api/v1/auth/signup", json!({ "username": "alice", "password": "short" })).await.assert_error(422, "weak_password");
+    app.post(&Client::default(), "/api/v1/auth/signup", json!({ "username": "alice", "password": "short" }))
+        .await
+        .assert_error(422, "weak_password");
     assert_eq!(app.event_count().await, events, "nothing was written");
 }
 
 async fn unknown_and_forbidden_fields_are_refused_by_name(t: TestDb) {
     let app = TestApp::new(t).await;
     let events = app.event_count().await;
-    let sneaky = app.post(&Client::default(), "/api/v1/auth/signup", json!({ "username": "alice", "password": "correct horse", "is_admin": true })).await;
+    let sneaky = app
+        .post(
+            &Client::default(),
+            "/api/v1/auth/signup",
+            json!({ "username": "alice", "password": "correct horse", "is_admin": true }),
+        )
+        .await;
     sneaky.assert_error(422, "unknown_field");
     assert_eq!(sneaky.json()["error"]["details"]["field"], "is_admin");
     assert_eq!(app.event_count().await, events);
 
     let alice = app.signup("alice").await;
-    app.post(&alice, "/api/v1/orgs", json!({ "handle": "acme", "name": "Acme", "kind": "brand" })).await.assert_status(201);
+    app.post(&alice, "/api/v1/orgs", json!({ "handle": "acme", "name": "Acme", "kind": "brand" }))
+        .await
+        .assert_status(201);
     for body in [json!({ "role": "owner" }), json!({ "org_id": "1" }), json!({ "verification_status": "verified" })] {
         let refused = app.patch(&alice, "/api/v1/orgs/acme", body.clone()).await;
         refused.assert_error(422, "unknown_field");
     }
-    let nested = app.patch(&alice, "/api/v1/me", json!({ "demographics": { "consent": true, "is_admin": true } })).await;
+    let nested =
+        app.patch(&alice, "/api/v1/me", json!({ "demographics": { "consent": true, "is_admin": true } })).await;
     nested.assert_error(422, "unknown_field");
     assert_eq!(nested.json()["error"]["details"]["field"], "demographics.is_admin");
     let org = app.get(&alice, "/api/v1/orgs/acme").await.json();
     assert_eq!(org["verification_status"], "unverified");
-    app.post(&alice, "/api/v1/orgs", json!({ "handle": "acme2", "name": "Acme", "kind": "bank" })).await.assert_error(422, "invalid_field");
+    app.post(&alice, "/api/v1/orgs", json!({ "handle": "acme2", "name": "Acme", "kind": "bank" }))
+        .await
+        .assert_error(422, "invalid_field");
 }
 
 async fn routes_and_methods_that_do_not_exist(t: TestDb) {
@@ -81,13 +106,22 @@ async fn rate_limits_answer_429_with_retry_after(t: TestDb) {
     let app = TestApp::new(t).await;
     let client = Client { ip: Some([10, 0, 0, 7]), ..Client::default() };
     for n in 0..10 {
-        app.post(&client, "/api/v1/auth/signup", json!({ "username": format!("user{n}"), "password": "correct horse" })).await.assert_status(201);
+        app.post(
+            &client,
+            "/api/v1/auth/signup",
+            json!({ "username": format!("user{n}"), "password": "correct horse" }),
+        )
+        .await
+        .assert_status(201);
     }
-    let limited = app.post(&client, "/api/v1/auth/signup", json!({ "username": "user10", "password": "correct horse" })).await;
+    let limited =
+        app.post(&client, "/api/v1/auth/signup", json!({ "username": "user10", "password": "correct horse" })).await;
     limited.assert_error(429, "rate_limited");
     assert!(limited.headers.get("retry-after").is_some());
     let elsewhere = Client { ip: Some([10, 0, 0, 8]), ..Client::default() };
-    app.post(&elsewhere, "/api/v1/auth/signup", json!({ "username": "user10", "password": "correct horse" })).await.assert_status(201);
+    app.post(&elsewhere, "/api/v1/auth/signup", json!({ "username": "user10", "password": "correct horse" }))
+        .await
+        .assert_status(201);
 }
 
 async fn pagination_clamps_limits_and_refuses_forged_cursors(t: TestDb) {
@@ -100,7 +134,13 @@ async fn pagination_clamps_limits_and_refuses_forged_cursors(t: TestDb) {
     assert_eq!(first["items"].as_array().unwrap().len(), 2);
     let cursor = first["next_cursor"].as_str().unwrap().to_owned();
     let second = app.get(&admin, &format!("/api/v1/admin/users?prefix=member&limit=2&cursor={cursor}")).await.json();
-    let third = app.get(&admin, &format!("/api/v1/admin/users?prefix=member&limit=2&cursor={}", second["next_cursor"].as_str().unwrap())).await.json();
+    let third = app
+        .get(
+            &admin,
+            &format!("/api/v1/admin/users?prefix=member&limit=2&cursor={}", second["next_cursor"].as_str().unwrap()),
+        )
+        .await
+        .json();
     assert_eq!(third["items"].as_array().unwrap().len(), 1);
     assert!(third["next_cursor"].is_null());
     let names: Vec<_> = [&first, &second, &third]
@@ -123,7 +163,9 @@ async fn every_response_carries_security_headers(t: TestDb) {
     let app = TestApp::new(t).await;
     for path in ["/api/v1/me", "/login", "/healthz", "/nowhere"] {
         let response = app.get(&Client::default(), path).await;
-        for header in ["x-request-id", "content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"] {
+        for header in
+            ["x-request-id", "content-security-policy", "x-content-type-options", "referrer-policy", "x-frame-options"]
+        {
             assert!(response.headers.contains_key(header), "{path} lacks {header}");
         }
         let csp = response.headers.get("content-security-policy").unwrap().to_str().unwrap();

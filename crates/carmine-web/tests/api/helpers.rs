@@ -82,7 +82,13 @@ impl TestApp {
         let config = AccountsConfig { argon2: Argon2Params::TEST_ONLY_MINIMAL, ..AccountsConfig::default() };
         let accounts = Accounts::new(test_db.db.clone(), config);
         let state = AppState::new(accounts.clone(), WebConfig::new(ORIGIN), b"a test cursor key of enough length");
-        TestApp { router: build_router(state), db: test_db.db.clone(), clock: test_db.clock.clone(), accounts, _test_db: test_db }
+        TestApp {
+            router: build_router(state),
+            db: test_db.db.clone(),
+            clock: test_db.clock.clone(),
+            accounts,
+            _test_db: test_db,
+        }
     }
 
     pub async fn send(&self, client: &Client, method: Method, path: &str, body: Option<Value>) -> TestResponse {
@@ -136,10 +142,20 @@ impl TestApp {
 
     /// Signs up and returns a logged-in client.
     pub async fn signup(&self, username: &str) -> Client {
-        let response = self.post(&Client::default(), "/api/v1/auth/signup", json!({ "username": username, "password": "correct horse battery" })).await;
+        let response = self
+            .post(
+                &Client::default(),
+                "/api/v1/auth/signup",
+                json!({ "username": username, "password": "correct horse battery" }),
+            )
+            .await;
         response.assert_status(201);
         let json = response.json();
-        Client { cookie: response.session_cookie(), csrf: json["csrf_token"].as_str().map(str::to_owned), ..Client::default() }
+        Client {
+            cookie: response.session_cookie(),
+            csrf: json["csrf_token"].as_str().map(str::to_owned),
+            ..Client::default()
+        }
     }
 
     pub async fn login(&self, username: &str, password: &str) -> TestResponse {
@@ -168,6 +184,6 @@ impl TestApp {
 
     /// The number of outbox events: a refused request must not add any.
     pub async fn event_count(&self) -> usize {
-        outbox::list_after(&mut *self.db.reader().await.unwrap(), None, 100_000).await.unwrap().len()
+        outbox::list_after(&mut self.db.reader().await.unwrap(), None, 100_000).await.unwrap().len()
     }
 }

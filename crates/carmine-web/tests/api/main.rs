@@ -4,8 +4,9 @@
 mod helpers;
 
 mod accounts;
-mod bad_input;
-mod orgs;
 mod admin;
+mod bad_input;
 mod openapi;
+mod pages;
+mod orgs;
 mod tenancy;

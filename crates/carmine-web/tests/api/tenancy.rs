@@ -34,13 +34,21 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
     let alice_id = app.user_id(&alice).await;
     let token = app.post(&alice, "/api/v1/tokens", json!({ "name": "ci" })).await.json();
     let alice_bearer = Client { bearer: token["token_secret"].as_str().map(str::to_owned), ..Client::default() };
-    app.post(&alice, "/api/v1/orgs", json!({ "handle": "alice_co", "name": "Alice Co", "kind": "brand" })).await.assert_status(201);
+    app.post(&alice, "/api/v1/orgs", json!({ "handle": "alice_co", "name": "Alice Co", "kind": "brand" }))
+        .await
+        .assert_status(201);
     app.signup("bob").await;
-    let invitation = app.post(&alice, "/api/v1/orgs/alice_co/invitations", json!({ "username": "bob", "role": "staff" })).await.json();
-    let verification = app.post(&alice, "/api/v1/orgs/alice_co/verification", json!({ "evidence": "licence" })).await.json();
+    let invitation = app
+        .post(&alice, "/api/v1/orgs/alice_co/invitations", json!({ "username": "bob", "role": "staff" }))
+        .await
+        .json();
+    let verification =
+        app.post(&alice, "/api/v1/orgs/alice_co/verification", json!({ "evidence": "licence" })).await.json();
 
     let mallory = app.signup("mallory").await;
-    app.post(&mallory, "/api/v1/orgs", json!({ "handle": "mallory_co", "name": "Mallory Co", "kind": "agency" })).await.assert_status(201);
+    app.post(&mallory, "/api/v1/orgs", json!({ "handle": "mallory_co", "name": "Mallory Co", "kind": "agency" }))
+        .await
+        .assert_status(201);
 
     let doc = app.get(&Client::default(), "/api/v1/openapi.json").await.json();
     let events_before = app.event_count().await;
