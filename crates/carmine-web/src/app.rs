@@ -90,26 +90,29 @@ pub fn build_router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// A bound listener and the router it serves. Binding happens in [`Application::bind`]
-/// so callers (tests, `carmine serve`) can ask for port 0 and read the real address.
+/// A bound listener. Binding comes first so callers (tests, `carmine serve`) can ask
+/// for port 0 and learn the real address before building the state that needs it.
 pub struct Application {
     listener: TcpListener,
-    router: Router,
 }
 
 impl Application {
-    pub async fn bind(addr: SocketAddr, state: AppState) -> std::io::Result<Application> {
-        let listener = TcpListener::bind(addr).await?;
-        Ok(Application { listener, router: build_router(state) })
+    pub async fn bind(addr: SocketAddr) -> std::io::Result<Application> {
+        Ok(Application { listener: TcpListener::bind(addr).await? })
     }
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("bound listener has an address")
     }
 
-    /// Serves until `shutdown` resolves, then finishes in-flight requests.
-    pub async fn serve(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+    /// Serves `state` until `shutdown` resolves, then finishes in-flight requests.
+    pub async fn serve(
+        self,
+        state: AppState,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let router = build_router(state);
+        axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await
     }

@@ -150,7 +150,7 @@ async fn check_csrf(state: &AppState, request: Request, context: &RequestContext
         return Err(refused());
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
-        && origin != state.web_config().origin()
+        && !is_own_origin(state, headers, origin)
     {
         return Err(refused());
     }
@@ -176,6 +176,18 @@ async fn check_csrf(state: &AppState, request: Request, context: &RequestContext
         return Err(refused());
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The public URL's origin, or the origin the browser addressed (its `Host`) — a
+/// page on another site cannot make a browser send our host with its own origin.
+fn is_own_origin(state: &AppState, headers: &HeaderMap, origin: &str) -> bool {
+    let config = state.web_config();
+    if origin == config.origin() {
+        return true;
+    }
+    let scheme = if config.is_https() { "https" } else { "http" };
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    host.is_some_and(|host| origin.strip_prefix(scheme).and_then(|o| o.strip_prefix("://")) == Some(host))
 }
 
 fn bearer_token(headers: &HeaderMap) -> Option<String> {

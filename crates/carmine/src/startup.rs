@@ -51,9 +51,8 @@ impl Platform {
 }
 
 pub async fn serve(args: ServeArgs) -> Result<(), String> {
-    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.listen));
-    let config = WebConfig { trusted_proxies: args.trusted_proxies.clone(), ..WebConfig::new(public_url) };
-    if !config.is_https() && !args.listen.ip().is_loopback() {
+    let https = args.public_url.as_deref().is_some_and(|url| url.starts_with("https://"));
+    if !https && !args.listen.ip().is_loopback() {
         return Err(format!(
             "refusing to serve plain http on {}: set --public-url https://… (behind a TLS proxy) or listen on 127.0.0.1",
             args.listen
@@ -64,15 +63,16 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         carmine_store::secrets::get_or_create(&platform.db, "cursor_key", || carmine_core::secret::random_token(32))
             .await
             .map_err(|e| e.to_string())?;
-    let state = AppState::new(platform.accounts.clone(), config.clone(), cursor_key.as_bytes());
-    let app =
-        Application::bind(args.listen, state).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let app = Application::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let address = app.local_addr();
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
+    let config = WebConfig { trusted_proxies: args.trusted_proxies.clone(), ..WebConfig::new(public_url) };
     println!("Carmine is listening on http://{address}");
     if args.public_url.is_some() {
         println!("public URL: {}", config.public_url);
     }
-    app.serve(shutdown_signal()).await.map_err(|e| e.to_string())?;
+    let state = AppState::new(platform.accounts.clone(), config, cursor_key.as_bytes());
+    app.serve(state, shutdown_signal()).await.map_err(|e| e.to_string())?;
     platform.db.close().await;
     Ok(())
 }

@@ -7,6 +7,6 @@ mod accounts;
 mod admin;
 mod bad_input;
 mod openapi;
-mod pages;
 mod orgs;
+mod pages;
 mod tenancy;

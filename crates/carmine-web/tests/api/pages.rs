@@ -51,7 +51,13 @@ async fn sign_up_and_settings_through_forms(t: TestDb) {
     let app = TestApp::new(t).await;
     let anonymous = Client::default();
     assert!(app.get(&anonymous, "/signup").await.text().contains("Create your account"));
-    let signed_up = form(&app, &anonymous, "/signup", &[("username", "meimei"), ("password", "correct horse"), ("display_name", "美美 Mei")]).await;
+    let signed_up = form(
+        &app,
+        &anonymous,
+        "/signup",
+        &[("username", "meimei"), ("password", "correct horse"), ("display_name", "美美 Mei")],
+    )
+    .await;
     assert_eq!(signed_up.status, 303);
     let mut client = Client { cookie: signed_up.session_cookie(), ..Client::default() };
     let home = app.get(&client, "/").await;
@@ -60,7 +66,19 @@ async fn sign_up_and_settings_through_forms(t: TestDb) {
     client.csrf = Some(csrf_of(&settings));
     assert!(settings.text().contains("美美 Mei"));
 
-    let saved = form(&app, &client, "/settings/profile", &[("display_name", "美美"), ("bio", "爱旅行 & food"), ("consent", "yes"), ("city", "杭州"), ("birth_year", "1998")]).await;
+    let saved = form(
+        &app,
+        &client,
+        "/settings/profile",
+        &[
+            ("display_name", "美美"),
+            ("bio", "爱旅行 & food"),
+            ("consent", "yes"),
+            ("city", "杭州"),
+            ("birth_year", "1998"),
+        ],
+    )
+    .await;
     assert_eq!(saved.status, 303, "{}", saved.text());
     let settings = app.get(&client, "/settings?done=profile_saved").await.text();
     assert!(settings.contains("Your profile is saved."), "{settings}");
@@ -74,7 +92,9 @@ async fn sign_up_and_settings_through_forms(t: TestDb) {
     assert_eq!(token.status, 200);
     assert!(token.text().contains("crm_"), "the new token is shown once");
 
-    let wrong = form(&app, &client, "/settings/password", &[("current_password", "nope"), ("new_password", "another horse")]).await;
+    let wrong =
+        form(&app, &client, "/settings/password", &[("current_password", "nope"), ("new_password", "another horse")])
+            .await;
     assert_eq!(wrong.status, 422);
     assert!(wrong.text().contains("the current password is wrong"));
 
@@ -89,7 +109,10 @@ async fn sign_up_and_settings_through_forms(t: TestDb) {
     assert!(login.session_cookie().is_some());
     // Member pages send logged-out visitors to the log-in page.
     let settings = app.get(&anonymous, "/settings").await;
-    assert_eq!((settings.status.as_u16(), settings.headers.get("location").unwrap().to_str().unwrap()), (303, "/login"));
+    assert_eq!(
+        (settings.status.as_u16(), settings.headers.get("location").unwrap().to_str().unwrap()),
+        (303, "/login")
+    );
 }
 
 async fn forms_without_the_csrf_field_are_refused(t: TestDb) {
@@ -109,17 +132,24 @@ async fn forms_without_the_csrf_field_are_refused(t: TestDb) {
 async fn organization_and_admin_pages_follow_the_role_matrix(t: TestDb) {
     let app = TestApp::new(t).await;
     let owner = app.signup("owner").await;
-    let created = form(&app, &owner, "/orgs", &[("handle", "tea_house"), ("name", "茶馆 Tea House"), ("kind", "merchant")]).await;
+    let created =
+        form(&app, &owner, "/orgs", &[("handle", "tea_house"), ("name", "茶馆 Tea House"), ("kind", "merchant")]).await;
     assert_eq!(created.status, 303);
     assert!(created.headers.get("location").unwrap().to_str().unwrap().starts_with("/o/tea_house"));
     let page = app.get(&owner, "/o/tea_house").await.text();
-    assert!(page.contains("茶馆 Tea House") && page.contains("id=\"invite-form\"") && page.contains("Request verification"));
+    assert!(
+        page.contains("茶馆 Tea House") && page.contains("id=\"invite-form\"") && page.contains("Request verification")
+    );
 
     let staff = app.signup("writer").await;
-    assert_eq!(form(&app, &owner, "/o/tea_house/invite", &[("username", "writer"), ("role", "staff")]).await.status, 303);
+    assert_eq!(
+        form(&app, &owner, "/o/tea_house/invite", &[("username", "writer"), ("role", "staff")]).await.status,
+        303
+    );
     let orgs = app.get(&staff, "/orgs").await.text();
     assert!(orgs.contains("invites you as"));
-    let invitation = app.get(&staff, "/api/v1/me/invitations").await.json()["items"][0]["id"].as_str().unwrap().to_owned();
+    let invitation =
+        app.get(&staff, "/api/v1/me/invitations").await.json()["items"][0]["id"].as_str().unwrap().to_owned();
     assert_eq!(form(&app, &staff, &format!("/invitations/{invitation}/accept"), &[]).await.status, 303);
     let staff_view = app.get(&staff, "/o/tea_house").await.text();
     assert!(staff_view.contains("Your role: <strong>staff</strong>"));
@@ -135,7 +165,10 @@ async fn organization_and_admin_pages_follow_the_role_matrix(t: TestDb) {
     let admin_page = app.get(&admin, "/admin?prefix=wri").await.text();
     assert!(admin_page.contains("@writer") && !admin_page.contains("@owner"));
     let writer_id = app.user_id(&staff).await;
-    assert_eq!(form(&app, &admin, &format!("/admin/users/{writer_id}/suspend"), &[("reason", "spam")]).await.status, 303);
+    assert_eq!(
+        form(&app, &admin, &format!("/admin/users/{writer_id}/suspend"), &[("reason", "spam")]).await.status,
+        303
+    );
     let reset = form(&app, &admin, &format!("/admin/users/{writer_id}/reset-password"), &[]).await;
     assert!(reset.text().contains("id=\"temporary-password\""));
     assert!(app.get(&admin, "/admin/audit").await.text().contains("suspend_user"));

@@ -1,0 +1,133 @@
+//! The browser suite: headless Chromium (Debian's `chromium` and `chromium-driver`)
+//! drives the real server. Without chromedriver the suite says so and passes —
+//! except under `CI=true`, where a missing browser is a failure.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use support::Server;
+
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+struct Driver {
+    child: Child,
+    url: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts chromedriver on a free port and waits for its "started successfully" line.
+fn start_driver() -> Option<Driver> {
+    if !std::path::Path::new(CHROMEDRIVER).exists() || !std::path::Path::new(CHROMIUM).exists() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!(
+                "CI=true but {CHROMEDRIVER} or {CHROMIUM} is missing: .ci/run installs chromium and chromium-driver"
+            );
+        }
+        eprintln!("skipping the browser suite: install chromium and chromium-driver to run it");
+        return None;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(CHROMEDRIVER)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    loop {
+        match lines.next() {
+            Some(Ok(line)) if line.contains("started successfully") => break,
+            Some(Ok(_)) => continue,
+            _ => panic!("chromedriver exited before it was ready"),
+        }
+    }
+    // Keep draining chromedriver's output so it never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    Some(Driver { child, url: format!("http://127.0.0.1:{port}"), _profile: tempfile::tempdir().unwrap() })
+}
+
+async fn browser(driver: &Driver) -> Client {
+    let profile = driver._profile.path().display().to_string();
+    let capabilities = serde_json::json!({
+        "goog:chromeOptions": {
+            "binary": CHROMIUM,
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                     "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--window-size=390,844", format!("--user-data-dir={profile}")]
+        }
+    });
+    let capabilities = capabilities.as_object().unwrap().clone().into_iter().collect();
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(capabilities)
+        .connect(&driver.url)
+        .await
+        .expect("a chromium session")
+}
+
+async fn fill(client: &Client, name: &str, value: &str) {
+    client.find(Locator::Css(&format!("input[name='{name}']"))).await.unwrap().send_keys(value).await.unwrap();
+}
+
+/// Waits (bounded) for an element that the next page shows.
+async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css}: {e}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_up_log_out_and_log_in_again() {
+    let Some(driver) = start_driver() else { return };
+    let server = Server::start();
+    let client = browser(&driver).await;
+
+    client.goto(&format!("{}/signup", server.url)).await.unwrap();
+    fill(&client, "username", "lanlan").await;
+    fill(&client, "display_name", "蓝蓝 Lan").await;
+    fill(&client, "password", "correct horse battery").await;
+    client.find(Locator::Css("#signup-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let welcome = wait_for(&client, "#welcome").await;
+    assert_eq!(welcome.text().await.unwrap(), "Welcome, @lanlan");
+
+    client.find(Locator::Css("#logout")).await.unwrap().click().await.unwrap();
+    wait_for(&client, "#login-form").await;
+    let notice = client.find(Locator::Css(".notice")).await.unwrap().text().await.unwrap();
+    assert_eq!(notice, "You are logged out.");
+    client.goto(&format!("{}/settings", server.url)).await.unwrap();
+    wait_for(&client, "#login-form").await; // member pages send the logged-out to log in
+
+    fill(&client, "username", "lanlan").await;
+    fill(&client, "password", "wrong password").await;
+    client.find(Locator::Css("#login-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let error = wait_for(&client, ".error").await;
+    assert_eq!(error.text().await.unwrap(), "wrong username or password");
+
+    fill(&client, "password", "correct horse battery").await;
+    client.find(Locator::Css("#login-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    assert_eq!(wait_for(&client, "#welcome").await.text().await.unwrap(), "Welcome, @lanlan");
+
+    client.goto(&format!("{}/settings", server.url)).await.unwrap();
+    let display_name = wait_for(&client, "input[name='display_name']").await;
+    assert_eq!(display_name.prop("value").await.unwrap().as_deref(), Some("蓝蓝 Lan"));
+    if let Ok(dir) = std::env::var("CARMINE_SCREENSHOT_DIR") {
+        let png = client.screenshot().await.unwrap();
+        std::fs::write(std::path::Path::new(&dir).join("settings.png"), png).unwrap();
+    }
+    client.close().await.unwrap();
+}

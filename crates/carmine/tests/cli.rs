@@ -1,0 +1,78 @@
+//! The command line as an operator uses it.
+
+mod support;
+
+use support::{Server, carmine, http};
+
+#[test]
+fn unknown_databases_are_refused_with_a_clear_message() {
+    let dir = tempfile::tempdir().unwrap();
+    for url in ["mysql://root@localhost/db", "sqlite:relative.db", "redis://x"] {
+        let output = carmine().args(["migrate", "--database-url", url, "--data-dir"]).arg(dir.path()).output().unwrap();
+        assert!(!output.status.success(), "{url} accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("sqlite://") && stderr.contains("postgres://"), "{stderr}");
+    }
+}
+
+#[test]
+fn plain_http_is_refused_off_loopback() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = carmine().args(["serve", "--listen", "0.0.0.0:0", "--data-dir"]).arg(dir.path()).output().unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("https"));
+}
+
+#[test]
+fn migrate_then_create_an_admin_who_can_log_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrated = carmine().args(["migrate", "--data-dir"]).arg(dir.path()).output().unwrap();
+    assert!(migrated.status.success(), "{}", String::from_utf8_lossy(&migrated.stderr));
+    assert!(dir.path().join("carmine.db").exists());
+    let again = carmine().args(["migrate", "--data-dir"]).arg(dir.path()).output().unwrap();
+    assert!(again.status.success());
+
+    let created = carmine()
+        .args(["admin", "--data-dir"])
+        .arg(dir.path())
+        .args(["create-user", "--admin", "Root"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&created.stdout);
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    assert!(stdout.contains("created administrator @root"), "{stdout}");
+    let password = stdout.lines().find_map(|l| l.strip_prefix("password: ")).expect("a generated password").to_owned();
+    let duplicate =
+        carmine().args(["admin", "--data-dir"]).arg(dir.path()).args(["create-user", "root"]).output().unwrap();
+    assert!(!duplicate.status.success());
+    assert!(String::from_utf8_lossy(&duplicate.stderr).contains("username_taken"));
+
+    let suspended = carmine()
+        .args(["admin", "--data-dir"])
+        .arg(dir.path())
+        .args(["suspend", "root", "--reason", "test"])
+        .output()
+        .unwrap();
+    assert!(suspended.status.success());
+    let lifted = carmine().args(["admin", "--data-dir"]).arg(dir.path()).args(["unsuspend", "root"]).output().unwrap();
+    assert!(lifted.status.success());
+    let missing =
+        carmine().args(["admin", "--data-dir"]).arg(dir.path()).args(["unsuspend", "nobody"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no member named"));
+
+    let server = Server::start_in(dir.path());
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let body = format!(r#"{{"username":"root","password":"{password}"}}"#);
+    let response = runtime.block_on(http(&server.url, "POST", "/api/v1/auth/login", Some(&body)));
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("\"is_admin\":true"), "{response}");
+}
+
+#[test]
+fn serve_prints_its_url_and_answers() {
+    let server = Server::start();
+    assert!(server.url.starts_with("http://127.0.0.1:"));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let body = runtime.block_on(http(&server.url, "GET", "/readyz", None));
+    assert!(body.contains("\"database\":\"ok\""), "{body}");
+}

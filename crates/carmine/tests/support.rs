@@ -1,0 +1,83 @@
+//! Running the real `carmine` binary in tests: a server on a free port in a
+//! temporary data directory, stopped when dropped. Start-up is awaited by reading
+//! the line the server prints, never by sleeping.
+
+#![allow(dead_code)] // each test binary uses part of this module
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+pub struct Server {
+    pub url: String,
+    child: Child,
+    _data_dir: Option<tempfile::TempDir>,
+}
+
+/// `carmine` with cheap password hashing (tests only) and quiet logs.
+pub fn carmine() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_carmine"));
+    command
+        .env("CARMINE_ARGON2_MEMORY_KIB", "8")
+        .env("CARMINE_ARGON2_ITERATIONS", "1")
+        .env("CARMINE_LOG", "warn")
+        .env_remove("CARMINE_DATABASE_URL")
+        .env_remove("CARMINE_DATA_DIR");
+    command
+}
+
+impl Server {
+    /// A server on a fresh, temporary data directory.
+    pub fn start() -> Server {
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut server = Server::start_in(data_dir.path());
+        server._data_dir = Some(data_dir);
+        server
+    }
+
+    pub fn start_in(data_dir: &std::path::Path) -> Server {
+        let mut child = carmine()
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start carmine serve");
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        let url = loop {
+            match lines.next() {
+                Some(Ok(line)) => {
+                    if let Some(url) = line.strip_prefix("Carmine is listening on ") {
+                        break url.trim().to_owned();
+                    }
+                }
+                _ => panic!("carmine serve exited before listening"),
+            }
+        };
+        Server { url, child, _data_dir: None }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A minimal HTTP/1.1 request over a raw socket, enough to probe the server.
+pub async fn http(base: &str, method: &str, path: &str, json_body: Option<&str>) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = base.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let body = json_body.unwrap_or("");
+    let content_type = if json_body.is_some() { "Content-Type: application/json\r\n" } else { "" };
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{content_type}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
+}
