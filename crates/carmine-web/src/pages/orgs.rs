@@ -8,7 +8,7 @@ use axum::response::Response;
 use carmine_accounts::Caller;
 use carmine_accounts::orgs::{NewOrgInput, OrgAction, OrgRole};
 use carmine_core::{Error, ErrorCode};
-use carmine_store::orgs::OrgRecord;
+use carmine_store::orgs::{InvitationRecord, OrgRecord};
 use serde::Deserialize;
 
 use super::{Done, Layout, PageForm, date, done, render, shown_on_form};
@@ -30,6 +30,18 @@ struct InvitationRow {
     org_name: String,
     username: String,
     role: String,
+}
+
+impl From<&InvitationRecord> for InvitationRow {
+    fn from(i: &InvitationRecord) -> Self {
+        InvitationRow {
+            id: i.id.to_string(),
+            org_handle: i.org_handle.clone(),
+            org_name: i.org_name.clone(),
+            username: i.username.clone(),
+            role: i.role.clone(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -60,16 +72,7 @@ async fn orgs_page(
                 verified: o.verification_status == "verified",
             })
             .collect(),
-        invitations: invitations
-            .iter()
-            .map(|i| InvitationRow {
-                id: i.id.to_string(),
-                org_handle: i.org_handle.clone(),
-                org_name: i.org_name.clone(),
-                username: i.username.clone(),
-                role: i.role.clone(),
-            })
-            .collect(),
+        invitations: invitations.iter().map(InvitationRow::from).collect(),
     };
     Ok(render(&page, error))
 }
@@ -199,18 +202,7 @@ async fn org_page(
                 role: m.role.clone(),
             })
             .collect();
-        page.invitations = accounts
-            .org_invitations(caller, handle)
-            .await?
-            .iter()
-            .map(|i| InvitationRow {
-                id: i.id.to_string(),
-                org_handle: i.org_handle.clone(),
-                org_name: i.org_name.clone(),
-                username: i.username.clone(),
-                role: i.role.clone(),
-            })
-            .collect();
+        page.invitations = accounts.org_invitations(caller, handle).await?.iter().map(InvitationRow::from).collect();
         page.verifications = accounts
             .org_verifications(caller, handle)
             .await?

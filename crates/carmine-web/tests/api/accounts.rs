@@ -10,6 +10,7 @@ carmine_store::both_backends!(
     signup_logs_in_and_me_returns_the_member,
     login_rotates_the_session_and_logout_ends_it,
     wrong_passwords_are_refused_then_throttled,
+    one_address_guessing_many_accounts_is_throttled,
     forged_and_expired_sessions_are_refused,
     state_changes_need_the_csrf_token_and_a_same_origin,
     changing_the_password_logs_out_other_sessions,
@@ -91,6 +92,20 @@ async fn wrong_passwords_are_refused_then_throttled(t: TestDb) {
     assert!((1..=60).contains(&retry_after), "{retry_after}");
     app.clock.advance_seconds(retry_after as i64);
     app.login("alice", "correct horse battery").await.assert_status(200);
+}
+
+async fn one_address_guessing_many_accounts_is_throttled(t: TestDb) {
+    let app = TestApp::new(t).await;
+    app.signup("alice").await;
+    let attacker = Client { ip: Some([192, 0, 2, 66]), ..Client::default() };
+    for n in 0..20 {
+        let body = json!({ "username": format!("victim{n}"), "password": "guess guess" });
+        app.post(&attacker, "/api/v1/auth/login", body).await.assert_error(401, "invalid_credentials");
+    }
+    let body = json!({ "username": "alice", "password": "correct horse battery" });
+    app.post(&attacker, "/api/v1/auth/login", body.clone()).await.assert_error(429, "login_throttled");
+    // Alice herself, from her own address, is not affected.
+    app.post(&Client::default(), "/api/v1/auth/login", body).await.assert_status(200);
 }
 
 async fn forged_and_expired_sessions_are_refused(t: TestDb) {

@@ -5,13 +5,14 @@ use axum::http::{Method, Request};
 use carmine_store::testing::TestDb;
 use serde_json::json;
 
-use crate::helpers::{Client, TestApp};
+use crate::helpers::{Client, ORIGIN, TestApp};
 
 carmine_store::both_backends!(
     bodies_that_cannot_be_read_are_refused,
     unknown_and_forbidden_fields_are_refused_by_name,
     routes_and_methods_that_do_not_exist,
     rate_limits_answer_429_with_retry_after,
+    forwarded_addresses_count_only_from_trusted_proxies,
     pagination_clamps_limits_and_refuses_forged_cursors,
     every_response_carries_security_headers,
 );
@@ -171,4 +172,33 @@ async fn every_response_carries_security_headers(t: TestDb) {
         let csp = response.headers.get("content-security-policy").unwrap().to_str().unwrap();
         assert!(csp.contains("frame-ancestors 'none'"));
     }
+}
+
+async fn forwarded_addresses_count_only_from_trusted_proxies(t: TestDb) {
+    let web = carmine_web::WebConfig {
+        trusted_proxies: vec!["10.0.0.1".parse().unwrap()],
+        ..carmine_web::WebConfig::new(ORIGIN)
+    };
+    let app = TestApp::with_web_config(t, web).await;
+    let signup = |ip: [u8; 4], forwarded: &str, n: usize| {
+        let body = format!(r#"{{"username":"u{n}_{}","password":"correct horse"}}"#, ip[3]);
+        Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/auth/signup")
+            .header("content-type", "application/json")
+            .header("x-forwarded-for", forwarded)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    // Behind the trusted proxy, each client is limited by its own forwarded address.
+    for n in 0..10 {
+        app.raw(signup([10, 0, 0, 1], "198.51.100.7, 203.0.113.5", n), [10, 0, 0, 1]).await.assert_status(201);
+    }
+    app.raw(signup([10, 0, 0, 1], "203.0.113.5", 10), [10, 0, 0, 1]).await.assert_error(429, "rate_limited");
+    app.raw(signup([10, 0, 0, 1], "203.0.113.6", 11), [10, 0, 0, 1]).await.assert_status(201);
+    // From anyone else, X-Forwarded-For is ignored: a client cannot dodge its limit.
+    for n in 0..10 {
+        app.raw(signup([10, 0, 0, 9], &format!("203.0.113.{n}"), n), [10, 0, 0, 9]).await.assert_status(201);
+    }
+    app.raw(signup([10, 0, 0, 9], "203.0.113.99", 99), [10, 0, 0, 9]).await.assert_error(429, "rate_limited");
 }

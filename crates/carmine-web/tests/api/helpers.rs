@@ -79,9 +79,13 @@ impl TestResponse {
 
 impl TestApp {
     pub async fn new(test_db: TestDb) -> TestApp {
+        TestApp::with_web_config(test_db, WebConfig::new(ORIGIN)).await
+    }
+
+    pub async fn with_web_config(test_db: TestDb, web: WebConfig) -> TestApp {
         let config = AccountsConfig { argon2: Argon2Params::TEST_ONLY_MINIMAL, ..AccountsConfig::default() };
         let accounts = Accounts::new(test_db.db.clone(), config);
-        let state = AppState::new(accounts.clone(), WebConfig::new(ORIGIN), b"a test cursor key of enough length");
+        let state = AppState::new(accounts.clone(), web, b"a test cursor key of enough length");
         TestApp {
             router: build_router(state),
             db: test_db.db.clone(),
