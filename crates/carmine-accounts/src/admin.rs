@@ -83,6 +83,22 @@ impl Accounts {
         Ok((user, password))
     }
 
+    /// Grants or withdraws administrator rights from the console.
+    pub async fn console_set_admin(&self, user_id: Id, is_admin: bool) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        live_user(tx.conn(), user_id).await?;
+        users::set_admin(&mut tx, user_id, is_admin).await?;
+        let action = if is_admin { "grant_admin" } else { "revoke_admin" };
+        audit::record(&mut tx, None, action, "user", user_id, &json!({})).await?;
+        if is_admin {
+            tx.emit(DomainEvent::UserMadeAdmin { user_id }).await?;
+        } else {
+            tx.emit(DomainEvent::UserAdminRevoked { user_id }).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn admin_list_users(
         &self,
         operator: Operator<'_>,

@@ -197,6 +197,22 @@ impl Accounts {
         Ok(())
     }
 
+    /// Where the member is logged in, newest first.
+    pub async fn list_sessions(&self, caller: &Caller) -> Result<Vec<sessions::SessionRecord>> {
+        Ok(sessions::list_for_user(&mut *self.db.reader().await?, caller.user_id).await?)
+    }
+
+    /// Logs out one of the caller's sessions (another device, or this one).
+    pub async fn end_session(&self, caller: &Caller, session_id: Id) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        if !sessions::delete_own(&mut tx, caller.user_id, session_id).await? {
+            return Err(Error::new(ErrorCode::SessionNotFound));
+        }
+        tx.emit(DomainEvent::UserLoggedOut { user_id: caller.user_id, session_id }).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The caller behind a session cookie's token.
     pub async fn authenticate_session(&self, token: &str) -> Result<Caller> {
         let now = self.db.now();

@@ -56,6 +56,7 @@ error_codes! {
     UserNotFound => (404, "user_not_found", "no such member"),
     OrgNotFound => (404, "org_not_found", "no such organization"),
     TokenNotFound => (404, "token_not_found", "no such API token"),
+    SessionNotFound => (404, "session_not_found", "no such session"),
     InvitationNotFound => (404, "invitation_not_found", "no such invitation"),
     MemberNotFound => (404, "member_not_found", "that person is not a member of this organization"),
     VerificationNotFound => (404, "verification_not_found", "no such verification request"),

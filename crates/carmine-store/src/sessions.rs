@@ -100,6 +100,16 @@ pub async fn delete(tx: &mut Tx, id: Id) -> StoreResult<bool> {
     Ok(result.rows_affected() == 1)
 }
 
+/// Ends one session of a member; false if it is not theirs (or already ended).
+pub async fn delete_own(tx: &mut Tx, user_id: Id, id: Id) -> StoreResult<bool> {
+    let result = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+        .bind(id.as_i64())
+        .bind(user_id.as_i64())
+        .execute(tx.conn())
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
 /// Ends every session of a member except `keep`; returns how many ended.
 pub async fn delete_for_user(tx: &mut Tx, user_id: Id, keep: Option<Id>) -> StoreResult<u64> {
     let result = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")

@@ -122,6 +122,10 @@ pub enum AdminAction {
     },
     /// Lift a suspension.
     Unsuspend { username: String },
+    /// Make an existing member an administrator.
+    GrantAdmin { username: String },
+    /// Take administrator rights away.
+    RevokeAdmin { username: String },
 }
 
 pub async fn run(cli: Cli) -> Result<(), String> {
@@ -170,6 +174,14 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 AdminAction::Unsuspend { username } => {
                     let id = find(username).await?;
                     accounts.admin_unsuspend(Operator::Console, id).await.map_err(|e| e.to_string())
+                }
+                AdminAction::GrantAdmin { username } => {
+                    let id = find(username).await?;
+                    accounts.console_set_admin(id, true).await.map_err(|e| e.to_string())
+                }
+                AdminAction::RevokeAdmin { username } => {
+                    let id = find(username).await?;
+                    accounts.console_set_admin(id, false).await.map_err(|e| e.to_string())
                 }
             };
             platform.db.close().await;

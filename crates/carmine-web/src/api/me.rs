@@ -9,7 +9,7 @@ use carmine_core::ErrorCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::views::{InvitationView, Items, MeView, UserView};
+use super::views::{InvitationView, Items, MeView, SessionView, UserView};
 use crate::app::AppState;
 use crate::cookies;
 use crate::error::ApiError;
@@ -167,4 +167,29 @@ pub async fn decline_invitation(
     let id = path_id(&id, ErrorCode::InvitationNotFound)?;
     let invitation = state.accounts().answer_invitation(&caller, id, false).await?;
     Ok(Json(InvitationView::from(&invitation)))
+}
+
+/// Where the caller is logged in.
+#[utoipa::path(get, path = "/api/v1/me/sessions", tag = "me", responses((status = 200, body = Items<SessionView>)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    Member(caller): Member,
+) -> Result<Json<Items<SessionView>>, ApiError> {
+    let sessions = state.accounts().list_sessions(&caller).await?;
+    Ok(Json(Items { items: sessions.iter().map(|s| SessionView::new(s, caller.session_id())).collect() }))
+}
+
+/// Logs out one of the caller's sessions (e.g. a lost phone).
+#[utoipa::path(delete, path = "/api/v1/me/sessions/{id}", tag = "me", params(("id" = String, Path)), responses(
+    (status = 204), (status = 404, body = ErrorBody, description = "`session_not_found`")),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn end_session(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = path_id(&id, ErrorCode::SessionNotFound)?;
+    state.accounts().end_session(&caller, id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

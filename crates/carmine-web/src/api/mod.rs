@@ -30,6 +30,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(me::get_me, me::update_me, me::delete_me))
         .routes(routes!(me::change_password))
         .routes(routes!(me::export))
+        .routes(routes!(me::list_sessions))
+        .routes(routes!(me::end_session))
         .routes(routes!(me::my_invitations))
         .routes(routes!(me::accept_invitation))
         .routes(routes!(me::decline_invitation))

@@ -3,6 +3,7 @@
 
 use carmine_core::{Id, Timestamp};
 use carmine_store::orgs::{InvitationRecord, MemberRecord, OrgRecord, VerificationRecord};
+use carmine_store::sessions::SessionRecord;
 use carmine_store::tokens::TokenRecord;
 use carmine_store::users::UserRecord;
 use serde::Serialize;
@@ -60,6 +61,37 @@ pub struct MeView {
     pub user: UserView,
     /// Send as `X-CSRF-Token` on cookie-authenticated state changes; absent for Bearer tokens.
     pub csrf_token: Option<String>,
+}
+
+/// A place the member is logged in.
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    #[schema(value_type = String)]
+    pub id: Id,
+    pub user_agent: String,
+    pub ip: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub last_seen_at: Timestamp,
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: Timestamp,
+    /// The session making this request.
+    pub current: bool,
+}
+
+impl SessionView {
+    pub fn new(s: &SessionRecord, current: Option<Id>) -> Self {
+        SessionView {
+            id: s.id,
+            user_agent: s.user_agent.clone(),
+            ip: s.ip.clone(),
+            created_at: s.created_at,
+            last_seen_at: s.last_seen_at,
+            expires_at: s.expires_at,
+            current: current == Some(s.id),
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]

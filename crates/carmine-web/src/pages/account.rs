@@ -145,9 +145,18 @@ struct TokenRow {
     last_used: String,
 }
 
+struct SessionRow {
+    id: String,
+    device: String,
+    ip: String,
+    last_seen: String,
+    current: bool,
+}
+
 #[derive(Template)]
 #[template(path = "settings.html")]
 struct SettingsPage {
+    sessions: Vec<SessionRow>,
     layout: Layout,
     user: UserRecord,
     avatar_url: String,
@@ -169,6 +178,7 @@ async fn settings_page(
 ) -> Result<Response, ApiError> {
     let user = state.accounts().profile(caller).await?;
     let tokens = state.accounts().list_tokens(caller).await?;
+    let sessions = state.accounts().list_sessions(caller).await?;
     let demographics = user.demographics.clone();
     let page = SettingsPage {
         layout: Layout::with(Some(caller), done, error),
@@ -178,6 +188,20 @@ async fn settings_page(
         gender: demographics.as_ref().and_then(|d| d.gender.clone()).unwrap_or_default(),
         city: demographics.as_ref().and_then(|d| d.city.clone()).unwrap_or_default(),
         genders: GENDERS,
+        sessions: sessions
+            .iter()
+            .map(|s| SessionRow {
+                id: s.id.to_string(),
+                device: if s.user_agent.is_empty() {
+                    "unknown device".to_owned()
+                } else {
+                    s.user_agent.chars().take(80).collect()
+                },
+                ip: s.ip.clone(),
+                last_seen: s.last_seen_at.to_rfc3339(),
+                current: Some(s.id) == caller.session_id(),
+            })
+            .collect(),
         tokens: tokens
             .iter()
             .map(|t| TokenRow {
@@ -310,6 +334,16 @@ pub(crate) async fn revoke_token(
     let id = path_id(&id, ErrorCode::TokenNotFound)?;
     let result = state.accounts().revoke_token(&caller, id).await;
     settings_outcome(&state, &caller, result, "token_revoked").await
+}
+
+pub(crate) async fn end_session(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::SessionNotFound)?;
+    let result = state.accounts().end_session(&caller, id).await;
+    settings_outcome(&state, &caller, result, "session_ended").await
 }
 
 #[derive(Deserialize)]

@@ -36,6 +36,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/settings/password", post(account::change_password))
         .route("/settings/tokens", post(account::create_token))
         .route("/settings/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/settings/sessions/{id}/end", post(account::end_session))
         .route("/settings/delete", post(account::delete_account))
         .route("/orgs", get(orgs::list).post(orgs::create))
         .route("/invitations/{id}/{answer}", post(orgs::answer_invitation))

@@ -6,6 +6,7 @@ pub(crate) fn text(key: &str) -> Option<&'static str> {
         "profile_saved" => "Your profile is saved.",
         "password_changed" => "Your password is changed; your other sessions were logged out.",
         "token_revoked" => "The token is revoked.",
+        "session_ended" => "That session is logged out.",
         "account_deleted" => "Your account is deleted. Goodbye!",
         "logged_out" => "You are logged out.",
         "org_created" => "The organization is created; you are its owner.",

@@ -14,6 +14,7 @@ carmine_store::both_backends!(
     forged_and_expired_sessions_are_refused,
     state_changes_need_the_csrf_token_and_a_same_origin,
     changing_the_password_logs_out_other_sessions,
+    a_member_sees_and_ends_their_sessions,
     api_tokens_work_as_bearer_until_revoked,
     profile_demographics_are_kept_only_with_consent,
     export_holds_what_we_know,
@@ -202,6 +203,27 @@ async fn changing_the_password_logs_out_other_sessions(t: TestDb) {
     app.get(&laptop, "/api/v1/me").await.assert_status(200);
     app.login("alice", "correct horse battery").await.assert_error(401, "invalid_credentials");
     app.login("alice", "new password 1").await.assert_status(200);
+}
+
+async fn a_member_sees_and_ends_their_sessions(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let laptop = app.signup("alice").await;
+    let phone = TestApp::client_from_login(&app.login("alice", "correct horse battery").await);
+    let sessions = app.get(&laptop, "/api/v1/me/sessions").await.json();
+    let items = sessions["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    let current: Vec<_> = items.iter().filter(|s| s["current"] == true).collect();
+    assert_eq!(current.len(), 1);
+    let other = items.iter().find(|s| s["current"] == false).unwrap()["id"].as_str().unwrap().to_owned();
+
+    let mallory = app.signup("mallory").await;
+    app.delete(&mallory, &format!("/api/v1/me/sessions/{other}"), None).await.assert_error(404, "session_not_found");
+    app.get(&phone, "/api/v1/me").await.assert_status(200);
+
+    app.delete(&laptop, &format!("/api/v1/me/sessions/{other}"), None).await.assert_status(204);
+    app.get(&phone, "/api/v1/me").await.assert_error(401, "unauthenticated");
+    app.get(&laptop, "/api/v1/me").await.assert_status(200);
+    app.delete(&laptop, &format!("/api/v1/me/sessions/{other}"), None).await.assert_error(404, "session_not_found");
 }
 
 async fn api_tokens_work_as_bearer_until_revoked(t: TestDb) {

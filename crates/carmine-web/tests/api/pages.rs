@@ -65,6 +65,7 @@ async fn sign_up_and_settings_through_forms(t: TestDb) {
     let settings = app.get(&client, "/settings").await;
     client.csrf = Some(csrf_of(&settings));
     assert!(settings.text().contains("美美 Mei"));
+    assert!(settings.text().contains("id=\"sessions\"") && settings.text().contains("this browser"));
 
     let saved = form(
         &app,

@@ -45,6 +45,8 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
     let verification =
         app.post(&alice, "/api/v1/orgs/alice_co/verification", json!({ "evidence": "licence" })).await.json();
 
+    let alice_session =
+        app.get(&alice, "/api/v1/me/sessions").await.json()["items"][0]["id"].as_str().unwrap().to_owned();
     let mallory = app.signup("mallory").await;
     app.post(&mallory, "/api/v1/orgs", json!({ "handle": "mallory_co", "name": "Mallory Co", "kind": "agency" }))
         .await
@@ -57,7 +59,9 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
         if !template.contains('{') || (method == Method::GET && template == "/api/v1/orgs/{org}") {
             continue; // not scoped to another tenant's object / the public profile
         }
-        let id = if template.starts_with("/api/v1/tokens/") {
+        let id = if template.starts_with("/api/v1/me/sessions/") {
+            alice_session.as_str()
+        } else if template.starts_with("/api/v1/tokens/") {
             token["id"].as_str().unwrap()
         } else if template.contains("/invitations/") {
             invitation["id"].as_str().unwrap()
@@ -79,6 +83,7 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
     assert!(walked >= 18, "walked {walked} routes");
     assert_eq!(app.event_count().await, events_before, "nothing changed");
     app.get(&alice_bearer, "/api/v1/me").await.assert_status(200);
+    app.get(&alice, "/api/v1/me").await.assert_status(200);
     let members = app.get(&alice, "/api/v1/orgs/alice_co/members").await.json();
     assert_eq!(members["items"].as_array().unwrap().len(), 1);
     assert_eq!(app.get(&alice, "/api/v1/orgs/alice_co").await.json()["name"], "Alice Co");
