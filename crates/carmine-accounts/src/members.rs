@@ -148,6 +148,7 @@ impl Accounts {
         }
         let mut tx = self.db.begin().await?;
         for (org, role) in orgs::list_for_user(tx.conn(), caller.user_id).await? {
+            orgs::lock(&mut tx, org.id).await?;
             if role == "owner" && orgs::count_owners(tx.conn(), org.id).await? == 1 {
                 return Err(Error::new(ErrorCode::LastOwner).with_message(format!(
                     "you are the last owner of @{}; make someone else an owner first",

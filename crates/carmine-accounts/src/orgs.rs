@@ -140,6 +140,7 @@ impl Accounts {
         let description =
             bounded_text("description", input.description.unwrap_or(""), 0, ORG_DESCRIPTION_CHARS_MAX, true)?;
         let mut tx = self.db.begin().await?;
+        users::lock(&mut tx, caller.user_id).await?;
         if orgs::count_created_by(tx.conn(), caller.user_id).await? >= ORGS_CREATED_PER_USER_MAX {
             return Err(Error::invalid_field(
                 "handle",
@@ -208,6 +209,7 @@ impl Accounts {
         let access = self.authorize_org(caller, handle, OrgAction::ManageMember(role)).await?;
         let username = Handle::parse("username", username)?;
         let mut tx = self.db.begin().await?;
+        orgs::lock(&mut tx, access.org.id).await?;
         let invitee = users::get_by_username(tx.conn(), username.as_str())
             .await?
             .ok_or_else(|| Error::new(ErrorCode::UserNotFound))?;
@@ -284,6 +286,7 @@ impl Accounts {
             .await?
             .filter(|i| i.user_id == caller.user_id)
             .ok_or_else(|| Error::new(ErrorCode::InvitationNotFound))?;
+        orgs::lock(&mut tx, invitation.org_id).await?;
         if !orgs::close_invitation(&mut tx, invitation_id, if accept { "accepted" } else { "declined" }).await? {
             return Err(Error::new(ErrorCode::InvitationNotPending));
         }
@@ -313,6 +316,7 @@ impl Accounts {
         let access = self.authorize_org(caller, handle, OrgAction::ManageMember(new_role)).await?;
         let mut tx = self.db.begin().await?;
         let org_id = access.org.id;
+        orgs::lock(&mut tx, org_id).await?;
         let old = orgs::member_role(tx.conn(), org_id, user_id)
             .await?
             .ok_or_else(|| Error::new(ErrorCode::MemberNotFound))?;
@@ -334,6 +338,7 @@ impl Accounts {
         let access = self.authorize_org(caller, handle, OrgAction::ViewMembers).await?;
         let mut tx = self.db.begin().await?;
         let org_id = access.org.id;
+        orgs::lock(&mut tx, org_id).await?;
         let role = orgs::member_role(tx.conn(), org_id, user_id)
             .await?
             .ok_or_else(|| Error::new(ErrorCode::MemberNotFound))?;
@@ -361,6 +366,7 @@ impl Accounts {
         let access = self.authorize_org(caller, handle, OrgAction::RequestVerification).await?;
         let evidence = bounded_text("evidence", evidence, 1, VERIFICATION_EVIDENCE_CHARS_MAX, true)?;
         let mut tx = self.db.begin().await?;
+        orgs::lock(&mut tx, access.org.id).await?;
         let org = orgs::get(tx.conn(), access.org.id).await?.ok_or_else(|| Error::new(ErrorCode::OrgNotFound))?;
         match org.verification_status.as_str() {
             "pending" => return Err(Error::new(ErrorCode::VerificationPending)),

@@ -120,7 +120,11 @@ impl Accounts {
     ) -> Result<Authenticated> {
         let now = self.db.now();
         let username = username.trim().to_ascii_lowercase();
-        let account_key = format!("account:{username}");
+        // Bounded keys: a megabyte of "username" must not become a megabyte of limiter state.
+        let account_key = format!(
+            "account:{}",
+            username.chars().take(carmine_core::limits::USERNAME_CHARS_MAX + 1).collect::<String>()
+        );
         let ip_key = format!("ip:{}", client.ip);
         let throttled = [
             self.login_failures_per_account.retry_after(&account_key, now),

@@ -8,6 +8,7 @@ use carmine_core::secret::{random_token, sha256_hex};
 use carmine_core::text::bounded_text;
 use carmine_core::{Error, ErrorCode, Id, Result};
 use carmine_store::tokens::{self, TokenRecord};
+use carmine_store::users;
 
 use crate::{Accounts, Caller};
 
@@ -26,6 +27,7 @@ impl Accounts {
         let secret = format!("{TOKEN_PREFIX}{}", random_token(32));
         let prefix: String = secret.chars().take(TOKEN_PREFIX.len() + 6).collect();
         let mut tx = self.db.begin().await?;
+        users::lock(&mut tx, caller.user_id).await?;
         if tokens::count_active(tx.conn(), caller.user_id).await? >= API_TOKENS_PER_USER_MAX {
             return Err(Error::invalid_field(
                 "name",

@@ -142,6 +142,17 @@ pub async fn list_all(
     Ok(rows.iter().map(org_from_row).collect::<Result<_, _>>()?)
 }
 
+/// Takes the organization's row lock for the rest of the transaction, so checks
+/// such as "keep one owner" or "one pending verification" cannot race on PostgreSQL
+/// (SQLite transactions are already serialised by `BEGIN IMMEDIATE`).
+pub async fn lock(tx: &mut Tx, id: Id) -> StoreResult<bool> {
+    let result = sqlx::query("UPDATE orgs SET updated_at = updated_at WHERE id = $1 AND deleted_at IS NULL")
+        .bind(id.as_i64())
+        .execute(tx.conn())
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
 pub async fn update_profile(tx: &mut Tx, id: Id, name: &str, description: &str) -> StoreResult<()> {
     let now = tx.now().micros();
     sqlx::query("UPDATE orgs SET name = $1, description = $2, updated_at = $3 WHERE id = $4 AND deleted_at IS NULL")

@@ -135,6 +135,16 @@ pub async fn list(conn: &mut Conn, prefix: &str, after: Option<Id>, limit: u32) 
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
+/// Takes the member's row lock for the rest of the transaction (per-member caps
+/// such as the token limit cannot race on PostgreSQL).
+pub async fn lock(tx: &mut Tx, id: Id) -> StoreResult<bool> {
+    let result = sqlx::query("UPDATE users SET updated_at = updated_at WHERE id = $1 AND deleted_at IS NULL")
+        .bind(id.as_i64())
+        .execute(tx.conn())
+        .await?;
+    Ok(result.rows_affected() == 1)
+}
+
 pub async fn set_password_hash(tx: &mut Tx, id: Id, hash: &str) -> StoreResult<()> {
     let now = tx.now().micros();
     sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3 AND deleted_at IS NULL")

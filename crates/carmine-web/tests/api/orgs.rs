@@ -8,6 +8,7 @@ use crate::helpers::{Client, TestApp};
 carmine_store::both_backends!(
     an_org_grows_by_invitation_and_roles_limit_what_members_do,
     owners_cannot_all_leave,
+    two_owners_demoting_each_other_at_once_leave_one_owner,
     verification_goes_through_an_admin_once,
 );
 
@@ -194,4 +195,44 @@ async fn verification_goes_through_an_admin_once(t: TestDb) {
         audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap().to_owned()).collect();
     assert_eq!(actions[..2], ["approve_verification", "reject_verification"]);
     assert_eq!(audit["items"][0]["admin"], "root");
+}
+
+async fn two_owners_demoting_each_other_at_once_leave_one_owner(t: TestDb) {
+    let app = std::sync::Arc::new(TestApp::new(t).await);
+    let first = app.signup("first").await;
+    app.post(&first, "/api/v1/orgs", json!({ "handle": "acme", "name": "Acme", "kind": "brand" }))
+        .await
+        .assert_status(201);
+    let second = join(&app, &first, "acme", "second", "owner").await;
+    let first_id = app.user_id(&first).await;
+    let second_id = app.user_id(&second).await;
+    for _ in 0..5 {
+        let a = {
+            let (app, first, second_id) = (app.clone(), first.clone(), second_id.clone());
+            tokio::spawn(async move {
+                app.patch(&first, &format!("/api/v1/orgs/acme/members/{second_id}"), json!({ "role": "admin" }))
+                    .await
+                    .status
+            })
+        };
+        let b = {
+            let (app, second, first_id) = (app.clone(), second.clone(), first_id.clone());
+            tokio::spawn(async move {
+                app.patch(&second, &format!("/api/v1/orgs/acme/members/{first_id}"), json!({ "role": "admin" }))
+                    .await
+                    .status
+            })
+        };
+        let (a, b) = (a.await.unwrap(), b.await.unwrap());
+        assert!(!(a == 204 && b == 204), "both demotions went through");
+        let members = app.get(&first, "/api/v1/orgs/acme/members").await.json();
+        let owners = members["items"].as_array().unwrap().iter().filter(|m| m["role"] == "owner").count();
+        assert_eq!(owners, 1);
+        // Restore two owners for the next round, through whichever owner remains.
+        let owner = if a == 204 { &first } else { &second };
+        let demoted = if a == 204 { &second_id } else { &first_id };
+        app.patch(owner, &format!("/api/v1/orgs/acme/members/{demoted}"), json!({ "role": "owner" }))
+            .await
+            .assert_status(204);
+    }
 }
