@@ -125,9 +125,24 @@ async fn sign_up_log_out_and_log_in_again() {
     client.goto(&format!("{}/settings", server.url)).await.unwrap();
     let display_name = wait_for(&client, "input[name='display_name']").await;
     assert_eq!(display_name.prop("value").await.unwrap().as_deref(), Some("蓝蓝 Lan"));
+    screenshot(&client, "settings").await;
+
+    // Create an organization from the form and land on its page.
+    client.goto(&format!("{}/orgs", server.url)).await.unwrap();
+    fill(&client, "handle", "lan_tea").await;
+    fill(&client, "name", "蓝茶 Lan Tea").await;
+    client.find(Locator::Css("#create-org-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(&client, "#invite-form").await;
+    let heading = client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
+    assert_eq!(heading, "蓝茶 Lan Tea");
+    screenshot(&client, "org").await;
+    client.close().await.unwrap();
+}
+
+/// Saves a PNG of the page when `CARMINE_SCREENSHOT_DIR` is set (for looking, not asserting).
+async fn screenshot(client: &Client, name: &str) {
     if let Ok(dir) = std::env::var("CARMINE_SCREENSHOT_DIR") {
         let png = client.screenshot().await.unwrap();
-        std::fs::write(std::path::Path::new(&dir).join("settings.png"), png).unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
     }
-    client.close().await.unwrap();
 }

@@ -57,8 +57,30 @@ async fn contract_paths_are_documented(t: TestDb) {
         assert!(operations.contains(&(method.clone(), path.to_owned())), "{method} {path} missing from the document");
     }
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    let mut refs = Vec::new();
+    collect_refs(&doc, &mut refs);
+    assert!(refs.len() > 50, "{} references", refs.len());
+    for reference in refs {
+        let name = reference.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("unexpected $ref {reference}"));
+        assert!(doc["components"]["schemas"][name].is_object(), "$ref {reference} points nowhere");
+    }
     assert!(doc["info"]["description"].as_str().unwrap().contains("`csrf_failed`"), "the error table is documented");
     let metrics = app.get(&Client::default(), "/metrics").await;
     assert!(metrics.text().contains("carmine_http_requests_total"), "{}", metrics.text());
     assert_eq!(app.get(&Client::default(), "/readyz").await.json()["database"], "ok");
+}
+
+fn collect_refs(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, child) in map {
+                match (key.as_str(), child) {
+                    ("$ref", Value::String(target)) => out.push(target.clone()),
+                    _ => collect_refs(child, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| collect_refs(item, out)),
+        _ => {}
+    }
 }
