@@ -4,9 +4,9 @@
 
 use carmine_core::ErrorCode;
 use serde::Serialize;
-use utoipa::openapi::path::{HttpMethod, OperationBuilder, PathItem};
+use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder, PathItem};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
-use utoipa::openapi::{OpenApi, ResponseBuilder};
+use utoipa::openapi::{OpenApi, Ref, RefOr, ResponseBuilder};
 use utoipa::{OpenApi as _, ToSchema};
 
 pub const PATH: &str = "/api/v1/openapi.json";
@@ -66,5 +66,63 @@ pub fn finish(collected: OpenApi) -> OpenApi {
         .response("200", ResponseBuilder::new().description("The OpenAPI document").build())
         .build();
     doc.paths.paths.insert(PATH.to_owned(), PathItem::new(HttpMethod::Get, operation));
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let open = !path.starts_with("/api/");
+        for (is_write, operation) in [
+            (false, item.get.as_mut()),
+            (true, item.post.as_mut()),
+            (true, item.patch.as_mut()),
+            (true, item.put.as_mut()),
+            (true, item.delete.as_mut()),
+        ] {
+            if let Some(operation) = operation {
+                add_pipeline_errors(operation, path, is_write, open);
+            }
+        }
+    }
     doc
+}
+
+/// Documents the errors the request pipeline and the extractors can answer on any
+/// route, on top of what each handler documents: so the document lists every status
+/// a client can really receive.
+fn add_pipeline_errors(operation: &mut Operation, path: &str, is_write: bool, open: bool) {
+    let mut add = |status: &str, codes: &str| {
+        operation.responses.responses.entry(status.to_owned()).or_insert_with(|| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(codes)
+                    .content(
+                        "application/json",
+                        utoipa::openapi::Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+                    )
+                    .build(),
+            )
+        });
+    };
+    add("500", "`internal` (with a request id to quote)");
+    if open {
+        return;
+    }
+    add("429", "`rate_limited`, with `Retry-After`");
+    if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+        add("401", "`unauthenticated`, `session_expired`, `invalid_token`");
+        add("403", "`account_suspended`, `csrf_failed`");
+    }
+    if is_write {
+        add("403", "`csrf_failed`: a cross-site request, or a session request without its CSRF token");
+        add("413", "`payload_too_large`");
+    }
+    if operation.request_body.is_some() {
+        add("400", "`malformed_json`");
+        add("415", "`unsupported_media_type`");
+        add("422", "`invalid_field`, `unknown_field`, `missing_field`");
+    }
+    if operation.parameters.as_ref().is_some_and(|p| !p.is_empty()) {
+        add("400", "`invalid_cursor`, `malformed_request`");
+        add("422", "`invalid_field` (a query parameter)");
+    }
+    if path.contains('{') {
+        add("404", "the object does not exist, or the caller may not know it does");
+    }
 }

@@ -59,6 +59,7 @@ pub async fn get_user(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SuspendRequest {
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
 }
 

@@ -20,16 +20,21 @@ use crate::openapi::ErrorBody;
 #[serde(deny_unknown_fields)]
 pub struct SignupRequest {
     /// `[a-z0-9_]{3,24}`, case-insensitive.
+    #[schema(min_length = 3, max_length = 24, pattern = "^[A-Za-z0-9_]+$")]
     pub username: String,
     /// 8 to 128 characters.
+    #[schema(min_length = 8, max_length = 128)]
     pub password: String,
+    #[schema(max_length = 40)]
     pub display_name: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(min_length = 1)]
     pub username: String,
+    #[schema(min_length = 1)]
     pub password: String,
 }
 

@@ -9,7 +9,7 @@ use carmine_core::ErrorCode;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::views::{InvitationView, Items, MeView, SessionView, UserView};
+use super::views::{GenderName, InvitationView, Items, MeView, SessionView, UserView};
 use crate::app::AppState;
 use crate::cookies;
 use crate::error::ApiError;
@@ -31,7 +31,7 @@ pub struct DemographicsBody {
     /// Demographics are stored only with consent; `false` deletes them.
     pub consent: bool,
     pub birth_year: Option<i64>,
-    /// `female`, `male`, `nonbinary` or `other`.
+    #[schema(value_type = Option<GenderName>)]
     pub gender: Option<String>,
     pub city: Option<String>,
 }
@@ -74,7 +74,9 @@ pub async fn update_me(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
+    #[schema(min_length = 1)]
     pub current_password: String,
+    #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
 }
 

@@ -75,9 +75,9 @@ impl PageQuery {
     /// The clamped limit and the id to continue after, verified against tampering.
     pub fn position(&self, state: &AppState) -> Result<(u32, Option<Id>)> {
         let limit = clamp_limit(self.limit);
-        let after = match &self.cursor {
-            Some(cursor) => Some(state.cursors().decode::<IdCursor>(cursor)?.after),
-            None => None,
+        let after = match self.cursor.as_deref() {
+            Some(cursor) if !cursor.is_empty() => Some(state.cursors().decode::<IdCursor>(cursor)?.after),
+            _ => None,
         };
         Ok((limit, after))
     }

@@ -9,7 +9,7 @@ use carmine_core::ErrorCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::views::{InvitationView, Items, MemberView, OrgView, VerificationView};
+use super::views::{InvitationView, Items, MemberView, OrgKindName, OrgView, RoleName, VerificationView};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, Member, RequestContext, path_id};
@@ -19,9 +19,11 @@ use crate::openapi::ErrorBody;
 #[serde(deny_unknown_fields)]
 pub struct CreateOrgRequest {
     /// `[a-z0-9_]{3,24}`, shared with usernames.
+    #[schema(min_length = 3, max_length = 24, pattern = "^[A-Za-z0-9_]+$")]
     pub handle: String,
+    #[schema(min_length = 1, max_length = 80)]
     pub name: String,
-    /// `brand`, `merchant` or `agency`.
+    #[schema(value_type = OrgKindName)]
     pub kind: String,
     pub description: Option<String>,
 }
@@ -117,7 +119,7 @@ pub async fn list_members(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetRoleRequest {
-    /// `owner`, `admin`, `staff` or `analyst`.
+    #[schema(value_type = RoleName)]
     pub role: String,
 }
 
@@ -155,8 +157,9 @@ pub async fn remove_member(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InviteRequest {
+    #[schema(min_length = 3, max_length = 24, pattern = "^[A-Za-z0-9_]+$")]
     pub username: String,
-    /// `owner`, `admin`, `staff` or `analyst`.
+    #[schema(value_type = RoleName)]
     pub role: String,
 }
 
@@ -206,6 +209,7 @@ pub async fn revoke_invitation(
 #[serde(deny_unknown_fields)]
 pub struct VerificationRequestBody {
     /// What proves the organization is who it says (licence number, website, contact).
+    #[schema(min_length = 1, max_length = 4000)]
     pub evidence: String,
 }
 

@@ -17,6 +17,7 @@ use crate::openapi::ErrorBody;
 #[serde(deny_unknown_fields)]
 pub struct CreateTokenRequest {
     /// What the token is for, 1 to 64 characters.
+    #[schema(min_length = 1, max_length = 64)]
     pub name: String,
 }
 

@@ -9,6 +9,34 @@ use carmine_store::users::UserRecord;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// A role in an organization (see the role matrix in ARCHITECTURE.md). The enums here
+/// only describe string values in the OpenAPI document; the accounts context parses them.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum RoleName {
+    Owner,
+    Admin,
+    Staff,
+    Analyst,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum OrgKindName {
+    Brand,
+    Merchant,
+    Agency,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum GenderName {
+    Female,
+    Male,
+    Nonbinary,
+    Other,
+}
+
 #[derive(Serialize, ToSchema)]
 pub struct DemographicsView {
     pub birth_year: Option<i64>,

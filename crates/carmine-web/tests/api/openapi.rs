@@ -61,7 +61,8 @@ async fn contract_paths_are_documented(t: TestDb) {
     collect_refs(&doc, &mut refs);
     assert!(refs.len() > 50, "{} references", refs.len());
     for reference in refs {
-        let name = reference.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("unexpected $ref {reference}"));
+        let name =
+            reference.strip_prefix("#/components/schemas/").unwrap_or_else(|| panic!("unexpected $ref {reference}"));
         assert!(doc["components"]["schemas"][name].is_object(), "$ref {reference} points nowhere");
     }
     assert!(doc["info"]["description"].as_str().unwrap().contains("`csrf_failed`"), "the error table is documented");
