@@ -131,8 +131,8 @@ pub async fn list_orgs(
     ApiQuery(query): ApiQuery<OrgListQuery>,
 ) -> Result<Json<Page<OrgView>>, ApiError> {
     let (limit, before) = PageQuery { limit: query.limit, cursor: query.cursor }.position(&state)?;
-    let orgs =
-        state.accounts().admin_list_orgs(Operator::Admin(&caller), query.status.as_deref(), before, limit + 1).await?;
+    let status = query.status.as_deref().filter(|s| !s.is_empty());
+    let orgs = state.accounts().admin_list_orgs(Operator::Admin(&caller), status, before, limit + 1).await?;
     Ok(Json(page(&state, orgs, limit, |o| o.id, |o| OrgView::new(o, None))))
 }
 
