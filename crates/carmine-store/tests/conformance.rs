@@ -12,6 +12,7 @@ carmine_store::both_backends!(
     a_member_round_trips,
     handles_are_unique_across_members_and_orgs,
     a_dropped_transaction_changes_nothing_and_emits_nothing,
+    one_transaction_spans_contexts,
     committed_events_are_listed_in_order,
     sessions_are_found_by_hash_and_ended_per_member,
     expired_and_idle_sessions_are_swept,
@@ -133,6 +134,35 @@ async fn a_dropped_transaction_changes_nothing_and_emits_nothing(t: TestDb) {
     let mut conn = t.db.reader().await.unwrap();
     assert!(users::get_by_username(&mut conn, "ghost").await.unwrap().is_none());
     assert!(outbox::list_after(&mut conn, None, 10).await.unwrap().is_empty());
+}
+
+async fn one_transaction_spans_contexts(t: TestDb) {
+    let owner = member(&t.db, "owner").await;
+    for commit in [false, true] {
+        let mut tx = t.db.begin().await.unwrap();
+        let org_id = orgs::insert(
+            &mut tx,
+            &orgs::NewOrg { handle: "acme", name: "Acme", kind: "brand", description: "", owner_id: owner },
+        )
+        .await
+        .unwrap();
+        tokens::insert(&mut tx, owner, "deploy", "hash-of-deploy", "crm_dep").await.unwrap();
+        audit::record(&mut tx, None, "create_org", "org", org_id, &serde_json::json!({})).await.unwrap();
+        tx.emit(DomainEvent::OrgCreated { org_id, owner_id: owner, handle: "acme".into() }).await.unwrap();
+        if commit {
+            tx.commit().await.unwrap();
+        } else {
+            drop(tx);
+        }
+        let mut conn = t.db.reader().await.unwrap();
+        let found = [
+            orgs::get_by_handle(&mut conn, "acme").await.unwrap().is_some(),
+            tokens::find_active_by_hash(&mut conn, "hash-of-deploy").await.unwrap().is_some(),
+            !audit::list(&mut conn, None, 10).await.unwrap().is_empty(),
+            outbox::list_after(&mut conn, None, 10).await.unwrap().iter().any(|e| e.event_type == "org_created"),
+        ];
+        assert_eq!(found, [commit; 4], "all four contexts or none (commit = {commit})");
+    }
 }
 
 async fn committed_events_are_listed_in_order(t: TestDb) {
