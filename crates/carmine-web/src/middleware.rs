@@ -65,7 +65,7 @@ pub(crate) async fn pipeline(State(state): State<AppState>, request: Request, ne
             let mut rendered = if is_api {
                 error::json_response(&error, &request_id)
             } else {
-                crate::pages::error_page(&state, &error, &request_id, caller.as_ref())
+                crate::pages::error_page(&error, &request_id, caller.as_ref())
             };
             for (name, value) in response.headers() {
                 if name == header::SET_COOKIE || name == header::LOCATION {

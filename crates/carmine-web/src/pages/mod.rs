@@ -150,7 +150,7 @@ struct ErrorPage<'a> {
 
 /// The HTML page for an error that reached the middleware. Logged-out visitors
 /// asking for a member page go to the log-in page instead.
-pub(crate) fn error_page(_state: &AppState, error: &Error, request_id: &str, caller: Option<&Caller>) -> Response {
+pub(crate) fn error_page(error: &Error, request_id: &str, caller: Option<&Caller>) -> Response {
     if matches!(error.code, ErrorCode::Unauthenticated | ErrorCode::SessionExpired) {
         return Redirect::to("/login").into_response();
     }
