@@ -46,7 +46,7 @@ pub(crate) async fn pipeline(State(state): State<AppState>, request: Request, ne
     let request_id: String = random_bytes(8).iter().map(|b| format!("{b:02x}")).collect();
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
-    let is_api = path.starts_with("/api/") || matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics");
+    let is_api = path.starts_with("/api/") || is_operational(&path);
 
     let (response, clear_cookie, caller) = match admit(&state, request).await {
         Ok((request, context)) => {
@@ -58,6 +58,7 @@ pub(crate) async fn pipeline(State(state): State<AppState>, request: Request, ne
         }
         Err(error) => (ApiError(error).into_response(), false, None),
     };
+    let route = response.extensions().get::<MatchedRoute>().map_or("unmatched", |r| r.0.as_str()).to_owned();
 
     let mut response = match error::pending(&response) {
         Some(error) => {
@@ -84,7 +85,6 @@ pub(crate) async fn pipeline(State(state): State<AppState>, request: Request, ne
         response.headers_mut().insert("x-request-id", value);
     }
 
-    let route = response.extensions().get::<MatchedRoute>().map_or("unmatched", |r| r.0.as_str()).to_owned();
     let seconds = started.elapsed().as_secs_f64();
     let status = response.status().as_u16();
     state.metrics().observe_request(method.as_str(), &route, status, seconds);
@@ -96,7 +96,7 @@ pub(crate) async fn pipeline(State(state): State<AppState>, request: Request, ne
 async fn admit(state: &AppState, request: Request) -> Result<(Request, RequestContext), Error> {
     let client_ip = client_ip(state, &request);
     let path = request.uri().path();
-    let open = path.starts_with("/static/") || matches!(path, "/healthz" | "/readyz" | "/metrics");
+    let open = path.starts_with("/static/") || is_operational(path);
     let mut context = RequestContext { client_ip, caller: None, auth_problem: None };
     if open {
         return Ok((request, context));
@@ -132,6 +132,11 @@ async fn admit(state: &AppState, request: Request) -> Result<(Request, RequestCo
         );
     }
     Ok((request, context))
+}
+
+/// Probes for operators and load balancers: no credentials, no rate limit, JSON errors.
+fn is_operational(path: &str) -> bool {
+    matches!(path, "/healthz" | "/readyz" | "/metrics")
 }
 
 fn is_state_change(method: &Method) -> bool {

@@ -68,6 +68,10 @@ async fn contract_paths_are_documented(t: TestDb) {
     assert!(doc["info"]["description"].as_str().unwrap().contains("`csrf_failed`"), "the error table is documented");
     let metrics = app.get(&Client::default(), "/metrics").await;
     assert!(metrics.text().contains("carmine_http_requests_total"), "{}", metrics.text());
+    // Refused requests are counted under the route they matched, not lost as "unmatched".
+    app.get(&Client::default(), "/api/v1/me").await.assert_error(401, "unauthenticated");
+    let metrics = app.get(&Client::default(), "/metrics").await.text();
+    assert!(metrics.contains("route=\"/api/v1/me\",method=\"GET\",status=\"401\""), "{metrics}");
     assert_eq!(app.get(&Client::default(), "/readyz").await.json()["database"], "ok");
 }
 
