@@ -60,6 +60,7 @@ error_codes! {
     InvitationNotFound => (404, "invitation_not_found", "no such invitation"),
     MemberNotFound => (404, "member_not_found", "that person is not a member of this organization"),
     VerificationNotFound => (404, "verification_not_found", "no such verification request"),
+    MediaNotFound => (404, "media_not_found", "no such image"),
     // 405
     MethodNotAllowed => (405, "method_not_allowed", "this route does not accept that method"),
     // 409: the request conflicts with the current state.
@@ -73,17 +74,21 @@ error_codes! {
     LastOwner => (409, "last_owner", "an organization must keep at least one owner"),
     // 413
     PayloadTooLarge => (413, "payload_too_large", "the request body is too large"),
+    ImageTooLarge => (413, "image_too_large", "the image is too large"),
     // 415
     UnsupportedMediaType => (415, "unsupported_media_type", "send the body as application/json"),
+    UnsupportedImage => (415, "unsupported_image", "send a JPEG, PNG or WebP image"),
     // 422: readable, but not acceptable.
     InvalidField => (422, "invalid_field", "a field is invalid"),
     UnknownField => (422, "unknown_field", "the request has a field this route does not accept"),
     MissingField => (422, "missing_field", "a required field is missing"),
     WeakPassword => (422, "weak_password", "the password does not meet the rules"),
     WrongPassword => (422, "wrong_password", "the current password is wrong"),
+    ImageUndecodable => (422, "image_undecodable", "the image is damaged or incomplete"),
     // 429
     RateLimited => (429, "rate_limited", "too many requests; slow down"),
     LoginThrottled => (429, "login_throttled", "too many failed log-ins; try again later"),
+    UploadQuotaExceeded => (429, "upload_quota_exceeded", "you have uploaded as much as a day allows; try again tomorrow"),
     // 500 / 503
     Internal => (500, "internal", "something went wrong on our side"),
     Unavailable => (503, "unavailable", "the service is not ready"),

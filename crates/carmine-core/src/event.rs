@@ -36,6 +36,7 @@ pub enum DomainEvent {
     OrgMemberRemoved { org_id: Id, user_id: Id },
     OrgVerificationRequested { org_id: Id, request_id: Id },
     OrgVerificationDecided { org_id: Id, request_id: Id, approved: bool, admin_id: Id },
+    MediaUploaded { media_id: Id, owner_id: Id },
 }
 
 impl DomainEvent {
@@ -65,6 +66,7 @@ impl DomainEvent {
             DomainEvent::OrgMemberRemoved { .. } => "org_member_removed",
             DomainEvent::OrgVerificationRequested { .. } => "org_verification_requested",
             DomainEvent::OrgVerificationDecided { .. } => "org_verification_decided",
+            DomainEvent::MediaUploaded { .. } => "media_uploaded",
         }
     }
 }

@@ -14,6 +14,7 @@ mod db_error;
 pub mod migrate;
 
 pub mod audit;
+pub mod media;
 pub mod orgs;
 pub mod outbox;
 pub mod secrets;

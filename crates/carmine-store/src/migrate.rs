@@ -28,7 +28,12 @@ macro_rules! migration {
     };
 }
 
-const MIGRATIONS: &[Migration] = &[migration!(1, "0001_foundation")];
+const MIGRATIONS: &[Migration] = &[migration!(1, "0001_foundation"), migration!(2, "0002_media")];
+
+/// The names of the migrations this binary carries, in order.
+pub fn known() -> Vec<&'static str> {
+    MIGRATIONS.iter().map(|m| m.name).collect()
+}
 
 /// What [`run`] did.
 #[derive(Debug, PartialEq, Eq)]

@@ -54,7 +54,7 @@ async fn org(db: &Db, handle: &str, owner: Id) -> Id {
 async fn migrations_are_idempotent(t: TestDb) {
     let again = migrate::run(&t.db).await.unwrap();
     assert!(again.applied.is_empty());
-    assert_eq!(again.already_applied, 1);
+    assert_eq!(again.already_applied, migrate::known().len());
 }
 
 async fn a_member_round_trips(t: TestDb) {

@@ -9,6 +9,7 @@ use carmine_accounts::Accounts;
 use carmine_core::cursor::CursorCodec;
 use carmine_core::limits::JSON_BODY_BYTES_MAX;
 use carmine_core::ratelimit::KeyedLimiter;
+use carmine_media::Media;
 use tokio::net::TcpListener;
 
 use crate::config::WebConfig;
@@ -22,6 +23,7 @@ pub struct AppState {
 
 struct Inner {
     accounts: Accounts,
+    media: Media,
     config: WebConfig,
     cursors: CursorCodec,
     metrics: Metrics,
@@ -30,12 +32,13 @@ struct Inner {
 }
 
 impl AppState {
-    pub fn new(accounts: Accounts, config: WebConfig, cursor_key: &[u8]) -> Self {
+    pub fn new(accounts: Accounts, media: Media, config: WebConfig, cursor_key: &[u8]) -> Self {
         AppState {
             inner: Arc::new(Inner {
                 request_limiter: KeyedLimiter::new(config.request_quota, 200_000),
                 signup_limiter: KeyedLimiter::new(config.signup_quota, 100_000),
                 accounts,
+                media,
                 config,
                 cursors: CursorCodec::new(cursor_key),
                 metrics: Metrics::default(),
@@ -45,6 +48,10 @@ impl AppState {
 
     pub fn accounts(&self) -> &Accounts {
         &self.inner.accounts
+    }
+
+    pub fn media(&self) -> &Media {
+        &self.inner.media
     }
 
     pub fn web_config(&self) -> &WebConfig {
@@ -71,12 +78,13 @@ impl AppState {
 /// The whole site: API (with its OpenAPI document), pages and static assets, inside
 /// the request pipeline.
 pub fn build_router(state: AppState) -> Router {
-    let (api, openapi) = crate::api::router().split_for_parts();
+    let (api, openapi) = crate::api::router(&state).split_for_parts();
     let openapi = Arc::new(crate::openapi::finish(openapi));
     Router::new()
         .merge(api)
         .merge(crate::pages::router())
         .merge(crate::assets::router())
+        .merge(crate::api::media::files_router())
         .route(
             crate::openapi::PATH,
             axum::routing::get(move || {

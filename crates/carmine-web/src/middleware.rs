@@ -96,7 +96,8 @@ pub(crate) async fn pipeline(State(state): State<AppState>, request: Request, ne
 async fn admit(state: &AppState, request: Request) -> Result<(Request, RequestContext), Error> {
     let client_ip = client_ip(state, &request);
     let path = request.uri().path();
-    let open = path.starts_with("/static/") || is_operational(path);
+    // Static files and images (whose URLs carry an unguessable key) need no credentials.
+    let open = path.starts_with("/static/") || path.starts_with("/media/") || is_operational(path);
     let mut context = RequestContext { client_ip, caller: None, auth_problem: None };
     if open {
         return Ok((request, context));

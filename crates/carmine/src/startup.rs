@@ -5,6 +5,7 @@ use std::sync::Arc;
 use carmine_accounts::config::Argon2Params;
 use carmine_accounts::{Accounts, AccountsConfig};
 use carmine_core::{Clock, IdGenerator};
+use carmine_media::{Media, MediaConfig, MediaStorage};
 use carmine_store::{Db, DbOptions};
 use carmine_web::{AppState, Application, WebConfig};
 
@@ -23,6 +24,7 @@ pub fn init_logging(format: LogFormat) {
 pub struct Platform {
     pub db: Db,
     pub accounts: Accounts,
+    pub media: Media,
 }
 
 impl Platform {
@@ -46,7 +48,8 @@ impl Platform {
             tracing::info!(migration = name, "applied migration");
         }
         let accounts = Accounts::new(db.clone(), AccountsConfig { argon2, ..AccountsConfig::default() });
-        Ok(Platform { db, accounts })
+        let media = Media::new(db.clone(), MediaConfig::default(), MediaStorage::new(data.data_dir.join("media")));
+        Ok(Platform { db, accounts, media })
     }
 }
 
@@ -71,7 +74,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     if args.public_url.is_some() {
         println!("public URL: {}", config.public_url);
     }
-    let state = AppState::new(platform.accounts.clone(), config, cursor_key.as_bytes());
+    let state = AppState::new(platform.accounts.clone(), platform.media.clone(), config, cursor_key.as_bytes());
     app.serve(state, shutdown_signal()).await.map_err(|e| e.to_string())?;
     platform.db.close().await;
     Ok(())

@@ -4,6 +4,7 @@
 mod admin;
 pub(crate) mod auth;
 mod me;
+pub(crate) mod media;
 mod orgs;
 mod system;
 mod tokens;
@@ -19,8 +20,9 @@ use utoipa_axum::routes;
 use crate::app::AppState;
 use views::Page;
 
-pub(crate) fn router() -> OpenApiRouter<AppState> {
+pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(media::upload_router(state))
         .routes(routes!(system::healthz))
         .routes(routes!(system::readyz))
         .routes(routes!(system::metrics))

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use carmine_accounts::config::Argon2Params;
 use carmine_accounts::{Accounts, AccountsConfig};
 use carmine_core::Clock;
+use carmine_media::{Media, MediaConfig, MediaStorage};
 use carmine_store::testing::TestDb;
 use carmine_store::{Db, outbox};
 use carmine_web::{AppState, WebConfig, build_router};
@@ -21,6 +22,7 @@ pub const ORIGIN: &str = "http://127.0.0.1:8080";
 
 pub struct TestApp {
     pub router: Router,
+    pub media_dir: tempfile::TempDir,
     pub db: Db,
     pub clock: Clock,
     pub accounts: Accounts,
@@ -83,11 +85,18 @@ impl TestApp {
     }
 
     pub async fn with_web_config(test_db: TestDb, web: WebConfig) -> TestApp {
+        TestApp::build(test_db, web, MediaConfig::default()).await
+    }
+
+    pub async fn build(test_db: TestDb, web: WebConfig, media_config: MediaConfig) -> TestApp {
         let config = AccountsConfig { argon2: Argon2Params::TEST_ONLY_MINIMAL, ..AccountsConfig::default() };
         let accounts = Accounts::new(test_db.db.clone(), config);
-        let state = AppState::new(accounts.clone(), web, b"a test cursor key of enough length");
+        let media_dir = tempfile::tempdir().unwrap();
+        let media = Media::new(test_db.db.clone(), media_config, MediaStorage::new(media_dir.path()));
+        let state = AppState::new(accounts.clone(), media, web, b"a test cursor key of enough length");
         TestApp {
             router: build_router(state),
+            media_dir,
             db: test_db.db.clone(),
             clock: test_db.clock.clone(),
             accounts,
@@ -126,6 +135,46 @@ impl TestApp {
         let headers = response.headers().clone();
         let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
         TestResponse { status, headers, body }
+    }
+
+    /// Posts a multipart form of `(field name, file name, bytes)` parts.
+    pub async fn upload(&self, client: &Client, parts: &[(&str, &str, &[u8])]) -> TestResponse {
+        let boundary = "carmine-test-boundary-7d1f";
+        let mut body = Vec::new();
+        for (name, file_name, bytes) in parts {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"{file_name}\"\r\nContent-Type: image/png\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let mut request = Request::builder()
+            .method(Method::POST)
+            .uri("/api/v1/media")
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .header(header::ORIGIN, ORIGIN);
+        if let Some(cookie) = &client.cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        if let Some(csrf) = &client.csrf {
+            request = request.header("x-csrf-token", csrf);
+        }
+        if let Some(bearer) = &client.bearer {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {bearer}"));
+        }
+        self.raw(request.body(Body::from(body)).unwrap(), client.ip.unwrap_or([127, 0, 0, 1])).await
+    }
+
+    /// Files left in the media folder (an upload that failed must leave none).
+    pub fn media_files(&self) -> usize {
+        fn count(dir: &std::path::Path) -> usize {
+            std::fs::read_dir(dir)
+                .map(|entries| entries.flatten().map(|e| if e.path().is_dir() { count(&e.path()) } else { 1 }).sum())
+                .unwrap_or(0)
+        }
+        count(self.media_dir.path())
     }
 
     pub async fn get(&self, client: &Client, path: &str) -> TestResponse {

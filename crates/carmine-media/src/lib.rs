@@ -1,0 +1,118 @@
+//! The media context: image uploads.
+//!
+//! An upload is identified by its magic bytes (never its declared type or name),
+//! decoded under pixel and memory limits (decompression bombs are refused before any
+//! pixel is decoded), oriented, and re-encoded as JPEG at a detail and a grid size —
+//! so nothing of the original file (EXIF, GPS, a polyglot payload) is ever served.
+//! Files live in the media folder; the `media` row describes them.
+//!
+//! Must never: serve a byte it did not encode itself, or decode on the async runtime.
+
+pub mod config;
+#[cfg(feature = "testing")]
+pub mod fixtures;
+pub mod process;
+pub mod storage;
+
+use std::sync::Arc;
+
+use carmine_core::event::DomainEvent;
+use carmine_core::secret::random_token;
+use carmine_core::{Error, ErrorCode, Id, Result};
+use carmine_store::Db;
+use carmine_store::media::{self, MediaRecord, NewMedia};
+
+pub use config::MediaConfig;
+pub use process::Variant;
+pub use storage::MediaStorage;
+
+/// The media service: one per process, cheap to clone.
+#[derive(Clone)]
+pub struct Media {
+    db: Db,
+    config: Arc<MediaConfig>,
+    storage: MediaStorage,
+}
+
+impl Media {
+    pub fn new(db: Db, config: MediaConfig, storage: MediaStorage) -> Self {
+        Media { db, config: Arc::new(config), storage }
+    }
+
+    pub fn config(&self) -> &MediaConfig {
+        &self.config
+    }
+
+    /// Checks the member's daily quota, processes the image off the async runtime,
+    /// writes both variants, then records the upload (and its event) in one transaction.
+    pub async fn upload(&self, owner_id: Id, bytes: Vec<u8>) -> Result<MediaRecord> {
+        let config = self.config.clone();
+        if bytes.len() > config.upload_bytes_max {
+            return Err(process::too_large(format!("an upload may be at most {} MiB", config.upload_bytes_max >> 20)));
+        }
+        self.check_quota(owner_id, bytes.len() as i64).await?;
+        let source_bytes = bytes.len() as i64;
+        let processed =
+            tokio::task::spawn_blocking(move || process::process(&bytes, &config)).await.map_err(Error::internal)??;
+
+        let id = self.db.new_id();
+        let url_key = random_token(12);
+        self.storage.write(id, Variant::Detail, &processed.detail.jpeg).await?;
+        self.storage.write(id, Variant::Grid, &processed.grid.jpeg).await?;
+        let record = async {
+            let mut tx = self.db.begin().await?;
+            media::insert(
+                &mut tx,
+                &NewMedia {
+                    id,
+                    owner_id,
+                    url_key: &url_key,
+                    source_format: processed.source_format.as_str(),
+                    source_bytes,
+                    width: i64::from(processed.detail.width),
+                    height: i64::from(processed.detail.height),
+                    grid_width: i64::from(processed.grid.width),
+                    grid_height: i64::from(processed.grid.height),
+                    stored_bytes: (processed.detail.jpeg.len() + processed.grid.jpeg.len()) as i64,
+                    placeholder_color: &processed.placeholder_color,
+                },
+            )
+            .await?;
+            tx.emit(DomainEvent::MediaUploaded { media_id: id, owner_id }).await?;
+            let record = media::get(tx.conn(), id).await?.ok_or_else(|| Error::internal("media vanished"))?;
+            tx.commit().await?;
+            Ok::<_, Error>(record)
+        }
+        .await;
+        if record.is_err() {
+            // No row, no files: an upload that did not commit leaves nothing behind.
+            self.storage.remove(id).await;
+        }
+        record
+    }
+
+    async fn check_quota(&self, owner_id: Id, incoming_bytes: i64) -> Result<()> {
+        let since = self.db.now().plus_seconds(-24 * 3600);
+        let (uploads, bytes) = media::usage_since(&mut *self.db.reader().await?, owner_id, since).await?;
+        if uploads >= self.config.daily_uploads_max || bytes + incoming_bytes > self.config.daily_bytes_max {
+            return Err(Error::new(ErrorCode::UploadQuotaExceeded).with_details(serde_json::json!({
+                "uploads_per_day": self.config.daily_uploads_max,
+                "bytes_per_day": self.config.daily_bytes_max,
+            })));
+        }
+        Ok(())
+    }
+
+    pub async fn get(&self, id: Id) -> Result<MediaRecord> {
+        media::get(&mut *self.db.reader().await?, id).await?.ok_or_else(|| Error::new(ErrorCode::MediaNotFound))
+    }
+
+    /// The JPEG bytes of a variant, if `url_key` matches (URLs are unguessable).
+    pub async fn read(&self, id: Id, url_key: &str, variant: Variant) -> Result<Vec<u8>> {
+        let record = self.get(id).await?;
+        if !carmine_core::secret::constant_time_eq(record.url_key.as_bytes(), url_key.as_bytes()) {
+            return Err(Error::new(ErrorCode::MediaNotFound));
+        }
+        self.storage.read(id, variant).await
+    }
+}

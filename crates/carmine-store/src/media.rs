@@ -1,0 +1,107 @@
+//! Uploaded images: one row per upload describing its two JPEG variants.
+
+use carmine_core::{Id, Timestamp};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Conn, StoreResult, Tx};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MediaRecord {
+    pub id: Id,
+    pub owner_id: Id,
+    pub url_key: String,
+    pub source_format: String,
+    pub source_bytes: i64,
+    pub width: i64,
+    pub height: i64,
+    pub grid_width: i64,
+    pub grid_height: i64,
+    pub stored_bytes: i64,
+    pub placeholder_color: String,
+    pub created_at: Timestamp,
+}
+
+/// What the media context measured; the row gets its id and time from the transaction.
+pub struct NewMedia<'a> {
+    pub id: Id,
+    pub owner_id: Id,
+    pub url_key: &'a str,
+    pub source_format: &'a str,
+    pub source_bytes: i64,
+    pub width: i64,
+    pub height: i64,
+    pub grid_width: i64,
+    pub grid_height: i64,
+    pub stored_bytes: i64,
+    pub placeholder_color: &'a str,
+}
+
+fn from_row(row: &AnyRow) -> Result<MediaRecord, sqlx::Error> {
+    Ok(MediaRecord {
+        id: Id::from_i64(row.try_get("id")?),
+        owner_id: Id::from_i64(row.try_get("owner_id")?),
+        url_key: row.try_get("url_key")?,
+        source_format: row.try_get("source_format")?,
+        source_bytes: row.try_get("source_bytes")?,
+        width: row.try_get("width")?,
+        height: row.try_get("height")?,
+        grid_width: row.try_get("grid_width")?,
+        grid_height: row.try_get("grid_height")?,
+        stored_bytes: row.try_get("stored_bytes")?,
+        placeholder_color: row.try_get("placeholder_color")?,
+        created_at: Timestamp(row.try_get("created_at")?),
+    })
+}
+
+/// The id is chosen by the caller, because the files are written under it first.
+pub async fn insert(tx: &mut Tx, media: &NewMedia<'_>) -> StoreResult<()> {
+    let now = tx.now().micros();
+    sqlx::query(
+        "INSERT INTO media (id, owner_id, url_key, source_format, source_bytes, width, height, grid_width, grid_height,
+                            stored_bytes, placeholder_color, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(media.id.as_i64())
+    .bind(media.owner_id.as_i64())
+    .bind(media.url_key)
+    .bind(media.source_format)
+    .bind(media.source_bytes)
+    .bind(media.width)
+    .bind(media.height)
+    .bind(media.grid_width)
+    .bind(media.grid_height)
+    .bind(media.stored_bytes)
+    .bind(media.placeholder_color)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// A live (not deleted) upload.
+pub async fn get(conn: &mut Conn, id: Id) -> StoreResult<Option<MediaRecord>> {
+    let row = sqlx::query(
+        "SELECT id, owner_id, url_key, source_format, source_bytes, width, height, grid_width, grid_height, stored_bytes,
+                placeholder_color, created_at
+         FROM media WHERE id = $1 AND deleted_at IS NULL",
+    )
+    .bind(id.as_i64())
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.as_ref().map(from_row).transpose()?)
+}
+
+/// How many uploads, and how many source bytes, a member made since `since`.
+pub async fn usage_since(conn: &mut Conn, owner_id: Id, since: Timestamp) -> StoreResult<(i64, i64)> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS uploads, CAST(COALESCE(SUM(source_bytes), 0) AS BIGINT) AS bytes
+         FROM media WHERE owner_id = $1 AND created_at >= $2",
+    )
+    .bind(owner_id.as_i64())
+    .bind(since.micros())
+    .fetch_one(conn)
+    .await?;
+    // SUM is NUMERIC on PostgreSQL, which `Any` cannot decode: the CAST keeps it BIGINT.
+    Ok((row.try_get("uploads")?, row.try_get("bytes")?))
+}
