@@ -61,6 +61,8 @@ error_codes! {
     MemberNotFound => (404, "member_not_found", "that person is not a member of this organization"),
     VerificationNotFound => (404, "verification_not_found", "no such verification request"),
     MediaNotFound => (404, "media_not_found", "no such image"),
+    NoteNotFound => (404, "note_not_found", "no such note"),
+    ActorNotFound => (404, "actor_not_found", "no such member or organization"),
     // 405
     MethodNotAllowed => (405, "method_not_allowed", "this route does not accept that method"),
     // 409: the request conflicts with the current state.
@@ -85,6 +87,7 @@ error_codes! {
     WeakPassword => (422, "weak_password", "the password does not meet the rules"),
     WrongPassword => (422, "wrong_password", "the current password is wrong"),
     ImageUndecodable => (422, "image_undecodable", "the image is damaged or incomplete"),
+    CannotFollowSelf => (422, "cannot_follow_self", "you cannot follow yourself"),
     // 429
     RateLimited => (429, "rate_limited", "too many requests; slow down"),
     LoginThrottled => (429, "login_throttled", "too many failed log-ins; try again later"),

@@ -37,6 +37,12 @@ pub enum DomainEvent {
     OrgVerificationRequested { org_id: Id, request_id: Id },
     OrgVerificationDecided { org_id: Id, request_id: Id, approved: bool, admin_id: Id },
     MediaUploaded { media_id: Id, owner_id: Id },
+    NoteDrafted { note_id: Id, author_id: Id },
+    NotePublished { note_id: Id, author_id: Id },
+    NoteUpdated { note_id: Id, author_id: Id },
+    NoteDeleted { note_id: Id, author_id: Id },
+    ActorFollowed { follower_id: Id, followee_id: Id },
+    ActorUnfollowed { follower_id: Id, followee_id: Id },
 }
 
 impl DomainEvent {
@@ -67,6 +73,12 @@ impl DomainEvent {
             DomainEvent::OrgVerificationRequested { .. } => "org_verification_requested",
             DomainEvent::OrgVerificationDecided { .. } => "org_verification_decided",
             DomainEvent::MediaUploaded { .. } => "media_uploaded",
+            DomainEvent::NoteDrafted { .. } => "note_drafted",
+            DomainEvent::NotePublished { .. } => "note_published",
+            DomainEvent::NoteUpdated { .. } => "note_updated",
+            DomainEvent::NoteDeleted { .. } => "note_deleted",
+            DomainEvent::ActorFollowed { .. } => "actor_followed",
+            DomainEvent::ActorUnfollowed { .. } => "actor_unfollowed",
         }
     }
 }

@@ -28,3 +28,12 @@ pub const ORGS_CREATED_PER_USER_MAX: i64 = 20;
 pub const ORG_MEMBERS_MAX: i64 = 500;
 /// Days an organization invitation stays valid.
 pub const INVITATION_TTL_DAYS: i64 = 14;
+
+/// Notes: a title as short as the real platform's, a body, 1–18 images.
+pub const NOTE_TITLE_CHARS_MAX: usize = 20;
+pub const NOTE_BODY_CHARS_MAX: usize = 1_000;
+pub const NOTE_IMAGES_MAX: usize = 18;
+pub const NOTE_TOPICS_MAX: usize = 20;
+pub const NOTE_MENTIONS_MAX: usize = 20;
+pub const TOPIC_CHARS_MAX: usize = 30;
+pub const LOCATION_CHARS_MAX: usize = 64;

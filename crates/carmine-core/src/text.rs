@@ -73,6 +73,72 @@ pub fn bounded_text(field: &str, raw: &str, min_chars: usize, max: usize, multil
     Ok(text.to_owned())
 }
 
+/// The `#topics` in a text, normalised (ASCII lowercased), in order, without repeats.
+/// A topic runs until whitespace, punctuation or a closing `#`: `#护肤好物#推荐` is the
+/// topic 护肤好物 followed by the text 推荐.
+pub fn parse_topics(text: &str) -> Vec<String> {
+    let mut topics: Vec<String> = Vec::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '#' {
+            continue;
+        }
+        let mut topic = String::new();
+        while let Some(&next) = chars.peek() {
+            if !(next.is_alphanumeric() || next == '_') {
+                break;
+            }
+            topic.push(next);
+            chars.next();
+        }
+        if chars.peek() == Some(&'#') {
+            chars.next(); // the closing '#'
+        }
+        if let Some(topic) = normalize_topic(&topic)
+            && !topics.contains(&topic)
+        {
+            topics.push(topic);
+        }
+    }
+    topics
+}
+
+/// A topic as stored: trimmed of a leading `#`, ASCII lowercased, letters, digits and `_`
+/// only, 1 to [`TOPIC_CHARS_MAX`] characters; `None` otherwise.
+pub fn normalize_topic(raw: &str) -> Option<String> {
+    let topic = raw.trim().trim_start_matches('#').to_lowercase();
+    let length = topic.chars().count();
+    let valid = (1..=TOPIC_CHARS_MAX).contains(&length) && topic.chars().all(|c| c.is_alphanumeric() || c == '_');
+    valid.then_some(topic)
+}
+
+/// The usernames `@mentioned` in a text (lowercased, in order, without repeats).
+pub fn parse_mentions(text: &str) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    let mut previous = ' ';
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        // `a@b` is an e-mail address, not a mention.
+        if c == '@' && !(previous.is_ascii_alphanumeric() || previous == '_') {
+            let mut name = String::new();
+            while let Some(&next) = chars.peek() {
+                if !(next.is_ascii_alphanumeric() || next == '_') {
+                    break;
+                }
+                name.push(next.to_ascii_lowercase());
+                chars.next();
+            }
+            if (USERNAME_CHARS_MIN..=USERNAME_CHARS_MAX).contains(&name.len()) && !names.contains(&name) {
+                names.push(name);
+            }
+            previous = 'x';
+            continue;
+        }
+        previous = c;
+    }
+    names
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -85,6 +151,25 @@ mod tests {
             assert_eq!(err.code, ErrorCode::InvalidField, "{bad:?}");
             assert_eq!(err.details.unwrap()["field"], "username");
         }
+    }
+
+    #[test]
+    fn topics_follow_the_documented_rules() {
+        assert_eq!(parse_topics("#护肤好物#推荐 给大家"), ["护肤好物"]);
+        assert_eq!(parse_topics("Morning #Coffee, then #travel_tips! #coffee again"), ["coffee", "travel_tips"]);
+        assert_eq!(parse_topics("#上海 #上海。# #"), ["上海"]);
+        assert_eq!(parse_topics("no topics here"), Vec::<String>::new());
+        assert_eq!(normalize_topic("#OOTD"), Some("ootd".to_owned()));
+        assert_eq!(normalize_topic("two words"), None);
+        assert_eq!(normalize_topic(&"长".repeat(31)), None);
+    }
+
+    #[test]
+    fn mentions_are_usernames_after_an_at_sign() {
+        assert_eq!(parse_mentions("thanks @Alice_1 and @bob! cc @alice_1"), ["alice_1", "bob"]);
+        assert_eq!(parse_mentions("mail me: me@example.com"), Vec::<String>::new());
+        assert_eq!(parse_mentions("@ab is too short, @小红 is not a username"), Vec::<String>::new());
+        assert_eq!(parse_mentions("和@meimei一起"), ["meimei"]);
     }
 
     #[test]

@@ -13,8 +13,11 @@ mod db;
 mod db_error;
 pub mod migrate;
 
+pub mod actors;
 pub mod audit;
+pub mod follows;
 pub mod media;
+pub mod notes;
 pub mod orgs;
 pub mod outbox;
 pub mod secrets;

@@ -28,7 +28,8 @@ macro_rules! migration {
     };
 }
 
-const MIGRATIONS: &[Migration] = &[migration!(1, "0001_foundation"), migration!(2, "0002_media")];
+const MIGRATIONS: &[Migration] =
+    &[migration!(1, "0001_foundation"), migration!(2, "0002_media"), migration!(3, "0003_notes")];
 
 /// The names of the migrations this binary carries, in order.
 pub fn known() -> Vec<&'static str> {

@@ -10,6 +10,7 @@ use carmine_core::cursor::CursorCodec;
 use carmine_core::limits::JSON_BODY_BYTES_MAX;
 use carmine_core::ratelimit::KeyedLimiter;
 use carmine_media::Media;
+use carmine_notes::Notes;
 use tokio::net::TcpListener;
 
 use crate::config::WebConfig;
@@ -21,9 +22,18 @@ pub struct AppState {
     inner: Arc<Inner>,
 }
 
+/// The context services a request can reach.
+#[derive(Clone)]
+pub struct Services {
+    pub accounts: Accounts,
+    pub media: Media,
+    pub notes: Notes,
+}
+
 struct Inner {
     accounts: Accounts,
     media: Media,
+    notes: Notes,
     config: WebConfig,
     cursors: CursorCodec,
     metrics: Metrics,
@@ -32,13 +42,15 @@ struct Inner {
 }
 
 impl AppState {
-    pub fn new(accounts: Accounts, media: Media, config: WebConfig, cursor_key: &[u8]) -> Self {
+    pub fn new(services: Services, config: WebConfig, cursor_key: &[u8]) -> Self {
+        let Services { accounts, media, notes } = services;
         AppState {
             inner: Arc::new(Inner {
                 request_limiter: KeyedLimiter::new(config.request_quota, 200_000),
                 signup_limiter: KeyedLimiter::new(config.signup_quota, 100_000),
                 accounts,
                 media,
+                notes,
                 config,
                 cursors: CursorCodec::new(cursor_key),
                 metrics: Metrics::default(),
@@ -48,6 +60,10 @@ impl AppState {
 
     pub fn accounts(&self) -> &Accounts {
         &self.inner.accounts
+    }
+
+    pub fn notes(&self) -> &Notes {
+        &self.inner.notes
     }
 
     pub fn media(&self) -> &Media {

@@ -6,8 +6,9 @@ use carmine_accounts::config::Argon2Params;
 use carmine_accounts::{Accounts, AccountsConfig};
 use carmine_core::{Clock, IdGenerator};
 use carmine_media::{Media, MediaConfig, MediaStorage};
+use carmine_notes::Notes;
 use carmine_store::{Db, DbOptions};
-use carmine_web::{AppState, Application, WebConfig};
+use carmine_web::{AppState, Application, Services, WebConfig};
 
 use crate::cli::{DataArgs, LogFormat, ServeArgs};
 
@@ -25,6 +26,7 @@ pub struct Platform {
     pub db: Db,
     pub accounts: Accounts,
     pub media: Media,
+    pub notes: Notes,
 }
 
 impl Platform {
@@ -49,7 +51,8 @@ impl Platform {
         }
         let accounts = Accounts::new(db.clone(), AccountsConfig { argon2, ..AccountsConfig::default() });
         let media = Media::new(db.clone(), MediaConfig::default(), MediaStorage::new(data.data_dir.join("media")));
-        Ok(Platform { db, accounts, media })
+        let notes = Notes::new(db.clone(), accounts.clone());
+        Ok(Platform { db, accounts, media, notes })
     }
 }
 
@@ -74,7 +77,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
     if args.public_url.is_some() {
         println!("public URL: {}", config.public_url);
     }
-    let state = AppState::new(platform.accounts.clone(), platform.media.clone(), config, cursor_key.as_bytes());
+    let services =
+        Services { accounts: platform.accounts.clone(), media: platform.media.clone(), notes: platform.notes.clone() };
+    let state = AppState::new(services, config, cursor_key.as_bytes());
     app.serve(state, shutdown_signal()).await.map_err(|e| e.to_string())?;
     platform.db.close().await;
     Ok(())

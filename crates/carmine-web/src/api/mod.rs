@@ -5,6 +5,7 @@ mod admin;
 pub(crate) mod auth;
 mod me;
 pub(crate) mod media;
+pub(crate) mod notes;
 mod orgs;
 mod system;
 mod tokens;
@@ -37,6 +38,12 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(me::my_invitations))
         .routes(routes!(me::accept_invitation))
         .routes(routes!(me::decline_invitation))
+        .routes(routes!(notes::create_note))
+        .routes(routes!(notes::get_note, notes::update_note, notes::delete_note))
+        .routes(routes!(notes::feed))
+        .routes(routes!(notes::get_actor))
+        .routes(routes!(notes::actor_notes))
+        .routes(routes!(notes::follow, notes::unfollow))
         .routes(routes!(tokens::create_token, tokens::list_tokens))
         .routes(routes!(tokens::revoke_token))
         .routes(routes!(orgs::create_org, orgs::list_my_orgs))

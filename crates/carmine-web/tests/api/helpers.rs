@@ -11,9 +11,10 @@ use carmine_accounts::config::Argon2Params;
 use carmine_accounts::{Accounts, AccountsConfig};
 use carmine_core::Clock;
 use carmine_media::{Media, MediaConfig, MediaStorage};
+use carmine_notes::Notes;
 use carmine_store::testing::TestDb;
 use carmine_store::{Db, outbox};
-use carmine_web::{AppState, WebConfig, build_router};
+use carmine_web::{AppState, Services, WebConfig, build_router};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -93,7 +94,9 @@ impl TestApp {
         let accounts = Accounts::new(test_db.db.clone(), config);
         let media_dir = tempfile::tempdir().unwrap();
         let media = Media::new(test_db.db.clone(), media_config, MediaStorage::new(media_dir.path()));
-        let state = AppState::new(accounts.clone(), media, web, b"a test cursor key of enough length");
+        let notes = Notes::new(test_db.db.clone(), accounts.clone());
+        let services = Services { accounts: accounts.clone(), media, notes };
+        let state = AppState::new(services, web, b"a test cursor key of enough length");
         TestApp {
             router: build_router(state),
             media_dir,

@@ -7,6 +7,7 @@ mod accounts;
 mod admin;
 mod bad_input;
 mod media;
+mod notes;
 mod openapi;
 mod orgs;
 mod pages;

@@ -23,6 +23,7 @@ fn valid_body(method: &Method, path: &str) -> Option<Value> {
         p if p.ends_with("/suspend") => json!({ "reason": "takeover" }),
         p if p.ends_with("/approve") || p.ends_with("/reject") => json!({ "reason": "takeover" }),
         p if p.contains("/members/") && *method == Method::PATCH => json!({ "role": "owner" }),
+        "/api/v1/notes/{id}" => json!({ "title": "pwned" }),
         "/api/v1/orgs/{org}" => json!({ "name": "pwned" }),
         _ => json!({}),
     })
@@ -47,6 +48,11 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
 
     let alice_session =
         app.get(&alice, "/api/v1/me/sessions").await.json()["items"][0]["id"].as_str().unwrap().to_owned();
+    let image = app.upload(&alice, &[("file", "a.png", &carmine_media::fixtures::png(64, 64))]).await.json();
+    let private_note = app
+        .post(&alice, "/api/v1/notes", json!({ "title": "私密", "media_ids": [image["id"]], "visibility": "private" }))
+        .await
+        .json();
     let mallory = app.signup("mallory").await;
     app.post(&mallory, "/api/v1/orgs", json!({ "handle": "mallory_co", "name": "Mallory Co", "kind": "agency" }))
         .await
@@ -56,10 +62,15 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
     let events_before = app.event_count().await;
     let mut walked = 0;
     for (method, template) in operations(&doc) {
-        if !template.contains('{') || (method == Method::GET && template == "/api/v1/orgs/{org}") {
-            continue; // not scoped to another tenant's object / the public profile
+        let public_read = method == Method::GET
+            && ["/api/v1/orgs/{org}", "/api/v1/actors/{handle}", "/api/v1/actors/{handle}/notes"]
+                .contains(&template.as_str());
+        if !template.contains('{') || public_read || template.ends_with("/follow") {
+            continue; // not another tenant's object: public profiles, following someone
         }
-        let id = if template.starts_with("/api/v1/me/sessions/") {
+        let id = if template.starts_with("/api/v1/notes/") {
+            private_note["id"].as_str().unwrap()
+        } else if template.starts_with("/api/v1/me/sessions/") {
             alice_session.as_str()
         } else if template.starts_with("/api/v1/tokens/") {
             token["id"].as_str().unwrap()
@@ -70,7 +81,11 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
         } else {
             &alice_id
         };
-        let path = template.replace("{org}", "alice_co").replace("{user_id}", &alice_id).replace("{id}", id);
+        let path = template
+            .replace("{org}", "alice_co")
+            .replace("{handle}", "alice")
+            .replace("{user_id}", &alice_id)
+            .replace("{id}", id);
         let response = app.send(&mallory, method.clone(), &path, valid_body(&method, &template)).await;
         assert!(
             matches!(response.status.as_u16(), 403 | 404),
@@ -88,4 +103,6 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
     assert_eq!(members["items"].as_array().unwrap().len(), 1);
     assert_eq!(app.get(&alice, "/api/v1/orgs/alice_co").await.json()["name"], "Alice Co");
     assert_eq!(app.get(&alice, "/api/v1/orgs/alice_co/invitations").await.json()["items"][0]["status"], "pending");
+    let note = app.get(&alice, &format!("/api/v1/notes/{}", private_note["id"].as_str().unwrap())).await.json();
+    assert_eq!(note["title"], "私密");
 }

@@ -1,0 +1,60 @@
+//! Following members and organizations.
+
+use carmine_accounts::Caller;
+use carmine_core::event::DomainEvent;
+use carmine_core::{Error, ErrorCode, Id, Result};
+use carmine_store::actors::{self, ActorRecord};
+use carmine_store::follows;
+
+use crate::Notes;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FollowCounts {
+    pub followers: i64,
+    pub following: i64,
+}
+
+impl Notes {
+    pub async fn actor(&self, handle: &str) -> Result<ActorRecord> {
+        actors::get_by_handle(&mut *self.db.reader().await?, &handle.to_ascii_lowercase())
+            .await?
+            .ok_or_else(|| Error::new(ErrorCode::ActorNotFound))
+    }
+
+    /// Follows an actor; following again changes nothing.
+    pub async fn follow(&self, caller: &Caller, handle: &str) -> Result<ActorRecord> {
+        let actor = self.actor(handle).await?;
+        if actor.id == caller.user_id {
+            return Err(Error::new(ErrorCode::CannotFollowSelf));
+        }
+        let mut tx = self.db.begin().await?;
+        if follows::insert(&mut tx, caller.user_id, actor.id).await? {
+            tx.emit(DomainEvent::ActorFollowed { follower_id: caller.user_id, followee_id: actor.id }).await?;
+        }
+        tx.commit().await?;
+        Ok(actor)
+    }
+
+    /// Stops following; not following changes nothing.
+    pub async fn unfollow(&self, caller: &Caller, handle: &str) -> Result<ActorRecord> {
+        let actor = self.actor(handle).await?;
+        let mut tx = self.db.begin().await?;
+        if follows::delete(&mut tx, caller.user_id, actor.id).await? {
+            tx.emit(DomainEvent::ActorUnfollowed { follower_id: caller.user_id, followee_id: actor.id }).await?;
+        }
+        tx.commit().await?;
+        Ok(actor)
+    }
+
+    pub async fn is_following(&self, caller: Option<&Caller>, actor_id: Id) -> Result<bool> {
+        match caller {
+            Some(caller) => Ok(follows::exists(&mut *self.db.reader().await?, caller.user_id, actor_id).await?),
+            None => Ok(false),
+        }
+    }
+
+    pub async fn follow_counts(&self, actor_id: Id) -> Result<FollowCounts> {
+        let (followers, following) = follows::counts(&mut *self.db.reader().await?, actor_id).await?;
+        Ok(FollowCounts { followers, following })
+    }
+}

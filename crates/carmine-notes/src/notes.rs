@@ -1,0 +1,364 @@
+//! Writing and reading notes.
+
+use carmine_accounts::Caller;
+use carmine_accounts::orgs::OrgAction;
+use carmine_core::event::DomainEvent;
+use carmine_core::limits::{
+    LOCATION_CHARS_MAX, NOTE_BODY_CHARS_MAX, NOTE_IMAGES_MAX, NOTE_MENTIONS_MAX, NOTE_TITLE_CHARS_MAX, NOTE_TOPICS_MAX,
+};
+use carmine_core::text::{bounded_text, normalize_topic, parse_mentions, parse_topics};
+use carmine_core::{Error, ErrorCode, Id, Result};
+use carmine_store::media::{self, MediaRecord};
+use carmine_store::notes::{self, AuthorView, NoteContent, NoteRecord, Position};
+use carmine_store::{Conn, follows, users};
+
+use crate::{Notes, can_see};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Visibility {
+    Public,
+    Followers,
+    Private,
+}
+
+impl Visibility {
+    pub fn parse(raw: &str) -> Result<Visibility> {
+        match raw {
+            "public" => Ok(Visibility::Public),
+            "followers" => Ok(Visibility::Followers),
+            "private" => Ok(Visibility::Private),
+            _ => Err(Error::invalid_field("visibility", "must be one of public, followers, private")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Visibility::Public => "public",
+            Visibility::Followers => "followers",
+            Visibility::Private => "private",
+        }
+    }
+}
+
+/// A new note as a client describes it.
+#[derive(Clone, Debug)]
+pub struct NoteInput {
+    /// Post as this organization (the caller needs a role that may act for it);
+    /// `None` posts as the caller.
+    pub author: Option<String>,
+    pub title: String,
+    pub body: String,
+    pub location: Option<String>,
+    pub visibility: Visibility,
+    /// Explicit topics, besides the `#topics` in the text.
+    pub topics: Vec<String>,
+    /// Images in order; the first is the cover. 1–18 to publish.
+    pub media_ids: Vec<Id>,
+    /// `false` saves a draft.
+    pub publish: bool,
+}
+
+/// A change to a note: `None` keeps a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct NoteChange {
+    pub title: Option<String>,
+    pub body: Option<String>,
+    /// `Some("")` removes the location.
+    pub location: Option<String>,
+    pub visibility: Option<Visibility>,
+    pub topics: Option<Vec<String>>,
+    pub media_ids: Option<Vec<Id>>,
+    /// `Some(true)` publishes a draft; a published note cannot become a draft again.
+    pub publish: Option<bool>,
+}
+
+/// A note with everything its page shows.
+#[derive(Clone, Debug)]
+pub struct NoteDetail {
+    pub note: NoteRecord,
+    pub media: Vec<MediaRecord>,
+    pub topics: Vec<String>,
+    pub mentions: Vec<String>,
+    /// The viewer writes for the author (may edit and delete).
+    pub editable: bool,
+}
+
+/// A page of notes and where the next one starts.
+#[derive(Clone, Debug)]
+pub struct NotePage {
+    pub notes: Vec<NoteRecord>,
+    pub next: Option<Position>,
+}
+
+struct Validated {
+    title: String,
+    body: String,
+    location: Option<String>,
+    visibility: Visibility,
+    topics: Vec<String>,
+    media_ids: Vec<Id>,
+}
+
+impl Notes {
+    pub async fn create(&self, caller: &Caller, input: &NoteInput) -> Result<NoteDetail> {
+        let author_id = match input.author.as_deref() {
+            Some(handle) if !handle.eq_ignore_ascii_case(&caller.username) => {
+                self.accounts.authorize_org(caller, handle, OrgAction::ActAsOrg).await?.org.id
+            }
+            _ => caller.user_id,
+        };
+        let mut tx = self.db.begin().await?;
+        let valid = validate(
+            tx.conn(),
+            caller,
+            &[],
+            &Validated {
+                title: input.title.clone(),
+                body: input.body.clone(),
+                location: input.location.clone(),
+                visibility: input.visibility,
+                topics: input.topics.clone(),
+                media_ids: input.media_ids.clone(),
+            },
+            input.publish,
+        )
+        .await?;
+        let mention_ids = mention_ids(tx.conn(), &valid).await?;
+        let content = content(&valid, &mention_ids);
+        let id = notes::insert(&mut tx, author_id, caller.user_id, &content, input.publish).await?;
+        let event = if input.publish {
+            DomainEvent::NotePublished { note_id: id, author_id }
+        } else {
+            DomainEvent::NoteDrafted { note_id: id, author_id }
+        };
+        tx.emit(event).await?;
+        let detail = detail(tx.conn(), id, true).await?;
+        tx.commit().await?;
+        Ok(detail)
+    }
+
+    /// A note the viewer may see; anything else is `note_not_found`.
+    pub async fn get(&self, viewer: Option<&Caller>, id: Id) -> Result<NoteDetail> {
+        let note = notes::get(&mut *self.db.reader().await?, id).await?.ok_or_else(not_found)?;
+        let insider = self.is_insider(viewer, &note).await?;
+        let follower = self.follows(viewer, note.author_id).await?;
+        if !can_see(&note, follower, insider) {
+            return Err(not_found());
+        }
+        detail(&mut *self.db.reader().await?, id, insider).await
+    }
+
+    pub async fn update(&self, caller: &Caller, id: Id, change: &NoteChange) -> Result<NoteDetail> {
+        let current = self.writable(caller, id).await?;
+        let publish = match change.publish {
+            Some(false) if current.status == "published" => {
+                return Err(Error::invalid_field("publish", "a published note cannot go back to draft"));
+            }
+            Some(publish) => publish && current.status == "draft",
+            None => false,
+        };
+        let mut tx = self.db.begin().await?;
+        let existing_media: Vec<Id> = notes::media(tx.conn(), id).await?.iter().map(|m| m.id).collect();
+        let merged = Validated {
+            title: change.title.clone().unwrap_or(current.title.clone()),
+            body: change.body.clone().unwrap_or(current.body.clone()),
+            location: match &change.location {
+                Some(location) => Some(location.clone()).filter(|l| !l.trim().is_empty()),
+                None => current.location.clone(),
+            },
+            visibility: change.visibility.unwrap_or(Visibility::parse(&current.visibility)?),
+            topics: match &change.topics {
+                Some(topics) => topics.clone(),
+                None => notes::topics(tx.conn(), id).await?,
+            },
+            media_ids: change.media_ids.clone().unwrap_or_else(|| existing_media.clone()),
+        };
+        let will_be_published = publish || current.status == "published";
+        let valid = validate(tx.conn(), caller, &existing_media, &merged, will_be_published).await?;
+        let mention_ids = mention_ids(tx.conn(), &valid).await?;
+        notes::update(&mut tx, id, &content(&valid, &mention_ids), publish).await?;
+        let event = if publish {
+            DomainEvent::NotePublished { note_id: id, author_id: current.author_id }
+        } else {
+            DomainEvent::NoteUpdated { note_id: id, author_id: current.author_id }
+        };
+        tx.emit(event).await?;
+        let detail = detail(tx.conn(), id, true).await?;
+        tx.commit().await?;
+        Ok(detail)
+    }
+
+    /// Deletes a note (a tombstone stays, so nothing can resurrect it).
+    pub async fn delete(&self, caller: &Caller, id: Id) -> Result<()> {
+        let note = self.writable(caller, id).await?;
+        let mut tx = self.db.begin().await?;
+        if notes::tombstone(&mut tx, id).await? {
+            tx.emit(DomainEvent::NoteDeleted { note_id: id, author_id: note.author_id }).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The newest public notes (the home page until the feed lands).
+    pub async fn latest(&self, before: Option<Position>, limit: u32) -> Result<NotePage> {
+        let notes = notes::list_public(&mut *self.db.reader().await?, before, limit + 1).await?;
+        Ok(page(notes, limit, |n| n.published_at.map_or(0, |t| t.micros())))
+    }
+
+    /// The newest notes of the actors the caller follows.
+    pub async fn following(&self, caller: &Caller, before: Option<Position>, limit: u32) -> Result<NotePage> {
+        let notes = notes::list_following(&mut *self.db.reader().await?, caller.user_id, before, limit + 1).await?;
+        Ok(page(notes, limit, |n| n.published_at.map_or(0, |t| t.micros())))
+    }
+
+    /// An actor's notes as the viewer may see them (insiders see drafts too).
+    pub async fn by_author(
+        &self,
+        viewer: Option<&Caller>,
+        author: &carmine_store::actors::ActorRecord,
+        before: Option<Position>,
+        limit: u32,
+    ) -> Result<NotePage> {
+        let insider = self.is_insider_of(viewer, author.id, &author.kind, &author.handle).await?;
+        let follower = self.follows(viewer, author.id).await?;
+        let view = AuthorView { follower, insider };
+        let notes = notes::list_by_author(&mut *self.db.reader().await?, author.id, view, before, limit + 1).await?;
+        Ok(page(notes, limit, |n| n.published_at.unwrap_or(n.created_at).micros()))
+    }
+
+    /// The note, if the caller may change it: 404 when they may not see it, 403 when
+    /// they may see it but do not write for its author.
+    async fn writable(&self, caller: &Caller, id: Id) -> Result<NoteRecord> {
+        let note = notes::get(&mut *self.db.reader().await?, id).await?.ok_or_else(not_found)?;
+        if self.is_insider(Some(caller), &note).await? {
+            return Ok(note);
+        }
+        let follower = self.follows(Some(caller), note.author_id).await?;
+        Err(if can_see(&note, follower, false) { Error::new(ErrorCode::Forbidden) } else { not_found() })
+    }
+
+    async fn is_insider(&self, viewer: Option<&Caller>, note: &NoteRecord) -> Result<bool> {
+        self.is_insider_of(viewer, note.author_id, &note.author_kind, &note.author_handle).await
+    }
+
+    async fn is_insider_of(&self, viewer: Option<&Caller>, author_id: Id, kind: &str, handle: &str) -> Result<bool> {
+        let Some(viewer) = viewer else { return Ok(false) };
+        if author_id == viewer.user_id {
+            return Ok(true);
+        }
+        if kind != "org" {
+            return Ok(false);
+        }
+        match self.accounts.authorize_org(viewer, handle, OrgAction::ActAsOrg).await {
+            Ok(_) => Ok(true),
+            Err(e) if matches!(e.code, ErrorCode::OrgNotFound | ErrorCode::RoleTooLow) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn follows(&self, viewer: Option<&Caller>, author_id: Id) -> Result<bool> {
+        match viewer {
+            Some(viewer) => Ok(follows::exists(&mut *self.db.reader().await?, viewer.user_id, author_id).await?),
+            None => Ok(false),
+        }
+    }
+}
+
+fn not_found() -> Error {
+    Error::new(ErrorCode::NoteNotFound)
+}
+
+fn page(mut notes: Vec<NoteRecord>, limit: u32, at: impl Fn(&NoteRecord) -> i64) -> NotePage {
+    let more = notes.len() > limit as usize;
+    notes.truncate(limit as usize);
+    let next = if more { notes.last().map(|n| (at(n), n.id.as_i64())) } else { None };
+    NotePage { notes, next }
+}
+
+async fn detail(conn: &mut Conn, id: Id, editable: bool) -> Result<NoteDetail> {
+    let note = notes::get(conn, id).await?.ok_or_else(not_found)?;
+    Ok(NoteDetail {
+        media: notes::media(conn, id).await?,
+        topics: notes::topics(conn, id).await?,
+        mentions: notes::mentions(conn, id).await?,
+        note,
+        editable,
+    })
+}
+
+/// Checks a note's content. Images must be the caller's own uploads, except those
+/// already on the note (a colleague may edit an organization's note).
+async fn validate(
+    conn: &mut Conn,
+    caller: &Caller,
+    attached: &[Id],
+    input: &Validated,
+    publishing: bool,
+) -> Result<Validated> {
+    let title = bounded_text("title", &input.title, 0, NOTE_TITLE_CHARS_MAX, false)?;
+    let body = bounded_text("body", &input.body, 0, NOTE_BODY_CHARS_MAX, true)?;
+    if publishing && title.is_empty() && body.is_empty() {
+        return Err(Error::invalid_field("title", "a published note needs a title or a text"));
+    }
+    let location = match &input.location {
+        Some(location) => Some(bounded_text("location", location, 1, LOCATION_CHARS_MAX, false)?),
+        None => None,
+    };
+    if input.media_ids.len() > NOTE_IMAGES_MAX {
+        return Err(Error::invalid_field("media_ids", format!("a note has at most {NOTE_IMAGES_MAX} images")));
+    }
+    if publishing && input.media_ids.is_empty() {
+        return Err(Error::invalid_field("media_ids", "a published note needs at least one image"));
+    }
+    for (index, media_id) in input.media_ids.iter().enumerate() {
+        if input.media_ids[..index].contains(media_id) {
+            return Err(Error::invalid_field("media_ids", "an image appears twice"));
+        }
+        let usable = attached.contains(media_id)
+            || media::get(conn, *media_id).await?.is_some_and(|m| m.owner_id == caller.user_id);
+        if !usable {
+            return Err(Error::invalid_field("media_ids", format!("{media_id} is not an image you uploaded")));
+        }
+    }
+    let mut topics = Vec::new();
+    for raw in &input.topics {
+        let topic =
+            normalize_topic(raw).ok_or_else(|| Error::invalid_field("topics", format!("{raw:?} is not a topic")))?;
+        if !topics.contains(&topic) {
+            topics.push(topic);
+        }
+    }
+    if topics.len() > NOTE_TOPICS_MAX {
+        return Err(Error::invalid_field("topics", format!("a note has at most {NOTE_TOPICS_MAX} topics")));
+    }
+    for topic in parse_topics(&format!("{title}\n{body}")) {
+        if topics.len() < NOTE_TOPICS_MAX && !topics.contains(&topic) {
+            topics.push(topic);
+        }
+    }
+    Ok(Validated { title, body, location, visibility: input.visibility, topics, media_ids: input.media_ids.clone() })
+}
+
+/// Live members mentioned in the text (unknown names are plain text), at most
+/// [`NOTE_MENTIONS_MAX`].
+async fn mention_ids(conn: &mut Conn, valid: &Validated) -> Result<Vec<Id>> {
+    let mut ids = Vec::new();
+    for name in parse_mentions(&format!("{}\n{}", valid.title, valid.body)).into_iter().take(NOTE_MENTIONS_MAX) {
+        if let Some(user) = users::get_by_username(conn, &name).await? {
+            ids.push(user.id);
+        }
+    }
+    Ok(ids)
+}
+
+fn content<'a>(valid: &'a Validated, mention_ids: &'a [Id]) -> NoteContent<'a> {
+    NoteContent {
+        title: &valid.title,
+        body: &valid.body,
+        location: valid.location.as_deref(),
+        visibility: valid.visibility.as_str(),
+        media_ids: &valid.media_ids,
+        topics: &valid.topics,
+        mention_ids,
+    }
+}
