@@ -201,3 +201,21 @@ fn parse_demographics(input: &DemographicsInput, now: Timestamp) -> Result<Optio
     };
     Ok(Some(Demographics { birth_year: input.birth_year, gender: input.gender.clone(), city, consented_at: now }))
 }
+
+/// What anyone may see of a member besides their handle and name.
+#[derive(Clone, Debug)]
+pub struct PublicProfile {
+    pub display_name: String,
+    pub bio: String,
+    pub avatar_url: Option<String>,
+}
+
+impl Accounts {
+    pub async fn public_profile(&self, user_id: carmine_core::Id) -> Result<PublicProfile> {
+        let user = users::get(&mut *self.db.reader().await?, user_id)
+            .await?
+            .filter(|u| u.deleted_at.is_none())
+            .ok_or_else(|| Error::new(ErrorCode::UserNotFound))?;
+        Ok(PublicProfile { display_name: user.display_name, bio: user.bio, avatar_url: user.avatar_url })
+    }
+}

@@ -73,28 +73,89 @@ pub fn bounded_text(field: &str, raw: &str, min_chars: usize, max: usize, multil
     Ok(text.to_owned())
 }
 
-/// The `#topics` in a text, normalised (ASCII lowercased), in order, without repeats.
-/// A topic runs until whitespace, punctuation or a closing `#`: `#护肤好物#推荐` is the
-/// topic 护肤好物 followed by the text 推荐.
-pub fn parse_topics(text: &str) -> Vec<String> {
-    let mut topics: Vec<String> = Vec::new();
+/// A piece of a note's text: plain text, a `#topic` or an `@mention`. Pages render
+/// the pieces as links; [`parse_topics`] and [`parse_mentions`] read the same pieces,
+/// so what is linked is exactly what is stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Token {
+    Text(String),
+    /// As written (without `#`), and normalised; `normalized` is `None` when the
+    /// writing is not a valid topic (then it is shown as text).
+    Topic {
+        written: String,
+        normalized: Option<String>,
+    },
+    /// A lowercase username.
+    Mention(String),
+}
+
+/// Splits a text into tokens. A `#topic` runs until whitespace, punctuation or a closing
+/// `#` (so `#护肤好物#推荐` is the topic 护肤好物 followed by the text 推荐). An `@name`
+/// after a letter or digit is part of an e-mail address, not a mention.
+pub fn tokens(text: &str) -> Vec<Token> {
+    let mut out = Vec::new();
+    let mut plain = String::new();
+    let mut previous = ' ';
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
-        if c != '#' {
+        let is_mention = c == '@' && !(previous.is_ascii_alphanumeric() || previous == '_');
+        if c == '#' || is_mention {
+            let mut word = String::new();
+            while let Some(&next) = chars.peek() {
+                let accepted = if c == '#' {
+                    next.is_alphanumeric() || next == '_'
+                } else {
+                    next.is_ascii_alphanumeric() || next == '_'
+                };
+                if !accepted {
+                    break;
+                }
+                word.push(next);
+                chars.next();
+            }
+            let closing = c == '#' && chars.peek() == Some(&'#') && !word.is_empty();
+            if closing {
+                chars.next();
+            }
+            let token = if c == '#' {
+                normalize_topic(&word)
+                    .map(|normalized| Token::Topic { written: word.clone(), normalized: Some(normalized) })
+            } else {
+                let name = word.to_ascii_lowercase();
+                (USERNAME_CHARS_MIN..=USERNAME_CHARS_MAX).contains(&name.len()).then_some(Token::Mention(name))
+            };
+            match token {
+                Some(token) => {
+                    if !plain.is_empty() {
+                        out.push(Token::Text(std::mem::take(&mut plain)));
+                    }
+                    out.push(token);
+                }
+                None => {
+                    plain.push(c);
+                    plain.push_str(&word);
+                    if closing {
+                        plain.push('#');
+                    }
+                }
+            }
+            previous = 'x';
             continue;
         }
-        let mut topic = String::new();
-        while let Some(&next) = chars.peek() {
-            if !(next.is_alphanumeric() || next == '_') {
-                break;
-            }
-            topic.push(next);
-            chars.next();
-        }
-        if chars.peek() == Some(&'#') {
-            chars.next(); // the closing '#'
-        }
-        if let Some(topic) = normalize_topic(&topic)
+        plain.push(c);
+        previous = c;
+    }
+    if !plain.is_empty() {
+        out.push(Token::Text(plain));
+    }
+    out
+}
+
+/// The `#topics` in a text, normalised (lowercased), in order, without repeats.
+pub fn parse_topics(text: &str) -> Vec<String> {
+    let mut topics: Vec<String> = Vec::new();
+    for token in tokens(text) {
+        if let Token::Topic { normalized: Some(topic), .. } = token
             && !topics.contains(&topic)
         {
             topics.push(topic);
@@ -103,7 +164,7 @@ pub fn parse_topics(text: &str) -> Vec<String> {
     topics
 }
 
-/// A topic as stored: trimmed of a leading `#`, ASCII lowercased, letters, digits and `_`
+/// A topic as stored: trimmed of a leading `#`, lowercased, letters, digits and `_`
 /// only, 1 to [`TOPIC_CHARS_MAX`] characters; `None` otherwise.
 pub fn normalize_topic(raw: &str) -> Option<String> {
     let topic = raw.trim().trim_start_matches('#').to_lowercase();
@@ -115,26 +176,12 @@ pub fn normalize_topic(raw: &str) -> Option<String> {
 /// The usernames `@mentioned` in a text (lowercased, in order, without repeats).
 pub fn parse_mentions(text: &str) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    let mut previous = ' ';
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        // `a@b` is an e-mail address, not a mention.
-        if c == '@' && !(previous.is_ascii_alphanumeric() || previous == '_') {
-            let mut name = String::new();
-            while let Some(&next) = chars.peek() {
-                if !(next.is_ascii_alphanumeric() || next == '_') {
-                    break;
-                }
-                name.push(next.to_ascii_lowercase());
-                chars.next();
-            }
-            if (USERNAME_CHARS_MIN..=USERNAME_CHARS_MAX).contains(&name.len()) && !names.contains(&name) {
-                names.push(name);
-            }
-            previous = 'x';
-            continue;
+    for token in tokens(text) {
+        if let Token::Mention(name) = token
+            && !names.contains(&name)
+        {
+            names.push(name);
         }
-        previous = c;
     }
     names
 }
@@ -162,6 +209,23 @@ mod tests {
         assert_eq!(normalize_topic("#OOTD"), Some("ootd".to_owned()));
         assert_eq!(normalize_topic("two words"), None);
         assert_eq!(normalize_topic(&"长".repeat(31)), None);
+    }
+
+    #[test]
+    fn tokens_keep_every_character_of_the_text() {
+        let text = "早安 #咖啡#今天 with @Lan_Lan, me@mail.com #a b @x #";
+        let rebuilt: String = tokens(text)
+            .iter()
+            .map(|t| match t {
+                Token::Text(s) => s.clone(),
+                Token::Topic { written, .. } => format!("#{written}"),
+                Token::Mention(name) => format!("@{name}"),
+            })
+            .collect();
+        // Closing `#` of a topic and the case of mentions are the only changes.
+        assert_eq!(rebuilt, "早安 #咖啡今天 with @lan_lan, me@mail.com #a b @x #");
+        assert!(tokens(text).contains(&Token::Mention("lan_lan".into())));
+        assert!(tokens(text).contains(&Token::Topic { written: "咖啡".into(), normalized: Some("咖啡".into()) }));
     }
 
     #[test]

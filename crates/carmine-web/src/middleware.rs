@@ -6,7 +6,8 @@
 //! CSRF rule: a state-changing request (not GET/HEAD/OPTIONS) is refused with
 //! `csrf_failed` when the browser says it is cross-site (`Sec-Fetch-Site`) or its
 //! `Origin` is not ours; and when it is authenticated by the session cookie it must
-//! also carry the session's CSRF token in `X-CSRF-Token` or a `_csrf` form field.
+//! also carry the session's CSRF token in `X-CSRF-Token`, a `_csrf` form field, or —
+//! for multipart file forms only — a `_csrf` query parameter.
 //! Bearer-token requests carry no ambient authority and skip both checks.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -166,11 +167,17 @@ async fn check_csrf(state: &AppState, request: Request, context: &RequestContext
     if let Some(sent) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
         return if constant_time_eq(sent.as_bytes(), expected.as_bytes()) { Ok(request) } else { Err(refused()) };
     }
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    if !is_form {
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if content_type.starts_with("multipart/form-data") {
+        // File forms carry the token in their action URL: the body may be megabytes of images.
+        let query = request.uri().query().unwrap_or("");
+        let valid = query
+            .split('&')
+            .filter_map(|pair| pair.strip_prefix("_csrf="))
+            .any(|sent| constant_time_eq(sent.as_bytes(), expected.as_bytes()));
+        return if valid { Ok(request) } else { Err(refused()) };
+    }
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
         return Err(refused());
     }
     let (parts, body) = request.into_parts();
@@ -234,7 +241,7 @@ fn security_headers(headers: &mut HeaderMap, https: bool) {
     set(
         headers,
         "content-security-policy",
-        "default-src 'self'; img-src 'self' data: https:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        "default-src 'self'; img-src 'self' data: blob: https:; style-src 'self'; style-src-attr 'unsafe-inline'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
     );
     set(headers, "x-content-type-options", "nosniff");
     set(headers, "x-frame-options", "DENY");

@@ -102,8 +102,8 @@ async fn sign_up_log_out_and_log_in_again() {
     fill(&client, "display_name", "蓝蓝 Lan").await;
     fill(&client, "password", "correct horse battery").await;
     client.find(Locator::Css("#signup-form button[type=submit]")).await.unwrap().click().await.unwrap();
-    let welcome = wait_for(&client, "#welcome").await;
-    assert_eq!(welcome.text().await.unwrap(), "Welcome, @lanlan");
+    let logout = wait_for(&client, "#logout").await;
+    assert_eq!(logout.text().await.unwrap(), "Log out @lanlan");
 
     client.find(Locator::Css("#logout")).await.unwrap().click().await.unwrap();
     wait_for(&client, "#login-form").await;
@@ -120,7 +120,7 @@ async fn sign_up_log_out_and_log_in_again() {
 
     fill(&client, "password", "correct horse battery").await;
     client.find(Locator::Css("#login-form button[type=submit]")).await.unwrap().click().await.unwrap();
-    assert_eq!(wait_for(&client, "#welcome").await.text().await.unwrap(), "Welcome, @lanlan");
+    assert_eq!(wait_for(&client, "#logout").await.text().await.unwrap(), "Log out @lanlan");
 
     client.goto(&format!("{}/settings", server.url)).await.unwrap();
     let display_name = wait_for(&client, "input[name='display_name']").await;
@@ -136,6 +136,47 @@ async fn sign_up_log_out_and_log_in_again() {
     let heading = client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
     assert_eq!(heading, "蓝茶 Lan Tea");
     screenshot(&client, "org").await;
+
+    // Post a note with two images; the previews appear before sending.
+    let photos = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (name, bytes) in
+        [("morning.jpg", carmine_media::fixtures::jpeg(900, 1200)), ("tea.png", carmine_media::fixtures::png(800, 800))]
+    {
+        let path = photos.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        paths.push(path.display().to_string());
+    }
+    client.goto(&format!("{}/compose", server.url)).await.unwrap();
+    let input = wait_for(&client, "#images").await;
+    input.send_keys(&paths.join("\n")).await.unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#previews img:nth-child(2)"))
+        .await
+        .unwrap();
+    fill(&client, "title", "蓝茶的早晨").await;
+    client
+        .find(Locator::Css("textarea[name='body']"))
+        .await
+        .unwrap()
+        .send_keys("第一杯茶 #早安 good morning")
+        .await
+        .unwrap();
+    screenshot(&client, "compose").await;
+    client.find(Locator::Css("#publish")).await.unwrap().click().await.unwrap();
+    let title = wait_for(&client, "article.note h1").await;
+    assert_eq!(title.text().await.unwrap(), "蓝茶的早晨");
+    assert_eq!(client.find_all(Locator::Css("#carousel img")).await.unwrap().len(), 2);
+    screenshot(&client, "note").await;
+
+    // It shows on the profile and on the home waterfall.
+    client.goto(&format!("{}/u/lanlan", server.url)).await.unwrap();
+    assert!(wait_for(&client, "#waterfall .card h3").await.text().await.unwrap().contains("蓝茶的早晨"));
+    client.goto(&server.url).await.unwrap();
+    assert!(wait_for(&client, "#waterfall .card h3").await.text().await.unwrap().contains("蓝茶的早晨"));
+    screenshot(&client, "home").await;
     client.close().await.unwrap();
 }
 

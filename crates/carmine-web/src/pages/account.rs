@@ -19,25 +19,6 @@ use crate::error::ApiError;
 use crate::extract::{ApiQuery, Member, RequestContext, path_id};
 
 #[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    layout: Layout,
-    invitations: usize,
-}
-
-pub(crate) async fn home(
-    State(state): State<AppState>,
-    context: RequestContext,
-    ApiQuery(q): ApiQuery<Done>,
-) -> Result<Response, ApiError> {
-    let invitations = match &context.caller {
-        Some(caller) => state.accounts().my_invitations(caller).await?.len(),
-        None => 0,
-    };
-    Ok(render(&HomePage { layout: Layout::with(context.caller.as_ref(), q.done.as_deref(), None), invitations }, None))
-}
-
-#[derive(Template)]
 #[template(path = "signup.html")]
 struct SignupPage {
     layout: Layout,

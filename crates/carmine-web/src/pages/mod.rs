@@ -8,6 +8,7 @@
 
 mod account;
 mod admin;
+mod notes;
 mod notices;
 mod orgs;
 
@@ -27,7 +28,7 @@ use crate::error::{ApiError, Rendered};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
-        .route("/", get(account::home))
+        .merge(notes::router())
         .route("/signup", get(account::signup_page).post(account::signup_submit))
         .route("/login", get(account::login_page).post(account::login_submit))
         .route("/logout", post(account::logout))

@@ -23,6 +23,10 @@ pub(crate) fn text(key: &str) -> Option<&'static str> {
         "user_unsuspended" => "The member is reinstated.",
         "verification_approved" => "The organization is verified.",
         "verification_rejected" => "The request is rejected.",
+        "note_published" => "Your note is published.",
+        "note_drafted" => "Your draft is saved; only you can see it.",
+        "note_saved" => "Your changes are saved.",
+        "note_deleted" => "The note is deleted.",
         _ => return None,
     })
 }

@@ -10,6 +10,7 @@ carmine_store::both_backends!(
     sign_up_and_settings_through_forms,
     forms_without_the_csrf_field_are_refused,
     organization_and_admin_pages_follow_the_role_matrix,
+    composing_reading_editing_and_deleting_a_note_through_pages,
 );
 
 async fn form(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &str)]) -> TestResponse {
@@ -61,7 +62,8 @@ async fn sign_up_and_settings_through_forms(t: TestDb) {
     assert_eq!(signed_up.status, 303);
     let mut client = Client { cookie: signed_up.session_cookie(), ..Client::default() };
     let home = app.get(&client, "/").await;
-    assert!(home.text().contains("Welcome, @meimei"), "{}", home.text());
+    assert!(home.text().contains("Log out @meimei"), "{}", home.text());
+    assert!(home.text().contains("id=\"waterfall\""));
     let settings = app.get(&client, "/settings").await;
     client.csrf = Some(csrf_of(&settings));
     assert!(settings.text().contains("美美 Mei"));
@@ -173,4 +175,116 @@ async fn organization_and_admin_pages_follow_the_role_matrix(t: TestDb) {
     let reset = form(&app, &admin, &format!("/admin/users/{writer_id}/reset-password"), &[]).await;
     assert!(reset.text().contains("id=\"temporary-password\""));
     assert!(app.get(&admin, "/admin/audit").await.text().contains("suspend_user"));
+}
+
+/// Posts the compose form as a browser without JavaScript would: multipart, with the
+/// CSRF token in the action URL.
+async fn compose(
+    app: &TestApp,
+    client: &Client,
+    fields: &[(&str, &str)],
+    images: &[Vec<u8>],
+    with_token: bool,
+) -> TestResponse {
+    let boundary = "compose-boundary-3f9a";
+    let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
+    for image in images {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"images\"; filename=\"p.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n").as_bytes(),
+        );
+        body.extend_from_slice(image);
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+    let uri =
+        if with_token { format!("/compose?_csrf={}", client.csrf.clone().unwrap()) } else { "/compose".to_owned() };
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .header("origin", ORIGIN)
+        .header("cookie", client.cookie.clone().unwrap())
+        .body(Body::from(body))
+        .unwrap();
+    app.raw(request, [127, 0, 0, 1]).await
+}
+
+async fn composing_reading_editing_and_deleting_a_note_through_pages(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let mut author = app.signup("lanlan").await;
+    author.csrf = Some(csrf_of(&app.get(&author, "/compose").await));
+    app.signup("meimei").await;
+    let photos = vec![carmine_media::fixtures::jpeg(400, 600), carmine_media::fixtures::png(500, 500)];
+    let fields = [
+        ("title", "周末去杭州"),
+        ("body", "西湖边的咖啡 #旅行#推荐 with @meimei"),
+        ("topics", "杭州, coffee"),
+        ("visibility", "public"),
+        ("action", "publish"),
+    ];
+
+    let events = app.event_count().await;
+    assert_eq!(
+        compose(&app, &author, &fields, &photos, false).await.status,
+        403,
+        "the token travels in the action URL"
+    );
+    let refused = compose(&app, &author, &fields, &[carmine_media::fixtures::svg()], true).await;
+    assert_eq!(refused.status, 415);
+    assert!(
+        refused.text().contains("send a JPEG, PNG or WebP image") && refused.text().contains("周末去杭州"),
+        "the form comes back filled"
+    );
+    assert_eq!(app.event_count().await, events);
+
+    let posted = compose(&app, &author, &fields, &photos, true).await;
+    assert_eq!(posted.status, 303, "{}", posted.text());
+    let location = posted.headers.get("location").unwrap().to_str().unwrap().to_owned();
+    assert!(location.starts_with("/notes/"));
+    let page = app.get(&Client::default(), &location).await.text();
+    assert!(page.contains("<h1>周末去杭州</h1>"));
+    assert_eq!(page.matches("/detail.jpg").count(), 2, "a carousel of both images");
+    assert!(page.contains("<span class=\"topic\">#旅行</span>") && page.contains("<a href=\"/u/meimei\">@meimei</a>"));
+    assert!(!page.contains("/edit"), "strangers cannot edit");
+
+    let home = app.get(&Client::default(), "/").await.text();
+    assert!(home.contains("周末去杭州") && home.contains("/grid.jpg") && home.contains("width=\"400\" height=\"600\""));
+    let profile = app.get(&Client::default(), "/u/lanlan").await.text();
+    assert!(profile.contains("周末去杭州") && profile.contains("0</strong> followers"));
+
+    let note_path = location.split('?').next().unwrap().to_owned();
+    let edited = form(
+        &app,
+        &author,
+        &format!("{note_path}/edit"),
+        &[("title", "周末去杭州！"), ("body", "改了"), ("visibility", "followers")],
+    )
+    .await;
+    assert_eq!(edited.status, 303, "{}", edited.text());
+    assert_eq!(app.get(&Client::default(), &note_path).await.status, 404, "now followers only");
+
+    let reader = app.signup("reader").await;
+    let mut reader = reader;
+    reader.csrf = Some(csrf_of(&app.get(&reader, "/u/lanlan").await));
+    let followed = form(&app, &reader, "/follow/lanlan", &[("return_to", &note_path)]).await;
+    assert_eq!(followed.headers.get("location").unwrap(), note_path.as_str());
+    assert!(app.get(&reader, &note_path).await.text().contains("周末去杭州！"));
+    assert!(app.get(&reader, "/following").await.text().contains("周末去杭州！"));
+    let evil = form(&app, &reader, "/unfollow/lanlan", &[("return_to", "//evil.example/")]).await;
+    assert_eq!(evil.headers.get("location").unwrap(), "/u/lanlan", "no open redirect");
+
+    assert_eq!(
+        form(&app, &reader, &format!("{note_path}/delete"), &[]).await.status,
+        404,
+        "unfollowed: the note is gone for them"
+    );
+    form(&app, &reader, "/follow/lanlan", &[]).await;
+    assert_eq!(form(&app, &reader, &format!("{note_path}/delete"), &[]).await.status, 403, "visible, but not theirs");
+    assert_eq!(form(&app, &author, &format!("{note_path}/delete"), &[]).await.status, 303);
+    assert_eq!(app.get(&author, &note_path).await.status, 404);
 }

@@ -1,0 +1,535 @@
+//! Note pages: the home waterfall (discover and following), a note with its image
+//! carousel, profiles, compose (a multipart form, so it works without JavaScript),
+//! edit, delete, follow.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use carmine_accounts::Caller;
+use carmine_core::text::{Token, tokens};
+use carmine_core::{Error, ErrorCode, Id};
+use carmine_notes::{NoteChange, NoteDetail, NoteInput, NotePage, Visibility};
+use carmine_store::notes::NoteRecord;
+use serde::Deserialize;
+
+use super::{Layout, PageForm, date, done, render, shown_on_form};
+use crate::api::notes::{note_page, note_position};
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::{ApiQuery, Member, RequestContext, path_id};
+
+/// A compose form carries up to 18 images.
+const COMPOSE_BODY_BYTES_MAX: usize = 128 << 20;
+const VISIBILITIES: &[&str] = &["public", "followers", "private"];
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/following", get(following))
+        .route("/notes/{id}", get(show))
+        .route("/notes/{id}/edit", get(edit_page).post(edit_submit))
+        .route("/notes/{id}/delete", post(delete))
+        .route("/u/{username}", get(profile))
+        .route("/compose", get(compose_page).post(compose_submit).layer(DefaultBodyLimit::max(COMPOSE_BODY_BYTES_MAX)))
+        .route("/follow/{handle}", post(follow))
+        .route("/unfollow/{handle}", post(unfollow))
+}
+
+pub(crate) struct CoverRow {
+    url: String,
+    width: i64,
+    height: i64,
+    color: String,
+}
+
+pub(crate) struct CardRow {
+    id: String,
+    title: String,
+    cover: Option<CoverRow>,
+    author_name: String,
+    author_path: String,
+    likes: i64,
+    draft: bool,
+}
+
+fn author_path(kind: &str, handle: &str) -> String {
+    if kind == "org" { format!("/o/{handle}") } else { format!("/u/{handle}") }
+}
+
+impl From<&NoteRecord> for CardRow {
+    fn from(note: &NoteRecord) -> Self {
+        CardRow {
+            id: note.id.to_string(),
+            title: if note.title.is_empty() { note.body.chars().take(40).collect() } else { note.title.clone() },
+            cover: note.cover.as_ref().map(|c| CoverRow {
+                url: format!("/media/{}/{}/grid.jpg", c.media_id, c.url_key),
+                width: c.grid_width,
+                height: c.grid_height,
+                color: c.placeholder_color.clone(),
+            }),
+            author_name: note.author_name.clone(),
+            author_path: author_path(&note.author_kind, &note.author_handle),
+            likes: note.like_count,
+            draft: note.status == "draft",
+        }
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct ListQuery {
+    cursor: Option<String>,
+    done: Option<String>,
+}
+
+/// The cards of a page and the link to the next one.
+fn cards(state: &AppState, page: &NotePage, path: &str) -> (Vec<CardRow>, Option<String>) {
+    let next = note_page(state, page).next_cursor.map(|cursor| format!("{path}?cursor={cursor}"));
+    (page.notes.iter().map(CardRow::from).collect(), next)
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    layout: Layout,
+    tab: &'static str,
+    cards: Vec<CardRow>,
+    next_page: Option<String>,
+    invitations: usize,
+}
+
+pub(crate) async fn home(
+    State(state): State<AppState>,
+    context: RequestContext,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Response, ApiError> {
+    let (limit, before) = note_position(&state, Some(30), q.cursor.as_deref())?;
+    let page = state.notes().latest(before, limit).await?;
+    waterfall(&state, context.caller.as_ref(), "discover", &page, "/", q.done.as_deref()).await
+}
+
+pub(crate) async fn following(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Response, ApiError> {
+    let (limit, before) = note_position(&state, Some(30), q.cursor.as_deref())?;
+    let page = state.notes().following(&caller, before, limit).await?;
+    waterfall(&state, Some(&caller), "following", &page, "/following", q.done.as_deref()).await
+}
+
+async fn waterfall(
+    state: &AppState,
+    caller: Option<&Caller>,
+    tab: &'static str,
+    page: &NotePage,
+    path: &str,
+    done: Option<&str>,
+) -> Result<Response, ApiError> {
+    let invitations = match caller {
+        Some(caller) => state.accounts().my_invitations(caller).await?.len(),
+        None => 0,
+    };
+    let (cards, next_page) = cards(state, page, path);
+    Ok(render(&HomePage { layout: Layout::with(caller, done, None), tab, cards, next_page, invitations }, None))
+}
+
+struct ImageRow {
+    url: String,
+    width: i64,
+    height: i64,
+    color: String,
+}
+
+struct Segment {
+    kind: &'static str,
+    text: String,
+    link: String,
+}
+
+struct NoteRow {
+    id: String,
+    title: String,
+    segments: Vec<Segment>,
+    topics: Vec<String>,
+    location: Option<String>,
+    images: Vec<ImageRow>,
+    author_name: String,
+    author_handle: String,
+    author_kind: String,
+    author_path: String,
+    published: String,
+    visibility: String,
+    status: String,
+    limited: bool,
+    likes: i64,
+    saves: i64,
+    comments: i64,
+    editable: bool,
+}
+
+/// The body as text, topics and links to mentioned members (only those that exist).
+fn segments(detail: &NoteDetail) -> Vec<Segment> {
+    tokens(&detail.note.body)
+        .into_iter()
+        .map(|token| match token {
+            Token::Mention(name) if detail.mentions.contains(&name) => {
+                Segment { kind: "mention", link: name.clone(), text: name }
+            }
+            Token::Mention(name) => Segment { kind: "text", text: format!("@{name}"), link: String::new() },
+            Token::Topic { written, .. } => Segment { kind: "topic", text: written, link: String::new() },
+            Token::Text(text) => Segment { kind: "text", text, link: String::new() },
+        })
+        .collect()
+}
+
+impl From<&NoteDetail> for NoteRow {
+    fn from(detail: &NoteDetail) -> Self {
+        let note = &detail.note;
+        NoteRow {
+            id: note.id.to_string(),
+            title: note.title.clone(),
+            segments: segments(detail),
+            topics: detail.topics.clone(),
+            location: note.location.clone(),
+            images: detail
+                .media
+                .iter()
+                .map(|m| ImageRow {
+                    url: format!("/media/{}/{}/detail.jpg", m.id, m.url_key),
+                    width: m.width,
+                    height: m.height,
+                    color: m.placeholder_color.clone(),
+                })
+                .collect(),
+            author_name: note.author_name.clone(),
+            author_handle: note.author_handle.clone(),
+            author_kind: note.author_kind.clone(),
+            author_path: author_path(&note.author_kind, &note.author_handle),
+            published: note.published_at.map(date).unwrap_or_else(|| date(note.created_at)),
+            visibility: note.visibility.clone(),
+            status: note.status.clone(),
+            limited: note.moderation != "none",
+            likes: note.like_count,
+            saves: note.save_count,
+            comments: note.comment_count,
+            editable: detail.editable,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "note.html")]
+struct NotePageTemplate {
+    layout: Layout,
+    note: NoteRow,
+    can_follow: bool,
+    following: bool,
+}
+
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::NoteNotFound)?;
+    let caller = context.caller.as_ref();
+    let detail = state.notes().get(caller, id).await?;
+    let following = state.notes().is_following(caller, detail.note.author_id).await?;
+    let can_follow = caller.is_some_and(|c| c.user_id != detail.note.author_id);
+    let page = NotePageTemplate {
+        layout: Layout::with(caller, q.done.as_deref(), None),
+        note: NoteRow::from(&detail),
+        can_follow,
+        following,
+    };
+    Ok(render(&page, None))
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    layout: Layout,
+    name: String,
+    handle: String,
+    kind: String,
+    bio: String,
+    followers: i64,
+    following: i64,
+    followed: bool,
+    can_follow: bool,
+    is_me: bool,
+    cards: Vec<CardRow>,
+    next_page: Option<String>,
+}
+
+pub(crate) async fn profile(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Path(username): Path<String>,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> Result<Response, ApiError> {
+    let actor = state.notes().actor(&username).await?;
+    if actor.kind == "org" {
+        return Ok(Redirect::to(&format!("/o/{}", actor.handle)).into_response());
+    }
+    let caller = context.caller.as_ref();
+    let (limit, before) = note_position(&state, Some(30), q.cursor.as_deref())?;
+    let page = state.notes().by_author(caller, &actor, before, limit).await?;
+    let counts = state.notes().follow_counts(actor.id).await?;
+    let followed = state.notes().is_following(caller, actor.id).await?;
+    let bio = state.accounts().public_profile(actor.id).await?.bio;
+    let (cards, next_page) = cards(&state, &page, &format!("/u/{}", actor.handle));
+    let is_me = caller.is_some_and(|c| c.user_id == actor.id);
+    let page = ProfilePage {
+        layout: Layout::with(caller, q.done.as_deref(), None),
+        name: actor.name,
+        handle: actor.handle,
+        kind: actor.kind,
+        bio,
+        followers: counts.followers,
+        following: counts.following,
+        followed,
+        can_follow: caller.is_some() && !is_me,
+        is_me,
+        cards,
+        next_page,
+    };
+    Ok(render(&page, None))
+}
+
+#[derive(Template)]
+#[template(path = "compose.html")]
+struct ComposePage {
+    layout: Layout,
+    editing: Option<String>,
+    authors: Vec<String>,
+    title: String,
+    body: String,
+    topics: String,
+    location: String,
+    visibility: String,
+    visibilities: &'static [&'static str],
+}
+
+impl ComposePage {
+    fn blank(layout: Layout, authors: Vec<String>) -> Self {
+        ComposePage {
+            layout,
+            editing: None,
+            authors,
+            title: String::new(),
+            body: String::new(),
+            topics: String::new(),
+            location: String::new(),
+            visibility: "public".to_owned(),
+            visibilities: VISIBILITIES,
+        }
+    }
+}
+
+/// The organizations the caller may post for.
+async fn postable_orgs(state: &AppState, caller: &Caller) -> Result<Vec<String>, ApiError> {
+    let orgs = state.accounts().my_orgs(caller).await?;
+    Ok(orgs
+        .into_iter()
+        .filter(|(_, role)| role.allows(carmine_accounts::orgs::OrgAction::ActAsOrg))
+        .map(|(org, _)| org.handle)
+        .collect())
+}
+
+pub(crate) async fn compose_page(State(state): State<AppState>, Member(caller): Member) -> Result<Response, ApiError> {
+    let authors = postable_orgs(&state, &caller).await?;
+    Ok(render(&ComposePage::blank(Layout::new(Some(&caller)), authors), None))
+}
+
+fn split_topics(raw: &str) -> Vec<String> {
+    raw.split(|c: char| c.is_whitespace() || c == ',' || c == '，')
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+pub(crate) async fn compose_submit(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let mut multipart = multipart.map_err(|_| Error::new(ErrorCode::UnsupportedMediaType))?;
+    let mut page = ComposePage::blank(Layout::new(Some(&caller)), postable_orgs(&state, &caller).await?);
+    let mut author = String::new();
+    let mut publish = true;
+    let mut images = Vec::new();
+    while let Some(field) =
+        multipart.next_field().await.map_err(|e| Error::new(ErrorCode::MalformedRequest).with_message(e.body_text()))?
+    {
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "images" {
+            let bytes =
+                field.bytes().await.map_err(|e| Error::new(ErrorCode::PayloadTooLarge).with_message(e.body_text()))?;
+            if !bytes.is_empty() {
+                images.push(bytes.to_vec());
+            }
+            continue;
+        }
+        let value =
+            field.text().await.map_err(|e| Error::new(ErrorCode::MalformedRequest).with_message(e.body_text()))?;
+        match name.as_str() {
+            "title" => page.title = value,
+            "body" => page.body = value,
+            "topics" => page.topics = value,
+            "location" => page.location = value,
+            "visibility" => page.visibility = value,
+            "author" => author = value,
+            "action" => publish = value != "draft",
+            _ => {}
+        }
+    }
+    let outcome = async {
+        let visibility = Visibility::parse(&page.visibility)?;
+        if images.len() > carmine_core::limits::NOTE_IMAGES_MAX {
+            return Err(Error::invalid_field("media_ids", "a note has at most 18 images"));
+        }
+        let mut media_ids = Vec::with_capacity(images.len());
+        for bytes in images {
+            media_ids.push(state.media().upload(caller.user_id, bytes).await?.id);
+        }
+        let input = NoteInput {
+            author: Some(author.clone()).filter(|a| !a.is_empty()),
+            title: page.title.clone(),
+            body: page.body.clone(),
+            location: Some(page.location.clone()).filter(|l| !l.trim().is_empty()),
+            visibility,
+            topics: split_topics(&page.topics),
+            media_ids,
+            publish,
+        };
+        state.notes().create(&caller, &input).await
+    };
+    match outcome.await {
+        Ok(detail) => {
+            Ok(done(&format!("/notes/{}", detail.note.id), if publish { "note_published" } else { "note_drafted" }))
+        }
+        Err(error) => {
+            let error = shown_on_form(error)?;
+            page.layout = Layout::with(Some(&caller), None, Some(&error));
+            Ok(render(&page, Some(&error)))
+        }
+    }
+}
+
+pub(crate) async fn edit_page(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::NoteNotFound)?;
+    let detail = state.notes().get(Some(&caller), id).await?;
+    if !detail.editable {
+        return Err(Error::new(ErrorCode::Forbidden).into());
+    }
+    Ok(render(&edit_form(&caller, &detail, None), None))
+}
+
+fn edit_form(caller: &Caller, detail: &NoteDetail, error: Option<&Error>) -> ComposePage {
+    let note = &detail.note;
+    ComposePage {
+        layout: Layout::with(Some(caller), None, error),
+        editing: Some(note.id.to_string()),
+        authors: Vec::new(),
+        title: note.title.clone(),
+        body: note.body.clone(),
+        topics: detail.topics.join(" "),
+        location: note.location.clone().unwrap_or_default(),
+        visibility: note.visibility.clone(),
+        visibilities: VISIBILITIES,
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct EditForm {
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    body: String,
+    #[serde(default)]
+    topics: String,
+    #[serde(default)]
+    location: String,
+    visibility: String,
+}
+
+pub(crate) async fn edit_submit(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+    PageForm(form): PageForm<EditForm>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::NoteNotFound)?;
+    let outcome = async {
+        let change = NoteChange {
+            title: Some(form.title.clone()),
+            body: Some(form.body.clone()),
+            location: Some(form.location.clone()),
+            visibility: Some(Visibility::parse(&form.visibility)?),
+            topics: Some(split_topics(&form.topics)),
+            media_ids: None,
+            publish: None,
+        };
+        state.notes().update(&caller, id, &change).await
+    };
+    match outcome.await {
+        Ok(_) => Ok(done(&format!("/notes/{id}"), "note_saved")),
+        Err(error) => {
+            let error = shown_on_form(error)?;
+            let detail = state.notes().get(Some(&caller), id).await?;
+            let mut page = edit_form(&caller, &detail, Some(&error));
+            (page.title, page.body, page.topics, page.location) = (form.title, form.body, form.topics, form.location);
+            Ok(render(&page, Some(&error)))
+        }
+    }
+}
+
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id: Id = path_id(&id, ErrorCode::NoteNotFound)?;
+    state.notes().delete(&caller, id).await?;
+    Ok(done(&format!("/u/{}", caller.username), "note_deleted"))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ReturnTo {
+    return_to: Option<String>,
+}
+
+/// Where to go after following: a path on this site, or the actor's profile.
+fn back(return_to: Option<String>, kind: &str, handle: &str) -> String {
+    return_to
+        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'))
+        .unwrap_or_else(|| author_path(kind, handle))
+}
+
+pub(crate) async fn follow(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(handle): Path<String>,
+    PageForm(form): PageForm<ReturnTo>,
+) -> Result<Response, ApiError> {
+    let actor = state.notes().follow(&caller, &handle).await?;
+    Ok(Redirect::to(&back(form.return_to, &actor.kind, &actor.handle)).into_response())
+}
+
+pub(crate) async fn unfollow(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(handle): Path<String>,
+    PageForm(form): PageForm<ReturnTo>,
+) -> Result<Response, ApiError> {
+    let actor = state.notes().unfollow(&caller, &handle).await?;
+    Ok(Redirect::to(&back(form.return_to, &actor.kind, &actor.handle)).into_response())
+}
