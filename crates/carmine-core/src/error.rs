@@ -62,6 +62,7 @@ error_codes! {
     VerificationNotFound => (404, "verification_not_found", "no such verification request"),
     MediaNotFound => (404, "media_not_found", "no such image"),
     NoteNotFound => (404, "note_not_found", "no such note"),
+    CommentNotFound => (404, "comment_not_found", "no such comment"),
     ActorNotFound => (404, "actor_not_found", "no such member or organization"),
     // 405
     MethodNotAllowed => (405, "method_not_allowed", "this route does not accept that method"),
@@ -74,6 +75,7 @@ error_codes! {
     VerificationNotPending => (409, "verification_not_pending", "the verification request was already decided"),
     AlreadyVerified => (409, "already_verified", "the organization is already verified"),
     LastOwner => (409, "last_owner", "an organization must keep at least one owner"),
+    NoteNotPublished => (409, "note_not_published", "publish the note first"),
     // 413
     PayloadTooLarge => (413, "payload_too_large", "the request body is too large"),
     ImageTooLarge => (413, "image_too_large", "the image is too large"),

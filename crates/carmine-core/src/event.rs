@@ -43,6 +43,11 @@ pub enum DomainEvent {
     NoteDeleted { note_id: Id, author_id: Id },
     ActorFollowed { follower_id: Id, followee_id: Id },
     ActorUnfollowed { follower_id: Id, followee_id: Id },
+    NoteLiked { note_id: Id, user_id: Id },
+    NoteUnliked { note_id: Id, user_id: Id },
+    CommentAdded { comment_id: Id, note_id: Id, author_id: Id, parent_id: Option<Id> },
+    CommentDeleted { comment_id: Id, note_id: Id },
+    NotificationsRead { user_id: Id, count: u64 },
 }
 
 impl DomainEvent {
@@ -79,6 +84,11 @@ impl DomainEvent {
             DomainEvent::NoteDeleted { .. } => "note_deleted",
             DomainEvent::ActorFollowed { .. } => "actor_followed",
             DomainEvent::ActorUnfollowed { .. } => "actor_unfollowed",
+            DomainEvent::NoteLiked { .. } => "note_liked",
+            DomainEvent::NoteUnliked { .. } => "note_unliked",
+            DomainEvent::CommentAdded { .. } => "comment_added",
+            DomainEvent::CommentDeleted { .. } => "comment_deleted",
+            DomainEvent::NotificationsRead { .. } => "notifications_read",
         }
     }
 }

@@ -37,3 +37,6 @@ pub const NOTE_TOPICS_MAX: usize = 20;
 pub const NOTE_MENTIONS_MAX: usize = 20;
 pub const TOPIC_CHARS_MAX: usize = 30;
 pub const LOCATION_CHARS_MAX: usize = 64;
+pub const COMMENT_CHARS_MAX: usize = 500;
+/// Replies shown under each top-level comment (the rest: "n more replies").
+pub const REPLIES_SHOWN_MAX: u32 = 20;

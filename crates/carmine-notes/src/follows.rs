@@ -29,6 +29,9 @@ impl Notes {
         }
         let mut tx = self.db.begin().await?;
         if follows::insert(&mut tx, caller.user_id, actor.id).await? {
+            if actor.kind == "member" {
+                crate::notifications::notify(&mut tx, actor.id, "follow", caller.user_id, None, None).await?;
+            }
             tx.emit(DomainEvent::ActorFollowed { follower_id: caller.user_id, followee_id: actor.id }).await?;
         }
         tx.commit().await?;

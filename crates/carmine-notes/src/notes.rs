@@ -107,6 +107,9 @@ impl Notes {
             }
             _ => caller.user_id,
         };
+        if input.publish {
+            self.throttle(&self.note_limiter, caller.user_id)?;
+        }
         let mut tx = self.db.begin().await?;
         let valid = validate(
             tx.conn(),
@@ -126,6 +129,9 @@ impl Notes {
         let mention_ids = mention_ids(tx.conn(), &valid).await?;
         let content = content(&valid, &mention_ids);
         let id = notes::insert(&mut tx, author_id, caller.user_id, &content, input.publish).await?;
+        if input.publish {
+            crate::notifications::notify_mentions(&mut tx, caller.user_id, &mention_ids, id, None).await?;
+        }
         let event = if input.publish {
             DomainEvent::NotePublished { note_id: id, author_id }
         } else {
@@ -177,6 +183,9 @@ impl Notes {
         let valid = validate(tx.conn(), caller, &existing_media, &merged, will_be_published).await?;
         let mention_ids = mention_ids(tx.conn(), &valid).await?;
         notes::update(&mut tx, id, &content(&valid, &mention_ids), publish).await?;
+        if publish {
+            crate::notifications::notify_mentions(&mut tx, caller.user_id, &mention_ids, id, None).await?;
+        }
         let event = if publish {
             DomainEvent::NotePublished { note_id: id, author_id: current.author_id }
         } else {
@@ -224,6 +233,15 @@ impl Notes {
         let view = AuthorView { follower, insider };
         let notes = notes::list_by_author(&mut *self.db.reader().await?, author.id, view, before, limit + 1).await?;
         Ok(page(notes, limit, |n| n.published_at.unwrap_or(n.created_at).micros()))
+    }
+
+    /// A published note the caller may see: the target of likes and comments.
+    pub(crate) async fn engageable(&self, caller: &Caller, id: Id) -> Result<NoteDetail> {
+        let detail = self.get(Some(caller), id).await?;
+        if detail.note.status != "published" {
+            return Err(Error::new(ErrorCode::NoteNotPublished));
+        }
+        Ok(detail)
     }
 
     /// The note, if the caller may change it: 404 when they may not see it, 403 when

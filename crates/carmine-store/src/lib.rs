@@ -15,9 +15,12 @@ pub mod migrate;
 
 pub mod actors;
 pub mod audit;
+pub mod comments;
 pub mod follows;
+pub mod likes;
 pub mod media;
 pub mod notes;
+pub mod notifications;
 pub mod orgs;
 pub mod outbox;
 pub mod secrets;

@@ -28,8 +28,12 @@ macro_rules! migration {
     };
 }
 
-const MIGRATIONS: &[Migration] =
-    &[migration!(1, "0001_foundation"), migration!(2, "0002_media"), migration!(3, "0003_notes")];
+const MIGRATIONS: &[Migration] = &[
+    migration!(1, "0001_foundation"),
+    migration!(2, "0002_media"),
+    migration!(3, "0003_notes"),
+    migration!(4, "0004_engagement"),
+];
 
 /// The names of the migrations this binary carries, in order.
 pub fn known() -> Vec<&'static str> {

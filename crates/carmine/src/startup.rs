@@ -6,7 +6,7 @@ use carmine_accounts::config::Argon2Params;
 use carmine_accounts::{Accounts, AccountsConfig};
 use carmine_core::{Clock, IdGenerator};
 use carmine_media::{Media, MediaConfig, MediaStorage};
-use carmine_notes::Notes;
+use carmine_notes::{Notes, NotesConfig};
 use carmine_store::{Db, DbOptions};
 use carmine_web::{AppState, Application, Services, WebConfig};
 
@@ -51,7 +51,7 @@ impl Platform {
         }
         let accounts = Accounts::new(db.clone(), AccountsConfig { argon2, ..AccountsConfig::default() });
         let media = Media::new(db.clone(), MediaConfig::default(), MediaStorage::new(data.data_dir.join("media")));
-        let notes = Notes::new(db.clone(), accounts.clone());
+        let notes = Notes::new(db.clone(), accounts.clone(), NotesConfig::default());
         Ok(Platform { db, accounts, media, notes })
     }
 }

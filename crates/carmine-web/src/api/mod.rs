@@ -3,6 +3,7 @@
 
 mod admin;
 pub(crate) mod auth;
+mod engagement;
 mod me;
 pub(crate) mod media;
 pub(crate) mod notes;
@@ -44,6 +45,12 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(notes::get_actor))
         .routes(routes!(notes::actor_notes))
         .routes(routes!(notes::follow, notes::unfollow))
+        .routes(routes!(engagement::like, engagement::unlike))
+        .routes(routes!(engagement::comments, engagement::add_comment))
+        .routes(routes!(engagement::delete_comment))
+        .routes(routes!(engagement::notifications))
+        .routes(routes!(engagement::unread))
+        .routes(routes!(engagement::mark_read))
         .routes(routes!(tokens::create_token, tokens::list_tokens))
         .routes(routes!(tokens::revoke_token))
         .routes(routes!(orgs::create_org, orgs::list_my_orgs))
@@ -76,8 +83,8 @@ pub struct PageQuery {
 }
 
 #[derive(Serialize, Deserialize)]
-struct IdCursor {
-    after: Id,
+pub(crate) struct IdCursor {
+    pub after: Id,
 }
 
 impl PageQuery {

@@ -59,6 +59,8 @@ pub struct NoteView {
     pub counts: CountsView,
     /// The caller writes for the author: may edit and delete.
     pub editable: bool,
+    /// The caller likes this note.
+    pub liked: bool,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -87,6 +89,7 @@ impl NoteView {
                 shares: note.share_count,
             },
             editable: detail.editable,
+            liked: false,
             created_at: note.created_at,
             published_at: note.published_at,
         }
@@ -228,7 +231,8 @@ pub async fn get_note(
 ) -> Result<Json<NoteView>, ApiError> {
     let id = path_id(&id, ErrorCode::NoteNotFound)?;
     let detail = state.notes().get(context.caller.as_ref(), id).await?;
-    Ok(Json(NoteView::new(&detail)))
+    let liked = state.notes().likes(context.caller.as_ref(), id).await?;
+    Ok(Json(NoteView { liked, ..NoteView::new(&detail) }))
 }
 
 #[derive(Deserialize, ToSchema)]

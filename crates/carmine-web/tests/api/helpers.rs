@@ -11,7 +11,7 @@ use carmine_accounts::config::Argon2Params;
 use carmine_accounts::{Accounts, AccountsConfig};
 use carmine_core::Clock;
 use carmine_media::{Media, MediaConfig, MediaStorage};
-use carmine_notes::Notes;
+use carmine_notes::{Notes, NotesConfig};
 use carmine_store::testing::TestDb;
 use carmine_store::{Db, outbox};
 use carmine_web::{AppState, Services, WebConfig, build_router};
@@ -94,7 +94,7 @@ impl TestApp {
         let accounts = Accounts::new(test_db.db.clone(), config);
         let media_dir = tempfile::tempdir().unwrap();
         let media = Media::new(test_db.db.clone(), media_config, MediaStorage::new(media_dir.path()));
-        let notes = Notes::new(test_db.db.clone(), accounts.clone());
+        let notes = Notes::new(test_db.db.clone(), accounts.clone(), NotesConfig::default());
         let services = Services { accounts: accounts.clone(), media, notes };
         let state = AppState::new(services, web, b"a test cursor key of enough length");
         TestApp {
@@ -197,13 +197,13 @@ impl TestApp {
     }
 
     /// Signs up and returns a logged-in client.
+    /// Signs up from an address of its own (so many sign-ups stay under the per-IP limit).
     pub async fn signup(&self, username: &str) -> Client {
+        let hash = username.bytes().fold(2_166_136_261u32, |h, b| (h ^ u32::from(b)).wrapping_mul(16_777_619));
+        let [a, b, c, _] = hash.to_be_bytes();
+        let from = Client { ip: Some([10, a, b, c]), ..Client::default() };
         let response = self
-            .post(
-                &Client::default(),
-                "/api/v1/auth/signup",
-                json!({ "username": username, "password": "correct horse battery" }),
-            )
+            .post(&from, "/api/v1/auth/signup", json!({ "username": username, "password": "correct horse battery" }))
             .await;
         response.assert_status(201);
         let json = response.json();

@@ -24,6 +24,7 @@ fn valid_body(method: &Method, path: &str) -> Option<Value> {
         p if p.ends_with("/approve") || p.ends_with("/reject") => json!({ "reason": "takeover" }),
         p if p.contains("/members/") && *method == Method::PATCH => json!({ "role": "owner" }),
         "/api/v1/notes/{id}" => json!({ "title": "pwned" }),
+        "/api/v1/notes/{id}/comments" => json!({ "body": "sneaky" }),
         "/api/v1/orgs/{org}" => json!({ "name": "pwned" }),
         _ => json!({}),
     })
@@ -53,6 +54,21 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
         .post(&alice, "/api/v1/notes", json!({ "title": "私密", "media_ids": [image["id"]], "visibility": "private" }))
         .await
         .json();
+    // A comment on a public note of Alice's that Mallory may see but not delete.
+    let public_image = app.upload(&alice, &[("file", "b.png", &carmine_media::fixtures::png(64, 64))]).await.json();
+    let public_note =
+        app.post(&alice, "/api/v1/notes", json!({ "title": "公开", "media_ids": [public_image["id"]] })).await.json();
+    let private_comment = app
+        .post(
+            &alice,
+            &format!("/api/v1/notes/{}/comments", public_note["id"].as_str().unwrap()),
+            json!({ "body": "mine" }),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let mallory = app.signup("mallory").await;
     app.post(&mallory, "/api/v1/orgs", json!({ "handle": "mallory_co", "name": "Mallory Co", "kind": "agency" }))
         .await
@@ -68,7 +84,9 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
         if !template.contains('{') || public_read || template.ends_with("/follow") {
             continue; // not another tenant's object: public profiles, following someone
         }
-        let id = if template.starts_with("/api/v1/notes/") {
+        let id = if template.starts_with("/api/v1/comments/") {
+            private_comment.as_str()
+        } else if template.starts_with("/api/v1/notes/") {
             private_note["id"].as_str().unwrap()
         } else if template.starts_with("/api/v1/me/sessions/") {
             alice_session.as_str()

@@ -1,0 +1,64 @@
+//! Likes, and the note's like counter changed in the same transaction.
+
+use carmine_core::Id;
+use sqlx::Row;
+
+use crate::{Conn, StoreResult, Tx};
+
+/// Likes a note once; true if this like is new (then the counter went up by one).
+pub async fn insert(tx: &mut Tx, user_id: Id, note_id: Id) -> StoreResult<bool> {
+    let now = tx.now().micros();
+    let inserted = sqlx::query(
+        "INSERT INTO likes (user_id, note_id, created_at) VALUES ($1, $2, $3) ON CONFLICT (user_id, note_id) DO NOTHING",
+    )
+    .bind(user_id.as_i64())
+    .bind(note_id.as_i64())
+    .bind(now)
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1;
+    if inserted {
+        sqlx::query("UPDATE notes SET like_count = like_count + 1 WHERE id = $1")
+            .bind(note_id.as_i64())
+            .execute(tx.conn())
+            .await?;
+    }
+    Ok(inserted)
+}
+
+/// Removes a like; true if there was one (then the counter went down by one).
+pub async fn delete(tx: &mut Tx, user_id: Id, note_id: Id) -> StoreResult<bool> {
+    let deleted = sqlx::query("DELETE FROM likes WHERE user_id = $1 AND note_id = $2")
+        .bind(user_id.as_i64())
+        .bind(note_id.as_i64())
+        .execute(tx.conn())
+        .await?
+        .rows_affected()
+        == 1;
+    if deleted {
+        sqlx::query("UPDATE notes SET like_count = like_count - 1 WHERE id = $1")
+            .bind(note_id.as_i64())
+            .execute(tx.conn())
+            .await?;
+    }
+    Ok(deleted)
+}
+
+pub async fn exists(conn: &mut Conn, user_id: Id, note_id: Id) -> StoreResult<bool> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM likes WHERE user_id = $1 AND note_id = $2")
+        .bind(user_id.as_i64())
+        .bind(note_id.as_i64())
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get::<i64, _>("n")? > 0)
+}
+
+/// The counter recomputed from the rows (to check the stored one).
+pub async fn count(conn: &mut Conn, note_id: Id) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM likes WHERE note_id = $1")
+        .bind(note_id.as_i64())
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get("n")?)
+}
