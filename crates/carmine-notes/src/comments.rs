@@ -95,7 +95,8 @@ impl Notes {
     }
 
     /// Deletes a comment: its author may, and so may whoever writes for the note.
-    pub async fn delete_comment(&self, caller: &Caller, comment_id: Id) -> Result<()> {
+    /// Returns the note it was on.
+    pub async fn delete_comment(&self, caller: &Caller, comment_id: Id) -> Result<Id> {
         let comment = comments::get(&mut *self.db.reader().await?, comment_id)
             .await?
             .filter(|c| !c.deleted)
@@ -110,6 +111,6 @@ impl Notes {
             tx.emit(DomainEvent::CommentDeleted { comment_id, note_id: comment.note_id }).await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(comment.note_id)
     }
 }

@@ -47,3 +47,40 @@
   const more = document.getElementById("more");
   if (more) observer.observe(more.parentElement);
 })();
+
+// Likes without a reload: the form still works without JavaScript.
+(function likes() {
+  document.addEventListener("submit", async (event) => {
+    const form = event.target.closest("form.like");
+    if (!form) return;
+    event.preventDefault();
+    const liked = form.dataset.liked === "true";
+    const csrf = form.querySelector("input[name=_csrf]").value;
+    const response = await fetch(`/api/v1/notes/${form.dataset.note}/like`, {
+      method: liked ? "DELETE" : "POST",
+      headers: { "X-CSRF-Token": csrf },
+      credentials: "same-origin",
+    });
+    if (!response.ok) return form.submit();
+    const state = await response.json();
+    form.dataset.liked = String(state.liked);
+    form.action = `/notes/${form.dataset.note}/${state.liked ? "unlike" : "like"}`;
+    form.querySelector(".heart").textContent = state.liked ? "♥" : "♡";
+    form.querySelector(".like-count").textContent = state.likes;
+  });
+})();
+
+// The unread-notifications badge in the header.
+(function unreadBadge() {
+  const badge = document.getElementById("unread");
+  if (!badge) return;
+  fetch("/api/v1/notifications/unread", { credentials: "same-origin" })
+    .then((r) => (r.ok ? r.json() : null))
+    .then((state) => {
+      if (state && state.unread > 0) {
+        badge.textContent = state.unread > 99 ? "99+" : String(state.unread);
+        badge.hidden = false;
+      }
+    })
+    .catch(() => {});
+})();

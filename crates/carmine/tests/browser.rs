@@ -177,6 +177,49 @@ async fn sign_up_log_out_and_log_in_again() {
     client.goto(&server.url).await.unwrap();
     assert!(wait_for(&client, "#waterfall .card h3").await.text().await.unwrap().contains("蓝茶的早晨"));
     screenshot(&client, "home").await;
+    let note_url = client.find(Locator::Css("#waterfall .card a")).await.unwrap().attr("href").await.unwrap().unwrap();
+
+    // Another member likes (without a reload) and comments.
+    client.find(Locator::Css("#logout")).await.unwrap().click().await.unwrap();
+    wait_for(&client, "#login-form").await;
+    client.goto(&format!("{}/signup", server.url)).await.unwrap();
+    fill(&client, "username", "meimei").await;
+    fill(&client, "password", "another horse battery").await;
+    client.find(Locator::Css("#signup-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(&client, "#logout").await;
+    client.goto(&format!("{}{note_url}", server.url)).await.unwrap();
+    wait_for(&client, "#like").await.click().await.unwrap();
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("form.like[data-liked='true'] .like-count"))
+        .await
+        .unwrap();
+    assert_eq!(client.find(Locator::Css(".like-count")).await.unwrap().text().await.unwrap(), "1");
+    client.find(Locator::Css("#comment-form textarea")).await.unwrap().send_keys("好美的茶 🍵 @lanlan").await.unwrap();
+    client.find(Locator::Css("#comment-form button")).await.unwrap().click().await.unwrap();
+    let comment = wait_for(&client, ".comment .prose").await;
+    assert_eq!(comment.text().await.unwrap(), "好美的茶 🍵 @lanlan");
+
+    // The author sees the notifications.
+    client.find(Locator::Css("#logout")).await.unwrap().click().await.unwrap();
+    wait_for(&client, "#login-form").await;
+    fill(&client, "username", "lanlan").await;
+    fill(&client, "password", "correct horse battery").await;
+    client.find(Locator::Css("#login-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    let badge = client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css("#unread:not([hidden])"))
+        .await
+        .unwrap();
+    assert_eq!(badge.text().await.unwrap(), "3", "a like, a comment and a mention");
+    client.goto(&format!("{}/notifications", server.url)).await.unwrap();
+    let list = wait_for(&client, "#notifications").await.text().await.unwrap();
+    for expected in ["liked your note", "commented on your note", "mentioned you in", "蓝茶的早晨"] {
+        assert!(list.contains(expected), "{expected} missing from {list}");
+    }
+    screenshot(&client, "notifications").await;
     client.close().await.unwrap();
 }
 

@@ -8,6 +8,7 @@
 
 mod account;
 mod admin;
+mod engagement;
 mod notes;
 mod notices;
 mod orgs;
@@ -29,6 +30,7 @@ use crate::error::{ApiError, Rendered};
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .merge(notes::router())
+        .merge(engagement::router())
         .route("/signup", get(account::signup_page).post(account::signup_submit))
         .route("/login", get(account::login_page).post(account::login_submit))
         .route("/logout", post(account::logout))

@@ -164,7 +164,6 @@ struct NoteRow {
     status: String,
     limited: bool,
     likes: i64,
-    saves: i64,
     comments: i64,
     editable: bool,
 }
@@ -212,7 +211,6 @@ impl From<&NoteDetail> for NoteRow {
             status: note.status.clone(),
             limited: note.moderation != "none",
             likes: note.like_count,
-            saves: note.save_count,
             comments: note.comment_count,
             editable: detail.editable,
         }
@@ -226,26 +224,54 @@ struct NotePageTemplate {
     note: NoteRow,
     can_follow: bool,
     following: bool,
+    liked: bool,
+    threads: Vec<super::engagement::ThreadRow>,
+    more_comments: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct NoteQuery {
+    done: Option<String>,
+    comments_before: Option<String>,
 }
 
 pub(crate) async fn show(
     State(state): State<AppState>,
     context: RequestContext,
     Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<ListQuery>,
+    ApiQuery(q): ApiQuery<NoteQuery>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, ErrorCode::NoteNotFound)?;
-    let caller = context.caller.as_ref();
+    note_page_response(&state, context.caller.as_ref(), id, q.done.as_deref(), q.comments_before.as_deref(), None).await
+}
+
+/// The note page with its comments; `error` re-shows it after a refused comment.
+pub(crate) async fn note_page_response(
+    state: &AppState,
+    caller: Option<&Caller>,
+    id: Id,
+    done: Option<&str>,
+    comments_before: Option<&str>,
+    error: Option<&Error>,
+) -> Result<Response, ApiError> {
     let detail = state.notes().get(caller, id).await?;
     let following = state.notes().is_following(caller, detail.note.author_id).await?;
+    let liked = state.notes().likes(caller, id).await?;
     let can_follow = caller.is_some_and(|c| c.user_id != detail.note.author_id);
+    let before = comments_before.and_then(|b| b.parse::<Id>().ok());
+    let comments = state.notes().comments(caller, id, before, 20).await?;
+    let threads = super::engagement::thread_rows(&comments, caller, detail.editable);
+    let more_comments = comments.next.map(|next| format!("/notes/{id}?comments_before={next}#comments"));
     let page = NotePageTemplate {
-        layout: Layout::with(caller, q.done.as_deref(), None),
+        layout: Layout::with(caller, done, error),
         note: NoteRow::from(&detail),
         can_follow,
         following,
+        liked,
+        threads,
+        more_comments,
     };
-    Ok(render(&page, None))
+    Ok(render(&page, error))
 }
 
 #[derive(Template)]

@@ -27,6 +27,9 @@ pub(crate) fn text(key: &str) -> Option<&'static str> {
         "note_drafted" => "Your draft is saved; only you can see it.",
         "note_saved" => "Your changes are saved.",
         "note_deleted" => "The note is deleted.",
+        "comment_added" => "Your comment is posted.",
+        "comment_deleted" => "The comment is deleted.",
+        "notifications_read" => "All caught up.",
         _ => return None,
     })
 }

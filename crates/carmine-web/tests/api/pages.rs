@@ -11,6 +11,7 @@ carmine_store::both_backends!(
     forms_without_the_csrf_field_are_refused,
     organization_and_admin_pages_follow_the_role_matrix,
     composing_reading_editing_and_deleting_a_note_through_pages,
+    liking_commenting_and_notifications_through_pages,
 );
 
 async fn form(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &str)]) -> TestResponse {
@@ -287,4 +288,41 @@ async fn composing_reading_editing_and_deleting_a_note_through_pages(t: TestDb) 
     assert_eq!(form(&app, &reader, &format!("{note_path}/delete"), &[]).await.status, 403, "visible, but not theirs");
     assert_eq!(form(&app, &author, &format!("{note_path}/delete"), &[]).await.status, 303);
     assert_eq!(app.get(&author, &note_path).await.status, 404);
+}
+
+async fn liking_commenting_and_notifications_through_pages(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let mut author = app.signup("lanlan").await;
+    author.csrf = Some(csrf_of(&app.get(&author, "/compose").await));
+    let posted = compose(
+        &app,
+        &author,
+        &[("title", "今日穿搭"), ("action", "publish")],
+        &[carmine_media::fixtures::jpeg(300, 400)],
+        true,
+    )
+    .await;
+    let note_path = posted.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+
+    let mut fan = app.signup("fan_1").await;
+    fan.csrf = Some(csrf_of(&app.get(&fan, &note_path).await));
+    assert_eq!(form(&app, &fan, &format!("{note_path}/like"), &[]).await.status, 303);
+    let page = app.get(&fan, &note_path).await.text();
+    assert!(page.contains("data-liked=\"true\"") && page.contains("<span class=\"like-count\">1</span>"));
+    let refused = form(&app, &fan, &format!("{note_path}/comments"), &[("body", "   ")]).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains("body: must not be empty"));
+    let commented = form(&app, &fan, &format!("{note_path}/comments"), &[("body", "好好看！@lanlan 求链接")]).await;
+    assert_eq!(commented.status, 303);
+    assert!(commented.headers.get("location").unwrap().to_str().unwrap().contains("#c"));
+    let page = app.get(&Client::default(), &note_path).await.text();
+    assert!(page.contains("好好看！@lanlan 求链接") && page.contains("Comments (1)"));
+
+    let notifications = app.get(&author, "/notifications").await.text();
+    for expected in ["liked your note", "commented on your note", "mentioned you in", "今日穿搭", "class=\"unread\""]
+    {
+        assert!(notifications.contains(expected), "missing {expected}");
+    }
+    assert_eq!(form(&app, &author, "/notifications/read", &[]).await.status, 303);
+    assert!(!app.get(&author, "/notifications").await.text().contains("class=\"unread\""));
 }
