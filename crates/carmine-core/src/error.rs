@@ -63,6 +63,7 @@ error_codes! {
     MediaNotFound => (404, "media_not_found", "no such image"),
     NoteNotFound => (404, "note_not_found", "no such note"),
     CommentNotFound => (404, "comment_not_found", "no such comment"),
+    BoardNotFound => (404, "board_not_found", "no such board"),
     ActorNotFound => (404, "actor_not_found", "no such member or organization"),
     // 405
     MethodNotAllowed => (405, "method_not_allowed", "this route does not accept that method"),

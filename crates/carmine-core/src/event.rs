@@ -48,6 +48,11 @@ pub enum DomainEvent {
     CommentAdded { comment_id: Id, note_id: Id, author_id: Id, parent_id: Option<Id> },
     CommentDeleted { comment_id: Id, note_id: Id },
     NotificationsRead { user_id: Id, count: u64 },
+    NoteSaved { note_id: Id, user_id: Id, board_id: Option<Id> },
+    NoteUnsaved { note_id: Id, user_id: Id },
+    BoardCreated { board_id: Id, owner_id: Id },
+    BoardUpdated { board_id: Id, owner_id: Id },
+    BoardDeleted { board_id: Id, owner_id: Id },
 }
 
 impl DomainEvent {
@@ -89,6 +94,11 @@ impl DomainEvent {
             DomainEvent::CommentAdded { .. } => "comment_added",
             DomainEvent::CommentDeleted { .. } => "comment_deleted",
             DomainEvent::NotificationsRead { .. } => "notifications_read",
+            DomainEvent::NoteSaved { .. } => "note_saved",
+            DomainEvent::NoteUnsaved { .. } => "note_unsaved",
+            DomainEvent::BoardCreated { .. } => "board_created",
+            DomainEvent::BoardUpdated { .. } => "board_updated",
+            DomainEvent::BoardDeleted { .. } => "board_deleted",
         }
     }
 }

@@ -40,3 +40,5 @@ pub const LOCATION_CHARS_MAX: usize = 64;
 pub const COMMENT_CHARS_MAX: usize = 500;
 /// Replies shown under each top-level comment (the rest: "n more replies").
 pub const REPLIES_SHOWN_MAX: u32 = 20;
+pub const BOARD_NAME_CHARS_MAX: usize = 30;
+pub const BOARDS_PER_MEMBER_MAX: i64 = 100;

@@ -11,6 +11,7 @@
 //! Must never: know HTTP, or reach into engagement (likes, comments) — that context
 //! builds on this one.
 
+mod boards;
 mod comments;
 mod follows;
 mod likes;

@@ -15,6 +15,7 @@ pub mod migrate;
 
 pub mod actors;
 pub mod audit;
+pub mod boards;
 pub mod comments;
 pub mod follows;
 pub mod likes;

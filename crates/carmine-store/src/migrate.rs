@@ -33,6 +33,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(2, "0002_media"),
     migration!(3, "0003_notes"),
     migration!(4, "0004_engagement"),
+    migration!(5, "0005_boards"),
 ];
 
 /// The names of the migrations this binary carries, in order.

@@ -3,6 +3,7 @@
 
 mod admin;
 pub(crate) mod auth;
+mod boards;
 mod engagement;
 mod me;
 pub(crate) mod media;
@@ -46,6 +47,12 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(notes::actor_notes))
         .routes(routes!(notes::follow, notes::unfollow))
         .routes(routes!(engagement::like, engagement::unlike))
+        .routes(routes!(boards::save, boards::unsave))
+        .routes(routes!(boards::create_board))
+        .routes(routes!(boards::get_board, boards::update_board, boards::delete_board))
+        .routes(routes!(boards::board_notes))
+        .routes(routes!(boards::actor_boards))
+        .routes(routes!(boards::my_saved))
         .routes(routes!(engagement::comments, engagement::add_comment))
         .routes(routes!(engagement::delete_comment))
         .routes(routes!(engagement::notifications))

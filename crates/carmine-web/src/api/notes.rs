@@ -61,6 +61,8 @@ pub struct NoteView {
     pub editable: bool,
     /// The caller likes this note.
     pub liked: bool,
+    /// The caller saved this note.
+    pub saved: bool,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
     #[schema(value_type = Option<String>, format = DateTime)]
@@ -90,6 +92,7 @@ impl NoteView {
             },
             editable: detail.editable,
             liked: false,
+            saved: false,
             created_at: note.created_at,
             published_at: note.published_at,
         }
@@ -232,7 +235,8 @@ pub async fn get_note(
     let id = path_id(&id, ErrorCode::NoteNotFound)?;
     let detail = state.notes().get(context.caller.as_ref(), id).await?;
     let liked = state.notes().likes(context.caller.as_ref(), id).await?;
-    Ok(Json(NoteView { liked, ..NoteView::new(&detail) }))
+    let saved = state.notes().saved_in(context.caller.as_ref(), id).await?.is_some();
+    Ok(Json(NoteView { liked, saved, ..NoteView::new(&detail) }))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -25,6 +25,7 @@ fn valid_body(method: &Method, path: &str) -> Option<Value> {
         p if p.contains("/members/") && *method == Method::PATCH => json!({ "role": "owner" }),
         "/api/v1/notes/{id}" => json!({ "title": "pwned" }),
         "/api/v1/notes/{id}/comments" => json!({ "body": "sneaky" }),
+        "/api/v1/boards/{id}" => json!({ "name": "pwned" }),
         "/api/v1/orgs/{org}" => json!({ "name": "pwned" }),
         _ => json!({}),
     })
@@ -69,6 +70,11 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
         .as_str()
         .unwrap()
         .to_owned();
+    let alice_board =
+        app.post(&alice, "/api/v1/boards", json!({ "name": "私藏", "visibility": "private" })).await.json()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
     let mallory = app.signup("mallory").await;
     app.post(&mallory, "/api/v1/orgs", json!({ "handle": "mallory_co", "name": "Mallory Co", "kind": "agency" }))
         .await
@@ -79,12 +85,19 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
     let mut walked = 0;
     for (method, template) in operations(&doc) {
         let public_read = method == Method::GET
-            && ["/api/v1/orgs/{org}", "/api/v1/actors/{handle}", "/api/v1/actors/{handle}/notes"]
-                .contains(&template.as_str());
+            && [
+                "/api/v1/orgs/{org}",
+                "/api/v1/actors/{handle}",
+                "/api/v1/actors/{handle}/notes",
+                "/api/v1/actors/{handle}/boards",
+            ]
+            .contains(&template.as_str());
         if !template.contains('{') || public_read || template.ends_with("/follow") {
             continue; // not another tenant's object: public profiles, following someone
         }
-        let id = if template.starts_with("/api/v1/comments/") {
+        let id = if template.starts_with("/api/v1/boards/") {
+            alice_board.as_str()
+        } else if template.starts_with("/api/v1/comments/") {
             private_comment.as_str()
         } else if template.starts_with("/api/v1/notes/") {
             private_note["id"].as_str().unwrap()
