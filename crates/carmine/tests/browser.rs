@@ -196,6 +196,8 @@ async fn sign_up_log_out_and_log_in_again() {
         .await
         .unwrap();
     assert_eq!(client.find(Locator::Css(".like-count")).await.unwrap().text().await.unwrap(), "1");
+    client.find(Locator::Css("#save")).await.unwrap().click().await.unwrap();
+    wait_for(&client, "#unsave").await;
     client.find(Locator::Css("#comment-form textarea")).await.unwrap().send_keys("好美的茶 🍵 @lanlan").await.unwrap();
     client.find(Locator::Css("#comment-form button")).await.unwrap().click().await.unwrap();
     let comment = wait_for(&client, ".comment .prose").await;
@@ -213,10 +215,11 @@ async fn sign_up_log_out_and_log_in_again() {
         .for_element(Locator::Css("#unread:not([hidden])"))
         .await
         .unwrap();
-    assert_eq!(badge.text().await.unwrap(), "3", "a like, a comment and a mention");
+    assert_eq!(badge.text().await.unwrap(), "4", "a like, a save, a comment and a mention");
     client.goto(&format!("{}/notifications", server.url)).await.unwrap();
     let list = wait_for(&client, "#notifications").await.text().await.unwrap();
-    for expected in ["liked your note", "commented on your note", "mentioned you in", "蓝茶的早晨"] {
+    for expected in ["liked your note", "saved your note", "commented on your note", "mentioned you in", "蓝茶的早晨"]
+    {
         assert!(list.contains(expected), "{expected} missing from {list}");
     }
     screenshot(&client, "notifications").await;

@@ -8,6 +8,7 @@
 
 mod account;
 mod admin;
+mod boards;
 mod engagement;
 mod notes;
 mod notices;
@@ -31,6 +32,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .merge(notes::router())
         .merge(engagement::router())
+        .merge(boards::router())
         .route("/signup", get(account::signup_page).post(account::signup_submit))
         .route("/login", get(account::login_page).post(account::login_submit))
         .route("/logout", post(account::logout))

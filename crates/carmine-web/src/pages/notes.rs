@@ -38,20 +38,20 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 pub(crate) struct CoverRow {
-    url: String,
-    width: i64,
-    height: i64,
-    color: String,
+    pub(crate) url: String,
+    pub(crate) width: i64,
+    pub(crate) height: i64,
+    pub(crate) color: String,
 }
 
 pub(crate) struct CardRow {
-    id: String,
-    title: String,
-    cover: Option<CoverRow>,
-    author_name: String,
-    author_path: String,
-    likes: i64,
-    draft: bool,
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) cover: Option<CoverRow>,
+    pub(crate) author_name: String,
+    pub(crate) author_path: String,
+    pub(crate) likes: i64,
+    pub(crate) draft: bool,
 }
 
 fn author_path(kind: &str, handle: &str) -> String {
@@ -79,12 +79,12 @@ impl From<&NoteRecord> for CardRow {
 
 #[derive(Deserialize, Default)]
 pub(crate) struct ListQuery {
-    cursor: Option<String>,
-    done: Option<String>,
+    pub(crate) cursor: Option<String>,
+    pub(crate) done: Option<String>,
 }
 
 /// The cards of a page and the link to the next one.
-fn cards(state: &AppState, page: &NotePage, path: &str) -> (Vec<CardRow>, Option<String>) {
+pub(crate) fn cards(state: &AppState, page: &NotePage, path: &str) -> (Vec<CardRow>, Option<String>) {
     let next = note_page(state, page).next_cursor.map(|cursor| format!("{path}?cursor={cursor}"));
     (page.notes.iter().map(CardRow::from).collect(), next)
 }
@@ -164,6 +164,7 @@ struct NoteRow {
     status: String,
     limited: bool,
     likes: i64,
+    saves: i64,
     comments: i64,
     editable: bool,
 }
@@ -211,6 +212,7 @@ impl From<&NoteDetail> for NoteRow {
             status: note.status.clone(),
             limited: note.moderation != "none",
             likes: note.like_count,
+            saves: note.save_count,
             comments: note.comment_count,
             editable: detail.editable,
         }
@@ -225,6 +227,8 @@ struct NotePageTemplate {
     can_follow: bool,
     following: bool,
     liked: bool,
+    saved: bool,
+    boards: Vec<super::boards::BoardChip>,
     threads: Vec<super::engagement::ThreadRow>,
     more_comments: Option<String>,
 }
@@ -257,6 +261,8 @@ pub(crate) async fn note_page_response(
     let detail = state.notes().get(caller, id).await?;
     let following = state.notes().is_following(caller, detail.note.author_id).await?;
     let liked = state.notes().likes(caller, id).await?;
+    let saved = state.notes().saved_in(caller, id).await?.is_some();
+    let boards = super::boards::own_boards(state, caller).await?;
     let can_follow = caller.is_some_and(|c| c.user_id != detail.note.author_id);
     let before = comments_before.and_then(|b| b.parse::<Id>().ok());
     let comments = state.notes().comments(caller, id, before, 20).await?;
@@ -268,6 +274,8 @@ pub(crate) async fn note_page_response(
         can_follow,
         following,
         liked,
+        saved,
+        boards,
         threads,
         more_comments,
     };
@@ -278,6 +286,7 @@ pub(crate) async fn note_page_response(
 #[template(path = "profile.html")]
 struct ProfilePage {
     layout: Layout,
+    boards: Vec<super::boards::BoardChip>,
     name: String,
     handle: String,
     kind: String,
@@ -309,7 +318,9 @@ pub(crate) async fn profile(
     let bio = state.accounts().public_profile(actor.id).await?.bio;
     let (cards, next_page) = cards(&state, &page, &format!("/u/{}", actor.handle));
     let is_me = caller.is_some_and(|c| c.user_id == actor.id);
+    let boards = state.notes().boards_of(caller, &actor).await?.iter().map(super::boards::BoardChip::from).collect();
     let page = ProfilePage {
+        boards,
         layout: Layout::with(caller, q.done.as_deref(), None),
         name: actor.name,
         handle: actor.handle,
@@ -507,7 +518,7 @@ pub(crate) async fn edit_submit(
         state.notes().update(&caller, id, &change).await
     };
     match outcome.await {
-        Ok(_) => Ok(done(&format!("/notes/{id}"), "note_saved")),
+        Ok(_) => Ok(done(&format!("/notes/{id}"), "note_edited")),
         Err(error) => {
             let error = shown_on_form(error)?;
             let detail = state.notes().get(Some(&caller), id).await?;

@@ -25,11 +25,15 @@ pub(crate) fn text(key: &str) -> Option<&'static str> {
         "verification_rejected" => "The request is rejected.",
         "note_published" => "Your note is published.",
         "note_drafted" => "Your draft is saved; only you can see it.",
-        "note_saved" => "Your changes are saved.",
+        "note_edited" => "Your changes are saved.",
         "note_deleted" => "The note is deleted.",
         "comment_added" => "Your comment is posted.",
         "comment_deleted" => "The comment is deleted.",
         "notifications_read" => "All caught up.",
+        "note_saved" => "Saved.",
+        "note_unsaved" => "Removed from your saves.",
+        "board_created" => "The board is created.",
+        "board_deleted" => "The board is deleted; its notes stay in Saved.",
         _ => return None,
     })
 }

@@ -12,6 +12,7 @@ carmine_store::both_backends!(
     organization_and_admin_pages_follow_the_role_matrix,
     composing_reading_editing_and_deleting_a_note_through_pages,
     liking_commenting_and_notifications_through_pages,
+    saving_into_boards_through_pages,
 );
 
 async fn form(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &str)]) -> TestResponse {
@@ -325,4 +326,43 @@ async fn liking_commenting_and_notifications_through_pages(t: TestDb) {
     }
     assert_eq!(form(&app, &author, "/notifications/read", &[]).await.status, 303);
     assert!(!app.get(&author, "/notifications").await.text().contains("class=\"unread\""));
+}
+
+async fn saving_into_boards_through_pages(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let mut author = app.signup("lanlan").await;
+    author.csrf = Some(csrf_of(&app.get(&author, "/compose").await));
+    let posted = compose(
+        &app,
+        &author,
+        &[("title", "收藏我"), ("action", "publish")],
+        &[carmine_media::fixtures::jpeg(300, 400)],
+        true,
+    )
+    .await;
+    let note_path = posted.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+
+    let mut reader = app.signup("reader").await;
+    reader.csrf = Some(csrf_of(&app.get(&reader, "/u/reader").await));
+    let created = form(&app, &reader, "/boards", &[("name", "穿搭 outfits"), ("visibility", "public")]).await;
+    assert_eq!(created.status, 303);
+    let board_path = created.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+    let board_id = board_path.trim_start_matches("/boards/").to_owned();
+    assert!(
+        app.get(&reader, &note_path)
+            .await
+            .text()
+            .contains(&format!("<option value=\"{board_id}\">穿搭 outfits</option>"))
+    );
+    assert_eq!(form(&app, &reader, &format!("{note_path}/save"), &[("board_id", &board_id)]).await.status, 303);
+    assert!(app.get(&reader, &note_path).await.text().contains("id=\"unsave\""));
+    assert!(app.get(&Client::default(), &board_path).await.text().contains("收藏我"));
+    assert!(app.get(&Client::default(), "/u/reader").await.text().contains("穿搭 outfits"));
+    assert!(app.get(&author, "/notifications").await.text().contains("saved your note"));
+
+    assert_eq!(form(&app, &reader, &format!("{board_path}/delete"), &[]).await.status, 303);
+    assert!(app.get(&reader, "/saved").await.text().contains("收藏我"), "still saved, in Saved");
+    assert_eq!(form(&app, &reader, &format!("{note_path}/unsave"), &[]).await.status, 303);
+    assert!(!app.get(&reader, "/saved").await.text().contains("收藏我"));
+    assert_eq!(app.get(&Client::default(), "/saved").await.status, 303, "log in first");
 }
