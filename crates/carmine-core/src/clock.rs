@@ -56,6 +56,13 @@ impl Clock {
         }
     }
 
+    /// Sets a manual clock; a no-op on the system clock.
+    pub fn set(&self, to: Timestamp) {
+        if let Clock::Manual(micros) = self {
+            micros.store(to.0, Ordering::SeqCst);
+        }
+    }
+
     /// Moves a manual clock forward; a no-op on the system clock.
     pub fn advance_seconds(&self, seconds: i64) {
         if let Clock::Manual(micros) = self {

@@ -43,6 +43,10 @@ impl Media {
         &self.config
     }
 
+    pub fn storage(&self) -> &MediaStorage {
+        &self.storage
+    }
+
     /// Checks the member's daily quota, processes the image off the async runtime,
     /// writes both variants, then records the upload (and its event) in one transaction.
     pub async fn upload(&self, owner_id: Id, bytes: Vec<u8>) -> Result<MediaRecord> {

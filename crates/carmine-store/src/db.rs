@@ -141,6 +141,11 @@ impl Db {
         self.backend
     }
 
+    /// The same database, read through another clock (the demo seeder writes history).
+    pub fn with_clock(&self, clock: Clock) -> Db {
+        Db { clock, ..self.clone() }
+    }
+
     pub fn clock(&self) -> &Clock {
         &self.clock
     }

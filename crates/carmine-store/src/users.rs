@@ -248,6 +248,12 @@ pub async fn erase(tx: &mut Tx, id: Id) -> StoreResult<()> {
     Ok(())
 }
 
+/// Members ever created (erased ones included).
+pub async fn count_all(conn: &mut Conn) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM users").fetch_one(conn).await?;
+    Ok(row.try_get("n")?)
+}
+
 pub async fn count_admins(conn: &mut Conn) -> StoreResult<i64> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM users WHERE is_admin = 1 AND deleted_at IS NULL")
         .fetch_one(conn)

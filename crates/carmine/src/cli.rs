@@ -20,6 +20,12 @@ pub struct Cli {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+pub enum DemoScale {
+    Demo,
+    Small,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 pub enum LogFormat {
     Text,
     Json,
@@ -66,6 +72,15 @@ impl PasswordArgs {
 pub enum Command {
     /// Serve the site and the API (applies pending migrations first).
     Serve(ServeArgs),
+    /// Seed an empty data directory with a demo community, then serve it. On a data
+    /// directory that already holds members, serve what is there.
+    Demo {
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// `demo` (hundreds of members, thousands of notes) or `small` (for tests).
+        #[arg(long, default_value = "demo", env = "CARMINE_DEMO_SCALE")]
+        scale: DemoScale,
+    },
     /// Apply pending database migrations and exit.
     Migrate {
         #[command(flatten)]
@@ -130,7 +145,21 @@ pub enum AdminAction {
 
 pub async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        Command::Serve(args) => startup::serve(args).await,
+        Command::Serve(args) => {
+            startup::check_listen(&args)?;
+            let platform = Platform::open(&args.data, args.passwords.params()).await?;
+            startup::serve(platform, args).await
+        }
+        Command::Demo { serve, scale } => {
+            startup::check_listen(&serve)?;
+            let platform = Platform::open(&serve.data, serve.passwords.params()).await?;
+            let scale = match scale {
+                DemoScale::Demo => carmine_demo::Scale::DEMO,
+                DemoScale::Small => carmine_demo::Scale::SMALL,
+            };
+            startup::seed_demo(&platform, serve.passwords.params(), scale).await?;
+            startup::serve(platform, serve).await
+        }
         Command::Migrate { data } => {
             let platform = Platform::open(&data, Argon2Params::OWASP).await?;
             println!("database is at the latest schema ({})", platform.db.backend().name());

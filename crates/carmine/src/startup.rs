@@ -56,7 +56,40 @@ impl Platform {
     }
 }
 
-pub async fn serve(args: ServeArgs) -> Result<(), String> {
+/// Seeds the demo community when nobody has signed up yet, and says how to log in.
+pub async fn seed_demo(platform: &Platform, argon2: Argon2Params, scale: carmine_demo::Scale) -> Result<(), String> {
+    if carmine_demo::is_empty(&platform.db).await.map_err(|e| e.to_string())? {
+        println!("seeding a demo community…");
+        let hash = carmine_accounts::password::PasswordHasher::new(argon2)
+            .hash(carmine_demo::DEMO_PASSWORD)
+            .await
+            .map_err(|e| e.to_string())?;
+        let report = carmine_demo::seed(&platform.db, platform.media.storage(), &hash, scale, 2026)
+            .await
+            .map_err(|e| e.to_string())?;
+        println!(
+            "seeded {} members, {} organizations, {} notes with {} images, {} follows, {} likes, {} comments in {:.1} s",
+            report.members,
+            report.organizations,
+            report.notes,
+            report.images,
+            report.follows,
+            report.likes,
+            report.comments,
+            report.seconds
+        );
+    } else {
+        println!("the data directory already holds a community: serving it as it is");
+    }
+    println!("demo log-ins (password: {}):", carmine_demo::DEMO_PASSWORD);
+    for (username, what) in carmine_demo::logins() {
+        println!("  {username:<10} {what}");
+    }
+    Ok(())
+}
+
+/// Plain http only on loopback: checked before anything is opened or seeded.
+pub fn check_listen(args: &ServeArgs) -> Result<(), String> {
     let https = args.public_url.as_deref().is_some_and(|url| url.starts_with("https://"));
     if !https && !args.listen.ip().is_loopback() {
         return Err(format!(
@@ -64,7 +97,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
             args.listen
         ));
     }
-    let platform = Platform::open(&args.data, args.passwords.params()).await?;
+    Ok(())
+}
+
+pub async fn serve(platform: Platform, args: ServeArgs) -> Result<(), String> {
     let cursor_key =
         carmine_store::secrets::get_or_create(&platform.db, "cursor_key", || carmine_core::secret::random_token(32))
             .await

@@ -76,3 +76,26 @@ fn serve_prints_its_url_and_answers() {
     let body = runtime.block_on(http(&server.url, "GET", "/readyz", None));
     assert!(body.contains("\"database\":\"ok\""), "{body}");
 }
+
+#[test]
+fn demo_seeds_an_empty_data_dir_once_and_its_log_ins_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let (server, printed) = Server::run(dir.path(), "demo");
+    let printed = printed.join("\n");
+    assert!(printed.contains("seeded 30 members"), "{printed}");
+    assert!(printed.contains("lanlan") && printed.contains("password: carmine-demo"), "{printed}");
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let home = runtime.block_on(http(&server.url, "GET", "/", None));
+    assert!(home.contains("class=\"card\""), "the home page shows notes");
+    let login = runtime.block_on(http(
+        &server.url,
+        "POST",
+        "/api/v1/auth/login",
+        Some(r#"{"username":"lanlan","password":"carmine-demo"}"#),
+    ));
+    assert!(login.starts_with("HTTP/1.1 200"), "{login}");
+    drop(server);
+
+    let (_again, printed) = Server::run(dir.path(), "demo");
+    assert!(printed.join("\n").contains("already holds a community"), "{printed:?}");
+}

@@ -35,26 +35,35 @@ impl Server {
     }
 
     pub fn start_in(data_dir: &std::path::Path) -> Server {
+        Server::run(data_dir, "serve").0
+    }
+
+    /// Runs `carmine <command>` (serve or demo) and returns the server and what it
+    /// printed before listening.
+    pub fn run(data_dir: &std::path::Path, command: &str) -> (Server, Vec<String>) {
         let mut child = carmine()
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .args([command, "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
+            .env("CARMINE_DEMO_SCALE", "small")
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start carmine serve");
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
+        let mut printed = Vec::new();
         let url = loop {
             match lines.next() {
                 Some(Ok(line)) => {
                     if let Some(url) = line.strip_prefix("Carmine is listening on ") {
                         break url.trim().to_owned();
                     }
+                    printed.push(line);
                 }
-                _ => panic!("carmine serve exited before listening"),
+                _ => panic!("carmine {command} exited before listening"),
             }
         };
-        Server { url, child, _data_dir: None }
+        (Server { url, child, _data_dir: None }, printed)
     }
 }
 

@@ -1,0 +1,302 @@
+//! The demo: seeds an empty Carmine with a believable community — members and
+//! creators, brand organizations with staff, notes in Chinese and English across
+//! beauty, fashion, food, travel and home with generated (text-free) images, follows,
+//! likes, saves-free history and comments — spread over the past weeks.
+//!
+//! Writes through the store's query modules in large transactions, appending the
+//! same outbox events the services would, so later consumers see a normal history.
+//! Deterministic: the same seed gives the same community.
+
+mod content;
+mod images;
+mod rng;
+
+use std::time::Instant;
+
+use carmine_core::event::DomainEvent;
+use carmine_core::{Clock, Error, Id, Result};
+use carmine_media::{MediaStorage, Variant};
+use carmine_store::media::NewMedia;
+use carmine_store::notes::NoteContent;
+use carmine_store::users::{Demographics, NewMember, ProfileUpdate};
+use carmine_store::{Db, comments, follows, likes, media, notes, orgs, users};
+
+use content::{BRANDS, CATEGORIES, CITIES, COMMENTS, DISPLAY, FAMILY, GIVEN};
+use rng::Rng;
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "carmine-demo";
+
+/// How big a community to make.
+#[derive(Clone, Copy, Debug)]
+pub struct Scale {
+    pub members: usize,
+    pub creators: usize,
+    pub notes: usize,
+    pub images: usize,
+    pub follows: usize,
+    pub likes: usize,
+    pub comments: usize,
+}
+
+impl Scale {
+    /// `carmine demo`: hundreds of members, thousands of notes; seeds in seconds.
+    pub const DEMO: Scale =
+        Scale { members: 300, creators: 40, notes: 3_000, images: 240, follows: 4_000, likes: 30_000, comments: 4_000 };
+    /// For tests.
+    pub const SMALL: Scale =
+        Scale { members: 30, creators: 6, notes: 120, images: 12, follows: 100, likes: 400, comments: 80 };
+}
+
+#[derive(Debug, Default)]
+pub struct DemoReport {
+    pub members: usize,
+    pub organizations: usize,
+    pub notes: usize,
+    pub images: usize,
+    pub follows: usize,
+    pub likes: usize,
+    pub comments: usize,
+    pub seconds: f64,
+}
+
+/// True when nobody has signed up yet: the only state the demo seeds.
+pub async fn is_empty(db: &Db) -> Result<bool> {
+    Ok(users::count_all(&mut *db.reader().await?).await? == 0)
+}
+
+/// Seeds the community. `password_hash` is the hash of [`DEMO_PASSWORD`], made once
+/// (hashing per member would dominate the seeding time).
+pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: Scale, seed: u64) -> Result<DemoReport> {
+    let started = Instant::now();
+    let mut rng = Rng::new(seed);
+    // History starts 45 days ago and moves forward as the community grows.
+    let now = db.now();
+    let clock = Clock::manual(now.plus_seconds(-45 * 24 * 3600));
+    let db = db.with_clock(clock.clone());
+    let mut report = DemoReport::default();
+
+    // Members: the first ones have names people can log in with.
+    let mut members = Vec::with_capacity(scale.members);
+    let mut tx = db.begin().await?;
+    for i in 0..scale.members {
+        let username = match i {
+            0 => "admin".to_owned(),
+            n if n <= GIVEN.len() => GIVEN[n - 1].to_owned(),
+            n => format!("{}_{}{}", GIVEN[n % GIVEN.len()], FAMILY[n % FAMILY.len()], n),
+        };
+        let display = if i == 0 { "Carmine Admin".to_owned() } else { DISPLAY[i % DISPLAY.len()].to_owned() };
+        let id = users::insert(
+            &mut tx,
+            &NewMember {
+                username: &username,
+                password_hash: Some(password_hash),
+                display_name: &display,
+                is_admin: i == 0,
+            },
+        )
+        .await?;
+        tx.emit(DomainEvent::UserSignedUp { user_id: id, username: username.clone() }).await?;
+        if i > 0 && i <= scale.creators {
+            let category = &CATEGORIES[i % CATEGORIES.len()];
+            let bio = format!("分享{}日常 · sharing my {} finds ✨", category.topic, category.topics[2]);
+            let demographics = rng.chance(70).then(|| Demographics {
+                birth_year: Some(1985 + rng.below(20) as i64),
+                gender: Some(rng.pick(&["female", "female", "male", "nonbinary"]).to_string()),
+                city: Some(rng.pick(CITIES).to_string()),
+                consented_at: tx.now(),
+            });
+            users::update_profile(
+                &mut tx,
+                id,
+                &ProfileUpdate { display_name: &display, bio: &bio, avatar_url: None, demographics },
+            )
+            .await?;
+        }
+        members.push(id);
+    }
+    tx.commit().await?;
+    report.members = members.len();
+    clock.advance_seconds(3600);
+
+    // Brand organizations, each owned by a creator with a colleague on staff.
+    let mut org_ids = Vec::new();
+    let mut tx = db.begin().await?;
+    for (n, (handle, name, kind)) in BRANDS.iter().enumerate() {
+        let owner = members[1 + n % scale.creators.max(1)];
+        let org_id = orgs::insert(
+            &mut tx,
+            &orgs::NewOrg { handle, name, kind, description: "官方账号 · official account", owner_id: owner },
+        )
+        .await?;
+        tx.emit(DomainEvent::OrgCreated { org_id, owner_id: owner, handle: handle.to_string() }).await?;
+        let staff = members[(scale.creators + 1 + n) % members.len()];
+        if staff != owner {
+            orgs::insert_member(&mut tx, org_id, staff, "staff").await?;
+        }
+        if n % 2 == 0 {
+            orgs::set_verification_status(&mut tx, org_id, "verified").await?;
+        }
+        org_ids.push((org_id, owner));
+    }
+    tx.commit().await?;
+    report.organizations = org_ids.len();
+
+    // Images, generated on both cores and written as the media pipeline would.
+    let per_category = (scale.images / CATEGORIES.len()).max(1);
+    let jobs: Vec<(usize, u64)> =
+        (0..per_category * CATEGORIES.len()).map(|i| (i % CATEGORIES.len(), seed ^ (i as u64) << 20)).collect();
+    let pictures = tokio::task::spawn_blocking(move || {
+        let (left, right) = jobs.split_at(jobs.len() / 2);
+        let make = |part: &[(usize, u64)]| {
+            part.iter().map(|(c, s)| (*c, images::picture(&CATEGORIES[*c].palette, *s))).collect::<Vec<_>>()
+        };
+        std::thread::scope(|scope| {
+            let other = scope.spawn(|| make(right));
+            let mut done = make(left);
+            done.extend(other.join().expect("image thread"));
+            done
+        })
+    })
+    .await
+    .map_err(Error::internal)?;
+    let mut pool: Vec<Vec<Id>> = vec![Vec::new(); CATEGORIES.len()];
+    let mut tx = db.begin().await?;
+    for (category, picture) in &pictures {
+        let id = db.new_id();
+        storage.write(id, Variant::Detail, &picture.detail).await?;
+        storage.write(id, Variant::Grid, &picture.grid).await?;
+        let key = carmine_core::secret::random_token(12);
+        media::insert(
+            &mut tx,
+            &NewMedia {
+                id,
+                owner_id: members[0],
+                url_key: &key,
+                source_format: "jpeg",
+                source_bytes: picture.detail.len() as i64,
+                width: i64::from(picture.detail_size.0),
+                height: i64::from(picture.detail_size.1),
+                grid_width: i64::from(picture.grid_size.0),
+                grid_height: i64::from(picture.grid_size.1),
+                stored_bytes: (picture.detail.len() + picture.grid.len()) as i64,
+                placeholder_color: &picture.placeholder,
+            },
+        )
+        .await?;
+        tx.emit(DomainEvent::MediaUploaded { media_id: id, owner_id: members[0] }).await?;
+        pool[*category].push(id);
+    }
+    tx.commit().await?;
+    report.images = pictures.len();
+
+    // Notes, spread over the weeks; creators write most, brands some.
+    let step = (44 * 24 * 3600 / scale.notes.max(1) as i64).max(1);
+    let mut note_ids = Vec::with_capacity(scale.notes);
+    let mut tx = db.begin().await?;
+    for n in 0..scale.notes {
+        clock.advance_seconds(step);
+        let category_index = rng.below(CATEGORIES.len());
+        let category = &CATEGORIES[category_index];
+        let (author, posted_by) = if rng.chance(10) {
+            let (org, owner) = *rng.pick(&org_ids);
+            (org, owner)
+        } else if rng.chance(75) {
+            let creator = members[1 + rng.skewed(scale.creators.max(1))];
+            (creator, creator)
+        } else {
+            let member = members[1 + rng.below(members.len() - 1)];
+            (member, member)
+        };
+        let title = rng.pick(category.titles).to_string();
+        let first = rng.below(category.lines.len());
+        let second = (first + 1 + rng.below(category.lines.len() - 1)) % category.lines.len();
+        let extra_topic = category.topics[1 + rng.below(category.topics.len() - 1)];
+        let body =
+            format!("{}\n{}\n#{} #{}", category.lines[first], category.lines[second], category.topic, extra_topic);
+        let images: Vec<Id> = {
+            let count = 1 + rng.below(4);
+            let mut chosen = Vec::new();
+            for _ in 0..count {
+                let image = *rng.pick(&pool[category_index]);
+                if !chosen.contains(&image) {
+                    chosen.push(image);
+                }
+            }
+            chosen
+        };
+        let topics = carmine_core::text::parse_topics(&body);
+        let visibility = if rng.chance(95) { "public" } else { "followers" };
+        let content = NoteContent {
+            title: &title,
+            body: &body,
+            location: rng.chance(30).then(|| *rng.pick(CITIES)),
+            visibility,
+            media_ids: &images,
+            topics: &topics,
+            mention_ids: &[],
+        };
+        let id = notes::insert(&mut tx, author, posted_by, &content, true).await?;
+        tx.emit(DomainEvent::NotePublished { note_id: id, author_id: author }).await?;
+        note_ids.push((id, posted_by));
+        if n % 1_000 == 999 {
+            tx.commit().await?;
+            tx = db.begin().await?;
+        }
+    }
+    tx.commit().await?;
+    report.notes = note_ids.len();
+    // Engagement happens over the last three weeks, up to now.
+    let engagement_start = now.plus_seconds(-21 * 24 * 3600);
+    clock.set(engagement_start);
+    let engagement_step = (21 * 24 * 3600 / (scale.likes + scale.comments + scale.follows).max(1) as i64).max(1);
+
+    // Follows, likes and comments, skewed towards popular creators and notes.
+    let mut tx = db.begin().await?;
+    for _ in 0..scale.follows {
+        let follower = members[1 + rng.below(members.len() - 1)];
+        let followee =
+            if rng.chance(85) { members[1 + rng.skewed(scale.creators.max(1))] } else { rng.pick(&org_ids).0 };
+        clock.advance_seconds(engagement_step);
+        if follower != followee && follows::insert(&mut tx, follower, followee).await? {
+            tx.emit(DomainEvent::ActorFollowed { follower_id: follower, followee_id: followee }).await?;
+            report.follows += 1;
+        }
+    }
+    for n in 0..scale.likes {
+        let user = members[1 + rng.below(members.len() - 1)];
+        let (note, _) = note_ids[note_ids.len() - 1 - rng.skewed(note_ids.len())];
+        clock.advance_seconds(engagement_step);
+        if likes::insert(&mut tx, user, note).await? {
+            tx.emit(DomainEvent::NoteLiked { note_id: note, user_id: user }).await?;
+            report.likes += 1;
+        }
+        if n % 5_000 == 4_999 {
+            tx.commit().await?;
+            tx = db.begin().await?;
+        }
+    }
+    for _ in 0..scale.comments {
+        let user = members[1 + rng.below(members.len() - 1)];
+        // Conversations spread wider than likes.
+        let (note, _) = note_ids[rng.below(note_ids.len()).min(rng.below(note_ids.len()))];
+        clock.advance_seconds(engagement_step);
+        let body = rng.pick(COMMENTS);
+        let id = comments::insert(&mut tx, note, user, None, body).await?;
+        tx.emit(DomainEvent::CommentAdded { comment_id: id, note_id: note, author_id: user, parent_id: None }).await?;
+        report.comments += 1;
+    }
+    tx.commit().await?;
+    report.seconds = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// The accounts a newcomer can try, with what each shows.
+pub fn logins() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("admin", "the operator: /admin"),
+        ("lanlan", "a creator with followers and notes"),
+        ("xiaohong", "a creator who owns a brand"),
+        ("meimei", "a member"),
+    ]
+}

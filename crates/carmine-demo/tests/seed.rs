@@ -1,0 +1,36 @@
+//! The demo seeds a consistent community on both databases, once.
+
+use carmine_demo::{Scale, is_empty, seed};
+use carmine_media::MediaStorage;
+use carmine_store::testing::TestDb;
+use carmine_store::{comments, likes, notes, outbox};
+
+carmine_store::both_backends!(a_small_community_is_consistent);
+
+async fn a_small_community_is_consistent(t: TestDb) {
+    let media_dir = tempfile::tempdir().unwrap();
+    let storage = MediaStorage::new(media_dir.path());
+    assert!(is_empty(&t.db).await.unwrap());
+    let report = seed(&t.db, &storage, "$argon2id$not-a-real-hash", Scale::SMALL, 7).await.unwrap();
+    assert_eq!(report.members, Scale::SMALL.members);
+    assert_eq!(report.notes, Scale::SMALL.notes);
+    assert!(report.likes > 0 && report.comments > 0 && report.follows > 0);
+    assert!(!is_empty(&t.db).await.unwrap());
+
+    let mut conn = t.db.reader().await.unwrap();
+    let latest = notes::list_public(&mut conn, None, 500).await.unwrap();
+    assert!(latest.len() >= Scale::SMALL.notes * 9 / 10, "most notes are public");
+    assert!(latest.iter().all(|n| n.cover.is_some()), "every note has a cover");
+    assert!(latest.windows(2).all(|w| w[0].published_at >= w[1].published_at), "a history spread over time");
+    for note in latest.iter().take(20) {
+        assert_eq!(note.like_count, likes::count(&mut conn, note.id).await.unwrap(), "like counters match rows");
+        assert_eq!(note.comment_count, comments::count_live(&mut conn, note.id).await.unwrap());
+        let cover = note.cover.as_ref().unwrap();
+        assert!(storage.read(cover.media_id, carmine_media::Variant::Grid).await.is_ok(), "the cover file exists");
+    }
+    let events = outbox::list_after(&mut conn, None, 100_000).await.unwrap();
+    assert!(
+        events.iter().filter(|e| e.event_type == "note_published").count() == Scale::SMALL.notes,
+        "events as the services would write"
+    );
+}
