@@ -141,21 +141,28 @@ impl Accounts {
 
     /// Suspends a member: their sessions end and they cannot log in or use tokens.
     pub async fn admin_suspend(&self, operator: Operator<'_>, user_id: Id, reason: &str) -> Result<()> {
+        let mut tx = self.db.begin().await?;
+        self.suspend_in(&mut tx, operator, user_id, reason).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// [`Accounts::admin_suspend`] inside a caller's transaction (a moderation decision
+    /// suspends and closes its reports atomically).
+    pub async fn suspend_in(&self, tx: &mut Tx, operator: Operator<'_>, user_id: Id, reason: &str) -> Result<()> {
         operator.check()?;
         let reason = bounded_text("reason", reason, 1, DECISION_REASON_CHARS_MAX, true)?;
         if operator.admin_id() == Some(user_id) {
             return Err(Error::new(ErrorCode::Forbidden).with_message("an admin cannot suspend themselves"));
         }
-        let mut tx = self.db.begin().await?;
         live_user(tx.conn(), user_id).await?;
-        if users::set_suspension(&mut tx, user_id, Some(&reason)).await? {
-            sessions::delete_for_user(&mut tx, user_id, None).await?;
-            self.audit(&mut tx, operator, "suspend_user", "user", user_id, json!({ "reason": reason })).await?;
+        if users::set_suspension(tx, user_id, Some(&reason)).await? {
+            sessions::delete_for_user(tx, user_id, None).await?;
+            self.audit(tx, operator, "suspend_user", "user", user_id, json!({ "reason": reason })).await?;
             if let Some(admin_id) = operator.admin_id() {
                 tx.emit(DomainEvent::UserSuspended { user_id, admin_id }).await?;
             }
         }
-        tx.commit().await?;
         Ok(())
     }
 

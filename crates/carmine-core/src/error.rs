@@ -50,6 +50,7 @@ error_codes! {
     Forbidden => (403, "forbidden", "you are not allowed to do this"),
     RoleTooLow => (403, "role_too_low", "your role in this organization does not allow this"),
     AdminOnly => (403, "admin_only", "only an administrator can do this"),
+    Blocked => (403, "blocked", "one of you has blocked the other"),
     AccountSuspended => (403, "account_suspended", "this account is suspended"),
     // 404: it does not exist, or you may not know that it does.
     RouteNotFound => (404, "route_not_found", "there is no such route"),
@@ -64,6 +65,7 @@ error_codes! {
     NoteNotFound => (404, "note_not_found", "no such note"),
     CommentNotFound => (404, "comment_not_found", "no such comment"),
     BoardNotFound => (404, "board_not_found", "no such board"),
+    ReportNotFound => (404, "report_not_found", "no such report"),
     ActorNotFound => (404, "actor_not_found", "no such member or organization"),
     // 405
     MethodNotAllowed => (405, "method_not_allowed", "this route does not accept that method"),
@@ -77,6 +79,7 @@ error_codes! {
     AlreadyVerified => (409, "already_verified", "the organization is already verified"),
     LastOwner => (409, "last_owner", "an organization must keep at least one owner"),
     NoteNotPublished => (409, "note_not_published", "publish the note first"),
+    ReportClosed => (409, "report_closed", "the report was already decided"),
     // 413
     PayloadTooLarge => (413, "payload_too_large", "the request body is too large"),
     ImageTooLarge => (413, "image_too_large", "the image is too large"),
@@ -91,6 +94,8 @@ error_codes! {
     WrongPassword => (422, "wrong_password", "the current password is wrong"),
     ImageUndecodable => (422, "image_undecodable", "the image is damaged or incomplete"),
     CannotFollowSelf => (422, "cannot_follow_self", "you cannot follow yourself"),
+    CannotBlockSelf => (422, "cannot_block_self", "you cannot block or mute yourself"),
+    MentionBlocked => (422, "mention_blocked", "you cannot mention a member who blocked you or whom you blocked"),
     // 429
     RateLimited => (429, "rate_limited", "too many requests; slow down"),
     LoginThrottled => (429, "login_throttled", "too many failed log-ins; try again later"),

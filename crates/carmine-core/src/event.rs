@@ -53,6 +53,12 @@ pub enum DomainEvent {
     BoardCreated { board_id: Id, owner_id: Id },
     BoardUpdated { board_id: Id, owner_id: Id },
     BoardDeleted { board_id: Id, owner_id: Id },
+    ReportFiled { report_id: Id, target_kind: String, target_id: Id },
+    ReportResolved { target_kind: String, target_id: Id, decision: String, admin_id: Id },
+    MemberBlocked { blocker_id: Id, blocked_id: Id },
+    MemberUnblocked { blocker_id: Id, blocked_id: Id },
+    MemberMuted { muter_id: Id, muted_id: Id },
+    MemberUnmuted { muter_id: Id, muted_id: Id },
 }
 
 impl DomainEvent {
@@ -99,6 +105,12 @@ impl DomainEvent {
             DomainEvent::BoardCreated { .. } => "board_created",
             DomainEvent::BoardUpdated { .. } => "board_updated",
             DomainEvent::BoardDeleted { .. } => "board_deleted",
+            DomainEvent::ReportFiled { .. } => "report_filed",
+            DomainEvent::ReportResolved { .. } => "report_resolved",
+            DomainEvent::MemberBlocked { .. } => "member_blocked",
+            DomainEvent::MemberUnblocked { .. } => "member_unblocked",
+            DomainEvent::MemberMuted { .. } => "member_muted",
+            DomainEvent::MemberUnmuted { .. } => "member_unmuted",
         }
     }
 }

@@ -108,6 +108,7 @@ impl Notes {
             }
         }
         let mut tx = self.db.begin().await?;
+        crate::safety::ensure_not_blocked(tx.conn(), caller.user_id, detail.note.posted_by).await?;
         if boards::save(&mut tx, caller.user_id, note_id, board_id).await? {
             crate::notifications::notify(&mut tx, detail.note.posted_by, "save", caller.user_id, Some(note_id), None)
                 .await?;

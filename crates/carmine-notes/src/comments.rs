@@ -35,8 +35,8 @@ impl Notes {
     ) -> Result<CommentRecord> {
         let body = bounded_text("body", body, 1, COMMENT_CHARS_MAX, true)?;
         let detail = self.engageable(caller, note_id).await?;
-        self.throttle(&self.comment_limiter, caller.user_id)?;
         let mut tx = self.db.begin().await?;
+        crate::safety::ensure_not_blocked(tx.conn(), caller.user_id, detail.note.posted_by).await?;
         let parent = match parent_id {
             Some(parent_id) => {
                 let parent = comments::get(tx.conn(), parent_id)
@@ -47,18 +47,24 @@ impl Notes {
             }
             None => None,
         };
-        let thread = parent.as_ref().map(|p| (p.id, p.root_id.unwrap_or(p.id)));
-        let id = comments::insert(&mut tx, note_id, caller.user_id, thread, &body).await?;
-        let notify = crate::notifications::notify;
-        match &parent {
-            Some(parent) => notify(&mut tx, parent.author_id, "reply", caller.user_id, Some(note_id), Some(id)).await?,
-            None => notify(&mut tx, detail.note.posted_by, "comment", caller.user_id, Some(note_id), Some(id)).await?,
+        if let Some(parent) = &parent {
+            crate::safety::ensure_not_blocked(tx.conn(), caller.user_id, parent.author_id).await?;
         }
         let mut mentioned = Vec::new();
         for name in parse_mentions(&body).into_iter().take(carmine_core::limits::NOTE_MENTIONS_MAX) {
             if let Some(user) = users::get_by_username(tx.conn(), &name).await? {
                 mentioned.push(user.id);
             }
+        }
+        crate::safety::ensure_mentionable(tx.conn(), caller.user_id, &mentioned).await?;
+        // Every refusal is decided; only now does the comment count against the rate limit.
+        self.throttle(&self.comment_limiter, caller.user_id)?;
+        let thread = parent.as_ref().map(|p| (p.id, p.root_id.unwrap_or(p.id)));
+        let id = comments::insert(&mut tx, note_id, caller.user_id, thread, &body).await?;
+        let notify = crate::notifications::notify;
+        match &parent {
+            Some(parent) => notify(&mut tx, parent.author_id, "reply", caller.user_id, Some(note_id), Some(id)).await?,
+            None => notify(&mut tx, detail.note.posted_by, "comment", caller.user_id, Some(note_id), Some(id)).await?,
         }
         crate::notifications::notify_mentions(&mut tx, caller.user_id, &mentioned, note_id, Some(id)).await?;
         tx.emit(DomainEvent::CommentAdded { comment_id: id, note_id, author_id: caller.user_id, parent_id }).await?;
@@ -81,8 +87,16 @@ impl Notes {
         let more = roots.len() > limit as usize;
         roots.truncate(limit as usize);
         let next = if more { roots.last().map(|c| c.id) } else { None };
+        if let Some(viewer) = viewer {
+            let hidden = crate::safety::hidden_authors(&mut conn, viewer.user_id).await?;
+            roots.retain(|c| !hidden.contains(&c.author_id));
+        }
         let ids: Vec<Id> = roots.iter().map(|c| c.id).collect();
         let mut replies = comments::list_replies(&mut conn, &ids, REPLIES_SHOWN_MAX).await?;
+        if let Some(viewer) = viewer {
+            let hidden = crate::safety::hidden_authors(&mut conn, viewer.user_id).await?;
+            replies.retain(|c| !hidden.contains(&c.author_id));
+        }
         let threads = roots
             .into_iter()
             .map(|comment| {

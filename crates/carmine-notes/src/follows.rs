@@ -28,6 +28,7 @@ impl Notes {
             return Err(Error::new(ErrorCode::CannotFollowSelf));
         }
         let mut tx = self.db.begin().await?;
+        crate::safety::ensure_not_blocked(tx.conn(), caller.user_id, actor.id).await?;
         if follows::insert(&mut tx, caller.user_id, actor.id).await? {
             if actor.kind == "member" {
                 crate::notifications::notify(&mut tx, actor.id, "follow", caller.user_id, None, None).await?;

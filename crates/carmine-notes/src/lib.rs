@@ -17,6 +17,7 @@ mod follows;
 mod likes;
 mod notes;
 mod notifications;
+pub mod safety;
 
 pub use comments::{CommentPage, CommentThread};
 pub use follows::FollowCounts;

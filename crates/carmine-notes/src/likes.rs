@@ -12,6 +12,7 @@ impl Notes {
     pub async fn like(&self, caller: &Caller, note_id: Id) -> Result<i64> {
         let detail = self.engageable(caller, note_id).await?;
         let mut tx = self.db.begin().await?;
+        crate::safety::ensure_not_blocked(tx.conn(), caller.user_id, detail.note.posted_by).await?;
         if likes::insert(&mut tx, caller.user_id, note_id).await? {
             crate::notifications::notify(&mut tx, detail.note.posted_by, "like", caller.user_id, Some(note_id), None)
                 .await?;

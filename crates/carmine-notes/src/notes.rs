@@ -127,6 +127,7 @@ impl Notes {
         )
         .await?;
         let mention_ids = mention_ids(tx.conn(), &valid).await?;
+        crate::safety::ensure_mentionable(tx.conn(), caller.user_id, &mention_ids).await?;
         let content = content(&valid, &mention_ids);
         let id = notes::insert(&mut tx, author_id, caller.user_id, &content, input.publish).await?;
         if input.publish {
@@ -182,6 +183,7 @@ impl Notes {
         let will_be_published = publish || current.status == "published";
         let valid = validate(tx.conn(), caller, &existing_media, &merged, will_be_published).await?;
         let mention_ids = mention_ids(tx.conn(), &valid).await?;
+        crate::safety::ensure_mentionable(tx.conn(), caller.user_id, &mention_ids).await?;
         notes::update(&mut tx, id, &content(&valid, &mention_ids), publish).await?;
         if publish {
             crate::notifications::notify_mentions(&mut tx, caller.user_id, &mention_ids, id, None).await?;
@@ -208,16 +210,33 @@ impl Notes {
         Ok(())
     }
 
-    /// The newest public notes (the home page until the feed lands).
-    pub async fn latest(&self, before: Option<Position>, limit: u32) -> Result<NotePage> {
-        let notes = notes::list_public(&mut *self.db.reader().await?, before, limit + 1).await?;
-        Ok(page(notes, limit, |n| n.published_at.map_or(0, |t| t.micros())))
+    /// The newest public notes (the home page until the feed lands), without those of
+    /// members the viewer blocked, muted or was blocked by.
+    pub async fn latest(&self, viewer: Option<&Caller>, before: Option<Position>, limit: u32) -> Result<NotePage> {
+        let mut conn = self.db.reader().await?;
+        let notes = notes::list_public(&mut conn, before, limit + 1).await?;
+        let page = page(notes, limit, |n| n.published_at.map_or(0, |t| t.micros()));
+        self.without_hidden(&mut conn, viewer, page).await
     }
 
     /// The newest notes of the actors the caller follows.
     pub async fn following(&self, caller: &Caller, before: Option<Position>, limit: u32) -> Result<NotePage> {
-        let notes = notes::list_following(&mut *self.db.reader().await?, caller.user_id, before, limit + 1).await?;
-        Ok(page(notes, limit, |n| n.published_at.map_or(0, |t| t.micros())))
+        let mut conn = self.db.reader().await?;
+        let notes = notes::list_following(&mut conn, caller.user_id, before, limit + 1).await?;
+        let page = page(notes, limit, |n| n.published_at.map_or(0, |t| t.micros()));
+        self.without_hidden(&mut conn, Some(caller), page).await
+    }
+
+    /// Drops notes by members hidden from the viewer (the page's position is kept,
+    /// so paging goes on from where the store stopped).
+    async fn without_hidden(&self, conn: &mut Conn, viewer: Option<&Caller>, mut page: NotePage) -> Result<NotePage> {
+        if let Some(viewer) = viewer {
+            let hidden = crate::safety::hidden_authors(conn, viewer.user_id).await?;
+            if !hidden.is_empty() {
+                page.notes.retain(|n| !hidden.contains(&n.posted_by) && !hidden.contains(&n.author_id));
+            }
+        }
+        Ok(page)
     }
 
     /// An actor's notes as the viewer may see them (insiders see drafts too).

@@ -25,7 +25,7 @@ pub(crate) async fn notify(
     note_id: Option<Id>,
     comment_id: Option<Id>,
 ) -> Result<()> {
-    if recipient != actor {
+    if recipient != actor && !crate::safety::muted(tx.conn(), recipient, actor).await? {
         notifications::insert(
             tx,
             &NewNotification { recipient_id: recipient, kind, actor_id: actor, note_id, comment_id },

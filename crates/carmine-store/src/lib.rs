@@ -24,6 +24,7 @@ pub mod notes;
 pub mod notifications;
 pub mod orgs;
 pub mod outbox;
+pub mod safety;
 pub mod secrets;
 pub mod sessions;
 pub mod tokens;

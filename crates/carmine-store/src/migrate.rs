@@ -34,6 +34,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(3, "0003_notes"),
     migration!(4, "0004_engagement"),
     migration!(5, "0005_boards"),
+    migration!(6, "0006_safety"),
 ];
 
 /// The names of the migrations this binary carries, in order.

@@ -9,6 +9,7 @@ mod me;
 pub(crate) mod media;
 pub(crate) mod notes;
 mod orgs;
+mod safety;
 mod system;
 mod tokens;
 pub mod views;
@@ -53,6 +54,11 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(boards::board_notes))
         .routes(routes!(boards::actor_boards))
         .routes(routes!(boards::my_saved))
+        .routes(routes!(safety::report))
+        .routes(routes!(safety::open_reports))
+        .routes(routes!(safety::resolve))
+        .routes(routes!(safety::block, safety::unblock))
+        .routes(routes!(safety::mute, safety::unmute))
         .routes(routes!(engagement::comments, engagement::add_comment))
         .routes(routes!(engagement::delete_comment))
         .routes(routes!(engagement::notifications))

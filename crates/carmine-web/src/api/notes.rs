@@ -322,7 +322,7 @@ pub async fn feed(
                 .ok_or_else(|| carmine_core::Error::new(context.auth_problem.unwrap_or(ErrorCode::Unauthenticated)))?;
             state.notes().following(caller, before, limit).await?
         }
-        None | Some("") | Some("discover") => state.notes().latest(before, limit).await?,
+        None | Some("") | Some("discover") => state.notes().latest(context.caller.as_ref(), before, limit).await?,
         Some(_) => return Err(carmine_core::Error::invalid_field("tab", "must be following or discover").into()),
     };
     Ok(Json(note_page(&state, &page)))

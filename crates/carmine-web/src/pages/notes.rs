@@ -105,7 +105,7 @@ pub(crate) async fn home(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
     let (limit, before) = note_position(&state, Some(30), q.cursor.as_deref())?;
-    let page = state.notes().latest(before, limit).await?;
+    let page = state.notes().latest(context.caller.as_ref(), before, limit).await?;
     waterfall(&state, context.caller.as_ref(), "discover", &page, "/", q.done.as_deref()).await
 }
 

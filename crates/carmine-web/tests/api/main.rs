@@ -13,4 +13,5 @@ mod notes;
 mod openapi;
 mod orgs;
 mod pages;
+mod safety;
 mod tenancy;

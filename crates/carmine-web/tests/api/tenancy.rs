@@ -22,6 +22,7 @@ fn valid_body(method: &Method, path: &str) -> Option<Value> {
         p if p.ends_with("/verification") => json!({ "evidence": "forged licence" }),
         p if p.ends_with("/suspend") => json!({ "reason": "takeover" }),
         p if p.ends_with("/approve") || p.ends_with("/reject") => json!({ "reason": "takeover" }),
+        p if p.ends_with("/resolve") => json!({ "action": "dismiss" }),
         p if p.contains("/members/") && *method == Method::PATCH => json!({ "role": "owner" }),
         "/api/v1/notes/{id}" => json!({ "title": "pwned" }),
         "/api/v1/notes/{id}/comments" => json!({ "body": "sneaky" }),
@@ -92,8 +93,9 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
                 "/api/v1/actors/{handle}/boards",
             ]
             .contains(&template.as_str());
-        if !template.contains('{') || public_read || template.ends_with("/follow") {
-            continue; // not another tenant's object: public profiles, following someone
+        let relation = ["/follow", "/block", "/mute"].iter().any(|r| template.ends_with(r));
+        if !template.contains('{') || public_read || relation {
+            continue; // not another tenant's object: public profiles, following, blocking or muting someone
         }
         let id = if template.starts_with("/api/v1/boards/") {
             alice_board.as_str()

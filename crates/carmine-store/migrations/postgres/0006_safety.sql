@@ -1,0 +1,33 @@
+-- Trust and safety: reports with their decisions, and members blocking or muting others.
+-- Keep sqlite/ and postgres/ describing the same schema.
+
+CREATE TABLE reports (
+    id           BIGINT PRIMARY KEY,
+    reporter_id  BIGINT NOT NULL REFERENCES users (id),
+    target_kind  TEXT    NOT NULL CHECK (target_kind IN ('note', 'comment', 'member')),
+    target_id    BIGINT NOT NULL,
+    reason       TEXT    NOT NULL CHECK (reason IN ('spam', 'harassment', 'inappropriate', 'misinformation', 'other')),
+    details      TEXT    NOT NULL DEFAULT '',
+    status       TEXT    NOT NULL CHECK (status IN ('open', 'resolved')),
+    decision     TEXT    CHECK (decision IN ('removed', 'limited', 'suspended', 'dismissed')),
+    decided_by   BIGINT REFERENCES users (id),
+    decided_at   BIGINT,
+    created_at   BIGINT NOT NULL
+);
+CREATE INDEX reports_status ON reports (status, id);
+CREATE INDEX reports_target ON reports (target_kind, target_id);
+
+CREATE TABLE blocks (
+    blocker_id  BIGINT NOT NULL REFERENCES users (id),
+    blocked_id  BIGINT NOT NULL REFERENCES users (id),
+    created_at  BIGINT NOT NULL,
+    CONSTRAINT blocks__blocker_id_key PRIMARY KEY (blocker_id, blocked_id)
+);
+CREATE INDEX blocks_blocked ON blocks (blocked_id);
+
+CREATE TABLE mutes (
+    muter_id    BIGINT NOT NULL REFERENCES users (id),
+    muted_id    BIGINT NOT NULL REFERENCES users (id),
+    created_at  BIGINT NOT NULL,
+    CONSTRAINT mutes__muter_id_key PRIMARY KEY (muter_id, muted_id)
+);
