@@ -19,6 +19,10 @@ pub struct ReportRecord {
     pub decision: Option<String>,
     pub created_at: Timestamp,
     pub decided_at: Option<Timestamp>,
+    /// The note the target is (or is on), when it is a note or a comment.
+    pub note_id: Option<Id>,
+    /// The note's title, the comment's text, or the member's handle.
+    pub preview: String,
 }
 
 fn report_from_row(row: &AnyRow) -> Result<ReportRecord, sqlx::Error> {
@@ -34,6 +38,8 @@ fn report_from_row(row: &AnyRow) -> Result<ReportRecord, sqlx::Error> {
         decision: row.try_get("decision")?,
         created_at: Timestamp(row.try_get("created_at")?),
         decided_at: row.try_get::<Option<i64>, _>("decided_at")?.map(Timestamp),
+        note_id: row.try_get::<Option<i64>, _>("note_id")?.map(Id::from_i64),
+        preview: row.try_get::<Option<String>, _>("preview")?.unwrap_or_default(),
     })
 }
 
@@ -41,8 +47,13 @@ macro_rules! select_reports {
     ($($rest:literal)*) => {
         concat!(
             "SELECT r.id, r.reporter_id, a.handle, r.target_kind, r.target_id, r.reason, r.details, r.status, r.decision,
-                    r.created_at, r.decided_at
-             FROM reports r JOIN actors a ON a.id = r.reporter_id ",
+                    r.created_at, r.decided_at,
+                    CASE r.target_kind WHEN 'note' THEN r.target_id WHEN 'comment' THEN c.note_id END AS note_id,
+                    COALESCE(n.title, c.body, ta.handle) AS preview
+             FROM reports r JOIN actors a ON a.id = r.reporter_id
+             LEFT JOIN notes n ON r.target_kind = 'note' AND n.id = r.target_id
+             LEFT JOIN comments c ON r.target_kind = 'comment' AND c.id = r.target_id
+             LEFT JOIN actors ta ON r.target_kind = 'member' AND ta.id = r.target_id ",
             $($rest),*
         )
     };

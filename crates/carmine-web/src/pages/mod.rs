@@ -13,6 +13,7 @@ mod engagement;
 mod notes;
 mod notices;
 mod orgs;
+mod safety;
 
 use askama::Template;
 use axum::Router;
@@ -33,6 +34,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(notes::router())
         .merge(engagement::router())
         .merge(boards::router())
+        .merge(safety::router())
         .route("/signup", get(account::signup_page).post(account::signup_submit))
         .route("/login", get(account::login_page).post(account::login_submit))
         .route("/logout", post(account::logout))

@@ -231,6 +231,10 @@ struct NotePageTemplate {
     boards: Vec<super::boards::BoardChip>,
     threads: Vec<super::engagement::ThreadRow>,
     more_comments: Option<String>,
+    report_kind: &'static str,
+    report_id: String,
+    report_return: String,
+    report_reasons: &'static [&'static str],
 }
 
 #[derive(Deserialize, Default)]
@@ -278,6 +282,10 @@ pub(crate) async fn note_page_response(
         boards,
         threads,
         more_comments,
+        report_kind: "note",
+        report_id: id.to_string(),
+        report_return: format!("/notes/{id}"),
+        report_reasons: carmine_notes::safety::REPORT_REASONS,
     };
     Ok(render(&page, error))
 }
@@ -286,6 +294,12 @@ pub(crate) async fn note_page_response(
 #[template(path = "profile.html")]
 struct ProfilePage {
     layout: Layout,
+    blocked: bool,
+    muted: bool,
+    report_kind: &'static str,
+    report_id: String,
+    report_return: String,
+    report_reasons: &'static [&'static str],
     boards: Vec<super::boards::BoardChip>,
     name: String,
     handle: String,
@@ -319,7 +333,14 @@ pub(crate) async fn profile(
     let (cards, next_page) = cards(&state, &page, &format!("/u/{}", actor.handle));
     let is_me = caller.is_some_and(|c| c.user_id == actor.id);
     let boards = state.notes().boards_of(caller, &actor).await?.iter().map(super::boards::BoardChip::from).collect();
+    let (blocked, muted) = state.notes().relation(caller, actor.id).await?;
     let page = ProfilePage {
+        blocked,
+        muted,
+        report_kind: "member",
+        report_id: actor.id.to_string(),
+        report_return: format!("/u/{}", actor.handle),
+        report_reasons: carmine_notes::safety::REPORT_REASONS,
         boards,
         layout: Layout::with(caller, q.done.as_deref(), None),
         name: actor.name,

@@ -34,6 +34,12 @@ pub(crate) fn text(key: &str) -> Option<&'static str> {
         "note_unsaved" => "Removed from your saves.",
         "board_created" => "The board is created.",
         "board_deleted" => "The board is deleted; its notes stay in Saved.",
+        "report_sent" => "Thank you: the report is with our moderators.",
+        "report_resolved" => "Decided, and written to the audit log.",
+        "blocked" => "Blocked. Neither of you can contact the other.",
+        "unblocked" => "Unblocked.",
+        "muted" => "Muted: you will not see them or hear from them.",
+        "unmuted" => "Unmuted.",
         _ => return None,
     })
 }

@@ -13,6 +13,7 @@ carmine_store::both_backends!(
     composing_reading_editing_and_deleting_a_note_through_pages,
     liking_commenting_and_notifications_through_pages,
     saving_into_boards_through_pages,
+    reporting_and_the_admin_queue_through_pages,
 );
 
 async fn form(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &str)]) -> TestResponse {
@@ -365,4 +366,65 @@ async fn saving_into_boards_through_pages(t: TestDb) {
     assert_eq!(form(&app, &reader, &format!("{note_path}/unsave"), &[]).await.status, 303);
     assert!(!app.get(&reader, "/saved").await.text().contains("收藏我"));
     assert_eq!(app.get(&Client::default(), "/saved").await.status, 303, "log in first");
+}
+
+async fn reporting_and_the_admin_queue_through_pages(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let mut author = app.signup("lanlan").await;
+    author.csrf = Some(csrf_of(&app.get(&author, "/compose").await));
+    let posted = compose(
+        &app,
+        &author,
+        &[("title", "可疑的广告"), ("action", "publish")],
+        &[carmine_media::fixtures::jpeg(300, 400)],
+        true,
+    )
+    .await;
+    let note_path = posted.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+    let note_id = note_path.trim_start_matches("/notes/").to_owned();
+
+    let mut reader = app.signup("reader").await;
+    let page = app.get(&reader, &note_path).await;
+    reader.csrf = Some(csrf_of(&page));
+    assert!(page.text().contains("Send report"));
+    let sent = form(
+        &app,
+        &reader,
+        "/reports",
+        &[("target_kind", "note"), ("target_id", &note_id), ("reason", "spam"), ("return_to", &note_path)],
+    )
+    .await;
+    assert_eq!(sent.status, 303);
+    assert!(
+        app.get(&reader, sent.headers.get("location").unwrap().to_str().unwrap())
+            .await
+            .text()
+            .contains("with our moderators")
+    );
+
+    let profile = app.get(&reader, "/u/lanlan").await.text();
+    assert!(profile.contains("id=\"block\"") && profile.contains("id=\"mute\""));
+    assert_eq!(form(&app, &reader, "/mute/lanlan", &[]).await.headers.get("location").unwrap(), "/u/lanlan?done=muted");
+    assert!(app.get(&reader, "/u/lanlan?done=muted").await.text().contains("Unmute"));
+
+    let mut admin = app.admin("root").await;
+    let queue = app.get(&admin, "/admin/reports").await;
+    admin.csrf = Some(csrf_of(&queue));
+    assert!(queue.text().contains("可疑的广告") && queue.text().contains("reported by @reader"));
+    let report_id = queue.text().split("/admin/reports/").nth(1).unwrap().split('/').next().unwrap().to_owned();
+    let refused = form(&app, &admin, &format!("/admin/reports/{report_id}/resolve"), &[("action", "limit")]).await;
+    assert_eq!(refused.status, 422, "a reason is required");
+    let decided = form(
+        &app,
+        &admin,
+        &format!("/admin/reports/{report_id}/resolve"),
+        &[("action", "limit"), ("reason", "ad spam")],
+    )
+    .await;
+    assert_eq!(decided.status, 303);
+    assert!(app.get(&admin, "/admin/reports").await.text().contains("No open reports."));
+    assert_eq!(app.get(&Client::default(), &note_path).await.status, 404, "limited to followers");
+    assert_eq!(app.get(&admin, &note_path).await.status, 200, "administrators still see it");
+    assert!(app.get(&admin, "/admin/audit").await.text().contains("resolve_report"));
+    assert_eq!(app.get(&reader, "/admin/reports").await.status, 403);
 }
