@@ -59,6 +59,7 @@ pub enum DomainEvent {
     MemberUnblocked { blocker_id: Id, blocked_id: Id },
     MemberMuted { muter_id: Id, muted_id: Id },
     MemberUnmuted { muter_id: Id, muted_id: Id },
+    NoteShared { note_id: Id, user_id: Id },
 }
 
 impl DomainEvent {
@@ -111,6 +112,7 @@ impl DomainEvent {
             DomainEvent::MemberUnblocked { .. } => "member_unblocked",
             DomainEvent::MemberMuted { .. } => "member_muted",
             DomainEvent::MemberUnmuted { .. } => "member_unmuted",
+            DomainEvent::NoteShared { .. } => "note_shared",
         }
     }
 }

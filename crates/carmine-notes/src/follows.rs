@@ -4,7 +4,7 @@ use carmine_accounts::Caller;
 use carmine_core::event::DomainEvent;
 use carmine_core::{Error, ErrorCode, Id, Result};
 use carmine_store::actors::{self, ActorRecord};
-use carmine_store::follows;
+use carmine_store::follows::{self, FollowEntry};
 
 use crate::Notes;
 
@@ -61,4 +61,35 @@ impl Notes {
         let (followers, following) = follows::counts(&mut *self.db.reader().await?, actor_id).await?;
         Ok(FollowCounts { followers, following })
     }
+}
+
+impl Notes {
+    /// Who follows an actor, newest first (a page and the position of the next).
+    pub async fn followers(
+        &self,
+        actor_id: Id,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<(Vec<FollowEntry>, Option<i64>)> {
+        let rows = follows::followers(&mut *self.db.reader().await?, actor_id, before, limit + 1).await?;
+        Ok(paged(rows, limit))
+    }
+
+    /// Whom a member follows, newest first.
+    pub async fn following_list(
+        &self,
+        user_id: Id,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<(Vec<FollowEntry>, Option<i64>)> {
+        let rows = follows::following(&mut *self.db.reader().await?, user_id, before, limit + 1).await?;
+        Ok(paged(rows, limit))
+    }
+}
+
+fn paged(mut rows: Vec<FollowEntry>, limit: u32) -> (Vec<FollowEntry>, Option<i64>) {
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let next = if more { rows.last().map(|e| e.since) } else { None };
+    (rows, next)
 }

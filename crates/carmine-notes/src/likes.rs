@@ -1,4 +1,5 @@
-//! Liking notes: once per member, counted exactly in the like's transaction.
+//! Liking notes (once per member, counted exactly in the like's transaction) and
+//! sharing them (every share counted).
 
 use carmine_accounts::Caller;
 use carmine_core::event::DomainEvent;
@@ -31,6 +32,16 @@ impl Notes {
             tx.emit(DomainEvent::NoteUnliked { note_id, user_id: caller.user_id }).await?;
         }
         let count = notes::get(tx.conn(), note_id).await?.map_or(0, |n| n.like_count);
+        tx.commit().await?;
+        Ok(count)
+    }
+
+    /// Counts a share of a visible, published note; returns the share count.
+    pub async fn share(&self, caller: &Caller, note_id: Id) -> Result<i64> {
+        self.engageable(caller, note_id).await?;
+        let mut tx = self.db.begin().await?;
+        let count = notes::add_share(&mut tx, note_id).await?;
+        tx.emit(DomainEvent::NoteShared { note_id, user_id: caller.user_id }).await?;
         tx.commit().await?;
         Ok(count)
     }

@@ -354,3 +354,14 @@ pub async fn set_moderation(tx: &mut Tx, id: Id, moderation: &str) -> StoreResul
         .await?;
     Ok(result.rows_affected() == 1)
 }
+
+/// Counts a share; returns the new count.
+pub async fn add_share(tx: &mut Tx, id: Id) -> StoreResult<i64> {
+    let row = sqlx::query(
+        "UPDATE notes SET share_count = share_count + 1 WHERE id = $1 AND deleted_at IS NULL RETURNING share_count",
+    )
+    .bind(id.as_i64())
+    .fetch_one(tx.conn())
+    .await?;
+    Ok(row.try_get("share_count")?)
+}

@@ -84,3 +84,27 @@
     })
     .catch(() => {});
 })();
+
+// Sharing: count the share, then hand the link to the system share sheet or the clipboard.
+(function share() {
+  document.addEventListener("submit", async (event) => {
+    const form = event.target.closest("form.share");
+    if (!form) return;
+    event.preventDefault();
+    const csrf = form.querySelector("input[name=_csrf]").value;
+    const response = await fetch(`/api/v1/notes/${form.dataset.note}/share`, {
+      method: "POST",
+      headers: { "X-CSRF-Token": csrf },
+      credentials: "same-origin",
+    });
+    if (!response.ok) return form.submit();
+    const state = await response.json();
+    form.querySelector(".share-count").textContent = state.shares;
+    try {
+      if (navigator.share) await navigator.share({ url: state.share_url, title: document.title });
+      else await navigator.clipboard.writeText(state.share_url);
+    } catch (_) {
+      // The share was counted; the person may have closed the sheet.
+    }
+  });
+})();

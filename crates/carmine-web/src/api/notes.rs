@@ -419,3 +419,91 @@ pub async fn unfollow(
     let actor = state.notes().unfollow(&caller, &handle).await?;
     Ok(Json(actor_view(&state, Some(&caller), actor).await?))
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct ShareView {
+    pub shares: i64,
+    /// The note's address to pass on.
+    pub share_url: String,
+}
+
+/// Counts a share and returns the link to pass on.
+#[utoipa::path(post, path = "/api/v1/notes/{id}/share", tag = "notes", params(("id" = String, Path)), responses(
+    (status = 200, body = ShareView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn share(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<Json<ShareView>, ApiError> {
+    let id = path_id(&id, ErrorCode::NoteNotFound)?;
+    let shares = state.notes().share(&caller, id).await?;
+    Ok(Json(ShareView { shares, share_url: format!("{}/notes/{id}", state.web_config().public_url) }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct FollowView {
+    pub handle: String,
+    /// `member` or `org`.
+    pub kind: String,
+    pub name: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub since: Timestamp,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SinceCursor {
+    since: i64,
+}
+
+fn follow_page(state: &AppState, rows: &[carmine_store::follows::FollowEntry], next: Option<i64>) -> Page<FollowView> {
+    Page {
+        items: rows
+            .iter()
+            .map(|e| FollowView {
+                handle: e.handle.clone(),
+                kind: e.kind.clone(),
+                name: e.name.clone(),
+                since: Timestamp(e.since),
+            })
+            .collect(),
+        next_cursor: next.map(|since| state.cursors().encode(&SinceCursor { since })),
+    }
+}
+
+fn since(state: &AppState, cursor: Option<&str>) -> Result<Option<i64>, ApiError> {
+    Ok(match cursor.filter(|c| !c.is_empty()) {
+        Some(c) => Some(state.cursors().decode::<SinceCursor>(c)?.since),
+        None => None,
+    })
+}
+
+/// Who follows a member or organization, newest first.
+#[utoipa::path(get, path = "/api/v1/actors/{handle}/followers", tag = "notes", params(("handle" = String, Path), NotesQuery), responses(
+    (status = 200, body = Page<FollowView>), (status = 404, body = ErrorBody)))]
+pub async fn followers(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+    ApiQuery(query): ApiQuery<NotesQuery>,
+) -> Result<Json<Page<FollowView>>, ApiError> {
+    let actor = state.notes().actor(&handle).await?;
+    let (rows, next) =
+        state.notes().followers(actor.id, since(&state, query.cursor.as_deref())?, clamp_limit(query.limit)).await?;
+    Ok(Json(follow_page(&state, &rows, next)))
+}
+
+/// Whom a member follows, newest first.
+#[utoipa::path(get, path = "/api/v1/actors/{handle}/following", tag = "notes", params(("handle" = String, Path), NotesQuery), responses(
+    (status = 200, body = Page<FollowView>), (status = 404, body = ErrorBody)))]
+pub async fn following_list(
+    State(state): State<AppState>,
+    Path(handle): Path<String>,
+    ApiQuery(query): ApiQuery<NotesQuery>,
+) -> Result<Json<Page<FollowView>>, ApiError> {
+    let actor = state.notes().actor(&handle).await?;
+    let (rows, next) = state
+        .notes()
+        .following_list(actor.id, since(&state, query.cursor.as_deref())?, clamp_limit(query.limit))
+        .await?;
+    Ok(Json(follow_page(&state, &rows, next)))
+}

@@ -32,6 +32,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/notes/{id}/edit", get(edit_page).post(edit_submit))
         .route("/notes/{id}/delete", post(delete))
         .route("/u/{username}", get(profile))
+        .route("/u/{username}/followers", get(followers))
+        .route("/u/{username}/following", get(following_people))
+        .route("/notes/{id}/share", post(share))
         .route("/compose", get(compose_page).post(compose_submit).layer(DefaultBodyLimit::max(COMPOSE_BODY_BYTES_MAX)))
         .route("/follow/{handle}", post(follow))
         .route("/unfollow/{handle}", post(unfollow))
@@ -165,6 +168,7 @@ struct NoteRow {
     limited: bool,
     likes: i64,
     saves: i64,
+    shares: i64,
     comments: i64,
     editable: bool,
 }
@@ -213,6 +217,7 @@ impl From<&NoteDetail> for NoteRow {
             limited: note.moderation != "none",
             likes: note.like_count,
             saves: note.save_count,
+            shares: note.share_count,
             comments: note.comment_count,
             editable: detail.editable,
         }
@@ -590,4 +595,80 @@ pub(crate) async fn unfollow(
 ) -> Result<Response, ApiError> {
     let actor = state.notes().unfollow(&caller, &handle).await?;
     Ok(Redirect::to(&back(form.return_to, &actor.kind, &actor.handle)).into_response())
+}
+
+async fn share(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::NoteNotFound)?;
+    state.notes().share(&caller, id).await?;
+    Ok(done(&format!("/notes/{id}"), "note_shared"))
+}
+
+struct PersonRow {
+    handle: String,
+    kind: String,
+    name: String,
+}
+
+#[derive(Template)]
+#[template(path = "follow_list.html")]
+struct FollowListPage {
+    layout: Layout,
+    title: String,
+    handle: String,
+    people: Vec<PersonRow>,
+    next_page: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct SinceQuery {
+    before: Option<i64>,
+}
+
+async fn follow_list(
+    state: &AppState,
+    caller: Option<&Caller>,
+    username: &str,
+    before: Option<i64>,
+    followers: bool,
+) -> Result<Response, ApiError> {
+    let actor = state.notes().actor(username).await?;
+    let (rows, next) = if followers {
+        state.notes().followers(actor.id, before, 50).await?
+    } else {
+        state.notes().following_list(actor.id, before, 50).await?
+    };
+    let which = if followers { "followers" } else { "following" };
+    let page = FollowListPage {
+        layout: Layout::new(caller),
+        title: if followers { format!("Followers of {}", actor.name) } else { format!("{} follows", actor.name) },
+        people: rows
+            .iter()
+            .map(|e| PersonRow { handle: e.handle.clone(), kind: e.kind.clone(), name: e.name.clone() })
+            .collect(),
+        next_page: next.map(|n| format!("/u/{}/{which}?before={n}", actor.handle)),
+        handle: actor.handle,
+    };
+    Ok(render(&page, None))
+}
+
+async fn followers(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Path(username): Path<String>,
+    ApiQuery(q): ApiQuery<SinceQuery>,
+) -> Result<Response, ApiError> {
+    follow_list(&state, context.caller.as_ref(), &username, q.before, true).await
+}
+
+async fn following_people(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Path(username): Path<String>,
+    ApiQuery(q): ApiQuery<SinceQuery>,
+) -> Result<Response, ApiError> {
+    follow_list(&state, context.caller.as_ref(), &username, q.before, false).await
 }

@@ -40,6 +40,7 @@ pub(crate) fn text(key: &str) -> Option<&'static str> {
         "unblocked" => "Unblocked.",
         "muted" => "Muted: you will not see them or hear from them.",
         "unmuted" => "Unmuted.",
+        "note_shared" => "Shared: pass on this page's address.",
         _ => return None,
     })
 }

@@ -273,6 +273,18 @@ async fn follows_and_the_following_feed(t: TestDb) {
     assert_eq!(app.get(&alice, "/api/v1/feed?tab=following").await.json()["items"].as_array().unwrap().len(), 1);
     let profile = app.get(&alice, "/api/v1/actors/alice").await.json();
     assert_eq!(profile["following"], 1);
+    let followers = app.get(&Client::default(), "/api/v1/actors/bob/followers").await.json();
+    assert_eq!(followers["items"][0]["handle"], "alice");
+    let following = app.get(&Client::default(), "/api/v1/actors/alice/following").await.json();
+    assert_eq!(following["items"][0]["handle"], "bob");
+    assert!(app.get(&Client::default(), "/u/bob/followers").await.text().contains("@alice"));
+    let note_id =
+        app.get(&alice, "/api/v1/feed?tab=following").await.json()["items"][0]["id"].as_str().unwrap().to_owned();
+    for expected in [1, 2] {
+        let shared = app.post(&alice, &format!("/api/v1/notes/{note_id}/share"), json!({})).await.json();
+        assert_eq!(shared["shares"], expected, "every share counts");
+        assert!(shared["share_url"].as_str().unwrap().ends_with(&format!("/notes/{note_id}")));
+    }
 
     let unfollowed = app.delete(&alice, "/api/v1/actors/bob/follow", None).await;
     assert_eq!(unfollowed.json()["followers"], 0);

@@ -91,6 +91,8 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
                 "/api/v1/actors/{handle}",
                 "/api/v1/actors/{handle}/notes",
                 "/api/v1/actors/{handle}/boards",
+                "/api/v1/actors/{handle}/followers",
+                "/api/v1/actors/{handle}/following",
             ]
             .contains(&template.as_str());
         let relation = ["/follow", "/block", "/mute"].iter().any(|r| template.ends_with(r));
