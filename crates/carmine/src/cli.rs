@@ -81,6 +81,8 @@ pub enum Command {
         #[arg(long, default_value = "demo", env = "CARMINE_DEMO_SCALE")]
         scale: DemoScale,
     },
+    /// Measure the note, profile and write paths against a hello-route ceiling (see BENCHMARKS.md).
+    Bench(crate::bench::BenchArgs),
     /// Apply pending database migrations and exit.
     Migrate {
         #[command(flatten)]
@@ -110,6 +112,15 @@ pub struct ServeArgs {
     /// unless listening on loopback.
     #[arg(long, env = "CARMINE_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Requests a client (member, or address) may burst before being throttled.
+    #[arg(long, default_value_t = 600, env = "CARMINE_RATE_LIMIT_BURST")]
+    pub rate_limit_burst: u32,
+    /// Sustained requests per second per client after the burst.
+    #[arg(long, default_value_t = 10, env = "CARMINE_RATE_LIMIT_PER_SECOND")]
+    pub rate_limit_per_second: u32,
+    /// Comments a member may post at once (then one every 15 s).
+    #[arg(long, default_value_t = 20, env = "CARMINE_COMMENT_BURST")]
+    pub comment_burst: u32,
     /// A reverse proxy whose X-Forwarded-For is trusted (repeatable).
     #[arg(long = "trusted-proxy", env = "CARMINE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
@@ -150,6 +161,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let platform = Platform::open(&args.data, args.passwords.params()).await?;
             startup::serve(platform, args).await
         }
+        Command::Bench(args) => crate::bench::run(args).await,
         Command::Demo { serve, scale } => {
             startup::check_listen(&serve)?;
             let platform = Platform::open(&serve.data, serve.passwords.params()).await?;

@@ -108,7 +108,18 @@ pub async fn serve(platform: Platform, args: ServeArgs) -> Result<(), String> {
     let app = Application::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let address = app.local_addr();
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
-    let config = WebConfig { trusted_proxies: args.trusted_proxies.clone(), ..WebConfig::new(public_url) };
+    let notes_config = carmine_notes::NotesConfig {
+        comments_per_member: carmine_core::ratelimit::Quota::new(args.comment_burst.max(1), 15_000),
+        ..carmine_notes::NotesConfig::default()
+    };
+    let platform =
+        Platform { notes: Notes::new(platform.db.clone(), platform.accounts.clone(), notes_config), ..platform };
+    let request_quota = carmine_core::ratelimit::Quota::new(
+        args.rate_limit_burst.max(1),
+        (1_000 / i64::from(args.rate_limit_per_second.max(1))).max(1),
+    );
+    let config =
+        WebConfig { trusted_proxies: args.trusted_proxies.clone(), request_quota, ..WebConfig::new(public_url) };
     println!("Carmine is listening on http://{address}");
     if args.public_url.is_some() {
         println!("public URL: {}", config.public_url);

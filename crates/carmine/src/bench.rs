@@ -1,0 +1,346 @@
+//! `carmine bench`: the benchmark harness behind BENCHMARKS.md.
+//!
+//! Starts `carmine demo` as a child process (pinned to core 0 with `taskset` when it
+//! exists; run the bench itself under `taskset -c 1`), then measures over keep-alive
+//! HTTP/1.1 connections, interleaving each route with the ceiling — the bare
+//! `/healthz` route on the same server and load generator — for several rounds:
+//! throughput at saturation, and p50/p99 latency at a fixed offered load. Then it
+//! measures like and comment writes under concurrent load. Prints a Markdown table.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Where the demo data lives (seeded on first use).
+    #[arg(long, default_value = "./carmine-bench-data")]
+    pub data_dir: PathBuf,
+    /// `postgres://…` to measure on PostgreSQL instead of SQLite.
+    #[arg(long)]
+    pub database_url: Option<String>,
+    /// Seconds per measurement.
+    #[arg(long, default_value_t = 3)]
+    pub seconds: u64,
+    /// Interleaved rounds (the median ratio is reported).
+    #[arg(long, default_value_t = 5)]
+    pub rounds: usize,
+    /// Concurrent connections at saturation.
+    #[arg(long, default_value_t = 16)]
+    pub connections: usize,
+    /// Requests per second for the latency measurement.
+    #[arg(long, default_value_t = 200)]
+    pub rate: u64,
+}
+
+struct Server {
+    child: Child,
+    addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(args: &BenchArgs) -> Result<Server, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let pinned = std::path::Path::new("/usr/bin/taskset").exists();
+    let mut command = if pinned { Command::new("/usr/bin/taskset") } else { Command::new(&exe) };
+    if pinned {
+        command.args(["-c", "0"]).arg(&exe);
+    }
+    // The bench measures the server, not its abuse limits.
+    command.args([
+        "demo",
+        "--listen",
+        "127.0.0.1:0",
+        "--rate-limit-burst",
+        "1000000000",
+        "--rate-limit-per-second",
+        "1000000",
+    ]);
+    command.args(["--comment-burst", "1000000000"]);
+    command.arg("--data-dir").arg(&args.data_dir);
+    if let Some(url) = &args.database_url {
+        command.args(["--database-url", url]);
+    }
+    let mut child = command.env("CARMINE_LOG", "warn").stdout(Stdio::piped()).spawn().map_err(|e| e.to_string())?;
+    let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+    loop {
+        match lines.next() {
+            Some(Ok(line)) => {
+                if let Some(url) = line.strip_prefix("Carmine is listening on http://") {
+                    let addr = url.trim().to_owned();
+                    std::thread::spawn(move || lines.for_each(drop));
+                    return Ok(Server { child, addr });
+                }
+                println!("{line}");
+            }
+            _ => return Err("the server exited before listening".to_owned()),
+        }
+    }
+}
+
+/// One keep-alive HTTP/1.1 connection.
+struct Connection {
+    stream: TcpStream,
+    host: String,
+    buffer: Vec<u8>,
+}
+
+struct Reply {
+    status: u16,
+    body: Vec<u8>,
+}
+
+impl Connection {
+    async fn open(addr: &str) -> Connection {
+        let stream = TcpStream::connect(addr).await.expect("connect to the server");
+        stream.set_nodelay(true).ok();
+        Connection { stream, host: addr.to_owned(), buffer: Vec::with_capacity(64 * 1024) }
+    }
+
+    async fn request(&mut self, method: &str, path: &str, headers: &str, body: &str) -> Reply {
+        let request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n{headers}\r\n{body}",
+            self.host,
+            body.len()
+        );
+        self.stream.write_all(request.as_bytes()).await.expect("write");
+        self.buffer.clear();
+        let mut chunk = [0u8; 16 * 1024];
+        let header_end = loop {
+            let n = self.stream.read(&mut chunk).await.expect("read");
+            assert!(n > 0, "the server closed the connection");
+            self.buffer.extend_from_slice(&chunk[..n]);
+            if let Some(end) = self.buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                break end + 4;
+            }
+        };
+        let head = String::from_utf8_lossy(&self.buffer[..header_end]).to_ascii_lowercase();
+        let status = head.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.strip_prefix("content-length:"))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or(0);
+        while self.buffer.len() < header_end + length {
+            let n = self.stream.read(&mut chunk).await.expect("read");
+            assert!(n > 0, "the server closed the connection");
+            self.buffer.extend_from_slice(&chunk[..n]);
+        }
+        Reply { status, body: self.buffer[header_end..header_end + length].to_vec() }
+    }
+}
+
+/// Requests per second with `connections` clients for `seconds`.
+async fn saturate(addr: &str, path: &str, connections: usize, seconds: u64) -> f64 {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (addr, path) = (addr.to_owned(), path.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let mut connection = Connection::open(&addr).await;
+            let mut done = 0u64;
+            while Instant::now() < deadline {
+                let reply = connection.request("GET", &path, "", "").await;
+                assert_eq!(reply.status, 200, "{path}");
+                done += 1;
+            }
+            done
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.expect("load task");
+    }
+    total as f64 / seconds as f64
+}
+
+/// p50 and p99 latency in milliseconds at a fixed offered load (open loop: requests
+/// are sent on schedule, and latency counts from the scheduled time).
+async fn latency_at(addr: &str, path: &str, rate: u64, seconds: u64) -> (f64, f64) {
+    let total = (rate * seconds) as usize;
+    let interval = Duration::from_secs_f64(1.0 / rate as f64);
+    let start = Instant::now();
+    let workers = 32usize;
+    let mut tasks = Vec::new();
+    for worker in 0..workers {
+        let (addr, path) = (addr.to_owned(), path.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let mut connection = Connection::open(&addr).await;
+            let mut samples = Vec::new();
+            let mut n = worker;
+            while n < total {
+                let scheduled = start + interval * n as u32;
+                tokio::time::sleep_until(scheduled.into()).await;
+                let reply = connection.request("GET", &path, "", "").await;
+                assert_eq!(reply.status, 200);
+                samples.push(scheduled.elapsed().as_secs_f64() * 1_000.0);
+                n += workers;
+            }
+            samples
+        }));
+    }
+    let mut samples = Vec::new();
+    for task in tasks {
+        samples.extend(task.await.expect("latency task"));
+    }
+    samples.sort_by(f64::total_cmp);
+    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
+    (at(0.50), at(0.99))
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+/// A logged-in member: their session cookie and CSRF token.
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+async fn log_in(addr: &str, username: &str) -> Session {
+    let mut connection = Connection::open(addr).await;
+    let body = format!(r#"{{"username":"{username}","password":"{}"}}"#, carmine_demo::DEMO_PASSWORD);
+    let request = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    connection.stream.write_all(request.as_bytes()).await.expect("write");
+    let mut raw = vec![0u8; 64 * 1024];
+    let n = connection.stream.read(&mut raw).await.expect("read");
+    let text = String::from_utf8_lossy(&raw[..n]).to_string();
+    let cookie = text
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
+        .and_then(|c| c.split(';').next())
+        .unwrap_or_else(|| panic!("no session for {username}: {text}"))
+        .to_owned();
+    let csrf =
+        text.split("\"csrf_token\":\"").nth(1).and_then(|s| s.split('"').next()).expect("a CSRF token").to_owned();
+    Session { cookie, csrf }
+}
+
+/// Writes per second: each member likes then unlikes (two writes), or comments.
+async fn writes(addr: &str, sessions: &[Session], notes: &[String], seconds: u64, comment: bool) -> f64 {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for (i, session) in sessions.iter().enumerate() {
+        let (addr, cookie, csrf, notes) =
+            (addr.to_owned(), session.cookie.clone(), session.csrf.clone(), notes.to_vec());
+        tasks.push(tokio::spawn(async move {
+            let mut connection = Connection::open(&addr).await;
+            let headers = format!("Cookie: {cookie}\r\nX-CSRF-Token: {csrf}\r\nContent-Type: application/json\r\n");
+            let mut done = 0u64;
+            let mut n = i;
+            while Instant::now() < deadline {
+                let note = &notes[n % notes.len()];
+                n += 7;
+                if comment {
+                    let reply = connection
+                        .request("POST", &format!("/api/v1/notes/{note}/comments"), &headers, r#"{"body":"bench 好"}"#)
+                        .await;
+                    assert_eq!(reply.status, 201, "{}", String::from_utf8_lossy(&reply.body));
+                    done += 1;
+                } else {
+                    let like = connection.request("POST", &format!("/api/v1/notes/{note}/like"), &headers, "").await;
+                    assert_eq!(like.status, 200, "{}", String::from_utf8_lossy(&like.body));
+                    let unlike =
+                        connection.request("DELETE", &format!("/api/v1/notes/{note}/like"), &headers, "").await;
+                    assert_eq!(unlike.status, 200);
+                    done += 2;
+                }
+            }
+            done
+        }));
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.expect("write task");
+    }
+    total as f64 / seconds as f64
+}
+
+pub async fn run(args: BenchArgs) -> Result<(), String> {
+    let server = start_server(&args)?;
+    let addr = server.addr.clone();
+    let mut probe = Connection::open(&addr).await;
+    let feed = probe.request("GET", "/api/v1/feed?limit=50", "", "").await;
+    let feed = String::from_utf8_lossy(&feed.body).to_string();
+    let notes: Vec<String> = feed
+        .split("\"id\":\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_owned)
+        .step_by(2)
+        .take(20)
+        .collect();
+    let note = notes.first().ok_or("no notes in the demo data")?.clone();
+    let routes = [
+        ("note JSON", format!("/api/v1/notes/{note}")),
+        ("note HTML", format!("/notes/{note}")),
+        ("profile HTML", "/u/lanlan".to_owned()),
+    ];
+    let backend = if args.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
+    println!(
+        "\n### Reads on {backend} ({} rounds of {} s, {} connections; latency at {} req/s)\n",
+        args.rounds, args.seconds, args.connections, args.rate
+    );
+    println!("| route | req/s | ceiling req/s | ratio (median) | p50 ms | p99 ms | ceiling p50 | ceiling p99 |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for (name, path) in &routes {
+        let (mut ratios, mut route_rps, mut ceiling_rps) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut p50, mut p99, mut c50, mut c99) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..args.rounds {
+            let ceiling = saturate(&addr, "/healthz", args.connections, args.seconds).await;
+            let measured = saturate(&addr, path, args.connections, args.seconds).await;
+            ratios.push(measured / ceiling);
+            route_rps.push(measured);
+            ceiling_rps.push(ceiling);
+            let (a, b) = latency_at(&addr, "/healthz", args.rate, args.seconds).await;
+            let (c, d) = latency_at(&addr, path, args.rate, args.seconds).await;
+            c50.push(a);
+            c99.push(b);
+            p50.push(c);
+            p99.push(d);
+        }
+        println!(
+            "| {name} | {:.0} | {:.0} | {:.3} | {:.2} | {:.2} | {:.2} | {:.2} |",
+            median(&mut route_rps),
+            median(&mut ceiling_rps),
+            median(&mut ratios),
+            median(&mut p50),
+            median(&mut p99),
+            median(&mut c50),
+            median(&mut c99)
+        );
+    }
+
+    let mut sessions = Vec::new();
+    for username in [
+        "lanlan", "meimei", "tingting", "yuki", "lily", "amy", "jason", "chen", "wei", "mia", "leo", "anna", "kai",
+        "zoe", "jun", "nina",
+    ] {
+        sessions.push(log_in(&addr, username).await);
+    }
+    println!("\n### Writes on {backend} ({} members at once, {} s)\n", sessions.len(), args.seconds);
+    println!("| write | accepted writes/s |");
+    println!("|---|---|");
+    let likes = writes(&addr, &sessions, &notes, args.seconds, false).await;
+    println!("| like + unlike (each a transaction with counter and outbox event) | {likes:.0} |");
+    let comments = writes(&addr, &sessions, &notes, args.seconds, true).await;
+    println!("| comment (counter, notification, outbox event) | {comments:.0} |");
+    drop(server);
+    Ok(())
+}
