@@ -64,7 +64,8 @@ impl TestDb {
     }
 }
 
-async fn create_schema(url: &str) -> String {
+/// Creates a fresh schema in the PostgreSQL database at `url` and returns its name.
+pub async fn create_schema(url: &str) -> String {
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(url)
         .await

@@ -92,10 +92,41 @@ async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sign_up_log_out_and_log_in_again() {
+async fn the_community_flow_on_sqlite() {
     let Some(driver) = start_driver() else { return };
-    let server = Server::start();
-    let client = browser(&driver).await;
+    community_flow(&driver, &Server::start(), true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_community_flow_on_postgres() {
+    let url = match std::env::var("CARMINE_TEST_PG_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            assert!(!std::env::var("CI").is_ok_and(|v| v == "true"), "CI=true but CARMINE_TEST_PG_URL is not set");
+            eprintln!("skipping the PostgreSQL browser run: set CARMINE_TEST_PG_URL");
+            return;
+        }
+    };
+    let Some(driver) = start_driver() else { return };
+    let schema = carmine_store::testing::create_schema(&url).await;
+    let separator = if url.contains('?') { '&' } else { '?' };
+    let server = Server::start_on(&format!("{url}{separator}options=-c%20search_path%3D{schema}"));
+    community_flow(&driver, &server, false).await;
+}
+
+/// Sign up → log out → log in → create an organization → post a note with two images
+/// → it shows on the profile and home → another member likes, saves and comments →
+/// the author sees the notifications.
+async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
+    let client = browser(driver).await;
+    let screenshot = |name: &'static str| {
+        let client = client.clone();
+        async move {
+            if screenshots {
+                screenshot(&client, name).await;
+            }
+        }
+    };
 
     client.goto(&format!("{}/signup", server.url)).await.unwrap();
     fill(&client, "username", "lanlan").await;
@@ -125,7 +156,7 @@ async fn sign_up_log_out_and_log_in_again() {
     client.goto(&format!("{}/settings", server.url)).await.unwrap();
     let display_name = wait_for(&client, "input[name='display_name']").await;
     assert_eq!(display_name.prop("value").await.unwrap().as_deref(), Some("蓝蓝 Lan"));
-    screenshot(&client, "settings").await;
+    screenshot("settings").await;
 
     // Create an organization from the form and land on its page.
     client.goto(&format!("{}/orgs", server.url)).await.unwrap();
@@ -135,7 +166,7 @@ async fn sign_up_log_out_and_log_in_again() {
     wait_for(&client, "#invite-form").await;
     let heading = client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
     assert_eq!(heading, "蓝茶 Lan Tea");
-    screenshot(&client, "org").await;
+    screenshot("org").await;
 
     // Post a note with two images; the previews appear before sending.
     let photos = tempfile::tempdir().unwrap();
@@ -164,19 +195,19 @@ async fn sign_up_log_out_and_log_in_again() {
         .send_keys("第一杯茶 #早安 good morning")
         .await
         .unwrap();
-    screenshot(&client, "compose").await;
+    screenshot("compose").await;
     client.find(Locator::Css("#publish")).await.unwrap().click().await.unwrap();
     let title = wait_for(&client, "article.note h1").await;
     assert_eq!(title.text().await.unwrap(), "蓝茶的早晨");
     assert_eq!(client.find_all(Locator::Css("#carousel img")).await.unwrap().len(), 2);
-    screenshot(&client, "note").await;
+    screenshot("note").await;
 
     // It shows on the profile and on the home waterfall.
     client.goto(&format!("{}/u/lanlan", server.url)).await.unwrap();
     assert!(wait_for(&client, "#waterfall .card h3").await.text().await.unwrap().contains("蓝茶的早晨"));
     client.goto(&server.url).await.unwrap();
     assert!(wait_for(&client, "#waterfall .card h3").await.text().await.unwrap().contains("蓝茶的早晨"));
-    screenshot(&client, "home").await;
+    screenshot("home").await;
     let note_url = client.find(Locator::Css("#waterfall .card a")).await.unwrap().attr("href").await.unwrap().unwrap();
 
     // Another member likes (without a reload) and comments.
@@ -222,7 +253,7 @@ async fn sign_up_log_out_and_log_in_again() {
     {
         assert!(list.contains(expected), "{expected} missing from {list}");
     }
-    screenshot(&client, "notifications").await;
+    screenshot("notifications").await;
     client.close().await.unwrap();
 }
 

@@ -38,10 +38,26 @@ impl Server {
         Server::run(data_dir, "serve").0
     }
 
+    /// A server on the given database (media in a temporary directory).
+    pub fn start_on(database_url: &str) -> Server {
+        let data_dir = tempfile::tempdir().unwrap();
+        let mut server = Server::launch(data_dir.path(), "serve", Some(database_url)).0;
+        server._data_dir = Some(data_dir);
+        server
+    }
+
     /// Runs `carmine <command>` (serve or demo) and returns the server and what it
     /// printed before listening.
     pub fn run(data_dir: &std::path::Path, command: &str) -> (Server, Vec<String>) {
-        let mut child = carmine()
+        Server::launch(data_dir, command, None)
+    }
+
+    fn launch(data_dir: &std::path::Path, command: &str, database_url: Option<&str>) -> (Server, Vec<String>) {
+        let mut cmd = carmine();
+        if let Some(url) = database_url {
+            cmd.env("CARMINE_DATABASE_URL", url);
+        }
+        let mut child = cmd
             .args([command, "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
             .env("CARMINE_DEMO_SCALE", "small")
