@@ -153,6 +153,11 @@ struct OrgPage {
     members: Vec<MemberRow>,
     invitations: Vec<InvitationRow>,
     verifications: Vec<VerificationRow>,
+    followers: i64,
+    followed: bool,
+    can_follow: bool,
+    cards: Vec<super::notes::CardRow>,
+    next_page: Option<String>,
 }
 
 async fn org_page(
@@ -161,10 +166,22 @@ async fn org_page(
     handle: &str,
     done: Option<&str>,
     error: Option<&Error>,
+    cursor: Option<&str>,
 ) -> Result<Response, ApiError> {
     let accounts = state.accounts();
     let org = accounts.org_public(handle).await?;
+    let actor = state.notes().actor(&org.handle).await?;
+    let (limit, before) = crate::api::notes::note_position(state, Some(30), cursor)?;
+    let notes = state.notes().by_author(caller, &actor, before, limit).await?;
+    let (cards, next_page) = super::notes::cards(state, &notes, &format!("/o/{}", org.handle));
+    let followers = state.notes().follow_counts(actor.id).await?.followers;
+    let followed = state.notes().is_following(caller, actor.id).await?;
     let mut page = OrgPage {
+        followers,
+        followed,
+        can_follow: caller.is_some(),
+        cards,
+        next_page,
         layout: Layout::with(caller, done, error),
         org,
         my_role: None,
@@ -221,9 +238,9 @@ pub(crate) async fn show(
     State(state): State<AppState>,
     context: RequestContext,
     Path(handle): Path<String>,
-    ApiQuery(q): ApiQuery<Done>,
+    ApiQuery(q): ApiQuery<super::notes::ListQuery>,
 ) -> Result<Response, ApiError> {
-    org_page(&state, context.caller.as_ref(), &handle, q.done.as_deref(), None).await
+    org_page(&state, context.caller.as_ref(), &handle, q.done.as_deref(), None, q.cursor.as_deref()).await
 }
 
 /// Runs an organization form's action: redirect with `notice`, or re-show the page.
@@ -238,7 +255,7 @@ async fn org_outcome<T>(
         Ok(_) => Ok(done(&format!("/o/{handle}"), notice)),
         Err(error) => {
             let error = shown_on_form(error)?;
-            org_page(state, Some(caller), handle, None, Some(&error)).await
+            org_page(state, Some(caller), handle, None, Some(&error), None).await
         }
     }
 }
