@@ -4,7 +4,7 @@ use carmine_core::{Id, Timestamp};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::notes::{self, NoteRecord, Position};
+use crate::notes::{self, Counter, NoteRecord, Position};
 use crate::{Conn, StoreResult, Tx};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -121,10 +121,7 @@ pub async fn save(tx: &mut Tx, user_id: Id, note_id: Id, board_id: Option<Id>) -
     .rows_affected()
         == 1;
     if inserted {
-        sqlx::query("UPDATE notes SET save_count = save_count + 1 WHERE id = $1")
-            .bind(note_id.as_i64())
-            .execute(tx.conn())
-            .await?;
+        notes::adjust(tx, note_id, Counter::Saves, 1).await?;
     } else {
         sqlx::query("UPDATE saves SET board_id = $1 WHERE user_id = $2 AND note_id = $3")
             .bind(board_id.map(Id::as_i64))
@@ -146,10 +143,7 @@ pub async fn unsave(tx: &mut Tx, user_id: Id, note_id: Id) -> StoreResult<bool> 
         .rows_affected()
         == 1;
     if deleted {
-        sqlx::query("UPDATE notes SET save_count = save_count - 1 WHERE id = $1")
-            .bind(note_id.as_i64())
-            .execute(tx.conn())
-            .await?;
+        notes::adjust(tx, note_id, Counter::Saves, -1).await?;
     }
     Ok(deleted)
 }

@@ -4,6 +4,7 @@ use carmine_core::{Id, Timestamp};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use crate::notes::{self, Counter};
 use crate::{Conn, StoreResult, Tx};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,10 +74,7 @@ pub async fn insert(tx: &mut Tx, note_id: Id, author_id: Id, parent: Option<(Id,
     .bind(now)
     .execute(tx.conn())
     .await?;
-    sqlx::query("UPDATE notes SET comment_count = comment_count + 1 WHERE id = $1")
-        .bind(note_id.as_i64())
-        .execute(tx.conn())
-        .await?;
+    notes::adjust(tx, note_id, Counter::Comments, 1).await?;
     if let Some((_, root)) = parent {
         sqlx::query("UPDATE comments SET reply_count = reply_count + 1 WHERE id = $1")
             .bind(root.as_i64())
@@ -137,10 +135,7 @@ pub async fn tombstone(tx: &mut Tx, id: Id, note_id: Id) -> StoreResult<bool> {
         .rows_affected()
         == 1;
     if removed {
-        sqlx::query("UPDATE notes SET comment_count = comment_count - 1 WHERE id = $1")
-            .bind(note_id.as_i64())
-            .execute(tx.conn())
-            .await?;
+        notes::adjust(tx, note_id, Counter::Comments, -1).await?;
     }
     Ok(removed)
 }

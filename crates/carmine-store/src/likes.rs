@@ -3,6 +3,7 @@
 use carmine_core::Id;
 use sqlx::Row;
 
+use crate::notes::{self, Counter};
 use crate::{Conn, StoreResult, Tx};
 
 /// Likes a note once; true if this like is new (then the counter went up by one).
@@ -19,10 +20,7 @@ pub async fn insert(tx: &mut Tx, user_id: Id, note_id: Id) -> StoreResult<bool> 
     .rows_affected()
         == 1;
     if inserted {
-        sqlx::query("UPDATE notes SET like_count = like_count + 1 WHERE id = $1")
-            .bind(note_id.as_i64())
-            .execute(tx.conn())
-            .await?;
+        notes::adjust(tx, note_id, Counter::Likes, 1).await?;
     }
     Ok(inserted)
 }
@@ -37,10 +35,7 @@ pub async fn delete(tx: &mut Tx, user_id: Id, note_id: Id) -> StoreResult<bool> 
         .rows_affected()
         == 1;
     if deleted {
-        sqlx::query("UPDATE notes SET like_count = like_count - 1 WHERE id = $1")
-            .bind(note_id.as_i64())
-            .execute(tx.conn())
-            .await?;
+        notes::adjust(tx, note_id, Counter::Likes, -1).await?;
     }
     Ok(deleted)
 }

@@ -365,3 +365,23 @@ pub async fn add_share(tx: &mut Tx, id: Id) -> StoreResult<i64> {
     .await?;
     Ok(row.try_get("share_count")?)
 }
+
+/// The engagement counters kept on a note.
+#[derive(Clone, Copy, Debug)]
+pub enum Counter {
+    Likes,
+    Saves,
+    Comments,
+}
+
+/// Moves a note's counter by `delta`, relative to its current value, inside the
+/// transaction that wrote the row justifying it (so concurrent writers never lose one).
+pub async fn adjust(tx: &mut Tx, id: Id, counter: Counter, delta: i64) -> StoreResult<()> {
+    let statement = match counter {
+        Counter::Likes => "UPDATE notes SET like_count = like_count + $1 WHERE id = $2",
+        Counter::Saves => "UPDATE notes SET save_count = save_count + $1 WHERE id = $2",
+        Counter::Comments => "UPDATE notes SET comment_count = comment_count + $1 WHERE id = $2",
+    };
+    sqlx::query(statement).bind(delta).bind(id.as_i64()).execute(tx.conn()).await?;
+    Ok(())
+}

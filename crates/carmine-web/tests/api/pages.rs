@@ -294,17 +294,7 @@ async fn composing_reading_editing_and_deleting_a_note_through_pages(t: TestDb) 
 
 async fn liking_commenting_and_notifications_through_pages(t: TestDb) {
     let app = TestApp::new(t).await;
-    let mut author = app.signup("lanlan").await;
-    author.csrf = Some(csrf_of(&app.get(&author, "/compose").await));
-    let posted = compose(
-        &app,
-        &author,
-        &[("title", "今日穿搭"), ("action", "publish")],
-        &[carmine_media::fixtures::jpeg(300, 400)],
-        true,
-    )
-    .await;
-    let note_path = posted.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+    let (author, note_path) = author_with_note(&app, "今日穿搭").await;
 
     let mut fan = app.signup("fan_1").await;
     fan.csrf = Some(csrf_of(&app.get(&fan, &note_path).await));
@@ -331,17 +321,7 @@ async fn liking_commenting_and_notifications_through_pages(t: TestDb) {
 
 async fn saving_into_boards_through_pages(t: TestDb) {
     let app = TestApp::new(t).await;
-    let mut author = app.signup("lanlan").await;
-    author.csrf = Some(csrf_of(&app.get(&author, "/compose").await));
-    let posted = compose(
-        &app,
-        &author,
-        &[("title", "收藏我"), ("action", "publish")],
-        &[carmine_media::fixtures::jpeg(300, 400)],
-        true,
-    )
-    .await;
-    let note_path = posted.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+    let (author, note_path) = author_with_note(&app, "收藏我").await;
 
     let mut reader = app.signup("reader").await;
     reader.csrf = Some(csrf_of(&app.get(&reader, "/u/reader").await));
@@ -370,17 +350,7 @@ async fn saving_into_boards_through_pages(t: TestDb) {
 
 async fn reporting_and_the_admin_queue_through_pages(t: TestDb) {
     let app = TestApp::new(t).await;
-    let mut author = app.signup("lanlan").await;
-    author.csrf = Some(csrf_of(&app.get(&author, "/compose").await));
-    let posted = compose(
-        &app,
-        &author,
-        &[("title", "可疑的广告"), ("action", "publish")],
-        &[carmine_media::fixtures::jpeg(300, 400)],
-        true,
-    )
-    .await;
-    let note_path = posted.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+    let (_author, note_path) = author_with_note(&app, "可疑的广告").await;
     let note_id = note_path.trim_start_matches("/notes/").to_owned();
 
     let mut reader = app.signup("reader").await;
@@ -427,4 +397,15 @@ async fn reporting_and_the_admin_queue_through_pages(t: TestDb) {
     assert_eq!(app.get(&admin, &note_path).await.status, 200, "administrators still see it");
     assert!(app.get(&admin, "/admin/audit").await.text().contains("resolve_report"));
     assert_eq!(app.get(&reader, "/admin/reports").await.status, 403);
+}
+
+/// `lanlan`, logged in with a CSRF token, and the path of a note she posted through the compose page.
+async fn author_with_note(app: &TestApp, title: &str) -> (Client, String) {
+    let mut author = app.signup("lanlan").await;
+    author.csrf = Some(csrf_of(&app.get(&author, "/compose").await));
+    let fields = [("title", title), ("action", "publish")];
+    let posted = compose(app, &author, &fields, &[carmine_media::fixtures::jpeg(300, 400)], true).await;
+    assert_eq!(posted.status, 303, "{}", posted.text());
+    let path = posted.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+    (author, path)
 }
