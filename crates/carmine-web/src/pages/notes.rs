@@ -29,13 +29,16 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/", get(home))
         .route("/following", get(following))
         .route("/notes/{id}", get(show))
-        .route("/notes/{id}/edit", get(edit_page).post(edit_submit))
         .route("/notes/{id}/delete", post(delete))
         .route("/u/{username}", get(profile))
         .route("/u/{username}/followers", get(followers))
         .route("/u/{username}/following", get(following_people))
         .route("/notes/{id}/share", post(share))
         .route("/compose", get(compose_page).post(compose_submit).layer(DefaultBodyLimit::max(COMPOSE_BODY_BYTES_MAX)))
+        .route(
+            "/notes/{id}/edit",
+            get(edit_page).post(edit_submit).layer(DefaultBodyLimit::max(COMPOSE_BODY_BYTES_MAX)),
+        )
         .route("/follow/{handle}", post(follow))
         .route("/unfollow/{handle}", post(unfollow))
 }
@@ -139,6 +142,7 @@ async fn waterfall(
 }
 
 struct ImageRow {
+    id: String,
     url: String,
     width: i64,
     height: i64,
@@ -201,6 +205,7 @@ impl From<&NoteDetail> for NoteRow {
                 .media
                 .iter()
                 .map(|m| ImageRow {
+                    id: m.id.to_string(),
                     url: format!("/media/{}/{}/detail.jpg", m.id, m.url_key),
                     width: m.width,
                     height: m.height,
@@ -375,6 +380,8 @@ struct ComposePage {
     location: String,
     visibility: String,
     visibilities: &'static [&'static str],
+    /// Editing: the note's images, each kept unless unticked.
+    current: Vec<ImageRow>,
 }
 
 impl ComposePage {
@@ -389,6 +396,7 @@ impl ComposePage {
             location: String::new(),
             visibility: "public".to_owned(),
             visibilities: VISIBILITIES,
+            current: Vec::new(),
         }
     }
 }
@@ -415,50 +423,79 @@ fn split_topics(raw: &str) -> Vec<String> {
         .collect()
 }
 
-pub(crate) async fn compose_submit(
-    State(state): State<AppState>,
-    Member(caller): Member,
+/// A compose or edit form as it arrives: text fields, images to keep, new images.
+#[derive(Default)]
+struct NoteForm {
+    title: String,
+    body: String,
+    topics: String,
+    location: String,
+    visibility: String,
+    author: String,
+    publish: bool,
+    keep: Vec<String>,
+    images: Vec<Vec<u8>>,
+}
+
+async fn read_note_form(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Result<Response, ApiError> {
+) -> Result<NoteForm, Error> {
     let mut multipart = multipart.map_err(|_| Error::new(ErrorCode::UnsupportedMediaType))?;
-    let mut page = ComposePage::blank(Layout::new(Some(&caller)), postable_orgs(&state, &caller).await?);
-    let mut author = String::new();
-    let mut publish = true;
-    let mut images = Vec::new();
-    while let Some(field) =
-        multipart.next_field().await.map_err(|e| Error::new(ErrorCode::MalformedRequest).with_message(e.body_text()))?
-    {
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        Error::new(ErrorCode::MalformedRequest).with_message(e.body_text())
+    };
+    let mut form = NoteForm { publish: true, visibility: "public".to_owned(), ..NoteForm::default() };
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
         let name = field.name().unwrap_or("").to_owned();
         if name == "images" {
             let bytes =
                 field.bytes().await.map_err(|e| Error::new(ErrorCode::PayloadTooLarge).with_message(e.body_text()))?;
             if !bytes.is_empty() {
-                images.push(bytes.to_vec());
+                form.images.push(bytes.to_vec());
             }
             continue;
         }
-        let value =
-            field.text().await.map_err(|e| Error::new(ErrorCode::MalformedRequest).with_message(e.body_text()))?;
+        let value = field.text().await.map_err(unreadable)?;
         match name.as_str() {
-            "title" => page.title = value,
-            "body" => page.body = value,
-            "topics" => page.topics = value,
-            "location" => page.location = value,
-            "visibility" => page.visibility = value,
-            "author" => author = value,
-            "action" => publish = value != "draft",
+            "title" => form.title = value,
+            "body" => form.body = value,
+            "topics" => form.topics = value,
+            "location" => form.location = value,
+            "visibility" => form.visibility = value,
+            "author" => form.author = value,
+            "action" => form.publish = value != "draft",
+            "keep" => form.keep.push(value),
             _ => {}
         }
     }
+    if form.images.len() + form.keep.len() > carmine_core::limits::NOTE_IMAGES_MAX {
+        return Err(Error::invalid_field("media_ids", "a note has at most 18 images"));
+    }
+    Ok(form)
+}
+
+/// Uploads a form's new images; they join the note in the order chosen.
+async fn upload_all(state: &AppState, caller: &Caller, images: Vec<Vec<u8>>) -> Result<Vec<Id>, Error> {
+    let mut ids = Vec::with_capacity(images.len());
+    for bytes in images {
+        ids.push(state.media().upload(caller.user_id, bytes).await?.id);
+    }
+    Ok(ids)
+}
+
+pub(crate) async fn compose_submit(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let form = read_note_form(multipart).await?;
+    let mut page = ComposePage::blank(Layout::new(Some(&caller)), postable_orgs(&state, &caller).await?);
+    (page.title, page.body, page.topics, page.location, page.visibility) =
+        (form.title.clone(), form.body.clone(), form.topics.clone(), form.location.clone(), form.visibility.clone());
+    let (author, publish, images) = (form.author, form.publish, form.images);
     let outcome = async {
         let visibility = Visibility::parse(&page.visibility)?;
-        if images.len() > carmine_core::limits::NOTE_IMAGES_MAX {
-            return Err(Error::invalid_field("media_ids", "a note has at most 18 images"));
-        }
-        let mut media_ids = Vec::with_capacity(images.len());
-        for bytes in images {
-            media_ids.push(state.media().upload(caller.user_id, bytes).await?.id);
-        }
+        let media_ids = upload_all(&state, &caller, images).await?;
         let input = NoteInput {
             author: Some(author.clone()).filter(|a| !a.is_empty()),
             title: page.title.clone(),
@@ -508,37 +545,33 @@ fn edit_form(caller: &Caller, detail: &NoteDetail, error: Option<&Error>) -> Com
         location: note.location.clone().unwrap_or_default(),
         visibility: note.visibility.clone(),
         visibilities: VISIBILITIES,
+        current: NoteRow::from(detail).images,
     }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct EditForm {
-    #[serde(default)]
-    title: String,
-    #[serde(default)]
-    body: String,
-    #[serde(default)]
-    topics: String,
-    #[serde(default)]
-    location: String,
-    visibility: String,
 }
 
 pub(crate) async fn edit_submit(
     State(state): State<AppState>,
     Member(caller): Member,
     Path(id): Path<String>,
-    PageForm(form): PageForm<EditForm>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, ErrorCode::NoteNotFound)?;
+    let form = read_note_form(multipart).await?;
     let outcome = async {
+        let visibility = Visibility::parse(&form.visibility)?;
+        let mut media_ids = Vec::with_capacity(form.keep.len() + form.images.len());
+        for keep in &form.keep {
+            media_ids
+                .push(keep.parse::<Id>().map_err(|_| Error::invalid_field("media_ids", "not an image of this note"))?);
+        }
+        media_ids.extend(upload_all(&state, &caller, form.images.clone()).await?);
         let change = NoteChange {
             title: Some(form.title.clone()),
             body: Some(form.body.clone()),
             location: Some(form.location.clone()),
-            visibility: Some(Visibility::parse(&form.visibility)?),
+            visibility: Some(visibility),
             topics: Some(split_topics(&form.topics)),
-            media_ids: None,
+            media_ids: Some(media_ids),
             publish: None,
         };
         state.notes().update(&caller, id, &change).await

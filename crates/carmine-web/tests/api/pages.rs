@@ -189,6 +189,18 @@ async fn compose(
     images: &[Vec<u8>],
     with_token: bool,
 ) -> TestResponse {
+    post_multipart(app, client, "/compose", fields, images, with_token).await
+}
+
+/// A multipart form post (compose and edit), the CSRF token in the action URL.
+async fn post_multipart(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    fields: &[(&str, &str)],
+    images: &[Vec<u8>],
+    with_token: bool,
+) -> TestResponse {
     let boundary = "compose-boundary-3f9a";
     let mut body = Vec::new();
     for (name, value) in fields {
@@ -204,8 +216,7 @@ async fn compose(
         body.extend_from_slice(b"\r\n");
     }
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
-    let uri =
-        if with_token { format!("/compose?_csrf={}", client.csrf.clone().unwrap()) } else { "/compose".to_owned() };
+    let uri = if with_token { format!("{path}?_csrf={}", client.csrf.clone().unwrap()) } else { path.to_owned() };
     let request = Request::builder()
         .method(Method::POST)
         .uri(uri)
@@ -261,14 +272,24 @@ async fn composing_reading_editing_and_deleting_a_note_through_pages(t: TestDb) 
     assert!(profile.contains("周末去杭州") && profile.contains("0</strong> followers"));
 
     let note_path = location.split('?').next().unwrap().to_owned();
-    let edited = form(
-        &app,
-        &author,
-        &format!("{note_path}/edit"),
-        &[("title", "周末去杭州！"), ("body", "改了"), ("visibility", "followers")],
-    )
-    .await;
+    // Edit: drop the first image, keep the second, add a third.
+    let images = app.get(&author, &format!("/api/v1{note_path}")).await.json()["images"].clone();
+    let (first, second) = (images[0]["id"].as_str().unwrap().to_owned(), images[1]["id"].as_str().unwrap().to_owned());
+    let edit_page = app.get(&author, &format!("{note_path}/edit")).await.text();
+    assert!(edit_page.contains(&format!("name=\"keep\" value=\"{first}\" checked")));
+    let fields = [("title", "周末去杭州！"), ("body", "改了"), ("visibility", "followers"), ("keep", second.as_str())];
+    let added = vec![carmine_media::fixtures::webp(200, 300)];
+    let edited = post_multipart(&app, &author, &format!("{note_path}/edit"), &fields, &added, true).await;
     assert_eq!(edited.status, 303, "{}", edited.text());
+    let images = app.get(&author, &format!("/api/v1{note_path}")).await.json()["images"].clone();
+    assert_eq!(images.as_array().unwrap().len(), 2);
+    assert_eq!(images[0]["id"], second.as_str());
+    let none_left = [("title", "x"), ("visibility", "followers")];
+    assert_eq!(
+        post_multipart(&app, &author, &format!("{note_path}/edit"), &none_left, &[], true).await.status,
+        422,
+        "a published note keeps an image"
+    );
     assert_eq!(app.get(&Client::default(), &note_path).await.status, 404, "now followers only");
 
     let reader = app.signup("reader").await;
