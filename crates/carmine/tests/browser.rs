@@ -134,7 +134,8 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
     fill(&client, "password", "correct horse battery").await;
     client.find(Locator::Css("#signup-form button[type=submit]")).await.unwrap().click().await.unwrap();
     let logout = wait_for(&client, "#logout").await;
-    assert_eq!(logout.text().await.unwrap(), "Log out @lanlan");
+    assert_eq!(logout.text().await.unwrap(), "Log out", "the phone-width header");
+    assert!(client.find(Locator::Css("nav a[href='/u/lanlan']")).await.is_ok(), "logged in as lanlan");
 
     client.find(Locator::Css("#logout")).await.unwrap().click().await.unwrap();
     wait_for(&client, "#login-form").await;
@@ -151,7 +152,8 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
 
     fill(&client, "password", "correct horse battery").await;
     client.find(Locator::Css("#login-form button[type=submit]")).await.unwrap().click().await.unwrap();
-    assert_eq!(wait_for(&client, "#logout").await.text().await.unwrap(), "Log out @lanlan");
+    wait_for(&client, "#logout").await;
+    assert!(client.find(Locator::Css("nav a[href='/u/lanlan']")).await.is_ok(), "logged in as lanlan again");
 
     client.goto(&format!("{}/settings", server.url)).await.unwrap();
     let display_name = wait_for(&client, "input[name='display_name']").await;

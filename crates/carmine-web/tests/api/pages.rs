@@ -65,7 +65,7 @@ async fn sign_up_and_settings_through_forms(t: TestDb) {
     assert_eq!(signed_up.status, 303);
     let mut client = Client { cookie: signed_up.session_cookie(), ..Client::default() };
     let home = app.get(&client, "/").await;
-    assert!(home.text().contains("Log out @meimei"), "{}", home.text());
+    assert!(home.text().contains("<span class=\"wide-only\"> @meimei</span>"), "{}", home.text());
     assert!(home.text().contains("id=\"waterfall\""));
     let settings = app.get(&client, "/settings").await;
     client.csrf = Some(csrf_of(&settings));
