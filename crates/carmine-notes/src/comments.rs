@@ -92,7 +92,7 @@ impl Notes {
             roots.retain(|c| !hidden.contains(&c.author_id));
         }
         let ids: Vec<Id> = roots.iter().map(|c| c.id).collect();
-        let mut replies = comments::list_replies(&mut conn, &ids, REPLIES_SHOWN_MAX).await?;
+        let mut replies = comments::list_replies(&mut conn, note_id, &ids, REPLIES_SHOWN_MAX).await?;
         if let Some(viewer) = viewer {
             let hidden = crate::safety::hidden_authors(&mut conn, viewer.user_id).await?;
             replies.retain(|c| !hidden.contains(&c.author_id));

@@ -107,17 +107,42 @@ pub async fn list_roots(
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
-/// Replies in the threads of `roots`, oldest first, at most `per_thread` each.
-pub async fn list_replies(conn: &mut Conn, roots: &[Id], per_thread: u32) -> StoreResult<Vec<CommentRecord>> {
-    let mut out = Vec::new();
-    for root in roots {
-        let rows = sqlx::query(select_comments!("WHERE c.root_id = $1 ORDER BY c.id LIMIT $2"))
-            .bind(root.as_i64())
-            .bind(i64::from(per_thread))
-            .fetch_all(&mut *conn)
-            .await?;
-        for row in &rows {
-            out.push(from_row(row)?);
+/// Replies in the threads of `roots` (top-level comments of one note), oldest first,
+/// at most `per_thread` each — one query for the whole page.
+pub async fn list_replies(
+    conn: &mut Conn,
+    note_id: Id,
+    roots: &[Id],
+    per_thread: u32,
+) -> StoreResult<Vec<CommentRecord>> {
+    let (Some(low), Some(high)) = (roots.iter().min(), roots.iter().max()) else {
+        return Ok(Vec::new());
+    };
+    let rows = sqlx::query(
+        "SELECT * FROM (
+             SELECT c.id, c.note_id, c.author_id, a.handle, u.display_name, c.parent_id, c.root_id, pa.handle AS parent_handle,
+                    c.body, c.reply_count, c.created_at, c.deleted_at,
+                    ROW_NUMBER() OVER (PARTITION BY c.root_id ORDER BY c.id) AS thread_rank
+             FROM comments c
+             JOIN actors a ON a.id = c.author_id
+             JOIN users u ON u.id = c.author_id
+             LEFT JOIN comments p ON p.id = c.parent_id
+             LEFT JOIN actors pa ON pa.id = p.author_id
+             WHERE c.note_id = $1 AND c.root_id BETWEEN $2 AND $3
+         ) threads
+         WHERE thread_rank <= $4 ORDER BY root_id, id",
+    )
+    .bind(note_id.as_i64())
+    .bind(low.as_i64())
+    .bind(high.as_i64())
+    .bind(i64::from(per_thread))
+    .fetch_all(conn)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let reply = from_row(row)?;
+        if reply.root_id.is_some_and(|root| roots.contains(&root)) {
+            out.push(reply);
         }
     }
     Ok(out)

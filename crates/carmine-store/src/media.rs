@@ -92,6 +92,20 @@ pub async fn get(conn: &mut Conn, id: Id) -> StoreResult<Option<MediaRecord>> {
     Ok(row.as_ref().map(from_row).transpose()?)
 }
 
+/// The images of a note, in their order, in one query.
+pub async fn for_note(conn: &mut Conn, note_id: Id) -> StoreResult<Vec<MediaRecord>> {
+    let rows = sqlx::query(
+        "SELECT m.id, m.owner_id, m.url_key, m.source_format, m.source_bytes, m.width, m.height, m.grid_width, m.grid_height,
+                m.stored_bytes, m.placeholder_color, m.created_at
+         FROM note_media nm JOIN media m ON m.id = nm.media_id
+         WHERE nm.note_id = $1 AND m.deleted_at IS NULL ORDER BY nm.position",
+    )
+    .bind(note_id.as_i64())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
 /// How many uploads, and how many source bytes, a member made since `since`.
 pub async fn usage_since(conn: &mut Conn, owner_id: Id, since: Timestamp) -> StoreResult<(i64, i64)> {
     let row = sqlx::query(

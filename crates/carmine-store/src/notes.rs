@@ -232,19 +232,7 @@ pub async fn get(conn: &mut Conn, id: Id) -> StoreResult<Option<NoteRecord>> {
 }
 
 pub async fn media(conn: &mut Conn, note_id: Id) -> StoreResult<Vec<MediaRecord>> {
-    let rows = sqlx::query(
-        "SELECT m.id FROM note_media nm JOIN media m ON m.id = nm.media_id WHERE nm.note_id = $1 ORDER BY nm.position",
-    )
-    .bind(note_id.as_i64())
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in rows {
-        if let Some(record) = crate::media::get(conn, Id::from_i64(row.try_get("id")?)).await? {
-            out.push(record);
-        }
-    }
-    Ok(out)
+    crate::media::for_note(conn, note_id).await
 }
 
 pub async fn topics(conn: &mut Conn, note_id: Id) -> StoreResult<Vec<String>> {

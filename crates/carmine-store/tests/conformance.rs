@@ -5,7 +5,7 @@ use carmine_core::Id;
 use carmine_core::event::DomainEvent;
 use carmine_store::testing::TestDb;
 use carmine_store::users::NewMember;
-use carmine_store::{Db, audit, migrate, orgs, outbox, secrets, sessions, tokens, users};
+use carmine_store::{Db, audit, comments, migrate, notes, orgs, outbox, secrets, sessions, tokens, users};
 
 carmine_store::both_backends!(
     migrations_are_idempotent,
@@ -25,6 +25,7 @@ carmine_store::both_backends!(
     instance_secrets_are_created_once,
     member_list_pages_by_prefix,
     concurrent_writers_are_serialised_without_errors,
+    replies_come_per_thread_in_one_query,
 );
 
 async fn member(db: &Db, username: &str) -> Id {
@@ -438,4 +439,39 @@ async fn concurrent_writers_are_serialised_without_errors(t: TestDb) {
     let mut conn = t.db.reader().await.unwrap();
     assert_eq!(users::list(&mut conn, "racer", None, 100).await.unwrap().len(), 16);
     assert_eq!(outbox::list_after(&mut conn, None, 100).await.unwrap().len(), 16);
+}
+
+async fn replies_come_per_thread_in_one_query(t: TestDb) {
+    let author = member(&t.db, "author").await;
+    let mut tx = t.db.begin().await.unwrap();
+    let content = notes::NoteContent {
+        title: "t",
+        body: "",
+        location: None,
+        visibility: "public",
+        media_ids: &[],
+        topics: &[],
+        mention_ids: &[],
+    };
+    let note = notes::insert(&mut tx, author, author, &content, false).await.unwrap();
+    let mut roots = Vec::new();
+    for _ in 0..3 {
+        roots.push(comments::insert(&mut tx, note, author, None, "root").await.unwrap());
+    }
+    for (n, root) in roots.iter().enumerate() {
+        for _ in 0..=n + 1 {
+            comments::insert(&mut tx, note, author, Some((*root, *root)), "reply").await.unwrap();
+        }
+    }
+    tx.commit().await.unwrap();
+    let mut conn = t.db.reader().await.unwrap();
+    // Ask for the last two threads only, at most two replies each.
+    let replies = comments::list_replies(&mut conn, note, &roots[1..], 2).await.unwrap();
+    let per_root: Vec<usize> = roots.iter().map(|r| replies.iter().filter(|c| c.root_id == Some(*r)).count()).collect();
+    assert_eq!(per_root, [0, 2, 2]);
+    assert!(
+        replies.windows(2).all(|w| (w[0].root_id, w[0].id) < (w[1].root_id, w[1].id)),
+        "threads in order, oldest first"
+    );
+    assert_eq!(notes::get(&mut conn, note).await.unwrap().unwrap().comment_count, 12);
 }
