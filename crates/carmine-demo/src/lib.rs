@@ -1,7 +1,7 @@
 //! The demo: seeds an empty Carmine with a believable community — members and
 //! creators, brand organizations with staff, notes in Chinese and English across
 //! beauty, fashion, food, travel and home with generated (text-free) images, follows,
-//! likes, saves-free history and comments — spread over the past weeks.
+//! likes and comments — spread over the past weeks.
 //!
 //! Writes through the store's query modules in large transactions, appending the
 //! same outbox events the services would, so later consumers see a normal history.

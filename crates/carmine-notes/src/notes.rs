@@ -154,7 +154,7 @@ impl Notes {
         if !can_see(&note, follower, insider) && !admin {
             return Err(not_found());
         }
-        detail(&mut *self.db.reader().await?, id, insider).await
+        detail_of(&mut *self.db.reader().await?, note, insider).await
     }
 
     pub async fn update(&self, caller: &Caller, id: Id, change: &NoteChange) -> Result<NoteDetail> {
@@ -314,12 +314,18 @@ fn page(mut notes: Vec<NoteRecord>, limit: u32, at: impl Fn(&NoteRecord) -> i64)
     NotePage { notes, next }
 }
 
+/// A note just written, read back inside its transaction.
 async fn detail(conn: &mut Conn, id: Id, editable: bool) -> Result<NoteDetail> {
     let note = notes::get(conn, id).await?.ok_or_else(not_found)?;
+    detail_of(conn, note, editable).await
+}
+
+/// Everything a note's page shows, around a note already read.
+async fn detail_of(conn: &mut Conn, note: NoteRecord, editable: bool) -> Result<NoteDetail> {
     Ok(NoteDetail {
-        media: notes::media(conn, id).await?,
-        topics: notes::topics(conn, id).await?,
-        mentions: notes::mentions(conn, id).await?,
+        media: notes::media(conn, note.id).await?,
+        topics: notes::topics(conn, note.id).await?,
+        mentions: notes::mentions(conn, note.id).await?,
         note,
         editable,
     })

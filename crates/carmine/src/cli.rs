@@ -5,6 +5,7 @@ use std::path::PathBuf;
 
 use carmine_accounts::admin::Operator;
 use carmine_accounts::config::Argon2Params;
+use carmine_notes::NotesConfig;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::startup::{self, Platform};
@@ -126,6 +127,15 @@ pub struct ServeArgs {
     pub trusted_proxies: Vec<IpAddr>,
 }
 
+impl ServeArgs {
+    pub fn notes_config(&self) -> NotesConfig {
+        NotesConfig {
+            comments_per_member: carmine_core::ratelimit::Quota::new(self.comment_burst.max(1), 15_000),
+            ..NotesConfig::default()
+        }
+    }
+}
+
 #[derive(Subcommand)]
 pub enum AdminAction {
     /// Create a member; prints the password when none is given.
@@ -158,13 +168,13 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve(args) => {
             startup::check_listen(&args)?;
-            let platform = Platform::open(&args.data, args.passwords.params()).await?;
+            let platform = Platform::open(&args.data, args.passwords.params(), args.notes_config()).await?;
             startup::serve(platform, args).await
         }
         Command::Bench(args) => crate::bench::run(args).await,
         Command::Demo { serve, scale } => {
             startup::check_listen(&serve)?;
-            let platform = Platform::open(&serve.data, serve.passwords.params()).await?;
+            let platform = Platform::open(&serve.data, serve.passwords.params(), serve.notes_config()).await?;
             let scale = match scale {
                 DemoScale::Demo => carmine_demo::Scale::DEMO,
                 DemoScale::Small => carmine_demo::Scale::SMALL,
@@ -173,12 +183,12 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             startup::serve(platform, serve).await
         }
         Command::Migrate { data } => {
-            let platform = Platform::open(&data, Argon2Params::OWASP).await?;
+            let platform = Platform::open(&data, Argon2Params::OWASP, NotesConfig::default()).await?;
             println!("database is at the latest schema ({})", platform.db.backend().name());
             Ok(())
         }
         Command::Admin { data, passwords, action } => {
-            let platform = Platform::open(&data, passwords.params()).await?;
+            let platform = Platform::open(&data, passwords.params(), NotesConfig::default()).await?;
             let accounts = &platform.accounts;
             let find = |username: String| async move {
                 accounts

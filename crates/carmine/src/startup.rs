@@ -30,7 +30,7 @@ pub struct Platform {
 }
 
 impl Platform {
-    pub async fn open(data: &DataArgs, argon2: Argon2Params) -> Result<Platform, String> {
+    pub async fn open(data: &DataArgs, argon2: Argon2Params, notes: NotesConfig) -> Result<Platform, String> {
         std::fs::create_dir_all(&data.data_dir)
             .map_err(|e| format!("cannot create the data directory {}: {e}", data.data_dir.display()))?;
         let options = match &data.database_url {
@@ -51,7 +51,7 @@ impl Platform {
         }
         let accounts = Accounts::new(db.clone(), AccountsConfig { argon2, ..AccountsConfig::default() });
         let media = Media::new(db.clone(), MediaConfig::default(), MediaStorage::new(data.data_dir.join("media")));
-        let notes = Notes::new(db.clone(), accounts.clone(), NotesConfig::default());
+        let notes = Notes::new(db.clone(), accounts.clone(), notes);
         Ok(Platform { db, accounts, media, notes })
     }
 }
@@ -108,12 +108,6 @@ pub async fn serve(platform: Platform, args: ServeArgs) -> Result<(), String> {
     let app = Application::bind(args.listen).await.map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let address = app.local_addr();
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{address}"));
-    let notes_config = carmine_notes::NotesConfig {
-        comments_per_member: carmine_core::ratelimit::Quota::new(args.comment_burst.max(1), 15_000),
-        ..carmine_notes::NotesConfig::default()
-    };
-    let platform =
-        Platform { notes: Notes::new(platform.db.clone(), platform.accounts.clone(), notes_config), ..platform };
     let request_quota = carmine_core::ratelimit::Quota::new(
         args.rate_limit_burst.max(1),
         (1_000 / i64::from(args.rate_limit_per_second.max(1))).max(1),
