@@ -113,6 +113,12 @@ pub(crate) fn render(template: &impl Template, error: Option<&Error>) -> Respons
     }
 }
 
+/// A `return_to` form field if it is a path on this site (never another host: no open
+/// redirects), else `fallback`.
+pub(crate) fn local_path(return_to: Option<String>, fallback: impl FnOnce() -> String) -> String {
+    return_to.filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\')).unwrap_or_else(fallback)
+}
+
 /// After a successful form: back to `to` with a notice.
 pub(crate) fn done(to: &str, notice: &str) -> Response {
     let separator = if to.contains('?') { '&' } else { '?' };

@@ -605,9 +605,7 @@ pub(crate) struct ReturnTo {
 
 /// Where to go after following: a path on this site, or the actor's profile.
 fn back(return_to: Option<String>, kind: &str, handle: &str) -> String {
-    return_to
-        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'))
-        .unwrap_or_else(|| author_path(kind, handle))
+    super::local_path(return_to, || author_path(kind, handle))
 }
 
 pub(crate) async fn follow(

@@ -48,10 +48,7 @@ async fn report(
     };
     let target: Id = path_id(&form.target_id, not_found)?;
     state.notes().report(&caller, &form.target_kind, target, &form.reason, &form.details).await?;
-    let back = form
-        .return_to
-        .filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\'))
-        .unwrap_or_else(|| "/".to_owned());
+    let back = super::local_path(form.return_to, || "/".to_owned());
     Ok(done(&back, "report_sent"))
 }
 
