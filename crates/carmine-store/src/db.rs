@@ -14,6 +14,7 @@ use carmine_core::{Clock, Id, IdGenerator, Timestamp};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyPool, AssertSqlSafe, ConnectOptions, Executor};
+use tokio::sync::Notify;
 
 use crate::StoreResult;
 
@@ -78,6 +79,7 @@ pub struct Db {
     writer: AnyPool,
     ids: Arc<IdGenerator>,
     clock: Clock,
+    log_written: Arc<Notify>,
 }
 
 impl Db {
@@ -134,7 +136,7 @@ impl Db {
                 (pool.clone(), pool)
             }
         };
-        Ok(Db { backend, reader, writer, ids, clock })
+        Ok(Db { backend, reader, writer, ids, clock, log_written: Arc::new(Notify::new()) })
     }
 
     pub fn backend(&self) -> Backend {
@@ -169,7 +171,13 @@ impl Db {
             Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.writer.begin().await?,
         };
-        Ok(Tx { inner, db: self.clone(), now: self.clock.now() })
+        Ok(Tx { inner, db: self.clone(), now: self.clock.now(), wrote_log: false })
+    }
+
+    /// Signalled after a transaction that appended to a log commits in this process
+    /// (the sequencer waits on it; other nodes' writes are found by polling).
+    pub fn log_written(&self) -> &Notify {
+        &self.log_written
     }
 
     /// Whether the database answers (for `/readyz`).
@@ -204,6 +212,7 @@ pub struct Tx {
     inner: sqlx::Transaction<'static, Any>,
     db: Db,
     now: Timestamp,
+    wrote_log: bool,
 }
 
 impl Tx {
@@ -228,7 +237,16 @@ impl Tx {
         crate::outbox::append(self, &event).await
     }
 
+    /// Records that this transaction appended to a log, so committing wakes the sequencer.
+    pub(crate) fn mark_log_written(&mut self) {
+        self.wrote_log = true;
+    }
+
     pub async fn commit(self) -> StoreResult<()> {
-        Ok(self.inner.commit().await?)
+        self.inner.commit().await?;
+        if self.wrote_log {
+            self.db.log_written.notify_one();
+        }
+        Ok(())
     }
 }

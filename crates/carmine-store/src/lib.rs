@@ -15,10 +15,13 @@ pub mod migrate;
 
 pub mod actors;
 pub mod audit;
+pub mod behaviour;
 pub mod boards;
 pub mod comments;
 pub mod follows;
+pub mod jobs;
 pub mod likes;
+pub mod log;
 pub mod media;
 pub mod notes;
 pub mod notifications;
@@ -27,6 +30,7 @@ pub mod outbox;
 pub mod safety;
 pub mod secrets;
 pub mod sessions;
+pub mod stats;
 pub mod tokens;
 pub mod users;
 

@@ -35,6 +35,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(4, "0004_engagement"),
     migration!(5, "0005_boards"),
     migration!(6, "0006_safety"),
+    migration!(7, "0007_dataplane"),
 ];
 
 /// The names of the migrations this binary carries, in order.

@@ -1,9 +1,11 @@
 //! The outbox: every state-changing transaction appends its typed event here, in
 //! the same transaction, so an event exists if and only if its change committed.
+//! Consumers read it in log order with [`read`] (positions come from `log::sequence`).
 
 use carmine_core::event::DomainEvent;
 use carmine_core::{Id, Timestamp};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 use crate::{Conn, StoreResult, Tx};
 
@@ -26,26 +28,40 @@ pub async fn append(tx: &mut Tx, event: &DomainEvent) -> StoreResult<()> {
         .bind(now.micros())
         .execute(tx.conn())
         .await?;
+    tx.mark_log_written();
     Ok(())
 }
 
-/// Events with an id greater than `after`, oldest first, at most `limit`.
+/// Events at log positions above `after`, in log order, at most `limit`; each with its position.
+pub async fn read(conn: &mut Conn, after: i64, limit: u32) -> StoreResult<Vec<(i64, OutboxRecord)>> {
+    let rows = sqlx::query(
+        "SELECT seq, id, event_type, payload, created_at FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2",
+    )
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|row| Ok((row.try_get("seq")?, record(row)?))).collect()
+}
+
+/// Events as written (including those not yet given a log position), by id after
+/// `after`, at most `limit`: for audits and tests; consumers use [`read`].
 pub async fn list_after(conn: &mut Conn, after: Option<Id>, limit: u32) -> StoreResult<Vec<OutboxRecord>> {
     let rows = sqlx::query("SELECT id, event_type, payload, created_at FROM outbox WHERE id > $1 ORDER BY id LIMIT $2")
         .bind(after.map_or(0, Id::as_i64))
         .bind(i64::from(limit))
         .fetch_all(conn)
         .await?;
-    rows.iter()
-        .map(|row| {
-            let payload: String = row.try_get("payload")?;
-            let event = serde_json::from_str(&payload).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-            Ok(OutboxRecord {
-                id: Id::from_i64(row.try_get("id")?),
-                event_type: row.try_get("event_type")?,
-                event,
-                created_at: Timestamp(row.try_get("created_at")?),
-            })
-        })
-        .collect()
+    rows.iter().map(|row| Ok(record(row)?)).collect()
+}
+
+fn record(row: &AnyRow) -> Result<OutboxRecord, sqlx::Error> {
+    let payload: String = row.try_get("payload")?;
+    let event = serde_json::from_str(&payload).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    Ok(OutboxRecord {
+        id: Id::from_i64(row.try_get("id")?),
+        event_type: row.try_get("event_type")?,
+        event,
+        created_at: Timestamp(row.try_get("created_at")?),
+    })
 }

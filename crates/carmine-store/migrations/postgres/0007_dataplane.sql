@@ -1,0 +1,118 @@
+-- The data plane: the outbox becomes an ordered log, consumers keep checkpoints,
+-- clients report behaviour events, per-note statistics are aggregated from both
+-- logs, and a durable job table runs timed work.
+-- Keep sqlite/ and postgres/ describing the same schema.
+
+-- A row's `seq` is its position in the log. Writers leave it NULL; the sequencer
+-- numbers committed rows in one transaction at a time, so a reader that has seen
+-- position N will never later find a committed row below N (no gaps, no skips).
+ALTER TABLE outbox ADD COLUMN seq BIGINT;
+CREATE UNIQUE INDEX outbox_seq ON outbox (seq);
+CREATE INDEX outbox_unsequenced ON outbox (id) WHERE seq IS NULL;
+
+-- The last position handed out, per log ('domain' = outbox, 'behaviour').
+CREATE TABLE log_heads (
+    log  TEXT    PRIMARY KEY,
+    seq  BIGINT  NOT NULL
+);
+INSERT INTO log_heads (log, seq) VALUES ('domain', 0), ('behaviour', 0);
+
+-- Where each consumer has got to in its log; written in the transaction that
+-- applies the consumer's effects, so a crash replays nothing twice.
+CREATE TABLE consumer_checkpoints (
+    consumer    TEXT    PRIMARY KEY,
+    log         TEXT    NOT NULL,
+    position    BIGINT  NOT NULL,
+    updated_at  BIGINT  NOT NULL
+);
+
+-- What clients saw and did: impressions, reads (with dwell), clicks, shares.
+CREATE TABLE behaviour_events (
+    id               BIGINT  PRIMARY KEY,
+    seq              BIGINT,
+    viewer_key       BIGINT  NOT NULL,      -- the member's id; 0 for a signed-out visitor
+    client_event_id  TEXT    NOT NULL,
+    kind             TEXT    NOT NULL CHECK (kind IN ('impression', 'read', 'click', 'share')),
+    note_id          BIGINT  NOT NULL REFERENCES notes (id),
+    surface          TEXT    NOT NULL,
+    position         BIGINT,
+    dwell_ms         BIGINT,
+    occurred_at      BIGINT  NOT NULL,
+    received_at      BIGINT  NOT NULL,
+    CONSTRAINT behaviour_events__client_event_id_key UNIQUE (viewer_key, client_event_id)
+);
+CREATE UNIQUE INDEX behaviour_events_seq ON behaviour_events (seq);
+CREATE INDEX behaviour_events_unsequenced ON behaviour_events (id) WHERE seq IS NULL;
+CREATE INDEX behaviour_events_note ON behaviour_events (note_id, occurred_at);
+
+-- Per-note statistics per hour (`bucket` = the hour's first microsecond) and per
+-- day once rolled up; totals in note_stats. Maintained by the statistics consumer.
+CREATE TABLE note_stats (
+    note_id       BIGINT PRIMARY KEY REFERENCES notes (id),
+    impressions   BIGINT  NOT NULL DEFAULT 0,
+    reads         BIGINT  NOT NULL DEFAULT 0,
+    read_ms       BIGINT  NOT NULL DEFAULT 0,
+    clicks        BIGINT  NOT NULL DEFAULT 0,
+    share_clicks  BIGINT  NOT NULL DEFAULT 0,
+    likes         BIGINT  NOT NULL DEFAULT 0,
+    saves         BIGINT  NOT NULL DEFAULT 0,
+    comments      BIGINT  NOT NULL DEFAULT 0,
+    shares        BIGINT  NOT NULL DEFAULT 0,
+    follows       BIGINT  NOT NULL DEFAULT 0
+);
+
+CREATE TABLE note_stats_hourly (
+    note_id       BIGINT  NOT NULL REFERENCES notes (id),
+    bucket        BIGINT  NOT NULL,
+    impressions   BIGINT  NOT NULL DEFAULT 0,
+    reads         BIGINT  NOT NULL DEFAULT 0,
+    read_ms       BIGINT  NOT NULL DEFAULT 0,
+    clicks        BIGINT  NOT NULL DEFAULT 0,
+    share_clicks  BIGINT  NOT NULL DEFAULT 0,
+    likes         BIGINT  NOT NULL DEFAULT 0,
+    saves         BIGINT  NOT NULL DEFAULT 0,
+    comments      BIGINT  NOT NULL DEFAULT 0,
+    shares        BIGINT  NOT NULL DEFAULT 0,
+    follows       BIGINT  NOT NULL DEFAULT 0,
+    PRIMARY KEY (note_id, bucket)
+);
+CREATE INDEX note_stats_hourly_bucket ON note_stats_hourly (bucket);
+
+CREATE TABLE note_stats_daily (
+    note_id       BIGINT  NOT NULL REFERENCES notes (id),
+    bucket        BIGINT  NOT NULL,
+    impressions   BIGINT  NOT NULL DEFAULT 0,
+    reads         BIGINT  NOT NULL DEFAULT 0,
+    read_ms       BIGINT  NOT NULL DEFAULT 0,
+    clicks        BIGINT  NOT NULL DEFAULT 0,
+    share_clicks  BIGINT  NOT NULL DEFAULT 0,
+    likes         BIGINT  NOT NULL DEFAULT 0,
+    saves         BIGINT  NOT NULL DEFAULT 0,
+    comments      BIGINT  NOT NULL DEFAULT 0,
+    shares        BIGINT  NOT NULL DEFAULT 0,
+    follows       BIGINT  NOT NULL DEFAULT 0,
+    PRIMARY KEY (note_id, bucket)
+);
+
+-- Timed work. One row per (kind, key): scheduling again moves the row. A runner
+-- claims a due row with a lease; the job's effect and its completion commit together.
+CREATE TABLE jobs (
+    id            BIGINT  PRIMARY KEY,
+    kind          TEXT    NOT NULL,
+    key           TEXT    NOT NULL,
+    payload       TEXT    NOT NULL,
+    state         TEXT    NOT NULL CHECK (state IN ('pending', 'running', 'done', 'failed', 'cancelled')),
+    run_at        BIGINT  NOT NULL,
+    attempts      BIGINT  NOT NULL DEFAULT 0,
+    max_attempts  BIGINT  NOT NULL,
+    lease_owner   TEXT,
+    lease_until   BIGINT,
+    last_error    TEXT,
+    created_at    BIGINT  NOT NULL,
+    updated_at    BIGINT  NOT NULL,
+    CONSTRAINT jobs__key_key UNIQUE (kind, key)
+);
+CREATE INDEX jobs_due ON jobs (state, run_at);
+
+-- A draft may carry the time it publishes itself (a `notes.publish` job does it).
+ALTER TABLE notes ADD COLUMN publish_at BIGINT;

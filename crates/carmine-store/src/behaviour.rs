@@ -1,0 +1,97 @@
+//! Behaviour events clients report (impressions, reads, clicks, shares), stored once
+//! per (viewer, client event id) and read in log order by the statistics consumer.
+
+use carmine_core::{Id, Timestamp};
+use sqlx::Row;
+
+use crate::{Conn, StoreResult, Tx};
+
+/// One event as validated by the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewBehaviourEvent<'a> {
+    /// The member's id, or 0 for a signed-out visitor.
+    pub viewer_key: i64,
+    pub client_event_id: &'a str,
+    /// `impression`, `read`, `click` or `share`.
+    pub kind: &'a str,
+    pub note_id: Id,
+    pub surface: &'a str,
+    pub position: Option<i64>,
+    pub dwell_ms: Option<i64>,
+    pub occurred_at: Timestamp,
+}
+
+/// A stored event with its log position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BehaviourRecord {
+    pub seq: i64,
+    pub viewer_key: i64,
+    pub client_event_id: String,
+    pub kind: String,
+    pub note_id: Id,
+    pub surface: String,
+    pub position: Option<i64>,
+    pub dwell_ms: Option<i64>,
+    pub occurred_at: Timestamp,
+}
+
+/// Stores the event unless this viewer already sent this client event id; true if new.
+pub async fn insert(tx: &mut Tx, event: &NewBehaviourEvent<'_>) -> StoreResult<bool> {
+    let id = tx.new_id();
+    let now = tx.now().micros();
+    let inserted = sqlx::query(
+        "INSERT INTO behaviour_events
+             (id, viewer_key, client_event_id, kind, note_id, surface, position, dwell_ms, occurred_at, received_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         ON CONFLICT (viewer_key, client_event_id) DO NOTHING",
+    )
+    .bind(id.as_i64())
+    .bind(event.viewer_key)
+    .bind(event.client_event_id)
+    .bind(event.kind)
+    .bind(event.note_id.as_i64())
+    .bind(event.surface)
+    .bind(event.position)
+    .bind(event.dwell_ms)
+    .bind(event.occurred_at.micros())
+    .bind(now)
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1;
+    if inserted {
+        tx.mark_log_written();
+    }
+    Ok(inserted)
+}
+
+/// Events at log positions above `after`, in log order, at most `limit`.
+pub async fn read(conn: &mut Conn, after: i64, limit: u32) -> StoreResult<Vec<BehaviourRecord>> {
+    let rows = sqlx::query(
+        "SELECT seq, viewer_key, client_event_id, kind, note_id, surface, position, dwell_ms, occurred_at
+         FROM behaviour_events WHERE seq > $1 ORDER BY seq LIMIT $2",
+    )
+    .bind(after)
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(BehaviourRecord {
+                seq: row.try_get("seq")?,
+                viewer_key: row.try_get("viewer_key")?,
+                client_event_id: row.try_get("client_event_id")?,
+                kind: row.try_get("kind")?,
+                note_id: Id::from_i64(row.try_get("note_id")?),
+                surface: row.try_get("surface")?,
+                position: row.try_get("position")?,
+                dwell_ms: row.try_get("dwell_ms")?,
+                occurred_at: Timestamp(row.try_get("occurred_at")?),
+            })
+        })
+        .collect()
+}
+
+pub async fn count(conn: &mut Conn) -> StoreResult<i64> {
+    Ok(sqlx::query("SELECT COUNT(*) FROM behaviour_events").fetch_one(conn).await?.try_get(0)?)
+}
