@@ -6,7 +6,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Microseconds since 1970-01-01T00:00:00Z. Stored as-is; rendered as RFC 3339 in JSON.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -23,6 +23,11 @@ impl Timestamp {
         Timestamp(self.0.saturating_add(seconds.saturating_mul(MICROS_PER_SECOND)))
     }
 
+    /// Parses an RFC 3339 time with an offset (`2026-11-25T20:00:00Z`, `…+08:00`).
+    pub fn parse_rfc3339(raw: &str) -> Option<Timestamp> {
+        raw.parse::<jiff::Timestamp>().ok().map(|ts| Timestamp(ts.as_microsecond()))
+    }
+
     pub fn to_rfc3339(self) -> String {
         match jiff::Timestamp::from_microsecond(self.0) {
             Ok(ts) => format!("{ts:.0}"),
@@ -34,6 +39,14 @@ impl Timestamp {
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(&self.to_rfc3339())
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(deserializer)?;
+        Timestamp::parse_rfc3339(&raw)
+            .ok_or_else(|| serde::de::Error::custom("expected an RFC 3339 time such as 2026-11-25T20:00:00Z"))
     }
 }
 
@@ -74,6 +87,15 @@ impl Clock {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timestamps_parse_rfc3339_with_offsets() {
+        let utc = Timestamp::parse_rfc3339("2026-11-25T20:00:00Z").unwrap();
+        assert_eq!(Timestamp::parse_rfc3339("2026-11-26T04:00:00+08:00"), Some(utc));
+        assert_eq!(utc.to_rfc3339(), "2026-11-25T20:00:00Z");
+        assert_eq!(Timestamp::parse_rfc3339("2026-11-25 20:00"), None);
+        assert!(serde_json::from_str::<Timestamp>("\"yesterday\"").is_err());
+    }
 
     #[test]
     fn timestamps_render_as_rfc3339_utc() {

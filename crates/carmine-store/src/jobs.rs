@@ -125,38 +125,42 @@ pub async fn cancel(tx: &mut Tx, kind: &str, key: &str) -> StoreResult<bool> {
 /// lease) for `owner` until `lease_until`, counting an attempt.
 pub async fn claim(tx: &mut Tx, owner: &str, lease_until: Timestamp) -> StoreResult<Option<JobRecord>> {
     let now = tx.now().micros();
-    let row = sqlx::query(select_jobs!(
-        "WHERE (state = 'pending' AND run_at <= $1) OR (state = 'running' AND lease_until < $1)
-         ORDER BY run_at, id LIMIT 1"
-    ))
-    .bind(now)
-    .fetch_optional(tx.conn())
-    .await?;
-    let Some(candidate) = row.map(|r| from_row(&r)).transpose()? else { return Ok(None) };
-    // Conditional: another node may have claimed it between the read and this update.
-    let claimed = sqlx::query(
-        "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3
-         WHERE id = $4 AND ((state = 'pending' AND run_at <= $3) OR (state = 'running' AND lease_until < $3))",
-    )
-    .bind(owner)
-    .bind(lease_until.micros())
-    .bind(now)
-    .bind(candidate.id.as_i64())
-    .execute(tx.conn())
-    .await?
-    .rows_affected()
-        == 1;
-    if !claimed {
-        return Ok(None);
+    // Another node may claim the candidate between the read and the conditional
+    // update; then look again (each statement sees what has committed since).
+    for _ in 0..8 {
+        let row = sqlx::query(select_jobs!(
+            "WHERE (state = 'pending' AND run_at <= $1) OR (state = 'running' AND lease_until < $1)
+             ORDER BY run_at, id LIMIT 1"
+        ))
+        .bind(now)
+        .fetch_optional(tx.conn())
+        .await?;
+        let Some(candidate) = row.map(|r| from_row(&r)).transpose()? else { return Ok(None) };
+        let claimed = sqlx::query(
+            "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, attempts = attempts + 1,
+                             updated_at = $3
+             WHERE id = $4 AND ((state = 'pending' AND run_at <= $3) OR (state = 'running' AND lease_until < $3))",
+        )
+        .bind(owner)
+        .bind(lease_until.micros())
+        .bind(now)
+        .bind(candidate.id.as_i64())
+        .execute(tx.conn())
+        .await?
+        .rows_affected()
+            == 1;
+        if claimed {
+            return Ok(Some(JobRecord {
+                state: "running".to_owned(),
+                attempts: candidate.attempts + 1,
+                lease_owner: Some(owner.to_owned()),
+                lease_until: Some(lease_until),
+                updated_at: Timestamp(now),
+                ..candidate
+            }));
+        }
     }
-    Ok(Some(JobRecord {
-        state: "running".to_owned(),
-        attempts: candidate.attempts + 1,
-        lease_owner: Some(owner.to_owned()),
-        lease_until: Some(lease_until),
-        updated_at: Timestamp(now),
-        ..candidate
-    }))
+    Ok(None)
 }
 
 /// Records success if `owner` still holds the job's lease: done, or pending again at
