@@ -7,6 +7,7 @@
 
 pub mod admin;
 pub mod config;
+pub mod expiry;
 pub mod members;
 pub mod orgs;
 pub mod password;
@@ -49,5 +50,11 @@ impl Accounts {
 
     pub fn config(&self) -> &AccountsConfig {
         &self.config
+    }
+
+    /// `admin_only` unless the caller is an administrator (for other contexts'
+    /// operator views, such as jobs and the data plane).
+    pub fn require_admin(&self, caller: &Caller) -> carmine_core::Result<()> {
+        if caller.is_admin { Ok(()) } else { Err(carmine_core::Error::new(carmine_core::ErrorCode::AdminOnly)) }
     }
 }

@@ -28,6 +28,14 @@ impl Timestamp {
         raw.parse::<jiff::Timestamp>().ok().map(|ts| Timestamp(ts.as_microsecond()))
     }
 
+    /// Parses a form's `datetime-local` value (`2026-11-25T20:00`, seconds optional),
+    /// read as local time `offset_minutes` east of UTC.
+    pub fn parse_local(raw: &str, offset_minutes: i64) -> Option<Timestamp> {
+        let civil: jiff::civil::DateTime = raw.trim().parse().ok()?;
+        let offset = jiff::tz::Offset::from_seconds((offset_minutes.clamp(-18 * 60, 18 * 60) * 60) as i32).ok()?;
+        Some(Timestamp(offset.to_timestamp(civil).ok()?.as_microsecond()))
+    }
+
     pub fn to_rfc3339(self) -> String {
         match jiff::Timestamp::from_microsecond(self.0) {
             Ok(ts) => format!("{ts:.0}"),
@@ -95,6 +103,9 @@ mod tests {
         assert_eq!(utc.to_rfc3339(), "2026-11-25T20:00:00Z");
         assert_eq!(Timestamp::parse_rfc3339("2026-11-25 20:00"), None);
         assert!(serde_json::from_str::<Timestamp>("\"yesterday\"").is_err());
+        assert_eq!(Timestamp::parse_local("2026-11-26T04:00", 8 * 60), Some(utc), "Beijing time");
+        assert_eq!(Timestamp::parse_local("2026-11-25T20:00", 0), Some(utc));
+        assert_eq!(Timestamp::parse_local("tomorrow", 0), None);
     }
 
     #[test]

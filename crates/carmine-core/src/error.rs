@@ -67,6 +67,7 @@ error_codes! {
     BoardNotFound => (404, "board_not_found", "no such board"),
     ReportNotFound => (404, "report_not_found", "no such report"),
     ActorNotFound => (404, "actor_not_found", "no such member or organization"),
+    JobNotFound => (404, "job_not_found", "no such job"),
     // 405
     MethodNotAllowed => (405, "method_not_allowed", "this route does not accept that method"),
     // 409: the request conflicts with the current state.
@@ -83,6 +84,7 @@ error_codes! {
     // 413
     PayloadTooLarge => (413, "payload_too_large", "the request body is too large"),
     ImageTooLarge => (413, "image_too_large", "the image is too large"),
+    BatchTooLarge => (413, "batch_too_large", "the batch holds more items than one request may"),
     // 415
     UnsupportedMediaType => (415, "unsupported_media_type", "send the body as application/json"),
     UnsupportedImage => (415, "unsupported_image", "send a JPEG, PNG or WebP image"),
@@ -95,6 +97,8 @@ error_codes! {
     ImageUndecodable => (422, "image_undecodable", "the image is damaged or incomplete"),
     CannotFollowSelf => (422, "cannot_follow_self", "you cannot follow yourself"),
     CannotBlockSelf => (422, "cannot_block_self", "you cannot block or mute yourself"),
+    UnknownEventKind => (422, "unknown_event_kind", "the event kind is not one of impression, read, click, share"),
+    EventTimeOutOfRange => (422, "event_time_out_of_range", "the event's time is too far in the future or the past"),
     MentionBlocked => (422, "mention_blocked", "you cannot mention a member who blocked you or whom you blocked"),
     // 429
     RateLimited => (429, "rate_limited", "too many requests; slow down"),

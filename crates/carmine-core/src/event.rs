@@ -41,7 +41,13 @@ pub enum DomainEvent {
     NotePublished { note_id: Id, author_id: Id },
     NoteUpdated { note_id: Id, author_id: Id },
     NoteDeleted { note_id: Id, author_id: Id },
-    ActorFollowed { follower_id: Id, followee_id: Id },
+    ActorFollowed {
+        follower_id: Id,
+        followee_id: Id,
+        /// The note that led to the follow (counts towards that note's CES).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from_note: Option<Id>,
+    },
     ActorUnfollowed { follower_id: Id, followee_id: Id },
     NoteLiked { note_id: Id, user_id: Id },
     NoteUnliked { note_id: Id, user_id: Id },
@@ -60,6 +66,12 @@ pub enum DomainEvent {
     MemberMuted { muter_id: Id, muted_id: Id },
     MemberUnmuted { muter_id: Id, muted_id: Id },
     NoteShared { note_id: Id, user_id: Id },
+    /// A saved note moved to another of the member's boards (not a new save).
+    NoteSaveMoved { note_id: Id, user_id: Id, board_id: Option<Id> },
+    /// A note was scheduled (or rescheduled) to publish itself at `publish_at`.
+    NoteScheduled { note_id: Id, author_id: Id, publish_at: crate::Timestamp },
+    /// A note's schedule was removed; it stays a draft.
+    NoteUnscheduled { note_id: Id, author_id: Id },
 }
 
 impl DomainEvent {
@@ -113,6 +125,9 @@ impl DomainEvent {
             DomainEvent::MemberMuted { .. } => "member_muted",
             DomainEvent::MemberUnmuted { .. } => "member_unmuted",
             DomainEvent::NoteShared { .. } => "note_shared",
+            DomainEvent::NoteSaveMoved { .. } => "note_save_moved",
+            DomainEvent::NoteScheduled { .. } => "note_scheduled",
+            DomainEvent::NoteUnscheduled { .. } => "note_unscheduled",
         }
     }
 }

@@ -42,3 +42,18 @@ pub const COMMENT_CHARS_MAX: usize = 500;
 pub const REPLIES_SHOWN_MAX: u32 = 20;
 pub const BOARD_NAME_CHARS_MAX: usize = 30;
 pub const BOARDS_PER_MEMBER_MAX: i64 = 100;
+
+/// Behaviour events (`POST /api/v1/events`): one request's batch, and each event's fields.
+pub const BEHAVIOUR_BATCH_MAX: usize = 100;
+pub const CLIENT_EVENT_ID_CHARS_MAX: usize = 64;
+/// A card's position in a list, counted from 0.
+pub const EVENT_POSITION_MAX: i64 = 10_000;
+/// The longest read a client may report, in milliseconds (one hour).
+pub const EVENT_DWELL_MS_MAX: i64 = 3_600_000;
+/// How far ahead of the server's clock an event's time may be (clock skew).
+pub const EVENT_FUTURE_SKEW_SECONDS: i64 = 300;
+/// How old an event reported by a client may be; older history comes by `carmine import`.
+pub const EVENT_AGE_SECONDS_MAX: i64 = 86_400;
+
+/// How far ahead a note can be scheduled to publish itself.
+pub const SCHEDULE_DAYS_MAX: i64 = 90;

@@ -214,3 +214,41 @@ enum Attempt {
     /// The message, and whether trying again may help.
     Failed(String, bool),
 }
+
+/// What operators see of the jobs (`/admin/jobs`): lists, counts, and retrying a
+/// job that failed for good. Callers check that the caller is an administrator.
+#[derive(Clone)]
+pub struct Jobs {
+    db: Db,
+}
+
+impl Jobs {
+    pub fn new(db: Db) -> Jobs {
+        Jobs { db }
+    }
+
+    /// Jobs in `state` (all when `None`), latest run time first.
+    pub async fn list(&self, state: Option<&str>, limit: u32) -> Result<Vec<JobRecord>, Error> {
+        if let Some(state) = state
+            && !jobs::STATES.contains(&state)
+        {
+            return Err(Error::invalid_field("state", format!("must be one of {}", jobs::STATES.join(", "))));
+        }
+        Ok(jobs::list(&mut *self.db.reader().await?, state, limit).await?)
+    }
+
+    pub async fn counts(&self) -> Result<Vec<(String, i64)>, Error> {
+        Ok(jobs::counts(&mut *self.db.reader().await?).await?)
+    }
+
+    /// Puts a failed job back in line, due now, with its attempts reset.
+    pub async fn retry(&self, id: carmine_core::Id) -> Result<(), Error> {
+        let mut tx = self.db.begin().await?;
+        if !jobs::retry(&mut tx, id).await? {
+            return Err(Error::new(carmine_core::ErrorCode::JobNotFound)
+                .with_message("no failed job with that id (only failed jobs can be retried)"));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

@@ -112,8 +112,10 @@ impl Notes {
         if boards::save(&mut tx, caller.user_id, note_id, board_id).await? {
             crate::notifications::notify(&mut tx, detail.note.posted_by, "save", caller.user_id, Some(note_id), None)
                 .await?;
+            tx.emit(DomainEvent::NoteSaved { note_id, user_id: caller.user_id, board_id }).await?;
+        } else {
+            tx.emit(DomainEvent::NoteSaveMoved { note_id, user_id: caller.user_id, board_id }).await?;
         }
-        tx.emit(DomainEvent::NoteSaved { note_id, user_id: caller.user_id, board_id }).await?;
         let count = carmine_store::notes::get(tx.conn(), note_id).await?.map_or(0, |n| n.save_count);
         tx.commit().await?;
         Ok(count)

@@ -21,11 +21,22 @@ impl Notes {
             .ok_or_else(|| Error::new(ErrorCode::ActorNotFound))
     }
 
-    /// Follows an actor; following again changes nothing.
-    pub async fn follow(&self, caller: &Caller, handle: &str) -> Result<ActorRecord> {
+    /// Follows an actor; following again changes nothing. `from_note` names the
+    /// actor's note that led to it (a note the caller may see), for its statistics.
+    pub async fn follow(&self, caller: &Caller, handle: &str, from_note: Option<Id>) -> Result<ActorRecord> {
         let actor = self.actor(handle).await?;
         if actor.id == caller.user_id {
             return Err(Error::new(ErrorCode::CannotFollowSelf));
+        }
+        if let Some(note_id) = from_note {
+            let by_actor = match self.get(Some(caller), note_id).await {
+                Ok(detail) => detail.note.author_id == actor.id,
+                Err(e) if e.code == ErrorCode::NoteNotFound => false,
+                Err(e) => return Err(e),
+            };
+            if !by_actor {
+                return Err(Error::invalid_field("from_note", "not a note of the actor you follow"));
+            }
         }
         let mut tx = self.db.begin().await?;
         crate::safety::ensure_not_blocked(tx.conn(), caller.user_id, actor.id).await?;
@@ -33,7 +44,7 @@ impl Notes {
             if actor.kind == "member" {
                 crate::notifications::notify(&mut tx, actor.id, "follow", caller.user_id, None, None).await?;
             }
-            tx.emit(DomainEvent::ActorFollowed { follower_id: caller.user_id, followee_id: actor.id }).await?;
+            tx.emit(DomainEvent::ActorFollowed { follower_id: caller.user_id, followee_id: actor.id, from_note }).await?;
         }
         tx.commit().await?;
         Ok(actor)

@@ -18,6 +18,7 @@ mod likes;
 mod notes;
 mod notifications;
 pub mod safety;
+pub mod scheduling;
 
 pub use comments::{CommentPage, CommentThread};
 pub use follows::FollowCounts;

@@ -1,5 +1,7 @@
 //! Writing and reading notes.
 
+use std::collections::HashSet;
+
 use carmine_accounts::Caller;
 use carmine_accounts::orgs::OrgAction;
 use carmine_core::event::DomainEvent;
@@ -7,7 +9,7 @@ use carmine_core::limits::{
     LOCATION_CHARS_MAX, NOTE_BODY_CHARS_MAX, NOTE_IMAGES_MAX, NOTE_MENTIONS_MAX, NOTE_TITLE_CHARS_MAX, NOTE_TOPICS_MAX,
 };
 use carmine_core::text::{bounded_text, normalize_topic, parse_mentions, parse_topics};
-use carmine_core::{Error, ErrorCode, Id, Result};
+use carmine_core::{Error, ErrorCode, Id, Result, Timestamp};
 use carmine_store::media::{self, MediaRecord};
 use carmine_store::notes::{self, AuthorView, NoteContent, NoteRecord, Position};
 use carmine_store::{Conn, follows, users};
@@ -56,6 +58,8 @@ pub struct NoteInput {
     pub media_ids: Vec<Id>,
     /// `false` saves a draft.
     pub publish: bool,
+    /// With `publish: false`: the draft publishes itself at this time.
+    pub publish_at: Option<Timestamp>,
 }
 
 /// A change to a note: `None` keeps a field as it is.
@@ -70,6 +74,8 @@ pub struct NoteChange {
     pub media_ids: Option<Vec<Id>>,
     /// `Some(true)` publishes a draft; a published note cannot become a draft again.
     pub publish: Option<bool>,
+    /// `Some(Some(t))` schedules a draft (or moves its schedule); `Some(None)` unschedules it.
+    pub publish_at: Option<Option<Timestamp>>,
 }
 
 /// A note with everything its page shows.
@@ -107,7 +113,14 @@ impl Notes {
             }
             _ => caller.user_id,
         };
-        if input.publish {
+        if input.publish && input.publish_at.is_some() {
+            return Err(Error::invalid_field("publish_at", "a note published now cannot also be scheduled"));
+        }
+        if let Some(at) = input.publish_at {
+            crate::scheduling::check_publish_at(self.db.now(), at)?;
+        }
+        let will_publish = input.publish || input.publish_at.is_some();
+        if will_publish {
             self.throttle(&self.note_limiter, caller.user_id)?;
         }
         let mut tx = self.db.begin().await?;
@@ -123,7 +136,7 @@ impl Notes {
                 topics: input.topics.clone(),
                 media_ids: input.media_ids.clone(),
             },
-            input.publish,
+            will_publish,
         )
         .await?;
         let mention_ids = mention_ids(tx.conn(), &valid).await?;
@@ -139,6 +152,9 @@ impl Notes {
             DomainEvent::NoteDrafted { note_id: id, author_id }
         };
         tx.emit(event).await?;
+        if let Some(at) = input.publish_at {
+            crate::scheduling::schedule(&mut tx, id, author_id, at).await?;
+        }
         let detail = detail(tx.conn(), id, true).await?;
         tx.commit().await?;
         Ok(detail)
@@ -166,6 +182,19 @@ impl Notes {
             Some(publish) => publish && current.status == "draft",
             None => false,
         };
+        let schedule = match change.publish_at {
+            Some(Some(_)) if publish => {
+                return Err(Error::invalid_field("publish_at", "a note published now cannot also be scheduled"));
+            }
+            Some(Some(_)) if current.status == "published" => {
+                return Err(Error::invalid_field("publish_at", "the note is already published"));
+            }
+            Some(Some(at)) => {
+                crate::scheduling::check_publish_at(self.db.now(), at)?;
+                Some(Some(at))
+            }
+            other => other,
+        };
         let mut tx = self.db.begin().await?;
         let existing_media: Vec<Id> = notes::media(tx.conn(), id).await?.iter().map(|m| m.id).collect();
         let merged = Validated {
@@ -182,7 +211,9 @@ impl Notes {
             },
             media_ids: change.media_ids.clone().unwrap_or_else(|| existing_media.clone()),
         };
-        let will_be_published = publish || current.status == "published";
+        let stays_scheduled = current.publish_at.is_some() && schedule != Some(None);
+        let will_be_published =
+            publish || current.status == "published" || matches!(schedule, Some(Some(_))) || stays_scheduled;
         let valid = validate(tx.conn(), caller, &existing_media, &merged, will_be_published).await?;
         let mention_ids = mention_ids(tx.conn(), &valid).await?;
         crate::safety::ensure_mentionable(tx.conn(), caller.user_id, &mention_ids).await?;
@@ -196,6 +227,17 @@ impl Notes {
             DomainEvent::NoteUpdated { note_id: id, author_id: current.author_id }
         };
         tx.emit(event).await?;
+        match schedule {
+            Some(Some(at)) => crate::scheduling::schedule(&mut tx, id, current.author_id, at).await?,
+            Some(None) => {
+                crate::scheduling::unschedule(&mut tx, id, current.author_id, current.publish_at.is_some()).await?;
+            }
+            None if publish && current.publish_at.is_some() => {
+                // Published by hand before its time: the schedule has nothing left to do.
+                crate::scheduling::unschedule(&mut tx, id, current.author_id, false).await?;
+            }
+            None => {}
+        }
         let detail = detail(tx.conn(), id, true).await?;
         tx.commit().await?;
         Ok(detail)
@@ -206,6 +248,7 @@ impl Notes {
         let note = self.writable(caller, id).await?;
         let mut tx = self.db.begin().await?;
         if notes::tombstone(&mut tx, id).await? {
+            carmine_store::jobs::cancel(&mut tx, crate::scheduling::PUBLISH_JOB, &id.to_string()).await?;
             tx.emit(DomainEvent::NoteDeleted { note_id: id, author_id: note.author_id }).await?;
         }
         tx.commit().await?;
@@ -256,6 +299,26 @@ impl Notes {
         Ok(page(notes, limit, |n| n.published_at.unwrap_or(n.created_at).micros()))
     }
 
+    /// Which of `ids` are published notes the viewer may see: one read per note, and
+    /// the follower and organization checks only for notes that are not public.
+    pub async fn published_and_visible(&self, viewer: Option<&Caller>, ids: &[Id]) -> Result<HashSet<Id>> {
+        let mut visible = HashSet::new();
+        for &id in ids {
+            let Some(note) = notes::get(&mut *self.db.reader().await?, id).await? else { continue };
+            if note.status != "published" {
+                continue;
+            }
+            let seen = can_see(&note, false, false) || {
+                let insider = self.is_insider(viewer, &note).await?;
+                can_see(&note, self.follows(viewer, note.author_id).await?, insider)
+            };
+            if seen {
+                visible.insert(id);
+            }
+        }
+        Ok(visible)
+    }
+
     /// A published note the caller may see: the target of likes and comments.
     pub(crate) async fn engageable(&self, caller: &Caller, id: Id) -> Result<NoteDetail> {
         let detail = self.get(Some(caller), id).await?;
@@ -271,6 +334,25 @@ impl Notes {
         let note = notes::get(&mut *self.db.reader().await?, id).await?.ok_or_else(not_found)?;
         if self.is_insider(Some(caller), &note).await? {
             return Ok(note);
+        }
+        let follower = self.follows(Some(caller), note.author_id).await?;
+        Err(if can_see(&note, follower, false) { Error::new(ErrorCode::Forbidden) } else { not_found() })
+    }
+
+    /// The note, if the caller may read its statistics: its member author, or a member
+    /// of its organization whose role may read analytics. 404 when they may not see
+    /// the note, 403 when they may see it but not its statistics.
+    pub async fn analytics_access(&self, caller: &Caller, id: Id) -> Result<NoteRecord> {
+        let note = notes::get(&mut *self.db.reader().await?, id).await?.ok_or_else(not_found)?;
+        if note.author_id == caller.user_id {
+            return Ok(note);
+        }
+        if note.author_kind == "org" {
+            match self.accounts.authorize_org(caller, &note.author_handle, OrgAction::ReadAnalytics).await {
+                Ok(_) => return Ok(note),
+                Err(e) if matches!(e.code, ErrorCode::OrgNotFound | ErrorCode::RoleTooLow) => {}
+                Err(e) => return Err(e),
+            }
         }
         let follower = self.follows(Some(caller), note.author_id).await?;
         Err(if can_see(&note, follower, false) { Error::new(ErrorCode::Forbidden) } else { not_found() })

@@ -231,3 +231,19 @@ pub async fn counts(conn: &mut Conn) -> StoreResult<Vec<(String, i64)>> {
     let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state ORDER BY state").fetch_all(conn).await?;
     rows.iter().map(|r| Ok((r.try_get("state")?, r.try_get("n")?))).collect()
 }
+
+/// Every state a job can be in.
+pub const STATES: &[&str] = &["pending", "running", "done", "failed", "cancelled"];
+
+/// Makes a failed job pending again, due now, attempts reset; false if no such failed job.
+pub async fn retry(tx: &mut Tx, id: Id) -> StoreResult<bool> {
+    let now = tx.now().micros();
+    let retried = sqlx::query(
+        "UPDATE jobs SET state = 'pending', run_at = $1, attempts = 0, updated_at = $1 WHERE id = $2 AND state = 'failed'",
+    )
+    .bind(now)
+    .bind(id.as_i64())
+    .execute(tx.conn())
+    .await?;
+    Ok(retried.rows_affected() == 1)
+}

@@ -110,19 +110,37 @@ pub async fn checkpoint(conn: &mut Conn, consumer: &str) -> StoreResult<Option<i
     Ok(row.map(|r| r.try_get(0)).transpose()?)
 }
 
-/// Moves a consumer's checkpoint, in the transaction that applied what it covers.
-pub async fn save_checkpoint(tx: &mut Tx, consumer: &str, log: Log, position: i64) -> StoreResult<()> {
+/// Starts applying a batch: locks the consumer's checkpoint row (creating it at 0)
+/// and checks it is still at `expected`. False means another runner moved it (then
+/// roll back and reread); true holds the row until the transaction ends, so two
+/// nodes never apply the same batch.
+pub async fn hold_checkpoint(tx: &mut Tx, consumer: &str, log: Log, expected: i64) -> StoreResult<bool> {
     let now = tx.now().micros();
     sqlx::query(
-        "INSERT INTO consumer_checkpoints (consumer, log, position, updated_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (consumer) DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
+        "INSERT INTO consumer_checkpoints (consumer, log, position, updated_at) VALUES ($1, $2, 0, $3)
+         ON CONFLICT (consumer) DO NOTHING",
     )
     .bind(consumer)
     .bind(log.name())
-    .bind(position)
     .bind(now)
     .execute(tx.conn())
     .await?;
+    let held = sqlx::query("UPDATE consumer_checkpoints SET updated_at = $1 WHERE consumer = $2 AND position = $3")
+        .bind(now)
+        .bind(consumer)
+        .bind(expected)
+        .execute(tx.conn())
+        .await?;
+    Ok(held.rows_affected() == 1)
+}
+
+/// Moves a held checkpoint, in the transaction that applied what it covers.
+pub async fn save_checkpoint(tx: &mut Tx, consumer: &str, position: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE consumer_checkpoints SET position = $1 WHERE consumer = $2")
+        .bind(position)
+        .bind(consumer)
+        .execute(tx.conn())
+        .await?;
     Ok(())
 }
 
@@ -140,9 +158,4 @@ pub async fn checkpoints(conn: &mut Conn) -> StoreResult<Vec<Checkpoint>> {
             })
         })
         .collect()
-}
-
-/// Forgets every checkpoint so derived state rebuilds from the logs (after a restore).
-pub async fn reset_checkpoints(tx: &mut Tx) -> StoreResult<u64> {
-    Ok(sqlx::query("DELETE FROM consumer_checkpoints").execute(tx.conn()).await?.rows_affected())
 }

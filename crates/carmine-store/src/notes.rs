@@ -41,6 +41,8 @@ pub struct NoteRecord {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub published_at: Option<Timestamp>,
+    /// A draft scheduled to publish itself at this time.
+    pub publish_at: Option<Timestamp>,
 }
 
 macro_rules! select_notes {
@@ -49,7 +51,8 @@ macro_rules! select_notes {
             "SELECT n.id, n.author_id, a.handle, a.kind, COALESCE(u.display_name, o.name, '') AS author_name, n.posted_by,
                     n.title, n.body, n.location, n.visibility, n.status, n.moderation, n.cover_media_id,
                     m.url_key, m.grid_width, m.grid_height, m.placeholder_color,
-                    n.like_count, n.save_count, n.comment_count, n.share_count, n.created_at, n.updated_at, n.published_at
+                    n.like_count, n.save_count, n.comment_count, n.share_count, n.created_at, n.updated_at, n.published_at,
+                    n.publish_at
              FROM notes n
              JOIN actors a ON a.id = n.author_id
              LEFT JOIN users u ON u.id = n.author_id
@@ -92,6 +95,7 @@ fn from_row(row: &AnyRow) -> Result<NoteRecord, sqlx::Error> {
         created_at: Timestamp(row.try_get("created_at")?),
         updated_at: Timestamp(row.try_get("updated_at")?),
         published_at: row.try_get::<Option<i64>, _>("published_at")?.map(Timestamp),
+        publish_at: row.try_get::<Option<i64>, _>("publish_at")?.map(Timestamp),
     })
 }
 
@@ -139,13 +143,15 @@ pub async fn insert(
     Ok(id)
 }
 
-/// Replaces the content; `publish` moves a draft to published (never back).
+/// Replaces the content; `publish` moves a draft to published (never back) and
+/// drops its schedule.
 pub async fn update(tx: &mut Tx, id: Id, content: &NoteContent<'_>, publish: bool) -> StoreResult<()> {
     let now = tx.now().micros();
     sqlx::query(
         "UPDATE notes SET title = $1, body = $2, location = $3, visibility = $4, updated_at = $5,
                           status = CASE WHEN $6 = 1 THEN 'published' ELSE status END,
-                          published_at = CASE WHEN $6 = 1 AND published_at IS NULL THEN $5 ELSE published_at END
+                          published_at = CASE WHEN $6 = 1 AND published_at IS NULL THEN $5 ELSE published_at END,
+                          publish_at = CASE WHEN $6 = 1 THEN NULL ELSE publish_at END
          WHERE id = $7 AND deleted_at IS NULL",
     )
     .bind(content.title)
@@ -198,11 +204,50 @@ async fn replace_parts(tx: &mut Tx, id: Id, content: &NoteContent<'_>) -> StoreR
     Ok(())
 }
 
+/// Sets or clears the time a draft publishes itself; false if it is not a live draft.
+pub async fn set_publish_at(tx: &mut Tx, id: Id, publish_at: Option<Timestamp>) -> StoreResult<bool> {
+    let now = tx.now().micros();
+    let updated = sqlx::query(
+        "UPDATE notes SET publish_at = $1, updated_at = $2 WHERE id = $3 AND status = 'draft' AND deleted_at IS NULL",
+    )
+    .bind(publish_at.map(Timestamp::micros))
+    .bind(now)
+    .bind(id.as_i64())
+    .execute(tx.conn())
+    .await?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Publishes a scheduled draft whose time has come; false if it is no longer one
+/// (published, deleted, unscheduled or moved later since).
+pub async fn publish_scheduled(tx: &mut Tx, id: Id) -> StoreResult<bool> {
+    let now = tx.now().micros();
+    let published = sqlx::query(
+        "UPDATE notes SET status = 'published', published_at = $1, publish_at = NULL, updated_at = $1
+         WHERE id = $2 AND status = 'draft' AND deleted_at IS NULL AND publish_at IS NOT NULL AND publish_at <= $1",
+    )
+    .bind(now)
+    .bind(id.as_i64())
+    .execute(tx.conn())
+    .await?;
+    Ok(published.rows_affected() == 1)
+}
+
+/// Ids of the members mentioned in a note.
+pub async fn mention_ids(conn: &mut Conn, note_id: Id) -> StoreResult<Vec<Id>> {
+    let rows = sqlx::query("SELECT user_id FROM note_mentions WHERE note_id = $1 ORDER BY user_id")
+        .bind(note_id.as_i64())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|r| Ok(Id::from_i64(r.try_get("user_id")?))).collect()
+}
+
 /// Deletes a note, leaving a tombstone: content and links purged, id kept.
 pub async fn tombstone(tx: &mut Tx, id: Id) -> StoreResult<bool> {
     let now = tx.now().micros();
     let removed = sqlx::query(
-        "UPDATE notes SET title = '', body = '', location = NULL, cover_media_id = NULL, updated_at = $1, deleted_at = $1
+        "UPDATE notes SET title = '', body = '', location = NULL, cover_media_id = NULL, publish_at = NULL,
+                          updated_at = $1, deleted_at = $1
          WHERE id = $2 AND deleted_at IS NULL",
     )
     .bind(now)

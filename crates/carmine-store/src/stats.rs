@@ -2,6 +2,8 @@
 //! Written only by the statistics consumer (and its roll-up job), in the
 //! transaction that moves its checkpoint.
 
+use std::collections::BTreeMap;
+
 use carmine_core::{Id, Timestamp};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -80,27 +82,39 @@ macro_rules! add_excluded {
 }
 
 
-/// Adds `delta` to a note's totals and to the hour starting at `hour`.
-pub async fn add(tx: &mut Tx, note_id: Id, hour: i64, delta: &Counters) -> StoreResult<()> {
-    let hourly = sqlx::query(concat!(
-        "INSERT INTO note_stats_hourly (note_id, bucket, impressions, reads, read_ms, clicks, share_clicks,
-                                        likes, saves, comments, shares, follows)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-         ON CONFLICT (note_id, bucket) DO UPDATE SET ",
-        add_excluded!("note_stats_hourly")
-    ))
-    .bind(note_id.as_i64())
-    .bind(hour);
-    bind_counters(hourly, delta).execute(tx.conn()).await?;
-    let totals = sqlx::query(concat!(
-        "INSERT INTO note_stats (note_id, impressions, reads, read_ms, clicks, share_clicks,
-                                 likes, saves, comments, shares, follows)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-         ON CONFLICT (note_id) DO UPDATE SET ",
-        add_excluded!("note_stats")
-    ))
-    .bind(note_id.as_i64());
-    bind_counters(totals, delta).execute(tx.conn()).await?;
+/// Adds each `(note, hour, delta)` to the note's hour and to its totals. Rows are
+/// written in one global order — every hour by (note, hour), then every total by
+/// note — so two writers on PostgreSQL never wait on each other in a cycle.
+pub async fn add(tx: &mut Tx, deltas: &[(Id, i64, Counters)]) -> StoreResult<()> {
+    let mut hours: BTreeMap<(Id, i64), Counters> = BTreeMap::new();
+    let mut totals: BTreeMap<Id, Counters> = BTreeMap::new();
+    for (note_id, hour, delta) in deltas {
+        hours.entry((*note_id, *hour)).or_default().add(delta);
+        totals.entry(*note_id).or_default().add(delta);
+    }
+    for ((note_id, hour), delta) in hours.iter().filter(|(_, d)| !d.is_zero()) {
+        let query = sqlx::query(concat!(
+            "INSERT INTO note_stats_hourly (note_id, bucket, impressions, reads, read_ms, clicks, share_clicks,
+                                            likes, saves, comments, shares, follows)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             ON CONFLICT (note_id, bucket) DO UPDATE SET ",
+            add_excluded!("note_stats_hourly")
+        ))
+        .bind(note_id.as_i64())
+        .bind(*hour);
+        bind_counters(query, delta).execute(tx.conn()).await?;
+    }
+    for (note_id, delta) in totals.iter().filter(|(_, d)| !d.is_zero()) {
+        let query = sqlx::query(concat!(
+            "INSERT INTO note_stats (note_id, impressions, reads, read_ms, clicks, share_clicks,
+                                     likes, saves, comments, shares, follows)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+             ON CONFLICT (note_id) DO UPDATE SET ",
+            add_excluded!("note_stats")
+        ))
+        .bind(note_id.as_i64());
+        bind_counters(query, delta).execute(tx.conn()).await?;
+    }
     Ok(())
 }
 

@@ -107,14 +107,18 @@ async fn checkpoints_move_with_their_transaction(t: TestDb) {
     let mut conn = t.db.reader().await.unwrap();
     assert_eq!(log::checkpoint(&mut conn, "stats").await.unwrap(), None);
     let mut tx = t.db.begin().await.unwrap();
-    log::save_checkpoint(&mut tx, "stats", Log::Domain, 7).await.unwrap();
+    assert!(log::hold_checkpoint(&mut tx, "stats", Log::Domain, 0).await.unwrap());
+    log::save_checkpoint(&mut tx, "stats", 7).await.unwrap();
     drop(tx);
     assert_eq!(log::checkpoint(&mut conn, "stats").await.unwrap(), None, "rolled back with its transaction");
     let mut tx = t.db.begin().await.unwrap();
-    log::save_checkpoint(&mut tx, "stats", Log::Domain, 7).await.unwrap();
+    assert!(log::hold_checkpoint(&mut tx, "stats", Log::Domain, 0).await.unwrap());
+    log::save_checkpoint(&mut tx, "stats", 7).await.unwrap();
     tx.commit().await.unwrap();
     let mut tx = t.db.begin().await.unwrap();
-    log::save_checkpoint(&mut tx, "stats", Log::Domain, 9).await.unwrap();
+    assert!(!log::hold_checkpoint(&mut tx, "stats", Log::Domain, 0).await.unwrap(), "another runner moved it");
+    assert!(log::hold_checkpoint(&mut tx, "stats", Log::Domain, 7).await.unwrap());
+    log::save_checkpoint(&mut tx, "stats", 9).await.unwrap();
     tx.commit().await.unwrap();
     assert_eq!(log::checkpoint(&mut conn, "stats").await.unwrap(), Some(9));
     let all = log::checkpoints(&mut conn).await.unwrap();
@@ -154,10 +158,13 @@ async fn statistics_add_up_per_hour_and_roll_up_into_days(t: TestDb) {
     let day = TEST_START.micros();
     let mut tx = t.db.begin().await.unwrap();
     let one = Counters { impressions: 10, reads: 2, read_ms: 9_000, likes: 1, ..Counters::default() };
-    stats::add(&mut tx, note, day, &one).await.unwrap();
-    stats::add(&mut tx, note, day, &Counters { likes: -1, comments: 1, ..Counters::default() }).await.unwrap();
-    stats::add(&mut tx, note, day + 3 * HOUR_MICROS, &one).await.unwrap();
-    stats::add(&mut tx, note, day + DAY_MICROS, &one).await.unwrap();
+    let deltas = [
+        (note, day, one),
+        (note, day + 3 * HOUR_MICROS, one),
+        (note, day, Counters { likes: -1, comments: 1, ..Counters::default() }),
+    ];
+    stats::add(&mut tx, &deltas).await.unwrap();
+    stats::add(&mut tx, &[(note, day + DAY_MICROS, one)]).await.unwrap();
     tx.commit().await.unwrap();
     let mut conn = t.db.reader().await.unwrap();
     let totals = stats::totals(&mut conn, note).await.unwrap();

@@ -9,6 +9,12 @@ use carmine_accounts::Accounts;
 use carmine_core::cursor::CursorCodec;
 use carmine_core::limits::JSON_BODY_BYTES_MAX;
 use carmine_core::ratelimit::KeyedLimiter;
+use carmine_accounts::AccountsConfig;
+use carmine_events::{CesWeights, DataPlane, DataPlaneConfig, Ingest, Statistics};
+use carmine_jobs::{JobHandler, Jobs};
+use carmine_media::{MediaConfig, MediaStorage};
+use carmine_notes::NotesConfig;
+use carmine_store::Db;
 use carmine_media::Media;
 use carmine_notes::Notes;
 use tokio::net::TcpListener;
@@ -28,29 +34,88 @@ pub struct Services {
     pub accounts: Accounts,
     pub media: Media,
     pub notes: Notes,
+    pub ingest: Ingest,
+    pub statistics: Statistics,
+    pub dataplane: DataPlane,
+    pub jobs: Jobs,
+    hourly_stats_days: i64,
+}
+
+/// How the context services are set up (the binary fills it from flags; tests
+/// from test defaults).
+#[derive(Clone, Debug)]
+pub struct ServicesConfig {
+    pub accounts: AccountsConfig,
+    pub media: MediaConfig,
+    pub notes: NotesConfig,
+    pub dataplane: DataPlaneConfig,
+    pub ces: CesWeights,
+    /// Days note statistics stay per hour before they are rolled up into days.
+    pub hourly_stats_days: i64,
+}
+
+impl ServicesConfig {
+    pub fn new(accounts: AccountsConfig, notes: NotesConfig) -> ServicesConfig {
+        ServicesConfig {
+            accounts,
+            media: MediaConfig::default(),
+            notes,
+            dataplane: DataPlaneConfig::default(),
+            ces: CesWeights::default(),
+            hourly_stats_days: 14,
+        }
+    }
+}
+
+impl Services {
+    /// Builds every context over one database: the one place the platform is composed.
+    pub async fn open(db: Db, media_storage: MediaStorage, config: ServicesConfig) -> carmine_core::Result<Services> {
+        let accounts = Accounts::new(db.clone(), config.accounts);
+        let media = Media::new(db.clone(), config.media, media_storage);
+        let notes = Notes::new(db.clone(), accounts.clone(), config.notes);
+        let dataplane = DataPlane::new(db.clone(), carmine_events::statistics::consumers(), config.dataplane).await?;
+        Ok(Services {
+            ingest: Ingest::new(db.clone(), notes.clone()),
+            statistics: Statistics::new(db.clone(), notes.clone(), config.ces),
+            jobs: Jobs::new(db.clone()),
+            dataplane,
+            hourly_stats_days: config.hourly_stats_days,
+            accounts,
+            media,
+            notes,
+        })
+    }
+
+    /// Every context's timed work, for the job runner.
+    pub fn job_handlers(&self) -> Vec<Arc<dyn JobHandler>> {
+        vec![
+            Arc::new(carmine_notes::scheduling::PublishScheduled),
+            Arc::new(carmine_events::statistics::RollUp { hourly_days: self.hourly_stats_days }),
+            Arc::new(carmine_accounts::expiry::SweepSessions {
+                idle_seconds: self.accounts.config().session_idle_seconds,
+            }),
+        ]
+    }
 }
 
 struct Inner {
-    accounts: Accounts,
-    media: Media,
-    notes: Notes,
+    services: Services,
     config: WebConfig,
     cursors: CursorCodec,
     metrics: Metrics,
     request_limiter: KeyedLimiter,
     signup_limiter: KeyedLimiter,
+    events_limiter: KeyedLimiter,
 }
 
 impl AppState {
     pub fn new(services: Services, config: WebConfig, cursor_key: &[u8]) -> Self {
-        let Services { accounts, media, notes } = services;
         AppState {
             inner: Arc::new(Inner {
                 request_limiter: KeyedLimiter::new(config.request_quota, 200_000),
                 signup_limiter: KeyedLimiter::new(config.signup_quota, 100_000),
-                accounts,
-                media,
-                notes,
+                events_limiter: KeyedLimiter::new(config.events_quota, 200_000),
+                services,
                 config,
                 cursors: CursorCodec::new(cursor_key),
                 metrics: Metrics::default(),
@@ -59,15 +124,31 @@ impl AppState {
     }
 
     pub fn accounts(&self) -> &Accounts {
-        &self.inner.accounts
+        &self.inner.services.accounts
     }
 
     pub fn notes(&self) -> &Notes {
-        &self.inner.notes
+        &self.inner.services.notes
     }
 
     pub fn media(&self) -> &Media {
-        &self.inner.media
+        &self.inner.services.media
+    }
+
+    pub fn ingest(&self) -> &Ingest {
+        &self.inner.services.ingest
+    }
+
+    pub fn statistics(&self) -> &Statistics {
+        &self.inner.services.statistics
+    }
+
+    pub fn dataplane(&self) -> &DataPlane {
+        &self.inner.services.dataplane
+    }
+
+    pub fn jobs(&self) -> &Jobs {
+        &self.inner.services.jobs
     }
 
     pub fn web_config(&self) -> &WebConfig {
@@ -88,6 +169,11 @@ impl AppState {
 
     pub(crate) fn signup_limiter(&self) -> &KeyedLimiter {
         &self.inner.signup_limiter
+    }
+
+    /// Behaviour-event batches, per member and per client IP.
+    pub(crate) fn events_limiter(&self) -> &KeyedLimiter {
+        &self.inner.events_limiter
     }
 }
 

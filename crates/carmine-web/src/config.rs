@@ -16,6 +16,8 @@ pub struct WebConfig {
     pub request_quota: Quota,
     /// Sign-ups per IP.
     pub signup_quota: Quota,
+    /// Behaviour-event batches (`POST /api/v1/events`) per member and per client IP.
+    pub events_quota: Quota,
 }
 
 impl WebConfig {
@@ -25,6 +27,7 @@ impl WebConfig {
             trusted_proxies: Vec::new(),
             request_quota: Quota::new(600, 100),
             signup_quota: Quota::new(10, 60_000),
+            events_quota: Quota::new(60, 1_000),
         }
     }
 

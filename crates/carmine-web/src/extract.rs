@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use bytes::Bytes;
 use carmine_accounts::Caller;
 use carmine_core::{Error, ErrorCode, Id};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
 
@@ -152,4 +153,14 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
 /// the caller's choice of code.
 pub fn path_id(raw: &str, not_found: ErrorCode) -> Result<Id, ApiError> {
     raw.parse().map_err(|_| ApiError(Error::new(not_found)))
+}
+
+/// For `Option<Option<T>>` fields with `#[serde(default)]`: absent → `None`,
+/// `null` → `Some(None)`, a value → `Some(Some(value))`.
+pub fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }

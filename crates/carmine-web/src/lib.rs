@@ -18,6 +18,6 @@ mod middleware;
 pub mod openapi;
 mod pages;
 
-pub use app::{AppState, Application, Services, build_router};
+pub use app::{AppState, Application, Services, ServicesConfig, build_router};
 pub use config::WebConfig;
 pub use error::ApiError;

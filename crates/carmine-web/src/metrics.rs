@@ -15,6 +15,25 @@ struct Histogram {
     sum: f64,
 }
 
+/// A point-in-time value: one sample of a gauge family.
+pub struct Gauge {
+    pub name: &'static str,
+    pub help: &'static str,
+    pub labels: Vec<(&'static str, String)>,
+    pub value: f64,
+}
+
+impl Gauge {
+    pub fn new(name: &'static str, help: &'static str, value: f64) -> Gauge {
+        Gauge { name, help, labels: Vec::new(), value }
+    }
+
+    pub fn with(mut self, label: &'static str, value: impl Into<String>) -> Gauge {
+        self.labels.push((label, value.into()));
+        self
+    }
+}
+
 #[derive(Default)]
 pub struct Metrics {
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
@@ -41,7 +60,7 @@ impl Metrics {
     }
 
     /// The exposition text; `gauges` are point-in-time values the caller measured.
-    pub fn render(&self, gauges: &[(&str, &str, f64)]) -> String {
+    pub fn render(&self, gauges: &[Gauge]) -> String {
         let mut out = String::new();
         out.push_str("# HELP carmine_http_requests_total HTTP requests by route, method and status.\n");
         out.push_str("# TYPE carmine_http_requests_total counter\n");
@@ -70,8 +89,19 @@ impl Metrics {
             let _ = writeln!(out, "carmine_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
             let _ = writeln!(out, "carmine_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.count);
         }
-        for (name, help, value) in gauges {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
+        let mut described = Vec::new();
+        for gauge in gauges {
+            if !described.contains(&gauge.name) {
+                described.push(gauge.name);
+                let _ = writeln!(out, "# HELP {0} {1}\n# TYPE {0} gauge", gauge.name, gauge.help);
+            }
+            let labels = if gauge.labels.is_empty() {
+                String::new()
+            } else {
+                let pairs: Vec<String> = gauge.labels.iter().map(|(k, v)| format!("{k}=\"{}\"", escape(v))).collect();
+                format!("{{{}}}", pairs.join(","))
+            };
+            let _ = writeln!(out, "{}{labels} {}", gauge.name, gauge.value);
         }
         out
     }
@@ -90,7 +120,11 @@ mod tests {
         let metrics = Metrics::default();
         metrics.observe_request("GET", "/api/v1/me", 200, 0.003);
         metrics.observe_request("GET", "/api/v1/me", 200, 0.2);
-        let text = metrics.render(&[("carmine_up", "always 1", 1.0)]);
+        let text = metrics.render(&[
+            Gauge::new("carmine_up", "always 1", 1.0),
+            Gauge::new("carmine_lag", "lag", 3.0).with("consumer", "a"),
+            Gauge::new("carmine_lag", "lag", 0.0).with("consumer", "b\"c"),
+        ]);
         assert!(
             text.contains("carmine_http_requests_total{route=\"/api/v1/me\",method=\"GET\",status=\"200\"} 2"),
             "{text}"
@@ -99,5 +133,7 @@ mod tests {
         assert!(text.contains("le=\"0.25\"} 2"));
         assert!(text.contains("carmine_http_request_duration_seconds_count{route=\"/api/v1/me\"} 2"));
         assert!(text.contains("carmine_up 1"));
+        assert_eq!(text.matches("# TYPE carmine_lag gauge").count(), 1, "one description per family");
+        assert!(text.contains("carmine_lag{consumer=\"a\"} 3\ncarmine_lag{consumer=\"b\\\"c\"} 0"), "{text}");
     }
 }

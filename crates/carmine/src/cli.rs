@@ -189,7 +189,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Admin { data, passwords, action } => {
             let platform = Platform::open(&data, passwords.params(), NotesConfig::default()).await?;
-            let accounts = &platform.accounts;
+            let accounts = &platform.services.accounts;
             let find = |username: String| async move {
                 accounts
                     .user_id_by_username(&username)

@@ -3,12 +3,13 @@
 use std::sync::Arc;
 
 use carmine_accounts::config::Argon2Params;
-use carmine_accounts::{Accounts, AccountsConfig};
+use carmine_accounts::AccountsConfig;
 use carmine_core::{Clock, IdGenerator};
-use carmine_media::{Media, MediaConfig, MediaStorage};
-use carmine_notes::{Notes, NotesConfig};
+use carmine_jobs::{JobsConfig, Scheduler};
+use carmine_media::MediaStorage;
+use carmine_notes::NotesConfig;
 use carmine_store::{Db, DbOptions};
-use carmine_web::{AppState, Application, Services, WebConfig};
+use carmine_web::{AppState, Application, Services, ServicesConfig, WebConfig};
 
 use crate::cli::{DataArgs, LogFormat, ServeArgs};
 
@@ -24,9 +25,9 @@ pub fn init_logging(format: LogFormat) {
 /// An opened, migrated database and the services over it.
 pub struct Platform {
     pub db: Db,
-    pub accounts: Accounts,
-    pub media: Media,
-    pub notes: Notes,
+    pub services: Services,
+    /// Names this process in job leases.
+    pub runner_name: String,
 }
 
 impl Platform {
@@ -49,10 +50,12 @@ impl Platform {
         for name in &report.applied {
             tracing::info!(migration = name, "applied migration");
         }
-        let accounts = Accounts::new(db.clone(), AccountsConfig { argon2, ..AccountsConfig::default() });
-        let media = Media::new(db.clone(), MediaConfig::default(), MediaStorage::new(data.data_dir.join("media")));
-        let notes = Notes::new(db.clone(), accounts.clone(), notes);
-        Ok(Platform { db, accounts, media, notes })
+        let config = ServicesConfig::new(AccountsConfig { argon2, ..AccountsConfig::default() }, notes);
+        let services = Services::open(db.clone(), MediaStorage::new(data.data_dir.join("media")), config)
+            .await
+            .map_err(|e| format!("cannot start the services: {e}"))?;
+        let runner_name = format!("pid-{}-{}", std::process::id(), carmine_core::secret::random_token(4));
+        Ok(Platform { db, services, runner_name })
     }
 }
 
@@ -64,7 +67,7 @@ pub async fn seed_demo(platform: &Platform, argon2: Argon2Params, scale: carmine
             .hash(carmine_demo::DEMO_PASSWORD)
             .await
             .map_err(|e| e.to_string())?;
-        let report = carmine_demo::seed(&platform.db, platform.media.storage(), &hash, scale, 2026)
+        let report = carmine_demo::seed(&platform.db, platform.services.media.storage(), &hash, scale, 2026)
             .await
             .map_err(|e| e.to_string())?;
         println!(
@@ -118,12 +121,25 @@ pub async fn serve(platform: Platform, args: ServeArgs) -> Result<(), String> {
     if args.public_url.is_some() {
         println!("public URL: {}", config.public_url);
     }
-    let services =
-        Services { accounts: platform.accounts.clone(), media: platform.media.clone(), notes: platform.notes.clone() };
+    let services = platform.services.clone();
+    let dataplane = services.dataplane.start();
+    let scheduler = Scheduler::new(
+        platform.db.clone(),
+        services.job_handlers(),
+        platform.runner_name.clone(),
+        JobsConfig::default(),
+    );
+    let (stop_jobs, jobs_stopped) = tokio::sync::oneshot::channel::<()>();
+    let jobs = tokio::spawn(scheduler.run(async move {
+        let _ = jobs_stopped.await;
+    }));
     let state = AppState::new(services, config, cursor_key.as_bytes());
-    app.serve(state, shutdown_signal()).await.map_err(|e| e.to_string())?;
+    let served = app.serve(state, shutdown_signal()).await.map_err(|e| e.to_string());
+    let _ = stop_jobs.send(());
+    let _ = jobs.await;
+    drop(dataplane);
     platform.db.close().await;
-    Ok(())
+    served
 }
 
 async fn shutdown_signal() {

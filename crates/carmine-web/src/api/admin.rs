@@ -5,11 +5,16 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use carmine_accounts::admin::Operator;
-use carmine_core::ErrorCode;
+use std::collections::BTreeMap;
+
+use carmine_core::cursor::clamp_limit;
+use carmine_core::{ErrorCode, Timestamp};
+use carmine_store::jobs::JobRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::views::{OrgView, Page, UserView, VerificationView};
+use super::system::{ConsumerView, consumer_view};
 use super::{PageQuery, page};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -239,4 +244,98 @@ pub async fn audit_log(
             created_at: e.created_at,
         },
     )))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JobView {
+    pub id: String,
+    pub kind: String,
+    pub key: String,
+    /// `pending`, `running`, `done`, `failed` or `cancelled`.
+    pub state: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub run_at: Timestamp,
+    pub attempts: i64,
+    pub max_attempts: i64,
+    /// The runner holding the job while it runs.
+    pub lease_owner: Option<String>,
+    pub last_error: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: Timestamp,
+}
+
+impl From<&JobRecord> for JobView {
+    fn from(job: &JobRecord) -> Self {
+        JobView {
+            id: job.id.to_string(),
+            kind: job.kind.clone(),
+            key: job.key.clone(),
+            state: job.state.clone(),
+            run_at: job.run_at,
+            attempts: job.attempts,
+            max_attempts: job.max_attempts,
+            lease_owner: job.lease_owner.clone(),
+            last_error: job.last_error.clone(),
+            updated_at: job.updated_at,
+        }
+    }
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct JobListQuery {
+    /// Only jobs in this state.
+    pub state: Option<String>,
+    /// At most this many (default 20, at most 100).
+    pub limit: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct JobsOverview {
+    /// How many jobs are in each state.
+    #[schema(value_type = Object)]
+    pub counts: BTreeMap<String, i64>,
+    /// Latest run time first.
+    pub jobs: Vec<JobView>,
+}
+
+/// Timed jobs (scheduled publications, roll-ups, sweeps), with counts by state.
+#[utoipa::path(get, path = "/api/v1/admin/jobs", tag = "admin", params(JobListQuery), responses(
+    (status = 200, body = JobsOverview), (status = 403, body = ErrorBody, description = "`admin_only`"),
+    (status = 422, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn list_jobs(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(query): ApiQuery<JobListQuery>,
+) -> Result<Json<JobsOverview>, ApiError> {
+    state.accounts().require_admin(&caller)?;
+    let jobs = state.jobs().list(query.state.as_deref(), clamp_limit(query.limit)).await?;
+    let counts = state.jobs().counts().await?.into_iter().collect();
+    Ok(Json(JobsOverview { counts, jobs: jobs.iter().map(JobView::from).collect() }))
+}
+
+/// Puts a job that failed for good back in line, due now.
+#[utoipa::path(post, path = "/api/v1/admin/jobs/{id}/retry", tag = "admin", params(("id" = String, Path)), responses(
+    (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody, description = "`job_not_found`: no failed job with that id")),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn retry_job(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    state.accounts().require_admin(&caller)?;
+    let id = path_id(&id, ErrorCode::JobNotFound)?;
+    state.jobs().retry(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The log consumers: position, lag, failures, and whether they are stuck.
+#[utoipa::path(get, path = "/api/v1/admin/consumers", tag = "admin", responses(
+    (status = 200, body = Vec<ConsumerView>), (status = 403, body = ErrorBody, description = "`admin_only`")),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn consumers(State(state): State<AppState>, Member(caller): Member) -> Result<Json<Vec<ConsumerView>>, ApiError> {
+    state.accounts().require_admin(&caller)?;
+    Ok(Json(state.dataplane().status().await?.iter().map(consumer_view).collect()))
 }

@@ -5,6 +5,7 @@ mod admin;
 pub(crate) mod auth;
 mod boards;
 mod engagement;
+pub(crate) mod events;
 mod me;
 pub(crate) mod media;
 pub(crate) mod notes;
@@ -48,6 +49,8 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(notes::actor_notes))
         .routes(routes!(notes::follow, notes::unfollow))
         .routes(routes!(notes::share))
+        .routes(routes!(events::ingest))
+        .routes(routes!(events::note_stats))
         .routes(routes!(notes::followers))
         .routes(routes!(notes::following_list))
         .routes(routes!(engagement::like, engagement::unlike))
@@ -86,6 +89,9 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(admin::approve_verification))
         .routes(routes!(admin::reject_verification))
         .routes(routes!(admin::audit_log))
+        .routes(routes!(admin::list_jobs))
+        .routes(routes!(admin::retry_job))
+        .routes(routes!(admin::consumers))
 }
 
 /// `?limit=&cursor=` on every list.

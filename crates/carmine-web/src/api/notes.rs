@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use carmine_core::cursor::clamp_limit;
-use carmine_core::{ErrorCode, Id, Timestamp};
+use carmine_core::{Error, ErrorCode, Id, Timestamp};
 use carmine_notes::{NoteChange, NoteDetail, NoteInput, NotePage, Visibility};
 use carmine_store::actors::ActorRecord;
 use carmine_store::notes::NoteRecord;
@@ -67,6 +67,9 @@ pub struct NoteView {
     pub created_at: Timestamp,
     #[schema(value_type = Option<String>, format = DateTime)]
     pub published_at: Option<Timestamp>,
+    /// A draft scheduled to publish itself at this time.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub publish_at: Option<Timestamp>,
 }
 
 impl NoteView {
@@ -95,6 +98,7 @@ impl NoteView {
             saved: false,
             created_at: note.created_at,
             published_at: note.published_at,
+            publish_at: note.publish_at,
         }
     }
 }
@@ -198,6 +202,9 @@ pub struct CreateNoteRequest {
     pub media_ids: Vec<Id>,
     /// `false` saves a draft. Default `true`.
     pub publish: Option<bool>,
+    /// With `publish: false`: the draft publishes itself at this time (RFC 3339, within 90 days).
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub publish_at: Option<Timestamp>,
 }
 
 /// Writes a note (published, or a draft).
@@ -218,7 +225,8 @@ pub async fn create_note(
         visibility: Visibility::parse(body.visibility.as_deref().unwrap_or("public"))?,
         topics: body.topics.unwrap_or_default(),
         media_ids: body.media_ids,
-        publish: body.publish.unwrap_or(true),
+        publish: body.publish.unwrap_or(body.publish_at.is_none()),
+        publish_at: body.publish_at,
     };
     let detail = state.notes().create(&caller, &input).await?;
     Ok((StatusCode::CREATED, Json(NoteView::new(&detail))))
@@ -254,6 +262,10 @@ pub struct UpdateNoteRequest {
     pub media_ids: Option<Vec<Id>>,
     /// `true` publishes a draft.
     pub publish: Option<bool>,
+    /// A time schedules a draft to publish itself (or moves its schedule); `null` unschedules it.
+    #[serde(default, deserialize_with = "crate::extract::present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub publish_at: Option<Option<Timestamp>>,
 }
 
 /// Edits a note (its author, or staff of the authoring organization).
@@ -276,6 +288,7 @@ pub async fn update_note(
         topics: body.topics,
         media_ids: body.media_ids,
         publish: body.publish,
+        publish_at: body.publish_at,
     };
     let detail = state.notes().update(&caller, id, &change).await?;
     Ok(Json(NoteView::new(&detail)))
@@ -394,16 +407,29 @@ pub async fn actor_notes(
     Ok(Json(note_page(&state, &page)))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct FollowQuery {
+    /// The actor's note that led to this follow (counts towards its statistics).
+    pub from_note: Option<String>,
+}
+
 /// Follows a member or organization (again: no change).
-#[utoipa::path(post, path = "/api/v1/actors/{handle}/follow", tag = "notes", params(("handle" = String, Path)), responses(
-    (status = 200, body = ActorView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody, description = "`cannot_follow_self`")),
+#[utoipa::path(post, path = "/api/v1/actors/{handle}/follow", tag = "notes", params(("handle" = String, Path), FollowQuery), responses(
+    (status = 200, body = ActorView), (status = 404, body = ErrorBody),
+    (status = 422, body = ErrorBody, description = "`cannot_follow_self`; `invalid_field` when `from_note` is not the actor's note")),
     security(("session" = []), ("bearer" = [])))]
 pub async fn follow(
     State(state): State<AppState>,
     Member(caller): Member,
     Path(handle): Path<String>,
+    ApiQuery(query): ApiQuery<FollowQuery>,
 ) -> Result<Json<ActorView>, ApiError> {
-    let actor = state.notes().follow(&caller, &handle).await?;
+    let from_note = match query.from_note.as_deref() {
+        Some(raw) => Some(raw.parse::<Id>().map_err(|_| Error::invalid_field("from_note", "must be a note id"))?),
+        None => None,
+    };
+    let actor = state.notes().follow(&caller, &handle, from_note).await?;
     Ok(Json(actor_view(&state, Some(&caller), actor).await?))
 }
 

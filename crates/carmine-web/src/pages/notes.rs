@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use carmine_accounts::Caller;
 use carmine_core::text::{Token, tokens};
-use carmine_core::{Error, ErrorCode, Id};
+use carmine_core::{Error, ErrorCode, Id, Timestamp};
 use carmine_notes::{NoteChange, NoteDetail, NoteInput, NotePage, Visibility};
 use carmine_store::notes::NoteRecord;
 use serde::Deserialize;
@@ -382,6 +382,8 @@ struct ComposePage {
     visibilities: &'static [&'static str],
     /// Editing: the note's images, each kept unless unticked.
     current: Vec<ImageRow>,
+    /// The `datetime-local` value of "publish later", kept when the form comes back.
+    publish_at: String,
 }
 
 impl ComposePage {
@@ -397,6 +399,7 @@ impl ComposePage {
             visibility: "public".to_owned(),
             visibilities: VISIBILITIES,
             current: Vec::new(),
+            publish_at: String::new(),
         }
     }
 }
@@ -433,8 +436,25 @@ struct NoteForm {
     visibility: String,
     author: String,
     publish: bool,
+    /// `action=schedule`: the `datetime-local` value, read in the browser's offset.
+    schedule: bool,
+    publish_at: String,
+    /// Minutes east of UTC, filled in by the page's script (UTC without it).
+    utc_offset: i64,
     keep: Vec<String>,
     images: Vec<Vec<u8>>,
+}
+
+impl NoteForm {
+    /// The time a scheduled note publishes itself, when the form schedules one.
+    fn publish_at(&self) -> Result<Option<Timestamp>, Error> {
+        if !self.schedule {
+            return Ok(None);
+        }
+        Timestamp::parse_local(&self.publish_at, self.utc_offset)
+            .map(Some)
+            .ok_or_else(|| Error::invalid_field("publish_at", "pick a date and time to publish"))
+    }
 }
 
 async fn read_note_form(
@@ -463,7 +483,12 @@ async fn read_note_form(
             "location" => form.location = value,
             "visibility" => form.visibility = value,
             "author" => form.author = value,
-            "action" => form.publish = value != "draft",
+            "action" => {
+                form.publish = value == "publish";
+                form.schedule = value == "schedule";
+            }
+            "publish_at" => form.publish_at = value,
+            "utc_offset" => form.utc_offset = value.trim().parse().unwrap_or(0),
             "keep" => form.keep.push(value),
             _ => {}
         }
@@ -492,8 +517,11 @@ pub(crate) async fn compose_submit(
     let mut page = ComposePage::blank(Layout::new(Some(&caller)), postable_orgs(&state, &caller).await?);
     (page.title, page.body, page.topics, page.location, page.visibility) =
         (form.title.clone(), form.body.clone(), form.topics.clone(), form.location.clone(), form.visibility.clone());
+    page.publish_at = form.publish_at.clone();
+    let publish_at = form.publish_at();
     let (author, publish, images) = (form.author, form.publish, form.images);
     let outcome = async {
+        let publish_at = publish_at?;
         let visibility = Visibility::parse(&page.visibility)?;
         let media_ids = upload_all(&state, &caller, images).await?;
         let input = NoteInput {
@@ -505,12 +533,18 @@ pub(crate) async fn compose_submit(
             topics: split_topics(&page.topics),
             media_ids,
             publish,
+            publish_at,
         };
         state.notes().create(&caller, &input).await
     };
     match outcome.await {
         Ok(detail) => {
-            Ok(done(&format!("/notes/{}", detail.note.id), if publish { "note_published" } else { "note_drafted" }))
+            let notice = match (publish, detail.note.publish_at) {
+                (true, _) => "note_published",
+                (false, Some(_)) => "note_scheduled",
+                (false, None) => "note_drafted",
+            };
+            Ok(done(&format!("/notes/{}", detail.note.id), notice))
         }
         Err(error) => {
             let error = shown_on_form(error)?;
@@ -546,6 +580,7 @@ fn edit_form(caller: &Caller, detail: &NoteDetail, error: Option<&Error>) -> Com
         visibility: note.visibility.clone(),
         visibilities: VISIBILITIES,
         current: NoteRow::from(detail).images,
+        publish_at: String::new(),
     }
 }
 
@@ -573,6 +608,7 @@ pub(crate) async fn edit_submit(
             topics: Some(split_topics(&form.topics)),
             media_ids: Some(media_ids),
             publish: None,
+            publish_at: None,
         };
         state.notes().update(&caller, id, &change).await
     };
@@ -599,8 +635,10 @@ pub(crate) async fn delete(
 }
 
 #[derive(Deserialize)]
-pub(crate) struct ReturnTo {
+pub(crate) struct FollowForm {
     return_to: Option<String>,
+    /// The note whose page the follow button was on.
+    from_note: Option<String>,
 }
 
 /// Where to go after following: a path on this site, or the actor's profile.
@@ -612,9 +650,10 @@ pub(crate) async fn follow(
     State(state): State<AppState>,
     Member(caller): Member,
     Path(handle): Path<String>,
-    PageForm(form): PageForm<ReturnTo>,
+    PageForm(form): PageForm<FollowForm>,
 ) -> Result<Response, ApiError> {
-    let actor = state.notes().follow(&caller, &handle).await?;
+    let from_note = form.from_note.as_deref().map(|raw| path_id(raw, ErrorCode::NoteNotFound)).transpose()?;
+    let actor = state.notes().follow(&caller, &handle, from_note).await?;
     Ok(Redirect::to(&back(form.return_to, &actor.kind, &actor.handle)).into_response())
 }
 
@@ -622,7 +661,7 @@ pub(crate) async fn unfollow(
     State(state): State<AppState>,
     Member(caller): Member,
     Path(handle): Path<String>,
-    PageForm(form): PageForm<ReturnTo>,
+    PageForm(form): PageForm<FollowForm>,
 ) -> Result<Response, ApiError> {
     let actor = state.notes().unfollow(&caller, &handle).await?;
     Ok(Redirect::to(&back(form.return_to, &actor.kind, &actor.handle)).into_response())

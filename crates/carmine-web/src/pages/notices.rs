@@ -25,6 +25,8 @@ pub(crate) fn text(key: &str) -> Option<&'static str> {
         "verification_rejected" => "The request is rejected.",
         "note_published" => "Your note is published.",
         "note_drafted" => "Your draft is saved; only you can see it.",
+        "note_scheduled" => "Your note is scheduled: it publishes itself at the time you chose.",
+        "note_unscheduled" => "The schedule is removed; the note stays a draft.",
         "note_edited" => "Your changes are saved.",
         "note_deleted" => "The note is deleted.",
         "comment_added" => "Your comment is posted.",

@@ -10,11 +10,13 @@ use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use carmine_accounts::config::Argon2Params;
 use carmine_accounts::{Accounts, AccountsConfig};
 use carmine_core::Clock;
-use carmine_media::{Media, MediaConfig, MediaStorage};
-use carmine_notes::{Notes, NotesConfig};
+use carmine_events::Running;
+use carmine_jobs::{JobsConfig, Scheduler};
+use carmine_media::{MediaConfig, MediaStorage};
+use carmine_notes::NotesConfig;
 use carmine_store::testing::TestDb;
 use carmine_store::{Db, outbox};
-use carmine_web::{AppState, Services, WebConfig, build_router};
+use carmine_web::{AppState, Services, ServicesConfig, WebConfig, build_router};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -27,6 +29,10 @@ pub struct TestApp {
     pub db: Db,
     pub clock: Clock,
     pub accounts: Accounts,
+    pub services: Services,
+    /// The job runner, driven by tests with `run_jobs` after moving the clock.
+    pub scheduler: Scheduler,
+    _dataplane: Running,
     _test_db: TestDb,
 }
 
@@ -90,21 +96,36 @@ impl TestApp {
     }
 
     pub async fn build(test_db: TestDb, web: WebConfig, media_config: MediaConfig) -> TestApp {
-        let config = AccountsConfig { argon2: Argon2Params::TEST_ONLY_MINIMAL, ..AccountsConfig::default() };
-        let accounts = Accounts::new(test_db.db.clone(), config);
+        let accounts_config = AccountsConfig { argon2: Argon2Params::TEST_ONLY_MINIMAL, ..AccountsConfig::default() };
+        let config = ServicesConfig { media: media_config, ..ServicesConfig::new(accounts_config, NotesConfig::default()) };
         let media_dir = tempfile::tempdir().unwrap();
-        let media = Media::new(test_db.db.clone(), media_config, MediaStorage::new(media_dir.path()));
-        let notes = Notes::new(test_db.db.clone(), accounts.clone(), NotesConfig::default());
-        let services = Services { accounts: accounts.clone(), media, notes };
-        let state = AppState::new(services, web, b"a test cursor key of enough length");
+        let services =
+            Services::open(test_db.db.clone(), MediaStorage::new(media_dir.path()), config).await.expect("services");
+        let scheduler =
+            Scheduler::new(test_db.db.clone(), services.job_handlers(), "test-runner".to_owned(), JobsConfig::default());
+        let dataplane = services.dataplane.start();
+        let state = AppState::new(services.clone(), web, b"a test cursor key of enough length");
         TestApp {
             router: build_router(state),
             media_dir,
             db: test_db.db.clone(),
             clock: test_db.clock.clone(),
-            accounts,
+            accounts: services.accounts.clone(),
+            services,
+            scheduler,
+            _dataplane: dataplane,
             _test_db: test_db,
         }
+    }
+
+    /// Waits until the data plane has applied every write made so far.
+    pub async fn sync(&self) {
+        self.services.dataplane.sync().await.expect("the data plane catches up");
+    }
+
+    /// Runs the jobs due at the test clock's time.
+    pub async fn run_jobs(&self) -> carmine_jobs::Pass {
+        self.scheduler.run_due().await.expect("job runner pass")
     }
 
     pub async fn send(&self, client: &Client, method: Method, path: &str, body: Option<Value>) -> TestResponse {

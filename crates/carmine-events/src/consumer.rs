@@ -1,0 +1,316 @@
+//! Consumers of the logs, the loop that feeds them, and their health.
+//!
+//! Each consumer reads its log after its checkpoint in batches. A batch is applied
+//! in one transaction that first holds the checkpoint row (`log::hold_checkpoint`,
+//! which fails if another runner moved it) and ends by moving it: the effect and the
+//! checkpoint commit together, so after a crash or restart the consumer resumes where
+//! the last commit left it — no gap, nothing counted twice. A failing batch is retried
+//! with backoff; a consumer that is behind and has not advanced for `stuck_after`, or
+//! keeps failing, is reported stuck (`/readyz` answers 503).
+//!
+//! Relaying the domain log to NATS JetStream (several nodes) fits as one more consumer
+//! whose effect is a publish with the position as message id (deduplicated by the
+//! stream), keeping its checkpoint the same way.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use carmine_core::{Error, ErrorCode};
+use carmine_store::behaviour::{self, BehaviourRecord};
+use carmine_store::log::{self, Log};
+use carmine_store::outbox::{self, OutboxRecord};
+use carmine_store::{Db, Tx};
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A batch read from one log, in log order.
+#[derive(Debug)]
+pub enum Batch {
+    Domain(Vec<(i64, OutboxRecord)>),
+    Behaviour(Vec<BehaviourRecord>),
+}
+
+impl Batch {
+    pub fn last_position(&self) -> Option<i64> {
+        match self {
+            Batch::Domain(entries) => entries.last().map(|(seq, _)| *seq),
+            Batch::Behaviour(entries) => entries.last().map(|e| e.seq),
+        }
+    }
+}
+
+/// Something that derives state from one log.
+pub trait Consumer: Send + Sync + 'static {
+    /// Stable: it names the checkpoint row.
+    fn name(&self) -> &'static str;
+    fn log(&self) -> Log;
+    /// Applies a batch inside `tx` (the runner moves the checkpoint in the same
+    /// transaction). Must not act outside the database unless the action is
+    /// idempotent by log position.
+    fn apply<'a>(&'a self, tx: &'a mut Tx, batch: &'a Batch) -> BoxFuture<'a, Result<(), Error>>;
+}
+
+#[derive(Clone, Debug)]
+pub struct DataPlaneConfig {
+    /// Log entries applied per transaction.
+    pub batch: u32,
+    /// The longest a loop sleeps before looking again (other nodes write too).
+    pub poll: Duration,
+    /// Behind and not advancing for this long: stuck.
+    pub stuck_after: Duration,
+    /// Failing this many batches in a row: stuck.
+    pub failures_before_stuck: u32,
+    /// The longest wait between retries of a failing batch.
+    pub retry_max: Duration,
+    /// How long [`DataPlane::caught_up`] waits before giving up.
+    pub wait_max: Duration,
+}
+
+impl Default for DataPlaneConfig {
+    fn default() -> Self {
+        DataPlaneConfig {
+            batch: 1_000,
+            poll: Duration::from_secs(1),
+            stuck_after: Duration::from_secs(60),
+            failures_before_stuck: 3,
+            retry_max: Duration::from_secs(30),
+            wait_max: Duration::from_secs(60),
+        }
+    }
+}
+
+/// One consumer's health, as `/readyz`, `/metrics` and `/admin` show it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsumerStatus {
+    pub name: &'static str,
+    pub log: Log,
+    pub position: i64,
+    pub head: i64,
+    /// Log entries not yet applied.
+    pub lag: i64,
+    pub failures: u32,
+    pub last_error: Option<String>,
+    pub stuck: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Progress {
+    position: i64,
+    failures: u32,
+    last_error: Option<String>,
+    /// The last time the consumer advanced or was found caught up.
+    active_at: Instant,
+}
+
+struct Slot {
+    consumer: Arc<dyn Consumer>,
+    progress: watch::Sender<Progress>,
+}
+
+/// The running data plane: sequencer and consumers. Cheap to clone.
+#[derive(Clone)]
+pub struct DataPlane {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    config: DataPlaneConfig,
+    slots: Vec<Slot>,
+    heads: HashMap<Log, watch::Sender<i64>>,
+}
+
+/// The data plane's tasks; dropping this stops them (a batch in flight rolls back).
+pub struct Running {
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl DataPlane {
+    /// Loads every consumer's checkpoint and the logs' heads.
+    pub async fn new(db: Db, consumers: Vec<Arc<dyn Consumer>>, config: DataPlaneConfig) -> Result<DataPlane, Error> {
+        let mut conn = db.reader().await?;
+        let mut heads = HashMap::new();
+        for log in Log::ALL {
+            heads.insert(log, watch::Sender::new(log::head(&mut conn, log).await?));
+        }
+        let mut slots = Vec::new();
+        for consumer in consumers {
+            let position = log::checkpoint(&mut conn, consumer.name()).await?.unwrap_or(0);
+            let progress = Progress { position, failures: 0, last_error: None, active_at: Instant::now() };
+            slots.push(Slot { consumer, progress: watch::Sender::new(progress) });
+        }
+        drop(conn);
+        Ok(DataPlane { inner: Arc::new(Inner { db, config, slots, heads }) })
+    }
+
+    /// Starts the sequencer and one loop per consumer.
+    pub fn start(&self) -> Running {
+        let mut tasks = vec![tokio::spawn(self.clone().sequencer_loop())];
+        for index in 0..self.inner.slots.len() {
+            tasks.push(tokio::spawn(self.clone().consumer_loop(index)));
+        }
+        Running { tasks }
+    }
+
+    /// Numbers everything committed so far and waits until every consumer has
+    /// applied it: after this returns, derived state reflects every earlier write.
+    pub async fn sync(&self) -> Result<(), Error> {
+        let mut heads = HashMap::new();
+        for log in Log::ALL {
+            heads.insert(log, crate::sequencer::sequence_all(&self.inner.db, log, &self.inner.heads[&log]).await?);
+        }
+        for slot in &self.inner.slots {
+            self.caught_up(slot.consumer.name(), heads[&slot.consumer.log()]).await?;
+        }
+        Ok(())
+    }
+
+    /// Waits (at most `wait_max`) until `consumer` has applied log position `position`.
+    pub async fn caught_up(&self, consumer: &str, position: i64) -> Result<(), Error> {
+        let slot = self.slot(consumer)?;
+        let mut progress = slot.progress.subscribe();
+        let reached = progress.wait_for(|p| p.position >= position);
+        match tokio::time::timeout(self.inner.config.wait_max, reached).await {
+            Ok(Ok(_)) => Ok(()),
+            _ => Err(Error::new(ErrorCode::Unavailable).with_details(serde_json::json!({ "consumer": consumer }))),
+        }
+    }
+
+    /// Every consumer's position, lag and health, with heads read from the database
+    /// (so other nodes' writes count).
+    pub async fn status(&self) -> Result<Vec<ConsumerStatus>, Error> {
+        let mut conn = self.inner.db.reader().await?;
+        let mut heads = HashMap::new();
+        for log in Log::ALL {
+            heads.insert(log, log::head(&mut conn, log).await?);
+        }
+        let config = &self.inner.config;
+        Ok(self
+            .inner
+            .slots
+            .iter()
+            .map(|slot| {
+                let progress = slot.progress.borrow().clone();
+                let log = slot.consumer.log();
+                let head = heads[&log];
+                let lag = (head - progress.position).max(0);
+                let stalled = lag > 0 && progress.active_at.elapsed() > config.stuck_after;
+                ConsumerStatus {
+                    name: slot.consumer.name(),
+                    log,
+                    position: progress.position,
+                    head,
+                    lag,
+                    failures: progress.failures,
+                    last_error: progress.last_error,
+                    stuck: stalled || progress.failures >= config.failures_before_stuck,
+                }
+            })
+            .collect())
+    }
+
+    fn slot(&self, consumer: &str) -> Result<&Slot, Error> {
+        self.inner
+            .slots
+            .iter()
+            .find(|s| s.consumer.name() == consumer)
+            .ok_or_else(|| Error::internal(format!("no consumer named {consumer}")))
+    }
+
+    async fn sequencer_loop(self) {
+        let inner = &self.inner;
+        loop {
+            for log in Log::ALL {
+                if let Err(e) = crate::sequencer::sequence_all(&inner.db, log, &inner.heads[&log]).await {
+                    tracing::error!(log = log.name(), error = %e, "sequencing failed");
+                }
+            }
+            tokio::select! {
+                () = inner.db.log_written().notified() => {}
+                () = tokio::time::sleep(inner.config.poll) => {}
+            }
+        }
+    }
+
+    async fn consumer_loop(self, index: usize) {
+        let inner = &self.inner;
+        let slot = &inner.slots[index];
+        let log = slot.consumer.log();
+        let mut head = inner.heads[&log].subscribe();
+        loop {
+            head.borrow_and_update();
+            let position = slot.progress.borrow().position;
+            match self.step(slot, position).await {
+                Ok(Step::Applied(to)) => slot.progress.send_modify(|p| {
+                    p.position = to;
+                    p.failures = 0;
+                    p.last_error = None;
+                    p.active_at = Instant::now();
+                }),
+                Ok(Step::Moved(to)) => slot.progress.send_modify(|p| p.position = to),
+                Ok(Step::CaughtUp) => {
+                    slot.progress.send_modify(|p| p.active_at = Instant::now());
+                    tokio::select! {
+                        _ = head.changed() => {}
+                        () = tokio::time::sleep(inner.config.poll) => {}
+                    }
+                }
+                Err(e) => {
+                    let failures = slot.progress.borrow().failures + 1;
+                    tracing::error!(consumer = slot.consumer.name(), failures, error = %e, "consumer batch failed");
+                    slot.progress.send_modify(|p| {
+                        p.failures = failures;
+                        p.last_error = Some(e.to_string());
+                    });
+                    let wait = Duration::from_millis(100).saturating_mul(1 << failures.min(10)).min(inner.config.retry_max);
+                    tokio::time::sleep(wait).await;
+                }
+            }
+        }
+    }
+
+    /// Reads and applies one batch after `position`.
+    async fn step(&self, slot: &Slot, position: i64) -> Result<Step, Error> {
+        let inner = &self.inner;
+        let name = slot.consumer.name();
+        let log = slot.consumer.log();
+        let batch = {
+            let mut conn = inner.db.reader().await?;
+            match log {
+                Log::Domain => Batch::Domain(outbox::read(&mut conn, position, inner.config.batch).await?),
+                Log::Behaviour => Batch::Behaviour(behaviour::read(&mut conn, position, inner.config.batch).await?),
+            }
+        };
+        let Some(last) = batch.last_position() else { return Ok(Step::CaughtUp) };
+        let mut tx = inner.db.begin().await?;
+        if !log::hold_checkpoint(&mut tx, name, log, position).await? {
+            drop(tx);
+            let moved = log::checkpoint(&mut *inner.db.reader().await?, name).await?.unwrap_or(0);
+            return Ok(Step::Moved(moved));
+        }
+        slot.consumer.apply(&mut tx, &batch).await?;
+        log::save_checkpoint(&mut tx, name, last).await?;
+        tx.commit().await?;
+        Ok(Step::Applied(last))
+    }
+}
+
+enum Step {
+    Applied(i64),
+    /// Another runner had moved the checkpoint: continue from there.
+    Moved(i64),
+    CaughtUp,
+}

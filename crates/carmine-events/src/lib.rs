@@ -1,0 +1,23 @@
+//! The data plane: everything that turns the logs into derived state.
+//!
+//! - [`sequencer`] numbers committed rows of the two logs (domain events in the
+//!   outbox, client behaviour events) so readers never miss a late commit;
+//! - [`consumer`] runs each [`Consumer`] over its log with a checkpoint written in
+//!   the transaction that applies the batch (exactly once, across restarts, crashes
+//!   and nodes), and reports lag and stuck consumers;
+//! - [`ingest`] validates and stores the behaviour events clients send;
+//! - [`statistics`] keeps per-note statistics (hourly, daily, totals, CES) from both
+//!   logs, and rolls hours up into days as a recurring job.
+//!
+//! Must never: hold business rules of other contexts (it asks `carmine-notes` who may
+//! see a note), or apply a consumer's effect outside the transaction that moves its
+//! checkpoint.
+
+pub mod consumer;
+pub mod ingest;
+pub mod sequencer;
+pub mod statistics;
+
+pub use consumer::{Batch, Consumer, ConsumerStatus, DataPlane, DataPlaneConfig, Running};
+pub use ingest::{ClientEvent, EventOutcome, Ingest};
+pub use statistics::{CesWeights, NoteStatistics, Statistics};
