@@ -13,34 +13,121 @@ use crate::id::Id;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum DomainEvent {
-    UserSignedUp { user_id: Id, username: String },
-    UserLoggedIn { user_id: Id, session_id: Id },
-    UserLoggedOut { user_id: Id, session_id: Id },
-    PasswordChanged { user_id: Id, sessions_ended: u64 },
-    ProfileUpdated { user_id: Id },
-    ApiTokenCreated { user_id: Id, token_id: Id },
-    ApiTokenRevoked { user_id: Id, token_id: Id },
-    UserDataExported { user_id: Id },
-    UserDeleted { user_id: Id },
-    PasswordResetByAdmin { user_id: Id, admin_id: Id },
-    UserSuspended { user_id: Id, admin_id: Id },
-    UserUnsuspended { user_id: Id, admin_id: Id },
-    UserMadeAdmin { user_id: Id },
-    UserAdminRevoked { user_id: Id },
-    OrgCreated { org_id: Id, owner_id: Id, handle: String },
-    OrgUpdated { org_id: Id, by_user_id: Id },
-    OrgMemberInvited { org_id: Id, invitation_id: Id, user_id: Id, role: String },
-    OrgInvitationAnswered { org_id: Id, invitation_id: Id, user_id: Id, accepted: bool },
-    OrgInvitationRevoked { org_id: Id, invitation_id: Id },
-    OrgMemberRoleChanged { org_id: Id, user_id: Id, role: String },
-    OrgMemberRemoved { org_id: Id, user_id: Id },
-    OrgVerificationRequested { org_id: Id, request_id: Id },
-    OrgVerificationDecided { org_id: Id, request_id: Id, approved: bool, admin_id: Id },
-    MediaUploaded { media_id: Id, owner_id: Id },
-    NoteDrafted { note_id: Id, author_id: Id },
-    NotePublished { note_id: Id, author_id: Id },
-    NoteUpdated { note_id: Id, author_id: Id },
-    NoteDeleted { note_id: Id, author_id: Id },
+    UserSignedUp {
+        user_id: Id,
+        username: String,
+    },
+    UserLoggedIn {
+        user_id: Id,
+        session_id: Id,
+    },
+    UserLoggedOut {
+        user_id: Id,
+        session_id: Id,
+    },
+    PasswordChanged {
+        user_id: Id,
+        sessions_ended: u64,
+    },
+    ProfileUpdated {
+        user_id: Id,
+    },
+    ApiTokenCreated {
+        user_id: Id,
+        token_id: Id,
+    },
+    ApiTokenRevoked {
+        user_id: Id,
+        token_id: Id,
+    },
+    UserDataExported {
+        user_id: Id,
+    },
+    UserDeleted {
+        user_id: Id,
+    },
+    PasswordResetByAdmin {
+        user_id: Id,
+        admin_id: Id,
+    },
+    UserSuspended {
+        user_id: Id,
+        admin_id: Id,
+    },
+    UserUnsuspended {
+        user_id: Id,
+        admin_id: Id,
+    },
+    UserMadeAdmin {
+        user_id: Id,
+    },
+    UserAdminRevoked {
+        user_id: Id,
+    },
+    OrgCreated {
+        org_id: Id,
+        owner_id: Id,
+        handle: String,
+    },
+    OrgUpdated {
+        org_id: Id,
+        by_user_id: Id,
+    },
+    OrgMemberInvited {
+        org_id: Id,
+        invitation_id: Id,
+        user_id: Id,
+        role: String,
+    },
+    OrgInvitationAnswered {
+        org_id: Id,
+        invitation_id: Id,
+        user_id: Id,
+        accepted: bool,
+    },
+    OrgInvitationRevoked {
+        org_id: Id,
+        invitation_id: Id,
+    },
+    OrgMemberRoleChanged {
+        org_id: Id,
+        user_id: Id,
+        role: String,
+    },
+    OrgMemberRemoved {
+        org_id: Id,
+        user_id: Id,
+    },
+    OrgVerificationRequested {
+        org_id: Id,
+        request_id: Id,
+    },
+    OrgVerificationDecided {
+        org_id: Id,
+        request_id: Id,
+        approved: bool,
+        admin_id: Id,
+    },
+    MediaUploaded {
+        media_id: Id,
+        owner_id: Id,
+    },
+    NoteDrafted {
+        note_id: Id,
+        author_id: Id,
+    },
+    NotePublished {
+        note_id: Id,
+        author_id: Id,
+    },
+    NoteUpdated {
+        note_id: Id,
+        author_id: Id,
+    },
+    NoteDeleted {
+        note_id: Id,
+        author_id: Id,
+    },
     ActorFollowed {
         follower_id: Id,
         followee_id: Id,
@@ -48,30 +135,101 @@ pub enum DomainEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         from_note: Option<Id>,
     },
-    ActorUnfollowed { follower_id: Id, followee_id: Id },
-    NoteLiked { note_id: Id, user_id: Id },
-    NoteUnliked { note_id: Id, user_id: Id },
-    CommentAdded { comment_id: Id, note_id: Id, author_id: Id, parent_id: Option<Id> },
-    CommentDeleted { comment_id: Id, note_id: Id },
-    NotificationsRead { user_id: Id, count: u64 },
-    NoteSaved { note_id: Id, user_id: Id, board_id: Option<Id> },
-    NoteUnsaved { note_id: Id, user_id: Id },
-    BoardCreated { board_id: Id, owner_id: Id },
-    BoardUpdated { board_id: Id, owner_id: Id },
-    BoardDeleted { board_id: Id, owner_id: Id },
-    ReportFiled { report_id: Id, target_kind: String, target_id: Id },
-    ReportResolved { target_kind: String, target_id: Id, decision: String, admin_id: Id },
-    MemberBlocked { blocker_id: Id, blocked_id: Id },
-    MemberUnblocked { blocker_id: Id, blocked_id: Id },
-    MemberMuted { muter_id: Id, muted_id: Id },
-    MemberUnmuted { muter_id: Id, muted_id: Id },
-    NoteShared { note_id: Id, user_id: Id },
+    ActorUnfollowed {
+        follower_id: Id,
+        followee_id: Id,
+    },
+    NoteLiked {
+        note_id: Id,
+        user_id: Id,
+    },
+    NoteUnliked {
+        note_id: Id,
+        user_id: Id,
+    },
+    CommentAdded {
+        comment_id: Id,
+        note_id: Id,
+        author_id: Id,
+        parent_id: Option<Id>,
+    },
+    CommentDeleted {
+        comment_id: Id,
+        note_id: Id,
+    },
+    NotificationsRead {
+        user_id: Id,
+        count: u64,
+    },
+    NoteSaved {
+        note_id: Id,
+        user_id: Id,
+        board_id: Option<Id>,
+    },
+    NoteUnsaved {
+        note_id: Id,
+        user_id: Id,
+    },
+    BoardCreated {
+        board_id: Id,
+        owner_id: Id,
+    },
+    BoardUpdated {
+        board_id: Id,
+        owner_id: Id,
+    },
+    BoardDeleted {
+        board_id: Id,
+        owner_id: Id,
+    },
+    ReportFiled {
+        report_id: Id,
+        target_kind: String,
+        target_id: Id,
+    },
+    ReportResolved {
+        target_kind: String,
+        target_id: Id,
+        decision: String,
+        admin_id: Id,
+    },
+    MemberBlocked {
+        blocker_id: Id,
+        blocked_id: Id,
+    },
+    MemberUnblocked {
+        blocker_id: Id,
+        blocked_id: Id,
+    },
+    MemberMuted {
+        muter_id: Id,
+        muted_id: Id,
+    },
+    MemberUnmuted {
+        muter_id: Id,
+        muted_id: Id,
+    },
+    NoteShared {
+        note_id: Id,
+        user_id: Id,
+    },
     /// A saved note moved to another of the member's boards (not a new save).
-    NoteSaveMoved { note_id: Id, user_id: Id, board_id: Option<Id> },
+    NoteSaveMoved {
+        note_id: Id,
+        user_id: Id,
+        board_id: Option<Id>,
+    },
     /// A note was scheduled (or rescheduled) to publish itself at `publish_at`.
-    NoteScheduled { note_id: Id, author_id: Id, publish_at: crate::Timestamp },
+    NoteScheduled {
+        note_id: Id,
+        author_id: Id,
+        publish_at: crate::Timestamp,
+    },
     /// A note's schedule was removed; it stays a draft.
-    NoteUnscheduled { note_id: Id, author_id: Id },
+    NoteUnscheduled {
+        note_id: Id,
+        author_id: Id,
+    },
 }
 
 impl DomainEvent {

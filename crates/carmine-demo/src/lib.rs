@@ -259,7 +259,8 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
             if rng.chance(85) { members[1 + rng.skewed(scale.creators.max(1))] } else { rng.pick(&org_ids).0 };
         clock.advance_seconds(engagement_step);
         if follower != followee && follows::insert(&mut tx, follower, followee).await? {
-            tx.emit(DomainEvent::ActorFollowed { follower_id: follower, followee_id: followee, from_note: None }).await?;
+            tx.emit(DomainEvent::ActorFollowed { follower_id: follower, followee_id: followee, from_note: None })
+                .await?;
             report.follows += 1;
         }
     }

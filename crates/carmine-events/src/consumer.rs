@@ -275,7 +275,8 @@ impl DataPlane {
                         p.failures = failures;
                         p.last_error = Some(e.to_string());
                     });
-                    let wait = Duration::from_millis(100).saturating_mul(1 << failures.min(10)).min(inner.config.retry_max);
+                    let wait =
+                        Duration::from_millis(100).saturating_mul(1 << failures.min(10)).min(inner.config.retry_max);
                     tokio::time::sleep(wait).await;
                 }
             }

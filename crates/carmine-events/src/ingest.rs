@@ -125,7 +125,8 @@ fn check(event: &ClientEvent, now: Timestamp) -> Result<Checked<'_>, Error> {
             format!("1–{CLIENT_EVENT_ID_CHARS_MAX} letters, digits or - _ . :"),
         ));
     }
-    let kind = *EVENT_KINDS.iter().find(|k| **k == event.kind).ok_or_else(|| Error::new(ErrorCode::UnknownEventKind))?;
+    let kind =
+        *EVENT_KINDS.iter().find(|k| **k == event.kind).ok_or_else(|| Error::new(ErrorCode::UnknownEventKind))?;
     let surface = *SURFACES
         .iter()
         .find(|s| **s == event.surface)
@@ -145,7 +146,8 @@ fn check(event: &ClientEvent, now: Timestamp) -> Result<Checked<'_>, Error> {
         _ => {}
     }
     let occurred_at = event.occurred_at.unwrap_or(now);
-    if occurred_at > now.plus_seconds(EVENT_FUTURE_SKEW_SECONDS) || occurred_at < now.plus_seconds(-EVENT_AGE_SECONDS_MAX)
+    if occurred_at > now.plus_seconds(EVENT_FUTURE_SKEW_SECONDS)
+        || occurred_at < now.plus_seconds(-EVENT_AGE_SECONDS_MAX)
     {
         return Err(Error::new(ErrorCode::EventTimeOutOfRange));
     }

@@ -192,7 +192,8 @@ impl Statistics {
         let totals = stats::totals(&mut conn, note_id).await?;
         let now = self.db.now().micros();
         let this_hour = stats::hour_of(Timestamp(now));
-        let hourly = stats::hourly(&mut conn, note_id, this_hour - 47 * HOUR_MICROS, this_hour + HOUR_MICROS, 48).await?;
+        let hourly =
+            stats::hourly(&mut conn, note_id, this_hour - 47 * HOUR_MICROS, this_hour + HOUR_MICROS, 48).await?;
         let daily = stats::daily(&mut conn, note_id, now - 90 * DAY_MICROS, now + DAY_MICROS, 90).await?;
         Ok(NoteStatistics { note_id, ces: self.weights.score(&totals), totals, hourly, daily })
     }

@@ -44,7 +44,8 @@ impl Notes {
             if actor.kind == "member" {
                 crate::notifications::notify(&mut tx, actor.id, "follow", caller.user_id, None, None).await?;
             }
-            tx.emit(DomainEvent::ActorFollowed { follower_id: caller.user_id, followee_id: actor.id, from_note }).await?;
+            tx.emit(DomainEvent::ActorFollowed { follower_id: caller.user_id, followee_id: actor.id, from_note })
+                .await?;
         }
         tx.commit().await?;
         Ok(actor)

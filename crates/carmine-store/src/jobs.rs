@@ -202,11 +202,8 @@ pub async fn fail(tx: &mut Tx, id: Id, owner: &str, error: &str, retry_at: Optio
 }
 
 pub async fn get(conn: &mut Conn, kind: &str, key: &str) -> StoreResult<Option<JobRecord>> {
-    let row = sqlx::query(select_jobs!("WHERE kind = $1 AND key = $2"))
-        .bind(kind)
-        .bind(key)
-        .fetch_optional(conn)
-        .await?;
+    let row =
+        sqlx::query(select_jobs!("WHERE kind = $1 AND key = $2")).bind(kind).bind(key).fetch_optional(conn).await?;
     Ok(row.map(|r| from_row(&r)).transpose()?)
 }
 
@@ -228,7 +225,8 @@ pub async fn next_due(conn: &mut Conn) -> StoreResult<Option<Timestamp>> {
 
 /// How many jobs are in each state.
 pub async fn counts(conn: &mut Conn) -> StoreResult<Vec<(String, i64)>> {
-    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state ORDER BY state").fetch_all(conn).await?;
+    let rows =
+        sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state ORDER BY state").fetch_all(conn).await?;
     rows.iter().map(|r| Ok((r.try_get("state")?, r.try_get("n")?))).collect()
 }
 

@@ -40,8 +40,11 @@ impl Log {
 pub async fn sequence(tx: &mut Tx, log: Log, limit: u32) -> StoreResult<i64> {
     // The no-op update takes the head row's lock: one sequencer per log at a time.
     sqlx::query("UPDATE log_heads SET seq = seq WHERE log = $1").bind(log.name()).execute(tx.conn()).await?;
-    let head: i64 =
-        sqlx::query("SELECT seq FROM log_heads WHERE log = $1").bind(log.name()).fetch_one(tx.conn()).await?.try_get(0)?;
+    let head: i64 = sqlx::query("SELECT seq FROM log_heads WHERE log = $1")
+        .bind(log.name())
+        .fetch_one(tx.conn())
+        .await?
+        .try_get(0)?;
     let numbered = sqlx::query(match log {
         Log::Domain => {
             "UPDATE outbox SET seq = numbered.position

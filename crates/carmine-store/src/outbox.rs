@@ -34,13 +34,12 @@ pub async fn append(tx: &mut Tx, event: &DomainEvent) -> StoreResult<()> {
 
 /// Events at log positions above `after`, in log order, at most `limit`; each with its position.
 pub async fn read(conn: &mut Conn, after: i64, limit: u32) -> StoreResult<Vec<(i64, OutboxRecord)>> {
-    let rows = sqlx::query(
-        "SELECT seq, id, event_type, payload, created_at FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2",
-    )
-    .bind(after)
-    .bind(i64::from(limit))
-    .fetch_all(conn)
-    .await?;
+    let rows =
+        sqlx::query("SELECT seq, id, event_type, payload, created_at FROM outbox WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(after)
+            .bind(i64::from(limit))
+            .fetch_all(conn)
+            .await?;
     rows.iter().map(|row| Ok((row.try_get("seq")?, record(row)?))).collect()
 }
 

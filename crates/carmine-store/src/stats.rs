@@ -67,20 +67,39 @@ pub fn hour_of(at: Timestamp) -> i64 {
 macro_rules! add_excluded {
     ($table:literal) => {
         concat!(
-            "impressions = ", $table, ".impressions + excluded.impressions, ",
-            "reads = ", $table, ".reads + excluded.reads, ",
-            "read_ms = ", $table, ".read_ms + excluded.read_ms, ",
-            "clicks = ", $table, ".clicks + excluded.clicks, ",
-            "share_clicks = ", $table, ".share_clicks + excluded.share_clicks, ",
-            "likes = ", $table, ".likes + excluded.likes, ",
-            "saves = ", $table, ".saves + excluded.saves, ",
-            "comments = ", $table, ".comments + excluded.comments, ",
-            "shares = ", $table, ".shares + excluded.shares, ",
-            "follows = ", $table, ".follows + excluded.follows"
+            "impressions = ",
+            $table,
+            ".impressions + excluded.impressions, ",
+            "reads = ",
+            $table,
+            ".reads + excluded.reads, ",
+            "read_ms = ",
+            $table,
+            ".read_ms + excluded.read_ms, ",
+            "clicks = ",
+            $table,
+            ".clicks + excluded.clicks, ",
+            "share_clicks = ",
+            $table,
+            ".share_clicks + excluded.share_clicks, ",
+            "likes = ",
+            $table,
+            ".likes + excluded.likes, ",
+            "saves = ",
+            $table,
+            ".saves + excluded.saves, ",
+            "comments = ",
+            $table,
+            ".comments + excluded.comments, ",
+            "shares = ",
+            $table,
+            ".shares + excluded.shares, ",
+            "follows = ",
+            $table,
+            ".follows + excluded.follows"
         )
     };
 }
-
 
 /// Adds each `(note, hour, delta)` to the note's hour and to its totals. Rows are
 /// written in one global order — every hour by (note, hour), then every total by
@@ -215,5 +234,9 @@ pub async fn roll_up_hours(tx: &mut Tx, before: i64) -> StoreResult<u64> {
     .bind(before)
     .execute(tx.conn())
     .await?;
-    Ok(sqlx::query("DELETE FROM note_stats_hourly WHERE bucket < $1").bind(before).execute(tx.conn()).await?.rows_affected())
+    Ok(sqlx::query("DELETE FROM note_stats_hourly WHERE bucket < $1")
+        .bind(before)
+        .execute(tx.conn())
+        .await?
+        .rows_affected())
 }

@@ -168,7 +168,10 @@ async fn statistics_add_up_per_hour_and_roll_up_into_days(t: TestDb) {
     tx.commit().await.unwrap();
     let mut conn = t.db.reader().await.unwrap();
     let totals = stats::totals(&mut conn, note).await.unwrap();
-    assert_eq!((totals.impressions, totals.reads, totals.read_ms, totals.likes, totals.comments), (30, 6, 27_000, 2, 1));
+    assert_eq!(
+        (totals.impressions, totals.reads, totals.read_ms, totals.likes, totals.comments),
+        (30, 6, 27_000, 2, 1)
+    );
     let hours = stats::hourly(&mut conn, note, day, day + 2 * DAY_MICROS, 100).await.unwrap();
     assert_eq!(hours.len(), 3);
     assert_eq!((hours[0].start, hours[0].counters.likes, hours[0].counters.comments), (Timestamp(day), 0, 1));

@@ -2,8 +2,8 @@
 
 use std::sync::Arc;
 
-use carmine_accounts::config::Argon2Params;
 use carmine_accounts::AccountsConfig;
+use carmine_accounts::config::Argon2Params;
 use carmine_core::{Clock, IdGenerator};
 use carmine_jobs::{JobsConfig, Scheduler};
 use carmine_media::MediaStorage;

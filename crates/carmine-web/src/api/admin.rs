@@ -13,8 +13,8 @@ use carmine_store::jobs::JobRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::views::{OrgView, Page, UserView, VerificationView};
 use super::system::{ConsumerView, consumer_view};
+use super::views::{OrgView, Page, UserView, VerificationView};
 use super::{PageQuery, page};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -335,7 +335,10 @@ pub async fn retry_job(
 #[utoipa::path(get, path = "/api/v1/admin/consumers", tag = "admin", responses(
     (status = 200, body = Vec<ConsumerView>), (status = 403, body = ErrorBody, description = "`admin_only`")),
     security(("session" = []), ("bearer" = [])))]
-pub async fn consumers(State(state): State<AppState>, Member(caller): Member) -> Result<Json<Vec<ConsumerView>>, ApiError> {
+pub async fn consumers(
+    State(state): State<AppState>,
+    Member(caller): Member,
+) -> Result<Json<Vec<ConsumerView>>, ApiError> {
     state.accounts().require_admin(&caller)?;
     Ok(Json(state.dataplane().status().await?.iter().map(consumer_view).collect()))
 }

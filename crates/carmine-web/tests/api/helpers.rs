@@ -97,12 +97,17 @@ impl TestApp {
 
     pub async fn build(test_db: TestDb, web: WebConfig, media_config: MediaConfig) -> TestApp {
         let accounts_config = AccountsConfig { argon2: Argon2Params::TEST_ONLY_MINIMAL, ..AccountsConfig::default() };
-        let config = ServicesConfig { media: media_config, ..ServicesConfig::new(accounts_config, NotesConfig::default()) };
+        let config =
+            ServicesConfig { media: media_config, ..ServicesConfig::new(accounts_config, NotesConfig::default()) };
         let media_dir = tempfile::tempdir().unwrap();
         let services =
             Services::open(test_db.db.clone(), MediaStorage::new(media_dir.path()), config).await.expect("services");
-        let scheduler =
-            Scheduler::new(test_db.db.clone(), services.job_handlers(), "test-runner".to_owned(), JobsConfig::default());
+        let scheduler = Scheduler::new(
+            test_db.db.clone(),
+            services.job_handlers(),
+            "test-runner".to_owned(),
+            JobsConfig::default(),
+        );
         let dataplane = services.dataplane.start();
         let state = AppState::new(services.clone(), web, b"a test cursor key of enough length");
         TestApp {
