@@ -1,5 +1,7 @@
-// Carmine's small JavaScript. Every page works without it; it only adds:
-// image previews while composing, and infinite scroll on note waterfalls.
+// Carmine's small JavaScript. Every page works without it; it only adds: image
+// previews while composing, infinite scroll on note waterfalls, likes and shares
+// without a reload, the unread badge, and behaviour events (what was really seen
+// and read) for note statistics.
 "use strict";
 
 // Compose: show the chosen images before they are uploaded.
@@ -100,11 +102,112 @@
     if (!response.ok) return form.submit();
     const state = await response.json();
     form.querySelector(".share-count").textContent = state.shares;
+    track("share", form.dataset.note, "note");
     try {
       if (navigator.share) await navigator.share({ url: state.share_url, title: document.title });
       else await navigator.clipboard.writeText(state.share_url);
     } catch (_) {
       // The share was counted; the person may have closed the sheet.
     }
+  });
+})();
+
+// Behaviour events: an impression when at least half a card stays on screen for a
+// second, a click when a card is opened, a read (with the time the page was really
+// visible) when a note's page is left. Sent in batches to /api/v1/events.
+const track = (function behaviour() {
+  const queue = [];
+  const csrf = document.querySelector("meta[name=csrf-token]");
+  const newId = () => {
+    const bytes = new Uint8Array(12);
+    crypto.getRandomValues(bytes);
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  };
+  const flush = () => {
+    if (queue.length === 0) return;
+    const events = queue.splice(0, 100);
+    const headers = { "Content-Type": "application/json" };
+    if (csrf) headers["X-CSRF-Token"] = csrf.content;
+    // keepalive: the batch still goes out while the page unloads.
+    fetch("/api/v1/events", {
+      method: "POST", headers, credentials: "same-origin", keepalive: true,
+      body: JSON.stringify({ events }),
+    }).catch(() => {});
+    if (queue.length > 0) flush();
+  };
+  setInterval(flush, 5000);
+  addEventListener("pagehide", flush);
+  document.addEventListener("visibilitychange", () => { if (document.hidden) flush(); });
+  return (kind, note, surface, extra) => {
+    queue.push(Object.assign({ client_event_id: newId(), kind, note_id: note, surface }, extra || {}));
+    // A read or a click comes as the page is being left: send it at once.
+    if (queue.length >= 20 || kind === "read" || kind === "click") flush();
+  };
+})();
+
+(function impressionsAndClicks() {
+  const waterfall = document.getElementById("waterfall");
+  if (!waterfall || !("IntersectionObserver" in window)) return;
+  const surface = waterfall.dataset.surface || "other";
+  const position = (card) => Array.prototype.indexOf.call(waterfall.children, card);
+  const timers = new Map();
+  const seen = new Set();
+  const observer = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      const card = entry.target;
+      if (entry.isIntersecting && entry.intersectionRatio >= 0.5) {
+        if (!timers.has(card)) {
+          timers.set(card, setTimeout(() => {
+            timers.delete(card);
+            seen.add(card);
+            observer.unobserve(card);
+            track("impression", card.dataset.note, surface, { position: position(card) });
+          }, 1000));
+        }
+      } else if (timers.has(card)) {
+        clearTimeout(timers.get(card));
+        timers.delete(card);
+      }
+    }
+  }, { threshold: [0, 0.5, 1] });
+  const watch = () => waterfall.querySelectorAll(".card[data-note]").forEach((card) => {
+    if (!seen.has(card)) observer.observe(card);
+  });
+  watch();
+  new MutationObserver(watch).observe(waterfall, { childList: true });
+  waterfall.addEventListener("click", (event) => {
+    const card = event.target.closest(".card[data-note]");
+    if (card && event.target.closest("a[href^='/notes/']")) {
+      track("click", card.dataset.note, surface, { position: position(card) });
+    }
+  });
+})();
+
+(function reads() {
+  const note = document.querySelector("article.note[data-note]");
+  if (!note) return;
+  let visibleSince = document.hidden ? null : Date.now();
+  let dwell = 0;
+  let sent = false;
+  const pause = () => {
+    if (visibleSince !== null) dwell += Date.now() - visibleSince;
+    visibleSince = null;
+  };
+  const send = () => {
+    pause();
+    if (sent || dwell < 500) return;
+    sent = true;
+    track("read", note.dataset.note, "note", { dwell_ms: Math.min(dwell, 3600000) });
+  };
+  document.addEventListener("visibilitychange", () => {
+    if (document.hidden) send(); else visibleSince = Date.now();
+  });
+  addEventListener("pagehide", send);
+})();
+
+// Compose: "publish later" is read in the browser's time zone.
+(function utcOffset() {
+  document.querySelectorAll("input[data-utc-offset]").forEach((input) => {
+    input.value = String(-new Date().getTimezoneOffset());
   });
 })();

@@ -11,7 +11,7 @@ pub(crate) mod media;
 pub(crate) mod notes;
 mod orgs;
 mod safety;
-mod system;
+pub(crate) mod system;
 mod tokens;
 pub mod views;
 

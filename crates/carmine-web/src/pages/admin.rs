@@ -247,3 +247,75 @@ pub(crate) async fn audit(
     };
     Ok(render(&page, None))
 }
+
+struct JobRow {
+    id: String,
+    kind: String,
+    key: String,
+    state: String,
+    run_at: String,
+    attempts: i64,
+    max_attempts: i64,
+    last_error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin_jobs.html")]
+struct JobsPage {
+    layout: Layout,
+    consumers: Vec<crate::api::system::ConsumerView>,
+    states: &'static [(&'static str, &'static str)],
+    state: String,
+    counts: std::collections::HashMap<String, i64>,
+    jobs: Vec<JobRow>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct JobsQuery {
+    #[serde(default)]
+    state: String,
+    done: Option<String>,
+}
+
+/// The data plane at a glance: consumers with their lag, and the jobs by state.
+pub(crate) async fn jobs(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(query): ApiQuery<JobsQuery>,
+) -> Result<Response, ApiError> {
+    state.accounts().require_admin(&caller)?;
+    let filter = Some(query.state.as_str()).filter(|s| !s.is_empty());
+    let jobs = state.jobs().list(filter, clamp_limit(Some(ADMIN_PAGE_SIZE))).await?;
+    let page = JobsPage {
+        layout: Layout::with(Some(&caller), query.done.as_deref(), None),
+        consumers: state.dataplane().status().await?.iter().map(crate::api::system::consumer_view).collect(),
+        states: &[("", "All"), ("pending", "Pending"), ("running", "Running"), ("failed", "Failed"), ("done", "Done")],
+        state: query.state.clone(),
+        counts: state.jobs().counts().await?.into_iter().collect(),
+        jobs: jobs
+            .iter()
+            .map(|j| JobRow {
+                id: j.id.to_string(),
+                kind: j.kind.clone(),
+                key: j.key.clone(),
+                state: j.state.clone(),
+                run_at: j.run_at.to_rfc3339(),
+                attempts: j.attempts,
+                max_attempts: j.max_attempts,
+                last_error: j.last_error.clone(),
+            })
+            .collect(),
+    };
+    Ok(render(&page, None))
+}
+
+pub(crate) async fn retry_job(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+    PageForm(_): PageForm<Done>,
+) -> Result<Response, ApiError> {
+    state.accounts().require_admin(&caller)?;
+    state.jobs().retry(path_id(&id, ErrorCode::JobNotFound)?).await?;
+    Ok(done("/admin/jobs?state=pending", "job_retried"))
+}

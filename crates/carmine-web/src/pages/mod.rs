@@ -59,6 +59,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/verifications", get(admin::verifications))
         .route("/admin/verifications/{id}/{decision}", post(admin::decide))
         .route("/admin/audit", get(admin::audit))
+        .route("/admin/jobs", get(admin::jobs))
+        .route("/admin/jobs/{id}/retry", post(admin::retry_job))
 }
 
 /// What every page's frame needs.
@@ -68,7 +70,7 @@ pub(crate) struct Layout {
     pub csrf: String,
     pub notice: Option<&'static str>,
     pub error: Option<String>,
-    pub asset_version: &'static str,
+    pub asset_version: u64,
 }
 
 impl Layout {

@@ -30,6 +30,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/following", get(following))
         .route("/notes/{id}", get(show))
         .route("/notes/{id}/delete", post(delete))
+        .route("/notes/{id}/unschedule", post(unschedule))
         .route("/u/{username}", get(profile))
         .route("/u/{username}/followers", get(followers))
         .route("/u/{username}/following", get(following_people))
@@ -175,6 +176,8 @@ struct NoteRow {
     shares: i64,
     comments: i64,
     editable: bool,
+    /// A draft scheduled to publish itself: when (RFC 3339, UTC).
+    publish_at: Option<String>,
 }
 
 /// The body as text, topics and links to mentioned members (only those that exist).
@@ -225,6 +228,7 @@ impl From<&NoteDetail> for NoteRow {
             shares: note.share_count,
             comments: note.comment_count,
             editable: detail.editable,
+            publish_at: note.publish_at.map(Timestamp::to_rfc3339),
         }
     }
 }
@@ -245,6 +249,8 @@ struct NotePageTemplate {
     report_id: String,
     report_return: String,
     report_reasons: &'static [&'static str],
+    /// For those who may read the note's statistics.
+    stats: Option<crate::api::events::CountersView>,
 }
 
 #[derive(Deserialize, Default)]
@@ -282,6 +288,14 @@ pub(crate) async fn note_page_response(
     let comments = state.notes().comments(caller, id, before, 20).await?;
     let threads = super::engagement::thread_rows(&comments, caller, detail.editable);
     let more_comments = comments.next.map(|next| format!("/notes/{id}?comments_before={next}#comments"));
+    let stats = match caller {
+        Some(caller) if detail.note.status == "published" => match state.statistics().for_note(caller, id).await {
+            Ok(stats) => Some(crate::api::events::counters_view(state, &stats.totals)),
+            Err(e) if matches!(e.code, ErrorCode::Forbidden | ErrorCode::NoteNotFound) => None,
+            Err(e) => return Err(e.into()),
+        },
+        _ => None,
+    };
     let page = NotePageTemplate {
         layout: Layout::with(caller, done, error),
         note: NoteRow::from(&detail),
@@ -296,6 +310,7 @@ pub(crate) async fn note_page_response(
         report_id: id.to_string(),
         report_return: format!("/notes/{id}"),
         report_reasons: carmine_notes::safety::REPORT_REASONS,
+        stats,
     };
     Ok(render(&page, error))
 }
@@ -741,4 +756,15 @@ async fn following_people(
     ApiQuery(q): ApiQuery<SinceQuery>,
 ) -> Result<Response, ApiError> {
     follow_list(&state, context.caller.as_ref(), &username, q.before, false).await
+}
+
+pub(crate) async fn unschedule(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::NoteNotFound)?;
+    let change = NoteChange { publish_at: Some(None), ..NoteChange::default() };
+    state.notes().update(&caller, id, &change).await?;
+    Ok(done(&format!("/notes/{id}"), "note_unscheduled"))
 }

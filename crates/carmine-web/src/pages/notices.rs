@@ -43,6 +43,7 @@ pub(crate) fn text(key: &str) -> Option<&'static str> {
         "muted" => "Muted: you will not see them or hear from them.",
         "unmuted" => "Unmuted.",
         "note_shared" => "Shared: pass on this page's address.",
+        "job_retried" => "The job is back in line and runs shortly.",
         _ => return None,
     })
 }

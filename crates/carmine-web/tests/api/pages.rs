@@ -14,6 +14,7 @@ carmine_store::both_backends!(
     liking_commenting_and_notifications_through_pages,
     saving_into_boards_through_pages,
     reporting_and_the_admin_queue_through_pages,
+    scheduling_statistics_and_jobs_through_pages,
 );
 
 async fn form(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &str)]) -> TestResponse {
@@ -429,4 +430,43 @@ async fn author_with_note(app: &TestApp, title: &str) -> (Client, String) {
     assert_eq!(posted.status, 303, "{}", posted.text());
     let path = posted.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
     (author, path)
+}
+
+async fn scheduling_statistics_and_jobs_through_pages(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let mut author = app.signup("lanlan").await;
+    author.csrf = Some(csrf_of(&app.get(&author, "/compose").await));
+    // 09:30 in Beijing (UTC+8) on the test's first day is 01:30 UTC.
+    let fields = [("title", "早安 schedule"), ("action", "schedule"), ("publish_at", "2026-01-01T09:30"), ("utc_offset", "480")];
+    let posted = compose(&app, &author, &fields, &[carmine_media::fixtures::jpeg(300, 400)], true).await;
+    assert_eq!(posted.status, 303, "{}", posted.text());
+    let location = posted.headers.get("location").unwrap().to_str().unwrap().to_owned();
+    assert!(location.ends_with("done=note_scheduled"), "{location}");
+    let path = location.split('?').next().unwrap().to_owned();
+    let page = app.get(&author, &path).await.text();
+    assert!(page.contains("It publishes itself at <time datetime=\"2026-01-01T01:30:00Z\""), "{page}");
+    assert!(!page.contains("id=\"note-stats\""), "no statistics before it is published");
+
+    let no_time = [("title", "x"), ("action", "schedule"), ("publish_at", "")];
+    let refused = compose(&app, &author, &no_time, &[carmine_media::fixtures::jpeg(30, 40)], true).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains("pick a date and time"), "{}", refused.text());
+
+    app.clock.advance_seconds(2 * 3600);
+    assert_eq!(app.run_jobs().await.succeeded, 1);
+    app.sync().await;
+    let published = app.get(&author, &path).await.text();
+    assert!(published.contains("id=\"note-stats\""), "the author sees the statistics panel");
+    assert!(!published.contains("It publishes itself"));
+    let reader = app.signup("reader").await;
+    let seen_by_reader = app.get(&reader, &path).await;
+    assert_eq!(seen_by_reader.status, 200);
+    assert!(!seen_by_reader.text().contains("id=\"note-stats\""));
+    assert!(seen_by_reader.text().contains("data-note="), "the page reports reads");
+
+    let admin = app.admin("root").await;
+    let jobs = app.get(&admin, "/admin/jobs?state=done").await;
+    assert_eq!(jobs.status, 200);
+    assert!(jobs.text().contains("notes.publish") && jobs.text().contains("note_stats.behaviour"), "{}", jobs.text());
+    assert_eq!(app.get(&reader, "/admin/jobs").await.status, 403);
 }
