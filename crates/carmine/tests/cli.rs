@@ -2,7 +2,7 @@
 
 mod support;
 
-use support::{Server, carmine, http};
+use support::{Server, api_token, carmine, http, http_with, json_of, upload_image};
 
 #[test]
 fn unknown_databases_are_refused_with_a_clear_message() {
@@ -98,4 +98,37 @@ fn demo_seeds_an_empty_data_dir_once_and_its_log_ins_work() {
 
     let (_again, printed) = Server::run(dir.path(), "demo");
     assert!(printed.join("\n").contains("already holds a community"), "{printed:?}");
+}
+
+#[test]
+fn a_scheduled_note_publishes_on_time_after_a_kill_and_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (server, _) = Server::run(dir.path(), "demo");
+    let token = runtime.block_on(api_token(&server.url, "lanlan", "carmine-demo"));
+    let bearer = format!("Bearer {token}");
+    let auth = [("Authorization", bearer.as_str())];
+    let media_id = runtime.block_on(upload_image(&server.url, &token, &carmine_media::fixtures::png(60, 80)));
+    let publish_at = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_secs(3)).unwrap().to_string();
+    let body = format!(r#"{{"title":"定时 scheduled","media_ids":["{media_id}"],"publish_at":"{publish_at}"}}"#);
+    let created = runtime.block_on(http_with(&server.url, "POST", "/api/v1/notes", &auth, Some(&body)));
+    assert!(created.starts_with("HTTP/1.1 201"), "{created}");
+    let id = json_of(&created)["id"].as_str().unwrap().to_owned();
+    let publish_at = json_of(&created)["publish_at"].as_str().unwrap().to_owned();
+    drop(server); // SIGKILL: no graceful shutdown
+
+    let server = Server::start_in(dir.path());
+    // Bounded wait for the time to come and the runner to publish it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let note = loop {
+        let note =
+            json_of(&runtime.block_on(http_with(&server.url, "GET", &format!("/api/v1/notes/{id}"), &auth, None)));
+        if note["status"] == "published" || std::time::Instant::now() > deadline {
+            break note;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(note["status"], "published", "{note}");
+    let published_at = note["published_at"].as_str().unwrap();
+    assert!(published_at >= publish_at.as_str(), "published at {published_at}, scheduled for {publish_at}");
 }

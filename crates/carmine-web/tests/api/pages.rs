@@ -437,7 +437,8 @@ async fn scheduling_statistics_and_jobs_through_pages(t: TestDb) {
     let mut author = app.signup("lanlan").await;
     author.csrf = Some(csrf_of(&app.get(&author, "/compose").await));
     // 09:30 in Beijing (UTC+8) on the test's first day is 01:30 UTC.
-    let fields = [("title", "早安 schedule"), ("action", "schedule"), ("publish_at", "2026-01-01T09:30"), ("utc_offset", "480")];
+    let fields =
+        [("title", "早安 schedule"), ("action", "schedule"), ("publish_at", "2026-01-01T09:30"), ("utc_offset", "480")];
     let posted = compose(&app, &author, &fields, &[carmine_media::fixtures::jpeg(300, 400)], true).await;
     assert_eq!(posted.status, 303, "{}", posted.text());
     let location = posted.headers.get("location").unwrap().to_str().unwrap().to_owned();

@@ -92,17 +92,77 @@ impl Drop for Server {
 
 /// A minimal HTTP/1.1 request over a raw socket, enough to probe the server.
 pub async fn http(base: &str, method: &str, path: &str, json_body: Option<&str>) -> String {
+    http_with(base, method, path, &[], json_body).await
+}
+
+/// [`http`] with extra request headers (a cookie, `Authorization`, …).
+pub async fn http_with(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    json_body: Option<&str>,
+) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let host = base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
     let body = json_body.unwrap_or("");
     let content_type = if json_body.is_some() { "Content-Type: application/json\r\n" } else { "" };
+    let extra: String = headers.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{content_type}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{content_type}{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).await.unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).await.unwrap();
     response
+}
+
+/// The JSON body of a raw HTTP response.
+pub fn json_of(response: &str) -> serde_json::Value {
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, body)| body);
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {response}"))
+}
+
+/// Logs in and returns an API token (Bearer requests need no cookie or CSRF token).
+pub async fn api_token(base: &str, username: &str, password: &str) -> String {
+    let body = format!(r#"{{"username":"{username}","password":"{password}"}}"#);
+    let login = http(base, "POST", "/api/v1/auth/login", Some(&body)).await;
+    assert!(login.starts_with("HTTP/1.1 200"), "{login}");
+    let cookie = login
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
+        .and_then(|c| c.split(';').next())
+        .expect("a session cookie")
+        .to_owned();
+    let csrf = json_of(&login)["csrf_token"].as_str().unwrap().to_owned();
+    let headers = [("Cookie", cookie.as_str()), ("X-CSRF-Token", csrf.as_str()), ("Origin", base)];
+    let created = http_with(base, "POST", "/api/v1/tokens", &headers, Some(r#"{"name":"tests"}"#)).await;
+    assert!(created.starts_with("HTTP/1.1 201"), "{created}");
+    json_of(&created)["token_secret"].as_str().unwrap().to_owned()
+}
+
+/// Uploads an image as `Authorization: Bearer token` and returns its media id.
+pub async fn upload_image(base: &str, token: &str, image: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = base.trim_start_matches("http://");
+    let boundary = "carmine-cli-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.png\"\r\nContent-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(image);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let head = format!(
+        "POST /api/v1/media HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    assert!(response.starts_with("HTTP/1.1 201"), "{response}");
+    json_of(&response)["id"].as_str().unwrap().to_owned()
 }
