@@ -235,6 +235,9 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
     client.find(Locator::Css("#comment-form button")).await.unwrap().click().await.unwrap();
     let comment = wait_for(&client, ".comment .prose").await;
     assert_eq!(comment.text().await.unwrap(), "好美的茶 🍵 @lanlan");
+    // Leaving the note's page reports the read (with the time it was on screen).
+    client.goto(&server.url).await.unwrap();
+    wait_for(&client, "#waterfall .card").await;
 
     // The author sees the notifications.
     client.find(Locator::Css("#logout")).await.unwrap().click().await.unwrap();
@@ -256,6 +259,22 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
         assert!(list.contains(expected), "{expected} missing from {list}");
     }
     screenshot("notifications").await;
+
+    // The author's statistics count meimei's read (the data plane applies it shortly).
+    let mut reads = String::new();
+    for _ in 0..50 {
+        client.goto(&format!("{}{note_url}", server.url)).await.unwrap();
+        reads = wait_for(&client, "#stat-reads").await.text().await.unwrap();
+        if reads != "0" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Each view of the page that lasted half a second is a read (the comment form reloads it).
+    assert!(reads.parse::<u32>().unwrap() >= 1, "the read reached the statistics");
+    let ces = client.find(Locator::Css("#stat-ces")).await.unwrap().text().await.unwrap();
+    assert_eq!(ces, "6", "a like, a save and a comment: 1 + 1 + 4");
+    screenshot("note-statistics").await;
     client.close().await.unwrap();
 }
 
