@@ -14,7 +14,7 @@ use crate::{Accounts, Caller};
 /// The genders a member may state; anything else is refused.
 pub const GENDERS: &[&str] = &["female", "male", "nonbinary", "other"];
 
-/// Demographics as a member gives them. Stored only when `consent` is true;
+/// Demographics as a member gives them (or a dataset carries them). Stored only when `consent` is true;
 /// withdrawing consent deletes them.
 #[derive(Clone, Debug, Default)]
 pub struct DemographicsInput {
@@ -180,7 +180,7 @@ fn parse_avatar_url(raw: &str) -> Result<Option<String>> {
     Ok(Some(url))
 }
 
-fn parse_demographics(input: &DemographicsInput, now: Timestamp) -> Result<Option<Demographics>> {
+pub fn parse_demographics(input: &DemographicsInput, now: Timestamp) -> Result<Option<Demographics>> {
     if !input.consent {
         return Ok(None);
     }

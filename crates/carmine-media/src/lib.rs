@@ -26,6 +26,14 @@ pub use config::MediaConfig;
 pub use process::Variant;
 pub use storage::MediaStorage;
 
+/// An image processed and written to the media folder, not yet recorded.
+pub struct Prepared {
+    pub id: Id,
+    url_key: String,
+    source_bytes: i64,
+    processed: process::Processed,
+}
+
 /// The media service: one per process, cheap to clone.
 #[derive(Clone)]
 pub struct Media {
@@ -50,49 +58,66 @@ impl Media {
     /// Checks the member's daily quota, processes the image off the async runtime,
     /// writes both variants, then records the upload (and its event) in one transaction.
     pub async fn upload(&self, owner_id: Id, bytes: Vec<u8>) -> Result<MediaRecord> {
-        let config = self.config.clone();
-        if bytes.len() > config.upload_bytes_max {
-            return Err(process::too_large(format!("an upload may be at most {} MiB", config.upload_bytes_max >> 20)));
-        }
         self.check_quota(owner_id, bytes.len() as i64).await?;
-        let source_bytes = bytes.len() as i64;
-        let processed =
-            tokio::task::spawn_blocking(move || process::process(&bytes, &config)).await.map_err(Error::internal)??;
-
-        let id = self.db.new_id();
-        let url_key = random_token(12);
-        self.storage.write(id, Variant::Detail, &processed.detail.jpeg).await?;
-        self.storage.write(id, Variant::Grid, &processed.grid.jpeg).await?;
+        let prepared = self.prepare(bytes).await?;
         let record = async {
             let mut tx = self.db.begin().await?;
-            media::insert(
-                &mut tx,
-                &NewMedia {
-                    id,
-                    owner_id,
-                    url_key: &url_key,
-                    source_format: processed.source_format.as_str(),
-                    source_bytes,
-                    width: i64::from(processed.detail.width),
-                    height: i64::from(processed.detail.height),
-                    grid_width: i64::from(processed.grid.width),
-                    grid_height: i64::from(processed.grid.height),
-                    stored_bytes: (processed.detail.jpeg.len() + processed.grid.jpeg.len()) as i64,
-                    placeholder_color: &processed.placeholder_color,
-                },
-            )
-            .await?;
-            tx.emit(DomainEvent::MediaUploaded { media_id: id, owner_id }).await?;
-            let record = media::get(tx.conn(), id).await?.ok_or_else(|| Error::internal("media vanished"))?;
+            self.record(&mut tx, owner_id, &prepared).await?;
+            let record = media::get(tx.conn(), prepared.id).await?.ok_or_else(|| Error::internal("media vanished"))?;
             tx.commit().await?;
             Ok::<_, Error>(record)
         }
         .await;
         if record.is_err() {
-            // No row, no files: an upload that did not commit leaves nothing behind.
-            self.storage.remove(id).await;
+            self.discard(&prepared).await;
         }
         record
+    }
+
+    /// Processes an image off the async runtime and writes both variants to the media
+    /// folder under a new id; nothing refers to it until [`Media::record`] commits
+    /// (importers record many in one transaction; no daily quota applies).
+    pub async fn prepare(&self, bytes: Vec<u8>) -> Result<Prepared> {
+        let config = self.config.clone();
+        if bytes.len() > config.upload_bytes_max {
+            return Err(process::too_large(format!("an upload may be at most {} MiB", config.upload_bytes_max >> 20)));
+        }
+        let source_bytes = bytes.len() as i64;
+        let processed =
+            tokio::task::spawn_blocking(move || process::process(&bytes, &config)).await.map_err(Error::internal)??;
+        let id = self.db.new_id();
+        self.storage.write(id, Variant::Detail, &processed.detail.jpeg).await?;
+        self.storage.write(id, Variant::Grid, &processed.grid.jpeg).await?;
+        Ok(Prepared { id, url_key: random_token(12), source_bytes, processed })
+    }
+
+    /// Records a prepared image as `owner_id`'s, with its event, inside `tx`.
+    pub async fn record(&self, tx: &mut carmine_store::Tx, owner_id: Id, prepared: &Prepared) -> Result<()> {
+        let processed = &prepared.processed;
+        media::insert(
+            tx,
+            &NewMedia {
+                id: prepared.id,
+                owner_id,
+                url_key: &prepared.url_key,
+                source_format: processed.source_format.as_str(),
+                source_bytes: prepared.source_bytes,
+                width: i64::from(processed.detail.width),
+                height: i64::from(processed.detail.height),
+                grid_width: i64::from(processed.grid.width),
+                grid_height: i64::from(processed.grid.height),
+                stored_bytes: (processed.detail.jpeg.len() + processed.grid.jpeg.len()) as i64,
+                placeholder_color: &processed.placeholder_color,
+            },
+        )
+        .await?;
+        tx.emit(DomainEvent::MediaUploaded { media_id: prepared.id, owner_id }).await?;
+        Ok(())
+    }
+
+    /// Removes a prepared image's files (its transaction did not commit).
+    pub async fn discard(&self, prepared: &Prepared) {
+        self.storage.remove(prepared.id).await;
     }
 
     async fn check_quota(&self, owner_id: Id, incoming_bytes: i64) -> Result<()> {

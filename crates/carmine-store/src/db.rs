@@ -228,6 +228,11 @@ impl Tx {
         self.db.new_id()
     }
 
+    /// Importers writing history: rows and events written next carry `at` as their time.
+    pub fn backdate(&mut self, at: Timestamp) {
+        self.now = at;
+    }
+
     pub fn backend(&self) -> Backend {
         self.db.backend
     }

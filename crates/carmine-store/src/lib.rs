@@ -18,6 +18,7 @@ pub mod audit;
 pub mod behaviour;
 pub mod boards;
 pub mod comments;
+pub mod dataset;
 pub mod follows;
 pub mod jobs;
 pub mod likes;

@@ -288,6 +288,16 @@ pub async fn topics(conn: &mut Conn, note_id: Id) -> StoreResult<Vec<String>> {
     Ok(rows.iter().map(|r| r.try_get("topic")).collect::<Result<_, _>>()?)
 }
 
+/// Live notes (drafts included) with an id above `after`, in id order (exports).
+pub async fn after(conn: &mut Conn, after: Id, limit: u32) -> StoreResult<Vec<NoteRecord>> {
+    let rows = sqlx::query(select_notes!("WHERE n.id > $1 AND n.deleted_at IS NULL ORDER BY n.id LIMIT $2"))
+        .bind(after.as_i64())
+        .bind(i64::from(limit))
+        .fetch_all(conn)
+        .await?;
+    many(&rows)
+}
+
 /// Usernames mentioned in a note.
 pub async fn mentions(conn: &mut Conn, note_id: Id) -> StoreResult<Vec<String>> {
     let rows = sqlx::query(

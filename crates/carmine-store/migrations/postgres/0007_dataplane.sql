@@ -116,3 +116,13 @@ CREATE INDEX jobs_due ON jobs (state, run_at);
 
 -- A draft may carry the time it publishes itself (a `notes.publish` job does it).
 ALTER TABLE notes ADD COLUMN publish_at BIGINT;
+
+-- Records that came from a dataset (`carmine import`), by their id in it: a re-run
+-- skips them, and exports keep the original ids so datasets can be cross-referenced.
+CREATE TABLE import_ids (
+    kind         TEXT    NOT NULL CHECK (kind IN ('actor', 'note', 'comment')),
+    external_id  TEXT    NOT NULL,
+    local_id     BIGINT NOT NULL,
+    PRIMARY KEY (kind, external_id)
+);
+CREATE UNIQUE INDEX import_ids_local ON import_ids (kind, local_id);

@@ -1,0 +1,339 @@
+//! `carmine export DIR`: writes every live record as a dataset (the format in
+//! `format.rs`), streaming each table in keyset pages.
+//!
+//! Records keep the id they were imported under, if any (so datasets can be
+//! cross-referenced), else their Carmine id. Members carry their password hash (never
+//! a password): guard the directory like a backup. Administrator rights, suspensions,
+//! sessions and tokens are not part of a dataset. `manifest.json` is written last: a
+//! directory without one is an unfinished export and `import` refuses it.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io::{BufWriter, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use carmine_core::{Error, Id};
+use carmine_media::{Media, Variant};
+use carmine_store::dataset::{self, Kind};
+use carmine_store::{Conn, Db, orgs, users};
+use serde::Serialize;
+
+use crate::format::{self, Manifest};
+use crate::import::Progress;
+
+const PAGE: u32 = 2_000;
+
+#[derive(Clone, Debug, Default)]
+pub struct ExportReport {
+    pub counts: BTreeMap<String, u64>,
+    pub images: u64,
+    pub seconds: f64,
+}
+
+/// Exports the database into `dir`, which must be empty or not exist yet.
+pub async fn export(db: &Db, media: &Media, dir: &Path, progress: bool) -> Result<ExportReport, String> {
+    if dir.exists() && std::fs::read_dir(dir).map_err(|e| e.to_string())?.next().is_some() {
+        return Err(format!("{} is not empty: export into a new directory", dir.display()));
+    }
+    std::fs::create_dir_all(dir.join("images")).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let started = Instant::now();
+    let mut exporter = Exporter {
+        db: db.clone(),
+        media: media.clone(),
+        dir,
+        ids: HashMap::new(),
+        report: ExportReport::default(),
+        progress,
+    };
+    exporter.run().await.map_err(|e| format!("export failed: {e}"))?;
+    let mut report = exporter.report;
+    report.seconds = started.elapsed().as_secs_f64();
+    let manifest = Manifest {
+        format: format::FORMAT.to_owned(),
+        version: format::VERSION,
+        created_at: db.now(),
+        counts: report.counts.clone(),
+        source: "carmine export".to_owned(),
+    };
+    let json = serde_json::to_string_pretty(&manifest).expect("manifests serialize");
+    std::fs::write(dir.join("manifest.json"), json).map_err(|e| format!("cannot write the manifest: {e}"))?;
+    Ok(report)
+}
+
+struct Exporter<'a> {
+    db: Db,
+    media: Media,
+    dir: &'a Path,
+    /// Local id → dataset id, for everything already written.
+    ids: HashMap<(Kind, Id), String>,
+    report: ExportReport,
+    progress: bool,
+}
+
+/// One JSON-lines file being written.
+struct Lines {
+    file: &'static str,
+    out: BufWriter<std::fs::File>,
+    written: u64,
+    progress: Progress,
+}
+
+impl Lines {
+    fn create(dir: &Path, file: &'static str, progress: bool) -> Result<Lines, Error> {
+        let out = BufWriter::new(std::fs::File::create(dir.join(file)).map_err(Error::internal)?);
+        Ok(Lines { file, out, written: 0, progress: Progress::new(file, None, progress) })
+    }
+
+    fn write(&mut self, record: &impl Serialize) -> Result<(), Error> {
+        serde_json::to_writer(&mut self.out, record).map_err(Error::internal)?;
+        self.out.write_all(b"\n").map_err(Error::internal)?;
+        self.written += 1;
+        if self.written.is_multiple_of(10_000) {
+            self.progress.update(self.written);
+        }
+        Ok(())
+    }
+
+    fn finish(mut self, report: &mut ExportReport) -> Result<(), Error> {
+        self.out.flush().map_err(Error::internal)?;
+        self.progress.finish(self.written);
+        report.counts.insert(self.file.to_owned(), self.written);
+        Ok(())
+    }
+}
+
+impl Exporter<'_> {
+    async fn run(&mut self) -> Result<(), Error> {
+        let mut conn = self.db.reader().await?;
+        self.members(&mut conn).await?;
+        self.organizations(&mut conn).await?;
+        self.follows(&mut conn).await?;
+        self.notes(&mut conn).await?;
+        self.comments(&mut conn).await?;
+        self.links(&mut conn, "likes.jsonl").await?;
+        self.links(&mut conn, "saves.jsonl").await?;
+        self.events(&mut conn).await
+    }
+
+    /// The dataset id of a record being written: the one it was imported under, else its own.
+    async fn name(&mut self, conn: &mut Conn, kind: Kind, id: Id) -> Result<String, Error> {
+        let name = dataset::external_id(conn, kind, id).await?.unwrap_or_else(|| id.to_string());
+        self.ids.insert((kind, id), name.clone());
+        Ok(name)
+    }
+
+    fn known(&self, kind: Kind, id: Id) -> Option<String> {
+        self.ids.get(&(kind, id)).cloned()
+    }
+
+    async fn members(&mut self, conn: &mut Conn) -> Result<(), Error> {
+        let mut lines = Lines::create(self.dir, "members.jsonl", self.progress)?;
+        let mut after = None;
+        loop {
+            let page = users::list(conn, "", after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = Some(last.id);
+            for user in &page {
+                let Some(username) = user.username.clone() else { continue };
+                let id = self.name(conn, Kind::Actor, user.id).await?;
+                lines.write(&format::Member {
+                    id,
+                    username,
+                    display_name: user.display_name.clone(),
+                    bio: user.bio.clone(),
+                    password_hash: user.password_hash.clone(),
+                    demographics: user.demographics.as_ref().map(|d| format::Demographics {
+                        birth_year: d.birth_year,
+                        gender: d.gender.clone(),
+                        city: d.city.clone(),
+                    }),
+                    created_at: user.created_at,
+                })?;
+            }
+        }
+        lines.finish(&mut self.report)
+    }
+
+    async fn organizations(&mut self, conn: &mut Conn) -> Result<(), Error> {
+        let mut lines = Lines::create(self.dir, "organizations.jsonl", self.progress)?;
+        let mut before = None;
+        loop {
+            let page = orgs::list_all(conn, None, before, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            before = Some(last.id);
+            for org in &page {
+                let Some(owner) = self.known(Kind::Actor, org.created_by) else { continue };
+                let members = orgs::list_members(conn, org.id).await?;
+                let members = members
+                    .iter()
+                    .filter(|m| m.user_id != org.created_by)
+                    .filter_map(|m| {
+                        self.known(Kind::Actor, m.user_id)
+                            .map(|member| format::OrgMember { member, role: m.role.clone() })
+                    })
+                    .collect();
+                let id = self.name(conn, Kind::Actor, org.id).await?;
+                lines.write(&format::Organization {
+                    id,
+                    handle: org.handle.clone(),
+                    name: org.name.clone(),
+                    kind: org.kind.clone(),
+                    description: org.description.clone(),
+                    owner,
+                    members,
+                    created_at: org.created_at,
+                })?;
+            }
+        }
+        lines.finish(&mut self.report)
+    }
+
+    async fn follows(&mut self, conn: &mut Conn) -> Result<(), Error> {
+        let mut lines = Lines::create(self.dir, "follows.jsonl", self.progress)?;
+        let mut after = (Id::from_i64(0), Id::from_i64(0));
+        loop {
+            let page = dataset::follows_after(conn, after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = (last.from, last.to);
+            for link in &page {
+                if let (Some(follower), Some(followee)) =
+                    (self.known(Kind::Actor, link.from), self.known(Kind::Actor, link.to))
+                {
+                    lines.write(&format::Follow { follower, followee, created_at: link.created_at })?;
+                }
+            }
+        }
+        lines.finish(&mut self.report)
+    }
+
+    async fn notes(&mut self, conn: &mut Conn) -> Result<(), Error> {
+        let mut lines = Lines::create(self.dir, "notes.jsonl", self.progress)?;
+        let mut after = Id::from_i64(0);
+        loop {
+            let page = dataset::notes_after(conn, after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for note in &page {
+                let Some(author) = self.known(Kind::Actor, note.author_id) else { continue };
+                let posted_by = if note.posted_by == note.author_id {
+                    None
+                } else {
+                    match self.known(Kind::Actor, note.posted_by) {
+                        Some(by) => Some(by),
+                        None => continue,
+                    }
+                };
+                let mut images = Vec::new();
+                for image in carmine_store::notes::media(conn, note.id).await? {
+                    let bytes = self.media.storage().read(image.id, Variant::Detail).await?;
+                    let file = format!("images/{}.jpg", image.id);
+                    std::fs::write(self.dir.join(&file), bytes).map_err(Error::internal)?;
+                    self.report.images += 1;
+                    images.push(file);
+                }
+                let id = self.name(conn, Kind::Note, note.id).await?;
+                lines.write(&format::Note {
+                    id,
+                    author,
+                    posted_by,
+                    title: note.title.clone(),
+                    body: note.body.clone(),
+                    location: note.location.clone(),
+                    visibility: note.visibility.clone(),
+                    topics: carmine_store::notes::topics(conn, note.id).await?,
+                    images,
+                    created_at: note.created_at,
+                    published_at: note.published_at,
+                })?;
+            }
+        }
+        lines.finish(&mut self.report)
+    }
+
+    async fn comments(&mut self, conn: &mut Conn) -> Result<(), Error> {
+        let mut lines = Lines::create(self.dir, "comments.jsonl", self.progress)?;
+        let mut after = Id::from_i64(0);
+        loop {
+            let page = dataset::comments_after(conn, after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for comment in &page {
+                let (Some(note), Some(author)) =
+                    (self.known(Kind::Note, comment.note_id), self.known(Kind::Actor, comment.author_id))
+                else {
+                    continue;
+                };
+                let parent = match comment.parent_id {
+                    Some(parent) => match self.known(Kind::Comment, parent) {
+                        Some(parent) => Some(parent),
+                        None => continue, // its parent was deleted: the reply went with it
+                    },
+                    None => None,
+                };
+                let id = self.name(conn, Kind::Comment, comment.id).await?;
+                lines.write(&format::Comment {
+                    id,
+                    note,
+                    author,
+                    parent,
+                    body: comment.body.clone(),
+                    created_at: comment.created_at,
+                })?;
+            }
+        }
+        lines.finish(&mut self.report)
+    }
+
+    async fn links(&mut self, conn: &mut Conn, file: &'static str) -> Result<(), Error> {
+        let mut lines = Lines::create(self.dir, file, self.progress)?;
+        let mut after = (Id::from_i64(0), Id::from_i64(0));
+        loop {
+            let page = if file == "likes.jsonl" {
+                dataset::likes_after(conn, after, PAGE).await?
+            } else {
+                dataset::saves_after(conn, after, PAGE).await?
+            };
+            let Some(last) = page.last() else { break };
+            after = (last.from, last.to);
+            for link in &page {
+                if let (Some(member), Some(note)) =
+                    (self.known(Kind::Actor, link.from), self.known(Kind::Note, link.to))
+                {
+                    lines.write(&format::Engagement { member, note, created_at: link.created_at })?;
+                }
+            }
+        }
+        lines.finish(&mut self.report)
+    }
+
+    async fn events(&mut self, conn: &mut Conn) -> Result<(), Error> {
+        let mut lines = Lines::create(self.dir, "events.jsonl", self.progress)?;
+        let mut after = Id::from_i64(0);
+        loop {
+            let page = dataset::behaviour_after(conn, after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for event in &page {
+                let Some(note) = self.known(Kind::Note, event.note_id) else { continue };
+                let viewer = match event.viewer_key {
+                    0 => None,
+                    key => match self.known(Kind::Actor, Id::from_i64(key)) {
+                        Some(viewer) => Some(viewer),
+                        None => continue,
+                    },
+                };
+                lines.write(&format::BehaviourEvent {
+                    id: event.client_event_id.clone(),
+                    viewer,
+                    kind: event.kind.clone(),
+                    note,
+                    surface: event.surface.clone(),
+                    position: event.position,
+                    dwell_ms: event.dwell_ms,
+                    occurred_at: event.occurred_at,
+                })?;
+            }
+        }
+        lines.finish(&mut self.report)
+    }
+}

@@ -1,0 +1,12 @@
+//! Carmine's dataset format and what reads and writes it: `carmine export DIR`,
+//! `carmine import DIR` (the supported way to move between SQLite and PostgreSQL,
+//! and to load outside data), and `carmine generate DIR` (a synthetic community).
+//!
+//! Must never: write a record the API would refuse, or write part of a record.
+
+pub mod export;
+pub mod format;
+pub mod import;
+
+pub use export::{ExportReport, export};
+pub use import::{ImportOptions, ImportReport, import};
