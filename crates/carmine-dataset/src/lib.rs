@@ -6,7 +6,9 @@
 
 pub mod export;
 pub mod format;
+pub mod generate;
 pub mod import;
 
 pub use export::{ExportReport, export};
+pub use generate::{GenerateReport, Scale, generate};
 pub use import::{ImportOptions, ImportReport, import};

@@ -27,6 +27,12 @@ pub enum DemoScale {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+pub enum GenerateScale {
+    Small,
+    Standard,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 pub enum LogFormat {
     Text,
     Json,
@@ -88,6 +94,43 @@ pub enum Command {
     Migrate {
         #[command(flatten)]
         data: DataArgs,
+    },
+    /// Write every member, organization, note, comment, like, save, follow and
+    /// behaviour event as a dataset (docs/dataset-format.md) into a new directory.
+    Export {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The directory to create (must be empty or absent).
+        dir: PathBuf,
+    },
+    /// Load a dataset. Bad records are reported as file:line and skipped; running it
+    /// again adds only what is missing (safe after a crash).
+    Import {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The dataset directory (with manifest.json).
+        dir: PathBuf,
+        /// Stop at the first bad record.
+        #[arg(long)]
+        strict: bool,
+        /// Records per transaction.
+        #[arg(long, default_value_t = 500)]
+        batch: usize,
+    },
+    /// Write a synthetic community as a dataset (model: docs/generator-model.md), for
+    /// `carmine import` and the benchmarks. Every member's password is the demo one.
+    Generate {
+        /// The directory to create (must be empty or absent).
+        dir: PathBuf,
+        /// `small` (CI: 2 000 members, 10 000 notes) or `standard` (100 000 members,
+        /// 1 000 000 notes, 10 000 000 engagements).
+        #[arg(long, default_value = "small")]
+        scale: GenerateScale,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// When the generated history ends (RFC 3339); default: today 00:00 UTC.
+        #[arg(long)]
+        end: Option<String>,
     },
     /// Operator actions from the console (recorded in the audit log).
     Admin {
@@ -185,6 +228,73 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Migrate { data } => {
             let platform = Platform::open(&data, Argon2Params::OWASP, NotesConfig::default()).await?;
             println!("database is at the latest schema ({})", platform.db.backend().name());
+            Ok(())
+        }
+        Command::Export { data, dir } => {
+            let platform = Platform::open(&data, Argon2Params::OWASP, NotesConfig::default()).await?;
+            let report = carmine_dataset::export(&platform.db, &platform.services.media, &dir, true).await?;
+            let total: u64 = report.counts.values().sum();
+            println!(
+                "exported {total} records and {} images to {} in {:.1} s",
+                report.images,
+                dir.display(),
+                report.seconds
+            );
+            platform.db.close().await;
+            Ok(())
+        }
+        Command::Import { data, dir, strict, batch } => {
+            let platform = Platform::open(&data, Argon2Params::OWASP, NotesConfig::default()).await?;
+            let options = carmine_dataset::ImportOptions { strict, batch: batch.clamp(1, 10_000), progress: true };
+            let result = carmine_dataset::import(&platform.db, &platform.services.media, &dir, &options).await;
+            platform.db.close().await;
+            let report = result?;
+            for file in &report.files {
+                println!(
+                    "{:<20} {:>9} imported {:>9} already there {:>7} rejected",
+                    file.file, file.imported, file.already, file.rejected
+                );
+            }
+            for error in &report.errors {
+                eprintln!("{error}");
+            }
+            println!("import finished in {:.1} s", report.seconds);
+            if report.rejected() > 0 {
+                return Err(format!(
+                    "{} records were rejected (listed above); the rest is imported",
+                    report.rejected()
+                ));
+            }
+            Ok(())
+        }
+        Command::Generate { dir, scale, seed, end } => {
+            let end = match end {
+                Some(raw) => carmine_core::Timestamp::parse_rfc3339(&raw)
+                    .ok_or(format!("--end {raw:?} is not an RFC 3339 time such as 2026-11-25T00:00:00Z"))?,
+                None => {
+                    let now = carmine_core::Clock::System.now().micros();
+                    carmine_core::Timestamp(now - now.rem_euclid(86_400_000_000))
+                }
+            };
+            let scale = match scale {
+                GenerateScale::Small => carmine_dataset::Scale::SMALL,
+                GenerateScale::Standard => carmine_dataset::Scale::STANDARD,
+            };
+            // One hash for every member, computed once with the production parameters.
+            let hash = carmine_accounts::password::PasswordHasher::new(Argon2Params::OWASP)
+                .hash(carmine_demo::DEMO_PASSWORD)
+                .await
+                .map_err(|e| e.to_string())?;
+            let report =
+                tokio::task::spawn_blocking(move || carmine_dataset::generate(&dir, scale, seed, &hash, end, true))
+                    .await
+                    .map_err(|e| e.to_string())??;
+            let total: u64 = report.counts.values().sum();
+            println!(
+                "generated {total} records in {:.1} s (every member's password: {})",
+                report.seconds,
+                carmine_demo::DEMO_PASSWORD
+            );
             Ok(())
         }
         Command::Admin { data, passwords, action } => {
