@@ -298,6 +298,12 @@ pub async fn after(conn: &mut Conn, after: Id, limit: u32) -> StoreResult<Vec<No
     many(&rows)
 }
 
+/// The sum of every note's like counter (checks that counters match the likes).
+pub async fn like_total(conn: &mut Conn) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT CAST(COALESCE(SUM(like_count), 0) AS BIGINT) FROM notes").fetch_one(conn).await?;
+    Ok(row.try_get(0)?)
+}
+
 /// Usernames mentioned in a note.
 pub async fn mentions(conn: &mut Conn, note_id: Id) -> StoreResult<Vec<String>> {
     let rows = sqlx::query(

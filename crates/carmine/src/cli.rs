@@ -131,6 +131,18 @@ pub enum Command {
         /// When the generated history ends (RFC 3339); default: today 00:00 UTC.
         #[arg(long)]
         end: Option<String>,
+        /// Override the scale's number of members.
+        #[arg(long)]
+        members: Option<usize>,
+        /// Override the scale's number of notes.
+        #[arg(long)]
+        notes: Option<usize>,
+        /// Override the scale's likes + saves + comments.
+        #[arg(long)]
+        engagements: Option<usize>,
+        /// Override the scale's impressions + reads.
+        #[arg(long)]
+        events: Option<usize>,
     },
     /// Operator actions from the console (recorded in the audit log).
     Admin {
@@ -267,7 +279,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             }
             Ok(())
         }
-        Command::Generate { dir, scale, seed, end } => {
+        Command::Generate { dir, scale, seed, end, members, notes, engagements, events } => {
             let end = match end {
                 Some(raw) => carmine_core::Timestamp::parse_rfc3339(&raw)
                     .ok_or(format!("--end {raw:?} is not an RFC 3339 time such as 2026-11-25T00:00:00Z"))?,
@@ -276,9 +288,16 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                     carmine_core::Timestamp(now - now.rem_euclid(86_400_000_000))
                 }
             };
-            let scale = match scale {
+            let base = match scale {
                 GenerateScale::Small => carmine_dataset::Scale::SMALL,
                 GenerateScale::Standard => carmine_dataset::Scale::STANDARD,
+            };
+            let scale = carmine_dataset::Scale {
+                members: members.unwrap_or(base.members).max(1),
+                notes: notes.unwrap_or(base.notes),
+                engagements: engagements.unwrap_or(base.engagements),
+                behaviour: events.unwrap_or(base.behaviour),
+                days: base.days,
             };
             // One hash for every member, computed once with the production parameters.
             let hash = carmine_accounts::password::PasswordHasher::new(Argon2Params::OWASP)

@@ -52,11 +52,26 @@ impl Server {
         Server::launch(data_dir, command, None)
     }
 
+    /// [`Server::run`] with extra environment (flags such as `CARMINE_TRUSTED_PROXIES`).
+    pub fn run_with(data_dir: &std::path::Path, command: &str, env: &[(&str, &str)]) -> (Server, Vec<String>) {
+        Server::launch_with(data_dir, command, None, env)
+    }
+
     fn launch(data_dir: &std::path::Path, command: &str, database_url: Option<&str>) -> (Server, Vec<String>) {
+        Server::launch_with(data_dir, command, database_url, &[])
+    }
+
+    fn launch_with(
+        data_dir: &std::path::Path,
+        command: &str,
+        database_url: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> (Server, Vec<String>) {
         let mut cmd = carmine();
         if let Some(url) = database_url {
             cmd.env("CARMINE_DATABASE_URL", url);
         }
+        cmd.envs(env.iter().copied());
         let mut child = cmd
             .args([command, "--listen", "127.0.0.1:0", "--data-dir"])
             .arg(data_dir)
