@@ -21,3 +21,12 @@ pub mod statistics;
 pub use consumer::{Batch, Consumer, ConsumerStatus, DataPlane, DataPlaneConfig, Running};
 pub use ingest::{ClientEvent, EventOutcome, Ingest};
 pub use statistics::{CesWeights, NoteStatistics, Statistics};
+
+/// Forgets everything the consumers derived (statistics) and their checkpoints, so it
+/// is rebuilt from the logs when the data plane next runs (after a restore).
+pub async fn forget_derived_state(db: &carmine_store::Db) -> Result<(), carmine_core::Error> {
+    let mut tx = db.begin().await?;
+    carmine_store::backup::forget_derived_state(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -15,6 +15,7 @@ pub mod migrate;
 
 pub mod actors;
 pub mod audit;
+pub mod backup;
 pub mod behaviour;
 pub mod boards;
 pub mod comments;

@@ -117,6 +117,22 @@ pub enum Command {
         #[arg(long, default_value_t = 500)]
         batch: usize,
     },
+    /// Take a consistent backup while Carmine serves: the database (SQLite snapshot or
+    /// pg_dump), the media folder and a manifest, into a new directory.
+    Backup {
+        #[command(flatten)]
+        data: DataArgs,
+        /// The directory to create (must be empty or absent).
+        dest: PathBuf,
+    },
+    /// Restore a backup into a data directory no running Carmine holds; what it
+    /// replaces is moved aside, and statistics rebuild on the next start.
+    Restore {
+        #[command(flatten)]
+        data: DataArgs,
+        /// A directory written by `carmine backup`.
+        src: PathBuf,
+    },
     /// Write a synthetic community as a dataset (model: docs/generator-model.md), for
     /// `carmine import` and the benchmarks. Every member's password is the demo one.
     Generate {
@@ -242,8 +258,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             println!("database is at the latest schema ({})", platform.db.backend().name());
             Ok(())
         }
+        Command::Backup { data, dest } => crate::backup::backup(&data, &dest).await,
+        Command::Restore { data, src } => crate::backup::restore(&data, &src).await,
         Command::Export { data, dir } => {
-            let platform = Platform::open(&data, Argon2Params::OWASP, NotesConfig::default()).await?;
+            let platform = Platform::open_for_maintenance(&data).await?;
             let report = carmine_dataset::export(&platform.db, &platform.services.media, &dir, true).await?;
             let total: u64 = report.counts.values().sum();
             println!(
@@ -256,7 +274,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Command::Import { data, dir, strict, batch } => {
-            let platform = Platform::open(&data, Argon2Params::OWASP, NotesConfig::default()).await?;
+            let platform = Platform::open_for_maintenance(&data).await?;
             let options = carmine_dataset::ImportOptions { strict, batch: batch.clamp(1, 10_000), progress: true };
             let result = carmine_dataset::import(&platform.db, &platform.services.media, &dir, &options).await;
             platform.db.close().await;

@@ -1,6 +1,7 @@
 //! The `carmine` command: `serve`, `migrate` and `admin …`. A thin layer that
 //! parses flags into the typed configuration and hands it to the crates.
 
+mod backup;
 mod bench;
 mod cli;
 mod startup;

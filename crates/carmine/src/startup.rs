@@ -30,7 +30,39 @@ pub struct Platform {
     pub runner_name: String,
 }
 
+/// An exclusive lock on `data-dir/carmine.lock`, held by a serving process for its
+/// whole life (the operating system releases it even after kill -9): `restore`
+/// refuses to touch a data directory someone holds.
+pub struct DataDirLock {
+    _file: std::fs::File,
+}
+
+impl DataDirLock {
+    pub fn acquire(data_dir: &std::path::Path) -> Result<DataDirLock, String> {
+        let path = data_dir.join("carmine.lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+        match file.try_lock() {
+            Ok(()) => Ok(DataDirLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                Err(format!("a running Carmine holds the data directory {}", data_dir.display()))
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {}: {e}", path.display())),
+        }
+    }
+}
+
 impl Platform {
+    /// The platform for a maintenance command (backup, restore, export, import):
+    /// production password parameters and default limits.
+    pub async fn open_for_maintenance(data: &DataArgs) -> Result<Platform, String> {
+        Platform::open(data, Argon2Params::OWASP, NotesConfig::default()).await
+    }
+
     pub async fn open(data: &DataArgs, argon2: Argon2Params, notes: NotesConfig) -> Result<Platform, String> {
         std::fs::create_dir_all(&data.data_dir)
             .map_err(|e| format!("cannot create the data directory {}: {e}", data.data_dir.display()))?;
@@ -104,6 +136,7 @@ pub fn check_listen(args: &ServeArgs) -> Result<(), String> {
 }
 
 pub async fn serve(platform: Platform, args: ServeArgs) -> Result<(), String> {
+    let _lock = DataDirLock::acquire(&args.data.data_dir)?;
     let cursor_key =
         carmine_store::secrets::get_or_create(&platform.db, "cursor_key", || carmine_core::secret::random_token(32))
             .await

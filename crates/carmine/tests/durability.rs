@@ -177,3 +177,76 @@ fn acknowledged_events_survive_kill_9_and_are_counted_once() {
     let ready = runtime.block_on(http_with(&server.url, "GET", "/readyz", &[], None));
     assert!(ready.starts_with("HTTP/1.1 200"), "{ready}");
 }
+
+#[test]
+fn a_backup_taken_while_serving_restores_and_rebuilds_statistics() {
+    let work = tempfile::tempdir().unwrap();
+    let (data, saved) = (work.path().join("data"), work.path().join("backup"));
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let (server, _) = Server::run(&data, "demo");
+    let token = runtime.block_on(api_token(&server.url, "lanlan", "carmine-demo"));
+    let bearer = format!("Bearer {token}");
+    let auth = [("Authorization", bearer.as_str())];
+    let post = |title: &str| {
+        let media_id = runtime.block_on(upload_image(&server.url, &token, &carmine_media::fixtures::png(60, 80)));
+        let body = format!(r#"{{"title":"{title}","media_ids":["{media_id}"]}}"#);
+        let created = runtime.block_on(http_with(&server.url, "POST", "/api/v1/notes", &auth, Some(&body)));
+        json_of(&created)
+    };
+    let before = post("备份前 before");
+    let note = before["id"].as_str().unwrap().to_owned();
+    let image = before["images"][0]["detail_url"].as_str().unwrap().to_owned();
+    let event = format!(
+        r#"{{"events":[{{"client_event_id":"seen-1","kind":"impression","note_id":"{note}","surface":"home"}}]}}"#
+    );
+    let sent = runtime.block_on(http_with(&server.url, "POST", "/api/v1/events", &auth, Some(&event)));
+    assert!(sent.starts_with("HTTP/1.1 200"), "{sent}");
+
+    let backup = carmine().args(["backup", "--data-dir"]).arg(&data).arg(&saved).output().unwrap();
+    assert!(backup.status.success(), "{}", String::from_utf8_lossy(&backup.stderr));
+    assert!(saved.join("backup.json").exists() && saved.join("carmine.db").exists());
+    let after = post("备份后 after");
+
+    let refused = carmine().args(["restore", "--data-dir"]).arg(&data).arg(&saved).output().unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("a running Carmine holds"), "{refused:?}");
+    drop(server); // kill -9: leaves carmine.db-wal behind
+
+    let restored = carmine().args(["restore", "--data-dir"]).arg(&data).arg(&saved).output().unwrap();
+    assert!(restored.status.success(), "{}", String::from_utf8_lossy(&restored.stderr));
+    let aside: Vec<_> = std::fs::read_dir(&data)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("replaced-"))
+        .collect();
+    assert_eq!(aside.len(), 1);
+    assert!(aside[0].path().join("carmine.db").exists(), "the replaced database is kept aside");
+
+    let server = Server::start_in(&data);
+    let gone = runtime.block_on(http_with(
+        &server.url,
+        "GET",
+        &format!("/api/v1/notes/{}", after["id"].as_str().unwrap()),
+        &auth,
+        None,
+    ));
+    assert!(gone.starts_with("HTTP/1.1 404"), "the note written after the backup is not in it: {gone}");
+    let kept = runtime.block_on(http_with(&server.url, "GET", &image, &[], None));
+    assert!(kept.starts_with("HTTP/1.1 200"), "images come back with the database");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let impressions = loop {
+        let stats = json_of(&runtime.block_on(http_with(
+            &server.url,
+            "GET",
+            &format!("/api/v1/notes/{note}/stats"),
+            &auth,
+            None,
+        )));
+        let impressions = stats["totals"]["impressions"].as_u64().unwrap();
+        if impressions > 0 || std::time::Instant::now() > deadline {
+            break impressions;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    };
+    assert_eq!(impressions, 1, "statistics rebuilt from the logs, counted once");
+}

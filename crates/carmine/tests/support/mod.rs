@@ -129,9 +129,10 @@ pub async fn http_with(
         body.len()
     );
     stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    response
+    // Bodies may be images: keep the text, replace what is not UTF-8.
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    String::from_utf8_lossy(&response).into_owned()
 }
 
 /// The JSON body of a raw HTTP response.
