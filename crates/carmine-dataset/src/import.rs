@@ -88,6 +88,7 @@ pub async fn import(db: &Db, media: &Media, dir: &Path, options: &ImportOptions)
         dir: dir.to_path_buf(),
         cache: HashMap::new(),
         fresh: Vec::new(),
+        members: HashMap::new(),
         prepared: Vec::new(),
     };
     let mut report = ImportReport::default();
@@ -193,6 +194,8 @@ struct Importer {
     /// current batch (`fresh`, forgotten if the batch rolls back).
     cache: HashMap<(Kind, String), Id>,
     fresh: Vec<(Kind, String)>,
+    /// Actor id → is a member (committed or in this batch; ids are never reused).
+    members: HashMap<Id, bool>,
     /// Images written for the current batch, removed if it rolls back.
     prepared: Vec<Prepared>,
 }
@@ -331,10 +334,20 @@ impl Importer {
 
     async fn member_id(&mut self, tx: &mut Tx, external: &str) -> Result<Id, Problem> {
         let id = self.resolve(tx, Kind::Actor, external).await?.ok_or_else(|| unknown("member", external))?;
-        if users::get(tx.conn(), id).await?.is_none() {
+        if !self.is_member(tx, id).await? {
             return Err(Problem::Invalid(format!("{external:?} is an organization, not a member")));
         }
         Ok(id)
+    }
+
+    /// Whether an actor is a member (not an organization); remembered, as it never changes.
+    async fn is_member(&mut self, tx: &mut Tx, id: Id) -> Result<bool, Problem> {
+        if let Some(known) = self.members.get(&id) {
+            return Ok(*known);
+        }
+        let member = users::get(tx.conn(), id).await?.is_some();
+        self.members.insert(id, member);
+        Ok(member)
     }
 
     async fn remember(&mut self, tx: &mut Tx, kind: Kind, external: &str, id: Id) -> Result<(), Problem> {
@@ -514,7 +527,7 @@ impl Importer {
             return Ok(Applied::Already);
         }
         let author = self.resolve(tx, Kind::Actor, &n.author).await?.ok_or_else(|| unknown("author", &n.author))?;
-        let author_is_member = users::get(tx.conn(), author).await?.is_some();
+        let author_is_member = self.is_member(tx, author).await?;
         let posted_by = match (&n.posted_by, author_is_member) {
             (Some(by), _) => self.member_id(tx, by).await?,
             (None, true) => author,

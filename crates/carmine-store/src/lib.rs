@@ -18,6 +18,7 @@ pub mod audit;
 pub mod backup;
 pub mod behaviour;
 pub mod boards;
+pub mod ceiling;
 pub mod comments;
 pub mod dataset;
 pub mod follows;

@@ -6,6 +6,12 @@
 //! `/healthz` route on the same server and load generator — for several rounds:
 //! throughput at saturation, and p50/p99 latency at a fixed offered load. Then it
 //! measures like and comment writes under concurrent load. Prints a Markdown table.
+//!
+//! `--dataset DIR` serves a generated community instead of the demo: it is imported
+//! into the (empty) data directory first, its rate printed against the raw batched
+//! SQLite insert ceiling, and the bench waits until the consumers have caught up.
+//! `--dataplane` adds behaviour-event ingest against the same ceiling (interleaved)
+//! and the consumer lag under that sustained ingest.
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -36,6 +42,12 @@ pub struct BenchArgs {
     /// Requests per second for the latency measurement.
     #[arg(long, default_value_t = 200)]
     pub rate: u64,
+    /// A dataset from `carmine generate` to import (once) and serve instead of the demo.
+    #[arg(long)]
+    pub dataset: Option<PathBuf>,
+    /// Also measure behaviour-event ingest and consumer lag (SQLite).
+    #[arg(long)]
+    pub dataplane: bool,
 }
 
 struct Server {
@@ -59,7 +71,9 @@ fn start_server(args: &BenchArgs) -> Result<Server, String> {
     }
     // The bench measures the server, not its abuse limits.
     command.args([
-        "demo",
+        if args.dataset.is_some() { "serve" } else { "demo" },
+        "--event-batch-burst",
+        "1000000000",
         "--listen",
         "127.0.0.1:0",
         "--rate-limit-burst",
@@ -272,25 +286,132 @@ async fn writes(addr: &str, sessions: &[Session], notes: &[String], seconds: u64
     total as f64 / seconds as f64
 }
 
+/// Imports `dataset` into the bench's data directory unless an earlier run did.
+fn import_dataset(args: &BenchArgs, dataset: &std::path::Path) -> Result<(), String> {
+    let marker = args.data_dir.join("bench-imported");
+    if marker.exists() {
+        println!("(the dataset was imported by an earlier run)");
+        return Ok(());
+    }
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    let mut command = Command::new(&exe);
+    command.args(["import", "--batch", "2000", "--data-dir"]).arg(&args.data_dir).arg(dataset);
+    if let Some(url) = &args.database_url {
+        command.args(["--database-url", url]);
+    }
+    let output = command.env("CARMINE_LOG", "warn").stderr(Stdio::inherit()).output().map_err(|e| e.to_string())?;
+    let seconds = started.elapsed().as_secs_f64();
+    print!("{}", String::from_utf8_lossy(&output.stdout));
+    if !output.status.success() {
+        return Err("the import failed".to_owned());
+    }
+    let records: u64 = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().nth(1).and_then(|n| n.parse::<u64>().ok()))
+        .sum();
+    let ceiling = tokio::runtime::Handle::current().block_on(ceiling(args, 100, 10.0))?;
+    println!("\n### Import\n");
+    println!("| records | seconds | records/s | ceiling rows/s (batched 100/txn) | ratio |");
+    println!("|---|---|---|---|---|");
+    let rate = records as f64 / seconds;
+    println!("| {records} | {seconds:.0} | {rate:.0} | {ceiling:.0} | {:.3} |", rate / ceiling);
+    std::fs::write(marker, "").map_err(|e| e.to_string())
+}
+
+async fn ceiling(args: &BenchArgs, per_transaction: usize, seconds: f64) -> Result<f64, String> {
+    let path = args.data_dir.join("bench-ceiling.db");
+    carmine_store::ceiling::sqlite_batched_inserts(&path, per_transaction, seconds).await.map_err(|e| e.to_string())
+}
+
+/// The consumers' total lag, from `/readyz`.
+async fn lag(addr: &str) -> i64 {
+    let mut connection = Connection::open(addr).await;
+    let reply = connection.request("GET", "/readyz", "", "").await;
+    let ready: serde_json::Value = serde_json::from_slice(&reply.body).unwrap_or_default();
+    ready["consumers"].as_array().map_or(i64::MAX, |c| c.iter().map(|c| c["lag"].as_i64().unwrap_or(0)).sum())
+}
+
+/// Waits (polling `/readyz`) until the consumers have applied everything; seconds taken.
+async fn caught_up(addr: &str) -> f64 {
+    let started = Instant::now();
+    while lag(addr).await > 0 && started.elapsed() < Duration::from_secs(3_600) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    started.elapsed().as_secs_f64()
+}
+
+/// Events accepted per second with `connections` clients sending batches of 100
+/// impressions of `notes`; samples the consumers' lag meanwhile (the largest seen).
+async fn ingest(addr: &str, notes: &[String], connections: usize, seconds: u64, round: usize) -> (f64, i64) {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut tasks = Vec::new();
+    for worker in 0..connections {
+        let (addr, notes) = (addr.to_owned(), notes.to_vec());
+        tasks.push(tokio::spawn(async move {
+            let mut connection = Connection::open(&addr).await;
+            let mut accepted = 0u64;
+            let mut batch = 0usize;
+            while Instant::now() < deadline {
+                let events: Vec<String> = (0..100)
+                    .map(|n| {
+                        let note = &notes[(batch * 100 + n) % notes.len()];
+                        format!(
+                            r#"{{"client_event_id":"r{round}-w{worker}-b{batch}-{n}","kind":"impression","note_id":"{note}","surface":"home","position":{n}}}"#
+                        )
+                    })
+                    .collect();
+                let body = format!(r#"{{"events":[{}]}}"#, events.join(","));
+                let reply = connection.request("POST", "/api/v1/events", "Content-Type: application/json\r\n", &body).await;
+                assert_eq!(reply.status, 200, "{}", String::from_utf8_lossy(&reply.body));
+                accepted += 100;
+                batch += 1;
+            }
+            accepted
+        }));
+    }
+    let mut max_lag = 0;
+    while Instant::now() < deadline {
+        max_lag = max_lag.max(lag(addr).await);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let mut total = 0;
+    for task in tasks {
+        total += task.await.expect("ingest task");
+    }
+    (total as f64 / seconds as f64, max_lag)
+}
+
 pub async fn run(args: BenchArgs) -> Result<(), String> {
+    if let Some(dataset) = &args.dataset {
+        std::fs::create_dir_all(&args.data_dir).map_err(|e| e.to_string())?;
+        let dataset = dataset.clone();
+        tokio::task::block_in_place(|| import_dataset(&args, &dataset))?;
+    }
     let server = start_server(&args)?;
     let addr = server.addr.clone();
+    let behind = lag(&addr).await;
+    let waited = caught_up(&addr).await;
+    if behind > 0 {
+        println!(
+            "\nthe consumers applied {behind} log entries in {waited:.0} s ({:.0}/s) before measuring",
+            behind as f64 / waited
+        );
+    }
     let mut probe = Connection::open(&addr).await;
     let feed = probe.request("GET", "/api/v1/feed?limit=50", "", "").await;
-    let feed = String::from_utf8_lossy(&feed.body).to_string();
-    let notes: Vec<String> = feed
-        .split("\"id\":\"")
-        .skip(1)
-        .filter_map(|s| s.split('"').next())
-        .map(str::to_owned)
-        .step_by(2)
-        .take(20)
-        .collect();
-    let note = notes.first().ok_or("no notes in the demo data")?.clone();
+    let feed: serde_json::Value = serde_json::from_slice(&feed.body).map_err(|e| e.to_string())?;
+    let items = feed["items"].as_array().cloned().unwrap_or_default();
+    let notes: Vec<String> = items.iter().filter_map(|n| n["id"].as_str().map(str::to_owned)).take(20).collect();
+    let note = notes.first().ok_or("no notes to measure")?.clone();
+    let author = items[0]["author"]["handle"].as_str().unwrap_or("lanlan").to_owned();
     let routes = [
         ("note JSON", format!("/api/v1/notes/{note}")),
         ("note HTML", format!("/notes/{note}")),
-        ("profile HTML", "/u/lanlan".to_owned()),
+        (
+            if args.dataset.is_some() { "profile HTML (the note's author)" } else { "profile HTML" },
+            format!("/u/{author}"),
+        ),
     ];
     let backend = if args.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
     println!(
@@ -327,6 +448,41 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         );
     }
 
+    if args.dataplane {
+        println!(
+            "\n### Behaviour-event ingest on {backend} ({} rounds of {} s, {} connections, batches of 100)\n",
+            args.rounds, args.seconds, args.connections
+        );
+        println!(
+            "| accepted events/s | ceiling rows/s (raw batched insert, 100/txn, same disk) | ratio (median) | largest consumer lag seen | seconds to catch up after |"
+        );
+        println!("|---|---|---|---|---|");
+        let (mut rates, mut ceilings, mut ratios, mut lags, mut drains) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for round in 0..args.rounds {
+            let ceiling = ceiling(&args, 100, args.seconds as f64).await?;
+            let (rate, max_lag) = ingest(&addr, &notes, args.connections, args.seconds, round).await;
+            let drain = caught_up(&addr).await;
+            rates.push(rate);
+            ceilings.push(ceiling);
+            ratios.push(rate / ceiling);
+            lags.push(max_lag as f64);
+            drains.push(drain);
+        }
+        println!(
+            "| {:.0} | {:.0} | {:.3} | {:.0} | {:.1} |",
+            median(&mut rates),
+            median(&mut ceilings),
+            median(&mut ratios),
+            median(&mut lags),
+            median(&mut drains)
+        );
+    }
+
+    if args.dataset.is_some() {
+        drop(server);
+        return Ok(()); // the writes below log in as demo members
+    }
     let mut sessions = Vec::new();
     for username in [
         "lanlan", "meimei", "tingting", "yuki", "lily", "amy", "jason", "chen", "wei", "mia", "leo", "anna", "kai",

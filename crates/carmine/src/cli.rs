@@ -190,6 +190,9 @@ pub struct ServeArgs {
     /// Sustained requests per second per client after the burst.
     #[arg(long, default_value_t = 10, env = "CARMINE_RATE_LIMIT_PER_SECOND")]
     pub rate_limit_per_second: u32,
+    /// Behaviour-event batches a member or an address may send at once (then one a second).
+    #[arg(long, default_value_t = 60, env = "CARMINE_EVENT_BATCH_BURST")]
+    pub event_batch_burst: u32,
     /// Comments a member may post at once (then one every 15 s).
     #[arg(long, default_value_t = 20, env = "CARMINE_COMMENT_BURST")]
     pub comment_burst: u32,

@@ -148,8 +148,13 @@ pub async fn serve(platform: Platform, args: ServeArgs) -> Result<(), String> {
         args.rate_limit_burst.max(1),
         (1_000 / i64::from(args.rate_limit_per_second.max(1))).max(1),
     );
-    let config =
-        WebConfig { trusted_proxies: args.trusted_proxies.clone(), request_quota, ..WebConfig::new(public_url) };
+    let events_quota = carmine_core::ratelimit::Quota::new(args.event_batch_burst.max(1), 1_000);
+    let config = WebConfig {
+        trusted_proxies: args.trusted_proxies.clone(),
+        request_quota,
+        events_quota,
+        ..WebConfig::new(public_url)
+    };
     println!("Carmine is listening on http://{address}");
     if args.public_url.is_some() {
         println!("public URL: {}", config.public_url);
