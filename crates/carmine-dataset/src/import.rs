@@ -279,7 +279,7 @@ impl Importer {
             }
         }
         if !poisoned && tx.commit().await.is_ok() {
-            self.settle(true);
+            self.settle();
             report.imported += counts.0;
             report.already += counts.1;
             return Ok(rejected);
@@ -301,13 +301,14 @@ impl Importer {
             }
             match rejected.last() {
                 Some((l, _)) if l == line => self.rollback().await,
-                _ => self.settle(true),
+                _ => self.settle(),
             }
         }
         Ok(rejected)
     }
 
-    fn settle(&mut self, _committed: bool) {
+    /// The batch committed: what it wrote is now for good.
+    fn settle(&mut self) {
         self.fresh.clear();
         self.prepared.clear();
     }
