@@ -91,7 +91,8 @@ pub struct ConsumerStatus {
     pub log: Log,
     pub position: i64,
     pub head: i64,
-    /// Log entries not yet applied.
+    /// Log entries not yet applied: numbered ones above the position, and committed
+    /// ones the sequencer has not numbered yet.
     pub lag: i64,
     pub failures: u32,
     pub last_error: Option<String>,
@@ -195,7 +196,8 @@ impl DataPlane {
         let mut conn = self.inner.db.reader().await?;
         let mut heads = HashMap::new();
         for log in Log::ALL {
-            heads.insert(log, log::head(&mut conn, log).await?);
+            let head = log::head(&mut conn, log).await?;
+            heads.insert(log, (head, log::unsequenced(&mut conn, log).await?));
         }
         let config = &self.inner.config;
         Ok(self
@@ -205,8 +207,8 @@ impl DataPlane {
             .map(|slot| {
                 let progress = slot.progress.borrow().clone();
                 let log = slot.consumer.log();
-                let head = heads[&log];
-                let lag = (head - progress.position).max(0);
+                let (head, unsequenced) = heads[&log];
+                let lag = (head - progress.position).max(0) + unsequenced;
                 let stalled = lag > 0 && progress.active_at.elapsed() > config.stuck_after;
                 ConsumerStatus {
                     name: slot.consumer.name(),

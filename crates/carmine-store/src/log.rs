@@ -80,20 +80,15 @@ pub async fn head(conn: &mut Conn, log: Log) -> StoreResult<i64> {
     Ok(sqlx::query("SELECT seq FROM log_heads WHERE log = $1").bind(log.name()).fetch_one(conn).await?.try_get(0)?)
 }
 
-/// Whether `log` holds committed rows the sequencer has not numbered yet.
-pub async fn has_unsequenced(conn: &mut Conn, log: Log) -> StoreResult<bool> {
+/// How many committed rows of `log` the sequencer has not numbered yet.
+pub async fn unsequenced(conn: &mut Conn, log: Log) -> StoreResult<i64> {
     let row = sqlx::query(match log {
-        Log::Domain => "SELECT EXISTS (SELECT 1 FROM outbox WHERE seq IS NULL)",
-        Log::Behaviour => "SELECT EXISTS (SELECT 1 FROM behaviour_events WHERE seq IS NULL)",
+        Log::Domain => "SELECT COUNT(*) FROM outbox WHERE seq IS NULL",
+        Log::Behaviour => "SELECT COUNT(*) FROM behaviour_events WHERE seq IS NULL",
     })
     .fetch_one(conn)
     .await?;
-    Ok(bool_column(&row)?)
-}
-
-fn bool_column(row: &sqlx::any::AnyRow) -> Result<bool, sqlx::Error> {
-    // SQLite answers EXISTS with an integer, PostgreSQL with a boolean.
-    row.try_get::<bool, _>(0).or_else(|_| row.try_get::<i64, _>(0).map(|v| v != 0))
+    Ok(row.try_get(0)?)
 }
 
 /// A consumer's checkpoint: the last position it has applied.

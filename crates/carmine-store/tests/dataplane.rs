@@ -64,9 +64,9 @@ async fn the_sequencer_numbers_committed_events_in_order(t: TestDb) {
     }
     let mut conn = t.db.reader().await.unwrap();
     assert!(outbox::read(&mut conn, 0, 10).await.unwrap().is_empty(), "nothing is readable before sequencing");
-    assert!(log::has_unsequenced(&mut conn, Log::Domain).await.unwrap());
+    assert_eq!(log::unsequenced(&mut conn, Log::Domain).await.unwrap(), 5);
     assert_eq!(sequence(&t.db, Log::Domain).await, 5);
-    assert!(!log::has_unsequenced(&mut conn, Log::Domain).await.unwrap());
+    assert_eq!(log::unsequenced(&mut conn, Log::Domain).await.unwrap(), 0);
     let read = outbox::read(&mut conn, 0, 10).await.unwrap();
     let positions: Vec<i64> = read.iter().map(|(seq, _)| *seq).collect();
     assert_eq!(positions, [1, 2, 3, 4, 5]);
