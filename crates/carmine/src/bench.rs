@@ -48,6 +48,10 @@ pub struct BenchArgs {
     /// Also measure behaviour-event ingest and consumer lag (SQLite).
     #[arg(long)]
     pub dataplane: bool,
+    /// Start the server with `--no-background` (no consumers or jobs) and measure reads
+    /// without waiting for the consumers — e.g. while an imported history is not yet applied.
+    #[arg(long)]
+    pub no_background: bool,
 }
 
 struct Server {
@@ -82,6 +86,9 @@ fn start_server(args: &BenchArgs) -> Result<Server, String> {
         "1000000",
     ]);
     command.args(["--comment-burst", "1000000000"]);
+    if args.no_background {
+        command.arg("--no-background");
+    }
     command.arg("--data-dir").arg(&args.data_dir);
     if let Some(url) = &args.database_url {
         command.args(["--database-url", url]);
@@ -391,8 +398,8 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     let server = start_server(&args)?;
     let addr = server.addr.clone();
     let behind = lag(&addr).await;
-    let waited = caught_up(&addr).await;
-    if behind > 0 {
+    let waited = if args.no_background { 0.0 } else { caught_up(&addr).await };
+    if behind > 0 && !args.no_background {
         println!(
             "\nthe consumers applied {behind} log entries in {waited:.0} s ({:.0}/s) before measuring",
             behind as f64 / waited
@@ -448,7 +455,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         );
     }
 
-    if args.dataplane {
+    if args.dataplane && !args.no_background {
         println!(
             "\n### Behaviour-event ingest on {backend} ({} rounds of {} s, {} connections, batches of 100)\n",
             args.rounds, args.seconds, args.connections

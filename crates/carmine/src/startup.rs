@@ -160,7 +160,8 @@ pub async fn serve(platform: Platform, args: ServeArgs) -> Result<(), String> {
         println!("public URL: {}", config.public_url);
     }
     let services = platform.services.clone();
-    let dataplane = services.dataplane.start();
+    let background = !args.no_background;
+    let dataplane = background.then(|| services.dataplane.start());
     let scheduler = Scheduler::new(
         platform.db.clone(),
         services.job_handlers(),
@@ -168,9 +169,17 @@ pub async fn serve(platform: Platform, args: ServeArgs) -> Result<(), String> {
         JobsConfig::default(),
     );
     let (stop_jobs, jobs_stopped) = tokio::sync::oneshot::channel::<()>();
-    let jobs = tokio::spawn(scheduler.run(async move {
-        let _ = jobs_stopped.await;
-    }));
+    let jobs = tokio::spawn(async move {
+        if background {
+            scheduler.run(async move {
+                let _ = jobs_stopped.await;
+            })
+            .await;
+        }
+    });
+    if !background {
+        println!("serving HTTP only: the log consumers and the job runner run on another node");
+    }
     let state = AppState::new(services, config, cursor_key.as_bytes());
     let served = app.serve(state, shutdown_signal()).await.map_err(|e| e.to_string());
     let _ = stop_jobs.send(());
