@@ -171,10 +171,11 @@ pub async fn serve(platform: Platform, args: ServeArgs) -> Result<(), String> {
     let (stop_jobs, jobs_stopped) = tokio::sync::oneshot::channel::<()>();
     let jobs = tokio::spawn(async move {
         if background {
-            scheduler.run(async move {
-                let _ = jobs_stopped.await;
-            })
-            .await;
+            scheduler
+                .run(async move {
+                    let _ = jobs_stopped.await;
+                })
+                .await;
         }
     });
     if !background {
