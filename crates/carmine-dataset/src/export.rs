@@ -310,7 +310,7 @@ impl Exporter<'_> {
         let mut lines = Lines::create(self.dir, "events.jsonl", self.progress)?;
         let mut after = Id::from_i64(0);
         loop {
-            let page = dataset::behaviour_after(conn, after, PAGE).await?;
+            let page = carmine_store::behaviour::after(conn, after, PAGE).await?;
             let Some(last) = page.last() else { break };
             after = last.id;
             for event in &page {

@@ -3,6 +3,7 @@
 
 use carmine_core::{Id, Timestamp};
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 use crate::{Conn, StoreResult, Tx};
 
@@ -24,6 +25,8 @@ pub struct NewBehaviourEvent<'a> {
 /// A stored event with its log position.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BehaviourRecord {
+    pub id: Id,
+    /// Its log position; 0 until the sequencer numbers it.
     pub seq: i64,
     pub viewer_key: i64,
     pub client_event_id: String,
@@ -68,28 +71,42 @@ pub async fn insert(tx: &mut Tx, event: &NewBehaviourEvent<'_>) -> StoreResult<b
 /// Events at log positions above `after`, in log order, at most `limit`.
 pub async fn read(conn: &mut Conn, after: i64, limit: u32) -> StoreResult<Vec<BehaviourRecord>> {
     let rows = sqlx::query(
-        "SELECT seq, viewer_key, client_event_id, kind, note_id, surface, position, dwell_ms, occurred_at
+        "SELECT id, seq, viewer_key, client_event_id, kind, note_id, surface, position, dwell_ms, occurred_at
          FROM behaviour_events WHERE seq > $1 ORDER BY seq LIMIT $2",
     )
     .bind(after)
     .bind(i64::from(limit))
     .fetch_all(conn)
     .await?;
-    rows.iter()
-        .map(|row| {
-            Ok(BehaviourRecord {
-                seq: row.try_get("seq")?,
-                viewer_key: row.try_get("viewer_key")?,
-                client_event_id: row.try_get("client_event_id")?,
-                kind: row.try_get("kind")?,
-                note_id: Id::from_i64(row.try_get("note_id")?),
-                surface: row.try_get("surface")?,
-                position: row.try_get("position")?,
-                dwell_ms: row.try_get("dwell_ms")?,
-                occurred_at: Timestamp(row.try_get("occurred_at")?),
-            })
-        })
-        .collect()
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
+/// Every event with an id above `after`, numbered or not, in id order (exports).
+pub async fn after(conn: &mut Conn, after: Id, limit: u32) -> StoreResult<Vec<BehaviourRecord>> {
+    let rows = sqlx::query(
+        "SELECT id, seq, viewer_key, client_event_id, kind, note_id, surface, position, dwell_ms, occurred_at
+         FROM behaviour_events WHERE id > $1 ORDER BY id LIMIT $2",
+    )
+    .bind(after.as_i64())
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
+fn from_row(row: &AnyRow) -> Result<BehaviourRecord, sqlx::Error> {
+    Ok(BehaviourRecord {
+        id: Id::from_i64(row.try_get("id")?),
+        seq: row.try_get::<Option<i64>, _>("seq")?.unwrap_or(0),
+        viewer_key: row.try_get("viewer_key")?,
+        client_event_id: row.try_get("client_event_id")?,
+        kind: row.try_get("kind")?,
+        note_id: Id::from_i64(row.try_get("note_id")?),
+        surface: row.try_get("surface")?,
+        position: row.try_get("position")?,
+        dwell_ms: row.try_get("dwell_ms")?,
+        occurred_at: Timestamp(row.try_get("occurred_at")?),
+    })
 }
 
 pub async fn count(conn: &mut Conn) -> StoreResult<i64> {

@@ -148,47 +148,6 @@ pub async fn comments_after(conn: &mut Conn, after: Id, limit: u32) -> StoreResu
         .collect()
 }
 
-/// A behaviour event as exported.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct BehaviourRow {
-    pub id: Id,
-    pub viewer_key: i64,
-    pub client_event_id: String,
-    pub kind: String,
-    pub note_id: Id,
-    pub surface: String,
-    pub position: Option<i64>,
-    pub dwell_ms: Option<i64>,
-    pub occurred_at: Timestamp,
-}
-
-/// Behaviour events after `after`, in id order.
-pub async fn behaviour_after(conn: &mut Conn, after: Id, limit: u32) -> StoreResult<Vec<BehaviourRow>> {
-    let rows = sqlx::query(
-        "SELECT id, viewer_key, client_event_id, kind, note_id, surface, position, dwell_ms, occurred_at
-         FROM behaviour_events WHERE id > $1 ORDER BY id LIMIT $2",
-    )
-    .bind(after.as_i64())
-    .bind(i64::from(limit))
-    .fetch_all(conn)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(BehaviourRow {
-                id: Id::from_i64(r.try_get("id")?),
-                viewer_key: r.try_get("viewer_key")?,
-                client_event_id: r.try_get("client_event_id")?,
-                kind: r.try_get("kind")?,
-                note_id: Id::from_i64(r.try_get("note_id")?),
-                surface: r.try_get("surface")?,
-                position: r.try_get("position")?,
-                dwell_ms: r.try_get("dwell_ms")?,
-                occurred_at: Timestamp(r.try_get("occurred_at")?),
-            })
-        })
-        .collect()
-}
-
 /// How many rows each table holds: what an export → import round trip must preserve.
 pub async fn counts(conn: &mut Conn) -> StoreResult<Vec<(&'static str, i64)>> {
     let mut counts = Vec::new();
