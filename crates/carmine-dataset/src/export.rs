@@ -19,7 +19,7 @@ use carmine_store::{Conn, Db, orgs, users};
 use serde::Serialize;
 
 use crate::format::{self, Manifest};
-use crate::import::Progress;
+use crate::progress::Progress;
 
 const PAGE: u32 = 2_000;
 

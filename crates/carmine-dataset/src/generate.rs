@@ -12,7 +12,7 @@ use carmine_core::Timestamp;
 use serde::Serialize;
 
 use crate::format::{self, Manifest};
-use crate::import::Progress;
+use crate::progress::Progress;
 
 pub const MODEL: &str = "model v1";
 

@@ -8,6 +8,7 @@ pub mod export;
 pub mod format;
 pub mod generate;
 pub mod import;
+mod progress;
 
 pub use export::{ExportReport, export};
 pub use generate::{GenerateReport, Scale, generate};
