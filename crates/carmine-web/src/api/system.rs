@@ -69,7 +69,10 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, Ap
     if !state.accounts().db().ping().await {
         return Err(Error::new(ErrorCode::Unavailable).with_message("the database does not answer").into());
     }
-    let consumers: Vec<ConsumerView> = state.dataplane().status().await?.iter().map(consumer_view).collect();
+    let Ok(status) = state.dataplane().status().await else {
+        return Err(Error::new(ErrorCode::Unavailable).with_message("the consumers' state cannot be read").into());
+    };
+    let consumers: Vec<ConsumerView> = status.iter().map(consumer_view).collect();
     let stuck: Vec<&str> = consumers.iter().filter(|c| c.stuck).map(|c| c.name).collect();
     if !stuck.is_empty() {
         return Err(Error::new(ErrorCode::Unavailable)
