@@ -182,31 +182,30 @@ pub async fn totals(conn: &mut Conn, note_id: Id) -> StoreResult<Counters> {
 
 /// A note's hours starting in `[from, to)`, oldest first, at most `limit`.
 pub async fn hourly(conn: &mut Conn, note_id: Id, from: i64, to: i64, limit: u32) -> StoreResult<Vec<Bucket>> {
-    let rows = sqlx::query(
+    let sql =
         "SELECT bucket, impressions, reads, read_ms, clicks, share_clicks, likes, saves, comments, shares, follows
-         FROM note_stats_hourly WHERE note_id = $1 AND bucket >= $2 AND bucket < $3 ORDER BY bucket LIMIT $4",
-    )
-    .bind(note_id.as_i64())
-    .bind(from)
-    .bind(to)
-    .bind(i64::from(limit))
-    .fetch_all(conn)
-    .await?;
-    buckets(&rows)
+               FROM note_stats_hourly WHERE note_id = $1 AND bucket >= $2 AND bucket < $3 ORDER BY bucket LIMIT $4";
+    buckets_between(conn, sql, note_id, from, to, limit).await
 }
 
 /// A note's rolled-up days starting in `[from, to)`, oldest first, at most `limit`.
 pub async fn daily(conn: &mut Conn, note_id: Id, from: i64, to: i64, limit: u32) -> StoreResult<Vec<Bucket>> {
-    let rows = sqlx::query(
+    let sql =
         "SELECT bucket, impressions, reads, read_ms, clicks, share_clicks, likes, saves, comments, shares, follows
-         FROM note_stats_daily WHERE note_id = $1 AND bucket >= $2 AND bucket < $3 ORDER BY bucket LIMIT $4",
-    )
-    .bind(note_id.as_i64())
-    .bind(from)
-    .bind(to)
-    .bind(i64::from(limit))
-    .fetch_all(conn)
-    .await?;
+               FROM note_stats_daily WHERE note_id = $1 AND bucket >= $2 AND bucket < $3 ORDER BY bucket LIMIT $4";
+    buckets_between(conn, sql, note_id, from, to, limit).await
+}
+
+async fn buckets_between(
+    conn: &mut Conn,
+    sql: &'static str,
+    note_id: Id,
+    from: i64,
+    to: i64,
+    limit: u32,
+) -> StoreResult<Vec<Bucket>> {
+    let rows =
+        sqlx::query(sql).bind(note_id.as_i64()).bind(from).bind(to).bind(i64::from(limit)).fetch_all(conn).await?;
     buckets(&rows)
 }
 
