@@ -8,6 +8,10 @@
 //! with backoff; a consumer that is behind and has not advanced for `stuck_after`, or
 //! keeps failing, is reported stuck (`/readyz` answers 503).
 //!
+//! A [`MemoryConsumer`] derives state held in process memory (the feed index): it has
+//! no checkpoint row, starts from position 0 in every process and rebuilds its state
+//! by replaying the log, then follows it like the others.
+//!
 //! Relaying the domain log to NATS JetStream (several nodes) fits as one more consumer
 //! whose effect is a publish with the position as message id (deduplicated by the
 //! stream), keeping its checkpoint the same way.
@@ -22,7 +26,7 @@ use carmine_core::{Error, ErrorCode};
 use carmine_store::behaviour::{self, BehaviourRecord};
 use carmine_store::log::{self, Log};
 use carmine_store::outbox::{self, OutboxRecord};
-use carmine_store::{Db, Tx};
+use carmine_store::{Conn, Db, Tx};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -53,6 +57,40 @@ pub trait Consumer: Send + Sync + 'static {
     /// transaction). Must not act outside the database unless the action is
     /// idempotent by log position.
     fn apply<'a>(&'a self, tx: &'a mut Tx, batch: &'a Batch) -> BoxFuture<'a, Result<(), Error>>;
+}
+
+/// Something that derives state held in this process's memory from one log. Each
+/// process replays the log from the start, so the state needs no checkpoint; `apply`
+/// may read the database through `conn` and must leave the state as if each entry
+/// were applied once, in log order.
+pub trait MemoryConsumer: Send + Sync + 'static {
+    fn name(&self) -> &'static str;
+    fn log(&self) -> Log;
+    fn apply<'a>(&'a self, conn: &'a mut Conn, batch: &'a Batch) -> BoxFuture<'a, Result<(), Error>>;
+}
+
+/// A consumer the data plane runs: durable (state and checkpoint in the database) or
+/// in memory.
+#[derive(Clone)]
+pub enum Subscriber {
+    Durable(Arc<dyn Consumer>),
+    Memory(Arc<dyn MemoryConsumer>),
+}
+
+impl Subscriber {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Subscriber::Durable(c) => c.name(),
+            Subscriber::Memory(c) => c.name(),
+        }
+    }
+
+    pub fn log(&self) -> Log {
+        match self {
+            Subscriber::Durable(c) => c.log(),
+            Subscriber::Memory(c) => c.log(),
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -109,7 +147,7 @@ struct Progress {
 }
 
 struct Slot {
-    consumer: Arc<dyn Consumer>,
+    consumer: Subscriber,
     progress: watch::Sender<Progress>,
 }
 
@@ -141,7 +179,7 @@ impl Drop for Running {
 
 impl DataPlane {
     /// Loads every consumer's checkpoint and the logs' heads.
-    pub async fn new(db: Db, consumers: Vec<Arc<dyn Consumer>>, config: DataPlaneConfig) -> Result<DataPlane, Error> {
+    pub async fn new(db: Db, consumers: Vec<Subscriber>, config: DataPlaneConfig) -> Result<DataPlane, Error> {
         let mut conn = db.reader().await?;
         let mut heads = HashMap::new();
         for log in Log::ALL {
@@ -149,7 +187,10 @@ impl DataPlane {
         }
         let mut slots = Vec::new();
         for consumer in consumers {
-            let position = log::checkpoint(&mut conn, consumer.name()).await?.unwrap_or(0);
+            let position = match &consumer {
+                Subscriber::Durable(c) => log::checkpoint(&mut conn, c.name()).await?.unwrap_or(0),
+                Subscriber::Memory(_) => 0,
+            };
             let progress = Progress { position, failures: 0, last_error: None, active_at: Instant::now() };
             slots.push(Slot { consumer, progress: watch::Sender::new(progress) });
         }
@@ -298,13 +339,20 @@ impl DataPlane {
             }
         };
         let Some(last) = batch.last_position() else { return Ok(Step::CaughtUp) };
+        let consumer = match &slot.consumer {
+            Subscriber::Durable(consumer) => consumer,
+            Subscriber::Memory(consumer) => {
+                consumer.apply(&mut *inner.db.reader().await?, &batch).await?;
+                return Ok(Step::Applied(last));
+            }
+        };
         let mut tx = inner.db.begin().await?;
         if !log::hold_checkpoint(&mut tx, name, log, position).await? {
             drop(tx);
             let moved = log::checkpoint(&mut *inner.db.reader().await?, name).await?.unwrap_or(0);
             return Ok(Step::Moved(moved));
         }
-        slot.consumer.apply(&mut tx, &batch).await?;
+        consumer.apply(&mut tx, &batch).await?;
         log::save_checkpoint(&mut tx, name, last).await?;
         tx.commit().await?;
         Ok(Step::Applied(last))

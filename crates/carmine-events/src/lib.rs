@@ -18,7 +18,7 @@ pub mod ingest;
 pub mod sequencer;
 pub mod statistics;
 
-pub use consumer::{Batch, Consumer, ConsumerStatus, DataPlane, DataPlaneConfig, Running};
+pub use consumer::{Batch, Consumer, ConsumerStatus, DataPlane, DataPlaneConfig, MemoryConsumer, Running, Subscriber};
 pub use ingest::{ClientEvent, EventOutcome, Ingest};
 pub use statistics::{CesWeights, NoteStatistics, Statistics};
 

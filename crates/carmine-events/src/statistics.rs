@@ -20,7 +20,7 @@ use carmine_store::log::Log;
 use carmine_store::stats::{self, Bucket, Counters, DAY_MICROS, HOUR_MICROS};
 use carmine_store::{Db, Tx};
 
-use crate::consumer::{Batch, BoxFuture, Consumer};
+use crate::consumer::{Batch, BoxFuture, Consumer, Subscriber};
 
 /// CES weights (agency figures: likes ×1, saves ×1, comments ×4, shares ×4, follows ×8).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,8 +130,8 @@ impl Consumer for BehaviourConsumer {
 }
 
 /// The consumers that keep note statistics.
-pub fn consumers() -> Vec<Arc<dyn Consumer>> {
-    vec![Arc::new(EngagementConsumer), Arc::new(BehaviourConsumer)]
+pub fn consumers() -> Vec<Subscriber> {
+    vec![Subscriber::Durable(Arc::new(EngagementConsumer)), Subscriber::Durable(Arc::new(BehaviourConsumer))]
 }
 
 /// Folds hours older than `hourly_days` into days, every hour.

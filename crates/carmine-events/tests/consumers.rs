@@ -9,7 +9,7 @@ use std::time::Duration;
 use carmine_core::event::DomainEvent;
 use carmine_core::{Error, ErrorCode, Id};
 use carmine_events::statistics::EngagementConsumer;
-use carmine_events::{Batch, Consumer, DataPlane, DataPlaneConfig};
+use carmine_events::{Batch, Consumer, DataPlane, DataPlaneConfig, Subscriber};
 use carmine_store::log::Log;
 use carmine_store::testing::TestDb;
 use carmine_store::users::NewMember;
@@ -62,8 +62,8 @@ async fn likes_counted(db: &Db, note: Id) -> i64 {
     stats::totals(&mut db.reader().await.unwrap(), note).await.unwrap().likes
 }
 
-fn engagement() -> Vec<Arc<dyn Consumer>> {
-    vec![Arc::new(EngagementConsumer)]
+fn engagement() -> Vec<Subscriber> {
+    vec![Subscriber::Durable(Arc::new(EngagementConsumer))]
 }
 
 async fn a_restarted_consumer_resumes_without_gaps_or_double_counts(t: TestDb) {
@@ -121,7 +121,7 @@ async fn a_failing_batch_rolls_back_and_is_retried(t: TestDb) {
     let note = a_note(&t.db).await;
     likes(&t.db, note, 10).await;
     let flaky: Arc<dyn Consumer> = Arc::new(Flaky { failing: AtomicU32::new(2) });
-    let plane = DataPlane::new(t.db.clone(), vec![flaky], config()).await.unwrap();
+    let plane = DataPlane::new(t.db.clone(), vec![Subscriber::Durable(flaky)], config()).await.unwrap();
     let _running = plane.start();
     plane.sync().await.unwrap();
     assert_eq!(likes_counted(&t.db, note).await, 10, "two failed attempts added nothing");
@@ -133,7 +133,7 @@ async fn a_consumer_that_keeps_failing_is_stuck(t: TestDb) {
     likes(&t.db, note, 3).await;
     let broken: Arc<dyn Consumer> = Arc::new(Flaky { failing: AtomicU32::new(u32::MAX) });
     let config = DataPlaneConfig { wait_max: Duration::from_millis(300), ..config() };
-    let plane = DataPlane::new(t.db.clone(), vec![broken], config).await.unwrap();
+    let plane = DataPlane::new(t.db.clone(), vec![Subscriber::Durable(broken)], config).await.unwrap();
     let _running = plane.start();
     let waited = plane.sync().await.unwrap_err();
     assert_eq!(waited.code, ErrorCode::Unavailable);

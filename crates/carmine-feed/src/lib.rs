@@ -1,0 +1,12 @@
+//! The discovery feed (ADR 0013): an in-memory index of notes, members and traffic
+//! pools kept current from the logs (`model`, `live`), the ranker with its candidate
+//! sources, diversity step and explanations (`rank`), the fairness report
+//! (`fairness`), and the offline evaluator behind `carmine eval feed` (`eval`).
+
+pub mod model;
+pub mod rank;
+pub mod settings;
+
+pub use model::{Action, FeedModel, PoolStatus, Reach, Sight, Signal, Tally};
+pub use rank::{FeedRequest, Ranked, Reason, ScoreParts, Sources};
+pub use settings::{FeedSettings, Pool};

@@ -1,0 +1,683 @@
+//! The feed index: what the ranker knows, held in memory and changed only by
+//! [`Signal`]s — notes and their reach, counters and traffic pool; members' interest
+//! profiles, engaged and seen notes, follows; topics and how they relate; who engaged
+//! with what (for "people who saved this also saved"); follower counts and rising
+//! notes. Production feeds it from the logs (`live.rs`), the offline evaluator from a
+//! dataset (`eval.rs`): both rank through the same code.
+//!
+//! Times are event times (µs), never the wall clock, so replaying the same log gives
+//! the same state on every node.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+
+use carmine_core::Id;
+
+use crate::settings::FeedSettings;
+
+pub type TopicId = u32;
+
+const HOUR_MICROS: f64 = 3_600_000_000.0;
+/// Members engaged with a note that are remembered for item-to-item neighbours.
+const ENGAGERS_KEPT: usize = 64;
+/// A member's latest positives, the seeds of "people who saved this also saved".
+const POSITIVES_KEPT: usize = 30;
+/// Members lately engaged with a topic, the seeds of the cold-start path.
+const FANS_KEPT: usize = 64;
+/// Rising notes kept, and the half-life of their heat.
+const RISING_KEPT: usize = 200;
+const HEAT_HALF_LIFE_HOURS: f64 = 6.0;
+
+/// Who a note may be shown to by the feed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    Everyone,
+    /// Followers-only notes, and notes limited by moderation.
+    Followers,
+    /// Private, draft or deleted.
+    Nobody,
+}
+
+/// An engagement that counts towards CES.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Action {
+    Like,
+    Save,
+    Comment,
+    Share,
+}
+
+/// A behaviour event: what the member saw or did short of engaging.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Sight {
+    Impression,
+    Click,
+    Read { dwell_ms: i64 },
+}
+
+/// What a member did often with a topic, for "why am I seeing this".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Tally {
+    Liked,
+    Saved,
+    Commented,
+    Read,
+}
+
+/// Everything that changes the index.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Signal {
+    /// A note went out (or was edited: topics and reach are replaced).
+    Published { note: Id, author: Id, topics: Vec<String>, at: i64, reach: Reach },
+    /// Visibility, moderation or deletion changed who may see it.
+    Reach { note: Id, reach: Reach },
+    Engaged { member: Id, note: Id, action: Action, at: i64 },
+    /// An unlike or unsave.
+    Withdrawn { member: Id, note: Id, action: Action },
+    Followed { follower: Id, followee: Id, from_note: Option<Id>, at: i64 },
+    Unfollowed { follower: Id, followee: Id },
+    /// A behaviour event; `member` is None for a signed-out visitor.
+    Saw { member: Option<Id>, note: Id, sight: Sight, at: i64 },
+    /// Topics chosen in the interest picker.
+    Picked { member: Id, topics: Vec<String>, at: i64 },
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NoteCounts {
+    pub impressions: i64,
+    pub clicks: i64,
+    pub reads: i64,
+    pub dwell_ms: i64,
+    pub likes: i64,
+    pub saves: i64,
+    pub comments: i64,
+    pub shares: i64,
+    pub follows: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolStatus {
+    /// Being shown to the level's audience.
+    Testing,
+    /// Had its audience and did not reach the bar.
+    Stalled,
+    /// Passed every pool.
+    Open,
+}
+
+impl PoolStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PoolStatus::Testing => "testing",
+            PoolStatus::Stalled => "stalled",
+            PoolStatus::Open => "open",
+        }
+    }
+}
+
+/// One step of a note's journey through the pools.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PoolStep {
+    pub level: usize,
+    pub status: PoolStatus,
+    pub at: i64,
+    /// Totals when the step was taken.
+    pub impressions: i64,
+    pub ces: i64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PoolState {
+    pub level: usize,
+    pub status: PoolStatus,
+    /// Impressions and CES earned in the current level.
+    pub impressions: i64,
+    pub ces: i64,
+    pub journey: Vec<PoolStep>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NoteState {
+    pub author: Id,
+    pub topics: Vec<TopicId>,
+    pub published_at: i64,
+    pub reach: Reach,
+    pub counts: NoteCounts,
+    pub pool: PoolState,
+    /// The latest members who liked, saved or commented (oldest first).
+    pub engagers: VecDeque<Id>,
+    heat: f64,
+    heat_at: i64,
+}
+
+/// A weight that halves every half-life.
+#[derive(Clone, Copy, Debug, Default)]
+struct Decayed {
+    weight: f64,
+    at: i64,
+}
+
+impl Decayed {
+    fn at(self, now: i64, half_life_micros: f64) -> f64 {
+        let age = (now - self.at).max(0) as f64;
+        self.weight * 0.5f64.powf(age / half_life_micros)
+    }
+
+    fn add(&mut self, delta: f64, at: i64, half_life_micros: f64) {
+        if at >= self.at {
+            self.weight = self.at(at, half_life_micros) + delta;
+            self.at = at;
+        } else {
+            self.weight += delta * 0.5f64.powf((self.at - at) as f64 / half_life_micros);
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct MemberState {
+    interests: HashMap<TopicId, Decayed>,
+    pub(crate) tallies: HashMap<(TopicId, Tally), u32>,
+    pub(crate) engaged: HashSet<Id>,
+    pub(crate) seen: HashSet<Id>,
+    pub(crate) positives: VecDeque<Id>,
+    pub(crate) follows: HashSet<Id>,
+    pub(crate) picked: Vec<TopicId>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct TopicState {
+    name: String,
+    /// Notes with this topic in the order they were published.
+    notes: Vec<Id>,
+    /// How often this topic was engaged with by members who like another topic.
+    related: HashMap<TopicId, f64>,
+    fans: VecDeque<Id>,
+}
+
+/// The index. Cheap to read concurrently behind a lock; `apply` is the only writer.
+pub struct FeedModel {
+    pub(crate) settings: FeedSettings,
+    pub(crate) notes: HashMap<Id, NoteState>,
+    pub(crate) members: HashMap<Id, MemberState>,
+    topics: Vec<TopicState>,
+    topic_ids: HashMap<String, TopicId>,
+    pub(crate) followers: HashMap<Id, u32>,
+    pub(crate) by_author: HashMap<Id, Vec<Id>>,
+    /// Every note, in publish order (the cold-start and pool scan).
+    pub(crate) recent: Vec<Id>,
+    /// Notes engaged with lately, and the hottest of them.
+    warm: HashSet<Id>,
+    pub(crate) rising: Vec<Id>,
+    engagements_since_refresh: u32,
+    /// The latest event time seen.
+    pub(crate) clock: i64,
+}
+
+impl FeedModel {
+    pub fn new(settings: FeedSettings) -> FeedModel {
+        FeedModel {
+            settings,
+            notes: HashMap::new(),
+            members: HashMap::new(),
+            topics: Vec::new(),
+            topic_ids: HashMap::new(),
+            followers: HashMap::new(),
+            by_author: HashMap::new(),
+            recent: Vec::new(),
+            warm: HashSet::new(),
+            rising: Vec::new(),
+            engagements_since_refresh: 0,
+            clock: 0,
+        }
+    }
+
+    pub fn settings(&self) -> &FeedSettings {
+        &self.settings
+    }
+
+    pub fn note(&self, id: Id) -> Option<&NoteState> {
+        self.notes.get(&id)
+    }
+
+    pub fn note_count(&self) -> usize {
+        self.notes.len()
+    }
+
+    pub fn followers_of(&self, actor: Id) -> u32 {
+        self.followers.get(&actor).copied().unwrap_or(0)
+    }
+
+    pub fn topic_name(&self, topic: TopicId) -> &str {
+        &self.topics[topic as usize].name
+    }
+
+    pub fn topic_id(&self, name: &str) -> Option<TopicId> {
+        self.topic_ids.get(name).copied()
+    }
+
+    pub(crate) fn topic_notes(&self, topic: TopicId) -> &[Id] {
+        &self.topics[topic as usize].notes
+    }
+
+    pub(crate) fn topic_fans(&self, topic: TopicId) -> impl Iterator<Item = &Id> {
+        self.topics[topic as usize].fans.iter()
+    }
+
+    /// Topics by the number of notes that carry them, most first.
+    pub fn popular_topics(&self, limit: usize) -> Vec<(String, usize)> {
+        let mut topics: Vec<(String, usize)> = self.topics.iter().map(|t| (t.name.clone(), t.notes.len())).collect();
+        topics.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        topics.truncate(limit);
+        topics
+    }
+
+    fn intern(&mut self, name: &str) -> TopicId {
+        if let Some(&id) = self.topic_ids.get(name) {
+            return id;
+        }
+        let id = self.topics.len() as TopicId;
+        self.topics.push(TopicState { name: name.to_owned(), ..TopicState::default() });
+        self.topic_ids.insert(name.to_owned(), id);
+        id
+    }
+
+    fn half_life(&self) -> f64 {
+        self.settings.interest_half_life_days * 24.0 * HOUR_MICROS
+    }
+
+    /// The note's community engagement score from its counters.
+    pub fn ces(&self, counts: &NoteCounts) -> i64 {
+        let w = &self.settings.ces;
+        counts.likes * w.likes
+            + counts.saves * w.saves
+            + counts.comments * w.comments
+            + counts.shares * w.shares
+            + counts.follows * w.follows
+    }
+
+    /// CES per impression, smoothed towards the prior.
+    pub fn smoothed_rate(&self, ces: i64, impressions: i64) -> f64 {
+        let s = &self.settings;
+        (ces as f64 + s.prior_impressions * s.prior_rate) / (impressions as f64 + s.prior_impressions)
+    }
+
+    /// The note's quality: its smoothed CES per impression relative to the prior (1.0
+    /// is an average note).
+    pub fn quality(&self, note: &NoteState) -> f64 {
+        let ces = self.ces(&note.counts);
+        self.smoothed_rate(ces, note.counts.impressions) / self.settings.prior_rate
+    }
+
+    /// The member's interest in each topic now, strongest first.
+    pub fn interests(&self, member: Id, now: i64) -> Vec<(TopicId, f64)> {
+        let Some(state) = self.members.get(&member) else { return Vec::new() };
+        let half_life = self.half_life();
+        let mut interests: Vec<(TopicId, f64)> =
+            state.interests.iter().map(|(&t, d)| (t, d.at(now, half_life))).filter(|(_, w)| *w > 0.0).collect();
+        interests.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        interests
+    }
+
+    /// Topics related to `topic` by co-engagement, with their share of its links.
+    pub(crate) fn related(&self, topic: TopicId) -> impl Iterator<Item = (TopicId, f64)> + '_ {
+        let related = &self.topics[topic as usize].related;
+        let total: f64 = related.values().sum();
+        related.iter().map(move |(&t, &w)| (t, if total > 0.0 { w / total } else { 0.0 }))
+    }
+
+    pub(crate) fn member(&self, member: Id) -> Option<&MemberState> {
+        self.members.get(&member)
+    }
+
+    /// The note's heat (decayed CES) at `now`.
+    pub(crate) fn heat(&self, note: &NoteState, now: i64) -> f64 {
+        let age = (now - note.heat_at).max(0) as f64 / HOUR_MICROS;
+        note.heat * 0.5f64.powf(age / HEAT_HALF_LIFE_HOURS)
+    }
+
+    pub fn apply(&mut self, signal: Signal) {
+        match signal {
+            Signal::Published { note, author, topics, at, reach } => self.published(note, author, &topics, at, reach),
+            Signal::Reach { note, reach } => {
+                if let Some(state) = self.notes.get_mut(&note) {
+                    state.reach = reach;
+                }
+            }
+            Signal::Engaged { member, note, action, at } => self.engaged(member, note, action, at),
+            Signal::Withdrawn { note, action, .. } => {
+                if let Some(state) = self.notes.get_mut(&note) {
+                    match action {
+                        Action::Like => state.counts.likes -= 1,
+                        Action::Save => state.counts.saves -= 1,
+                        Action::Comment => state.counts.comments -= 1,
+                        Action::Share => state.counts.shares -= 1,
+                    }
+                }
+            }
+            Signal::Followed { follower, followee, from_note, at } => {
+                if self.members.entry(follower).or_default().follows.insert(followee) {
+                    *self.followers.entry(followee).or_default() += 1;
+                }
+                if let Some(note) = from_note
+                    && self.notes.contains_key(&note)
+                {
+                    self.notes.get_mut(&note).expect("checked").counts.follows += 1;
+                    self.add_ces(note, self.settings.ces.follows, at);
+                    self.learn(follower, note, 2.0, None, at);
+                }
+            }
+            Signal::Unfollowed { follower, followee } => {
+                if self.members.entry(follower).or_default().follows.remove(&followee)
+                    && let Some(count) = self.followers.get_mut(&followee)
+                {
+                    *count = count.saturating_sub(1);
+                }
+            }
+            Signal::Saw { member, note, sight, at } => self.saw(member, note, sight, at),
+            Signal::Picked { member, topics, at } => {
+                let topics: Vec<TopicId> = topics.iter().map(|t| self.intern(t)).collect();
+                let half_life = self.half_life();
+                let state = self.members.entry(member).or_default();
+                for &topic in &topics {
+                    state.interests.entry(topic).or_default().add(3.0, at, half_life);
+                }
+                state.picked = topics;
+            }
+        }
+    }
+
+    fn published(&mut self, note: Id, author: Id, topics: &[String], at: i64, reach: Reach) {
+        self.clock = self.clock.max(at);
+        let mut ids: Vec<TopicId> = topics.iter().map(|t| self.intern(t)).collect();
+        ids.dedup();
+        if let Some(state) = self.notes.get_mut(&note) {
+            // An edit: new topics are indexed, the reach replaced; the pool goes on.
+            let added: Vec<TopicId> = ids.iter().copied().filter(|t| !state.topics.contains(t)).collect();
+            state.topics = ids;
+            state.reach = reach;
+            for topic in added {
+                self.topics[topic as usize].notes.push(note);
+            }
+            return;
+        }
+        for (i, &a) in ids.iter().enumerate() {
+            self.topics[a as usize].notes.push(note);
+            for &b in &ids[i + 1..] {
+                *self.topics[a as usize].related.entry(b).or_default() += 1.0;
+                *self.topics[b as usize].related.entry(a).or_default() += 1.0;
+            }
+        }
+        let first = PoolStep { level: 0, status: PoolStatus::Testing, at, impressions: 0, ces: 0 };
+        self.notes.insert(
+            note,
+            NoteState {
+                author,
+                topics: ids,
+                published_at: at,
+                reach,
+                counts: NoteCounts::default(),
+                pool: PoolState { level: 0, status: PoolStatus::Testing, impressions: 0, ces: 0, journey: vec![first] },
+                engagers: VecDeque::new(),
+                heat: 0.0,
+                heat_at: at,
+            },
+        );
+        self.by_author.entry(author).or_default().push(note);
+        self.recent.push(note);
+    }
+
+    fn engaged(&mut self, member: Id, note: Id, action: Action, at: i64) {
+        let Some(state) = self.notes.get_mut(&note) else { return };
+        let w = self.settings.ces;
+        let (weight, interest, tally) = match action {
+            Action::Like => (w.likes, 1.0, Tally::Liked),
+            Action::Save => (w.saves, 2.0, Tally::Saved),
+            Action::Comment => (w.comments, 2.0, Tally::Commented),
+            Action::Share => (w.shares, 2.0, Tally::Liked),
+        };
+        match action {
+            Action::Like => state.counts.likes += 1,
+            Action::Save => state.counts.saves += 1,
+            Action::Comment => state.counts.comments += 1,
+            Action::Share => state.counts.shares += 1,
+        }
+        if action != Action::Share && !state.engagers.contains(&member) {
+            if state.engagers.len() == ENGAGERS_KEPT {
+                state.engagers.pop_front();
+            }
+            state.engagers.push_back(member);
+        }
+        self.add_ces(note, weight, at);
+        let first = self.members.entry(member).or_default().engaged.insert(note);
+        self.learn(member, note, interest, Some(tally), at);
+        if first && action != Action::Share {
+            self.relate_topics(member, note, at);
+            let topics = self.notes[&note].topics.clone();
+            for topic in topics {
+                let fans = &mut self.topics[topic as usize].fans;
+                if !fans.contains(&member) {
+                    if fans.len() == FANS_KEPT {
+                        fans.pop_front();
+                    }
+                    fans.push_back(member);
+                }
+            }
+            let positives = &mut self.members.get_mut(&member).expect("inserted above").positives;
+            if positives.len() == POSITIVES_KEPT {
+                positives.pop_front();
+            }
+            positives.push_back(note);
+        }
+    }
+
+    /// Co-engagement between topics: the note's topics are related to the topics the
+    /// member already cares most about.
+    fn relate_topics(&mut self, member: Id, note: Id, at: i64) {
+        let interests = self.interests(member, at);
+        let topics = self.notes[&note].topics.clone();
+        for &(strong, _) in interests.iter().take(3) {
+            for &topic in &topics {
+                if topic != strong {
+                    *self.topics[strong as usize].related.entry(topic).or_default() += 1.0;
+                    *self.topics[topic as usize].related.entry(strong).or_default() += 1.0;
+                }
+            }
+        }
+    }
+
+    fn add_ces(&mut self, note: Id, weight: i64, at: i64) {
+        self.clock = self.clock.max(at);
+        let Some(state) = self.notes.get_mut(&note) else { return };
+        let decay = |hours: f64| 0.5f64.powf(hours / HEAT_HALF_LIFE_HOURS);
+        if at >= state.heat_at {
+            state.heat = state.heat * decay((at - state.heat_at) as f64 / HOUR_MICROS) + weight as f64;
+            state.heat_at = at;
+        } else {
+            state.heat += weight as f64 * decay((state.heat_at - at) as f64 / HOUR_MICROS);
+        }
+        if state.pool.status == PoolStatus::Testing {
+            state.pool.ces += weight;
+        }
+        self.warm.insert(note);
+        self.engagements_since_refresh += 1;
+        if self.engagements_since_refresh >= 5_000 {
+            self.refresh();
+        }
+    }
+
+    /// Moves the member's interest in the note's topics by `delta`.
+    fn learn(&mut self, member: Id, note: Id, delta: f64, tally: Option<Tally>, at: i64) {
+        let Some(topics) = self.notes.get(&note).map(|n| n.topics.clone()) else { return };
+        if topics.is_empty() {
+            return;
+        }
+        let half_life = self.half_life();
+        let state = self.members.entry(member).or_default();
+        let share = delta / topics.len() as f64;
+        for topic in topics {
+            state.interests.entry(topic).or_default().add(share, at, half_life);
+            if let Some(tally) = tally {
+                *state.tallies.entry((topic, tally)).or_default() += 1;
+            }
+        }
+    }
+
+    fn saw(&mut self, member: Option<Id>, note: Id, sight: Sight, at: i64) {
+        self.clock = self.clock.max(at);
+        let Some(state) = self.notes.get_mut(&note) else { return };
+        match sight {
+            Sight::Impression => {
+                state.counts.impressions += 1;
+                if state.pool.status == PoolStatus::Testing {
+                    state.pool.impressions += 1;
+                    self.judge_pool(note, at);
+                }
+            }
+            Sight::Click => state.counts.clicks += 1,
+            Sight::Read { dwell_ms } => {
+                state.counts.reads += 1;
+                state.counts.dwell_ms += dwell_ms.max(0);
+            }
+        }
+        let Some(member) = member else { return };
+        self.members.entry(member).or_default().seen.insert(note);
+        match sight {
+            // Seen and passed over: a little less of this.
+            Sight::Impression => self.learn(member, note, -0.05, None, at),
+            Sight::Click => self.learn(member, note, 0.3, None, at),
+            Sight::Read { dwell_ms } => {
+                let dwell = (dwell_ms.max(0) as f64 / 30_000.0).min(1.0);
+                let tally = (dwell_ms >= 10_000).then_some(Tally::Read);
+                self.learn(member, note, 0.3 + dwell, tally, at);
+            }
+        }
+    }
+
+    /// A testing note that has had its level's audience graduates or stalls.
+    fn judge_pool(&mut self, note: Id, at: i64) {
+        let state = &self.notes[&note];
+        let level = state.pool.level;
+        let Some(settings) = self.settings.pools.get(level).copied() else { return };
+        if state.pool.impressions < i64::from(settings.audience) {
+            return;
+        }
+        let rate = self.smoothed_rate(state.pool.ces, state.pool.impressions);
+        let (impressions, ces) = (state.counts.impressions, self.ces(&state.counts));
+        let last = level + 1 == self.settings.pools.len();
+        let state = self.notes.get_mut(&note).expect("checked");
+        let pool = &mut state.pool;
+        if rate >= settings.bar {
+            pool.impressions = 0;
+            pool.ces = 0;
+            if last {
+                pool.status = PoolStatus::Open;
+            } else {
+                pool.level = level + 1;
+            }
+        } else {
+            pool.status = PoolStatus::Stalled;
+        }
+        pool.journey.push(PoolStep { level: pool.level, status: pool.status, at, impressions, ces });
+    }
+
+    /// Recomputes the rising notes from those engaged with lately.
+    pub fn refresh(&mut self) {
+        self.engagements_since_refresh = 0;
+        let now = self.clock;
+        let mut warm: Vec<(Id, f64)> = self
+            .warm
+            .iter()
+            .filter_map(|id| self.notes.get(id).map(|n| (*id, self.heat(n, now))))
+            .filter(|(_, heat)| *heat >= 0.5)
+            .collect();
+        self.warm = warm.iter().map(|(id, _)| *id).collect();
+        warm.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        warm.truncate(RISING_KEPT);
+        self.rising = warm.into_iter().map(|(id, _)| id).collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Pool;
+
+    fn id(n: i64) -> Id {
+        Id::from_i64(n)
+    }
+
+    fn model() -> FeedModel {
+        FeedModel::new(FeedSettings {
+            pools: vec![Pool { audience: 10, bar: 0.1 }, Pool { audience: 100, bar: 0.2 }],
+            prior_impressions: 10.0,
+            prior_rate: 0.02,
+            ..FeedSettings::default()
+        })
+    }
+
+    fn publish(m: &mut FeedModel, note: i64, topics: &[&str]) {
+        m.apply(Signal::Published {
+            note: id(note),
+            author: id(1),
+            topics: topics.iter().map(|t| t.to_string()).collect(),
+            at: 0,
+            reach: Reach::Everyone,
+        });
+    }
+
+    fn impressions(m: &mut FeedModel, note: i64, n: i64) {
+        for i in 0..n {
+            m.apply(Signal::Saw { member: Some(id(1000 + i)), note: id(note), sight: Sight::Impression, at: 1 });
+        }
+    }
+
+    #[test]
+    fn a_note_graduates_when_it_beats_the_bar_and_stalls_otherwise() {
+        let mut m = model();
+        publish(&mut m, 10, &["a"]);
+        publish(&mut m, 11, &["a"]);
+        for member in 0..3 {
+            m.apply(Signal::Engaged { member: id(100 + member), note: id(10), action: Action::Comment, at: 1 });
+        }
+        impressions(&mut m, 10, 10);
+        impressions(&mut m, 11, 10);
+        let good = &m.note(id(10)).unwrap().pool;
+        assert_eq!((good.level, good.status), (1, PoolStatus::Testing), "12 CES in 10 impressions");
+        let dull = &m.note(id(11)).unwrap().pool;
+        assert_eq!((dull.level, dull.status), (0, PoolStatus::Stalled));
+        assert_eq!(good.journey.len(), 2);
+    }
+
+    #[test]
+    fn three_impressions_cannot_win() {
+        let mut m = model();
+        publish(&mut m, 10, &["a"]);
+        m.apply(Signal::Engaged { member: id(100), note: id(10), action: Action::Like, at: 1 });
+        impressions(&mut m, 10, 3);
+        assert_eq!(m.note(id(10)).unwrap().pool.status, PoolStatus::Testing, "not judged before its audience");
+        assert!(m.quality(m.note(id(10)).unwrap()) < 5.0, "one like in 3 impressions is smoothed");
+    }
+
+    #[test]
+    fn engagement_moves_interests_and_reads_count_by_dwell() {
+        let mut m = model();
+        publish(&mut m, 10, &["skincare"]);
+        publish(&mut m, 11, &["hiking"]);
+        m.apply(Signal::Engaged { member: id(5), note: id(10), action: Action::Save, at: 1 });
+        m.apply(Signal::Saw { member: Some(id(5)), note: id(11), sight: Sight::Read { dwell_ms: 500 }, at: 1 });
+        let interests = m.interests(id(5), 1);
+        assert_eq!(m.topic_name(interests[0].0), "skincare");
+        assert!(interests[1].1 < interests[0].1);
+        assert_eq!(m.member(id(5)).unwrap().tallies[&(interests[0].0, Tally::Saved)], 1);
+    }
+
+    #[test]
+    fn follows_are_counted_once() {
+        let mut m = model();
+        for _ in 0..2 {
+            m.apply(Signal::Followed { follower: id(2), followee: id(1), from_note: None, at: 0 });
+        }
+        assert_eq!(m.followers_of(id(1)), 1);
+        m.apply(Signal::Unfollowed { follower: id(2), followee: id(1) });
+        assert_eq!(m.followers_of(id(1)), 0);
+    }
+}
