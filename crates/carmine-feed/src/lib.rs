@@ -3,6 +3,7 @@
 //! sources, diversity step and explanations (`rank`), the fairness report
 //! (`fairness`), and the offline evaluator behind `carmine eval feed` (`eval`).
 
+pub mod eval;
 pub mod model;
 pub mod rank;
 pub mod settings;

@@ -173,6 +173,14 @@ fn fresh_for(note: &NoteState, id: Id, viewer: Option<(Id, &MemberState)>, exclu
         && viewer.is_none_or(|(_, state)| !state.engaged.contains(&id) && !state.seen.contains(&id))
 }
 
+/// Could the feed recommend `note` to `member` now (the evaluator's baselines obey
+/// the same filter as the ranker)?
+pub fn may_recommend(model: &FeedModel, member: Id, note: Id) -> bool {
+    let viewer = model.member(member).map(|s| (member, s));
+    let empty = MemberState::default();
+    model.note(note).is_some_and(|n| fresh_for(n, note, Some(viewer.unwrap_or((member, &empty))), &HashSet::new()))
+}
+
 /// Neighbour affinity of notes co-engaged with the member's positives, normalised so
 /// the strongest is 1.
 fn neighbours(model: &FeedModel, member: Id, state: &MemberState) -> HashMap<Id, f64> {
