@@ -119,6 +119,14 @@ impl Accounts {
         live_user(&mut *self.db.reader().await?, user_id).await
     }
 
+    /// The member as a read-only caller, for an administrator auditing what the
+    /// member sees (404 for unknown or erased members).
+    pub async fn admin_view_as(&self, admin: &Caller, user_id: Id) -> Result<Caller> {
+        self.require_admin(admin)?;
+        let user = live_user(&mut *self.db.reader().await?, user_id).await?;
+        Ok(crate::session::caller_from(&user, crate::session::Credential::Audit { admin_id: admin.user_id }))
+    }
+
     /// Sets a new random password, ends all the member's sessions and tokens, and
     /// returns the password for the admin to hand over.
     pub async fn admin_reset_password(&self, operator: Operator<'_>, user_id: Id) -> Result<String> {

@@ -24,6 +24,9 @@ pub enum Credential {
     Session { session_id: Id, csrf_token: String },
     /// A personal API token sent as `Authorization: Bearer …` (no CSRF: no ambient authority).
     ApiToken { token_id: Id },
+    /// An administrator looking through the member's eyes for an audit (the admin
+    /// feed view); never accepted by the request pipeline, so it can change nothing.
+    Audit { admin_id: Id },
 }
 
 /// An authenticated, active (not suspended, not erased) member.
@@ -40,14 +43,14 @@ impl Caller {
     pub fn session_id(&self) -> Option<Id> {
         match &self.credential {
             Credential::Session { session_id, .. } => Some(*session_id),
-            Credential::ApiToken { .. } => None,
+            Credential::ApiToken { .. } | Credential::Audit { .. } => None,
         }
     }
 
     pub fn csrf_token(&self) -> Option<&str> {
         match &self.credential {
             Credential::Session { csrf_token, .. } => Some(csrf_token),
-            Credential::ApiToken { .. } => None,
+            Credential::ApiToken { .. } | Credential::Audit { .. } => None,
         }
     }
 }
@@ -270,7 +273,7 @@ async fn active_user(conn: &mut carmine_store::Conn, user_id: Id) -> Result<User
     Ok(user)
 }
 
-fn caller_from(user: &UserRecord, credential: Credential) -> Caller {
+pub(crate) fn caller_from(user: &UserRecord, credential: Credential) -> Caller {
     Caller {
         user_id: user.id,
         username: user.username.clone().unwrap_or_default(),

@@ -230,6 +230,11 @@ pub enum DomainEvent {
         note_id: Id,
         author_id: Id,
     },
+    /// The member's picks in the interest picker (all of them, replacing earlier ones).
+    InterestsPicked {
+        user_id: Id,
+        topics: Vec<String>,
+    },
 }
 
 impl DomainEvent {
@@ -286,6 +291,7 @@ impl DomainEvent {
             DomainEvent::NoteSaveMoved { .. } => "note_save_moved",
             DomainEvent::NoteScheduled { .. } => "note_scheduled",
             DomainEvent::NoteUnscheduled { .. } => "note_unscheduled",
+            DomainEvent::InterestsPicked { .. } => "interests_picked",
         }
     }
 }

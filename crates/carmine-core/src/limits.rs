@@ -36,6 +36,8 @@ pub const NOTE_IMAGES_MAX: usize = 18;
 pub const NOTE_TOPICS_MAX: usize = 20;
 pub const NOTE_MENTIONS_MAX: usize = 20;
 pub const TOPIC_CHARS_MAX: usize = 30;
+/// Topics a member may pick in the interest picker.
+pub const PICKED_TOPICS_MAX: usize = 10;
 pub const LOCATION_CHARS_MAX: usize = 64;
 pub const COMMENT_CHARS_MAX: usize = 500;
 /// Replies shown under each top-level comment (the rest: "n more replies").

@@ -4,10 +4,14 @@
 //! (`fairness`), and the offline evaluator behind `carmine eval feed` (`eval`).
 
 pub mod eval;
+pub mod fairness;
+pub mod live;
 pub mod model;
 pub mod rank;
 pub mod settings;
 
 pub use model::{Action, FeedModel, PoolStatus, Reach, Sight, Signal, Tally};
+pub use fairness::{Fairness, fairness};
+pub use live::{Feed, FeedCursor, FeedIndex, FeedPage, Journey};
 pub use rank::{FeedRequest, Ranked, Reason, ScoreParts, Sources};
 pub use settings::{FeedSettings, Pool};

@@ -208,6 +208,7 @@ pub struct FeedModel {
     warm: HashSet<Id>,
     pub(crate) rising: Vec<Id>,
     engagements_since_refresh: u32,
+    refreshed_at: i64,
     /// The latest event time seen.
     pub(crate) clock: i64,
 }
@@ -226,6 +227,7 @@ impl FeedModel {
             warm: HashSet::new(),
             rising: Vec::new(),
             engagements_since_refresh: 0,
+            refreshed_at: 0,
             clock: 0,
         }
     }
@@ -579,9 +581,18 @@ impl FeedModel {
         pool.journey.push(PoolStep { level: pool.level, status: pool.status, at, impressions, ces });
     }
 
+    /// Refreshes the rising notes if engagement came in and a minute of event time
+    /// passed since the last refresh.
+    pub fn refresh_if_due(&mut self) {
+        if self.engagements_since_refresh > 0 && self.clock - self.refreshed_at >= 60_000_000 {
+            self.refresh();
+        }
+    }
+
     /// Recomputes the rising notes from those engaged with lately.
     pub fn refresh(&mut self) {
         self.engagements_since_refresh = 0;
+        self.refreshed_at = self.clock;
         let now = self.clock;
         let mut warm: Vec<(Id, f64)> = self
             .warm

@@ -299,13 +299,29 @@ impl Notes {
         Ok(page(notes, limit, |n| n.published_at.unwrap_or(n.created_at).micros()))
     }
 
-    /// Which of `ids` are published notes the viewer may see: one read per note, and
-    /// the follower and organization checks only for notes that are not public.
+    /// Which of `ids` are published notes the viewer may see.
     pub async fn published_and_visible(&self, viewer: Option<&Caller>, ids: &[Id]) -> Result<HashSet<Id>> {
-        let mut visible = HashSet::new();
-        for &id in ids {
-            let Some(note) = notes::get(&mut *self.db.reader().await?, id).await? else { continue };
-            if note.status != "published" {
+        Ok(self.visible_records(viewer, ids).await?.into_iter().map(|n| n.id).collect())
+    }
+
+    /// The published notes among `ids` the viewer may see, in the order given: one
+    /// read per note, the follower and organization checks only for notes that are
+    /// not public, and none by members hidden from the viewer (blocked, muted).
+    pub async fn visible_records(&self, viewer: Option<&Caller>, ids: &[Id]) -> Result<Vec<NoteRecord>> {
+        let mut records = Vec::with_capacity(ids.len());
+        let hidden = {
+            let mut conn = self.db.reader().await?;
+            for &id in ids {
+                records.extend(notes::get(&mut conn, id).await?);
+            }
+            match viewer {
+                Some(viewer) => crate::safety::hidden_authors(&mut conn, viewer.user_id).await?,
+                None => HashSet::new(),
+            }
+        };
+        let mut visible = Vec::new();
+        for note in records {
+            if note.status != "published" || hidden.contains(&note.posted_by) || hidden.contains(&note.author_id) {
                 continue;
             }
             let seen = can_see(&note, false, false) || {
@@ -313,7 +329,7 @@ impl Notes {
                 can_see(&note, self.follows(viewer, note.author_id).await?, insider)
             };
             if seen {
-                visible.insert(id);
+                visible.push(note);
             }
         }
         Ok(visible)

@@ -22,6 +22,7 @@ pub mod ceiling;
 pub mod comments;
 pub mod dataset;
 pub mod follows;
+pub mod interests;
 pub mod jobs;
 pub mod likes;
 pub mod log;

@@ -36,6 +36,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(5, "0005_boards"),
     migration!(6, "0006_safety"),
     migration!(7, "0007_dataplane"),
+    migration!(8, "0008_interests"),
 ];
 
 /// The names of the migrations this binary carries, in order.

@@ -245,6 +245,7 @@ pub async fn erase(tx: &mut Tx, id: Id) -> StoreResult<()> {
     .bind(id.as_i64())
     .execute(tx.conn())
     .await?;
+    sqlx::query("DELETE FROM member_interests WHERE user_id = $1").bind(id.as_i64()).execute(tx.conn()).await?;
     Ok(())
 }
 

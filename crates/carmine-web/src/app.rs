@@ -11,6 +11,7 @@ use carmine_core::cursor::CursorCodec;
 use carmine_core::limits::JSON_BODY_BYTES_MAX;
 use carmine_core::ratelimit::KeyedLimiter;
 use carmine_events::{CesWeights, DataPlane, DataPlaneConfig, Ingest, Statistics};
+use carmine_feed::{Feed, FeedSettings};
 use carmine_jobs::{JobHandler, Jobs};
 use carmine_media::Media;
 use carmine_media::{MediaConfig, MediaStorage};
@@ -37,6 +38,7 @@ pub struct Services {
     pub ingest: Ingest,
     pub statistics: Statistics,
     pub dataplane: DataPlane,
+    pub feed: Feed,
     pub jobs: Jobs,
     hourly_stats_days: i64,
 }
@@ -50,6 +52,8 @@ pub struct ServicesConfig {
     pub notes: NotesConfig,
     pub dataplane: DataPlaneConfig,
     pub ces: CesWeights,
+    /// Traffic pools, ranking and fairness settings (its CES weights are `ces`).
+    pub feed: FeedSettings,
     /// Days note statistics stay per hour before they are rolled up into days.
     pub hourly_stats_days: i64,
 }
@@ -62,6 +66,7 @@ impl ServicesConfig {
             notes,
             dataplane: DataPlaneConfig::default(),
             ces: CesWeights::default(),
+            feed: FeedSettings::default(),
             hourly_stats_days: 14,
         }
     }
@@ -73,8 +78,12 @@ impl Services {
         let accounts = Accounts::new(db.clone(), config.accounts);
         let media = Media::new(db.clone(), config.media, media_storage);
         let notes = Notes::new(db.clone(), accounts.clone(), config.notes);
-        let dataplane = DataPlane::new(db.clone(), carmine_events::statistics::consumers(), config.dataplane).await?;
+        let feed = Feed::new(db.clone(), FeedSettings { ces: config.ces, ..config.feed });
+        let mut consumers = carmine_events::statistics::consumers();
+        consumers.extend(feed.subscribers());
+        let dataplane = DataPlane::new(db.clone(), consumers, config.dataplane).await?;
         Ok(Services {
+            feed,
             ingest: Ingest::new(db.clone(), notes.clone()),
             statistics: Statistics::new(db.clone(), notes.clone(), config.ces),
             jobs: Jobs::new(db.clone()),
@@ -145,6 +154,10 @@ impl AppState {
 
     pub fn dataplane(&self) -> &DataPlane {
         &self.inner.services.dataplane
+    }
+
+    pub fn feed(&self) -> &Feed {
+        &self.inner.services.feed
     }
 
     pub fn jobs(&self) -> &Jobs {

@@ -148,6 +148,7 @@ fn is_state_change(method: &Method) -> bool {
 async fn check_csrf(state: &AppState, request: Request, context: &RequestContext) -> Result<Request, Error> {
     let session_csrf = match context.caller.as_ref().map(|c| &c.credential) {
         Some(Credential::ApiToken { .. }) => return Ok(request),
+        Some(Credential::Audit { .. }) => return Err(Error::new(ErrorCode::Forbidden)),
         Some(Credential::Session { csrf_token, .. }) => Some(csrf_token.clone()),
         None => None,
     };

@@ -6,6 +6,7 @@ pub(crate) mod auth;
 mod boards;
 mod engagement;
 pub(crate) mod events;
+pub(crate) mod feed;
 mod me;
 pub(crate) mod media;
 pub(crate) mod notes;
@@ -44,7 +45,10 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(me::decline_invitation))
         .routes(routes!(notes::create_note))
         .routes(routes!(notes::get_note, notes::update_note, notes::delete_note))
-        .routes(routes!(notes::feed))
+        .routes(routes!(feed::feed))
+        .routes(routes!(feed::related))
+        .routes(routes!(feed::journey))
+        .routes(routes!(feed::interests, feed::pick_interests))
         .routes(routes!(notes::get_actor))
         .routes(routes!(notes::actor_notes))
         .routes(routes!(notes::follow, notes::unfollow))
@@ -92,6 +96,8 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(admin::list_jobs))
         .routes(routes!(admin::retry_job))
         .routes(routes!(admin::consumers))
+        .routes(routes!(feed::admin_user_feed))
+        .routes(routes!(feed::fairness))
 }
 
 /// `?limit=&cursor=` on every list.

@@ -1,4 +1,4 @@
-//! Notes, the feed (newest first until the ranked feed lands), actors' profiles and
+//! Notes, actors' profiles and
 //! their notes, and follows.
 
 use axum::Json;
@@ -306,39 +306,6 @@ pub async fn delete_note(
     let id = path_id(&id, ErrorCode::NoteNotFound)?;
     state.notes().delete(&caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct FeedQuery {
-    /// `following` for the notes of those you follow; default: discovery.
-    pub tab: Option<String>,
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
-}
-
-/// The caller's feed. Discovery is newest-first public notes until the ranked feed
-/// lands; `?tab=following` is the notes of followed members and organizations.
-#[utoipa::path(get, path = "/api/v1/feed", tag = "notes", params(FeedQuery), responses(
-    (status = 200, body = Page<NoteCardView>), (status = 401, body = ErrorBody, description = "`unauthenticated` (the following tab)")))]
-pub async fn feed(
-    State(state): State<AppState>,
-    context: RequestContext,
-    ApiQuery(query): ApiQuery<FeedQuery>,
-) -> Result<Json<Page<NoteCardView>>, ApiError> {
-    let (limit, before) = note_position(&state, query.limit, query.cursor.as_deref())?;
-    let page = match query.tab.as_deref() {
-        Some("following") => {
-            let caller = context
-                .caller
-                .as_ref()
-                .ok_or_else(|| carmine_core::Error::new(context.auth_problem.unwrap_or(ErrorCode::Unauthenticated)))?;
-            state.notes().following(caller, before, limit).await?
-        }
-        None | Some("") | Some("discover") => state.notes().latest(context.caller.as_ref(), before, limit).await?,
-        Some(_) => return Err(carmine_core::Error::invalid_field("tab", "must be following or discover").into()),
-    };
-    Ok(Json(note_page(&state, &page)))
 }
 
 #[derive(Serialize, ToSchema)]

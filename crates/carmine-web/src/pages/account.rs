@@ -51,7 +51,7 @@ pub(crate) async fn signup_submit(
     let display_name = Some(form.display_name.as_str()).filter(|n| !n.trim().is_empty());
     let input = SignupInput { username: &form.username, password: &form.password, display_name };
     match state.accounts().signup(&input, &client_info(&context, &headers)).await {
-        Ok(authenticated) => Ok(logged_in(&state, &authenticated.session_token)),
+        Ok(authenticated) => Ok(logged_in(&state, &authenticated.session_token, "/welcome")),
         Err(error) => {
             let error = shown_on_form(error)?;
             let page = SignupPage {
@@ -64,9 +64,9 @@ pub(crate) async fn signup_submit(
     }
 }
 
-fn logged_in(state: &AppState, token: &str) -> Response {
+fn logged_in(state: &AppState, token: &str, to: &str) -> Response {
     let cookie = cookies::set_session(state.web_config(), token, state.accounts().config().session_absolute_seconds);
-    ([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response()
+    ([(header::SET_COOKIE, cookie)], Redirect::to(to)).into_response()
 }
 
 #[derive(Template)]
@@ -101,7 +101,7 @@ pub(crate) async fn login_submit(
         .login(&form.username, &form.password, &client_info(&context, &headers), previous.as_deref())
         .await
     {
-        Ok(authenticated) => Ok(logged_in(&state, &authenticated.session_token)),
+        Ok(authenticated) => Ok(logged_in(&state, &authenticated.session_token, "/")),
         Err(error) if error.code == ErrorCode::Internal => Err(ApiError(error)),
         Err(error) => {
             let page = LoginPage { layout: Layout::with(None, None, Some(&error)), username: form.username };

@@ -10,8 +10,9 @@ mod account;
 mod admin;
 mod boards;
 mod engagement;
+mod feed;
 mod notes;
-mod notices;
+pub(crate) mod notices;
 mod orgs;
 mod safety;
 
@@ -61,6 +62,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/audit", get(admin::audit))
         .route("/admin/jobs", get(admin::jobs))
         .route("/admin/jobs/{id}/retry", post(admin::retry_job))
+        .route("/admin/feed", get(feed::admin_feed))
+        .route("/welcome", get(feed::welcome).post(feed::save_interests))
 }
 
 /// What every page's frame needs.

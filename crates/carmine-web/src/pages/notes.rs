@@ -23,6 +23,8 @@ use crate::extract::{ApiQuery, Member, RequestContext, path_id};
 /// A compose form carries up to 18 images.
 const COMPOSE_BODY_BYTES_MAX: usize = 128 << 20;
 const VISIBILITIES: &[&str] = &["public", "followers", "private"];
+/// Related notes under a note.
+const RELATED_CARDS: usize = 8;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -59,6 +61,8 @@ pub(crate) struct CardRow {
     pub(crate) author_path: String,
     pub(crate) likes: i64,
     pub(crate) draft: bool,
+    /// "Why am I seeing this" (the discovery feed only).
+    pub(crate) reason: Option<String>,
 }
 
 fn author_path(kind: &str, handle: &str) -> String {
@@ -80,6 +84,7 @@ impl From<&NoteRecord> for CardRow {
             author_path: author_path(&note.author_kind, &note.author_handle),
             likes: note.like_count,
             draft: note.status == "draft",
+            reason: None,
         }
     }
 }
@@ -111,9 +116,14 @@ pub(crate) async fn home(
     context: RequestContext,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let (limit, before) = note_position(&state, Some(30), q.cursor.as_deref())?;
-    let page = state.notes().latest(context.caller.as_ref(), before, limit).await?;
-    waterfall(&state, context.caller.as_ref(), "discover", &page, "/", q.done.as_deref()).await
+    let caller = context.caller.as_ref();
+    let (ranked, next) = crate::api::feed::discovery_page(&state, caller, 30, q.cursor.as_deref()).await?;
+    let cards = ranked
+        .iter()
+        .map(|(r, note)| CardRow { reason: Some(super::notices::feed_reason(&r.reason)), ..CardRow::from(note) })
+        .collect();
+    let next_page = next.map(|cursor| format!("/?cursor={cursor}"));
+    waterfall(&state, caller, "discover", cards, next_page, q.done.as_deref()).await
 }
 
 pub(crate) async fn following(
@@ -123,22 +133,22 @@ pub(crate) async fn following(
 ) -> Result<Response, ApiError> {
     let (limit, before) = note_position(&state, Some(30), q.cursor.as_deref())?;
     let page = state.notes().following(&caller, before, limit).await?;
-    waterfall(&state, Some(&caller), "following", &page, "/following", q.done.as_deref()).await
+    let (cards, next_page) = cards(&state, &page, "/following");
+    waterfall(&state, Some(&caller), "following", cards, next_page, q.done.as_deref()).await
 }
 
 async fn waterfall(
     state: &AppState,
     caller: Option<&Caller>,
     tab: &'static str,
-    page: &NotePage,
-    path: &str,
+    cards: Vec<CardRow>,
+    next_page: Option<String>,
     done: Option<&str>,
 ) -> Result<Response, ApiError> {
     let invitations = match caller {
         Some(caller) => state.accounts().my_invitations(caller).await?.len(),
         None => 0,
     };
-    let (cards, next_page) = cards(state, page, path);
     Ok(render(&HomePage { layout: Layout::with(caller, done, None), tab, cards, next_page, invitations }, None))
 }
 
@@ -251,6 +261,9 @@ struct NotePageTemplate {
     report_reasons: &'static [&'static str],
     /// For those who may read the note's statistics.
     stats: Option<crate::api::events::CountersView>,
+    /// Its way through the traffic pools (with the statistics).
+    journey: Option<crate::api::feed::JourneyView>,
+    related: Vec<CardRow>,
 }
 
 #[derive(Deserialize, Default)]
@@ -296,7 +309,12 @@ pub(crate) async fn note_page_response(
         },
         _ => None,
     };
+    let journey = stats.as_ref().and_then(|_| state.feed().journey(id)).map(|j| crate::api::feed::journey_view(&j));
+    let related_ids = state.feed().related(id, caller.map(|c| c.user_id), RELATED_CARDS);
+    let related = state.notes().visible_records(caller, &related_ids).await?.iter().map(CardRow::from).collect();
     let page = NotePageTemplate {
+        journey,
+        related,
         layout: Layout::with(caller, done, error),
         note: NoteRow::from(&detail),
         can_follow,

@@ -23,6 +23,7 @@ pub(crate) fn text(key: &str) -> Option<&'static str> {
         "user_unsuspended" => "The member is reinstated.",
         "verification_approved" => "The organization is verified.",
         "verification_rejected" => "The request is rejected.",
+        "interests_saved" => "Your interests are saved: your feed follows them from now on.",
         "note_published" => "Your note is published.",
         "note_drafted" => "Your draft is saved; only you can see it.",
         "note_scheduled" => "Your note is scheduled: it publishes itself at the time you chose.",
@@ -46,4 +47,28 @@ pub(crate) fn text(key: &str) -> Option<&'static str> {
         "job_retried" => "The job is back in line and runs shortly.",
         _ => return None,
     })
+}
+
+/// The "why am I seeing this" line under a feed card.
+pub(crate) fn feed_reason(reason: &carmine_feed::Reason) -> String {
+    use carmine_feed::{Reason, Tally};
+    let topic = |t: &Option<String>| t.as_ref().map(|t| format!(" in #{t}")).unwrap_or_default();
+    match reason {
+        Reason::Following => "From someone you follow".to_owned(),
+        Reason::Tally { topic, tally, count } => {
+            let verb = match tally {
+                Tally::Liked => "liked",
+                Tally::Saved => "saved",
+                Tally::Commented => "commented on",
+                Tally::Read => "read",
+            };
+            let notes = if *count == 1 { "note" } else { "notes" };
+            format!("Because you {verb} {count} {notes} about #{topic}")
+        }
+        Reason::Picked { topic } => format!("Because you picked #{topic}"),
+        Reason::Neighbours => "People who saved notes you liked also liked this".to_owned(),
+        Reason::NewNote { topic: t } => format!("New{}: you are among its first readers", topic(t)),
+        Reason::Rising { topic: t } => format!("Rising{} today", topic(t)),
+        Reason::Popular => "Popular with readers right now".to_owned(),
+    }
 }

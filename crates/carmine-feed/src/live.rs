@@ -1,0 +1,363 @@
+//! The feed in a running server: the index behind a lock, kept current by two
+//! in-memory consumers of the logs (`feed.domain`, `feed.behaviour`: each process
+//! replays the logs from the start, then follows them within a poll), the pages a
+//! member was already served (so the next page never repeats one), and page cursors
+//! bound to the member who asked.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+
+use carmine_core::event::DomainEvent;
+use carmine_core::limits::PICKED_TOPICS_MAX;
+use carmine_core::text::normalize_topic;
+use carmine_core::{Error, ErrorCode, Id};
+use carmine_events::{Batch, MemoryConsumer, Subscriber, consumer::BoxFuture};
+use carmine_store::log::Log;
+use carmine_store::{Conn, Db, interests, notes};
+use serde::{Deserialize, Serialize};
+
+use crate::fairness::Fairness;
+use crate::model::{Action, FeedModel, PoolStatus, PoolStep, Reach, Sight, Signal};
+use crate::rank::{FeedRequest, Ranked, rank};
+use crate::settings::FeedSettings;
+
+pub const DOMAIN_CONSUMER: &str = "feed.domain";
+pub const BEHAVIOUR_CONSUMER: &str = "feed.behaviour";
+/// Notes remembered as served per reader, and readers remembered.
+const SERVED_KEPT: usize = 2_000;
+const READERS_KEPT: usize = 20_000;
+
+/// Where the next page starts: whose feed it is and which browsing session.
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FeedCursor {
+    /// The member (0: a signed-out visitor).
+    pub m: i64,
+    /// The session: pages of one session never repeat a note.
+    pub s: u64,
+    pub p: u32,
+}
+
+#[derive(Default)]
+struct Served {
+    session: u64,
+    order: VecDeque<Id>,
+    ids: HashSet<Id>,
+}
+
+/// The index and what was served. Cheap to clone.
+#[derive(Clone)]
+pub struct FeedIndex {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    model: RwLock<FeedModel>,
+    served: Mutex<HashMap<(i64, u64), Served>>,
+}
+
+/// One page of the discovery feed.
+pub struct FeedPage {
+    pub items: Vec<Ranked>,
+    pub next: Option<FeedCursor>,
+}
+
+impl FeedIndex {
+    pub fn new(settings: FeedSettings) -> FeedIndex {
+        FeedIndex {
+            inner: Arc::new(Inner { model: RwLock::new(FeedModel::new(settings)), served: Mutex::new(HashMap::new()) }),
+        }
+    }
+
+    /// The consumers that keep the index current, for the data plane.
+    pub fn subscribers(&self) -> Vec<Subscriber> {
+        vec![
+            Subscriber::Memory(Arc::new(DomainFollower(self.clone()))),
+            Subscriber::Memory(Arc::new(BehaviourFollower(self.clone()))),
+        ]
+    }
+
+    pub fn model(&self) -> RwLockReadGuard<'_, FeedModel> {
+        self.inner.model.read().expect("the feed index lock is never poisoned")
+    }
+
+    fn apply(&self, signals: Vec<Signal>) {
+        if signals.is_empty() {
+            return;
+        }
+        let mut model = self.inner.model.write().expect("the feed index lock is never poisoned");
+        for signal in signals {
+            model.apply(signal);
+        }
+        model.refresh_if_due();
+    }
+
+    /// The next page of `member`'s discovery feed (None: a visitor). A page without
+    /// a cursor starts a new browsing session; a cursor must be this reader's.
+    pub fn page(
+        &self,
+        member: Option<Id>,
+        cursor: Option<FeedCursor>,
+        now: i64,
+        limit: usize,
+        new_session: u64,
+    ) -> Result<FeedPage, Error> {
+        let reader = member.map_or(0, Id::as_i64);
+        let (session, page) = match cursor {
+            Some(c) if c.m != reader => return Err(Error::new(ErrorCode::InvalidCursor)),
+            Some(c) => (c.s, c.p),
+            None => (new_session, 0),
+        };
+        let mut served = self.inner.served.lock().expect("the served lock is never poisoned");
+        if served.len() >= READERS_KEPT && !served.contains_key(&(reader, session)) {
+            served.clear();
+        }
+        let mine = served.entry((reader, session)).or_insert_with(|| Served { session, ..Served::default() });
+        let items = rank(&self.model(), &FeedRequest { member, now, limit, exclude: &mine.ids });
+        for item in &items {
+            if mine.order.len() == SERVED_KEPT {
+                if let Some(old) = mine.order.pop_front() {
+                    mine.ids.remove(&old);
+                }
+            }
+            mine.order.push_back(item.note);
+            mine.ids.insert(item.note);
+        }
+        let next = (items.len() == limit).then_some(FeedCursor { m: reader, s: mine.session, p: page + 1 });
+        Ok(FeedPage { items, next })
+    }
+
+    /// The ranked feed with nothing marked served (the admin's audit view).
+    pub fn preview(&self, member: Id, now: i64, limit: usize) -> Vec<Ranked> {
+        rank(&self.model(), &FeedRequest { member: Some(member), now, limit, exclude: &HashSet::new() })
+    }
+}
+
+/// Who the feed may show a note to, from its row.
+fn reach_of(note: &notes::NoteRecord) -> Reach {
+    match (note.status.as_str(), note.visibility.as_str(), note.moderation.as_str()) {
+        ("published", "public", "none") => Reach::Everyone,
+        ("published", "public" | "followers", _) => Reach::Followers,
+        _ => Reach::Nobody,
+    }
+}
+
+/// The index's view of a note as it is now.
+async fn note_signal(conn: &mut Conn, note_id: Id) -> Result<Signal, Error> {
+    let Some(note) = notes::get(conn, note_id).await? else {
+        return Ok(Signal::Reach { note: note_id, reach: Reach::Nobody });
+    };
+    match note.published_at {
+        Some(at) if note.status == "published" => Ok(Signal::Published {
+            note: note_id,
+            author: note.author_id,
+            topics: notes::topics(conn, note_id).await?,
+            at: at.micros(),
+            reach: reach_of(&note),
+        }),
+        _ => Ok(Signal::Reach { note: note_id, reach: Reach::Nobody }),
+    }
+}
+
+struct DomainFollower(FeedIndex);
+
+impl MemoryConsumer for DomainFollower {
+    fn name(&self) -> &'static str {
+        DOMAIN_CONSUMER
+    }
+
+    fn log(&self) -> Log {
+        Log::Domain
+    }
+
+    fn apply<'a>(&'a self, conn: &'a mut Conn, batch: &'a Batch) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let Batch::Domain(entries) = batch else { return Ok(()) };
+            let mut signals = Vec::with_capacity(entries.len());
+            for (_, record) in entries {
+                let at = record.created_at.micros();
+                let engaged = |member, note, action| Signal::Engaged { member, note, action, at };
+                let signal = match &record.event {
+                    DomainEvent::NotePublished { note_id, .. } | DomainEvent::NoteUpdated { note_id, .. } => {
+                        note_signal(conn, *note_id).await?
+                    }
+                    DomainEvent::ReportResolved { target_kind, target_id, .. } if target_kind == "note" => {
+                        note_signal(conn, *target_id).await?
+                    }
+                    DomainEvent::NoteDeleted { note_id, .. } => Signal::Reach { note: *note_id, reach: Reach::Nobody },
+                    DomainEvent::NoteLiked { note_id, user_id } => engaged(*user_id, *note_id, Action::Like),
+                    DomainEvent::NoteSaved { note_id, user_id, .. } => engaged(*user_id, *note_id, Action::Save),
+                    DomainEvent::CommentAdded { note_id, author_id, .. } => {
+                        engaged(*author_id, *note_id, Action::Comment)
+                    }
+                    DomainEvent::NoteShared { note_id, user_id } => engaged(*user_id, *note_id, Action::Share),
+                    DomainEvent::NoteUnliked { note_id, user_id } => {
+                        Signal::Withdrawn { member: *user_id, note: *note_id, action: Action::Like }
+                    }
+                    DomainEvent::NoteUnsaved { note_id, user_id } => {
+                        Signal::Withdrawn { member: *user_id, note: *note_id, action: Action::Save }
+                    }
+                    DomainEvent::ActorFollowed { follower_id, followee_id, from_note } => Signal::Followed {
+                        follower: *follower_id,
+                        followee: *followee_id,
+                        from_note: *from_note,
+                        at,
+                    },
+                    DomainEvent::ActorUnfollowed { follower_id, followee_id } => {
+                        Signal::Unfollowed { follower: *follower_id, followee: *followee_id }
+                    }
+                    DomainEvent::InterestsPicked { user_id, topics } => {
+                        Signal::Picked { member: *user_id, topics: topics.clone(), at }
+                    }
+                    _ => continue,
+                };
+                signals.push(signal);
+            }
+            self.0.apply(signals);
+            Ok(())
+        })
+    }
+}
+
+struct BehaviourFollower(FeedIndex);
+
+impl MemoryConsumer for BehaviourFollower {
+    fn name(&self) -> &'static str {
+        BEHAVIOUR_CONSUMER
+    }
+
+    fn log(&self) -> Log {
+        Log::Behaviour
+    }
+
+    fn apply<'a>(&'a self, _conn: &'a mut Conn, batch: &'a Batch) -> BoxFuture<'a, Result<(), Error>> {
+        Box::pin(async move {
+            let Batch::Behaviour(entries) = batch else { return Ok(()) };
+            let signals = entries
+                .iter()
+                .map(|e| Signal::Saw {
+                    member: (e.viewer_key != 0).then(|| Id::from_i64(e.viewer_key)),
+                    note: e.note_id,
+                    sight: match e.kind.as_str() {
+                        "impression" => Sight::Impression,
+                        "read" => Sight::Read { dwell_ms: e.dwell_ms.unwrap_or(0) },
+                        _ => Sight::Click,
+                    },
+                    at: e.occurred_at.micros(),
+                })
+                .collect();
+            self.0.apply(signals);
+            Ok(())
+        })
+    }
+}
+
+/// A note's way through the traffic pools, for its creator.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Journey {
+    pub level: usize,
+    pub status: PoolStatus,
+    /// The current pool's audience (None once open to everyone).
+    pub audience: Option<u32>,
+    pub bar: Option<f64>,
+    pub impressions_in_pool: i64,
+    pub rate_in_pool: f64,
+    pub steps: Vec<PoolStep>,
+}
+
+/// The feed service: the index plus what needs the database or the clock.
+#[derive(Clone)]
+pub struct Feed {
+    index: FeedIndex,
+    db: Db,
+    sessions: Arc<AtomicU64>,
+}
+
+impl Feed {
+    pub fn new(db: Db, settings: FeedSettings) -> Feed {
+        let seed = db.now().micros() as u64;
+        Feed { index: FeedIndex::new(settings), db, sessions: Arc::new(AtomicU64::new(seed)) }
+    }
+
+    pub fn index(&self) -> &FeedIndex {
+        &self.index
+    }
+
+    pub fn subscribers(&self) -> Vec<Subscriber> {
+        self.index.subscribers()
+    }
+
+    /// The next page of the reader's discovery feed.
+    pub fn page(&self, member: Option<Id>, cursor: Option<FeedCursor>, limit: usize) -> Result<FeedPage, Error> {
+        let session = self.sessions.fetch_add(1, Ordering::Relaxed);
+        self.index.page(member, cursor, self.db.now().micros(), limit, session)
+    }
+
+    pub fn settings(&self) -> FeedSettings {
+        self.index.model().settings().clone()
+    }
+
+    pub fn preview(&self, member: Id, limit: usize) -> Vec<Ranked> {
+        self.index.preview(member, self.db.now().micros(), limit)
+    }
+
+    /// Notes related to `note` that the viewer may be shown (the caller still checks
+    /// each against the database).
+    pub fn related(&self, note: Id, viewer: Option<Id>, limit: usize) -> Vec<Id> {
+        crate::rank::related(&self.index.model(), note, viewer, self.db.now().micros(), limit)
+    }
+
+    pub fn fairness(&self) -> Fairness {
+        crate::fairness::fairness(&self.index.model())
+    }
+
+    /// The topics offered in the interest picker: those most written about.
+    pub fn popular_topics(&self, limit: usize) -> Vec<String> {
+        self.index.model().popular_topics(limit).into_iter().map(|(t, _)| t).collect()
+    }
+
+    pub fn journey(&self, note: Id) -> Option<Journey> {
+        let model = self.index.model();
+        let state = model.note(note)?;
+        let pool = model.settings().pools.get(state.pool.level).filter(|_| state.pool.status != PoolStatus::Open);
+        Some(Journey {
+            level: state.pool.level,
+            status: state.pool.status,
+            audience: pool.map(|p| p.audience),
+            bar: pool.map(|p| p.bar),
+            impressions_in_pool: state.pool.impressions,
+            rate_in_pool: model.smoothed_rate(state.pool.ces, state.pool.impressions),
+            steps: state.pool.journey.clone(),
+        })
+    }
+
+    pub async fn picked(&self, member: Id) -> Result<Vec<String>, Error> {
+        Ok(interests::list(&mut *self.db.reader().await?, member).await?)
+    }
+
+    /// Records a member's picks in the interest picker (at most
+    /// [`PICKED_TOPICS_MAX`], each a valid topic; they replace earlier picks) and
+    /// tells the index through the log. Returns the picks as stored.
+    pub async fn pick(&self, member: Id, topics: &[String]) -> Result<Vec<String>, Error> {
+        pick_interests(&self.db, member, topics).await
+    }
+}
+
+async fn pick_interests(db: &Db, member: Id, topics: &[String]) -> Result<Vec<String>, Error> {
+    if topics.len() > PICKED_TOPICS_MAX {
+        return Err(Error::invalid_field("topics", format!("at most {PICKED_TOPICS_MAX} topics")));
+    }
+    let mut picked: Vec<String> = Vec::new();
+    for raw in topics {
+        let topic = normalize_topic(raw).ok_or_else(|| Error::invalid_field("topics", "not a valid topic"))?;
+        if !picked.contains(&topic) {
+            picked.push(topic);
+        }
+    }
+    let mut tx = db.begin().await?;
+    interests::replace(&mut tx, member, &picked).await?;
+    tx.emit(DomainEvent::InterestsPicked { user_id: member, topics: picked.clone() }).await?;
+    tx.commit().await?;
+    Ok(picked)
+}
+
