@@ -301,8 +301,7 @@ impl Train {
                 }
             }
         }
-        let mut ranked: Vec<(Id, f64)> =
-            scores.into_iter().filter(|(n, _)| may_recommend(model, member, *n)).collect();
+        let mut ranked: Vec<(Id, f64)> = scores.into_iter().filter(|(n, _)| may_recommend(model, member, *n)).collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(b.0.cmp(&a.0)));
         ranked.into_iter().take(limit).map(|(id, _)| id).collect()
     }

@@ -10,8 +10,8 @@ pub mod model;
 pub mod rank;
 pub mod settings;
 
-pub use model::{Action, FeedModel, PoolStatus, Reach, Sight, Signal, Tally};
 pub use fairness::{Fairness, fairness};
 pub use live::{Feed, FeedCursor, FeedIndex, FeedPage, Journey};
+pub use model::{Action, FeedModel, PoolStatus, Reach, Sight, Signal, Tally};
 pub use rank::{FeedRequest, Ranked, Reason, ScoreParts, Sources};
 pub use settings::{FeedSettings, Pool};

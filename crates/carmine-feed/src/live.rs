@@ -197,12 +197,9 @@ impl MemoryConsumer for DomainFollower {
                     DomainEvent::NoteUnsaved { note_id, user_id } => {
                         Signal::Withdrawn { member: *user_id, note: *note_id, action: Action::Save }
                     }
-                    DomainEvent::ActorFollowed { follower_id, followee_id, from_note } => Signal::Followed {
-                        follower: *follower_id,
-                        followee: *followee_id,
-                        from_note: *from_note,
-                        at,
-                    },
+                    DomainEvent::ActorFollowed { follower_id, followee_id, from_note } => {
+                        Signal::Followed { follower: *follower_id, followee: *followee_id, from_note: *from_note, at }
+                    }
                     DomainEvent::ActorUnfollowed { follower_id, followee_id } => {
                         Signal::Unfollowed { follower: *follower_id, followee: *followee_id }
                     }
@@ -360,4 +357,3 @@ async fn pick_interests(db: &Db, member: Id, topics: &[String]) -> Result<Vec<St
     tx.commit().await?;
     Ok(picked)
 }
-

@@ -67,18 +67,53 @@ pub enum Tally {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Signal {
     /// A note went out (or was edited: topics and reach are replaced).
-    Published { note: Id, author: Id, topics: Vec<String>, at: i64, reach: Reach },
+    Published {
+        note: Id,
+        author: Id,
+        topics: Vec<String>,
+        at: i64,
+        reach: Reach,
+    },
     /// Visibility, moderation or deletion changed who may see it.
-    Reach { note: Id, reach: Reach },
-    Engaged { member: Id, note: Id, action: Action, at: i64 },
+    Reach {
+        note: Id,
+        reach: Reach,
+    },
+    Engaged {
+        member: Id,
+        note: Id,
+        action: Action,
+        at: i64,
+    },
     /// An unlike or unsave.
-    Withdrawn { member: Id, note: Id, action: Action },
-    Followed { follower: Id, followee: Id, from_note: Option<Id>, at: i64 },
-    Unfollowed { follower: Id, followee: Id },
+    Withdrawn {
+        member: Id,
+        note: Id,
+        action: Action,
+    },
+    Followed {
+        follower: Id,
+        followee: Id,
+        from_note: Option<Id>,
+        at: i64,
+    },
+    Unfollowed {
+        follower: Id,
+        followee: Id,
+    },
     /// A behaviour event; `member` is None for a signed-out visitor.
-    Saw { member: Option<Id>, note: Id, sight: Sight, at: i64 },
+    Saw {
+        member: Option<Id>,
+        note: Id,
+        sight: Sight,
+        at: i64,
+    },
     /// Topics chosen in the interest picker.
-    Picked { member: Id, topics: Vec<String>, at: i64 },
+    Picked {
+        member: Id,
+        topics: Vec<String>,
+        at: i64,
+    },
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -496,8 +531,13 @@ impl FeedModel {
         } else {
             state.heat += weight as f64 * decay((state.heat_at - at) as f64 / HOUR_MICROS);
         }
-        if state.pool.status == PoolStatus::Testing {
+        let judged_again = state.pool.status == PoolStatus::Stalled;
+        if state.pool.status != PoolStatus::Open {
             state.pool.ces += weight;
+        }
+        if judged_again {
+            // Engagement that arrives after the audience was counted still counts.
+            self.judge_pool(note, at);
         }
         self.warm.insert(note);
         self.engagements_since_refresh += 1;
@@ -554,7 +594,10 @@ impl FeedModel {
         }
     }
 
-    /// A testing note that has had its level's audience graduates or stalls.
+    /// A note that has had its level's audience graduates if its smoothed CES per
+    /// impression reaches the bar, and stalls otherwise; a stalled note is judged
+    /// again when engagement comes in late, so the outcome does not depend on the
+    /// order in which the two logs are applied.
     fn judge_pool(&mut self, note: Id, at: i64) {
         let state = &self.notes[&note];
         let level = state.pool.level;
@@ -562,21 +605,23 @@ impl FeedModel {
         if state.pool.impressions < i64::from(settings.audience) {
             return;
         }
-        let rate = self.smoothed_rate(state.pool.ces, state.pool.impressions);
+        let passed = self.smoothed_rate(state.pool.ces, state.pool.impressions) >= settings.bar;
         let (impressions, ces) = (state.counts.impressions, self.ces(&state.counts));
         let last = level + 1 == self.settings.pools.len();
-        let state = self.notes.get_mut(&note).expect("checked");
-        let pool = &mut state.pool;
-        if rate >= settings.bar {
+        let pool = &mut self.notes.get_mut(&note).expect("checked").pool;
+        if passed {
             pool.impressions = 0;
             pool.ces = 0;
             if last {
                 pool.status = PoolStatus::Open;
             } else {
                 pool.level = level + 1;
+                pool.status = PoolStatus::Testing;
             }
-        } else {
+        } else if pool.status == PoolStatus::Testing {
             pool.status = PoolStatus::Stalled;
+        } else {
+            return;
         }
         pool.journey.push(PoolStep { level: pool.level, status: pool.status, at, impressions, ces });
     }
@@ -656,6 +701,19 @@ mod tests {
         let dull = &m.note(id(11)).unwrap().pool;
         assert_eq!((dull.level, dull.status), (0, PoolStatus::Stalled));
         assert_eq!(good.journey.len(), 2);
+    }
+
+    #[test]
+    fn late_engagement_gives_a_stalled_note_the_same_outcome() {
+        let mut m = model();
+        publish(&mut m, 10, &["a"]);
+        impressions(&mut m, 10, 10);
+        assert_eq!(m.note(id(10)).unwrap().pool.status, PoolStatus::Stalled);
+        for member in 0..3 {
+            m.apply(Signal::Engaged { member: id(100 + member), note: id(10), action: Action::Comment, at: 2 });
+        }
+        let pool = &m.note(id(10)).unwrap().pool;
+        assert_eq!((pool.level, pool.status, pool.journey.len()), (1, PoolStatus::Testing, 3));
     }
 
     #[test]

@@ -81,12 +81,22 @@ pub struct ScoreParts {
 pub enum Reason {
     Following,
     /// The member did `tally` with `count` notes about `topic`.
-    Tally { topic: String, tally: Tally, count: u32 },
-    Picked { topic: String },
+    Tally {
+        topic: String,
+        tally: Tally,
+        count: u32,
+    },
+    Picked {
+        topic: String,
+    },
     Neighbours,
     /// A new note in its first traffic pool.
-    NewNote { topic: Option<String> },
-    Rising { topic: Option<String> },
+    NewNote {
+        topic: Option<String>,
+    },
+    Rising {
+        topic: Option<String>,
+    },
     Popular,
 }
 
@@ -387,25 +397,24 @@ fn reason(model: &FeedModel, member: Option<&MemberState>, item: &Ranked) -> Rea
     if item.parts.neighbours >= 0.5 {
         return Reason::Neighbours;
     }
-    if item.parts.pool > 1.0 && note.pool.level == 0 {
-        return Reason::NewNote { topic: first };
-    }
-    if let Some(member) = member {
-        let best = note
-            .topics
+    let tally = member.and_then(|member| {
+        note.topics
             .iter()
             .flat_map(|&t| {
                 [Tally::Saved, Tally::Commented, Tally::Liked, Tally::Read]
                     .into_iter()
                     .filter_map(move |k| member.tallies.get(&(t, k)).map(|&c| (t, k, c)))
             })
-            .max_by_key(|&(_, _, count)| count);
-        if let Some((topic, tally, count)) = best {
-            return Reason::Tally { topic: topic_name(topic), tally, count };
-        }
-        if let Some(&topic) = note.topics.iter().find(|t| member.picked.contains(t)) {
-            return Reason::Picked { topic: topic_name(topic) };
-        }
+            .max_by_key(|&(_, _, count)| count)
+    });
+    if let Some((topic, tally, count)) = tally {
+        return Reason::Tally { topic: topic_name(topic), tally, count };
+    }
+    if item.parts.pool > 1.0 {
+        return Reason::NewNote { topic: first };
+    }
+    if let Some(&topic) = member.and_then(|m| note.topics.iter().find(|t| m.picked.contains(t))) {
+        return Reason::Picked { topic: topic_name(topic) };
     }
     if item.sources.contains(Sources::RISING) {
         return Reason::Rising { topic: first };

@@ -18,10 +18,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::notes::{NoteCardView, note_page, note_position};
 use super::views::{Items, Page};
-use crate::openapi::ErrorBody;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiJson, ApiQuery, Member, RequestContext, path_id};
+use crate::openapi::ErrorBody;
 use crate::pages::notices::feed_reason;
 
 /// Related notes under a note.
@@ -90,8 +90,10 @@ pub async fn feed(
 ) -> Result<Json<Page<FeedCardView>>, ApiError> {
     match query.tab.as_deref() {
         Some("following") => {
-            let caller =
-                context.caller.as_ref().ok_or_else(|| Error::new(context.auth_problem.unwrap_or(ErrorCode::Unauthenticated)))?;
+            let caller = context
+                .caller
+                .as_ref()
+                .ok_or_else(|| Error::new(context.auth_problem.unwrap_or(ErrorCode::Unauthenticated)))?;
             let (limit, before) = note_position(&state, query.limit, query.cursor.as_deref())?;
             let page = note_page(&state, &state.notes().following(caller, before, limit).await?);
             Ok(Json(Page {

@@ -59,7 +59,10 @@ pub(crate) async fn save_interests(
         match name.as_str() {
             "topic" => topics.push(value.clone()),
             "more" => topics.extend(
-                value.split(|c: char| c == ',' || c == '，' || c.is_whitespace()).filter(|t| !t.is_empty()).map(str::to_owned),
+                value
+                    .split(|c: char| c == ',' || c == '，' || c.is_whitespace())
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_owned),
             ),
             _ => {}
         }
@@ -136,6 +139,7 @@ pub(crate) async fn admin_feed(
     }
     let fairness = crate::api::feed::fairness_view(&state.feed().fairness());
     let pools = state.feed().settings().pools.iter().map(|p| (p.audience, p.bar)).collect();
-    let page = AdminFeedPage { layout: Layout::with(Some(&caller), None, error.as_ref()), fairness, pools, member, rows };
+    let page =
+        AdminFeedPage { layout: Layout::with(Some(&caller), None, error.as_ref()), fairness, pools, member, rows };
     Ok(render(&page, error.as_ref()))
 }

@@ -249,6 +249,7 @@ async fn a_scheduled_note_publishes_itself_when_due(t: TestDb) {
     let published = published.json();
     assert_eq!((published["status"].as_str(), published["publish_at"].as_str()), (Some("published"), None));
     assert_eq!(published["published_at"], TEST_START.plus_seconds(3600).to_rfc3339());
+    app.sync().await;
     let feed = app.get(&fan, "/api/v1/feed").await.json();
     assert_eq!(feed["items"][0]["id"], id);
     let mentions = app.get(&fan, "/api/v1/notifications").await.json();
@@ -316,7 +317,7 @@ async fn readiness_lists_consumers_and_admins_see_jobs(t: TestDb) {
     ready.assert_status(200);
     let consumers = ready.json()["consumers"].clone();
     let names: Vec<&str> = consumers.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["note_stats.engagement", "note_stats.behaviour"]);
+    assert_eq!(names, ["note_stats.engagement", "note_stats.behaviour", "feed.domain", "feed.behaviour"]);
     assert_eq!(consumers[0]["lag"], 0);
 
     let metrics = app.get(&Client::default(), "/metrics").await.text();
@@ -333,5 +334,5 @@ async fn readiness_lists_consumers_and_admins_see_jobs(t: TestDb) {
     let job_id = jobs["jobs"][0]["id"].as_str().unwrap();
     app.post(&admin, &format!("/api/v1/admin/jobs/{job_id}/retry"), json!({})).await.assert_error(404, "job_not_found");
     let listed = app.get(&admin, "/api/v1/admin/consumers").await.json();
-    assert_eq!(listed.as_array().unwrap().len(), 2);
+    assert_eq!(listed.as_array().unwrap().len(), 4);
 }

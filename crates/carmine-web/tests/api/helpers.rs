@@ -96,9 +96,18 @@ impl TestApp {
     }
 
     pub async fn build(test_db: TestDb, web: WebConfig, media_config: MediaConfig) -> TestApp {
+        TestApp::with_services(test_db, web, |config| config.media = media_config).await
+    }
+
+    /// A test app over services set up by `configure` (feed settings, media limits…).
+    pub async fn with_services(
+        test_db: TestDb,
+        web: WebConfig,
+        configure: impl FnOnce(&mut ServicesConfig),
+    ) -> TestApp {
         let accounts_config = AccountsConfig { argon2: Argon2Params::TEST_ONLY_MINIMAL, ..AccountsConfig::default() };
-        let config =
-            ServicesConfig { media: media_config, ..ServicesConfig::new(accounts_config, NotesConfig::default()) };
+        let mut config = ServicesConfig::new(accounts_config, NotesConfig::default());
+        configure(&mut config);
         let media_dir = tempfile::tempdir().unwrap();
         let services =
             Services::open(test_db.db.clone(), MediaStorage::new(media_dir.path()), config).await.expect("services");
@@ -212,6 +221,10 @@ impl TestApp {
 
     pub async fn post(&self, client: &Client, path: &str, body: Value) -> TestResponse {
         self.send(client, Method::POST, path, Some(body)).await
+    }
+
+    pub async fn put(&self, client: &Client, path: &str, body: Value) -> TestResponse {
+        self.send(client, Method::PUT, path, Some(body)).await
     }
 
     pub async fn patch(&self, client: &Client, path: &str, body: Value) -> TestResponse {

@@ -9,6 +9,7 @@ mod bad_input;
 mod boards;
 mod dataplane;
 mod engagement;
+mod feed;
 mod media;
 mod notes;
 mod openapi;

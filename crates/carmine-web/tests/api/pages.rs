@@ -15,6 +15,7 @@ carmine_store::both_backends!(
     saving_into_boards_through_pages,
     reporting_and_the_admin_queue_through_pages,
     scheduling_statistics_and_jobs_through_pages,
+    the_feed_through_pages,
 );
 
 async fn form(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &str)]) -> TestResponse {
@@ -267,6 +268,7 @@ async fn composing_reading_editing_and_deleting_a_note_through_pages(t: TestDb) 
     assert!(page.contains("<span class=\"topic\">#旅行</span>") && page.contains("<a href=\"/u/meimei\">@meimei</a>"));
     assert!(!page.contains("/edit"), "strangers cannot edit");
 
+    app.sync().await;
     let home = app.get(&Client::default(), "/").await.text();
     assert!(home.contains("周末去杭州") && home.contains("/grid.jpg") && home.contains("width=\"400\" height=\"600\""));
     let profile = app.get(&Client::default(), "/u/lanlan").await.text();
@@ -470,4 +472,60 @@ async fn scheduling_statistics_and_jobs_through_pages(t: TestDb) {
     assert_eq!(jobs.status, 200);
     assert!(jobs.text().contains("notes.publish") && jobs.text().contains("note_stats.behaviour"), "{}", jobs.text());
     assert_eq!(app.get(&reader, "/admin/jobs").await.status, 403);
+}
+
+async fn the_feed_through_pages(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let author = app.signup("lanlan").await;
+    let mut notes = Vec::new();
+    for title in ["抹茶拿铁", "Oolong"] {
+        let media =
+            app.upload(&author, &[("file", "p.jpg", &carmine_media::fixtures::jpeg(60, 80))]).await.json()["id"]
+                .clone();
+        let body = serde_json::json!({ "title": title, "body": "今天的茶 #tea", "media_ids": [media] });
+        notes.push(app.post(&author, "/api/v1/notes", body).await.json()["id"].as_str().unwrap().to_owned());
+    }
+    let (note, other) = (notes[0].clone(), notes[1].clone());
+
+    // Sign-up leads to the interest picker; picks shape the first page.
+    let anonymous = Client::default();
+    let signed_up =
+        form(&app, &anonymous, "/signup", &[("username", "newreader"), ("password", "correct horse")]).await;
+    assert_eq!(signed_up.headers.get("location").unwrap(), "/welcome");
+    let mut reader = Client { cookie: signed_up.session_cookie(), ..Client::default() };
+    app.sync().await;
+    let welcome = app.get(&reader, "/welcome").await;
+    assert!(welcome.text().contains("value=\"tea\""), "the picker offers the topics written about");
+    reader.csrf = Some(csrf_of(&welcome));
+    let saved = form(&app, &reader, "/welcome", &[("topic", "tea"), ("more", "露营, hiking")]).await;
+    assert_eq!(saved.headers.get("location").unwrap(), "/?done=interests_saved");
+    app.sync().await;
+    let home = app.get(&reader, "/").await.text();
+    assert!(home.contains(&format!("data-note=\"{note}\"")) && home.contains(&format!("data-note=\"{other}\"")));
+    assert!(home.contains("class=\"reason\">New in #tea: you are among its first readers"), "{home}");
+    let refused = form(&app, &reader, "/welcome", &[("topic", "not a topic!")]).await;
+    assert_eq!(refused.status, 422);
+
+    // The creator's statistics panel shows the note's journey; readers get related notes.
+    app.post(&reader, &format!("/api/v1/notes/{note}/like"), serde_json::json!({})).await.assert_status(200);
+    app.post(&reader, &format!("/api/v1/notes/{other}/like"), serde_json::json!({})).await.assert_status(200);
+    app.sync().await;
+    let own = app.get(&author, &format!("/notes/{note}")).await.text();
+    assert!(own.contains("id=\"pool-status\">Pool 1 · testing · 0 of 300 impressions"), "{own}");
+    let read = app.get(&anonymous, &format!("/notes/{note}")).await.text();
+    assert!(read.contains("id=\"related\"") && read.contains(&format!("/notes/{other}")), "{read}");
+    assert!(!read.contains("pool-status"), "only the creator sees the journey");
+
+    // The operator's feed page: fairness and any member's ranked feed.
+    let admin = app.admin("root").await;
+    let audited = app.signup("audited").await;
+    app.put(&audited, "/api/v1/me/interests", serde_json::json!({ "topics": ["tea"] })).await.assert_status(200);
+    app.sync().await;
+    let page = app.get(&admin, "/admin/feed?member=audited").await;
+    assert_eq!(page.status, 200);
+    let page = page.text();
+    assert!(page.contains("id=\"fairness\"") && page.contains("id=\"member-feed\""), "{page}");
+    assert!(page.contains("interest ") && page.contains("quality "));
+    assert_eq!(app.get(&admin, "/admin/feed?member=nobody_here").await.status, 404);
+    assert_eq!(app.get(&reader, "/admin/feed").await.status, 403);
 }

@@ -76,6 +76,7 @@ async fn reports_are_decided_once_for_their_target(t: TestDb) {
     // Limited: followers still see it, nobody else does, and it leaves discovery.
     app.get(&second, &format!("/api/v1/notes/{id}")).await.assert_error(404, "note_not_found");
     assert_eq!(app.get(&follower, &format!("/api/v1/notes/{id}")).await.json()["limited"], true);
+    app.sync().await;
     assert!(app.get(&Client::default(), "/api/v1/feed").await.json()["items"].as_array().unwrap().is_empty());
     let audit = app.get(&admin, "/api/v1/admin/audit-log").await.json();
     assert_eq!(audit["items"][0]["action"], "resolve_report");
@@ -172,6 +173,7 @@ async fn blocks_and_mutes(t: TestDb) {
         .await
         .assert_error(422, "mention_blocked");
     assert_eq!(app.event_count().await, events, "refusals write nothing");
+    app.sync().await;
     let feed = app.get(&alice, "/api/v1/feed").await.json();
     assert!(
         feed["items"].as_array().unwrap().iter().all(|n| n["author"]["handle"] != "bob"),
