@@ -115,10 +115,10 @@ impl FeedIndex {
         let mine = served.entry((reader, session)).or_insert_with(|| Served { session, ..Served::default() });
         let items = rank(&self.model(), &FeedRequest { member, now, limit, exclude: &mine.ids });
         for item in &items {
-            if mine.order.len() == SERVED_KEPT {
-                if let Some(old) = mine.order.pop_front() {
-                    mine.ids.remove(&old);
-                }
+            if mine.order.len() == SERVED_KEPT
+                && let Some(old) = mine.order.pop_front()
+            {
+                mine.ids.remove(&old);
             }
             mine.order.push_back(item.note);
             mine.ids.insert(item.note);

@@ -5,7 +5,10 @@ use std::path::PathBuf;
 
 use carmine_accounts::admin::Operator;
 use carmine_accounts::config::Argon2Params;
+use carmine_events::CesWeights;
+use carmine_feed::FeedSettings;
 use carmine_notes::NotesConfig;
+use carmine_web::ServicesConfig;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::startup::{self, Platform};
@@ -160,6 +163,11 @@ pub enum Command {
         #[arg(long)]
         events: Option<usize>,
     },
+    /// Evaluate offline on a dataset (docs/decisions/0013).
+    Eval {
+        #[command(subcommand)]
+        what: EvalTarget,
+    },
     /// Operator actions from the console (recorded in the audit log).
     Admin {
         #[command(flatten)]
@@ -203,15 +211,95 @@ pub struct ServeArgs {
     /// A reverse proxy whose X-Forwarded-For is trusted (repeatable).
     #[arg(long = "trusted-proxy", env = "CARMINE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
+    #[command(flatten)]
+    pub feed: FeedArgs,
+}
+
+/// The discovery feed's operator settings (docs: ADR 0013, domain.md).
+#[derive(Args, Clone)]
+pub struct FeedArgs {
+    /// CES weights: likes,saves,comments,shares,follows gained.
+    #[arg(long, default_value = "1,1,4,4,8", env = "CARMINE_CES_WEIGHTS")]
+    pub ces_weights: String,
+    /// Traffic pools as audience:bar pairs (bar = smoothed CES per impression to graduate).
+    #[arg(long, default_value = "300:0.04,2000:0.06,10000:0.08,50000:0.10", env = "CARMINE_FEED_POOLS")]
+    pub feed_pools: String,
+    /// The least share of each feed page kept for creators under 1,000 followers (0–1; 0 turns it off).
+    #[arg(long, default_value_t = 0.5, env = "CARMINE_FEED_SMALL_CREATOR_FLOOR")]
+    pub feed_small_creator_floor: f64,
+    /// Freshness falls by e every this many hours.
+    #[arg(long, default_value_t = 36.0, env = "CARMINE_FEED_FRESHNESS_HOURS")]
+    pub feed_freshness_hours: f64,
+    /// At most this many notes of one creator per page.
+    #[arg(long, default_value_t = 2, env = "CARMINE_FEED_AUTHOR_CAP")]
+    pub feed_author_cap: usize,
+}
+
+impl FeedArgs {
+    pub fn ces(&self) -> Result<CesWeights, String> {
+        let weights: Vec<i64> = self
+            .ces_weights
+            .split(',')
+            .map(|w| w.trim().parse::<i64>().ok().filter(|w| (0..=1_000).contains(w)))
+            .collect::<Option<_>>()
+            .ok_or("--ces-weights: five whole numbers 0–1000, like 1,1,4,4,8")?;
+        let [likes, saves, comments, shares, follows] = weights[..] else {
+            return Err("--ces-weights: five numbers: likes,saves,comments,shares,follows".to_owned());
+        };
+        Ok(CesWeights { likes, saves, comments, shares, follows })
+    }
+
+    pub fn settings(&self) -> Result<FeedSettings, String> {
+        if !(0.0..=1.0).contains(&self.feed_small_creator_floor) {
+            return Err("--feed-small-creator-floor must be between 0 and 1".to_owned());
+        }
+        if !(self.feed_freshness_hours > 0.0) || self.feed_author_cap == 0 {
+            return Err("--feed-freshness-hours and --feed-author-cap must be positive".to_owned());
+        }
+        Ok(FeedSettings {
+            pools: FeedSettings::parse_pools(&self.feed_pools).map_err(|e| format!("--feed-pools: {e}"))?,
+            ces: self.ces()?,
+            small_creator_floor: self.feed_small_creator_floor,
+            freshness_hours: self.feed_freshness_hours,
+            author_cap: self.feed_author_cap,
+            ..FeedSettings::default()
+        })
+    }
 }
 
 impl ServeArgs {
-    pub fn notes_config(&self) -> NotesConfig {
-        NotesConfig {
+    pub fn services_config(&self) -> Result<ServicesConfig, String> {
+        let mut config = startup::services_config(self.passwords.params());
+        config.notes = NotesConfig {
             comments_per_member: carmine_core::ratelimit::Quota::new(self.comment_burst.max(1), 15_000),
             ..NotesConfig::default()
-        }
+        };
+        config.feed = self.feed.settings()?;
+        config.ces = config.feed.ces;
+        Ok(config)
     }
+}
+
+#[derive(Subcommand)]
+pub enum EvalTarget {
+    /// The discovery feed: a time-ordered split of the dataset; the production ranker
+    /// against popularity and item-kNN baselines (Recall@K, NDCG@K, coverage,
+    /// small-creator share, novelty).
+    Feed {
+        /// A dataset directory (docs/dataset-format.md), e.g. from `carmine generate`.
+        dir: PathBuf,
+        /// Cut-offs, comma-separated.
+        #[arg(long, default_value = "10,50", value_delimiter = ',')]
+        k: Vec<usize>,
+        /// Days at the end of the dataset held out.
+        #[arg(long, default_value_t = 3)]
+        holdout_days: i64,
+        /// At most this many test members (spread over all of them).
+        #[arg(long, default_value_t = 5_000)]
+        max_members: usize,
+        #[command(flatten)]
+        feed: FeedArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -246,13 +334,13 @@ pub async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Serve(args) => {
             startup::check_listen(&args)?;
-            let platform = Platform::open(&args.data, args.passwords.params(), args.notes_config()).await?;
+            let platform = Platform::open(&args.data, args.services_config()?).await?;
             startup::serve(platform, args).await
         }
         Command::Bench(args) => crate::bench::run(args).await,
         Command::Demo { serve, scale } => {
             startup::check_listen(&serve)?;
-            let platform = Platform::open(&serve.data, serve.passwords.params(), serve.notes_config()).await?;
+            let platform = Platform::open(&serve.data, serve.services_config()?).await?;
             let scale = match scale {
                 DemoScale::Demo => carmine_demo::Scale::DEMO,
                 DemoScale::Small => carmine_demo::Scale::SMALL,
@@ -261,7 +349,7 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             startup::serve(platform, serve).await
         }
         Command::Migrate { data } => {
-            let platform = Platform::open(&data, Argon2Params::OWASP, NotesConfig::default()).await?;
+            let platform = Platform::open(&data, startup::services_config(Argon2Params::OWASP)).await?;
             println!("database is at the latest schema ({})", platform.db.backend().name());
             Ok(())
         }
@@ -341,8 +429,24 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
+        Command::Eval { what: EvalTarget::Feed { dir, k, holdout_days, max_members, feed } } => {
+            if k.is_empty() || k.iter().any(|&k| k == 0 || k > 1_000) {
+                return Err("--k: cut-offs between 1 and 1000".to_owned());
+            }
+            let options = carmine_feed::eval::EvalOptions {
+                ks: k,
+                holdout_days: holdout_days.clamp(1, 365),
+                max_members: max_members.max(1),
+                settings: feed.settings()?,
+            };
+            let report = tokio::task::spawn_blocking(move || carmine_feed::eval::evaluate(&dir, &options))
+                .await
+                .map_err(|e| e.to_string())??;
+            print!("{}", report.table());
+            Ok(())
+        }
         Command::Admin { data, passwords, action } => {
-            let platform = Platform::open(&data, passwords.params(), NotesConfig::default()).await?;
+            let platform = Platform::open(&data, startup::services_config(passwords.params())).await?;
             let accounts = &platform.services.accounts;
             let find = |username: String| async move {
                 accounts

@@ -60,10 +60,10 @@ impl Platform {
     /// The platform for a maintenance command (backup, restore, export, import):
     /// production password parameters and default limits.
     pub async fn open_for_maintenance(data: &DataArgs) -> Result<Platform, String> {
-        Platform::open(data, Argon2Params::OWASP, NotesConfig::default()).await
+        Platform::open(data, services_config(Argon2Params::OWASP)).await
     }
 
-    pub async fn open(data: &DataArgs, argon2: Argon2Params, notes: NotesConfig) -> Result<Platform, String> {
+    pub async fn open(data: &DataArgs, config: ServicesConfig) -> Result<Platform, String> {
         std::fs::create_dir_all(&data.data_dir)
             .map_err(|e| format!("cannot create the data directory {}: {e}", data.data_dir.display()))?;
         let options = match &data.database_url {
@@ -82,13 +82,17 @@ impl Platform {
         for name in &report.applied {
             tracing::info!(migration = name, "applied migration");
         }
-        let config = ServicesConfig::new(AccountsConfig { argon2, ..AccountsConfig::default() }, notes);
         let services = Services::open(db.clone(), MediaStorage::new(data.data_dir.join("media")), config)
             .await
             .map_err(|e| format!("cannot start the services: {e}"))?;
         let runner_name = format!("pid-{}-{}", std::process::id(), carmine_core::secret::random_token(4));
         Ok(Platform { db, services, runner_name })
     }
+}
+
+/// Services with default limits and these password parameters.
+pub fn services_config(argon2: Argon2Params) -> ServicesConfig {
+    ServicesConfig::new(AccountsConfig { argon2, ..AccountsConfig::default() }, NotesConfig::default())
 }
 
 /// Seeds the demo community when nobody has signed up yet, and says how to log in.

@@ -157,13 +157,13 @@ async fn the_feed_never_shows_what_the_reader_may_not_see(t: TestDb) {
 
     let mut seen = ids(&feed(&app, &stranger, "?limit=50").await);
     seen.sort();
-    assert_eq!(seen, [public.clone()], "strangers get public notes only");
+    assert_eq!(seen, [public.as_str()], "strangers get public notes only");
     let mut seen = ids(&feed(&app, &follower, "?limit=50").await);
     seen.sort();
     let mut expected = vec![public.clone(), followers_only.clone(), limited.clone()];
     expected.sort();
     assert_eq!(seen, expected, "followers also get followers-only notes and notes limited by moderation");
-    assert_eq!(ids(&feed(&app, &Client::default(), "?limit=50").await), [public.clone()], "visitors: public only");
+    assert_eq!(ids(&feed(&app, &Client::default(), "?limit=50").await), [public.as_str()], "visitors: public only");
     for hidden in [&private, &draft, &deleted] {
         app.get(&stranger, &format!("/api/v1/notes/{hidden}/related")).await.assert_error(404, "note_not_found");
     }
@@ -264,7 +264,7 @@ async fn operators_audit_any_feed_and_see_fairness(t: TestDb) {
     assert_eq!(item["small_creator"], true);
     app.get(&member, &format!("/api/v1/admin/users/{member_id}/feed")).await.assert_error(403, "admin_only");
     app.get(&admin, "/api/v1/admin/users/12345/feed").await.assert_error(404, "user_not_found");
-    assert_eq!(ids(&feed(&app, &member, "").await), [note.clone()], "the audit marked nothing as served");
+    assert_eq!(ids(&feed(&app, &member, "").await), [note.as_str()], "the audit marked nothing as served");
 
     let seen = json!([
         { "client_event_id": "a", "kind": "impression", "note_id": note, "surface": "home" },
