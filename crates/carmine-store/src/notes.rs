@@ -124,8 +124,9 @@ pub async fn insert(
     let id = tx.new_id();
     let now = tx.now().micros();
     sqlx::query(
-        "INSERT INTO notes (id, author_id, posted_by, title, body, location, visibility, status, created_at, updated_at, published_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10)",
+        "INSERT INTO notes (id, author_id, posted_by, title, body, location, visibility, status, created_at, updated_at,
+                            published_at, cover_media_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11)",
     )
     .bind(id.as_i64())
     .bind(author_id.as_i64())
@@ -137,9 +138,10 @@ pub async fn insert(
     .bind(if publish { "published" } else { "draft" })
     .bind(now)
     .bind(publish.then_some(now))
+    .bind(content.media_ids.first().map(|m| m.as_i64()))
     .execute(tx.conn())
     .await?;
-    replace_parts(tx, id, content).await?;
+    insert_parts(tx, id, content).await?;
     Ok(id)
 }
 
@@ -166,6 +168,7 @@ pub async fn update(tx: &mut Tx, id: Id, content: &NoteContent<'_>, publish: boo
     replace_parts(tx, id, content).await
 }
 
+/// Replaces the images (and cover), topics and mentions of an existing note.
 async fn replace_parts(tx: &mut Tx, id: Id, content: &NoteContent<'_>) -> StoreResult<()> {
     for statement in [
         "DELETE FROM note_media WHERE note_id = $1",
@@ -174,6 +177,17 @@ async fn replace_parts(tx: &mut Tx, id: Id, content: &NoteContent<'_>) -> StoreR
     ] {
         sqlx::query(statement).bind(id.as_i64()).execute(tx.conn()).await?;
     }
+    insert_parts(tx, id, content).await?;
+    sqlx::query("UPDATE notes SET cover_media_id = $1 WHERE id = $2")
+        .bind(content.media_ids.first().map(|m| m.as_i64()))
+        .bind(id.as_i64())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Images, topics and mentions of a note that has none yet.
+async fn insert_parts(tx: &mut Tx, id: Id, content: &NoteContent<'_>) -> StoreResult<()> {
     for (position, media_id) in content.media_ids.iter().enumerate() {
         sqlx::query("INSERT INTO note_media (note_id, position, media_id) VALUES ($1, $2, $3)")
             .bind(id.as_i64())
@@ -196,11 +210,6 @@ async fn replace_parts(tx: &mut Tx, id: Id, content: &NoteContent<'_>) -> StoreR
             .execute(tx.conn())
             .await?;
     }
-    sqlx::query("UPDATE notes SET cover_media_id = $1 WHERE id = $2")
-        .bind(content.media_ids.first().map(|m| m.as_i64()))
-        .bind(id.as_i64())
-        .execute(tx.conn())
-        .await?;
     Ok(())
 }
 

@@ -48,6 +48,11 @@ pub struct BenchArgs {
     /// Also measure behaviour-event ingest and consumer lag (SQLite).
     #[arg(long)]
     pub dataplane: bool,
+    /// Also measure the discovery feed: members' ranked pages and a visitor's against
+    /// the ceiling, and the time from an engagement to its effect on the note's pool
+    /// and on the member's next page.
+    #[arg(long)]
+    pub feed: bool,
     /// Start the server with `--no-background` (no consumers or jobs) and measure reads
     /// without waiting for the consumers — e.g. while an imported history is not yet applied.
     #[arg(long)]
@@ -162,17 +167,19 @@ impl Connection {
     }
 }
 
-/// Requests per second with `connections` clients for `seconds`.
-async fn saturate(addr: &str, path: &str, connections: usize, seconds: u64) -> f64 {
+/// Requests per second with `connections` clients for `seconds`; client `i` sends
+/// `headers[i % len]` (a member's cookie), or none.
+async fn saturate(addr: &str, path: &str, headers: &[String], connections: usize, seconds: u64) -> f64 {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
-    for _ in 0..connections {
+    for i in 0..connections {
         let (addr, path) = (addr.to_owned(), path.to_owned());
+        let header = if headers.is_empty() { String::new() } else { headers[i % headers.len()].clone() };
         tasks.push(tokio::spawn(async move {
             let mut connection = Connection::open(&addr).await;
             let mut done = 0u64;
             while Instant::now() < deadline {
-                let reply = connection.request("GET", &path, "", "").await;
+                let reply = connection.request("GET", &path, &header, "").await;
                 assert_eq!(reply.status, 200, "{path}");
                 done += 1;
             }
@@ -188,7 +195,7 @@ async fn saturate(addr: &str, path: &str, connections: usize, seconds: u64) -> f
 
 /// p50 and p99 latency in milliseconds at a fixed offered load (open loop: requests
 /// are sent on schedule, and latency counts from the scheduled time).
-async fn latency_at(addr: &str, path: &str, rate: u64, seconds: u64) -> (f64, f64) {
+async fn latency_at(addr: &str, path: &str, headers: &[String], rate: u64, seconds: u64) -> (f64, f64) {
     let total = (rate * seconds) as usize;
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
     let start = Instant::now();
@@ -196,6 +203,7 @@ async fn latency_at(addr: &str, path: &str, rate: u64, seconds: u64) -> (f64, f6
     let mut tasks = Vec::new();
     for worker in 0..workers {
         let (addr, path) = (addr.to_owned(), path.to_owned());
+        let header = if headers.is_empty() { String::new() } else { headers[worker % headers.len()].clone() };
         tasks.push(tokio::spawn(async move {
             let mut connection = Connection::open(&addr).await;
             let mut samples = Vec::new();
@@ -203,7 +211,7 @@ async fn latency_at(addr: &str, path: &str, rate: u64, seconds: u64) -> (f64, f6
             while n < total {
                 let scheduled = start + interval * n as u32;
                 tokio::time::sleep_until(scheduled.into()).await;
-                let reply = connection.request("GET", &path, "", "").await;
+                let reply = connection.request("GET", &path, &header, "").await;
                 assert_eq!(reply.status, 200);
                 samples.push(scheduled.elapsed().as_secs_f64() * 1_000.0);
                 n += workers;
@@ -291,6 +299,126 @@ async fn writes(addr: &str, sessions: &[Session], notes: &[String], seconds: u64
         total += task.await.expect("write task");
     }
     total as f64 / seconds as f64
+}
+
+/// Prints one table row: `path` (sent with `headers`) against `/healthz`, interleaved
+/// for `args.rounds` rounds: throughput at saturation, and latency at `args.rate`.
+async fn compare(addr: &str, args: &BenchArgs, name: &str, path: &str, headers: &[String]) {
+    let (mut ratios, mut route_rps, mut ceiling_rps) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut p50, mut p99, mut c50, mut c99) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..args.rounds {
+        let ceiling = saturate(addr, "/healthz", &[], args.connections, args.seconds).await;
+        let measured = saturate(addr, path, headers, args.connections, args.seconds).await;
+        ratios.push(measured / ceiling);
+        route_rps.push(measured);
+        ceiling_rps.push(ceiling);
+        let (a, b) = latency_at(addr, "/healthz", &[], args.rate, args.seconds).await;
+        let (c, d) = latency_at(addr, path, headers, args.rate, args.seconds).await;
+        c50.push(a);
+        c99.push(b);
+        p50.push(c);
+        p99.push(d);
+    }
+    println!(
+        "| {name} | {:.0} | {:.0} | {:.3} | {:.2} | {:.2} | {:.2} | {:.2} |",
+        median(&mut route_rps),
+        median(&mut ceiling_rps),
+        median(&mut ratios),
+        median(&mut p50),
+        median(&mut p99),
+        median(&mut c50),
+        median(&mut c99)
+    );
+}
+
+/// Members to read the feed as: 16 spread over the dataset's members (all share the
+/// demo password), or the demo's members.
+fn bench_members(args: &BenchArgs) -> Result<Vec<String>, String> {
+    let Some(dataset) = &args.dataset else {
+        return Ok(["meimei", "tingting", "yuki", "lily", "amy", "jason", "chen", "wei"].map(str::to_owned).to_vec());
+    };
+    let members = std::fs::read_to_string(dataset.join("members.jsonl")).map_err(|e| e.to_string())?;
+    let lines: Vec<&str> = members.lines().collect();
+    let step = (lines.len() / 16).max(1);
+    lines
+        .iter()
+        .step_by(step)
+        .take(16)
+        .map(|line| {
+            let member: serde_json::Value = serde_json::from_str(line).map_err(|e| e.to_string())?;
+            member["username"].as_str().map(str::to_owned).ok_or_else(|| "a member without a username".to_owned())
+        })
+        .collect()
+}
+
+/// Milliseconds from a like being acknowledged until it shows (a) in the note's
+/// traffic-pool state, read by its author, and (b) on the member's next page (the
+/// liked note is gone from it). Polls as fast as the server answers; 20 trials.
+async fn effect_latency(addr: &str, members: &[(String, Session)]) -> Result<(), String> {
+    let mut connection = Connection::open(addr).await;
+    let (mut to_pool, mut to_page) = (Vec::new(), Vec::new());
+    let mut authors: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+    for trial in 0..20 {
+        let (_, member) = &members[trial % members.len()];
+        let cookie = format!("Cookie: {}\r\n", member.cookie);
+        let page = connection.request("GET", "/api/v1/feed?limit=20", &cookie, "").await;
+        let page: serde_json::Value = serde_json::from_slice(&page.body).map_err(|e| e.to_string())?;
+        let Some(card) =
+            page["items"].as_array().and_then(|items| items.iter().find(|n| n["author"]["kind"] == "member"))
+        else {
+            continue;
+        };
+        let (note, handle) = (
+            card["id"].as_str().unwrap_or_default().to_owned(),
+            card["author"]["handle"].as_str().unwrap_or_default().to_owned(),
+        );
+        if !authors.contains_key(&handle) {
+            authors.insert(handle.clone(), format!("Cookie: {}\r\n", log_in(addr, &handle).await.cookie));
+        }
+        let author = &authors[&handle];
+        let journey_path = format!("/api/v1/notes/{note}/journey");
+        let before = connection.request("GET", &journey_path, author, "").await.body;
+        let write = format!("{cookie}X-CSRF-Token: {}\r\nContent-Type: application/json\r\n", member.csrf);
+        let liked = connection.request("POST", &format!("/api/v1/notes/{note}/like"), &write, "").await;
+        if liked.status != 200 {
+            return Err(format!("like failed: {}", String::from_utf8_lossy(&liked.body)));
+        }
+        let acknowledged = Instant::now();
+        let (mut pool_ms, mut page_ms) = (None, None);
+        while (pool_ms.is_none() || page_ms.is_none()) && acknowledged.elapsed() < Duration::from_secs(30) {
+            if pool_ms.is_none() && connection.request("GET", &journey_path, author, "").await.body != before {
+                pool_ms = Some(acknowledged.elapsed().as_secs_f64() * 1_000.0);
+            }
+            if page_ms.is_none() {
+                let page = connection.request("GET", "/api/v1/feed?limit=20", &cookie, "").await;
+                if !String::from_utf8_lossy(&page.body).contains(&format!("\"id\":\"{note}\"")) {
+                    page_ms = Some(acknowledged.elapsed().as_secs_f64() * 1_000.0);
+                }
+            }
+        }
+        to_pool.push(pool_ms.ok_or("the like never reached the pool")?);
+        to_page.push(page_ms.ok_or("the like never reached the page")?);
+    }
+    if to_pool.is_empty() {
+        return Err("no member-authored notes in the feeds".to_owned());
+    }
+    let p99 = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[((v.len() as f64 * 0.99) as usize).min(v.len() - 1)]
+    };
+    println!("\n| engagement → effect ({} likes) | median ms | p99 ms |", to_pool.len());
+    println!("|---|---|---|");
+    println!(
+        "| on the note's traffic pool (its author's journey) | {:.1} | {:.1} |",
+        median(&mut to_pool.clone()),
+        p99(&mut to_pool)
+    );
+    println!(
+        "| on the member's next page (the liked note leaves it) | {:.1} | {:.1} |",
+        median(&mut to_page.clone()),
+        p99(&mut to_page)
+    );
+    Ok(())
 }
 
 /// Imports `dataset` into the bench's data directory unless an earlier run did.
@@ -428,31 +556,25 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     println!("| route | req/s | ceiling req/s | ratio (median) | p50 ms | p99 ms | ceiling p50 | ceiling p99 |");
     println!("|---|---|---|---|---|---|---|---|");
     for (name, path) in &routes {
-        let (mut ratios, mut route_rps, mut ceiling_rps) = (Vec::new(), Vec::new(), Vec::new());
-        let (mut p50, mut p99, mut c50, mut c99) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..args.rounds {
-            let ceiling = saturate(&addr, "/healthz", args.connections, args.seconds).await;
-            let measured = saturate(&addr, path, args.connections, args.seconds).await;
-            ratios.push(measured / ceiling);
-            route_rps.push(measured);
-            ceiling_rps.push(ceiling);
-            let (a, b) = latency_at(&addr, "/healthz", args.rate, args.seconds).await;
-            let (c, d) = latency_at(&addr, path, args.rate, args.seconds).await;
-            c50.push(a);
-            c99.push(b);
-            p50.push(c);
-            p99.push(d);
+        compare(&addr, &args, name, path, &[]).await;
+    }
+
+    if args.feed && !args.no_background {
+        let mut members = Vec::new();
+        for username in bench_members(&args)? {
+            members.push((username.clone(), log_in(&addr, &username).await));
         }
+        let cookies: Vec<String> = members.iter().map(|(_, s)| format!("Cookie: {}\r\n", s.cookie)).collect();
         println!(
-            "| {name} | {:.0} | {:.0} | {:.3} | {:.2} | {:.2} | {:.2} | {:.2} |",
-            median(&mut route_rps),
-            median(&mut ceiling_rps),
-            median(&mut ratios),
-            median(&mut p50),
-            median(&mut p99),
-            median(&mut c50),
-            median(&mut c99)
+            "\n### Discovery feed on {backend} ({} rounds of {} s, {} connections; latency at {} req/s)\n",
+            args.rounds, args.seconds, args.connections, args.rate
         );
+        println!("| route | req/s | ceiling req/s | ratio (median) | p50 ms | p99 ms | ceiling p50 | ceiling p99 |");
+        println!("|---|---|---|---|---|---|---|---|");
+        let name = format!("a member's ranked page of 20 ({} members in turn)", cookies.len());
+        compare(&addr, &args, &name, "/api/v1/feed?limit=20", &cookies).await;
+        compare(&addr, &args, "a signed-out visitor's page of 20", "/api/v1/feed?limit=20", &[]).await;
+        effect_latency(&addr, &members).await?;
     }
 
     if args.dataplane && !args.no_background {
