@@ -21,6 +21,10 @@ use crate::rank::{FeedRequest, may_recommend, rank};
 use crate::settings::FeedSettings;
 
 const DAY_MICROS: i64 = 86_400_000_000;
+/// Item-kNN looks at the member's latest engagements, their latest co-engagers, and
+/// those members' latest engagements (bounded so the baseline scales).
+const KNN_SEEDS: usize = 30;
+const KNN_NEIGHBOURS: usize = 100;
 
 #[derive(Clone, Debug)]
 pub struct EvalOptions {
@@ -290,13 +294,13 @@ impl Train {
     fn knn(&self, model: &FeedModel, member: Id, limit: usize) -> Vec<Id> {
         let Some(history) = self.by_member.get(&member) else { return Vec::new() };
         let mut scores: HashMap<Id, f64> = HashMap::new();
-        for &seed in history.iter().rev().take(50) {
+        for &seed in history.iter().rev().take(KNN_SEEDS) {
             let engagers = &self.by_note[&seed];
-            for &other in engagers.iter().rev().take(200) {
+            for &other in engagers.iter().rev().take(KNN_NEIGHBOURS) {
                 if other == member {
                     continue;
                 }
-                for &q in self.by_member[&other].iter().rev().take(200) {
+                for &q in self.by_member[&other].iter().rev().take(KNN_NEIGHBOURS) {
                     *scores.entry(q).or_default() += 1.0 / (engagers.len() as f64 * self.engagers(q) as f64).sqrt();
                 }
             }

@@ -48,7 +48,7 @@ impl Default for FeedSettings {
             ces: CesWeights::default(),
             prior_impressions: 50.0,
             prior_rate: 0.03,
-            freshness_hours: 36.0,
+            freshness_hours: 18.0,
             interest_half_life_days: 14.0,
             author_cap: 2,
             topic_cap: 5,

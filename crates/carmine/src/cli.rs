@@ -228,7 +228,7 @@ pub struct FeedArgs {
     #[arg(long, default_value_t = 0.5, env = "CARMINE_FEED_SMALL_CREATOR_FLOOR")]
     pub feed_small_creator_floor: f64,
     /// Freshness falls by e every this many hours.
-    #[arg(long, default_value_t = 36.0, env = "CARMINE_FEED_FRESHNESS_HOURS")]
+    #[arg(long, default_value_t = 18.0, env = "CARMINE_FEED_FRESHNESS_HOURS")]
     pub feed_freshness_hours: f64,
     /// At most this many notes of one creator per page.
     #[arg(long, default_value_t = 2, env = "CARMINE_FEED_AUTHOR_CAP")]
