@@ -207,6 +207,17 @@ impl DataPlane {
         Running { tasks }
     }
 
+    /// Starts only the in-memory consumers, for a node that serves HTTP while another
+    /// node sequences the logs and runs the durable consumers: it still keeps its own
+    /// in-memory state (the feed's index) current.
+    pub fn start_memory_only(&self) -> Running {
+        let tasks = (0..self.inner.slots.len())
+            .filter(|&i| matches!(self.inner.slots[i].consumer, Subscriber::Memory(_)))
+            .map(|i| tokio::spawn(self.clone().consumer_loop(i)))
+            .collect();
+        Running { tasks }
+    }
+
     /// Numbers everything committed so far and waits until every consumer has
     /// applied it: after this returns, derived state reflects every earlier write.
     pub async fn sync(&self) -> Result<(), Error> {
@@ -218,6 +229,16 @@ impl DataPlane {
             self.caught_up(slot.consumer.name(), heads[&slot.consumer.log()]).await?;
         }
         Ok(())
+    }
+
+    /// Read-your-writes for one consumer: numbers what is committed in its log and
+    /// waits (at most `wait`) until it has applied it. False if it did not in time
+    /// (the caller goes on: the effect arrives within the consumer's lag).
+    pub async fn settle(&self, consumer: &str, wait: Duration) -> Result<bool, Error> {
+        let log = self.slot(consumer)?.consumer.log();
+        let head = crate::sequencer::sequence_all(&self.inner.db, log, &self.inner.heads[&log]).await?;
+        let mut progress = self.slot(consumer)?.progress.subscribe();
+        Ok(tokio::time::timeout(wait, progress.wait_for(|p| p.position >= head)).await.is_ok_and(|r| r.is_ok()))
     }
 
     /// Waits (at most `wait_max`) until `consumer` has applied log position `position`.

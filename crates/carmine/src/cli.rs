@@ -204,8 +204,8 @@ pub struct ServeArgs {
     /// Comments a member may post at once (then one every 15 s).
     #[arg(long, default_value_t = 20, env = "CARMINE_COMMENT_BURST")]
     pub comment_burst: u32,
-    /// Serve HTTP only: run neither the log consumers nor the job runner on this node
-    /// (another node of the deployment does).
+    /// Serve HTTP only: run neither the durable log consumers nor the job runner on this
+    /// node (another node of the deployment does); it still keeps its own feed index.
     #[arg(long, env = "CARMINE_NO_BACKGROUND")]
     pub no_background: bool,
     /// A reverse proxy whose X-Forwarded-For is trusted (repeatable).

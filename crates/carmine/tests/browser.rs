@@ -253,8 +253,10 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
     client.find(Locator::Css("#comment-form button")).await.unwrap().click().await.unwrap();
     let comment = wait_for(&client, ".comment .prose").await;
     assert_eq!(comment.text().await.unwrap(), "好美的茶 🍵 @lanlan");
-    // Leaving the note's page reports the read (with the time it was on screen).
-    client.goto(&server.url).await.unwrap();
+    // She reads it for a moment (a read needs half a second on screen — the reader's
+    // time, not a wait for the server); leaving the page reports the read.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    client.goto(&format!("{}/u/lanlan", server.url)).await.unwrap();
     wait_for(&client, "#waterfall .card").await;
 
     // The author sees the notifications.

@@ -48,6 +48,16 @@ pub struct FeedCardView {
     pub reason: Option<String>,
 }
 
+/// How long a change the member expects to see on their next page (their picks) may
+/// wait for the feed's index to apply it.
+const READ_YOUR_WRITES: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Waits briefly until the feed's index has applied the domain log so far.
+pub(crate) async fn settle_feed(state: &AppState) -> Result<(), Error> {
+    state.dataplane().settle(carmine_feed::live::DOMAIN_CONSUMER, READ_YOUR_WRITES).await?;
+    Ok(())
+}
+
 /// The published notes among `ranked` this viewer may see, in rank order.
 pub(crate) async fn visible_ranked(
     state: &AppState,
@@ -235,6 +245,7 @@ pub async fn pick_interests(
     ApiJson(body): ApiJson<InterestsRequest>,
 ) -> Result<Json<InterestsView>, ApiError> {
     let picked = state.feed().pick(caller.user_id, &body.topics).await?;
+    settle_feed(&state).await?;
     Ok(Json(InterestsView { picked, suggestions: state.feed().popular_topics(PICKER_TOPICS) }))
 }
 

@@ -68,7 +68,10 @@ pub(crate) async fn save_interests(
         }
     }
     match state.feed().pick(caller.user_id, &topics).await {
-        Ok(_) => Ok(done("/", "interests_saved")),
+        Ok(_) => {
+            crate::api::feed::settle_feed(&state).await?;
+            Ok(done("/", "interests_saved"))
+        }
         Err(error) => {
             let error = shown_on_form(error)?;
             let topics = topics.into_iter().map(|name| TopicChoice { name, picked: true }).collect();
