@@ -140,6 +140,8 @@ pub struct ConsumerStatus {
 #[derive(Clone, Debug)]
 struct Progress {
     position: i64,
+    /// It has reached the head at least once since the process started.
+    caught_up_once: bool,
     failures: u32,
     last_error: Option<String>,
     /// The last time the consumer advanced or was found caught up.
@@ -191,7 +193,8 @@ impl DataPlane {
                 Subscriber::Durable(c) => log::checkpoint(&mut conn, c.name()).await?.unwrap_or(0),
                 Subscriber::Memory(_) => 0,
             };
-            let progress = Progress { position, failures: 0, last_error: None, active_at: Instant::now() };
+            let progress =
+                Progress { position, caught_up_once: false, failures: 0, last_error: None, active_at: Instant::now() };
             slots.push(Slot { consumer, progress: watch::Sender::new(progress) });
         }
         drop(conn);
@@ -239,6 +242,12 @@ impl DataPlane {
         let head = crate::sequencer::sequence_all(&self.inner.db, log, &self.inner.heads[&log]).await?;
         let mut progress = self.slot(consumer)?.progress.subscribe();
         Ok(tokio::time::timeout(wait, progress.wait_for(|p| p.position >= head)).await.is_ok_and(|r| r.is_ok()))
+    }
+
+    /// Whether `consumer` has reached the head of its log at least once since this
+    /// process started (an in-memory consumer is still replaying until then).
+    pub fn has_caught_up(&self, consumer: &str) -> bool {
+        self.slot(consumer).is_ok_and(|slot| slot.progress.borrow().caught_up_once)
     }
 
     /// Waits (at most `wait_max`) until `consumer` has applied log position `position`.
@@ -326,7 +335,11 @@ impl DataPlane {
                 }),
                 Ok(Step::Moved(to)) => slot.progress.send_modify(|p| p.position = to),
                 Ok(Step::CaughtUp) => {
-                    slot.progress.send_modify(|p| p.active_at = Instant::now());
+                    let settled = slot.progress.borrow().caught_up_once || self.at_head(log, position).await;
+                    slot.progress.send_modify(|p| {
+                        p.active_at = Instant::now();
+                        p.caught_up_once |= settled;
+                    });
                     tokio::select! {
                         _ = head.changed() => {}
                         () = tokio::time::sleep(inner.config.poll) => {}
@@ -345,6 +358,15 @@ impl DataPlane {
                 }
             }
         }
+    }
+
+    /// Whether `position` is the head of `log` with nothing committed left unnumbered
+    /// (false when the database cannot say).
+    async fn at_head(&self, log: Log, position: i64) -> bool {
+        let Ok(mut conn) = self.inner.db.reader().await else { return false };
+        let head = log::head(&mut conn, log).await;
+        let unsequenced = log::unsequenced(&mut conn, log).await;
+        matches!((head, unsequenced), (Ok(head), Ok(0)) if head <= position)
     }
 
     /// Reads and applies one batch after `position`.

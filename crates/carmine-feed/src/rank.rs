@@ -98,6 +98,8 @@ pub enum Reason {
         topic: Option<String>,
     },
     Popular,
+    /// Shown newest first while the index warms up after a start.
+    Newest,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -109,6 +111,20 @@ pub struct Ranked {
     pub reason: Reason,
     /// The author had fewer followers than the small-creator line.
     pub small_creator: bool,
+}
+
+impl Ranked {
+    /// A note shown while the index is still being built (newest first, unranked).
+    pub fn warming_up(note: Id) -> Ranked {
+        Ranked {
+            note,
+            score: 0.0,
+            parts: ScoreParts::default(),
+            sources: Sources::NEWEST,
+            reason: Reason::Newest,
+            small_creator: false,
+        }
+    }
 }
 
 pub struct FeedRequest<'a> {

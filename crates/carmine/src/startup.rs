@@ -165,8 +165,7 @@ pub async fn serve(platform: Platform, args: ServeArgs) -> Result<(), String> {
     }
     let services = platform.services.clone();
     let background = !args.no_background;
-    let dataplane =
-        if background { services.dataplane.start() } else { services.dataplane.start_memory_only() };
+    let dataplane = if background { services.dataplane.start() } else { services.dataplane.start_memory_only() };
     let scheduler = Scheduler::new(
         platform.db.clone(),
         services.job_handlers(),

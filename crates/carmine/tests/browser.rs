@@ -234,7 +234,9 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
     client.find(Locator::Css("#interests-form button[type=submit]")).await.unwrap().click().await.unwrap();
     let reason = wait_for(&client, "#waterfall .card .reason").await.text().await.unwrap();
     assert_eq!(reason, "New in #早安: you are among its first readers");
-    assert!(client.find(Locator::Css("#waterfall .card h3")).await.unwrap().text().await.unwrap().contains("蓝茶的早晨"));
+    assert!(
+        client.find(Locator::Css("#waterfall .card h3")).await.unwrap().text().await.unwrap().contains("蓝茶的早晨")
+    );
     screenshot("home").await;
 
     // She likes (without a reload) and comments.

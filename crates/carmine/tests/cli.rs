@@ -86,7 +86,7 @@ fn demo_seeds_an_empty_data_dir_once_and_its_log_ins_work() {
     assert!(printed.contains("lanlan") && printed.contains("password: carmine-demo"), "{printed}");
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     let home = runtime.block_on(http(&server.url, "GET", "/", None));
-    assert!(home.contains("class=\"card\""), "the home page shows notes");
+    assert!(home.contains("class=\"card\""), "the home page shows notes: {home}");
     let login = runtime.block_on(http(
         &server.url,
         "POST",

@@ -81,6 +81,12 @@ pub(crate) async fn discovery_page(
         Some(raw) => Some(state.cursors().decode(raw)?),
         None => None,
     };
+    if !state.dataplane().has_caught_up(carmine_feed::live::DOMAIN_CONSUMER) {
+        // The index is still replaying the logs after a start: the newest notes meanwhile.
+        let newest = state.notes().latest(viewer, None, limit).await?;
+        let warming = newest.notes.into_iter().map(|n| (Ranked::warming_up(n.id), n)).collect();
+        return Ok((warming, None));
+    }
     let page = state.feed().page(viewer.map(|v| v.user_id), cursor, limit as usize)?;
     let next = page.next.map(|c| state.cursors().encode(&c));
     Ok((visible_ranked(state, viewer, page.items).await?, next))

@@ -70,5 +70,6 @@ pub(crate) fn feed_reason(reason: &carmine_feed::Reason) -> String {
         Reason::NewNote { topic: t } => format!("New{}: you are among its first readers", topic(t)),
         Reason::Rising { topic: t } => format!("Rising{} today", topic(t)),
         Reason::Popular => "Popular with readers right now".to_owned(),
+        Reason::Newest => "Just posted".to_owned(),
     }
 }
