@@ -253,7 +253,8 @@ impl FeedArgs {
         if !(0.0..=1.0).contains(&self.feed_small_creator_floor) {
             return Err("--feed-small-creator-floor must be between 0 and 1".to_owned());
         }
-        if !(self.feed_freshness_hours > 0.0) || self.feed_author_cap == 0 {
+        let freshness_ok = self.feed_freshness_hours.is_finite() && self.feed_freshness_hours > 0.0;
+        if !freshness_ok || self.feed_author_cap == 0 {
             return Err("--feed-freshness-hours and --feed-author-cap must be positive".to_owned());
         }
         Ok(FeedSettings {

@@ -132,3 +132,41 @@ fn a_scheduled_note_publishes_on_time_after_a_kill_and_restart() {
     let published_at = note["published_at"].as_str().unwrap();
     assert!(published_at >= publish_at.as_str(), "published at {published_at}, scheduled for {publish_at}");
 }
+
+#[test]
+fn eval_feed_reports_the_ranker_next_to_its_baselines() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("community");
+    let generated = carmine()
+        .arg("generate")
+        .arg(&data)
+        .args(["--members", "400", "--notes", "2000", "--engagements", "15000", "--events", "3000", "--seed", "3"])
+        .output()
+        .unwrap();
+    assert!(generated.status.success(), "{}", String::from_utf8_lossy(&generated.stderr));
+    let evaluated = carmine().args(["eval", "feed"]).arg(&data).args(["--k", "5,20"]).output().unwrap();
+    let table = String::from_utf8_lossy(&evaluated.stdout);
+    assert!(evaluated.status.success(), "{}", String::from_utf8_lossy(&evaluated.stderr));
+    assert!(table.contains("Recall@5") && table.contains("NDCG@20") && table.contains("small share"), "{table}");
+    for method in ["feed", "popularity", "item-knn"] {
+        assert!(table.lines().any(|l| l.starts_with(method)), "{method} missing from {table}");
+    }
+
+    for (flag, value, says) in [
+        ("--feed-pools", "20:0.1,5:0.2", "pools must grow"),
+        ("--ces-weights", "1,1,4", "five"),
+        ("--feed-small-creator-floor", "1.5", "between 0 and 1"),
+        ("--k", "0", "cut-offs"),
+    ] {
+        let refused = carmine().args(["eval", "feed"]).arg(&data).args([flag, value]).output().unwrap();
+        assert!(!refused.status.success(), "{flag} {value} accepted");
+        assert!(
+            String::from_utf8_lossy(&refused.stderr).contains(says),
+            "{}",
+            String::from_utf8_lossy(&refused.stderr)
+        );
+    }
+    let missing = carmine().args(["eval", "feed"]).arg(dir.path().join("nowhere")).output().unwrap();
+    assert!(!missing.status.success());
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("manifest.json"));
+}
