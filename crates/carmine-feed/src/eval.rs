@@ -12,6 +12,8 @@ use std::io::BufRead;
 use std::path::Path;
 
 use carmine_core::Id;
+
+use crate::ids::{IdMap, IdSet};
 use carmine_core::text::{normalize_topic, parse_topics};
 use carmine_dataset::format::{self, BehaviourEvent, Comment, Engagement, Follow, Note};
 use serde::de::DeserializeOwned;
@@ -150,7 +152,7 @@ pub fn evaluate(dir: &Path, options: &EvalOptions) -> Result<EvalReport, String>
         let (follower, followee) = (ids.of(&f.follower), ids.of(&f.followee));
         signals.push((f.created_at.micros(), Signal::Followed { follower, followee, from_note: None, at: 0 }));
     })?;
-    let mut published: HashMap<Id, (i64, Reach)> = HashMap::new();
+    let mut published: IdMap<(i64, Reach)> = Default::default();
     read(dir, "notes.jsonl", |n: Note| {
         let Some(at) = n.published_at else { return };
         let mut topics: Vec<String> = n.topics.iter().filter_map(|t| normalize_topic(t)).collect();
@@ -201,7 +203,7 @@ pub fn evaluate(dir: &Path, options: &EvalOptions) -> Result<EvalReport, String>
     model.refresh();
 
     // Held out: later first engagements with notes that existed and were public.
-    let mut held: HashMap<Id, HashSet<Id>> = HashMap::new();
+    let mut held: IdMap<IdSet> = Default::default();
     for p in positives.iter().filter(|p| p.at > split_at) {
         let existed = published.get(&p.note).is_some_and(|(at, reach)| *at <= split_at && *reach == Reach::Everyone);
         if existed && may_recommend(&model, p.member, p.note) {
@@ -219,7 +221,7 @@ pub fn evaluate(dir: &Path, options: &EvalOptions) -> Result<EvalReport, String>
     let catalogue =
         published.values().filter(|(at, reach)| *at <= split_at && *reach == Reach::Everyone).count().max(1);
     let popular = train.popular(&model);
-    let no_exclusions = HashSet::new();
+    let no_exclusions = IdSet::default();
     let mut methods = Vec::new();
     for name in ["feed", "popularity", "item-knn"] {
         let mut tally = Tally::new(options.ks.len());
@@ -255,14 +257,14 @@ pub fn evaluate(dir: &Path, options: &EvalOptions) -> Result<EvalReport, String>
 
 /// The training engagements as plain lists, for the baselines.
 struct Train {
-    by_member: HashMap<Id, Vec<Id>>,
-    by_note: HashMap<Id, Vec<Id>>,
+    by_member: IdMap<Vec<Id>>,
+    by_note: IdMap<Vec<Id>>,
 }
 
 impl Train {
     fn of(positives: &[Positive], split_at: i64) -> Train {
-        let mut by_member: HashMap<Id, Vec<Id>> = HashMap::new();
-        let mut by_note: HashMap<Id, Vec<Id>> = HashMap::new();
+        let mut by_member: IdMap<Vec<Id>> = Default::default();
+        let mut by_note: IdMap<Vec<Id>> = Default::default();
         let mut pairs = HashSet::new();
         for p in positives.iter().filter(|p| p.at <= split_at) {
             if pairs.insert((p.member, p.note)) {
@@ -293,7 +295,7 @@ impl Train {
     /// Item-kNN: notes scored by cosine co-engagement with the member's history.
     fn knn(&self, model: &FeedModel, member: Id, limit: usize) -> Vec<Id> {
         let Some(history) = self.by_member.get(&member) else { return Vec::new() };
-        let mut scores: HashMap<Id, f64> = HashMap::new();
+        let mut scores: IdMap<f64> = Default::default();
         for &seed in history.iter().rev().take(KNN_SEEDS) {
             let engagers = &self.by_note[&seed];
             for &other in engagers.iter().rev().take(KNN_NEIGHBOURS) {
@@ -314,7 +316,7 @@ impl Train {
 struct Tally {
     recall: Vec<f64>,
     ndcg: Vec<f64>,
-    shown: HashSet<Id>,
+    shown: IdSet,
     slots: usize,
     small: usize,
     novelty: f64,
@@ -322,10 +324,10 @@ struct Tally {
 
 impl Tally {
     fn new(ks: usize) -> Tally {
-        Tally { recall: vec![0.0; ks], ndcg: vec![0.0; ks], shown: HashSet::new(), slots: 0, small: 0, novelty: 0.0 }
+        Tally { recall: vec![0.0; ks], ndcg: vec![0.0; ks], shown: IdSet::default(), slots: 0, small: 0, novelty: 0.0 }
     }
 
-    fn add(&mut self, model: &FeedModel, train: &Train, members: usize, ks: &[usize], list: &[Id], held: &HashSet<Id>) {
+    fn add(&mut self, model: &FeedModel, train: &Train, members: usize, ks: &[usize], list: &[Id], held: &IdSet) {
         for (i, &k) in ks.iter().enumerate() {
             let top = &list[..list.len().min(k)];
             let hits = top.iter().filter(|n| held.contains(n)).count();

@@ -3,6 +3,8 @@
 //! sources, diversity step and explanations (`rank`), the fairness report
 //! (`fairness`), and the offline evaluator behind `carmine eval feed` (`eval`).
 
+mod ids;
+
 pub mod eval;
 pub mod fairness;
 pub mod live;
@@ -11,6 +13,7 @@ pub mod rank;
 pub mod settings;
 
 pub use fairness::{Fairness, fairness};
+pub use ids::{IdMap, IdSet};
 pub use live::{Feed, FeedCursor, FeedIndex, FeedPage, Journey};
 pub use model::{Action, FeedModel, PoolStatus, Reach, Sight, Signal, Tally};
 pub use rank::{FeedRequest, Ranked, Reason, ScoreParts, Sources};

@@ -4,7 +4,7 @@
 //! member was already served (so the next page never repeats one), and page cursors
 //! bound to the member who asked.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 
@@ -18,6 +18,7 @@ use carmine_store::{Conn, Db, interests, notes};
 use serde::{Deserialize, Serialize};
 
 use crate::fairness::Fairness;
+use crate::ids::IdSet;
 use crate::model::{Action, FeedModel, PoolStatus, PoolStep, Reach, Sight, Signal};
 use crate::rank::{FeedRequest, Ranked, rank};
 use crate::settings::FeedSettings;
@@ -42,7 +43,7 @@ pub struct FeedCursor {
 struct Served {
     session: u64,
     order: VecDeque<Id>,
-    ids: HashSet<Id>,
+    ids: IdSet,
 }
 
 /// The index and what was served. Cheap to clone.
@@ -129,7 +130,7 @@ impl FeedIndex {
 
     /// The ranked feed with nothing marked served (the admin's audit view).
     pub fn preview(&self, member: Id, now: i64, limit: usize) -> Vec<Ranked> {
-        rank(&self.model(), &FeedRequest { member: Some(member), now, limit, exclude: &HashSet::new() })
+        rank(&self.model(), &FeedRequest { member: Some(member), now, limit, exclude: &IdSet::default() })
     }
 }
 

@@ -8,9 +8,11 @@
 //! Times are event times (µs), never the wall clock, so replaying the same log gives
 //! the same state on every node.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use carmine_core::Id;
+
+use crate::ids::{IdMap, IdSet};
 
 use crate::settings::FeedSettings;
 
@@ -211,10 +213,10 @@ impl Decayed {
 pub struct MemberState {
     interests: HashMap<TopicId, Decayed>,
     pub(crate) tallies: HashMap<(TopicId, Tally), u32>,
-    pub(crate) engaged: HashSet<Id>,
-    pub(crate) seen: HashSet<Id>,
+    pub(crate) engaged: IdSet,
+    pub(crate) seen: IdSet,
     pub(crate) positives: VecDeque<Id>,
-    pub(crate) follows: HashSet<Id>,
+    pub(crate) follows: IdSet,
     pub(crate) picked: Vec<TopicId>,
 }
 
@@ -231,16 +233,16 @@ struct TopicState {
 /// The index. Cheap to read concurrently behind a lock; `apply` is the only writer.
 pub struct FeedModel {
     pub(crate) settings: FeedSettings,
-    pub(crate) notes: HashMap<Id, NoteState>,
-    pub(crate) members: HashMap<Id, MemberState>,
+    pub(crate) notes: IdMap<NoteState>,
+    pub(crate) members: IdMap<MemberState>,
     topics: Vec<TopicState>,
     topic_ids: HashMap<String, TopicId>,
-    pub(crate) followers: HashMap<Id, u32>,
-    pub(crate) by_author: HashMap<Id, Vec<Id>>,
+    pub(crate) followers: IdMap<u32>,
+    pub(crate) by_author: IdMap<Vec<Id>>,
     /// Every note, in publish order (the cold-start and pool scan).
     pub(crate) recent: Vec<Id>,
     /// Notes engaged with lately, and the hottest of them.
-    warm: HashSet<Id>,
+    warm: IdSet,
     pub(crate) rising: Vec<Id>,
     engagements_since_refresh: u32,
     refreshed_at: i64,
@@ -252,14 +254,14 @@ impl FeedModel {
     pub fn new(settings: FeedSettings) -> FeedModel {
         FeedModel {
             settings,
-            notes: HashMap::new(),
-            members: HashMap::new(),
+            notes: Default::default(),
+            members: Default::default(),
             topics: Vec::new(),
             topic_ids: HashMap::new(),
-            followers: HashMap::new(),
-            by_author: HashMap::new(),
+            followers: Default::default(),
+            by_author: Default::default(),
             recent: Vec::new(),
-            warm: HashSet::new(),
+            warm: IdSet::default(),
             rising: Vec::new(),
             engagements_since_refresh: 0,
             refreshed_at: 0,

@@ -17,6 +17,8 @@ use std::collections::{HashMap, HashSet};
 
 use carmine_core::Id;
 
+use crate::ids::{IdMap, IdSet};
+
 use crate::model::{FeedModel, MemberState, NoteState, PoolStatus, Reach, Tally, TopicId};
 
 const HOUR_MICROS: f64 = 3_600_000_000.0;
@@ -34,6 +36,11 @@ const FOLLOWED_NOTES: usize = 6;
 const NEWEST_SCAN: usize = 400;
 /// A member with fewer positives than this also gets what similar members liked.
 const COLD_POSITIVES: usize = 5;
+/// Item-to-item neighbours: the member's latest positives, their latest engagers,
+/// and those members' latest positives (bounded: a request stays in milliseconds).
+const NEIGHBOUR_SEEDS: usize = 15;
+const NEIGHBOUR_ENGAGERS: usize = 32;
+const NEIGHBOUR_POSITIVES: usize = 20;
 /// How far ahead the page builder looks for a card that keeps the caps.
 const LOOKAHEAD: usize = 30;
 
@@ -133,7 +140,7 @@ pub struct FeedRequest<'a> {
     pub now: i64,
     pub limit: usize,
     /// Notes already served on earlier pages.
-    pub exclude: &'a HashSet<Id>,
+    pub exclude: &'a IdSet,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -193,7 +200,7 @@ fn may_show(note: &NoteState, viewer: Option<(Id, &MemberState)>) -> bool {
 }
 
 /// May the feed show it: reachable, not served before, not engaged with or seen.
-fn fresh_for(note: &NoteState, id: Id, viewer: Option<(Id, &MemberState)>, exclude: &HashSet<Id>) -> bool {
+fn fresh_for(note: &NoteState, id: Id, viewer: Option<(Id, &MemberState)>, exclude: &IdSet) -> bool {
     may_show(note, viewer)
         && !exclude.contains(&id)
         && viewer.is_none_or(|(_, state)| !state.engaged.contains(&id) && !state.seen.contains(&id))
@@ -204,22 +211,22 @@ fn fresh_for(note: &NoteState, id: Id, viewer: Option<(Id, &MemberState)>, exclu
 pub fn may_recommend(model: &FeedModel, member: Id, note: Id) -> bool {
     let viewer = model.member(member).map(|s| (member, s));
     let empty = MemberState::default();
-    model.note(note).is_some_and(|n| fresh_for(n, note, Some(viewer.unwrap_or((member, &empty))), &HashSet::new()))
+    model.note(note).is_some_and(|n| fresh_for(n, note, Some(viewer.unwrap_or((member, &empty))), &IdSet::default()))
 }
 
 /// Neighbour affinity of notes co-engaged with the member's positives, normalised so
 /// the strongest is 1.
-fn neighbours(model: &FeedModel, member: Id, state: &MemberState) -> HashMap<Id, f64> {
-    let mut scores: HashMap<Id, f64> = HashMap::new();
-    for seed in &state.positives {
+fn neighbours(model: &FeedModel, member: Id, state: &MemberState) -> IdMap<f64> {
+    let mut scores: IdMap<f64> = Default::default();
+    for seed in state.positives.iter().rev().take(NEIGHBOUR_SEEDS) {
         let Some(note) = model.note(*seed) else { continue };
         let weight = 1.0 / (note.engagers.len().max(1) as f64).sqrt();
-        for engager in &note.engagers {
+        for engager in note.engagers.iter().rev().take(NEIGHBOUR_ENGAGERS) {
             if *engager == member {
                 continue;
             }
             let Some(other) = model.member(*engager) else { continue };
-            for q in &other.positives {
+            for q in other.positives.iter().rev().take(NEIGHBOUR_POSITIVES) {
                 if q != seed {
                     *scores.entry(*q).or_default() += weight;
                 }
@@ -235,8 +242,8 @@ fn neighbours(model: &FeedModel, member: Id, state: &MemberState) -> HashMap<Id,
     scores
 }
 
-fn gather(model: &FeedModel, request: &FeedRequest, profile: &Profile) -> HashMap<Id, Candidate> {
-    let mut candidates: HashMap<Id, Candidate> = HashMap::new();
+fn gather(model: &FeedModel, request: &FeedRequest, profile: &Profile) -> IdMap<Candidate> {
+    let mut candidates: IdMap<Candidate> = Default::default();
     let mut add = |id: Id, source: Sources| candidates.entry(id).or_default().sources.0 |= source.0;
     let now = request.now;
     let member = request.member.and_then(|m| model.member(m).map(|s| (m, s)));
@@ -261,8 +268,11 @@ fn gather(model: &FeedModel, request: &FeedRequest, profile: &Profile) -> HashMa
             }
         }
     }
-    scanned.sort_by(|a, b| b.1.total_cmp(&a.1));
-    scanned.into_iter().take(SHORTLIST).for_each(|(id, _)| add(id, Sources::INTERESTS));
+    if scanned.len() > SHORTLIST {
+        scanned.select_nth_unstable_by(SHORTLIST, |a, b| b.1.total_cmp(&a.1));
+        scanned.truncate(SHORTLIST);
+    }
+    scanned.into_iter().for_each(|(id, _)| add(id, Sources::INTERESTS));
     model.rising.iter().for_each(|&id| add(id, Sources::RISING));
     let positives = member.map_or(0, |(_, s)| s.positives.len());
     if positives < COLD_POSITIVES {
@@ -350,7 +360,7 @@ fn diversify(model: &FeedModel, ranked: Vec<Ranked>, limit: usize) -> Vec<Ranked
     let settings = &model.settings;
     let mut rest: Vec<Option<Ranked>> = ranked.into_iter().map(Some).collect();
     let mut page: Vec<Ranked> = Vec::new();
-    let mut per_author: HashMap<Id, usize> = HashMap::new();
+    let mut per_author: IdMap<usize> = Default::default();
     let mut per_topic: HashMap<TopicId, usize> = HashMap::new();
     let first_topic = |id: Id| model.note(id).and_then(|n| n.topics.first().copied());
     let mut start = 0;
@@ -444,7 +454,7 @@ pub fn related(model: &FeedModel, note: Id, viewer: Option<Id>, now: i64, limit:
     let Some(state) = model.note(note) else { return Vec::new() };
     let member = viewer.and_then(|m| model.member(m).map(|s| (m, s)));
     let mut exclude = HashSet::from([note]);
-    let mut scores: HashMap<Id, f64> = HashMap::new();
+    let mut scores: IdMap<f64> = Default::default();
     for engager in &state.engagers {
         if let Some(other) = model.member(*engager) {
             for q in &other.positives {

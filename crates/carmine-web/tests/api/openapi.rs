@@ -63,6 +63,8 @@ async fn contract_paths_are_documented(t: TestDb) {
         (Method::PATCH, "/api/v1/notes/{id}"),
         (Method::DELETE, "/api/v1/notes/{id}"),
         (Method::GET, "/api/v1/feed"),
+        (Method::POST, "/api/v1/events"),
+        (Method::GET, "/api/v1/admin/users/{id}/feed"),
     ] {
         assert!(operations.contains(&(method.clone(), path.to_owned())), "{method} {path} missing from the document");
     }
