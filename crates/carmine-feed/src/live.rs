@@ -25,6 +25,8 @@ use crate::settings::FeedSettings;
 
 pub const DOMAIN_CONSUMER: &str = "feed.domain";
 pub const BEHAVIOUR_CONSUMER: &str = "feed.behaviour";
+/// Topics offered by the interest picker.
+const PICKER_TOPICS: usize = 24;
 /// Notes remembered as served per reader, and readers remembered.
 const SERVED_KEPT: usize = 2_000;
 const READERS_KEPT: usize = 20_000;
@@ -310,8 +312,8 @@ impl Feed {
     }
 
     /// The topics offered in the interest picker: those most written about.
-    pub fn popular_topics(&self, limit: usize) -> Vec<String> {
-        self.index.model().popular_topics(limit).into_iter().map(|(t, _)| t).collect()
+    pub fn picker_topics(&self) -> Vec<String> {
+        self.index.model().popular_topics(PICKER_TOPICS).into_iter().map(|(t, _)| t).collect()
     }
 
     pub fn journey(&self, note: Id) -> Option<Journey> {

@@ -255,7 +255,7 @@ impl Notes {
         Ok(())
     }
 
-    /// The newest public notes (the home page until the feed lands), without those of
+    /// The newest public notes (the home page while the feed's index warms up), without those of
     /// members the viewer blocked, muted or was blocked by.
     pub async fn latest(&self, viewer: Option<&Caller>, before: Option<Position>, limit: u32) -> Result<NotePage> {
         let mut conn = self.db.reader().await?;

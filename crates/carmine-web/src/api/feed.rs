@@ -26,8 +26,6 @@ use crate::pages::notices::feed_reason;
 
 /// Related notes under a note.
 const RELATED_MAX: usize = 12;
-/// Topics offered by the interest picker.
-const PICKER_TOPICS: usize = 24;
 
 #[derive(Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -236,7 +234,7 @@ pub struct InterestsRequest {
 pub async fn interests(State(state): State<AppState>, Member(caller): Member) -> Result<Json<InterestsView>, ApiError> {
     Ok(Json(InterestsView {
         picked: state.feed().picked(caller.user_id).await?,
-        suggestions: state.feed().popular_topics(PICKER_TOPICS),
+        suggestions: state.feed().picker_topics(),
     }))
 }
 
@@ -252,7 +250,7 @@ pub async fn pick_interests(
 ) -> Result<Json<InterestsView>, ApiError> {
     let picked = state.feed().pick(caller.user_id, &body.topics).await?;
     settle_feed(&state).await?;
-    Ok(Json(InterestsView { picked, suggestions: state.feed().popular_topics(PICKER_TOPICS) }))
+    Ok(Json(InterestsView { picked, suggestions: state.feed().picker_topics() }))
 }
 
 #[derive(Serialize, ToSchema)]

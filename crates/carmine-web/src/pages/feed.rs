@@ -14,8 +14,6 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Member};
 
-/// Topics offered by the picker.
-const PICKER_TOPICS: usize = 24;
 /// Notes shown in the admin's view of a member's feed.
 const AUDIT_NOTES: usize = 30;
 
@@ -35,7 +33,7 @@ pub(crate) async fn welcome(State(state): State<AppState>, Member(caller): Membe
     let picked = state.feed().picked(caller.user_id).await?;
     let mut topics: Vec<TopicChoice> = state
         .feed()
-        .popular_topics(PICKER_TOPICS)
+        .picker_topics()
         .into_iter()
         .map(|name| TopicChoice { picked: picked.contains(&name), name })
         .collect();
