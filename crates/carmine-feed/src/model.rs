@@ -23,6 +23,8 @@ const HOUR_MICROS: f64 = 3_600_000_000.0;
 const ENGAGERS_KEPT: usize = 64;
 /// A member's latest positives, the seeds of "people who saved this also saved".
 const POSITIVES_KEPT: usize = 30;
+/// Notes a member saw that stay filtered out of their feed (the oldest may return).
+const SEEN_KEPT: usize = 5_000;
 /// Members lately engaged with a topic, the seeds of the cold-start path.
 const FANS_KEPT: usize = 64;
 /// Rising notes kept, and the half-life of their heat.
@@ -215,6 +217,7 @@ pub struct MemberState {
     pub(crate) tallies: HashMap<(TopicId, Tally), u32>,
     pub(crate) engaged: IdSet,
     pub(crate) seen: IdSet,
+    seen_order: VecDeque<Id>,
     pub(crate) positives: VecDeque<Id>,
     pub(crate) follows: IdSet,
     pub(crate) picked: Vec<TopicId>,
@@ -583,7 +586,15 @@ impl FeedModel {
             }
         }
         let Some(member) = member else { return };
-        self.members.entry(member).or_default().seen.insert(note);
+        let state = self.members.entry(member).or_default();
+        if state.seen.insert(note) {
+            state.seen_order.push_back(note);
+            if state.seen_order.len() > SEEN_KEPT
+                && let Some(oldest) = state.seen_order.pop_front()
+            {
+                state.seen.remove(&oldest);
+            }
+        }
         match sight {
             // Seen and passed over: a little less of this.
             Sight::Impression => self.learn(member, note, -0.05, None, at),
