@@ -263,7 +263,7 @@ fn gather(model: &FeedModel, request: &FeedRequest, profile: &Profile) -> IdMap<
             if note.published_at < oldest {
                 break;
             }
-            if note.published_at <= now {
+            if note.published_at <= now && fresh_for(note, id, member, request.exclude) {
                 scanned.push((id, weight * model.quality(note) * (0.05 + freshness(model, note, now))));
             }
         }
