@@ -56,7 +56,8 @@ pub struct FeedIndex {
 
 struct Inner {
     model: RwLock<FeedModel>,
-    served: Mutex<HashMap<(i64, u64), Served>>,
+    /// Per (reader, browsing session): the notes served so far.
+    served: Mutex<HashMap<(i64, u64), Arc<Mutex<Served>>>>,
 }
 
 /// One page of the discovery feed.
@@ -111,11 +112,19 @@ impl FeedIndex {
             Some(c) => (c.s, c.p),
             None => (new_session, 0),
         };
-        let mut served = self.inner.served.lock().expect("the served lock is never poisoned");
-        if served.len() >= READERS_KEPT && !served.contains_key(&(reader, session)) {
-            served.clear();
-        }
-        let mine = served.entry((reader, session)).or_insert_with(|| Served { session, ..Served::default() });
+        // The map is locked only to find the session; ranking holds the session alone.
+        let entry = {
+            let mut served = self.inner.served.lock().expect("the served lock is never poisoned");
+            if served.len() >= READERS_KEPT && !served.contains_key(&(reader, session)) {
+                served.clear();
+            }
+            served
+                .entry((reader, session))
+                .or_insert_with(|| Arc::new(Mutex::new(Served { session, ..Served::default() })))
+                .clone()
+        };
+        let mut mine = entry.lock().expect("a session lock is never poisoned");
+        let mine = &mut *mine;
         let items = rank(&self.model(), &FeedRequest { member, now, limit, exclude: &mine.ids });
         for item in &items {
             if mine.order.len() == SERVED_KEPT
