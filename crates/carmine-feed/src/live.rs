@@ -41,6 +41,9 @@ pub struct FeedCursor {
     pub p: u32,
 }
 
+/// Per (reader, browsing session): the notes served so far.
+type Sessions = HashMap<(i64, u64), Arc<Mutex<Served>>>;
+
 #[derive(Default)]
 struct Served {
     session: u64,
@@ -56,8 +59,7 @@ pub struct FeedIndex {
 
 struct Inner {
     model: RwLock<FeedModel>,
-    /// Per (reader, browsing session): the notes served so far.
-    served: Mutex<HashMap<(i64, u64), Arc<Mutex<Served>>>>,
+    served: Mutex<Sessions>,
 }
 
 /// One page of the discovery feed.
