@@ -300,8 +300,9 @@ impl FeedModel {
         &self.topics[topic as usize].notes
     }
 
+    /// Members lately engaged with the topic, latest first.
     pub(crate) fn topic_fans(&self, topic: TopicId) -> impl Iterator<Item = &Id> {
-        self.topics[topic as usize].fans.iter()
+        self.topics[topic as usize].fans.iter().rev()
     }
 
     /// Topics by the number of notes that carry them, most first.

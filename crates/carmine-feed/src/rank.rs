@@ -41,6 +41,11 @@ const COLD_POSITIVES: usize = 5;
 const NEIGHBOUR_SEEDS: usize = 15;
 const NEIGHBOUR_ENGAGERS: usize = 32;
 const NEIGHBOUR_POSITIVES: usize = 20;
+const NEIGHBOUR_CANDIDATES: usize = 300;
+/// A member without history gets the latest positives of this many members who
+/// lately engaged with each of their topics.
+const SIMILAR_MEMBERS: usize = 32;
+const SIMILAR_POSITIVES: usize = 10;
 /// How far ahead the page builder looks for a card that keeps the caps.
 const LOOKAHEAD: usize = 30;
 
@@ -216,7 +221,7 @@ pub fn may_recommend(model: &FeedModel, member: Id, note: Id) -> bool {
 
 /// Neighbour affinity of notes co-engaged with the member's positives, normalised so
 /// the strongest is 1.
-fn neighbours(model: &FeedModel, member: Id, state: &MemberState) -> IdMap<f64> {
+fn neighbours(model: &FeedModel, member: Id, state: &MemberState) -> Vec<(Id, f64)> {
     let mut scores: IdMap<f64> = Default::default();
     for seed in state.positives.iter().rev().take(NEIGHBOUR_SEEDS) {
         let Some(note) = model.note(*seed) else { continue };
@@ -233,13 +238,19 @@ fn neighbours(model: &FeedModel, member: Id, state: &MemberState) -> IdMap<f64> 
             }
         }
     }
-    let max = scores.values().copied().fold(0.0, f64::max);
+    // Only the strongest neighbours become candidates (each candidate is scored).
+    let mut strongest: Vec<(Id, f64)> = scores.into_iter().collect();
+    if strongest.len() > NEIGHBOUR_CANDIDATES {
+        strongest.select_nth_unstable_by(NEIGHBOUR_CANDIDATES, |a, b| b.1.total_cmp(&a.1));
+        strongest.truncate(NEIGHBOUR_CANDIDATES);
+    }
+    let max = strongest.iter().map(|(_, s)| *s).fold(0.0, f64::max);
     if max > 0.0 {
-        for score in scores.values_mut() {
+        for (_, score) in &mut strongest {
             *score /= max;
         }
     }
-    scores
+    strongest
 }
 
 fn gather(model: &FeedModel, request: &FeedRequest, profile: &Profile) -> IdMap<Candidate> {
@@ -277,9 +288,14 @@ fn gather(model: &FeedModel, request: &FeedRequest, profile: &Profile) -> IdMap<
     let positives = member.map_or(0, |(_, s)| s.positives.len());
     if positives < COLD_POSITIVES {
         for (topic, _) in profile.top(3) {
-            for fan in model.topic_fans(topic) {
+            for fan in model.topic_fans(topic).take(SIMILAR_MEMBERS) {
                 if let Some(state) = model.member(*fan) {
-                    state.positives.iter().for_each(|&id| add(id, Sources::SIMILAR_MEMBERS));
+                    state
+                        .positives
+                        .iter()
+                        .rev()
+                        .take(SIMILAR_POSITIVES)
+                        .for_each(|&id| add(id, Sources::SIMILAR_MEMBERS));
                 }
             }
         }
