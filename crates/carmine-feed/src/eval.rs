@@ -19,7 +19,7 @@ use carmine_dataset::format::{self, BehaviourEvent, Comment, Engagement, Follow,
 use serde::de::DeserializeOwned;
 
 use crate::model::{Action, FeedModel, Reach, Sight, Signal};
-use crate::rank::{FeedRequest, may_recommend, rank};
+use crate::rank::{FeedRequest, TOPIC_BEST, TOPIC_BEST_SCAN, may_recommend, rank};
 use crate::settings::FeedSettings;
 
 const DAY_MICROS: i64 = 86_400_000_000;
@@ -201,6 +201,8 @@ pub fn evaluate(dir: &Path, options: &EvalOptions) -> Result<EvalReport, String>
     }
     model.clock = split_at;
     model.refresh();
+    let best = model.best_by_topic(split_at, TOPIC_BEST_SCAN, TOPIC_BEST);
+    model.set_best(best);
 
     // Held out: later first engagements with notes that existed and were public.
     let mut held: IdMap<IdSet> = Default::default();

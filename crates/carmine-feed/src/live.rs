@@ -7,6 +7,7 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
+use std::time::{Duration, Instant};
 
 use carmine_core::event::DomainEvent;
 use carmine_core::limits::PICKED_TOPICS_MAX;
@@ -20,11 +21,14 @@ use serde::{Deserialize, Serialize};
 use crate::fairness::Fairness;
 use crate::ids::IdSet;
 use crate::model::{Action, FeedModel, PoolStatus, PoolStep, Reach, Sight, Signal};
-use crate::rank::{FeedRequest, Ranked, rank};
+use crate::rank::{FeedRequest, Ranked, TOPIC_BEST, TOPIC_BEST_SCAN, rank};
 use crate::settings::FeedSettings;
 
 pub const DOMAIN_CONSUMER: &str = "feed.domain";
 pub const BEHAVIOUR_CONSUMER: &str = "feed.behaviour";
+/// How often the best-of-topic lists are recomputed while the logs flow.
+const BEST_EVERY: Duration = Duration::from_secs(1);
+
 /// Topics offered by the interest picker.
 const PICKER_TOPICS: usize = 24;
 /// Notes remembered as served per reader, and readers remembered.
@@ -59,6 +63,7 @@ pub struct FeedIndex {
 
 struct Inner {
     model: RwLock<FeedModel>,
+    best_at: Mutex<Option<Instant>>,
     served: Mutex<Sessions>,
 }
 
@@ -71,7 +76,11 @@ pub struct FeedPage {
 impl FeedIndex {
     pub fn new(settings: FeedSettings) -> FeedIndex {
         FeedIndex {
-            inner: Arc::new(Inner { model: RwLock::new(FeedModel::new(settings)), served: Mutex::new(HashMap::new()) }),
+            inner: Arc::new(Inner {
+                model: RwLock::new(FeedModel::new(settings)),
+                best_at: Mutex::new(None),
+                served: Mutex::new(HashMap::new()),
+            }),
         }
     }
 
@@ -91,11 +100,31 @@ impl FeedIndex {
         if signals.is_empty() {
             return;
         }
-        let mut model = self.inner.model.write().expect("the feed index lock is never poisoned");
-        for signal in signals {
-            model.apply(signal);
+        {
+            let mut model = self.inner.model.write().expect("the feed index lock is never poisoned");
+            for signal in signals {
+                model.apply(signal);
+            }
+            model.refresh_if_due();
         }
-        model.refresh_if_due();
+        self.refresh_best();
+    }
+
+    /// Recomputes the best-of-topic lists at most once a second, under the read lock
+    /// (pages keep being served), then installs them in a brief write.
+    fn refresh_best(&self) {
+        {
+            let mut last = self.inner.best_at.lock().expect("the best_at lock is never poisoned");
+            if last.is_some_and(|at| at.elapsed() < BEST_EVERY) {
+                return;
+            }
+            *last = Some(Instant::now());
+        }
+        let best = {
+            let model = self.model();
+            model.best_by_topic(model.clock, TOPIC_BEST_SCAN, TOPIC_BEST)
+        };
+        self.inner.model.write().expect("the feed index lock is never poisoned").set_best(best);
     }
 
     /// The next page of `member`'s discovery feed (None: a visitor). A page without

@@ -223,6 +223,13 @@ pub struct MemberState {
     pub(crate) picked: Vec<TopicId>,
 }
 
+/// A topic's best recent notes, and how many of its notes existed then.
+#[derive(Clone, Debug, Default)]
+pub struct TopicBest {
+    notes: Vec<Id>,
+    upto: usize,
+}
+
 #[derive(Clone, Debug, Default)]
 struct TopicState {
     name: String,
@@ -239,6 +246,10 @@ pub struct FeedModel {
     pub(crate) notes: IdMap<NoteState>,
     pub(crate) members: IdMap<MemberState>,
     topics: Vec<TopicState>,
+    /// Per topic, its best recent notes by quality × freshness when last computed
+    /// ([`FeedModel::best_by_topic`]): the interest scan reads these plus what was
+    /// published since, instead of every recent note.
+    best: Vec<TopicBest>,
     topic_ids: HashMap<String, TopicId>,
     pub(crate) followers: IdMap<u32>,
     pub(crate) by_author: IdMap<Vec<Id>>,
@@ -260,6 +271,7 @@ impl FeedModel {
             notes: Default::default(),
             members: Default::default(),
             topics: Vec::new(),
+            best: Vec::new(),
             topic_ids: HashMap::new(),
             followers: Default::default(),
             by_author: Default::default(),
@@ -294,6 +306,56 @@ impl FeedModel {
 
     pub fn topic_id(&self, name: &str) -> Option<TopicId> {
         self.topic_ids.get(name).copied()
+    }
+
+    /// The notes the interest scan considers for a topic: its best recent notes when
+    /// they were last computed, then every note published with the topic since (or
+    /// the newest `scan` notes if nothing was computed yet).
+    pub(crate) fn topic_candidates(&self, topic: TopicId, scan: usize) -> impl Iterator<Item = &Id> {
+        let notes = &self.topics[topic as usize].notes;
+        let (best, since): (&[Id], usize) = match self.best.get(topic as usize) {
+            Some(b) => (&b.notes, b.upto.min(notes.len())),
+            None => (&[], notes.len().saturating_sub(scan)),
+        };
+        best.iter().chain(notes[since..].iter().rev())
+    }
+
+    /// Each topic's best `keep` notes among its newest `scan`, by quality ×
+    /// (0.05 + freshness) at `now`. Read-only, so it can run beside readers; install
+    /// the result with [`FeedModel::set_best`].
+    pub fn best_by_topic(&self, now: i64, scan: usize, keep: usize) -> Vec<TopicBest> {
+        self.topics
+            .iter()
+            .map(|topic| {
+                let mut scored: Vec<(Id, f64)> = topic
+                    .notes
+                    .iter()
+                    .rev()
+                    .take(scan)
+                    .filter_map(|id| self.notes.get(id).map(|n| (*id, self.cheap_score(n, now))))
+                    .collect();
+                if scored.len() > keep {
+                    scored.select_nth_unstable_by(keep, |a, b| b.1.total_cmp(&a.1));
+                    scored.truncate(keep);
+                }
+                TopicBest { notes: scored.into_iter().map(|(id, _)| id).collect(), upto: topic.notes.len() }
+            })
+            .collect()
+    }
+
+    pub fn set_best(&mut self, best: Vec<TopicBest>) {
+        self.best = best;
+    }
+
+    /// Quality × (0.05 + freshness): the member-independent part of a note's score.
+    pub(crate) fn cheap_score(&self, note: &NoteState, now: i64) -> f64 {
+        self.quality(note) * (0.05 + self.freshness(note, now))
+    }
+
+    /// 1 when just published, falling by e every `freshness_hours`.
+    pub fn freshness(&self, note: &NoteState, now: i64) -> f64 {
+        let age_hours = ((now - note.published_at).max(0) as f64) / HOUR_MICROS;
+        (-age_hours / self.settings.freshness_hours).exp()
     }
 
     pub(crate) fn topic_notes(&self, topic: TopicId) -> &[Id] {

@@ -21,9 +21,12 @@ use crate::ids::{IdMap, IdSet};
 
 use crate::model::{FeedModel, MemberState, NoteState, PoolStatus, Reach, Tally, TopicId};
 
-const HOUR_MICROS: f64 = 3_600_000_000.0;
-/// Notes scanned per interest topic, newest first, and the oldest considered.
-const TOPIC_SCAN: usize = 1_500;
+/// Notes scanned per interest topic, newest first, and the oldest considered (when
+/// no best-of-topic lists were computed: [`FeedModel::best_by_topic`]).
+pub const TOPIC_SCAN: usize = 1_500;
+/// The best-of-topic lists: from the newest `TOPIC_BEST_SCAN` notes keep `TOPIC_BEST`.
+pub const TOPIC_BEST_SCAN: usize = 3_000;
+pub const TOPIC_BEST: usize = 300;
 const TOPIC_SCAN_DAYS: i64 = 30;
 /// Topics of the member's profile the candidates are drawn from.
 const PROFILE_TOPICS: usize = 8;
@@ -188,11 +191,6 @@ impl Profile {
     }
 }
 
-fn freshness(model: &FeedModel, note: &NoteState, now: i64) -> f64 {
-    let age_hours = ((now - note.published_at).max(0) as f64) / HOUR_MICROS;
-    (-age_hours / model.settings.freshness_hours).exp()
-}
-
 /// May this note be shown to this viewer at all (its reach, and never their own)?
 fn may_show(note: &NoteState, viewer: Option<(Id, &MemberState)>) -> bool {
     match (note.reach, viewer) {
@@ -269,13 +267,10 @@ fn gather(model: &FeedModel, request: &FeedRequest, profile: &Profile) -> IdMap<
     let oldest = now - TOPIC_SCAN_DAYS * 24 * 3_600_000_000;
     let mut scanned: Vec<(Id, f64)> = Vec::new();
     for (topic, weight) in profile.top(PROFILE_TOPICS) {
-        for &id in model.topic_notes(topic).iter().rev().take(TOPIC_SCAN) {
+        for &id in model.topic_candidates(topic, TOPIC_SCAN) {
             let Some(note) = model.note(id) else { continue };
-            if note.published_at < oldest {
-                break;
-            }
-            if note.published_at <= now && fresh_for(note, id, member, request.exclude) {
-                scanned.push((id, weight * model.quality(note) * (0.05 + freshness(model, note, now))));
+            if note.published_at >= oldest && note.published_at <= now && fresh_for(note, id, member, request.exclude) {
+                scanned.push((id, weight * model.cheap_score(note, now)));
             }
         }
     }
@@ -326,7 +321,7 @@ fn score(model: &FeedModel, note: &NoteState, candidate: Candidate, profile: &Pr
     ScoreParts {
         interest,
         quality: model.quality(note),
-        freshness: freshness(model, note, now),
+        freshness: model.freshness(note, now),
         neighbours: candidate.neighbours,
         pool,
     }
@@ -481,7 +476,7 @@ pub fn related(model: &FeedModel, note: Id, viewer: Option<Id>, now: i64, limit:
     for &topic in &state.topics {
         for &id in model.topic_notes(topic).iter().rev().take(200) {
             if let Some(n) = model.note(id) {
-                *scores.entry(id).or_default() += 0.1 * model.quality(n) * (0.05 + freshness(model, n, now));
+                *scores.entry(id).or_default() += 0.1 * model.quality(n) * (0.05 + model.freshness(n, now));
             }
         }
     }
