@@ -179,11 +179,7 @@ pub fn evaluate(dir: &Path, options: &EvalOptions) -> Result<EvalReport, String>
     read(dir, "likes.jsonl", |e: Engagement| engagement(&e.member, &e.note, Action::Like, e.created_at.micros()))?;
     read(dir, "saves.jsonl", |e: Engagement| engagement(&e.member, &e.note, Action::Save, e.created_at.micros()))?;
     read(dir, "events.jsonl", |e: BehaviourEvent| {
-        let sight = match e.kind.as_str() {
-            "impression" => Sight::Impression,
-            "read" => Sight::Read { dwell_ms: e.dwell_ms.unwrap_or(0) },
-            _ => Sight::Click,
-        };
+        let sight = Sight::of(&e.kind, e.dwell_ms);
         let at = e.occurred_at.micros();
         let member = e.viewer.as_deref().map(|v| ids.of(v));
         signals.push((at, Signal::Saw { member, note: ids.of(&e.note), sight, at }));

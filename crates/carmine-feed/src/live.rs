@@ -278,11 +278,7 @@ impl MemoryConsumer for BehaviourFollower {
                 .map(|e| Signal::Saw {
                     member: (e.viewer_key != 0).then(|| Id::from_i64(e.viewer_key)),
                     note: e.note_id,
-                    sight: match e.kind.as_str() {
-                        "impression" => Sight::Impression,
-                        "read" => Sight::Read { dwell_ms: e.dwell_ms.unwrap_or(0) },
-                        _ => Sight::Click,
-                    },
+                    sight: Sight::of(&e.kind, e.dwell_ms),
                     at: e.occurred_at.micros(),
                 })
                 .collect();
@@ -379,24 +375,20 @@ impl Feed {
     /// [`PICKED_TOPICS_MAX`], each a valid topic; they replace earlier picks) and
     /// tells the index through the log. Returns the picks as stored.
     pub async fn pick(&self, member: Id, topics: &[String]) -> Result<Vec<String>, Error> {
-        pick_interests(&self.db, member, topics).await
-    }
-}
-
-async fn pick_interests(db: &Db, member: Id, topics: &[String]) -> Result<Vec<String>, Error> {
-    if topics.len() > PICKED_TOPICS_MAX {
-        return Err(Error::invalid_field("topics", format!("at most {PICKED_TOPICS_MAX} topics")));
-    }
-    let mut picked: Vec<String> = Vec::new();
-    for raw in topics {
-        let topic = normalize_topic(raw).ok_or_else(|| Error::invalid_field("topics", "not a valid topic"))?;
-        if !picked.contains(&topic) {
-            picked.push(topic);
+        if topics.len() > PICKED_TOPICS_MAX {
+            return Err(Error::invalid_field("topics", format!("at most {PICKED_TOPICS_MAX} topics")));
         }
+        let mut picked: Vec<String> = Vec::new();
+        for raw in topics {
+            let topic = normalize_topic(raw).ok_or_else(|| Error::invalid_field("topics", "not a valid topic"))?;
+            if !picked.contains(&topic) {
+                picked.push(topic);
+            }
+        }
+        let mut tx = self.db.begin().await?;
+        interests::replace(&mut tx, member, &picked).await?;
+        tx.emit(DomainEvent::InterestsPicked { user_id: member, topics: picked.clone() }).await?;
+        tx.commit().await?;
+        Ok(picked)
     }
-    let mut tx = db.begin().await?;
-    interests::replace(&mut tx, member, &picked).await?;
-    tx.emit(DomainEvent::InterestsPicked { user_id: member, topics: picked.clone() }).await?;
-    tx.commit().await?;
-    Ok(picked)
 }

@@ -58,6 +58,18 @@ pub enum Sight {
     Read { dwell_ms: i64 },
 }
 
+impl Sight {
+    /// A behaviour event's kind (`impression`, `read`, `click`, `share`) as the feed
+    /// sees it: a share-sheet use counts like a click.
+    pub fn of(kind: &str, dwell_ms: Option<i64>) -> Sight {
+        match kind {
+            "impression" => Sight::Impression,
+            "read" => Sight::Read { dwell_ms: dwell_ms.unwrap_or(0) },
+            _ => Sight::Click,
+        }
+    }
+}
+
 /// What a member did often with a topic, for "why am I seeing this".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Tally {
