@@ -107,6 +107,7 @@ error_codes! {
     // 500 / 503
     Internal => (500, "internal", "something went wrong on our side"),
     Unavailable => (503, "unavailable", "the service is not ready"),
+    SearchTimeout => (503, "search_timeout", "the search took too long; try fewer or simpler words"),
 }
 
 /// An error a context or the web layer returns. Carries a stable [`ErrorCode`], a

@@ -59,3 +59,16 @@ pub const EVENT_AGE_SECONDS_MAX: i64 = 86_400;
 
 /// How far ahead a note can be scheduled to publish itself.
 pub const SCHEDULE_DAYS_MAX: i64 = 90;
+
+/// Search: characters of a query used (the rest is ignored, not an error).
+pub const SEARCH_QUERY_CHARS_MAX: usize = 100;
+/// The deepest a search pages (offset + page size).
+pub const SEARCH_RESULTS_MAX: usize = 1_000;
+/// Members and organizations, and topics, shown beside note results.
+pub const SEARCH_SIDE_RESULTS_MAX: usize = 5;
+/// Followed actors whose followers-only notes a search may find.
+pub const SEARCH_FOLLOWED_MAX: u32 = 5_000;
+/// Suggestions offered for a prefix.
+pub const SUGGESTIONS_MAX: usize = 10;
+/// Searches remembered per member in their history.
+pub const SEARCH_HISTORY_MAX: i64 = 50;

@@ -8,9 +8,10 @@
 //! with backoff; a consumer that is behind and has not advanced for `stuck_after`, or
 //! keeps failing, is reported stuck (`/readyz` answers 503).
 //!
-//! A [`MemoryConsumer`] derives state held in process memory (the feed index): it has
-//! no checkpoint row, starts from position 0 in every process and rebuilds its state
-//! by replaying the log, then follows it like the others.
+//! A [`MemoryConsumer`] derives state held by the process (the feed index in memory,
+//! the search index in its own files): it has no checkpoint row, starts in every
+//! process from the position its state reflects (0 for memory) and replays the log
+//! from there, then follows it like the others.
 //!
 //! Relaying the domain log to NATS JetStream (several nodes) fits as one more consumer
 //! whose effect is a publish with the position as message id (deduplicated by the
@@ -59,13 +60,19 @@ pub trait Consumer: Send + Sync + 'static {
     fn apply<'a>(&'a self, tx: &'a mut Tx, batch: &'a Batch) -> BoxFuture<'a, Result<(), Error>>;
 }
 
-/// Something that derives state held in this process's memory from one log. Each
-/// process replays the log from the start, so the state needs no checkpoint; `apply`
-/// may read the database through `conn` and must leave the state as if each entry
-/// were applied once, in log order.
+/// Something that derives state held by this process — in memory, or in files of its
+/// own such as the search index — from one log. Each process replays the log from
+/// [`MemoryConsumer::start_position`] (0 for state in memory), so the state needs no
+/// checkpoint row; `apply` may read the database through `conn` and must leave the
+/// state as if each entry were applied once, in log order.
 pub trait MemoryConsumer: Send + Sync + 'static {
     fn name(&self) -> &'static str;
     fn log(&self) -> Log;
+    /// Where this process resumes: state kept in files saves the position it
+    /// reflects together with it.
+    fn start_position(&self) -> i64 {
+        0
+    }
     fn apply<'a>(&'a self, conn: &'a mut Conn, batch: &'a Batch) -> BoxFuture<'a, Result<(), Error>>;
 }
 
@@ -191,7 +198,7 @@ impl DataPlane {
         for consumer in consumers {
             let position = match &consumer {
                 Subscriber::Durable(c) => log::checkpoint(&mut conn, c.name()).await?.unwrap_or(0),
-                Subscriber::Memory(_) => 0,
+                Subscriber::Memory(c) => c.start_position(),
             };
             let progress =
                 Progress { position, caught_up_once: false, failures: 0, last_error: None, active_at: Instant::now() };

@@ -50,7 +50,7 @@ impl CesWeights {
 }
 
 /// What the domain log adds to a note's counters, if anything.
-fn domain_delta(event: &DomainEvent) -> Option<(Id, Counters)> {
+pub fn domain_delta(event: &DomainEvent) -> Option<(Id, Counters)> {
     let one = Counters::default();
     match *event {
         DomainEvent::NoteLiked { note_id, .. } => Some((note_id, Counters { likes: 1, ..one })),

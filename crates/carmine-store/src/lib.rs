@@ -32,6 +32,7 @@ pub mod notifications;
 pub mod orgs;
 pub mod outbox;
 pub mod safety;
+pub mod search;
 pub mod secrets;
 pub mod sessions;
 pub mod stats;

@@ -17,6 +17,7 @@ use carmine_media::Media;
 use carmine_media::{MediaConfig, MediaStorage};
 use carmine_notes::Notes;
 use carmine_notes::NotesConfig;
+use carmine_search::{Search, SearchConfig};
 use carmine_store::Db;
 use tokio::net::TcpListener;
 
@@ -39,6 +40,7 @@ pub struct Services {
     pub statistics: Statistics,
     pub dataplane: DataPlane,
     pub feed: Feed,
+    pub search: Search,
     pub jobs: Jobs,
     hourly_stats_days: i64,
 }
@@ -54,6 +56,8 @@ pub struct ServicesConfig {
     pub ces: CesWeights,
     /// Traffic pools, ranking and fairness settings (its CES weights are `ces`).
     pub feed: FeedSettings,
+    /// Where the search index lives (None: in memory); its CES weights are `ces`.
+    pub search: SearchConfig,
     /// Days note statistics stay per hour before they are rolled up into days.
     pub hourly_stats_days: i64,
 }
@@ -67,6 +71,7 @@ impl ServicesConfig {
             dataplane: DataPlaneConfig::default(),
             ces: CesWeights::default(),
             feed: FeedSettings::default(),
+            search: SearchConfig::default(),
             hourly_stats_days: 14,
         }
     }
@@ -79,11 +84,14 @@ impl Services {
         let media = Media::new(db.clone(), config.media, media_storage);
         let notes = Notes::new(db.clone(), accounts.clone(), config.notes);
         let feed = Feed::new(db.clone(), FeedSettings { ces: config.ces, ..config.feed });
+        let search = Search::open(db.clone(), &SearchConfig { ces: config.ces, ..config.search })?;
         let mut consumers = carmine_events::statistics::consumers();
         consumers.extend(feed.subscribers());
+        consumers.extend(search.subscribers());
         let dataplane = DataPlane::new(db.clone(), consumers, config.dataplane).await?;
         Ok(Services {
             feed,
+            search,
             ingest: Ingest::new(db.clone(), notes.clone()),
             statistics: Statistics::new(db.clone(), notes.clone(), config.ces),
             jobs: Jobs::new(db.clone()),
@@ -158,6 +166,10 @@ impl AppState {
 
     pub fn feed(&self) -> &Feed {
         &self.inner.services.feed
+    }
+
+    pub fn search(&self) -> &Search {
+        &self.inner.services.search
     }
 
     pub fn jobs(&self) -> &Jobs {

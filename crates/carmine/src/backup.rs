@@ -105,6 +105,11 @@ pub async fn restore(data: &DataArgs, src: &Path) -> Result<(), String> {
         Ok(())
     };
     move_aside("media")?;
+    // The search index reflects the replaced logs: it is rebuilt from the restored ones.
+    let search_index = carmine_search::SearchConfig::index_path(&data.data_dir.join("search"));
+    if search_index.exists() {
+        std::fs::remove_dir_all(&search_index).map_err(|e| format!("cannot clear the search index: {e}"))?;
+    }
     if target_backend == "sqlite" {
         // The WAL and shared-memory files belong to the database they sit beside.
         for name in ["carmine.db", "carmine.db-wal", "carmine.db-shm"] {

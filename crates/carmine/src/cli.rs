@@ -168,6 +168,13 @@ pub enum Command {
         #[command(subcommand)]
         what: EvalTarget,
     },
+    /// The search index (data-dir/search/index).
+    Search {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(subcommand)]
+        action: SearchAction,
+    },
     /// Operator actions from the console (recorded in the audit log).
     Admin {
         #[command(flatten)]
@@ -301,6 +308,13 @@ pub enum EvalTarget {
         #[command(flatten)]
         feed: FeedArgs,
     },
+}
+
+#[derive(Subcommand)]
+pub enum SearchAction {
+    /// Rebuild the index from the database (with the server stopped; after changing
+    /// data-dir/search/dictionary.txt a start rebuilds it by replaying the log instead).
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -444,6 +458,22 @@ pub async fn run(cli: Cli) -> Result<(), String> {
                 .await
                 .map_err(|e| e.to_string())??;
             print!("{}", report.table());
+            Ok(())
+        }
+        Command::Search { data, action: SearchAction::Rebuild } => {
+            let _lock = startup::DataDirLock::acquire(&data.data_dir)
+                .map_err(|e| format!("refusing to rebuild the search index: {e} (stop it first)"))?;
+            let platform = Platform::open_for_maintenance(&data).await?;
+            let rebuilt = platform.services.search.rebuild().await.map_err(|e| e.to_string())?;
+            println!(
+                "rebuilt the search index: {} notes and {} members and organizations in {:.1} s ({:.0} notes/s), at log position {}",
+                rebuilt.notes,
+                rebuilt.actors,
+                rebuilt.elapsed.as_secs_f64(),
+                rebuilt.notes as f64 / rebuilt.elapsed.as_secs_f64().max(1e-9),
+                rebuilt.position
+            );
+            platform.db.close().await;
             Ok(())
         }
         Command::Admin { data, passwords, action } => {

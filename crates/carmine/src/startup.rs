@@ -63,7 +63,8 @@ impl Platform {
         Platform::open(data, services_config(Argon2Params::OWASP)).await
     }
 
-    pub async fn open(data: &DataArgs, config: ServicesConfig) -> Result<Platform, String> {
+    pub async fn open(data: &DataArgs, mut config: ServicesConfig) -> Result<Platform, String> {
+        config.search.dir = Some(data.data_dir.join("search"));
         std::fs::create_dir_all(&data.data_dir)
             .map_err(|e| format!("cannot create the data directory {}: {e}", data.data_dir.display()))?;
         let options = match &data.database_url {

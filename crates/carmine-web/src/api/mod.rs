@@ -12,6 +12,7 @@ pub(crate) mod media;
 pub(crate) mod notes;
 mod orgs;
 mod safety;
+pub(crate) mod search;
 pub(crate) mod system;
 mod tokens;
 pub mod views;
@@ -46,6 +47,7 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(notes::create_note))
         .routes(routes!(notes::get_note, notes::update_note, notes::delete_note))
         .routes(routes!(feed::feed))
+        .routes(routes!(search::search))
         .routes(routes!(feed::related))
         .routes(routes!(feed::journey))
         .routes(routes!(feed::interests, feed::pick_interests))

@@ -5,7 +5,6 @@
 //! the interest picker, and the operator's audit and fairness views.
 
 use carmine_feed::{FeedSettings, Pool};
-use carmine_media::fixtures;
 use carmine_store::testing::TestDb;
 use carmine_web::WebConfig;
 use serde_json::{Value, json};
@@ -33,14 +32,7 @@ async fn small_pools(t: TestDb) -> TestApp {
 }
 
 async fn post(app: &TestApp, author: &Client, title: &str, extra: Value) -> String {
-    let media = app.upload(author, &[("file", "p.jpg", &fixtures::jpeg(60, 80))]).await.json()["id"].clone();
-    let mut body = json!({ "title": title, "media_ids": [media] });
-    for (key, value) in extra.as_object().unwrap() {
-        body[key] = value.clone();
-    }
-    let created = app.post(author, "/api/v1/notes", body).await;
-    created.assert_status(201);
-    created.json()["id"].as_str().unwrap().to_owned()
+    app.publish(author, title, extra).await
 }
 
 async fn pick(app: &TestApp, member: &Client, topics: &[&str]) {

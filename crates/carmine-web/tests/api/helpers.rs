@@ -277,6 +277,24 @@ impl TestApp {
         self.get(client, "/api/v1/me").await.json()["user"]["id"].as_str().unwrap().to_owned()
     }
 
+    /// Publishes a note with one small image (and `images` more) and the fields of
+    /// `extra`; returns its id.
+    pub async fn publish(&self, author: &Client, title: &str, extra: Value) -> String {
+        let jpeg = carmine_media::fixtures::jpeg(60, 80);
+        let images = 1 + extra.get("extra_images").and_then(Value::as_u64).unwrap_or(0);
+        let mut media_ids = Vec::new();
+        for _ in 0..images {
+            media_ids.push(self.upload(author, &[("file", "p.jpg", &jpeg)]).await.json()["id"].clone());
+        }
+        let mut body = json!({ "title": title, "media_ids": media_ids });
+        for (key, value) in extra.as_object().unwrap().iter().filter(|(k, _)| *k != "extra_images") {
+            body[key] = value.clone();
+        }
+        let created = self.post(author, "/api/v1/notes", body).await;
+        created.assert_status(201);
+        created.json()["id"].as_str().unwrap().to_owned()
+    }
+
     /// The number of outbox events: a refused request must not add any.
     pub async fn event_count(&self) -> usize {
         outbox::list_after(&mut self.db.reader().await.unwrap(), None, 100_000).await.unwrap().len()

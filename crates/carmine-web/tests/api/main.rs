@@ -16,4 +16,5 @@ mod openapi;
 mod orgs;
 mod pages;
 mod safety;
+mod search;
 mod tenancy;

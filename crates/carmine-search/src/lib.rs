@@ -1,0 +1,181 @@
+//! Search over notes, members and organizations, and topics (ADR 0014).
+//!
+//! - [`analyzer`]: Chinese and English text analysis (jieba with Carmine's and the
+//!   operator's dictionary, folding, stemming, sub-words);
+//! - [`index`]: the tantivy index in `data-dir/search/index`, committed together with
+//!   the log position it reflects;
+//! - [`indexer`]: `search.index`, the domain-log consumer that keeps it current;
+//! - [`query`]: bounded queries, filters, sorting, the relevance blend, snippets.
+//!
+//! The index proposes, the database disposes: callers re-check every note shown with
+//! the notes context (`Notes::visible_records`), as for the feed.
+//!
+//! Must never: know HTTP, or decide visibility on its own (the index holds only what
+//! narrows the search: audience and author).
+
+pub mod analyzer;
+pub mod index;
+pub mod indexer;
+pub mod query;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use carmine_core::limits::SEARCH_FOLLOWED_MAX;
+use carmine_core::{Error, ErrorCode, Id};
+use carmine_events::{CesWeights, Subscriber};
+use carmine_store::{Db, log, search};
+
+pub use analyzer::Analyzer;
+pub use index::SearchIndex;
+pub use query::{ActorHit, Highlighted, Media, NoteHit, NoteQuery, NoteResults, Scope, Sort, TopicHit};
+
+/// How long one search may run before the caller gets `search_timeout`.
+const SEARCH_TIMEOUT: Duration = Duration::from_secs(2);
+/// Documents read from the database per query during a rebuild.
+const REBUILD_PAGE: u32 = 2_000;
+
+/// Where the index lives: `dir/index` holds it, `dir/dictionary.txt` (optional) the
+/// operator's words. None: in memory, jieba's and Carmine's words only.
+#[derive(Clone, Debug, Default)]
+pub struct SearchConfig {
+    pub dir: Option<PathBuf>,
+    pub ces: CesWeights,
+}
+
+impl SearchConfig {
+    pub fn dictionary_path(dir: &Path) -> PathBuf {
+        dir.join("dictionary.txt")
+    }
+
+    /// The index itself: derived state, safe to delete (it is rebuilt on start).
+    pub fn index_path(dir: &Path) -> PathBuf {
+        dir.join("index")
+    }
+}
+
+/// The search service. Cheap to clone.
+#[derive(Clone)]
+pub struct Search {
+    index: Arc<SearchIndex>,
+    db: Db,
+}
+
+/// What a rebuild did.
+#[derive(Debug)]
+pub struct Rebuilt {
+    pub notes: u64,
+    pub actors: u64,
+    pub position: i64,
+    pub elapsed: Duration,
+}
+
+impl Search {
+    pub fn open(db: Db, config: &SearchConfig) -> Result<Search, Error> {
+        let (index_dir, words) = match &config.dir {
+            Some(dir) => {
+                let path = SearchConfig::dictionary_path(dir);
+                let words = match std::fs::read_to_string(&path) {
+                    Ok(words) => words,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+                    Err(e) => return Err(Error::internal(format!("reading {}: {e}", path.display()))),
+                };
+                (Some(SearchConfig::index_path(dir)), words)
+            }
+            None => (None, String::new()),
+        };
+        let index = SearchIndex::open(index_dir.as_deref(), Analyzer::new(&words), config.ces)?;
+        Ok(Search { index: Arc::new(index), db })
+    }
+
+    pub fn index(&self) -> &SearchIndex {
+        &self.index
+    }
+
+    /// The consumer that keeps the index current, for the data plane.
+    pub fn subscribers(&self) -> Vec<Subscriber> {
+        vec![Subscriber::Memory(Arc::new(indexer::Indexer(self.index.clone())))]
+    }
+
+    /// Whose notes beyond public ones `member` may find.
+    pub async fn scope(&self, member: Option<Id>) -> Result<Scope, Error> {
+        let Some(member) = member else { return Ok(Scope::default()) };
+        let (followed, orgs) = search::viewer_scope(&mut *self.db.reader().await?, member, SEARCH_FOLLOWED_MAX).await?;
+        Ok(Scope { member: Some(member), followed, orgs })
+    }
+
+    /// Notes matching `query` that `member` may find (see [`query`]).
+    pub async fn notes(&self, member: Option<Id>, query: NoteQuery) -> Result<NoteResults, Error> {
+        let scope = self.scope(member).await?;
+        let now = self.db.now();
+        let index = self.index.clone();
+        bounded(move || index.notes(&query, &scope, now)).await
+    }
+
+    /// Members and organizations matching `text`.
+    pub async fn actors(&self, text: String, limit: usize) -> Result<Vec<ActorHit>, Error> {
+        let index = self.index.clone();
+        bounded(move || index.actors(&text, limit)).await
+    }
+
+    /// Topics starting with the normalized `text`.
+    pub fn topics(&self, text: &str, limit: usize) -> Result<Vec<TopicHit>, Error> {
+        let prefix: String = text.trim().trim_start_matches('#').to_lowercase().split_whitespace().collect();
+        let prefix = fast2s::convert(&prefix);
+        self.index.topics(&prefix, limit)
+    }
+
+    /// Rebuilds the index from the database: every published note and every actor,
+    /// committed as reflecting the domain log's head read before the first row (so the
+    /// indexer re-applies whatever was written meanwhile). Run with the server stopped,
+    /// or let the server's indexer catch up afterwards.
+    pub async fn rebuild(&self) -> Result<Rebuilt, Error> {
+        let started = Instant::now();
+        let position = log::head(&mut *self.db.reader().await?, log::Log::Domain).await?;
+        let (sender, mut receiver) = tokio::sync::mpsc::channel::<index::Changes>(2);
+        let index = self.index.clone();
+        let writer = tokio::task::spawn_blocking(move || {
+            index.replace_all(position, |add| {
+                while let Some(changes) = receiver.blocking_recv() {
+                    add(changes)?;
+                }
+                Ok(())
+            })
+        });
+        let (mut notes, mut actors) = (0u64, 0u64);
+        let mut conn = self.db.reader().await?;
+        let mut after = Id::from_i64(0);
+        loop {
+            let page = search::notes_after(&mut conn, after, REBUILD_PAGE).await?;
+            let Some(last) = page.last().map(|n| n.id) else { break };
+            after = last;
+            notes += page.len() as u64;
+            if sender.send(index::Changes { notes: page, ..Default::default() }).await.is_err() {
+                break;
+            }
+        }
+        let mut after = Id::from_i64(0);
+        loop {
+            let page = search::actors_after(&mut conn, after, REBUILD_PAGE).await?;
+            let Some(last) = page.last().map(|a| a.id) else { break };
+            after = last;
+            actors += page.len() as u64;
+            if sender.send(index::Changes { actors: page, ..Default::default() }).await.is_err() {
+                break;
+            }
+        }
+        drop(sender);
+        writer.await.map_err(|e| Error::internal(format!("search rebuild: {e}")))??;
+        Ok(Rebuilt { notes, actors, position, elapsed: started.elapsed() })
+    }
+}
+
+/// Runs a search off the async threads, giving up after [`SEARCH_TIMEOUT`].
+async fn bounded<T: Send + 'static>(work: impl FnOnce() -> Result<T, Error> + Send + 'static) -> Result<T, Error> {
+    match tokio::time::timeout(SEARCH_TIMEOUT, tokio::task::spawn_blocking(work)).await {
+        Ok(Ok(result)) => result,
+        Ok(Err(e)) => Err(Error::internal(format!("search task: {e}"))),
+        Err(_) => Err(Error::new(ErrorCode::SearchTimeout)),
+    }
+}

@@ -1,0 +1,242 @@
+//! Search's API: `GET /api/v1/search` — notes (ranked by relevance blended with
+//! quality and freshness, or newest, or most engaged; filtered by topic, time and
+//! media) with highlighted snippets, and on the first page the members,
+//! organizations and topics that match. Every note the index proposes is re-checked
+//! against the database for this viewer before it is shown.
+
+use axum::Json;
+use axum::extract::State;
+use carmine_accounts::Caller;
+use carmine_core::cursor::clamp_limit;
+use carmine_core::limits::{SEARCH_RESULTS_MAX, SEARCH_SIDE_RESULTS_MAX};
+use carmine_core::text::normalize_topic;
+use carmine_core::{Error, Id, Timestamp};
+use carmine_search::{ActorHit, Highlighted, Media, NoteHit, NoteQuery, Sort, TopicHit};
+use carmine_store::notes::NoteRecord;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use utoipa::{IntoParams, ToSchema};
+
+use super::notes::NoteCardView;
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::{ApiQuery, RequestContext};
+use crate::openapi::ErrorBody;
+
+#[derive(Clone, Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SearchParams {
+    /// What to look for: words (Chinese or English), `"a phrase"`. At most 100
+    /// characters are used; nothing is an error.
+    pub q: Option<String>,
+    /// `relevance` (default), `newest` or `engaged`.
+    pub sort: Option<String>,
+    /// Only notes with this topic.
+    pub topic: Option<String>,
+    /// Only notes published at or after this time (RFC 3339).
+    pub since: Option<String>,
+    /// Only notes published before this time (RFC 3339).
+    pub until: Option<String>,
+    /// `image` (one image) or `album` (several).
+    pub media: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+/// Where the next page of one search starts; `h` ties it to the search.
+#[derive(Serialize, Deserialize)]
+struct SearchCursor {
+    o: u32,
+    h: String,
+}
+
+/// A validated search.
+pub(crate) struct Validated {
+    pub query: NoteQuery,
+    /// Identifies the search (text and filters) for its cursors.
+    fingerprint: String,
+    pub first_page: bool,
+}
+
+impl SearchParams {
+    pub(crate) fn validate(&self, state: &AppState) -> Result<Validated, Error> {
+        let text = self.q.clone().unwrap_or_default();
+        let sort = match self.sort.as_deref().filter(|s| !s.is_empty()) {
+            None => Sort::Relevance,
+            Some(raw) => {
+                Sort::parse(raw).ok_or_else(|| Error::invalid_field("sort", "must be relevance, newest or engaged"))?
+            }
+        };
+        let media = match self.media.as_deref().filter(|s| !s.is_empty()) {
+            None => None,
+            Some(raw) => {
+                Some(Media::parse(raw).ok_or_else(|| Error::invalid_field("media", "must be image or album"))?)
+            }
+        };
+        let topic = match self.topic.as_deref().filter(|s| !s.trim().is_empty()) {
+            None => None,
+            Some(raw) => Some(normalize_topic(raw).ok_or_else(|| Error::invalid_field("topic", "is not a topic"))?),
+        };
+        let time = |field: &str, raw: &Option<String>| -> Result<Option<Timestamp>, Error> {
+            match raw.as_deref().filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(raw) => Timestamp::parse_rfc3339(raw)
+                    .map(Some)
+                    .ok_or_else(|| Error::invalid_field(field, "must be an RFC 3339 time")),
+            }
+        };
+        let (since, until) = (time("since", &self.since)?, time("until", &self.until)?);
+        let mut hash = Sha256::new();
+        for part in [
+            text.as_str(),
+            sort.as_str(),
+            topic.as_deref().unwrap_or(""),
+            self.since.as_deref().unwrap_or(""),
+            self.until.as_deref().unwrap_or(""),
+            media.map_or("", Media::as_str),
+        ] {
+            hash.update(part.as_bytes());
+            hash.update([0]);
+        }
+        let fingerprint = hex::encode(&hash.finalize()[..8]);
+        let offset = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => 0,
+            Some(raw) => {
+                let cursor: SearchCursor = state.cursors().decode(raw)?;
+                if cursor.h != fingerprint {
+                    return Err(Error::new(carmine_core::ErrorCode::InvalidCursor)
+                        .with_message("the cursor belongs to another search"));
+                }
+                cursor.o as usize
+            }
+        };
+        let limit = clamp_limit(self.limit) as usize;
+        let query = NoteQuery { text, sort, topic, since, until, media, offset, limit };
+        Ok(Validated { query, fingerprint, first_page: offset == 0 })
+    }
+}
+
+/// One search's results as the pages and the API show them.
+pub(crate) struct SearchOutcome {
+    /// The text as searched (cut to the limit).
+    pub total: usize,
+    pub relaxed: bool,
+    pub notes: Vec<(NoteHit, NoteRecord)>,
+    pub next_cursor: Option<String>,
+    pub actors: Vec<ActorHit>,
+    pub topics: Vec<TopicHit>,
+}
+
+/// Runs a validated search for `viewer`: notes (re-checked against the database),
+/// and on the first page matching actors and topics.
+pub(crate) async fn run_search(
+    state: &AppState,
+    viewer: Option<&Caller>,
+    search: &Validated,
+) -> Result<SearchOutcome, Error> {
+    let query = &search.query;
+    let results = state.search().notes(viewer.map(|v| v.user_id), query.clone()).await?;
+    let end = query.offset + results.hits.len();
+    let next_cursor = (results.hits.len() == query.limit && end < results.total.min(SEARCH_RESULTS_MAX))
+        .then(|| state.cursors().encode(&SearchCursor { o: end as u32, h: search.fingerprint.clone() }));
+    let ids: Vec<Id> = results.hits.iter().map(|h| h.id).collect();
+    let mut records: std::collections::HashMap<Id, NoteRecord> =
+        state.notes().visible_records(viewer, &ids).await?.into_iter().map(|n| (n.id, n)).collect();
+    let notes = results.hits.into_iter().filter_map(|h| records.remove(&h.id).map(|n| (h, n))).collect();
+    let (actors, topics) = if search.first_page && !query.text.trim().is_empty() {
+        (
+            state.search().actors(query.text.clone(), SEARCH_SIDE_RESULTS_MAX).await?,
+            state.search().topics(&query.text, SEARCH_SIDE_RESULTS_MAX)?,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    Ok(SearchOutcome { total: results.total, relaxed: results.relaxed, notes, next_cursor, actors, topics })
+}
+
+/// A run of text; `matched` runs are what the search found.
+#[derive(Serialize, ToSchema)]
+pub struct TextRunView {
+    pub text: String,
+    pub matched: bool,
+}
+
+fn runs(text: &Highlighted) -> Vec<TextRunView> {
+    text.parts.iter().map(|(text, matched)| TextRunView { text: text.clone(), matched: *matched }).collect()
+}
+
+/// A note found, as a feed card plus its highlighted title and snippet.
+#[derive(Serialize, ToSchema)]
+pub struct SearchNoteView {
+    #[serde(flatten)]
+    pub card: NoteCardView,
+    pub title_runs: Vec<TextRunView>,
+    pub snippet: Vec<TextRunView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchActorView {
+    #[schema(value_type = String)]
+    pub id: Id,
+    /// `member` or `org`.
+    pub kind: String,
+    pub handle: String,
+    pub name: String,
+    pub followers: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SearchTopicView {
+    pub topic: String,
+    pub notes: u64,
+}
+
+/// A page of search results.
+#[derive(Serialize, ToSchema)]
+pub struct SearchView {
+    pub items: Vec<SearchNoteView>,
+    pub next_cursor: Option<String>,
+    /// Matching notes (at most 1,000 can be paged through).
+    pub total: usize,
+    /// Nothing matched every word: these notes match some.
+    pub relaxed: bool,
+    /// Members and organizations that match (first page only).
+    pub actors: Vec<SearchActorView>,
+    /// Topics that start with the query (first page only).
+    pub topics: Vec<SearchTopicView>,
+}
+
+/// Searches notes, members and organizations, and topics.
+#[utoipa::path(get, path = "/api/v1/search", tag = "search", params(SearchParams), responses(
+    (status = 200, body = SearchView),
+    (status = 400, body = ErrorBody, description = "`invalid_cursor`: forged, or from another search"),
+    (status = 422, body = ErrorBody, description = "`invalid_field`: sort, media, topic, since or until"),
+    (status = 503, body = ErrorBody, description = "`search_timeout`")))]
+pub async fn search(
+    State(state): State<AppState>,
+    context: RequestContext,
+    ApiQuery(params): ApiQuery<SearchParams>,
+) -> Result<Json<SearchView>, ApiError> {
+    let validated = params.validate(&state)?;
+    let outcome = run_search(&state, context.caller.as_ref(), &validated).await?;
+    Ok(Json(SearchView {
+        items: outcome
+            .notes
+            .iter()
+            .map(|(hit, note)| SearchNoteView {
+                card: NoteCardView::new(note),
+                title_runs: runs(&hit.title),
+                snippet: runs(&hit.snippet),
+            })
+            .collect(),
+        next_cursor: outcome.next_cursor,
+        total: outcome.total,
+        relaxed: outcome.relaxed,
+        actors: outcome
+            .actors
+            .into_iter()
+            .map(|a| SearchActorView { id: a.id, kind: a.kind, handle: a.handle, name: a.name, followers: a.followers })
+            .collect(),
+        topics: outcome.topics.into_iter().map(|t| SearchTopicView { topic: t.topic, notes: t.notes }).collect(),
+    }))
+}

@@ -1,0 +1,250 @@
+//! Search through the API: paging a word finds exactly the visible notes that contain
+//! it as a segmented word (checked against the analyzer itself), edits and removals
+//! reach the results once the indexer has caught up (tests wait on `sync`), Chinese
+//! and English analysis (stemming, typos, phrases, traditional and full-width forms),
+//! filters and sorts, members and topics beside the notes, and queries that are empty,
+//! huge or full of syntax never fail.
+
+use std::collections::BTreeSet;
+
+use carmine_search::Analyzer;
+use carmine_search::analyzer::Mode;
+use carmine_store::testing::TestDb;
+use serde_json::{Value, json};
+
+use crate::helpers::{Client, TestApp};
+
+carmine_store::both_backends!(
+    paging_a_word_finds_every_visible_note_that_contains_it,
+    edits_and_removals_reach_the_results,
+    english_and_chinese_analysis_filters_and_sorts,
+    members_and_topics_come_with_the_first_page,
+    bad_queries_never_fail,
+);
+
+/// Percent-encodes a query parameter value.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+async fn search(app: &TestApp, reader: &Client, params: &[(&str, &str)]) -> Value {
+    app.sync().await;
+    let query: Vec<String> = params.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+    let response = app.get(reader, &format!("/api/v1/search?{}", query.join("&"))).await;
+    response.assert_status(200);
+    response.json()
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"].as_array().unwrap().iter().map(|n| n["id"].as_str().unwrap().to_owned()).collect()
+}
+
+/// Every note id a search returns, following cursors to the end.
+async fn all_pages(app: &TestApp, reader: &Client, q: &str, limit: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut cursor = String::new();
+    for _ in 0..50 {
+        let page = search(app, reader, &[("q", q), ("limit", limit), ("cursor", &cursor)]).await;
+        found.extend(ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => return found,
+        }
+    }
+    panic!("more than 50 pages");
+}
+
+async fn paging_a_word_finds_every_visible_note_that_contains_it(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let authors = [app.signup("hiker").await, app.signup("camper").await, app.signup("glamper").await];
+    let reader = app.signup("reader").await;
+    let texts = [
+        "周末去山里露营，风景很好",
+        "露营装备清单 #露营",
+        "第一次带猫咪露营",
+        "Camping by the lake, 露营 vibes",
+        "这个露营地超级安静",
+        "城市漫游：咖啡和书店",
+        "秋冬护肤清单，敏感肌友好",
+        "露营的时候一定要带防晒霜",
+        "Sunset hike and coffee",
+        "河边露营烧烤",
+        "山顶看日出，没有露营",
+        "新手露营指南 #camping",
+        "一个人的露营",
+        "周末在家做烘焙",
+        "露营灯推荐",
+        "带爸妈去露营",
+        "海边露营的一晚",
+        "下雨天也能露营吗",
+        "露营椅和桌子怎么选",
+        "湖边露营 #露营 #周末",
+        "通勤穿搭一周",
+        "露营美食合集",
+    ];
+    let analyzer = Analyzer::new("");
+    let mut expected = BTreeSet::new();
+    for (i, text) in texts.iter().enumerate() {
+        let id = app.publish(&authors[i % 3], &format!("笔记{i}"), json!({ "body": text })).await;
+        let words = analyzer.terms(&format!("笔记{i} {text}"), Mode::Index);
+        if words.iter().any(|w| w == "露营") {
+            expected.insert(id);
+        }
+    }
+    assert!(expected.len() >= 15, "the fixture has enough notes with the word to page: {}", expected.len());
+    let private =
+        app.publish(&authors[0], "私密露营", json!({ "body": "只给自己看的露营", "visibility": "private" })).await;
+    let friends =
+        app.publish(&authors[1], "朋友露营", json!({ "body": "只给粉丝看的露营", "visibility": "followers" })).await;
+
+    let found = all_pages(&app, &reader, "露营", "4").await;
+    let unique: BTreeSet<String> = found.iter().cloned().collect();
+    assert_eq!(unique.len(), found.len(), "no note appears on two pages");
+    assert_eq!(unique, expected, "every visible note with the word, and nothing else");
+    let first = search(&app, &reader, &[("q", "露营"), ("limit", "4")]).await;
+    assert_eq!(first["total"], expected.len());
+    let snippet: String = first["items"][0]["snippet"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|run| run["matched"] == true)
+        .map(|run| run["text"].as_str().unwrap())
+        .collect();
+    assert!(snippet.contains("露营"), "the snippet marks the word: {first}");
+
+    // The author finds their private note; a follower the followers-only one.
+    let mine = all_pages(&app, &authors[0], "露营", "20").await;
+    assert!(mine.contains(&private) && !mine.contains(&friends));
+    app.post(&reader, "/api/v1/actors/camper/follow", json!({})).await.assert_status(200);
+    let following = all_pages(&app, &reader, "露营", "20").await;
+    assert!(following.contains(&friends) && !following.contains(&private));
+}
+
+async fn edits_and_removals_reach_the_results(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let author = app.signup("editor").await;
+    let reader = app.signup("reader").await;
+    let note = app.publish(&author, "Matcha latte", json!({ "body": "抹茶拿铁很好喝" })).await;
+    let other = app.publish(&author, "Matcha cake", json!({ "body": "抹茶蛋糕" })).await;
+    assert_eq!(ids(&search(&app, &reader, &[("q", "latte")]).await), [note.clone()]);
+
+    app.patch(&author, &format!("/api/v1/notes/{note}"), json!({ "title": "Hojicha latte", "body": "焙茶拿铁" }))
+        .await
+        .assert_status(200);
+    assert!(ids(&search(&app, &reader, &[("q", "抹茶")]).await) == [other.clone()], "the old words are gone");
+    assert_eq!(ids(&search(&app, &reader, &[("q", "焙茶")]).await), [note.clone()]);
+
+    app.delete(&author, &format!("/api/v1/notes/{note}"), None).await.assert_status(204);
+    let after = search(&app, &reader, &[("q", "latte")]).await;
+    assert_eq!(after["total"], 0, "a removed note disappears once the indexer caught up: {after}");
+
+    app.patch(&author, &format!("/api/v1/notes/{other}"), json!({ "visibility": "private" })).await.assert_status(200);
+    assert_eq!(search(&app, &reader, &[("q", "matcha")]).await["total"], 0, "made private: gone for others");
+    assert_eq!(ids(&search(&app, &author, &[("q", "matcha")]).await), [other]);
+}
+
+async fn english_and_chinese_analysis_filters_and_sorts(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let author = app.signup("writer").await;
+    let reader = app.signup("reader").await;
+    let running = app.publish(&author, "Running shoes", json!({ "body": "for trail runners #shoes" })).await;
+    let lipstick = app.publish(&author, "Red matte lipstick", json!({ "body": "a long-wearing shade" })).await;
+    let reversed =
+        app.publish(&author, "Matte red case", json!({ "body": "a phone case, 2 photos", "extra_images": 1 })).await;
+    let skincare = app.publish(&author, "秋冬护肤", json!({ "body": "敏感肌的护肤清单 #护肤" })).await;
+
+    assert_eq!(ids(&search(&app, &reader, &[("q", "run")]).await), [running.clone()], "stemmed");
+    assert_eq!(ids(&search(&app, &reader, &[("q", "ＲＵＮＮＩＮＧ")]).await), [running.clone()], "full-width");
+    assert_eq!(ids(&search(&app, &reader, &[("q", "lipstik")]).await), [lipstick.clone()], "one typo");
+    assert_eq!(
+        ids(&search(&app, &reader, &[("q", "\"red matte\"")]).await),
+        [lipstick.clone()],
+        "a phrase keeps order"
+    );
+    let both: BTreeSet<String> = ids(&search(&app, &reader, &[("q", "red matte")]).await).into_iter().collect();
+    assert_eq!(both, BTreeSet::from([lipstick.clone(), reversed.clone()]));
+    assert_eq!(
+        ids(&search(&app, &reader, &[("q", "護膚")]).await),
+        [skincare.clone()],
+        "traditional folds to simplified"
+    );
+
+    // Filters.
+    let album = search(&app, &reader, &[("q", "red matte"), ("media", "album")]).await;
+    assert_eq!(ids(&album), [reversed.clone()]);
+    assert_eq!(ids(&search(&app, &reader, &[("q", "护肤"), ("topic", "#护肤")]).await), [skincare.clone()]);
+    assert_eq!(search(&app, &reader, &[("q", "护肤"), ("topic", "shoes")]).await["total"], 0);
+    assert_eq!(ids(&search(&app, &reader, &[("topic", "shoes")]).await), [running.clone()], "a topic alone browses it");
+    assert_eq!(search(&app, &reader, &[("q", "red"), ("since", "2999-01-01T00:00:00Z")]).await["total"], 0);
+    assert_eq!(search(&app, &reader, &[("q", "red"), ("until", "2000-01-01T00:00:00Z")]).await["total"], 0);
+
+    // Sorts: newest first; most engaged first.
+    let newest = ids(&search(&app, &reader, &[("q", "red matte"), ("sort", "newest")]).await);
+    assert_eq!(newest, [reversed.clone(), lipstick.clone()]);
+    app.post(&reader, &format!("/api/v1/notes/{lipstick}/like"), json!({})).await.assert_status(200);
+    let engaged = ids(&search(&app, &reader, &[("q", "matte"), ("sort", "engaged")]).await);
+    assert_eq!(engaged, [lipstick, reversed]);
+}
+
+async fn members_and_topics_come_with_the_first_page(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let brand_fan = app.signup("coffee_lover").await;
+    app.patch(&brand_fan, "/api/v1/me", json!({ "display_name": "咖啡爱好者", "bio": "每天一杯手冲" }))
+        .await
+        .assert_status(200);
+    let other = app.signup("tea_person").await;
+    app.publish(&other, "手冲咖啡", json!({ "body": "#咖啡 #咖啡豆 今天的豆子" })).await;
+    app.publish(&other, "拿铁", json!({ "body": "#咖啡 拉花练习" })).await;
+
+    let page = search(&app, &other, &[("q", "咖啡")]).await;
+    let handles: Vec<&str> = page["actors"].as_array().unwrap().iter().map(|a| a["handle"].as_str().unwrap()).collect();
+    assert_eq!(handles, ["coffee_lover"], "{page}");
+    let topics: Vec<(&str, u64)> = page["topics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["topic"].as_str().unwrap(), t["notes"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(topics, [("咖啡", 2), ("咖啡豆", 1)]);
+    assert_eq!(search(&app, &other, &[("q", "coffee")]).await["actors"][0]["handle"], "coffee_lover", "by handle");
+
+    // A suspended member is no longer found.
+    let admin = app.admin("root").await;
+    let id = app.user_id(&brand_fan).await;
+    app.post(&admin, &format!("/api/v1/admin/users/{id}/suspend"), json!({ "reason": "spam" }))
+        .await
+        .assert_status(204);
+    assert_eq!(search(&app, &other, &[("q", "咖啡爱好者")]).await["actors"], json!([]));
+}
+
+async fn bad_queries_never_fail(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let author = app.signup("author").await;
+    let visitor = Client::default();
+    app.publish(&author, "AND OR NOT", json!({ "body": "brackets (and) quotes \" emoji 🙂" })).await;
+    let huge = "露营".repeat(600);
+    for q in ["", "   ", "\"", "(((", "AND", "title:foo*", "🙂🙂🙂", "\u{1}\u{7f}", "\"unclosed phrase", huge.as_str()]
+    {
+        let page = search(&app, &visitor, &[("q", q)]).await;
+        assert!(page["items"].is_array(), "{q:?}: {page}");
+    }
+    assert_eq!(search(&app, &visitor, &[("q", "(and)")]).await["total"], 1, "syntax is just text");
+    app.get(&visitor, "/api/v1/search?q=a&sort=best").await.assert_error(422, "invalid_field");
+    app.get(&visitor, "/api/v1/search?q=a&media=video").await.assert_error(422, "invalid_field");
+    app.get(&visitor, "/api/v1/search?q=a&since=yesterday").await.assert_error(422, "invalid_field");
+    app.get(&visitor, "/api/v1/search?q=a&topic=not%20a%20topic").await.assert_error(422, "invalid_field");
+    app.get(&visitor, "/api/v1/search?q=a&cursor=forged").await.assert_error(400, "invalid_cursor");
+
+    // A cursor belongs to its search.
+    for i in 0..3 {
+        app.publish(&author, &format!("tent {i}"), json!({})).await;
+    }
+    let page = search(&app, &visitor, &[("q", "tent"), ("limit", "1")]).await;
+    let cursor = page["next_cursor"].as_str().unwrap();
+    app.get(&visitor, &format!("/api/v1/search?q=tents&limit=1&cursor={cursor}"))
+        .await
+        .assert_error(400, "invalid_cursor");
+}
