@@ -235,6 +235,34 @@ pub enum DomainEvent {
         user_id: Id,
         topics: Vec<String>,
     },
+    /// A search was asked (written in batches shortly after; see carmine-search).
+    Searched {
+        search_id: Id,
+        /// None: a signed-out visitor.
+        user_id: Option<Id>,
+        /// Folded, lowercased, spaces collapsed, at most 100 characters.
+        query: String,
+        results: u64,
+        sort: String,
+        /// A topic, time or media filter narrowed it.
+        filtered: bool,
+        /// 0 for the first page.
+        page: u32,
+        searched_at: crate::Timestamp,
+    },
+    SearchHistoryForgotten {
+        user_id: Id,
+        /// None: all of it.
+        query: Option<String>,
+    },
+    SearchTermHidden {
+        query: String,
+        admin_id: Id,
+    },
+    SearchTermShown {
+        query: String,
+        admin_id: Id,
+    },
 }
 
 impl DomainEvent {
@@ -292,6 +320,10 @@ impl DomainEvent {
             DomainEvent::NoteScheduled { .. } => "note_scheduled",
             DomainEvent::NoteUnscheduled { .. } => "note_unscheduled",
             DomainEvent::InterestsPicked { .. } => "interests_picked",
+            DomainEvent::Searched { .. } => "searched",
+            DomainEvent::SearchHistoryForgotten { .. } => "search_history_forgotten",
+            DomainEvent::SearchTermHidden { .. } => "search_term_hidden",
+            DomainEvent::SearchTermShown { .. } => "search_term_shown",
         }
     }
 }

@@ -684,6 +684,7 @@ impl Importer {
             position: e.position,
             dwell_ms: e.dwell_ms,
             occurred_at: e.occurred_at,
+            search_id: None,
         };
         tx.backdate(e.occurred_at);
         Ok(if behaviour::insert(tx, &new).await? { Applied::Imported } else { Applied::Already })

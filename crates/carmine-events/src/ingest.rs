@@ -37,6 +37,8 @@ pub struct ClientEvent {
     pub dwell_ms: Option<i64>,
     /// When it happened; the server's time when absent.
     pub occurred_at: Option<Timestamp>,
+    /// The search whose results it happened on (surface `search` only).
+    pub search_id: Option<String>,
 }
 
 #[derive(Debug)]
@@ -60,6 +62,7 @@ struct Checked<'a> {
     note_id: Id,
     surface: &'static str,
     occurred_at: Timestamp,
+    search_id: Option<Id>,
 }
 
 impl Ingest {
@@ -104,6 +107,7 @@ impl Ingest {
                     position: valid.event.position,
                     dwell_ms: valid.event.dwell_ms,
                     occurred_at: valid.occurred_at,
+                    search_id: valid.search_id,
                 };
                 if behaviour::insert(&mut tx, &new).await? { EventOutcome::Accepted } else { EventOutcome::Duplicate }
             };
@@ -145,11 +149,18 @@ fn check(event: &ClientEvent, now: Timestamp) -> Result<Checked<'_>, Error> {
         }
         _ => {}
     }
+    let search_id = match event.search_id.as_deref() {
+        None => None,
+        Some(_) if surface != "search" => {
+            return Err(Error::invalid_field("search_id", "only events on the search surface name a search"));
+        }
+        Some(raw) => Some(raw.parse::<Id>().map_err(|_| Error::invalid_field("search_id", "is not an id"))?),
+    };
     let occurred_at = event.occurred_at.unwrap_or(now);
     if occurred_at > now.plus_seconds(EVENT_FUTURE_SKEW_SECONDS)
         || occurred_at < now.plus_seconds(-EVENT_AGE_SECONDS_MAX)
     {
         return Err(Error::new(ErrorCode::EventTimeOutOfRange));
     }
-    Ok(Checked { event, kind, note_id, surface, occurred_at })
+    Ok(Checked { event, kind, note_id, surface, occurred_at, search_id })
 }

@@ -90,6 +90,15 @@ impl Analyzer {
     }
 }
 
+/// A query as it is counted and suggested: folded (full-width, traditional),
+/// lowercased, whitespace collapsed, control characters dropped, at most
+/// `SEARCH_QUERY_CHARS_MAX` characters.
+pub fn normalize_query(text: &str) -> String {
+    let cut: String = text.chars().take(carmine_core::limits::SEARCH_QUERY_CHARS_MAX).collect();
+    let folded = fold(&cut).0.to_lowercase();
+    folded.split(|c: char| c.is_whitespace() || c.is_control()).filter(|w| !w.is_empty()).collect::<Vec<_>>().join(" ")
+}
+
 /// Folds full-width ASCII to half-width and traditional to simplified Chinese, one
 /// character for one. Returns the folded text and, when byte lengths changed, the
 /// original byte offset of every folded byte offset at a character boundary.

@@ -5,7 +5,10 @@
 //! - [`index`]: the tantivy index in `data-dir/search/index`, committed together with
 //!   the log position it reflects;
 //! - [`indexer`]: `search.index`, the domain-log consumer that keeps it current;
-//! - [`query`]: bounded queries, filters, sorting, the relevance blend, snippets.
+//! - [`query`]: bounded queries, filters, sorting, the relevance blend, snippets;
+//! - [`journal`]: search events (buffered into the domain log) and members' history;
+//! - [`trends`]: `search.trends`, searches counted per query and hour; trending
+//!   (rising) queries, suggestions with pinyin, the operator's hidden terms.
 //!
 //! The index proposes, the database disposes: callers re-check every note shown with
 //! the notes context (`Notes::visible_records`), as for the feed.
@@ -16,7 +19,9 @@
 pub mod analyzer;
 pub mod index;
 pub mod indexer;
+pub mod journal;
 pub mod query;
+pub mod trends;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -29,7 +34,9 @@ use carmine_store::{Db, log, search};
 
 pub use analyzer::Analyzer;
 pub use index::SearchIndex;
+pub use journal::{Journal, Searched};
 pub use query::{ActorHit, Highlighted, Media, NoteHit, NoteQuery, NoteResults, Scope, Sort, TopicHit};
+pub use trends::{Suggestion, SuggestionKind, Trend, Trends};
 
 /// How long one search may run before the caller gets `search_timeout`.
 const SEARCH_TIMEOUT: Duration = Duration::from_secs(2);
@@ -38,10 +45,19 @@ const REBUILD_PAGE: u32 = 2_000;
 
 /// Where the index lives: `dir/index` holds it, `dir/dictionary.txt` (optional) the
 /// operator's words. None: in memory, jieba's and Carmine's words only.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct SearchConfig {
     pub dir: Option<PathBuf>,
     pub ces: CesWeights,
+    /// How long trending and suggestions may be served unchanged while new searches
+    /// arrive.
+    pub trends_refresh: Duration,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig { dir: None, ces: CesWeights::default(), trends_refresh: Duration::from_secs(30) }
+    }
 }
 
 impl SearchConfig {
@@ -59,6 +75,8 @@ impl SearchConfig {
 #[derive(Clone)]
 pub struct Search {
     index: Arc<SearchIndex>,
+    journal: Journal,
+    trends: Trends,
     db: Db,
 }
 
@@ -85,17 +103,33 @@ impl Search {
             }
             None => (None, String::new()),
         };
-        let index = SearchIndex::open(index_dir.as_deref(), Analyzer::new(&words), config.ces)?;
-        Ok(Search { index: Arc::new(index), db })
+        let index = Arc::new(SearchIndex::open(index_dir.as_deref(), Analyzer::new(&words), config.ces)?);
+        Ok(Search {
+            trends: Trends::new(db.clone(), index.clone(), config.trends_refresh),
+            journal: Journal::new(db.clone()),
+            index,
+            db,
+        })
+    }
+
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    pub fn trends(&self) -> &Trends {
+        &self.trends
     }
 
     pub fn index(&self) -> &SearchIndex {
         &self.index
     }
 
-    /// The consumer that keeps the index current, for the data plane.
+    /// The consumers that keep the index and the search counts current.
     pub fn subscribers(&self) -> Vec<Subscriber> {
-        vec![Subscriber::Memory(Arc::new(indexer::Indexer(self.index.clone())))]
+        vec![
+            Subscriber::Memory(Arc::new(indexer::Indexer(self.index.clone()))),
+            Subscriber::Durable(Arc::new(self.trends.counter())),
+        ]
     }
 
     /// Whose notes beyond public ones `member` may find.
@@ -105,12 +139,26 @@ impl Search {
         Ok(Scope { member: Some(member), followed, orgs })
     }
 
-    /// Notes matching `query` that `member` may find (see [`query`]).
-    pub async fn notes(&self, member: Option<Id>, query: NoteQuery) -> Result<NoteResults, Error> {
+    /// Notes matching `query` that `member` may find (see [`query`]); the search is
+    /// recorded (its id is in the results).
+    pub async fn notes(&self, member: Option<Id>, query: NoteQuery) -> Result<(Id, NoteResults), Error> {
         let scope = self.scope(member).await?;
         let now = self.db.now();
         let index = self.index.clone();
-        bounded(move || index.notes(&query, &scope, now)).await
+        let asked = query.clone();
+        let results = bounded(move || index.notes(&asked, &scope, now)).await?;
+        let search_id = self.db.new_id();
+        self.journal.record(Searched {
+            search_id,
+            user_id: member,
+            query: analyzer::normalize_query(&query.text),
+            results: results.total as u64,
+            sort: query.sort.as_str(),
+            filtered: query.topic.is_some() || query.since.is_some() || query.until.is_some() || query.media.is_some(),
+            page: (query.offset / query.limit.max(1)) as u32,
+            at: now,
+        });
+        Ok((search_id, results))
     }
 
     /// Members and organizations matching `text`.

@@ -481,6 +481,26 @@ impl SearchIndex {
     }
 }
 
+impl SearchIndex {
+    /// The most used topics (by notes carrying them), at most `limit`.
+    pub fn popular_topics(&self, limit: usize) -> Result<Vec<TopicHit>, Error> {
+        let mut counts: HashMap<String, u64> = HashMap::new();
+        let searcher = self.reader.searcher();
+        for segment in searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.fields.topic).map_err(fail)?;
+            let mut stream = inverted.terms().stream().map_err(fail)?;
+            while stream.advance() {
+                let topic = String::from_utf8_lossy(stream.key()).into_owned();
+                *counts.entry(topic).or_default() += u64::from(stream.value().doc_freq);
+            }
+        }
+        let mut topics: Vec<TopicHit> = counts.into_iter().map(|(topic, notes)| TopicHit { topic, notes }).collect();
+        topics.sort_by(|a, b| b.notes.cmp(&a.notes).then_with(|| a.topic.cmp(&b.topic)));
+        topics.truncate(limit);
+        Ok(topics)
+    }
+}
+
 /// Topic terms read per segment when completing a prefix.
 const TOPICS_SCANNED_MAX: usize = 500;
 

@@ -37,6 +37,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(6, "0006_safety"),
     migration!(7, "0007_dataplane"),
     migration!(8, "0008_interests"),
+    migration!(9, "0009_search"),
 ];
 
 /// The names of the migrations this binary carries, in order.

@@ -8,7 +8,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use crate::stats::Counters;
-use crate::{Conn, StoreResult};
+use crate::{Conn, StoreResult, Tx};
 
 /// A published note as the index stores it.
 #[derive(Clone, Debug)]
@@ -197,4 +197,168 @@ pub async fn viewer_scope(conn: &mut Conn, user_id: Id, limit: u32) -> StoreResu
         rows.iter().map(|r| r.try_get::<i64, _>(column).map(Id::from_i64)).collect()
     };
     Ok((ids(&followed, "followee_id")?, ids(&orgs, "org_id")?))
+}
+
+/// Remembers that `user_id` searched `query` (the newest `keep` are kept).
+pub async fn remember(tx: &mut Tx, user_id: Id, query: &str, at: Timestamp, keep: i64) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO search_history (user_id, query, searched_at) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, query) DO UPDATE SET searched_at = excluded.searched_at",
+    )
+    .bind(user_id.as_i64())
+    .bind(query)
+    .bind(at.micros())
+    .execute(tx.conn())
+    .await?;
+    sqlx::query(
+        "DELETE FROM search_history WHERE user_id = $1 AND query NOT IN
+             (SELECT query FROM search_history WHERE user_id = $1 ORDER BY searched_at DESC, query LIMIT $2)",
+    )
+    .bind(user_id.as_i64())
+    .bind(keep)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// A member's searches, the latest first.
+pub async fn history(conn: &mut Conn, user_id: Id, limit: i64) -> StoreResult<Vec<(String, Timestamp)>> {
+    let rows = sqlx::query(
+        "SELECT query, searched_at FROM search_history WHERE user_id = $1 ORDER BY searched_at DESC, query LIMIT $2",
+    )
+    .bind(user_id.as_i64())
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("query")?, Timestamp(r.try_get("searched_at")?))))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// Forgets one search of a member's history (`Some`), or all of it; how many.
+pub async fn forget(tx: &mut Tx, user_id: Id, query: Option<&str>) -> StoreResult<u64> {
+    let done = match query {
+        Some(query) => {
+            sqlx::query("DELETE FROM search_history WHERE user_id = $1 AND query = $2")
+                .bind(user_id.as_i64())
+                .bind(query)
+                .execute(tx.conn())
+                .await?
+        }
+        None => {
+            sqlx::query("DELETE FROM search_history WHERE user_id = $1")
+                .bind(user_id.as_i64())
+                .execute(tx.conn())
+                .await?
+        }
+    };
+    Ok(done.rows_affected())
+}
+
+/// Counts a search of `query` in its hour; `searcher` counts once per query and hour.
+pub async fn count_search(tx: &mut Tx, query: &str, bucket: i64, searcher: i64) -> StoreResult<()> {
+    let new_searcher = sqlx::query(
+        "INSERT INTO search_query_searchers (query, bucket, searcher) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(query)
+    .bind(bucket)
+    .bind(searcher)
+    .execute(tx.conn())
+    .await?
+    .rows_affected() as i64;
+    sqlx::query(
+        "INSERT INTO search_query_hourly (query, bucket, searches, searchers) VALUES ($1, $2, 1, $3)
+         ON CONFLICT (query, bucket) DO UPDATE SET searches = search_query_hourly.searches + 1,
+             searchers = search_query_hourly.searchers + excluded.searchers",
+    )
+    .bind(query)
+    .bind(bucket)
+    .bind(new_searcher)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Drops who-searched rows of hours before `before` (their counts stay).
+pub async fn prune_searchers(tx: &mut Tx, before: i64) -> StoreResult<u64> {
+    let done =
+        sqlx::query("DELETE FROM search_query_searchers WHERE bucket < $1").bind(before).execute(tx.conn()).await?;
+    Ok(done.rows_affected())
+}
+
+/// Per query since the hour `from`: searchers from the hour `recent` on, and before it.
+/// Only queries with at least `min_recent` recent searchers, at most `limit`, the
+/// most recent searchers first.
+pub async fn query_windows(
+    conn: &mut Conn,
+    from: i64,
+    recent: i64,
+    min_recent: i64,
+    limit: i64,
+) -> StoreResult<Vec<(String, i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT query,
+                CAST(SUM(CASE WHEN bucket >= $2 THEN searchers ELSE 0 END) AS BIGINT) AS recent,
+                CAST(SUM(CASE WHEN bucket < $2 THEN searchers ELSE 0 END) AS BIGINT) AS earlier
+         FROM search_query_hourly WHERE bucket >= $1
+         GROUP BY query
+         HAVING SUM(CASE WHEN bucket >= $2 THEN searchers ELSE 0 END) >= $3
+         ORDER BY recent DESC, query LIMIT $4",
+    )
+    .bind(from)
+    .bind(recent)
+    .bind(min_recent)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("query")?, r.try_get("recent")?, r.try_get("earlier")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// Hides `query` from trending and suggestions; false if it already was.
+pub async fn hide(tx: &mut Tx, query: &str, by: Id) -> StoreResult<bool> {
+    let now = tx.now().micros();
+    let done = sqlx::query(
+        "INSERT INTO search_hidden_terms (query, hidden_by, hidden_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(query)
+    .bind(by.as_i64())
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Shows `query` again; false if it was not hidden.
+pub async fn unhide(tx: &mut Tx, query: &str) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM search_hidden_terms WHERE query = $1").bind(query).execute(tx.conn()).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Hidden terms, alphabetically (at most `limit`).
+pub async fn hidden(conn: &mut Conn, limit: i64) -> StoreResult<Vec<String>> {
+    let rows = sqlx::query("SELECT query FROM search_hidden_terms ORDER BY query LIMIT $1")
+        .bind(limit)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.iter().map(|r| r.try_get("query")).collect::<Result<_, _>>()?)
+}
+
+/// The most searched queries since the hour `from` (by searchers), at most `limit`.
+pub async fn popular_queries(conn: &mut Conn, from: i64, limit: i64) -> StoreResult<Vec<(String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT query, CAST(SUM(searchers) AS BIGINT) AS searchers FROM search_query_hourly WHERE bucket >= $1
+         GROUP BY query ORDER BY searchers DESC, query LIMIT $2",
+    )
+    .bind(from)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("query")?, r.try_get("searchers")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
 }

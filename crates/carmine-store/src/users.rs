@@ -246,6 +246,7 @@ pub async fn erase(tx: &mut Tx, id: Id) -> StoreResult<()> {
     .execute(tx.conn())
     .await?;
     sqlx::query("DELETE FROM member_interests WHERE user_id = $1").bind(id.as_i64()).execute(tx.conn()).await?;
+    sqlx::query("DELETE FROM search_history WHERE user_id = $1").bind(id.as_i64()).execute(tx.conn()).await?;
     Ok(())
 }
 

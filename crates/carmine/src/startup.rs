@@ -167,6 +167,8 @@ pub async fn serve(platform: Platform, args: ServeArgs) -> Result<(), String> {
     let services = platform.services.clone();
     let background = !args.no_background;
     let dataplane = if background { services.dataplane.start() } else { services.dataplane.start_memory_only() };
+    let journal = services.search.journal().clone();
+    let journal_writer = journal.start();
     let scheduler = Scheduler::new(
         platform.db.clone(),
         services.job_handlers(),
@@ -190,6 +192,10 @@ pub async fn serve(platform: Platform, args: ServeArgs) -> Result<(), String> {
     let served = app.serve(state, shutdown_signal()).await.map_err(|e| e.to_string());
     let _ = stop_jobs.send(());
     let _ = jobs.await;
+    journal_writer.abort();
+    if let Err(e) = journal.flush().await {
+        tracing::warn!(error = %e, "search events not written at shutdown");
+    }
     drop(dataplane);
     platform.db.close().await;
     served

@@ -34,6 +34,8 @@ pub struct EventInput {
     /// When it happened (default: now); at most 5 minutes ahead and 24 hours back.
     #[schema(value_type = Option<String>, format = DateTime)]
     pub occurred_at: Option<Timestamp>,
+    /// On the search surface: the `search_id` of the results the card was on.
+    pub search_id: Option<String>,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -111,6 +113,7 @@ pub async fn ingest(
             position: e.position,
             dwell_ms: e.dwell_ms,
             occurred_at: e.occurred_at,
+            search_id: e.search_id,
         })
         .collect();
     let outcomes = state.ingest().ingest(context.caller.as_ref(), &events).await?;

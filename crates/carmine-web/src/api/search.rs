@@ -6,22 +6,28 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::http::StatusCode;
 use carmine_accounts::Caller;
 use carmine_core::cursor::clamp_limit;
-use carmine_core::limits::{SEARCH_RESULTS_MAX, SEARCH_SIDE_RESULTS_MAX};
+use carmine_core::limits::{SEARCH_RESULTS_MAX, SEARCH_SIDE_RESULTS_MAX, SUGGESTIONS_MAX};
 use carmine_core::text::normalize_topic;
 use carmine_core::{Error, Id, Timestamp};
-use carmine_search::{ActorHit, Highlighted, Media, NoteHit, NoteQuery, Sort, TopicHit};
+use carmine_search::analyzer::normalize_query;
+use carmine_search::{ActorHit, Highlighted, Media, NoteHit, NoteQuery, Sort, SuggestionKind, TopicHit};
 use carmine_store::notes::NoteRecord;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 
 use super::notes::NoteCardView;
+use super::views::Items;
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiQuery, RequestContext};
+use crate::extract::{ApiJson, ApiQuery, Member, RequestContext};
 use crate::openapi::ErrorBody;
+
+/// Trending searches shown.
+pub(crate) const TRENDING_SHOWN: usize = 10;
 
 #[derive(Clone, Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -118,7 +124,8 @@ impl SearchParams {
 
 /// One search's results as the pages and the API show them.
 pub(crate) struct SearchOutcome {
-    /// The text as searched (cut to the limit).
+    /// Names this search in click and impression events.
+    pub search_id: Id,
     pub total: usize,
     pub relaxed: bool,
     pub notes: Vec<(NoteHit, NoteRecord)>,
@@ -135,7 +142,7 @@ pub(crate) async fn run_search(
     search: &Validated,
 ) -> Result<SearchOutcome, Error> {
     let query = &search.query;
-    let results = state.search().notes(viewer.map(|v| v.user_id), query.clone()).await?;
+    let (search_id, results) = state.search().notes(viewer.map(|v| v.user_id), query.clone()).await?;
     let end = query.offset + results.hits.len();
     let next_cursor = (results.hits.len() == query.limit && end < results.total.min(SEARCH_RESULTS_MAX))
         .then(|| state.cursors().encode(&SearchCursor { o: end as u32, h: search.fingerprint.clone() }));
@@ -151,7 +158,7 @@ pub(crate) async fn run_search(
     } else {
         (Vec::new(), Vec::new())
     };
-    Ok(SearchOutcome { total: results.total, relaxed: results.relaxed, notes, next_cursor, actors, topics })
+    Ok(SearchOutcome { search_id, total: results.total, relaxed: results.relaxed, notes, next_cursor, actors, topics })
 }
 
 /// A run of text; `matched` runs are what the search found.
@@ -194,6 +201,9 @@ pub struct SearchTopicView {
 /// A page of search results.
 #[derive(Serialize, ToSchema)]
 pub struct SearchView {
+    /// Send it as `search_id` with impression and click events on these results.
+    #[schema(value_type = String)]
+    pub search_id: Id,
     pub items: Vec<SearchNoteView>,
     pub next_cursor: Option<String>,
     /// Matching notes (at most 1,000 can be paged through).
@@ -220,6 +230,7 @@ pub async fn search(
     let validated = params.validate(&state)?;
     let outcome = run_search(&state, context.caller.as_ref(), &validated).await?;
     Ok(Json(SearchView {
+        search_id: outcome.search_id,
         items: outcome
             .notes
             .iter()
@@ -239,4 +250,155 @@ pub async fn search(
             .collect(),
         topics: outcome.topics.into_iter().map(|t| SearchTopicView { topic: t.topic, notes: t.notes }).collect(),
     }))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PrefixParams {
+    /// What the member typed so far.
+    pub q: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SuggestionView {
+    pub text: String,
+    /// `query` (what others searched) or `topic`.
+    pub kind: String,
+}
+
+/// Completions of what the member is typing: popular searches and topics, matched on
+/// the text and, for Chinese, on pinyin (`hufu`) and initials (`hf`).
+#[utoipa::path(get, path = "/api/v1/search/suggestions", tag = "search", params(PrefixParams), responses(
+    (status = 200, body = Items<SuggestionView>)))]
+pub async fn suggestions(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<PrefixParams>,
+) -> Result<Json<Items<SuggestionView>>, ApiError> {
+    let prefix = params.q.unwrap_or_default();
+    let items = if prefix.trim().is_empty() {
+        Vec::new()
+    } else {
+        state.search().trends().suggest(&prefix, SUGGESTIONS_MAX).await?
+    };
+    Ok(Json(Items {
+        items: items
+            .into_iter()
+            .map(|s| SuggestionView {
+                text: s.text,
+                kind: match s.kind {
+                    SuggestionKind::Query => "query",
+                    SuggestionKind::Topic => "topic",
+                }
+                .to_owned(),
+            })
+            .collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TrendView {
+    pub query: String,
+    /// Members who searched it in the last 6 hours.
+    pub searchers: i64,
+}
+
+/// Searches rising now (compared with the week before), hidden terms left out.
+#[utoipa::path(get, path = "/api/v1/search/trending", tag = "search", responses(
+    (status = 200, body = Items<TrendView>)))]
+pub async fn trending(State(state): State<AppState>) -> Result<Json<Items<TrendView>>, ApiError> {
+    let trends = state.search().trends().trending(TRENDING_SHOWN).await?;
+    Ok(Json(Items {
+        items: trends.into_iter().map(|t| TrendView { query: t.query, searchers: t.searchers }).collect(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HistoryEntryView {
+    pub query: String,
+    #[schema(value_type = String, format = DateTime)]
+    pub searched_at: Timestamp,
+}
+
+/// The caller's own searches, the latest first (at most 50).
+#[utoipa::path(get, path = "/api/v1/me/search-history", tag = "search", responses(
+    (status = 200, body = Items<HistoryEntryView>), (status = 401, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn history(
+    State(state): State<AppState>,
+    Member(caller): Member,
+) -> Result<Json<Items<HistoryEntryView>>, ApiError> {
+    let entries = state.search().journal().history(caller.user_id).await?;
+    Ok(Json(Items {
+        items: entries.into_iter().map(|(query, searched_at)| HistoryEntryView { query, searched_at }).collect(),
+    }))
+}
+
+/// Forgets one search (`?q=`) or, without `q`, the whole history.
+#[utoipa::path(delete, path = "/api/v1/me/search-history", tag = "search", params(PrefixParams), responses(
+    (status = 204), (status = 401, body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+pub async fn forget_history(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(params): ApiQuery<PrefixParams>,
+) -> Result<StatusCode, ApiError> {
+    let query = params.q.map(|q| normalize_query(&q)).filter(|q| !q.is_empty());
+    state.search().journal().forget(caller.user_id, query).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HiddenTermRequest {
+    /// The search term, as members type it (it is normalized).
+    pub query: String,
+}
+
+/// The terms hidden from trending and suggestions. Administrators only.
+#[utoipa::path(get, path = "/api/v1/admin/search/hidden-terms", tag = "admin", responses(
+    (status = 200, body = Items<String>), (status = 403, body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
+pub async fn hidden_terms(
+    State(state): State<AppState>,
+    Member(caller): Member,
+) -> Result<Json<Items<String>>, ApiError> {
+    state.accounts().require_admin(&caller)?;
+    Ok(Json(Items { items: state.search().trends().hidden_terms().await? }))
+}
+
+/// Hides a term from trending and suggestions (recorded in the audit log).
+#[utoipa::path(post, path = "/api/v1/admin/search/hidden-terms", tag = "admin", request_body = HiddenTermRequest,
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn hide_term(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiJson(body): ApiJson<HiddenTermRequest>,
+) -> Result<StatusCode, ApiError> {
+    state.accounts().require_admin(&caller)?;
+    let query = hidden_term(&body.query)?;
+    state.search().trends().hide(caller.user_id, &query).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Shows a hidden term again (`?q=`).
+#[utoipa::path(delete, path = "/api/v1/admin/search/hidden-terms", tag = "admin", params(PrefixParams),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn show_term(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(params): ApiQuery<PrefixParams>,
+) -> Result<StatusCode, ApiError> {
+    state.accounts().require_admin(&caller)?;
+    let query = hidden_term(params.q.as_deref().unwrap_or_default())?;
+    state.search().trends().show(caller.user_id, &query).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A term as trending counts it; empty is refused.
+fn hidden_term(raw: &str) -> Result<String, Error> {
+    let query = normalize_query(raw);
+    if query.is_empty() {
+        return Err(Error::invalid_field("query", "must not be empty"));
+    }
+    Ok(query)
 }

@@ -134,6 +134,7 @@ impl TestApp {
 
     /// Waits until the data plane has applied every write made so far.
     pub async fn sync(&self) {
+        self.services.search.journal().flush().await.expect("search events are written");
         self.services.dataplane.sync().await.expect("the data plane catches up");
     }
 
