@@ -112,6 +112,11 @@ impl Search {
         })
     }
 
+    /// The time searches are made at (the database's clock).
+    pub fn now(&self) -> carmine_core::Timestamp {
+        self.db.now()
+    }
+
     pub fn journal(&self) -> &Journal {
         &self.journal
     }

@@ -150,6 +150,9 @@ const track = (function behaviour() {
   if (!waterfall || !("IntersectionObserver" in window)) return;
   const surface = waterfall.dataset.surface || "other";
   const position = (card) => Array.prototype.indexOf.call(waterfall.children, card);
+  // A search result names its search, so clicks can be credited to the query.
+  const context = (card) => Object.assign({ position: position(card) },
+    card.dataset.search ? { search_id: card.dataset.search } : {});
   const timers = new Map();
   const seen = new Set();
   const observer = new IntersectionObserver((entries) => {
@@ -161,7 +164,7 @@ const track = (function behaviour() {
             timers.delete(card);
             seen.add(card);
             observer.unobserve(card);
-            track("impression", card.dataset.note, surface, { position: position(card) });
+            track("impression", card.dataset.note, surface, context(card));
           }, 1000));
         }
       } else if (timers.has(card)) {
@@ -178,7 +181,7 @@ const track = (function behaviour() {
   waterfall.addEventListener("click", (event) => {
     const card = event.target.closest(".card[data-note]");
     if (card && event.target.closest("a[href^='/notes/']")) {
-      track("click", card.dataset.note, surface, { position: position(card) });
+      track("click", card.dataset.note, surface, context(card));
     }
   });
 })();
@@ -209,5 +212,35 @@ const track = (function behaviour() {
 (function utcOffset() {
   document.querySelectorAll("input[data-utc-offset]").forEach((input) => {
     input.value = String(-new Date().getTimezoneOffset());
+  });
+})();
+
+(function searchSuggestions() {
+  const list = document.getElementById("search-suggestions");
+  if (!list) return;
+  let timer = null;
+  let asked = "";
+  const suggest = (input) => {
+    const q = input.value.trim();
+    if (q === asked) return;
+    asked = q;
+    if (q === "") { list.replaceChildren(); return; }
+    fetch("/api/v1/search/suggestions?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : { items: [] }))
+      .then((body) => {
+        if (asked !== q) return;
+        list.replaceChildren(...body.items.map((s) => {
+          const option = document.createElement("option");
+          option.value = s.text;
+          return option;
+        }));
+      })
+      .catch(() => {});
+  };
+  document.querySelectorAll("input[list=search-suggestions]").forEach((input) => {
+    input.addEventListener("input", () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => suggest(input), 150);
+    });
   });
 })();

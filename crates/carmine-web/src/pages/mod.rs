@@ -15,6 +15,7 @@ mod notes;
 pub(crate) mod notices;
 mod orgs;
 mod safety;
+mod search;
 
 use askama::Template;
 use axum::Router;
@@ -64,6 +65,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/jobs/{id}/retry", post(admin::retry_job))
         .route("/admin/feed", get(feed::admin_feed))
         .route("/welcome", get(feed::welcome).post(feed::save_interests))
+        .route("/search", get(search::search))
+        .route("/search/history/forget", post(search::forget_history))
 }
 
 /// What every page's frame needs.

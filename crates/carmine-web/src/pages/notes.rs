@@ -63,6 +63,10 @@ pub(crate) struct CardRow {
     pub(crate) draft: bool,
     /// "Why am I seeing this" (the discovery feed only).
     pub(crate) reason: Option<String>,
+    /// Search results: the text around the match, matched runs marked.
+    pub(crate) snippet: Vec<(String, bool)>,
+    /// Search results: the search the card was found by (sent with its events).
+    pub(crate) search_id: Option<String>,
 }
 
 fn author_path(kind: &str, handle: &str) -> String {
@@ -85,6 +89,8 @@ impl From<&NoteRecord> for CardRow {
             likes: note.like_count,
             draft: note.status == "draft",
             reason: None,
+            snippet: Vec::new(),
+            search_id: None,
         }
     }
 }

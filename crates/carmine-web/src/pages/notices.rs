@@ -23,6 +23,7 @@ pub(crate) fn text(key: &str) -> Option<&'static str> {
         "user_unsuspended" => "The member is reinstated.",
         "verification_approved" => "The organization is verified.",
         "verification_rejected" => "The request is rejected.",
+        "history_forgotten" => "Forgotten.",
         "interests_saved" => "Your interests are saved: your feed follows them from now on.",
         "note_published" => "Your note is published.",
         "note_drafted" => "Your draft is saved; only you can see it.",

@@ -2,8 +2,9 @@
 //! it as a segmented word (checked against the analyzer itself), edits and removals
 //! reach the results once the indexer has caught up (tests wait on `sync`), Chinese
 //! and English analysis (stemming, typos, phrases, traditional and full-width forms),
-//! filters and sorts, members and topics beside the notes, and queries that are empty,
-//! huge or full of syntax never fail.
+//! filters and sorts, members and topics beside the notes, queries that are empty,
+//! huge or full of syntax never fail; and what searches feed: history, trending,
+//! suggestions (pinyin too), hidden terms, clicks naming their search.
 
 use std::collections::BTreeSet;
 
@@ -20,6 +21,7 @@ carmine_store::both_backends!(
     english_and_chinese_analysis_filters_and_sorts,
     members_and_topics_come_with_the_first_page,
     bad_queries_never_fail,
+    searches_feed_history_trending_and_suggestions,
 );
 
 /// Percent-encodes a query parameter value.
@@ -247,4 +249,73 @@ async fn bad_queries_never_fail(t: TestDb) {
     app.get(&visitor, &format!("/api/v1/search?q=tents&limit=1&cursor={cursor}"))
         .await
         .assert_error(400, "invalid_cursor");
+}
+
+async fn searches_feed_history_trending_and_suggestions(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let author = app.signup("chef").await;
+    app.publish(&author, "重庆火锅", json!({ "body": "#火锅推荐 麻辣鲜香" })).await;
+    app.publish(&author, "Hiking boots", json!({ "body": "broken in after 100 km" })).await;
+    let members = [app.signup("eater1").await, app.signup("eater2").await, app.signup("eater3").await];
+    for member in &members {
+        search(&app, member, &[("q", "火锅")]).await;
+    }
+    search(&app, &members[0], &[("q", "Hiking   BOOTS")]).await;
+    let clicked = search(&app, &members[0], &[("q", "hiking boots")]).await;
+
+    // History: the member's own, normalized, latest first, deletable.
+    let history = app.get(&members[0], "/api/v1/me/search-history").await.json();
+    let queries: Vec<&str> =
+        history["items"].as_array().unwrap().iter().map(|h| h["query"].as_str().unwrap()).collect();
+    assert_eq!(queries, ["hiking boots", "火锅"]);
+    app.delete(&members[0], &format!("/api/v1/me/search-history?q={}", encode("火锅")), None).await.assert_status(204);
+    assert_eq!(app.get(&members[0], "/api/v1/me/search-history").await.json()["items"].as_array().unwrap().len(), 1);
+    app.delete(&members[0], "/api/v1/me/search-history", None).await.assert_status(204);
+    assert_eq!(app.get(&members[0], "/api/v1/me/search-history").await.json()["items"], json!([]));
+    app.get(&Client::default(), "/api/v1/me/search-history").await.assert_error(401, "unauthenticated");
+
+    // Trending: three searchers from nothing is rising; one searcher is not enough.
+    app.sync().await;
+    let trending = app.get(&Client::default(), "/api/v1/search/trending").await.json();
+    assert_eq!(trending["items"], json!([{ "query": "火锅", "searchers": 3 }]), "{trending}");
+
+    // Suggestions: by text, pinyin and initials; queries and topics.
+    assert_eq!(suggest(&app, "火").await, ["火锅", "火锅推荐"]);
+    assert_eq!(suggest(&app, "huo").await, ["火锅", "火锅推荐"], "pinyin");
+    assert_eq!(suggest(&app, "hgt").await, ["火锅推荐"], "initials");
+    assert_eq!(suggest(&app, "hik").await, ["hiking boots"]);
+
+    // The operator hides a term: gone from trending and suggestions, audited; members may not.
+    app.post(&members[1], "/api/v1/admin/search/hidden-terms", json!({ "query": "火锅" }))
+        .await
+        .assert_error(403, "admin_only");
+    let admin = app.admin("root").await;
+    app.post(&admin, "/api/v1/admin/search/hidden-terms", json!({ "query": " 火锅 " })).await.assert_status(204);
+    app.post(&admin, "/api/v1/admin/search/hidden-terms", json!({ "query": "" }))
+        .await
+        .assert_error(422, "invalid_field");
+    assert_eq!(app.get(&admin, "/api/v1/admin/search/hidden-terms").await.json()["items"], json!(["火锅"]));
+    assert_eq!(app.get(&Client::default(), "/api/v1/search/trending").await.json()["items"], json!([]));
+    assert_eq!(suggest(&app, "火").await, ["火锅推荐"]);
+    app.delete(&admin, &format!("/api/v1/admin/search/hidden-terms?q={}", encode("火锅")), None)
+        .await
+        .assert_status(204);
+    assert_eq!(app.get(&Client::default(), "/api/v1/search/trending").await.json()["items"][0]["query"], "火锅");
+
+    // A click on a result names its search; only the search surface may.
+    let note = clicked["items"][0]["id"].as_str().unwrap();
+    let search_id = clicked["search_id"].as_str().unwrap();
+    let click = |surface: &str, id: &str| {
+        json!({ "events": [{ "client_event_id": format!("c-{surface}"), "kind": "click", "note_id": note,
+            "surface": surface, "position": 0, "search_id": id }] })
+    };
+    let sent = app.post(&members[0], "/api/v1/events", click("search", search_id)).await.json();
+    assert_eq!(sent["accepted"], 1, "{sent}");
+    let sent = app.post(&members[0], "/api/v1/events", click("home", search_id)).await.json();
+    assert_eq!(sent["results"][0]["error"]["code"], "invalid_field", "{sent}");
+}
+
+async fn suggest(app: &TestApp, q: &str) -> Vec<String> {
+    let items = app.get(&Client::default(), &format!("/api/v1/search/suggestions?q={}", encode(q))).await.json();
+    items["items"].as_array().unwrap().iter().map(|s| s["text"].as_str().unwrap().to_owned()).collect()
 }

@@ -1,0 +1,234 @@
+//! The search page (`/search`): results as the feed's cards with highlighted snippets,
+//! sort tabs and filters, members and organizations and topics beside them; without a
+//! query, trending searches and the member's own history (each entry deletable).
+//! Cards carry the search id, so impressions and clicks name the search they came from.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use serde::Deserialize;
+
+use super::notes::CardRow;
+use super::{Layout, PageForm, done, render};
+use crate::api::search::{SearchParams, TRENDING_SHOWN, run_search};
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::{ApiQuery, Member, RequestContext};
+
+/// Notes per results page.
+const PAGE_NOTES: i64 = 30;
+
+#[derive(Deserialize, Default)]
+pub(crate) struct SearchPageQuery {
+    q: Option<String>,
+    sort: Option<String>,
+    topic: Option<String>,
+    media: Option<String>,
+    /// `day`, `week` or `month`: turned into `since` on the first page.
+    within: Option<String>,
+    since: Option<String>,
+    cursor: Option<String>,
+    done: Option<String>,
+}
+
+/// A link among the sort tabs or filter chips.
+struct Choice {
+    label: &'static str,
+    href: String,
+    active: bool,
+}
+
+struct ActorRow {
+    name: String,
+    handle: String,
+    path: String,
+    followers: u64,
+}
+
+struct TopicRow {
+    topic: String,
+    notes: u64,
+    href: String,
+}
+
+/// A past or trending search, and where it leads.
+struct QueryLink {
+    text: String,
+    href: String,
+}
+
+impl QueryLink {
+    fn new(text: String) -> QueryLink {
+        QueryLink { href: search_href(&[("q", &text)]), text }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    layout: Layout,
+    q: String,
+    searched: bool,
+    total: usize,
+    relaxed: bool,
+    search_id: String,
+    cards: Vec<CardRow>,
+    actors: Vec<ActorRow>,
+    topics: Vec<TopicRow>,
+    sorts: Vec<Choice>,
+    media: Vec<Choice>,
+    times: Vec<Choice>,
+    next_page: Option<String>,
+    trending: Vec<QueryLink>,
+    history: Vec<QueryLink>,
+}
+
+/// Percent-encodes a query-string value.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `/search?…` from key/value pairs, leaving out empty values.
+fn search_href(pairs: &[(&str, &str)]) -> String {
+    let query: Vec<String> =
+        pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", encode(v))).collect();
+    format!("/search?{}", query.join("&"))
+}
+
+pub(crate) async fn search(
+    State(state): State<AppState>,
+    context: RequestContext,
+    ApiQuery(p): ApiQuery<SearchPageQuery>,
+) -> Result<Response, ApiError> {
+    let caller = context.caller.as_ref();
+    let q = p.q.clone().unwrap_or_default();
+    let (sort, topic, media) =
+        (p.sort.clone().unwrap_or_default(), p.topic.clone().unwrap_or_default(), p.media.clone().unwrap_or_default());
+    let within = p.within.clone().unwrap_or_default();
+    let days = match within.as_str() {
+        "day" => Some(1),
+        "week" => Some(7),
+        "month" => Some(30),
+        _ => None,
+    };
+    let since = match (&p.since, days) {
+        (Some(since), _) if !since.is_empty() => since.clone(),
+        (_, Some(days)) => state.search().now().plus_seconds(-days * 86_400).to_rfc3339(),
+        _ => String::new(),
+    };
+    let here = |sort: &str, media: &str, within: &str| {
+        search_href(&[("q", &q), ("topic", &topic), ("sort", sort), ("media", media), ("within", within)])
+    };
+    let choice = |label, href, active| Choice { label, href, active };
+    let sorts = [("Relevance", ""), ("Newest", "newest"), ("Most engaged", "engaged")]
+        .into_iter()
+        .map(|(label, value)| choice(label, here(value, &media, &within), sort == value))
+        .collect();
+    let media_choices = [("All", ""), ("One image", "image"), ("Albums", "album")]
+        .into_iter()
+        .map(|(label, value)| choice(label, here(&sort, value, &within), media == value))
+        .collect();
+    let times = [("Any time", ""), ("Past day", "day"), ("Past week", "week"), ("Past month", "month")]
+        .into_iter()
+        .map(|(label, value)| choice(label, here(&sort, &media, value), within == value))
+        .collect();
+    let mut page = SearchPage {
+        layout: Layout::with(caller, p.done.as_deref(), None),
+        q: q.clone(),
+        searched: !q.trim().is_empty() || !topic.is_empty(),
+        total: 0,
+        relaxed: false,
+        search_id: String::new(),
+        cards: Vec::new(),
+        actors: Vec::new(),
+        topics: Vec::new(),
+        sorts,
+        media: media_choices,
+        times,
+        next_page: None,
+        trending: Vec::new(),
+        history: Vec::new(),
+    };
+    if page.searched {
+        let params = SearchParams {
+            q: Some(q.clone()),
+            sort: Some(sort.clone()),
+            topic: Some(topic.clone()),
+            since: Some(since.clone()),
+            until: None,
+            media: Some(media.clone()),
+            limit: Some(PAGE_NOTES),
+            cursor: p.cursor.clone(),
+        };
+        let validated = params.validate(&state)?;
+        let outcome = run_search(&state, caller, &validated).await?;
+        page.total = outcome.total;
+        page.relaxed = outcome.relaxed;
+        page.search_id = outcome.search_id.to_string();
+        page.cards = outcome
+            .notes
+            .iter()
+            .map(|(hit, note)| CardRow {
+                snippet: hit.snippet.parts.clone(),
+                search_id: Some(page.search_id.clone()),
+                ..CardRow::from(note)
+            })
+            .collect();
+        page.actors = outcome
+            .actors
+            .into_iter()
+            .map(|a| ActorRow {
+                path: if a.kind == "org" { format!("/o/{}", a.handle) } else { format!("/u/{}", a.handle) },
+                name: if a.name.is_empty() { a.handle.clone() } else { a.name },
+                handle: a.handle,
+                followers: a.followers,
+            })
+            .collect();
+        page.topics = outcome
+            .topics
+            .into_iter()
+            .map(|t| TopicRow { href: search_href(&[("topic", &t.topic)]), topic: t.topic, notes: t.notes })
+            .collect();
+        page.next_page = outcome.next_cursor.map(|cursor| {
+            search_href(&[
+                ("q", &q),
+                ("topic", &topic),
+                ("sort", &sort),
+                ("media", &media),
+                ("since", &since),
+                ("cursor", &cursor),
+            ])
+        });
+    } else {
+        let trending = state.search().trends().trending(TRENDING_SHOWN).await?;
+        page.trending = trending.into_iter().map(|t| QueryLink::new(t.query)).collect();
+        if let Some(caller) = caller {
+            page.history = state
+                .search()
+                .journal()
+                .history(caller.user_id)
+                .await?
+                .into_iter()
+                .map(|(q, _)| QueryLink::new(q))
+                .collect();
+        }
+    }
+    Ok(render(&page, None))
+}
+
+/// Forgets one search of the member's history (`q`), or all of it.
+pub(crate) async fn forget_history(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let query = fields.iter().find(|(k, _)| k == "q").map(|(_, v)| carmine_search::analyzer::normalize_query(v));
+    state.search().journal().forget(caller.user_id, query.filter(|q| !q.is_empty())).await?;
+    Ok(done("/search", "history_forgotten"))
+}
