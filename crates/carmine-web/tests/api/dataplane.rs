@@ -317,7 +317,17 @@ async fn readiness_lists_consumers_and_admins_see_jobs(t: TestDb) {
     ready.assert_status(200);
     let consumers = ready.json()["consumers"].clone();
     let names: Vec<&str> = consumers.as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(names, ["note_stats.engagement", "note_stats.behaviour", "feed.domain", "feed.behaviour"]);
+    assert_eq!(
+        names,
+        [
+            "note_stats.engagement",
+            "note_stats.behaviour",
+            "feed.domain",
+            "feed.behaviour",
+            "search.index",
+            "search.trends"
+        ]
+    );
     assert_eq!(consumers[0]["lag"], 0);
 
     let metrics = app.get(&Client::default(), "/metrics").await.text();

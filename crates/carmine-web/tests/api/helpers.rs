@@ -301,3 +301,15 @@ impl TestApp {
         outbox::list_after(&mut self.db.reader().await.unwrap(), None, 100_000).await.unwrap().len()
     }
 }
+
+/// Percent-encodes a form field or query value (spaces as `+`).
+pub fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            b' ' => "+".to_owned(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -4,7 +4,7 @@ use axum::body::Body;
 use axum::http::{Method, Request};
 use carmine_store::testing::TestDb;
 
-use crate::helpers::{Client, ORIGIN, TestApp, TestResponse};
+use crate::helpers::{Client, ORIGIN, TestApp, TestResponse, encode};
 
 carmine_store::both_backends!(
     sign_up_and_settings_through_forms,
@@ -16,6 +16,7 @@ carmine_store::both_backends!(
     reporting_and_the_admin_queue_through_pages,
     scheduling_statistics_and_jobs_through_pages,
     the_feed_through_pages,
+    search_through_pages,
 );
 
 async fn form(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &str)]) -> TestResponse {
@@ -33,17 +34,6 @@ async fn form(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &str)
         request = request.header("cookie", cookie);
     }
     app.raw(request.body(Body::from(body.join("&"))).unwrap(), [127, 0, 0, 1]).await
-}
-
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            b' ' => "+".to_owned(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The CSRF token a page embeds in its forms.
@@ -528,4 +518,37 @@ async fn the_feed_through_pages(t: TestDb) {
     assert!(page.contains("interest ") && page.contains("quality "));
     assert_eq!(app.get(&admin, "/admin/feed?member=nobody_here").await.status, 404);
     assert_eq!(app.get(&reader, "/admin/feed").await.status, 403);
+}
+
+async fn search_through_pages(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let author = app.signup("lanlan").await;
+    let note = app.publish(&author, "周末露营", serde_json::json!({ "body": "湖边露营 #露营 #camping" })).await;
+    let reader = app.signup("reader").await;
+    app.sync().await;
+
+    let page = app.get(&reader, &format!("/search?q={}", encode("露营"))).await;
+    page.assert_status(200);
+    let html = page.text();
+    assert!(html.contains(&format!("data-note=\"{note}\"")) && html.contains("<mark>露营</mark>"), "{html}");
+    assert!(html.contains("data-search=\""), "cards name their search");
+    assert!(html.contains("id=\"search-topics\"") && html.contains("#露营"), "topics beside the notes");
+    assert!(html.contains("id=\"result-count\">1 notes"));
+    let none = app.get(&reader, &format!("/search?q={}&sort=newest&within=week", encode("火锅"))).await.text();
+    assert!(none.contains("id=\"no-results\""));
+
+    // Without a query: the member's history, each entry forgettable; trending.
+    app.sync().await;
+    let empty = app.get(&reader, "/search").await;
+    let html = empty.text();
+    assert!(
+        html.contains("id=\"search-history\"") && html.contains("露营") && html.contains("id=\"trending\""),
+        "{html}"
+    );
+    let reader = Client { csrf: Some(csrf_of(&empty)), ..reader };
+    let forgot = form(&app, &reader, "/search/history/forget", &[("q", "露营")]).await;
+    assert_eq!(forgot.headers.get("location").unwrap(), "/search?done=history_forgotten");
+    let after = app.get(&reader, "/search?done=history_forgotten").await.text();
+    assert!(after.contains("Forgotten.") && !after.contains("露营"), "{after}");
+    app.get(&reader, "/search?q=a&sort=best").await.assert_status(422);
 }

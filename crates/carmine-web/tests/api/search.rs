@@ -13,7 +13,7 @@ use carmine_search::analyzer::Mode;
 use carmine_store::testing::TestDb;
 use serde_json::{Value, json};
 
-use crate::helpers::{Client, TestApp};
+use crate::helpers::{Client, TestApp, encode};
 
 carmine_store::both_backends!(
     paging_a_word_finds_every_visible_note_that_contains_it,
@@ -23,14 +23,6 @@ carmine_store::both_backends!(
     bad_queries_never_fail,
     searches_feed_history_trending_and_suggestions,
 );
-
-/// Percent-encodes a query parameter value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
-        .collect()
-}
 
 async fn search(app: &TestApp, reader: &Client, params: &[(&str, &str)]) -> Value {
     app.sync().await;
