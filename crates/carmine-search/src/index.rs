@@ -157,6 +157,24 @@ impl SearchIndex {
             None => Index::create_in_ram(schema),
             Some(dir) => open_dir(dir, schema, &analyzer)?,
         };
+        SearchIndex::over(index, fields, analyzer, ces)
+    }
+
+    /// Opens the index in `dir` for reading only (benchmarks beside a running server):
+    /// never clears it, and refuses one built with another schema or dictionary.
+    pub fn open_for_reading(dir: &Path, analyzer: Analyzer) -> Result<SearchIndex, Error> {
+        let (_, fields) = schema();
+        let wanted = Meta { schema: SCHEMA_VERSION, dictionary: analyzer.fingerprint().to_owned() };
+        let found: Option<Meta> =
+            std::fs::read(dir.join(META_FILE)).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok());
+        if found.as_ref() != Some(&wanted) {
+            return Err(Error::internal(format!("no current search index in {}", dir.display())));
+        }
+        let index = Index::open(MmapDirectory::open(dir).map_err(fail)?).map_err(fail)?;
+        SearchIndex::over(index, fields, analyzer, CesWeights::default())
+    }
+
+    fn over(index: Index, fields: Fields, analyzer: Analyzer, ces: CesWeights) -> Result<SearchIndex, Error> {
         index.tokenizers().register(INDEX_ANALYZER, analyzer.text_analyzer(Mode::Index));
         index.tokenizers().register(QUERY_ANALYZER, analyzer.text_analyzer(Mode::Query));
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(fail)?;

@@ -185,7 +185,11 @@ impl Search {
     /// or let the server's indexer catch up afterwards.
     pub async fn rebuild(&self) -> Result<Rebuilt, Error> {
         let started = Instant::now();
-        let position = log::head(&mut *self.db.reader().await?, log::Log::Domain).await?;
+        // Number what is committed first, so the position covers everything read below.
+        let head = log::head(&mut *self.db.reader().await?, log::Log::Domain).await?;
+        let position =
+            carmine_events::sequencer::sequence_all(&self.db, log::Log::Domain, &tokio::sync::watch::Sender::new(head))
+                .await?;
         let (sender, mut receiver) = tokio::sync::mpsc::channel::<index::Changes>(2);
         let index = self.index.clone();
         let writer = tokio::task::spawn_blocking(move || {

@@ -482,6 +482,25 @@ impl SearchIndex {
 }
 
 impl SearchIndex {
+    /// The benchmark's ceiling: tantivy alone on analyzed `terms` (all required, in
+    /// the title or the body), the best `limit` by BM25 — no filters, blend, snippets.
+    pub fn raw_top(&self, terms: &[String], limit: usize) -> Result<Vec<DocAddress>, Error> {
+        let f = self.fields;
+        let clauses: Vec<(Occur, Box<dyn Query>)> = terms
+            .iter()
+            .map(|t| {
+                let any =
+                    vec![(Occur::Should, term_query(f.title, t, 1.0)), (Occur::Should, term_query(f.body, t, 1.0))];
+                (Occur::Must, Box::new(BooleanQuery::new(any)) as Box<dyn Query>)
+            })
+            .collect();
+        let found = self
+            .reader
+            .searcher()
+            .search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit.max(1)).order_by_score());
+        Ok(found.map_err(fail)?.into_iter().map(|(_, a)| a).collect())
+    }
+
     /// The most used topics (by notes carrying them), at most `limit`.
     pub fn popular_topics(&self, limit: usize) -> Result<Vec<TopicHit>, Error> {
         let mut counts: HashMap<String, u64> = HashMap::new();

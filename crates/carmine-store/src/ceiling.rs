@@ -51,3 +51,67 @@ pub async fn sqlite_batched_inserts(path: &Path, per_transaction: usize, seconds
     }
     Ok(rate)
 }
+
+/// The search benchmark's peer: SQLite FTS5 over the same notes, fed text already
+/// segmented by Carmine's analyzer (terms joined by spaces), so it finds the same
+/// words; queried for the best `limit` by BM25 with every term required.
+pub struct Fts5Peer {
+    conn: sqlx::AnyConnection,
+    path: std::path::PathBuf,
+}
+
+impl Fts5Peer {
+    /// A fresh FTS5 table in a new SQLite file at `path`.
+    pub async fn create(path: &Path) -> StoreResult<Fts5Peer> {
+        sqlx::any::install_default_drivers();
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let mut conn = sqlx::AnyConnection::connect(&url).await?;
+        conn.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -65536;").await?;
+        conn.execute("CREATE VIRTUAL TABLE notes_fts USING fts5(title, body, tokenize = 'unicode61')").await?;
+        Ok(Fts5Peer { conn, path: path.to_owned() })
+    }
+
+    /// Adds `(rowid, segmented title, segmented body)` rows in one transaction.
+    pub async fn insert(&mut self, rows: &[(i64, String, String)]) -> StoreResult<()> {
+        let mut tx = self.conn.begin().await?;
+        for (rowid, title, body) in rows {
+            sqlx::query("INSERT INTO notes_fts (rowid, title, body) VALUES ($1, $2, $3)")
+                .bind(*rowid)
+                .bind(title)
+                .bind(body)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Merges the index's segments (as a rebuilt tantivy index would be).
+    pub async fn optimize(&mut self) -> StoreResult<()> {
+        self.conn.execute("INSERT INTO notes_fts (notes_fts) VALUES ('optimize')").await?;
+        Ok(())
+    }
+
+    /// The best `limit` rowids for the terms (all required), by BM25.
+    pub async fn top(&mut self, terms: &[String], limit: i64) -> StoreResult<Vec<i64>> {
+        let query: Vec<String> = terms.iter().map(|t| format!("\"{}\"", t.replace('"', "\"\""))).collect();
+        let rows = sqlx::query("SELECT rowid FROM notes_fts WHERE notes_fts MATCH $1 ORDER BY rank LIMIT $2")
+            .bind(query.join(" AND "))
+            .bind(limit)
+            .fetch_all(&mut self.conn)
+            .await?;
+        Ok(rows.iter().map(|r| sqlx::Row::try_get::<i64, _>(r, 0)).collect::<Result<_, _>>()?)
+    }
+
+    /// Closes and deletes the file.
+    pub async fn remove(self) -> StoreResult<()> {
+        self.conn.close().await?;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", self.path.display()));
+        }
+        Ok(())
+    }
+}

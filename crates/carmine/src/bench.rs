@@ -53,6 +53,10 @@ pub struct BenchArgs {
     /// and on the member's next page.
     #[arg(long)]
     pub feed: bool,
+    /// Also measure search (with --dataset): the index rebuild, segmentation against raw
+    /// jieba, queries through HTTP and in process against raw tantivy and SQLite FTS5.
+    #[arg(long)]
+    pub search: bool,
     /// Start the server with `--no-background` (no consumers or jobs) and measure reads
     /// without waiting for the consumers — e.g. while an imported history is not yet applied.
     #[arg(long)]
@@ -168,18 +172,25 @@ impl Connection {
 }
 
 /// Requests per second with `connections` clients for `seconds`; client `i` sends
-/// `headers[i % len]` (a member's cookie), or none.
-async fn saturate(addr: &str, path: &str, headers: &[String], connections: usize, seconds: u64) -> f64 {
+/// `headers[i % len]` (a member's cookie), or none, and goes through `paths` in turn.
+pub(crate) async fn saturate(
+    addr: &str,
+    paths: &[String],
+    headers: &[String],
+    connections: usize,
+    seconds: u64,
+) -> f64 {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for i in 0..connections {
-        let (addr, path) = (addr.to_owned(), path.to_owned());
+        let (addr, paths) = (addr.to_owned(), paths.to_vec());
         let header = if headers.is_empty() { String::new() } else { headers[i % headers.len()].clone() };
         tasks.push(tokio::spawn(async move {
             let mut connection = Connection::open(&addr).await;
             let mut done = 0u64;
             while Instant::now() < deadline {
-                let reply = connection.request("GET", &path, &header, "").await;
+                let path = &paths[(i + done as usize) % paths.len()];
+                let reply = connection.request("GET", path, &header, "").await;
                 assert_eq!(reply.status, 200, "{path}");
                 done += 1;
             }
@@ -195,14 +206,14 @@ async fn saturate(addr: &str, path: &str, headers: &[String], connections: usize
 
 /// p50 and p99 latency in milliseconds at a fixed offered load (open loop: requests
 /// are sent on schedule, and latency counts from the scheduled time).
-async fn latency_at(addr: &str, path: &str, headers: &[String], rate: u64, seconds: u64) -> (f64, f64) {
+async fn latency_at(addr: &str, paths: &[String], headers: &[String], rate: u64, seconds: u64) -> (f64, f64) {
     let total = (rate * seconds) as usize;
     let interval = Duration::from_secs_f64(1.0 / rate as f64);
     let start = Instant::now();
     let workers = 32usize;
     let mut tasks = Vec::new();
     for worker in 0..workers {
-        let (addr, path) = (addr.to_owned(), path.to_owned());
+        let (addr, paths) = (addr.to_owned(), paths.to_vec());
         let header = if headers.is_empty() { String::new() } else { headers[worker % headers.len()].clone() };
         tasks.push(tokio::spawn(async move {
             let mut connection = Connection::open(&addr).await;
@@ -211,7 +222,7 @@ async fn latency_at(addr: &str, path: &str, headers: &[String], rate: u64, secon
             while n < total {
                 let scheduled = start + interval * n as u32;
                 tokio::time::sleep_until(scheduled.into()).await;
-                let reply = connection.request("GET", &path, &header, "").await;
+                let reply = connection.request("GET", &paths[n % paths.len()], &header, "").await;
                 assert_eq!(reply.status, 200);
                 samples.push(scheduled.elapsed().as_secs_f64() * 1_000.0);
                 n += workers;
@@ -228,7 +239,7 @@ async fn latency_at(addr: &str, path: &str, headers: &[String], rate: u64, secon
     (at(0.50), at(0.99))
 }
 
-fn median(values: &mut [f64]) -> f64 {
+pub(crate) fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
 }
@@ -301,34 +312,41 @@ async fn writes(addr: &str, sessions: &[Session], notes: &[String], seconds: u64
     total as f64 / seconds as f64
 }
 
-/// Prints one table row: `path` (sent with `headers`) against `/healthz`, interleaved
-/// for `args.rounds` rounds: throughput at saturation, and latency at `args.rate`.
-async fn compare(addr: &str, args: &BenchArgs, name: &str, path: &str, headers: &[String]) {
+/// Prints one table row: `paths` (in turn, sent with `headers`) against `/healthz`,
+/// interleaved for `args.rounds` rounds: throughput at saturation, and latency at
+/// `args.rate`. Returns the medians: req/s, p50 and p99 ms.
+pub(crate) async fn compare(
+    addr: &str,
+    args: &BenchArgs,
+    name: &str,
+    paths: &[String],
+    headers: &[String],
+) -> (f64, f64, f64) {
+    let healthz = ["/healthz".to_owned()];
     let (mut ratios, mut route_rps, mut ceiling_rps) = (Vec::new(), Vec::new(), Vec::new());
     let (mut p50, mut p99, mut c50, mut c99) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for _ in 0..args.rounds {
-        let ceiling = saturate(addr, "/healthz", &[], args.connections, args.seconds).await;
-        let measured = saturate(addr, path, headers, args.connections, args.seconds).await;
+        let ceiling = saturate(addr, &healthz, &[], args.connections, args.seconds).await;
+        let measured = saturate(addr, paths, headers, args.connections, args.seconds).await;
         ratios.push(measured / ceiling);
         route_rps.push(measured);
         ceiling_rps.push(ceiling);
-        let (a, b) = latency_at(addr, "/healthz", &[], args.rate, args.seconds).await;
-        let (c, d) = latency_at(addr, path, headers, args.rate, args.seconds).await;
+        let (a, b) = latency_at(addr, &healthz, &[], args.rate, args.seconds).await;
+        let (c, d) = latency_at(addr, paths, headers, args.rate, args.seconds).await;
         c50.push(a);
         c99.push(b);
         p50.push(c);
         p99.push(d);
     }
+    let (rps, p50, p99) = (median(&mut route_rps), median(&mut p50), median(&mut p99));
     println!(
-        "| {name} | {:.0} | {:.0} | {:.3} | {:.2} | {:.2} | {:.2} | {:.2} |",
-        median(&mut route_rps),
+        "| {name} | {rps:.0} | {:.0} | {:.3} | {p50:.2} | {p99:.2} | {:.2} | {:.2} |",
         median(&mut ceiling_rps),
         median(&mut ratios),
-        median(&mut p50),
-        median(&mut p99),
         median(&mut c50),
         median(&mut c99)
     );
+    (rps, p50, p99)
 }
 
 /// Members to read the feed as: 16 spread over the dataset's members (all share the
@@ -522,6 +540,11 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         std::fs::create_dir_all(&args.data_dir).map_err(|e| e.to_string())?;
         let dataset = dataset.clone();
         tokio::task::block_in_place(|| import_dataset(&args, &dataset))?;
+        if args.search {
+            tokio::task::block_in_place(|| crate::bench_search::rebuild(&args))?;
+        }
+    } else if args.search {
+        return Err("--search needs --dataset".to_owned());
     }
     let server = start_server(&args)?;
     let addr = server.addr.clone();
@@ -556,7 +579,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     println!("| route | req/s | ceiling req/s | ratio (median) | p50 ms | p99 ms | ceiling p50 | ceiling p99 |");
     println!("|---|---|---|---|---|---|---|---|");
     for (name, path) in &routes {
-        compare(&addr, &args, name, path, &[]).await;
+        compare(&addr, &args, name, std::slice::from_ref(path), &[]).await;
     }
 
     if args.feed && !args.no_background {
@@ -572,9 +595,14 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         println!("| route | req/s | ceiling req/s | ratio (median) | p50 ms | p99 ms | ceiling p50 | ceiling p99 |");
         println!("|---|---|---|---|---|---|---|---|");
         let name = format!("a member's ranked page of 20 ({} members in turn)", cookies.len());
-        compare(&addr, &args, &name, "/api/v1/feed?limit=20", &cookies).await;
-        compare(&addr, &args, "a signed-out visitor's page of 20", "/api/v1/feed?limit=20", &[]).await;
+        let feed = ["/api/v1/feed?limit=20".to_owned()];
+        compare(&addr, &args, &name, &feed, &cookies).await;
+        compare(&addr, &args, "a signed-out visitor's page of 20", &feed, &[]).await;
         effect_latency(&addr, &members).await?;
+    }
+
+    if let (true, Some(dataset)) = (args.search, &args.dataset) {
+        crate::bench_search::run(&args, &addr, dataset).await?;
     }
 
     if args.dataplane && !args.no_background {
