@@ -239,11 +239,10 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
     );
     screenshot("home").await;
 
-    // She searches from the header: the note is found, its words marked.
+    // She searches: the note is found, its words marked.
     let mut found = None;
     for _ in 0..50 {
-        let search_box = wait_for(&client, "#search-q").await;
-        search_box.send_keys("good morning\n").await.unwrap();
+        client.goto(&format!("{}/search?q=good+morning", server.url)).await.unwrap();
         wait_for(&client, "#result-count").await;
         found = client.find(Locator::Css("#waterfall .card .snippet mark")).await.ok();
         if found.is_some() {
@@ -253,16 +252,20 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert_eq!(found.expect("the note is found").text().await.unwrap(), "good");
-    assert!(wait_for(&client, "#waterfall .card h3").await.text().await.unwrap().contains("蓝茶的早晨"));
     screenshot("search").await;
     // Typing pinyin offers the topic written in Chinese.
-    wait_for(&client, "#search-page-q").await.send_keys("zaoan").await.unwrap();
+    let page_box = wait_for(&client, "#search-page-q").await;
+    page_box.clear().await.unwrap();
+    page_box.send_keys("zaoan").await.unwrap();
     client
         .wait()
         .at_most(Duration::from_secs(10))
         .for_element(Locator::Css("#search-suggestions option[value='早安']"))
         .await
         .unwrap();
+    // The header's box searches from any page; a result opens the note.
+    wait_for(&client, "#search-q").await.send_keys("蓝茶\n").await.unwrap();
+    assert!(wait_for(&client, "#waterfall .card h3").await.text().await.unwrap().contains("蓝茶的早晨"));
     client.find(Locator::Css("#waterfall .card a")).await.unwrap().click().await.unwrap();
     assert_eq!(wait_for(&client, "article.note h1").await.text().await.unwrap(), "蓝茶的早晨");
 
