@@ -250,3 +250,87 @@ fn a_backup_taken_while_serving_restores_and_rebuilds_statistics() {
     };
     assert_eq!(impressions, 1, "statistics rebuilt from the logs, counted once");
 }
+
+#[test]
+fn the_search_index_matches_the_database_after_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let (server, _) = Server::run(dir.path(), "demo");
+    let mut notes = Vec::new();
+    for member in ["lanlan", "xiaohong", "meimei"] {
+        let token = runtime.block_on(api_token(&server.url, member, "carmine-demo"));
+        for i in 0..8 {
+            let media_id = runtime.block_on(upload_image(&server.url, &token, &carmine_media::fixtures::png(40, 40)));
+            let body = format!(r#"{{"title":"耐久 {member} {i}","body":"kill 测试","media_ids":["{media_id}"]}}"#);
+            let auth = format!("Bearer {token}");
+            let created = runtime.block_on(http_with(
+                &server.url,
+                "POST",
+                "/api/v1/notes",
+                &[("Authorization", &auth)],
+                Some(&body),
+            ));
+            notes.push((auth, json_of(&created)["id"].as_str().unwrap().to_owned()));
+        }
+    }
+    // Deletions and edits that drop the word, acknowledged, then kill -9 at once:
+    // the indexer has not necessarily committed them.
+    for (n, (auth, note)) in notes.iter().enumerate().filter(|(n, _)| n % 3 != 2) {
+        let path = format!("/api/v1/notes/{note}");
+        let done = if n % 3 == 0 {
+            runtime.block_on(http_with(&server.url, "DELETE", &path, &[("Authorization", auth)], None))
+        } else {
+            let body = r#"{"title":"改写 rewritten"}"#;
+            runtime.block_on(http_with(&server.url, "PATCH", &path, &[("Authorization", auth)], Some(body)))
+        };
+        assert!(done.starts_with("HTTP/1.1 20"), "{done}");
+    }
+    drop(server);
+
+    let (server, _) = Server::run(dir.path(), "serve");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let ready = json_of(&runtime.block_on(http_with(&server.url, "GET", "/readyz", &[], None)));
+        let lag: i64 = ready["consumers"].as_array().unwrap().iter().map(|c| c["lag"].as_i64().unwrap()).sum();
+        if lag == 0 || std::time::Instant::now() > deadline {
+            break;
+        }
+        // The consumers are applying what the killed process left.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let analyzer = carmine_search::Analyzer::new("");
+    let expected: std::collections::BTreeSet<String> = runtime.block_on(async {
+        let db = open(dir.path()).await;
+        let mut conn = db.reader().await.unwrap();
+        let mut found = std::collections::BTreeSet::new();
+        let mut after = carmine_core::Id::from_i64(0);
+        loop {
+            let page = carmine_store::search::notes_after(&mut conn, after, 1_000).await.unwrap();
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for note in page.iter().filter(|n| n.visibility == "public" && n.moderation == "none") {
+                let terms =
+                    analyzer.terms(&format!("{} {}", note.title, note.body), carmine_search::analyzer::Mode::Index);
+                if terms.iter().any(|t| t == "耐久") {
+                    found.insert(note.id.to_string());
+                }
+            }
+        }
+        found
+    });
+    assert_eq!(expected.len(), 8, "the notes left with the word");
+    let mut found = std::collections::BTreeSet::new();
+    let mut cursor = String::new();
+    loop {
+        let path = format!("/api/v1/search?q=%E8%80%90%E4%B9%85&limit=5&cursor={cursor}");
+        let page = json_of(&runtime.block_on(http_with(&server.url, "GET", &path, &[], None)));
+        for item in page["items"].as_array().unwrap() {
+            assert!(found.insert(item["id"].as_str().unwrap().to_owned()), "no note twice");
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    assert_eq!(found, expected, "no note missing, none resurrected");
+}

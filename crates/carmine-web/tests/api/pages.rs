@@ -533,7 +533,7 @@ async fn search_through_pages(t: TestDb) {
     assert!(html.contains(&format!("data-note=\"{note}\"")) && html.contains("<mark>露营</mark>"), "{html}");
     assert!(html.contains("data-search=\""), "cards name their search");
     assert!(html.contains("id=\"search-topics\"") && html.contains("#露营"), "topics beside the notes");
-    assert!(html.contains("id=\"result-count\">1 notes"));
+    assert!(html.contains("id=\"result-count\">1 note<"));
     let none = app.get(&reader, &format!("/search?q={}&sort=newest&within=week", encode("火锅"))).await.text();
     assert!(none.contains("id=\"no-results\""));
 
