@@ -204,9 +204,9 @@ impl Search {
         let mut conn = self.db.reader().await?;
         let mut after = Id::from_i64(0);
         loop {
-            let page = search::notes_after(&mut conn, after, REBUILD_PAGE).await?;
-            let Some(last) = page.last().map(|n| n.id) else { break };
-            after = last;
+            let (page, read) = search::notes_after(&mut conn, after, REBUILD_PAGE).await?;
+            let Some(read) = read else { break };
+            after = read;
             notes += page.len() as u64;
             if sender.send(index::Changes { notes: page, ..Default::default() }).await.is_err() {
                 break;

@@ -33,7 +33,7 @@ macro_rules! select_documents {
     ($($rest:literal)*) => {
         concat!(
             "SELECT n.id, n.author_id, a.handle, COALESCE(u.display_name, o.name, '') AS author_name,
-                    n.title, n.body, n.visibility, n.moderation, n.published_at,
+                    n.title, n.body, n.visibility, n.status, n.moderation, n.published_at,
                     n.like_count, n.save_count, n.comment_count, n.share_count,
                     COALESCE(s.impressions, 0) AS impressions, COALESCE(s.follows, 0) AS follows,
                     (SELECT COUNT(*) FROM note_media nm WHERE nm.note_id = n.id) AS images
@@ -42,14 +42,22 @@ macro_rules! select_documents {
              LEFT JOIN users u ON u.id = n.author_id
              LEFT JOIN orgs o ON o.id = n.author_id
              LEFT JOIN note_stats s ON s.note_id = n.id
-             WHERE n.deleted_at IS NULL AND n.status = 'published' AND n.published_at IS NOT NULL ",
+             WHERE n.deleted_at IS NULL ",
             $($rest),*
         )
     };
 }
 
-fn document(row: &AnyRow) -> Result<NoteDocument, sqlx::Error> {
-    Ok(NoteDocument {
+/// The row as a document, if the note is published (drafts are skipped here, not in
+/// SQL: a status condition would lead SQLite away from the primary key).
+fn document(row: &AnyRow) -> Result<Option<NoteDocument>, sqlx::Error> {
+    let published_at: Option<i64> = row.try_get("published_at")?;
+    let Some(published_at) =
+        published_at.filter(|_| row.try_get::<String, _>("status").is_ok_and(|s| s == "published"))
+    else {
+        return Ok(None);
+    };
+    Ok(Some(NoteDocument {
         id: Id::from_i64(row.try_get("id")?),
         author_id: Id::from_i64(row.try_get("author_id")?),
         author_handle: row.try_get::<Option<String>, _>("handle")?.unwrap_or_default(),
@@ -58,7 +66,7 @@ fn document(row: &AnyRow) -> Result<NoteDocument, sqlx::Error> {
         body: row.try_get("body")?,
         visibility: row.try_get("visibility")?,
         moderation: row.try_get("moderation")?,
-        published_at: Timestamp(row.try_get("published_at")?),
+        published_at: Timestamp(published_at),
         counters: Counters {
             impressions: row.try_get("impressions")?,
             likes: row.try_get("like_count")?,
@@ -70,27 +78,33 @@ fn document(row: &AnyRow) -> Result<NoteDocument, sqlx::Error> {
         },
         images: row.try_get("images")?,
         topics: Vec::new(),
-    })
+    }))
 }
 
 /// The note as the index stores it; None unless it is published and not deleted.
 pub async fn note(conn: &mut Conn, id: Id) -> StoreResult<Option<NoteDocument>> {
     let row = sqlx::query(select_documents!("AND n.id = $1")).bind(id.as_i64()).fetch_optional(&mut *conn).await?;
-    let Some(mut note) = row.as_ref().map(document).transpose()? else { return Ok(None) };
+    let Some(mut note) = row.as_ref().map(document).transpose()?.flatten() else { return Ok(None) };
     note.topics = crate::notes::topics(conn, id).await?;
     Ok(Some(note))
 }
 
-/// Published notes with an id above `after`, in id order, with their topics (a
-/// rebuild reads the whole table this way).
-pub async fn notes_after(conn: &mut Conn, after: Id, limit: u32) -> StoreResult<Vec<NoteDocument>> {
+/// The published notes among the `limit` live notes with an id above `after`, in id
+/// order, with their topics, and the last id read (None: nothing left). A rebuild
+/// walks the whole table this way, along the primary key.
+pub async fn notes_after(conn: &mut Conn, after: Id, limit: u32) -> StoreResult<(Vec<NoteDocument>, Option<Id>)> {
     let rows = sqlx::query(select_documents!("AND n.id > $1 ORDER BY n.id LIMIT $2"))
         .bind(after.as_i64())
         .bind(i64::from(limit))
         .fetch_all(&mut *conn)
         .await?;
-    let mut notes = rows.iter().map(document).collect::<Result<Vec<_>, _>>()?;
-    let Some(last) = notes.last().map(|n| n.id) else { return Ok(notes) };
+    let read = match rows.last() {
+        Some(row) => Some(Id::from_i64(row.try_get("id")?)),
+        None => return Ok((Vec::new(), None)),
+    };
+    let mut notes: Vec<NoteDocument> =
+        rows.iter().map(document).collect::<Result<Vec<_>, _>>()?.into_iter().flatten().collect();
+    let Some(last) = notes.last().map(|n| n.id) else { return Ok((notes, read)) };
     let topics = sqlx::query(
         "SELECT note_id, topic FROM note_topics WHERE note_id > $1 AND note_id <= $2 ORDER BY note_id, topic",
     )
@@ -108,7 +122,7 @@ pub async fn notes_after(conn: &mut Conn, after: Id, limit: u32) -> StoreResult<
             note.topics.push(row.try_get("topic")?);
         }
     }
-    Ok(notes)
+    Ok((notes, read))
 }
 
 /// The ids of an author's live notes above `after`, in id order (re-indexed when the

@@ -305,9 +305,9 @@ fn the_search_index_matches_the_database_after_kill_9() {
         let mut found = std::collections::BTreeSet::new();
         let mut after = carmine_core::Id::from_i64(0);
         loop {
-            let page = carmine_store::search::notes_after(&mut conn, after, 1_000).await.unwrap();
-            let Some(last) = page.last() else { break };
-            after = last.id;
+            let (page, read) = carmine_store::search::notes_after(&mut conn, after, 1_000).await.unwrap();
+            let Some(read) = read else { break };
+            after = read;
             for note in page.iter().filter(|n| n.visibility == "public" && n.moderation == "none") {
                 let terms =
                     analyzer.terms(&format!("{} {}", note.title, note.body), carmine_search::analyzer::Mode::Index);

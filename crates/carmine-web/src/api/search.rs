@@ -395,7 +395,7 @@ pub async fn show_term(
 }
 
 /// A term as trending counts it; empty is refused.
-fn hidden_term(raw: &str) -> Result<String, Error> {
+pub(crate) fn hidden_term(raw: &str) -> Result<String, Error> {
     let query = normalize_query(raw);
     if query.is_empty() {
         return Err(Error::invalid_field("query", "must not be empty"));

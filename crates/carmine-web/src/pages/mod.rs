@@ -67,6 +67,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/welcome", get(feed::welcome).post(feed::save_interests))
         .route("/search", get(search::search))
         .route("/search/history/forget", post(search::forget_history))
+        .route("/admin/search", get(search::admin_search))
+        .route("/admin/search/hide", post(search::admin_hide))
+        .route("/admin/search/show", post(search::admin_show))
 }
 
 /// What every page's frame needs.

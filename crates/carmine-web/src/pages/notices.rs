@@ -24,6 +24,8 @@ pub(crate) fn text(key: &str) -> Option<&'static str> {
         "verification_approved" => "The organization is verified.",
         "verification_rejected" => "The request is rejected.",
         "history_forgotten" => "Forgotten.",
+        "term_hidden" => "The term is hidden from trending searches and suggestions.",
+        "term_shown" => "The term shows again.",
         "interests_saved" => "Your interests are saved: your feed follows them from now on.",
         "note_published" => "Your note is published.",
         "note_drafted" => "Your draft is saved; only you can see it.",

@@ -2,6 +2,8 @@
 //! sort tabs and filters, members and organizations and topics beside them; without a
 //! query, trending searches and the member's own history (each entry deletable).
 //! Cards carry the search id, so impressions and clicks name the search they came from.
+//! The operator's `/admin/search` shows trending searches with their scores and hides
+//! or shows terms.
 
 use askama::Template;
 use axum::extract::State;
@@ -231,4 +233,81 @@ pub(crate) async fn forget_history(
     let query = fields.iter().find(|(k, _)| k == "q").map(|(_, v)| carmine_search::analyzer::normalize_query(v));
     state.search().journal().forget(caller.user_id, query.filter(|q| !q.is_empty())).await?;
     Ok(done("/search", "history_forgotten"))
+}
+
+struct TrendRow {
+    query: String,
+    searchers: i64,
+    expected: String,
+    score: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_search.html")]
+struct AdminSearchPage {
+    layout: Layout,
+    trending: Vec<TrendRow>,
+    hidden: Vec<String>,
+}
+
+/// The operator's search page: what is trending with its scores, and hidden terms.
+pub(crate) async fn admin_search(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(d): ApiQuery<super::Done>,
+) -> Result<Response, ApiError> {
+    state.accounts().require_admin(&caller)?;
+    let trends = state.search().trends();
+    let trending = trends
+        .trending(ADMIN_TRENDING)
+        .await?
+        .into_iter()
+        .map(|t| TrendRow {
+            query: t.query,
+            searchers: t.searchers,
+            expected: format!("{:.1}", t.expected),
+            score: format!("{:.1}", t.score),
+        })
+        .collect();
+    let hidden = trends.hidden_terms().await?;
+    let layout = Layout::with(Some(&caller), d.done.as_deref(), None);
+    Ok(render(&AdminSearchPage { layout, trending, hidden }, None))
+}
+
+/// Trending rows the operator sees.
+const ADMIN_TRENDING: usize = 50;
+
+/// Hides (`/admin/search/hide`) or shows again (`/admin/search/show`) the form's `query`.
+pub(crate) async fn admin_hide(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    admin_term(state, caller, fields, true).await
+}
+
+pub(crate) async fn admin_show(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    admin_term(state, caller, fields, false).await
+}
+
+async fn admin_term(
+    state: AppState,
+    caller: carmine_accounts::Caller,
+    fields: Vec<(String, String)>,
+    hide: bool,
+) -> Result<Response, ApiError> {
+    state.accounts().require_admin(&caller)?;
+    let raw = fields.iter().find(|(k, _)| k == "query").map_or("", |(_, v)| v.as_str());
+    let query = crate::api::search::hidden_term(raw)?;
+    if hide {
+        state.search().trends().hide(caller.user_id, &query).await?;
+        Ok(done("/admin/search", "term_hidden"))
+    } else {
+        state.search().trends().show(caller.user_id, &query).await?;
+        Ok(done("/admin/search", "term_shown"))
+    }
 }

@@ -22,6 +22,7 @@ carmine_store::both_backends!(
     members_and_topics_come_with_the_first_page,
     bad_queries_never_fail,
     searches_feed_history_trending_and_suggestions,
+    a_rebuild_from_the_database_finds_the_same,
 );
 
 async fn search(app: &TestApp, reader: &Client, params: &[(&str, &str)]) -> Value {
@@ -314,4 +315,30 @@ async fn searches_feed_history_trending_and_suggestions(t: TestDb) {
 async fn suggest(app: &TestApp, q: &str) -> Vec<String> {
     let items = app.get(&Client::default(), &format!("/api/v1/search/suggestions?q={}", encode(q))).await.json();
     items["items"].as_array().unwrap().iter().map(|s| s["text"].as_str().unwrap().to_owned()).collect()
+}
+
+async fn a_rebuild_from_the_database_finds_the_same(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let author = app.signup("writer").await;
+    let fan = app.signup("fan").await;
+    app.patch(&author, "/api/v1/me", json!({ "display_name": "露营达人" })).await.assert_status(200);
+    let mut kept = Vec::new();
+    for i in 0..5 {
+        let note = app.publish(&author, &format!("露营 {i}"), json!({ "body": format!("#camping #露营地{i}") })).await;
+        kept.push(note);
+    }
+    let gone = app.publish(&author, "露营 gone", json!({})).await;
+    app.delete(&author, &format!("/api/v1/notes/{gone}"), None).await.assert_status(204);
+    app.post(&fan, &format!("/api/v1/notes/{}/like", kept[2]), json!({})).await.assert_status(200);
+    let before = search(&app, &fan, &[("q", "露营"), ("sort", "engaged")]).await;
+
+    let rebuilt = app.services.search.rebuild().await.unwrap();
+    assert_eq!((rebuilt.notes, rebuilt.actors), (5, 2), "published notes and both members");
+    let after = search(&app, &fan, &[("q", "露营"), ("sort", "engaged")]).await;
+    assert_eq!(ids(&after), ids(&before));
+    assert_eq!(ids(&after)[0], kept[2], "the engagement came along");
+    assert!(!ids(&after).contains(&gone));
+    assert_eq!(after["actors"][0]["handle"], "writer");
+    let topics: Vec<&str> = after["topics"].as_array().unwrap().iter().map(|t| t["topic"].as_str().unwrap()).collect();
+    assert_eq!(topics.len(), 5, "each note's topics: {after}");
 }
