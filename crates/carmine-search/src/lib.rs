@@ -36,6 +36,8 @@ pub use analyzer::Analyzer;
 pub use index::SearchIndex;
 pub use journal::{Journal, Searched};
 pub use query::{ActorHit, Highlighted, Media, NoteHit, NoteQuery, NoteResults, Scope, Sort, TopicHit};
+/// How the tokens of [`Analyzer::text_analyzer`] are read.
+pub use tantivy::tokenizer::TokenStream;
 pub use trends::{Suggestion, SuggestionKind, Trend, Trends};
 
 /// How long one search may run before the caller gets `search_timeout`.

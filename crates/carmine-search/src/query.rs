@@ -10,7 +10,9 @@
 //!
 //! Every word must match (in the title ×3, a topic ×2, the author ×1.5 or the body);
 //! a query with several words that finds nothing is retried with any word matching
-//! (`relaxed`). Relevance is BM25 × quality × freshness: quality is CES per
+//! (`relaxed`). Each sort ranks the best `SEARCH_RESULTS_MAX` matches (by BM25, with
+//! tantivy's pruning, for relevance) and pages are slices of that window, so counts
+//! stop at that number. Relevance is BM25 × quality × freshness: quality is CES per
 //! impression smoothed towards a prior (so three lucky impressions cannot win),
 //! freshness halves every 30 days but never takes more than half the score.
 
@@ -19,7 +21,7 @@ use std::ops::Bound;
 
 use carmine_core::limits::{SEARCH_QUERY_CHARS_MAX, SEARCH_RESULTS_MAX};
 use carmine_core::{Error, Id, Timestamp};
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::TopDocs;
 use tantivy::query::{
     BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
     TermSetQuery,
@@ -146,7 +148,8 @@ pub struct NoteHit {
 
 #[derive(Clone, Debug, Default)]
 pub struct NoteResults {
-    /// Matching notes this searcher may find (before the database's last check).
+    /// Matching notes this searcher may find (before the database's last check),
+    /// counted up to `SEARCH_RESULTS_MAX`.
     pub total: usize,
     pub hits: Vec<NoteHit>,
     /// Nothing matched every word: these match some.
@@ -350,42 +353,46 @@ impl SearchIndex {
             clauses.push((Occur::Must, self.note_text_query(parsed, relaxed)));
         }
         let full = BooleanQuery::new(clauses);
-        if limit == 0 {
-            return Ok((searcher.search(&full, &Count).map_err(fail)?, Vec::new()));
-        }
-        let top = TopDocs::with_limit(limit).and_offset(query.offset);
-        // Ties break on the id (newest first), so pages of an unchanged index never
-        // overlap or skip.
-        let (total, addresses) = match query.sort {
+        // Every sort ranks the same window — the best SEARCH_RESULTS_MAX matches — and
+        // pages are slices of it: paging an unchanged index never overlaps or skips,
+        // and relevance lets tantivy prune by BM25 before the blend reorders.
+        let window = TopDocs::with_limit(SEARCH_RESULTS_MAX);
+        // Ties break on the id (newest first).
+        let ranked: Vec<DocAddress> = match query.sort {
             Sort::Relevance if !parsed.is_empty() => {
+                let best = searcher.search(&full, &window.order_by_score()).map_err(fail)?;
                 let now = now.micros();
-                let ranked = top.tweak_score(move |segment: &SegmentReader| {
-                    let blend = blend(segment, now);
-                    let id = i64_column(segment, "id");
-                    move |doc, score| (blend(doc, score), id(doc))
-                });
-                let (count, docs) = searcher.search(&full, &(Count, ranked)).map_err(fail)?;
-                (count, docs.into_iter().map(|(_, a)| a).collect())
+                let segments: Vec<_> =
+                    searcher.segment_readers().iter().map(|s| (blend(s, now), i64_column(s, "id"))).collect();
+                let mut blended: Vec<((f32, i64), DocAddress)> = best
+                    .into_iter()
+                    .map(|(score, address)| {
+                        let (blend, id) = &segments[address.segment_ord as usize];
+                        ((blend(address.doc_id, score), id(address.doc_id)), address)
+                    })
+                    .collect();
+                blended.sort_by(|a, b| b.0.partial_cmp(&a.0).unwrap_or(std::cmp::Ordering::Equal));
+                blended.into_iter().map(|(_, a)| a).collect()
             }
             Sort::Relevance | Sort::Newest => {
-                let newest = top.order_by(|segment: &SegmentReader| {
+                let newest = window.order_by(|segment: &SegmentReader| {
                     let (published, id) = (i64_column(segment, "published_at"), i64_column(segment, "id"));
                     move |doc| (published(doc), id(doc))
                 });
-                let (count, docs) = searcher.search(&full, &(Count, newest)).map_err(fail)?;
-                (count, docs.into_iter().map(|(_, a)| a).collect())
+                searcher.search(&full, &newest).map_err(fail)?.into_iter().map(|(_, a)| a).collect()
             }
             Sort::Engaged => {
-                let engaged = top.order_by(|segment: &SegmentReader| {
+                let engaged = window.order_by(|segment: &SegmentReader| {
                     let engagement = u64_column(segment, "engagement");
                     let (published, id) = (i64_column(segment, "published_at"), i64_column(segment, "id"));
                     move |doc| (engagement(doc), published(doc), id(doc))
                 });
-                let (count, docs) = searcher.search(&full, &(Count, engaged)).map_err(fail)?;
-                (count, docs.into_iter().map(|(_, a)| a).collect())
+                searcher.search(&full, &engaged).map_err(fail)?.into_iter().map(|(_, a)| a).collect()
             }
         };
-        Ok((total, addresses))
+        let total = ranked.len();
+        let page = ranked.into_iter().skip(query.offset).take(limit).collect();
+        Ok((total, page))
     }
 
     fn note_hits(&self, searcher: &Searcher, found: &[DocAddress], terms: &[String]) -> Result<Vec<NoteHit>, Error> {

@@ -314,13 +314,14 @@ async fn writes(addr: &str, sessions: &[Session], notes: &[String], seconds: u64
 
 /// Prints one table row: `paths` (in turn, sent with `headers`) against `/healthz`,
 /// interleaved for `args.rounds` rounds: throughput at saturation, and latency at
-/// `args.rate`. Returns the medians: req/s, p50 and p99 ms.
+/// `rate` requests per second. Returns the medians: req/s, p50 and p99 ms.
 pub(crate) async fn compare(
     addr: &str,
     args: &BenchArgs,
     name: &str,
     paths: &[String],
     headers: &[String],
+    rate: u64,
 ) -> (f64, f64, f64) {
     let healthz = ["/healthz".to_owned()];
     let (mut ratios, mut route_rps, mut ceiling_rps) = (Vec::new(), Vec::new(), Vec::new());
@@ -331,8 +332,8 @@ pub(crate) async fn compare(
         ratios.push(measured / ceiling);
         route_rps.push(measured);
         ceiling_rps.push(ceiling);
-        let (a, b) = latency_at(addr, &healthz, &[], args.rate, args.seconds).await;
-        let (c, d) = latency_at(addr, paths, headers, args.rate, args.seconds).await;
+        let (a, b) = latency_at(addr, &healthz, &[], rate, args.seconds).await;
+        let (c, d) = latency_at(addr, paths, headers, rate, args.seconds).await;
         c50.push(a);
         c99.push(b);
         p50.push(c);
@@ -579,7 +580,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     println!("| route | req/s | ceiling req/s | ratio (median) | p50 ms | p99 ms | ceiling p50 | ceiling p99 |");
     println!("|---|---|---|---|---|---|---|---|");
     for (name, path) in &routes {
-        compare(&addr, &args, name, std::slice::from_ref(path), &[]).await;
+        compare(&addr, &args, name, std::slice::from_ref(path), &[], args.rate).await;
     }
 
     if args.feed && !args.no_background {
@@ -596,8 +597,8 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         println!("|---|---|---|---|---|---|---|---|");
         let name = format!("a member's ranked page of 20 ({} members in turn)", cookies.len());
         let feed = ["/api/v1/feed?limit=20".to_owned()];
-        compare(&addr, &args, &name, &feed, &cookies).await;
-        compare(&addr, &args, "a signed-out visitor's page of 20", &feed, &[]).await;
+        compare(&addr, &args, &name, &feed, &cookies, args.rate).await;
+        compare(&addr, &args, "a signed-out visitor's page of 20", &feed, &[], args.rate).await;
         effect_latency(&addr, &members).await?;
     }
 

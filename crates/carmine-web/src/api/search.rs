@@ -206,7 +206,7 @@ pub struct SearchView {
     pub search_id: Id,
     pub items: Vec<SearchNoteView>,
     pub next_cursor: Option<String>,
-    /// Matching notes (at most 1,000 can be paged through).
+    /// Matching notes, counted up to 1,000 (as far as paging goes).
     pub total: usize,
     /// Nothing matched every word: these notes match some.
     pub relaxed: bool,
