@@ -21,7 +21,7 @@ use carmine_search::analyzer::Mode;
 use carmine_search::{Analyzer, NoteQuery, Scope, SearchIndex, TokenStream};
 use carmine_store::ceiling::Fts5Peer;
 
-use crate::bench::{BenchArgs, compare, median};
+use crate::bench::{BenchArgs, compare, median, saturate};
 
 /// Queries measured, in turn.
 const QUERIES: usize = 200;
@@ -226,8 +226,9 @@ pub async fn run(args: &BenchArgs, addr: &str, dataset: &Path) -> Result<(), Str
 
     let paths: Vec<String> =
         corpus.queries.iter().map(|q| format!("/api/v1/search?limit=20&q={}", encode(q))).collect();
-    // Latency is measured below capacity: at 40 % of what the engine does in process.
-    let rate = ((engine_qps * 0.4) as u64).clamp(5, args.rate);
+    // Latency is measured well below capacity: at 40 % of a first saturation run.
+    let capacity = saturate(addr, &paths, &[], args.connections, args.seconds).await;
+    let rate = ((capacity * 0.4) as u64).clamp(5, args.rate);
     println!(
         "\nThrough HTTP (the server pinned to one core, against `/healthz` on the same server; latency at {rate} req/s):\n"
     );
