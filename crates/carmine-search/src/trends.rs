@@ -201,29 +201,41 @@ struct TrendsInner {
     db: Db,
     index: Arc<SearchIndex>,
     refresh: Duration,
-    /// Bumped when searches are counted or terms hidden.
+    /// Bumped when searches are counted.
     generation: Arc<AtomicU64>,
+    /// Bumped when a term is hidden or shown: lists computed before are stale at once.
+    hidden_version: AtomicU64,
     trending: tokio::sync::Mutex<Cached<Vec<Trend>>>,
     suggester: tokio::sync::Mutex<Cached<Arc<Suggester>>>,
-    hidden: Mutex<Option<HashSet<String>>>,
+    /// The hidden terms and the version they were read at.
+    hidden: Mutex<Option<(u64, HashSet<String>)>>,
 }
 
+/// A computed list and what it was computed from.
 struct Cached<T> {
     value: Option<T>,
     generation: u64,
+    hidden_version: u64,
     at: Option<Instant>,
 }
 
 impl<T> Default for Cached<T> {
     fn default() -> Self {
-        Cached { value: None, generation: 0, at: None }
+        Cached { value: None, generation: 0, hidden_version: 0, at: None }
     }
 }
 
 impl<T: Clone> Cached<T> {
-    fn fresh(&self, generation: u64, refresh: Duration) -> Option<T> {
+    /// The value, unless terms were hidden or shown since, or searches were counted
+    /// since and it is older than `refresh`.
+    fn fresh(&self, (generation, hidden_version): (u64, u64), refresh: Duration) -> Option<T> {
         let recent = self.at.is_some_and(|at| at.elapsed() < refresh);
-        self.value.clone().filter(|_| self.generation == generation || recent)
+        let current = self.hidden_version == hidden_version && (self.generation == generation || recent);
+        self.value.clone().filter(|_| current)
+    }
+
+    fn set(&mut self, value: T, (generation, hidden_version): (u64, u64)) {
+        *self = Cached { value: Some(value), generation, hidden_version, at: Some(Instant::now()) };
     }
 }
 
@@ -235,6 +247,7 @@ impl Trends {
                 index,
                 refresh,
                 generation: Arc::new(AtomicU64::new(1)),
+                hidden_version: AtomicU64::new(1),
                 trending: Default::default(),
                 suggester: Default::default(),
                 hidden: Mutex::new(None),
@@ -246,24 +259,32 @@ impl Trends {
         Counter { generation: self.inner.generation.clone() }
     }
 
-    async fn hidden(&self) -> Result<HashSet<String>, Error> {
-        if let Some(hidden) = self.inner.hidden.lock().expect("the hidden lock is never poisoned").clone() {
-            return Ok(hidden);
+    /// What a cached list depends on, read before computing it.
+    fn versions(&self) -> (u64, u64) {
+        (self.inner.generation.load(Ordering::SeqCst), self.inner.hidden_version.load(Ordering::SeqCst))
+    }
+
+    /// The hidden terms as of `version` (or later).
+    async fn hidden(&self, version: u64) -> Result<HashSet<String>, Error> {
+        if let Some((at, hidden)) = self.inner.hidden.lock().expect("the hidden lock is never poisoned").as_ref()
+            && *at == version
+        {
+            return Ok(hidden.clone());
         }
         let hidden: HashSet<String> =
             search::hidden(&mut *self.inner.db.reader().await?, 10_000).await?.into_iter().collect();
-        *self.inner.hidden.lock().expect("the hidden lock is never poisoned") = Some(hidden.clone());
+        *self.inner.hidden.lock().expect("the hidden lock is never poisoned") = Some((version, hidden.clone()));
         Ok(hidden)
     }
 
     /// The rising queries now, at most `limit`, hidden terms left out.
     pub async fn trending(&self, limit: usize) -> Result<Vec<Trend>, Error> {
-        let generation = self.inner.generation.load(Ordering::SeqCst);
+        let versions = self.versions();
         let mut cached = self.inner.trending.lock().await;
-        if let Some(trends) = cached.fresh(generation, self.inner.refresh) {
+        if let Some(trends) = cached.fresh(versions, self.inner.refresh) {
             return Ok(trends.into_iter().take(limit).collect());
         }
-        let hidden = self.hidden().await?;
+        let hidden = self.hidden(versions.1).await?;
         let now = hour_of(self.inner.db.now());
         let recent_from = now - (RECENT_HOURS - 1) * HOUR;
         let from = recent_from - BASELINE_HOURS * HOUR;
@@ -287,20 +308,20 @@ impl Trends {
             .collect();
         trends.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.query.cmp(&b.query)));
         trends.truncate(100);
-        *cached = Cached { value: Some(trends.clone()), generation, at: Some(Instant::now()) };
+        cached.set(trends.clone(), versions);
         Ok(trends.into_iter().take(limit).collect())
     }
 
     /// Completions of `prefix`: popular queries and topics, hidden terms left out.
     pub async fn suggest(&self, prefix: &str, limit: usize) -> Result<Vec<Suggestion>, Error> {
-        let generation = self.inner.generation.load(Ordering::SeqCst);
+        let versions = self.versions();
         let suggester = {
             let mut cached = self.inner.suggester.lock().await;
-            match cached.fresh(generation, self.inner.refresh) {
+            match cached.fresh(versions, self.inner.refresh) {
                 Some(suggester) => suggester,
                 None => {
-                    let suggester = Arc::new(self.build_suggester().await?);
-                    *cached = Cached { value: Some(suggester.clone()), generation, at: Some(Instant::now()) };
+                    let suggester = Arc::new(self.build_suggester(versions.1).await?);
+                    cached.set(suggester.clone(), versions);
                     suggester
                 }
             }
@@ -308,8 +329,8 @@ impl Trends {
         Ok(suggester.lookup(prefix, limit))
     }
 
-    async fn build_suggester(&self) -> Result<Suggester, Error> {
-        let hidden = self.hidden().await?;
+    async fn build_suggester(&self, hidden_version: u64) -> Result<Suggester, Error> {
+        let hidden = self.hidden(hidden_version).await?;
         let from = hour_of(self.inner.db.now()) - SUGGEST_DAYS * 24 * HOUR;
         let queries = search::popular_queries(&mut *self.inner.db.reader().await?, from, SUGGEST_QUERIES).await?;
         let index = self.inner.index.clone();
@@ -363,16 +384,9 @@ impl Trends {
         Ok(search::hidden(&mut *self.inner.db.reader().await?, 10_000).await?)
     }
 
+    /// Hiding or showing takes effect at once: every list computed before is stale.
     fn changed(&self) {
-        *self.inner.hidden.lock().expect("the hidden lock is never poisoned") = None;
-        self.inner.generation.fetch_add(1, Ordering::SeqCst);
-        // Forget the cached lists outright: hiding must take effect at once.
-        if let Ok(mut trending) = self.inner.trending.try_lock() {
-            *trending = Cached::default();
-        }
-        if let Ok(mut suggester) = self.inner.suggester.try_lock() {
-            *suggester = Cached::default();
-        }
+        self.inner.hidden_version.fetch_add(1, Ordering::SeqCst);
     }
 }
 
