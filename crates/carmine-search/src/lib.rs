@@ -176,8 +176,8 @@ impl Search {
 
     /// Topics starting with the normalized `text`.
     pub fn topics(&self, text: &str, limit: usize) -> Result<Vec<TopicHit>, Error> {
-        let prefix: String = text.trim().trim_start_matches('#').to_lowercase().split_whitespace().collect();
-        let prefix = fast2s::convert(&prefix);
+        let folded = analyzer::normalize_query(text.trim().trim_start_matches('#'));
+        let prefix: String = folded.split_whitespace().collect();
         self.index.topics(&prefix, limit)
     }
 
