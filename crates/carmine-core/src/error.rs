@@ -22,6 +22,11 @@ macro_rules! error_codes {
                 match self { $(ErrorCode::$variant => $code,)+ }
             }
 
+            /// The code named by its stable text (a stored outcome read back).
+            pub fn from_code(text: &str) -> Option<ErrorCode> {
+                match text { $($code => Some(ErrorCode::$variant),)+ _ => None }
+            }
+
             /// The HTTP status this code is always sent with.
             pub const fn http_status(self) -> u16 {
                 match self { $(ErrorCode::$variant => $status,)+ }
@@ -68,6 +73,10 @@ error_codes! {
     ReportNotFound => (404, "report_not_found", "no such report"),
     ActorNotFound => (404, "actor_not_found", "no such member or organization"),
     JobNotFound => (404, "job_not_found", "no such job"),
+    TransactionNotFound => (404, "transaction_not_found", "no such ledger transaction"),
+    HoldNotFound => (404, "hold_not_found", "no such hold"),
+    PaymentNotFound => (404, "payment_not_found", "no such payment"),
+    PayoutNotFound => (404, "payout_not_found", "no such payout"),
     // 405
     MethodNotAllowed => (405, "method_not_allowed", "this route does not accept that method"),
     // 409: the request conflicts with the current state.
@@ -81,6 +90,14 @@ error_codes! {
     LastOwner => (409, "last_owner", "an organization must keep at least one owner"),
     NoteNotPublished => (409, "note_not_published", "publish the note first"),
     ReportClosed => (409, "report_closed", "the report was already decided"),
+    IdempotencyKeyInUse => (409, "idempotency_key_in_use", "a request with this Idempotency-Key is still running; retry shortly"),
+    HoldNotPending => (409, "hold_not_pending", "the hold was already posted, voided or has expired"),
+    AlreadyReversed => (409, "already_reversed", "this transaction was already reversed"),
+    PayoutAccountRequired => (409, "payout_account_required", "register a payout account first"),
+    PayoutNotCancellable => (409, "payout_not_cancellable", "the payout was already sent"),
+    PaymentNotRefundable => (409, "payment_not_refundable", "only a succeeded payment can be refunded"),
+    // 428
+    IdempotencyKeyRequired => (428, "idempotency_key_required", "send an Idempotency-Key header with this request"),
     // 413
     PayloadTooLarge => (413, "payload_too_large", "the request body is too large"),
     ImageTooLarge => (413, "image_too_large", "the image is too large"),
@@ -100,6 +117,16 @@ error_codes! {
     UnknownEventKind => (422, "unknown_event_kind", "the event kind is not one of impression, read, click, share"),
     EventTimeOutOfRange => (422, "event_time_out_of_range", "the event's time is too far in the future or the past"),
     MentionBlocked => (422, "mention_blocked", "you cannot mention a member who blocked you or whom you blocked"),
+    InvalidAmount => (422, "invalid_amount", "the amount must be a positive whole number of minor units within the limit"),
+    UnsupportedCurrency => (422, "unsupported_currency", "that currency is not accepted here"),
+    CurrencyMismatch => (422, "currency_mismatch", "the amounts are in different currencies"),
+    UnbalancedTransaction => (422, "unbalanced_transaction", "the postings of a transaction must sum to zero"),
+    InsufficientFunds => (422, "insufficient_funds", "the balance is too low for this"),
+    IdempotencyKeyReused => (422, "idempotency_key_reused", "this Idempotency-Key was used for a different request"),
+    InvalidIdempotencyKey => (422, "invalid_idempotency_key", "an Idempotency-Key is 1 to 64 visible ASCII characters"),
+    CannotGiftSelf => (422, "cannot_gift_self", "you cannot send coins to yourself"),
+    RefundExceedsPayment => (422, "refund_exceeds_payment", "the refund is larger than what is left of the payment"),
+    WebhookSignatureInvalid => (400, "webhook_signature_invalid", "the webhook signature is missing, forged or too old"),
     // 429
     RateLimited => (429, "rate_limited", "too many requests; slow down"),
     LoginThrottled => (429, "login_throttled", "too many failed log-ins; try again later"),
@@ -108,6 +135,7 @@ error_codes! {
     Internal => (500, "internal", "something went wrong on our side"),
     Unavailable => (503, "unavailable", "the service is not ready"),
     SearchTimeout => (503, "search_timeout", "the search took too long; try fewer or simpler words"),
+    ProviderUnavailable => (502, "provider_unavailable", "the payment provider did not answer; nothing was charged twice, try again"),
 }
 
 /// An error a context or the web layer returns. Carries a stable [`ErrorCode`], a

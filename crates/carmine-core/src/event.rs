@@ -263,6 +263,36 @@ pub enum DomainEvent {
         query: String,
         admin_id: Id,
     },
+    /// A balanced ledger transaction was written (carmine-ledger).
+    MoneyMoved {
+        transaction_id: Id,
+        kind: String,
+        reference_kind: String,
+        reference_id: Id,
+    },
+    /// A hold was placed, posted, voided or expired.
+    HoldChanged {
+        hold_id: Id,
+        status: String,
+    },
+    /// A payment (a top-up) changed status.
+    PaymentChanged {
+        payment_id: Id,
+        status: String,
+    },
+    RefundChanged {
+        refund_id: Id,
+        payment_id: Id,
+        status: String,
+    },
+    PayoutAccountSet {
+        owner_kind: String,
+        owner_id: Id,
+    },
+    PayoutChanged {
+        payout_id: Id,
+        status: String,
+    },
 }
 
 impl DomainEvent {
@@ -324,6 +354,12 @@ impl DomainEvent {
             DomainEvent::SearchHistoryForgotten { .. } => "search_history_forgotten",
             DomainEvent::SearchTermHidden { .. } => "search_term_hidden",
             DomainEvent::SearchTermShown { .. } => "search_term_shown",
+            DomainEvent::MoneyMoved { .. } => "money_moved",
+            DomainEvent::HoldChanged { .. } => "hold_changed",
+            DomainEvent::PaymentChanged { .. } => "payment_changed",
+            DomainEvent::RefundChanged { .. } => "refund_changed",
+            DomainEvent::PayoutAccountSet { .. } => "payout_account_set",
+            DomainEvent::PayoutChanged { .. } => "payout_changed",
         }
     }
 }

@@ -72,3 +72,35 @@ pub const SEARCH_FOLLOWED_MAX: u32 = 5_000;
 pub const SUGGESTIONS_MAX: usize = 10;
 /// Searches remembered per member in their history.
 pub const SEARCH_HISTORY_MAX: i64 = 50;
+
+/// The largest amount one ledger leg, payment or payout may move, in minor units
+/// (¥10,000,000,000.00). Far below `i64::MAX`, so sums of many never overflow.
+pub const MONEY_AMOUNT_MAX: i64 = 1_000_000_000_000;
+/// The largest amount one account balance may reach in either direction.
+pub const ACCOUNT_BALANCE_MAX: i64 = 4_000_000_000_000_000_000;
+/// Postings one ledger transaction may have.
+pub const LEDGER_LEGS_MAX: usize = 16;
+/// Transfers committed together by the ledger's group commit.
+pub const LEDGER_BATCH_MAX: usize = 100;
+/// Characters of an `Idempotency-Key` header.
+pub const IDEMPOTENCY_KEY_CHARS_MAX: usize = 64;
+/// One coin top-up: from ¥1 to ¥5,000 (in fen).
+pub const TOP_UP_MINOR_MIN: i64 = 100;
+pub const TOP_UP_MINOR_MAX: i64 = 500_000;
+/// One organization top-up (ad balance, escrow): up to ¥1,000,000.
+pub const ORG_TOP_UP_MINOR_MAX: i64 = 100_000_000;
+/// Coins one gift may carry.
+pub const GIFT_COINS_MAX: i64 = 100_000;
+/// One withdrawal: from ¥1 to ¥50,000.
+pub const PAYOUT_MINOR_MIN: i64 = 100;
+pub const PAYOUT_MINOR_MAX: i64 = 5_000_000;
+/// Payouts one batch sends.
+pub const PAYOUT_BATCH_MAX: i64 = 500;
+/// Characters of a payout account's holder name.
+pub const PAYOUT_HOLDER_CHARS_MAX: usize = 64;
+/// Raw webhook bodies accepted from a payment provider.
+pub const WEBHOOK_BODY_BYTES_MAX: usize = 16 * 1024;
+/// How far a webhook's signed timestamp may be from our clock.
+pub const WEBHOOK_TOLERANCE_SECONDS: i64 = 300;
+/// Days a revenue statement may span.
+pub const STATEMENT_DAYS_MAX: i64 = 731;

@@ -250,6 +250,26 @@ impl Tx {
         self.wrote_log = true;
     }
 
+    /// Marks a point this transaction can roll back to ([`Tx::rollback_to`]) while
+    /// keeping what came before it: one item of a group commit failing alone.
+    pub async fn savepoint(&mut self) -> StoreResult<()> {
+        self.inner.execute("SAVEPOINT item").await?;
+        Ok(())
+    }
+
+    /// Undoes everything since the last [`Tx::savepoint`] and forgets it.
+    pub async fn rollback_to_savepoint(&mut self) -> StoreResult<()> {
+        self.inner.execute("ROLLBACK TO SAVEPOINT item").await?;
+        self.inner.execute("RELEASE SAVEPOINT item").await?;
+        Ok(())
+    }
+
+    /// Keeps everything since the last [`Tx::savepoint`] and forgets it.
+    pub async fn release_savepoint(&mut self) -> StoreResult<()> {
+        self.inner.execute("RELEASE SAVEPOINT item").await?;
+        Ok(())
+    }
+
     pub async fn commit(self) -> StoreResult<()> {
         self.inner.commit().await?;
         if self.wrote_log {

@@ -38,6 +38,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(7, "0007_dataplane"),
     migration!(8, "0008_interests"),
     migration!(9, "0009_search"),
+    migration!(10, "0010_money"),
 ];
 
 /// The names of the migrations this binary carries, in order.
