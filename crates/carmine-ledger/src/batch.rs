@@ -54,6 +54,8 @@ async fn run(db: Db, mut receiver: mpsc::Receiver<Work>) {
 /// Writes a batch in one transaction. The outer error means nothing was committed.
 async fn write(db: &Db, batch: &[Work]) -> Result<Vec<Result<Id>>> {
     let mut tx = db.begin().await?;
+    let accounts: Vec<Id> = batch.iter().flat_map(|work| work.legs.iter().map(|leg| leg.account_id)).collect();
+    carmine_store::ledger::lock_accounts(&mut tx, &accounts).await?;
     let mut outcomes = Vec::with_capacity(batch.len());
     for work in batch {
         if let Some((key, expires_at)) = &work.key

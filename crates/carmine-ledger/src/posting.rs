@@ -78,10 +78,11 @@ pub fn validate(legs: &[Leg]) -> Result<Currency> {
     Ok(first.currency)
 }
 
-/// Debits first, so an overdraft is found before anything is credited.
-fn debits_first(legs: &[Leg]) -> Vec<Leg> {
+/// Legs in ascending account order: every writer touches account rows in the same
+/// order, so concurrent transactions on PostgreSQL never deadlock on them.
+fn in_lock_order(legs: &[Leg]) -> Vec<Leg> {
     let mut ordered = legs.to_vec();
-    ordered.sort_by_key(|leg| (leg.amount, leg.account_id));
+    ordered.sort_by_key(|leg| leg.account_id);
     ordered
 }
 
@@ -138,7 +139,7 @@ async fn post_reversing(tx: &mut Tx, header: &Header, legs: &[Leg], reverses: Op
             StoreError::Unique(_) => Error::new(ErrorCode::AlreadyReversed),
             other => other.into(),
         })?;
-        for leg in debits_first(legs) {
+        for leg in in_lock_order(legs) {
             if !rows::apply_posting(tx, leg.account_id, leg.currency.as_str(), leg.amount).await? {
                 return Err(refusal(tx, leg.account_id, leg.currency, leg.amount).await);
             }
@@ -175,7 +176,7 @@ pub async fn hold(tx: &mut Tx, header: &Header, legs: &[Leg], expires_at: Timest
             memo: &header.memo,
         };
         rows::insert_hold(tx, &row).await?;
-        for leg in debits_first(legs) {
+        for leg in in_lock_order(legs) {
             rows::insert_hold_leg(tx, id, leg.account_id, leg.currency.as_str(), leg.amount).await?;
             if !rows::reserve(tx, leg.account_id, leg.currency.as_str(), leg.amount).await? {
                 return Err(refusal(tx, leg.account_id, leg.currency, leg.amount).await);

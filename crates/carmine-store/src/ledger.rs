@@ -126,6 +126,25 @@ pub async fn all_accounts(conn: &mut Conn) -> StoreResult<Vec<AccountRecord>> {
     rows.iter().map(account).collect()
 }
 
+/// Takes the row locks of `ids` in ascending order (PostgreSQL; SQLite serialises
+/// writers already). Every writer that locks accounts first this way, or touches
+/// them in ascending order, can never deadlock with another.
+pub async fn lock_accounts(tx: &mut Tx, ids: &[Id]) -> StoreResult<()> {
+    if tx.backend() != crate::Backend::Postgres {
+        return Ok(());
+    }
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    for id in ids {
+        sqlx::query("UPDATE ledger_accounts SET balance = balance WHERE id = $1")
+            .bind(id.as_i64())
+            .execute(tx.conn())
+            .await?;
+    }
+    Ok(())
+}
+
 /// Moves `amount` (signed) into an account's balance — only if the account holds
 /// `currency`, stays within its floor (zero of its available balance, unless it may
 /// go negative) and within [`ACCOUNT_BALANCE_MAX`]. False: nothing changed.
@@ -443,7 +462,7 @@ pub async fn get_hold(conn: &mut Conn, id: Id) -> StoreResult<Option<HoldRecord>
 
 pub async fn hold_legs(conn: &mut Conn, hold_id: Id) -> StoreResult<Vec<HoldLeg>> {
     let rows =
-        sqlx::query("SELECT account_id, amount, currency FROM ledger_hold_legs WHERE hold_id = $1 ORDER BY amount")
+        sqlx::query("SELECT account_id, amount, currency FROM ledger_hold_legs WHERE hold_id = $1 ORDER BY account_id")
             .bind(hold_id.as_i64())
             .fetch_all(conn)
             .await?;
