@@ -9,6 +9,8 @@
 //! | act as the organization (post, reply…)   |   ✓   |   ✓   |   ✓   |         |
 //! | edit the organization's profile          |   ✓   |   ✓   |       |         |
 //! | request verification                     |   ✓   |   ✓   |       |         |
+//! | see balances and money history           |   ✓   |   ✓   |       |    ✓    |
+//! | top up, set the payout account, withdraw |   ✓   |   ✓   |       |         |
 //! | invite, re-role, remove staff & analysts |   ✓   |   ✓   |       |         |
 //! | invite, re-role, remove owners & admins  |   ✓   |       |       |         |
 //! | leave (any member; not the last owner)   |   ✓   |   ✓   |   ✓   |    ✓    |
@@ -66,7 +68,8 @@ impl OrgRole {
         match action {
             ViewMembers | ReadAnalytics | Leave => true,
             ActAsOrg => self >= OrgRole::Staff,
-            EditProfile | RequestVerification => self >= OrgRole::Admin,
+            EditProfile | RequestVerification | ManageMoney => self >= OrgRole::Admin,
+            ViewMoney => self != OrgRole::Staff,
             ManageMember(target) => match target {
                 OrgRole::Owner | OrgRole::Admin => self == OrgRole::Owner,
                 OrgRole::Staff | OrgRole::Analyst => self >= OrgRole::Admin,
@@ -89,6 +92,10 @@ pub enum OrgAction {
     ActAsOrg,
     EditProfile,
     RequestVerification,
+    /// See balances and their history.
+    ViewMoney,
+    /// Top up, set the payout account, withdraw.
+    ManageMoney,
     /// Invite, change the role of, or remove a member holding this role.
     ManageMember(OrgRole),
     Leave,
@@ -402,12 +409,14 @@ mod tests {
             expect(role, ReadAnalytics, true);
             expect(role, Leave, true);
         }
-        for (role, act, edit, staff, owners) in [
-            (Owner, true, true, true, true),
-            (Admin, true, true, true, false),
-            (Staff, true, false, false, false),
-            (Analyst, false, false, false, false),
+        for (role, act, edit, staff, owners, see_money) in [
+            (Owner, true, true, true, true, true),
+            (Admin, true, true, true, false, true),
+            (Staff, true, false, false, false, false),
+            (Analyst, false, false, false, false, true),
         ] {
+            expect(role, ViewMoney, see_money);
+            expect(role, ManageMoney, edit);
             expect(role, ActAsOrg, act);
             expect(role, EditProfile, edit);
             expect(role, RequestVerification, edit);

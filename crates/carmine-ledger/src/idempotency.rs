@@ -148,6 +148,27 @@ pub async fn finish(tx: &mut Tx, key: &IdempotencyKey, outcome: &Result<Id>) -> 
     Ok(())
 }
 
+/// Records that the work under `key` was refused (its own transaction rolled back
+/// everything else) and hands the error back. Validation errors found before any
+/// work began are not recorded (Stripe's rule): the same request meets them again.
+pub async fn refuse(db: &Db, key: &IdempotencyKey, expires_at: Timestamp, error: Error) -> Error {
+    if error.code == ErrorCode::Internal {
+        return error;
+    }
+    let recorded = async {
+        let mut tx = db.begin().await?;
+        claim(&mut tx, key, None, expires_at).await?;
+        let outcome: Result<Id> = Err(Error::new(error.code).with_message(error.message.clone()));
+        finish(&mut tx, key, &outcome).await?;
+        tx.commit().await?;
+        Ok::<(), Error>(())
+    };
+    if let Err(failure) = recorded.await {
+        tracing::warn!(error = %failure, "could not record a refused request's idempotency key");
+    }
+    error
+}
+
 /// Deletes keys past their retention (the `money.prune_keys` job).
 pub async fn prune(tx: &mut Tx) -> Result<u64> {
     let now = tx.now();

@@ -323,10 +323,22 @@ impl Payments {
         }
     }
 
-    /// Refunds part or all of a succeeded payment (an operator's decision): the
-    /// amount is held on the account the payment credited, sent back through the
-    /// provider, and posted when it confirms (voided if it fails).
-    pub async fn refund(&self, by: Id, payment_id: Id, amount: Money, reason: &str) -> Result<RefundRecord> {
+    /// Refunds part or all of a succeeded payment (an operator's decision) under an
+    /// idempotency key: the amount is held on the account the payment credited,
+    /// sent back through the provider, and posted when it confirms (voided if it fails).
+    pub async fn refund(
+        &self,
+        by: Id,
+        payment_id: Id,
+        amount: Money,
+        reason: &str,
+        key: &IdempotencyKey,
+    ) -> Result<RefundRecord> {
+        let _guard = match self.ledger.idempotency().begin(key).await? {
+            Prior::Done(Outcome::Made(id)) => return self.refund_record(id).await,
+            Prior::Done(Outcome::Refused(error)) => return Err(error),
+            Prior::Fresh(guard) | Prior::Interrupted { guard, .. } => guard,
+        };
         let payment = self.get(payment_id).await?;
         self.ledger.config().check_currency(amount.currency)?;
         posting::check_amount("amount", amount.amount_minor)?;
@@ -335,23 +347,42 @@ impl Payments {
         }
         let clearing =
             self.ledger.account(AccountRef::platform(AccountKind::ProviderClearing, amount.currency)).await?;
-        let mut tx = self.db().begin().await?;
-        if !rows::add_refunded(&mut tx, payment_id, amount.amount_minor).await? {
-            return Err(Error::new(ErrorCode::RefundExceedsPayment)
-                .with_details(json!({ "refundable": { "amount_minor": payment.amount - payment.refunded, "currency": payment.currency } })));
-        }
-        let id = tx.new_id();
-        let legs = [
-            Leg { account_id: payment.account_id, currency: amount.currency, amount: -amount.amount_minor },
-            Leg { account_id: clearing, currency: amount.currency, amount: amount.amount_minor },
-        ];
-        let header = Header::new("refund", "payment", payment_id, reason);
-        let expires_at = tx.now().plus_seconds(30 * 86_400);
-        let hold = posting::hold(&mut tx, &header, &legs, expires_at).await?;
-        rows::insert_refund(&mut tx, id, payment_id, amount.amount_minor, amount.currency.as_str(), hold, reason, by)
-            .await?;
-        tx.emit(DomainEvent::RefundChanged { refund_id: id, payment_id, status: "pending".to_owned() }).await?;
-        tx.commit().await?;
+        let expires_at = self.ledger.idempotency().expires_at(self.db().now());
+        let made = async {
+            let mut tx = self.db().begin().await?;
+            if !rows::add_refunded(&mut tx, payment_id, amount.amount_minor).await? {
+                return Err(Error::new(ErrorCode::RefundExceedsPayment).with_details(json!({
+                    "refundable": { "amount_minor": payment.amount - payment.refunded, "currency": payment.currency }
+                })));
+            }
+            let id = tx.new_id();
+            idempotency::claim(&mut tx, key, Some(id), expires_at).await?;
+            let legs = [
+                Leg { account_id: payment.account_id, currency: amount.currency, amount: -amount.amount_minor },
+                Leg { account_id: clearing, currency: amount.currency, amount: amount.amount_minor },
+            ];
+            let header = Header::new("refund", "payment", payment_id, reason);
+            let hold_expires = tx.now().plus_seconds(30 * 86_400);
+            let hold = posting::hold(&mut tx, &header, &legs, hold_expires).await?;
+            let refund = rows::NewRefund {
+                id,
+                payment_id,
+                amount: amount.amount_minor,
+                currency: amount.currency.as_str(),
+                hold_id: hold,
+                reason,
+                requested_by: by,
+            };
+            rows::insert_refund(&mut tx, &refund).await?;
+            tx.emit(DomainEvent::RefundChanged { refund_id: id, payment_id, status: "pending".to_owned() }).await?;
+            idempotency::finish(&mut tx, key, &Ok(id)).await?;
+            tx.commit().await?;
+            Ok(id)
+        };
+        let id = match made.await {
+            Ok(id) => id,
+            Err(error) => return Err(idempotency::refuse(self.db(), key, expires_at, error).await),
+        };
         let refund = self.refund_record(id).await?;
         self.settle_refund(&refund).await?;
         self.refund_record(id).await

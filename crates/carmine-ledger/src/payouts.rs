@@ -187,6 +187,8 @@ impl Payments {
         if !requested.is_empty() {
             let mut tx = db.begin().await?;
             let batch_id = tx.new_id();
+            let currency = self.ledger().config().currency;
+            rows::insert_batch(&mut tx, batch_id, self.provider().name(), 0, 0, currency.as_str()).await?;
             let mut total = 0;
             let mut items = 0;
             for payout in &requested {
@@ -208,11 +210,8 @@ impl Payments {
                     Err(error) => return Err(error),
                 }
             }
-            let currency = self.ledger().config().currency;
-            if items > 0 {
-                rows::insert_batch(&mut tx, batch_id, self.provider().name(), items, total, currency.as_str()).await?;
-                report.batch_id = Some(batch_id);
-            }
+            rows::set_batch_totals(&mut tx, batch_id, items, total).await?;
+            report.batch_id = Some(batch_id);
             tx.commit().await?;
         }
         let submitted = {

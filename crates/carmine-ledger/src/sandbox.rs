@@ -138,17 +138,16 @@ impl PaymentProvider for Sandbox {
                 "sandbox_checkout" => "requires_action",
                 _ => "pending",
             };
-            books::insert_charge(
-                &mut tx,
-                &reference,
-                request.payment_id,
-                request.amount.amount_minor,
-                request.amount.currency.as_str(),
-                request.method,
+            let charge = books::NewCharge {
+                reference: &reference,
+                payment_id: request.payment_id,
+                amount: request.amount.amount_minor,
+                currency: request.amount.currency.as_str(),
+                method: request.method,
                 status,
-                request.return_url,
-            )
-            .await?;
+                return_url: request.return_url,
+            };
+            books::insert_charge(&mut tx, &charge).await?;
             match request.method {
                 "sandbox_success" => schedule(&mut tx, event(&reference, "charge.succeeded", None), 2, 1).await?,
                 "sandbox_duplicate" => schedule(&mut tx, event(&reference, "charge.succeeded", None), 2, 3).await?,

@@ -75,13 +75,16 @@ struct ModelAccount {
     pending_credits: i64,
 }
 
+/// A transaction's or hold's legs: (account index, signed amount).
+type Legs = Vec<(usize, i64)>;
+
 #[derive(Default)]
 struct Model {
     accounts: [ModelAccount; USERS + 2],
     /// (legs, expires_at seconds, status)
-    holds: Vec<(Vec<(usize, i64)>, i64, &'static str, Id)>,
+    holds: Vec<(Legs, i64, &'static str, Id)>,
     /// (legs, is_reversal, reversed, id)
-    transactions: Vec<(Vec<(usize, i64)>, bool, bool, Id)>,
+    transactions: Vec<(Legs, bool, bool, Id)>,
     now: i64,
 }
 

@@ -235,28 +235,29 @@ pub struct RefundRecord {
     pub created_at: Timestamp,
 }
 
-pub async fn insert_refund(
-    tx: &mut Tx,
-    id: Id,
-    payment_id: Id,
-    amount: i64,
-    currency: &str,
-    hold_id: Id,
-    reason: &str,
-    requested_by: Id,
-) -> StoreResult<()> {
+pub struct NewRefund<'a> {
+    pub id: Id,
+    pub payment_id: Id,
+    pub amount: i64,
+    pub currency: &'a str,
+    pub hold_id: Id,
+    pub reason: &'a str,
+    pub requested_by: Id,
+}
+
+pub async fn insert_refund(tx: &mut Tx, new: &NewRefund<'_>) -> StoreResult<()> {
     let now = tx.now().micros();
     sqlx::query(
         "INSERT INTO refunds (id, payment_id, amount, currency, status, hold_id, reason, requested_by, created_at, updated_at)
          VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $8)",
     )
-    .bind(id.as_i64())
-    .bind(payment_id.as_i64())
-    .bind(amount)
-    .bind(currency)
-    .bind(hold_id.as_i64())
-    .bind(reason)
-    .bind(requested_by.as_i64())
+    .bind(new.id.as_i64())
+    .bind(new.payment_id.as_i64())
+    .bind(new.amount)
+    .bind(new.currency)
+    .bind(new.hold_id.as_i64())
+    .bind(new.reason)
+    .bind(new.requested_by.as_i64())
     .bind(now)
     .execute(tx.conn())
     .await?;
@@ -551,6 +552,17 @@ pub async fn payout_by_hold(conn: &mut Conn, hold_id: Id) -> StoreResult<Option<
         .fetch_optional(conn)
         .await?;
     row.as_ref().map(payout).transpose()
+}
+
+/// Sets a batch's item count and total once its payouts are chosen.
+pub async fn set_batch_totals(tx: &mut Tx, id: Id, items: i64, total: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE payout_batches SET items = $1, total = $2 WHERE id = $3")
+        .bind(items)
+        .bind(total)
+        .bind(id.as_i64())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
 }
 
 pub async fn insert_batch(

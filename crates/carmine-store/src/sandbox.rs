@@ -20,31 +20,32 @@ pub struct ChargeRecord {
     pub created_at: Timestamp,
 }
 
+pub struct NewCharge<'a> {
+    pub reference: &'a str,
+    pub payment_id: Id,
+    pub amount: i64,
+    pub currency: &'a str,
+    pub method: &'a str,
+    pub status: &'a str,
+    pub return_url: &'a str,
+}
+
 /// Records a charge; the same payment asked twice keeps its first charge (false).
-pub async fn insert_charge(
-    tx: &mut Tx,
-    reference: &str,
-    payment_id: Id,
-    amount: i64,
-    currency: &str,
-    method: &str,
-    status: &str,
-    return_url: &str,
-) -> StoreResult<bool> {
+pub async fn insert_charge(tx: &mut Tx, new: &NewCharge<'_>) -> StoreResult<bool> {
     let now = tx.now().micros();
     Ok(sqlx::query(
         "INSERT INTO sandbox_charges (ref, payment_id, amount, currency, method, status, return_url, created_at,
                                       updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $8, $7, $7) ON CONFLICT (payment_id) DO NOTHING",
     )
-    .bind(reference)
-    .bind(payment_id.as_i64())
-    .bind(amount)
-    .bind(currency)
-    .bind(method)
-    .bind(status)
+    .bind(new.reference)
+    .bind(new.payment_id.as_i64())
+    .bind(new.amount)
+    .bind(new.currency)
+    .bind(new.method)
+    .bind(new.status)
     .bind(now)
-    .bind(return_url)
+    .bind(new.return_url)
     .execute(tx.conn())
     .await?
     .rows_affected()

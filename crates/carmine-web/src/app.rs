@@ -13,6 +13,9 @@ use carmine_core::ratelimit::KeyedLimiter;
 use carmine_events::{CesWeights, DataPlane, DataPlaneConfig, Ingest, Statistics};
 use carmine_feed::{Feed, FeedSettings};
 use carmine_jobs::{JobHandler, Jobs};
+use carmine_ledger::payments::Payments;
+use carmine_ledger::sandbox::Sandbox;
+use carmine_ledger::{Ledger, LedgerConfig};
 use carmine_media::Media;
 use carmine_media::{MediaConfig, MediaStorage};
 use carmine_notes::Notes;
@@ -42,6 +45,9 @@ pub struct Services {
     pub feed: Feed,
     pub search: Search,
     pub jobs: Jobs,
+    pub ledger: Ledger,
+    pub payments: Payments,
+    pub sandbox: Sandbox,
     hourly_stats_days: i64,
 }
 
@@ -58,6 +64,8 @@ pub struct ServicesConfig {
     pub feed: FeedSettings,
     /// Where the search index lives (None: in memory); its CES weights are `ces`.
     pub search: SearchConfig,
+    /// Currency, coin price, gift split, key retention, payout holds.
+    pub ledger: LedgerConfig,
     /// Days note statistics stay per hour before they are rolled up into days.
     pub hourly_stats_days: i64,
 }
@@ -72,6 +80,7 @@ impl ServicesConfig {
             ces: CesWeights::default(),
             feed: FeedSettings::default(),
             search: SearchConfig::default(),
+            ledger: LedgerConfig::default(),
             hourly_stats_days: 14,
         }
     }
@@ -89,7 +98,17 @@ impl Services {
         consumers.extend(feed.subscribers());
         consumers.extend(search.subscribers());
         let dataplane = DataPlane::new(db.clone(), consumers, config.dataplane).await?;
+        let ledger = Ledger::new(db.clone(), config.ledger);
+        let webhook_secret = carmine_store::secrets::get_or_create(&db, "sandbox_webhook_secret", || {
+            carmine_core::secret::random_token(32)
+        })
+        .await?;
+        let sandbox = Sandbox::new(db.clone(), webhook_secret.into_bytes());
+        let payments = Payments::new(ledger.clone(), Arc::new(sandbox.clone()));
         Ok(Services {
+            ledger,
+            payments,
+            sandbox,
             feed,
             search,
             ingest: Ingest::new(db.clone(), notes.clone()),
@@ -110,6 +129,12 @@ impl Services {
             Arc::new(carmine_events::statistics::RollUp { hourly_days: self.hourly_stats_days }),
             Arc::new(carmine_accounts::expiry::SweepSessions {
                 idle_seconds: self.accounts.config().session_idle_seconds,
+            }),
+            Arc::new(carmine_ledger::jobs::ExpireHolds),
+            Arc::new(carmine_ledger::jobs::PruneKeys),
+            Arc::new(carmine_ledger::sandbox::Delivery {
+                sandbox: self.sandbox.clone(),
+                payments: self.payments.clone(),
             }),
         ]
     }
@@ -174,6 +199,18 @@ impl AppState {
 
     pub fn jobs(&self) -> &Jobs {
         &self.inner.services.jobs
+    }
+
+    pub fn ledger(&self) -> &Ledger {
+        &self.inner.services.ledger
+    }
+
+    pub fn payments(&self) -> &Payments {
+        &self.inner.services.payments
+    }
+
+    pub fn sandbox(&self) -> &Sandbox {
+        &self.inner.services.sandbox
     }
 
     pub fn web_config(&self) -> &WebConfig {

@@ -9,6 +9,7 @@ pub(crate) mod events;
 pub(crate) mod feed;
 mod me;
 pub(crate) mod media;
+pub(crate) mod money;
 pub(crate) mod notes;
 mod orgs;
 mod safety;
@@ -104,6 +105,28 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(admin::consumers))
         .routes(routes!(feed::admin_user_feed))
         .routes(routes!(feed::fairness))
+        .routes(routes!(money::wallet))
+        .routes(routes!(money::wallet_entries))
+        .routes(routes!(money::top_up))
+        .routes(routes!(money::my_payments))
+        .routes(routes!(money::get_payment))
+        .routes(routes!(money::send_gift))
+        .routes(routes!(money::get_transaction))
+        .routes(routes!(money::my_payout_account, money::set_my_payout_account))
+        .routes(routes!(money::my_payouts, money::request_my_payout))
+        .routes(routes!(money::cancel_my_payout))
+        .routes(routes!(money::org_balances))
+        .routes(routes!(money::org_entries))
+        .routes(routes!(money::org_top_up))
+        .routes(routes!(money::set_org_payout_account))
+        .routes(routes!(money::org_payouts, money::request_org_payout))
+        .routes(routes!(money::webhook))
+        .routes(routes!(money::revenue))
+        .routes(routes!(money::revenue_csv))
+        .routes(routes!(money::refund))
+        .routes(routes!(money::admin_payouts))
+        .routes(routes!(money::run_payout_batch))
+        .routes(routes!(money::reconciliation))
 }
 
 /// `?limit=&cursor=` on every list.

@@ -144,7 +144,26 @@ impl TestApp {
     }
 
     pub async fn send(&self, client: &Client, method: Method, path: &str, body: Option<Value>) -> TestResponse {
+        self.send_with(client, method, path, body, &[]).await
+    }
+
+    /// A POST carrying an `Idempotency-Key`.
+    pub async fn post_keyed(&self, client: &Client, path: &str, key: &str, body: Value) -> TestResponse {
+        self.send_with(client, Method::POST, path, Some(body), &[("idempotency-key", key)]).await
+    }
+
+    pub async fn send_with(
+        &self,
+        client: &Client,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> TestResponse {
         let mut request = Request::builder().method(method.clone()).uri(path);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(cookie) = &client.cookie {
             request = request.header(header::COOKIE, cookie);
         }

@@ -11,6 +11,7 @@ mod dataplane;
 mod engagement;
 mod feed;
 mod media;
+mod money;
 mod notes;
 mod openapi;
 mod orgs;

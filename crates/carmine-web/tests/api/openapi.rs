@@ -31,7 +31,9 @@ async fn every_documented_route_is_served(t: TestDb) {
             .replace("{org}", "someorg")
             .replace("{handle}", "someone")
             .replace("{id}", "1")
-            .replace("{user_id}", "1");
+            .replace("{user_id}", "1")
+            .replace("{account}", "coins")
+            .replace("{provider}", "sandbox");
         assert!(!path.contains('{'), "unfilled parameter in {template}");
         let body = (method != Method::GET).then(|| json!({}));
         let response = app.send(&member, method.clone(), &path, body).await;

@@ -28,6 +28,16 @@ fn valid_body(method: &Method, path: &str) -> Option<Value> {
         "/api/v1/notes/{id}/comments" => json!({ "body": "sneaky" }),
         "/api/v1/boards/{id}" => json!({ "name": "pwned" }),
         "/api/v1/orgs/{org}" => json!({ "name": "pwned" }),
+        "/api/v1/orgs/{org}/top-ups" => {
+            json!({ "purpose": "ad_balance", "amount": { "amount_minor": 10_000, "currency": "CNY" }, "method": "sandbox_success" })
+        }
+        p if p.ends_with("/payouts") => json!({ "amount": { "amount_minor": 100, "currency": "CNY" } }),
+        p if p.ends_with("/payout-account") => {
+            json!({ "holder_name": "Mallory", "account_number": "6222020200112233" })
+        }
+        p if p.ends_with("/refunds") => {
+            json!({ "amount": { "amount_minor": 100, "currency": "CNY" }, "reason": "mine now" })
+        }
         _ => json!({}),
     })
 }
@@ -76,6 +86,37 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
             .as_str()
             .unwrap()
             .to_owned();
+    // Money: Alice bought coins, Carol sent her a gift, Alice asked to withdraw it.
+    let payment = app
+        .post_keyed(
+            &alice,
+            "/api/v1/me/wallet/top-ups",
+            "a1",
+            json!({ "amount": { "amount_minor": 1_000, "currency": "CNY" }, "method": "sandbox_success" }),
+        )
+        .await
+        .json();
+    let carol = app.signup("carol").await;
+    app.post_keyed(
+        &carol,
+        "/api/v1/me/wallet/top-ups",
+        "c1",
+        json!({ "amount": { "amount_minor": 1_000, "currency": "CNY" }, "method": "sandbox_success" }),
+    )
+    .await
+    .assert_status(201);
+    app.post_keyed(&carol, "/api/v1/gifts", "c2", json!({ "to": "alice", "coins": 60 })).await.assert_status(201);
+    app.put(
+        &alice,
+        "/api/v1/me/payout-account",
+        json!({ "holder_name": "Alice", "account_number": "6222020200112233" }),
+    )
+    .await
+    .assert_status(200);
+    let payout = app
+        .post_keyed(&alice, "/api/v1/me/payouts", "a2", json!({ "amount": { "amount_minor": 100, "currency": "CNY" } }))
+        .await
+        .json();
     let mallory = app.signup("mallory").await;
     app.post(&mallory, "/api/v1/orgs", json!({ "handle": "mallory_co", "name": "Mallory Co", "kind": "agency" }))
         .await
@@ -96,8 +137,11 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
             ]
             .contains(&template.as_str());
         let relation = ["/follow", "/block", "/mute"].iter().any(|r| template.ends_with(r));
-        if !template.contains('{') || public_read || relation {
-            continue; // not another tenant's object: public profiles, following, blocking or muting someone
+        let own_or_public = ["/api/v1/me/wallet/{account}/entries", "/api/v1/payments/webhooks/{provider}"]
+            .contains(&template.as_str());
+        if !template.contains('{') || public_read || relation || own_or_public {
+            continue; // not another tenant's object: public profiles, following, blocking or muting someone,
+            // one's own wallet, a provider's webhook
         }
         let id = if template.starts_with("/api/v1/boards/") {
             alice_board.as_str()
@@ -113,6 +157,12 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
             invitation["id"].as_str().unwrap()
         } else if template.contains("/verifications/") {
             verification["id"].as_str().unwrap()
+        } else if template.contains("/payments/{id}") {
+            payment["id"].as_str().unwrap()
+        } else if template.starts_with("/api/v1/transactions/") {
+            payment["transaction_id"].as_str().unwrap()
+        } else if template.contains("/payouts/{id}") {
+            payout["id"].as_str().unwrap()
         } else {
             &alice_id
         };
@@ -120,6 +170,7 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
             .replace("{org}", "alice_co")
             .replace("{handle}", "alice")
             .replace("{user_id}", &alice_id)
+            .replace("{account}", "ad_balance")
             .replace("{id}", id);
         let response = app.send(&mallory, method.clone(), &path, valid_body(&method, &template)).await;
         assert!(
@@ -140,4 +191,6 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
     assert_eq!(app.get(&alice, "/api/v1/orgs/alice_co/invitations").await.json()["items"][0]["status"], "pending");
     let note = app.get(&alice, &format!("/api/v1/notes/{}", private_note["id"].as_str().unwrap())).await.json();
     assert_eq!(note["title"], "私密");
+    let payout = app.get(&alice, "/api/v1/me/payouts").await.json();
+    assert_eq!(payout["items"][0]["status"], "requested");
 }
