@@ -131,7 +131,8 @@ impl PaymentProvider for Sandbox {
             if let Some(existing) = books::charge_for_payment(tx.conn(), request.payment_id).await? {
                 return Ok(charge_of(&existing));
             }
-            let reference = format!("sbx_ch_{}", request.payment_id);
+            // Unguessable: the hosted checkout page is reached by its reference alone.
+            let reference = format!("sbx_ch_{}_{}", request.payment_id, carmine_core::secret::random_token(12));
             let status = match request.method {
                 "sandbox_success" | "sandbox_duplicate" => "succeeded",
                 "sandbox_decline" => "declined",

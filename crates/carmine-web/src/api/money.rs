@@ -254,6 +254,8 @@ pub struct PaymentView {
     pub amount: MoneyView,
     pub method: String,
     pub provider: String,
+    /// The provider's id of the charge.
+    pub provider_ref: Option<String>,
     pub decline_reason: Option<String>,
     pub refunded: MoneyView,
     pub redirect_url: Option<String>,
@@ -274,6 +276,7 @@ impl From<&PaymentRecord> for PaymentView {
             amount: MoneyView::of(p.amount, &p.currency),
             method: p.method.clone(),
             provider: p.provider.clone(),
+            provider_ref: p.provider_ref.clone(),
             decline_reason: p.decline_reason.clone(),
             refunded: MoneyView::of(p.refunded, &p.currency),
             redirect_url: p.redirect_url.clone().filter(|_| p.status == "requires_action"),

@@ -11,6 +11,7 @@ mod admin;
 mod boards;
 mod engagement;
 mod feed;
+mod money;
 mod notes;
 pub(crate) mod notices;
 mod orgs;
@@ -37,6 +38,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(engagement::router())
         .merge(boards::router())
         .merge(safety::router())
+        .merge(money::router())
         .route("/signup", get(account::signup_page).post(account::signup_submit))
         .route("/login", get(account::login_page).post(account::login_submit))
         .route("/logout", post(account::logout))

@@ -359,6 +359,8 @@ struct ProfilePage {
     followed: bool,
     can_follow: bool,
     is_me: bool,
+    /// Makes a double-submitted gift form send one gift.
+    gift_key: String,
     cards: Vec<CardRow>,
     next_page: Option<String>,
 }
@@ -401,6 +403,7 @@ pub(crate) async fn profile(
         followed,
         can_follow: caller.is_some() && !is_me,
         is_me,
+        gift_key: carmine_core::secret::random_token(16),
         cards,
         next_page,
     };

@@ -48,6 +48,15 @@ pub(crate) fn text(key: &str) -> Option<&'static str> {
         "unmuted" => "Unmuted.",
         "note_shared" => "Shared: pass on this page's address.",
         "job_retried" => "The job is back in line and runs shortly.",
+        "payout_account_saved" => "Your payout account is saved.",
+        "payout_requested" => "Withdrawal requested: the amount is held and goes out with the next payout batch.",
+        "payout_cancelled" => "The withdrawal is cancelled; the amount is available again.",
+        "payouts_sent" => "The payout batch is sent.",
+        "gift_sent" => "Your gift is on its way. Thank you for supporting a creator!",
+        "gift_insufficient_funds" => "Not enough coins for that gift: buy more in your wallet.",
+        "gift_invalid_amount" => "A gift is 1 to 100,000 whole coins.",
+        "gift_blocked" => "You cannot send gifts to this member.",
+        "gift_failed" => "The gift was not sent.",
         _ => return None,
     })
 }

@@ -226,7 +226,7 @@ async fn forged_stale_and_replayed_webhooks(t: TestDb) {
     let app = TestApp::new(t).await;
     let alice = app.signup("alice").await;
     let pending = top_up(&app, &alice, "p", 2_000, "sandbox_pending").await;
-    let reference = format!("sbx_ch_{}", pending["id"].as_str().unwrap());
+    let reference = pending["provider_ref"].as_str().unwrap().to_owned();
     let body = json!({ "id": "evt_manual_1", "type": "charge.succeeded", "reference": reference }).to_string();
     let deliver = |signature: Option<String>, body: String| {
         let app = &app;

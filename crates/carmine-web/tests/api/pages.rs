@@ -17,7 +17,96 @@ carmine_store::both_backends!(
     scheduling_statistics_and_jobs_through_pages,
     the_feed_through_pages,
     search_through_pages,
+    money_through_pages,
 );
+
+/// The value of the hidden `idempotency_key` of the form whose `id` is given.
+fn form_key(html: &str, form_id: &str) -> String {
+    let form = &html[html.find(&format!("id=\"{form_id}\"")).expect("the form")..];
+    let start = form.find("name=\"idempotency_key\" value=\"").expect("an idempotency key") + 30;
+    form[start..start + form[start..].find('"').unwrap()].to_owned()
+}
+
+async fn money_through_pages(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let admin = app.admin("root").await;
+    let buyer = app.signup("buyer").await;
+    let creator = app.signup("creator").await;
+    let wallet = app.get(&buyer, "/wallet").await;
+    wallet.assert_status(200);
+    let buyer = Client { csrf: Some(csrf_of(&wallet)), ..buyer };
+    let key = form_key(&wallet.text(), "top-up-form");
+    // A pack paid on the sandbox's hosted page, then back to our payment page.
+    let fields = [("amount_minor", "3000"), ("method", "sandbox_checkout"), ("idempotency_key", key.as_str())];
+    let started = form(&app, &buyer, "/wallet/top-up", &fields).await;
+    let checkout = started.headers.get("location").unwrap().to_str().unwrap().to_owned();
+    assert!(checkout.starts_with("/sandbox/checkout/sbx_ch_"), "{checkout}");
+    // The same form sent twice goes to the same payment.
+    let twice = form(&app, &buyer, "/wallet/top-up", &fields).await;
+    assert_eq!(twice.headers.get("location").unwrap().to_str().unwrap(), checkout);
+    let page = app.get(&buyer, &checkout).await.text();
+    assert!(page.contains("¥30.00") && page.contains("id=\"sandbox-pay\""), "{page}");
+    let paid = form(&app, &buyer, &checkout, &[("outcome", "pay")]).await;
+    let back = paid.headers.get("location").unwrap().to_str().unwrap().to_owned();
+    assert!(back.starts_with("/wallet/payments/"), "{back}");
+    assert!(app.get(&buyer, &back).await.text().contains("data-status=\"succeeded\""));
+    let wallet = app.get(&buyer, "/wallet").await.text();
+    assert!(wallet.contains("id=\"coin-balance\">300<"), "{wallet}");
+
+    // A gift from the creator's profile; the creator withdraws it.
+    let profile = app.get(&buyer, "/u/creator").await.text();
+    let gift_key = form_key(&profile, "gift-form");
+    let sent = form(&app, &buyer, "/u/creator/gift", &[("coins", "200"), ("idempotency_key", &gift_key)]).await;
+    assert_eq!(sent.headers.get("location").unwrap(), "/u/creator?done=gift_sent");
+    let broke = form(&app, &buyer, "/u/creator/gift", &[("coins", "5000"), ("idempotency_key", "other")]).await;
+    assert_eq!(broke.headers.get("location").unwrap(), "/u/creator?done=gift_insufficient_funds");
+    let creator_wallet = app.get(&creator, "/wallet").await;
+    creator_wallet.assert_status(200);
+    assert!(creator_wallet.text().contains("id=\"earnings-available\">¥10.00<"));
+    let creator = Client { csrf: Some(csrf_of(&creator_wallet)), ..creator };
+    let saved = form(
+        &app,
+        &creator,
+        "/wallet/payout-account",
+        &[("holder_name", "创作者 Li"), ("account_number", "6222020200112233")],
+    )
+    .await;
+    assert_eq!(saved.headers.get("location").unwrap(), "/wallet?done=payout_account_saved");
+    let wallet = app.get(&creator, "/wallet").await.text();
+    let key = form_key(&wallet, "withdraw-form");
+    let bad = form(&app, &creator, "/wallet/payouts", &[("amount", "12.345"), ("idempotency_key", &key)]).await;
+    assert_eq!(bad.status, 422);
+    let asked = form(&app, &creator, "/wallet/payouts", &[("amount", "8.50"), ("idempotency_key", &key)]).await;
+    assert_eq!(asked.headers.get("location").unwrap(), "/wallet?done=payout_requested");
+    let admin_page = app.get(&admin, "/admin/payouts").await;
+    assert!(admin_page.text().contains("name=\"_csrf\""), "{}", admin_page.text());
+    let admin = Client { csrf: Some(csrf_of(&admin_page)), ..admin };
+    form(&app, &admin, "/admin/payouts/batch", &[]).await;
+    let wallet = app.get(&creator, "/wallet").await.text();
+    assert!(wallet.contains("data-status=\"paid\"") && wallet.contains("id=\"earnings-available\">¥1.50<"), "{wallet}");
+
+    // The operator's statement: every stream, the chart, the CSV, balanced books.
+    let revenue = app.get(&admin, "/admin/revenue").await;
+    revenue.assert_status(200);
+    let html = revenue.text();
+    assert!(html.contains("<svg") && html.contains("id=\"revenue-chart\""), "{html}");
+    for stream in [
+        "Advertising",
+        "Commerce commissions",
+        "Live gifts",
+        "Marketplace facilitation fees",
+        "SaaS subscriptions",
+        "Data products",
+        "Referral fees",
+    ] {
+        assert!(html.contains(stream), "{stream}");
+    }
+    assert!(html.contains("id=\"revenue-total\">¥10.00<") && html.contains("data-clean=\"true\""), "{html}");
+    app.get(&admin, "/admin/revenue?period=week").await.assert_status(422);
+    app.get(&buyer, "/admin/revenue").await.assert_status(403);
+    let monthly = app.get(&admin, "/admin/revenue?from=2025-12-01&to=2026-01-31&period=month").await.text();
+    assert!(monthly.contains(">2025-12<") && monthly.contains(">2026-01<"), "{monthly}");
+}
 
 async fn form(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &str)]) -> TestResponse {
     let mut body: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
