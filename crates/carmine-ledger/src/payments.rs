@@ -268,6 +268,30 @@ impl Payments {
         Ok(open.len() + refunds.len())
     }
 
+    /// The background work of a serving node: every 30 s, payments and refunds left
+    /// open for over a minute are asked about again; every `batch_every`, requested
+    /// payouts go out in a batch. Stops when the handle is aborted.
+    pub fn start_worker(&self, batch_every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+        let payments = self.clone();
+        tokio::spawn(async move {
+            let mut last_batch = tokio::time::Instant::now();
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                if let Err(error) = payments.resume_stale(60).await {
+                    tracing::warn!(error = %error, "could not sweep open payments");
+                }
+                if last_batch.elapsed() >= batch_every {
+                    last_batch = tokio::time::Instant::now();
+                    match payments.run_payout_batch().await {
+                        Ok(report) if report.submitted > 0 => tracing::info!(?report, "sent a payout batch"),
+                        Ok(_) => {}
+                        Err(error) => tracing::warn!(error = %error, "a payout batch failed"),
+                    }
+                }
+            }
+        })
+    }
+
     /// A webhook delivery: verified, applied once, acknowledged.
     pub async fn receive_webhook(
         &self,

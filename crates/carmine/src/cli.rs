@@ -175,6 +175,13 @@ pub enum Command {
         #[command(subcommand)]
         action: SearchAction,
     },
+    /// The money ledger.
+    Ledger {
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(subcommand)]
+        action: LedgerAction,
+    },
     /// Operator actions from the console (recorded in the audit log).
     Admin {
         #[command(flatten)]
@@ -315,6 +322,14 @@ pub enum SearchAction {
     /// Rebuild the index from the database (with the server stopped; after changing
     /// data-dir/search/dictionary.txt a start rebuilds it by replaying the log instead).
     Rebuild,
+}
+
+#[derive(Subcommand)]
+pub enum LedgerAction {
+    /// Recompute every balance from its postings and open holds and check that the
+    /// books balance (each currency's balances sum to zero); exits 1 if they do not.
+    /// Safe while the server runs.
+    Reconcile,
 }
 
 #[derive(Subcommand)]
@@ -475,6 +490,27 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             );
             platform.db.close().await;
             Ok(())
+        }
+        Command::Ledger { data, action: LedgerAction::Reconcile } => {
+            let platform = Platform::open_for_maintenance(&data).await?;
+            let report = carmine_ledger::reconcile::reconcile(&platform.db).await.map_err(|e| e.to_string())?;
+            platform.db.close().await;
+            println!("ledger: {} accounts, {} transactions", report.accounts, report.transactions);
+            for (currency, total) in &report.trial_balance {
+                println!("trial balance {currency}: {total} (must be 0)");
+            }
+            for problem in report.mismatched.iter().chain(&report.below_floor) {
+                println!("problem: {problem}");
+            }
+            for id in report.unbalanced_transactions.iter().chain(&report.lopsided_transactions) {
+                println!("problem: transaction {id} does not balance");
+            }
+            if report.is_clean() {
+                println!("the books balance: every balance matches its postings");
+                Ok(())
+            } else {
+                Err("the books do not balance".to_owned())
+            }
         }
         Command::Admin { data, passwords, action } => {
             let platform = Platform::open(&data, startup::services_config(passwords.params())).await?;

@@ -169,6 +169,7 @@ pub async fn serve(platform: Platform, args: ServeArgs) -> Result<(), String> {
     let dataplane = if background { services.dataplane.start() } else { services.dataplane.start_memory_only() };
     let journal = services.search.journal().clone();
     let journal_writer = journal.start();
+    let money_worker = background.then(|| services.payments.start_worker(std::time::Duration::from_secs(3_600)));
     let scheduler = Scheduler::new(
         platform.db.clone(),
         services.job_handlers(),
@@ -193,6 +194,9 @@ pub async fn serve(platform: Platform, args: ServeArgs) -> Result<(), String> {
     let _ = stop_jobs.send(());
     let _ = jobs.await;
     journal_writer.abort();
+    if let Some(worker) = money_worker {
+        worker.abort();
+    }
     if let Err(e) = journal.flush().await {
         tracing::warn!(error = %e, "search events not written at shutdown");
     }

@@ -46,6 +46,12 @@ impl Server {
         server
     }
 
+    /// `carmine serve` on `data_dir` and, if given, a database elsewhere (restarts
+    /// of one deployment).
+    pub fn serve(data_dir: &std::path::Path, database_url: Option<&str>) -> Server {
+        Server::launch(data_dir, "serve", database_url).0
+    }
+
     /// Runs `carmine <command>` (serve or demo) and returns the server and what it
     /// printed before listening.
     pub fn run(data_dir: &std::path::Path, command: &str) -> (Server, Vec<String>) {
