@@ -97,8 +97,8 @@ fn gifts_survive_kill_9(database_url: Option<String>) {
     let (publish, urls) = watch::channel(server.url.clone());
     let (acknowledge, acknowledged) = std::sync::mpsc::channel::<()>();
     let mut clients = Vec::new();
-    for m in 0..MEMBERS {
-        let (token, mut urls, acknowledge) = (tokens[m].clone(), urls.clone(), acknowledge.clone());
+    for (m, token) in tokens.iter().enumerate() {
+        let (token, mut urls, acknowledge) = (token.clone(), urls.clone(), acknowledge.clone());
         clients.push(runtime.spawn(async move {
             let mut answered = BTreeMap::new();
             let mut interrupted = 0;
