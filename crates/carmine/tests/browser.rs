@@ -330,6 +330,145 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
     client.close().await.unwrap();
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coins_gifts_and_payouts_on_sqlite() {
+    let Some(driver) = start_driver() else { return };
+    money_flow(&driver, None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn coins_gifts_and_payouts_on_postgres() {
+    let url = match std::env::var("CARMINE_TEST_PG_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            assert!(!std::env::var("CI").is_ok_and(|v| v == "true"), "CI=true but CARMINE_TEST_PG_URL is not set");
+            eprintln!("skipping the PostgreSQL browser run: set CARMINE_TEST_PG_URL");
+            return;
+        }
+    };
+    let Some(driver) = start_driver() else { return };
+    let schema = carmine_store::testing::create_schema(&url).await;
+    let separator = if url.contains('?') { '&' } else { '?' };
+    money_flow(&driver, Some(format!("{url}{separator}options=-c%20search_path%3D{schema}"))).await;
+}
+
+async fn log_in(client: &Client, base: &str, username: &str, password: &str) {
+    client.goto(&format!("{base}/login")).await.unwrap();
+    wait_for(client, "#login-form").await;
+    fill(client, "username", username).await;
+    fill(client, "password", password).await;
+    client.find(Locator::Css("#login-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(client, &format!("nav a[href='/u/{username}']")).await;
+}
+
+async fn log_out(client: &Client) {
+    client.find(Locator::Css("#logout")).await.unwrap().click().await.unwrap();
+    wait_for(client, "#login-form").await;
+}
+
+async fn sign_up(client: &Client, base: &str, username: &str, display_name: &str) {
+    client.goto(&format!("{base}/signup")).await.unwrap();
+    fill(client, "username", username).await;
+    fill(client, "display_name", display_name).await;
+    fill(client, "password", "correct horse battery").await;
+    client.find(Locator::Css("#signup-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    wait_for(client, &format!("nav a[href='/u/{username}']")).await;
+}
+
+async fn text_of(client: &Client, css: &str) -> String {
+    wait_for(client, css).await.text().await.unwrap()
+}
+
+/// A fan buys coins on the sandbox provider's page and sends a creator a gift; the
+/// creator registers a bank account and withdraws; the operator sends the payout
+/// batch and reads the revenue statement; the creator sees the payout paid.
+async fn money_flow(driver: &Driver, database_url: Option<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::serve(dir.path(), database_url.as_deref());
+    let mut create_admin = support::carmine();
+    if let Some(url) = &database_url {
+        create_admin.env("CARMINE_DATABASE_URL", url);
+    }
+    let created = create_admin
+        .args(["admin", "--data-dir"])
+        .arg(dir.path())
+        .args(["create-user", "root", "--admin"])
+        .env("CARMINE_NEW_PASSWORD", "operator password 1")
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let base = server.url.as_str();
+    let client = browser(driver).await;
+
+    sign_up(&client, base, "creator", "创作者 Chuang").await;
+    log_out(&client).await;
+    sign_up(&client, base, "fan", "粉丝 Fan").await;
+
+    // Coins: the first pack (60 coins, ¥6.00), paid on the sandbox's hosted page.
+    client.find(Locator::Css("#wallet-link")).await.unwrap().click().await.unwrap();
+    assert_eq!(text_of(&client, "#coin-balance").await, "0");
+    client.find(Locator::Css("#top-up")).await.unwrap().click().await.unwrap();
+    assert_eq!(text_of(&client, "#checkout-amount").await, "¥6.00");
+    client.find(Locator::Css("#sandbox-pay")).await.unwrap().click().await.unwrap();
+    wait_for(&client, "#payment-status[data-status='succeeded']").await;
+    client.find(Locator::Css("#back-to-wallet")).await.unwrap().click().await.unwrap();
+    assert_eq!(text_of(&client, "#coin-balance").await, "60");
+    assert!(text_of(&client, "#coin-entries").await.contains("Top-up"));
+
+    // A gift of 50 coins from the creator's profile.
+    client.goto(&format!("{base}/u/creator")).await.unwrap();
+    let coins = wait_for(&client, "#gift-coins").await;
+    coins.clear().await.unwrap();
+    coins.send_keys("50").await.unwrap();
+    client.find(Locator::Css("#send-gift")).await.unwrap().click().await.unwrap();
+    assert!(text_of(&client, ".notice").await.contains("Your gift is on its way"));
+    log_out(&client).await;
+
+    // The creator earned half of ¥5.00 and withdraws it to a new payout account.
+    log_in(&client, base, "creator", "correct horse battery").await;
+    client.goto(&format!("{base}/wallet")).await.unwrap();
+    assert_eq!(text_of(&client, "#earnings-available").await, "¥2.50");
+    fill(&client, "holder_name", "创作者 Chuang").await;
+    fill(&client, "account_number", "6222 0202 0011 2233").await;
+    client.find(Locator::Css("#save-payout-account")).await.unwrap().click().await.unwrap();
+    assert_eq!(text_of(&client, "#payout-destination").await, "创作者 Chuang ····2233");
+    fill(&client, "amount", "2.50").await;
+    client.find(Locator::Css("#withdraw")).await.unwrap().click().await.unwrap();
+    wait_for(&client, "#payouts tr[data-status='requested']").await;
+    assert_eq!(text_of(&client, "#earnings-available").await, "¥0.00");
+    log_out(&client).await;
+
+    // The operator sends the payout batch and reads the statement.
+    log_in(&client, base, "root", "operator password 1").await;
+    client.goto(&format!("{base}/admin/payouts")).await.unwrap();
+    client.find(Locator::Css("#run-payouts")).await.unwrap().click().await.unwrap();
+    assert!(text_of(&client, "#admin-payouts").await.contains("paid"));
+    client.goto(&format!("{base}/admin/revenue")).await.unwrap();
+    wait_for(&client, "#revenue-chart").await;
+    assert_eq!(text_of(&client, "#revenue-total").await, "¥2.50");
+    let table = text_of(&client, "#revenue-table").await;
+    for stream in [
+        "Advertising",
+        "Commerce commissions",
+        "Live gifts",
+        "Marketplace facilitation fees",
+        "SaaS subscriptions",
+        "Data products",
+        "Referral fees",
+    ] {
+        assert!(table.contains(stream), "{stream} missing from {table}");
+    }
+    wait_for(&client, "#books[data-clean='true']").await;
+    screenshot(&client, "revenue").await;
+    log_out(&client).await;
+
+    log_in(&client, base, "creator", "correct horse battery").await;
+    client.goto(&format!("{base}/wallet")).await.unwrap();
+    wait_for(&client, "#payouts tr[data-status='paid']").await;
+    screenshot(&client, "wallet").await;
+    client.close().await.unwrap();
+}
+
 /// Saves a PNG of the page when `CARMINE_SCREENSHOT_DIR` is set (for looking, not asserting).
 async fn screenshot(client: &Client, name: &str) {
     if let Ok(dir) = std::env::var("CARMINE_SCREENSHOT_DIR") {
