@@ -57,6 +57,10 @@ pub struct BenchArgs {
     /// jieba, queries through HTTP and in process against raw tantivy and SQLite FTS5.
     #[arg(long)]
     pub search: bool,
+    /// Measure durable ledger transfers in process instead (no server): against the
+    /// SQLite `synchronous=FULL` insert ceilings, one row and 100 rows per commit.
+    #[arg(long)]
+    pub ledger: bool,
     /// Start the server with `--no-background` (no consumers or jobs) and measure reads
     /// without waiting for the consumers — e.g. while an imported history is not yet applied.
     #[arg(long)]
@@ -537,6 +541,9 @@ async fn ingest(addr: &str, notes: &[String], connections: usize, seconds: u64, 
 }
 
 pub async fn run(args: BenchArgs) -> Result<(), String> {
+    if args.ledger {
+        return crate::bench_ledger::run(&args).await;
+    }
     if let Some(dataset) = &args.dataset {
         std::fs::create_dir_all(&args.data_dir).map_err(|e| e.to_string())?;
         let dataset = dataset.clone();

@@ -3,6 +3,7 @@
 
 mod backup;
 mod bench;
+mod bench_ledger;
 mod bench_search;
 mod cli;
 mod startup;
