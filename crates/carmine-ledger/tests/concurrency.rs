@@ -105,4 +105,43 @@ async fn concurrent_transfers_through_a_hot_revenue_account(test_db: TestDb) {
     stress(test_db, true).await;
 }
 
-both_backends!(concurrent_transfers_conserve_money, concurrent_transfers_through_a_hot_revenue_account);
+/// Two nodes' writers get the same key at once (a client retrying against another
+/// node): exactly one transfer is written; the others are told the key is in use.
+async fn one_key_on_two_nodes_moves_money_once(test_db: TestDb) {
+    let nodes = [
+        Ledger::new(test_db.db.clone(), LedgerConfig::default()),
+        Ledger::new(test_db.db.clone(), LedgerConfig::default()),
+    ];
+    let clearing = AccountRef::platform(AccountKind::ProviderClearing, Currency::CNY);
+    let fund = Transfer {
+        header: Header::new("transfer", "test", Id::from_i64(0), "fund"),
+        legs: vec![(clearing, -START), (member(0), START)],
+    };
+    nodes[0].transfer(fund, None).await.unwrap();
+    let key = carmine_ledger::IdempotencyKey::new(Id::from_i64(1_000), "same-key", "test", b"same body").unwrap();
+    let mut attempts = Vec::new();
+    for n in 0..16 {
+        let (ledger, key) = (nodes[n % 2].clone(), key.clone());
+        attempts.push(tokio::spawn(async move {
+            let header = Header::new("transfer", "test", Id::from_i64(1), "");
+            ledger.transfer(Transfer { header, legs: vec![(member(0), -700), (member(1), 700)] }, Some(&key)).await
+        }));
+    }
+    let mut written = 0;
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            Ok(_) => written += 1,
+            Err(error) => assert_eq!(error.code, ErrorCode::IdempotencyKeyInUse, "{error:?}"),
+        }
+    }
+    assert_eq!(written, 1);
+    assert_eq!(nodes[0].balance(member(1)).await.unwrap().posted, 700);
+    let report = carmine_ledger::reconcile::reconcile(&test_db.db).await.unwrap();
+    assert!(report.is_clean() && report.transactions == 2, "{report:?}");
+}
+
+both_backends!(
+    concurrent_transfers_conserve_money,
+    concurrent_transfers_through_a_hot_revenue_account,
+    one_key_on_two_nodes_moves_money_once,
+);

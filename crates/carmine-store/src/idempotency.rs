@@ -107,3 +107,66 @@ pub async fn prune_one(tx: &mut Tx, scope_id: Id, key: &str) -> StoreResult<()> 
         .await?;
     Ok(())
 }
+
+/// Which of these `(scope, key)` pairs are already claimed, with their expiry.
+pub async fn existing(tx: &mut Tx, keys: &[(Id, &str)]) -> StoreResult<Vec<(Id, String, Timestamp)>> {
+    let mut found = Vec::new();
+    for chunk in keys.chunks(crate::bulk::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT scope_id, idem_key, expires_at FROM idempotency_keys WHERE (scope_id, idem_key) IN ({})",
+            crate::bulk::tuples(chunk.len(), 2, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (scope, key) in chunk {
+            query = query.bind(scope.as_i64()).bind(*key);
+        }
+        for row in query.fetch_all(tx.conn()).await? {
+            found.push((
+                Id::from_i64(row.try_get("scope_id")?),
+                row.try_get("idem_key")?,
+                Timestamp(row.try_get("expires_at")?),
+            ));
+        }
+    }
+    Ok(found)
+}
+
+/// A key written already finished: its request's digest and outcome.
+pub struct FinishedKey<'a> {
+    pub scope_id: Id,
+    pub key: &'a str,
+    pub request_hash: &'a str,
+    pub resource_id: Option<Id>,
+    pub error: Option<(&'a str, &'a str)>,
+    pub expires_at: Timestamp,
+}
+
+/// Inserts finished keys in bulk; how many were new (fewer: another writer claimed
+/// one of them meanwhile).
+pub async fn insert_finished(tx: &mut Tx, keys: &[FinishedKey<'_>]) -> StoreResult<u64> {
+    let now = tx.now().micros();
+    let mut inserted = 0;
+    for chunk in keys.chunks(crate::bulk::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO idempotency_keys (scope_id, idem_key, request_hash, state, resource_id, error_code,
+                                           error_message, created_at, expires_at)
+             VALUES {} ON CONFLICT (scope_id, idem_key) DO NOTHING",
+            crate::bulk::tuples(chunk.len(), 9, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for key in chunk {
+            query = query
+                .bind(key.scope_id.as_i64())
+                .bind(key.key)
+                .bind(key.request_hash)
+                .bind("done")
+                .bind(key.resource_id.map(Id::as_i64))
+                .bind(key.error.map(|(code, _)| code))
+                .bind(key.error.map(|(_, message)| message))
+                .bind(now)
+                .bind(key.expires_at.micros());
+        }
+        inserted += query.execute(tx.conn()).await?.rows_affected();
+    }
+    Ok(inserted)
+}

@@ -126,25 +126,6 @@ pub async fn all_accounts(conn: &mut Conn) -> StoreResult<Vec<AccountRecord>> {
     rows.iter().map(account).collect()
 }
 
-/// Takes the row locks of `ids` in ascending order (PostgreSQL; SQLite serialises
-/// writers already). Every writer that locks accounts first this way, or touches
-/// them in ascending order, can never deadlock with another.
-pub async fn lock_accounts(tx: &mut Tx, ids: &[Id]) -> StoreResult<()> {
-    if tx.backend() != crate::Backend::Postgres {
-        return Ok(());
-    }
-    let mut ids = ids.to_vec();
-    ids.sort();
-    ids.dedup();
-    for id in ids {
-        sqlx::query("UPDATE ledger_accounts SET balance = balance WHERE id = $1")
-            .bind(id.as_i64())
-            .execute(tx.conn())
-            .await?;
-    }
-    Ok(())
-}
-
 /// Moves `amount` (signed) into an account's balance — only if the account holds
 /// `currency`, stays within its floor (zero of its available balance, unless it may
 /// go negative) and within [`ACCOUNT_BALANCE_MAX`]. False: nothing changed.
@@ -595,4 +576,110 @@ pub async fn trial_balance(conn: &mut Conn) -> StoreResult<Vec<(String, i64)>> {
 pub async fn transaction_count(conn: &mut Conn) -> StoreResult<i64> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM ledger_transactions").fetch_one(conn).await?;
     Ok(row.try_get("n")?)
+}
+
+// ---- group commit ----
+
+/// What the group-commit writer needs of an account to apply transfers in memory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchAccount {
+    pub id: Id,
+    pub kind: String,
+    pub currency: String,
+    pub may_go_negative: bool,
+    pub balance: i64,
+    pub pending_debits: i64,
+}
+
+/// Reads the accounts a batch touches. On PostgreSQL their rows are locked too, in
+/// ascending id order (every ledger writer locks in that order: no deadlocks);
+/// SQLite's one writer already holds the database.
+pub async fn accounts_for_batch(tx: &mut Tx, ids: &[Id]) -> StoreResult<Vec<BatchAccount>> {
+    let mut ids = ids.to_vec();
+    ids.sort();
+    ids.dedup();
+    let lock = if tx.backend() == crate::Backend::Postgres { " FOR UPDATE" } else { "" };
+    let mut accounts = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(crate::bulk::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT id, kind, currency, may_go_negative, balance, pending_debits FROM ledger_accounts
+             WHERE id IN ({}) ORDER BY id{lock}",
+            crate::bulk::list(chunk.len(), 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(id.as_i64());
+        }
+        for row in query.fetch_all(tx.conn()).await? {
+            accounts.push(BatchAccount {
+                id: Id::from_i64(row.try_get("id")?),
+                kind: row.try_get("kind")?,
+                currency: row.try_get("currency")?,
+                may_go_negative: row.try_get::<i64, _>("may_go_negative")? == 1,
+                balance: row.try_get("balance")?,
+                pending_debits: row.try_get("pending_debits")?,
+            });
+        }
+    }
+    Ok(accounts)
+}
+
+/// Adds each `(account, delta)` to its balance, in one statement per chunk.
+pub async fn add_to_balances(tx: &mut Tx, deltas: &[(Id, i64)]) -> StoreResult<()> {
+    for chunk in deltas.chunks(crate::bulk::ROWS_PER_STATEMENT) {
+        let cases: String = (0..chunk.len()).map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2)).collect();
+        let ids: Vec<String> = (0..chunk.len()).map(|i| format!("${}", 2 * i + 1)).collect();
+        let sql = format!(
+            "UPDATE ledger_accounts SET balance = balance + CASE id{cases} ELSE 0 END WHERE id IN ({})",
+            ids.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, delta) in chunk {
+            query = query.bind(id.as_i64()).bind(*delta);
+        }
+        query.execute(tx.conn()).await?;
+    }
+    Ok(())
+}
+
+/// Inserts transactions in bulk.
+pub async fn insert_transactions(tx: &mut Tx, rows: &[NewTransactionRow<'_>]) -> StoreResult<()> {
+    let now = tx.now().micros();
+    for chunk in rows.chunks(crate::bulk::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO ledger_transactions (id, kind, reference_kind, reference_id, reverses_id, memo, created_at)
+             VALUES {}",
+            crate::bulk::tuples(chunk.len(), 7, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for row in chunk {
+            query = query
+                .bind(row.id.as_i64())
+                .bind(row.kind)
+                .bind(row.reference_kind)
+                .bind(row.reference_id.as_i64())
+                .bind(row.reverses_id.map(Id::as_i64))
+                .bind(row.memo)
+                .bind(now);
+        }
+        query.execute(tx.conn()).await?;
+    }
+    Ok(())
+}
+
+/// Inserts postings `(transaction, account, currency, amount)` in bulk.
+pub async fn insert_postings(tx: &mut Tx, rows: &[(Id, Id, &str, i64)]) -> StoreResult<()> {
+    let now = tx.now().micros();
+    for chunk in rows.chunks(crate::bulk::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO ledger_postings (transaction_id, account_id, currency, amount, created_at) VALUES {}",
+            crate::bulk::tuples(chunk.len(), 5, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (transaction, account, currency, amount) in chunk {
+            query = query.bind(transaction.as_i64()).bind(account.as_i64()).bind(*currency).bind(*amount).bind(now);
+        }
+        query.execute(tx.conn()).await?;
+    }
+    Ok(())
 }

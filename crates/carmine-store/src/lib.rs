@@ -18,6 +18,7 @@ pub mod audit;
 pub mod backup;
 pub mod behaviour;
 pub mod boards;
+mod bulk;
 pub mod ceiling;
 pub mod comments;
 pub mod dataset;

@@ -32,6 +32,27 @@ pub async fn append(tx: &mut Tx, event: &DomainEvent) -> StoreResult<()> {
     Ok(())
 }
 
+/// Appends several events in one statement (the ledger's group commit).
+pub async fn append_many(tx: &mut Tx, events: &[DomainEvent]) -> StoreResult<()> {
+    let now = tx.now().micros();
+    for chunk in events.chunks(crate::bulk::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO outbox (id, event_type, payload, created_at) VALUES {}",
+            crate::bulk::tuples(chunk.len(), 4, 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for event in chunk {
+            let payload = serde_json::to_string(event).expect("domain events serialize");
+            query = query.bind(tx.new_id().as_i64()).bind(event.event_type()).bind(payload).bind(now);
+        }
+        query.execute(tx.conn()).await?;
+    }
+    if !events.is_empty() {
+        tx.mark_log_written();
+    }
+    Ok(())
+}
+
 /// Events at log positions above `after`, in log order, at most `limit`; each with its position.
 pub async fn read(conn: &mut Conn, after: i64, limit: u32) -> StoreResult<Vec<(i64, OutboxRecord)>> {
     let rows =
