@@ -227,6 +227,42 @@ pub struct ServeArgs {
     pub trusted_proxies: Vec<IpAddr>,
     #[command(flatten)]
     pub feed: FeedArgs,
+    #[command(flatten)]
+    pub money: MoneyArgs,
+}
+
+/// Money's operator settings (ADR 0015).
+#[derive(Args, Clone)]
+pub struct MoneyArgs {
+    /// The creator's share of a gift, in percent; the platform keeps the rest (and any
+    /// rounding) as live-gift revenue.
+    #[arg(long, default_value_t = 50, env = "CARMINE_GIFT_CREATOR_SHARE")]
+    pub gift_creator_share: u32,
+    /// Hours an `Idempotency-Key` is remembered (1–720).
+    #[arg(long, default_value_t = 24, env = "CARMINE_IDEMPOTENCY_RETENTION_HOURS")]
+    pub idempotency_retention_hours: i64,
+    /// Minutes between payout batches (1–1440).
+    #[arg(long, default_value_t = 60, env = "CARMINE_PAYOUT_BATCH_MINUTES")]
+    pub payout_batch_minutes: u64,
+}
+
+impl MoneyArgs {
+    pub fn ledger(&self) -> Result<carmine_ledger::LedgerConfig, String> {
+        if self.gift_creator_share > 100 {
+            return Err("--gift-creator-share is a percentage, 0–100".to_owned());
+        }
+        if !(1..=720).contains(&self.idempotency_retention_hours) {
+            return Err("--idempotency-retention-hours must be 1–720".to_owned());
+        }
+        if !(1..=1_440).contains(&self.payout_batch_minutes) {
+            return Err("--payout-batch-minutes must be 1–1440".to_owned());
+        }
+        Ok(carmine_ledger::LedgerConfig {
+            gift_creator_share_bps: self.gift_creator_share * 100,
+            idempotency_retention_seconds: self.idempotency_retention_hours * 3_600,
+            ..carmine_ledger::LedgerConfig::default()
+        })
+    }
 }
 
 /// The discovery feed's operator settings (docs: ADR 0013, domain.md).
@@ -291,6 +327,7 @@ impl ServeArgs {
         };
         config.feed = self.feed.settings()?;
         config.ces = config.feed.ces;
+        config.ledger = self.money.ledger()?;
         Ok(config)
     }
 }
@@ -562,6 +599,25 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             };
             platform.db.close().await;
             result
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_flags_become_the_ledger_config_or_are_refused() {
+        let args = MoneyArgs { gift_creator_share: 70, idempotency_retention_hours: 48, payout_batch_minutes: 5 };
+        let config = args.ledger().unwrap();
+        assert_eq!((config.gift_creator_share_bps, config.idempotency_retention_seconds), (7_000, 172_800));
+        for bad in [
+            MoneyArgs { gift_creator_share: 101, ..args.clone() },
+            MoneyArgs { idempotency_retention_hours: 0, ..args.clone() },
+            MoneyArgs { payout_batch_minutes: 0, ..args.clone() },
+        ] {
+            assert!(bad.ledger().is_err());
         }
     }
 }

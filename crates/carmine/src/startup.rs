@@ -169,7 +169,8 @@ pub async fn serve(platform: Platform, args: ServeArgs) -> Result<(), String> {
     let dataplane = if background { services.dataplane.start() } else { services.dataplane.start_memory_only() };
     let journal = services.search.journal().clone();
     let journal_writer = journal.start();
-    let money_worker = background.then(|| services.payments.start_worker(std::time::Duration::from_secs(3_600)));
+    let batch_every = std::time::Duration::from_secs(args.money.payout_batch_minutes * 60);
+    let money_worker = background.then(|| services.payments.start_worker(batch_every));
     let scheduler = Scheduler::new(
         platform.db.clone(),
         services.job_handlers(),
