@@ -1,7 +1,8 @@
 //! The demo: seeds an empty Carmine with a believable community — members and
 //! creators, brand organizations with staff, notes in Chinese and English across
 //! beauty, fashion, food, travel and home with generated (text-free) images, follows,
-//! likes and comments — spread over the past weeks.
+//! likes and comments, coins bought and gifts sent to creators, brands' ad balances —
+//! spread over the past weeks.
 //!
 //! Writes through the store's query modules in large transactions, appending the
 //! same outbox events the services would, so later consumers see a normal history.
@@ -9,12 +10,15 @@
 
 mod content;
 mod images;
+mod money;
 mod rng;
 
 use std::time::Instant;
 
 use carmine_core::event::DomainEvent;
 use carmine_core::{Clock, Error, Id, Result};
+use carmine_ledger::payments::Purpose;
+use carmine_ledger::{LedgerConfig, Owner};
 use carmine_media::{MediaStorage, Variant};
 use carmine_store::media::NewMedia;
 use carmine_store::notes::NoteContent;
@@ -37,15 +41,36 @@ pub struct Scale {
     pub follows: usize,
     pub likes: usize,
     pub comments: usize,
+    /// Members who bought coins, and gifts they sent creators.
+    pub coin_buyers: usize,
+    pub gifts: usize,
 }
 
 impl Scale {
     /// `carmine demo`: hundreds of members, thousands of notes; seeds in seconds.
-    pub const DEMO: Scale =
-        Scale { members: 300, creators: 40, notes: 3_000, images: 240, follows: 4_000, likes: 30_000, comments: 4_000 };
+    pub const DEMO: Scale = Scale {
+        members: 300,
+        creators: 40,
+        notes: 3_000,
+        images: 240,
+        follows: 4_000,
+        likes: 30_000,
+        comments: 4_000,
+        coin_buyers: 60,
+        gifts: 600,
+    };
     /// For tests.
-    pub const SMALL: Scale =
-        Scale { members: 30, creators: 6, notes: 120, images: 12, follows: 100, likes: 400, comments: 80 };
+    pub const SMALL: Scale = Scale {
+        members: 30,
+        creators: 6,
+        notes: 120,
+        images: 12,
+        follows: 100,
+        likes: 400,
+        comments: 80,
+        coin_buyers: 6,
+        gifts: 30,
+    };
 }
 
 #[derive(Debug, Default)]
@@ -57,6 +82,9 @@ pub struct DemoReport {
     pub follows: usize,
     pub likes: usize,
     pub comments: usize,
+    /// Coin top-ups and organizations' ad-balance top-ups, paid (sandbox).
+    pub top_ups: usize,
+    pub gifts: usize,
     pub seconds: f64,
 }
 
@@ -286,6 +314,36 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
         let id = comments::insert(&mut tx, note, user, None, body).await?;
         tx.emit(DomainEvent::CommentAdded { comment_id: id, note_id: note, author_id: user, parent_id: None }).await?;
         report.comments += 1;
+    }
+    tx.commit().await?;
+
+    // Money over the same three weeks: members buy coins and send creators gifts;
+    // brands top up their ad balance — all through the ledger, balanced.
+    clock.set(engagement_start);
+    let money_step = (21 * 24 * 3600 / (scale.coin_buyers + scale.gifts + org_ids.len()).max(1) as i64).max(1);
+    let mut tx = db.begin().await?;
+    let buyers: Vec<Id> =
+        (0..scale.coin_buyers).map(|i| members[members.len() - 1 - i % (members.len() - 1)]).collect();
+    for buyer in &buyers {
+        clock.advance_seconds(money_step);
+        let pack = *rng.pick(&[6_800_i64, 12_800, 32_800, 64_800]);
+        money::paid_top_up(&mut tx, *buyer, Owner::User(*buyer), Purpose::Coins, pack).await?;
+        report.top_ups += 1;
+    }
+    for (org, owner) in &org_ids {
+        clock.advance_seconds(money_step);
+        money::paid_top_up(&mut tx, *owner, Owner::Org(*org), Purpose::AdBalance, 500_000).await?;
+        report.top_ups += 1;
+    }
+    let config = LedgerConfig::default();
+    for _ in 0..scale.gifts {
+        clock.advance_seconds(money_step);
+        let from = *rng.pick(&buyers);
+        let to = members[1 + rng.skewed(scale.creators.max(1))];
+        let coins = *rng.pick(&[1_i64, 6, 10, 52, 66, 99, 188, 520]);
+        if from != to && money::gift(&mut tx, &config, from, to, coins).await? {
+            report.gifts += 1;
+        }
     }
     tx.commit().await?;
     report.seconds = started.elapsed().as_secs_f64();

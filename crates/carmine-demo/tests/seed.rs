@@ -28,6 +28,11 @@ async fn a_small_community_is_consistent(t: TestDb) {
         let cover = note.cover.as_ref().unwrap();
         assert!(storage.read(cover.media_id, carmine_media::Variant::Grid).await.is_ok(), "the cover file exists");
     }
+    // Money: coins bought, gifts sent, the books balanced.
+    assert!(report.top_ups >= Scale::SMALL.coin_buyers && report.gifts > 0, "{report:?}");
+    let books = carmine_ledger::reconcile::reconcile(&t.db).await.unwrap();
+    assert!(books.is_clean(), "{books:?}");
+    assert_eq!(books.transactions as usize, report.top_ups + report.gifts);
     let events = outbox::list_after(&mut conn, None, 100_000).await.unwrap();
     assert!(
         events.iter().filter(|e| e.event_type == "note_published").count() == Scale::SMALL.notes,

@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::accounts::{AccountKind, AccountRef, Owner, Stream};
 use crate::idempotency::{IdempotencyKey, Outcome, Prior};
 use crate::posting::{Header, split};
-use crate::{Ledger, Transfer};
+use crate::{Ledger, LedgerConfig, Transfer};
 
 pub struct Gift {
     pub from: Id,
@@ -28,13 +28,33 @@ pub struct GiftSplit {
     pub platform: i64,
 }
 
-impl Ledger {
+impl LedgerConfig {
     pub fn gift_split(&self, coins: i64) -> GiftSplit {
-        let gross = coins * self.config().coin_minor;
-        let parts = split(gross, &[self.config().gift_creator_share_bps]);
+        let gross = coins * self.coin_minor;
+        let parts = split(gross, &[self.gift_creator_share_bps]);
         GiftSplit { gross, creator: parts[0], platform: parts[1] }
     }
+}
 
+/// The transfer a gift makes: the sender's coins to the creator's earnings and the
+/// platform's live-gift revenue, linked to the note (or the creator).
+pub fn transfer_for(config: &LedgerConfig, gift: &Gift) -> Transfer {
+    let currency = config.currency;
+    let split = config.gift_split(gift.coins);
+    let mut legs = vec![
+        (AccountRef::new(Owner::User(gift.from), AccountKind::Coins, currency), -split.gross),
+        (AccountRef::new(Owner::User(gift.to), AccountKind::Earnings, currency), split.creator),
+        (AccountRef::platform(AccountKind::Revenue(Stream::LiveGifts), currency), split.platform),
+    ];
+    legs.retain(|(_, amount)| *amount != 0);
+    let (reference_kind, reference_id) = match gift.note {
+        Some(note) => ("note", note),
+        None => ("user", gift.to),
+    };
+    Transfer { header: Header::new("gift", reference_kind, reference_id, format!("{} coins", gift.coins)), legs }
+}
+
+impl Ledger {
     /// Sends a gift under an idempotency key; answers the ledger transaction.
     pub async fn send_gift(&self, gift: &Gift, key: &IdempotencyKey) -> Result<Id> {
         let _guard = match self.idempotency().begin(key).await? {
@@ -59,19 +79,6 @@ impl Ledger {
                 return Err(Error::new(ErrorCode::Blocked));
             }
         }
-        let currency = self.config().currency;
-        let split = self.gift_split(gift.coins);
-        let mut legs = vec![
-            (AccountRef::new(Owner::User(gift.from), AccountKind::Coins, currency), -split.gross),
-            (AccountRef::new(Owner::User(gift.to), AccountKind::Earnings, currency), split.creator),
-            (AccountRef::platform(AccountKind::Revenue(Stream::LiveGifts), currency), split.platform),
-        ];
-        legs.retain(|(_, amount)| *amount != 0);
-        let (reference_kind, reference_id) = match gift.note {
-            Some(note) => ("note", note),
-            None => ("user", gift.to),
-        };
-        let header = Header::new("gift", reference_kind, reference_id, format!("{} coins", gift.coins));
-        self.transfer(Transfer { header, legs }, Some(key)).await
+        self.transfer(transfer_for(self.config(), gift), Some(key)).await
     }
 }

@@ -49,7 +49,7 @@ impl Purpose {
         [Purpose::Coins, Purpose::AdBalance, Purpose::Escrow].into_iter().find(|p| p.as_str() == text)
     }
 
-    fn account_kind(self) -> AccountKind {
+    pub fn account_kind(self) -> AccountKind {
         match self {
             Purpose::Coins => AccountKind::Coins,
             Purpose::AdBalance => AccountKind::AdBalance,

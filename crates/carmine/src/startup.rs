@@ -108,7 +108,7 @@ pub async fn seed_demo(platform: &Platform, argon2: Argon2Params, scale: carmine
             .await
             .map_err(|e| e.to_string())?;
         println!(
-            "seeded {} members, {} organizations, {} notes with {} images, {} follows, {} likes, {} comments in {:.1} s",
+            "seeded {} members, {} organizations, {} notes with {} images, {} follows, {} likes, {} comments, {} top-ups, {} gifts in {:.1} s",
             report.members,
             report.organizations,
             report.notes,
@@ -116,6 +116,8 @@ pub async fn seed_demo(platform: &Platform, argon2: Argon2Params, scale: carmine
             report.follows,
             report.likes,
             report.comments,
+            report.top_ups,
+            report.gifts,
             report.seconds
         );
     } else {
