@@ -30,7 +30,7 @@ use std::sync::{Arc, Mutex};
 
 use carmine_core::money::{Currency, Money};
 use carmine_core::{Error, ErrorCode, Id, Result, Timestamp};
-use carmine_store::ledger::{self as rows, EntryRecord, PostingRecord, TransactionRecord};
+use carmine_store::ledger::{self as rows, AccountRecord, EntryRecord, PostingRecord, TransactionRecord};
 use carmine_store::{Db, Tx};
 use tokio::sync::{mpsc, oneshot};
 
@@ -143,17 +143,7 @@ impl Ledger {
             return Ok(*id);
         }
         check_owner(account)?;
-        let mut conn = self.inner.db.reader().await?;
-        let found = rows::find_account(
-            &mut conn,
-            account.owner.kind(),
-            account.owner.id(),
-            account.kind.as_str(),
-            account.currency.as_str(),
-        )
-        .await?;
-        drop(conn);
-        let id = match found {
+        let id = match self.find(account).await? {
             Some(record) => record.id,
             None => {
                 let mut tx = self.inner.db.begin().await?;
@@ -191,17 +181,15 @@ impl Ledger {
         answer.await.map_err(|_| Error::internal("the ledger writer dropped a transfer"))?
     }
 
+    async fn find(&self, account: AccountRef) -> Result<Option<AccountRecord>> {
+        let mut conn = self.inner.db.reader().await?;
+        let (owner, kind, currency) = (account.owner, account.kind.as_str(), account.currency.as_str());
+        Ok(rows::find_account(&mut conn, owner.kind(), owner.id(), kind, currency).await?)
+    }
+
     /// One account's balances (zero if it was never used).
     pub async fn balance(&self, account: AccountRef) -> Result<Balance> {
-        let mut conn = self.inner.db.reader().await?;
-        let record = rows::find_account(
-            &mut conn,
-            account.owner.kind(),
-            account.owner.id(),
-            account.kind.as_str(),
-            account.currency.as_str(),
-        )
-        .await?;
+        let record = self.find(account).await?;
         Ok(record.as_ref().and_then(Balance::from_record).unwrap_or(Balance {
             account_id: Id::from_i64(0),
             kind: account.kind,

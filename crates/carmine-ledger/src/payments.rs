@@ -23,7 +23,7 @@ use crate::Ledger;
 use crate::accounts::{AccountKind, AccountRef, Owner};
 use crate::idempotency::{self, IdempotencyKey, Outcome, Prior};
 use crate::posting::{self, Header, Leg};
-use crate::provider::{ChargeRequest, ChargeStatus, PaymentProvider, TransferStatus, WebhookEvent};
+use crate::provider::{Charge, ChargeRequest, ChargeStatus, PaymentProvider, TransferStatus, WebhookEvent};
 
 /// What a top-up buys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -203,8 +203,24 @@ impl Payments {
             tracing::warn!(payment = %id, error = %error, "the provider did not take the charge; it stays created");
             if error.code == ErrorCode::Internal { Error::new(ErrorCode::ProviderUnavailable) } else { error }
         })?;
+        self.apply_answer(id, Some(&charge), key).await
+    }
+
+    /// Applies what the provider said of a payment (if anything) and records the
+    /// key's outcome, in one transaction; answers the payment as it now is.
+    async fn apply_answer(
+        &self,
+        id: Id,
+        charge: Option<&Charge>,
+        key: Option<&IdempotencyKey>,
+    ) -> Result<PaymentRecord> {
+        if charge.is_none() && key.is_none() {
+            return self.get(id).await;
+        }
         let mut tx = self.db().begin().await?;
-        apply_charge(&mut tx, id, &charge.reference, &charge.status).await?;
+        if let Some(charge) = charge {
+            apply_charge(&mut tx, id, &charge.reference, &charge.status).await?;
+        }
         if let Some(key) = key {
             idempotency::finish(&mut tx, key, &Ok(id)).await?;
         }
@@ -219,28 +235,13 @@ impl Payments {
         let open = matches!(payment.status.as_str(), "created" | "requires_action" | "pending");
         let charge = if open { self.provider.charge(id).await? } else { None };
         match charge {
-            Some(charge) => {
-                let mut tx = self.db().begin().await?;
-                apply_charge(&mut tx, id, &charge.reference, &charge.status).await?;
-                if let Some(key) = key {
-                    idempotency::finish(&mut tx, key, &Ok(id)).await?;
-                }
-                tx.commit().await?;
-                self.get(id).await
-            }
             // Recorded, but the provider never got the charge: ask it now.
             None if payment.status == "created" => {
                 let money = Money::new(payment.amount, self.ledger.config().currency);
-                self.charge_and_apply(id, money, &payment.method, "/wallet", key).await
+                let back = format!("/wallet/payments/{id}");
+                self.charge_and_apply(id, money, &payment.method, &back, key).await
             }
-            None => {
-                if let Some(key) = key {
-                    let mut tx = self.db().begin().await?;
-                    idempotency::finish(&mut tx, key, &Ok(id)).await?;
-                    tx.commit().await?;
-                }
-                Ok(payment)
-            }
+            charge => self.apply_answer(id, charge.as_ref(), key).await,
         }
     }
 

@@ -99,19 +99,9 @@ async fn the_community_flow_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_community_flow_on_postgres() {
-    let url = match std::env::var("CARMINE_TEST_PG_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            assert!(!std::env::var("CI").is_ok_and(|v| v == "true"), "CI=true but CARMINE_TEST_PG_URL is not set");
-            eprintln!("skipping the PostgreSQL browser run: set CARMINE_TEST_PG_URL");
-            return;
-        }
-    };
+    let Some(url) = support::postgres_url().await else { return };
     let Some(driver) = start_driver() else { return };
-    let schema = carmine_store::testing::create_schema(&url).await;
-    let separator = if url.contains('?') { '&' } else { '?' };
-    let server = Server::start_on(&format!("{url}{separator}options=-c%20search_path%3D{schema}"));
-    community_flow(&driver, &server, false).await;
+    community_flow(&driver, &Server::start_on(&url), false).await;
 }
 
 /// Sign up → log out → log in → create an organization → post a note with two images
@@ -265,6 +255,8 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
         .unwrap();
     // The header's box searches from any page; a result opens the note.
     wait_for(&client, "#search-q").await.send_keys("蓝茶\n").await.unwrap();
+    // The previous results page has cards too: wait for the new page's own query first.
+    wait_for(&client, "#search-page-q[value='蓝茶']").await;
     assert!(wait_for(&client, "#waterfall .card h3").await.text().await.unwrap().contains("蓝茶的早晨"));
     client.find(Locator::Css("#waterfall .card a")).await.unwrap().click().await.unwrap();
     assert_eq!(wait_for(&client, "article.note h1").await.text().await.unwrap(), "蓝茶的早晨");
@@ -338,18 +330,9 @@ async fn coins_gifts_and_payouts_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn coins_gifts_and_payouts_on_postgres() {
-    let url = match std::env::var("CARMINE_TEST_PG_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            assert!(!std::env::var("CI").is_ok_and(|v| v == "true"), "CI=true but CARMINE_TEST_PG_URL is not set");
-            eprintln!("skipping the PostgreSQL browser run: set CARMINE_TEST_PG_URL");
-            return;
-        }
-    };
+    let Some(url) = support::postgres_url().await else { return };
     let Some(driver) = start_driver() else { return };
-    let schema = carmine_store::testing::create_schema(&url).await;
-    let separator = if url.contains('?') { '&' } else { '?' };
-    money_flow(&driver, Some(format!("{url}{separator}options=-c%20search_path%3D{schema}"))).await;
+    money_flow(&driver, Some(url)).await;
 }
 
 async fn log_in(client: &Client, base: &str, username: &str, password: &str) {

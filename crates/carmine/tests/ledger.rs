@@ -159,16 +159,8 @@ fn gifts_survive_kill_9_on_sqlite() {
 
 #[test]
 fn gifts_survive_kill_9_on_postgres() {
-    let url = match std::env::var("CARMINE_TEST_PG_URL") {
-        Ok(url) if !url.is_empty() => url,
-        _ => {
-            assert!(!std::env::var("CI").is_ok_and(|v| v == "true"), "CI=true but CARMINE_TEST_PG_URL is not set");
-            eprintln!("skipping the PostgreSQL run: set CARMINE_TEST_PG_URL");
-            return;
-        }
-    };
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-    let schema = runtime.block_on(carmine_store::testing::create_schema(&url));
-    let separator = if url.contains('?') { '&' } else { '?' };
-    gifts_survive_kill_9(Some(format!("{url}{separator}options=-c%20search_path%3D{schema}")));
+    if let Some(url) = runtime.block_on(support::postgres_url()) {
+        gifts_survive_kill_9(Some(url));
+    }
 }

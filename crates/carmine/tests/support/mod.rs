@@ -111,6 +111,22 @@ impl Drop for Server {
     }
 }
 
+/// A database URL for a fresh schema in `CARMINE_TEST_PG_URL`'s PostgreSQL; `None`
+/// (after saying so) when it is unset — a failure under `CI=true`.
+pub async fn postgres_url() -> Option<String> {
+    let url = match std::env::var("CARMINE_TEST_PG_URL") {
+        Ok(url) if !url.is_empty() => url,
+        _ => {
+            assert!(!std::env::var("CI").is_ok_and(|v| v == "true"), "CI=true but CARMINE_TEST_PG_URL is not set");
+            eprintln!("skipping the PostgreSQL run: set CARMINE_TEST_PG_URL");
+            return None;
+        }
+    };
+    let schema = carmine_store::testing::create_schema(&url).await;
+    let separator = if url.contains('?') { '&' } else { '?' };
+    Some(format!("{url}{separator}options=-c%20search_path%3D{schema}"))
+}
+
 /// A minimal HTTP/1.1 request over a raw socket, enough to probe the server.
 pub async fn http(base: &str, method: &str, path: &str, json_body: Option<&str>) -> String {
     http_with(base, method, path, &[], json_body).await
