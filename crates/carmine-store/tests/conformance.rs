@@ -26,7 +26,28 @@ carmine_store::both_backends!(
     member_list_pages_by_prefix,
     concurrent_writers_are_serialised_without_errors,
     replies_come_per_thread_in_one_query,
+    writes_are_durable_at_commit,
 );
+
+/// Money and orders are written with `synchronous=FULL` (SQLite) or
+/// `synchronous_commit=on` (PostgreSQL): a commit is on disk when it returns.
+async fn writes_are_durable_at_commit(t: TestDb) {
+    use sqlx::Row;
+    let mut tx = t.db.begin().await.unwrap();
+    let setting: String = match t.db.backend() {
+        carmine_store::Backend::Sqlite => {
+            let row = sqlx::query("PRAGMA synchronous").fetch_one(tx.conn()).await.unwrap();
+            row.try_get::<i64, _>(0).unwrap().to_string()
+        }
+        carmine_store::Backend::Postgres => {
+            let row =
+                sqlx::query("SELECT current_setting('synchronous_commit') AS s").fetch_one(tx.conn()).await.unwrap();
+            row.try_get("s").unwrap()
+        }
+    };
+    let expected = if t.db.backend() == carmine_store::Backend::Sqlite { "2" } else { "on" };
+    assert_eq!(setting, expected, "2 is FULL");
+}
 
 async fn member(db: &Db, username: &str) -> Id {
     let mut tx = db.begin().await.unwrap();
