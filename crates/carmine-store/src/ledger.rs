@@ -118,14 +118,6 @@ pub async fn owner_accounts(conn: &mut Conn, owner_kind: &str, owner_id: Id) -> 
     rows.iter().map(account).collect()
 }
 
-/// Every account (reconciliation, tests), in id order.
-pub async fn all_accounts(conn: &mut Conn) -> StoreResult<Vec<AccountRecord>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts ORDER BY id")))
-        .fetch_all(conn)
-        .await?;
-    rows.iter().map(account).collect()
-}
-
 /// Moves `amount` (signed) into an account's balance — only if the account holds
 /// `currency`, stays within its floor (zero of its available balance, unless it may
 /// go negative) and within [`ACCOUNT_BALANCE_MAX`]. False: nothing changed.
@@ -285,23 +277,6 @@ pub async fn get_transaction(conn: &mut Conn, id: Id) -> StoreResult<Option<Tran
     .fetch_optional(conn)
     .await?;
     row.as_ref().map(transaction).transpose()
-}
-
-/// Transactions made because of one business object, oldest first.
-pub async fn transactions_for(
-    conn: &mut Conn,
-    reference_kind: &str,
-    reference_id: Id,
-) -> StoreResult<Vec<TransactionRecord>> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {TRANSACTION_COLUMNS} FROM ledger_transactions t
-         WHERE t.reference_kind = $1 AND t.reference_id = $2 ORDER BY t.id"
-    )))
-    .bind(reference_kind)
-    .bind(reference_id.as_i64())
-    .fetch_all(conn)
-    .await?;
-    rows.iter().map(transaction).collect()
 }
 
 pub async fn postings(conn: &mut Conn, transaction_id: Id) -> StoreResult<Vec<PostingRecord>> {

@@ -212,14 +212,6 @@ pub async fn record_webhook_event(tx: &mut Tx, provider: &str, event_id: &str, k
         == 1)
 }
 
-pub async fn webhook_event_count(conn: &mut Conn, provider: &str) -> StoreResult<i64> {
-    let row = sqlx::query("SELECT COUNT(*) AS n FROM payment_webhook_events WHERE provider = $1")
-        .bind(provider)
-        .fetch_one(conn)
-        .await?;
-    Ok(row.try_get("n")?)
-}
-
 // ---- refunds ----
 
 #[derive(Clone, Debug, PartialEq, Eq)]
