@@ -118,7 +118,7 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(money::org_balances))
         .routes(routes!(money::org_entries))
         .routes(routes!(money::org_top_up))
-        .routes(routes!(money::set_org_payout_account))
+        .routes(routes!(money::org_payout_account, money::set_org_payout_account))
         .routes(routes!(money::org_payouts, money::request_org_payout))
         .routes(routes!(money::webhook))
         .routes(routes!(money::revenue))

@@ -478,7 +478,7 @@ pub struct PayoutAccountRequest {
 
 /// Where the caller's payouts go.
 #[utoipa::path(get, path = "/api/v1/me/payout-account", tag = "money",
-    responses((status = 200, body = PayoutAccountView), (status = 404, body = ErrorBody, description = "`payout_account_required`")),
+    responses((status = 200, body = PayoutAccountView), (status = 409, body = ErrorBody, description = "`payout_account_required`")),
     security(("session" = []), ("bearer" = [])))]
 pub async fn my_payout_account(
     State(state): State<AppState>,
@@ -674,6 +674,20 @@ pub async fn org_top_up(
     };
     let payment = state.payments().top_up(&request, &key).await?;
     Ok((StatusCode::CREATED, Json(PaymentView::from(&payment))))
+}
+
+/// Where an organization's payouts go (owners, admins, analysts).
+#[utoipa::path(get, path = "/api/v1/orgs/{org}/payout-account", tag = "money", params(("org" = String, Path)),
+    responses((status = 200, body = PayoutAccountView), (status = 404, body = ErrorBody, description = "`org_not_found`"), (status = 409, body = ErrorBody, description = "`payout_account_required`")),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn org_payout_account(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(org): Path<String>,
+) -> Result<Json<PayoutAccountView>, ApiError> {
+    let owner = org_owner(&state, &caller, &org, OrgAction::ViewMoney).await?;
+    let account = state.payments().payout_account(owner).await?;
+    Ok(Json(PayoutAccountView::from(&account.ok_or(ErrorCode::PayoutAccountRequired)?)))
 }
 
 /// Registers where an organization's payouts go (owners, admins).

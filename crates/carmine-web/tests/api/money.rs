@@ -527,6 +527,15 @@ async fn organizations_top_up_by_role(t: TestDb) {
     assert_eq!(history["items"][0]["kind"], "top_up");
     assert_eq!(minor(&history["items"][0]["amount"]), 1_000_000);
     app.get(&owner, "/api/v1/orgs/glow/balances/coins/entries").await.assert_error(422, "invalid_field");
+    // The organization's payout account: set by the owner, read by the analyst, not by staff.
+    app.get(&owner, "/api/v1/orgs/glow/payout-account").await.assert_error(409, "payout_account_required");
+    let account = json!({ "holder_name": "Glow Ltd", "account_number": "6222020200998877" });
+    app.put(&staff, "/api/v1/orgs/glow/payout-account", account.clone()).await.assert_error(403, "role_too_low");
+    app.put(&owner, "/api/v1/orgs/glow/payout-account", account).await.assert_status(200);
+    assert_eq!(app.get(&analyst, "/api/v1/orgs/glow/payout-account").await.json()["account_last4"], "8877");
+    app.post_keyed(&owner, "/api/v1/orgs/glow/payouts", "po", json!({ "amount": cny(100) }))
+        .await
+        .assert_error(422, "insufficient_funds");
     // The owner's own wallet is untouched by the organization's money.
     assert_eq!(minor(&wallet(&app, &owner).await["coins"]["posted"]), 0);
     assert_books_balance(&app).await;
