@@ -31,6 +31,12 @@ impl Id {
         self.0
     }
 
+    /// The smallest id generated at or after `unix_ms`: a lower bound for rows made
+    /// since then (an id is never older than the clock that made it).
+    pub fn lowest_at(unix_ms: i64) -> Id {
+        Id((unix_ms - EPOCH_MS).max(0) << (NODE_BITS + SEQUENCE_BITS))
+    }
+
     /// Milliseconds since the Unix epoch at which this id was generated.
     pub fn unix_ms(self) -> i64 {
         (self.0 >> (NODE_BITS + SEQUENCE_BITS)) + EPOCH_MS
@@ -122,6 +128,16 @@ impl IdGenerator {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_lowest_id_at_a_time_bounds_every_id_made_then_or_later() {
+        let generator = IdGenerator::new(1_023);
+        let at = EPOCH_MS + 86_400_000;
+        assert!(generator.next_id(at) >= Id::lowest_at(at));
+        assert!(generator.next_id(at + 1) > Id::lowest_at(at));
+        assert!(Id::lowest_at(at + 1) > IdGenerator::new(1_023).next_id(at));
+        assert_eq!(Id::lowest_at(0).as_i64(), 0);
+    }
 
     #[test]
     fn ids_are_strictly_increasing_within_and_across_milliseconds() {

@@ -479,6 +479,7 @@ pub async fn daily_sums(
         "SELECT a.kind, a.currency, p.created_at / 86400000000 AS day, CAST(SUM(p.amount) AS BIGINT) AS total
          FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
          WHERE a.owner_kind = $1 AND a.kind LIKE $2 AND p.created_at >= $3 AND p.created_at < $4
+           AND p.transaction_id >= $5
          GROUP BY a.kind, a.currency, p.created_at / 86400000000
          ORDER BY day, a.kind",
     )
@@ -486,6 +487,9 @@ pub async fn daily_sums(
     .bind(format!("{kind_prefix}%"))
     .bind(from.micros())
     .bind(to.micros())
+    // Postings are reached through (account, transaction id): ids are never older
+    // than the time they were made, so the period's first id bounds the scan.
+    .bind(Id::lowest_at(from.micros() / 1_000).as_i64())
     .fetch_all(conn)
     .await?;
     rows.iter()

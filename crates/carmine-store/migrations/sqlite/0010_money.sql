@@ -40,8 +40,6 @@ CREATE TABLE ledger_postings (
     PRIMARY KEY (transaction_id, account_id)
 );
 CREATE INDEX ledger_postings_account ON ledger_postings (account_id, transaction_id);
--- Statements sum an account's postings over a period.
-CREATE INDEX ledger_postings_account_time ON ledger_postings (account_id, created_at);
 
 -- A two-phase transfer: its legs reserve (pending_debits / pending_credits) until the
 -- hold is posted (one transaction) or voided; at most once, before it expires.
