@@ -147,6 +147,8 @@ struct OrgPage {
     org: OrgRecord,
     my_role: Option<String>,
     can_edit: bool,
+    /// Sees the balances page (owners, admins, analysts).
+    can_see_money: bool,
     can_invite: bool,
     can_request_verification: bool,
     assignable_roles: Vec<&'static str>,
@@ -186,6 +188,7 @@ async fn org_page(
         org,
         my_role: None,
         can_edit: false,
+        can_see_money: false,
         can_invite: false,
         can_request_verification: false,
         assignable_roles: Vec::new(),
@@ -199,6 +202,7 @@ async fn org_page(
         let role = access.role;
         page.my_role = Some(role.as_str().to_owned());
         page.can_edit = role.allows(OrgAction::EditProfile);
+        page.can_see_money = role.allows(OrgAction::ViewMoney);
         page.can_invite = role.allows(OrgAction::ManageMember(OrgRole::Staff));
         page.can_request_verification = role.allows(OrgAction::RequestVerification)
             && matches!(page.org.verification_status.as_str(), "unverified" | "rejected");

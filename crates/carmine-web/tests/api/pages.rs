@@ -85,6 +85,26 @@ async fn money_through_pages(t: TestDb) {
     let wallet = app.get(&creator, "/wallet").await.text();
     assert!(wallet.contains("data-status=\"paid\"") && wallet.contains("id=\"earnings-available\">¥1.50<"), "{wallet}");
 
+    // An organization's money page, reached from its page by an owner.
+    app.post(&buyer, "/api/v1/orgs", serde_json::json!({ "handle": "shopfront", "name": "Shop", "kind": "merchant" }))
+        .await
+        .assert_status(201);
+    assert!(app.get(&buyer, "/o/shopfront").await.text().contains("href=\"/o/shopfront/money\""));
+    let org_page = app.get(&buyer, "/o/shopfront/money").await.text();
+    let org_key = form_key(&org_page, "org-top-up-form");
+    let topped = form(
+        &app,
+        &buyer,
+        "/o/shopfront/money/top-up",
+        &[("purpose", "ad_balance"), ("amount", "1000"), ("method", "sandbox_success"), ("idempotency_key", &org_key)],
+    )
+    .await;
+    let back = topped.headers.get("location").unwrap().to_str().unwrap().to_owned();
+    assert!(back.starts_with("/o/shopfront/money?payment="), "{back}");
+    let page = app.get(&buyer, &back).await.text();
+    assert!(page.contains("data-status=\"succeeded\"") && page.contains("¥1000.00"), "{page}");
+    app.get(&creator, "/o/shopfront/money").await.assert_status(404);
+
     // The operator's statement: every stream, the chart, the CSV, balanced books.
     let revenue = app.get(&admin, "/admin/revenue").await;
     revenue.assert_status(200);
