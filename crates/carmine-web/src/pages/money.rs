@@ -432,8 +432,14 @@ async fn org_money_page(
     let first_page = PageQuery { limit: Some(20), cursor: None };
     let ad = api::entries_page(state, owner, AccountKind::AdBalance, &first_page).await?.items;
     let escrow = api::entries_page(state, owner, AccountKind::Escrow, &first_page).await?.items;
+    // The status of the caller's own payment, back from the provider's page (nothing
+    // for someone else's payment: the page still shows).
     let payment_status = match q.payment.as_deref() {
-        Some(id) => Some(api::payment_for(state, caller, id).await?.status),
+        Some(id) => match api::payment_for(state, caller, id).await {
+            Ok(payment) => Some(payment.status),
+            Err(error) if error.code == ErrorCode::PaymentNotFound => None,
+            Err(error) => return Err(ApiError(error)),
+        },
         None => None,
     };
     let page = OrgMoneyPage {
