@@ -135,7 +135,7 @@ async fn post_reversing(tx: &mut Tx, header: &Header, legs: &[Leg], reverses: Op
             reverses_id: reverses,
             memo: &header.memo,
         };
-        rows::insert_transaction(tx, &row).await.map_err(|error| match error {
+        rows::insert_transactions(tx, std::slice::from_ref(&row)).await.map_err(|error| match error {
             StoreError::Unique(_) => Error::new(ErrorCode::AlreadyReversed),
             other => other.into(),
         })?;
@@ -143,8 +143,9 @@ async fn post_reversing(tx: &mut Tx, header: &Header, legs: &[Leg], reverses: Op
             if !rows::apply_posting(tx, leg.account_id, leg.currency.as_str(), leg.amount).await? {
                 return Err(refusal(tx, leg.account_id, leg.currency, leg.amount).await);
             }
-            rows::insert_posting(tx, id, leg.account_id, leg.currency.as_str(), leg.amount).await?;
         }
+        let postings: Vec<_> = legs.iter().map(|l| (id, l.account_id, l.currency.as_str(), l.amount)).collect();
+        rows::insert_postings(tx, &postings).await?;
         tx.emit(DomainEvent::MoneyMoved {
             transaction_id: id,
             kind: header.kind.clone(),
@@ -205,14 +206,15 @@ pub async fn post_hold(tx: &mut Tx, hold_id: Id) -> Result<Id> {
             reverses_id: None,
             memo: &hold.memo,
         };
-        rows::insert_transaction(tx, &row).await?;
+        rows::insert_transactions(tx, std::slice::from_ref(&row)).await?;
         if !rows::close_hold(tx, hold_id, "posted", Some(id)).await? {
             return Err(Error::new(ErrorCode::HoldNotPending).with_details(json!({ "status": "expired" })));
         }
         for leg in &legs {
             rows::release(tx, leg.account_id, leg.amount, true).await?;
-            rows::insert_posting(tx, id, leg.account_id, &leg.currency, leg.amount).await?;
         }
+        let postings: Vec<_> = legs.iter().map(|l| (id, l.account_id, l.currency.as_str(), l.amount)).collect();
+        rows::insert_postings(tx, &postings).await?;
         tx.emit(DomainEvent::MoneyMoved {
             transaction_id: id,
             kind: hold.kind.clone(),

@@ -187,48 +187,6 @@ pub struct NewTransactionRow<'a> {
     pub memo: &'a str,
 }
 
-/// Inserts a transaction row; a second reversal of the same transaction is a unique
-/// violation on `ledger_transactions.reverses_id`.
-pub async fn insert_transaction(tx: &mut Tx, row: &NewTransactionRow<'_>) -> StoreResult<()> {
-    let now = tx.now().micros();
-    sqlx::query(
-        "INSERT INTO ledger_transactions (id, kind, reference_kind, reference_id, reverses_id, memo, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(row.id.as_i64())
-    .bind(row.kind)
-    .bind(row.reference_kind)
-    .bind(row.reference_id.as_i64())
-    .bind(row.reverses_id.map(Id::as_i64))
-    .bind(row.memo)
-    .bind(now)
-    .execute(tx.conn())
-    .await?;
-    Ok(())
-}
-
-pub async fn insert_posting(
-    tx: &mut Tx,
-    transaction_id: Id,
-    account_id: Id,
-    currency: &str,
-    amount: i64,
-) -> StoreResult<()> {
-    let now = tx.now().micros();
-    sqlx::query(
-        "INSERT INTO ledger_postings (transaction_id, account_id, amount, currency, created_at)
-         VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(transaction_id.as_i64())
-    .bind(account_id.as_i64())
-    .bind(amount)
-    .bind(currency)
-    .bind(now)
-    .execute(tx.conn())
-    .await?;
-    Ok(())
-}
-
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TransactionRecord {
     pub id: Id,
@@ -621,7 +579,8 @@ pub async fn add_to_balances(tx: &mut Tx, deltas: &[(Id, i64)]) -> StoreResult<(
     Ok(())
 }
 
-/// Inserts transactions in bulk.
+/// Inserts transactions (one, or a batch's); a second reversal of the same
+/// transaction is a unique violation on `ledger_transactions.reverses_id`.
 pub async fn insert_transactions(tx: &mut Tx, rows: &[NewTransactionRow<'_>]) -> StoreResult<()> {
     let now = tx.now().micros();
     for chunk in rows.chunks(crate::bulk::ROWS_PER_STATEMENT) {
@@ -646,7 +605,7 @@ pub async fn insert_transactions(tx: &mut Tx, rows: &[NewTransactionRow<'_>]) ->
     Ok(())
 }
 
-/// Inserts postings `(transaction, account, currency, amount)` in bulk.
+/// Inserts postings `(transaction, account, currency, amount)`, in bulk.
 pub async fn insert_postings(tx: &mut Tx, rows: &[(Id, Id, &str, i64)]) -> StoreResult<()> {
     let now = tx.now().micros();
     for chunk in rows.chunks(crate::bulk::ROWS_PER_STATEMENT) {
