@@ -100,6 +100,9 @@ pub const PAYOUT_BATCH_MAX: i64 = 500;
 pub const PAYOUT_HOLDER_CHARS_MAX: usize = 64;
 /// Raw webhook bodies accepted from a payment provider.
 pub const WEBHOOK_BODY_BYTES_MAX: usize = 16 * 1024;
+/// Days a delivered webhook event's id is remembered, so a redelivery is ignored:
+/// providers redeliver for days (re-signing each time), far less than this.
+pub const WEBHOOK_EVENTS_KEPT_DAYS: i64 = 30;
 /// How far a webhook's signed timestamp may be from our clock.
 pub const WEBHOOK_TOLERANCE_SECONDS: i64 = 300;
 /// Days a revenue statement may span.

@@ -169,7 +169,7 @@ pub async fn refuse(db: &Db, key: &IdempotencyKey, expires_at: Timestamp, error:
     error
 }
 
-/// Deletes keys past their retention (the `money.prune_keys` job).
+/// Deletes keys past their retention (the `money.prune` job).
 pub async fn prune(tx: &mut Tx) -> Result<u64> {
     let now = tx.now();
     Ok(rows::prune(tx, now).await?)

@@ -1,9 +1,10 @@
-//! The ledger's timed work for the job runner: releasing expired holds and
-//! forgetting idempotency keys past their retention.
+//! The ledger's timed work for the job runner: releasing expired holds, and
+//! forgetting idempotency keys and webhook event ids past their retention.
 
 use std::time::Duration;
 
 use carmine_core::Result;
+use carmine_core::limits::WEBHOOK_EVENTS_KEPT_DAYS;
 use carmine_jobs::{BoxFuture, JobHandler};
 use carmine_store::Tx;
 use carmine_store::jobs::JobRecord;
@@ -31,12 +32,13 @@ impl JobHandler for ExpireHolds {
     }
 }
 
-/// `money.prune_keys`, every hour.
-pub struct PruneKeys;
+/// `money.prune`, every hour: idempotency keys past their retention, webhook event
+/// ids older than [`WEBHOOK_EVENTS_KEPT_DAYS`].
+pub struct Prune;
 
-impl JobHandler for PruneKeys {
+impl JobHandler for Prune {
     fn kind(&self) -> &'static str {
-        "money.prune_keys"
+        "money.prune"
     }
 
     fn every(&self) -> Option<Duration> {
@@ -46,6 +48,8 @@ impl JobHandler for PruneKeys {
     fn run<'a>(&'a self, tx: &'a mut Tx, _: &'a JobRecord) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
             crate::idempotency::prune(tx).await?;
+            let before = tx.now().plus_seconds(-WEBHOOK_EVENTS_KEPT_DAYS * 86_400);
+            carmine_store::payments::prune_webhook_events(tx, before).await?;
             Ok(())
         })
     }

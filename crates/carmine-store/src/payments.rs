@@ -212,6 +212,15 @@ pub async fn record_webhook_event(tx: &mut Tx, provider: &str, event_id: &str, k
         == 1)
 }
 
+/// Forgets webhook events received before `before`; how many went.
+pub async fn prune_webhook_events(tx: &mut Tx, before: Timestamp) -> StoreResult<u64> {
+    Ok(sqlx::query("DELETE FROM payment_webhook_events WHERE received_at < $1")
+        .bind(before.micros())
+        .execute(tx.conn())
+        .await?
+        .rows_affected())
+}
+
 // ---- refunds ----
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -131,7 +131,7 @@ impl Services {
                 idle_seconds: self.accounts.config().session_idle_seconds,
             }),
             Arc::new(carmine_ledger::jobs::ExpireHolds),
-            Arc::new(carmine_ledger::jobs::PruneKeys),
+            Arc::new(carmine_ledger::jobs::Prune),
             Arc::new(carmine_ledger::sandbox::Delivery {
                 sandbox: self.sandbox.clone(),
                 payments: self.payments.clone(),

@@ -104,6 +104,7 @@ CREATE INDEX payments_payer ON payments (payer_id, id);
 CREATE INDEX payments_open ON payments (status, updated_at);
 
 -- Every webhook event a provider delivered, once: a replay is answered and ignored.
+-- Kept for 30 days (providers redeliver for days, re-signing each time).
 CREATE TABLE payment_webhook_events (
     provider TEXT NOT NULL,
     event_id TEXT NOT NULL,
@@ -111,6 +112,7 @@ CREATE TABLE payment_webhook_events (
     received_at BIGINT NOT NULL,
     PRIMARY KEY (provider, event_id)
 );
+CREATE INDEX payment_webhook_events_received ON payment_webhook_events (received_at);
 
 CREATE TABLE refunds (
     id BIGINT PRIMARY KEY,

@@ -282,6 +282,21 @@ async fn forged_stale_and_replayed_webhooks(t: TestDb) {
         .body(axum::body::Body::from(body.clone()))
         .unwrap();
     app.raw(request, [203, 0, 113, 9]).await.assert_error(404, "route_not_found");
+    // Event ids are remembered for 30 days; after that a redelivery is applied again —
+    // and the payment, already succeeded, credits nothing twice.
+    let alice_id: carmine_core::Id = app.user_id(&alice).await.parse().unwrap();
+    app.scheduler.ensure_recurring().await.unwrap();
+    app.clock.advance_seconds(31 * 86_400);
+    app.run_jobs().await;
+    let redelivered = app.services.sandbox.sign(app.clock.now(), body.as_bytes());
+    let again = deliver(Some(redelivered), body.clone()).await;
+    assert_eq!(again.json()["duplicate"], false, "the event id was forgotten");
+    let coins = carmine_ledger::AccountRef::new(
+        carmine_ledger::Owner::User(alice_id),
+        carmine_ledger::AccountKind::Coins,
+        carmine_core::money::Currency::CNY,
+    );
+    assert_eq!(app.services.ledger.balance(coins).await.unwrap().posted, 2_000);
     assert_books_balance(&app).await;
 }
 
