@@ -425,6 +425,8 @@ async fn money_flow(driver: &Driver, database_url: Option<String>) {
     log_in(&client, base, "root", "operator password 1").await;
     client.goto(&format!("{base}/admin/payouts")).await.unwrap();
     client.find(Locator::Css("#run-payouts")).await.unwrap().click().await.unwrap();
+    // The page before the click lists the payout too: wait for the one after it.
+    assert_eq!(text_of(&client, ".notice").await, "The payout batch is sent.");
     assert!(text_of(&client, "#admin-payouts").await.contains("paid"));
     client.goto(&format!("{base}/admin/revenue")).await.unwrap();
     wait_for(&client, "#revenue-chart").await;
