@@ -28,6 +28,9 @@ use carmine_store::{Db, comments, follows, likes, media, notes, orgs, users};
 use content::{BRANDS, CATEGORIES, CITIES, COMMENTS, DISPLAY, FAMILY, GIVEN};
 use rng::Rng;
 
+/// The demo log-in who holds coins.
+const COIN_LOGIN: &str = "meimei";
+
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "carmine-demo";
 
@@ -106,6 +109,8 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
 
     // Members: the first ones have names people can log in with.
     let mut members = Vec::with_capacity(scale.members);
+    // The member log-in the demo offers buys coins first, so a newcomer can send a gift.
+    let mut coin_login = None;
     let mut tx = db.begin().await?;
     for i in 0..scale.members {
         let username = match i {
@@ -140,6 +145,9 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
                 &ProfileUpdate { display_name: &display, bio: &bio, avatar_url: None, demographics },
             )
             .await?;
+        }
+        if username == COIN_LOGIN {
+            coin_login = Some(id);
         }
         members.push(id);
     }
@@ -322,8 +330,8 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
     clock.set(engagement_start);
     let money_step = (21 * 24 * 3600 / (scale.coin_buyers + scale.gifts + org_ids.len()).max(1) as i64).max(1);
     let mut tx = db.begin().await?;
-    let buyers: Vec<Id> =
-        (0..scale.coin_buyers).map(|i| members[members.len() - 1 - i % (members.len() - 1)]).collect();
+    let mut buyers: Vec<Id> = coin_login.into_iter().collect();
+    buyers.extend((buyers.len()..scale.coin_buyers).map(|i| members[members.len() - 1 - i % (members.len() - 1)]));
     for buyer in &buyers {
         clock.advance_seconds(money_step);
         let pack = *rng.pick(&[6_800_i64, 12_800, 32_800, 64_800]);
@@ -338,7 +346,12 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
     let config = LedgerConfig::default();
     for _ in 0..scale.gifts {
         clock.advance_seconds(money_step);
-        let from = *rng.pick(&buyers);
+        // The log-in keeps her coins for the newcomer trying the demo.
+        let senders = &buyers[coin_login.iter().count()..];
+        if senders.is_empty() {
+            break;
+        }
+        let from = *rng.pick(senders);
         let to = members[1 + rng.skewed(scale.creators.max(1))];
         let coins = *rng.pick(&[1_i64, 6, 10, 52, 66, 99, 188, 520]);
         if from != to && money::gift(&mut tx, &config, from, to, coins).await? {
@@ -354,8 +367,8 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
 pub fn logins() -> Vec<(&'static str, &'static str)> {
     vec![
         ("admin", "the operator: /admin"),
-        ("lanlan", "a creator with followers and notes"),
-        ("xiaohong", "a creator who owns a brand"),
-        ("meimei", "a member"),
+        ("lanlan", "a creator with followers, notes and gift earnings to withdraw: /wallet"),
+        ("xiaohong", "a creator who owns a brand (its ad balance: /o/…/money)"),
+        ("meimei", "a member with coins to send gifts: /wallet"),
     ]
 }

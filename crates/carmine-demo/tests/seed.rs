@@ -30,6 +30,9 @@ async fn a_small_community_is_consistent(t: TestDb) {
     }
     // Money: coins bought, gifts sent, the books balanced.
     assert!(report.top_ups >= Scale::SMALL.coin_buyers && report.gifts > 0, "{report:?}");
+    let meimei = carmine_store::users::get_by_username(&mut conn, "meimei").await.unwrap().unwrap().id;
+    let coins = carmine_store::ledger::find_account(&mut conn, "user", meimei, "coins", "CNY").await.unwrap();
+    assert!(coins.is_some_and(|c| c.balance > 0), "the demo's member log-in holds coins to send gifts");
     let books = carmine_ledger::reconcile::reconcile(&t.db).await.unwrap();
     assert!(books.is_clean(), "{books:?}");
     assert_eq!(books.transactions as usize, report.top_ups + report.gifts);
