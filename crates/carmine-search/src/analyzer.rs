@@ -1,14 +1,21 @@
 //! Text analysis for mixed Chinese and English: one analyzer for indexing and one for
 //! queries, sharing a jieba segmenter and its dictionary.
 //!
-//! Both first fold variants character by character (full-width ASCII to half-width,
-//! traditional to simplified Chinese), so byte offsets can be mapped back to the text
-//! as written (snippets highlight the original). Then jieba segments:
+//! All first fold variants character by character (full-width ASCII to half-width,
+//! traditional to simplified Chinese) and drop invisible characters (zero-width
+//! spaces and joiners, word joiners, byte-order marks, soft hyphens), so 护\u{200B}肤 is
+//! 护肤 and byte offsets still map back to the text as written (snippets highlight
+//! the original). Then jieba segments:
 //! - **index mode** cuts in search mode: a long word also yields its dictionary
 //!   sub-words (中华人民共和国 → 中华, 人民, 共和国, …) and a Latin token mixing
 //!   letters and digits its parts (iphone15 → iphone, 15). Sub-words share the
 //!   position of their word, so a phrase written with whole words still lines up;
-//! - **query mode** cuts whole words only, each at its own position.
+//! - **query mode** cuts whole words only, each at its own position;
+//! - **chars mode** does not segment: every Chinese, Japanese or Korean character is a
+//!   token, and so is every run of other letters and digits, each at its own position.
+//!   A query word of three or more characters also matches the phrase of its
+//!   characters there, so a word is found where jieba cut the text around it
+//!   differently (一口气 in 一口气喝完 cut as 一口 / 气喝).
 //!
 //! Tokens without a letter or digit (spaces, punctuation, emoji) are dropped; the rest
 //! are lowercased and English words stemmed (running → run).
@@ -29,6 +36,7 @@ const BUILT_IN_WORDS: &str = include_str!("dictionary.txt");
 /// The name under which each analyzer is registered with the index.
 pub const INDEX_ANALYZER: &str = "carmine_index";
 pub const QUERY_ANALYZER: &str = "carmine_query";
+pub const CHARS_ANALYZER: &str = "carmine_chars";
 
 /// The segmenter with Carmine's dictionary. Cheap to clone.
 #[derive(Clone)]
@@ -41,6 +49,8 @@ pub struct Analyzer {
 pub enum Mode {
     Index,
     Query,
+    /// Characters (CJK) and letter/digit runs, unsegmented (see the module header).
+    Chars,
 }
 
 impl Analyzer {
@@ -68,9 +78,12 @@ impl Analyzer {
 
     /// The tantivy analyzer for `mode`.
     pub fn text_analyzer(&self, mode: Mode) -> TextAnalyzer {
-        TextAnalyzer::builder(Segmenter { jieba: self.jieba.clone(), mode })
-            .filter(Stemmer::new(Language::English))
-            .build()
+        match mode {
+            Mode::Chars => TextAnalyzer::from(Segmenter { jieba: self.jieba.clone(), mode }),
+            Mode::Index | Mode::Query => TextAnalyzer::builder(Segmenter { jieba: self.jieba.clone(), mode })
+                .filter(Stemmer::new(Language::English))
+                .build(),
+        }
     }
 
     /// The terms `text` is indexed under, in order (sub-words included).
@@ -100,13 +113,17 @@ pub fn normalize_query(text: &str) -> String {
 }
 
 /// Folds full-width ASCII to half-width and traditional to simplified Chinese, one
-/// character for one. Returns the folded text and, when byte lengths changed, the
-/// original byte offset of every folded byte offset at a character boundary.
+/// character for one, and drops invisible characters. Returns the folded text and,
+/// when byte offsets changed, the original byte offset of every folded byte offset at
+/// a character boundary.
 fn fold(text: &str) -> (String, Option<Vec<usize>>) {
-    let wide = text.chars().any(|c| ('\u{FF01}'..='\u{FF5E}').contains(&c) || c == '\u{3000}');
+    let remaps = text.chars().any(|c| is_wide(c) || is_invisible(c));
     let mut folded = String::with_capacity(text.len());
-    let mut offsets = wide.then(|| Vec::with_capacity(text.len() + 1));
+    let mut offsets = remaps.then(|| Vec::with_capacity(text.len() + 1));
     for (at, c) in text.char_indices() {
+        if is_invisible(c) {
+            continue;
+        }
         let narrow = match c {
             '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
             '\u{3000}' => ' ',
@@ -123,6 +140,32 @@ fn fold(text: &str) -> (String, Option<Vec<usize>>) {
     // Character for character, three bytes for three: offsets stay valid.
     fast2s::replace(&mut folded);
     (folded, offsets)
+}
+
+fn is_wide(c: char) -> bool {
+    ('\u{FF01}'..='\u{FF5E}').contains(&c) || c == '\u{3000}'
+}
+
+/// Characters that show nothing and only split words when searched.
+pub(crate) fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}')
+}
+
+/// A character written alone in Chinese, Japanese or Korean text (one token in chars
+/// mode).
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF      // kana
+        | 0x3400..=0x4DBF    // CJK extension A
+        | 0x4E00..=0x9FFF    // CJK unified ideographs
+        | 0xAC00..=0xD7AF    // Hangul syllables
+        | 0xF900..=0xFAFF    // compatibility ideographs
+        | 0x20000..=0x3134F) // extensions B–G
+}
+
+/// Whether a query word also searches the phrase of its characters (chars mode).
+pub(crate) fn wants_char_phrase(word: &str) -> bool {
+    word.chars().count() >= 3 && word.chars().any(is_cjk)
 }
 
 /// jieba segmentation as a tantivy tokenizer (see the module header).
@@ -146,6 +189,7 @@ fn segment(jieba: &Jieba, mode: Mode, text: &str) -> Vec<Token> {
     let cut = match mode {
         Mode::Index => jieba.cut_for_search(&folded, true),
         Mode::Query => jieba.cut(&folded, true),
+        Mode::Chars => return characters(&folded, original),
     };
     // In search mode a word's sub-words come just before it, inside its range: walk
     // backwards so each word is met before its sub-words.
@@ -188,6 +232,40 @@ fn segment(jieba: &Jieba, mode: Mode, text: &str) -> Vec<Token> {
         }
         tokens.push(make(token.word, token.byte_start, token.byte_end, position));
         position += 1;
+    }
+    tokens
+}
+
+/// Chars mode: each CJK character, and each run of other letters and digits, a token at
+/// its own position.
+fn characters(folded: &str, original: impl Fn(usize) -> usize) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut run: Option<usize> = None;
+    let push = |from: usize, to: usize, tokens: &mut Vec<Token>| {
+        tokens.push(Token {
+            offset_from: original(from),
+            offset_to: original(to),
+            position: tokens.len(),
+            text: folded[from..to].to_lowercase(),
+            position_length: 1,
+        });
+    };
+    for (at, c) in folded.char_indices() {
+        let in_run = c.is_alphanumeric() && !is_cjk(c);
+        match (run, in_run) {
+            (None, true) => run = Some(at),
+            (Some(start), false) => {
+                push(start, at, &mut tokens);
+                run = None;
+            }
+            _ => {}
+        }
+        if is_cjk(c) {
+            push(at, at + c.len_utf8(), &mut tokens);
+        }
+    }
+    if let Some(start) = run {
+        push(start, folded.len(), &mut tokens);
     }
     tokens
 }
@@ -277,6 +355,27 @@ mod tests {
         let first = stream.next().unwrap().clone();
         assert_eq!(first.text, "iphon");
         assert_eq!(&text[first.offset_from..first.offset_to], "ｉＰｈｏｎｅ");
+    }
+
+    #[test]
+    fn invisible_characters_are_dropped_and_offsets_still_point_at_the_original() {
+        let analyzer = Analyzer::new("");
+        assert_eq!(analyzer.terms("护\u{200B}肤\u{FEFF}品", Mode::Query), analyzer.terms("护肤品", Mode::Query));
+        assert_eq!(normalize_query("口\u{200D}红"), "口红");
+        let text = "a\u{200B}b 护\u{2060}肤";
+        let mut a = analyzer.text_analyzer(Mode::Query);
+        let mut stream = a.token_stream(text);
+        while let Some(token) = stream.next() {
+            assert!(text.get(token.offset_from..token.offset_to).is_some(), "{token:?}");
+        }
+    }
+
+    #[test]
+    fn chars_mode_splits_cjk_characters_and_keeps_latin_runs() {
+        let analyzer = Analyzer::new("");
+        assert_eq!(analyzer.terms("一口气喝完iPhone15！", Mode::Chars), ["一", "口", "气", "喝", "完", "iphone15"]);
+        assert_eq!(analyzer.terms("護膚", Mode::Chars), ["护", "肤"]);
+        assert!(wants_char_phrase("一口气") && !wants_char_phrase("口红") && !wants_char_phrase("iphone"));
     }
 
     #[test]

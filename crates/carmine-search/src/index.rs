@@ -24,11 +24,11 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term};
 
-use crate::analyzer::{Analyzer, INDEX_ANALYZER, Mode, QUERY_ANALYZER};
+use crate::analyzer::{Analyzer, CHARS_ANALYZER, INDEX_ANALYZER, Mode, QUERY_ANALYZER};
 
 /// Bumped whenever the schema or what is indexed changes: an index of another
 /// version is rebuilt.
-const SCHEMA_VERSION: u32 = 1;
+const SCHEMA_VERSION: u32 = 2;
 /// Memory the writer may buffer before it flushes a segment.
 const WRITER_MEMORY: usize = 64 << 20;
 const META_FILE: &str = "carmine-index.json";
@@ -45,6 +45,9 @@ pub struct Fields {
     // Notes.
     pub title: Field,
     pub body: Field,
+    /// Title and body unsegmented (chars mode): a query word's characters as a phrase.
+    pub title_chars: Field,
+    pub body_chars: Field,
     /// The normalized topic, whole (filters, topic search).
     pub topic: Field,
     /// The topic's words (matching).
@@ -80,12 +83,15 @@ fn schema() -> (Schema, Fields) {
         )
     };
     let text = analyzed(INDEX_ANALYZER);
+    let chars = analyzed(CHARS_ANALYZER);
     let fields = Fields {
         kind: builder.add_text_field("kind", STRING),
         key: builder.add_text_field("key", STRING),
         id: builder.add_i64_field("id", STORED | FAST),
         title: builder.add_text_field("title", text.clone() | STORED),
         body: builder.add_text_field("body", text.clone() | STORED),
+        title_chars: builder.add_text_field("title_chars", chars.clone()),
+        body_chars: builder.add_text_field("body_chars", chars),
         topic: builder.add_text_field("topic", STRING | STORED),
         topic_text: builder.add_text_field("topic_text", text.clone()),
         author: builder.add_text_field("author", text.clone()),
@@ -177,6 +183,7 @@ impl SearchIndex {
     fn over(index: Index, fields: Fields, analyzer: Analyzer, ces: CesWeights) -> Result<SearchIndex, Error> {
         index.tokenizers().register(INDEX_ANALYZER, analyzer.text_analyzer(Mode::Index));
         index.tokenizers().register(QUERY_ANALYZER, analyzer.text_analyzer(Mode::Query));
+        index.tokenizers().register(CHARS_ANALYZER, analyzer.text_analyzer(Mode::Chars));
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(fail)?;
         let metas = index.load_metas().map_err(fail)?;
         let committed = metas.payload.and_then(|p| serde_json::from_str::<Payload>(&p).ok()).map_or(0, |p| p.position);
@@ -284,6 +291,8 @@ impl SearchIndex {
         doc.add_i64(f.id, note.id.as_i64());
         doc.add_text(f.title, &note.title);
         doc.add_text(f.body, &note.body);
+        doc.add_text(f.title_chars, &note.title);
+        doc.add_text(f.body_chars, &note.body);
         for topic in &note.topics {
             doc.add_text(f.topic, topic);
             doc.add_text(f.topic_text, topic);

@@ -16,7 +16,7 @@
 //! impression smoothed towards a prior (so three lucky impressions cannot win),
 //! freshness halves every 30 days but never takes more than half the score.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Bound;
 
 use carmine_core::limits::{SEARCH_QUERY_CHARS_MAX, SEARCH_RESULTS_MAX};
@@ -30,7 +30,7 @@ use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TokenStream;
 use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
 
-use crate::analyzer::Mode;
+use crate::analyzer::{Mode, wants_char_phrase};
 use crate::index::{SearchIndex, fail};
 use crate::snippet;
 
@@ -38,6 +38,8 @@ use crate::snippet;
 pub const TERMS_MAX: usize = 12;
 /// Words given typo tolerance.
 pub const FUZZY_TERMS_MAX: usize = 4;
+/// How far apart (in words) the words of a query may be to earn the proximity bonus.
+const PROXIMITY_SLOP: u32 = 4;
 /// Characters of body shown around the matches.
 const SNIPPET_CHARS: usize = 120;
 /// The prior: a note starts as if it had this many impressions at this CES rate.
@@ -152,6 +154,9 @@ pub struct NoteResults {
     /// counted up to `SEARCH_RESULTS_MAX`.
     pub total: usize,
     pub hits: Vec<NoteHit>,
+    /// More notes matched than the window counts: `total` is a lower bound (shown as
+    /// "1,000+").
+    pub capped: bool,
     /// Nothing matched every word: these match some.
     pub relaxed: bool,
     /// The words searched for, after analysis (what the snippets highlight).
@@ -182,6 +187,8 @@ pub(crate) struct Parsed {
     words: Vec<String>,
     /// Phrases of two or more terms with their relative positions.
     phrases: Vec<Vec<(usize, String)>>,
+    /// The unquoted terms in the order typed (a phrase match of them ranks higher).
+    sequence: Vec<String>,
 }
 
 impl Parsed {
@@ -214,8 +221,11 @@ pub(crate) fn parse(index: &SearchIndex, raw: &str) -> Parsed {
             budget -= 1;
             if quoted {
                 phrase.push((token.position, token.text.clone()));
-            } else if !parsed.words.contains(&token.text) {
-                parsed.words.push(token.text.clone());
+            } else {
+                parsed.sequence.push(token.text.clone());
+                if !parsed.words.contains(&token.text) {
+                    parsed.words.push(token.text.clone());
+                }
             }
         }
         match phrase.len() {
@@ -238,6 +248,13 @@ fn term_query(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(Box::new(query), boost))
 }
 
+/// `terms` at consecutive positions of `field`, up to `slop` apart.
+fn phrase_query(field: Field, terms: &[String], slop: u32, boost: f32) -> Box<dyn Query> {
+    let mut phrase = PhraseQuery::new(terms.iter().map(|t| Term::from_field_text(field, t)).collect());
+    phrase.set_slop(slop);
+    Box::new(BoostQuery::new(Box::new(phrase), boost))
+}
+
 /// A query that only filters: it adds nothing to the score.
 fn filter(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
     (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
@@ -249,9 +266,13 @@ fn keyword(field: Field, value: &str) -> Box<dyn Query> {
 
 impl SearchIndex {
     /// The text part of a note query: every word (or, `relaxed`, any word) in some field.
+    /// A word of three or more CJK characters also matches the phrase of its characters
+    /// (text segmented differently around it); the words typed together as a phrase,
+    /// or near each other, score higher.
     fn note_text_query(&self, parsed: &Parsed, relaxed: bool) -> Box<dyn Query> {
         let f = self.fields;
         let fields = [(f.title, 3.0), (f.topic_text, 2.0), (f.author, 1.5), (f.body, 1.0)];
+        let mut chars = self.analyzer.text_analyzer(Mode::Chars);
         let mut fuzzy_left = FUZZY_TERMS_MAX;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let occur = if relaxed { Occur::Should } else { Occur::Must };
@@ -265,6 +286,21 @@ impl SearchIndex {
                     any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), 0.3))));
                 }
             }
+            if wants_char_phrase(word) {
+                let spelled: Vec<String> = {
+                    let mut stream = chars.token_stream(word);
+                    let mut spelled = Vec::new();
+                    while let Some(token) = stream.next() {
+                        spelled.push(token.text.clone());
+                    }
+                    spelled
+                };
+                if spelled.len() >= 2 {
+                    for (field, boost) in [(f.title_chars, 1.5), (f.body_chars, 0.5)] {
+                        any.push((Occur::Should, phrase_query(field, &spelled, 0, boost)));
+                    }
+                }
+            }
             clauses.push((occur, Box::new(BooleanQuery::new(any))));
         }
         for phrase in &parsed.phrases {
@@ -276,6 +312,13 @@ impl SearchIndex {
                 })
                 .collect();
             clauses.push((occur, Box::new(BooleanQuery::new(any))));
+        }
+        if parsed.sequence.len() >= 2 {
+            // Proximity: the words as typed, side by side, then within a few words.
+            for (field, boost) in [(f.title, 3.0), (f.body, 1.5)] {
+                clauses.push((Occur::Should, phrase_query(field, &parsed.sequence, 0, boost)));
+                clauses.push((Occur::Should, phrase_query(field, &parsed.sequence, PROXIMITY_SLOP, boost / 2.0)));
+            }
         }
         Box::new(BooleanQuery::new(clauses))
     }
@@ -334,7 +377,13 @@ impl SearchIndex {
         }
         let terms = parsed.terms();
         let hits = self.note_hits(&searcher, &found, &terms)?;
-        Ok(NoteResults { total: total.min(SEARCH_RESULTS_MAX), hits, relaxed, terms })
+        Ok(NoteResults {
+            total: total.min(SEARCH_RESULTS_MAX),
+            capped: total > SEARCH_RESULTS_MAX,
+            hits,
+            relaxed,
+            terms,
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -356,7 +405,8 @@ impl SearchIndex {
         // Every sort ranks the same window — the best SEARCH_RESULTS_MAX matches — and
         // pages are slices of it: paging an unchanged index never overlaps or skips,
         // and relevance lets tantivy prune by BM25 before the blend reorders.
-        let window = TopDocs::with_limit(SEARCH_RESULTS_MAX);
+        // One past the window tells whether the count is capped.
+        let window = TopDocs::with_limit(SEARCH_RESULTS_MAX + 1);
         // Ties break on the id (newest first).
         let ranked: Vec<DocAddress> = match query.sort {
             Sort::Relevance if !parsed.is_empty() => {
@@ -397,20 +447,19 @@ impl SearchIndex {
 
     fn note_hits(&self, searcher: &Searcher, found: &[DocAddress], terms: &[String]) -> Result<Vec<NoteHit>, Error> {
         let f = self.fields;
-        let terms: HashSet<String> = terms.iter().cloned().collect();
-        let mut analyzer = self.analyzer.text_analyzer(Mode::Index);
+        let mut marker = snippet::Marker::new(&self.analyzer, terms);
         let mut hits = Vec::with_capacity(found.len());
         for &address in found {
             let doc: TantivyDocument = searcher.doc(address).map_err(fail)?;
             let text = |field: Field| doc.get_first(field).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
             let Some(id) = doc.get_first(f.id).and_then(|v| v.as_i64()) else { continue };
             let (title, body) = (text(f.title), text(f.body));
-            let body_marked = snippet::snippet(&mut analyzer, &body, &terms, SNIPPET_CHARS)
+            let body_marked = snippet::snippet(&mut marker, &body, SNIPPET_CHARS)
                 .unwrap_or_else(|| Highlighted::plain(&body.chars().take(SNIPPET_CHARS).collect::<String>()));
             // The whole title, its matches marked.
             let title_chars = title.chars().count();
             let title_marked =
-                snippet::snippet(&mut analyzer, &title, &terms, title_chars).unwrap_or_else(|| Highlighted::plain(&title));
+                snippet::snippet(&mut marker, &title, title_chars).unwrap_or_else(|| Highlighted::plain(&title));
             hits.push(NoteHit { id: Id::from_i64(id), title: title_marked, snippet: body_marked });
         }
         Ok(hits)

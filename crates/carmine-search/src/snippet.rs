@@ -6,8 +6,9 @@
 //! with overlapping offsets, and fragments built on that started mid-word and sliced
 //! out of range (a search answered 500). So snippets are made here, from the match
 //! ranges alone:
-//! 1. analyze the text and keep the byte ranges of tokens that are query terms (a
-//!    range that is not on character boundaries is dropped, never sliced);
+//! 1. analyze the text and keep the byte ranges of tokens that are query terms, and of
+//!    runs of characters (chars mode) that spell a query word jieba cut differently
+//!    here (a range that is not on character boundaries is dropped, never sliced);
 //! 2. sort and merge overlapping ranges;
 //! 3. pick the window of at most `chars_max` characters covering the most matches
 //!    (the earliest on ties), with a little text before the first;
@@ -22,35 +23,75 @@ use std::ops::Range;
 
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
+use crate::analyzer::{Analyzer, Mode, wants_char_phrase};
 use crate::query::Highlighted;
 
 /// Characters of context kept before the first match, at most.
 const LEAD_CHARS_MAX: usize = 20;
 
-/// The best window of `text` (at most `chars_max` characters) with the tokens that are
-/// `terms` marked, or `None` when no term occurs in it.
-pub(crate) fn snippet(
-    analyzer: &mut TextAnalyzer,
-    text: &str,
-    terms: &HashSet<String>,
-    chars_max: usize,
-) -> Option<Highlighted> {
-    if terms.is_empty() || chars_max == 0 {
+/// What to mark: the query's terms, and the character sequences of its long words.
+pub(crate) struct Marker {
+    words: TextAnalyzer,
+    chars: TextAnalyzer,
+    terms: HashSet<String>,
+    /// Chars-mode tokens of each query word that is also searched as a phrase of them.
+    spelled: Vec<Vec<String>>,
+}
+
+impl Marker {
+    pub(crate) fn new(analyzer: &Analyzer, terms: &[String]) -> Marker {
+        let mut chars = analyzer.text_analyzer(Mode::Chars);
+        let spelled = terms.iter().filter(|t| wants_char_phrase(t)).map(|t| tokens(&mut chars, t)).collect();
+        Marker { words: analyzer.text_analyzer(Mode::Index), chars, terms: terms.iter().cloned().collect(), spelled }
+    }
+
+    /// Byte ranges of `text` to mark, on character boundaries, in no order.
+    fn ranges(&mut self, text: &str) -> Vec<Range<usize>> {
+        let sliceable = |r: &Range<usize>| {
+            r.start < r.end && r.end <= text.len() && text.is_char_boundary(r.start) && text.is_char_boundary(r.end)
+        };
+        let mut ranges = Vec::new();
+        let mut stream = self.words.token_stream(text);
+        while let Some(token) = stream.next() {
+            if self.terms.contains(&token.text) {
+                ranges.push(token.offset_from..token.offset_to);
+            }
+        }
+        if !self.spelled.is_empty() {
+            let mut chars = Vec::new();
+            let mut stream = self.chars.token_stream(text);
+            while let Some(token) = stream.next() {
+                chars.push((token.text.clone(), token.offset_from..token.offset_to));
+            }
+            for word in &self.spelled {
+                for run in chars.windows(word.len().max(1)) {
+                    if run.iter().map(|(t, _)| t).eq(word.iter()) {
+                        ranges.push(run[0].1.start..run[run.len() - 1].1.end);
+                    }
+                }
+            }
+        }
+        ranges.retain(sliceable);
+        ranges
+    }
+}
+
+fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut stream = analyzer.token_stream(text);
+    let mut tokens = Vec::new();
+    while let Some(token) = stream.next() {
+        tokens.push(token.text.clone());
+    }
+    tokens
+}
+
+/// The best window of `text` (at most `chars_max` characters) with what `marker` marks
+/// marked, or `None` when nothing in it is.
+pub(crate) fn snippet(marker: &mut Marker, text: &str, chars_max: usize) -> Option<Highlighted> {
+    if chars_max == 0 {
         return None;
     }
-    let mut matches = Vec::new();
-    let mut stream = analyzer.token_stream(text);
-    while let Some(token) = stream.next() {
-        let range = token.offset_from..token.offset_to;
-        let sliceable = range.start < range.end
-            && range.end <= text.len()
-            && text.is_char_boundary(range.start)
-            && text.is_char_boundary(range.end);
-        if sliceable && terms.contains(&token.text) {
-            matches.push(range);
-        }
-    }
-    let matches = merge(matches);
+    let matches = merge(marker.ranges(text));
     if matches.is_empty() {
         return None;
     }
@@ -145,12 +186,10 @@ impl CharIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analyzer::{Analyzer, Mode};
 
     fn marked(text: &str, terms: &[&str], chars_max: usize) -> Option<Vec<(String, bool)>> {
-        let analyzer = Analyzer::new("");
-        let terms: HashSet<String> = terms.iter().map(|t| (*t).to_owned()).collect();
-        snippet(&mut analyzer.text_analyzer(Mode::Index), text, &terms, chars_max).map(|h| h.parts)
+        let terms: Vec<String> = terms.iter().map(|t| (*t).to_owned()).collect();
+        snippet(&mut Marker::new(&Analyzer::new(""), &terms), text, chars_max).map(|h| h.parts)
     }
 
     #[test]
@@ -178,6 +217,12 @@ mod tests {
         let parts = marked(&text, &["口红"], 20).expect("a match");
         assert_eq!(parts.iter().filter(|(_, m)| *m).count(), 3, "{parts:?}");
         assert_eq!(marked("nothing here", &["口红"], 20), None);
+    }
+
+    #[test]
+    fn a_long_word_is_marked_where_segmentation_split_it() {
+        let parts = marked("他一口气喝完了", &["一口气"], 50).expect("a match");
+        assert!(parts.contains(&("一口气".to_owned(), true)), "{parts:?}");
     }
 
     #[test]

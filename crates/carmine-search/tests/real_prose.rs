@@ -5,7 +5,9 @@
 
 mod support;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+
+use carmine_core::Id;
 
 use carmine_search::Analyzer;
 use carmine_search::analyzer::Mode;
@@ -20,12 +22,18 @@ fn reviews() -> Option<Vec<(String, String)>> {
     for file in ["pos.txt", "neg.txt"] {
         let text = std::fs::read_to_string(dir.join(file)).expect("the reviews are UTF-8 text");
         for line in text.lines().map(str::trim).filter(|l| !l.is_empty()) {
-            let title: String = line.split(['，', '。', '！', ',', '!']).next().unwrap_or(line).chars().take(20).collect();
+            let title: String =
+                line.split(['，', '。', '！', ',', '!']).next().unwrap_or(line).chars().take(20).collect();
             notes.push((title, line.to_owned()));
         }
     }
     assert!(notes.len() > 30_000, "the whole dataset is there: {} reviews", notes.len());
     Some(notes)
+}
+
+/// A word of three or more characters, all Chinese.
+fn wants_cjk_phrase(word: &str) -> bool {
+    word.chars().count() >= 3 && word.chars().all(|c| ('\u{4E00}'..='\u{9FFF}').contains(&c))
 }
 
 /// A small deterministic generator (no dependency for four numbers).
@@ -65,7 +73,27 @@ fn frequent_and_rare_words_and_random_pieces_search_on_every_page() {
         })
         .collect();
     for word in frequent.iter().chain(&rare) {
-        assert!(!every_page(&index, &notes, word, 100).is_empty(), "{word} is in the reviews and finds some");
+        let found: HashSet<Id> = every_page(&index, &notes, word, 100).into_iter().collect();
+        assert!(!found.is_empty(), "{word} is in the reviews and finds some");
+        // Every review that has a long Chinese word, however jieba cut it there, is
+        // found (when they fit in the result window).
+        let holding: Vec<usize> = (0..notes.len())
+            .filter(|&i| notes[i].0.contains(word.as_str()) || notes[i].1.contains(word.as_str()))
+            .collect();
+        if wants_cjk_phrase(word) && holding.len() <= 1_000 {
+            let missed: Vec<&str> = holding
+                .iter()
+                .filter(|&&i| !found.contains(&Id::from_i64(1_000 + i as i64)))
+                .map(|&i| notes[i].1.as_str())
+                .take(3)
+                .collect();
+            assert!(
+                missed.is_empty(),
+                "{word}: {} of {} reviews holding it not found, e.g. {missed:?}",
+                missed.len(),
+                holding.len()
+            );
+        }
     }
     for word in frequent.iter().take(40).chain(rare.iter().take(20)) {
         every_page(&index, &notes, word, 7);

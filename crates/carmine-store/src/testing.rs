@@ -129,10 +129,10 @@ pub fn real_dataset(var: &str, name: &str) -> Option<std::path::PathBuf> {
     let path = match std::env::var_os(var).filter(|v| !v.is_empty()) {
         Some(path) => std::path::PathBuf::from(path),
         None => {
-            let cache = std::env::var_os("CARMINE_DATASETS")
-                .filter(|v| !v.is_empty())
-                .map(std::path::PathBuf::from)
-                .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache/carmine/datasets")));
+            let cache =
+                std::env::var_os("CARMINE_DATASETS").filter(|v| !v.is_empty()).map(std::path::PathBuf::from).or_else(
+                    || std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".cache/carmine/datasets")),
+                );
             match cache {
                 Some(cache) => cache.join(name),
                 None => std::path::PathBuf::from(name),
@@ -143,7 +143,10 @@ pub fn real_dataset(var: &str, name: &str) -> Option<std::path::PathBuf> {
         return Some(path);
     }
     if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!("CI=true but the real dataset {name} is not at {} ({var}): .ci/fetch-datasets fetches it", path.display());
+        panic!(
+            "CI=true but the real dataset {name} is not at {} ({var}): .ci/fetch-datasets fetches it",
+            path.display()
+        );
     }
     eprintln!("skipping the test on {name}: run .ci/fetch-datasets (or set {var}) to fetch it");
     None

@@ -1,3 +1,4 @@
+#![allow(dead_code)] // each test binary uses its own part of this module
 //! Shared by the search tests: an in-memory index of public notes, and the checks
 //! every answer must pass.
 

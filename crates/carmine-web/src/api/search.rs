@@ -127,6 +127,8 @@ pub(crate) struct SearchOutcome {
     /// Names this search in click and impression events.
     pub search_id: Id,
     pub total: usize,
+    /// More matched than `total` counts.
+    pub capped: bool,
     pub relaxed: bool,
     pub notes: Vec<(NoteHit, NoteRecord)>,
     pub next_cursor: Option<String>,
@@ -158,7 +160,16 @@ pub(crate) async fn run_search(
     } else {
         (Vec::new(), Vec::new())
     };
-    Ok(SearchOutcome { search_id, total: results.total, relaxed: results.relaxed, notes, next_cursor, actors, topics })
+    Ok(SearchOutcome {
+        search_id,
+        total: results.total,
+        capped: results.capped,
+        relaxed: results.relaxed,
+        notes,
+        next_cursor,
+        actors,
+        topics,
+    })
 }
 
 /// A run of text; `matched` runs are what the search found.
@@ -208,6 +219,8 @@ pub struct SearchView {
     pub next_cursor: Option<String>,
     /// Matching notes, counted up to 1,000 (as far as paging goes).
     pub total: usize,
+    /// More than `total` notes matched (shown as "1,000+").
+    pub total_capped: bool,
     /// Nothing matched every word: these notes match some.
     pub relaxed: bool,
     /// Members and organizations that match (first page only).
@@ -242,6 +255,7 @@ pub async fn search(
             .collect(),
         next_cursor: outcome.next_cursor,
         total: outcome.total,
+        total_capped: outcome.capped,
         relaxed: outcome.relaxed,
         actors: outcome
             .actors

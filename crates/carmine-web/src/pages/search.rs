@@ -72,6 +72,8 @@ struct SearchPage {
     q: String,
     searched: bool,
     total: usize,
+    /// The count as shown: grouped digits, "+" past the window ("1,000+").
+    total_label: String,
     relaxed: bool,
     search_id: String,
     cards: Vec<CardRow>,
@@ -145,6 +147,7 @@ pub(crate) async fn search(
         q: q.clone(),
         searched: !q.trim().is_empty() || !topic.is_empty(),
         total: 0,
+        total_label: String::new(),
         relaxed: false,
         search_id: String::new(),
         cards: Vec::new(),
@@ -171,6 +174,7 @@ pub(crate) async fn search(
         let validated = params.validate(&state)?;
         let outcome = run_search(&state, caller, &validated).await?;
         page.total = outcome.total;
+        page.total_label = format!("{}{}", grouped(outcome.total), if outcome.capped { "+" } else { "" });
         page.relaxed = outcome.relaxed;
         page.search_id = outcome.search_id.to_string();
         page.cards = outcome
@@ -309,5 +313,29 @@ async fn admin_term(
     } else {
         state.search().trends().show(caller.user_id, &query).await?;
         Ok(done("/admin/search", "term_shown"))
+    }
+}
+
+/// Digits grouped by thousands with commas (1000 → "1,000").
+fn grouped(n: usize) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_group_their_digits() {
+        assert_eq!(super::grouped(0), "0");
+        assert_eq!(super::grouped(999), "999");
+        assert_eq!(super::grouped(1_000), "1,000");
+        assert_eq!(super::grouped(1_234_567), "1,234,567");
     }
 }

@@ -231,6 +231,30 @@ async fn bad_queries_never_fail(t: TestDb) {
         assert!(page["items"].is_array(), "{q:?}: {page}");
     }
     assert_eq!(search(&app, &visitor, &[("q", "(and)")]).await["total"], 1, "syntax is just text");
+
+    // Words whose sub-words or letter/digit parts come beside them, past the first
+    // snippet window, answered 500 (API and page) before snippets were our own.
+    let lead = "这是一段很长的开头，说的都是别的事情。".repeat(8);
+    app.publish(
+        &author,
+        "女孩子的手机",
+        json!({ "body": format!("{lead}女孩子一口气买了iphone15，iphone15拍照清楚") }),
+    )
+    .await;
+    for q in ["iphone15", "15", "女孩子", "一口气"] {
+        let page = search(&app, &visitor, &[("q", q), ("limit", "100")]).await;
+        assert_eq!(page["total"], 1, "{q}: {page}");
+        let snippet = &page["items"][0]["snippet"];
+        let marked: Vec<&str> = snippet
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["matched"] == true)
+            .map(|r| r["text"].as_str().unwrap())
+            .collect();
+        assert!(!marked.is_empty(), "{q}: {snippet}");
+        app.get(&visitor, &format!("/search?q={}", encode(q))).await.assert_status(200);
+    }
     app.get(&visitor, "/api/v1/search?q=a&sort=best").await.assert_error(422, "invalid_field");
     app.get(&visitor, "/api/v1/search?q=a&media=video").await.assert_error(422, "invalid_field");
     app.get(&visitor, "/api/v1/search?q=a&since=yesterday").await.assert_error(422, "invalid_field");
