@@ -243,6 +243,9 @@ pub enum DomainEvent {
         /// Folded, lowercased, spaces collapsed, at most 100 characters.
         query: String,
         results: u64,
+        /// Nothing matched every word: the results match some.
+        #[serde(default)]
+        relaxed: bool,
         sort: String,
         /// A topic, time or media filter narrowed it.
         filtered: bool,

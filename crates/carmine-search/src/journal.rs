@@ -33,6 +33,7 @@ pub struct Searched {
     /// Normalized (`analyzer::normalize_query`).
     pub query: String,
     pub results: u64,
+    pub relaxed: bool,
     pub sort: &'static str,
     pub filtered: bool,
     pub page: u32,
@@ -125,6 +126,7 @@ impl Journal {
                 user_id: s.user_id,
                 query: s.query.clone(),
                 results: s.results,
+                relaxed: s.relaxed,
                 sort: s.sort.to_owned(),
                 filtered: s.filtered,
                 page: s.page,

@@ -55,11 +55,19 @@ pub struct SearchConfig {
     /// How long trending and suggestions may be served unchanged while new searches
     /// arrive.
     pub trends_refresh: Duration,
+    /// Distinct signed-in members who must have searched a query before it is
+    /// suggested or trending.
+    pub suggest_min_members: u32,
 }
 
 impl Default for SearchConfig {
     fn default() -> Self {
-        SearchConfig { dir: None, ces: CesWeights::default(), trends_refresh: Duration::from_secs(30) }
+        SearchConfig {
+            dir: None,
+            ces: CesWeights::default(),
+            trends_refresh: Duration::from_secs(30),
+            suggest_min_members: trends::MIN_MEMBERS_DEFAULT,
+        }
     }
 }
 
@@ -108,7 +116,7 @@ impl Search {
         };
         let index = Arc::new(SearchIndex::open(index_dir.as_deref(), Analyzer::new(&words), config.ces)?);
         Ok(Search {
-            trends: Trends::new(db.clone(), index.clone(), config.trends_refresh),
+            trends: Trends::new(db.clone(), index.clone(), config.trends_refresh, config.suggest_min_members),
             journal: Journal::new(db.clone()),
             index,
             db,
@@ -161,6 +169,7 @@ impl Search {
             user_id: member,
             query: analyzer::normalize_query(&query.text),
             results: results.total as u64,
+            relaxed: results.relaxed,
             sort: query.sort.as_str(),
             filtered: query.topic.is_some() || query.since.is_some() || query.until.is_some() || query.media.is_some(),
             page: (query.offset / query.limit.max(1)) as u32,

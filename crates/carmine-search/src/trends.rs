@@ -1,11 +1,21 @@
 //! Trending searches and the suggestions offered as a member types.
 //!
-//! `search.trends`, a durable consumer of the domain log, counts first-page searches
-//! per normalized query and hour, each searcher once per query and hour (a visitor
-//! counts per search), into `search_query_hourly`.
+//! What members type is theirs: a query is shown to others only when it cannot be one
+//! person's. `search.trends`, a durable consumer of the domain log, counts first-page
+//! searches by **signed-in members** that **found something** (not only by relaxing
+//! the words) and that **may be suggested** ([`may_be_suggested`]: no phone numbers,
+//! e-mail addresses, `@` handles, runs of seven or more digits, or query syntax) —
+//! per normalized query and hour, each member once per query and hour, into
+//! `search_query_hourly`, and remembers which members searched each query
+//! (`search_query_members`). Signed-out searches count for nothing, so a script
+//! without accounts cannot move either list. A query is trending or suggested only
+//! once at least `min_members` distinct members (default
+//! [`MIN_MEMBERS_DEFAULT`], `--suggest-min-members`) searched it in the window, and
+//! both lists are filtered again when read. Topics are catalogue entries (the notes'
+//! own `#topics`), not searches, and are not held to that threshold.
 //!
-//! **Trending** is rising, not merely frequent: for each query with at least
-//! [`TRENDING_MIN_SEARCHERS`] searchers in the last [`RECENT_HOURS`], the searchers
+//! **Trending** is rising, not merely frequent: for each query with enough members
+//! in the last [`RECENT_HOURS`], the searchers
 //! expected in that window from the week before (pro rata) are subtracted and the
 //! excess divided by √(expected + 1) — a steady favourite scores low, a query that
 //! jumped from nothing scores high. Terms the operator hid never show.
@@ -19,7 +29,7 @@
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use carmine_core::event::DomainEvent;
 use carmine_core::{Error, Id, Timestamp};
@@ -34,7 +44,11 @@ use crate::index::SearchIndex;
 pub const CONSUMER: &str = "search.trends";
 pub const RECENT_HOURS: i64 = 6;
 pub const BASELINE_HOURS: i64 = 7 * 24;
-pub const TRENDING_MIN_SEARCHERS: i64 = 3;
+/// Distinct members who must have searched a query before anyone is shown it.
+pub const MIN_MEMBERS_DEFAULT: u32 = 5;
+/// Digits in a row (spaces, dashes, dots, brackets and plus signs between them
+/// allowed) that look like a phone, ID or account number.
+const DIGIT_RUN_MAX: usize = 6;
 pub const SUGGEST_DAYS: i64 = 14;
 /// Queries and topics a suggester holds.
 const SUGGEST_QUERIES: i64 = 20_000;
@@ -46,6 +60,30 @@ const HOUR: i64 = 3_600_000_000;
 /// The hour `at` falls in (its first microsecond).
 fn hour_of(at: Timestamp) -> i64 {
     at.micros().div_euclid(HOUR) * HOUR
+}
+
+/// Whether a normalized query may ever be shown to other members: letters, digits,
+/// spaces and the few marks product names use (`-'.&+#·`), no `@` (e-mail addresses,
+/// handles), and no run of more than six digits (phone, ID or card numbers — also
+/// when written in groups such as `138 0013 8000`).
+pub fn may_be_suggested(query: &str) -> bool {
+    let allowed = |c: char| c.is_alphanumeric() || c == ' ' || "-'.&+#·".contains(c);
+    if query.is_empty() || !query.chars().all(allowed) {
+        return false;
+    }
+    let mut digits = 0;
+    let mut chars = query.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c.is_ascii_digit() || c.is_numeric() {
+            digits += 1;
+            if digits > DIGIT_RUN_MAX {
+                return false;
+            }
+        } else if !(" -.+()".contains(c) && digits > 0 && chars.peek().is_some_and(|n| n.is_numeric())) {
+            digits = 0;
+        }
+    }
+    true
 }
 
 /// Counts searches per query and hour.
@@ -68,20 +106,29 @@ impl Consumer for Counter {
             let mut counted = false;
             let mut latest = None;
             for (_, record) in entries {
-                let DomainEvent::Searched { search_id, user_id, query, page: 0, searched_at, .. } = &record.event
+                let DomainEvent::Searched {
+                    user_id: Some(member),
+                    query,
+                    results,
+                    relaxed: false,
+                    page: 0,
+                    searched_at,
+                    ..
+                } = &record.event
                 else {
                     continue;
                 };
-                if query.is_empty() {
+                if *results == 0 || !may_be_suggested(query) {
                     continue;
                 }
-                let searcher = user_id.map_or(-search_id.as_i64(), Id::as_i64);
-                search::count_search(tx, query, hour_of(*searched_at), searcher).await?;
+                search::count_search(tx, query, hour_of(*searched_at), *member).await?;
                 counted = true;
                 latest = latest.max(Some(*searched_at));
             }
             if let Some(latest) = latest {
-                search::prune_searchers(tx, hour_of(latest) - SEARCHERS_KEPT_HOURS * HOUR).await?;
+                let hour = hour_of(latest);
+                search::prune_searchers(tx, hour - SEARCHERS_KEPT_HOURS * HOUR, hour - SUGGEST_DAYS * 24 * HOUR)
+                    .await?;
             }
             if counted {
                 self.generation.fetch_add(1, Ordering::SeqCst);
@@ -201,6 +248,7 @@ struct TrendsInner {
     db: Db,
     index: Arc<SearchIndex>,
     refresh: Duration,
+    min_members: i64,
     /// Bumped when searches are counted.
     generation: Arc<AtomicU64>,
     /// Bumped when a term is hidden or shown: lists computed before are stale at once.
@@ -211,12 +259,13 @@ struct TrendsInner {
     hidden: Mutex<Option<(u64, HashSet<String>)>>,
 }
 
-/// A computed list and what it was computed from.
+/// A computed list and what it was computed from (`at`: the database clock's time, so
+/// tests move it).
 struct Cached<T> {
     value: Option<T>,
     generation: u64,
     hidden_version: u64,
-    at: Option<Instant>,
+    at: Option<Timestamp>,
 }
 
 impl<T> Default for Cached<T> {
@@ -228,24 +277,26 @@ impl<T> Default for Cached<T> {
 impl<T: Clone> Cached<T> {
     /// The value, unless terms were hidden or shown since, or searches were counted
     /// since and it is older than `refresh`.
-    fn fresh(&self, (generation, hidden_version): (u64, u64), refresh: Duration) -> Option<T> {
-        let recent = self.at.is_some_and(|at| at.elapsed() < refresh);
+    fn fresh(&self, (generation, hidden_version): (u64, u64), refresh: Duration, now: Timestamp) -> Option<T> {
+        let refresh_micros = i64::try_from(refresh.as_micros()).unwrap_or(i64::MAX);
+        let recent = self.at.is_some_and(|at| now.micros().saturating_sub(at.micros()) < refresh_micros);
         let current = self.hidden_version == hidden_version && (self.generation == generation || recent);
         self.value.clone().filter(|_| current)
     }
 
-    fn set(&mut self, value: T, (generation, hidden_version): (u64, u64)) {
-        *self = Cached { value: Some(value), generation, hidden_version, at: Some(Instant::now()) };
+    fn set(&mut self, value: T, (generation, hidden_version): (u64, u64), now: Timestamp) {
+        *self = Cached { value: Some(value), generation, hidden_version, at: Some(now) };
     }
 }
 
 impl Trends {
-    pub(crate) fn new(db: Db, index: Arc<SearchIndex>, refresh: Duration) -> Trends {
+    pub(crate) fn new(db: Db, index: Arc<SearchIndex>, refresh: Duration, min_members: u32) -> Trends {
         Trends {
             inner: Arc::new(TrendsInner {
                 db,
                 index,
                 refresh,
+                min_members: i64::from(min_members.max(1)),
                 generation: Arc::new(AtomicU64::new(1)),
                 hidden_version: AtomicU64::new(1),
                 trending: Default::default(),
@@ -281,7 +332,7 @@ impl Trends {
     pub async fn trending(&self, limit: usize) -> Result<Vec<Trend>, Error> {
         let versions = self.versions();
         let mut cached = self.inner.trending.lock().await;
-        if let Some(trends) = cached.fresh(versions, self.inner.refresh) {
+        if let Some(trends) = cached.fresh(versions, self.inner.refresh, self.inner.db.now()) {
             return Ok(trends.into_iter().take(limit).collect());
         }
         let hidden = self.hidden(versions.1).await?;
@@ -292,13 +343,13 @@ impl Trends {
             &mut *self.inner.db.reader().await?,
             from,
             recent_from,
-            TRENDING_MIN_SEARCHERS,
+            self.inner.min_members,
             2_000,
         )
         .await?;
         let mut trends: Vec<Trend> = rows
             .into_iter()
-            .filter(|(query, ..)| !hidden.contains(query))
+            .filter(|(query, ..)| !hidden.contains(query) && may_be_suggested(query))
             .map(|(query, recent, earlier)| {
                 let expected = earlier as f64 * RECENT_HOURS as f64 / BASELINE_HOURS as f64;
                 let score = (recent as f64 - expected) / (expected + 1.0).sqrt();
@@ -308,38 +359,51 @@ impl Trends {
             .collect();
         trends.sort_by(|a, b| b.score.total_cmp(&a.score).then_with(|| a.query.cmp(&b.query)));
         trends.truncate(100);
-        cached.set(trends.clone(), versions);
+        cached.set(trends.clone(), versions, self.inner.db.now());
         Ok(trends.into_iter().take(limit).collect())
     }
 
     /// Completions of `prefix`: popular queries and topics, hidden terms left out.
     pub async fn suggest(&self, prefix: &str, limit: usize) -> Result<Vec<Suggestion>, Error> {
+        Ok(self.suggester().await?.lookup(prefix, limit))
+    }
+
+    /// What members' searches currently put into suggestions (for the operator), the
+    /// most searched first, at most `limit`; topics are not listed.
+    pub async fn suggested_queries(&self, limit: usize) -> Result<Vec<Suggestion>, Error> {
+        let suggester = self.suggester().await?;
+        let mut queries: Vec<Suggestion> =
+            suggester.labels.iter().filter(|s| s.kind == SuggestionKind::Query).cloned().collect();
+        queries.sort_by(|a, b| b.weight.cmp(&a.weight).then_with(|| a.text.cmp(&b.text)));
+        queries.truncate(limit);
+        Ok(queries)
+    }
+
+    /// The suggester, rebuilt when stale.
+    async fn suggester(&self) -> Result<Arc<Suggester>, Error> {
         let versions = self.versions();
-        let suggester = {
-            let mut cached = self.inner.suggester.lock().await;
-            match cached.fresh(versions, self.inner.refresh) {
-                Some(suggester) => suggester,
-                None => {
-                    let suggester = Arc::new(self.build_suggester(versions.1).await?);
-                    cached.set(suggester.clone(), versions);
-                    suggester
-                }
-            }
-        };
-        Ok(suggester.lookup(prefix, limit))
+        let mut cached = self.inner.suggester.lock().await;
+        if let Some(suggester) = cached.fresh(versions, self.inner.refresh, self.inner.db.now()) {
+            return Ok(suggester);
+        }
+        let suggester = Arc::new(self.build_suggester(versions.1).await?);
+        cached.set(suggester.clone(), versions, self.inner.db.now());
+        Ok(suggester)
     }
 
     async fn build_suggester(&self, hidden_version: u64) -> Result<Suggester, Error> {
         let hidden = self.hidden(hidden_version).await?;
         let from = hour_of(self.inner.db.now()) - SUGGEST_DAYS * 24 * HOUR;
-        let queries = search::popular_queries(&mut *self.inner.db.reader().await?, from, SUGGEST_QUERIES).await?;
+        let queries =
+            search::popular_queries(&mut *self.inner.db.reader().await?, from, self.inner.min_members, SUGGEST_QUERIES)
+                .await?;
         let index = self.inner.index.clone();
         let topics = tokio::task::spawn_blocking(move || index.popular_topics(SUGGEST_TOPICS))
             .await
             .map_err(|e| Error::internal(format!("suggestions: {e}")))??;
         let mut labels: Vec<Suggestion> = queries
             .into_iter()
-            .filter(|(q, _)| !hidden.contains(q))
+            .filter(|(q, _)| !hidden.contains(q) && may_be_suggested(q))
             .map(|(text, n)| Suggestion { text, kind: SuggestionKind::Query, weight: n.max(0) as u64 })
             .collect();
         labels.extend(topics.into_iter().filter(|t| !hidden.contains(&t.topic)).map(|t| Suggestion {
@@ -396,6 +460,29 @@ mod tests {
 
     fn label(text: &str, kind: SuggestionKind, weight: u64) -> Suggestion {
         Suggestion { text: text.to_owned(), kind, weight }
+    }
+
+    #[test]
+    fn personal_looking_and_syntax_queries_are_never_suggested() {
+        for fine in ["护肤", "iphone 15 pro", "spf50+", "3.5mm 耳机", "2024年 新款", "l'oréal", "h&m", "c#", "123456"]
+        {
+            assert!(may_be_suggested(fine), "{fine}");
+        }
+        for personal in [
+            "13800138000",
+            "张伟 138 0013 8000",
+            "+86 138-0013-8000",
+            "a.b@example.com",
+            "@lanlan",
+            "110101199003074578",
+            "卡号 6222 0212 3456 7890",
+            "质量^10",
+            "title:foo*",
+            "(护肤)",
+            "",
+        ] {
+            assert!(!may_be_suggested(personal), "{personal}");
+        }
     }
 
     #[test]

@@ -39,6 +39,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(8, "0008_interests"),
     migration!(9, "0009_search"),
     migration!(10, "0010_money"),
+    migration!(11, "0011_search_members"),
 ];
 
 /// The names of the migrations this binary carries, in order.

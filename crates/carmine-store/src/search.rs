@@ -270,14 +270,15 @@ pub async fn forget(tx: &mut Tx, user_id: Id, query: Option<&str>) -> StoreResul
     Ok(done.rows_affected())
 }
 
-/// Counts a search of `query` in its hour; `searcher` counts once per query and hour.
-pub async fn count_search(tx: &mut Tx, query: &str, bucket: i64, searcher: i64) -> StoreResult<()> {
+/// Counts one first-page search of `query` by `member` in the hour `bucket`: the hour's
+/// searches, its distinct members, and the member as one of the query's searchers.
+pub async fn count_search(tx: &mut Tx, query: &str, bucket: i64, member: Id) -> StoreResult<()> {
     let new_searcher = sqlx::query(
         "INSERT INTO search_query_searchers (query, bucket, searcher) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
     )
     .bind(query)
     .bind(bucket)
-    .bind(searcher)
+    .bind(member.as_i64())
     .execute(tx.conn())
     .await?
     .rows_affected() as i64;
@@ -291,38 +292,57 @@ pub async fn count_search(tx: &mut Tx, query: &str, bucket: i64, searcher: i64) 
     .bind(new_searcher)
     .execute(tx.conn())
     .await?;
+    sqlx::query(
+        "INSERT INTO search_query_members (query, member_id, last_bucket) VALUES ($1, $2, $3)
+         ON CONFLICT (query, member_id) DO UPDATE SET last_bucket = excluded.last_bucket
+         WHERE excluded.last_bucket > search_query_members.last_bucket",
+    )
+    .bind(query)
+    .bind(member.as_i64())
+    .bind(bucket)
+    .execute(tx.conn())
+    .await?;
     Ok(())
 }
 
-/// Drops who-searched rows of hours before `before` (their counts stay).
-pub async fn prune_searchers(tx: &mut Tx, before: i64) -> StoreResult<u64> {
-    let done =
-        sqlx::query("DELETE FROM search_query_searchers WHERE bucket < $1").bind(before).execute(tx.conn()).await?;
-    Ok(done.rows_affected())
+/// Forgets who searched: per-hour searcher rows of hours before `hours_before`, and
+/// members whose last search of a query was before `members_before` (counts stay).
+pub async fn prune_searchers(tx: &mut Tx, hours_before: i64, members_before: i64) -> StoreResult<u64> {
+    let hours = sqlx::query("DELETE FROM search_query_searchers WHERE bucket < $1")
+        .bind(hours_before)
+        .execute(tx.conn())
+        .await?;
+    let members = sqlx::query("DELETE FROM search_query_members WHERE last_bucket < $1")
+        .bind(members_before)
+        .execute(tx.conn())
+        .await?;
+    Ok(hours.rows_affected() + members.rows_affected())
 }
 
 /// Per query since the hour `from`: searchers from the hour `recent` on, and before it.
-/// Only queries with at least `min_recent` recent searchers, at most `limit`, the
-/// most recent searchers first.
+/// Only queries that at least `min_members` distinct members searched from `recent`
+/// on, at most `limit`, the most recent searchers first.
 pub async fn query_windows(
     conn: &mut Conn,
     from: i64,
     recent: i64,
-    min_recent: i64,
+    min_members: i64,
     limit: i64,
 ) -> StoreResult<Vec<(String, i64, i64)>> {
     let rows = sqlx::query(
         "SELECT query,
                 CAST(SUM(CASE WHEN bucket >= $2 THEN searchers ELSE 0 END) AS BIGINT) AS recent,
                 CAST(SUM(CASE WHEN bucket < $2 THEN searchers ELSE 0 END) AS BIGINT) AS earlier
-         FROM search_query_hourly WHERE bucket >= $1
+         FROM search_query_hourly
+         WHERE bucket >= $1 AND query IN (
+             SELECT query FROM search_query_members WHERE last_bucket >= $2
+             GROUP BY query HAVING COUNT(*) >= $3)
          GROUP BY query
-         HAVING SUM(CASE WHEN bucket >= $2 THEN searchers ELSE 0 END) >= $3
          ORDER BY recent DESC, query LIMIT $4",
     )
     .bind(from)
     .bind(recent)
-    .bind(min_recent)
+    .bind(min_members)
     .bind(limit)
     .fetch_all(conn)
     .await?;
@@ -361,13 +381,23 @@ pub async fn hidden(conn: &mut Conn, limit: i64) -> StoreResult<Vec<String>> {
     Ok(rows.iter().map(|r| r.try_get("query")).collect::<Result<_, _>>()?)
 }
 
-/// The most searched queries since the hour `from` (by searchers), at most `limit`.
-pub async fn popular_queries(conn: &mut Conn, from: i64, limit: i64) -> StoreResult<Vec<(String, i64)>> {
+/// The most searched queries since the hour `from` (by searchers) that at least
+/// `min_members` distinct members searched since then, at most `limit`.
+pub async fn popular_queries(
+    conn: &mut Conn,
+    from: i64,
+    min_members: i64,
+    limit: i64,
+) -> StoreResult<Vec<(String, i64)>> {
     let rows = sqlx::query(
-        "SELECT query, CAST(SUM(searchers) AS BIGINT) AS searchers FROM search_query_hourly WHERE bucket >= $1
-         GROUP BY query ORDER BY searchers DESC, query LIMIT $2",
+        "SELECT query, CAST(SUM(searchers) AS BIGINT) AS searchers FROM search_query_hourly
+         WHERE bucket >= $1 AND query IN (
+             SELECT query FROM search_query_members WHERE last_bucket >= $1
+             GROUP BY query HAVING COUNT(*) >= $2)
+         GROUP BY query ORDER BY searchers DESC, query LIMIT $3",
     )
     .bind(from)
+    .bind(min_members)
     .bind(limit)
     .fetch_all(conn)
     .await?;

@@ -225,6 +225,10 @@ pub struct ServeArgs {
     /// A reverse proxy whose X-Forwarded-For is trusted (repeatable).
     #[arg(long = "trusted-proxy", env = "CARMINE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
+    /// Distinct signed-in members who must have searched a query (and found something)
+    /// before it is suggested or trending.
+    #[arg(long, default_value_t = carmine_search::trends::MIN_MEMBERS_DEFAULT, env = "CARMINE_SUGGEST_MIN_MEMBERS")]
+    pub suggest_min_members: u32,
     #[command(flatten)]
     pub feed: FeedArgs,
     #[command(flatten)]
@@ -328,6 +332,10 @@ impl ServeArgs {
         config.feed = self.feed.settings()?;
         config.ces = config.feed.ces;
         config.ledger = self.money.ledger()?;
+        if self.suggest_min_members == 0 {
+            return Err("--suggest-min-members must be at least 1".to_owned());
+        }
+        config.search.suggest_min_members = self.suggest_min_members;
         Ok(config)
     }
 }

@@ -53,6 +53,7 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(search::trending))
         .routes(routes!(search::history, search::forget_history))
         .routes(routes!(search::hidden_terms, search::hide_term, search::show_term))
+        .routes(routes!(search::suggested_queries))
         .routes(routes!(feed::related))
         .routes(routes!(feed::journey))
         .routes(routes!(feed::interests, feed::pick_interests))

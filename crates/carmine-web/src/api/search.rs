@@ -408,6 +408,33 @@ pub async fn show_term(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[derive(Serialize, ToSchema)]
+pub struct SuggestedQueryView {
+    pub query: String,
+    /// Member-searches in the last 14 days (each member once per hour).
+    pub searchers: u64,
+}
+
+/// What members' searches put into suggestions now (searched by enough distinct
+/// members, with results, nothing personal-looking), the most searched first, at
+/// most 200; hidden terms are already left out. Administrators only.
+#[utoipa::path(get, path = "/api/v1/admin/search/suggested", tag = "admin", responses(
+    (status = 200, body = Items<SuggestedQueryView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn suggested_queries(
+    State(state): State<AppState>,
+    Member(caller): Member,
+) -> Result<Json<Items<SuggestedQueryView>>, ApiError> {
+    state.accounts().require_admin(&caller)?;
+    let queries = state.search().trends().suggested_queries(ADMIN_SUGGESTED_MAX).await?;
+    Ok(Json(Items {
+        items: queries.into_iter().map(|s| SuggestedQueryView { query: s.text, searchers: s.weight }).collect(),
+    }))
+}
+
+/// Suggested queries the operator sees at once.
+pub(crate) const ADMIN_SUGGESTED_MAX: usize = 200;
+
 /// A term as trending counts it; empty is refused.
 pub(crate) fn hidden_term(raw: &str) -> Result<String, Error> {
     let query = normalize_query(raw);

@@ -251,6 +251,8 @@ struct TrendRow {
 struct AdminSearchPage {
     layout: Layout,
     trending: Vec<TrendRow>,
+    /// Queries members are offered as they type: (query, searchers).
+    suggested: Vec<(String, u64)>,
     hidden: Vec<String>,
 }
 
@@ -273,9 +275,15 @@ pub(crate) async fn admin_search(
             score: format!("{:.1}", t.score),
         })
         .collect();
+    let suggested = trends
+        .suggested_queries(crate::api::search::ADMIN_SUGGESTED_MAX)
+        .await?
+        .into_iter()
+        .map(|s| (s.text, s.weight))
+        .collect();
     let hidden = trends.hidden_terms().await?;
     let layout = Layout::with(Some(&caller), d.done.as_deref(), None);
-    Ok(render(&AdminSearchPage { layout, trending, hidden }, None))
+    Ok(render(&AdminSearchPage { layout, trending, suggested, hidden }, None))
 }
 
 /// Trending rows the operator sees.

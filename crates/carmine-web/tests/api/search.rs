@@ -277,51 +277,86 @@ async fn searches_feed_history_trending_and_suggestions(t: TestDb) {
     let author = app.signup("chef").await;
     app.publish(&author, "重庆火锅", json!({ "body": "#火锅推荐 麻辣鲜香" })).await;
     app.publish(&author, "Hiking boots", json!({ "body": "broken in after 100 km" })).await;
-    let members = [app.signup("eater1").await, app.signup("eater2").await, app.signup("eater3").await];
+    app.publish(&author, "预订电话", json!({ "body": "订座请打 13800138000" })).await;
+    let mut members = Vec::new();
+    for i in 1..=5 {
+        members.push(app.signup(&format!("eater{i}")).await);
+    }
     for member in &members {
         search(&app, member, &[("q", "火锅")]).await;
+        search(&app, member, &[("q", "13800138000")]).await;
+        search(&app, member, &[("q", "不存在的词")]).await;
+    }
+    for member in &members[1..4] {
+        search(&app, member, &[("q", "hiking boots")]).await;
     }
     search(&app, &members[0], &[("q", "Hiking   BOOTS")]).await;
     let clicked = search(&app, &members[0], &[("q", "hiking boots")]).await;
+    // Signed-out searches count for nothing, however many.
+    let visitor = Client::default();
+    for _ in 0..10 {
+        search(&app, &visitor, &[("q", "麻辣")]).await;
+    }
 
     // History: the member's own, normalized, latest first, deletable.
     let history = app.get(&members[0], "/api/v1/me/search-history").await.json();
-    let queries: Vec<&str> =
+    let queries: BTreeSet<&str> =
         history["items"].as_array().unwrap().iter().map(|h| h["query"].as_str().unwrap()).collect();
-    assert_eq!(queries, ["hiking boots", "火锅"]);
+    assert_eq!(queries, BTreeSet::from(["hiking boots", "不存在的词", "13800138000", "火锅"]), "normalized, once each");
     app.delete(&members[0], &format!("/api/v1/me/search-history?q={}", encode("火锅")), None).await.assert_status(204);
-    assert_eq!(app.get(&members[0], "/api/v1/me/search-history").await.json()["items"].as_array().unwrap().len(), 1);
+    assert_eq!(app.get(&members[0], "/api/v1/me/search-history").await.json()["items"].as_array().unwrap().len(), 3);
     app.delete(&members[0], "/api/v1/me/search-history", None).await.assert_status(204);
     assert_eq!(app.get(&members[0], "/api/v1/me/search-history").await.json()["items"], json!([]));
     app.get(&Client::default(), "/api/v1/me/search-history").await.assert_error(401, "unauthenticated");
 
-    // Trending: three searchers from nothing is rising; one searcher is not enough.
+    // Trending: five members from nothing is rising; a phone number, a search without
+    // results, four members, or any number of visitors are not.
     app.sync().await;
     let trending = app.get(&Client::default(), "/api/v1/search/trending").await.json();
-    assert_eq!(trending["items"], json!([{ "query": "火锅", "searchers": 3 }]), "{trending}");
+    assert_eq!(trending["items"], json!([{ "query": "火锅", "searchers": 5 }]), "{trending}");
 
-    // Suggestions: by text, pinyin and initials; queries and topics.
+    // Suggestions: by text, pinyin and initials; queries and topics; only what enough
+    // members searched and found.
     assert_eq!(suggest(&app, "火").await, ["火锅", "火锅推荐"]);
     assert_eq!(suggest(&app, "huo").await, ["火锅", "火锅推荐"], "pinyin");
     assert_eq!(suggest(&app, "hgt").await, ["火锅推荐"], "initials");
-    assert_eq!(suggest(&app, "hik").await, ["hiking boots"]);
+    assert!(suggest(&app, "hik").await.is_empty(), "four members are not enough");
+    assert!(suggest(&app, "138").await.is_empty(), "a phone number is never suggested");
+    assert!(suggest(&app, "不存").await.is_empty(), "nor a search that found nothing");
+    assert!(suggest(&app, "麻").await.is_empty(), "nor visitors' searches");
+    search(&app, &members[4], &[("q", "hiking boots")]).await;
+    app.sync().await;
+    app.clock.advance_seconds(31); // suggestions are recomputed at most every 30 s
+    assert_eq!(suggest(&app, "hik").await, ["hiking boots"], "the fifth member");
+
+    // The operator sees what is suggested.
+    let admin = app.admin("root").await;
+    let suggested = app.get(&admin, "/api/v1/admin/search/suggested").await.json();
+    let suggested: Vec<&str> =
+        suggested["items"].as_array().unwrap().iter().map(|s| s["query"].as_str().unwrap()).collect();
+    assert_eq!(suggested, ["hiking boots", "火锅"]);
+    app.get(&members[1], "/api/v1/admin/search/suggested").await.assert_error(403, "admin_only");
+    let page = app.get(&admin, "/admin/search").await;
+    page.assert_status(200);
+    assert!(page.text().contains("admin-suggested") && page.text().contains("hiking boots"));
 
     // The operator hides a term: gone from trending and suggestions, audited; members may not.
     app.post(&members[1], "/api/v1/admin/search/hidden-terms", json!({ "query": "火锅" }))
         .await
         .assert_error(403, "admin_only");
-    let admin = app.admin("root").await;
     app.post(&admin, "/api/v1/admin/search/hidden-terms", json!({ "query": " 火锅 " })).await.assert_status(204);
     app.post(&admin, "/api/v1/admin/search/hidden-terms", json!({ "query": "" }))
         .await
         .assert_error(422, "invalid_field");
     assert_eq!(app.get(&admin, "/api/v1/admin/search/hidden-terms").await.json()["items"], json!(["火锅"]));
-    assert_eq!(app.get(&Client::default(), "/api/v1/search/trending").await.json()["items"], json!([]));
+    let trending = app.get(&Client::default(), "/api/v1/search/trending").await.json();
+    assert_eq!(trending["items"], json!([{ "query": "hiking boots", "searchers": 5 }]), "{trending}");
     assert_eq!(suggest(&app, "火").await, ["火锅推荐"]);
     app.delete(&admin, &format!("/api/v1/admin/search/hidden-terms?q={}", encode("火锅")), None)
         .await
         .assert_status(204);
-    assert_eq!(app.get(&Client::default(), "/api/v1/search/trending").await.json()["items"][0]["query"], "火锅");
+    let trending = app.get(&Client::default(), "/api/v1/search/trending").await.json();
+    assert!(trending["items"].as_array().unwrap().iter().any(|t| t["query"] == "火锅"), "shown again: {trending}");
 
     // A click on a result names its search; only the search surface may.
     let note = clicked["items"][0]["id"].as_str().unwrap();
