@@ -1,14 +1,20 @@
 //! Ranking a member's discovery feed from the index, in three steps:
 //!
 //! 1. **Candidates**, merged from several sources: notes of followed creators; notes
-//!    in the member's interests (their topics and topics related by co-engagement);
+//!    in the member's interests (their topics and topics related by co-engagement, from
+//!    each topic's best notes of any age, so evergreen notes are found too);
 //!    item-to-item neighbours of notes they engaged with ("people who saved this also
 //!    saved"); notes testing in a traffic pool (inside the interest scan, boosted for
 //!    members who care); rising notes; and for a member without history, what members
 //!    with the picked interests liked, and the newest notes.
-//! 2. **Score** = predicted engagement for this member: interest match × note quality
-//!    (smoothed CES per impression) × freshness × (1 + neighbour affinity) × pool
-//!    factor. Follower count is not an input.
+//! 2. **Score** = predicted engagement for this member: (1 + interest match × note
+//!    quality (smoothed CES per impression) × pool factor / 0.02) to a power that falls
+//!    from 1 for a new note to 0.05 for an old one × (0.05 + freshness) × (1 + 100 × neighbour
+//!    affinity), the affinity being the recency-weighted mean cosine co-engagement
+//!    with the member's latest positives. New notes win on interest and quality,
+//!    the catalogue on co-engagement (on real ratings, MovieLens 100k, this beats
+//!    item-kNN; on the generated communities it beats the earlier blend).
+//!    Follower count is not an input.
 //! 3. **Page**: caps per author and per topic, no two neighbours on the same topic,
 //!    then the small-creator floor. Notes the member engaged with, saw, or was
 //!    already served are filtered out.
@@ -27,7 +33,6 @@ pub const TOPIC_SCAN: usize = 1_500;
 /// The best-of-topic lists: from the newest `TOPIC_BEST_SCAN` notes keep `TOPIC_BEST`.
 pub const TOPIC_BEST_SCAN: usize = 3_000;
 pub const TOPIC_BEST: usize = 300;
-const TOPIC_SCAN_DAYS: i64 = 30;
 /// Topics of the member's profile the candidates are drawn from.
 const PROFILE_TOPICS: usize = 8;
 /// Candidates kept after the cheap score, before the fine one.
@@ -39,16 +44,29 @@ const FOLLOWED_NOTES: usize = 6;
 const NEWEST_SCAN: usize = 400;
 /// A member with fewer positives than this also gets what similar members liked.
 const COLD_POSITIVES: usize = 5;
-/// Item-to-item neighbours: the member's latest positives, their latest engagers,
-/// and those members' latest positives (bounded: a request stays in milliseconds).
-const NEIGHBOUR_SEEDS: usize = 15;
-const NEIGHBOUR_ENGAGERS: usize = 32;
-const NEIGHBOUR_POSITIVES: usize = 20;
-const NEIGHBOUR_CANDIDATES: usize = 300;
+/// Item-to-item neighbours: the member's latest positives (each weighing half as
+/// much every `NEIGHBOUR_SEED_HALF_LIFE` positives back), their latest engagers, and
+/// those members' latest positives (bounded: a request stays in milliseconds).
+const NEIGHBOUR_SEEDS: usize = 30;
+const NEIGHBOUR_SEED_HALF_LIFE: f64 = 5.0;
+const NEIGHBOUR_ENGAGERS: usize = 100;
+const NEIGHBOUR_POSITIVES: usize = 100;
+const NEIGHBOUR_CANDIDATES: usize = 1_000;
 /// A member without history gets the latest positives of this many members who
 /// lately engaged with each of their topics.
 const SIMILAR_MEMBERS: usize = 32;
 const SIMILAR_POSITIVES: usize = 10;
+/// How much co-engagement (the recency-weighted mean cosine with the member's
+/// positives, 0–1) multiplies a score: 1 + 100 × affinity.
+const NEIGHBOUR_WEIGHT: f64 = 100.0;
+/// The power interest × quality × pool keeps for a note long past its freshness:
+/// evergreen notes are ranked by co-engagement, new ones by interest and quality.
+const CATALOGUE_EXPONENT: f64 = 0.05;
+/// Interest × quality × pool is counted in units of a note nobody in particular is
+/// interested in (0.02 × 1 × 1).
+const MERIT_UNIT: f64 = 0.02;
+/// Affinity from which a card says "people who engaged with yours also engaged".
+const NEIGHBOURS_REASON_MIN: f64 = 0.05;
 /// How far ahead the page builder looks for a card that keeps the caps.
 const LOOKAHEAD: usize = 30;
 
@@ -221,9 +239,13 @@ pub fn may_recommend(model: &FeedModel, member: Id, note: Id) -> bool {
 /// the strongest is 1.
 fn neighbours(model: &FeedModel, member: Id, state: &MemberState) -> Vec<(Id, f64)> {
     let mut scores: IdMap<f64> = Default::default();
-    for seed in state.positives.iter().rev().take(NEIGHBOUR_SEEDS) {
+    let mut together: IdMap<u32> = Default::default();
+    let mut total_weight = 0.0;
+    for (age, seed) in state.positives.iter().rev().take(NEIGHBOUR_SEEDS).enumerate() {
         let Some(note) = model.note(*seed) else { continue };
-        let weight = 1.0 / (note.engagers.len().max(1) as f64).sqrt();
+        let recency = 0.5f64.powf(age as f64 / NEIGHBOUR_SEED_HALF_LIFE);
+        total_weight += recency;
+        together.clear();
         for engager in note.engagers.iter().rev().take(NEIGHBOUR_ENGAGERS) {
             if *engager == member {
                 continue;
@@ -231,9 +253,15 @@ fn neighbours(model: &FeedModel, member: Id, state: &MemberState) -> Vec<(Id, f6
             let Some(other) = model.member(*engager) else { continue };
             for q in other.positives.iter().rev().take(NEIGHBOUR_POSITIVES) {
                 if q != seed {
-                    *scores.entry(*q).or_default() += weight;
+                    *together.entry(*q).or_default() += 1;
                 }
             }
+        }
+        // Cosine: members who engaged with both over √(engagers of one × of the other).
+        let seed_engagers = model.engagers_of(note).max(1) as f64;
+        for (q, &both) in &together {
+            let q_engagers = model.note(*q).map_or(1, |n| model.engagers_of(n).max(1)) as f64;
+            *scores.entry(*q).or_default() += recency * f64::from(both) / (seed_engagers * q_engagers).sqrt();
         }
     }
     // Only the strongest neighbours become candidates (each candidate is scored).
@@ -242,10 +270,9 @@ fn neighbours(model: &FeedModel, member: Id, state: &MemberState) -> Vec<(Id, f6
         strongest.select_nth_unstable_by(NEIGHBOUR_CANDIDATES, |a, b| b.1.total_cmp(&a.1));
         strongest.truncate(NEIGHBOUR_CANDIDATES);
     }
-    let max = strongest.iter().map(|(_, s)| *s).fold(0.0, f64::max);
-    if max > 0.0 {
+    if total_weight > 0.0 {
         for (_, score) in &mut strongest {
-            *score /= max;
+            *score /= total_weight;
         }
     }
     strongest
@@ -264,12 +291,11 @@ fn gather(model: &FeedModel, request: &FeedRequest, profile: &Profile) -> IdMap<
         }
     }
     // Interests: a cheap score over the newest notes of each strong topic.
-    let oldest = now - TOPIC_SCAN_DAYS * 24 * 3_600_000_000;
     let mut scanned: Vec<(Id, f64)> = Vec::new();
     for (topic, weight) in profile.top(PROFILE_TOPICS) {
         for &id in model.topic_candidates(topic, TOPIC_SCAN) {
             let Some(note) = model.note(id) else { continue };
-            if note.published_at >= oldest && note.published_at <= now && fresh_for(note, id, member, request.exclude) {
+            if note.published_at <= now && fresh_for(note, id, member, request.exclude) {
                 scanned.push((id, weight * model.cheap_score(note, now)));
             }
         }
@@ -329,7 +355,13 @@ fn score(model: &FeedModel, note: &NoteState, candidate: Candidate, profile: &Pr
 
 impl ScoreParts {
     pub fn total(&self) -> f64 {
-        (0.02 + self.interest) * self.quality * (0.05 + self.freshness) * (1.0 + 2.0 * self.neighbours) * self.pool
+        // A new note is judged by interest and quality; an old one (the catalogue) by
+        // who engaged with it besides this member's own taste.
+        // The compressed term is at least 1, so a smaller power never lifts an older
+        // note above a newer one.
+        let exponent = self.freshness + (1.0 - self.freshness) * CATALOGUE_EXPONENT;
+        let merit = (0.02 + self.interest) * self.quality * self.pool;
+        (1.0 + merit / MERIT_UNIT).powf(exponent) * (0.05 + self.freshness) * (1.0 + NEIGHBOUR_WEIGHT * self.neighbours)
     }
 }
 
@@ -431,7 +463,7 @@ fn reason(model: &FeedModel, member: Option<&MemberState>, item: &Ranked) -> Rea
     if item.sources.contains(Sources::FOLLOWING) {
         return Reason::Following;
     }
-    if item.parts.neighbours >= 0.5 {
+    if item.parts.neighbours >= NEIGHBOURS_REASON_MIN {
         return Reason::Neighbours;
     }
     let tally = member.and_then(|member| {

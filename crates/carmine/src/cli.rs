@@ -346,14 +346,23 @@ pub enum EvalTarget {
     /// against popularity and item-kNN baselines (Recall@K, NDCG@K, coverage,
     /// small-creator share, novelty).
     Feed {
-        /// A dataset directory (docs/dataset-format.md), e.g. from `carmine generate`.
+        /// A dataset directory (docs/dataset-format.md), e.g. from `carmine generate`; with
+        /// --ratings, a directory holding a ratings file (MovieLens `u.data` or `*.inter`).
         dir: PathBuf,
+        /// DIR holds public ratings (`user item rating timestamp`; 4+ is a like), with
+        /// the items' genres as topics (`u.item` or `*.item`, optional).
+        #[arg(long)]
+        ratings: bool,
         /// Cut-offs, comma-separated.
         #[arg(long, default_value = "10,50", value_delimiter = ',')]
         k: Vec<usize>,
-        /// Days at the end of the dataset held out.
+        /// Days at the end of the dataset held out (the global split).
         #[arg(long, default_value_t = 3)]
         holdout_days: i64,
+        /// `per-member:FRACTION` holds out each member's last FRACTION of positives
+        /// instead (e.g. `per-member:0.2`); `global:DAYS` is --holdout-days.
+        #[arg(long)]
+        split: Option<String>,
         /// At most this many test members (spread over all of them).
         #[arg(long, default_value_t = 5_000)]
         max_members: usize,
@@ -504,13 +513,20 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Command::Eval { what: EvalTarget::Feed { dir, k, holdout_days, max_members, feed } } => {
+        Command::Eval { what: EvalTarget::Feed { dir, ratings, k, holdout_days, split, max_members, feed } } => {
             if k.is_empty() || k.iter().any(|&k| k == 0 || k > 1_000) {
                 return Err("--k: cut-offs between 1 and 1000".to_owned());
             }
+            let split = match split {
+                Some(raw) => carmine_feed::eval::Split::parse(&raw)?,
+                None => carmine_feed::eval::Split::Global { holdout_days: holdout_days.clamp(1, 365) },
+            };
+            let source =
+                if ratings { carmine_feed::eval::Source::Ratings } else { carmine_feed::eval::Source::Dataset };
             let options = carmine_feed::eval::EvalOptions {
                 ks: k,
-                holdout_days: holdout_days.clamp(1, 365),
+                split,
+                source,
                 max_members: max_members.max(1),
                 settings: feed.settings()?,
             };
