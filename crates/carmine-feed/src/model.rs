@@ -6,7 +6,10 @@
 //! dataset (`eval.rs`): both rank through the same code.
 //!
 //! Times are event times (µs), never the wall clock, so replaying the same log gives
-//! the same state on every node.
+//! the same state on every node. The two logs are replayed by two consumers, so a
+//! behaviour event may arrive before the publication of its note: it waits
+//! (`pending`, bounded) and is applied when the note arrives, never dropped — or
+//! dropped when the note is known to be gone (deleted, private).
 
 use std::collections::{HashMap, VecDeque};
 
@@ -31,6 +34,9 @@ const SEEN_KEPT: usize = 5_000;
 const FANS_KEPT: usize = 64;
 /// Rising notes kept, and the half-life of their heat.
 const RISING_KEPT: usize = 200;
+/// Behaviour events held for notes whose publication has not been applied yet (past
+/// this, later ones are dropped: a log far behind the other).
+const PENDING_MAX: usize = 1_000_000;
 const HEAT_HALF_LIFE_HOURS: f64 = 6.0;
 
 /// Who a note may be shown to by the feed.
@@ -271,6 +277,12 @@ pub struct FeedModel {
     pub(crate) recent: Vec<Id>,
     /// Notes engaged with lately, and the hottest of them.
     warm: IdSet,
+    /// Behaviour events for notes not applied yet, in log order (see the header).
+    pending: IdMap<Vec<(Option<Id>, Sight, i64)>>,
+    pending_total: usize,
+    /// Notes the domain log said nobody may see before the index knew them: their
+    /// behaviour events are dropped.
+    gone: IdSet,
     pub(crate) rising: Vec<Id>,
     engagements_since_refresh: u32,
     refreshed_at: i64,
@@ -291,6 +303,9 @@ impl FeedModel {
             by_author: Default::default(),
             recent: Vec::new(),
             warm: IdSet::default(),
+            pending: Default::default(),
+            pending_total: 0,
+            gone: IdSet::default(),
             rising: Vec::new(),
             engagements_since_refresh: 0,
             refreshed_at: 0,
@@ -462,11 +477,14 @@ impl FeedModel {
     pub fn apply(&mut self, signal: Signal) {
         match signal {
             Signal::Published { note, author, topics, at, reach } => self.published(note, author, &topics, at, reach),
-            Signal::Reach { note, reach } => {
-                if let Some(state) = self.notes.get_mut(&note) {
-                    state.reach = reach;
+            Signal::Reach { note, reach } => match self.notes.get_mut(&note) {
+                Some(state) => state.reach = reach,
+                None if reach == Reach::Nobody => {
+                    self.pending_total -= self.pending.remove(&note).map_or(0, |p| p.len());
+                    self.gone.insert(note);
                 }
-            }
+                None => {}
+            },
             Signal::Engaged { member, note, action, at } => self.engaged(member, note, action, at),
             Signal::Withdrawn { note, action, .. } => {
                 if let Some(state) = self.notes.get_mut(&note) {
@@ -548,6 +566,16 @@ impl FeedModel {
         );
         self.by_author.entry(author).or_default().push(note);
         self.recent.push(note);
+        self.gone.remove(&note);
+        for (member, sight, at) in self.pending.remove(&note).unwrap_or_default() {
+            self.pending_total -= 1;
+            self.saw(member, note, sight, at);
+        }
+    }
+
+    /// Behaviour events waiting for their note's publication.
+    pub fn pending_events(&self) -> usize {
+        self.pending_total
     }
 
     fn engaged(&mut self, member: Id, note: Id, action: Action, at: i64) {
@@ -653,7 +681,13 @@ impl FeedModel {
 
     fn saw(&mut self, member: Option<Id>, note: Id, sight: Sight, at: i64) {
         self.clock = self.clock.max(at);
-        let Some(state) = self.notes.get_mut(&note) else { return };
+        let Some(state) = self.notes.get_mut(&note) else {
+            if !self.gone.contains(&note) && self.pending_total < PENDING_MAX {
+                self.pending.entry(note).or_default().push((member, sight, at));
+                self.pending_total += 1;
+            }
+            return;
+        };
         match sight {
             Sight::Impression => {
                 state.counts.impressions += 1;
@@ -833,6 +867,34 @@ mod tests {
         assert_eq!(m.topic_name(interests[0].0), "skincare");
         assert!(interests[1].1 < interests[0].1);
         assert_eq!(m.member(id(5)).unwrap().tallies[&(interests[0].0, Tally::Saved)], 1);
+    }
+
+    #[test]
+    fn behaviour_before_its_note_is_applied_when_the_note_arrives() {
+        // The behaviour log ran ahead of the domain log: nothing is lost, and the
+        // outcome is the same as in log order.
+        let sights = |m: &mut FeedModel| {
+            m.apply(Signal::Saw { member: Some(id(5)), note: id(10), sight: Sight::Impression, at: 2 });
+            m.apply(Signal::Saw { member: Some(id(5)), note: id(10), sight: Sight::Read { dwell_ms: 20_000 }, at: 3 });
+            m.apply(Signal::Saw { member: Some(id(6)), note: id(11), sight: Sight::Impression, at: 3 });
+        };
+        let notes = |m: &mut FeedModel| {
+            publish(m, 10, &["a"]);
+            m.apply(Signal::Reach { note: id(11), reach: Reach::Nobody });
+        };
+        let (mut ahead, mut in_order) = (model(), model());
+        sights(&mut ahead);
+        assert_eq!(ahead.pending_events(), 3);
+        notes(&mut ahead);
+        notes(&mut in_order);
+        sights(&mut in_order);
+        for m in [&ahead, &in_order] {
+            let counts = m.note(id(10)).unwrap().counts;
+            assert_eq!((counts.impressions, counts.reads), (1, 1));
+            assert!(m.member(id(5)).unwrap().seen.contains(&id(10)), "a seen note is never served again");
+            assert_eq!(m.pending_events(), 0, "a gone note's events are dropped");
+        }
+        assert_eq!(ahead.interests(id(5), 3), in_order.interests(id(5), 3));
     }
 
     #[test]
