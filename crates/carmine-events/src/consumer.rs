@@ -114,6 +114,9 @@ pub struct DataPlaneConfig {
     pub retry_max: Duration,
     /// How long [`DataPlane::caught_up`] waits before giving up.
     pub wait_max: Duration,
+    /// A consumer further behind its log than this is catching up: `/readyz` answers
+    /// 503 until none is (after a start, the index replays before traffic comes).
+    pub ready_lag_max: i64,
 }
 
 impl Default for DataPlaneConfig {
@@ -125,6 +128,7 @@ impl Default for DataPlaneConfig {
             failures_before_stuck: 3,
             retry_max: Duration::from_secs(30),
             wait_max: Duration::from_secs(60),
+            ready_lag_max: 1_000,
         }
     }
 }
@@ -142,6 +146,8 @@ pub struct ConsumerStatus {
     pub failures: u32,
     pub last_error: Option<String>,
     pub stuck: bool,
+    /// Further behind than `ready_lag_max`.
+    pub catching_up: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -297,6 +303,7 @@ impl DataPlane {
                     failures: progress.failures,
                     last_error: progress.last_error,
                     stuck: stalled || progress.failures >= config.failures_before_stuck,
+                    catching_up: lag > config.ready_lag_max,
                 }
             })
             .collect())

@@ -25,6 +25,7 @@ carmine_store::both_backends!(
 fn config() -> DataPlaneConfig {
     DataPlaneConfig {
         batch: 7,
+        ready_lag_max: 10,
         retry_max: Duration::from_millis(5),
         wait_max: Duration::from_secs(30),
         ..DataPlaneConfig::default()
@@ -79,11 +80,13 @@ async fn a_restarted_consumer_resumes_without_gaps_or_double_counts(t: TestDb) {
     let restarted = DataPlane::new(t.db.clone(), engagement(), config()).await.unwrap();
     let status = restarted.status().await.unwrap();
     assert_eq!(status[0].position, 20, "the checkpoint survived the restart");
+    assert!(status[0].catching_up, "15 behind, more than the ready bound of 10");
     let _running = restarted.start();
     restarted.sync().await.unwrap();
     assert_eq!(likes_counted(&t.db, note).await, 35);
     let status = restarted.status().await.unwrap();
     assert_eq!((status[0].position, status[0].head, status[0].lag, status[0].stuck), (35, 35, 0, false));
+    assert!(!status[0].catching_up);
 }
 
 /// Counts likes like the real consumer, but fails every batch while `failing` > 0.

@@ -487,7 +487,9 @@ async fn lag(addr: &str) -> i64 {
     let mut connection = Connection::open(addr).await;
     let reply = connection.request("GET", "/readyz", "", "").await;
     let ready: serde_json::Value = serde_json::from_slice(&reply.body).unwrap_or_default();
-    ready["consumers"].as_array().map_or(i64::MAX, |c| c.iter().map(|c| c["lag"].as_i64().unwrap_or(0)).sum())
+    // Ready: the consumers are in the body; catching up (503): in the error's details.
+    let consumers = ready["consumers"].as_array().or_else(|| ready["error"]["details"]["consumers"].as_array());
+    consumers.map_or(i64::MAX, |c| c.iter().map(|c| c["lag"].as_i64().unwrap_or(0)).sum())
 }
 
 /// Waits (polling `/readyz`) until the consumers have applied everything; seconds taken.

@@ -79,15 +79,24 @@ pub(crate) async fn discovery_page(
         Some(raw) => Some(state.cursors().decode(raw)?),
         None => None,
     };
+    let newest = async || -> Result<(Vec<(Ranked, NoteRecord)>, Option<String>), Error> {
+        let newest = state.notes().latest(viewer, None, limit).await?;
+        Ok((newest.notes.into_iter().map(|n| (Ranked::warming_up(n.id), n)).collect(), None))
+    };
     if !state.dataplane().has_caught_up(carmine_feed::live::DOMAIN_CONSUMER) {
         // The index is still replaying the logs after a start: the newest notes meanwhile.
-        let newest = state.notes().latest(viewer, None, limit).await?;
-        let warming = newest.notes.into_iter().map(|n| (Ranked::warming_up(n.id), n)).collect();
-        return Ok((warming, None));
+        return newest().await;
     }
+    let first = cursor.is_none();
     let page = state.feed().page(viewer.map(|v| v.user_id), cursor, limit as usize)?;
     let next = page.next.map(|c| state.cursors().encode(&c));
-    Ok((visible_ranked(state, viewer, page.items).await?, next))
+    let items = visible_ranked(state, viewer, page.items).await?;
+    if first && items.is_empty() {
+        // Never an empty site while notes exist (an index still catching up, or a
+        // reader who has seen everything it proposes): the newest notes.
+        return newest().await;
+    }
+    Ok((items, next))
 }
 
 /// The caller's feed: ranked for them (signed-out visitors get the best of what is

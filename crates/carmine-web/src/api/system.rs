@@ -46,6 +46,9 @@ pub struct ConsumerView {
     pub last_error: Option<String>,
     /// Behind and not advancing, or failing: `/readyz` answers 503.
     pub stuck: bool,
+    /// Further behind than the ready bound (1,000 entries by default): `/readyz`
+    /// answers 503 while it replays.
+    pub catching_up: bool,
 }
 
 pub(crate) fn consumer_view(status: &ConsumerStatus) -> ConsumerView {
@@ -58,13 +61,15 @@ pub(crate) fn consumer_view(status: &ConsumerStatus) -> ConsumerView {
         failures: status.failures,
         last_error: status.last_error.clone(),
         stuck: status.stuck,
+        catching_up: status.catching_up,
     }
 }
 
-/// Ready for traffic: the database answers and no log consumer is stuck.
+/// Ready for traffic: the database answers and every log consumer is near the head of
+/// its log and not stuck.
 #[utoipa::path(get, path = "/readyz", tag = "system", responses(
     (status = 200, body = Readiness),
-    (status = 503, body = ErrorBody, description = "`unavailable`: the database does not answer, or consumers are stuck (named in `details`)")))]
+    (status = 503, body = ErrorBody, description = "`unavailable`: the database does not answer, consumers are stuck (`details.stuck_consumers`) or catching up with their logs (`details.catching_up`); `details.consumers` lists every consumer with its lag")))]
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, ApiError> {
     if !state.accounts().db().ping().await {
         return Err(Error::new(ErrorCode::Unavailable).with_message("the database does not answer").into());
@@ -77,7 +82,18 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Readiness>, Ap
     if !stuck.is_empty() {
         return Err(Error::new(ErrorCode::Unavailable)
             .with_message("log consumers are stuck")
-            .with_details(serde_json::json!({ "stuck_consumers": stuck }))
+            .with_details(serde_json::json!({ "stuck_consumers": stuck, "consumers": consumers }))
+            .into());
+    }
+    let behind: Vec<serde_json::Value> = consumers
+        .iter()
+        .filter(|c| c.catching_up)
+        .map(|c| serde_json::json!({ "name": c.name, "lag": c.lag }))
+        .collect();
+    if !behind.is_empty() {
+        return Err(Error::new(ErrorCode::Unavailable)
+            .with_message("log consumers are catching up with their logs")
+            .with_details(serde_json::json!({ "catching_up": behind, "consumers": consumers }))
             .into());
     }
     Ok(Json(Readiness { status: "ready", database: "ok", consumers }))

@@ -113,12 +113,19 @@ async fn engagement_changes_the_next_page(t: TestDb) {
     app.post(&reader, &format!("/api/v1/notes/{first_hike}/like"), json!({})).await.assert_status(200);
     let next = feed(&app, &reader, "").await;
     assert!(!ids(&next).contains(&first_hike), "what the member engaged with is filtered out");
-    assert_eq!(ids(&next), [second_hike.clone(), bread], "the like lifted #hiking above a fresher note");
+    assert_eq!(ids(&next), [second_hike.clone(), bread.clone()], "the like lifted #hiking above a fresher note");
     assert_eq!(next["items"][0]["reason"], "Because you liked 1 note about #hiking");
 
     let item = json!([{ "client_event_id": "seen", "kind": "impression", "note_id": second_hike, "surface": "home" }]);
     events(&app, &reader, item).await;
     assert!(!ids(&feed(&app, &reader, "").await).contains(&second_hike), "what the member saw is filtered out");
+
+    // Seen everything the index proposes: the first page is the newest notes, never
+    // an empty site.
+    let item = json!([{ "client_event_id": "seen-2", "kind": "impression", "note_id": bread, "surface": "home" }]);
+    events(&app, &reader, item).await;
+    let rest = feed(&app, &reader, "").await;
+    assert_eq!(ids(&rest).len(), 3, "{rest}");
 }
 
 async fn the_feed_never_shows_what_the_reader_may_not_see(t: TestDb) {
