@@ -137,31 +137,38 @@ impl Accounts {
         Ok(export)
     }
 
-    /// Erases the account after checking the password: personal data purged, all
-    /// sessions and tokens ended, memberships removed, the id kept as a tombstone.
-    /// Refused while the member is the last owner of an organization.
-    pub async fn delete_account(&self, caller: &Caller, password: &str) -> Result<()> {
+    /// Checks the password before an erasure (`wrong_password` otherwise).
+    pub async fn confirm_password(&self, caller: &Caller, password: &str) -> Result<()> {
         let user = self.profile(caller).await?;
         if !self.hasher.verify(user.password_hash.as_deref(), password).await? {
             return Err(Error::new(ErrorCode::WrongPassword)
                 .with_details(json!({ "field": "password", "reason": "does not match" })));
         }
-        let mut tx = self.db.begin().await?;
+        Ok(())
+    }
+
+    /// The accounts part of an erasure, inside its transaction: personal data purged,
+    /// all sessions and tokens ended, memberships removed, the id kept as a tombstone.
+    /// Refused (`sole_owner_must_hand_over`) while the member is the only owner of an
+    /// organization: they hand it over or close it first. The caller composes the
+    /// other contexts' parts in the same transaction (`Services::erase_account`).
+    pub async fn erase_in(&self, tx: &mut carmine_store::Tx, caller: &Caller) -> Result<()> {
         for (org, role) in orgs::list_for_user(tx.conn(), caller.user_id).await? {
-            orgs::lock(&mut tx, org.id).await?;
+            orgs::lock(tx, org.id).await?;
             if role == "owner" && orgs::count_owners(tx.conn(), org.id).await? == 1 {
-                return Err(Error::new(ErrorCode::LastOwner).with_message(format!(
-                    "you are the last owner of @{}; make someone else an owner first",
-                    org.handle
-                )));
+                return Err(Error::new(ErrorCode::SoleOwnerMustHandOver)
+                    .with_message(format!(
+                        "you are the only owner of @{}: make someone else an owner, or close it, first",
+                        org.handle
+                    ))
+                    .with_details(json!({ "org": org.handle })));
             }
         }
-        orgs::delete_all_memberships(&mut tx, caller.user_id).await?;
-        sessions::delete_for_user(&mut tx, caller.user_id, None).await?;
-        tokens::revoke_all(&mut tx, caller.user_id).await?;
-        users::erase(&mut tx, caller.user_id).await?;
+        orgs::delete_all_memberships(tx, caller.user_id).await?;
+        sessions::delete_for_user(tx, caller.user_id, None).await?;
+        tokens::revoke_all(tx, caller.user_id).await?;
+        users::erase(tx, caller.user_id).await?;
         tx.emit(DomainEvent::UserDeleted { user_id: caller.user_id }).await?;
-        tx.commit().await?;
         Ok(())
     }
 }

@@ -88,6 +88,7 @@ error_codes! {
     VerificationNotPending => (409, "verification_not_pending", "the verification request was already decided"),
     AlreadyVerified => (409, "already_verified", "the organization is already verified"),
     LastOwner => (409, "last_owner", "an organization must keep at least one owner"),
+    SoleOwnerMustHandOver => (422, "sole_owner_must_hand_over", "you are the only owner of an organization: make someone else an owner, or close it, first"),
     NoteNotPublished => (409, "note_not_published", "publish the note first"),
     ReportClosed => (409, "report_closed", "the report was already decided"),
     IdempotencyKeyInUse => (409, "idempotency_key_in_use", "a request with this Idempotency-Key is still running; retry shortly"),

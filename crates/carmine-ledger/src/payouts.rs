@@ -298,3 +298,11 @@ pub(crate) async fn hold_expired(tx: &mut Tx, hold_id: Id) -> Result<()> {
     }
     Ok(())
 }
+
+/// Forgets a member's payout account (bank details) inside an erasure's transaction.
+/// Ledger rows — accounts, transactions, postings, payouts — stay: the law requires
+/// them, and they hold no personal fields beyond the member's id.
+pub async fn forget_member_account_in(tx: &mut Tx, member: Id) -> Result<()> {
+    rows::delete_payout_account(tx, "user", member).await?;
+    Ok(())
+}

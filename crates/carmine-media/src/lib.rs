@@ -12,6 +12,7 @@ pub mod config;
 #[cfg(feature = "testing")]
 pub mod fixtures;
 pub mod process;
+pub mod purge;
 pub mod storage;
 
 use std::sync::Arc;
@@ -130,6 +131,20 @@ impl Media {
             })));
         }
         Ok(())
+    }
+
+    /// Removes the files of deleted images now (after a deletion commits); what fails
+    /// here is left to the `media.purge` job.
+    pub async fn purge_deleted(&self) {
+        let purged = async {
+            let mut tx = self.db.begin().await?;
+            purge::purge_in(&mut tx, &self.storage).await?;
+            tx.commit().await?;
+            Ok::<(), Error>(())
+        };
+        if let Err(e) = purged.await {
+            tracing::warn!(error = %e, "removing deleted images' files failed; the media.purge job retries");
+        }
     }
 
     pub async fn get(&self, id: Id) -> Result<MediaRecord> {

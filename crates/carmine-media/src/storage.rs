@@ -40,10 +40,17 @@ impl MediaStorage {
         }
     }
 
-    /// Best effort: used to clean up after an upload that did not commit.
+    /// Best effort: the files of an upload that did not commit, or of a deleted image.
     pub async fn remove(&self, id: Id) {
-        if let Err(e) = tokio::fs::remove_dir_all(self.dir(id)).await {
-            tracing::warn!(media_id = %id, error = %e, "could not remove the files of an abandoned upload");
+        match tokio::fs::remove_dir_all(self.dir(id)).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(media_id = %id, error = %e, "could not remove an image's files"),
         }
+    }
+
+    /// Whether an image's files are on disk.
+    pub fn exists(&self, id: Id) -> bool {
+        self.dir(id).exists()
     }
 }

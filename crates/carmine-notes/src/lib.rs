@@ -22,7 +22,7 @@ pub mod scheduling;
 
 pub use comments::{CommentPage, CommentThread};
 pub use follows::FollowCounts;
-pub use notes::{NoteChange, NoteDetail, NoteInput, NotePage, Visibility};
+pub use notes::{ErasedContent, NoteChange, NoteDetail, NoteInput, NotePage, Visibility};
 pub use notifications::NotificationPage;
 
 use std::sync::Arc;

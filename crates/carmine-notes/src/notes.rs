@@ -255,6 +255,31 @@ impl Notes {
         Ok(())
     }
 
+    /// Erases what a member wrote, inside the erasure's transaction: every note they
+    /// wrote as themselves (tombstoned, images no longer served), every comment
+    /// (tombstoned, counters kept exact), every board (names purged), and every image
+    /// they uploaded. Each removal is an event, so search and the feed drop it too.
+    /// Notes posted for an organization stay: they are the organization's.
+    pub async fn erase_member_content(&self, tx: &mut carmine_store::Tx, member: Id) -> Result<ErasedContent> {
+        let mut erased = ErasedContent::default();
+        for note_id in notes::ids_by_author(tx.conn(), member).await? {
+            if notes::tombstone(tx, note_id).await? {
+                carmine_store::jobs::cancel(tx, crate::scheduling::PUBLISH_JOB, &note_id.to_string()).await?;
+                tx.emit(DomainEvent::NoteDeleted { note_id, author_id: member }).await?;
+                erased.notes += 1;
+            }
+        }
+        for (comment_id, note_id) in carmine_store::comments::live_by_author(tx.conn(), member).await? {
+            if carmine_store::comments::tombstone(tx, comment_id, note_id).await? {
+                tx.emit(DomainEvent::CommentDeleted { comment_id, note_id }).await?;
+                erased.comments += 1;
+            }
+        }
+        erased.boards = carmine_store::boards::erase_for_owner(tx, member).await?;
+        erased.images = media::delete_for_owner(tx, member).await?;
+        Ok(erased)
+    }
+
     /// The newest public notes (the home page while the feed's index warms up), without those of
     /// members the viewer blocked, muted or was blocked by.
     pub async fn latest(&self, viewer: Option<&Caller>, before: Option<Position>, limit: u32) -> Result<NotePage> {
@@ -504,4 +529,13 @@ fn content<'a>(valid: &'a Validated, mention_ids: &'a [Id]) -> NoteContent<'a> {
         topics: &valid.topics,
         mention_ids,
     }
+}
+
+/// What an erasure removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ErasedContent {
+    pub notes: u64,
+    pub comments: u64,
+    pub boards: u64,
+    pub images: u64,
 }

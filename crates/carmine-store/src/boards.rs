@@ -105,6 +105,22 @@ pub async fn delete(tx: &mut Tx, id: Id) -> StoreResult<()> {
     Ok(())
 }
 
+/// Removes every board of a member (names purged, the rows kept as tombstones); their
+/// saves move to the default "Saved".
+pub async fn erase_for_owner(tx: &mut Tx, owner_id: Id) -> StoreResult<u64> {
+    let now = tx.now().micros();
+    sqlx::query("UPDATE saves SET board_id = NULL WHERE board_id IN (SELECT id FROM boards WHERE owner_id = $1)")
+        .bind(owner_id.as_i64())
+        .execute(tx.conn())
+        .await?;
+    let done = sqlx::query("UPDATE boards SET name = '', deleted_at = COALESCE(deleted_at, $1) WHERE owner_id = $2")
+        .bind(now)
+        .bind(owner_id.as_i64())
+        .execute(tx.conn())
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// Saves a note (into `board_id`, or the default); saving again moves it. True if
 /// the save is new (then the note's counter went up by one).
 pub async fn save(tx: &mut Tx, user_id: Id, note_id: Id, board_id: Option<Id>) -> StoreResult<bool> {

@@ -165,6 +165,18 @@ pub async fn tombstone(tx: &mut Tx, id: Id, note_id: Id) -> StoreResult<bool> {
     Ok(removed)
 }
 
+/// A member's live comments: (comment, note).
+pub async fn live_by_author(conn: &mut Conn, author: Id) -> StoreResult<Vec<(Id, Id)>> {
+    let rows = sqlx::query("SELECT id, note_id FROM comments WHERE author_id = $1 AND deleted_at IS NULL ORDER BY id")
+        .bind(author.as_i64())
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((Id::from_i64(r.try_get("id")?), Id::from_i64(r.try_get("note_id")?))))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
 /// The counter recomputed from the rows (to check the stored one).
 pub async fn count_live(conn: &mut Conn, note_id: Id) -> StoreResult<i64> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM comments WHERE note_id = $1 AND deleted_at IS NULL")

@@ -79,6 +79,39 @@ pub async fn insert(tx: &mut Tx, media: &NewMedia<'_>) -> StoreResult<()> {
     Ok(())
 }
 
+/// Deleted images whose files are still on disk, oldest first, at most `limit`.
+pub async fn deleted_with_files(conn: &mut Conn, limit: i64) -> StoreResult<Vec<Id>> {
+    let rows = sqlx::query(
+        "SELECT id FROM media WHERE deleted_at IS NOT NULL AND files_removed_at IS NULL ORDER BY deleted_at, id LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|r| Ok(Id::from_i64(r.try_get("id")?))).collect::<Result<_, sqlx::Error>>().map_err(Into::into)
+}
+
+/// Records that a deleted image's files are gone.
+pub async fn mark_files_removed(tx: &mut Tx, id: Id) -> StoreResult<()> {
+    let now = tx.now().micros();
+    sqlx::query("UPDATE media SET files_removed_at = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id.as_i64())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Marks every live upload of a member deleted (an erased account); returns how many.
+pub async fn delete_for_owner(tx: &mut Tx, owner_id: Id) -> StoreResult<u64> {
+    let now = tx.now().micros();
+    let done = sqlx::query("UPDATE media SET deleted_at = $1 WHERE owner_id = $2 AND deleted_at IS NULL")
+        .bind(now)
+        .bind(owner_id.as_i64())
+        .execute(tx.conn())
+        .await?;
+    Ok(done.rows_affected())
+}
+
 /// A live (not deleted) upload.
 pub async fn get(conn: &mut Conn, id: Id) -> StoreResult<Option<MediaRecord>> {
     let row = sqlx::query(

@@ -40,6 +40,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(9, "0009_search"),
     migration!(10, "0010_money"),
     migration!(11, "0011_search_members"),
+    migration!(12, "0012_media_files_removed"),
 ];
 
 /// The names of the migrations this binary carries, in order.

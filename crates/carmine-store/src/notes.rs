@@ -254,6 +254,18 @@ pub async fn mention_ids(conn: &mut Conn, note_id: Id) -> StoreResult<Vec<Id>> {
 /// Deletes a note, leaving a tombstone: content and links purged, id kept.
 pub async fn tombstone(tx: &mut Tx, id: Id) -> StoreResult<bool> {
     let now = tx.now().micros();
+    // Its images stop being served at once (unless another live note shows them).
+    sqlx::query(
+        "UPDATE media SET deleted_at = $1
+         WHERE deleted_at IS NULL
+           AND id IN (SELECT media_id FROM note_media WHERE note_id = $2)
+           AND NOT EXISTS (SELECT 1 FROM note_media other JOIN notes n ON n.id = other.note_id
+                           WHERE other.media_id = media.id AND other.note_id <> $2 AND n.deleted_at IS NULL)",
+    )
+    .bind(now)
+    .bind(id.as_i64())
+    .execute(tx.conn())
+    .await?;
     let removed = sqlx::query(
         "UPDATE notes SET title = '', body = '', location = NULL, cover_media_id = NULL, publish_at = NULL,
                           updated_at = $1, deleted_at = $1
@@ -274,6 +286,15 @@ pub async fn tombstone(tx: &mut Tx, id: Id) -> StoreResult<bool> {
     };
     replace_parts(tx, id, &empty).await?;
     Ok(removed.rows_affected() == 1)
+}
+
+/// The live notes a member wrote as themselves (not those posted for an organization).
+pub async fn ids_by_author(conn: &mut Conn, author: Id) -> StoreResult<Vec<Id>> {
+    let rows = sqlx::query("SELECT id FROM notes WHERE author_id = $1 AND deleted_at IS NULL ORDER BY id")
+        .bind(author.as_i64())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|r| Ok(Id::from_i64(r.try_get("id")?))).collect::<Result<_, sqlx::Error>>().map_err(Into::into)
 }
 
 /// A live (not deleted) note.

@@ -360,6 +360,16 @@ pub async fn set_payout_account(tx: &mut Tx, record: &PayoutAccountRecord) -> St
     Ok(())
 }
 
+/// Forgets a payout account (an erased member's bank details).
+pub async fn delete_payout_account(tx: &mut Tx, owner_kind: &str, owner_id: Id) -> StoreResult<bool> {
+    let done = sqlx::query("DELETE FROM payout_accounts WHERE owner_kind = $1 AND owner_id = $2")
+        .bind(owner_kind)
+        .bind(owner_id.as_i64())
+        .execute(tx.conn())
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 pub async fn payout_account(
     conn: &mut Conn,
     owner_kind: &str,

@@ -122,9 +122,31 @@ impl Services {
         })
     }
 
+    /// Erases a member's account after checking the password, in one transaction
+    /// across the contexts (ADR 0019): the account (personal data, sessions, tokens,
+    /// memberships; refused while they are an organization's only owner), what they
+    /// wrote (notes, comments, boards, images — tombstones only) and their payout
+    /// details; ledger rows stay. The images' files are removed after the commit.
+    pub async fn erase_account(
+        &self,
+        caller: &carmine_accounts::Caller,
+        password: &str,
+    ) -> Result<(), carmine_core::Error> {
+        self.accounts.confirm_password(caller, password).await?;
+        let mut tx = self.accounts.db().begin().await?;
+        self.accounts.erase_in(&mut tx, caller).await?;
+        let erased = self.notes.erase_member_content(&mut tx, caller.user_id).await?;
+        carmine_ledger::payouts::forget_member_account_in(&mut tx, caller.user_id).await?;
+        tx.commit().await?;
+        tracing::info!(member = %caller.user_id, ?erased, "erased an account");
+        self.media.purge_deleted().await;
+        Ok(())
+    }
+
     /// Every context's timed work, for the job runner.
     pub fn job_handlers(&self) -> Vec<Arc<dyn JobHandler>> {
         vec![
+            Arc::new(carmine_media::purge::Purge { storage: self.media.storage().clone() }),
             Arc::new(carmine_notes::scheduling::PublishScheduled),
             Arc::new(carmine_events::statistics::RollUp { hourly_days: self.hourly_stats_days }),
             Arc::new(carmine_accounts::expiry::SweepSessions {
@@ -163,6 +185,11 @@ impl AppState {
                 metrics: Metrics::default(),
             }),
         }
+    }
+
+    /// The composed contexts (for work that spans several, like an erasure).
+    pub fn services(&self) -> &Services {
+        &self.inner.services
     }
 
     pub fn accounts(&self) -> &Accounts {

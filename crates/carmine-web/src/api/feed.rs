@@ -68,18 +68,21 @@ pub(crate) async fn visible_ranked(
     Ok(ranked.into_iter().filter_map(|r| records.remove(&r.note).map(|n| (r, n))).collect())
 }
 
+/// A page of feed cards with their notes, and the cursor of the next.
+type FeedPageRows = (Vec<(Ranked, NoteRecord)>, Option<String>);
+
 /// A page of the viewer's discovery feed and the cursor of the next.
 pub(crate) async fn discovery_page(
     state: &AppState,
     viewer: Option<&Caller>,
     limit: u32,
     cursor: Option<&str>,
-) -> Result<(Vec<(Ranked, NoteRecord)>, Option<String>), Error> {
+) -> Result<FeedPageRows, Error> {
     let cursor: Option<FeedCursor> = match cursor.filter(|c| !c.is_empty()) {
         Some(raw) => Some(state.cursors().decode(raw)?),
         None => None,
     };
-    let newest = async || -> Result<(Vec<(Ranked, NoteRecord)>, Option<String>), Error> {
+    let newest = async || -> Result<FeedPageRows, Error> {
         let newest = state.notes().latest(viewer, None, limit).await?;
         Ok((newest.notes.into_iter().map(|n| (Ranked::warming_up(n.id), n)).collect(), None))
     };

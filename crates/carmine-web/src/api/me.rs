@@ -119,15 +119,14 @@ pub struct DeleteMeRequest {
 /// Erases the caller's account (personal data purged; the id stays as a tombstone).
 #[utoipa::path(delete, path = "/api/v1/me", tag = "me", request_body = DeleteMeRequest, responses(
     (status = 204, description = "Erased and logged out"),
-    (status = 409, body = ErrorBody, description = "`last_owner`"),
-    (status = 422, body = ErrorBody, description = "`wrong_password`")),
+    (status = 422, body = ErrorBody, description = "`wrong_password`, `sole_owner_must_hand_over`")),
     security(("session" = []), ("bearer" = [])))]
 pub async fn delete_me(
     State(state): State<AppState>,
     Member(caller): Member,
     ApiJson(body): ApiJson<DeleteMeRequest>,
 ) -> Result<Response, ApiError> {
-    state.accounts().delete_account(&caller, &body.password).await?;
+    state.services().erase_account(&caller, &body.password).await?;
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookies::clear_session(state.web_config()))]).into_response())
 }
 

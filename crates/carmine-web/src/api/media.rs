@@ -138,7 +138,9 @@ async fn file(
     Ok((
         [
             (header::CONTENT_TYPE, "image/jpeg"),
-            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+            // At most a week in caches: a deleted image stops being served at once
+            // here, and copies elsewhere age out.
+            (header::CACHE_CONTROL, "public, max-age=604800"),
             (header::CONTENT_DISPOSITION, "inline"),
         ],
         jpeg,

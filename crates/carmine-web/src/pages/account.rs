@@ -337,7 +337,7 @@ pub(crate) async fn delete_account(
     Member(caller): Member,
     PageForm(form): PageForm<DeleteForm>,
 ) -> Result<Response, ApiError> {
-    match state.accounts().delete_account(&caller, &form.password).await {
+    match state.services().erase_account(&caller, &form.password).await {
         Ok(()) => {
             Ok(([(header::SET_COOKIE, cookies::clear_session(state.web_config()))], done("/", "account_deleted"))
                 .into_response())

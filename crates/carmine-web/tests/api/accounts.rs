@@ -326,7 +326,21 @@ async fn deleting_the_account_erases_it(t: TestDb) {
         .assert_error(422, "wrong_password");
     app.delete(&alice, "/api/v1/me", Some(json!({ "password": "correct horse battery" })))
         .await
-        .assert_error(409, "last_owner");
+        .assert_error(422, "sole_owner_must_hand_over");
+
+    // What she wrote: a note with an image, a comment on bob's note, a board.
+    let uploaded = app.upload(&alice, &[("file", "photo.jpg", &carmine_media::fixtures::jpeg(120, 160))]).await;
+    let media = uploaded.json();
+    let note = app
+        .post(
+            &alice,
+            "/api/v1/notes",
+            json!({ "title": "秘密花园 secret garden", "body": "#园艺 我的花园", "media_ids": [media["id"]] }),
+        )
+        .await
+        .json();
+    let note_id = note["id"].as_str().unwrap().to_owned();
+    let image_url = media["detail_url"].as_str().unwrap().to_owned();
 
     let bob = app.signup("bob").await;
     app.post(&alice, "/api/v1/orgs/alice_co/invitations", json!({ "username": "bob", "role": "owner" }))
@@ -335,8 +349,35 @@ async fn deleting_the_account_erases_it(t: TestDb) {
     let invitation =
         app.get(&bob, "/api/v1/me/invitations").await.json()["items"][0]["id"].as_str().unwrap().to_owned();
     app.post(&bob, &format!("/api/v1/invitations/{invitation}/accept"), json!({})).await.assert_status(200);
+    let bobs_image = app.upload(&bob, &[("file", "b.jpg", &carmine_media::fixtures::jpeg(100, 100))]).await.json();
+    let bobs = app.post(&bob, "/api/v1/notes", json!({ "title": "bob's note", "media_ids": [bobs_image["id"]] })).await;
+    let bobs = bobs.json()["id"].as_str().unwrap().to_owned();
+    app.post(&alice, &format!("/api/v1/notes/{bobs}/comments"), json!({ "body": "我住在花园路 12 号" }))
+        .await
+        .assert_status(201);
+    app.post(&alice, "/api/v1/boards", json!({ "name": "我的收藏", "visibility": "public" })).await.assert_status(201);
+    app.sync().await;
+    let found = app.get(&bob, "/api/v1/search?q=secret+garden").await.json();
+    assert_eq!(found["total"], 1, "{found}");
+    app.get(&Client::default(), &image_url).await.assert_status(200);
 
     app.delete(&alice, "/api/v1/me", Some(json!({ "password": "correct horse battery" }))).await.assert_status(204);
+    // Her note, its image (at once, then its files), her search entries and board are gone.
+    app.get(&bob, &format!("/api/v1/notes/{note_id}")).await.assert_error(404, "note_not_found");
+    app.get(&Client::default(), &image_url).await.assert_status(404);
+    let media_id: carmine_core::Id = media["id"].as_str().unwrap().parse().unwrap();
+    assert!(!app.services.media.storage().exists(media_id), "the image's files are removed");
+    app.sync().await;
+    let found = app.get(&bob, "/api/v1/search?q=secret+garden").await.json();
+    assert_eq!(found["total"], 0, "{found}");
+    let people = app.get(&bob, "/api/v1/search?q=alice").await.json();
+    assert!(people["actors"].as_array().unwrap().iter().all(|a| a["handle"] != "alice"), "{people}");
+    let threads = app.get(&bob, &format!("/api/v1/notes/{bobs}/comments")).await.json();
+    assert_eq!(threads["items"][0]["comment"]["deleted"], true, "{threads}");
+    assert_eq!(threads["items"][0]["comment"]["body"], "", "her comment's words are gone");
+    assert_eq!(app.get(&bob, &format!("/api/v1/notes/{bobs}")).await.json()["counts"]["comments"], 0);
+    // Bob's own note and its image are untouched.
+    app.get(&Client::default(), bobs_image["detail_url"].as_str().unwrap()).await.assert_status(200);
     app.get(&alice, "/api/v1/me").await.assert_error(401, "unauthenticated");
     app.get(&bearer, "/api/v1/me").await.assert_error(401, "invalid_token");
     app.login("alice", "correct horse battery").await.assert_error(401, "invalid_credentials");

@@ -10,6 +10,7 @@ carmine_store::both_backends!(
     an_upload_is_re_encoded_and_served_immutable,
     hostile_and_malformed_uploads_are_refused_and_leave_nothing,
     the_daily_upload_quota_holds,
+    a_deleted_notes_images_stop_being_served_and_their_files_go,
 );
 
 async fn an_upload_is_re_encoded_and_served_immutable(t: TestDb) {
@@ -29,7 +30,8 @@ async fn an_upload_is_re_encoded_and_served_immutable(t: TestDb) {
     detail.assert_status(200);
     assert_eq!(detail.headers.get("content-type").unwrap(), "image/jpeg");
     assert_eq!(detail.headers.get("x-content-type-options").unwrap(), "nosniff");
-    assert!(detail.headers.get("cache-control").unwrap().to_str().unwrap().contains("immutable"));
+    // At most a week in caches, so a deleted image's copies age out.
+    assert_eq!(detail.headers.get("cache-control").unwrap(), "public, max-age=604800");
     let decoded = image::load_from_memory_with_format(&detail.body, image::ImageFormat::Jpeg).unwrap();
     assert_eq!((decoded.width(), decoded.height()), (720, 1440));
     assert!(!detail.body.windows(3).any(|w| w == b"GPS"), "metadata is gone");
@@ -101,4 +103,21 @@ async fn the_daily_upload_quota_holds(t: TestDb) {
     app.clock.advance_seconds(24 * 3600 + 1);
     let alice = TestApp::client_from_login(&app.login("alice", "correct horse battery").await);
     app.upload(&alice, &[("file", "a.png", &png)]).await.assert_status(201);
+}
+
+async fn a_deleted_notes_images_stop_being_served_and_their_files_go(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let alice = app.signup("alice").await;
+    let media = app.upload(&alice, &[("file", "a.jpg", &fixtures::jpeg(120, 160))]).await.json();
+    let note = app.post(&alice, "/api/v1/notes", json!({ "title": "花", "media_ids": [media["id"]] })).await.json();
+    let url = media["grid_url"].as_str().unwrap();
+    app.get(&Client::default(), url).await.assert_status(200);
+
+    app.delete(&alice, &format!("/api/v1/notes/{}", note["id"].as_str().unwrap()), None).await.assert_status(204);
+    app.get(&Client::default(), url).await.assert_status(404);
+    let id: carmine_core::Id = media["id"].as_str().unwrap().parse().unwrap();
+    assert!(app.services.media.storage().exists(id), "the files go with the purge job");
+    app.scheduler.ensure_recurring().await.unwrap();
+    app.run_jobs().await;
+    assert!(!app.services.media.storage().exists(id), "removed by media.purge");
 }
