@@ -101,6 +101,7 @@ error_codes! {
     IdempotencyKeyRequired => (428, "idempotency_key_required", "send an Idempotency-Key header with this request"),
     // 413
     PayloadTooLarge => (413, "payload_too_large", "the request body is too large"),
+    RequestTimeout => (408, "request_timeout", "the request body did not arrive in time"),
     ImageTooLarge => (413, "image_too_large", "the image is too large"),
     BatchTooLarge => (413, "batch_too_large", "the batch holds more items than one request may"),
     // 415

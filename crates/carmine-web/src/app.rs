@@ -304,15 +304,14 @@ impl Application {
         self.listener.local_addr().expect("bound listener has an address")
     }
 
-    /// Serves `state` until `shutdown` resolves, then finishes in-flight requests.
+    /// Serves `state` under `limits` until `shutdown` resolves, then finishes
+    /// in-flight requests (`server.rs`).
     pub async fn serve(
         self,
         state: AppState,
+        limits: crate::server::HttpLimits,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let router = build_router(state);
-        axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown)
-            .await
+        crate::server::serve(self.listener, build_router(state), limits, shutdown).await
     }
 }

@@ -70,6 +70,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError(Error::new(ErrorCode::PayloadTooLarge))
+            } else if crate::server::is_body_timeout(&rejection) {
+                ApiError(Error::new(ErrorCode::RequestTimeout))
             } else {
                 ApiError(Error::new(ErrorCode::MalformedRequest))
             }

@@ -17,6 +17,7 @@ mod metrics;
 mod middleware;
 pub mod openapi;
 mod pages;
+pub mod server;
 
 pub use app::{AppState, Application, Services, ServicesConfig, build_router};
 pub use config::WebConfig;

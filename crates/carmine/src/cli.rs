@@ -225,6 +225,19 @@ pub struct ServeArgs {
     /// A reverse proxy whose X-Forwarded-For is trusted (repeatable).
     #[arg(long = "trusted-proxy", env = "CARMINE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
+    /// Seconds a client has to send a request's headers (and an idle kept-alive
+    /// connection to start its next request).
+    #[arg(long, default_value_t = 10, env = "CARMINE_HTTP_HEADER_TIMEOUT_SECS")]
+    pub http_header_timeout_secs: u64,
+    /// Seconds a connection may sit with nothing read or written before it is closed.
+    #[arg(long, default_value_t = 60, env = "CARMINE_HTTP_IDLE_TIMEOUT_SECS")]
+    pub http_idle_timeout_secs: u64,
+    /// Seconds a request body (an upload too) has to arrive whole (408 otherwise).
+    #[arg(long, default_value_t = 60, env = "CARMINE_HTTP_BODY_TIMEOUT_SECS")]
+    pub http_body_timeout_secs: u64,
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long, default_value_t = 1_024, env = "CARMINE_HTTP_CONNECTIONS_MAX")]
+    pub http_connections_max: usize,
     /// Distinct signed-in members who must have searched a query (and found something)
     /// before it is suggested or trending.
     #[arg(long, default_value_t = carmine_search::trends::MIN_MEMBERS_DEFAULT, env = "CARMINE_SUGGEST_MIN_MEMBERS")]
@@ -323,6 +336,26 @@ impl FeedArgs {
 }
 
 impl ServeArgs {
+    /// The HTTP server's limits, checked.
+    pub fn http_limits(&self) -> Result<carmine_web::server::HttpLimits, String> {
+        let seconds = |name: &str, value: u64| {
+            if (1..=3_600).contains(&value) {
+                Ok(std::time::Duration::from_secs(value))
+            } else {
+                Err(format!("--{name} must be 1–3600 seconds"))
+            }
+        };
+        if !(1..=1_000_000).contains(&self.http_connections_max) {
+            return Err("--http-connections-max must be 1–1000000".to_owned());
+        }
+        Ok(carmine_web::server::HttpLimits {
+            header_read: seconds("http-header-timeout-secs", self.http_header_timeout_secs)?,
+            idle: seconds("http-idle-timeout-secs", self.http_idle_timeout_secs)?,
+            body_read: seconds("http-body-timeout-secs", self.http_body_timeout_secs)?,
+            connections_max: self.http_connections_max,
+        })
+    }
+
     pub fn services_config(&self) -> Result<ServicesConfig, String> {
         let mut config = startup::services_config(self.passwords.params());
         config.notes = NotesConfig {

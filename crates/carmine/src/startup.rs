@@ -193,7 +193,7 @@ pub async fn serve(platform: Platform, args: ServeArgs) -> Result<(), String> {
         println!("serving HTTP only: the log consumers and the job runner run on another node");
     }
     let state = AppState::new(services, config, cursor_key.as_bytes());
-    let served = app.serve(state, shutdown_signal()).await.map_err(|e| e.to_string());
+    let served = app.serve(state, args.http_limits()?, shutdown_signal()).await.map_err(|e| e.to_string());
     let _ = stop_jobs.send(());
     let _ = jobs.await;
     journal_writer.abort();

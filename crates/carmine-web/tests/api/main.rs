@@ -10,6 +10,7 @@ mod boards;
 mod dataplane;
 mod engagement;
 mod feed;
+mod http_limits;
 mod media;
 mod money;
 mod notes;
