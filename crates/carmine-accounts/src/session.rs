@@ -192,9 +192,20 @@ impl Accounts {
         })
     }
 
+    /// Ends the caller's credential: the browser session, or the API token the request
+    /// carried (revoked, as `DELETE /api/v1/tokens/{id}` would).
     pub async fn logout(&self, caller: &Caller) -> Result<()> {
-        let Some(session_id) = caller.session_id() else {
-            return Ok(()); // an API token has no session to end; revoke the token instead
+        let session_id = match &caller.credential {
+            Credential::Session { session_id, .. } => *session_id,
+            Credential::ApiToken { token_id } => {
+                let mut tx = self.db.begin().await?;
+                if carmine_store::tokens::revoke(&mut tx, caller.user_id, *token_id).await? {
+                    tx.emit(DomainEvent::ApiTokenRevoked { user_id: caller.user_id, token_id: *token_id }).await?;
+                }
+                tx.commit().await?;
+                return Ok(());
+            }
+            Credential::Audit { .. } => return Ok(()),
         };
         let mut tx = self.db.begin().await?;
         if sessions::delete(&mut tx, session_id).await? {

@@ -74,6 +74,18 @@ async fn login_rotates_the_session_and_logout_ends_it(t: TestDb) {
     app.get(&first, "/api/v1/me").await.assert_error(401, "unauthenticated");
     app.get(&second, "/api/v1/me").await.assert_status(200);
 
+    // Logging out with a Bearer token revokes that token (and only it).
+    let token = |name: &str| json!({ "name": name });
+    let one =
+        app.post(&second, "/api/v1/tokens", token("cli")).await.json()["token_secret"].as_str().unwrap().to_owned();
+    let other =
+        app.post(&second, "/api/v1/tokens", token("ci")).await.json()["token_secret"].as_str().unwrap().to_owned();
+    let (one, other) =
+        (Client { bearer: Some(one), ..Client::default() }, Client { bearer: Some(other), ..Client::default() });
+    app.send(&one, Method::POST, "/api/v1/auth/logout", None).await.assert_status(204);
+    app.get(&one, "/api/v1/me").await.assert_error(401, "invalid_token");
+    app.get(&other, "/api/v1/me").await.assert_status(200);
+
     app.send(&second, Method::POST, "/api/v1/auth/logout", None).await.assert_status(204);
     app.get(&second, "/api/v1/me").await.assert_error(401, "unauthenticated");
 }
