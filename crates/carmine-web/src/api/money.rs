@@ -443,7 +443,16 @@ pub(crate) async fn gift(
 ) -> Result<Id, Error> {
     let recipient = state.accounts().user_id_by_username(&body.to).await?.ok_or(ErrorCode::UserNotFound)?;
     let note = match body.note_id.as_deref() {
-        Some(raw) => Some(raw.parse::<Id>().map_err(|_| Error::invalid_field("note_id", "not a note id"))?),
+        Some(raw) => {
+            let id = raw.parse::<Id>().map_err(|_| Error::invalid_field("note_id", "not a note id"))?;
+            // A gift on a note is on the recipient's own note, one the sender may see:
+            // the ledger's reference is never another creator's note or a made-up id.
+            let visible = state.notes().visible_records(Some(caller), &[id]).await?;
+            if !visible.iter().any(|n| n.author_id == recipient || n.posted_by == recipient) {
+                return Err(Error::invalid_field("note_id", "not a note of the recipient that you can see"));
+            }
+            Some(id)
+        }
         None => None,
     };
     let gift = carmine_ledger::gifts::Gift { from: caller.user_id, to: recipient, coins: body.coins, note };

@@ -303,8 +303,10 @@ async fn forged_stale_and_replayed_webhooks(t: TestDb) {
 async fn bad_money_input_changes_nothing(t: TestDb) {
     let app = TestApp::new(t).await;
     let alice = app.signup("alice").await;
-    app.signup("bob").await;
+    let bob = app.signup("bob").await;
     top_up(&app, &alice, "ok", 1_000, "sandbox_success").await;
+    let alices_note = app.publish(&alice, "我的笔记", json!({})).await;
+    let bobs_note = app.publish(&bob, "bob's note", json!({})).await;
     let events = app.event_count().await;
     let moved = transactions(&app).await;
     let top = |amount: Value, method: &str| json!({ "amount": amount, "method": method });
@@ -343,6 +345,10 @@ async fn bad_money_input_changes_nothing(t: TestDb) {
         ("/api/v1/gifts", json!({ "to": "bob", "coins": -3 }), 422, "invalid_amount"),
         ("/api/v1/gifts", json!({ "to": "bob", "coins": 100_001 }), 422, "invalid_amount"),
         ("/api/v1/gifts", json!({ "to": "nobody_here", "coins": 1 }), 404, "user_not_found"),
+        ("/api/v1/gifts", json!({ "to": "bob", "coins": 1, "note_id": "123456789" }), 422, "invalid_field"),
+        ("/api/v1/gifts", json!({ "to": "bob", "coins": 1, "note_id": alices_note }), 422, "invalid_field"),
+        // Bob's own note is a fine reference: the refusal is about the money.
+        ("/api/v1/gifts", json!({ "to": "bob", "coins": 101, "note_id": bobs_note }), 422, "insufficient_funds"),
         ("/api/v1/gifts", json!({ "to": "bob", "coins": 101 }), 422, "insufficient_funds"),
         ("/api/v1/me/payouts", json!({ "amount": cny(100) }), 409, "payout_account_required"),
     ];
