@@ -81,18 +81,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 }
 
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+    // Syntax first (400), then the shape, strictly: an object where one is wanted.
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|_| Error::new(ErrorCode::MalformedJson))?;
+    serde_path_to_error::deserialize(crate::strict_json::Strict(&value)).map_err(|error| {
         let path = error.path().to_string();
-        let inner = error.into_inner();
-        // A data error found before the end may hide a syntax error after it.
-        if inner.is_data() && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_err() {
-            return Error::new(ErrorCode::MalformedJson);
-        }
-        classify_json_error(&path, &inner)
-    })?;
-    deserializer.end().map_err(|_| Error::new(ErrorCode::MalformedJson))?;
-    Ok(value)
+        classify_json_error(&path, &error.into_inner())
+    })
 }
 
 fn classify_json_error(path: &str, error: &serde_json::Error) -> Error {

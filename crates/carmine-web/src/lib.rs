@@ -18,6 +18,7 @@ mod middleware;
 pub mod openapi;
 mod pages;
 pub mod server;
+mod strict_json;
 
 pub use app::{AppState, Application, Services, ServicesConfig, build_router};
 pub use config::WebConfig;

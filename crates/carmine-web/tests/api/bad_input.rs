@@ -87,6 +87,16 @@ async fn unknown_and_forbidden_fields_are_refused_by_name(t: TestDb) {
     app.post(&alice, "/api/v1/orgs", json!({ "handle": "acme2", "name": "Acme", "kind": "bank" }))
         .await
         .assert_error(422, "invalid_field");
+
+    // An array where an object is wanted is refused, at the top and inside: it once
+    // made a private board public as if the fields had been named.
+    let board = app.post(&alice, "/api/v1/boards", json!({ "name": "私藏", "visibility": "private" })).await.json();
+    let path = format!("/api/v1/boards/{}", board["id"].as_str().unwrap());
+    app.patch(&alice, &path, json!(["renamed", "public"])).await.assert_error(422, "invalid_field");
+    let shaped = app.patch(&alice, "/api/v1/me", json!({ "demographics": [true, 1990] })).await;
+    shaped.assert_error(422, "invalid_field");
+    let kept = app.get(&alice, &path).await.json();
+    assert_eq!((kept["name"].as_str(), kept["visibility"].as_str()), (Some("私藏"), Some("private")), "{kept}");
 }
 
 async fn routes_and_methods_that_do_not_exist(t: TestDb) {
