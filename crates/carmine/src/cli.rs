@@ -41,17 +41,18 @@ pub enum LogFormat {
     Json,
 }
 
-/// Where the data lives; shared by every command.
+/// Where the data lives; shared by every command. Global, so a command with actions
+/// takes them after the action too (`carmine search rebuild --data-dir D`).
 #[derive(Args, Clone)]
 pub struct DataArgs {
     /// Holds the SQLite file (unless --database-url says otherwise), media and the search index.
-    #[arg(long, default_value = "./carmine-data", env = "CARMINE_DATA_DIR")]
+    #[arg(long, global = true, default_value = "./carmine-data", env = "CARMINE_DATA_DIR")]
     pub data_dir: PathBuf,
     /// `sqlite://PATH` or `postgres://…`; default: carmine.db in the data directory.
-    #[arg(long, env = "CARMINE_DATABASE_URL")]
+    #[arg(long, global = true, env = "CARMINE_DATABASE_URL")]
     pub database_url: Option<String>,
     /// This process's id-generator node (0–1023); give every node of one deployment its own.
-    #[arg(long, env = "CARMINE_NODE_ID")]
+    #[arg(long, global = true, env = "CARMINE_NODE_ID")]
     pub node_id: Option<u16>,
 }
 
@@ -663,6 +664,22 @@ pub async fn run(cli: Cli) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn maintenance_commands_take_the_data_dir_after_their_action_as_the_docs_write_it() {
+        for args in [
+            ["carmine", "search", "rebuild", "--data-dir", "/srv/carmine"],
+            ["carmine", "ledger", "reconcile", "--data-dir", "/srv/carmine"],
+            ["carmine", "search", "--data-dir", "/srv/carmine", "rebuild"],
+        ] {
+            let cli = Cli::try_parse_from(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            let data = match cli.command {
+                Command::Search { data, .. } | Command::Ledger { data, .. } => data,
+                _ => panic!("{args:?} parsed as another command"),
+            };
+            assert_eq!(data.data_dir, PathBuf::from("/srv/carmine"), "{args:?}");
+        }
+    }
 
     #[test]
     fn money_flags_become_the_ledger_config_or_are_refused() {
