@@ -2,7 +2,7 @@
 //! data export and erasure.
 
 use carmine_core::event::DomainEvent;
-use carmine_core::limits::{AVATAR_URL_CHARS_MAX, BIO_CHARS_MAX, CITY_CHARS_MAX, DISPLAY_NAME_CHARS_MAX};
+use carmine_core::limits::{AVATAR_URL_CHARS_MAX, BIO_CHARS_MAX, CITY_CHARS_MAX};
 use carmine_core::text::{bounded_text, check_new_password};
 use carmine_core::{Error, ErrorCode, Result, Timestamp};
 use carmine_store::users::{self, Demographics, ProfileUpdate, UserRecord};
@@ -46,7 +46,7 @@ impl Accounts {
         let current =
             users::get(tx.conn(), caller.user_id).await?.ok_or_else(|| Error::new(ErrorCode::UserNotFound))?;
         let display_name = match &change.display_name {
-            Some(name) => bounded_text("display_name", name, 1, DISPLAY_NAME_CHARS_MAX, false)?,
+            Some(name) => carmine_core::text::display_name(name, 1)?,
             None => current.display_name.clone(),
         };
         let bio = match &change.bio {

@@ -8,7 +8,7 @@
 
 use carmine_core::event::DomainEvent;
 use carmine_core::secret::{random_token, sha256_hex};
-use carmine_core::text::{Handle, bounded_text, check_new_password};
+use carmine_core::text::{Handle, check_new_password};
 use carmine_core::{Error, ErrorCode, Id, Result};
 use carmine_store::users::{NewMember, UserRecord};
 use carmine_store::{sessions, tokens, users};
@@ -81,9 +81,12 @@ const USER_AGENT_CHARS_MAX: usize = 256;
 impl Accounts {
     pub async fn signup(&self, input: &SignupInput<'_>, client: &ClientInfo) -> Result<Authenticated> {
         let username = Handle::parse("username", input.username)?;
+        if username.is_reserved() {
+            return Err(Error::new(ErrorCode::UsernameReserved).with_details(json!({ "field": "username" })));
+        }
         check_new_password(input.password, username.as_str())?;
         let display_name = match input.display_name {
-            Some(name) => bounded_text("display_name", name, 0, carmine_core::limits::DISPLAY_NAME_CHARS_MAX, false)?,
+            Some(name) => carmine_core::text::display_name(name, 0)?,
             None => String::new(),
         };
         let display_name = if display_name.is_empty() { username.as_str().to_owned() } else { display_name };

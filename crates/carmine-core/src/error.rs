@@ -81,6 +81,7 @@ error_codes! {
     MethodNotAllowed => (405, "method_not_allowed", "this route does not accept that method"),
     // 409: the request conflicts with the current state.
     UsernameTaken => (409, "username_taken", "that username is already taken"),
+    UsernameReserved => (422, "username_reserved", "that username is reserved; choose another"),
     HandleTaken => (409, "handle_taken", "that handle is already taken"),
     AlreadyMember => (409, "already_member", "that person is already a member"),
     InvitationNotPending => (409, "invitation_not_pending", "the invitation was already answered or has expired"),

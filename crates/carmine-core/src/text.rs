@@ -11,7 +11,52 @@ use crate::limits::*;
 #[serde(transparent)]
 pub struct Handle(String);
 
+/// Names members cannot take for themselves at sign-up (they could pass for the
+/// platform); operators create them with the CLI.
+pub const RESERVED_HANDLES: &[&str] = &[
+    "admin",
+    "administrator",
+    "root",
+    "system",
+    "official",
+    "support",
+    "help",
+    "helpdesk",
+    "security",
+    "staff",
+    "moderator",
+    "mod",
+    "operator",
+    "carmine",
+    "api",
+    "www",
+    "mail",
+    "postmaster",
+    "abuse",
+    "billing",
+    "payments",
+    "team",
+    "service",
+    "customer_service",
+    "kefu",
+    "guanfang",
+    "xiaohongshu",
+    "null",
+    "undefined",
+];
+
 impl Handle {
+    /// Whether members may not take this name at sign-up (see [`RESERVED_HANDLES`]);
+    /// `official_x`, `x_support` and the like are reserved too.
+    pub fn is_reserved(&self) -> bool {
+        let name = self.0.as_str();
+        RESERVED_HANDLES.iter().any(|r| {
+            name == *r
+                || name.strip_prefix(r).is_some_and(|rest| rest.starts_with('_'))
+                || name.strip_suffix(r).is_some_and(|rest| rest.ends_with('_'))
+        })
+    }
+
     pub fn parse(field: &str, raw: &str) -> Result<Handle, Error> {
         let lower = raw.to_ascii_lowercase();
         let length = lower.chars().count();
@@ -71,6 +116,26 @@ pub fn bounded_text(field: &str, raw: &str, min_chars: usize, max: usize, multil
         return Err(Error::invalid_field(field, "must not contain control characters"));
     }
     Ok(text.to_owned())
+}
+
+/// A display name: [`bounded_text`] on one line, without bidirectional controls (which
+/// could make a name read as another) and not made only of invisible characters.
+pub fn display_name(raw: &str, min_chars: usize) -> Result<String, Error> {
+    let name = bounded_text("display_name", raw, min_chars, crate::limits::DISPLAY_NAME_CHARS_MAX, false)?;
+    let bidi =
+        |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}');
+    if name.chars().any(bidi) {
+        return Err(Error::invalid_field("display_name", "must not contain text-direction controls"));
+    }
+    let invisible = |c: char| {
+        c.is_whitespace()
+            || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'
+                | '\u{3164}' | '\u{115F}' | '\u{1160}' | '\u{FFA0}' | '\u{034F}')
+    };
+    if !name.is_empty() && name.chars().all(invisible) {
+        return Err(Error::invalid_field("display_name", "must have a visible character"));
+    }
+    Ok(name)
 }
 
 /// A piece of a note's text: plain text, a `#topic` or an `@mention`. Pages render

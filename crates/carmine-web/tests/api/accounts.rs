@@ -8,6 +8,7 @@ use crate::helpers::{Client, TestApp};
 
 carmine_store::both_backends!(
     signup_logs_in_and_me_returns_the_member,
+    reserved_and_deceptive_names_are_refused,
     login_rotates_the_session_and_logout_ends_it,
     wrong_passwords_are_refused_then_throttled,
     one_address_guessing_many_accounts_is_throttled,
@@ -33,6 +34,7 @@ async fn signup_logs_in_and_me_returns_the_member(t: TestDb) {
     response.assert_status(201);
     let body = response.json();
     assert_eq!(body["user"]["username"], "xiaohong");
+
     assert_eq!(body["user"]["display_name"], "小红 Hong");
     assert!(body["user"]["id"].is_string(), "ids are strings");
     let client = TestApp::client_from_login(&response);
@@ -397,4 +399,23 @@ async fn deleting_the_account_erases_it(t: TestDb) {
     assert_eq!(members["items"].as_array().unwrap().len(), 1, "alice left the organization");
     // The username is free again; the old id stays a tombstone.
     app.signup("alice").await;
+}
+
+async fn reserved_and_deceptive_names_are_refused(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let client = app.signup("xiaohong").await;
+    // Names that could pass for the platform are not for self sign-up; names that
+    // reverse or hide their text are refused.
+    let signup = |username: &str, display_name: &str| json!({ "username": username, "password": "correct horse", "display_name": display_name });
+    for name in ["admin", "Official", "support", "official_shop", "carmine_support"] {
+        let refused = app.post(&Client::default(), "/api/v1/auth/signup", signup(name, "")).await;
+        refused.assert_error(422, "username_reserved");
+    }
+    for shown in ["\u{202E}gnp.exe", "\u{200B}\u{200D}\u{FEFF}", "\u{3164}", "ok\u{2066}x"] {
+        let refused = app.post(&Client::default(), "/api/v1/auth/signup", signup("sneaky", shown)).await;
+        refused.assert_error(422, "invalid_field");
+        app.patch(&client, "/api/v1/me", json!({ "display_name": shown })).await.assert_error(422, "invalid_field");
+    }
+    // The console may still create them.
+    app.admin("support").await;
 }
