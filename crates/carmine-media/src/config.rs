@@ -10,6 +10,9 @@ pub struct MediaConfig {
     pub pixels_max: u64,
     /// Memory the decoder may allocate.
     pub decode_alloc_bytes_max: u64,
+    /// Images decoded at once in this process (each may take `decode_alloc_bytes_max`):
+    /// more wait their turn, so concurrent large uploads cannot exhaust memory.
+    pub concurrent_decodes_max: usize,
     /// The detail variant fits in a square of this side.
     pub detail_edge_max: u32,
     /// The grid variant (waterfall covers) is at most this wide.
@@ -27,6 +30,7 @@ impl Default for MediaConfig {
             dimension_max: 12_000,
             pixels_max: 40_000_000,
             decode_alloc_bytes_max: 512 << 20,
+            concurrent_decodes_max: 2,
             detail_edge_max: 1_440,
             grid_width_max: 540,
             jpeg_quality: 82,

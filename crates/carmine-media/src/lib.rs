@@ -41,11 +41,16 @@ pub struct Media {
     db: Db,
     config: Arc<MediaConfig>,
     storage: MediaStorage,
+    /// At most `concurrent_decodes_max` images decoded at once.
+    decodes: Arc<tokio::sync::Semaphore>,
+    /// Decodes running now, and the most ever at once (observability and tests).
+    decoding: Arc<(std::sync::atomic::AtomicUsize, std::sync::atomic::AtomicUsize)>,
 }
 
 impl Media {
     pub fn new(db: Db, config: MediaConfig, storage: MediaStorage) -> Self {
-        Media { db, config: Arc::new(config), storage }
+        let decodes = Arc::new(tokio::sync::Semaphore::new(config.concurrent_decodes_max.max(1)));
+        Media { db, config: Arc::new(config), storage, decodes, decoding: Arc::default() }
     }
 
     pub fn config(&self) -> &MediaConfig {
@@ -54,6 +59,11 @@ impl Media {
 
     pub fn storage(&self) -> &MediaStorage {
         &self.storage
+    }
+
+    /// The most images this process has decoded at once.
+    pub fn concurrent_decodes_peak(&self) -> usize {
+        self.decoding.1.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Checks the member's daily quota, processes the image off the async runtime,
@@ -84,8 +94,18 @@ impl Media {
             return Err(process::too_large(format!("an upload may be at most {} MiB", config.upload_bytes_max >> 20)));
         }
         let source_bytes = bytes.len() as i64;
-        let processed =
-            tokio::task::spawn_blocking(move || process::process(&bytes, &config)).await.map_err(Error::internal)??;
+        let _turn = self.decodes.acquire().await.map_err(Error::internal)?;
+        let decoding = self.decoding.clone();
+        let processed = tokio::task::spawn_blocking(move || {
+            use std::sync::atomic::Ordering;
+            let now = decoding.0.fetch_add(1, Ordering::SeqCst) + 1;
+            decoding.1.fetch_max(now, Ordering::SeqCst);
+            let processed = process::process(&bytes, &config);
+            decoding.0.fetch_sub(1, Ordering::SeqCst);
+            processed
+        })
+        .await
+        .map_err(Error::internal)??;
         let id = self.db.new_id();
         self.storage.write(id, Variant::Detail, &processed.detail.jpeg).await?;
         self.storage.write(id, Variant::Grid, &processed.grid.jpeg).await?;
