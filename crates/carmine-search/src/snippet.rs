@@ -118,13 +118,13 @@ pub(crate) fn snippet(marker: &mut Marker, text: &str, chars_max: usize) -> Opti
     Some(Highlighted { parts })
 }
 
-/// Sorted, with overlapping ranges merged (adjacent ones stay apart).
+/// Sorted, with overlapping and adjacent ranges merged (早C晚A is one mark, not four).
 fn merge(mut ranges: Vec<Range<usize>>) -> Vec<Range<usize>> {
     ranges.sort_by_key(|r| (r.start, r.end));
     let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
     for range in ranges {
         match merged.last_mut() {
-            Some(last) if range.start < last.end => last.end = last.end.max(range.end),
+            Some(last) if range.start <= last.end => last.end = last.end.max(range.end),
             _ => merged.push(range),
         }
     }
@@ -226,7 +226,7 @@ mod tests {
     }
 
     #[test]
-    fn overlapping_ranges_merge_and_adjacent_stay_apart() {
-        assert_eq!(merge(vec![3..6, 0..4, 6..8, 0..2]), vec![0..6, 6..8]);
+    fn overlapping_and_adjacent_ranges_merge() {
+        assert_eq!(merge(vec![3..6, 0..4, 6..8, 0..2, 9..10]), vec![0..8, 9..10]);
     }
 }

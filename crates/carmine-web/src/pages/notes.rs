@@ -65,6 +65,8 @@ pub(crate) struct CardRow {
     pub(crate) reason: Option<String>,
     /// Search results: the text around the match, matched runs marked.
     pub(crate) snippet: Vec<(String, bool)>,
+    /// Search results: the title with its matched runs marked (empty: plain `title`).
+    pub(crate) title_runs: Vec<(String, bool)>,
     /// Search results: the search the card was found by (sent with its events).
     pub(crate) search_id: Option<String>,
 }
@@ -90,6 +92,7 @@ impl From<&NoteRecord> for CardRow {
             draft: note.status == "draft",
             reason: None,
             snippet: Vec::new(),
+            title_runs: Vec::new(),
             search_id: None,
         }
     }

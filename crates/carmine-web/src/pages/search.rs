@@ -182,6 +182,7 @@ pub(crate) async fn search(
             .iter()
             .map(|(hit, note)| CardRow {
                 snippet: hit.snippet.parts.clone(),
+                title_runs: hit.title.parts.clone(),
                 search_id: Some(page.search_id.clone()),
                 ..CardRow::from(note)
             })

@@ -640,6 +640,9 @@ async fn search_through_pages(t: TestDb) {
     page.assert_status(200);
     let html = page.text();
     assert!(html.contains(&format!("data-note=\"{note}\"")) && html.contains("<mark>露营</mark>"), "{html}");
+    assert!(html.contains("周末<mark>露营</mark></h3>"), "the title's match is marked too: {html}");
+    let nothing = app.get(&reader, "/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E").await.text();
+    assert!(!nothing.contains("these have some of them"), "no contradiction when nothing matched");
     assert!(html.contains("data-search=\""), "cards name their search");
     assert!(html.contains("id=\"search-topics\"") && html.contains("#露营"), "topics beside the notes");
     assert!(html.contains("id=\"result-count\">1 note<"));
