@@ -235,8 +235,8 @@ pub fn may_recommend(model: &FeedModel, member: Id, note: Id) -> bool {
     model.note(note).is_some_and(|n| fresh_for(n, note, Some(viewer.unwrap_or((member, &empty))), &IdSet::default()))
 }
 
-/// Neighbour affinity of notes co-engaged with the member's positives, normalised so
-/// the strongest is 1.
+/// Neighbour affinity of notes co-engaged with the member's positives: the
+/// recency-weighted mean cosine with them (0–1), the strongest `NEIGHBOUR_CANDIDATES`.
 fn neighbours(model: &FeedModel, member: Id, state: &MemberState) -> Vec<(Id, f64)> {
     let mut scores: IdMap<f64> = Default::default();
     let mut together: IdMap<u32> = Default::default();

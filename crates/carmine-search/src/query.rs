@@ -272,7 +272,6 @@ impl SearchIndex {
     fn note_text_query(&self, parsed: &Parsed, relaxed: bool) -> Box<dyn Query> {
         let f = self.fields;
         let fields = [(f.title, 3.0), (f.topic_text, 2.0), (f.author, 1.5), (f.body, 1.0)];
-        let mut chars = self.analyzer.text_analyzer(Mode::Chars);
         let mut fuzzy_left = FUZZY_TERMS_MAX;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         let occur = if relaxed { Occur::Should } else { Occur::Must };
@@ -287,14 +286,7 @@ impl SearchIndex {
                 }
             }
             if wants_char_phrase(word) {
-                let spelled: Vec<String> = {
-                    let mut stream = chars.token_stream(word);
-                    let mut spelled = Vec::new();
-                    while let Some(token) = stream.next() {
-                        spelled.push(token.text.clone());
-                    }
-                    spelled
-                };
+                let spelled = self.analyzer.terms(word, Mode::Chars);
                 if spelled.len() >= 2 {
                     for (field, boost) in [(f.title_chars, 1.5), (f.body_chars, 0.5)] {
                         any.push((Occur::Should, phrase_query(field, &spelled, 0, boost)));

@@ -40,9 +40,13 @@ pub(crate) struct Marker {
 
 impl Marker {
     pub(crate) fn new(analyzer: &Analyzer, terms: &[String]) -> Marker {
-        let mut chars = analyzer.text_analyzer(Mode::Chars);
-        let spelled = terms.iter().filter(|t| wants_char_phrase(t)).map(|t| tokens(&mut chars, t)).collect();
-        Marker { words: analyzer.text_analyzer(Mode::Index), chars, terms: terms.iter().cloned().collect(), spelled }
+        let spelled = terms.iter().filter(|t| wants_char_phrase(t)).map(|t| analyzer.terms(t, Mode::Chars)).collect();
+        Marker {
+            words: analyzer.text_analyzer(Mode::Index),
+            chars: analyzer.text_analyzer(Mode::Chars),
+            terms: terms.iter().cloned().collect(),
+            spelled,
+        }
     }
 
     /// Byte ranges of `text` to mark, on character boundaries, in no order.
@@ -74,15 +78,6 @@ impl Marker {
         ranges.retain(sliceable);
         ranges
     }
-}
-
-fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
-    let mut stream = analyzer.token_stream(text);
-    let mut tokens = Vec::new();
-    while let Some(token) = stream.next() {
-        tokens.push(token.text.clone());
-    }
-    tokens
 }
 
 /// The best window of `text` (at most `chars_max` characters) with what `marker` marks
