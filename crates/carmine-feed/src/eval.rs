@@ -352,6 +352,14 @@ fn load_ratings(dir: &Path) -> Result<Loaded, String> {
 }
 
 /// Evaluates the feed on the dataset in `dir`.
+/// A dataset directory in the import format as the index's signals, in time order
+/// (what the evaluator trains on; the replay tests feed them in other orders).
+pub fn dataset_signals(dir: &Path) -> Result<Vec<Signal>, String> {
+    let mut events = load_dataset(dir)?.events;
+    events.sort_by_key(|e| (e.at, e.seq));
+    Ok(events.into_iter().map(|e| e.signal).collect())
+}
+
 pub fn evaluate(dir: &Path, options: &EvalOptions) -> Result<EvalReport, String> {
     let started = std::time::Instant::now();
     let Loaded { mut events, positives, published, members } = match options.source {
@@ -392,7 +400,7 @@ pub fn evaluate(dir: &Path, options: &EvalOptions) -> Result<EvalReport, String>
         model.apply(event.signal);
     }
     model.clock = split_at;
-    model.refresh();
+    model.refresh_at(split_at);
     let best = model.best_by_topic(split_at, TOPIC_BEST_SCAN, TOPIC_BEST);
     model.set_best(best);
 

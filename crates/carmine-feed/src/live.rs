@@ -105,7 +105,6 @@ impl FeedIndex {
             for signal in signals {
                 model.apply(signal);
             }
-            model.refresh_if_due();
         }
         self.refresh_best();
     }
@@ -297,7 +296,8 @@ pub struct Journey {
     pub audience: Option<u32>,
     pub bar: Option<f64>,
     pub impressions_in_pool: i64,
-    pub rate_in_pool: f64,
+    /// The note's smoothed CES per impression, which each pool's bar is held against.
+    pub rate: f64,
     pub steps: Vec<PoolStep>,
 }
 
@@ -362,8 +362,8 @@ impl Feed {
             audience: pool.map(|p| p.audience),
             bar: pool.map(|p| p.bar),
             impressions_in_pool: state.pool.impressions,
-            rate_in_pool: model.smoothed_rate(state.pool.ces, state.pool.impressions),
-            steps: state.pool.journey.clone(),
+            rate: model.smoothed_rate(model.ces(&state.counts), state.counts.impressions),
+            steps: model.journey(state),
         })
     }
 

@@ -5,13 +5,25 @@
 //! notes. Production feeds it from the logs (`live.rs`), the offline evaluator from a
 //! dataset (`eval.rs`): both rank through the same code.
 //!
-//! Times are event times (µs), never the wall clock, so replaying the same log gives
-//! the same state on every node. The two logs are replayed by two consumers, so a
-//! behaviour event may arrive before the publication of its note: it waits
-//! (`pending`, bounded) and is applied when the note arrives, never dropped — or
-//! dropped when the note is known to be gone (deleted, private).
+//! Times are event times (µs), never the wall clock. The two logs are replayed by two
+//! consumers, so the state must not depend on how their entries interleave (ADR
+//! 0020): the same (domain, behaviour) prefixes give the same index in any order.
+//! So every piece of state is either written by one log alone, in that log's order,
+//! or derived at read from pieces that are:
+//! - a behaviour event may arrive before the publication of its note: it waits
+//!   (`pending`, bounded) and is applied when the note arrives, in log order — or is
+//!   dropped when the note is known to be gone (deleted, private);
+//! - a member's interests are the domain log's accumulator plus what they saw, kept
+//!   per note and summed at read in note-id order over the note's current topics;
+//! - a note's traffic pool is a function of its cumulative impressions and CES
+//!   ([`FeedModel::pool_of`]), and its journey of the times its impressions crossed
+//!   each pool's audience;
+//! - rising notes are refreshed on the domain log's own clock.
+//!
+//! One bound breaks exactness: past [`SEEN_KEPT`] notes seen by one member, the
+//! least recently seen are forgotten, and a forgotten note seen again starts over.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use carmine_core::Id;
 
@@ -28,8 +40,13 @@ const HOUR_MICROS: f64 = 3_600_000_000.0;
 /// grows with engagements, not notes × 100.
 const ENGAGERS_KEPT: usize = 100;
 const POSITIVES_KEPT: usize = 100;
-/// Notes a member saw that stay filtered out of their feed (the oldest may return).
-const SEEN_KEPT: usize = 5_000;
+/// Notes a member saw that stay filtered out of their feed (the least recently seen
+/// may return).
+pub const SEEN_KEPT: usize = 5_000;
+/// A read this long counts towards "you often read about …".
+const LONG_READ_MS: i64 = 10_000;
+/// How often the rising notes are recomputed, in domain-log time.
+const RISING_EVERY_MICROS: i64 = 60_000_000;
 /// Members lately engaged with a topic, the seeds of the cold-start path.
 const FANS_KEPT: usize = 64;
 /// Rising notes kept, and the half-life of their heat.
@@ -178,20 +195,21 @@ impl PoolStatus {
 pub struct PoolStep {
     pub level: usize,
     pub status: PoolStatus,
+    /// When the step was taken: the publication, or the impression that completed
+    /// the previous pool's audience.
     pub at: i64,
-    /// Totals when the step was taken.
+    /// The note's impressions at that moment.
     pub impressions: i64,
-    pub ces: i64,
 }
 
-#[derive(Clone, Debug, PartialEq)]
+/// Where a note stands in the traffic pools: a function of its cumulative
+/// impressions and CES ([`FeedModel::pool_of`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct PoolState {
     pub level: usize,
     pub status: PoolStatus,
-    /// Impressions and CES earned in the current level.
+    /// Impressions counted in the current pool.
     pub impressions: i64,
-    pub ces: i64,
-    pub journey: Vec<PoolStep>,
 }
 
 #[derive(Clone, Debug)]
@@ -202,6 +220,8 @@ pub struct NoteState {
     pub reach: Reach,
     pub counts: NoteCounts,
     pub pool: PoolState,
+    /// When the impressions reached each pool's cumulative audience (the journey).
+    crossings: Vec<i64>,
     /// The latest members who liked, saved or commented (oldest first).
     pub engagers: VecDeque<Id>,
     heat: f64,
@@ -209,7 +229,7 @@ pub struct NoteState {
 }
 
 /// A weight that halves every half-life.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 struct Decayed {
     weight: f64,
     at: i64,
@@ -231,16 +251,52 @@ impl Decayed {
     }
 }
 
+/// What a member saw of one note (the behaviour log).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Seen {
+    /// Interest moved by the sightings: a little less for a pass-over, more for a
+    /// click or a read by its dwell.
+    weight: Decayed,
+    last_at: i64,
+    long_reads: u32,
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct MemberState {
+    /// Interest from the domain log: engagements, follows from a note, picks.
     interests: HashMap<TopicId, Decayed>,
-    pub(crate) tallies: HashMap<(TopicId, Tally), u32>,
+    /// Liked/saved/commented counts per topic (the domain log; reads are in `seen`).
+    tallies: HashMap<(TopicId, Tally), u32>,
     pub(crate) engaged: IdSet,
-    pub(crate) seen: IdSet,
-    seen_order: VecDeque<Id>,
+    /// Notes seen, in note-id order, and the same keyed by (last seen, note) to forget
+    /// the least recently seen past [`SEEN_KEPT`].
+    seen: BTreeMap<Id, Seen>,
+    seen_order: BTreeSet<(i64, Id)>,
     pub(crate) positives: VecDeque<Id>,
     pub(crate) follows: IdSet,
     pub(crate) picked: Vec<TopicId>,
+}
+
+impl MemberState {
+    /// Has the member seen the note (it stays out of their feed)?
+    pub(crate) fn has_seen(&self, note: Id) -> bool {
+        self.seen.contains_key(&note)
+    }
+
+    /// How many notes on `topic` the member did `tally` with.
+    pub(crate) fn tally(&self, model: &FeedModel, topic: TopicId, tally: Tally) -> u32 {
+        match tally {
+            Tally::Read => self
+                .seen
+                .iter()
+                .filter(|(note, seen)| {
+                    seen.long_reads > 0 && model.notes.get(note).is_some_and(|n| n.topics.contains(&topic))
+                })
+                .map(|(_, seen)| seen.long_reads)
+                .sum(),
+            _ => self.tallies.get(&(topic, tally)).copied().unwrap_or(0),
+        }
+    }
 }
 
 /// A topic's best recent notes, and how many of its notes existed then.
@@ -255,8 +311,9 @@ struct TopicState {
     name: String,
     /// Notes with this topic in the order they were published.
     notes: Vec<Id>,
-    /// How often this topic was engaged with by members who like another topic.
-    related: HashMap<TopicId, f64>,
+    /// How often this topic was engaged with by members who like another topic (in
+    /// topic order, so sums over it are the same on every node).
+    related: BTreeMap<TopicId, f64>,
     fans: VecDeque<Id>,
 }
 
@@ -286,8 +343,9 @@ pub struct FeedModel {
     pub(crate) rising: Vec<Id>,
     engagements_since_refresh: u32,
     refreshed_at: i64,
-    /// The latest event time seen.
+    /// The latest event time of either log, and of the domain log alone.
     pub(crate) clock: i64,
+    domain_clock: i64,
 }
 
 impl FeedModel {
@@ -310,6 +368,7 @@ impl FeedModel {
             engagements_since_refresh: 0,
             refreshed_at: 0,
             clock: 0,
+            domain_clock: 0,
         }
     }
 
@@ -319,6 +378,13 @@ impl FeedModel {
 
     pub fn note(&self, id: Id) -> Option<&NoteState> {
         self.notes.get(&id)
+    }
+
+    /// Every member the index knows, in id order.
+    pub fn member_ids(&self) -> Vec<Id> {
+        let mut ids: Vec<Id> = self.members.keys().copied().collect();
+        ids.sort_unstable();
+        ids
     }
 
     pub fn note_count(&self) -> usize {
@@ -441,14 +507,88 @@ impl FeedModel {
         self.smoothed_rate(ces, note.counts.impressions) / self.settings.prior_rate
     }
 
-    /// The member's interest in each topic now, strongest first.
+    /// The member's interest in each topic now, strongest first: what they did on the
+    /// domain log plus what they saw, each seen note's weight shared over its current
+    /// topics, summed in note-id order (so the sum is the same in any replay order).
     pub fn interests(&self, member: Id, now: i64) -> Vec<(TopicId, f64)> {
         let Some(state) = self.members.get(&member) else { return Vec::new() };
         let half_life = self.half_life();
-        let mut interests: Vec<(TopicId, f64)> =
-            state.interests.iter().map(|(&t, d)| (t, d.at(now, half_life))).filter(|(_, w)| *w > 0.0).collect();
+        let mut by_topic: BTreeMap<TopicId, f64> =
+            state.interests.iter().map(|(&t, d)| (t, d.at(now, half_life))).collect();
+        for (note, seen) in &state.seen {
+            let Some(topics) = self.notes.get(note).map(|n| &n.topics).filter(|t| !t.is_empty()) else { continue };
+            let share = seen.weight.at(now, half_life) / topics.len() as f64;
+            for topic in topics {
+                *by_topic.entry(*topic).or_default() += share;
+            }
+        }
+        Self::strongest_first(by_topic)
+    }
+
+    /// The member's interests from the domain log alone (what relates topics: it is
+    /// applied in domain order, whatever the behaviour log has reached).
+    fn domain_interests(&self, member: Id, now: i64) -> Vec<(TopicId, f64)> {
+        let Some(state) = self.members.get(&member) else { return Vec::new() };
+        let half_life = self.half_life();
+        Self::strongest_first(state.interests.iter().map(|(&t, d)| (t, d.at(now, half_life))).collect())
+    }
+
+    fn strongest_first(by_topic: BTreeMap<TopicId, f64>) -> Vec<(TopicId, f64)> {
+        let mut interests: Vec<(TopicId, f64)> = by_topic.into_iter().filter(|(_, w)| *w > 0.0).collect();
         interests.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         interests
+    }
+
+    /// Where a note stands in the traffic pools, from its cumulative impressions and
+    /// CES alone: it is in the first pool whose audience its impressions have not yet
+    /// completed, unless its smoothed CES per impression misses the bar of a pool it
+    /// has completed (stalled there); past every pool it is open. Engagement that
+    /// comes late still counts, and a note whose rate falls below a bar later goes
+    /// back to that pool's limit.
+    pub fn pool_of(&self, counts: &NoteCounts) -> PoolState {
+        let rate = self.smoothed_rate(self.ces(counts), counts.impressions);
+        let mut start = 0i64;
+        for (level, pool) in self.settings.pools.iter().enumerate() {
+            let end = start + i64::from(pool.audience);
+            if counts.impressions < end {
+                return PoolState { level, status: PoolStatus::Testing, impressions: counts.impressions - start };
+            }
+            if rate < pool.bar {
+                return PoolState { level, status: PoolStatus::Stalled, impressions: counts.impressions - start };
+            }
+            start = end;
+        }
+        PoolState { level: self.settings.pools.len().saturating_sub(1), status: PoolStatus::Open, impressions: 0 }
+    }
+
+    /// The note's way through the pools: entering the first at publication, then at
+    /// each completed audience the next pool (or open), or stalled where it is now.
+    pub fn journey(&self, note: &NoteState) -> Vec<PoolStep> {
+        let mut steps = vec![PoolStep { level: 0, status: PoolStatus::Testing, at: note.published_at, impressions: 0 }];
+        let mut impressions = 0i64;
+        for (level, (&at, pool)) in note.crossings.iter().zip(&self.settings.pools).enumerate() {
+            impressions += i64::from(pool.audience);
+            let (level, status) = if note.pool.status == PoolStatus::Stalled && note.pool.level == level {
+                (level, PoolStatus::Stalled)
+            } else if level + 1 == self.settings.pools.len() {
+                (level, PoolStatus::Open)
+            } else {
+                (level + 1, PoolStatus::Testing)
+            };
+            steps.push(PoolStep { level, status, at, impressions });
+            if status == PoolStatus::Stalled {
+                break;
+            }
+        }
+        steps
+    }
+
+    /// Re-derives the note's pool after its counts changed.
+    fn repool(&mut self, note: Id) {
+        if let Some(counts) = self.notes.get(&note).map(|n| n.counts) {
+            let pool = self.pool_of(&counts);
+            self.notes.get_mut(&note).expect("checked").pool = pool;
+        }
     }
 
     /// Topics related to `topic` by co-engagement, with their share of its links.
@@ -494,9 +634,11 @@ impl FeedModel {
                         Action::Comment => state.counts.comments -= 1,
                         Action::Share => state.counts.shares -= 1,
                     }
+                    self.repool(note);
                 }
             }
             Signal::Followed { follower, followee, from_note, at } => {
+                self.domain_clock = self.domain_clock.max(at);
                 if self.members.entry(follower).or_default().follows.insert(followee) {
                     *self.followers.entry(followee).or_default() += 1;
                 }
@@ -517,6 +659,7 @@ impl FeedModel {
             }
             Signal::Saw { member, note, sight, at } => self.saw(member, note, sight, at),
             Signal::Picked { member, topics, at } => {
+                self.domain_clock = self.domain_clock.max(at);
                 let topics: Vec<TopicId> = topics.iter().map(|t| self.intern(t)).collect();
                 let half_life = self.half_life();
                 let state = self.members.entry(member).or_default();
@@ -530,6 +673,7 @@ impl FeedModel {
 
     fn published(&mut self, note: Id, author: Id, topics: &[String], at: i64, reach: Reach) {
         self.clock = self.clock.max(at);
+        self.domain_clock = self.domain_clock.max(at);
         let mut ids: Vec<TopicId> = topics.iter().map(|t| self.intern(t)).collect();
         ids.dedup();
         if let Some(state) = self.notes.get_mut(&note) {
@@ -549,7 +693,7 @@ impl FeedModel {
                 *self.topics[b as usize].related.entry(a).or_default() += 1.0;
             }
         }
-        let first = PoolStep { level: 0, status: PoolStatus::Testing, at, impressions: 0, ces: 0 };
+        let pool = self.pool_of(&NoteCounts::default());
         self.notes.insert(
             note,
             NoteState {
@@ -558,7 +702,8 @@ impl FeedModel {
                 published_at: at,
                 reach,
                 counts: NoteCounts::default(),
-                pool: PoolState { level: 0, status: PoolStatus::Testing, impressions: 0, ces: 0, journey: vec![first] },
+                pool,
+                crossings: Vec::new(),
                 engagers: VecDeque::new(),
                 heat: 0.0,
                 heat_at: at,
@@ -579,6 +724,7 @@ impl FeedModel {
     }
 
     fn engaged(&mut self, member: Id, note: Id, action: Action, at: i64) {
+        self.domain_clock = self.domain_clock.max(at);
         let Some(state) = self.notes.get_mut(&note) else { return };
         let w = self.settings.ces;
         let (weight, interest, tally) = match action {
@@ -625,7 +771,7 @@ impl FeedModel {
     /// Co-engagement between topics: the note's topics are related to the topics the
     /// member already cares most about.
     fn relate_topics(&mut self, member: Id, note: Id, at: i64) {
-        let interests = self.interests(member, at);
+        let interests = self.domain_interests(member, at);
         let topics = self.notes[&note].topics.clone();
         for &(strong, _) in interests.iter().take(3) {
             for &topic in &topics {
@@ -647,22 +793,17 @@ impl FeedModel {
         } else {
             state.heat += weight as f64 * decay((state.heat_at - at) as f64 / HOUR_MICROS);
         }
-        let judged_again = state.pool.status == PoolStatus::Stalled;
-        if state.pool.status != PoolStatus::Open {
-            state.pool.ces += weight;
-        }
-        if judged_again {
-            // Engagement that arrives after the audience was counted still counts.
-            self.judge_pool(note, at);
-        }
+        self.repool(note);
         self.warm.insert(note);
         self.engagements_since_refresh += 1;
-        if self.engagements_since_refresh >= 5_000 {
-            self.refresh();
+        // On the domain log's clock, so the same engagements refresh at the same points
+        // however far the behaviour log has got.
+        if self.engagements_since_refresh >= 5_000 || self.domain_clock - self.refreshed_at >= RISING_EVERY_MICROS {
+            self.refresh_at(self.domain_clock);
         }
     }
 
-    /// Moves the member's interest in the note's topics by `delta`.
+    /// Moves the member's domain-log interest in the note's topics by `delta`.
     fn learn(&mut self, member: Id, note: Id, delta: f64, tally: Option<Tally>, at: i64) {
         let Some(topics) = self.notes.get(&note).map(|n| n.topics.clone()) else { return };
         if topics.is_empty() {
@@ -691,10 +832,16 @@ impl FeedModel {
         match sight {
             Sight::Impression => {
                 state.counts.impressions += 1;
-                if state.pool.status == PoolStatus::Testing {
-                    state.pool.impressions += 1;
-                    self.judge_pool(note, at);
+                // The behaviour log's order is kept per note (pending events included),
+                // so the impression that completes an audience is the same in any replay.
+                let mut audience = 0i64;
+                for pool in &self.settings.pools {
+                    audience += i64::from(pool.audience);
+                    if audience == state.counts.impressions {
+                        state.crossings.push(at);
+                    }
                 }
+                self.repool(note);
             }
             Sight::Click => state.counts.clicks += 1,
             Sight::Read { dwell_ms } => {
@@ -703,72 +850,109 @@ impl FeedModel {
             }
         }
         let Some(member) = member else { return };
-        let state = self.members.entry(member).or_default();
-        if state.seen.insert(note) {
-            state.seen_order.push_back(note);
-            if state.seen_order.len() > SEEN_KEPT
-                && let Some(oldest) = state.seen_order.pop_front()
-            {
-                state.seen.remove(&oldest);
-            }
-        }
-        match sight {
+        let delta = match sight {
             // Seen and passed over: a little less of this.
-            Sight::Impression => self.learn(member, note, -0.05, None, at),
-            Sight::Click => self.learn(member, note, 0.3, None, at),
-            Sight::Read { dwell_ms } => {
-                let dwell = (dwell_ms.max(0) as f64 / 30_000.0).min(1.0);
-                let tally = (dwell_ms >= 10_000).then_some(Tally::Read);
-                self.learn(member, note, 0.3 + dwell, tally, at);
-            }
+            Sight::Impression => -0.05,
+            Sight::Click => 0.3,
+            Sight::Read { dwell_ms } => 0.3 + (dwell_ms.max(0) as f64 / 30_000.0).min(1.0),
+        };
+        let half_life = self.half_life();
+        let state = self.members.entry(member).or_default();
+        let seen = state.seen.entry(note).or_default();
+        let before = seen.last_at;
+        seen.weight.add(delta, at, half_life);
+        seen.last_at = seen.last_at.max(at);
+        if matches!(sight, Sight::Read { dwell_ms } if dwell_ms >= LONG_READ_MS) {
+            seen.long_reads += 1;
+        }
+        let after = seen.last_at;
+        state.seen_order.remove(&(before, note));
+        state.seen_order.insert((after, note));
+        if state.seen_order.len() > SEEN_KEPT
+            && let Some((_, forgotten)) = state.seen_order.pop_first()
+        {
+            state.seen.remove(&forgotten);
         }
     }
 
-    /// A note that has had its level's audience graduates if its smoothed CES per
-    /// impression reaches the bar, and stalls otherwise; a stalled note is judged
-    /// again when engagement comes in late, so the outcome does not depend on the
-    /// order in which the two logs are applied.
-    fn judge_pool(&mut self, note: Id, at: i64) {
-        let state = &self.notes[&note];
-        let level = state.pool.level;
-        let Some(settings) = self.settings.pools.get(level).copied() else { return };
-        if state.pool.impressions < i64::from(settings.audience) {
-            return;
+    /// Everything the index holds, one line per note, member and topic in id order,
+    /// floats by their bits: two indexes are the same exactly when these are equal
+    /// (the replay tests compare them).
+    pub fn describe(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        let sorted = |set: &IdSet| {
+            let mut ids: Vec<i64> = set.iter().map(|id| id.as_i64()).collect();
+            ids.sort_unstable();
+            ids
+        };
+        let mut notes: Vec<(&Id, &NoteState)> = self.notes.iter().collect();
+        notes.sort_by_key(|(id, _)| **id);
+        for (id, n) in notes {
+            lines.push(format!(
+                "note {id} by {} topics {:?} at {} {:?} {:?} {:?} crossings {:?} engagers {:?} heat {:x}@{}",
+                n.author,
+                n.topics,
+                n.published_at,
+                n.reach,
+                n.counts,
+                n.pool,
+                n.crossings,
+                n.engagers,
+                n.heat.to_bits(),
+                n.heat_at
+            ));
         }
-        let passed = self.smoothed_rate(state.pool.ces, state.pool.impressions) >= settings.bar;
-        let (impressions, ces) = (state.counts.impressions, self.ces(&state.counts));
-        let last = level + 1 == self.settings.pools.len();
-        let pool = &mut self.notes.get_mut(&note).expect("checked").pool;
-        if passed {
-            pool.impressions = 0;
-            pool.ces = 0;
-            if last {
-                pool.status = PoolStatus::Open;
-            } else {
-                pool.level = level + 1;
-                pool.status = PoolStatus::Testing;
-            }
-        } else if pool.status == PoolStatus::Testing {
-            pool.status = PoolStatus::Stalled;
-        } else {
-            return;
+        let mut members: Vec<(&Id, &MemberState)> = self.members.iter().collect();
+        members.sort_by_key(|(id, _)| **id);
+        for (id, m) in members {
+            let mut interests: Vec<(TopicId, u64, i64)> =
+                m.interests.iter().map(|(t, d)| (*t, d.weight.to_bits(), d.at)).collect();
+            interests.sort_unstable();
+            let mut tallies: Vec<_> = m.tallies.iter().map(|((t, k), c)| (*t, format!("{k:?}"), *c)).collect();
+            tallies.sort();
+            let seen: Vec<_> = m
+                .seen
+                .iter()
+                .map(|(n, s)| (n.as_i64(), s.weight.weight.to_bits(), s.weight.at, s.last_at, s.long_reads))
+                .collect();
+            lines.push(format!(
+                "member {id} interests {interests:?} tallies {tallies:?} engaged {:?} seen {seen:?} positives {:?} follows {:?} picked {:?}",
+                sorted(&m.engaged),
+                m.positives,
+                sorted(&m.follows),
+                m.picked
+            ));
         }
-        pool.journey.push(PoolStep { level: pool.level, status: pool.status, at, impressions, ces });
+        for (i, t) in self.topics.iter().enumerate() {
+            let related: Vec<_> = t.related.iter().map(|(r, w)| (*r, w.to_bits())).collect();
+            lines.push(format!("topic {i} {} notes {:?} related {related:?} fans {:?}", t.name, t.notes, t.fans));
+        }
+        let mut followers: Vec<_> = self.followers.iter().map(|(a, c)| (a.as_i64(), *c)).collect();
+        followers.sort_unstable();
+        let mut by_author: Vec<_> = self.by_author.iter().map(|(a, n)| (a.as_i64(), n.clone())).collect();
+        by_author.sort_unstable();
+        let mut pending: Vec<_> = self.pending.iter().map(|(n, e)| (n.as_i64(), format!("{e:?}"))).collect();
+        pending.sort_unstable();
+        lines.push(format!("followers {followers:?}"));
+        lines.push(format!("by_author {by_author:?}"));
+        lines.push(format!("recent {:?}", self.recent));
+        lines.push(format!(
+            "warm {:?} rising {:?} refreshed {} after {} clocks {} {}",
+            sorted(&self.warm),
+            self.rising,
+            self.refreshed_at,
+            self.engagements_since_refresh,
+            self.clock,
+            self.domain_clock
+        ));
+        lines.push(format!("pending {pending:?} gone {:?}", sorted(&self.gone)));
+        lines
     }
 
-    /// Refreshes the rising notes if engagement came in and a minute of event time
-    /// passed since the last refresh.
-    pub fn refresh_if_due(&mut self) {
-        if self.engagements_since_refresh > 0 && self.clock - self.refreshed_at >= 60_000_000 {
-            self.refresh();
-        }
-    }
-
-    /// Recomputes the rising notes from those engaged with lately.
-    pub fn refresh(&mut self) {
+    /// Recomputes the rising notes from those engaged with lately, as of `now`.
+    pub fn refresh_at(&mut self, now: i64) {
         self.engagements_since_refresh = 0;
-        self.refreshed_at = self.clock;
-        let now = self.clock;
+        self.refreshed_at = now;
         let mut warm: Vec<(Id, f64)> = self
             .warm
             .iter()
@@ -826,24 +1010,36 @@ mod tests {
         }
         impressions(&mut m, 10, 10);
         impressions(&mut m, 11, 10);
-        let good = &m.note(id(10)).unwrap().pool;
-        assert_eq!((good.level, good.status), (1, PoolStatus::Testing), "12 CES in 10 impressions");
-        let dull = &m.note(id(11)).unwrap().pool;
-        assert_eq!((dull.level, dull.status), (0, PoolStatus::Stalled));
-        assert_eq!(good.journey.len(), 2);
+        let good = m.note(id(10)).unwrap();
+        assert_eq!((good.pool.level, good.pool.status), (1, PoolStatus::Testing), "12 CES in 10 impressions");
+        let steps = m.journey(good);
+        assert_eq!(steps.len(), 2);
+        assert_eq!((steps[1].level, steps[1].status, steps[1].impressions), (1, PoolStatus::Testing, 10));
+        let dull = m.note(id(11)).unwrap();
+        assert_eq!((dull.pool.level, dull.pool.status), (0, PoolStatus::Stalled));
+        assert_eq!(m.journey(dull).last().map(|s| s.status), Some(PoolStatus::Stalled));
     }
 
     #[test]
     fn late_engagement_gives_a_stalled_note_the_same_outcome() {
-        let mut m = model();
-        publish(&mut m, 10, &["a"]);
-        impressions(&mut m, 10, 10);
-        assert_eq!(m.note(id(10)).unwrap().pool.status, PoolStatus::Stalled);
-        for member in 0..3 {
-            m.apply(Signal::Engaged { member: id(100 + member), note: id(10), action: Action::Comment, at: 2 });
+        let (mut late, mut early) = (model(), model());
+        let engage = |m: &mut FeedModel| {
+            for member in 0..3 {
+                m.apply(Signal::Engaged { member: id(100 + member), note: id(10), action: Action::Comment, at: 2 });
+            }
+        };
+        publish(&mut late, 10, &["a"]);
+        impressions(&mut late, 10, 10);
+        assert_eq!(late.note(id(10)).unwrap().pool.status, PoolStatus::Stalled);
+        engage(&mut late);
+        publish(&mut early, 10, &["a"]);
+        engage(&mut early);
+        impressions(&mut early, 10, 10);
+        for m in [&late, &early] {
+            let note = m.note(id(10)).unwrap();
+            assert_eq!((note.pool.level, note.pool.status), (1, PoolStatus::Testing));
+            assert_eq!(m.journey(note), early.journey(early.note(id(10)).unwrap()));
         }
-        let pool = &m.note(id(10)).unwrap().pool;
-        assert_eq!((pool.level, pool.status, pool.journey.len()), (1, PoolStatus::Testing, 3));
     }
 
     #[test]
@@ -891,7 +1087,7 @@ mod tests {
         for m in [&ahead, &in_order] {
             let counts = m.note(id(10)).unwrap().counts;
             assert_eq!((counts.impressions, counts.reads), (1, 1));
-            assert!(m.member(id(5)).unwrap().seen.contains(&id(10)), "a seen note is never served again");
+            assert!(m.member(id(5)).unwrap().has_seen(id(10)), "a seen note is never served again");
             assert_eq!(m.pending_events(), 0, "a gone note's events are dropped");
         }
         assert_eq!(ahead.interests(id(5), 3), in_order.interests(id(5), 3));

@@ -224,7 +224,7 @@ fn may_show(note: &NoteState, viewer: Option<(Id, &MemberState)>) -> bool {
 fn fresh_for(note: &NoteState, id: Id, viewer: Option<(Id, &MemberState)>, exclude: &IdSet) -> bool {
     may_show(note, viewer)
         && !exclude.contains(&id)
-        && viewer.is_none_or(|(_, state)| !state.engaged.contains(&id) && !state.seen.contains(&id))
+        && viewer.is_none_or(|(_, state)| !state.engaged.contains(&id) && !state.has_seen(id))
 }
 
 /// Could the feed recommend `note` to `member` now (the evaluator's baselines obey
@@ -472,7 +472,8 @@ fn reason(model: &FeedModel, member: Option<&MemberState>, item: &Ranked) -> Rea
             .flat_map(|&t| {
                 [Tally::Saved, Tally::Commented, Tally::Liked, Tally::Read]
                     .into_iter()
-                    .filter_map(move |k| member.tallies.get(&(t, k)).map(|&c| (t, k, c)))
+                    .map(move |k| (t, k, member.tally(model, t, k)))
+                    .filter(|&(_, _, count)| count > 0)
             })
             .max_by_key(|&(_, _, count)| count)
     });

@@ -167,8 +167,8 @@ pub struct PoolStepView {
     pub status: String,
     #[schema(value_type = String, format = DateTime)]
     pub at: Timestamp,
+    /// The note's impressions when the step was taken.
     pub impressions: i64,
-    pub ces: i64,
 }
 
 /// A note's way through the traffic pools.
@@ -183,7 +183,9 @@ pub struct JourneyView {
     /// Smoothed CES per impression needed to graduate.
     pub bar: Option<f64>,
     pub impressions_in_pool: i64,
-    pub rate_in_pool: f64,
+    /// The note's smoothed CES per impression over all its impressions: each pool's
+    /// bar is held against it.
+    pub rate: f64,
     pub steps: Vec<PoolStepView>,
 }
 
@@ -210,7 +212,7 @@ pub(crate) fn journey_view(journey: &carmine_feed::Journey) -> JourneyView {
         audience: journey.audience,
         bar: journey.bar,
         impressions_in_pool: journey.impressions_in_pool,
-        rate_in_pool: journey.rate_in_pool,
+        rate: journey.rate,
         steps: journey
             .steps
             .iter()
@@ -219,7 +221,6 @@ pub(crate) fn journey_view(journey: &carmine_feed::Journey) -> JourneyView {
                 status: s.status.as_str().to_owned(),
                 at: Timestamp(s.at),
                 impressions: s.impressions,
-                ces: s.ces,
             })
             .collect(),
     }
