@@ -26,7 +26,7 @@ use carmine_dataset::format::{self, BehaviourEvent, Comment, Engagement, Follow,
 use serde::de::DeserializeOwned;
 
 use crate::model::{Action, FeedModel, Reach, Sight, Signal};
-use crate::rank::{FeedRequest, TOPIC_BEST, TOPIC_BEST_SCAN, may_recommend, rank};
+use crate::rank::{FeedRequest, may_recommend, rank};
 use crate::settings::FeedSettings;
 
 const DAY_MICROS: i64 = 86_400_000_000;
@@ -399,9 +399,9 @@ pub fn evaluate(dir: &Path, options: &EvalOptions) -> Result<EvalReport, String>
     for event in events {
         model.apply(event.signal);
     }
+    // Ranked as the served feed ranks from the same index (`FeedIndex::settle`).
     model.clock = split_at;
-    model.refresh_at(split_at);
-    let best = model.best_by_topic(split_at, TOPIC_BEST_SCAN, TOPIC_BEST);
+    let best = model.settled_best();
     model.set_best(best);
 
     // Held out: later first engagements with notes that existed and were public.

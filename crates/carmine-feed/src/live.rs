@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::fairness::Fairness;
 use crate::ids::IdSet;
 use crate::model::{Action, FeedModel, PoolStatus, PoolStep, Reach, Sight, Signal};
-use crate::rank::{FeedRequest, Ranked, TOPIC_BEST, TOPIC_BEST_SCAN, rank};
+use crate::rank::{FeedRequest, Ranked, rank};
 use crate::settings::FeedSettings;
 
 pub const DOMAIN_CONSUMER: &str = "feed.domain";
@@ -64,6 +64,9 @@ pub struct FeedIndex {
 struct Inner {
     model: RwLock<FeedModel>,
     best_at: Mutex<Option<Instant>>,
+    /// Signals applied, and how many had been when the best lists were computed.
+    applied: AtomicU64,
+    best_of: AtomicU64,
     served: Mutex<Sessions>,
 }
 
@@ -79,6 +82,8 @@ impl FeedIndex {
             inner: Arc::new(Inner {
                 model: RwLock::new(FeedModel::new(settings)),
                 best_at: Mutex::new(None),
+                applied: AtomicU64::new(0),
+                best_of: AtomicU64::new(0),
                 served: Mutex::new(HashMap::new()),
             }),
         }
@@ -102,28 +107,42 @@ impl FeedIndex {
         }
         {
             let mut model = self.inner.model.write().expect("the feed index lock is never poisoned");
+            self.inner.applied.fetch_add(signals.len() as u64, Ordering::SeqCst);
             for signal in signals {
                 model.apply(signal);
             }
         }
-        self.refresh_best();
+        self.refresh_best(false);
     }
 
-    /// Recomputes the best-of-topic lists at most once a second, under the read lock
-    /// (pages keep being served), then installs them in a brief write.
-    fn refresh_best(&self) {
+    /// Recomputes the best-of-topic lists — at most once a second unless `now` —
+    /// when signals came in since, under the read lock (pages keep being served),
+    /// then installs them in a brief write. They are computed from the index as it
+    /// is, at its clock, so the same index gives the same lists on every node.
+    fn refresh_best(&self, now: bool) {
         {
             let mut last = self.inner.best_at.lock().expect("the best_at lock is never poisoned");
-            if last.is_some_and(|at| at.elapsed() < BEST_EVERY) {
+            if self.inner.best_of.load(Ordering::SeqCst) == self.inner.applied.load(Ordering::SeqCst)
+                || (!now && last.is_some_and(|at| at.elapsed() < BEST_EVERY))
+            {
                 return;
             }
             *last = Some(Instant::now());
         }
-        let best = {
+        let (best, of) = {
             let model = self.model();
-            model.best_by_topic(model.clock, TOPIC_BEST_SCAN, TOPIC_BEST)
+            (model.settled_best(), self.inner.applied.load(Ordering::SeqCst))
         };
         self.inner.model.write().expect("the feed index lock is never poisoned").set_best(best);
+        self.inner.best_of.store(of, Ordering::SeqCst);
+    }
+
+    /// Brings the best-of-topic lists up to the index now (pages bring them up at
+    /// most once a second): after it, the ranking is a function of the index and
+    /// `now` alone — what the replay tests compare, and what `carmine eval feed`
+    /// ranks from.
+    pub fn settle(&self) {
+        self.refresh_best(true);
     }
 
     /// The next page of `member`'s discovery feed (None: a visitor). A page without
@@ -153,6 +172,7 @@ impl FeedIndex {
                 .or_insert_with(|| Arc::new(Mutex::new(Served { session, ..Served::default() })))
                 .clone()
         };
+        self.refresh_best(false);
         let mut mine = entry.lock().expect("a session lock is never poisoned");
         let mine = &mut *mine;
         let items = rank(&self.model(), &FeedRequest { member, now, limit, exclude: &mine.ids });
@@ -171,6 +191,7 @@ impl FeedIndex {
 
     /// The ranked feed with nothing marked served (the admin's audit view).
     pub fn preview(&self, member: Id, now: i64, limit: usize) -> Vec<Ranked> {
+        self.refresh_best(false);
         rank(&self.model(), &FeedRequest { member: Some(member), now, limit, exclude: &IdSet::default() })
     }
 }

@@ -438,6 +438,12 @@ impl FeedModel {
             .collect()
     }
 
+    /// The best-of-topic lists as the served feed uses them: computed at the index's
+    /// clock (the latest event time), so they are a function of the index alone.
+    pub fn settled_best(&self) -> Vec<TopicBest> {
+        self.best_by_topic(self.clock, crate::rank::TOPIC_BEST_SCAN, crate::rank::TOPIC_BEST)
+    }
+
     pub fn set_best(&mut self, best: Vec<TopicBest>) {
         self.best = best;
     }

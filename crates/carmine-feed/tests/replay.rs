@@ -6,7 +6,7 @@
 
 use carmine_dataset::{Scale, generate};
 use carmine_feed::eval::dataset_signals;
-use carmine_feed::rank::{TOPIC_BEST, TOPIC_BEST_SCAN, rank};
+use carmine_feed::rank::rank;
 use carmine_feed::{Action, FeedModel, FeedRequest, FeedSettings, IdSet, Ranked, Reach, Signal};
 
 const HASH: &str = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$7Nn3VjJkR0hbv1n4S3T9zQ";
@@ -94,9 +94,9 @@ fn replay(domain: &[Signal], behaviour: &[Signal], seed: u64, max_chunk: usize, 
 }
 
 /// Every member's first page (and a visitor's) at `now`, with the best-of-topic
-/// lists computed at the same `now`.
+/// lists settled as the served feed settles them.
 fn rankings(model: &mut FeedModel, now: i64) -> Vec<(Option<carmine_core::Id>, Vec<Ranked>)> {
-    let best = model.best_by_topic(now, TOPIC_BEST_SCAN, TOPIC_BEST);
+    let best = model.settled_best();
     model.set_best(best);
     let exclude = IdSet::default();
     let readers = std::iter::once(None).chain(model.member_ids().into_iter().map(Some));

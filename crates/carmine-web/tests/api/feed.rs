@@ -19,6 +19,7 @@ carmine_store::both_backends!(
     related_notes_follow_co_engagement,
     interest_picks_are_validated,
     operators_audit_any_feed_and_see_fairness,
+    another_node_replaying_the_same_logs_serves_the_same_feed,
 );
 
 async fn small_pools(t: TestDb) -> TestApp {
@@ -54,6 +55,42 @@ async fn events(app: &TestApp, reader: &Client, events: Value) {
     let sent = app.post(reader, "/api/v1/events", json!({ "events": events })).await;
     sent.assert_status(200);
     assert_eq!(sent.json()["rejected"], 0, "{}", sent.text());
+}
+
+/// Determinism where it matters: a community imported while this node's consumers
+/// follow the logs, then another node (a restart, or a second server) replays the
+/// same logs with its two consumers racing each other — both hold the same index and
+/// serve every member the same ranking.
+async fn another_node_replaying_the_same_logs_serves_the_same_feed(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("community");
+    let scale = carmine_dataset::Scale { members: 120, notes: 500, engagements: 3_000, behaviour: 3_000, days: 10 };
+    let hash = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$7Nn3VjJkR0hbv1n4S3T9zQ";
+    carmine_dataset::generate(&data, scale, 5, hash, app.clock.now(), false).unwrap();
+    let report = carmine_dataset::import(&app.db, &app.services.media, &data, &Default::default()).await.unwrap();
+    assert_eq!(report.rejected(), 0, "{:?}", report.errors);
+    app.sync().await;
+    let (other, _running, _media) = app.another_node().await;
+
+    let nodes = [&app.services.feed, &other.feed];
+    for feed in nodes {
+        feed.index().settle();
+    }
+    let (here, there) = (app.services.feed.index().model().describe(), other.feed.index().model().describe());
+    assert!(here.len() > 600, "the community is in the index: {} lines", here.len());
+    assert_eq!(here.len(), there.len());
+    for (a, b) in here.iter().zip(&there) {
+        assert_eq!(a, b, "the two nodes' indexes differ");
+    }
+    let members = app.services.feed.index().model().member_ids();
+    let mut full_pages = 0;
+    for member in members {
+        let page = app.services.feed.preview(member, 20);
+        full_pages += usize::from(page.len() == 20);
+        assert_eq!(page, other.feed.preview(member, 20), "member {member} is ranked differently on the other node");
+    }
+    assert!(full_pages > 100, "members get full pages: {full_pages}");
 }
 
 async fn a_new_creators_note_gets_its_test_audience_and_graduates(t: TestDb) {

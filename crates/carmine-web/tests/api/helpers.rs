@@ -133,6 +133,20 @@ impl TestApp {
     }
 
     /// Waits until the data plane has applied every write made so far.
+    /// Another node on the same database, as after a restart or on a second server:
+    /// its own services, whose in-memory indexes replay the logs from the start, and
+    /// its own data plane, caught up before this returns.
+    pub async fn another_node(&self) -> (Services, Running, tempfile::TempDir) {
+        let accounts_config = AccountsConfig { argon2: Argon2Params::TEST_ONLY_MINIMAL, ..AccountsConfig::default() };
+        let config = ServicesConfig::new(accounts_config, NotesConfig::default());
+        let media_dir = tempfile::tempdir().unwrap();
+        let services =
+            Services::open(self.db.clone(), MediaStorage::new(media_dir.path()), config).await.expect("services");
+        let running = services.dataplane.start();
+        services.dataplane.sync().await.expect("the other node catches up");
+        (services, running, media_dir)
+    }
+
     pub async fn sync(&self) {
         self.services.search.journal().flush().await.expect("search events are written");
         self.services.dataplane.sync().await.expect("the data plane catches up");
