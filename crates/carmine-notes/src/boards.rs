@@ -58,7 +58,7 @@ impl Notes {
     }
 
     /// The caller's own board: 404 if they may not see it, 403 if it is someone else's public one.
-    async fn own_board(&self, caller: &Caller, id: Id) -> Result<BoardRecord> {
+    pub async fn own_board(&self, caller: &Caller, id: Id) -> Result<BoardRecord> {
         let board = self.board(Some(caller), id).await?;
         if board.owner_id != caller.user_id {
             return Err(Error::new(ErrorCode::Forbidden));

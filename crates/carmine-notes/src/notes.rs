@@ -371,7 +371,7 @@ impl Notes {
 
     /// The note, if the caller may change it: 404 when they may not see it, 403 when
     /// they may see it but do not write for its author.
-    async fn writable(&self, caller: &Caller, id: Id) -> Result<NoteRecord> {
+    pub async fn writable(&self, caller: &Caller, id: Id) -> Result<NoteRecord> {
         let note = notes::get(&mut *self.db.reader().await?, id).await?.ok_or_else(not_found)?;
         if self.is_insider(Some(caller), &note).await? {
             return Ok(note);

@@ -52,6 +52,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Member {
     }
 }
 
+/// An administrator; otherwise 401 like [`Member`], or 403 `admin_only` — before the
+/// request's body is looked at, so an operator route tells a stranger nothing about
+/// what it accepts.
+pub struct Admin(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Member(caller) = Member::from_request_parts(parts, state).await?;
+        if caller.is_admin { Ok(Admin(caller)) } else { Err(ApiError(Error::new(ErrorCode::AdminOnly))) }
+    }
+}
+
 /// A JSON body: `application/json`, within the body limit (413), valid JSON (400
 /// `malformed_json`), and exactly the fields the route accepts (422 naming the field).
 pub struct ApiJson<T>(pub T);
@@ -60,13 +74,38 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let body = CheckLater::<T>::from_request(request, state).await?;
+        body.parse().map(ApiJson).map_err(ApiError)
+    }
+}
+
+/// A JSON body read now (within the limits: 413, 408) and checked only when the
+/// handler calls [`CheckLater::parse`] — after its access check, so a member who may
+/// not act on an organization learns 404 or 403, never what the body lacks.
+pub struct CheckLater<T> {
+    is_json: bool,
+    bytes: Bytes,
+    _type: std::marker::PhantomData<T>,
+}
+
+impl<T: DeserializeOwned> CheckLater<T> {
+    /// The body as [`ApiJson`] would have taken it (415, 400, 422).
+    pub fn parse(&self) -> Result<T, Error> {
+        if !self.is_json {
+            return Err(Error::new(ErrorCode::UnsupportedMediaType));
+        }
+        parse_json(&self.bytes)
+    }
+}
+
+impl<T, S: Send + Sync> FromRequest<S> for CheckLater<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         let is_json =
             request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
                 v.split(';').next().is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
             });
-        if !is_json {
-            return Err(ApiError(Error::new(ErrorCode::UnsupportedMediaType)));
-        }
         let bytes = Bytes::from_request(request, state).await.map_err(|rejection| {
             if rejection.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError(Error::new(ErrorCode::PayloadTooLarge))
@@ -76,7 +115,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
                 ApiError(Error::new(ErrorCode::MalformedRequest))
             }
         })?;
-        parse_json(&bytes).map(ApiJson).map_err(ApiError)
+        Ok(CheckLater { is_json, bytes, _type: std::marker::PhantomData })
     }
 }
 

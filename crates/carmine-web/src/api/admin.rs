@@ -18,7 +18,7 @@ use super::views::{OrgView, Page, UserView, VerificationView};
 use super::{PageQuery, page};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Member, path_id};
+use crate::extract::{Admin, ApiJson, ApiQuery, path_id};
 use crate::openapi::ErrorBody;
 
 #[derive(Deserialize, IntoParams)]
@@ -36,7 +36,7 @@ pub struct UserListQuery {
     security(("session" = []), ("bearer" = [])))]
 pub async fn list_users(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     ApiQuery(query): ApiQuery<UserListQuery>,
 ) -> Result<Json<Page<UserView>>, ApiError> {
     let (limit, after) = PageQuery { limit: query.limit, cursor: query.cursor }.position(&state)?;
@@ -53,7 +53,7 @@ pub async fn list_users(
     security(("session" = []), ("bearer" = [])))]
 pub async fn get_user(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<UserView>, ApiError> {
     let id = path_id(&id, ErrorCode::UserNotFound)?;
@@ -74,7 +74,7 @@ pub struct SuspendRequest {
     security(("session" = []), ("bearer" = [])))]
 pub async fn suspend_user(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<SuspendRequest>,
 ) -> Result<StatusCode, ApiError> {
@@ -89,7 +89,7 @@ pub async fn suspend_user(
     security(("session" = []), ("bearer" = [])))]
 pub async fn unsuspend_user(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let id = path_id(&id, ErrorCode::UserNotFound)?;
@@ -109,7 +109,7 @@ pub struct PasswordReset {
     security(("session" = []), ("bearer" = [])))]
 pub async fn reset_password(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     Path(id): Path<String>,
 ) -> Result<Json<PasswordReset>, ApiError> {
     let id = path_id(&id, ErrorCode::UserNotFound)?;
@@ -132,7 +132,7 @@ pub struct OrgListQuery {
     security(("session" = []), ("bearer" = [])))]
 pub async fn list_orgs(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     ApiQuery(query): ApiQuery<OrgListQuery>,
 ) -> Result<Json<Page<OrgView>>, ApiError> {
     let (limit, before) = PageQuery { limit: query.limit, cursor: query.cursor }.position(&state)?;
@@ -147,7 +147,7 @@ pub async fn list_orgs(
     security(("session" = []), ("bearer" = [])))]
 pub async fn verification_queue(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<VerificationView>>, ApiError> {
     let (limit, after) = query.position(&state)?;
@@ -169,7 +169,7 @@ pub struct DecisionRequest {
     security(("session" = []), ("bearer" = [])))]
 pub async fn approve_verification(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DecisionRequest>,
 ) -> Result<Json<VerificationView>, ApiError> {
@@ -182,7 +182,7 @@ pub async fn approve_verification(
     security(("session" = []), ("bearer" = [])))]
 pub async fn reject_verification(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<DecisionRequest>,
 ) -> Result<Json<VerificationView>, ApiError> {
@@ -224,7 +224,7 @@ pub struct AuditEntryView {
     security(("session" = []), ("bearer" = [])))]
 pub async fn audit_log(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<AuditEntryView>>, ApiError> {
     let (limit, before) = query.position(&state)?;
@@ -307,7 +307,7 @@ pub struct JobsOverview {
     security(("session" = []), ("bearer" = [])))]
 pub async fn list_jobs(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     ApiQuery(query): ApiQuery<JobListQuery>,
 ) -> Result<Json<JobsOverview>, ApiError> {
     state.accounts().require_admin(&caller)?;
@@ -322,7 +322,7 @@ pub async fn list_jobs(
     security(("session" = []), ("bearer" = [])))]
 pub async fn retry_job(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     state.accounts().require_admin(&caller)?;
@@ -337,7 +337,7 @@ pub async fn retry_job(
     security(("session" = []), ("bearer" = [])))]
 pub async fn consumers(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
 ) -> Result<Json<Vec<ConsumerView>>, ApiError> {
     state.accounts().require_admin(&caller)?;
     Ok(Json(state.dataplane().status().await?.iter().map(consumer_view).collect()))

@@ -12,7 +12,7 @@ use super::notes::{NoteCardView, NotesQuery, note_page, note_position};
 use super::views::{Items, Page};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Member, RequestContext, path_id};
+use crate::extract::{ApiJson, ApiQuery, CheckLater, Member, RequestContext, path_id};
 use crate::openapi::ErrorBody;
 
 #[derive(Serialize, ToSchema)]
@@ -89,9 +89,11 @@ pub async fn update_board(
     State(state): State<AppState>,
     Member(caller): Member,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<UpdateBoardRequest>,
+    body: CheckLater<UpdateBoardRequest>,
 ) -> Result<Json<BoardView>, ApiError> {
     let id = path_id(&id, ErrorCode::BoardNotFound)?;
+    state.notes().own_board(&caller, id).await?;
+    let body = body.parse()?;
     let board = state.notes().update_board(&caller, id, body.name.as_deref(), body.visibility.as_deref()).await?;
     Ok(Json(BoardView::from(&board)))
 }
@@ -173,9 +175,11 @@ pub async fn save(
     State(state): State<AppState>,
     Member(caller): Member,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<SaveRequest>,
+    body: CheckLater<SaveRequest>,
 ) -> Result<Json<SaveView>, ApiError> {
     let id = path_id(&id, ErrorCode::NoteNotFound)?;
+    state.notes().get(Some(&caller), id).await?;
+    let body = body.parse()?;
     let saves = state.notes().save(&caller, id, body.board_id).await?;
     Ok(Json(SaveView { saved: true, saves }))
 }

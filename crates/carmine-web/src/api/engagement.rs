@@ -13,7 +13,7 @@ use super::views::Page;
 use super::{IdCursor, PageQuery};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Member, RequestContext, path_id};
+use crate::extract::{ApiJson, ApiQuery, CheckLater, Member, RequestContext, path_id};
 use crate::openapi::ErrorBody;
 
 #[derive(Serialize, ToSchema)]
@@ -139,9 +139,11 @@ pub async fn add_comment(
     State(state): State<AppState>,
     Member(caller): Member,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<CommentRequest>,
+    body: CheckLater<CommentRequest>,
 ) -> Result<(StatusCode, Json<CommentView>), ApiError> {
     let id = path_id(&id, ErrorCode::NoteNotFound)?;
+    state.notes().get(Some(&caller), id).await?;
+    let body = body.parse()?;
     let comment = state.notes().comment(&caller, id, body.parent_id, &body.body).await?;
     Ok((StatusCode::CREATED, Json(CommentView::from(&comment))))
 }

@@ -20,7 +20,7 @@ use super::notes::{NoteCardView, note_page, note_position};
 use super::views::{Items, Page};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Member, RequestContext, path_id};
+use crate::extract::{Admin, ApiJson, ApiQuery, Member, RequestContext, path_id};
 use crate::openapi::ErrorBody;
 use crate::pages::notices::feed_reason;
 
@@ -298,7 +298,7 @@ pub struct AuditItemView {
     security(("session" = []), ("bearer" = [])))]
 pub async fn admin_user_feed(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     Path(id): Path<String>,
     ApiQuery(query): ApiQuery<super::PageQuery>,
 ) -> Result<Json<Items<AuditItemView>>, ApiError> {
@@ -347,7 +347,7 @@ pub struct FairnessView {
 /// The feed's fairness report. Administrators only.
 #[utoipa::path(get, path = "/api/v1/admin/feed/fairness", tag = "admin", responses(
     (status = 200, body = FairnessView), (status = 403, body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
-pub async fn fairness(State(state): State<AppState>, Member(caller): Member) -> Result<Json<FairnessView>, ApiError> {
+pub async fn fairness(State(state): State<AppState>, Admin(caller): Admin) -> Result<Json<FairnessView>, ApiError> {
     state.accounts().require_admin(&caller)?;
     Ok(Json(fairness_view(&state.feed().fairness())))
 }

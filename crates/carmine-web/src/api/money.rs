@@ -29,7 +29,7 @@ use super::views::{Items, Page};
 use super::{PageQuery, page};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Member, path_id};
+use crate::extract::{Admin, ApiJson, ApiQuery, CheckLater, Member, path_id};
 use crate::openapi::ErrorBody;
 
 /// The header money-moving requests carry.
@@ -664,9 +664,10 @@ pub async fn org_top_up(
     Member(caller): Member,
     Path(org): Path<String>,
     headers: HeaderMap,
-    ApiJson(body): ApiJson<OrgTopUpRequest>,
+    body: CheckLater<OrgTopUpRequest>,
 ) -> Result<(StatusCode, Json<PaymentView>), ApiError> {
     let owner = org_owner(&state, &caller, &org, OrgAction::ManageMoney).await?;
+    let body = body.parse()?;
     let purpose = match Purpose::parse(&body.purpose) {
         Some(purpose @ (Purpose::AdBalance | Purpose::Escrow)) => purpose,
         _ => return Err(ApiError(Error::invalid_field("purpose", "ad_balance or escrow"))),
@@ -708,9 +709,10 @@ pub async fn set_org_payout_account(
     State(state): State<AppState>,
     Member(caller): Member,
     Path(org): Path<String>,
-    ApiJson(body): ApiJson<PayoutAccountRequest>,
+    body: CheckLater<PayoutAccountRequest>,
 ) -> Result<Json<PayoutAccountView>, ApiError> {
     let owner = org_owner(&state, &caller, &org, OrgAction::ManageMoney).await?;
+    let body = body.parse()?;
     let record = state.payments().set_payout_account(owner, &body.holder_name, &body.account_number).await?;
     Ok(Json(PayoutAccountView::from(&record)))
 }
@@ -725,9 +727,10 @@ pub async fn request_org_payout(
     Member(caller): Member,
     Path(org): Path<String>,
     headers: HeaderMap,
-    ApiJson(body): ApiJson<PayoutRequest>,
+    body: CheckLater<PayoutRequest>,
 ) -> Result<(StatusCode, Json<PayoutView>), ApiError> {
     let owner = org_owner(&state, &caller, &org, OrgAction::ManageMoney).await?;
+    let body = body.parse()?;
     let key = idempotency_key(&headers, &caller, &format!("org.{}.payout", owner.id()), &body)?;
     let payout = state.payments().request_payout(owner, caller.user_id, body.amount.money(), &key).await?;
     Ok((StatusCode::CREATED, Json(PayoutView::from(&payout))))
@@ -869,7 +872,7 @@ pub(crate) async fn statement(state: &AppState, params: &StatementParams) -> Res
     security(("session" = []), ("bearer" = [])))]
 pub async fn revenue(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     ApiQuery(params): ApiQuery<StatementParams>,
 ) -> Result<Json<StatementView>, ApiError> {
     state.accounts().require_admin(&caller)?;
@@ -882,7 +885,7 @@ pub async fn revenue(
     security(("session" = []), ("bearer" = [])))]
 pub async fn revenue_csv(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     ApiQuery(params): ApiQuery<StatementParams>,
 ) -> Result<Response, ApiError> {
     state.accounts().require_admin(&caller)?;
@@ -944,7 +947,7 @@ impl From<&RefundRecord> for RefundView {
     security(("session" = []), ("bearer" = [])))]
 pub async fn refund(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     Path(id): Path<String>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<RefundRequest>,
@@ -975,7 +978,7 @@ pub struct BatchView {
     security(("session" = []), ("bearer" = [])))]
 pub async fn run_payout_batch(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
 ) -> Result<Json<BatchView>, ApiError> {
     state.accounts().require_admin(&caller)?;
     let report = state.payments().run_payout_batch().await?;
@@ -994,7 +997,7 @@ pub async fn run_payout_batch(
     security(("session" = []), ("bearer" = [])))]
 pub async fn admin_payouts(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
 ) -> Result<Json<Items<PayoutView>>, ApiError> {
     state.accounts().require_admin(&caller)?;
     let payouts = state.payments().recent_payouts(100).await?;
@@ -1019,7 +1022,7 @@ pub struct ReconciliationView {
     security(("session" = []), ("bearer" = [])))]
 pub async fn reconciliation(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
 ) -> Result<Json<ReconciliationView>, ApiError> {
     state.accounts().require_admin(&caller)?;
     let report = carmine_ledger::reconcile::reconcile(state.ledger().db()).await?;

@@ -16,7 +16,7 @@ use super::media::MediaView;
 use super::views::Page;
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Member, RequestContext, path_id};
+use crate::extract::{ApiJson, ApiQuery, CheckLater, Member, RequestContext, path_id};
 use crate::openapi::ErrorBody;
 
 #[derive(Serialize, ToSchema)]
@@ -277,9 +277,11 @@ pub async fn update_note(
     State(state): State<AppState>,
     Member(caller): Member,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<UpdateNoteRequest>,
+    body: CheckLater<UpdateNoteRequest>,
 ) -> Result<Json<NoteView>, ApiError> {
     let id = path_id(&id, ErrorCode::NoteNotFound)?;
+    state.notes().writable(&caller, id).await?;
+    let body = body.parse()?;
     let change = NoteChange {
         title: body.title,
         body: body.body,

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use carmine_accounts::orgs::NewOrgInput;
+use carmine_accounts::orgs::{NewOrgInput, OrgAction, OrgRole};
 use carmine_core::ErrorCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -12,7 +12,7 @@ use utoipa::ToSchema;
 use super::views::{InvitationView, Items, MemberView, OrgKindName, OrgView, RoleName, VerificationView};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Member, RequestContext, path_id};
+use crate::extract::{ApiJson, CheckLater, Member, RequestContext, path_id};
 use crate::openapi::ErrorBody;
 
 #[derive(Deserialize, ToSchema)]
@@ -95,11 +95,12 @@ pub async fn update_org(
     State(state): State<AppState>,
     Member(caller): Member,
     Path(org): Path<String>,
-    ApiJson(body): ApiJson<UpdateOrgRequest>,
+    body: CheckLater<UpdateOrgRequest>,
 ) -> Result<Json<OrgView>, ApiError> {
+    state.accounts().authorize_org(&caller, &org, OrgAction::EditProfile).await?;
+    let body = body.parse()?;
     let updated = state.accounts().update_org(&caller, &org, body.name.as_deref(), body.description.as_deref()).await?;
-    let role =
-        state.accounts().authorize_org(&caller, &org, carmine_accounts::orgs::OrgAction::ViewMembers).await?.role;
+    let role = state.accounts().authorize_org(&caller, &org, OrgAction::ViewMembers).await?.role;
     Ok(Json(OrgView::new(&updated, Some(role.as_str()))))
 }
 
@@ -132,9 +133,12 @@ pub async fn set_member_role(
     State(state): State<AppState>,
     Member(caller): Member,
     Path((org, user_id)): Path<(String, String)>,
-    ApiJson(body): ApiJson<SetRoleRequest>,
+    body: CheckLater<SetRoleRequest>,
 ) -> Result<StatusCode, ApiError> {
     let user_id = path_id(&user_id, ErrorCode::MemberNotFound)?;
+    // Who may manage anyone at all, before the body says whom and to what.
+    state.accounts().authorize_org(&caller, &org, OrgAction::ManageMember(OrgRole::Staff)).await?;
+    let body = body.parse()?;
     state.accounts().set_member_role(&caller, &org, user_id, &body.role).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -172,8 +176,10 @@ pub async fn invite(
     State(state): State<AppState>,
     Member(caller): Member,
     Path(org): Path<String>,
-    ApiJson(body): ApiJson<InviteRequest>,
+    body: CheckLater<InviteRequest>,
 ) -> Result<(StatusCode, Json<InvitationView>), ApiError> {
+    state.accounts().authorize_org(&caller, &org, OrgAction::ManageMember(OrgRole::Staff)).await?;
+    let body = body.parse()?;
     let invitation = state.accounts().invite(&caller, &org, &body.username, &body.role).await?;
     Ok((StatusCode::CREATED, Json(InvitationView::from(&invitation))))
 }
@@ -222,8 +228,10 @@ pub async fn request_verification(
     State(state): State<AppState>,
     Member(caller): Member,
     Path(org): Path<String>,
-    ApiJson(body): ApiJson<VerificationRequestBody>,
+    body: CheckLater<VerificationRequestBody>,
 ) -> Result<(StatusCode, Json<VerificationView>), ApiError> {
+    state.accounts().authorize_org(&caller, &org, OrgAction::RequestVerification).await?;
+    let body = body.parse()?;
     let request = state.accounts().request_verification(&caller, &org, &body.evidence).await?;
     Ok((StatusCode::CREATED, Json(VerificationView::from(&request))))
 }

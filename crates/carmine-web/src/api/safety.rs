@@ -13,7 +13,7 @@ use super::views::Page;
 use super::{IdCursor, PageQuery};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Member, path_id};
+use crate::extract::{Admin, ApiJson, ApiQuery, Member, path_id};
 use crate::openapi::ErrorBody;
 
 #[derive(Serialize, ToSchema)]
@@ -86,7 +86,7 @@ pub async fn report(
     security(("session" = []), ("bearer" = [])))]
 pub async fn open_reports(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<ReportView>>, ApiError> {
     let (limit, after) = query.position(&state)?;
@@ -114,7 +114,7 @@ pub struct ResolveRequest {
     security(("session" = []), ("bearer" = [])))]
 pub async fn resolve(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ResolveRequest>,
 ) -> Result<StatusCode, ApiError> {

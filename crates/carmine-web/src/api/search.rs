@@ -23,7 +23,7 @@ use super::notes::NoteCardView;
 use super::views::Items;
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, Member, RequestContext};
+use crate::extract::{Admin, ApiJson, ApiQuery, Member, RequestContext};
 use crate::openapi::ErrorBody;
 
 /// Trending searches shown.
@@ -372,7 +372,7 @@ pub struct HiddenTermRequest {
     (status = 200, body = Items<String>), (status = 403, body = ErrorBody)), security(("session" = []), ("bearer" = [])))]
 pub async fn hidden_terms(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
 ) -> Result<Json<Items<String>>, ApiError> {
     state.accounts().require_admin(&caller)?;
     Ok(Json(Items { items: state.search().trends().hidden_terms().await? }))
@@ -384,7 +384,7 @@ pub async fn hidden_terms(
     security(("session" = []), ("bearer" = [])))]
 pub async fn hide_term(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     ApiJson(body): ApiJson<HiddenTermRequest>,
 ) -> Result<StatusCode, ApiError> {
     state.accounts().require_admin(&caller)?;
@@ -399,7 +399,7 @@ pub async fn hide_term(
     security(("session" = []), ("bearer" = [])))]
 pub async fn show_term(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
     ApiQuery(params): ApiQuery<PrefixParams>,
 ) -> Result<StatusCode, ApiError> {
     state.accounts().require_admin(&caller)?;
@@ -423,7 +423,7 @@ pub struct SuggestedQueryView {
     security(("session" = []), ("bearer" = [])))]
 pub async fn suggested_queries(
     State(state): State<AppState>,
-    Member(caller): Member,
+    Admin(caller): Admin,
 ) -> Result<Json<Items<SuggestedQueryView>>, ApiError> {
     state.accounts().require_admin(&caller)?;
     let queries = state.search().trends().suggested_queries(ADMIN_SUGGESTED_MAX).await?;

@@ -1,6 +1,9 @@
 //! The tenancy walk: a member of another organization tries every route that names
 //! an object, against objects of a tenant they do not belong to. Every attempt is
 //! refused (404 when they may not know it exists, 403 when they may), and nothing changes.
+//! A body the route would refuse gets the same answer: access is checked before the
+//! body is (a stranger learns nothing of what a route accepts). Operator routes are
+//! walked too.
 
 use axum::http::Method;
 use carmine_store::testing::TestDb;
@@ -125,6 +128,7 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
     let doc = app.get(&Client::default(), "/api/v1/openapi.json").await.json();
     let events_before = app.event_count().await;
     let mut walked = 0;
+    let mut body_first = Vec::new();
     for (method, template) in operations(&doc) {
         let public_read = method == Method::GET
             && [
@@ -139,7 +143,8 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
         let relation = ["/follow", "/block", "/mute"].iter().any(|r| template.ends_with(r));
         let own_or_public = ["/api/v1/me/wallet/{account}/entries", "/api/v1/payments/webhooks/{provider}"]
             .contains(&template.as_str());
-        if !template.contains('{') || public_read || relation || own_or_public {
+        let operator = template.starts_with("/api/v1/admin");
+        if (!template.contains('{') && !operator) || public_read || relation || own_or_public {
             continue; // not another tenant's object: public profiles, following, blocking or muting someone,
             // one's own wallet, a provider's webhook
         }
@@ -179,9 +184,18 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
             response.status,
             response.text()
         );
+        if method != Method::GET {
+            for bad in [json!({ "unexpected": true }), json!([]), json!({ "reason": 42, "role": [] })] {
+                let response = app.send(&mallory, method.clone(), &path, Some(bad.clone())).await;
+                if !matches!(response.status.as_u16(), 403 | 404) {
+                    body_first.push(format!("{method} {template} with {bad}: {} {}", response.status, response.text()));
+                }
+            }
+        }
         walked += 1;
     }
-    assert!(walked >= 18, "walked {walked} routes");
+    assert!(walked >= 40, "walked {walked} routes");
+    assert!(body_first.is_empty(), "the body was judged before access:\n{}", body_first.join("\n"));
     assert_eq!(app.event_count().await, events_before, "nothing changed");
     app.get(&alice_bearer, "/api/v1/me").await.assert_status(200);
     app.get(&alice, "/api/v1/me").await.assert_status(200);
