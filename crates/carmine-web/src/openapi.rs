@@ -77,10 +77,108 @@ pub fn finish(collected: OpenApi) -> OpenApi {
         ] {
             if let Some(operation) = operation {
                 add_pipeline_errors(operation, path, is_write, open);
+                name_error_codes(operation, path);
             }
         }
     }
     doc
+}
+
+/// Adds `codes` to the description of the `status` response (created if missing),
+/// each once.
+fn mention(operation: &mut Operation, status: &str, codes: &[&str]) {
+    let entry = operation.responses.responses.entry(status.to_owned()).or_insert_with(|| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .content("application/json", utoipa::openapi::Content::new(Some(Ref::from_schema_name("ErrorBody"))))
+                .build(),
+        )
+    });
+    let RefOr::T(response) = entry else { return };
+    for code in codes {
+        let quoted = format!("`{code}`");
+        if !response.description.contains(&quoted) {
+            if !response.description.is_empty() {
+                response.description.push_str(", ");
+            }
+            response.description.push_str(&quoted);
+        }
+    }
+}
+
+/// The code answered when the object a path names does not exist (or the caller
+/// may not know it does), from the path's last named segment.
+fn not_found_code(path: &str) -> &'static str {
+    let segments: Vec<&str> = path.split('/').collect();
+    let named = segments.windows(2).rev().find(|w| w[1].starts_with('{')).map(|w| w[0]).unwrap_or("");
+    match named {
+        "notes" => "note_not_found",
+        "comments" => "comment_not_found",
+        "boards" => "board_not_found",
+        "orgs" => "org_not_found",
+        "members" | "users" => "user_not_found",
+        "actors" => "actor_not_found",
+        "tokens" => "token_not_found",
+        "sessions" => "session_not_found",
+        "invitations" => "invitation_not_found",
+        "verifications" => "verification_not_found",
+        "media" => "media_not_found",
+        "reports" => "report_not_found",
+        "jobs" => "job_not_found",
+        "transactions" => "transaction_not_found",
+        "payments" => "payment_not_found",
+        "payouts" => "payout_not_found",
+        _ => "route_not_found",
+    }
+}
+
+/// Every response says what it is and every error response names the codes it can
+/// carry (clients branch on codes, never on messages): idempotent money routes list
+/// the key's codes, routes taking an amount the amount's, and an error response a
+/// handler left without words gets the codes its status and path imply.
+fn name_error_codes(operation: &mut Operation, path: &str) {
+    let keyed = operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|p| matches!(p, RefOr::T(p) if p.name == "Idempotency-Key" && p.parameter_in == utoipa::openapi::path::ParameterIn::Header));
+    if keyed {
+        mention(operation, "409", &["idempotency_key_in_use"]);
+        mention(operation, "422", &["invalid_idempotency_key", "idempotency_key_reused"]);
+        mention(operation, "428", &["idempotency_key_required"]);
+    }
+    let takes_amount = ["/top-ups", "/payouts", "/refunds", "/gifts"].iter().any(|p| path.ends_with(p));
+    if takes_amount && operation.request_body.is_some() {
+        mention(operation, "422", &["invalid_amount", "unsupported_currency"]);
+    }
+    let forbidden = if path.starts_with("/api/v1/admin") {
+        "admin_only"
+    } else if path.contains("{org}") {
+        "role_too_low"
+    } else {
+        "forbidden"
+    };
+    let not_found = not_found_code(path);
+    for (status, response) in operation.responses.responses.iter_mut() {
+        let RefOr::T(response) = response else { continue };
+        if !response.description.is_empty() {
+            continue;
+        }
+        response.description = match status.as_str() {
+            "200" => "Success".to_owned(),
+            "201" => "Created".to_owned(),
+            "202" => "Accepted".to_owned(),
+            "204" => "Done; no body".to_owned(),
+            "400" => "`malformed_request`".to_owned(),
+            "401" => "`unauthenticated`, `session_expired`, `invalid_token`".to_owned(),
+            "403" => format!("`{forbidden}`"),
+            "404" => format!("`{not_found}`: it does not exist, or the caller may not know it does"),
+            "413" => "`payload_too_large`".to_owned(),
+            "422" => "`invalid_field`, `unknown_field`, `missing_field`".to_owned(),
+            "428" => "`idempotency_key_required`".to_owned(),
+            other => format!("see the error table for status {other}"),
+        };
+    }
 }
 
 /// Documents the errors the request pipeline and the extractors can answer on any
@@ -123,6 +221,6 @@ fn add_pipeline_errors(operation: &mut Operation, path: &str, is_write: bool, op
         add("422", "`invalid_field` (a query parameter)");
     }
     if path.contains('{') {
-        add("404", "the object does not exist, or the caller may not know it does");
+        add("404", "");
     }
 }

@@ -178,7 +178,7 @@ pub async fn approve_verification(
 
 /// Rejects a pending request, with a reason the organization sees.
 #[utoipa::path(post, path = "/api/v1/admin/verifications/{id}/reject", tag = "admin", params(("id" = String, Path)), request_body = DecisionRequest, responses(
-    (status = 200, body = VerificationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    (status = 200, body = VerificationView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "`verification_not_pending`")),
     security(("session" = []), ("bearer" = [])))]
 pub async fn reject_verification(
     State(state): State<AppState>,

@@ -158,7 +158,7 @@ pub async fn accept_invitation(
 
 /// Declines an invitation.
 #[utoipa::path(post, path = "/api/v1/invitations/{id}/decline", tag = "me", params(("id" = String, Path)), responses(
-    (status = 200, body = InvitationView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    (status = 200, body = InvitationView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "`invitation_not_pending`")),
     security(("session" = []), ("bearer" = [])))]
 pub async fn decline_invitation(
     State(state): State<AppState>,

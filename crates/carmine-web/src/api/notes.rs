@@ -377,6 +377,7 @@ pub async fn actor_notes(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct FollowQuery {
     /// The actor's note that led to this follow (counts towards its statistics).
@@ -424,7 +425,7 @@ pub struct ShareView {
 
 /// Counts a share and returns the link to pass on.
 #[utoipa::path(post, path = "/api/v1/notes/{id}/share", tag = "notes", params(("id" = String, Path)), responses(
-    (status = 200, body = ShareView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    (status = 200, body = ShareView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "`note_not_published`")),
     security(("session" = []), ("bearer" = [])))]
 pub async fn share(
     State(state): State<AppState>,

@@ -146,7 +146,7 @@ pub async fn set_member_role(
 /// Removes a member, or leaves when it is the caller.
 #[utoipa::path(delete, path = "/api/v1/orgs/{org}/members/{user_id}", tag = "orgs",
     params(("org" = String, Path), ("user_id" = String, Path)), responses(
-    (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "`last_owner`")),
     security(("session" = []), ("bearer" = [])))]
 pub async fn remove_member(
     State(state): State<AppState>,
@@ -199,7 +199,7 @@ pub async fn list_invitations(
 
 /// Withdraws a pending invitation.
 #[utoipa::path(delete, path = "/api/v1/orgs/{org}/invitations/{id}", tag = "orgs", params(("org" = String, Path), ("id" = String, Path)), responses(
-    (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    (status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "`invitation_not_pending`")),
     security(("session" = []), ("bearer" = [])))]
 pub async fn revoke_invitation(
     State(state): State<AppState>,

@@ -1,4 +1,7 @@
-//! The OpenAPI document describes every route, and every route it describes exists.
+//! The OpenAPI document describes every route, every route it describes exists, it
+//! passes a standard validator (`openapi-spec-validator`, installed by `.ci/run`),
+//! and it declares what clients rely on: a description for every response, the error
+//! codes each route may answer, enums and limits in the schemas.
 
 use axum::http::Method;
 use carmine_store::testing::TestDb;
@@ -6,7 +9,57 @@ use serde_json::{Value, json};
 
 use crate::helpers::{Client, TestApp};
 
-carmine_store::both_backends!(every_documented_route_is_served, contract_paths_are_documented);
+carmine_store::both_backends!(
+    every_documented_route_is_served,
+    contract_paths_are_documented,
+    the_document_passes_a_standard_validator,
+);
+
+/// The validator CI installs (`.ci/run`); under `CI=true` its absence fails.
+const VALIDATOR: &str = "openapi_spec_validator";
+
+async fn the_document_passes_a_standard_validator(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let doc = app.get(&Client::default(), "/api/v1/openapi.json").await.json();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("openapi.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    let run = std::process::Command::new("python3").args(["-m", VALIDATOR, "--errors", "all"]).arg(&file).output();
+    let available = run.as_ref().is_ok_and(|o| !String::from_utf8_lossy(&o.stderr).contains("No module named"));
+    if !available {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "python3 -m {VALIDATOR} is missing (.ci/run installs it)");
+        eprintln!("skipping the OpenAPI validator: python3 -m {VALIDATOR} is not installed");
+    } else {
+        let run = run.unwrap();
+        assert!(
+            run.status.success(),
+            "the OpenAPI document is not valid:\n{}{}",
+            String::from_utf8_lossy(&run.stdout),
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+    // What a validator does not check but clients need.
+    let mut problems = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                let description = response["description"].as_str().unwrap_or_default();
+                if description.is_empty() {
+                    problems.push(format!("{method} {path} {status}: no description"));
+                } else if status.starts_with('4') && !description.contains('`') {
+                    problems.push(format!("{method} {path} {status}: no error code named in {description:?}"));
+                }
+            }
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap_or_default();
+                if parameter["in"] == "path" && !path.contains(&format!("{{{name}}}")) {
+                    problems.push(format!("{method} {path}: path parameter {name} is not in the path"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} problems:\n{}", problems.len(), problems.join("\n"));
+}
 
 /// Every (method, path template) the document lists.
 pub fn operations(doc: &Value) -> Vec<(Method, String)> {
