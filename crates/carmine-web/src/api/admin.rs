@@ -159,6 +159,8 @@ pub async fn verification_queue(
 #[serde(deny_unknown_fields)]
 pub struct DecisionRequest {
     /// Required to reject; optional to approve.
+
+    #[schema(max_length = 1000)]
     pub reason: Option<String>,
 }
 

@@ -32,9 +32,9 @@ pub struct SignupRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
-    #[schema(min_length = 1)]
+    #[schema(min_length = 1, max_length = 24)]
     pub username: String,
-    #[schema(min_length = 1)]
+    #[schema(min_length = 1, max_length = 128)]
     pub password: String,
 }
 

@@ -47,6 +47,8 @@ pub struct CreateBoardRequest {
     #[schema(min_length = 1, max_length = 30)]
     pub name: String,
     /// `public` (default) or `private`.
+
+    #[schema(value_type = Option<super::views::BoardVisibilityName>)]
     pub visibility: Option<String>,
 }
 
@@ -79,6 +81,8 @@ pub async fn get_board(
 pub struct UpdateBoardRequest {
     #[schema(min_length = 1, max_length = 30)]
     pub name: Option<String>,
+
+    #[schema(value_type = Option<super::views::BoardVisibilityName>)]
     pub visibility: Option<String>,
 }
 
@@ -158,6 +162,7 @@ pub async fn my_saved(
 pub struct SaveRequest {
     /// One of your boards; absent: your default "Saved".
     #[schema(value_type = Option<String>)]
+    #[schema(pattern = "^[0-9]{1,19}$")]
     pub board_id: Option<Id>,
 }
 

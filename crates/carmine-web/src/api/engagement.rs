@@ -127,6 +127,7 @@ pub struct CommentRequest {
     pub body: String,
     /// Reply to this comment of the same note.
     #[schema(value_type = Option<String>)]
+    #[schema(pattern = "^[0-9]{1,19}$")]
     pub parent_id: Option<Id>,
 }
 
@@ -231,6 +232,7 @@ pub async fn unread(State(state): State<AppState>, Member(caller): Member) -> Re
 pub struct MarkReadRequest {
     /// Mark read up to and including this notification; absent: all.
     #[schema(value_type = Option<String>)]
+    #[schema(pattern = "^[0-9]{1,19}$")]
     pub up_to: Option<Id>,
 }
 

@@ -238,6 +238,8 @@ pub struct InterestsView {
 #[serde(deny_unknown_fields)]
 pub struct InterestsRequest {
     /// Up to 10 topics; they replace earlier picks.
+
+    #[schema(max_items = 10)]
     pub topics: Vec<String>,
 }
 

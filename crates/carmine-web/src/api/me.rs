@@ -40,9 +40,14 @@ pub struct DemographicsBody {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateMeRequest {
+    #[schema(max_length = 40)]
     pub display_name: Option<String>,
+
+    #[schema(max_length = 500)]
     pub bio: Option<String>,
     /// An https URL or a path on this site; `""` removes the avatar.
+
+    #[schema(max_length = 512)]
     pub avatar_url: Option<String>,
     pub demographics: Option<DemographicsBody>,
 }
@@ -74,7 +79,7 @@ pub async fn update_me(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChangePasswordRequest {
-    #[schema(min_length = 1)]
+    #[schema(min_length = 1, max_length = 128)]
     pub current_password: String,
     #[schema(min_length = 8, max_length = 128)]
     pub new_password: String,
@@ -113,6 +118,8 @@ pub async fn export(State(state): State<AppState>, Member(caller): Member) -> Re
 #[serde(deny_unknown_fields)]
 pub struct DeleteMeRequest {
     /// The current password, to confirm.
+
+    #[schema(min_length = 1, max_length = 128)]
     pub password: String,
 }
 

@@ -293,6 +293,8 @@ pub struct TopUpRequest {
     /// For coins: a whole number of coins' worth, from ¥1 to ¥5,000.
     pub amount: MoneyView,
     /// One of the wallet's `top_up_methods` (`sandbox_checkout` sends the payer to a page).
+
+    #[schema(min_length = 1, max_length = 64)]
     pub method: String,
 }
 
@@ -362,10 +364,16 @@ pub(crate) async fn payment_for(state: &AppState, caller: &Caller, id: &str) -> 
 #[serde(deny_unknown_fields)]
 pub struct GiftRequest {
     /// The creator's username.
+
+    #[schema(min_length = 3, max_length = 24)]
     pub to: String,
     /// Whole coins, 1 to 100,000.
+
+    #[schema(minimum = 1, maximum = 100000)]
     pub coins: i64,
     /// The note it is sent on.
+
+    #[schema(pattern = "^[0-9]{1,19}$")]
     pub note_id: Option<String>,
 }
 
@@ -480,8 +488,11 @@ pub async fn get_transaction(
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PayoutAccountRequest {
+    #[schema(min_length = 1, max_length = 64)]
     pub holder_name: String,
     /// 8 to 34 digits (the sandbox fails payouts to numbers ending in 0000).
+
+    #[schema(pattern = "^[0-9]{8,34}$")]
     pub account_number: String,
 }
 
@@ -648,9 +659,13 @@ pub async fn org_entries(
 #[serde(deny_unknown_fields)]
 pub struct OrgTopUpRequest {
     /// `ad_balance` or `escrow`.
+
+    #[schema(value_type = super::views::TopUpPurposeName)]
     pub purpose: String,
     /// From ¥1 to ¥1,000,000.
     pub amount: MoneyView,
+
+    #[schema(min_length = 1, max_length = 64)]
     pub method: String,
 }
 
@@ -909,6 +924,8 @@ pub(crate) fn csv_response(statement: &RevenueStatement) -> Response {
 #[serde(deny_unknown_fields)]
 pub struct RefundRequest {
     pub amount: MoneyView,
+
+    #[schema(min_length = 1, max_length = 1000)]
     pub reason: String,
 }
 

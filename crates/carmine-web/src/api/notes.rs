@@ -186,6 +186,8 @@ pub(crate) fn note_page(state: &AppState, page: &NotePage) -> Page<NoteCardView>
 #[serde(deny_unknown_fields)]
 pub struct CreateNoteRequest {
     /// Post for this organization (you need a role that may act for it); default: yourself.
+
+    #[schema(min_length = 3, max_length = 24)]
     pub author: Option<String>,
     #[schema(max_length = 20)]
     pub title: Option<String>,
@@ -194,8 +196,12 @@ pub struct CreateNoteRequest {
     #[schema(max_length = 64)]
     pub location: Option<String>,
     /// `public` (default), `followers` or `private`.
+
+    #[schema(value_type = Option<super::views::NoteVisibilityName>)]
     pub visibility: Option<String>,
     /// Besides the `#topics` written in the text.
+
+    #[schema(max_items = 20)]
     pub topics: Option<Vec<String>>,
     /// Uploaded images in order (the first is the cover): 1 to 18 to publish.
     #[schema(value_type = Vec<String>, max_items = 18)]
@@ -204,6 +210,7 @@ pub struct CreateNoteRequest {
     pub publish: Option<bool>,
     /// With `publish: false`: the draft publishes itself at this time (RFC 3339, within 90 days).
     #[schema(value_type = Option<String>, format = DateTime)]
+    #[schema(format = DateTime)]
     pub publish_at: Option<Timestamp>,
 }
 
@@ -255,16 +262,24 @@ pub struct UpdateNoteRequest {
     #[schema(max_length = 1000)]
     pub body: Option<String>,
     /// `""` removes the location.
+
+    #[schema(max_length = 64)]
     pub location: Option<String>,
+
+    #[schema(value_type = Option<super::views::NoteVisibilityName>)]
     pub visibility: Option<String>,
+
+    #[schema(max_items = 20)]
     pub topics: Option<Vec<String>>,
     #[schema(value_type = Option<Vec<String>>)]
+    #[schema(min_items = 1, max_items = 18)]
     pub media_ids: Option<Vec<Id>>,
     /// `true` publishes a draft.
     pub publish: Option<bool>,
     /// A time schedules a draft to publish itself (or moves its schedule); `null` unschedules it.
     #[serde(default, deserialize_with = "crate::extract::present")]
     #[schema(value_type = Option<String>, format = DateTime)]
+    #[schema(format = DateTime)]
     pub publish_at: Option<Option<Timestamp>>,
 }
 

@@ -25,6 +25,8 @@ pub struct CreateOrgRequest {
     pub name: String,
     #[schema(value_type = OrgKindName)]
     pub kind: String,
+
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
 }
 
@@ -82,7 +84,10 @@ pub async fn get_org(
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateOrgRequest {
+    #[schema(min_length = 1, max_length = 80)]
     pub name: Option<String>,
+
+    #[schema(max_length = 1000)]
     pub description: Option<String>,
 }
 

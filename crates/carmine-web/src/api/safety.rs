@@ -55,10 +55,15 @@ impl From<&ReportRecord> for ReportView {
 #[serde(deny_unknown_fields)]
 pub struct ReportRequest {
     /// `note`, `comment` or `member`.
+
+    #[schema(value_type = super::views::ReportTargetName)]
     pub target_kind: String,
     #[schema(value_type = String)]
+    #[schema(pattern = "^[0-9]{1,19}$")]
     pub target_id: Id,
     /// `spam`, `harassment`, `inappropriate`, `misinformation` or `other`.
+
+    #[schema(value_type = super::views::ReportReasonName)]
     pub reason: String,
     #[schema(max_length = 1000)]
     pub details: Option<String>,
@@ -102,8 +107,12 @@ pub async fn open_reports(
 #[serde(deny_unknown_fields)]
 pub struct ResolveRequest {
     /// `remove` (note, comment), `limit` (note: followers only), `suspend` (the author or member), `dismiss`.
+
+    #[schema(value_type = super::views::DecisionName)]
     pub action: String,
     /// Required unless dismissing; recorded in the audit log.
+
+    #[schema(max_length = 1000)]
     pub reason: Option<String>,
 }
 

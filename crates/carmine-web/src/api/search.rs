@@ -364,6 +364,8 @@ pub async fn forget_history(
 #[serde(deny_unknown_fields)]
 pub struct HiddenTermRequest {
     /// The search term, as members type it (it is normalized).
+
+    #[schema(min_length = 1, max_length = 100)]
     pub query: String,
 }
 

@@ -28,6 +28,59 @@ pub enum OrgKindName {
     Agency,
 }
 
+/// Who may see a note.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum NoteVisibilityName {
+    Public,
+    Followers,
+    Private,
+}
+
+/// Who may see a board.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum BoardVisibilityName {
+    Public,
+    Private,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum ReportReasonName {
+    Spam,
+    Harassment,
+    Inappropriate,
+    Misinformation,
+    Other,
+}
+
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum ReportTargetName {
+    Note,
+    Comment,
+    Member,
+}
+
+/// An operator's decision on a report.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum DecisionName {
+    Remove,
+    Limit,
+    Suspend,
+    Dismiss,
+}
+
+/// What an organization's top-up pays for.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+pub enum TopUpPurposeName {
+    AdBalance,
+    Escrow,
+}
+
 #[derive(ToSchema)]
 #[schema(rename_all = "snake_case")]
 pub enum GenderName {

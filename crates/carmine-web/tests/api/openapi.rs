@@ -27,7 +27,10 @@ async fn the_document_passes_a_standard_validator(t: TestDb) {
     let run = std::process::Command::new("python3").args(["-m", VALIDATOR, "--errors", "all"]).arg(&file).output();
     let available = run.as_ref().is_ok_and(|o| !String::from_utf8_lossy(&o.stderr).contains("No module named"));
     if !available {
-        assert!(std::env::var("CI").as_deref() != Ok("true"), "python3 -m {VALIDATOR} is missing (.ci/run installs it)");
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "python3 -m {VALIDATOR} is missing (.ci/run installs it)"
+        );
         eprintln!("skipping the OpenAPI validator: python3 -m {VALIDATOR} is not installed");
     } else {
         let run = run.unwrap();
@@ -54,6 +57,25 @@ async fn the_document_passes_a_standard_validator(t: TestDb) {
                 let name = parameter["name"].as_str().unwrap_or_default();
                 if parameter["in"] == "path" && !path.contains(&format!("{{{name}}}")) {
                     problems.push(format!("{method} {path}: path parameter {name} is not in the path"));
+                }
+            }
+        }
+    }
+    // Every field a request body takes states its limit or its values.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let Some(reference) = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].as_str()
+            else {
+                continue;
+            };
+            let name = reference.trim_start_matches("#/components/schemas/");
+            for (field, schema) in doc["components"]["schemas"][name]["properties"].as_object().into_iter().flatten() {
+                let text = schema.to_string();
+                let bounded = ["maxLength", "maxItems", "maximum", "enum", "pattern", "format", "$ref", "boolean"]
+                    .iter()
+                    .any(|k| text.contains(k));
+                if !bounded {
+                    problems.push(format!("{method} {path}: {name}.{field} states no limit or values: {text}"));
                 }
             }
         }
