@@ -163,9 +163,13 @@ fn is_cjk(c: char) -> bool {
         | 0x20000..=0x3134F) // extensions B–G
 }
 
-/// Whether a query word also searches the phrase of its characters (chars mode).
-pub(crate) fn wants_char_phrase(word: &str) -> bool {
-    word.chars().count() >= 3 && word.chars().any(is_cjk)
+/// Whether a query word is also searched through its characters (the chars-mode
+/// fields): a word of three or more characters with CJK, which jieba may cut
+/// differently in the text, and a lone CJK character, which jieba rarely leaves alone
+/// in text (肌 inside 敏感肌).
+pub(crate) fn searched_by_chars(word: &str) -> bool {
+    let count = word.chars().count();
+    (count >= 3 || count == 1) && word.chars().any(is_cjk)
 }
 
 /// jieba segmentation as a tantivy tokenizer (see the module header).
@@ -375,7 +379,8 @@ mod tests {
         let analyzer = Analyzer::new("");
         assert_eq!(analyzer.terms("一口气喝完iPhone15！", Mode::Chars), ["一", "口", "气", "喝", "完", "iphone15"]);
         assert_eq!(analyzer.terms("護膚", Mode::Chars), ["护", "肤"]);
-        assert!(wants_char_phrase("一口气") && !wants_char_phrase("口红") && !wants_char_phrase("iphone"));
+        assert!(searched_by_chars("一口气") && searched_by_chars("肌"));
+        assert!(!searched_by_chars("口红") && !searched_by_chars("iphone") && !searched_by_chars("a"));
     }
 
     #[test]

@@ -30,7 +30,7 @@ use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TokenStream;
 use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
 
-use crate::analyzer::{Mode, wants_char_phrase};
+use crate::analyzer::{Mode, searched_by_chars};
 use crate::index::{SearchIndex, fail};
 use crate::snippet;
 
@@ -203,10 +203,15 @@ impl Parsed {
     }
 }
 
+/// The query text as searched and shown back: at most [`SEARCH_QUERY_CHARS_MAX`]
+/// characters, control characters (a NUL, a line break) as spaces.
+pub fn clean_query(raw: &str) -> String {
+    raw.chars().take(SEARCH_QUERY_CHARS_MAX).map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
 /// Cuts, cleans and analyzes the query text (see the module header).
 pub(crate) fn parse(index: &SearchIndex, raw: &str) -> Parsed {
-    let cleaned: String =
-        raw.chars().take(SEARCH_QUERY_CHARS_MAX).map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let cleaned = clean_query(raw);
     let mut analyzer = index.analyzer.text_analyzer(Mode::Query);
     let mut parsed = Parsed::default();
     let mut budget = TERMS_MAX;
@@ -267,7 +272,8 @@ fn keyword(field: Field, value: &str) -> Box<dyn Query> {
 impl SearchIndex {
     /// The text part of a note query: every word (or, `relaxed`, any word) in some field.
     /// A word of three or more CJK characters also matches the phrase of its characters
-    /// (text segmented differently around it); the words typed together as a phrase,
+    /// (text segmented differently around it), a lone CJK character any word holding
+    /// it (at half weight); the words typed together as a phrase,
     /// or near each other, score higher.
     fn note_text_query(&self, parsed: &Parsed, relaxed: bool) -> Box<dyn Query> {
         let f = self.fields;
@@ -285,11 +291,13 @@ impl SearchIndex {
                     any.push((Occur::Should, Box::new(BoostQuery::new(Box::new(fuzzy), 0.3))));
                 }
             }
-            if wants_char_phrase(word) {
+            if searched_by_chars(word) {
                 let spelled = self.analyzer.terms(word, Mode::Chars);
-                if spelled.len() >= 2 {
-                    for (field, boost) in [(f.title_chars, 1.5), (f.body_chars, 0.5)] {
-                        any.push((Occur::Should, phrase_query(field, &spelled, 0, boost)));
+                for (field, boost) in [(f.title_chars, 1.5), (f.body_chars, 0.5)] {
+                    match spelled.as_slice() {
+                        [] => {}
+                        [one] => any.push((Occur::Should, term_query(field, one, boost / 2.0))),
+                        _ => any.push((Occur::Should, phrase_query(field, &spelled, 0, boost))),
                     }
                 }
             }

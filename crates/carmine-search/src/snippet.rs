@@ -23,7 +23,7 @@ use std::ops::Range;
 
 use tantivy::tokenizer::{TextAnalyzer, TokenStream};
 
-use crate::analyzer::{Analyzer, Mode, wants_char_phrase};
+use crate::analyzer::{Analyzer, Mode, searched_by_chars};
 use crate::query::Highlighted;
 
 /// Characters of context kept before the first match, at most.
@@ -40,7 +40,7 @@ pub(crate) struct Marker {
 
 impl Marker {
     pub(crate) fn new(analyzer: &Analyzer, terms: &[String]) -> Marker {
-        let spelled = terms.iter().filter(|t| wants_char_phrase(t)).map(|t| analyzer.terms(t, Mode::Chars)).collect();
+        let spelled = terms.iter().filter(|t| searched_by_chars(t)).map(|t| analyzer.terms(t, Mode::Chars)).collect();
         Marker {
             words: analyzer.text_analyzer(Mode::Index),
             chars: analyzer.text_analyzer(Mode::Chars),

@@ -30,6 +30,21 @@ fn a_long_word_is_found_where_segmentation_cut_the_text_around_it_differently() 
 }
 
 #[test]
+fn a_single_character_finds_the_words_that_hold_it_after_the_word_itself() {
+    // Found by a reviewer on the demo: 肌 found nothing while 敏感肌 found hundreds.
+    let pairs = notes(&[
+        ("敏感肌护肤", "换季的时候敏感肌一定要做好保湿"),
+        ("肌", "肌"),
+        ("面膜", "补水面膜，敷完脸很润"),
+        ("混油皮", "夏天控油，肌肤清爽"),
+    ]);
+    let hits = ranked(&pairs, "肌");
+    assert!(hits.contains(&0) && hits.contains(&1) && hits.contains(&3), "{hits:?}");
+    assert!(!hits.contains(&2), "{hits:?}");
+    assert_eq!(hits.first(), Some(&1), "the character as a word of its own ranks first: {hits:?}");
+}
+
+#[test]
 fn words_typed_together_rank_a_phrase_above_scattered_words() {
     let pairs = notes(&[
         ("今天的分享", "口红的包装一般，质地还可以，不过颜色真的很正，适合秋冬"),

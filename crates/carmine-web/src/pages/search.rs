@@ -111,7 +111,8 @@ pub(crate) async fn search(
     ApiQuery(p): ApiQuery<SearchPageQuery>,
 ) -> Result<Response, ApiError> {
     let caller = context.caller.as_ref();
-    let q = p.q.clone().unwrap_or_default();
+    // Shown back in the title and the box: never a control character.
+    let q = carmine_search::query::clean_query(p.q.as_deref().unwrap_or_default());
     let (sort, topic, media) =
         (p.sort.clone().unwrap_or_default(), p.topic.clone().unwrap_or_default(), p.media.clone().unwrap_or_default());
     let within = p.within.clone().unwrap_or_default();
