@@ -153,7 +153,7 @@ pub(crate) fn is_invisible(c: char) -> bool {
 
 /// A character written alone in Chinese, Japanese or Korean text (one token in chars
 /// mode).
-fn is_cjk(c: char) -> bool {
+pub(crate) fn is_cjk(c: char) -> bool {
     matches!(c as u32,
         0x3040..=0x30FF      // kana
         | 0x3400..=0x4DBF    // CJK extension A

@@ -129,11 +129,22 @@ pub struct Scope {
 pub struct Highlighted {
     /// Runs of text in order; `true` marks a match.
     pub parts: Vec<(String, bool)>,
+    /// The text goes on before the first run, after the last (show "…").
+    pub cut_before: bool,
+    pub cut_after: bool,
 }
 
 impl Highlighted {
     pub fn plain(text: &str) -> Highlighted {
-        Highlighted { parts: if text.is_empty() { Vec::new() } else { vec![(text.to_owned(), false)] } }
+        let parts = if text.is_empty() { Vec::new() } else { vec![(text.to_owned(), false)] };
+        Highlighted { parts, cut_before: false, cut_after: false }
+    }
+
+    /// The first `chars_max` characters of `text`, unmarked.
+    pub fn start_of(text: &str, chars_max: usize) -> Highlighted {
+        let mut start = Highlighted::plain(&text.chars().take(chars_max).collect::<String>());
+        start.cut_after = text.chars().nth(chars_max).is_some();
+        start
     }
 
     pub fn text(&self) -> String {
@@ -455,7 +466,7 @@ impl SearchIndex {
             let Some(id) = doc.get_first(f.id).and_then(|v| v.as_i64()) else { continue };
             let (title, body) = (text(f.title), text(f.body));
             let body_marked = snippet::snippet(&mut marker, &body, SNIPPET_CHARS)
-                .unwrap_or_else(|| Highlighted::plain(&body.chars().take(SNIPPET_CHARS).collect::<String>()));
+                .unwrap_or_else(|| Highlighted::start_of(&body, SNIPPET_CHARS));
             // The whole title, its matches marked.
             let title_chars = title.chars().count();
             let title_marked =

@@ -11,7 +11,9 @@
 //!    here (a range that is not on character boundaries is dropped, never sliced);
 //! 2. sort and merge overlapping ranges;
 //! 3. pick the window of at most `chars_max` characters covering the most matches
-//!    (the earliest on ties), with a little text before the first;
+//!    (the earliest on ties), with a little text before the first, its ends moved off
+//!    the middle of a Latin word or number where the matches allow (and say where
+//!    the text goes on, for a "…");
 //! 4. cut the text into runs at character boundaries, marking the matches (a match
 //!    longer than the window is cut at the window's end).
 //!
@@ -94,6 +96,7 @@ pub(crate) fn snippet(marker: &mut Marker, text: &str, chars_max: usize) -> Opti
     let char_at = CharIndex::new(text);
     let spans: Vec<Range<usize>> = matches.iter().map(|r| char_at.of(r.start)..char_at.of(r.end)).collect();
     let window = best_window(&spans, char_at.len(), chars_max);
+    let window = off_mid_word(text, &char_at, window, &spans);
     let mut parts = Vec::new();
     let mut at = window.start;
     for span in &spans {
@@ -110,7 +113,36 @@ pub(crate) fn snippet(marker: &mut Marker, text: &str, chars_max: usize) -> Opti
     if at < window.end {
         parts.push((char_at.slice(text, at..window.end).to_owned(), false));
     }
-    Some(Highlighted { parts })
+    Some(Highlighted { parts, cut_before: window.start > 0, cut_after: window.end < char_at.len() })
+}
+
+/// Moves the window's ends off the middle of a Latin word or number (CJK text has no
+/// spaces to move to): the start forward, the end back, never past a match.
+fn off_mid_word(text: &str, char_at: &CharIndex, window: Range<usize>, spans: &[Range<usize>]) -> Range<usize> {
+    let is_word = |i: usize| {
+        char_at.slice(text, i..i + 1).chars().next().is_some_and(|c| c.is_alphanumeric() && !crate::analyzer::is_cjk(c))
+    };
+    let first = spans.iter().map(|s| s.start).filter(|&s| s >= window.start).min().unwrap_or(window.end);
+    let last = spans.iter().map(|s| s.end).filter(|&e| e <= window.end).max().unwrap_or(window.start);
+    let mut start = window.start;
+    if start > 0 && is_word(start - 1) && is_word(start) {
+        while start < first && is_word(start) {
+            start += 1;
+        }
+        while start < first && char_at.slice(text, start..start + 1).trim().is_empty() {
+            start += 1;
+        }
+    }
+    let mut end = window.end;
+    if end < char_at.len() && is_word(end - 1) && is_word(end) {
+        while end > last && is_word(end - 1) {
+            end -= 1;
+        }
+        if end <= start {
+            end = window.end;
+        }
+    }
+    start..end
 }
 
 /// Sorted, with overlapping and adjacent ranges merged (早C晚A is one mark, not four).
@@ -218,6 +250,33 @@ mod tests {
     fn a_long_word_is_marked_where_segmentation_split_it() {
         let parts = marked("他一口气喝完了", &["一口气"], 50).expect("a match");
         assert!(parts.contains(&("一口气".to_owned(), true)), "{parts:?}");
+    }
+
+    #[test]
+    fn a_window_in_latin_text_starts_and_ends_between_words_and_says_it_was_cut() {
+        let text =
+            "the quick brown fox jumps over the lazy dogs jumped overtly lipstick stays perfectly matte all daylong";
+        let terms = vec!["lipstick".to_owned()];
+        let snippet = snippet(&mut Marker::new(&Analyzer::new(""), &terms), text, 40).expect("a match");
+        let joined = snippet.text();
+        assert!(text.contains(&joined), "{joined:?}");
+        let (start, end) = (text.find(&joined).unwrap(), text.find(&joined).unwrap() + joined.len());
+        let boundary = |at: usize| {
+            at == 0
+                || at == text.len()
+                || !text.as_bytes()[at - 1].is_ascii_alphanumeric()
+                || !text.as_bytes()[at].is_ascii_alphanumeric()
+        };
+        assert!(boundary(start) && boundary(end), "cut mid-word: {joined:?}");
+        assert!(!joined.starts_with(' '), "{joined:?}");
+        assert!(snippet.cut_before && snippet.cut_after, "the text goes on both sides");
+        let whole = snippet_of("lipstick all day", &["lipstick"]);
+        assert!(!whole.cut_before && !whole.cut_after);
+    }
+
+    fn snippet_of(text: &str, terms: &[&str]) -> Highlighted {
+        let terms: Vec<String> = terms.iter().map(|t| (*t).to_owned()).collect();
+        snippet(&mut Marker::new(&Analyzer::new(""), &terms), text, 40).expect("a match")
     }
 
     #[test]

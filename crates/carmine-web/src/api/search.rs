@@ -190,6 +190,9 @@ pub struct SearchNoteView {
     pub card: NoteCardView,
     pub title_runs: Vec<TextRunView>,
     pub snippet: Vec<TextRunView>,
+    /// The body goes on before / after the snippet (show an ellipsis).
+    pub snippet_cut_before: bool,
+    pub snippet_cut_after: bool,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -251,6 +254,8 @@ pub async fn search(
                 card: NoteCardView::new(note),
                 title_runs: runs(&hit.title),
                 snippet: runs(&hit.snippet),
+                snippet_cut_before: hit.snippet.cut_before,
+                snippet_cut_after: hit.snippet.cut_after,
             })
             .collect(),
         next_cursor: outcome.next_cursor,

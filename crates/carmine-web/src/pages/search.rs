@@ -98,6 +98,16 @@ fn encode(value: &str) -> String {
         .collect()
 }
 
+/// A snippet's runs with "…" where the body goes on.
+fn with_ellipses(snippet: &carmine_search::Highlighted) -> Vec<(String, bool)> {
+    let ellipsis = || ("…".to_owned(), false);
+    let mut runs = Vec::with_capacity(snippet.parts.len() + 2);
+    runs.extend(snippet.cut_before.then(ellipsis));
+    runs.extend(snippet.parts.iter().cloned());
+    runs.extend(snippet.cut_after.then(ellipsis));
+    runs
+}
+
 /// `/search?…` from key/value pairs, leaving out empty values.
 fn search_href(pairs: &[(&str, &str)]) -> String {
     let query: Vec<String> =
@@ -182,7 +192,7 @@ pub(crate) async fn search(
             .notes
             .iter()
             .map(|(hit, note)| CardRow {
-                snippet: hit.snippet.parts.clone(),
+                snippet: with_ellipses(&hit.snippet),
                 title_runs: hit.title.parts.clone(),
                 search_id: Some(page.search_id.clone()),
                 ..CardRow::from(note)

@@ -253,8 +253,14 @@ async fn bad_queries_never_fail(t: TestDb) {
             .map(|r| r["text"].as_str().unwrap())
             .collect();
         assert!(!marked.is_empty(), "{q}: {snippet}");
-        app.get(&visitor, &format!("/search?q={}", encode(q))).await.assert_status(200);
+        assert_eq!(page["items"][0]["snippet_cut_before"], true, "the body goes on before the window: {q}");
+        let html = app.get(&visitor, &format!("/search?q={}", encode(q))).await;
+        html.assert_status(200);
+        assert!(html.text().contains("<p class=\"snippet\">…"), "the page shows where the text was cut: {q}");
     }
+    let nul = app.get(&visitor, "/search?q=%00iphone15%00").await;
+    nul.assert_status(200);
+    assert!(!nul.text().contains('\0'), "no control character is echoed into the page");
     app.get(&visitor, "/api/v1/search?q=a&sort=best").await.assert_error(422, "invalid_field");
     app.get(&visitor, "/api/v1/search?q=a&media=video").await.assert_error(422, "invalid_field");
     app.get(&visitor, "/api/v1/search?q=a&since=yesterday").await.assert_error(422, "invalid_field");
