@@ -88,6 +88,8 @@ pub struct DemoReport {
     /// Coin top-ups and organizations' ad-balance top-ups, paid (sandbox).
     pub top_ups: usize,
     pub gifts: usize,
+    /// Members' searches over the last week (trending, suggestions, histories).
+    pub searches: usize,
     pub seconds: f64,
 }
 
@@ -229,6 +231,8 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
     // Notes, spread over the weeks; creators write most, brands some.
     let step = (44 * 24 * 3600 / scale.notes.max(1) as i64).max(1);
     let mut note_ids = Vec::with_capacity(scale.notes);
+    // What the community wrote about, and how many notes each: what members search.
+    let mut written: Vec<(String, u64)> = Vec::new();
     let mut tx = db.begin().await?;
     for n in 0..scale.notes {
         clock.advance_seconds(step);
@@ -262,6 +266,12 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
             chosen
         };
         let topics = carmine_core::text::parse_topics(&body);
+        for subject in topics.iter().map(String::as_str).chain([title.as_str()]) {
+            match written.iter_mut().find(|(s, _)| s == subject) {
+                Some((_, notes)) => *notes += 1,
+                None => written.push((subject.to_owned(), 1)),
+            }
+        }
         let visibility = if rng.chance(95) { "public" } else { "followers" };
         let content = NoteContent {
             title: &title,
@@ -359,8 +369,63 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
         }
     }
     tx.commit().await?;
+
+    report.searches = seed_searches(&db, &clock, now, &mut rng, &members, &written, scale.members * 3).await?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// A week of members searching for what the community wrote about, written as the
+/// search journal writes them (`searched` events, each member's history): most
+/// queries steady, a few rising in the last hours — so trending and the suggestions
+/// offered as members type have something to show, each query searched by many
+/// members as the suggestion threshold wants. Results are the notes written on the
+/// subject (a search finds at least those).
+async fn seed_searches(
+    db: &Db,
+    clock: &Clock,
+    now: carmine_core::Timestamp,
+    rng: &mut Rng,
+    members: &[Id],
+    written: &[(String, u64)],
+    count: usize,
+) -> Result<usize> {
+    let mut subjects: Vec<(String, u64)> =
+        written.iter().filter(|(s, _)| s.chars().count() <= 12).map(|(s, n)| (s.to_lowercase(), *n)).collect();
+    subjects.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    if subjects.is_empty() || members.len() < 2 {
+        return Ok(0);
+    }
+    let rising: Vec<usize> = (0..subjects.len().min(4)).map(|i| subjects.len() - 1 - i * subjects.len() / 5).collect();
+    let (week, recent) = (7 * 24 * 3600, 4 * 3600);
+    let steady = count * 4 / 5;
+    let mut tx = db.begin().await?;
+    for n in 0..count {
+        let (at, subject) = if n < steady {
+            (now.plus_seconds(-week + (n as i64) * (week - recent) / steady as i64), rng.skewed(subjects.len()))
+        } else {
+            let offset = ((n - steady) as i64) * recent / (count - steady).max(1) as i64;
+            (now.plus_seconds(-recent + offset), rising[rng.below(rising.len())])
+        };
+        clock.set(at);
+        let user = members[1 + rng.below(members.len() - 1)];
+        let (query, results) = &subjects[subject];
+        carmine_store::search::remember(&mut tx, user, query, at, carmine_core::limits::SEARCH_HISTORY_MAX).await?;
+        tx.emit(DomainEvent::Searched {
+            search_id: db.new_id(),
+            user_id: Some(user),
+            query: query.clone(),
+            results: *results,
+            relaxed: false,
+            sort: "relevance".to_owned(),
+            filtered: false,
+            page: 0,
+            searched_at: at,
+        })
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(count)
 }
 
 /// The accounts a newcomer can try, with what each shows.

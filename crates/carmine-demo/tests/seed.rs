@@ -41,4 +41,23 @@ async fn a_small_community_is_consistent(t: TestDb) {
         events.iter().filter(|e| e.event_type == "note_published").count() == Scale::SMALL.notes,
         "events as the services would write"
     );
+    // Searches: enough members per query for the suggestion threshold (5), some rising
+    // in the last hours, every one with results, in the searchers' histories.
+    let mut searchers: std::collections::HashMap<String, std::collections::HashSet<carmine_core::Id>> =
+        Default::default();
+    let mut recent = 0;
+    for e in events.iter().filter(|e| e.event_type == "searched") {
+        let carmine_core::event::DomainEvent::Searched { user_id, query, results, searched_at, .. } = &e.event else {
+            panic!("a searched event");
+        };
+        assert!(*results > 0, "{query} found nothing");
+        searchers.entry(query.clone()).or_default().insert(user_id.expect("signed in"));
+        recent += usize::from(searched_at.micros() > t.db.now().micros() - 6 * 3_600_000_000);
+    }
+    assert!(searchers.values().filter(|s| s.len() >= 5).count() >= 5, "{searchers:?}");
+    assert!(recent > report.searches / 10, "some searched in the last hours: {recent}");
+    let (query, who) = searchers.iter().next().expect("searches were seeded");
+    let someone = *who.iter().next().unwrap();
+    let history = carmine_store::search::history(&mut conn, someone, 50).await.unwrap();
+    assert!(history.iter().any(|(q, _)| q == query), "the searcher's history holds {query}: {history:?}");
 }
