@@ -401,8 +401,8 @@ pub fn evaluate(dir: &Path, options: &EvalOptions) -> Result<EvalReport, String>
     }
     // Ranked as the served feed ranks from the same index (`FeedIndex::settle`).
     model.clock = split_at;
-    let best = model.settled_best();
-    model.set_best(best);
+    let settled = model.settled();
+    model.install(settled);
 
     // Held out: later first engagements with notes that existed and were public.
     let mut held: IdMap<IdSet> = Default::default();

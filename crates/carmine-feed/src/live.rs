@@ -26,7 +26,8 @@ use crate::settings::FeedSettings;
 
 pub const DOMAIN_CONSUMER: &str = "feed.domain";
 pub const BEHAVIOUR_CONSUMER: &str = "feed.behaviour";
-/// How often the best-of-topic lists are recomputed while the logs flow.
+/// How often the ranker's caches (best-of-topic lists, rising notes) are recomputed
+/// while the logs flow.
 const BEST_EVERY: Duration = Duration::from_secs(1);
 
 /// Topics offered by the interest picker.
@@ -115,10 +116,11 @@ impl FeedIndex {
         self.refresh_best(false);
     }
 
-    /// Recomputes the best-of-topic lists — at most once a second unless `now` —
-    /// when signals came in since, under the read lock (pages keep being served),
-    /// then installs them in a brief write. They are computed from the index as it
-    /// is, at its clock, so the same index gives the same lists on every node.
+    /// Recomputes the ranker's caches (best-of-topic lists, rising notes) — at most
+    /// once a second unless `now` — when signals came in since, under the read lock
+    /// (pages keep being served), then installs them in a brief write. They are
+    /// computed from the index as it is, at its clock, so the same index gives the
+    /// same caches on every node (and a replay does not recompute them per batch).
     fn refresh_best(&self, now: bool) {
         {
             let mut last = self.inner.best_at.lock().expect("the best_at lock is never poisoned");
@@ -129,16 +131,16 @@ impl FeedIndex {
             }
             *last = Some(Instant::now());
         }
-        let (best, of) = {
+        let (settled, of) = {
             let model = self.model();
-            (model.settled_best(), self.inner.applied.load(Ordering::SeqCst))
+            (model.settled(), self.inner.applied.load(Ordering::SeqCst))
         };
-        self.inner.model.write().expect("the feed index lock is never poisoned").set_best(best);
+        self.inner.model.write().expect("the feed index lock is never poisoned").install(settled);
         self.inner.best_of.store(of, Ordering::SeqCst);
     }
 
-    /// Brings the best-of-topic lists up to the index now (pages bring them up at
-    /// most once a second): after it, the ranking is a function of the index and
+    /// Brings the ranker's caches up to the index now (pages bring them up at most
+    /// once a second): after it, the ranking is a function of the index and
     /// `now` alone — what the replay tests compare, and what `carmine eval feed`
     /// ranks from.
     pub fn settle(&self) {

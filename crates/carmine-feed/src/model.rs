@@ -18,7 +18,9 @@
 //! - a note's traffic pool is a function of its cumulative impressions and CES
 //!   ([`FeedModel::pool_of`]), and its journey of the times its impressions crossed
 //!   each pool's audience;
-//! - rising notes are refreshed on the domain log's own clock.
+//! - the caches the ranker reads — each topic's best notes and the rising notes —
+//!   are computed from the index at its clock ([`FeedModel::settled`]), never as a
+//!   side effect of when a batch arrived.
 //!
 //! One bound breaks exactness: past [`SEEN_KEPT`] notes seen by one member, the
 //! least recently seen are forgotten, and a forgotten note seen again starts over.
@@ -45,8 +47,6 @@ const POSITIVES_KEPT: usize = 100;
 pub const SEEN_KEPT: usize = 5_000;
 /// A read this long counts towards "you often read about …".
 const LONG_READ_MS: i64 = 10_000;
-/// How often the rising notes are recomputed, in domain-log time.
-const RISING_EVERY_MICROS: i64 = 60_000_000;
 /// Members lately engaged with a topic, the seeds of the cold-start path.
 const FANS_KEPT: usize = 64;
 /// Rising notes kept, and the half-life of their heat.
@@ -283,20 +283,27 @@ impl MemberState {
         self.seen.contains_key(&note)
     }
 
-    /// How many notes on `topic` the member did `tally` with.
-    pub(crate) fn tally(&self, model: &FeedModel, topic: TopicId, tally: Tally) -> u32 {
-        match tally {
-            Tally::Read => self
-                .seen
-                .iter()
-                .filter(|(note, seen)| {
-                    seen.long_reads > 0 && model.notes.get(note).is_some_and(|n| n.topics.contains(&topic))
-                })
-                .map(|(_, seen)| seen.long_reads)
-                .sum(),
-            _ => self.tallies.get(&(topic, tally)).copied().unwrap_or(0),
+    /// How often the member did each tally per topic: liked, saved and commented from
+    /// the domain log, long reads from the notes they saw (over the notes' current
+    /// topics). One pass over the seen notes: compute it once per page.
+    pub(crate) fn tallies(&self, model: &FeedModel) -> HashMap<(TopicId, Tally), u32> {
+        let mut tallies = self.tallies.clone();
+        for (note, seen) in self.seen.iter().filter(|(_, seen)| seen.long_reads > 0) {
+            for &topic in model.notes.get(note).map_or(&[][..], |n| &n.topics) {
+                *tallies.entry((topic, Tally::Read)).or_default() += seen.long_reads;
+            }
         }
+        tallies
     }
+}
+
+/// The ranker's caches as of one moment of the index ([`FeedModel::settled`]).
+pub struct Settled {
+    best: Vec<TopicBest>,
+    rising: Vec<Id>,
+    /// Notes no longer warm enough to be scanned for rising.
+    cold: Vec<Id>,
+    at: i64,
 }
 
 /// A topic's best recent notes, and how many of its notes existed then.
@@ -341,11 +348,8 @@ pub struct FeedModel {
     /// behaviour events are dropped.
     gone: IdSet,
     pub(crate) rising: Vec<Id>,
-    engagements_since_refresh: u32,
-    refreshed_at: i64,
-    /// The latest event time of either log, and of the domain log alone.
+    /// The latest event time of either log.
     pub(crate) clock: i64,
-    domain_clock: i64,
 }
 
 impl FeedModel {
@@ -365,10 +369,7 @@ impl FeedModel {
             pending_total: 0,
             gone: IdSet::default(),
             rising: Vec::new(),
-            engagements_since_refresh: 0,
-            refreshed_at: 0,
             clock: 0,
-            domain_clock: 0,
         }
     }
 
@@ -417,7 +418,7 @@ impl FeedModel {
 
     /// Each topic's best `keep` notes among its newest `scan`, by quality ×
     /// (0.05 + freshness) at `now`. Read-only, so it can run beside readers; install
-    /// the result with [`FeedModel::set_best`].
+    /// the result with [`FeedModel::install`] (through [`FeedModel::settled`]).
     pub fn best_by_topic(&self, now: i64, scan: usize, keep: usize) -> Vec<TopicBest> {
         self.topics
             .iter()
@@ -438,14 +439,37 @@ impl FeedModel {
             .collect()
     }
 
-    /// The best-of-topic lists as the served feed uses them: computed at the index's
-    /// clock (the latest event time), so they are a function of the index alone.
-    pub fn settled_best(&self) -> Vec<TopicBest> {
-        self.best_by_topic(self.clock, crate::rank::TOPIC_BEST_SCAN, crate::rank::TOPIC_BEST)
+    /// The caches the ranker reads, computed from the index at its clock (the latest
+    /// event time) so they are a function of the index alone: each topic's best notes
+    /// and the rising notes. Read-only (it runs beside readers); install the result
+    /// with [`FeedModel::install`].
+    pub fn settled(&self) -> Settled {
+        let now = self.clock;
+        let (mut warm, cold): (Vec<(Id, f64)>, Vec<(Id, f64)>) = self
+            .warm
+            .iter()
+            .filter_map(|id| self.notes.get(id).map(|n| (*id, self.heat(n, now))))
+            .partition(|(_, heat)| *heat >= 0.5);
+        warm.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        warm.truncate(RISING_KEPT);
+        Settled {
+            best: self.best_by_topic(now, crate::rank::TOPIC_BEST_SCAN, crate::rank::TOPIC_BEST),
+            rising: warm.into_iter().map(|(id, _)| id).collect(),
+            cold: cold.into_iter().map(|(id, _)| id).collect(),
+            at: now,
+        }
     }
 
-    pub fn set_best(&mut self, best: Vec<TopicBest>) {
-        self.best = best;
+    /// Installs caches from [`FeedModel::settled`]; notes that cooled are no longer
+    /// scanned for rising (unless engaged with since).
+    pub fn install(&mut self, settled: Settled) {
+        self.best = settled.best;
+        self.rising = settled.rising;
+        for id in settled.cold {
+            if self.notes.get(&id).is_none_or(|n| self.heat(n, settled.at.max(n.heat_at)) < 0.5) {
+                self.warm.remove(&id);
+            }
+        }
     }
 
     /// Quality × (0.05 + freshness): the member-independent part of a note's score.
@@ -644,7 +668,6 @@ impl FeedModel {
                 }
             }
             Signal::Followed { follower, followee, from_note, at } => {
-                self.domain_clock = self.domain_clock.max(at);
                 if self.members.entry(follower).or_default().follows.insert(followee) {
                     *self.followers.entry(followee).or_default() += 1;
                 }
@@ -665,7 +688,6 @@ impl FeedModel {
             }
             Signal::Saw { member, note, sight, at } => self.saw(member, note, sight, at),
             Signal::Picked { member, topics, at } => {
-                self.domain_clock = self.domain_clock.max(at);
                 let topics: Vec<TopicId> = topics.iter().map(|t| self.intern(t)).collect();
                 let half_life = self.half_life();
                 let state = self.members.entry(member).or_default();
@@ -679,7 +701,6 @@ impl FeedModel {
 
     fn published(&mut self, note: Id, author: Id, topics: &[String], at: i64, reach: Reach) {
         self.clock = self.clock.max(at);
-        self.domain_clock = self.domain_clock.max(at);
         let mut ids: Vec<TopicId> = topics.iter().map(|t| self.intern(t)).collect();
         ids.dedup();
         if let Some(state) = self.notes.get_mut(&note) {
@@ -730,7 +751,6 @@ impl FeedModel {
     }
 
     fn engaged(&mut self, member: Id, note: Id, action: Action, at: i64) {
-        self.domain_clock = self.domain_clock.max(at);
         let Some(state) = self.notes.get_mut(&note) else { return };
         let w = self.settings.ces;
         let (weight, interest, tally) = match action {
@@ -801,12 +821,6 @@ impl FeedModel {
         }
         self.repool(note);
         self.warm.insert(note);
-        self.engagements_since_refresh += 1;
-        // On the domain log's clock, so the same engagements refresh at the same points
-        // however far the behaviour log has got.
-        if self.engagements_since_refresh >= 5_000 || self.domain_clock - self.refreshed_at >= RISING_EVERY_MICROS {
-            self.refresh_at(self.domain_clock);
-        }
     }
 
     /// Moves the member's domain-log interest in the note's topics by `delta`.
@@ -943,32 +957,14 @@ impl FeedModel {
         lines.push(format!("by_author {by_author:?}"));
         lines.push(format!("recent {:?}", self.recent));
         lines.push(format!(
-            "warm {:?} rising {:?} refreshed {} after {} clocks {} {}",
-            sorted(&self.warm),
-            self.rising,
-            self.refreshed_at,
-            self.engagements_since_refresh,
-            self.clock,
-            self.domain_clock
+            // `warm` is left out: it is only the set scanned for rising notes, pruned
+            // whenever the caches are settled, and a pruned note could not rise again
+            // without an engagement that puts it back.
+            "rising {:?} clock {}",
+            self.rising, self.clock,
         ));
         lines.push(format!("pending {pending:?} gone {:?}", sorted(&self.gone)));
         lines
-    }
-
-    /// Recomputes the rising notes from those engaged with lately, as of `now`.
-    pub fn refresh_at(&mut self, now: i64) {
-        self.engagements_since_refresh = 0;
-        self.refreshed_at = now;
-        let mut warm: Vec<(Id, f64)> = self
-            .warm
-            .iter()
-            .filter_map(|id| self.notes.get(id).map(|n| (*id, self.heat(n, now))))
-            .filter(|(_, heat)| *heat >= 0.5)
-            .collect();
-        self.warm = warm.iter().map(|(id, _)| *id).collect();
-        warm.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        warm.truncate(RISING_KEPT);
-        self.rising = warm.into_iter().map(|(id, _)| id).collect();
     }
 }
 
@@ -1068,7 +1064,7 @@ mod tests {
         let interests = m.interests(id(5), 1);
         assert_eq!(m.topic_name(interests[0].0), "skincare");
         assert!(interests[1].1 < interests[0].1);
-        assert_eq!(m.member(id(5)).unwrap().tallies[&(interests[0].0, Tally::Saved)], 1);
+        assert_eq!(m.member(id(5)).unwrap().tallies(&m)[&(interests[0].0, Tally::Saved)], 1);
     }
 
     #[test]

@@ -390,8 +390,9 @@ pub fn rank(model: &FeedModel, request: &FeedRequest) -> Vec<Ranked> {
         .collect();
     ranked.sort_by(|a, b| b.score.total_cmp(&a.score).then(b.note.cmp(&a.note)));
     let mut page = diversify(model, ranked, request.limit);
+    let tallies = member.map(|(_, state)| (state, state.tallies(model)));
     for item in &mut page {
-        item.reason = reason(model, member.map(|(_, s)| s), item);
+        item.reason = reason(model, tallies.as_ref(), item);
     }
     page
 }
@@ -456,7 +457,7 @@ fn diversify(model: &FeedModel, ranked: Vec<Ranked>, limit: usize) -> Vec<Ranked
     page
 }
 
-fn reason(model: &FeedModel, member: Option<&MemberState>, item: &Ranked) -> Reason {
+fn reason(model: &FeedModel, member: Option<&(&MemberState, HashMap<(TopicId, Tally), u32>)>, item: &Ranked) -> Reason {
     let note = model.note(item.note).expect("ranked notes exist");
     let topic_name = |t: TopicId| model.topic_name(t).to_owned();
     let first = note.topics.first().map(|&t| topic_name(t));
@@ -466,14 +467,13 @@ fn reason(model: &FeedModel, member: Option<&MemberState>, item: &Ranked) -> Rea
     if item.parts.neighbours >= NEIGHBOURS_REASON_MIN {
         return Reason::Neighbours;
     }
-    let tally = member.and_then(|member| {
+    let tally = member.and_then(|(_, tallies)| {
         note.topics
             .iter()
             .flat_map(|&t| {
                 [Tally::Saved, Tally::Commented, Tally::Liked, Tally::Read]
                     .into_iter()
-                    .map(move |k| (t, k, member.tally(model, t, k)))
-                    .filter(|&(_, _, count)| count > 0)
+                    .filter_map(move |k| tallies.get(&(t, k)).map(|&count| (t, k, count)))
             })
             .max_by_key(|&(_, _, count)| count)
     });
@@ -483,7 +483,7 @@ fn reason(model: &FeedModel, member: Option<&MemberState>, item: &Ranked) -> Rea
     if item.parts.pool > 1.0 {
         return Reason::NewNote { topic: first };
     }
-    if let Some(&topic) = member.and_then(|m| note.topics.iter().find(|t| m.picked.contains(t))) {
+    if let Some(&topic) = member.and_then(|(m, _)| note.topics.iter().find(|t| m.picked.contains(t))) {
         return Reason::Picked { topic: topic_name(topic) };
     }
     if item.sources.contains(Sources::RISING) {
