@@ -34,6 +34,8 @@ use crate::ids::{IdMap, IdSet};
 use crate::settings::FeedSettings;
 
 pub type TopicId = u32;
+/// How often a member did each tally per topic.
+pub(crate) type Tallies = HashMap<(TopicId, Tally), u32>;
 
 const HOUR_MICROS: f64 = 3_600_000_000.0;
 /// Members engaged with a note that are remembered for item-to-item neighbours, and a
@@ -266,7 +268,7 @@ pub struct MemberState {
     /// Interest from the domain log: engagements, follows from a note, picks.
     interests: HashMap<TopicId, Decayed>,
     /// Liked/saved/commented counts per topic (the domain log; reads are in `seen`).
-    tallies: HashMap<(TopicId, Tally), u32>,
+    tallies: Tallies,
     pub(crate) engaged: IdSet,
     /// Notes seen, in note-id order, and the same keyed by (last seen, note) to forget
     /// the least recently seen past [`SEEN_KEPT`].
@@ -286,7 +288,7 @@ impl MemberState {
     /// How often the member did each tally per topic: liked, saved and commented from
     /// the domain log, long reads from the notes they saw (over the notes' current
     /// topics). One pass over the seen notes: compute it once per page.
-    pub(crate) fn tallies(&self, model: &FeedModel) -> HashMap<(TopicId, Tally), u32> {
+    pub(crate) fn tallies(&self, model: &FeedModel) -> Tallies {
         let mut tallies = self.tallies.clone();
         for (note, seen) in self.seen.iter().filter(|(_, seen)| seen.long_reads > 0) {
             for &topic in model.notes.get(note).map_or(&[][..], |n| &n.topics) {
@@ -445,11 +447,8 @@ impl FeedModel {
     /// with [`FeedModel::install`].
     pub fn settled(&self) -> Settled {
         let now = self.clock;
-        let (mut warm, cold): (Vec<(Id, f64)>, Vec<(Id, f64)>) = self
-            .warm
-            .iter()
-            .filter_map(|id| self.notes.get(id).map(|n| (*id, self.heat(n, now))))
-            .partition(|(_, heat)| *heat >= 0.5);
+        let heats = self.warm.iter().filter_map(|id| self.notes.get(id).map(|n| (*id, self.heat(n, now))));
+        let (mut warm, cold): (Vec<_>, Vec<_>) = heats.partition(|(_, heat)| *heat >= 0.5);
         warm.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         warm.truncate(RISING_KEPT);
         Settled {

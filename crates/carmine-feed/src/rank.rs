@@ -25,7 +25,7 @@ use carmine_core::Id;
 
 use crate::ids::{IdMap, IdSet};
 
-use crate::model::{FeedModel, MemberState, NoteState, PoolStatus, Reach, Tally, TopicId};
+use crate::model::{FeedModel, MemberState, NoteState, PoolStatus, Reach, Tallies, Tally, TopicId};
 
 /// Notes scanned per interest topic, newest first, and the oldest considered (when
 /// no best-of-topic lists were computed: [`FeedModel::best_by_topic`]).
@@ -457,7 +457,7 @@ fn diversify(model: &FeedModel, ranked: Vec<Ranked>, limit: usize) -> Vec<Ranked
     page
 }
 
-fn reason(model: &FeedModel, member: Option<&(&MemberState, HashMap<(TopicId, Tally), u32>)>, item: &Ranked) -> Reason {
+fn reason(model: &FeedModel, member: Option<&(&MemberState, Tallies)>, item: &Ranked) -> Reason {
     let note = model.note(item.note).expect("ranked notes exist");
     let topic_name = |t: TopicId| model.topic_name(t).to_owned();
     let first = note.topics.first().map(|&t| topic_name(t));
