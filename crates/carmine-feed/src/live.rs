@@ -28,7 +28,7 @@ pub const DOMAIN_CONSUMER: &str = "feed.domain";
 pub const BEHAVIOUR_CONSUMER: &str = "feed.behaviour";
 /// How often the ranker's caches (best-of-topic lists, rising notes) are recomputed
 /// while the logs flow.
-const BEST_EVERY: Duration = Duration::from_secs(1);
+const CACHES_EVERY: Duration = Duration::from_secs(1);
 
 /// Topics offered by the interest picker.
 const PICKER_TOPICS: usize = 24;
@@ -64,10 +64,10 @@ pub struct FeedIndex {
 
 struct Inner {
     model: RwLock<FeedModel>,
-    best_at: Mutex<Option<Instant>>,
-    /// Signals applied, and how many had been when the best lists were computed.
+    caches_at: Mutex<Option<Instant>>,
+    /// Signals applied, and how many had been when the caches were computed.
     applied: AtomicU64,
-    best_of: AtomicU64,
+    caches_of: AtomicU64,
     served: Mutex<Sessions>,
 }
 
@@ -82,9 +82,9 @@ impl FeedIndex {
         FeedIndex {
             inner: Arc::new(Inner {
                 model: RwLock::new(FeedModel::new(settings)),
-                best_at: Mutex::new(None),
+                caches_at: Mutex::new(None),
                 applied: AtomicU64::new(0),
-                best_of: AtomicU64::new(0),
+                caches_of: AtomicU64::new(0),
                 served: Mutex::new(HashMap::new()),
             }),
         }
@@ -113,7 +113,7 @@ impl FeedIndex {
                 model.apply(signal);
             }
         }
-        self.refresh_best(false);
+        self.refresh_caches(false);
     }
 
     /// Recomputes the ranker's caches (best-of-topic lists, rising notes) — at most
@@ -121,11 +121,11 @@ impl FeedIndex {
     /// (pages keep being served), then installs them in a brief write. They are
     /// computed from the index as it is, at its clock, so the same index gives the
     /// same caches on every node (and a replay does not recompute them per batch).
-    fn refresh_best(&self, now: bool) {
+    fn refresh_caches(&self, now: bool) {
         {
-            let mut last = self.inner.best_at.lock().expect("the best_at lock is never poisoned");
-            if self.inner.best_of.load(Ordering::SeqCst) == self.inner.applied.load(Ordering::SeqCst)
-                || (!now && last.is_some_and(|at| at.elapsed() < BEST_EVERY))
+            let mut last = self.inner.caches_at.lock().expect("the caches_at lock is never poisoned");
+            if self.inner.caches_of.load(Ordering::SeqCst) == self.inner.applied.load(Ordering::SeqCst)
+                || (!now && last.is_some_and(|at| at.elapsed() < CACHES_EVERY))
             {
                 return;
             }
@@ -136,7 +136,7 @@ impl FeedIndex {
             (model.settled(), self.inner.applied.load(Ordering::SeqCst))
         };
         self.inner.model.write().expect("the feed index lock is never poisoned").install(settled);
-        self.inner.best_of.store(of, Ordering::SeqCst);
+        self.inner.caches_of.store(of, Ordering::SeqCst);
     }
 
     /// Brings the ranker's caches up to the index now (pages bring them up at most
@@ -144,7 +144,7 @@ impl FeedIndex {
     /// `now` alone — what the replay tests compare, and what `carmine eval feed`
     /// ranks from.
     pub fn settle(&self) {
-        self.refresh_best(true);
+        self.refresh_caches(true);
     }
 
     /// The next page of `member`'s discovery feed (None: a visitor). A page without
@@ -174,7 +174,7 @@ impl FeedIndex {
                 .or_insert_with(|| Arc::new(Mutex::new(Served { session, ..Served::default() })))
                 .clone()
         };
-        self.refresh_best(false);
+        self.refresh_caches(false);
         let mut mine = entry.lock().expect("a session lock is never poisoned");
         let mine = &mut *mine;
         let items = rank(&self.model(), &FeedRequest { member, now, limit, exclude: &mine.ids });
@@ -193,7 +193,7 @@ impl FeedIndex {
 
     /// The ranked feed with nothing marked served (the admin's audit view).
     pub fn preview(&self, member: Id, now: i64, limit: usize) -> Vec<Ranked> {
-        self.refresh_best(false);
+        self.refresh_caches(false);
         rank(&self.model(), &FeedRequest { member: Some(member), now, limit, exclude: &IdSet::default() })
     }
 }
@@ -413,5 +413,49 @@ impl Feed {
         tx.emit(DomainEvent::InterestsPicked { user_id: member, topics: picked.clone() }).await?;
         tx.commit().await?;
         Ok(picked)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `carmine eval feed` and the served feed rank from the same index through the same
+    /// code: the index the consumers build batch by batch (caches settled as pages
+    /// settle them) ranks every member exactly as the evaluator's index built from the
+    /// same signals in one go.
+    #[test]
+    fn the_served_feed_ranks_as_the_evaluator_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("d");
+        let scale = carmine_dataset::Scale { members: 150, notes: 600, engagements: 4_000, behaviour: 4_000, days: 10 };
+        let hash = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$7Nn3VjJkR0hbv1n4S3T9zQ";
+        carmine_dataset::generate(&data, scale, 3, hash, carmine_core::Timestamp(1_790_000_000_000_000), false)
+            .unwrap();
+        let signals = crate::eval::dataset_signals(&data).unwrap();
+
+        let served = FeedIndex::new(FeedSettings::default());
+        for batch in signals.chunks(97) {
+            served.apply(batch.to_vec());
+        }
+        served.settle();
+        let mut evaluated = FeedModel::new(FeedSettings::default());
+        for signal in signals {
+            evaluated.apply(signal);
+        }
+        let settled = evaluated.settled();
+        evaluated.install(settled);
+
+        let now = served.model().clock + 3_600_000_000;
+        let members = evaluated.member_ids();
+        assert!(members.len() > 100);
+        for member in members {
+            let page = served.preview(member, now, 20);
+            let exclude = IdSet::default();
+            assert_eq!(
+                page,
+                rank(&evaluated, &FeedRequest { member: Some(member), now, limit: 20, exclude: &exclude })
+            );
+        }
     }
 }
