@@ -1,8 +1,9 @@
 //! The demo: seeds an empty Carmine with a believable community — members and
 //! creators, brand organizations with staff, notes in Chinese and English across
 //! beauty, fashion, food, travel and home with generated (text-free) images, follows,
-//! likes and comments, coins bought and gifts sent to creators, brands' ad balances —
-//! spread over the past weeks.
+//! likes and comments, coins bought and gifts sent to creators, brands' ad balances,
+//! members' searches (so trending and suggestions are not empty) — spread over the
+//! past weeks.
 //!
 //! Writes through the store's query modules in large transactions, appending the
 //! same outbox events the services would, so later consumers see a normal history.
