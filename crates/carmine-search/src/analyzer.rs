@@ -163,6 +163,18 @@ pub(crate) fn is_cjk(c: char) -> bool {
         | 0x20000..=0x3134F) // extensions B–G
 }
 
+/// English function words, as the analyzer leaves them (lowercased; the stemmer
+/// keeps these short words as they are): too common to find anything by themselves.
+const FUNCTION_WORDS: &[&str] = &[
+    "a", "an", "and", "are", "as", "at", "be", "by", "do", "for", "from", "how", "i", "in", "is", "it", "my", "of",
+    "on", "or", "so", "that", "the", "this", "to", "we", "what", "with", "you", "your",
+];
+
+/// Is `word` (an analyzed query term) an English function word?
+pub(crate) fn is_function_word(word: &str) -> bool {
+    FUNCTION_WORDS.contains(&word)
+}
+
 /// Whether a query word is also searched through its characters (the chars-mode
 /// fields): a word of three or more characters with CJK, which jieba may cut
 /// differently in the text, and a lone CJK character, which jieba rarely leaves alone

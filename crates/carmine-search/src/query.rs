@@ -30,7 +30,7 @@ use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::tokenizer::TokenStream;
 use tantivy::{DocAddress, Searcher, SegmentReader, TantivyDocument, Term};
 
-use crate::analyzer::{Mode, searched_by_chars};
+use crate::analyzer::{Mode, is_function_word, searched_by_chars};
 use crate::index::{SearchIndex, fail};
 use crate::snippet;
 
@@ -205,6 +205,14 @@ pub(crate) struct Parsed {
 impl Parsed {
     fn is_empty(&self) -> bool {
         self.words.is_empty() && self.phrases.is_empty()
+    }
+
+    /// The same query without English function words (`in`, `the`, `how`…), unless
+    /// that would leave nothing to search.
+    fn without_function_words(&self) -> Parsed {
+        let content: Vec<String> = self.words.iter().filter(|w| !is_function_word(w)).cloned().collect();
+        let words = if content.is_empty() && self.phrases.is_empty() { self.words.clone() } else { content };
+        Parsed { words, phrases: self.phrases.clone(), sequence: self.sequence.clone() }
     }
 
     fn terms(&self) -> Vec<String> {
@@ -382,11 +390,15 @@ impl SearchIndex {
         let searcher = self.reader.searcher();
         let mut relaxed = false;
         let (mut total, mut found) = self.run_notes(&searcher, &parsed, query, scope, now, false, limit)?;
+        let mut terms = parsed.terms();
         if total == 0 && parsed.words.len() + parsed.phrases.len() > 1 {
+            // Any word may match now — but not a function word alone: "in" would
+            // otherwise find every "Kyoto in autumn" for "dry skin in winter".
             relaxed = true;
-            (total, found) = self.run_notes(&searcher, &parsed, query, scope, now, true, limit)?;
+            let content = parsed.without_function_words();
+            (total, found) = self.run_notes(&searcher, &content, query, scope, now, true, limit)?;
+            terms = content.terms();
         }
-        let terms = parsed.terms();
         let hits = self.note_hits(&searcher, &found, &terms)?;
         Ok(NoteResults {
             total: total.min(SEARCH_RESULTS_MAX),

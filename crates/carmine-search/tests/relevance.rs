@@ -45,6 +45,28 @@ fn a_single_character_finds_the_words_that_hold_it_after_the_word_itself() {
 }
 
 #[test]
+fn a_long_question_finds_its_subject_not_its_function_words() {
+    // Found by a reviewer on the demo: nothing had every word, and the relaxed search
+    // ranked every "Kyoto in autumn" first on "in", the only word highlighted.
+    let mut pairs = vec![("Winter skincare", "my dry skin needs a rich cream when it is cold")];
+    pairs.extend(std::iter::repeat_n(("Kyoto in autumn", "walking in the temples in the rain"), 6));
+    let pairs = notes(&pairs);
+    let hits = ranked(&pairs, "how to choose a good moisturizer for dry sensitive skin in winter");
+    assert_eq!(hits, [0], "only the note about the subject: {hits:?}");
+    let index = index_of(&pairs);
+    let found = index
+        .notes(
+            &NoteQuery { text: "dry skin in winter please".into(), limit: 20, ..NoteQuery::default() },
+            &Scope::default(),
+            NOW,
+        )
+        .unwrap();
+    assert!(found.relaxed && !found.terms.contains(&"in".to_owned()), "{:?}", found.terms);
+    // Function words alone are still searched.
+    assert_eq!(ranked(&pairs, "in the").len(), 6);
+}
+
+#[test]
 fn words_typed_together_rank_a_phrase_above_scattered_words() {
     let pairs = notes(&[
         ("今天的分享", "口红的包装一般，质地还可以，不过颜色真的很正，适合秋冬"),
