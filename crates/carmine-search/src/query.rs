@@ -140,10 +140,21 @@ impl Highlighted {
         Highlighted { parts, cut_before: false, cut_after: false }
     }
 
-    /// The first `chars_max` characters of `text`, unmarked.
+    /// The start of `text`, unmarked: at most `chars_max` characters, ending between
+    /// words when a Latin word would be cut (CJK text has no spaces to end at).
     pub fn start_of(text: &str, chars_max: usize) -> Highlighted {
-        let mut start = Highlighted::plain(&text.chars().take(chars_max).collect::<String>());
-        start.cut_after = text.chars().nth(chars_max).is_some();
+        let mut kept: String = text.chars().take(chars_max).collect();
+        let cut_after = text.len() > kept.len();
+        let mid_word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() && !crate::analyzer::is_cjk(c));
+        if cut_after
+            && mid_word(kept.chars().last())
+            && mid_word(text[kept.len()..].chars().next())
+            && let Some(space) = kept.rfind(char::is_whitespace).filter(|&at| at > 0 && kept.len() - at <= 30)
+        {
+            kept.truncate(space);
+        }
+        let mut start = Highlighted::plain(kept.trim_end());
+        start.cut_after = cut_after;
         start
     }
 
@@ -655,6 +666,17 @@ fn quality(ces: f32, impressions: f32) -> f32 {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_start_of_a_body_ends_between_words() {
+        use super::Highlighted;
+        let start = Highlighted::start_of("Most of the products I tried this winter were too heavy", 17);
+        assert_eq!((start.text(), start.cut_after), ("Most of the".to_owned(), true));
+        let chinese = Highlighted::start_of("用了一个月皮肤真的稳定了很多", 6);
+        assert_eq!((chinese.text(), chinese.cut_after), ("用了一个月皮".to_owned(), true));
+        let whole = Highlighted::start_of("short", 20);
+        assert_eq!((whole.text(), whole.cut_after), ("short".to_owned(), false));
+    }
+
     use super::*;
     use crate::analyzer::Analyzer;
     use carmine_events::CesWeights;
