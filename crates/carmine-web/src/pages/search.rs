@@ -70,6 +70,8 @@ impl QueryLink {
 struct SearchPage {
     layout: Layout,
     q: String,
+    /// The topic the results are narrowed to ("" for none), named in the heading.
+    topic: String,
     searched: bool,
     total: usize,
     /// The count as shown: grouped digits, "+" past the window ("1,000+").
@@ -156,6 +158,7 @@ pub(crate) async fn search(
     let mut page = SearchPage {
         layout: Layout::with(caller, p.done.as_deref(), None),
         q: q.clone(),
+        topic: topic.clone(),
         searched: !q.trim().is_empty() || !topic.is_empty(),
         total: 0,
         total_label: String::new(),
@@ -223,19 +226,23 @@ pub(crate) async fn search(
                 ("cursor", &cursor),
             ])
         });
-    } else {
+    }
+    // Shown before searching, and where a search found nothing (somewhere to go next).
+    if !page.searched || page.cards.is_empty() {
         let trending = state.search().trends().trending(TRENDING_SHOWN).await?;
         page.trending = trending.into_iter().map(|t| QueryLink::new(t.query)).collect();
-        if let Some(caller) = caller {
-            page.history = state
-                .search()
-                .journal()
-                .history(caller.user_id)
-                .await?
-                .into_iter()
-                .map(|(q, _)| QueryLink::new(q))
-                .collect();
-        }
+    }
+    if !page.searched
+        && let Some(caller) = caller
+    {
+        page.history = state
+            .search()
+            .journal()
+            .history(caller.user_id)
+            .await?
+            .into_iter()
+            .map(|(q, _)| QueryLink::new(q))
+            .collect();
     }
     Ok(render(&page, None))
 }

@@ -221,6 +221,11 @@ async fn members_and_topics_come_with_the_first_page(t: TestDb) {
     let again = search(&app, &other, &[("q", "咖啡")]).await;
     assert_eq!(again["topics"][0]["notes"], 2, "{again}");
     assert_eq!(search(&app, &other, &[("topic", "咖啡")]).await["total"], 2);
+    // The topic's page names it; a search that finds nothing offers somewhere to go.
+    let topic_page = app.get(&other, "/search?topic=%E5%92%96%E5%95%A1").await.text();
+    assert!(topic_page.contains("<title>#咖啡 · Search") && topic_page.contains(">#咖啡</h1>"), "{topic_page}");
+    let nothing = app.get(&other, "/search?q=zzzqqq").await.text();
+    assert!(nothing.contains("id=\"no-results\"") && nothing.contains("id=\"trending\""), "{nothing}");
     assert_eq!(search(&app, &other, &[("q", "coffee")]).await["actors"][0]["handle"], "coffee_lover", "by handle");
 
     // A suspended member is no longer found.
