@@ -1,8 +1,14 @@
 // Carmine's small JavaScript. Every page works without it; it only adds: image
-// previews while composing, infinite scroll on note waterfalls, likes and shares
-// without a reload, the unread badge, and behaviour events (what was really seen
-// and read) for note statistics.
+// previews while composing, a confirmation before what cannot be undone, infinite
+// scroll on note waterfalls, likes and shares without a reload, the unread badge,
+// and behaviour events (what was really seen and read) for note statistics.
 "use strict";
+
+// Forms marked data-confirm ask first (deleting a note is one tap from "Edit").
+document.addEventListener("submit", (event) => {
+  const message = event.target.dataset && event.target.dataset.confirm;
+  if (message && !window.confirm(message)) event.preventDefault();
+});
 
 // Compose: show the chosen images before they are uploaded.
 (function previews() {
