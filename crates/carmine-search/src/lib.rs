@@ -184,11 +184,13 @@ impl Search {
         bounded(move || index.actors(&text, limit)).await
     }
 
-    /// Topics starting with the normalized `text`.
-    pub fn topics(&self, text: &str, limit: usize) -> Result<Vec<TopicHit>, Error> {
+    /// Topics starting with the normalized `text`, counted as `member` would find them.
+    pub async fn topics(&self, member: Option<Id>, text: &str, limit: usize) -> Result<Vec<TopicHit>, Error> {
         let folded = analyzer::normalize_query(text.trim().trim_start_matches('#'));
         let prefix: String = folded.split_whitespace().collect();
-        self.index.topics(&prefix, limit)
+        let scope = self.scope(member).await?;
+        let index = self.index.clone();
+        bounded(move || index.topics(&prefix, limit, &scope)).await
     }
 
     /// Rebuilds the index from the database: every published note and every actor,

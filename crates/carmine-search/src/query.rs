@@ -198,7 +198,7 @@ pub struct ActorHit {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TopicHit {
     pub topic: String,
-    /// Public notes carrying it (what a search of the topic finds for anyone).
+    /// Notes carrying it that the searcher may find (what a search of the topic finds).
     pub notes: u64,
 }
 
@@ -353,8 +353,9 @@ impl SearchIndex {
         Box::new(BooleanQuery::new(clauses))
     }
 
-    /// Filters: notes only, the searcher's scope, topic, time range, media.
-    fn note_filters(&self, query: &NoteQuery, scope: &Scope) -> Vec<(Occur, Box<dyn Query>)> {
+    /// Notes the searcher's scope may find: public ones, followers-only notes of those
+    /// they follow, and their own and their organizations'.
+    fn visible_to(&self, scope: &Scope) -> Box<dyn Query> {
         let f = self.fields;
         let authors = |ids: &[Id]| -> Box<dyn Query> {
             Box::new(TermSetQuery::new(ids.iter().map(|id| Term::from_field_i64(f.author_id, id.as_i64()))))
@@ -371,7 +372,13 @@ impl SearchIndex {
         if !insiders.is_empty() {
             visible.push((Occur::Should, authors(&insiders)));
         }
-        let mut filters = vec![filter(keyword(f.kind, "note")), filter(Box::new(BooleanQuery::new(visible)))];
+        Box::new(BooleanQuery::new(visible))
+    }
+
+    /// Filters: notes only, the searcher's scope, topic, time range, media.
+    fn note_filters(&self, query: &NoteQuery, scope: &Scope) -> Vec<(Occur, Box<dyn Query>)> {
+        let f = self.fields;
+        let mut filters = vec![filter(keyword(f.kind, "note")), filter(self.visible_to(scope))];
         if let Some(topic) = &query.topic {
             filters.push(filter(keyword(f.topic, topic)));
         }
@@ -540,8 +547,9 @@ impl SearchIndex {
         Ok(hits)
     }
 
-    /// Topics starting with `prefix` (normalized), the most used first.
-    pub fn topics(&self, prefix: &str, limit: usize) -> Result<Vec<TopicHit>, Error> {
+    /// Topics starting with `prefix` (normalized), the most used first, counted as
+    /// `scope` would find them.
+    pub fn topics(&self, prefix: &str, limit: usize, scope: &Scope) -> Result<Vec<TopicHit>, Error> {
         if prefix.is_empty() || limit == 0 {
             return Ok(Vec::new());
         }
@@ -559,7 +567,7 @@ impl SearchIndex {
                 *counts.entry(topic).or_default() += u64::from(stream.value().doc_freq);
             }
         }
-        self.counted(&searcher, counts, limit)
+        self.counted(&searcher, counts, limit, scope)
     }
 }
 
@@ -595,20 +603,21 @@ impl SearchIndex {
                 *counts.entry(topic).or_default() += u64::from(stream.value().doc_freq);
             }
         }
-        self.counted(&searcher, counts, limit)
+        self.counted(&searcher, counts, limit, &Scope::default())
     }
 }
 
 impl SearchIndex {
-    /// The `limit` topics with the most public notes among `candidates`. The term
-    /// dictionary's counts include replaced and deleted versions of notes until
+    /// The `limit` topics with the most notes `scope` may find among `candidates`. The
+    /// term dictionary's counts include replaced and deleted versions of notes until
     /// segments merge (a topic showed 1,510 notes where its page found 549): they only
-    /// choose candidates; each is then counted as anyone searching it would find it.
+    /// choose candidates; each is then counted as a search of it would find it.
     fn counted(
         &self,
         searcher: &Searcher,
         candidates: HashMap<String, u64>,
         limit: usize,
+        scope: &Scope,
     ) -> Result<Vec<TopicHit>, Error> {
         let mut candidates: Vec<(String, u64)> = candidates.into_iter().collect();
         candidates.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
@@ -616,12 +625,12 @@ impl SearchIndex {
         let f = self.fields;
         let mut topics = Vec::with_capacity(candidates.len());
         for (topic, _) in candidates {
-            let public = BooleanQuery::new(vec![
+            let findable = BooleanQuery::new(vec![
                 (Occur::Must, keyword(f.kind, "note")),
-                (Occur::Must, keyword(f.audience, "public")),
+                (Occur::Must, self.visible_to(scope)),
                 (Occur::Must, keyword(f.topic, &topic)),
             ]);
-            let notes = searcher.search(&public, &tantivy::collector::Count).map_err(fail)? as u64;
+            let notes = searcher.search(&findable, &tantivy::collector::Count).map_err(fail)? as u64;
             if notes > 0 {
                 topics.push(TopicHit { topic, notes });
             }

@@ -155,7 +155,7 @@ pub(crate) async fn run_search(
     let (actors, topics) = if search.first_page && !query.text.trim().is_empty() {
         (
             state.search().actors(query.text.clone(), SEARCH_SIDE_RESULTS_MAX).await?,
-            state.search().topics(&query.text, SEARCH_SIDE_RESULTS_MAX)?,
+            state.search().topics(viewer.map(|v| v.user_id), &query.text, SEARCH_SIDE_RESULTS_MAX).await?,
         )
     } else {
         (Vec::new(), Vec::new())

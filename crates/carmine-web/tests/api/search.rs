@@ -221,6 +221,14 @@ async fn members_and_topics_come_with_the_first_page(t: TestDb) {
     let again = search(&app, &other, &[("q", "咖啡")]).await;
     assert_eq!(again["topics"][0]["notes"], 2, "{again}");
     assert_eq!(search(&app, &other, &[("topic", "咖啡")]).await["total"], 2);
+    // Counted as the searcher would find them: a followers-only note counts for its
+    // author, not for a stranger.
+    app.publish(&other, "冷萃", json!({ "body": "#咖啡 只给关注我的人看", "visibility": "followers" })).await;
+    for (who, expected) in [(&other, 3), (&brand_fan, 2)] {
+        let found = search(&app, who, &[("q", "咖啡")]).await;
+        assert_eq!(found["topics"][0]["notes"], expected, "{found}");
+        assert_eq!(search(&app, who, &[("topic", "咖啡")]).await["total"], expected);
+    }
     // The topic's page names it; a search that finds nothing offers somewhere to go.
     let topic_page = app.get(&other, "/search?topic=%E5%92%96%E5%95%A1").await.text();
     assert!(topic_page.contains("<title>#咖啡 · Search") && topic_page.contains(">#咖啡</h1>"), "{topic_page}");
