@@ -221,6 +221,7 @@ fn add_pipeline_errors(operation: &mut Operation, path: &str, is_write: bool, op
         add("422", "`invalid_field` (a query parameter)");
     }
     if path.contains('{') {
-        add("404", "");
+        let not_found = format!("`{}`: it does not exist, or the caller may not know it does", not_found_code(path));
+        add("404", &not_found);
     }
 }
