@@ -1,6 +1,6 @@
 // Carmine's small JavaScript. Every page works without it; it only adds: image
-// previews while composing, a confirmation before what cannot be undone, infinite
-// scroll on note waterfalls, likes and shares without a reload, the unread badge,
+// previews while composing, a confirmation before what cannot be undone, waterfalls
+// in rank order across columns with infinite scroll, the note carousel's controls, likes and shares without a reload, the unread badge,
 // and behaviour events (what was really seen and read) for note statistics.
 "use strict";
 
@@ -27,6 +27,55 @@ document.addEventListener("submit", (event) => {
   });
 })();
 
+// Waterfalls in rank order across columns. Without JavaScript a waterfall is a
+// row-major grid; here its cards go into columns, each to the shortest column in
+// rank order, so rank 1 and 2 sit side by side at the top and a card, once placed,
+// never moves while more load. Only a change in the number of columns (rotating a
+// phone, resizing a window) lays the cards out again, still in rank order.
+const waterfalls = (function masonry() {
+  const columnsOf = (waterfall) => parseInt(getComputedStyle(waterfall).getPropertyValue("--cols"), 10) || 2;
+  const state = new Map();
+  const place = (waterfall, cards) => {
+    const s = state.get(waterfall);
+    for (const card of cards) {
+      let shortest = 0;
+      for (let i = 1; i < s.heights.length; i++) if (s.heights[i] < s.heights[shortest] - 1) shortest = i;
+      card.dataset.rank = String(s.cards.length);
+      s.cards.push(card);
+      s.columns[shortest].appendChild(card);
+      s.heights[shortest] = s.columns[shortest].offsetHeight;
+    }
+  };
+  const layout = (waterfall) => {
+    const count = columnsOf(waterfall);
+    const previous = state.get(waterfall);
+    if (previous && previous.columns.length === count) return;
+    const cards = previous ? previous.cards : Array.from(waterfall.querySelectorAll(":scope > .card"));
+    const columns = Array.from({ length: count }, () => {
+      const column = document.createElement("div");
+      column.className = "waterfall-col";
+      return column;
+    });
+    waterfall.replaceChildren(...columns);
+    waterfall.classList.add("masonry");
+    state.set(waterfall, { columns, heights: columns.map(() => 0), cards: [] });
+    place(waterfall, cards);
+  };
+  const all = document.querySelectorAll(".waterfall");
+  all.forEach(layout);
+  let resizing = null;
+  addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => all.forEach(layout), 150);
+  });
+  return {
+    // Adds the next page's cards after those already shown.
+    append: (waterfall, cards) => (state.has(waterfall) ? place(waterfall, cards) : waterfall.append(...cards)),
+    // A card's position in the waterfall's rank order.
+    rank: (card) => Number(card.dataset.rank || 0),
+  };
+})();
+
 // Waterfalls: fetch the next page's cards when "More notes" comes into view.
 (function infiniteScroll() {
   const waterfall = document.getElementById("waterfall");
@@ -40,8 +89,8 @@ document.addEventListener("submit", (event) => {
       const response = await fetch(more.href, { credentials: "same-origin" });
       if (!response.ok) return;
       const page = new DOMParser().parseFromString(await response.text(), "text/html");
-      const cards = page.querySelectorAll("#waterfall > .card");
-      cards.forEach((card) => waterfall.appendChild(document.importNode(card, true)));
+      const cards = Array.from(page.querySelectorAll("#waterfall > .card"), (card) => document.importNode(card, true));
+      waterfalls.append(waterfall, cards);
       const next = page.getElementById("more");
       if (next) {
         more.href = next.getAttribute("href");
@@ -54,6 +103,53 @@ document.addEventListener("submit", (event) => {
   }, { rootMargin: "600px" });
   const more = document.getElementById("more");
   if (more) observer.observe(more.parentElement);
+})();
+
+// The note's carousel: arrows, dots, a counter and the arrow keys; swiping is the
+// browser's own scroll-snap.
+(function carousel() {
+  const track = document.getElementById("carousel");
+  if (!track) return;
+  const media = track.parentElement;
+  const images = track.querySelectorAll("img");
+  const prev = media.querySelector(".carousel-arrow.prev");
+  const next = media.querySelector(".carousel-arrow.next");
+  const dots = media.querySelectorAll(".dots li");
+  const counter = media.querySelector(".carousel-count .current");
+  const current = () => Math.round(track.scrollLeft / Math.max(track.clientWidth, 1));
+  const go = (index) => {
+    const target = Math.max(0, Math.min(images.length - 1, index));
+    track.scrollTo({ left: target * track.clientWidth, behavior: "smooth" });
+  };
+  const show = () => {
+    const index = current();
+    dots.forEach((dot, i) => dot.classList.toggle("active", i === index));
+    if (counter) counter.textContent = String(index + 1);
+    if (prev) prev.hidden = index === 0;
+    if (next) next.hidden = index >= images.length - 1;
+  };
+  if (prev) prev.addEventListener("click", () => go(current() - 1));
+  if (next) next.addEventListener("click", () => go(current() + 1));
+  track.addEventListener("scroll", () => requestAnimationFrame(show), { passive: true });
+  document.addEventListener("keydown", (event) => {
+    const typing = event.target.closest && event.target.closest("input, textarea, select, [contenteditable]");
+    if (typing || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.key === "ArrowLeft") go(current() - 1);
+    else if (event.key === "ArrowRight") go(current() + 1);
+    else return;
+    event.preventDefault();
+  });
+  show();
+})();
+
+// The main navigation marks the section the page belongs to.
+(function currentSection() {
+  const here = location.pathname;
+  const links = Array.from(document.querySelectorAll(".appnav a"));
+  const match = links.find((a) => a.getAttribute("href") === here)
+    || links.find((a) => a.getAttribute("href") !== "/" && here.startsWith(a.getAttribute("href") + "/"))
+    || (here === "/following" ? links[0] : null);
+  if (match) match.setAttribute("aria-current", "page");
 })();
 
 // Likes without a reload: the form still works without JavaScript.
@@ -155,7 +251,7 @@ const track = (function behaviour() {
   const waterfall = document.getElementById("waterfall");
   if (!waterfall || !("IntersectionObserver" in window)) return;
   const surface = waterfall.dataset.surface || "other";
-  const position = (card) => Array.prototype.indexOf.call(waterfall.children, card);
+  const position = (card) => waterfalls.rank(card);
   // A search result names its search, so clicks can be credited to the query.
   const context = (card) => Object.assign({ position: position(card) },
     card.dataset.search ? { search_id: card.dataset.search } : {});
@@ -183,7 +279,7 @@ const track = (function behaviour() {
     if (!seen.has(card)) observer.observe(card);
   });
   watch();
-  new MutationObserver(watch).observe(waterfall, { childList: true });
+  new MutationObserver(watch).observe(waterfall, { childList: true, subtree: true });
   waterfall.addEventListener("click", (event) => {
     const card = event.target.closest(".card[data-note]");
     if (card && event.target.closest("a[href^='/notes/']")) {

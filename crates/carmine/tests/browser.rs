@@ -77,6 +77,26 @@ async fn browser(driver: &Driver) -> Client {
         .expect("a chromium session")
 }
 
+/// Opens the top bar's account menu and finds an entry in it.
+async fn from_account_menu(client: &Client, css: &str) -> fantoccini::elements::Element {
+    let menu = wait_for(client, "#account-menu").await;
+    if menu.attr("open").await.unwrap().is_none() {
+        click(&client, "#account-menu > summary").await;
+    }
+    wait_for(client, &format!("#account-menu[open] {css}")).await
+}
+
+/// Clicks an element after scrolling it to the middle of the window (WebDriver would
+/// scroll it only to the bottom edge, under the phone's tab bar).
+async fn click(client: &Client, css: &str) {
+    let element = client.find(Locator::Css(css)).await.unwrap_or_else(|e| panic!("no {css}: {e}"));
+    client
+        .execute("arguments[0].scrollIntoView({block: 'center'});", vec![serde_json::to_value(&element).unwrap()])
+        .await
+        .unwrap();
+    element.click().await.unwrap();
+}
+
 async fn fill(client: &Client, name: &str, value: &str) {
     client.find(Locator::Css(&format!("input[name='{name}']"))).await.unwrap().send_keys(value).await.unwrap();
 }
@@ -122,12 +142,14 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
     fill(&client, "username", "lanlan").await;
     fill(&client, "display_name", "蓝蓝 Lan").await;
     fill(&client, "password", "correct horse battery").await;
-    client.find(Locator::Css("#signup-form button[type=submit]")).await.unwrap().click().await.unwrap();
-    let logout = wait_for(&client, "#logout").await;
-    assert_eq!(logout.text().await.unwrap(), "Log out", "the phone-width header");
+    click(&client, "#signup-form button[type=submit]").await;
+    wait_for(&client, "#account-menu").await;
+    assert_no_sideways_scroll(&client, "the page after sign-up").await;
+    let logout = from_account_menu(&client, "#logout").await;
+    assert_eq!(logout.text().await.unwrap(), "Log out", "the account menu opens on a phone");
     assert!(client.find(Locator::Css("nav a[href='/u/lanlan']")).await.is_ok(), "logged in as lanlan");
 
-    client.find(Locator::Css("#logout")).await.unwrap().click().await.unwrap();
+    from_account_menu(&client, "#logout").await.click().await.unwrap();
     wait_for(&client, "#login-form").await;
     let notice = client.find(Locator::Css(".notice")).await.unwrap().text().await.unwrap();
     assert_eq!(notice, "You are logged out.");
@@ -136,13 +158,13 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
 
     fill(&client, "username", "lanlan").await;
     fill(&client, "password", "wrong password").await;
-    client.find(Locator::Css("#login-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    click(&client, "#login-form button[type=submit]").await;
     let error = wait_for(&client, ".error").await;
     assert_eq!(error.text().await.unwrap(), "wrong username or password");
 
     fill(&client, "password", "correct horse battery").await;
-    client.find(Locator::Css("#login-form button[type=submit]")).await.unwrap().click().await.unwrap();
-    wait_for(&client, "#logout").await;
+    click(&client, "#login-form button[type=submit]").await;
+    wait_for(&client, "#account-menu").await;
     assert!(client.find(Locator::Css("nav a[href='/u/lanlan']")).await.is_ok(), "logged in as lanlan again");
 
     client.goto(&format!("{}/settings", server.url)).await.unwrap();
@@ -154,7 +176,7 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
     client.goto(&format!("{}/orgs", server.url)).await.unwrap();
     fill(&client, "handle", "lan_tea").await;
     fill(&client, "name", "蓝茶 Lan Tea").await;
-    client.find(Locator::Css("#create-org-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    click(&client, "#create-org-form button[type=submit]").await;
     wait_for(&client, "#invite-form").await;
     let heading = client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
     assert_eq!(heading, "蓝茶 Lan Tea");
@@ -188,7 +210,7 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
         .await
         .unwrap();
     screenshot("compose").await;
-    client.find(Locator::Css("#publish")).await.unwrap().click().await.unwrap();
+    click(&client, "#publish").await;
     let title = wait_for(&client, "article.note h1").await;
     assert_eq!(title.text().await.unwrap(), "蓝茶的早晨");
     assert_eq!(client.find_all(Locator::Css("#carousel img")).await.unwrap().len(), 2);
@@ -201,12 +223,12 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
 
     // A new member picks interests after signing up; the note by a creator with no
     // followers reaches her feed as part of its test audience, saying why.
-    client.find(Locator::Css("#logout")).await.unwrap().click().await.unwrap();
+    from_account_menu(&client, "#logout").await.click().await.unwrap();
     wait_for(&client, "#login-form").await;
     client.goto(&format!("{}/signup", server.url)).await.unwrap();
     fill(&client, "username", "meimei").await;
     fill(&client, "password", "another horse battery").await;
-    client.find(Locator::Css("#signup-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    click(&client, "#signup-form button[type=submit]").await;
     wait_for(&client, "#interests-form").await;
     let mut offered = client.find(Locator::Css("input[name='topic'][value='早安']")).await;
     for _ in 0..50 {
@@ -221,7 +243,7 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
     }
     offered.expect("the picker offers the note's topic").click().await.unwrap();
     screenshot("interests").await;
-    client.find(Locator::Css("#interests-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    click(&client, "#interests-form button[type=submit]").await;
     let reason = wait_for(&client, "#waterfall .card .reason").await.text().await.unwrap();
     assert_eq!(reason, "New in #早安: you are among its first readers");
     assert!(
@@ -253,17 +275,21 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
         .for_element(Locator::Css("#search-suggestions option[value='早安']"))
         .await
         .unwrap();
-    // The header's box searches from any page; a result opens the note.
+    // On a phone the search page's own box stands in for the header's (one box, not two).
+    assert!(!wait_for(&client, "#search-q").await.is_displayed().await.unwrap());
+    // The header's box searches from any other page; a result opens the note.
+    client.goto(&format!("{}/notifications", server.url)).await.unwrap();
     wait_for(&client, "#search-q").await.send_keys("蓝茶\n").await.unwrap();
     // The previous results page has cards too: wait for the new page's own query first.
     wait_for(&client, "#search-page-q[value='蓝茶']").await;
     assert!(wait_for(&client, "#waterfall .card h3").await.text().await.unwrap().contains("蓝茶的早晨"));
-    client.find(Locator::Css("#waterfall .card a")).await.unwrap().click().await.unwrap();
+    click(&client, "#waterfall .card a").await;
     assert_eq!(wait_for(&client, "article.note h1").await.text().await.unwrap(), "蓝茶的早晨");
 
     // She likes (without a reload) and comments.
     client.goto(&format!("{}{note_url}", server.url)).await.unwrap();
-    wait_for(&client, "#like").await.click().await.unwrap();
+    wait_for(&client, "#like").await;
+    click(&client, "#like").await;
     client
         .wait()
         .at_most(Duration::from_secs(10))
@@ -271,10 +297,10 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
         .await
         .unwrap();
     assert_eq!(client.find(Locator::Css(".like-count")).await.unwrap().text().await.unwrap(), "1");
-    client.find(Locator::Css("#save")).await.unwrap().click().await.unwrap();
+    click(&client, "#save").await;
     wait_for(&client, "#unsave").await;
     client.find(Locator::Css("#comment-form textarea")).await.unwrap().send_keys("好美的茶 🍵 @lanlan").await.unwrap();
-    client.find(Locator::Css("#comment-form button")).await.unwrap().click().await.unwrap();
+    click(&client, "#comment-form button").await;
     let comment = wait_for(&client, ".comment .prose").await;
     assert_eq!(comment.text().await.unwrap(), "好美的茶 🍵 @lanlan");
     // She reads it for a moment (a read needs half a second on screen — the reader's
@@ -284,11 +310,11 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
     wait_for(&client, "#waterfall .card").await;
 
     // The author sees the notifications.
-    client.find(Locator::Css("#logout")).await.unwrap().click().await.unwrap();
+    from_account_menu(&client, "#logout").await.click().await.unwrap();
     wait_for(&client, "#login-form").await;
     fill(&client, "username", "lanlan").await;
     fill(&client, "password", "correct horse battery").await;
-    client.find(Locator::Css("#login-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    click(&client, "#login-form button[type=submit]").await;
     let badge = client
         .wait()
         .at_most(Duration::from_secs(10))
@@ -340,12 +366,12 @@ async fn log_in(client: &Client, base: &str, username: &str, password: &str) {
     wait_for(client, "#login-form").await;
     fill(client, "username", username).await;
     fill(client, "password", password).await;
-    client.find(Locator::Css("#login-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    click(&client, "#login-form button[type=submit]").await;
     wait_for(client, &format!("nav a[href='/u/{username}']")).await;
 }
 
 async fn log_out(client: &Client) {
-    client.find(Locator::Css("#logout")).await.unwrap().click().await.unwrap();
+    from_account_menu(&client, "#logout").await.click().await.unwrap();
     wait_for(client, "#login-form").await;
 }
 
@@ -354,7 +380,7 @@ async fn sign_up(client: &Client, base: &str, username: &str, display_name: &str
     fill(client, "username", username).await;
     fill(client, "display_name", display_name).await;
     fill(client, "password", "correct horse battery").await;
-    client.find(Locator::Css("#signup-form button[type=submit]")).await.unwrap().click().await.unwrap();
+    click(&client, "#signup-form button[type=submit]").await;
     wait_for(client, &format!("nav a[href='/u/{username}']")).await;
 }
 
@@ -388,22 +414,23 @@ async fn money_flow(driver: &Driver, database_url: Option<String>) {
     sign_up(&client, base, "fan", "粉丝 Fan").await;
 
     // Coins: the first pack (60 coins, ¥6.00), paid on the sandbox's hosted page.
-    client.find(Locator::Css("#wallet-link")).await.unwrap().click().await.unwrap();
+    from_account_menu(&client, "#wallet-link").await.click().await.unwrap();
     assert_eq!(text_of(&client, "#coin-balance").await, "0");
-    client.find(Locator::Css("#top-up")).await.unwrap().click().await.unwrap();
+    click(&client, "#top-up").await;
     assert_eq!(text_of(&client, "#checkout-amount").await, "¥6.00");
-    client.find(Locator::Css("#sandbox-pay")).await.unwrap().click().await.unwrap();
+    click(&client, "#sandbox-pay").await;
     wait_for(&client, "#payment-status[data-status='succeeded']").await;
-    client.find(Locator::Css("#back-to-wallet")).await.unwrap().click().await.unwrap();
+    click(&client, "#back-to-wallet").await;
     assert_eq!(text_of(&client, "#coin-balance").await, "60");
     assert!(text_of(&client, "#coin-entries").await.contains("Top-up"));
 
     // A gift of 50 coins from the creator's profile.
     client.goto(&format!("{base}/u/creator")).await.unwrap();
+    click(&client, "details.gift > summary").await;
     let coins = wait_for(&client, "#gift-coins").await;
     coins.clear().await.unwrap();
     coins.send_keys("50").await.unwrap();
-    client.find(Locator::Css("#send-gift")).await.unwrap().click().await.unwrap();
+    click(&client, "#send-gift").await;
     assert!(text_of(&client, ".notice").await.contains("Your gift is on its way"));
     log_out(&client).await;
 
@@ -413,10 +440,10 @@ async fn money_flow(driver: &Driver, database_url: Option<String>) {
     assert_eq!(text_of(&client, "#earnings-available").await, "¥2.50");
     fill(&client, "holder_name", "创作者 Chuang").await;
     fill(&client, "account_number", "6222 0202 0011 2233").await;
-    client.find(Locator::Css("#save-payout-account")).await.unwrap().click().await.unwrap();
+    click(&client, "#save-payout-account").await;
     assert_eq!(text_of(&client, "#payout-destination").await, "创作者 Chuang ····2233");
     fill(&client, "amount", "2.50").await;
-    client.find(Locator::Css("#withdraw")).await.unwrap().click().await.unwrap();
+    click(&client, "#withdraw").await;
     wait_for(&client, "#payouts tr[data-status='requested']").await;
     assert_eq!(text_of(&client, "#earnings-available").await, "¥0.00");
     log_out(&client).await;
@@ -424,7 +451,7 @@ async fn money_flow(driver: &Driver, database_url: Option<String>) {
     // The operator sends the payout batch and reads the statement.
     log_in(&client, base, "root", "operator password 1").await;
     client.goto(&format!("{base}/admin/payouts")).await.unwrap();
-    client.find(Locator::Css("#run-payouts")).await.unwrap().click().await.unwrap();
+    click(&client, "#run-payouts").await;
     // The page before the click lists the payout too: wait for the one after it.
     assert_eq!(text_of(&client, ".notice").await, "The payout batch is sent.");
     assert!(text_of(&client, "#admin-payouts").await.contains("paid"));
@@ -452,6 +479,82 @@ async fn money_flow(driver: &Driver, database_url: Option<String>) {
     wait_for(&client, "#payouts tr[data-status='paid']").await;
     screenshot(&client, "wallet").await;
     client.close().await.unwrap();
+}
+
+/// Where each card of `#waterfall` sits: (rank, left, top, width), in rank order.
+async fn card_boxes(client: &Client) -> Vec<(u64, f64, f64, f64)> {
+    let boxes = client
+        .execute(
+            "return Array.from(document.querySelectorAll('#waterfall .card')).map((card) => {
+               const box = card.getBoundingClientRect();
+               return [Number(card.dataset.rank), box.left + scrollX, box.top + scrollY, box.width];
+             });",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let mut boxes: Vec<(u64, f64, f64, f64)> = serde_json::from_value(boxes).unwrap();
+    boxes.sort_by_key(|b| b.0);
+    boxes
+}
+
+/// The waterfall reads like text: rank 1 and 2 side by side at the top, and every
+/// card starts no higher than the card ranked before it (CSS columns broke both: the
+/// right column started at rank 16 on a phone).
+fn assert_rank_order(boxes: &[(u64, f64, f64, f64)], columns: usize) {
+    let ranks: Vec<u64> = boxes.iter().map(|b| b.0).collect();
+    assert_eq!(ranks, (0..boxes.len() as u64).collect::<Vec<_>>(), "every card placed once, in rank order");
+    let mut lefts: Vec<i64> = boxes.iter().map(|b| b.1.round() as i64).collect();
+    lefts.sort();
+    lefts.dedup();
+    assert_eq!(lefts.len(), columns, "columns at this width: {lefts:?}");
+    let top_row: Vec<_> = boxes.iter().take(columns).collect();
+    assert!(top_row.iter().all(|b| (b.2 - boxes[0].2).abs() < 1.0), "the first {columns} ranks share the top row");
+    for pair in boxes.windows(2) {
+        assert!(pair[1].2 + 0.5 >= pair[0].2, "rank {} starts above rank {}: {pair:?}", pair[1].0, pair[0].0);
+    }
+}
+
+/// On the seeded demo: the home waterfall keeps rank order across columns on a phone
+/// and on a desktop, and loading more never moves a card already shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_waterfall_keeps_rank_order_while_loading_more() {
+    let Some(driver) = start_driver() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let (server, _) = Server::run(dir.path(), "demo");
+    let client = browser(&driver).await;
+
+    client.goto(&server.url).await.unwrap();
+    wait_for(&client, "#waterfall.masonry .card[data-rank='29']").await;
+    let first_page = card_boxes(&client).await;
+    assert_eq!(first_page.len(), 30);
+    assert_rank_order(&first_page, 2);
+    assert_no_sideways_scroll(&client, "/").await;
+    screenshot(&client, "waterfall-390").await;
+
+    // Scrolling to the end loads the next page after the cards already shown.
+    client.execute("window.scrollTo(0, document.body.scrollHeight)", vec![]).await.unwrap();
+    wait_for(&client, "#waterfall .card[data-rank='30']").await;
+    let both_pages = card_boxes(&client).await;
+    assert!(both_pages.len() > 30, "the next page arrived");
+    assert_eq!(&both_pages[..30], &first_page[..], "no card already shown moved");
+    assert_rank_order(&both_pages, 2);
+
+    // A desktop window lays the same cards out in five columns, still in rank order.
+    client.set_window_size(1280, 900).await.unwrap();
+    client.goto(&server.url).await.unwrap();
+    wait_for(&client, "#waterfall.masonry .card[data-rank='29']").await;
+    assert_rank_order(&card_boxes(&client).await, 5);
+    screenshot(&client, "waterfall-1280").await;
+    client.close().await.unwrap();
+}
+
+/// Fails when the page is wider than the window (a phone would scroll sideways).
+async fn assert_no_sideways_scroll(client: &Client, page: &str) {
+    let widths =
+        client.execute("return [document.documentElement.scrollWidth, window.innerWidth];", vec![]).await.unwrap();
+    let [scroll, window]: [u64; 2] = serde_json::from_value(widths).unwrap();
+    assert!(scroll <= window, "{page} scrolls sideways: {scroll} px wide in a {window} px window");
 }
 
 /// Saves a PNG of the page when `CARMINE_SCREENSHOT_DIR` is set (for looking, not asserting).

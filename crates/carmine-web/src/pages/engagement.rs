@@ -12,7 +12,7 @@ use carmine_notes::CommentPage;
 use carmine_store::comments::CommentRecord;
 use serde::Deserialize;
 
-use super::{Layout, PageForm, date, done, render, shown_on_form};
+use super::{Avatar, Layout, PageForm, date, done, render, shown_on_form};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Member, path_id};
@@ -37,6 +37,12 @@ pub(crate) struct CommentRow {
     pub deleted: bool,
     pub created: String,
     pub deletable: bool,
+}
+
+impl CommentRow {
+    pub fn avatar(&self) -> Avatar {
+        Avatar::generated(&self.author_handle, &self.author_name)
+    }
 }
 
 pub(crate) struct ThreadRow {

@@ -85,6 +85,15 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
+    /// The signed-in member's generated avatar letter and colour (the account menu).
+    pub fn initial(&self) -> String {
+        self.username.as_deref().map(|u| Avatar::generated(u, u).initial).unwrap_or_default()
+    }
+
+    pub fn avatar_color(&self) -> String {
+        self.username.as_deref().map(|u| Avatar::generated(u, u).color).unwrap_or_default()
+    }
+
     pub fn new(caller: Option<&Caller>) -> Layout {
         Layout {
             username: caller.map(|c| c.username.clone()),
@@ -102,6 +111,21 @@ impl Layout {
         layout.notice = done.and_then(notices::text);
         layout.error = error.map(|e| e.message.clone());
         layout
+    }
+}
+
+/// An actor's avatar as pages draw it: the first letter of the name on a colour
+/// derived from the handle (stable for the handle, different between neighbours).
+pub(crate) struct Avatar {
+    pub initial: String,
+    pub color: String,
+}
+
+impl Avatar {
+    pub fn generated(handle: &str, name: &str) -> Avatar {
+        let initial = name.trim().chars().next().or_else(|| handle.chars().next()).unwrap_or('?');
+        let hash = handle.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+        Avatar { initial: initial.to_uppercase().collect(), color: format!("hsl({} 55% 52%)", hash % 360) }
     }
 }
 
@@ -161,6 +185,22 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
     }
 }
 
+/// Percent-encodes a query-string or path-segment value.
+pub(crate) fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Where a `#topic` links: the notes of that topic.
+pub(crate) fn topic_href(topic: &str) -> String {
+    search::search_href(&[("topic", topic)])
+}
+
 pub(crate) fn date(ts: Timestamp) -> String {
     ts.to_rfc3339().chars().take(10).collect()
 }
@@ -170,8 +210,25 @@ pub(crate) fn date(ts: Timestamp) -> String {
 struct ErrorPage<'a> {
     layout: Layout,
     status: u16,
+    heading: &'static str,
     message: &'a str,
     request_id: &'a str,
+}
+
+/// An error page's heading, in words a member understands, by status.
+fn error_heading(status: u16) -> &'static str {
+    match status {
+        400 | 422 => "That request did not work",
+        403 => "You cannot open this",
+        404 | 410 => "This page is not here",
+        405 => "That is not something this page does",
+        409 => "Something changed meanwhile",
+        413 => "That is too large",
+        429 => "Slow down a little",
+        503 => "Carmine is busy",
+        500..=599 => "Something went wrong on our side",
+        _ => "That did not work",
+    }
 }
 
 /// The HTML page for an error that reached the middleware. Logged-out visitors
@@ -181,7 +238,8 @@ pub(crate) fn error_page(error: &Error, request_id: &str, caller: Option<&Caller
         return Redirect::to("/login").into_response();
     }
     let message = if error.code == ErrorCode::Internal { error.code.default_message() } else { error.message.as_str() };
-    let page = ErrorPage { layout: Layout::new(caller), status: error.code.http_status(), message, request_id };
+    let status = error.code.http_status();
+    let page = ErrorPage { layout: Layout::new(caller), status, heading: error_heading(status), message, request_id };
     let mut response = render(&page, Some(error));
     crate::error::add_retry_after(&mut response, error);
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));

@@ -14,7 +14,7 @@ use carmine_notes::{NoteChange, NoteDetail, NoteInput, NotePage, Visibility};
 use carmine_store::notes::NoteRecord;
 use serde::Deserialize;
 
-use super::{Layout, PageForm, date, done, render, shown_on_form};
+use super::{Avatar, Layout, PageForm, date, done, render, shown_on_form};
 use crate::api::notes::{note_page, note_position};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -59,6 +59,7 @@ pub(crate) struct CardRow {
     pub(crate) cover: Option<CoverRow>,
     pub(crate) author_name: String,
     pub(crate) author_path: String,
+    pub(crate) author_avatar: Avatar,
     pub(crate) likes: i64,
     pub(crate) draft: bool,
     /// "Why am I seeing this" (the discovery feed only).
@@ -83,11 +84,12 @@ impl From<&NoteRecord> for CardRow {
             cover: note.cover.as_ref().map(|c| CoverRow {
                 url: format!("/media/{}/{}/grid.jpg", c.media_id, c.url_key),
                 width: c.grid_width,
-                height: c.grid_height,
+                height: card_cover_height(c.grid_width, c.grid_height),
                 color: c.placeholder_color.clone(),
             }),
             author_name: note.author_name.clone(),
             author_path: author_path(&note.author_kind, &note.author_handle),
+            author_avatar: Avatar::generated(&note.author_handle, &note.author_name),
             likes: note.like_count,
             draft: note.status == "draft",
             reason: None,
@@ -96,6 +98,12 @@ impl From<&NoteRecord> for CardRow {
             search_id: None,
         }
     }
+}
+
+/// A card's cover is shown between 3:4 (portrait) and 4:3 (landscape), cropped to
+/// fill, so one very tall or very wide photo never dominates a waterfall column.
+fn card_cover_height(width: i64, height: i64) -> i64 {
+    height.clamp(width * 3 / 4, width * 4 / 3)
 }
 
 #[derive(Deserialize, Default)]
@@ -179,13 +187,18 @@ struct NoteRow {
     id: String,
     title: String,
     segments: Vec<Segment>,
-    topics: Vec<String>,
+    /// Topics given beside the text (those written in it are links there already),
+    /// with their links.
+    extra_topics: Vec<(String, String)>,
     location: Option<String>,
     images: Vec<ImageRow>,
+    /// The carousel's shape: the first image's, between 3:4 and 4:3 ("w / h").
+    ratio: String,
     author_name: String,
     author_handle: String,
     author_kind: String,
     author_path: String,
+    author_avatar: Avatar,
     published: String,
     visibility: String,
     status: String,
@@ -208,7 +221,11 @@ fn segments(detail: &NoteDetail) -> Vec<Segment> {
                 Segment { kind: "mention", link: name.clone(), text: name }
             }
             Token::Mention(name) => Segment { kind: "text", text: format!("@{name}"), link: String::new() },
-            Token::Topic { written, .. } => Segment { kind: "topic", text: written, link: String::new() },
+            Token::Topic { written, normalized } => Segment {
+                kind: "topic",
+                link: super::topic_href(normalized.as_deref().unwrap_or(&written)),
+                text: written,
+            },
             Token::Text(text) => Segment { kind: "text", text, link: String::new() },
         })
         .collect()
@@ -217,11 +234,23 @@ fn segments(detail: &NoteDetail) -> Vec<Segment> {
 impl From<&NoteDetail> for NoteRow {
     fn from(detail: &NoteDetail) -> Self {
         let note = &detail.note;
+        let segments = segments(detail);
+        let written = carmine_core::text::parse_topics(&note.body);
+        let ratio = detail.media.first().map_or_else(
+            || "3 / 4".to_owned(),
+            |m| format!("{} / {}", m.width, m.height.clamp(m.width * 3 / 4, m.width * 4 / 3)),
+        );
         NoteRow {
             id: note.id.to_string(),
             title: note.title.clone(),
-            segments: segments(detail),
-            topics: detail.topics.clone(),
+            extra_topics: detail
+                .topics
+                .iter()
+                .filter(|t| !written.contains(t))
+                .map(|t| (t.clone(), super::topic_href(t)))
+                .collect(),
+            segments,
+            ratio,
             location: note.location.clone(),
             images: detail
                 .media
@@ -238,6 +267,7 @@ impl From<&NoteDetail> for NoteRow {
             author_handle: note.author_handle.clone(),
             author_kind: note.author_kind.clone(),
             author_path: author_path(&note.author_kind, &note.author_handle),
+            author_avatar: Avatar::generated(&note.author_handle, &note.author_name),
             published: note.published_at.map(date).unwrap_or_else(|| date(note.created_at)),
             visibility: note.visibility.clone(),
             status: note.status.clone(),
@@ -355,6 +385,7 @@ struct ProfilePage {
     boards: Vec<super::boards::BoardChip>,
     name: String,
     handle: String,
+    avatar: Avatar,
     kind: String,
     bio: String,
     followers: i64,
@@ -397,6 +428,7 @@ pub(crate) async fn profile(
         report_reasons: carmine_notes::safety::REPORT_REASONS,
         boards,
         layout: Layout::with(caller, q.done.as_deref(), None),
+        avatar: Avatar::generated(&actor.handle, &actor.name),
         name: actor.name,
         handle: actor.handle,
         kind: actor.kind,

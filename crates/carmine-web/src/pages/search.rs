@@ -11,7 +11,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::notes::CardRow;
-use super::{Layout, PageForm, done, render};
+use super::{Layout, PageForm, done, encode, render};
 use crate::api::search::{SearchParams, TRENDING_SHOWN, run_search};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -89,17 +89,6 @@ struct SearchPage {
     history: Vec<QueryLink>,
 }
 
-/// Percent-encodes a query-string value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// A snippet's runs with "…" where the body goes on.
 fn with_ellipses(snippet: &carmine_search::Highlighted) -> Vec<(String, bool)> {
     let ellipsis = || ("…".to_owned(), false);
@@ -111,7 +100,7 @@ fn with_ellipses(snippet: &carmine_search::Highlighted) -> Vec<(String, bool)> {
 }
 
 /// `/search?…` from key/value pairs, leaving out empty values.
-fn search_href(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn search_href(pairs: &[(&str, &str)]) -> String {
     let query: Vec<String> =
         pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", encode(v))).collect();
     format!("/search?{}", query.join("&"))

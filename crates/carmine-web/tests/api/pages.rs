@@ -166,7 +166,7 @@ async fn sign_up_and_settings_through_forms(t: TestDb) {
     assert_eq!(signed_up.status, 303);
     let mut client = Client { cookie: signed_up.session_cookie(), ..Client::default() };
     let home = app.get(&client, "/").await;
-    assert!(home.text().contains("<span class=\"wide-only\"> @meimei</span>"), "{}", home.text());
+    assert!(home.text().contains("<strong>@meimei</strong>"), "the account menu names the member: {}", home.text());
     assert!(home.text().contains("id=\"waterfall\""));
     let settings = app.get(&client, "/settings").await;
     client.csrf = Some(csrf_of(&settings));
@@ -364,12 +364,19 @@ async fn composing_reading_editing_and_deleting_a_note_through_pages(t: TestDb) 
     let page = app.get(&Client::default(), &location).await.text();
     assert!(page.contains("<h1>周末去杭州</h1>"));
     assert_eq!(page.matches("/detail.jpg").count(), 2, "a carousel of both images");
-    assert!(page.contains("<span class=\"topic\">#旅行</span>") && page.contains("<a href=\"/u/meimei\">@meimei</a>"));
+    assert!(page.contains("<a class=\"topic\" href=\"/search?topic=%E6%97%85%E8%A1%8C\">#旅行</a>"), "{page}");
+    assert!(page.contains("<a href=\"/u/meimei\">@meimei</a>"));
+    // Each topic once: those in the text link there, the others follow as chips.
+    for topic in ["#旅行<", "#杭州<", "#coffee<"] {
+        assert_eq!(page.matches(topic).count(), 1, "{topic} shown once: {page}");
+    }
     assert!(!page.contains("/edit"), "strangers cannot edit");
 
     app.sync().await;
     let home = app.get(&Client::default(), "/").await.text();
-    assert!(home.contains("周末去杭州") && home.contains("/grid.jpg") && home.contains("width=\"400\" height=\"600\""));
+    assert!(home.contains("周末去杭州") && home.contains("/grid.jpg"));
+    // The 400×600 cover is cropped to 3:4 on its card (tall photos never take a column).
+    assert!(home.contains("width=\"400\" height=\"533\""), "{home}");
     let profile = app.get(&Client::default(), "/u/lanlan").await.text();
     assert!(profile.contains("周末去杭州") && profile.contains("0</strong> followers"));
 
@@ -601,7 +608,7 @@ async fn the_feed_through_pages(t: TestDb) {
     app.sync().await;
     let home = app.get(&reader, "/").await.text();
     assert!(home.contains(&format!("data-note=\"{note}\"")) && home.contains(&format!("data-note=\"{other}\"")));
-    assert!(home.contains("class=\"reason\">New in #tea: you are among its first readers"), "{home}");
+    assert!(home.contains("\">New in #tea: you are among its first readers</p>"), "{home}");
     let refused = form(&app, &reader, "/welcome", &[("topic", "not a topic!")]).await;
     assert_eq!(refused.status, 422);
 
