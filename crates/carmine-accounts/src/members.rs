@@ -74,6 +74,19 @@ impl Accounts {
         Ok(updated)
     }
 
+    /// Sets the member's interface language (`None`: follow the browser).
+    pub async fn set_locale(&self, caller: &Caller, locale: Option<&str>) -> Result<()> {
+        if let Some(locale) = locale
+            && !carmine_core::text::INTERFACE_LOCALES.contains(&locale)
+        {
+            return Err(Error::invalid_field("locale", "choose en or zh-CN"));
+        }
+        let mut tx = self.db.begin().await?;
+        users::set_locale(&mut tx, caller.user_id, locale).await?;
+        tx.emit(DomainEvent::ProfileUpdated { user_id: caller.user_id }).await?;
+        Ok(tx.commit().await?)
+    }
+
     /// Changes the password after checking the current one, and ends every other
     /// session of the member (the one making the change stays logged in).
     pub async fn change_password(&self, caller: &Caller, current: &str, new: &str) -> Result<u64> {

@@ -37,6 +37,8 @@ pub struct Caller {
     pub display_name: String,
     pub is_admin: bool,
     pub credential: Credential,
+    /// The interface language the member chose (`carmine_core::text::INTERFACE_LOCALES`).
+    pub locale: Option<String>,
 }
 
 impl Caller {
@@ -294,5 +296,6 @@ pub(crate) fn caller_from(user: &UserRecord, credential: Credential) -> Caller {
         display_name: user.display_name.clone(),
         is_admin: user.is_admin,
         credential,
+        locale: user.locale.clone(),
     }
 }

@@ -154,6 +154,9 @@ pub enum Token {
     Mention(String),
 }
 
+/// The interface languages Carmine speaks, as BCP 47 tags.
+pub const INTERFACE_LOCALES: &[&str] = &["en", "zh-CN"];
+
 /// Splits a text into tokens. A `#topic` runs until whitespace, punctuation or a closing
 /// `#` (so `#护肤好物#推荐` is the topic 护肤好物 followed by the text 推荐). An `@name`
 /// after a letter or digit is part of an e-mail address, not a mention.

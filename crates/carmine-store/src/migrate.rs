@@ -41,6 +41,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(10, "0010_money"),
     migration!(11, "0011_search_members"),
     migration!(12, "0012_media_files_removed"),
+    migration!(13, "0013_member_locale"),
 ];
 
 /// The names of the migrations this binary carries, in order.

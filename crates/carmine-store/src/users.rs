@@ -23,6 +23,8 @@ pub struct UserRecord {
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
     pub deleted_at: Option<Timestamp>,
+    /// The interface language the member chose; `None`: the browser's.
+    pub locale: Option<String>,
 }
 
 /// Optional demographics, present only when the member consented.
@@ -39,7 +41,7 @@ macro_rules! select_users {
         concat!(
             "SELECT u.id, a.handle, u.password_hash, u.display_name, u.bio, u.avatar_url, u.birth_year, u.gender,
                     u.city, u.demographics_consent_at, u.is_admin, u.suspended_at, u.suspension_reason,
-                    u.created_at, u.updated_at, u.deleted_at
+                    u.created_at, u.updated_at, u.deleted_at, u.locale
              FROM users u JOIN actors a ON a.id = u.id ",
             $($rest),*
         )
@@ -70,6 +72,7 @@ fn from_row(row: &AnyRow) -> Result<UserRecord, sqlx::Error> {
         created_at: Timestamp(row.try_get("created_at")?),
         updated_at: Timestamp(row.try_get("updated_at")?),
         deleted_at: row.try_get::<Option<i64>, _>("deleted_at")?.map(Timestamp),
+        locale: row.try_get("locale")?,
     })
 }
 
@@ -187,6 +190,18 @@ pub async fn update_profile(tx: &mut Tx, id: Id, profile: &ProfileUpdate<'_>) ->
 }
 
 /// Suspends (with a reason) or lifts a suspension. Returns false if nothing changed.
+/// Sets (or clears) the member's interface language.
+pub async fn set_locale(tx: &mut Tx, id: Id, locale: Option<&str>) -> StoreResult<()> {
+    let now = tx.now().micros();
+    sqlx::query("UPDATE users SET locale = $1, updated_at = $2 WHERE id = $3")
+        .bind(locale)
+        .bind(now)
+        .bind(id.as_i64())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
 pub async fn set_suspension(tx: &mut Tx, id: Id, reason: Option<&str>) -> StoreResult<bool> {
     let now = tx.now().micros();
     let result = match reason {

@@ -18,6 +18,8 @@ pub struct WebConfig {
     pub signup_quota: Quota,
     /// Behaviour-event batches (`POST /api/v1/events`) per member and per client IP.
     pub events_quota: Quota,
+    /// The interface language for visitors whose browser asks for none we speak.
+    pub default_locale: crate::i18n::Locale,
 }
 
 impl WebConfig {
@@ -28,6 +30,7 @@ impl WebConfig {
             request_quota: Quota::new(600, 100),
             signup_quota: Quota::new(10, 60_000),
             events_quota: Quota::new(60, 1_000),
+            default_locale: crate::i18n::Locale::En,
         }
     }
 

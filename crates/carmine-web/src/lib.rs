@@ -13,6 +13,7 @@ pub mod config;
 mod cookies;
 mod error;
 mod extract;
+pub mod i18n;
 mod metrics;
 mod middleware;
 pub mod openapi;

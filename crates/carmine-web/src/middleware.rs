@@ -27,6 +27,7 @@ use crate::app::AppState;
 use crate::cookies;
 use crate::error::{self, ApiError};
 use crate::extract::RequestContext;
+use crate::i18n::Locale;
 
 /// The route template a request matched, carried out to the metrics.
 #[derive(Clone)]
@@ -48,16 +49,20 @@ pub(crate) async fn pipeline(State(state): State<AppState>, request: Request, ne
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
     let is_api = path.starts_with("/api/") || is_operational(&path);
+    let headers = request.headers().clone();
+    let default_locale = state.web_config().default_locale;
 
-    let (response, clear_cookie, caller) = match admit(&state, request).await {
+    let (response, clear_cookie, caller, locale) = match admit(&state, request).await {
         Ok((request, context)) => {
             let clear = context.auth_problem.is_some() && context.caller.is_none();
             let caller = context.caller.clone();
+            let setting = caller.as_ref().and_then(|c| c.locale.as_deref());
+            let locale = Locale::negotiate(setting, &headers, default_locale);
             let mut request = request;
             request.extensions_mut().insert(context);
-            (next.run(request).await, clear, caller)
+            (locale.scope(next.run(request)).await, clear, caller, locale)
         }
-        Err(error) => (ApiError(error).into_response(), false, None),
+        Err(error) => (ApiError(error).into_response(), false, None, Locale::negotiate(None, &headers, default_locale)),
     };
     let route = response.extensions().get::<MatchedRoute>().map_or("unmatched", |r| r.0.as_str()).to_owned();
 
@@ -67,7 +72,7 @@ pub(crate) async fn pipeline(State(state): State<AppState>, request: Request, ne
             let mut rendered = if is_api {
                 error::json_response(&error, &request_id)
             } else {
-                crate::pages::error_page(&error, &request_id, caller.as_ref())
+                locale.sync_scope(|| crate::pages::error_page(&error, &request_id, caller.as_ref()))
             };
             for (name, value) in response.headers() {
                 if name == header::SET_COOKIE || name == header::LOCATION {
@@ -82,6 +87,10 @@ pub(crate) async fn pipeline(State(state): State<AppState>, request: Request, ne
         response.headers_mut().append(header::SET_COOKIE, cookies::clear_session(state.web_config()));
     }
     security_headers(response.headers_mut(), state.web_config().is_https());
+    if !path.starts_with("/static/") && !path.starts_with("/media/") {
+        // The language comes from these headers (and the member's setting, in the cookie's session).
+        response.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept-Language, Cookie"));
+    }
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-request-id", value);
     }

@@ -142,6 +142,23 @@ const waterfalls = (function masonry() {
   show();
 })();
 
+// Menus (details.menu) close on a click elsewhere or Escape; a long row of tabs shows
+// its current tab.
+(function menusAndTabs() {
+  const menus = () => document.querySelectorAll("details.menu[open]");
+  document.addEventListener("click", (event) => {
+    menus().forEach((menu) => { if (!menu.contains(event.target)) menu.open = false; });
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    menus().forEach((menu) => { menu.open = false; menu.querySelector("summary").focus(); });
+  });
+  document.querySelectorAll(".tabs a.active").forEach((tab) => {
+    const row = tab.parentElement;
+    row.scrollLeft = tab.offsetLeft - (row.clientWidth - tab.offsetWidth) / 2;
+  });
+})();
+
 // The main navigation marks the section the page belongs to.
 (function currentSection() {
   const here = location.pathname;

@@ -223,6 +223,10 @@ pub struct ServeArgs {
     /// node (another node of the deployment does); it still keeps its own feed index.
     #[arg(long, env = "CARMINE_NO_BACKGROUND")]
     pub no_background: bool,
+    /// The interface language for visitors whose browser asks for none Carmine speaks
+    /// (`en` or `zh-CN`); members and visitors can switch.
+    #[arg(long, default_value = "en", env = "CARMINE_DEFAULT_LOCALE", value_parser = parse_locale)]
+    pub default_locale: carmine_web::i18n::Locale,
     /// A reverse proxy whose X-Forwarded-For is trusted (repeatable).
     #[arg(long = "trusted-proxy", env = "CARMINE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpAddr>,
@@ -659,6 +663,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             result
         }
     }
+}
+
+fn parse_locale(tag: &str) -> Result<carmine_web::i18n::Locale, String> {
+    carmine_web::i18n::Locale::parse(tag).ok_or_else(|| format!("{tag}: choose en or zh-CN"))
 }
 
 #[cfg(test)]

@@ -159,6 +159,7 @@ pub async fn serve(platform: Platform, args: ServeArgs) -> Result<(), String> {
     let events_quota = carmine_core::ratelimit::Quota::new(args.event_batch_burst.max(1), 1_000);
     let config = WebConfig {
         trusted_proxies: args.trusted_proxies.clone(),
+        default_locale: args.default_locale,
         request_quota,
         events_quota,
         ..WebConfig::new(public_url)

@@ -81,7 +81,7 @@ async fn browser(driver: &Driver) -> Client {
 async fn from_account_menu(client: &Client, css: &str) -> fantoccini::elements::Element {
     let menu = wait_for(client, "#account-menu").await;
     if menu.attr("open").await.unwrap().is_none() {
-        click(&client, "#account-menu > summary").await;
+        click(client, "#account-menu > summary").await;
     }
     wait_for(client, &format!("#account-menu[open] {css}")).await
 }
@@ -366,12 +366,12 @@ async fn log_in(client: &Client, base: &str, username: &str, password: &str) {
     wait_for(client, "#login-form").await;
     fill(client, "username", username).await;
     fill(client, "password", password).await;
-    click(&client, "#login-form button[type=submit]").await;
+    click(client, "#login-form button[type=submit]").await;
     wait_for(client, &format!("nav a[href='/u/{username}']")).await;
 }
 
 async fn log_out(client: &Client) {
-    from_account_menu(&client, "#logout").await.click().await.unwrap();
+    from_account_menu(client, "#logout").await.click().await.unwrap();
     wait_for(client, "#login-form").await;
 }
 
@@ -380,7 +380,7 @@ async fn sign_up(client: &Client, base: &str, username: &str, display_name: &str
     fill(client, "username", username).await;
     fill(client, "display_name", display_name).await;
     fill(client, "password", "correct horse battery").await;
-    click(&client, "#signup-form button[type=submit]").await;
+    click(client, "#signup-form button[type=submit]").await;
     wait_for(client, &format!("nav a[href='/u/{username}']")).await;
 }
 
@@ -539,6 +539,15 @@ async fn the_waterfall_keeps_rank_order_while_loading_more() {
     assert!(both_pages.len() > 30, "the next page arrived");
     assert_eq!(&both_pages[..30], &first_page[..], "no card already shown moved");
     assert_rank_order(&both_pages, 2);
+
+    // The switch in the top bar turns the frame Chinese, on the same page.
+    click(&client, "#language-switch").await;
+    wait_for(&client, "html[lang='zh-CN'] #waterfall.masonry").await;
+    assert_eq!(text_of(&client, ".appnav a[href='/'] .label").await, "首页");
+    assert_no_sideways_scroll(&client, "/ in Chinese").await;
+    screenshot(&client, "waterfall-390-zh").await;
+    click(&client, "#language-switch").await;
+    wait_for(&client, "html[lang='en'] #waterfall.masonry").await;
 
     // A desktop window lays the same cards out in five columns, still in rank order.
     client.set_window_size(1280, 900).await.unwrap();

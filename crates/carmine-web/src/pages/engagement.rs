@@ -142,6 +142,12 @@ struct NotificationRow {
     created: String,
 }
 
+impl NotificationRow {
+    fn avatar(&self) -> Avatar {
+        Avatar::generated(&self.actor_handle, &self.actor_name)
+    }
+}
+
 #[derive(Template)]
 #[template(path = "notifications.html")]
 struct NotificationsPage {

@@ -11,6 +11,7 @@ mod admin;
 mod boards;
 mod engagement;
 mod feed;
+mod language;
 mod money;
 mod notes;
 pub(crate) mod notices;
@@ -31,6 +32,7 @@ use serde::de::DeserializeOwned;
 use crate::app::AppState;
 use crate::assets::ASSET_VERSION;
 use crate::error::{ApiError, Rendered};
+use crate::i18n::{Arg, Locale};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -42,6 +44,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/signup", get(account::signup_page).post(account::signup_submit))
         .route("/login", get(account::login_page).post(account::login_submit))
         .route("/logout", post(account::logout))
+        .route("/language", post(language::choose))
         .route("/settings", get(account::settings))
         .route("/settings/profile", post(account::save_profile))
         .route("/settings/password", post(account::change_password))
@@ -82,9 +85,32 @@ pub(crate) struct Layout {
     pub notice: Option<&'static str>,
     pub error: Option<String>,
     pub asset_version: u64,
+    /// The request's language (negotiated in the pipeline).
+    pub locale: Locale,
 }
 
 impl Layout {
+    /// A message of the page's language (`locales/*.ftl`).
+    pub fn t(&self, key: &str) -> String {
+        self.locale.text(key)
+    }
+
+    /// A message with one argument (`{ $name }`); numbers choose plural forms.
+    pub fn t1(&self, key: &str, name: &str, value: impl Into<Arg>) -> String {
+        self.locale.text_with(key, &[(name, value.into())])
+    }
+
+    /// The page's `lang` attribute.
+    pub fn lang(&self) -> &'static str {
+        self.locale.tag()
+    }
+
+    /// The language the switch offers.
+    pub fn other_locale(&self) -> &'static str {
+        let other = Locale::ALL.into_iter().find(|l| *l != self.locale).unwrap_or_default();
+        other.tag()
+    }
+
     /// The signed-in member's generated avatar letter and colour (the account menu).
     pub fn initial(&self) -> String {
         self.username.as_deref().map(|u| Avatar::generated(u, u).initial).unwrap_or_default()
@@ -102,6 +128,7 @@ impl Layout {
             notice: None,
             error: None,
             asset_version: ASSET_VERSION,
+            locale: Locale::current(),
         }
     }
 
@@ -125,7 +152,7 @@ impl Avatar {
     pub fn generated(handle: &str, name: &str) -> Avatar {
         let initial = name.trim().chars().next().or_else(|| handle.chars().next()).unwrap_or('?');
         let hash = handle.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
-        Avatar { initial: initial.to_uppercase().collect(), color: format!("hsl({} 55% 52%)", hash % 360) }
+        Avatar { initial: initial.to_uppercase().collect(), color: format!("hsl({} 50% 40%)", hash % 360) }
     }
 }
 
@@ -215,19 +242,19 @@ struct ErrorPage<'a> {
     request_id: &'a str,
 }
 
-/// An error page's heading, in words a member understands, by status.
-fn error_heading(status: u16) -> &'static str {
+/// An error page's heading (a message id), in words a member understands, by status.
+pub(crate) fn error_heading(status: u16) -> &'static str {
     match status {
-        400 | 422 => "That request did not work",
-        403 => "You cannot open this",
-        404 | 410 => "This page is not here",
-        405 => "That is not something this page does",
-        409 => "Something changed meanwhile",
-        413 => "That is too large",
-        429 => "Slow down a little",
-        503 => "Carmine is busy",
-        500..=599 => "Something went wrong on our side",
-        _ => "That did not work",
+        400 | 422 => "error-heading-bad-request",
+        403 => "error-heading-forbidden",
+        404 | 410 => "error-heading-not-found",
+        405 => "error-heading-method",
+        409 => "error-heading-conflict",
+        413 => "error-heading-too-large",
+        429 => "error-heading-slow-down",
+        503 => "error-heading-busy",
+        500..=599 => "error-heading-server",
+        _ => "error-heading-other",
     }
 }
 

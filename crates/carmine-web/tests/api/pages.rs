@@ -18,7 +18,71 @@ carmine_store::both_backends!(
     the_feed_through_pages,
     search_through_pages,
     money_through_pages,
+    the_interface_speaks_the_visitors_language,
 );
+
+/// `POST /language` as the switch sends it, from the page at `referer`.
+async fn switch_language(app: &TestApp, client: &Client, lang: &str, referer: &str) -> TestResponse {
+    let mut body = format!("lang={lang}");
+    if let Some(csrf) = &client.csrf {
+        body.push_str(&format!("&_csrf={csrf}"));
+    }
+    let mut request = Request::builder()
+        .method(Method::POST)
+        .uri("/language")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", ORIGIN)
+        .header("referer", referer);
+    if let Some(cookie) = &client.cookie {
+        request = request.header("cookie", cookie);
+    }
+    app.raw(request.body(Body::from(body)).unwrap(), [127, 0, 0, 1]).await
+}
+
+async fn the_interface_speaks_the_visitors_language(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let visitor = Client::default();
+    let english = app.get(&visitor, "/").await;
+    assert!(english.text().contains("<html lang=\"en\">") && english.text().contains(">Home</span>"));
+    let vary = english.headers.get("vary").unwrap().to_str().unwrap();
+    assert!(vary.contains("Accept-Language") && vary.contains("Cookie"), "{vary}");
+
+    // A browser asking for Chinese gets Chinese, in the frame and on error pages.
+    let chinese = [("accept-language", "zh-TW,zh;q=0.9,en;q=0.5")];
+    let home = app.send_with(&visitor, Method::GET, "/", None, &chinese).await.text();
+    assert!(home.contains("<html lang=\"zh-CN\">") && home.contains(">首页</span>"), "{home}");
+    assert!(!home.contains(">Home</span>"));
+    let missing = app.send_with(&visitor, Method::GET, "/no-such-page", None, &chinese).await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.text().contains("页面不存在") && missing.text().contains("回到首页"), "{}", missing.text());
+
+    // The switch, signed out: a cookie, and back to the page it was pressed on.
+    let switched = switch_language(&app, &visitor, "zh-CN", &format!("{ORIGIN}/search?q=%E8%8C%B6")).await;
+    assert_eq!(switched.status, 303);
+    assert_eq!(switched.headers.get("location").unwrap(), "/search?q=%E8%8C%B6");
+    let cookie = switched.headers.get("set-cookie").unwrap().to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("carmine_lang=zh-CN;"), "{cookie}");
+    let with_cookie = Client { cookie: Some("carmine_lang=zh-CN".into()), ..Client::default() };
+    assert!(app.get(&with_cookie, "/").await.text().contains("<html lang=\"zh-CN\">"));
+    // A page on another site is never where the switch sends you.
+    let elsewhere = switch_language(&app, &visitor, "en", "https://evil.example/phish").await;
+    assert_eq!(elsewhere.headers.get("location").unwrap(), "/");
+    // A language we do not speak changes nothing.
+    let refused = switch_language(&app, &visitor, "klingon", &format!("{ORIGIN}/")).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.headers.get("set-cookie").is_none());
+
+    // Signed in, the choice is the member's: it follows her to a new session and
+    // beats what the browser asks for.
+    let member = app.signup("meimei").await;
+    let events = app.event_count().await;
+    assert_eq!(switch_language(&app, &member, "zh-CN", &format!("{ORIGIN}/settings")).await.status, 303);
+    assert_eq!(app.event_count().await, events + 1, "the setting is a profile change");
+    let again = TestApp::client_from_login(&app.login("meimei", "correct horse battery").await);
+    let english_browser = [("accept-language", "en-US")];
+    let page = app.send_with(&again, Method::GET, "/", None, &english_browser).await.text();
+    assert!(page.contains("<html lang=\"zh-CN\">") && page.contains("退出登录"), "{page}");
+}
 
 /// The value of the hidden `idempotency_key` of the form whose `id` is given.
 fn form_key(html: &str, form_id: &str) -> String {
