@@ -50,3 +50,377 @@ error-heading-other = That did not work
 error-go-home = Go to the home page
 error-go-search = Search
 error-request-id = Request id { $id } — quote it if you ask the operator for help.
+
+## Notices after a form (?done=…)
+notice-profile_saved = Your profile is saved.
+notice-password_changed = Your password is changed; your other sessions were logged out.
+notice-token_revoked = The token is revoked.
+notice-session_ended = That session is logged out.
+notice-account_deleted = Your account is deleted. Goodbye!
+notice-logged_out = You are logged out.
+notice-org_created = The organization is created; you are its owner.
+notice-org_saved = The organization's profile is saved.
+notice-invitation_accepted = Welcome aboard: you joined the organization.
+notice-invitation_declined = The invitation is declined.
+notice-member_invited = The invitation is sent.
+notice-invitation_revoked = The invitation is withdrawn.
+notice-role_changed = The role is changed.
+notice-member_removed = The member is removed.
+notice-left_org = You left the organization.
+notice-verification_requested = Verification requested; an administrator will review it.
+notice-user_suspended = The member is suspended and logged out everywhere.
+notice-user_unsuspended = The member is reinstated.
+notice-verification_approved = The organization is verified.
+notice-verification_rejected = The request is rejected.
+notice-history_forgotten = Forgotten.
+notice-term_hidden = The term is hidden from trending searches and suggestions.
+notice-term_shown = The term shows again.
+notice-interests_saved = Your interests are saved: your feed follows them from now on.
+notice-note_published = Your note is published.
+notice-note_drafted = Your draft is saved; only you can see it.
+notice-note_scheduled = Your note is scheduled: it publishes itself at the time you chose.
+notice-note_unscheduled = The schedule is removed; the note stays a draft.
+notice-note_edited = Your changes are saved.
+notice-note_deleted = The note is deleted.
+notice-comment_added = Your comment is posted.
+notice-comment_deleted = The comment is deleted.
+notice-notifications_read = All caught up.
+notice-note_saved = Saved.
+notice-note_unsaved = Removed from your saves.
+notice-board_created = The board is created.
+notice-board_deleted = The board is deleted; its notes stay in Saved.
+notice-report_sent = Thank you: the report is with our moderators.
+notice-report_resolved = Decided, and written to the audit log.
+notice-blocked = Blocked. Neither of you can contact the other.
+notice-unblocked = Unblocked.
+notice-muted = Muted: you will not see them or hear from them.
+notice-unmuted = Unmuted.
+notice-note_shared = Shared: pass on this page's address.
+notice-job_retried = The job is back in line and runs shortly.
+notice-payout_account_saved = Your payout account is saved.
+notice-payout_requested = Withdrawal requested: the amount is held and goes out with the next payout batch.
+notice-payout_cancelled = The withdrawal is cancelled; the amount is available again.
+notice-payouts_sent = The payout batch is sent.
+notice-gift_sent = Your gift is on its way. Thank you for supporting a creator!
+notice-gift_insufficient_funds = Not enough coins for that gift: buy more in your wallet.
+notice-gift_invalid_amount = A gift is 1 to 100,000 whole coins.
+notice-gift_blocked = You cannot send gifts to this member.
+notice-gift_failed = The gift was not sent.
+
+## Why a card is in the feed
+reason-following = From someone you follow
+reason-tally = { $tally ->
+    [liked] Because you liked { $count ->
+        [one] a note
+       *[other] { $count } notes
+    } about #{ $topic }
+    [saved] Because you saved { $count ->
+        [one] a note
+       *[other] { $count } notes
+    } about #{ $topic }
+    [commented] Because you commented on { $count ->
+        [one] a note
+       *[other] { $count } notes
+    } about #{ $topic }
+   *[read] Because you read { $count ->
+        [one] a note
+       *[other] { $count } notes
+    } about #{ $topic }
+}
+reason-picked = Because you picked #{ $topic }
+reason-neighbours = People who saved notes you liked also liked this
+reason-new = New: you are among its first readers
+reason-new-in = New in #{ $topic }: you are among its first readers
+reason-rising = Rising today
+reason-rising-in = Rising in #{ $topic } today
+reason-popular = Popular with readers right now
+reason-newest = Just posted
+
+## Accounts: log in, sign up, interests, people lists, boards
+login-title = Log in
+field-username = Username
+field-password = Password
+login-submit = Log in
+login-new-here = New here?
+login-create-account = Create an account
+signup-title = Sign up
+signup-heading = Create your account
+signup-username-hint = 3–24 letters a–z, digits or _
+field-display-name = Display name
+signup-display-name-hint = optional, any language
+signup-password-hint = at least 8 characters
+signup-submit = Sign up
+signup-have-account = Already have an account?
+welcome-title = Pick your interests
+welcome-heading = What do you love?
+welcome-lead = Pick a few topics so your feed starts with notes you care about. You can change them any time in settings.
+welcome-other-topics = Other topics
+hint-separated = separated by spaces or commas
+welcome-other-placeholder = skincare, camping
+welcome-save = Save and see my feed
+welcome-skip = Skip
+people-nobody = Nobody yet.
+more = More
+board-by = a board by
+visibility-private = private
+board-delete = Delete board
+board-empty = Nothing saved here yet.
+more-notes = More notes
+
+## Notes: the note page, cards, comments, reports
+note-images = Images
+note-image-alt = Image { $n } of { $total }
+note-previous-image = Previous image
+note-next-image = Next image
+follow-following = Following
+follow = Follow
+note-draft = This is a draft: only you can see it.
+note-draft-org = This is a draft: only you and your colleagues can see it.
+note-publishes-at = It publishes itself at
+note-unschedule = Unschedule
+note-limited = Moderators limited this note: only followers see it.
+visibility-public = public
+visibility-followers = followers only
+note-like = Like
+note-login-to-like = Log in to like
+note-comments = Comments
+note-saves = Saves
+note-share = Share
+note-unsave = Saved · remove
+note-save-board = Board
+note-save-all = All saves
+note-save = Save
+stats-title = Statistics
+stats-private = only you see these
+stats-private-org = only you and your organization see these
+stats-impressions = Impressions
+stats-reads = Reads
+stats-avg-read = Avg. read
+stats-seconds = { $n } s
+stats-clicks = Clicks
+stats-follows = Follows gained
+stats-ces = CES
+stats-ces-formula = likes + saves + 4×comments + 4×shares + 8×follows
+pool-title = Traffic pool
+pool-level = Pool { $n }
+pool-testing = testing
+pool-stalled = stalled
+pool-open = open to everyone
+pool-progress = { $done } of { $audience } impressions
+pool-impressions = { $count ->
+    [one] { $count } impression
+   *[other] { $count } impressions
+}
+note-edit = Edit
+note-delete-confirm = Delete this note? This cannot be undone.
+delete = Delete
+comments-count = Comments ({ $count })
+comment-label = Comment
+comment-placeholder = Say something nice
+comment-submit = Comment
+comment-login = Log in to comment
+comments-older = Older comments
+note-related = Related notes
+comment-deleted = This comment was deleted.
+comment-reply = Reply
+comment-reply-to = Reply to { $name }
+report = Report
+report-reason = Reason
+report-reason-spam = Spam or advertising
+report-reason-harassment = Harassment
+report-reason-inappropriate = Inappropriate content
+report-reason-misinformation = Misinformation
+report-reason-other = Something else
+report-details = What is wrong?
+optional = optional
+report-send = Send report
+card-draft = draft
+card-likes = { $count ->
+    [one] { $count } like
+   *[other] { $count } likes
+}
+
+## Times
+time-just-now = just now
+time-minutes-ago = { $n } min ago
+time-hours-ago = { $n ->
+    [one] { $n } hour ago
+   *[other] { $n } hours ago
+}
+time-days-ago = { $n ->
+    [one] { $n } day ago
+   *[other] { $n } days ago
+}
+time-date-this-year = { $month ->
+    [1] Jan
+    [2] Feb
+    [3] Mar
+    [4] Apr
+    [5] May
+    [6] Jun
+    [7] Jul
+    [8] Aug
+    [9] Sep
+    [10] Oct
+    [11] Nov
+   *[12] Dec
+} { $day }
+time-date = { $month ->
+    [1] Jan
+    [2] Feb
+    [3] Mar
+    [4] Apr
+    [5] May
+    [6] Jun
+    [7] Jul
+    [8] Aug
+    [9] Sep
+    [10] Oct
+    [11] Nov
+   *[12] Dec
+} { $day }, { $year }
+
+## Home, profiles, notifications
+home-title = Home
+home-hero-title = Discover what people love
+home-hero-lead = Notes from members about what they eat, wear, visit and buy — and the brands they trust.
+home-join = Join Carmine
+home-invitations = { $count ->
+    [one] An organization invitation is waiting
+   *[other] { $count } organization invitations are waiting
+}
+home-feeds = Feeds
+home-discover = Discover
+home-following = Following
+home-following-empty = Notes from people you follow appear here.
+home-empty = No notes yet.
+home-post-first = Post the first one
+profile-organization = organization
+profile-followers = { $count ->
+    [one] follower
+   *[other] followers
+}
+profile-following = following
+gift-send-title = Send a gift
+gift-coins = Coins
+gift-send = Send
+block = Block
+unblock = Unblock
+mute = Mute
+unmute = Unmute
+profile-post = Post a note
+board-new = New board
+board-name = Board name
+who-can-see = Who can see it
+board-create = Create board
+profile-empty = No notes yet.
+notifications-mark-read = Mark all as read
+notification-like = liked your note
+notification-save = saved your note
+notification-comment = commented on your note
+notification-reply = replied to your comment on
+notification-mention = mentioned you in
+notification-follow = started following you
+notification-other = did something on
+notification-untitled = a note
+notifications-empty = Nothing yet. When people like, save or comment on your notes, or follow you, it shows here.
+older = Older
+people-followers-of = Followers of { $name }
+people-followed-by = { $name } follows
+
+## Search
+search-submit = Search
+search-results-for = Results for { $q }
+search-sort = Sort
+search-sort-relevance = Relevance
+search-sort-newest = Newest
+search-sort-engaged = Most engaged
+search-media-all = All
+search-media-image = One image
+search-media-album = Albums
+search-time-any = Any time
+search-time-day = Past day
+search-time-week = Past week
+search-time-month = Past month
+search-people = People and brands
+search-topics = Topics
+search-count = { $count ->
+    [one] { $shown } note
+   *[other] { $shown } notes
+}
+search-relaxed = nothing had every word, so these have some of them
+search-none = No notes found. Try fewer or other words.
+search-more = More results
+search-history = Your searches
+search-forget = Forget { $q }
+search-clear-history = Clear history
+search-trending = Trending searches
+search-trending-none = Nothing is rising right now.
+
+## Compose and settings
+compose-edit-title = Edit note
+compose-images = Images
+compose-untick = untick to remove
+compose-image-alt = Image { $n }
+compose-add-images = Add images
+compose-images-hint = 1 to 18 JPEG, PNG or WebP; the first is the cover
+compose-post-as = Post as
+compose-myself = Myself
+compose-title = Title
+compose-title-hint = up to 20 characters
+compose-text = Text
+compose-text-hint = #topics and @mentions become links
+compose-topics = More topics
+compose-location = Location
+compose-later = Publish later
+compose-when = Date and time
+compose-when-hint = your local time
+compose-schedule = Schedule
+save = Save
+compose-publish = Publish
+compose-draft = Save draft
+settings-profile = Profile
+settings-bio = Bio
+settings-avatar-url = Avatar URL
+settings-avatar-url-hint = https://… or empty
+settings-about-you = About you (optional)
+settings-about-you-hint = Used only in aggregate, for ads targeting and trend reports. Untick to delete.
+settings-consent = I agree to share these
+settings-birth-year = Birth year
+settings-gender = Gender
+gender-female = Female
+gender-male = Male
+gender-nonbinary = Non-binary
+gender-other = Other
+settings-city = City
+settings-save-profile = Save profile
+settings-interests = Interests
+settings-interests-lead = Topics you picked shape your discovery feed.
+settings-interests-change = Change your interests
+settings-current-password = Current password
+settings-new-password = New password
+settings-change-password = Change password
+settings-password-hint = Changing it logs out your other sessions.
+settings-sessions = Where you are logged in
+settings-device = Device
+settings-address = Address
+settings-last-seen = Last seen
+settings-device-on = { $browser } on { $system }
+settings-device-unknown = Unknown device
+settings-this-browser = this browser
+settings-tokens = API tokens
+settings-new-token = Your new token — copy it now, it will not be shown again:
+settings-token-name = Name
+settings-token = Token
+settings-created = Created
+settings-last-used = Last used
+settings-never = never
+settings-revoke = Revoke
+settings-no-tokens = No tokens.
+settings-token-purpose = What is it for?
+settings-create-token = Create token
+settings-your-data = Your data
+settings-export = Download everything we hold about you (JSON)
+settings-delete-account = Delete account
+settings-delete-hint = This erases your profile and logs you out everywhere. It cannot be undone.
+settings-delete-submit = Delete my account

@@ -13,6 +13,7 @@
 use std::sync::LazyLock;
 
 use axum::http::{HeaderMap, header};
+use carmine_core::Timestamp;
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 
@@ -26,8 +27,31 @@ pub enum Locale {
     ZhCn,
 }
 
+/// What a request's pages are rendered in: its language and its "now" (from the
+/// database's clock, so relative times follow a test's manual clock).
+#[derive(Clone, Copy, Debug)]
+struct Frame {
+    locale: Locale,
+    now: Timestamp,
+}
+
 tokio::task_local! {
-    static REQUEST_LOCALE: Locale;
+    static REQUEST: Frame;
+}
+
+/// Runs a request's handler in its language, at its "now".
+pub async fn scope<F: Future>(locale: Locale, now: Timestamp, work: F) -> F::Output {
+    REQUEST.scope(Frame { locale, now }, work).await
+}
+
+/// [`scope`] for synchronous work.
+pub fn sync_scope<R>(locale: Locale, now: Timestamp, work: impl FnOnce() -> R) -> R {
+    REQUEST.sync_scope(Frame { locale, now }, work)
+}
+
+/// The time the request is handled at (the system clock outside a request).
+pub fn now() -> Timestamp {
+    REQUEST.try_with(|f| f.now).unwrap_or_else(|_| carmine_core::Clock::System.now())
 }
 
 impl Locale {
@@ -90,19 +114,40 @@ impl Locale {
             .unwrap_or(default)
     }
 
-    /// Runs `work` with this as the request's language.
-    pub async fn scope<F: Future>(self, work: F) -> F::Output {
-        REQUEST_LOCALE.scope(self, work).await
-    }
-
-    /// [`Locale::scope`] for synchronous work.
+    /// Runs synchronous work in this language (tests, and work outside a request).
     pub fn sync_scope<R>(self, work: impl FnOnce() -> R) -> R {
-        REQUEST_LOCALE.sync_scope(self, work)
+        sync_scope(self, now(), work)
     }
 
     /// The language of the request being handled (the default outside one).
     pub fn current() -> Locale {
-        REQUEST_LOCALE.try_with(|l| *l).unwrap_or_default()
+        REQUEST.try_with(|f| f.locale).unwrap_or_default()
+    }
+
+    /// When something happened, as a reader of this language says it: relative within
+    /// a week ("5 min ago", "3 天前"), else the date (this year's without the year).
+    pub fn when(self, at: Timestamp, now: Timestamp) -> String {
+        let seconds = (now.0 - at.0) / 1_000_000;
+        let ago = |key: &str, n: i64| self.text_with(key, &[("n", n.into())]);
+        match seconds {
+            ..60 => self.text("time-just-now"),
+            60..3_600 => ago("time-minutes-ago", seconds / 60),
+            3_600..86_400 => ago("time-hours-ago", seconds / 3_600),
+            86_400..604_800 => ago("time-days-ago", seconds / 86_400),
+            _ => {
+                // Year, month and day (UTC) from the RFC 3339 form: "2026-11-17T…".
+                let ymd = |ts: Timestamp| {
+                    let text = ts.to_rfc3339();
+                    let mut parts = text.get(..10)?.split('-').map(|p| p.parse::<i64>().ok());
+                    Some((parts.next()??, parts.next()??, parts.next()??))
+                };
+                let (Some((year, month, day)), Some((this_year, _, _))) = (ymd(at), ymd(now)) else {
+                    return at.to_rfc3339();
+                };
+                let key = if year == this_year { "time-date-this-year" } else { "time-date" };
+                self.text_with(key, &[("year", year.into()), ("month", month.into()), ("day", day.into())])
+            }
+        }
     }
 
     /// A message of this language's catalogue.
@@ -130,17 +175,28 @@ pub enum Arg {
     Text(String),
 }
 
-impl From<i64> for Arg {
-    fn from(n: i64) -> Self {
-        Arg::Number(n)
-    }
+/// Numbers of any width (and references to them, as templates pass them) are numbers.
+macro_rules! number_args {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Arg {
+            fn from(n: $t) -> Self {
+                Arg::Number(i64::try_from(n).unwrap_or(i64::MAX))
+            }
+        }
+        impl From<&$t> for Arg {
+            fn from(n: &$t) -> Self {
+                Arg::from(*n)
+            }
+        }
+        impl From<&&$t> for Arg {
+            fn from(n: &&$t) -> Self {
+                Arg::from(**n)
+            }
+        }
+    )*};
 }
 
-impl From<usize> for Arg {
-    fn from(n: usize) -> Self {
-        Arg::Number(i64::try_from(n).unwrap_or(i64::MAX))
-    }
-}
+number_args!(i64, i32, u32, u64, usize);
 
 impl From<&str> for Arg {
     fn from(t: &str) -> Self {
@@ -154,15 +210,15 @@ impl From<&&str> for Arg {
     }
 }
 
-impl From<&String> for Arg {
-    fn from(t: &String) -> Self {
-        Arg::Text(t.clone())
+impl From<&&&str> for Arg {
+    fn from(t: &&&str) -> Self {
+        Arg::Text((**t).to_owned())
     }
 }
 
-impl From<&i64> for Arg {
-    fn from(n: &i64) -> Self {
-        Arg::Number(*n)
+impl From<&String> for Arg {
+    fn from(t: &String) -> Self {
+        Arg::Text(t.clone())
     }
 }
 
@@ -293,7 +349,42 @@ mod tests {
                 missing.push(format!("error page {status}: {key}"));
             }
         }
+        // Values of closed sets that pages show through `layout.tv(prefix, value)`.
+        let pools =
+            [carmine_feed::PoolStatus::Testing, carmine_feed::PoolStatus::Stalled, carmine_feed::PoolStatus::Open];
+        let closed_sets: Vec<(&str, Vec<&str>)> = vec![
+            ("visibility", crate::pages::notes::VISIBILITIES.to_vec()),
+            ("pool", pools.iter().map(|p| p.as_str()).collect()),
+            ("report-reason", carmine_notes::safety::REPORT_REASONS.to_vec()),
+            ("notification", crate::pages::engagement::NOTIFICATION_KINDS.to_vec()),
+            ("gender", carmine_accounts::members::GENDERS.to_vec()),
+        ];
+        for (prefix, values) in closed_sets {
+            for value in values {
+                if !defined.contains(&format!("{prefix}-{value}")) {
+                    missing.push(format!("{prefix}-{value}"));
+                }
+            }
+        }
         assert!(missing.is_empty(), "messages missing from the catalogues: {missing:?}");
+    }
+
+    #[test]
+    fn times_read_as_each_language_says_them() {
+        let now = Timestamp::parse_rfc3339("2026-12-03T12:00:00Z").unwrap();
+        let minutes_ago = now.plus_seconds(-5 * 60);
+        assert_eq!(Locale::En.when(now.plus_seconds(-10), now), "just now");
+        assert_eq!(Locale::En.when(minutes_ago, now), "5 min ago");
+        assert_eq!(Locale::ZhCn.when(minutes_ago, now), "5 分钟前");
+        assert_eq!(Locale::En.when(now.plus_seconds(-3_600), now), "1 hour ago");
+        assert_eq!(Locale::En.when(now.plus_seconds(-2 * 86_400), now), "2 days ago");
+        assert_eq!(Locale::ZhCn.when(now.plus_seconds(-2 * 86_400), now), "2 天前");
+        let november = Timestamp::parse_rfc3339("2026-11-17T08:00:00Z").unwrap();
+        assert_eq!(Locale::En.when(november, now), "Nov 17");
+        assert_eq!(Locale::ZhCn.when(november, now), "11月17日");
+        let last_year = Timestamp::parse_rfc3339("2025-03-09T08:00:00Z").unwrap();
+        assert_eq!(Locale::En.when(last_year, now), "Mar 9, 2025");
+        assert_eq!(Locale::ZhCn.when(last_year, now), "2025年3月9日");
     }
 
     #[test]

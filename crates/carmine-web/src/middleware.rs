@@ -60,7 +60,8 @@ pub(crate) async fn pipeline(State(state): State<AppState>, request: Request, ne
             let locale = Locale::negotiate(setting, &headers, default_locale);
             let mut request = request;
             request.extensions_mut().insert(context);
-            (locale.scope(next.run(request)).await, clear, caller, locale)
+            let now = state.accounts().db().now();
+            (crate::i18n::scope(locale, now, next.run(request)).await, clear, caller, locale)
         }
         Err(error) => (ApiError(error).into_response(), false, None, Locale::negotiate(None, &headers, default_locale)),
     };

@@ -7,11 +7,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use carmine_accounts::Caller;
 use carmine_accounts::members::{DemographicsInput, GENDERS, ProfileChange};
 use carmine_accounts::session::SignupInput;
-use carmine_core::{Error, ErrorCode};
+use carmine_core::{Error, ErrorCode, Timestamp};
 use carmine_store::users::UserRecord;
 use serde::Deserialize;
 
-use super::{Done, Layout, PageForm, date, done, render, shown_on_form};
+use super::{Done, Layout, PageForm, done, render, shown_on_form};
 use crate::api::auth::{check_signup_quota, client_info};
 use crate::app::AppState;
 use crate::cookies;
@@ -122,16 +122,45 @@ struct TokenRow {
     id: String,
     name: String,
     prefix: String,
-    created: String,
-    last_used: String,
+    created_at: Timestamp,
+    last_used_at: Option<Timestamp>,
 }
 
 struct SessionRow {
     id: String,
-    device: String,
+    /// "Chrome on macOS", from the user agent; `None`: it named nothing we know.
+    device: Option<(&'static str, &'static str)>,
     ip: String,
-    last_seen: String,
+    last_seen_at: Timestamp,
     current: bool,
+}
+
+/// The browser and system a user agent names, as people call them.
+fn device_of(user_agent: &str) -> Option<(&'static str, &'static str)> {
+    let browser = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("Firefox/", "Firefox"),
+        ("Chrome/", "Chrome"),
+        ("Chromium/", "Chromium"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ]
+    .into_iter()
+    .find(|(marker, _)| user_agent.contains(marker))
+    .map(|(_, name)| name)?;
+    let system = [
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Android", "Android"),
+        ("Windows", "Windows"),
+        ("Mac OS X", "macOS"),
+        ("Linux", "Linux"),
+    ]
+    .into_iter()
+    .find(|(marker, _)| user_agent.contains(marker))
+    .map_or("", |(_, name)| name);
+    Some((browser, system))
 }
 
 #[derive(Template)]
@@ -173,13 +202,9 @@ async fn settings_page(
             .iter()
             .map(|s| SessionRow {
                 id: s.id.to_string(),
-                device: if s.user_agent.is_empty() {
-                    "unknown device".to_owned()
-                } else {
-                    s.user_agent.chars().take(80).collect()
-                },
+                device: device_of(&s.user_agent),
                 ip: s.ip.clone(),
-                last_seen: s.last_seen_at.to_rfc3339(),
+                last_seen_at: s.last_seen_at,
                 current: Some(s.id) == caller.session_id(),
             })
             .collect(),
@@ -189,8 +214,8 @@ async fn settings_page(
                 id: t.id.to_string(),
                 name: t.name.clone(),
                 prefix: t.prefix.clone(),
-                created: date(t.created_at),
-                last_used: t.last_used_at.map(date).unwrap_or_else(|| "never".to_owned()),
+                created_at: t.created_at,
+                last_used_at: t.last_used_at,
             })
             .collect(),
         new_token,
@@ -346,5 +371,23 @@ pub(crate) async fn delete_account(
             let error = shown_on_form(error)?;
             settings_page(&state, &caller, None, Some(&error), None).await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::device_of;
+
+    #[test]
+    fn devices_are_named_as_people_call_them() {
+        let chrome_mac = "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+        assert_eq!(device_of(chrome_mac), Some(("Chrome", "macOS")));
+        let safari_iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1";
+        assert_eq!(device_of(safari_iphone), Some(("Safari", "iPhone")));
+        let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0";
+        assert_eq!(device_of(edge), Some(("Edge", "Windows")));
+        assert_eq!(device_of("curl/8.5.0"), Some(("curl", "")));
+        assert_eq!(device_of(""), None);
+        assert_eq!(device_of("<script>"), None);
     }
 }

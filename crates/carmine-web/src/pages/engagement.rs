@@ -135,12 +135,17 @@ struct NotificationRow {
     read: bool,
     actor_handle: String,
     actor_name: String,
-    text: &'static str,
+    /// What happened (`notification-<kind>` in the catalogues).
+    kind: &'static str,
     link: Option<String>,
-    target: String,
+    /// The note's title; `None`: untitled.
+    target: Option<String>,
     quote: Option<String>,
-    created: String,
+    created_at: carmine_core::Timestamp,
 }
+
+/// What a notification can say happened (`notification-<kind>`; anything else: `other`).
+pub(crate) const NOTIFICATION_KINDS: &[&str] = &["like", "save", "comment", "reply", "mention", "follow", "other"];
 
 impl NotificationRow {
     fn avatar(&self) -> Avatar {
@@ -175,15 +180,7 @@ async fn notifications(
         .items
         .iter()
         .map(|n| {
-            let text = match n.kind.as_str() {
-                "like" => "liked your note",
-                "save" => "saved your note",
-                "comment" => "commented on your note",
-                "reply" => "replied to your comment on",
-                "mention" => "mentioned you in",
-                "follow" => "started following you",
-                _ => "did something on",
-            };
+            let kind = NOTIFICATION_KINDS.iter().copied().find(|k| *k == n.kind).unwrap_or("other");
             let link = n.note_id.filter(|_| n.note_title.is_some()).map(|note| match n.comment_id {
                 Some(comment) => format!("/notes/{note}#c{comment}"),
                 None => format!("/notes/{note}"),
@@ -192,11 +189,11 @@ async fn notifications(
                 read: n.read,
                 actor_handle: n.actor_handle.clone(),
                 actor_name: n.actor_name.clone(),
-                text,
-                target: n.note_title.clone().filter(|t| !t.is_empty()).unwrap_or_else(|| "a note".to_owned()),
+                kind,
+                target: n.note_title.clone().filter(|t| !t.is_empty()),
                 link,
                 quote: n.comment_body.clone().filter(|b| !b.is_empty()),
-                created: date(n.created_at),
+                created_at: n.created_at,
             }
         })
         .collect();

@@ -9,11 +9,11 @@
 mod account;
 mod admin;
 mod boards;
-mod engagement;
+pub(crate) mod engagement;
 mod feed;
 mod language;
 mod money;
-mod notes;
+pub(crate) mod notes;
 pub(crate) mod notices;
 mod orgs;
 mod safety;
@@ -82,7 +82,7 @@ pub(crate) struct Layout {
     pub username: Option<String>,
     pub is_admin: bool,
     pub csrf: String,
-    pub notice: Option<&'static str>,
+    pub notice: Option<String>,
     pub error: Option<String>,
     pub asset_version: u64,
     /// The request's language (negotiated in the pipeline).
@@ -98,6 +98,22 @@ impl Layout {
     /// A message with one argument (`{ $name }`); numbers choose plural forms.
     pub fn t1(&self, key: &str, name: &str, value: impl Into<Arg>) -> String {
         self.locale.text_with(key, &[(name, value.into())])
+    }
+
+    /// The message for a value of a closed set (`tv("visibility", "private")` reads
+    /// `visibility-private`): statuses, roles, reasons stored as words.
+    pub fn tv(&self, prefix: &str, value: &str) -> String {
+        self.locale.text(&format!("{prefix}-{value}"))
+    }
+
+    /// A message with two arguments.
+    pub fn t2(&self, key: &str, name: &str, value: impl Into<Arg>, name2: &str, value2: impl Into<Arg>) -> String {
+        self.locale.text_with(key, &[(name, value.into()), (name2, value2.into())])
+    }
+
+    /// When something happened, relative to the request ("5 min ago", "11月17日").
+    pub fn when(&self, at: &Timestamp) -> String {
+        self.locale.when(*at, crate::i18n::now())
     }
 
     /// The page's `lang` attribute.

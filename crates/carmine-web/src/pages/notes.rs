@@ -22,7 +22,7 @@ use crate::extract::{ApiQuery, Member, RequestContext, path_id};
 
 /// A compose form carries up to 18 images.
 const COMPOSE_BODY_BYTES_MAX: usize = 128 << 20;
-const VISIBILITIES: &[&str] = &["public", "followers", "private"];
+pub(crate) const VISIBILITIES: &[&str] = &["public", "followers", "private"];
 /// Related notes under a note.
 const RELATED_CARDS: usize = 8;
 
@@ -789,9 +789,10 @@ async fn follow_list(
         state.notes().following_list(actor.id, before, 50).await?
     };
     let which = if followers { "followers" } else { "following" };
+    let layout = Layout::new(caller);
     let page = FollowListPage {
-        layout: Layout::new(caller),
-        title: if followers { format!("Followers of {}", actor.name) } else { format!("{} follows", actor.name) },
+        title: layout.t1(if followers { "people-followers-of" } else { "people-followed-by" }, "name", &actor.name),
+        layout,
         people: rows
             .iter()
             .map(|e| PersonRow { handle: e.handle.clone(), kind: e.kind.clone(), name: e.name.clone() })

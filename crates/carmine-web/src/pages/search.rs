@@ -35,6 +35,7 @@ pub(crate) struct SearchPageQuery {
 
 /// A link among the sort tabs or filter chips.
 struct Choice {
+    /// A message id.
     label: &'static str,
     href: String,
     active: bool,
@@ -132,18 +133,23 @@ pub(crate) async fn search(
         search_href(&[("q", &q), ("topic", &topic), ("sort", sort), ("media", media), ("within", within)])
     };
     let choice = |label, href, active| Choice { label, href, active };
-    let sorts = [("Relevance", ""), ("Newest", "newest"), ("Most engaged", "engaged")]
+    let sorts = [("search-sort-relevance", ""), ("search-sort-newest", "newest"), ("search-sort-engaged", "engaged")]
         .into_iter()
         .map(|(label, value)| choice(label, here(value, &media, &within), sort == value))
         .collect();
-    let media_choices = [("All", ""), ("One image", "image"), ("Albums", "album")]
+    let media_choices = [("search-media-all", ""), ("search-media-image", "image"), ("search-media-album", "album")]
         .into_iter()
         .map(|(label, value)| choice(label, here(&sort, value, &within), media == value))
         .collect();
-    let times = [("Any time", ""), ("Past day", "day"), ("Past week", "week"), ("Past month", "month")]
-        .into_iter()
-        .map(|(label, value)| choice(label, here(&sort, &media, value), within == value))
-        .collect();
+    let times = [
+        ("search-time-any", ""),
+        ("search-time-day", "day"),
+        ("search-time-week", "week"),
+        ("search-time-month", "month"),
+    ]
+    .into_iter()
+    .map(|(label, value)| choice(label, here(&sort, &media, value), within == value))
+    .collect();
     let mut page = SearchPage {
         layout: Layout::with(caller, p.done.as_deref(), None),
         q: q.clone(),

@@ -151,7 +151,7 @@ async fn engagement_changes_the_next_page(t: TestDb) {
     let next = feed(&app, &reader, "").await;
     assert!(!ids(&next).contains(&first_hike), "what the member engaged with is filtered out");
     assert_eq!(ids(&next), [second_hike.clone(), bread.clone()], "the like lifted #hiking above a fresher note");
-    assert_eq!(next["items"][0]["reason"], "Because you liked 1 note about #hiking");
+    assert_eq!(next["items"][0]["reason"], "Because you liked a note about #hiking");
 
     let item = json!([{ "client_event_id": "seen", "kind": "impression", "note_id": second_hike, "surface": "home" }]);
     events(&app, &reader, item).await;
