@@ -30,7 +30,7 @@ pub const NAME: &str = "sandbox";
 pub const DELIVERY_JOB: &str = "sandbox.webhook";
 /// Where the sandbox's hosted checkout page lives (served by carmine-web).
 pub const CHECKOUT_PATH: &str = "/sandbox/checkout";
-const METHODS: &[&str] = &[
+pub const METHODS: &[&str] = &[
     "sandbox_checkout",
     "sandbox_success",
     "sandbox_decline",

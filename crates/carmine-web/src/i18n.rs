@@ -324,6 +324,9 @@ mod tests {
         assert!(en.len() > 20, "only {} messages", en.len());
     }
 
+    const PAYMENT_STATUSES: [&str; 7] =
+        ["created", "requires_action", "pending", "succeeded", "declined", "failed", "refunded"];
+
     /// Every message a template asks for (`layout.t("…")`, `layout.t1("…", …)`) and
     /// every error-page heading exists in the catalogues.
     #[test]
@@ -358,6 +361,13 @@ mod tests {
             ("report-reason", carmine_notes::safety::REPORT_REASONS.to_vec()),
             ("notification", crate::pages::engagement::NOTIFICATION_KINDS.to_vec()),
             ("gender", carmine_accounts::members::GENDERS.to_vec()),
+            ("entry", crate::pages::money::ENTRY_KINDS.to_vec()),
+            ("payment-status", PAYMENT_STATUSES.to_vec()),
+            ("org-payment", PAYMENT_STATUSES.to_vec()),
+            ("payout-status", vec!["requested", "submitted", "paid", "failed", "cancelled", "expired"]),
+            ("balance", vec!["coins", "earnings", "ad_balance", "escrow", "merchant_receivable"]),
+            ("payment-for", vec!["ad_balance", "escrow"]),
+            ("pay-method", carmine_ledger::sandbox::METHODS.to_vec()),
         ];
         for (prefix, values) in closed_sets {
             for value in values {

@@ -422,7 +422,7 @@ async fn money_flow(driver: &Driver, database_url: Option<String>) {
     wait_for(&client, "#payment-status[data-status='succeeded']").await;
     click(&client, "#back-to-wallet").await;
     assert_eq!(text_of(&client, "#coin-balance").await, "60");
-    assert!(text_of(&client, "#coin-entries").await.contains("Top-up"));
+    assert!(text_of(&client, "#coin-entries").await.contains("Coins bought"));
 
     // A gift of 50 coins from the creator's profile.
     client.goto(&format!("{base}/u/creator")).await.unwrap();

@@ -12,7 +12,7 @@ mod boards;
 pub(crate) mod engagement;
 mod feed;
 mod language;
-mod money;
+pub(crate) mod money;
 pub(crate) mod notes;
 pub(crate) mod notices;
 mod orgs;

@@ -15,7 +15,7 @@ use carmine_accounts::Caller;
 use carmine_accounts::orgs::OrgAction;
 use carmine_core::money::Money;
 use carmine_core::secret::random_token;
-use carmine_core::{Error, ErrorCode, Id};
+use carmine_core::{Error, ErrorCode, Id, Timestamp};
 use carmine_ledger::payments::{Purpose, TopUp};
 use carmine_ledger::statements::{RevenueStatement, decimal};
 use carmine_ledger::{AccountKind, IdempotencyKey, Owner, Stream};
@@ -88,42 +88,54 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
 }
 
 pub(crate) struct EntryRow {
-    pub when: String,
-    pub what: String,
+    pub at: Timestamp,
+    /// What moved the money (`entry-<kind>` in the catalogues).
+    pub kind: &'static str,
+    /// Who or what it concerned (a member's handle, a payout reference).
+    pub memo: String,
+    /// The amount as money (`¥6.00`); coin entries show `coins` instead.
     pub amount: String,
+    pub coins: Option<i64>,
     pub incoming: bool,
 }
 
-fn entry_rows(entries: &[EntryView]) -> Vec<EntryRow> {
+/// The kinds of ledger entries pages name (`entry-<kind>`; anything else: `other`).
+pub(crate) const ENTRY_KINDS: &[&str] =
+    &["top_up", "gift_sent", "gift_received", "payout", "payout_sent", "refund", "reversal", "other"];
+
+/// Ledger entries as rows; `coin_minor` set: the account counts coins, shown as coins.
+fn entry_rows(entries: &[EntryView], coin_minor: Option<i64>) -> Vec<EntryRow> {
     entries
         .iter()
-        .map(|e| EntryRow {
-            when: date(e.created_at),
-            what: match e.kind.as_str() {
-                "top_up" => "Top-up".to_owned(),
-                "gift" if e.amount.amount_minor < 0 => format!("Gift sent · {}", e.memo),
-                "gift" => format!("Gift received · {}", e.memo),
-                "payout" => format!("Withdrawal {}", e.memo),
-                "refund" => format!("Refund · {}", e.memo),
-                "reversal" => format!("Returned · {}", e.memo),
-                other => other.replace('_', " "),
-            },
-            amount: yuan(e.amount.amount_minor),
-            incoming: e.amount.amount_minor > 0,
+        .map(|e| {
+            let minor = e.amount.amount_minor;
+            let kind = match e.kind.as_str() {
+                "gift" if minor < 0 => "gift_sent",
+                "gift" => "gift_received",
+                other => ENTRY_KINDS.iter().copied().find(|k| *k == other).unwrap_or("other"),
+            };
+            EntryRow {
+                at: e.created_at,
+                kind,
+                memo: e.memo.clone(),
+                amount: yuan(minor),
+                coins: coin_minor.filter(|m| *m > 0).map(|m| minor / m),
+                incoming: minor > 0,
+            }
         })
         .collect()
 }
 
 pub(crate) struct PaymentRow {
     pub id: String,
-    pub when: String,
+    pub at: Timestamp,
     pub amount: String,
     pub status: String,
 }
 
 pub(crate) struct PayoutRow {
     pub id: String,
-    pub when: String,
+    pub at: Timestamp,
     pub amount: String,
     pub status: String,
     pub reason: String,
@@ -135,7 +147,7 @@ fn payout_rows(items: &[api::PayoutView]) -> Vec<PayoutRow> {
         .iter()
         .map(|p| PayoutRow {
             id: p.id.clone(),
-            when: date(p.created_at),
+            at: p.created_at,
             amount: yuan(p.amount.amount_minor),
             status: p.status.clone(),
             reason: p.failure_reason.clone().unwrap_or_default(),
@@ -194,14 +206,14 @@ async fn wallet_page(
         methods: view.top_up_methods.clone(),
         key: random_token(16),
         payout_account: view.payout_account.as_ref().map(|a| (a.holder_name.clone(), a.account_last4.clone())),
-        coin_entries: entry_rows(&coin_entries),
-        earning_entries: entry_rows(&earning_entries),
+        coin_entries: entry_rows(&coin_entries, Some(state.ledger().config().coin_minor)),
+        earning_entries: entry_rows(&earning_entries, None),
         payments: payments
             .iter()
             .take(10)
             .map(|p| PaymentRow {
                 id: p.id.to_string(),
-                when: date(p.created_at),
+                at: p.created_at,
                 amount: yuan(p.amount),
                 status: p.status.clone(),
             })
@@ -249,7 +261,9 @@ async fn top_up(
 #[template(path = "payment.html")]
 struct PaymentPage {
     layout: Layout,
+    /// `coins`, `ad_balance` or `escrow` (`payment-for-<purpose>`).
     purpose: String,
+    coins: i64,
     amount: String,
     status: String,
     reason: String,
@@ -265,11 +279,8 @@ async fn payment(
     let payment = api::payment_for(&state, &caller, &id).await?;
     let page = PaymentPage {
         layout: Layout::new(Some(&caller)),
-        purpose: match payment.purpose.as_str() {
-            "coins" => format!("{} coins", payment.amount / state.ledger().config().coin_minor),
-            "ad_balance" => "Ad balance".to_owned(),
-            _ => "Escrow".to_owned(),
-        },
+        purpose: if matches!(payment.purpose.as_str(), "coins" | "ad_balance") { payment.purpose.clone() } else { "escrow".to_owned() },
+        coins: payment.amount / state.ledger().config().coin_minor.max(1),
         amount: yuan(payment.amount),
         status: payment.status.clone(),
         reason: payment.decline_reason.clone().unwrap_or_default(),
@@ -396,6 +407,7 @@ struct OrgMoneyPage {
     handle: String,
     name: String,
     can_manage: bool,
+    /// (account kind, available, on hold).
     balances: Vec<(String, String, String)>,
     methods: Vec<String>,
     key: String,
@@ -449,12 +461,12 @@ async fn org_money_page(
         can_manage: access.role.allows(OrgAction::ManageMoney),
         balances: balances
             .iter()
-            .map(|b| (b.label.clone(), yuan(b.available.amount_minor), yuan(b.pending_out.amount_minor)))
+            .map(|b| (b.kind.clone(), yuan(b.available.amount_minor), yuan(b.pending_out.amount_minor)))
             .collect(),
         methods: state.payments().provider().methods().iter().map(|m| (*m).to_owned()).collect(),
         key: random_token(16),
-        ad_entries: entry_rows(&ad),
-        escrow_entries: entry_rows(&escrow),
+        ad_entries: entry_rows(&ad, None),
+        escrow_entries: entry_rows(&escrow, None),
         payment_status,
     };
     Ok(render(&page, error.as_ref()))
