@@ -368,6 +368,14 @@ mod tests {
             ("balance", vec!["coins", "earnings", "ad_balance", "escrow", "merchant_receivable"]),
             ("payment-for", vec!["ad_balance", "escrow"]),
             ("pay-method", carmine_ledger::sandbox::METHODS.to_vec()),
+            ("org-kind", carmine_accounts::orgs::ORG_KINDS.to_vec()),
+            ("role", carmine_accounts::orgs::OrgRole::ALL.iter().map(|r| r.as_str()).collect()),
+            ("verification", vec!["unverified", "pending", "verified", "rejected"]),
+            ("verification-request", vec!["pending", "approved", "rejected"]),
+            ("stream", carmine_ledger::Stream::ALL.iter().map(|s| s.as_str()).collect()),
+            ("job-state", vec!["pending", "running", "failed", "done"]),
+            ("report-kind", vec!["note", "comment", "member"]),
+            ("report-action", vec!["limit", "remove", "suspend", "dismiss"]),
         ];
         for (prefix, values) in closed_sets {
             for value in values {

@@ -7,10 +7,10 @@ use axum::response::Response;
 use carmine_accounts::Caller;
 use carmine_accounts::admin::Operator;
 use carmine_core::cursor::clamp_limit;
-use carmine_core::{Error, ErrorCode, Id};
+use carmine_core::{Error, ErrorCode, Id, Timestamp};
 use serde::Deserialize;
 
-use super::{Done, Layout, PageForm, date, done, render, shown_on_form};
+use super::{Done, Layout, PageForm, done, render, shown_on_form};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Member, path_id};
@@ -23,7 +23,7 @@ struct UserRow {
     display_name: String,
     is_admin: bool,
     suspended: bool,
-    created: String,
+    created_at: Timestamp,
 }
 
 #[derive(Template)]
@@ -74,7 +74,7 @@ async fn users_page(
                 display_name: u.display_name.clone(),
                 is_admin: u.is_admin,
                 suspended: u.suspended_at.is_some(),
-                created: date(u.created_at),
+                created_at: u.created_at,
             })
             .collect(),
         next_page,
@@ -137,7 +137,7 @@ struct RequestRow {
     org_handle: String,
     org_name: String,
     evidence: String,
-    created: String,
+    created_at: Timestamp,
 }
 
 #[derive(Template)]
@@ -163,7 +163,7 @@ async fn verifications_page(
                 org_handle: v.org_handle.clone(),
                 org_name: v.org_name.clone(),
                 evidence: v.evidence.clone(),
-                created: date(v.created_at),
+                created_at: v.created_at,
             })
             .collect(),
     };
@@ -199,8 +199,9 @@ pub(crate) async fn decide(
 }
 
 struct AuditRow {
-    created: String,
-    admin: String,
+    created_at: Timestamp,
+    /// `None`: the operator's console (`carmine admin …`).
+    admin: Option<String>,
     action: String,
     target: String,
     details: String,
@@ -236,8 +237,8 @@ pub(crate) async fn audit(
         entries: entries
             .iter()
             .map(|e| AuditRow {
-                created: e.created_at.to_rfc3339(),
-                admin: e.admin_username.as_deref().map_or_else(|| "console".to_owned(), |u| format!("@{u}")),
+                created_at: e.created_at,
+                admin: e.admin_username.as_deref().map(|u| format!("@{u}")),
                 action: e.action.clone(),
                 target: format!("{} {}", e.target_kind, e.target_id),
                 details: e.details.to_string(),
@@ -253,7 +254,7 @@ struct JobRow {
     kind: String,
     key: String,
     state: String,
-    run_at: String,
+    run_at: Timestamp,
     attempts: i64,
     max_attempts: i64,
     last_error: Option<String>,
@@ -264,7 +265,8 @@ struct JobRow {
 struct JobsPage {
     layout: Layout,
     consumers: Vec<crate::api::system::ConsumerView>,
-    states: &'static [(&'static str, &'static str)],
+    /// Job states to filter by (`""`: all); `jobs-state-<state>` in the catalogues.
+    states: &'static [&'static str],
     state: String,
     counts: std::collections::HashMap<String, i64>,
     jobs: Vec<JobRow>,
@@ -289,7 +291,7 @@ pub(crate) async fn jobs(
     let page = JobsPage {
         layout: Layout::with(Some(&caller), query.done.as_deref(), None),
         consumers: state.dataplane().status().await?.iter().map(crate::api::system::consumer_view).collect(),
-        states: &[("", "All"), ("pending", "Pending"), ("running", "Running"), ("failed", "Failed"), ("done", "Done")],
+        states: &["", "pending", "running", "failed", "done"],
         state: query.state.clone(),
         counts: state.jobs().counts().await?.into_iter().collect(),
         jobs: jobs
@@ -299,7 +301,7 @@ pub(crate) async fn jobs(
                 kind: j.kind.clone(),
                 key: j.key.clone(),
                 state: j.state.clone(),
-                run_at: j.run_at.to_rfc3339(),
+                run_at: j.run_at,
                 attempts: j.attempts,
                 max_attempts: j.max_attempts,
                 last_error: j.last_error.clone(),

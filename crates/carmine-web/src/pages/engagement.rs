@@ -12,7 +12,7 @@ use carmine_notes::CommentPage;
 use carmine_store::comments::CommentRecord;
 use serde::Deserialize;
 
-use super::{Avatar, Layout, PageForm, date, done, render, shown_on_form};
+use super::{Avatar, Layout, PageForm, done, render, shown_on_form};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Member, path_id};
@@ -35,7 +35,7 @@ pub(crate) struct CommentRow {
     pub reply_to: Option<String>,
     pub body: String,
     pub deleted: bool,
-    pub created: String,
+    pub created_at: carmine_core::Timestamp,
     pub deletable: bool,
 }
 
@@ -59,7 +59,7 @@ fn comment_row(c: &CommentRecord, caller: Option<&Caller>, note_editable: bool) 
         reply_to: c.parent_author_handle.clone().filter(|_| c.parent_id != c.root_id),
         body: c.body.clone(),
         deleted: c.deleted,
-        created: date(c.created_at),
+        created_at: c.created_at,
         deletable: !c.deleted && (note_editable || caller.is_some_and(|caller| caller.user_id == c.author_id)),
     }
 }

@@ -244,10 +244,6 @@ pub(crate) fn topic_href(topic: &str) -> String {
     search::search_href(&[("topic", topic)])
 }
 
-pub(crate) fn date(ts: Timestamp) -> String {
-    ts.to_rfc3339().chars().take(10).collect()
-}
-
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {

@@ -21,7 +21,7 @@ use carmine_ledger::statements::{RevenueStatement, decimal};
 use carmine_ledger::{AccountKind, IdempotencyKey, Owner, Stream};
 use serde::Deserialize;
 
-use super::{Done, Layout, PageForm, date, done, render, shown_on_form};
+use super::{Done, Layout, PageForm, done, render, shown_on_form};
 use crate::api::PageQuery;
 use crate::api::money::{self as api, EntryView, StatementParams};
 use crate::app::AppState;
@@ -547,7 +547,7 @@ async fn admin_revenue(
         from: statement.from.to_string(),
         to: statement.to.to_string(),
         period: statement.period.as_str().to_owned(),
-        streams: Stream::ALL.iter().map(|s| s.label()).collect(),
+        streams: Stream::ALL.iter().map(|s| s.as_str()).collect(),
         rows: statement
             .rows
             .iter()
@@ -576,6 +576,8 @@ const STREAM_COLOURS: [&str; 7] = ["#e0245e", "#f28c28", "#c2185b", "#7b1fa2", "
 /// plain SVG drawn on the server (no script). Negative amounts (reversals) are
 /// left out of the bars; the table beside the chart has the exact figures.
 pub(crate) fn revenue_chart(statement: &RevenueStatement) -> String {
+    let locale = crate::i18n::Locale::current();
+    let name = |stream: Stream| escape_text(&locale.text(&format!("stream-{}", stream.as_str())));
     let (width, height, left, bottom, top) = (720.0_f64, 260.0_f64, 56.0_f64, 28.0_f64, 12.0_f64);
     let plot_height = height - bottom - top;
     let n = statement.rows.len().max(1) as f64;
@@ -585,8 +587,9 @@ pub(crate) fn revenue_chart(statement: &RevenueStatement) -> String {
         statement.rows.iter().map(|r| r.by_stream.iter().filter(|v| **v > 0).sum::<i64>()).max().unwrap_or(0).max(1)
             as f64;
     let mut svg = format!(
-        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {}" role="img" aria-label="Revenue by stream" id="revenue-chart" class="chart">"#,
-        height + 22.0 * 2.0
+        r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {}" role="img" aria-label="{}" id="revenue-chart" class="chart">"#,
+        height + 22.0 * 2.0,
+        escape_text(&locale.text("revenue-title"))
     );
     for step in 0..=4 {
         let value = max * f64::from(step) / 4.0;
@@ -612,7 +615,7 @@ pub(crate) fn revenue_chart(statement: &RevenueStatement) -> String {
                 r#"<rect x="{x:.1}" y="{y:.1}" width="{bar:.1}" height="{h:.1}" fill="{}"><title>{} {}: {}</title></rect>"#,
                 STREAM_COLOURS[stream],
                 row.label,
-                Stream::ALL[stream].label(),
+                name(Stream::ALL[stream]),
                 yuan(*value)
             ));
         }
@@ -633,18 +636,24 @@ pub(crate) fn revenue_chart(statement: &RevenueStatement) -> String {
             STREAM_COLOURS[i],
             x + 14.0,
             y + 9.0,
-            stream.label()
+            name(*stream)
         ));
     }
     svg.push_str("</svg>");
     svg
 }
 
+/// Text for SVG drawn here (askama escapes templates, not this).
+fn escape_text(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
 #[derive(Template)]
 #[template(path = "admin_payouts.html")]
 struct PayoutsPage {
     layout: Layout,
-    payouts: Vec<(String, String, String, String, String)>,
+    /// (requested at, owner, amount, status, failure reason).
+    payouts: Vec<(Timestamp, String, String, String, String)>,
 }
 
 async fn admin_payouts(
@@ -658,7 +667,7 @@ async fn admin_payouts(
         .iter()
         .map(|p| {
             (
-                date(p.created_at),
+                p.created_at,
                 format!("{}:{}", p.owner_kind, p.owner_id),
                 yuan(p.amount),
                 p.status.clone(),

@@ -14,7 +14,7 @@ use carmine_notes::{NoteChange, NoteDetail, NoteInput, NotePage, Visibility};
 use carmine_store::notes::NoteRecord;
 use serde::Deserialize;
 
-use super::{Avatar, Layout, PageForm, date, done, render, shown_on_form};
+use super::{Avatar, Layout, PageForm, done, render, shown_on_form};
 use crate::api::notes::{note_page, note_position};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -199,7 +199,7 @@ struct NoteRow {
     author_kind: String,
     author_path: String,
     author_avatar: Avatar,
-    published: String,
+    published_at: Timestamp,
     visibility: String,
     status: String,
     limited: bool,
@@ -268,7 +268,7 @@ impl From<&NoteDetail> for NoteRow {
             author_kind: note.author_kind.clone(),
             author_path: author_path(&note.author_kind, &note.author_handle),
             author_avatar: Avatar::generated(&note.author_handle, &note.author_name),
-            published: note.published_at.map(date).unwrap_or_else(|| date(note.created_at)),
+            published_at: note.published_at.unwrap_or(note.created_at),
             visibility: note.visibility.clone(),
             status: note.status.clone(),
             limited: note.moderation != "none",

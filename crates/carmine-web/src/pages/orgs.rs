@@ -11,7 +11,7 @@ use carmine_core::{Error, ErrorCode};
 use carmine_store::orgs::{InvitationRecord, OrgRecord};
 use serde::Deserialize;
 
-use super::{Done, Layout, PageForm, date, done, render, shown_on_form};
+use super::{Done, Layout, PageForm, done, render, shown_on_form};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Member, RequestContext, path_id};
@@ -48,6 +48,7 @@ impl From<&InvitationRecord> for InvitationRow {
 #[template(path = "orgs.html")]
 struct OrgsPage {
     layout: Layout,
+    kinds: &'static [&'static str],
     orgs: Vec<OrgRow>,
     invitations: Vec<InvitationRow>,
 }
@@ -62,6 +63,7 @@ async fn orgs_page(
     let invitations = state.accounts().my_invitations(caller).await?;
     let page = OrgsPage {
         layout: Layout::with(Some(caller), done, error),
+        kinds: carmine_accounts::orgs::ORG_KINDS,
         orgs: orgs
             .iter()
             .map(|(o, role)| OrgRow {
@@ -135,7 +137,7 @@ struct MemberRow {
 }
 
 struct VerificationRow {
-    created: String,
+    created_at: carmine_core::Timestamp,
     status: String,
     reason: Option<String>,
 }
@@ -160,6 +162,12 @@ struct OrgPage {
     can_follow: bool,
     cards: Vec<super::notes::CardRow>,
     next_page: Option<String>,
+}
+
+impl OrgPage {
+    fn org_avatar(&self) -> super::Avatar {
+        super::Avatar::generated(&self.org.handle, &self.org.name)
+    }
 }
 
 async fn org_page(
@@ -229,7 +237,7 @@ async fn org_page(
             .await?
             .iter()
             .map(|v| VerificationRow {
-                created: date(v.created_at),
+                created_at: v.created_at,
                 status: v.status.clone(),
                 reason: v.decision_reason.clone().filter(|r| !r.is_empty()),
             })

@@ -6,11 +6,11 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use carmine_core::{ErrorCode, Id};
+use carmine_core::{ErrorCode, Id, Timestamp};
 use carmine_notes::safety::Decision;
 use serde::Deserialize;
 
-use super::{Done, Layout, PageForm, date, done, render, shown_on_form};
+use super::{Done, Layout, PageForm, done, render, shown_on_form};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Member, path_id};
@@ -104,11 +104,12 @@ struct ReportRow {
     id: String,
     reason: String,
     kind: String,
-    target: String,
+    /// A preview of what was reported; `None`: it is gone.
+    target: Option<String>,
     link: String,
     reporter: String,
     details: String,
-    created: String,
+    created_at: Timestamp,
     actions: &'static [&'static str],
 }
 
@@ -132,7 +133,7 @@ async fn queue_page(
             id: r.id.to_string(),
             reason: r.reason.clone(),
             kind: r.target_kind.clone(),
-            target: if r.preview.is_empty() { "(deleted)".to_owned() } else { r.preview.chars().take(60).collect() },
+            target: (!r.preview.is_empty()).then(|| r.preview.chars().take(60).collect()),
             link: match (r.target_kind.as_str(), r.note_id) {
                 ("comment", Some(note)) => format!("/notes/{note}#c{}", r.target_id),
                 ("note", _) => format!("/notes/{}", r.target_id),
@@ -140,7 +141,7 @@ async fn queue_page(
             },
             reporter: r.reporter_handle.clone(),
             details: r.details.clone(),
-            created: date(r.created_at),
+            created_at: r.created_at,
             actions: match r.target_kind.as_str() {
                 "note" => &["limit", "remove", "suspend", "dismiss"],
                 "comment" => &["remove", "suspend", "dismiss"],
