@@ -77,7 +77,8 @@ pub(crate) fn log(error: &Error, request_id: &str) {
 /// The JSON body of an API error.
 pub(crate) fn json_response(error: &Error, request_id: &str) -> Response {
     let status = StatusCode::from_u16(error.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let mut body = json!({ "code": error.code.as_str(), "message": error.message, "request_id": request_id });
+    let message = crate::i18n::error_message(error);
+    let mut body = json!({ "code": error.code.as_str(), "message": message, "request_id": request_id });
     if let Some(details) = &error.details
         && error.code != ErrorCode::Internal
     {

@@ -169,6 +169,27 @@ impl Locale {
     }
 }
 
+/// An error's message in the request's language. A message written for this very
+/// error (a field's reason, a limit) is kept in English; otherwise, and in every other
+/// language, the code's message from the catalogue (naming the field, if one was
+/// given). Codes never change with the language.
+pub fn error_message(error: &carmine_core::Error) -> String {
+    let locale = Locale::current();
+    // An internal error's message may describe its cause: never shown.
+    let specific = error.message != error.code.default_message() && error.code != carmine_core::ErrorCode::Internal;
+    if specific && locale == Locale::En {
+        return error.message.clone();
+    }
+    let message = locale.text(&format!("error-{}", error.code.as_str()));
+    let field = error.details.as_ref().and_then(|d| d.get("field")).and_then(|f| f.as_str());
+    match field {
+        Some(field) if specific => {
+            locale.text_with("error-in-field", &[("message", message.into()), ("field", field.into())])
+        }
+        _ => message,
+    }
+}
+
 /// A message argument.
 pub enum Arg {
     Number(i64),
@@ -403,6 +424,23 @@ mod tests {
         let last_year = Timestamp::parse_rfc3339("2025-03-09T08:00:00Z").unwrap();
         assert_eq!(Locale::En.when(last_year, now), "Mar 9, 2025");
         assert_eq!(Locale::ZhCn.when(last_year, now), "2025年3月9日");
+    }
+
+    #[test]
+    fn every_error_code_speaks_both_languages() {
+        for code in carmine_core::ErrorCode::ALL {
+            let error = carmine_core::Error::new(*code);
+            for locale in Locale::ALL {
+                let message = locale.sync_scope(|| error_message(&error));
+                assert!(!message.starts_with("error-"), "{} has no message in {}", code.as_str(), locale.tag());
+            }
+            assert_eq!(Locale::En.sync_scope(|| error_message(&error)), code.default_message());
+        }
+        let field = carmine_core::Error::invalid_field("title", "at most 20 characters");
+        assert_eq!(Locale::En.sync_scope(|| error_message(&field)), "title: at most 20 characters");
+        assert_eq!(Locale::ZhCn.sync_scope(|| error_message(&field)), "有一项填写得不对（title）");
+        let internal = carmine_core::Error::internal("the disk /var/db is full");
+        assert_eq!(Locale::En.sync_scope(|| error_message(&internal)), "something went wrong on our side");
     }
 
     #[test]

@@ -70,11 +70,13 @@ pub(crate) async fn pipeline(State(state): State<AppState>, request: Request, ne
     let mut response = match error::pending(&response) {
         Some(error) => {
             error::log(&error, &request_id);
-            let mut rendered = if is_api {
-                error::json_response(&error, &request_id)
-            } else {
-                locale.sync_scope(|| crate::pages::error_page(&error, &request_id, caller.as_ref()))
-            };
+            let mut rendered = locale.sync_scope(|| {
+                if is_api {
+                    error::json_response(&error, &request_id)
+                } else {
+                    crate::pages::error_page(&error, &request_id, caller.as_ref())
+                }
+            });
             for (name, value) in response.headers() {
                 if name == header::SET_COOKIE || name == header::LOCATION {
                     rendered.headers_mut().append(name, value.clone());

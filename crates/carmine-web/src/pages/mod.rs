@@ -152,7 +152,7 @@ impl Layout {
     pub fn with(caller: Option<&Caller>, done: Option<&str>, error: Option<&Error>) -> Layout {
         let mut layout = Layout::new(caller);
         layout.notice = done.and_then(notices::text);
-        layout.error = error.map(|e| e.message.clone());
+        layout.error = error.map(crate::i18n::error_message);
         layout
     }
 }
@@ -250,7 +250,7 @@ struct ErrorPage<'a> {
     layout: Layout,
     status: u16,
     heading: &'static str,
-    message: &'a str,
+    message: String,
     request_id: &'a str,
 }
 
@@ -276,7 +276,7 @@ pub(crate) fn error_page(error: &Error, request_id: &str, caller: Option<&Caller
     if matches!(error.code, ErrorCode::Unauthenticated | ErrorCode::SessionExpired) {
         return Redirect::to("/login").into_response();
     }
-    let message = if error.code == ErrorCode::Internal { error.code.default_message() } else { error.message.as_str() };
+    let message = crate::i18n::error_message(error);
     let status = error.code.http_status();
     let page = ErrorPage { layout: Layout::new(caller), status, heading: error_heading(status), message, request_id };
     let mut response = render(&page, Some(error));

@@ -279,7 +279,11 @@ async fn payment(
     let payment = api::payment_for(&state, &caller, &id).await?;
     let page = PaymentPage {
         layout: Layout::new(Some(&caller)),
-        purpose: if matches!(payment.purpose.as_str(), "coins" | "ad_balance") { payment.purpose.clone() } else { "escrow".to_owned() },
+        purpose: if matches!(payment.purpose.as_str(), "coins" | "ad_balance") {
+            payment.purpose.clone()
+        } else {
+            "escrow".to_owned()
+        },
         coins: payment.amount / state.ledger().config().coin_minor.max(1),
         amount: yuan(payment.amount),
         status: payment.status.clone(),

@@ -256,7 +256,10 @@ async fn staff_post_for_their_organization(t: TestDb) {
     let org_notes = app.get(&Client::default(), "/api/v1/actors/glow/notes").await.json();
     assert_eq!(org_notes["items"].as_array().unwrap().len(), 1);
     let org_page = app.get(&Client::default(), "/o/glow").await.text();
-    assert!(org_page.contains("新品") && org_page.contains("<strong>0</strong> followers"), "the brand's page shows its notes");
+    assert!(
+        org_page.contains("新品") && org_page.contains("<strong>0</strong> followers"),
+        "the brand's page shows its notes"
+    );
 }
 
 async fn follows_and_the_following_feed(t: TestDb) {

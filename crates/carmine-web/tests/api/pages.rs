@@ -56,6 +56,14 @@ async fn the_interface_speaks_the_visitors_language(t: TestDb) {
     assert_eq!(missing.status, 404);
     assert!(missing.text().contains("页面不存在") && missing.text().contains("回到首页"), "{}", missing.text());
 
+    // API errors too: the code stays, the message is the reader's.
+    let api = app.send_with(&visitor, Method::GET, "/api/v1/notes/12345", None, &chinese).await;
+    assert_eq!(api.status, 404);
+    assert_eq!(api.json()["error"]["code"], "note_not_found");
+    assert_eq!(api.json()["error"]["message"], "没有这篇笔记");
+    let english_api = app.get(&visitor, "/api/v1/notes/12345").await;
+    assert_eq!(english_api.json()["error"]["message"], "no such note");
+
     // The switch, signed out: a cookie, and back to the page it was pressed on.
     let switched = switch_language(&app, &visitor, "zh-CN", &format!("{ORIGIN}/search?q=%E8%8C%B6")).await;
     assert_eq!(switched.status, 303);
