@@ -286,6 +286,11 @@ pub fn build_router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn(crate::middleware::record_route))
         .layer(DefaultBodyLimit::max(JSON_BODY_BYTES_MAX))
         .layer(axum::middleware::from_fn_with_state(state.clone(), crate::middleware::pipeline))
+        // Outermost: pages, JSON and static assets go out gzip- or brotli-compressed
+        // when the client accepts it (images, already compressed, do not). Safe for
+        // pages: the one secret they carry, the CSRF token, is masked afresh in every
+        // response (`middleware::mask_csrf`), so compression cannot leak it (BREACH).
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
 

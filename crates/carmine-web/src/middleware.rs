@@ -9,6 +9,9 @@
 //! also carry the session's CSRF token in `X-CSRF-Token`, a `_csrf` form field, or —
 //! for multipart file forms only — a `_csrf` query parameter.
 //! Bearer-token requests carry no ambient authority and skip both checks.
+//! Pages and the API hand the token out masked (`mask_csrf`: a fresh random pad and
+//! the token XOR the pad, in hex), different in every response, so a compressed page
+//! never repeats it (BREACH); either form is accepted.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Instant;
@@ -178,7 +181,7 @@ async fn check_csrf(state: &AppState, request: Request, context: &RequestContext
         return Ok(request);
     };
     if let Some(sent) = headers.get("x-csrf-token").and_then(|v| v.to_str().ok()) {
-        return if constant_time_eq(sent.as_bytes(), expected.as_bytes()) { Ok(request) } else { Err(refused()) };
+        return if csrf_matches(sent.as_bytes(), &expected) { Ok(request) } else { Err(refused()) };
     }
     let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if content_type.starts_with("multipart/form-data") {
@@ -187,7 +190,7 @@ async fn check_csrf(state: &AppState, request: Request, context: &RequestContext
         let valid = query
             .split('&')
             .filter_map(|pair| pair.strip_prefix("_csrf="))
-            .any(|sent| constant_time_eq(sent.as_bytes(), expected.as_bytes()));
+            .any(|sent| csrf_matches(sent.as_bytes(), &expected));
         return if valid { Ok(request) } else { Err(refused()) };
     }
     if !content_type.starts_with("application/x-www-form-urlencoded") {
@@ -198,10 +201,32 @@ async fn check_csrf(state: &AppState, request: Request, context: &RequestContext
         axum::body::to_bytes(body, FORM_BODY_BYTES_MAX).await.map_err(|_| Error::new(ErrorCode::PayloadTooLarge))?;
     let sent =
         bytes.split(|b| *b == b'&').filter_map(|pair| pair.strip_prefix(b"_csrf=")).next().ok_or_else(refused)?;
-    if !constant_time_eq(sent, expected.as_bytes()) {
+    if !csrf_matches(sent, &expected) {
         return Err(refused());
     }
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The session's CSRF token as one response hands it out: a random pad and the token
+/// XOR the pad, hex-encoded — a different string every time, the same token inside.
+pub(crate) fn mask_csrf(token: &str) -> String {
+    let pad = random_bytes(token.len());
+    let masked: Vec<u8> = token.bytes().zip(&pad).map(|(t, p)| t ^ p).collect();
+    format!("{}{}", hex::encode(pad), hex::encode(masked))
+}
+
+/// Whether a sent token is the session's, as given or masked.
+fn csrf_matches(sent: &[u8], expected: &str) -> bool {
+    if constant_time_eq(sent, expected.as_bytes()) {
+        return true;
+    }
+    let Ok(decoded) = hex::decode(sent) else { return false };
+    if decoded.len() != 2 * expected.len() {
+        return false;
+    }
+    let (pad, masked) = decoded.split_at(expected.len());
+    let unmasked: Vec<u8> = pad.iter().zip(masked).map(|(p, m)| p ^ m).collect();
+    constant_time_eq(&unmasked, expected.as_bytes())
 }
 
 /// The public URL's origin, or the origin the browser addressed (its `Host`) — a
@@ -262,5 +287,25 @@ fn security_headers(headers: &mut HeaderMap, https: bool) {
     set(headers, "cross-origin-opener-policy", "same-origin");
     if https {
         set(headers, "strict-transport-security", "max-age=31536000");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{csrf_matches, mask_csrf};
+
+    #[test]
+    fn masked_csrf_tokens_differ_every_time_and_still_match() {
+        let token = "k3Jd9_x-Qa0";
+        let (a, b) = (mask_csrf(token), mask_csrf(token));
+        assert_ne!(a, b, "a fresh pad per response");
+        assert!(!a.contains(token));
+        assert!(csrf_matches(a.as_bytes(), token) && csrf_matches(b.as_bytes(), token));
+        assert!(csrf_matches(token.as_bytes(), token), "the raw token still works");
+        assert!(!csrf_matches(mask_csrf("another-one").as_bytes(), token));
+        assert!(!csrf_matches(b"zz", token) && !csrf_matches(b"", token));
+        let mut forged = a.clone().into_bytes();
+        forged[a.len() - 1] = if forged[a.len() - 1] == b'0' { b'1' } else { b'0' };
+        assert!(!csrf_matches(&forged, token));
     }
 }

@@ -57,8 +57,10 @@ pub(crate) async fn session_response(
         state.accounts().config().session_absolute_seconds,
     );
     let profile = state.accounts().profile(&authenticated.caller).await?;
-    let body =
-        MeView { user: UserView::from(&profile), csrf_token: authenticated.caller.csrf_token().map(str::to_owned) };
+    let body = MeView {
+        user: UserView::from(&profile),
+        csrf_token: authenticated.caller.csrf_token().map(crate::middleware::mask_csrf),
+    };
     Ok((status, [(header::SET_COOKIE, cookie)], Json(body)).into_response())
 }
 

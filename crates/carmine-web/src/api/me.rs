@@ -22,7 +22,10 @@ use crate::openapi::ErrorBody;
     security(("session" = []), ("bearer" = [])))]
 pub async fn get_me(State(state): State<AppState>, Member(caller): Member) -> Result<Json<MeView>, ApiError> {
     let profile = state.accounts().profile(&caller).await?;
-    Ok(Json(MeView { user: UserView::from(&profile), csrf_token: caller.csrf_token().map(str::to_owned) }))
+    Ok(Json(MeView {
+        user: UserView::from(&profile),
+        csrf_token: caller.csrf_token().map(crate::middleware::mask_csrf),
+    }))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -140,7 +140,7 @@ impl Layout {
         Layout {
             username: caller.map(|c| c.username.clone()),
             is_admin: caller.is_some_and(|c| c.is_admin),
-            csrf: caller.and_then(|c| c.csrf_token()).unwrap_or("").to_owned(),
+            csrf: caller.and_then(|c| c.csrf_token()).map(crate::middleware::mask_csrf).unwrap_or_default(),
             notice: None,
             error: None,
             asset_version: ASSET_VERSION,

@@ -19,7 +19,34 @@ carmine_store::both_backends!(
     search_through_pages,
     money_through_pages,
     the_interface_speaks_the_visitors_language,
+    pages_json_and_assets_go_out_compressed_without_repeating_the_csrf_token,
 );
+
+async fn pages_json_and_assets_go_out_compressed_without_repeating_the_csrf_token(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let member = app.signup("meimei").await;
+    let encoding = |r: &TestResponse| r.headers.get("content-encoding").map(|v| v.to_str().unwrap().to_owned());
+    for (path, accept, expected) in [
+        ("/", "br, gzip", "br"),
+        ("/static/app.css", "gzip", "gzip"),
+        ("/api/v1/search?q=tea", "gzip, deflate, br", "br"),
+        ("/settings", "gzip", "gzip"),
+    ] {
+        let response = app.send_with(&member, Method::GET, path, None, &[("accept-encoding", accept)]).await;
+        assert_eq!(response.status, 200, "{path}");
+        assert_eq!(encoding(&response).as_deref(), Some(expected), "{path}");
+    }
+    assert_eq!(encoding(&app.get(&member, "/static/app.css").await), None, "only when asked for");
+    // The token a page hands out differs every time, and each one works.
+    let (first, second) =
+        (csrf_of(&app.get(&member, "/settings").await), csrf_of(&app.get(&member, "/settings").await));
+    assert_ne!(first, second);
+    for csrf in [first, second] {
+        let client = Client { csrf: Some(csrf), ..member.clone() };
+        let saved = form(&app, &client, "/settings/profile", &[("display_name", "美美"), ("bio", "")]).await;
+        assert_eq!(saved.status, 303, "{}", saved.text());
+    }
+}
 
 /// `POST /language` as the switch sends it, from the page at `referer`.
 async fn switch_language(app: &TestApp, client: &Client, lang: &str, referer: &str) -> TestResponse {
