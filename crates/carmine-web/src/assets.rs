@@ -1,6 +1,7 @@
 //! Static assets compiled into the binary (no build step beyond cargo), served with
 //! long cache lifetimes; pages link them with `?v=<hash of their content>`, so any
-//! change to them busts caches.
+//! change to them busts caches. Also what makes Carmine installable on a phone: the
+//! web app manifest and its icons (drawn here, once, as PNG), and the favicon.
 
 use axum::Router;
 use axum::http::header;
@@ -24,14 +25,70 @@ const fn fnv1a(bytes: &[u8], mut hash: u64) -> u64 {
     hash
 }
 
+const ICON_SVG: &str = include_str!("../static/icon.svg");
+
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(|| async { asset("text/css; charset=utf-8", APP_CSS) }))
         .route("/static/app.js", get(|| async { asset("text/javascript; charset=utf-8", APP_JS) }))
+        .route("/static/icon.svg", get(|| async { asset("image/svg+xml", ICON_SVG) }))
+        .route("/favicon.ico", get(|| async { png(icon_png(48)) }))
+        .route("/static/icon-192.png", get(|| async { png(icon_png(192)) }))
+        .route("/static/icon-512.png", get(|| async { png(icon_png(512)) }))
+        .route("/manifest.webmanifest", get(manifest))
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, content_type), (header::CACHE_CONTROL, "public, max-age=31536000, immutable")], body)
+}
+
+fn png(body: Vec<u8>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "public, max-age=86400")], body)
+}
+
+/// The web app manifest: what a phone needs to install Carmine to its home screen.
+async fn manifest() -> impl IntoResponse {
+    let locale = crate::i18n::Locale::current();
+    let body = serde_json::json!({
+        "name": "Carmine",
+        "short_name": "Carmine",
+        "description": locale.text("home-hero-lead"),
+        "lang": locale.tag(),
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#f6f6f7",
+        "theme_color": "#e0243a",
+        "icons": [
+            { "src": "/static/icon-192.png", "sizes": "192x192", "type": "image/png", "purpose": "any" },
+            { "src": "/static/icon-512.png", "sizes": "512x512", "type": "image/png", "purpose": "any maskable" },
+            { "src": "/static/icon.svg", "sizes": "any", "type": "image/svg+xml" }
+        ]
+    });
+    (
+        [(header::CONTENT_TYPE, "application/manifest+json"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        body.to_string(),
+    )
+}
+
+/// The app icon at `size` pixels: a carmine square with a white open ring — the
+/// same drawing as `static/icon.svg` (a "C" around a dot), rasterised here so there
+/// is no binary file to keep in step. Maskable: the mark stays in the middle 60 %.
+fn icon_png(size: u32) -> Vec<u8> {
+    let s = size as f32;
+    let image = image::RgbaImage::from_fn(size, size, |x, y| {
+        let (dx, dy) = (x as f32 + 0.5 - s / 2.0, y as f32 + 0.5 - s / 2.0);
+        let r = (dx * dx + dy * dy).sqrt();
+        let angle = dy.atan2(dx).to_degrees(); // 0° points right: the ring's opening
+        let ring = (s * 0.17..=s * 0.27).contains(&r) && angle.abs() > 40.0;
+        let dot = r <= s * 0.07;
+        if ring || dot { image::Rgba([255, 255, 255, 255]) } else { image::Rgba([0xe0, 0x24, 0x3a, 255]) }
+    });
+    let mut bytes = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut bytes), image::ImageFormat::Png)
+        .expect("encoding a PNG in memory cannot fail");
+    bytes
 }
 
 /// The design system's rules (docs/design-system.md), checked on every template:

@@ -172,6 +172,17 @@ impl Avatar {
     }
 }
 
+/// What another app shows when a page's link is shared (Open Graph).
+pub(crate) struct LinkPreview {
+    /// `article` (a note) or `profile`.
+    pub kind: &'static str,
+    pub title: String,
+    pub description: String,
+    /// An absolute URL.
+    pub image: Option<String>,
+    pub url: String,
+}
+
 /// `?done=…` on pages that show a notice after a redirect.
 #[derive(serde::Deserialize, Default)]
 pub(crate) struct Done {

@@ -303,6 +303,8 @@ struct NotePageTemplate {
     /// Its way through the traffic pools (with the statistics).
     journey: Option<crate::api::feed::JourneyView>,
     related: Vec<CardRow>,
+    /// The link preview other apps show (Open Graph), for published public notes.
+    preview: Option<super::LinkPreview>,
 }
 
 #[derive(Deserialize, Default)]
@@ -351,7 +353,22 @@ pub(crate) async fn note_page_response(
     let journey = stats.as_ref().and_then(|_| state.feed().journey(id)).map(|j| crate::api::feed::journey_view(&j));
     let related_ids = state.feed().related(id, caller.map(|c| c.user_id), RELATED_CARDS);
     let related = state.notes().visible_records(caller, &related_ids).await?.iter().map(CardRow::from).collect();
+    let preview = (detail.note.status == "published" && detail.note.visibility == "public").then(|| {
+        let base = &state.web_config().public_url;
+        super::LinkPreview {
+            kind: "article",
+            title: if detail.note.title.is_empty() {
+                detail.note.author_name.clone()
+            } else {
+                detail.note.title.clone()
+            },
+            description: detail.note.body.chars().take(120).collect(),
+            image: detail.media.first().map(|m| format!("{base}/media/{}/{}/detail.jpg", m.id, m.url_key)),
+            url: format!("{base}/notes/{}", detail.note.id),
+        }
+    });
     let page = NotePageTemplate {
+        preview,
         journey,
         related,
         layout: Layout::with(caller, done, error),
@@ -397,6 +414,7 @@ struct ProfilePage {
     gift_key: String,
     cards: Vec<CardRow>,
     next_page: Option<String>,
+    preview: Option<super::LinkPreview>,
 }
 
 pub(crate) async fn profile(
@@ -428,6 +446,13 @@ pub(crate) async fn profile(
         report_reasons: carmine_notes::safety::REPORT_REASONS,
         boards,
         layout: Layout::with(caller, q.done.as_deref(), None),
+        preview: Some(super::LinkPreview {
+            kind: "profile",
+            title: format!("{} (@{})", actor.name, actor.handle),
+            description: bio.chars().take(120).collect(),
+            image: None,
+            url: format!("{}/u/{}", state.web_config().public_url, actor.handle),
+        }),
         avatar: Avatar::generated(&actor.handle, &actor.name),
         name: actor.name,
         handle: actor.handle,

@@ -20,7 +20,55 @@ carmine_store::both_backends!(
     money_through_pages,
     the_interface_speaks_the_visitors_language,
     pages_json_and_assets_go_out_compressed_without_repeating_the_csrf_token,
+    the_app_installs_and_its_links_preview,
 );
+
+/// Width and height from a PNG's header.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+    let number = |at: usize| u32::from_be_bytes(bytes[at..at + 4].try_into().unwrap());
+    (number(16), number(20))
+}
+
+async fn the_app_installs_and_its_links_preview(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let visitor = Client::default();
+    // What a phone's browser needs to offer "Add to home screen".
+    let home = app.get(&visitor, "/").await.text();
+    assert!(home.contains("<link rel=\"manifest\" href=\"/manifest.webmanifest\">"));
+    let manifest = app.get(&visitor, "/manifest.webmanifest").await;
+    assert_eq!(manifest.headers.get("content-type").unwrap(), "application/manifest+json");
+    let manifest: serde_json::Value = serde_json::from_slice(&manifest.body).unwrap();
+    assert_eq!((manifest["start_url"].as_str(), manifest["display"].as_str()), (Some("/"), Some("standalone")));
+    for icon in manifest["icons"].as_array().unwrap().iter().filter(|i| i["type"] == "image/png") {
+        let size: u32 = icon["sizes"].as_str().unwrap().split('x').next().unwrap().parse().unwrap();
+        let png = app.get(&visitor, icon["src"].as_str().unwrap()).await;
+        assert_eq!(png_size(&png.body), (size, size));
+    }
+    let favicon = app.get(&visitor, "/favicon.ico").await;
+    assert_eq!((favicon.status.as_u16(), png_size(&favicon.body)), (200, (48, 48)));
+
+    // A public note's link shows its title, text and first image in other apps; a
+    // followers-only note's link says nothing about it.
+    let author = app.signup("meimei").await;
+    let settings = app.get(&author, "/settings").await;
+    let author = Client { csrf: Some(csrf_of(&settings)), ..author };
+    let photo = vec![carmine_media::fixtures::jpeg(600, 800)];
+    let fields =
+        [("title", "西湖的早晨"), ("body", "晨跑 & coffee <b>"), ("visibility", "public"), ("action", "publish")];
+    let public = compose(&app, &author, &fields, &photo, true).await;
+    let public = public.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+    let page = app.get(&visitor, &public).await.text();
+    assert!(page.contains("<meta property=\"og:title\" content=\"西湖的早晨\">"), "{page}");
+    assert!(page.contains("<meta property=\"og:description\" content=\"晨跑 &#38; coffee &#60;b&#62;\">"), "{page}");
+    assert!(page.contains(&format!("<meta property=\"og:url\" content=\"{ORIGIN}{public}\">")));
+    assert!(page.contains(&format!("<meta property=\"og:image\" content=\"{ORIGIN}/media/")));
+    let hidden = [("title", "只给粉丝"), ("body", "secret plans"), ("visibility", "followers"), ("action", "publish")];
+    let hidden = compose(&app, &author, &hidden, &photo, true).await;
+    let hidden = hidden.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+    let page = app.get(&author, &hidden).await.text();
+    assert!(page.contains("只给粉丝") && !page.contains("og:title"), "no preview of a followers-only note");
+}
 
 async fn pages_json_and_assets_go_out_compressed_without_repeating_the_csrf_token(t: TestDb) {
     let app = TestApp::new(t).await;
