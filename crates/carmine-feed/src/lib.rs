@@ -14,7 +14,7 @@ pub mod settings;
 
 pub use fairness::{Fairness, fairness};
 pub use ids::{IdMap, IdSet};
-pub use live::{Feed, FeedCursor, FeedIndex, FeedPage, Journey};
+pub use live::{Feed, FeedCursor, FeedIndex, FeedPage, Journey, TopicSummary};
 pub use model::{Action, FeedModel, PoolStatus, Reach, Sight, Signal, Tally};
 pub use rank::{FeedRequest, Ranked, Reason, ScoreParts, Sources};
 pub use settings::{FeedSettings, Pool};

@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::fairness::Fairness;
 use crate::ids::IdSet;
-use crate::model::{Action, FeedModel, PoolStatus, PoolStep, Reach, Sight, Signal};
+use crate::model::{Action, FeedModel, PoolStatus, PoolStep, Reach, Sight, Signal, TopicId};
 use crate::rank::{FeedRequest, Ranked, rank};
 use crate::settings::FeedSettings;
 
@@ -390,6 +390,45 @@ impl Feed {
         })
     }
 
+    /// A topic's page: how many notes carry it and the topics most related to it by
+    /// co-engagement (strongest first). `None` for a topic no note carries yet.
+    pub fn topic(&self, name: &str, related: usize) -> Option<TopicSummary> {
+        let model = self.index.model();
+        let id = model.topic_id(name)?;
+        let mut near: Vec<(TopicId, f64)> = model.related(id).filter(|(t, _)| *t != id).collect();
+        near.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| model.topic_name(a.0).cmp(model.topic_name(b.0))));
+        Some(TopicSummary {
+            name: model.topic_name(id).to_owned(),
+            notes: model.topic_note_count(id),
+            related: near.into_iter().take(related).map(|(t, _)| model.topic_name(t).to_owned()).collect(),
+        })
+    }
+
+    /// Follows or unfollows a topic: a followed topic is one of the member's picks
+    /// (the interest picker's), so it shapes the discovery feed at once. Read and
+    /// replaced under the member's row lock, so two taps never lose one.
+    pub async fn follow_topic(&self, member: Id, raw: &str, follow: bool) -> Result<Vec<String>, Error> {
+        let topic = normalize_topic(raw).ok_or_else(|| Error::invalid_field("topic", "not a valid topic"))?;
+        let mut tx = self.db.begin().await?;
+        carmine_store::users::lock(&mut tx, member).await?;
+        let mut picked = interests::list(tx.conn(), member).await?;
+        let had = picked.contains(&topic);
+        if follow && !had {
+            if picked.len() >= PICKED_TOPICS_MAX {
+                return Err(Error::invalid_field("topics", format!("at most {PICKED_TOPICS_MAX} topics")));
+            }
+            picked.push(topic);
+        } else if !follow && had {
+            picked.retain(|t| *t != topic);
+        } else {
+            return Ok(picked);
+        }
+        interests::replace(&mut tx, member, &picked).await?;
+        tx.emit(DomainEvent::InterestsPicked { user_id: member, topics: picked.clone() }).await?;
+        tx.commit().await?;
+        Ok(picked)
+    }
+
     pub async fn picked(&self, member: Id) -> Result<Vec<String>, Error> {
         Ok(interests::list(&mut *self.db.reader().await?, member).await?)
     }
@@ -414,6 +453,14 @@ impl Feed {
         tx.commit().await?;
         Ok(picked)
     }
+}
+
+/// What a topic's page shows about the topic.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopicSummary {
+    pub name: String,
+    pub notes: usize,
+    pub related: Vec<String>,
 }
 
 #[cfg(test)]

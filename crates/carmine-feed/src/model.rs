@@ -491,6 +491,11 @@ impl FeedModel {
         self.topics[topic as usize].fans.iter().rev()
     }
 
+    /// How many notes carry the topic.
+    pub fn topic_note_count(&self, topic: TopicId) -> usize {
+        self.topics[topic as usize].notes.len()
+    }
+
     /// Topics by the number of notes that carry them, most first.
     pub fn popular_topics(&self, limit: usize) -> Vec<(String, usize)> {
         let mut topics: Vec<(String, usize)> = self.topics.iter().map(|t| (t.name.clone(), t.notes.len())).collect();

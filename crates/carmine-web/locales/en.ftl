@@ -782,3 +782,13 @@ error-unavailable = the service is not ready
 error-search_timeout = the search took too long; try fewer or simpler words
 error-provider_unavailable = the payment provider did not answer; nothing was charged twice, try again
 error-in-field = { $message } ({ $field })
+
+## Topic pages
+topic-follow = Follow topic
+topic-following = Following
+topic-related = Related:
+topic-hot = Hot
+topic-new = New
+topic-empty = No notes about this topic yet.
+notice-topic_followed = You follow this topic: your feed shows more of it.
+notice-topic_unfollowed = You no longer follow this topic.

@@ -710,3 +710,13 @@ error-unavailable = 服务还没有准备好
 error-search_timeout = 搜索用时太长，试试更少或更简单的词
 error-provider_unavailable = 支付渠道没有响应；不会重复扣款，请重试
 error-in-field = { $message }（{ $field }）
+
+## 话题页
+topic-follow = 关注话题
+topic-following = 已关注
+topic-related = 相关：
+topic-hot = 热门
+topic-new = 最新
+topic-empty = 这个话题还没有笔记。
+notice-topic_followed = 已关注该话题，推荐里会有更多相关内容。
+notice-topic_unfollowed = 已取消关注该话题。

@@ -18,6 +18,7 @@ pub(crate) mod notices;
 mod orgs;
 mod safety;
 mod search;
+mod topics;
 
 use askama::Template;
 use axum::Router;
@@ -41,6 +42,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(boards::router())
         .merge(safety::router())
         .merge(money::router())
+        .merge(topics::router())
         .route("/signup", get(account::signup_page).post(account::signup_submit))
         .route("/login", get(account::login_page).post(account::login_submit))
         .route("/logout", post(account::logout))
@@ -250,9 +252,9 @@ pub(crate) fn encode(value: &str) -> String {
         .collect()
 }
 
-/// Where a `#topic` links: the notes of that topic.
+/// Where a `#topic` links: the topic's page.
 pub(crate) fn topic_href(topic: &str) -> String {
-    search::search_href(&[("topic", topic)])
+    format!("/t/{}", encode(topic))
 }
 
 #[derive(Template)]

@@ -61,6 +61,8 @@ pub(crate) const NOTICES: &[&str] = &[
     "gift_invalid_amount",
     "gift_blocked",
     "gift_failed",
+    "topic_followed",
+    "topic_unfollowed",
 ];
 
 pub(crate) fn text(key: &str) -> Option<String> {

@@ -209,7 +209,7 @@ pub(crate) async fn search(
         page.topics = outcome
             .topics
             .into_iter()
-            .map(|t| TopicRow { href: search_href(&[("topic", &t.topic)]), topic: t.topic, notes: t.notes })
+            .map(|t| TopicRow { href: super::topic_href(&t.topic), topic: t.topic, notes: t.notes })
             .collect();
         page.next_page = outcome.next_cursor.map(|cursor| {
             search_href(&[

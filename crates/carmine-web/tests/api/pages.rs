@@ -21,7 +21,48 @@ carmine_store::both_backends!(
     the_interface_speaks_the_visitors_language,
     pages_json_and_assets_go_out_compressed_without_repeating_the_csrf_token,
     the_app_installs_and_its_links_preview,
+    topic_pages_show_a_topics_notes_and_following_it_shapes_the_feed,
 );
+
+async fn topic_pages_show_a_topics_notes_and_following_it_shapes_the_feed(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let author = app.signup("meimei").await;
+    let settings = app.get(&author, "/settings").await;
+    let author = Client { csrf: Some(csrf_of(&settings)), ..author };
+    let photo = vec![carmine_media::fixtures::jpeg(400, 400)];
+    for (title, body) in [("抹茶拿铁", "#下午茶 #抹茶 好喝"), ("司康", "#下午茶 配奶油"), ("跑步", "#运动 五公里")]
+    {
+        let fields = [("title", title), ("body", body), ("visibility", "public"), ("action", "publish")];
+        assert_eq!(compose(&app, &author, &fields, &photo, true).await.status, 303);
+    }
+    app.sync().await;
+    let visitor = Client::default();
+    let page = app.get(&visitor, "/t/%E4%B8%8B%E5%8D%88%E8%8C%B6").await;
+    page.assert_status(200);
+    let page = page.text();
+    assert!(page.contains("<h1>#下午茶</h1>") && page.contains("2 notes"), "{page}");
+    assert!(page.contains("抹茶拿铁") && page.contains("司康") && !page.contains("跑步"), "{page}");
+    let newest = app.get(&visitor, "/t/%E4%B8%8B%E5%8D%88%E8%8C%B6?sort=new").await.text();
+    assert!(newest.find("司康").unwrap() < newest.find("抹茶拿铁").unwrap(), "the newest first");
+    // Every #topic in a note links to its page.
+    let note = app.get(&visitor, "/search?q=%E8%B7%91%E6%AD%A5").await.text();
+    assert!(note.contains("跑步"));
+    assert_eq!(app.get(&visitor, "/t/not%20a%20topic").await.status, 404);
+
+    // Following a topic makes it one of the reader's interests; unfollowing removes it.
+    let reader = app.signup("lanlan").await;
+    let followed = form(&app, &reader, "/t/%E4%B8%8B%E5%8D%88%E8%8C%B6/follow", &[]).await;
+    assert_eq!(followed.headers.get("location").unwrap(), "/t/%E4%B8%8B%E5%8D%88%E8%8C%B6?done=topic_followed");
+    let interests = app.get(&reader, "/api/v1/me/interests").await.json();
+    assert_eq!(interests["picked"], serde_json::json!(["下午茶"]), "{interests}");
+    assert!(app.get(&reader, "/t/%E4%B8%8B%E5%8D%88%E8%8C%B6").await.text().contains("id=\"follow-topic\">Following<"));
+    form(&app, &reader, "/t/%E4%B8%8B%E5%8D%88%E8%8C%B6/follow", &[]).await; // twice is once
+    assert_eq!(app.get(&reader, "/api/v1/me/interests").await.json()["picked"], serde_json::json!(["下午茶"]));
+    form(&app, &reader, "/t/%E4%B8%8B%E5%8D%88%E8%8C%B6/unfollow", &[]).await;
+    assert_eq!(app.get(&reader, "/api/v1/me/interests").await.json()["picked"], serde_json::json!([]));
+    // Signed out, following asks to log in first.
+    assert_eq!(form(&app, &visitor, "/t/%E4%B8%8B%E5%8D%88%E8%8C%B6/follow", &[]).await.status, 303);
+}
 
 /// Width and height from a PNG's header.
 fn png_size(bytes: &[u8]) -> (u32, u32) {
@@ -511,7 +552,7 @@ async fn composing_reading_editing_and_deleting_a_note_through_pages(t: TestDb) 
     let page = app.get(&Client::default(), &location).await.text();
     assert!(page.contains("<h1>周末去杭州</h1>"));
     assert_eq!(page.matches("/detail.jpg").count(), 2, "a carousel of both images");
-    assert!(page.contains("<a class=\"topic\" href=\"/search?topic=%E6%97%85%E8%A1%8C\">#旅行</a>"), "{page}");
+    assert!(page.contains("<a class=\"topic\" href=\"/t/%E6%97%85%E8%A1%8C\">#旅行</a>"), "{page}");
     assert!(page.contains("<a href=\"/u/meimei\">@meimei</a>"));
     // Each topic once: those in the text link there, the others follow as chips.
     for topic in ["#旅行<", "#杭州<", "#coffee<"] {
