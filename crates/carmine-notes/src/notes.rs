@@ -324,6 +324,28 @@ impl Notes {
         Ok(page(notes, limit, |n| n.published_at.unwrap_or(n.created_at).micros()))
     }
 
+    /// Likes and saves the author's published notes received, in total.
+    pub async fn received_engagement(&self, author_id: Id) -> Result<(i64, i64)> {
+        Ok(notes::received_engagement(&mut *self.db.reader().await?, author_id).await?)
+    }
+
+    /// The notes the caller liked that they may still see, most recent like first, and
+    /// the like time to continue from when there are more.
+    pub async fn liked_notes(
+        &self,
+        caller: &Caller,
+        before: Option<i64>,
+        limit: u32,
+    ) -> Result<(Vec<NoteRecord>, Option<i64>)> {
+        let likes =
+            carmine_store::likes::liked_by(&mut *self.db.reader().await?, caller.user_id, before, limit + 1).await?;
+        let more = likes.len() > limit as usize;
+        let shown = &likes[..likes.len().min(limit as usize)];
+        let ids: Vec<Id> = shown.iter().map(|(id, _)| *id).collect();
+        let next = if more { shown.last().map(|(_, at)| *at) } else { None };
+        Ok((self.visible_records(Some(caller), &ids).await?, next))
+    }
+
     /// Which of `ids` are published notes the viewer may see.
     pub async fn published_and_visible(&self, viewer: Option<&Caller>, ids: &[Id]) -> Result<HashSet<Id>> {
         Ok(self.visible_records(viewer, ids).await?.into_iter().map(|n| n.id).collect())

@@ -57,3 +57,21 @@ pub async fn count(conn: &mut Conn, note_id: Id) -> StoreResult<i64> {
         .await?;
     Ok(row.try_get("n")?)
 }
+
+/// The notes a member liked, most recent like first: (note, when liked), before a
+/// like time (µs) for the next page.
+pub async fn liked_by(conn: &mut Conn, user_id: Id, before: Option<i64>, limit: u32) -> StoreResult<Vec<(Id, i64)>> {
+    let rows = sqlx::query(
+        "SELECT note_id, created_at FROM likes WHERE user_id = $1 AND created_at < $2
+         ORDER BY created_at DESC, note_id DESC LIMIT $3",
+    )
+    .bind(user_id.as_i64())
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((Id::from_i64(row.try_get("note_id")?), row.try_get("created_at")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}

@@ -464,3 +464,16 @@ pub async fn adjust(tx: &mut Tx, id: Id, counter: Counter, delta: i64) -> StoreR
     sqlx::query(statement).bind(delta).bind(id.as_i64()).execute(tx.conn()).await?;
     Ok(())
 }
+
+/// Likes and saves an author's published notes received, in total.
+pub async fn received_engagement(conn: &mut Conn, author_id: Id) -> StoreResult<(i64, i64)> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(like_count), 0) AS BIGINT) AS likes,
+                CAST(COALESCE(SUM(save_count), 0) AS BIGINT) AS saves
+         FROM notes WHERE author_id = $1 AND status = 'published'",
+    )
+    .bind(author_id.as_i64())
+    .fetch_one(conn)
+    .await?;
+    Ok((row.try_get("likes")?, row.try_get("saves")?))
+}

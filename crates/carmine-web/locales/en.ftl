@@ -792,3 +792,13 @@ topic-new = New
 topic-empty = No notes about this topic yet.
 notice-topic_followed = You follow this topic: your feed shows more of it.
 notice-topic_unfollowed = You no longer follow this topic.
+
+## Profile tabs
+profile-received = likes and saves
+profile-tabs = Profile sections
+profile-tab-notes = Notes
+profile-tab-boards = Boards
+profile-tab-liked = Liked
+profile-no-boards = No boards yet.
+profile-liked-empty = Notes you like show here; only you see this list.
+profile-edit = Edit profile

@@ -720,3 +720,13 @@ topic-new = 最新
 topic-empty = 这个话题还没有笔记。
 notice-topic_followed = 已关注该话题，推荐里会有更多相关内容。
 notice-topic_unfollowed = 已取消关注该话题。
+
+## 主页分栏
+profile-received = 获赞与收藏
+profile-tabs = 主页分栏
+profile-tab-notes = 笔记
+profile-tab-boards = 专辑
+profile-tab-liked = 赞过
+profile-no-boards = 还没有专辑。
+profile-liked-empty = 你赞过的笔记会出现在这里，只有你能看到。
+profile-edit = 编辑资料

@@ -407,6 +407,10 @@ struct ProfilePage {
     bio: String,
     followers: i64,
     following: i64,
+    /// Likes and saves the member's notes received.
+    received: i64,
+    /// `notes`, `boards` or `liked`.
+    tab: &'static str,
     followed: bool,
     can_follow: bool,
     is_me: bool,
@@ -417,24 +421,50 @@ struct ProfilePage {
     preview: Option<super::LinkPreview>,
 }
 
+#[derive(Deserialize, Default)]
+pub(crate) struct ProfileQuery {
+    /// `notes` (the default), `boards`, or `liked` (the member's own page only).
+    tab: Option<String>,
+    cursor: Option<String>,
+    /// The liked tab's position: a like time (µs).
+    before: Option<i64>,
+    done: Option<String>,
+}
+
 pub(crate) async fn profile(
     State(state): State<AppState>,
     context: RequestContext,
     Path(username): Path<String>,
-    ApiQuery(q): ApiQuery<ListQuery>,
+    ApiQuery(q): ApiQuery<ProfileQuery>,
 ) -> Result<Response, ApiError> {
     let actor = state.notes().actor(&username).await?;
     if actor.kind == "org" {
         return Ok(Redirect::to(&format!("/o/{}", actor.handle)).into_response());
     }
     let caller = context.caller.as_ref();
-    let (limit, before) = note_position(&state, Some(30), q.cursor.as_deref())?;
-    let page = state.notes().by_author(caller, &actor, before, limit).await?;
+    let is_me = caller.is_some_and(|c| c.user_id == actor.id);
+    let tab = match q.tab.as_deref() {
+        Some("boards") => "boards",
+        Some("liked") if is_me => "liked",
+        _ => "notes",
+    };
+    let here = format!("/u/{}", actor.handle);
+    let (cards, next_page) = match (tab, caller) {
+        ("liked", Some(caller)) => {
+            let (liked, next) = state.notes().liked_notes(caller, q.before, 30).await?;
+            (liked.iter().map(CardRow::from).collect(), next.map(|at| format!("{here}?tab=liked&before={at}")))
+        }
+        ("notes", _) => {
+            let (limit, before) = note_position(&state, Some(30), q.cursor.as_deref())?;
+            let page = state.notes().by_author(caller, &actor, before, limit).await?;
+            cards(&state, &page, &here)
+        }
+        _ => (Vec::new(), None),
+    };
     let counts = state.notes().follow_counts(actor.id).await?;
+    let (likes_received, saves_received) = state.notes().received_engagement(actor.id).await?;
     let followed = state.notes().is_following(caller, actor.id).await?;
     let bio = state.accounts().public_profile(actor.id).await?.bio;
-    let (cards, next_page) = cards(&state, &page, &format!("/u/{}", actor.handle));
-    let is_me = caller.is_some_and(|c| c.user_id == actor.id);
     let boards = state.notes().boards_of(caller, &actor).await?.iter().map(super::boards::BoardChip::from).collect();
     let (blocked, muted) = state.notes().relation(caller, actor.id).await?;
     let page = ProfilePage {
@@ -460,6 +490,8 @@ pub(crate) async fn profile(
         bio,
         followers: counts.followers,
         following: counts.following,
+        received: likes_received + saves_received,
+        tab,
         followed,
         can_follow: caller.is_some() && !is_me,
         is_me,

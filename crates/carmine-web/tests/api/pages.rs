@@ -22,7 +22,39 @@ carmine_store::both_backends!(
     pages_json_and_assets_go_out_compressed_without_repeating_the_csrf_token,
     the_app_installs_and_its_links_preview,
     topic_pages_show_a_topics_notes_and_following_it_shapes_the_feed,
+    profiles_show_notes_boards_and_what_the_member_liked,
 );
+
+async fn profiles_show_notes_boards_and_what_the_member_liked(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let author = app.signup("meimei").await;
+    let settings = app.get(&author, "/settings").await;
+    let author = Client { csrf: Some(csrf_of(&settings)), ..author };
+    let photo = vec![carmine_media::fixtures::jpeg(400, 400)];
+    let fields = [("title", "桂花糕"), ("body", "秋天的味道"), ("visibility", "public"), ("action", "publish")];
+    let note = compose(&app, &author, &fields, &photo, true).await;
+    let note = note.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+    let note_id = note.trim_start_matches("/notes/").to_owned();
+    let reader = app.signup("lanlan").await;
+    app.post(&reader, &format!("/api/v1/notes/{note_id}/like"), serde_json::json!({})).await.assert_status(200);
+    app.post(&reader, &format!("/api/v1/notes/{note_id}/save"), serde_json::json!({})).await;
+
+    // The author's page counts the likes and saves her notes received.
+    let profile = app.get(&Client::default(), "/u/meimei").await.text();
+    assert!(profile.contains("<span id=\"received\"><strong>2</strong> likes and saves</span>"), "{profile}");
+    assert!(profile.contains("桂花糕") && !profile.contains("id=\"liked-tab\""), "no liked tab on others' pages");
+    // The reader's own liked tab lists the note; nobody else can open it.
+    let liked = app.get(&reader, "/u/lanlan?tab=liked").await.text();
+    assert!(liked.contains("id=\"liked-tab\"") && liked.contains("桂花糕"), "{liked}");
+    let peeking = app.get(&author, "/u/lanlan?tab=liked").await.text();
+    assert!(!peeking.contains("桂花糕"), "another member sees the notes tab instead");
+    // A note deleted since disappears from the list.
+    let deleted = form(&app, &author, &format!("{note}/delete"), &[]).await;
+    assert_eq!(deleted.status, 303);
+    assert!(!app.get(&reader, "/u/lanlan?tab=liked").await.text().contains("桂花糕"));
+    let boards = app.get(&reader, "/u/lanlan?tab=boards").await.text();
+    assert!(boards.contains("id=\"board-form\""), "her boards tab offers a new board");
+}
 
 async fn topic_pages_show_a_topics_notes_and_following_it_shapes_the_feed(t: TestDb) {
     let app = TestApp::new(t).await;
@@ -551,7 +583,7 @@ async fn composing_reading_editing_and_deleting_a_note_through_pages(t: TestDb) 
     assert!(location.starts_with("/notes/"));
     let page = app.get(&Client::default(), &location).await.text();
     assert!(page.contains("<h1>周末去杭州</h1>"));
-    assert_eq!(page.matches("/detail.jpg").count(), 2, "a carousel of both images");
+    assert_eq!(page.matches("/detail.jpg\" width=").count(), 2, "a carousel of both images");
     assert!(page.contains("<a class=\"topic\" href=\"/t/%E6%97%85%E8%A1%8C\">#旅行</a>"), "{page}");
     assert!(page.contains("<a href=\"/u/meimei\">@meimei</a>"));
     // Each topic once: those in the text link there, the others follow as chips.
@@ -656,7 +688,7 @@ async fn saving_into_boards_through_pages(t: TestDb) {
     assert_eq!(form(&app, &reader, &format!("{note_path}/save"), &[("board_id", &board_id)]).await.status, 303);
     assert!(app.get(&reader, &note_path).await.text().contains("id=\"unsave\""));
     assert!(app.get(&Client::default(), &board_path).await.text().contains("收藏我"));
-    assert!(app.get(&Client::default(), "/u/reader").await.text().contains("穿搭 outfits"));
+    assert!(app.get(&Client::default(), "/u/reader?tab=boards").await.text().contains("穿搭 outfits"));
     assert!(app.get(&author, "/notifications").await.text().contains("saved your note"));
 
     assert_eq!(form(&app, &reader, &format!("{board_path}/delete"), &[]).await.status, 303);
