@@ -39,6 +39,8 @@ pub struct Caller {
     pub credential: Credential,
     /// The interface language the member chose (`carmine_core::text::INTERFACE_LOCALES`).
     pub locale: Option<String>,
+    /// The member's avatar (for the account menu); `None`: drawn from the name.
+    pub avatar_url: Option<String>,
 }
 
 impl Caller {
@@ -297,5 +299,6 @@ pub(crate) fn caller_from(user: &UserRecord, credential: Credential) -> Caller {
         is_admin: user.is_admin,
         credential,
         locale: user.locale.clone(),
+        avatar_url: user.avatar_url.clone(),
     }
 }

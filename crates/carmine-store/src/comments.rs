@@ -14,6 +14,8 @@ pub struct CommentRecord {
     pub author_id: Id,
     pub author_handle: String,
     pub author_name: String,
+    /// The author's avatar; `None`: drawn from the name.
+    pub author_avatar: Option<String>,
     pub parent_id: Option<Id>,
     pub root_id: Option<Id>,
     /// The replied-to comment's author, for "reply to @name".
@@ -28,7 +30,7 @@ pub struct CommentRecord {
 macro_rules! select_comments {
     ($($rest:literal)*) => {
         concat!(
-            "SELECT c.id, c.note_id, c.author_id, a.handle, u.display_name, c.parent_id, c.root_id, pa.handle AS parent_handle,
+            "SELECT c.id, c.note_id, c.author_id, a.handle, u.display_name, u.avatar_url, c.parent_id, c.root_id, pa.handle AS parent_handle,
                     c.body, c.reply_count, c.created_at, c.deleted_at
              FROM comments c
              JOIN actors a ON a.id = c.author_id
@@ -47,6 +49,7 @@ fn from_row(row: &AnyRow) -> Result<CommentRecord, sqlx::Error> {
         author_id: Id::from_i64(row.try_get("author_id")?),
         author_handle: row.try_get::<Option<String>, _>("handle")?.unwrap_or_default(),
         author_name: row.try_get("display_name")?,
+        author_avatar: row.try_get("avatar_url")?,
         parent_id: row.try_get::<Option<i64>, _>("parent_id")?.map(Id::from_i64),
         root_id: row.try_get::<Option<i64>, _>("root_id")?.map(Id::from_i64),
         parent_author_handle: row.try_get("parent_handle")?,
@@ -120,7 +123,7 @@ pub async fn list_replies(
     };
     let rows = sqlx::query(
         "SELECT * FROM (
-             SELECT c.id, c.note_id, c.author_id, a.handle, u.display_name, c.parent_id, c.root_id, pa.handle AS parent_handle,
+             SELECT c.id, c.note_id, c.author_id, a.handle, u.display_name, u.avatar_url, c.parent_id, c.root_id, pa.handle AS parent_handle,
                     c.body, c.reply_count, c.created_at, c.deleted_at,
                     ROW_NUMBER() OVER (PARTITION BY c.root_id ORDER BY c.id) AS thread_rank
              FROM comments c

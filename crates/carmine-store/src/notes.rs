@@ -26,6 +26,8 @@ pub struct NoteRecord {
     /// `member` or `org`.
     pub author_kind: String,
     pub author_name: String,
+    /// The member author's avatar (a path on this site or an https URL); `None`: drawn.
+    pub author_avatar: Option<String>,
     pub posted_by: Id,
     pub title: String,
     pub body: String,
@@ -48,7 +50,7 @@ pub struct NoteRecord {
 macro_rules! select_notes {
     ($($rest:literal)*) => {
         concat!(
-            "SELECT n.id, n.author_id, a.handle, a.kind, COALESCE(u.display_name, o.name, '') AS author_name, n.posted_by,
+            "SELECT n.id, n.author_id, a.handle, a.kind, COALESCE(u.display_name, o.name, '') AS author_name, u.avatar_url AS author_avatar, n.posted_by,
                     n.title, n.body, n.location, n.visibility, n.status, n.moderation, n.cover_media_id,
                     m.url_key, m.grid_width, m.grid_height, m.placeholder_color,
                     n.like_count, n.save_count, n.comment_count, n.share_count, n.created_at, n.updated_at, n.published_at,
@@ -80,6 +82,7 @@ fn from_row(row: &AnyRow) -> Result<NoteRecord, sqlx::Error> {
         author_handle: row.try_get::<Option<String>, _>("handle")?.unwrap_or_default(),
         author_kind: row.try_get("kind")?,
         author_name: row.try_get("author_name")?,
+        author_avatar: row.try_get("author_avatar")?,
         posted_by: Id::from_i64(row.try_get("posted_by")?),
         title: row.try_get("title")?,
         body: row.try_get("body")?,

@@ -381,8 +381,6 @@ compose-publish = Publish
 compose-draft = Save draft
 settings-profile = Profile
 settings-bio = Bio
-settings-avatar-url = Avatar URL
-settings-avatar-url-hint = https://… or empty
 settings-about-you = About you (optional)
 settings-about-you-hint = Used only in aggregate, for ads targeting and trend reports. Untick to delete.
 settings-consent = I agree to share these
@@ -802,3 +800,11 @@ profile-tab-liked = Liked
 profile-no-boards = No boards yet.
 profile-liked-empty = Notes you like show here; only you see this list.
 profile-edit = Edit profile
+
+## Avatars
+settings-avatar = Avatar
+settings-avatar-hint = a JPEG, PNG or WebP photo; it is shown round
+settings-avatar-upload = Upload
+settings-avatar-remove = Use the letter instead
+notice-avatar_saved = Your new avatar is up.
+notice-avatar_removed = Your avatar is the first letter of your name again.

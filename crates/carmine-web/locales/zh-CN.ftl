@@ -315,8 +315,6 @@ compose-publish = 发布
 compose-draft = 存草稿
 settings-profile = 个人资料
 settings-bio = 简介
-settings-avatar-url = 头像链接
-settings-avatar-url-hint = https://… 或留空
 settings-about-you = 关于你（选填）
 settings-about-you-hint = 仅以汇总形式用于广告定向和趋势报告。取消勾选即删除。
 settings-consent = 我同意提供这些信息
@@ -730,3 +728,11 @@ profile-tab-liked = 赞过
 profile-no-boards = 还没有专辑。
 profile-liked-empty = 你赞过的笔记会出现在这里，只有你能看到。
 profile-edit = 编辑资料
+
+## 头像
+settings-avatar = 头像
+settings-avatar-hint = JPEG、PNG 或 WebP 照片，会显示为圆形
+settings-avatar-upload = 上传
+settings-avatar-remove = 改用文字头像
+notice-avatar_saved = 新头像已设置。
+notice-avatar_removed = 头像已恢复为名字首字。

@@ -169,7 +169,6 @@ struct SettingsPage {
     sessions: Vec<SessionRow>,
     layout: Layout,
     user: UserRecord,
-    avatar_url: String,
     consented: bool,
     birth_year: String,
     gender: String,
@@ -192,7 +191,6 @@ async fn settings_page(
     let demographics = user.demographics.clone();
     let page = SettingsPage {
         layout: Layout::with(Some(caller), done, error),
-        avatar_url: user.avatar_url.clone().unwrap_or_default(),
         consented: demographics.is_some(),
         birth_year: demographics.as_ref().and_then(|d| d.birth_year).map(|y| y.to_string()).unwrap_or_default(),
         gender: demographics.as_ref().and_then(|d| d.gender.clone()).unwrap_or_default(),
@@ -254,8 +252,6 @@ pub(crate) struct ProfileForm {
     display_name: String,
     #[serde(default)]
     bio: String,
-    #[serde(default)]
-    avatar_url: String,
     consent: Option<String>,
     #[serde(default)]
     birth_year: String,
@@ -282,7 +278,7 @@ pub(crate) async fn save_profile(
             let change = ProfileChange {
                 display_name: Some(form.display_name),
                 bio: Some(form.bio),
-                avatar_url: Some(form.avatar_url),
+                avatar_url: None,
                 demographics: Some(DemographicsInput {
                     consent: form.consent.is_some(),
                     birth_year,
@@ -295,6 +291,49 @@ pub(crate) async fn save_profile(
         Err(error) => Err(error),
     };
     settings_outcome(&state, &caller, result, "profile_saved").await
+}
+
+/// The body limit of the avatar form: one image and the multipart framing.
+pub(crate) const AVATAR_BODY_BYTES_MAX: usize = (20 << 20) + (64 << 10);
+
+/// A new avatar: the image goes through the media pipeline (decoded, re-encoded, no
+/// metadata) and the profile points at its square-ish grid rendition.
+pub(crate) async fn upload_avatar(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let result = async {
+        let mut multipart = multipart.map_err(|_| Error::new(ErrorCode::UnsupportedMediaType))?;
+        let mut image = None;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| Error::new(ErrorCode::MalformedRequest).with_message(e.body_text()))?
+        {
+            if field.name() == Some("avatar") {
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|e| Error::new(ErrorCode::PayloadTooLarge).with_message(e.body_text()))?;
+                image = Some(bytes.to_vec()).filter(|b| !b.is_empty());
+            }
+        }
+        let image = image.ok_or_else(|| Error::new(ErrorCode::MissingField).with_message("avatar: choose an image"))?;
+        let media = state.media().upload(caller.user_id, image).await?;
+        let path = format!("/media/{}/{}/grid.jpg", media.id, media.url_key);
+        let change = ProfileChange { avatar_url: Some(path), ..ProfileChange::default() };
+        state.accounts().update_profile(&caller, &change).await
+    }
+    .await;
+    settings_outcome(&state, &caller, result, "avatar_saved").await
+}
+
+/// Back to the drawn avatar.
+pub(crate) async fn remove_avatar(State(state): State<AppState>, Member(caller): Member) -> Result<Response, ApiError> {
+    let change = ProfileChange { avatar_url: Some(String::new()), ..ProfileChange::default() };
+    let result = state.accounts().update_profile(&caller, &change).await;
+    settings_outcome(&state, &caller, result, "avatar_removed").await
 }
 
 #[derive(Deserialize)]

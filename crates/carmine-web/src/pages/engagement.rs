@@ -32,6 +32,7 @@ pub(crate) struct CommentRow {
     pub note_id: String,
     pub author_handle: String,
     pub author_name: String,
+    pub author_avatar: Option<String>,
     pub reply_to: Option<String>,
     pub body: String,
     pub deleted: bool,
@@ -41,7 +42,7 @@ pub(crate) struct CommentRow {
 
 impl CommentRow {
     pub fn avatar(&self) -> Avatar {
-        Avatar::generated(&self.author_handle, &self.author_name)
+        Avatar::of(&self.author_handle, &self.author_name, self.author_avatar.as_deref())
     }
 }
 
@@ -56,6 +57,7 @@ fn comment_row(c: &CommentRecord, caller: Option<&Caller>, note_editable: bool) 
         note_id: c.note_id.to_string(),
         author_handle: c.author_handle.clone(),
         author_name: c.author_name.clone(),
+        author_avatar: c.author_avatar.clone(),
         reply_to: c.parent_author_handle.clone().filter(|_| c.parent_id != c.root_id),
         body: c.body.clone(),
         deleted: c.deleted,

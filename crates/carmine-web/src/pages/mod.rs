@@ -49,6 +49,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/language", post(language::choose))
         .route("/settings", get(account::settings))
         .route("/settings/profile", post(account::save_profile))
+        .route(
+            "/settings/avatar",
+            post(account::upload_avatar).layer(axum::extract::DefaultBodyLimit::max(account::AVATAR_BODY_BYTES_MAX)),
+        )
+        .route("/settings/avatar/remove", post(account::remove_avatar))
         .route("/settings/password", post(account::change_password))
         .route("/settings/tokens", post(account::create_token))
         .route("/settings/tokens/{id}/revoke", post(account::revoke_token))
@@ -82,6 +87,7 @@ pub(crate) fn router() -> Router<AppState> {
 /// What every page's frame needs.
 pub(crate) struct Layout {
     pub username: Option<String>,
+    pub avatar_url: Option<String>,
     pub is_admin: bool,
     pub csrf: String,
     pub notice: Option<String>,
@@ -129,18 +135,16 @@ impl Layout {
         other.tag()
     }
 
-    /// The signed-in member's generated avatar letter and colour (the account menu).
-    pub fn initial(&self) -> String {
-        self.username.as_deref().map(|u| Avatar::generated(u, u).initial).unwrap_or_default()
-    }
-
-    pub fn avatar_color(&self) -> String {
-        self.username.as_deref().map(|u| Avatar::generated(u, u).color).unwrap_or_default()
+    /// The signed-in member's avatar (the account menu).
+    pub fn avatar(&self) -> Avatar {
+        let username = self.username.as_deref().unwrap_or_default();
+        Avatar::of(username, username, self.avatar_url.as_deref())
     }
 
     pub fn new(caller: Option<&Caller>) -> Layout {
         Layout {
             username: caller.map(|c| c.username.clone()),
+            avatar_url: caller.and_then(|c| c.avatar_url.clone()),
             is_admin: caller.is_some_and(|c| c.is_admin),
             csrf: caller.and_then(|c| c.csrf_token()).map(crate::middleware::mask_csrf).unwrap_or_default(),
             notice: None,
@@ -159,18 +163,25 @@ impl Layout {
     }
 }
 
-/// An actor's avatar as pages draw it: the first letter of the name on a colour
-/// derived from the handle (stable for the handle, different between neighbours).
+/// An actor's avatar as pages draw it (`avatar.html`): the picture they uploaded, or
+/// the first letter of the name on a colour derived from the handle (stable for the
+/// handle, different between neighbours).
 pub(crate) struct Avatar {
     pub initial: String,
     pub color: String,
+    /// An uploaded picture (a path on this site, or an https URL set through the API).
+    pub url: Option<String>,
 }
 
 impl Avatar {
     pub fn generated(handle: &str, name: &str) -> Avatar {
         let initial = name.trim().chars().next().or_else(|| handle.chars().next()).unwrap_or('?');
         let hash = handle.bytes().fold(0x811c_9dc5_u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
-        Avatar { initial: initial.to_uppercase().collect(), color: format!("hsl({} 50% 40%)", hash % 360) }
+        Avatar { initial: initial.to_uppercase().collect(), color: format!("hsl({} 50% 40%)", hash % 360), url: None }
+    }
+
+    pub fn of(handle: &str, name: &str, url: Option<&str>) -> Avatar {
+        Avatar { url: url.filter(|u| !u.is_empty()).map(str::to_owned), ..Avatar::generated(handle, name) }
     }
 }
 

@@ -89,7 +89,7 @@ impl From<&NoteRecord> for CardRow {
             }),
             author_name: note.author_name.clone(),
             author_path: author_path(&note.author_kind, &note.author_handle),
-            author_avatar: Avatar::generated(&note.author_handle, &note.author_name),
+            author_avatar: Avatar::of(&note.author_handle, &note.author_name, note.author_avatar.as_deref()),
             likes: note.like_count,
             draft: note.status == "draft",
             reason: None,
@@ -267,7 +267,7 @@ impl From<&NoteDetail> for NoteRow {
             author_handle: note.author_handle.clone(),
             author_kind: note.author_kind.clone(),
             author_path: author_path(&note.author_kind, &note.author_handle),
-            author_avatar: Avatar::generated(&note.author_handle, &note.author_name),
+            author_avatar: Avatar::of(&note.author_handle, &note.author_name, note.author_avatar.as_deref()),
             published_at: note.published_at.unwrap_or(note.created_at),
             visibility: note.visibility.clone(),
             status: note.status.clone(),
@@ -464,7 +464,8 @@ pub(crate) async fn profile(
     let counts = state.notes().follow_counts(actor.id).await?;
     let (likes_received, saves_received) = state.notes().received_engagement(actor.id).await?;
     let followed = state.notes().is_following(caller, actor.id).await?;
-    let bio = state.accounts().public_profile(actor.id).await?.bio;
+    let public = state.accounts().public_profile(actor.id).await?;
+    let bio = public.bio;
     let boards = state.notes().boards_of(caller, &actor).await?.iter().map(super::boards::BoardChip::from).collect();
     let (blocked, muted) = state.notes().relation(caller, actor.id).await?;
     let page = ProfilePage {
@@ -483,7 +484,7 @@ pub(crate) async fn profile(
             image: None,
             url: format!("{}/u/{}", state.web_config().public_url, actor.handle),
         }),
-        avatar: Avatar::generated(&actor.handle, &actor.name),
+        avatar: Avatar::of(&actor.handle, &actor.name, public.avatar_url.as_deref()),
         name: actor.name,
         handle: actor.handle,
         kind: actor.kind,

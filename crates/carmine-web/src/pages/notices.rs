@@ -63,6 +63,8 @@ pub(crate) const NOTICES: &[&str] = &[
     "gift_failed",
     "topic_followed",
     "topic_unfollowed",
+    "avatar_saved",
+    "avatar_removed",
 ];
 
 pub(crate) fn text(key: &str) -> Option<String> {

@@ -23,7 +23,62 @@ carmine_store::both_backends!(
     the_app_installs_and_its_links_preview,
     topic_pages_show_a_topics_notes_and_following_it_shapes_the_feed,
     profiles_show_notes_boards_and_what_the_member_liked,
+    an_uploaded_avatar_shows_wherever_the_member_does,
 );
+
+/// The settings page's avatar form, sent with `bytes` as the file.
+async fn upload_avatar(app: &TestApp, client: &Client, bytes: &[u8]) -> TestResponse {
+    let boundary = "avatar-boundary-77";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"avatar\"; filename=\"me.png\"\r\nContent-Type: image/png\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(format!("/settings/avatar?_csrf={}", client.csrf.clone().unwrap()))
+        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .header("origin", ORIGIN)
+        .header("cookie", client.cookie.clone().unwrap())
+        .body(Body::from(body))
+        .unwrap();
+    app.raw(request, [127, 0, 0, 1]).await
+}
+
+async fn an_uploaded_avatar_shows_wherever_the_member_does(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let member = app.signup("meimei").await;
+    let settings = app.get(&member, "/settings").await;
+    let member = Client { csrf: Some(csrf_of(&settings)), ..member };
+    let photo = vec![carmine_media::fixtures::jpeg(400, 400)];
+    let fields = [("title", "头像测试"), ("body", "hello"), ("visibility", "public"), ("action", "publish")];
+    assert_eq!(compose(&app, &member, &fields, &photo, true).await.status, 303);
+
+    // Not an image: refused, nothing changes.
+    let refused = upload_avatar(&app, &member, b"<svg onload=alert(1)>").await;
+    assert_eq!(refused.status, 415, "{}", refused.text());
+    assert!(app.get(&member, "/api/v1/me").await.json()["user"]["avatar_url"].is_null());
+
+    let uploaded = upload_avatar(&app, &member, &carmine_media::fixtures::png(300, 300)).await;
+    assert_eq!(uploaded.headers.get("location").unwrap(), "/settings?done=avatar_saved");
+    let avatar = app.get(&member, "/api/v1/me").await.json()["user"]["avatar_url"].as_str().unwrap().to_owned();
+    assert!(avatar.starts_with("/media/") && avatar.ends_with("/grid.jpg"), "{avatar}");
+    assert_eq!(app.get(&Client::default(), &avatar).await.headers.get("content-type").unwrap(), "image/jpeg");
+    app.sync().await;
+    let shown = format!("<img class=\"avatar large\" src=\"{avatar}\"");
+    assert!(app.get(&Client::default(), "/u/meimei").await.text().contains(&shown), "on her profile");
+    let card = format!("<img class=\"avatar tiny\" src=\"{avatar}\"");
+    assert!(app.get(&Client::default(), "/u/meimei").await.text().contains(&card), "on her cards");
+    assert!(
+        app.get(&member, "/").await.text().contains(&format!("<img class=\"avatar\" src=\"{avatar}\"")),
+        "in her menu"
+    );
+
+    let removed = form(&app, &member, "/settings/avatar/remove", &[]).await;
+    assert_eq!(removed.headers.get("location").unwrap(), "/settings?done=avatar_removed");
+    assert!(!app.get(&Client::default(), "/u/meimei").await.text().contains(&shown));
+}
 
 async fn profiles_show_notes_boards_and_what_the_member_liked(t: TestDb) {
     let app = TestApp::new(t).await;
