@@ -157,6 +157,16 @@ pub enum DomainEvent {
         comment_id: Id,
         note_id: Id,
     },
+    CommentLiked {
+        comment_id: Id,
+        note_id: Id,
+        user_id: Id,
+    },
+    CommentUnliked {
+        comment_id: Id,
+        note_id: Id,
+        user_id: Id,
+    },
     NotificationsRead {
         user_id: Id,
         count: u64,
@@ -336,6 +346,8 @@ impl DomainEvent {
             DomainEvent::NoteUnliked { .. } => "note_unliked",
             DomainEvent::CommentAdded { .. } => "comment_added",
             DomainEvent::CommentDeleted { .. } => "comment_deleted",
+            DomainEvent::CommentLiked { .. } => "comment_liked",
+            DomainEvent::CommentUnliked { .. } => "comment_unliked",
             DomainEvent::NotificationsRead { .. } => "notifications_read",
             DomainEvent::NoteSaved { .. } => "note_saved",
             DomainEvent::NoteUnsaved { .. } => "note_unsaved",

@@ -23,6 +23,7 @@ pub struct CommentRecord {
     /// Empty once deleted.
     pub body: String,
     pub reply_count: i64,
+    pub like_count: i64,
     pub created_at: Timestamp,
     pub deleted: bool,
 }
@@ -31,7 +32,7 @@ macro_rules! select_comments {
     ($($rest:literal)*) => {
         concat!(
             "SELECT c.id, c.note_id, c.author_id, a.handle, u.display_name, u.avatar_url, c.parent_id, c.root_id, pa.handle AS parent_handle,
-                    c.body, c.reply_count, c.created_at, c.deleted_at
+                    c.body, c.reply_count, c.like_count, c.created_at, c.deleted_at
              FROM comments c
              JOIN actors a ON a.id = c.author_id
              JOIN users u ON u.id = c.author_id
@@ -55,6 +56,7 @@ fn from_row(row: &AnyRow) -> Result<CommentRecord, sqlx::Error> {
         parent_author_handle: row.try_get("parent_handle")?,
         body: row.try_get("body")?,
         reply_count: row.try_get("reply_count")?,
+        like_count: row.try_get("like_count")?,
         created_at: Timestamp(row.try_get("created_at")?),
         deleted: row.try_get::<Option<i64>, _>("deleted_at")?.is_some(),
     })
@@ -124,7 +126,7 @@ pub async fn list_replies(
     let rows = sqlx::query(
         "SELECT * FROM (
              SELECT c.id, c.note_id, c.author_id, a.handle, u.display_name, u.avatar_url, c.parent_id, c.root_id, pa.handle AS parent_handle,
-                    c.body, c.reply_count, c.created_at, c.deleted_at,
+                    c.body, c.reply_count, c.like_count, c.created_at, c.deleted_at,
                     ROW_NUMBER() OVER (PARTITION BY c.root_id ORDER BY c.id) AS thread_rank
              FROM comments c
              JOIN actors a ON a.id = c.author_id

@@ -20,6 +20,7 @@ pub mod behaviour;
 pub mod boards;
 mod bulk;
 pub mod ceiling;
+pub mod comment_likes;
 pub mod comments;
 pub mod dataset;
 pub mod follows;

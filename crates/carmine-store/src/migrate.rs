@@ -42,6 +42,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(11, "0011_search_members"),
     migration!(12, "0012_media_files_removed"),
     migration!(13, "0013_member_locale"),
+    migration!(14, "0014_comment_likes_and_gift_notices"),
 ];
 
 /// The names of the migrations this binary carries, in order.

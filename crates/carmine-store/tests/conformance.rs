@@ -27,7 +27,41 @@ carmine_store::both_backends!(
     concurrent_writers_are_serialised_without_errors,
     replies_come_per_thread_in_one_query,
     writes_are_durable_at_commit,
+    comment_likes_are_counted_with_their_rows,
 );
+
+async fn comment_likes_are_counted_with_their_rows(t: TestDb) {
+    use carmine_store::comment_likes;
+    let author = member(&t.db, "author").await;
+    let fans = [member(&t.db, "fan_a").await, member(&t.db, "fan_b").await];
+    let mut tx = t.db.begin().await.unwrap();
+    let content = notes::NoteContent {
+        title: "t",
+        body: "",
+        location: None,
+        visibility: "public",
+        media_ids: &[],
+        topics: &[],
+        mention_ids: &[],
+    };
+    let note = notes::insert(&mut tx, author, author, &content, false).await.unwrap();
+    let comment = comments::insert(&mut tx, note, author, None, "评论").await.unwrap();
+    let other = comments::insert(&mut tx, note, author, None, "another").await.unwrap();
+    for fan in fans {
+        assert!(comment_likes::insert(&mut tx, fan, comment).await.unwrap());
+        assert!(!comment_likes::insert(&mut tx, fan, comment).await.unwrap(), "once per member");
+    }
+    assert!(comment_likes::delete(&mut tx, fans[1], comment).await.unwrap());
+    assert!(!comment_likes::delete(&mut tx, fans[1], comment).await.unwrap());
+    tx.commit().await.unwrap();
+    let mut conn = t.db.reader().await.unwrap();
+    assert_eq!(comment_likes::count(&mut conn, comment).await.unwrap(), 1);
+    assert_eq!(comment_likes::count_rows(&mut conn, comment).await.unwrap(), 1);
+    assert_eq!(comments::get(&mut conn, comment).await.unwrap().unwrap().like_count, 1);
+    let liked = comment_likes::liked_among(&mut conn, fans[0], &[other, comment]).await.unwrap();
+    assert_eq!(liked, [comment]);
+    assert!(comment_likes::liked_among(&mut conn, fans[1], &[other, comment]).await.unwrap().is_empty());
+}
 
 /// Money and orders are written with `synchronous=FULL` (SQLite) or
 /// `synchronous_commit=on` (PostgreSQL): a commit is on disk when it returns.

@@ -808,3 +808,7 @@ settings-avatar-upload = Upload
 settings-avatar-remove = Use the letter instead
 notice-avatar_saved = Your new avatar is up.
 notice-avatar_removed = Your avatar is the first letter of your name again.
+
+## Comment likes
+comment-like = Like this comment
+notification-comment_like = liked your comment on

@@ -736,3 +736,7 @@ settings-avatar-upload = 上传
 settings-avatar-remove = 改用文字头像
 notice-avatar_saved = 新头像已设置。
 notice-avatar_removed = 头像已恢复为名字首字。
+
+## 评论点赞
+comment-like = 赞这条评论
+notification-comment_like = 赞了你在这篇笔记下的评论：

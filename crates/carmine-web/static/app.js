@@ -169,15 +169,17 @@ const waterfalls = (function masonry() {
   if (match) match.setAttribute("aria-current", "page");
 })();
 
-// Likes without a reload: the form still works without JavaScript.
+// Likes on notes and comments without a reload: the forms still work without JavaScript.
 (function likes() {
   document.addEventListener("submit", async (event) => {
-    const form = event.target.closest("form.like");
+    const form = event.target.closest("form.like, form.comment-like");
     if (!form) return;
     event.preventDefault();
+    const onComment = form.classList.contains("comment-like");
+    const id = onComment ? form.dataset.comment : form.dataset.note;
     const liked = form.dataset.liked === "true";
     const csrf = form.querySelector("input[name=_csrf]").value;
-    const response = await fetch(`/api/v1/notes/${form.dataset.note}/like`, {
+    const response = await fetch(`/api/v1/${onComment ? "comments" : "notes"}/${id}/like`, {
       method: liked ? "DELETE" : "POST",
       headers: { "X-CSRF-Token": csrf },
       credentials: "same-origin",
@@ -185,7 +187,7 @@ const waterfalls = (function masonry() {
     if (!response.ok) return form.submit();
     const state = await response.json();
     form.dataset.liked = String(state.liked);
-    form.action = `/notes/${form.dataset.note}/${state.liked ? "unlike" : "like"}`;
+    form.action = `/${onComment ? "comments" : "notes"}/${id}/${state.liked ? "unlike" : "like"}`;
     form.querySelector(".heart").textContent = state.liked ? "♥" : "♡";
     form.querySelector(".like-count").textContent = state.likes;
   });

@@ -67,6 +67,7 @@ pub struct CommentView {
     pub body: String,
     pub deleted: bool,
     pub reply_count: i64,
+    pub like_count: i64,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }
@@ -83,6 +84,7 @@ impl From<&CommentRecord> for CommentView {
             body: c.body.clone(),
             deleted: c.deleted,
             reply_count: c.reply_count,
+            like_count: c.like_count,
             created_at: c.created_at,
         }
     }
@@ -147,6 +149,35 @@ pub async fn add_comment(
     let body = body.parse()?;
     let comment = state.notes().comment(&caller, id, body.parent_id, &body.body).await?;
     Ok((StatusCode::CREATED, Json(CommentView::from(&comment))))
+}
+
+/// Likes a comment (again: no change). Its author is notified once.
+#[utoipa::path(post, path = "/api/v1/comments/{id}/like", tag = "engagement", params(("id" = String, Path)), responses(
+    (status = 200, body = LikeView), (status = 403, body = ErrorBody, description = "`blocked`"),
+    (status = 404, body = ErrorBody, description = "`comment_not_found`")),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn like_comment(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<Json<LikeView>, ApiError> {
+    let id = path_id(&id, ErrorCode::CommentNotFound)?;
+    let likes = state.notes().like_comment(&caller, id).await?;
+    Ok(Json(LikeView { liked: true, likes }))
+}
+
+/// Takes a comment like back (not liked: no change).
+#[utoipa::path(delete, path = "/api/v1/comments/{id}/like", tag = "engagement", params(("id" = String, Path)), responses(
+    (status = 200, body = LikeView), (status = 404, body = ErrorBody, description = "`comment_not_found`")),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn unlike_comment(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<Json<LikeView>, ApiError> {
+    let id = path_id(&id, ErrorCode::CommentNotFound)?;
+    let likes = state.notes().unlike_comment(&caller, id).await?;
+    Ok(Json(LikeView { liked: false, likes }))
 }
 
 /// Deletes a comment (its author, or whoever writes for the note).

@@ -79,6 +79,7 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .routes(routes!(safety::mute, safety::unmute))
         .routes(routes!(engagement::comments, engagement::add_comment))
         .routes(routes!(engagement::delete_comment))
+        .routes(routes!(engagement::like_comment, engagement::unlike_comment))
         .routes(routes!(engagement::notifications))
         .routes(routes!(engagement::unread))
         .routes(routes!(engagement::mark_read))

@@ -23,6 +23,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/notes/{id}/unlike", post(unlike))
         .route("/notes/{id}/comments", post(comment))
         .route("/comments/{id}/delete", post(delete_comment))
+        .route("/comments/{id}/like", post(like_comment))
+        .route("/comments/{id}/unlike", post(unlike_comment))
         .route("/notifications", get(notifications))
         .route("/notifications/read", post(mark_read))
 }
@@ -38,6 +40,9 @@ pub(crate) struct CommentRow {
     pub deleted: bool,
     pub created_at: carmine_core::Timestamp,
     pub deletable: bool,
+    pub likes: i64,
+    /// The viewer liked it.
+    pub liked: bool,
 }
 
 impl CommentRow {
@@ -51,7 +56,7 @@ pub(crate) struct ThreadRow {
     pub replies: Vec<CommentRow>,
 }
 
-fn comment_row(c: &CommentRecord, caller: Option<&Caller>, note_editable: bool) -> CommentRow {
+fn comment_row(c: &CommentRecord, caller: Option<&Caller>, note_editable: bool, liked: &[Id]) -> CommentRow {
     CommentRow {
         id: c.id.to_string(),
         note_id: c.note_id.to_string(),
@@ -63,15 +68,23 @@ fn comment_row(c: &CommentRecord, caller: Option<&Caller>, note_editable: bool) 
         deleted: c.deleted,
         created_at: c.created_at,
         deletable: !c.deleted && (note_editable || caller.is_some_and(|caller| caller.user_id == c.author_id)),
+        likes: c.like_count,
+        liked: liked.contains(&c.id),
     }
 }
 
-pub(crate) fn thread_rows(page: &CommentPage, caller: Option<&Caller>, note_editable: bool) -> Vec<ThreadRow> {
+/// The comments of a page as rows; `liked`: the ones the viewer liked.
+pub(crate) fn thread_rows(
+    page: &CommentPage,
+    caller: Option<&Caller>,
+    note_editable: bool,
+    liked: &[Id],
+) -> Vec<ThreadRow> {
     page.threads
         .iter()
         .map(|t| ThreadRow {
-            comment: comment_row(&t.comment, caller, note_editable),
-            replies: t.replies.iter().map(|r| comment_row(r, caller, note_editable)).collect(),
+            comment: comment_row(&t.comment, caller, note_editable, liked),
+            replies: t.replies.iter().map(|r| comment_row(r, caller, note_editable, liked)).collect(),
         })
         .collect()
 }
@@ -84,6 +97,33 @@ async fn like(
     let id = path_id(&id, ErrorCode::NoteNotFound)?;
     state.notes().like(&caller, id).await?;
     Ok(Redirect::to(&format!("/notes/{id}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct BackTo {
+    return_to: Option<String>,
+}
+
+async fn like_comment(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+    PageForm(back): PageForm<BackTo>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::CommentNotFound)?;
+    state.notes().like_comment(&caller, id).await?;
+    Ok(Redirect::to(&super::local_path(back.return_to, || "/".to_owned())).into_response())
+}
+
+async fn unlike_comment(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+    PageForm(back): PageForm<BackTo>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::CommentNotFound)?;
+    state.notes().unlike_comment(&caller, id).await?;
+    Ok(Redirect::to(&super::local_path(back.return_to, || "/".to_owned())).into_response())
 }
 
 async fn unlike(
@@ -147,7 +187,8 @@ struct NotificationRow {
 }
 
 /// What a notification can say happened (`notification-<kind>`; anything else: `other`).
-pub(crate) const NOTIFICATION_KINDS: &[&str] = &["like", "save", "comment", "reply", "mention", "follow", "other"];
+pub(crate) const NOTIFICATION_KINDS: &[&str] =
+    &["like", "save", "comment", "reply", "mention", "follow", "comment_like", "other"];
 
 impl NotificationRow {
     fn avatar(&self) -> Avatar {

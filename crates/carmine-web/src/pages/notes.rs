@@ -340,7 +340,13 @@ pub(crate) async fn note_page_response(
     let can_follow = caller.is_some_and(|c| c.user_id != detail.note.author_id);
     let before = comments_before.and_then(|b| b.parse::<Id>().ok());
     let comments = state.notes().comments(caller, id, before, 20).await?;
-    let threads = super::engagement::thread_rows(&comments, caller, detail.editable);
+    let shown: Vec<Id> = comments
+        .threads
+        .iter()
+        .flat_map(|t| std::iter::once(t.comment.id).chain(t.replies.iter().map(|r| r.id)))
+        .collect();
+    let liked_comments = state.notes().liked_comments(caller, &shown).await?;
+    let threads = super::engagement::thread_rows(&comments, caller, detail.editable, &liked_comments);
     let more_comments = comments.next.map(|next| format!("/notes/{id}?comments_before={next}#comments"));
     let stats = match caller {
         Some(caller) if detail.note.status == "published" => match state.statistics().for_note(caller, id).await {

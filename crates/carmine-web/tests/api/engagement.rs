@@ -12,7 +12,51 @@ carmine_store::both_backends!(
     comments_thread_and_notify,
     engaging_with_what_you_cannot_see_is_refused,
     comments_are_rate_limited,
+    comment_likes_count_once_notify_and_respect_visibility,
 );
+
+async fn comment_likes_count_once_notify_and_respect_visibility(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let author = app.signup("author").await;
+    let commenter = app.signup("commenter").await;
+    let fan = app.signup("fan").await;
+    let id = note(&app, &author, "public").await;
+    let comment = app.post(&commenter, &format!("/api/v1/notes/{id}/comments"), json!({ "body": "好看！" })).await;
+    let comment = comment.json()["id"].as_str().unwrap().to_owned();
+    for _ in 0..2 {
+        let liked = app.post(&fan, &format!("/api/v1/comments/{comment}/like"), json!({})).await;
+        assert_eq!(liked.json(), json!({ "liked": true, "likes": 1 }), "liking twice counts once");
+    }
+    let listed = app.get(&fan, &format!("/api/v1/notes/{id}/comments")).await.json();
+    assert_eq!(listed["items"][0]["comment"]["like_count"], 1, "{listed}");
+    let notifications = app.get(&commenter, "/api/v1/notifications").await.json();
+    assert_eq!(kinds(&notifications), ["comment_like"], "{notifications}");
+    assert_eq!(notifications["items"][0]["actor_handle"], "fan");
+    let page = app.get(&commenter, "/notifications").await.text();
+    assert!(page.contains("liked your comment on"), "{page}");
+    // On the note's page the fan's heart is filled and the count shown.
+    let note_page = app.get(&fan, &format!("/notes/{id}")).await.text();
+    assert!(note_page.contains(&format!("data-comment=\"{comment}\" data-liked=\"true\"")), "{note_page}");
+    assert_eq!(
+        app.delete(&fan, &format!("/api/v1/comments/{comment}/like"), None).await.json(),
+        json!({ "liked": false, "likes": 0 })
+    );
+
+    // A comment on a note the caller may not see is not there for them.
+    let private = note(&app, &author, "followers").await;
+    let hidden = app.post(&author, &format!("/api/v1/notes/{private}/comments"), json!({ "body": "just us" })).await;
+    let hidden = hidden.json()["id"].as_str().unwrap().to_owned();
+    let refused = app.post(&fan, &format!("/api/v1/comments/{hidden}/like"), json!({})).await;
+    refused.assert_error(404, "comment_not_found");
+    app.post(&fan, "/api/v1/comments/12345/like", json!({})).await.assert_error(404, "comment_not_found");
+    app.post(&fan, "/api/v1/comments/not-an-id/like", json!({})).await.assert_error(404, "comment_not_found");
+    // Someone who blocked you cannot get your likes.
+    app.post(&commenter, "/api/v1/actors/fan/block", json!({})).await.assert_status(204);
+    app.post(&fan, &format!("/api/v1/comments/{comment}/like"), json!({})).await.assert_error(403, "blocked");
+    // A deleted comment cannot be liked.
+    app.delete(&commenter, &format!("/api/v1/comments/{comment}"), None).await.assert_status(204);
+    app.post(&fan, &format!("/api/v1/comments/{comment}/like"), json!({})).await.assert_error(404, "comment_not_found");
+}
 
 async fn note(app: &TestApp, author: &Client, visibility: &str) -> String {
     let media = app.upload(author, &[("file", "p.png", &fixtures::png(80, 100))]).await.json()["id"].clone();

@@ -69,6 +69,18 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
         .post(&alice, "/api/v1/notes", json!({ "title": "私密", "media_ids": [image["id"]], "visibility": "private" }))
         .await
         .json();
+    // A comment on Alice's private note: Mallory may not even like it.
+    let hidden_comment = app
+        .post(
+            &alice,
+            &format!("/api/v1/notes/{}/comments", private_note["id"].as_str().unwrap()),
+            json!({ "body": "私" }),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // A comment on a public note of Alice's that Mallory may see but not delete.
     let public_image = app.upload(&alice, &[("file", "b.png", &carmine_media::fixtures::png(64, 64))]).await.json();
     let public_note =
@@ -150,6 +162,8 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
         }
         let id = if template.starts_with("/api/v1/boards/") {
             alice_board.as_str()
+        } else if template.starts_with("/api/v1/comments/") && template.ends_with("/like") {
+            hidden_comment.as_str()
         } else if template.starts_with("/api/v1/comments/") {
             private_comment.as_str()
         } else if template.starts_with("/api/v1/notes/") {
