@@ -10,7 +10,7 @@
 //! and error pages render in it without the language being threaded through every
 //! call; responses vary on `Accept-Language` and `Cookie`.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use axum::http::{HeaderMap, header};
 use carmine_core::Timestamp;
@@ -27,31 +27,42 @@ pub enum Locale {
     ZhCn,
 }
 
-/// What a request's pages are rendered in: its language and its "now" (from the
-/// database's clock, so relative times follow a test's manual clock).
-#[derive(Clone, Copy, Debug)]
-struct Frame {
-    locale: Locale,
-    now: Timestamp,
+/// What a request's pages are rendered in: its language, its "now" (from the
+/// database's clock, so relative times follow a test's manual clock) and the page a
+/// visitor comes back to after logging in.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    pub locale: Locale,
+    pub now: Timestamp,
+    /// A same-origin path (and query): the page itself for a GET, the page a form
+    /// was sent from (its `Referer`) for anything else — never the POST's own URL.
+    pub here: Option<Arc<str>>,
 }
 
 tokio::task_local! {
     static REQUEST: Frame;
 }
 
-/// Runs a request's handler in its language, at its "now".
-pub async fn scope<F: Future>(locale: Locale, now: Timestamp, work: F) -> F::Output {
-    REQUEST.scope(Frame { locale, now }, work).await
-}
+impl Frame {
+    /// Runs a request's handler in this frame.
+    pub async fn scope<F: Future>(self, work: F) -> F::Output {
+        REQUEST.scope(self, work).await
+    }
 
-/// [`scope`] for synchronous work.
-pub fn sync_scope<R>(locale: Locale, now: Timestamp, work: impl FnOnce() -> R) -> R {
-    REQUEST.sync_scope(Frame { locale, now }, work)
+    /// [`Frame::scope`] for synchronous work.
+    pub fn sync_scope<R>(self, work: impl FnOnce() -> R) -> R {
+        REQUEST.sync_scope(self, work)
+    }
 }
 
 /// The time the request is handled at (the system clock outside a request).
 pub fn now() -> Timestamp {
     REQUEST.try_with(|f| f.now).unwrap_or_else(|_| carmine_core::Clock::System.now())
+}
+
+/// Where a visitor returns after logging in from this request (see [`Frame::here`]).
+pub fn here() -> Option<Arc<str>> {
+    REQUEST.try_with(|f| f.here.clone()).ok().flatten()
 }
 
 impl Locale {
@@ -116,7 +127,7 @@ impl Locale {
 
     /// Runs synchronous work in this language (tests, and work outside a request).
     pub fn sync_scope<R>(self, work: impl FnOnce() -> R) -> R {
-        sync_scope(self, now(), work)
+        Frame { locale: self, now: now(), here: here() }.sync_scope(work)
     }
 
     /// The language of the request being handled (the default outside one).

@@ -14,6 +14,7 @@
 //! never repeats it (BREACH); either form is accepted.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Body;
@@ -54,26 +55,29 @@ pub(crate) async fn pipeline(State(state): State<AppState>, request: Request, ne
     let is_api = path.starts_with("/api/") || is_operational(&path);
     let headers = request.headers().clone();
     let default_locale = state.web_config().default_locale;
+    let here = (!is_api).then(|| return_path(&state, &method, request.uri(), &headers)).flatten();
+    let frame = |locale| crate::i18n::Frame { locale, now: state.accounts().db().now(), here: here.clone() };
 
-    let (response, clear_cookie, caller, locale) = match admit(&state, request).await {
+    let (response, clear_cookie, caller, frame) = match admit(&state, request).await {
         Ok((request, context)) => {
             let clear = context.auth_problem.is_some() && context.caller.is_none();
             let caller = context.caller.clone();
             let setting = caller.as_ref().and_then(|c| c.locale.as_deref());
-            let locale = Locale::negotiate(setting, &headers, default_locale);
+            let frame = frame(Locale::negotiate(setting, &headers, default_locale));
             let mut request = request;
             request.extensions_mut().insert(context);
-            let now = state.accounts().db().now();
-            (crate::i18n::scope(locale, now, next.run(request)).await, clear, caller, locale)
+            (frame.clone().scope(next.run(request)).await, clear, caller, frame)
         }
-        Err(error) => (ApiError(error).into_response(), false, None, Locale::negotiate(None, &headers, default_locale)),
+        Err(error) => {
+            (ApiError(error).into_response(), false, None, frame(Locale::negotiate(None, &headers, default_locale)))
+        }
     };
     let route = response.extensions().get::<MatchedRoute>().map_or("unmatched", |r| r.0.as_str()).to_owned();
 
     let mut response = match error::pending(&response) {
         Some(error) => {
             error::log(&error, &request_id);
-            let mut rendered = locale.sync_scope(|| {
+            let mut rendered = frame.sync_scope(|| {
                 if is_api {
                     error::json_response(&error, &request_id)
                 } else {
@@ -106,6 +110,22 @@ pub(crate) async fn pipeline(State(state): State<AppState>, request: Request, ne
     state.metrics().observe_request(method.as_str(), &route, status, seconds);
     tracing::info!(request_id, method = %method, path, route, status, latency_ms = seconds * 1000.0, "request");
     response
+}
+
+/// The page a visitor returns to after logging in from this request: a GET's own
+/// path and query; for a form, the same-origin page it was sent from (a POST is never
+/// replayed). Only paths on this site (`pages::local_path`'s rule).
+fn return_path(state: &AppState, method: &Method, uri: &axum::http::Uri, headers: &HeaderMap) -> Option<Arc<str>> {
+    let path = if method == Method::GET || method == Method::HEAD {
+        uri.path_and_query().map(|p| p.as_str().to_owned())
+    } else {
+        let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok())?;
+        referer.strip_prefix(state.web_config().origin()).filter(|rest| rest.starts_with('/')).map(str::to_owned)
+    }?;
+    let local = path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && path.len() <= 1024;
+    let account_page =
+        ["/login", "/signup", "/logout"].iter().any(|p| path == *p || path.starts_with(&format!("{p}?")));
+    (local && !account_page).then(|| Arc::from(path))
 }
 
 /// Everything that happens before the handler; an error ends the request here.

@@ -24,13 +24,45 @@ struct SignupPage {
     layout: Layout,
     username: String,
     display_name: String,
+    /// Where to go once signed up (after picking interests): a path on this site.
+    next: String,
+    /// The log-in page, carrying `next`.
+    other_href: String,
 }
 
-pub(crate) async fn signup_page(context: RequestContext) -> Response {
+/// `?next=` on the log-in and sign-up pages.
+#[derive(Deserialize, Default)]
+pub(crate) struct NextQuery {
+    next: Option<String>,
+    done: Option<String>,
+}
+
+/// A `next` that may be followed: a path on this site, else nothing.
+fn next_of(next: Option<String>) -> String {
+    super::local_path(next, String::new)
+}
+
+/// `page` (`/login`, `/signup`, `/welcome`) carrying `next`.
+fn with_next(page: &str, next: &str) -> String {
+    if next.is_empty() { page.to_owned() } else { format!("{page}?next={}", super::encode(next)) }
+}
+
+pub(crate) async fn signup_page(context: RequestContext, ApiQuery(q): ApiQuery<NextQuery>) -> Response {
+    let next = next_of(q.next);
     if context.caller.is_some() {
-        return Redirect::to("/").into_response();
+        return Redirect::to(if next.is_empty() { "/" } else { &next }).into_response();
     }
-    render(&SignupPage { layout: Layout::new(None), username: String::new(), display_name: String::new() }, None)
+    let other_href = with_next("/login", &next);
+    render(
+        &SignupPage {
+            layout: Layout::new(None),
+            username: String::new(),
+            display_name: String::new(),
+            next,
+            other_href,
+        },
+        None,
+    )
 }
 
 #[derive(Deserialize)]
@@ -39,6 +71,7 @@ pub(crate) struct SignupForm {
     password: String,
     #[serde(default)]
     display_name: String,
+    next: Option<String>,
 }
 
 pub(crate) async fn signup_submit(
@@ -48,16 +81,19 @@ pub(crate) async fn signup_submit(
     PageForm(form): PageForm<SignupForm>,
 ) -> Result<Response, ApiError> {
     check_signup_quota(&state, &context)?;
+    let next = next_of(form.next.clone());
     let display_name = Some(form.display_name.as_str()).filter(|n| !n.trim().is_empty());
     let input = SignupInput { username: &form.username, password: &form.password, display_name };
     match state.accounts().signup(&input, &client_info(&context, &headers)).await {
-        Ok(authenticated) => Ok(logged_in(&state, &authenticated.session_token, "/welcome")),
+        Ok(authenticated) => Ok(logged_in(&state, &authenticated.session_token, &with_next("/welcome", &next))),
         Err(error) => {
             let error = shown_on_form(error)?;
             let page = SignupPage {
                 layout: Layout::with(None, None, Some(&error)),
                 username: form.username,
                 display_name: form.display_name,
+                other_href: with_next("/login", &next),
+                next,
             };
             Ok(render(&page, Some(&error)))
         }
@@ -74,19 +110,27 @@ fn logged_in(state: &AppState, token: &str, to: &str) -> Response {
 struct LoginPage {
     layout: Layout,
     username: String,
+    /// Where to go once logged in: a path on this site (empty: home).
+    next: String,
+    /// The sign-up page, carrying `next`.
+    other_href: String,
 }
 
-pub(crate) async fn login_page(context: RequestContext, ApiQuery(q): ApiQuery<Done>) -> Response {
+pub(crate) async fn login_page(context: RequestContext, ApiQuery(q): ApiQuery<NextQuery>) -> Response {
+    let next = next_of(q.next);
     if context.caller.is_some() {
-        return Redirect::to("/").into_response();
+        return Redirect::to(if next.is_empty() { "/" } else { &next }).into_response();
     }
-    render(&LoginPage { layout: Layout::with(None, q.done.as_deref(), None), username: String::new() }, None)
+    let other_href = with_next("/signup", &next);
+    let layout = Layout::with(None, q.done.as_deref(), None);
+    render(&LoginPage { layout, username: String::new(), next, other_href }, None)
 }
 
 #[derive(Deserialize)]
 pub(crate) struct LoginForm {
     username: String,
     password: String,
+    next: Option<String>,
 }
 
 pub(crate) async fn login_submit(
@@ -96,15 +140,20 @@ pub(crate) async fn login_submit(
     PageForm(form): PageForm<LoginForm>,
 ) -> Result<Response, ApiError> {
     let previous = cookies::read(&headers, state.web_config().session_cookie_name());
+    let next = next_of(form.next.clone());
     match state
         .accounts()
         .login(&form.username, &form.password, &client_info(&context, &headers), previous.as_deref())
         .await
     {
-        Ok(authenticated) => Ok(logged_in(&state, &authenticated.session_token, "/")),
+        Ok(authenticated) => {
+            Ok(logged_in(&state, &authenticated.session_token, if next.is_empty() { "/" } else { &next }))
+        }
         Err(error) if error.code == ErrorCode::Internal => Err(ApiError(error)),
         Err(error) => {
-            let page = LoginPage { layout: Layout::with(None, None, Some(&error)), username: form.username };
+            let other_href = with_next("/signup", &next);
+            let page =
+                LoginPage { layout: Layout::with(None, None, Some(&error)), username: form.username, next, other_href };
             let mut response = render(&page, Some(&error));
             crate::error::add_retry_after(&mut response, &error);
             Ok(response)

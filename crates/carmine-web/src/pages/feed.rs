@@ -27,9 +27,21 @@ struct TopicChoice {
 struct WelcomePage {
     layout: Layout,
     topics: Vec<TopicChoice>,
+    /// Where to go after picking (the page the new member signed up from).
+    next: String,
 }
 
-pub(crate) async fn welcome(State(state): State<AppState>, Member(caller): Member) -> Result<Response, ApiError> {
+#[derive(serde::Deserialize, Default)]
+pub(crate) struct NextQuery {
+    next: Option<String>,
+}
+
+pub(crate) async fn welcome(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    crate::extract::ApiQuery(q): crate::extract::ApiQuery<NextQuery>,
+) -> Result<Response, ApiError> {
+    let next = super::local_path(q.next, String::new);
     let picked = state.feed().picked(caller.user_id).await?;
     let mut topics: Vec<TopicChoice> = state
         .feed()
@@ -42,7 +54,7 @@ pub(crate) async fn welcome(State(state): State<AppState>, Member(caller): Membe
             topics.push(TopicChoice { name, picked: true });
         }
     }
-    Ok(render(&WelcomePage { layout: Layout::with(Some(&caller), None, None), topics }, None))
+    Ok(render(&WelcomePage { layout: Layout::with(Some(&caller), None, None), topics, next }, None))
 }
 
 /// The picker's form: a `topic` field per ticked box, plus `more` (topics typed in,
@@ -53,8 +65,10 @@ pub(crate) async fn save_interests(
     PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
     let mut topics: Vec<String> = Vec::new();
+    let mut next = String::new();
     for (name, value) in &fields {
         match name.as_str() {
+            "next" => next = super::local_path(Some(value.clone()), String::new),
             "topic" => topics.push(value.clone()),
             "more" => topics.extend(
                 value
@@ -68,12 +82,13 @@ pub(crate) async fn save_interests(
     match state.feed().pick(caller.user_id, &topics).await {
         Ok(_) => {
             crate::api::feed::settle_feed(&state).await?;
-            Ok(done("/", "interests_saved"))
+            Ok(done(if next.is_empty() { "/" } else { &next }, "interests_saved"))
         }
         Err(error) => {
             let error = shown_on_form(error)?;
             let topics = topics.into_iter().map(|name| TopicChoice { name, picked: true }).collect();
-            Ok(render(&WelcomePage { layout: Layout::with(Some(&caller), None, Some(&error)), topics }, Some(&error)))
+            let layout = Layout::with(Some(&caller), None, Some(&error));
+            Ok(render(&WelcomePage { layout, topics, next }, Some(&error)))
         }
     }
 }

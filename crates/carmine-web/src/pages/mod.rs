@@ -95,6 +95,8 @@ pub(crate) struct Layout {
     pub asset_version: u64,
     /// The request's language (negotiated in the pipeline).
     pub locale: Locale,
+    /// Where logging in from this page returns to.
+    pub here: Option<std::sync::Arc<str>>,
 }
 
 impl Layout {
@@ -124,6 +126,22 @@ impl Layout {
         self.locale.when(*at, crate::i18n::now())
     }
 
+    /// The log-in link that comes back here afterwards.
+    pub fn login_href(&self) -> String {
+        match &self.here {
+            Some(here) if here.as_ref() != "/" => format!("/login?next={}", encode(here)),
+            _ => "/login".to_owned(),
+        }
+    }
+
+    /// The sign-up link that comes back here afterwards.
+    pub fn signup_href(&self) -> String {
+        match &self.here {
+            Some(here) if here.as_ref() != "/" => format!("/signup?next={}", encode(here)),
+            _ => "/signup".to_owned(),
+        }
+    }
+
     /// The page's `lang` attribute.
     pub fn lang(&self) -> &'static str {
         self.locale.tag()
@@ -151,6 +169,7 @@ impl Layout {
             error: None,
             asset_version: ASSET_VERSION,
             locale: Locale::current(),
+            here: crate::i18n::here(),
         }
     }
 
@@ -298,7 +317,8 @@ pub(crate) fn error_heading(status: u16) -> &'static str {
 /// asking for a member page go to the log-in page instead.
 pub(crate) fn error_page(error: &Error, request_id: &str, caller: Option<&Caller>) -> Response {
     if matches!(error.code, ErrorCode::Unauthenticated | ErrorCode::SessionExpired) {
-        return Redirect::to("/login").into_response();
+        // Back to the page the visitor was on (or wanted) once logged in.
+        return Redirect::to(&Layout::new(None).login_href()).into_response();
     }
     let message = crate::i18n::error_message(error);
     let status = error.code.http_status();

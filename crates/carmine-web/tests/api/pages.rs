@@ -24,7 +24,68 @@ carmine_store::both_backends!(
     topic_pages_show_a_topics_notes_and_following_it_shapes_the_feed,
     profiles_show_notes_boards_and_what_the_member_liked,
     an_uploaded_avatar_shows_wherever_the_member_does,
+    logging_in_returns_to_where_the_visitor_was,
 );
+
+async fn logging_in_returns_to_where_the_visitor_was(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let author = app.signup("meimei").await;
+    let settings = app.get(&author, "/settings").await;
+    let author = Client { csrf: Some(csrf_of(&settings)), ..author };
+    let photo = vec![carmine_media::fixtures::jpeg(400, 400)];
+    let fields = [("title", "登录回来"), ("body", "hi"), ("visibility", "public"), ("action", "publish")];
+    let note = compose(&app, &author, &fields, &photo, true).await;
+    let note = note.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+    let back = format!("/login?next={}", note.replace('/', "%2F"));
+
+    // The note page's "log in to like" and "log in to comment" come back to it.
+    let visitor = Client::default();
+    let page = app.get(&visitor, &note).await.text();
+    assert!(page.contains(&format!("id=\"login-to-like\"")) && page.contains(&format!("href=\"{back}\"")), "{page}");
+    // A member page asked for while logged out: log in, then that page.
+    let gated = app.get(&visitor, "/compose").await;
+    assert_eq!(gated.headers.get("location").unwrap(), "/login?next=%2Fcompose");
+    // A form sent while logged out returns to the page it was sent from, never replayed.
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri(format!("{note}/like"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", ORIGIN)
+        .header("referer", format!("{ORIGIN}{note}"))
+        .body(Body::empty())
+        .unwrap();
+    let refused = app.raw(request, [127, 0, 0, 1]).await;
+    assert_eq!(refused.headers.get("location").unwrap().to_str().unwrap(), back);
+
+    // The log-in form carries next, and goes there.
+    let login = app.get(&visitor, &back).await.text();
+    assert!(login.contains(&format!("name=\"next\" value=\"{note}\"")), "{login}");
+    let logged_in = form(
+        &app,
+        &visitor,
+        "/login",
+        &[("username", "meimei"), ("password", "correct horse battery"), ("next", &note)],
+    )
+    .await;
+    assert_eq!(logged_in.headers.get("location").unwrap().to_str().unwrap(), note);
+    // Only to a page on this site.
+    for elsewhere in ["https://evil.example/x", "//evil.example/x", "/\\evil.example"] {
+        let fields = [("username", "meimei"), ("password", "correct horse battery"), ("next", elsewhere)];
+        assert_eq!(form(&app, &visitor, "/login", &fields).await.headers.get("location").unwrap(), "/", "{elsewhere}");
+    }
+
+    // A new member signs up from there: interests first, then the note.
+    let fields = [("username", "newbie"), ("password", "correct horse battery"), ("next", note.as_str())];
+    let signed_up = form(&app, &Client { ip: Some([10, 9, 9, 9]), ..Client::default() }, "/signup", &fields).await;
+    let welcome = signed_up.headers.get("location").unwrap().to_str().unwrap().to_owned();
+    assert_eq!(welcome, format!("/welcome?next={}", note.replace('/', "%2F")));
+    let newbie = Client { cookie: signed_up.session_cookie(), ..Client::default() };
+    let page = app.get(&newbie, &welcome).await;
+    let newbie = Client { csrf: Some(csrf_of(&page)), ..newbie };
+    assert!(page.text().contains(&format!("name=\"next\" value=\"{note}\"")));
+    let saved = form(&app, &newbie, "/welcome", &[("topic", "tea"), ("next", &note)]).await;
+    assert_eq!(saved.headers.get("location").unwrap().to_str().unwrap(), format!("{note}?done=interests_saved"));
+}
 
 /// The settings page's avatar form, sent with `bytes` as the file.
 async fn upload_avatar(app: &TestApp, client: &Client, bytes: &[u8]) -> TestResponse {
