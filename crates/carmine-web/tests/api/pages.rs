@@ -550,11 +550,11 @@ async fn sign_up_and_settings_through_forms(t: TestDb) {
     let login = form(&app, &anonymous, "/login", &[("username", "MeiMei"), ("password", "correct horse")]).await;
     assert_eq!(login.status, 303);
     assert!(login.session_cookie().is_some());
-    // Member pages send logged-out visitors to the log-in page.
+    // Member pages send logged-out visitors to the log-in page, and back after it.
     let settings = app.get(&anonymous, "/settings").await;
     assert_eq!(
         (settings.status.as_u16(), settings.headers.get("location").unwrap().to_str().unwrap()),
-        (303, "/login")
+        (303, "/login?next=%2Fsettings")
     );
 }
 
