@@ -30,6 +30,7 @@ pub const NAME: &str = "sandbox";
 pub const DELIVERY_JOB: &str = "sandbox.webhook";
 /// Where the sandbox's hosted checkout page lives (served by carmine-web).
 pub const CHECKOUT_PATH: &str = "/sandbox/checkout";
+/// The checkout page first: outside test mode it is the only method.
 pub const METHODS: &[&str] = &[
     "sandbox_checkout",
     "sandbox_success",
@@ -43,12 +44,20 @@ pub const METHODS: &[&str] = &[
 pub struct Sandbox {
     db: Db,
     secret: Vec<u8>,
+    /// Offer the test methods (declines, late and duplicate webhooks) besides the
+    /// hosted checkout; off, payers see one method, the checkout page.
+    test_mode: bool,
 }
 
 impl Sandbox {
     /// `secret` signs webhooks (shared with the verifying side, as with a real provider).
-    pub fn new(db: Db, secret: Vec<u8>) -> Sandbox {
-        Sandbox { db, secret }
+    pub fn new(db: Db, secret: Vec<u8>, test_mode: bool) -> Sandbox {
+        Sandbox { db, secret, test_mode }
+    }
+
+    /// Whether the test methods are offered (the operator's choice; the demo's on).
+    pub fn test_mode(&self) -> bool {
+        self.test_mode
     }
 
     pub fn secret(&self) -> &[u8] {
@@ -119,13 +128,13 @@ impl PaymentProvider for Sandbox {
     }
 
     fn methods(&self) -> &'static [&'static str] {
-        METHODS
+        if self.test_mode { METHODS } else { &METHODS[..1] }
     }
 
     fn create_charge<'a>(&'a self, request: ChargeRequest<'a>) -> BoxFuture<'a, Result<Charge>> {
         Box::pin(async move {
-            if !METHODS.contains(&request.method) {
-                return Err(Error::invalid_field("method", format!("one of {}", METHODS.join(", "))));
+            if !self.methods().contains(&request.method) {
+                return Err(Error::invalid_field("method", format!("one of {}", self.methods().join(", "))));
             }
             let mut tx = self.db.begin().await?;
             if let Some(existing) = books::charge_for_payment(tx.conn(), request.payment_id).await? {

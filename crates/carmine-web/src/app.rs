@@ -68,6 +68,8 @@ pub struct ServicesConfig {
     pub ledger: LedgerConfig,
     /// Days note statistics stay per hour before they are rolled up into days.
     pub hourly_stats_days: i64,
+    /// The sandbox payment provider offers its test methods (declines, late webhooks).
+    pub payments_test_mode: bool,
 }
 
 impl ServicesConfig {
@@ -82,6 +84,7 @@ impl ServicesConfig {
             search: SearchConfig::default(),
             ledger: LedgerConfig::default(),
             hourly_stats_days: 14,
+            payments_test_mode: false,
         }
     }
 }
@@ -103,7 +106,7 @@ impl Services {
             carmine_core::secret::random_token(32)
         })
         .await?;
-        let sandbox = Sandbox::new(db.clone(), webhook_secret.into_bytes());
+        let sandbox = Sandbox::new(db.clone(), webhook_secret.into_bytes(), config.payments_test_mode);
         let payments = Payments::new(ledger.clone(), Arc::new(sandbox.clone()));
         Ok(Services {
             ledger,

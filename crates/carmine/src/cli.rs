@@ -266,6 +266,10 @@ pub struct MoneyArgs {
     /// Minutes between payout batches (1–1440).
     #[arg(long, default_value_t = 60, env = "CARMINE_PAYOUT_BATCH_MINUTES")]
     pub payout_batch_minutes: u64,
+    /// Offer the sandbox payment provider's test methods (a declined card, late and
+    /// duplicate webhooks) to payers; `carmine demo` turns it on.
+    #[arg(long, env = "CARMINE_PAYMENTS_TEST_MODE")]
+    pub payments_test_mode: bool,
 }
 
 impl MoneyArgs {
@@ -370,6 +374,7 @@ impl ServeArgs {
         config.feed = self.feed.settings()?;
         config.ces = config.feed.ces;
         config.ledger = self.money.ledger()?;
+        config.payments_test_mode = self.money.payments_test_mode;
         if self.suggest_min_members == 0 {
             return Err("--suggest-min-members must be at least 1".to_owned());
         }
@@ -462,7 +467,9 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         Command::Bench(args) => crate::bench::run(args).await,
         Command::Demo { serve, scale } => {
             startup::check_listen(&serve)?;
-            let platform = Platform::open(&serve.data, serve.services_config()?).await?;
+            // The demo shows every payment outcome, each labelled a test.
+            let config = ServicesConfig { payments_test_mode: true, ..serve.services_config()? };
+            let platform = Platform::open(&serve.data, config).await?;
             let scale = match scale {
                 DemoScale::Demo => carmine_demo::Scale::DEMO,
                 DemoScale::Small => carmine_demo::Scale::SMALL,

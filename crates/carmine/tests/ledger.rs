@@ -80,7 +80,9 @@ fn reconcile(data_dir: &std::path::Path, database_url: Option<&str>) -> (bool, i
 fn gifts_survive_kill_9(database_url: Option<String>) {
     let dir = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let mut server = Server::serve(dir.path(), database_url.as_deref());
+    // Members fund their wallets with the sandbox's instant test payments.
+    let test_mode = [("CARMINE_PAYMENTS_TEST_MODE", "true")];
+    let mut server = Server::serve_with(dir.path(), database_url.as_deref(), &test_mode);
     let mut tokens = Vec::new();
     for m in 0..MEMBERS {
         let body = format!(r#"{{"username":"giver{m}","password":"correct horse battery"}}"#);

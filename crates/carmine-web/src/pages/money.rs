@@ -166,6 +166,8 @@ struct WalletPage {
     earnings_pending: String,
     packs: Vec<(i64, i64, String)>,
     methods: Vec<String>,
+    /// The sandbox offers its test outcomes (labelled as such).
+    test_mode: bool,
     key: String,
     payout_account: Option<(String, String)>,
     coin_entries: Vec<EntryRow>,
@@ -204,6 +206,7 @@ async fn wallet_page(
         earnings_pending: yuan(view.earnings.pending_out.amount_minor),
         packs: COIN_PACKS.iter().map(|&(coins, price)| (coins, price, yuan(price))).collect(),
         methods: view.top_up_methods.clone(),
+        test_mode: state.sandbox().test_mode(),
         key: random_token(16),
         payout_account: view.payout_account.as_ref().map(|a| (a.holder_name.clone(), a.account_last4.clone())),
         coin_entries: entry_rows(&coin_entries, Some(state.ledger().config().coin_minor)),
@@ -414,6 +417,7 @@ struct OrgMoneyPage {
     /// (account kind, available, on hold).
     balances: Vec<(String, String, String)>,
     methods: Vec<String>,
+    test_mode: bool,
     key: String,
     ad_entries: Vec<EntryRow>,
     escrow_entries: Vec<EntryRow>,
@@ -468,6 +472,7 @@ async fn org_money_page(
             .map(|b| (b.kind.clone(), yuan(b.available.amount_minor), yuan(b.pending_out.amount_minor)))
             .collect(),
         methods: state.payments().provider().methods().iter().map(|m| (*m).to_owned()).collect(),
+        test_mode: state.sandbox().test_mode(),
         key: random_token(16),
         ad_entries: entry_rows(&ad, None),
         escrow_entries: entry_rows(&escrow, None),

@@ -107,6 +107,8 @@ impl TestApp {
     ) -> TestApp {
         let accounts_config = AccountsConfig { argon2: Argon2Params::TEST_ONLY_MINIMAL, ..AccountsConfig::default() };
         let mut config = ServicesConfig::new(accounts_config, NotesConfig::default());
+        // The API suite drives every payment outcome through the sandbox's test methods.
+        config.payments_test_mode = true;
         configure(&mut config);
         let media_dir = tempfile::tempdir().unwrap();
         let services =

@@ -25,7 +25,22 @@ carmine_store::both_backends!(
     profiles_show_notes_boards_and_what_the_member_liked,
     an_uploaded_avatar_shows_wherever_the_member_does,
     logging_in_returns_to_where_the_visitor_was,
+    payers_see_test_methods_only_in_test_mode,
 );
+
+async fn payers_see_test_methods_only_in_test_mode(t: TestDb) {
+    let web = carmine_web::WebConfig::new(ORIGIN);
+    let app = TestApp::with_services(t, web, |config| config.payments_test_mode = false).await;
+    let buyer = app.signup("buyer").await;
+    let wallet = app.get(&buyer, "/wallet").await.text();
+    assert!(wallet.contains("<option value=\"sandbox_checkout\">Pay</option>"), "{wallet}");
+    assert!(!wallet.contains("sandbox_decline") && !wallet.contains("id=\"test-mode\""), "{wallet}");
+    // Nor can a client ask for one.
+    let body = serde_json::json!({ "amount": { "amount_minor": 600, "currency": "CNY" }, "method": "sandbox_decline" });
+    let refused = app.post_keyed(&buyer, "/api/v1/me/wallet/top-ups", "k-1", body).await;
+    refused.assert_error(422, "invalid_field");
+    assert!(app.get(&buyer, "/api/v1/me/payments").await.json()["items"].as_array().unwrap().is_empty());
+}
 
 async fn logging_in_returns_to_where_the_visitor_was(t: TestDb) {
     let app = TestApp::new(t).await;

@@ -52,6 +52,11 @@ impl Server {
         Server::launch(data_dir, "serve", database_url).0
     }
 
+    /// [`Server::serve`] with extra environment (flags such as `CARMINE_PAYMENTS_TEST_MODE`).
+    pub fn serve_with(data_dir: &std::path::Path, database_url: Option<&str>, env: &[(&str, &str)]) -> Server {
+        Server::launch_with(data_dir, "serve", database_url, env).0
+    }
+
     /// Runs `carmine <command>` (serve or demo) and returns the server and what it
     /// printed before listening.
     pub fn run(data_dir: &std::path::Path, command: &str) -> (Server, Vec<String>) {
