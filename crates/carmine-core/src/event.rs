@@ -276,6 +276,13 @@ pub enum DomainEvent {
         query: String,
         admin_id: Id,
     },
+    /// A member sent a creator coins (with the gift's transaction, carmine-ledger).
+    GiftSent {
+        from: Id,
+        to: Id,
+        coins: i64,
+        note_id: Option<Id>,
+    },
     /// A balanced ledger transaction was written (carmine-ledger).
     MoneyMoved {
         transaction_id: Id,
@@ -370,6 +377,7 @@ impl DomainEvent {
             DomainEvent::SearchTermHidden { .. } => "search_term_hidden",
             DomainEvent::SearchTermShown { .. } => "search_term_shown",
             DomainEvent::MoneyMoved { .. } => "money_moved",
+            DomainEvent::GiftSent { .. } => "gift_sent",
             DomainEvent::HoldChanged { .. } => "hold_changed",
             DomainEvent::PaymentChanged { .. } => "payment_changed",
             DomainEvent::RefundChanged { .. } => "refund_changed",

@@ -15,6 +15,7 @@
 
 pub mod consumer;
 pub mod ingest;
+pub mod notices;
 pub mod sequencer;
 pub mod statistics;
 

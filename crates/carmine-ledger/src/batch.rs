@@ -157,6 +157,7 @@ async fn write(db: &Db, batch: &[Work], taken: &HashSet<(Id, String)>) -> Result
                 reference_kind: work.header.reference_kind.clone(),
                 reference_id: work.header.reference_id,
             });
+            events.extend(work.header.announces.clone());
         }
         let Some((key, expires_at)) = &work.key else { continue };
         if matches!(outcome, Err(error) if error.code == ErrorCode::IdempotencyKeyInUse) {

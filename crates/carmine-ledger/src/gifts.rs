@@ -2,6 +2,7 @@
 //! coins' value is split between the creator's earnings and the platform's
 //! live-gift revenue by the configured share; the platform absorbs rounding.
 
+use carmine_core::event::DomainEvent;
 use carmine_core::limits::GIFT_COINS_MAX;
 use carmine_core::{Error, ErrorCode, Id, Result};
 use carmine_store::{safety, users};
@@ -51,7 +52,9 @@ pub fn transfer_for(config: &LedgerConfig, gift: &Gift) -> Transfer {
         Some(note) => ("note", note),
         None => ("user", gift.to),
     };
-    Transfer { header: Header::new("gift", reference_kind, reference_id, format!("{} coins", gift.coins)), legs }
+    let sent = DomainEvent::GiftSent { from: gift.from, to: gift.to, coins: gift.coins, note_id: gift.note };
+    let header = Header::new("gift", reference_kind, reference_id, format!("{} coins", gift.coins)).announcing(sent);
+    Transfer { header, legs }
 }
 
 impl Ledger {

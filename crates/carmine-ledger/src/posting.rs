@@ -19,11 +19,24 @@ pub struct Header {
     pub reference_kind: String,
     pub reference_id: Id,
     pub memo: String,
+    /// A domain event the transaction also records (a gift's `GiftSent`), emitted
+    /// with its `MoneyMoved` in the same database transaction.
+    pub announces: Option<DomainEvent>,
 }
 
 impl Header {
     pub fn new(kind: &str, reference_kind: &str, reference_id: Id, memo: impl Into<String>) -> Header {
-        Header { kind: kind.to_owned(), reference_kind: reference_kind.to_owned(), reference_id, memo: memo.into() }
+        Header {
+            kind: kind.to_owned(),
+            reference_kind: reference_kind.to_owned(),
+            reference_id,
+            memo: memo.into(),
+            announces: None,
+        }
+    }
+
+    pub fn announcing(self, event: DomainEvent) -> Header {
+        Header { announces: Some(event), ..self }
     }
 }
 
@@ -153,6 +166,9 @@ async fn post_reversing(tx: &mut Tx, header: &Header, legs: &[Leg], reverses: Op
             reference_id: header.reference_id,
         })
         .await?;
+        if let Some(event) = &header.announces {
+            tx.emit(event.clone()).await?;
+        }
         Ok(id)
     })
     .await

@@ -16,7 +16,7 @@ mod comments;
 mod follows;
 mod likes;
 mod notes;
-mod notifications;
+pub mod notifications;
 pub mod safety;
 pub mod scheduling;
 

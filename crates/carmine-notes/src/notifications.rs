@@ -28,9 +28,27 @@ pub(crate) async fn notify(
     if recipient != actor && !crate::safety::muted(tx.conn(), recipient, actor).await? {
         notifications::insert(
             tx,
-            &NewNotification { recipient_id: recipient, kind, actor_id: actor, note_id, comment_id },
+            &NewNotification { recipient_id: recipient, kind, actor_id: actor, note_id, comment_id, coins: None },
         )
         .await?;
+    }
+    Ok(())
+}
+
+/// Tells a creator someone sent them a gift (from the data plane, as the ledger's
+/// `GiftSent` arrives: the gift's own transaction belongs to the ledger). Muted senders
+/// are not announced.
+pub async fn notify_gift(tx: &mut Tx, from: Id, to: Id, coins: i64, note_id: Option<Id>) -> Result<()> {
+    if from != to && !crate::safety::muted(tx.conn(), to, from).await? {
+        let gift = NewNotification {
+            recipient_id: to,
+            kind: "gift",
+            actor_id: from,
+            note_id,
+            comment_id: None,
+            coins: Some(coins),
+        };
+        notifications::insert(tx, &gift).await?;
     }
     Ok(())
 }

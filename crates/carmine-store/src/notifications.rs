@@ -17,6 +17,8 @@ pub struct NotificationRecord {
     pub note_title: Option<String>,
     pub comment_id: Option<Id>,
     pub comment_body: Option<String>,
+    /// A gift's coins.
+    pub coins: Option<i64>,
     pub created_at: Timestamp,
     pub read: bool,
 }
@@ -27,13 +29,16 @@ pub struct NewNotification {
     pub actor_id: Id,
     pub note_id: Option<Id>,
     pub comment_id: Option<Id>,
+    /// A gift's coins.
+    pub coins: Option<i64>,
 }
 
 pub async fn insert(tx: &mut Tx, n: &NewNotification) -> StoreResult<Id> {
     let id = tx.new_id();
     let now = tx.now().micros();
     sqlx::query(
-        "INSERT INTO notifications (id, recipient_id, kind, actor_id, note_id, comment_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO notifications (id, recipient_id, kind, actor_id, note_id, comment_id, coins, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(id.as_i64())
     .bind(n.recipient_id.as_i64())
@@ -41,6 +46,7 @@ pub async fn insert(tx: &mut Tx, n: &NewNotification) -> StoreResult<Id> {
     .bind(n.actor_id.as_i64())
     .bind(n.note_id.map(Id::as_i64))
     .bind(n.comment_id.map(Id::as_i64))
+    .bind(n.coins)
     .bind(now)
     .execute(tx.conn())
     .await?;
@@ -58,6 +64,7 @@ fn from_row(row: &AnyRow) -> Result<NotificationRecord, sqlx::Error> {
         note_title: row.try_get("title")?,
         comment_id: row.try_get::<Option<i64>, _>("comment_id")?.map(Id::from_i64),
         comment_body: row.try_get("body")?,
+        coins: row.try_get("coins")?,
         created_at: Timestamp(row.try_get("created_at")?),
         read: row.try_get::<Option<i64>, _>("read_at")?.is_some(),
     })
@@ -71,7 +78,8 @@ pub async fn list(
     limit: u32,
 ) -> StoreResult<Vec<NotificationRecord>> {
     let rows = sqlx::query(
-        "SELECT n.id, n.kind, n.actor_id, a.handle, u.display_name, n.note_id, nt.title, n.comment_id, c.body, n.created_at, n.read_at
+        "SELECT n.id, n.kind, n.actor_id, a.handle, u.display_name, n.note_id, nt.title, n.comment_id, c.body, n.coins,
+                n.created_at, n.read_at
          FROM notifications n
          JOIN actors a ON a.id = n.actor_id JOIN users u ON u.id = n.actor_id
          LEFT JOIN notes nt ON nt.id = n.note_id AND nt.deleted_at IS NULL

@@ -98,6 +98,7 @@ impl Services {
         let feed = Feed::new(db.clone(), FeedSettings { ces: config.ces, ..config.feed });
         let search = Search::open(db.clone(), &SearchConfig { ces: config.ces, ..config.search })?;
         let mut consumers = carmine_events::statistics::consumers();
+        consumers.push(carmine_events::Subscriber::Durable(Arc::new(carmine_events::notices::GiftNotices)));
         consumers.extend(feed.subscribers());
         consumers.extend(search.subscribers());
         let dataplane = DataPlane::new(db.clone(), consumers, config.dataplane).await?;

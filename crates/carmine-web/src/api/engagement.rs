@@ -198,7 +198,7 @@ pub async fn delete_comment(
 pub struct NotificationView {
     #[schema(value_type = String)]
     pub id: Id,
-    /// `like`, `save`, `comment`, `reply`, `mention` or `follow`.
+    /// `like`, `save`, `comment`, `reply`, `mention`, `follow`, `comment_like` or `gift`.
     pub kind: String,
     pub actor_handle: String,
     pub actor_name: String,
@@ -208,6 +208,8 @@ pub struct NotificationView {
     #[schema(value_type = Option<String>)]
     pub comment_id: Option<Id>,
     pub comment_body: Option<String>,
+    /// A gift's coins.
+    pub coins: Option<i64>,
     pub read: bool,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
@@ -224,6 +226,7 @@ impl From<&NotificationRecord> for NotificationView {
             note_title: n.note_title.clone(),
             comment_id: n.comment_id,
             comment_body: n.comment_body.clone().filter(|b| !b.is_empty()),
+            coins: n.coins,
             read: n.read,
             created_at: n.created_at,
         }

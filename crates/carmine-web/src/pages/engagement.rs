@@ -183,12 +183,14 @@ struct NotificationRow {
     /// The note's title; `None`: untitled.
     target: Option<String>,
     quote: Option<String>,
+    /// A gift's coins.
+    coins: i64,
     created_at: carmine_core::Timestamp,
 }
 
 /// What a notification can say happened (`notification-<kind>`; anything else: `other`).
 pub(crate) const NOTIFICATION_KINDS: &[&str] =
-    &["like", "save", "comment", "reply", "mention", "follow", "comment_like", "other"];
+    &["like", "save", "comment", "reply", "mention", "follow", "comment_like", "gift", "other"];
 
 impl NotificationRow {
     fn avatar(&self) -> Avatar {
@@ -236,6 +238,7 @@ async fn notifications(
                 target: n.note_title.clone().filter(|t| !t.is_empty()),
                 link,
                 quote: n.comment_body.clone().filter(|b| !b.is_empty()),
+                coins: n.coins.unwrap_or(0),
                 created_at: n.created_at,
             }
         })

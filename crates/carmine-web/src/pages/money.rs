@@ -345,6 +345,9 @@ async fn cancel_payout(
 }
 
 /// A gift from a creator's profile page.
+/// The gift amounts offered as one tap (coins).
+pub(crate) const GIFT_PRESETS: [i64; 5] = [10, 66, 188, 520, 1314];
+
 async fn gift(
     State(state): State<AppState>,
     Member(caller): Member,
@@ -353,7 +356,10 @@ async fn gift(
 ) -> Result<Response, ApiError> {
     let back = format!("/u/{}", username.to_ascii_lowercase());
     let sent = async {
-        let coins: i64 = field(&fields, "coins").trim().parse().map_err(|_| Error::new(ErrorCode::InvalidAmount))?;
+        // A preset chip (`coins`) or, typed in, another amount (`coins_other`).
+        let typed = field(&fields, "coins_other").trim();
+        let chosen = if typed.is_empty() { field(&fields, "coins").trim() } else { typed };
+        let coins: i64 = chosen.parse().map_err(|_| Error::new(ErrorCode::InvalidAmount))?;
         let key = form_key(&caller, &fields, "gift")?;
         let body = api::GiftRequest { to: username.clone(), coins, note_id: None };
         api::gift(&state, &caller, &body, &key).await

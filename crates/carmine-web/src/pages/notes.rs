@@ -422,6 +422,7 @@ struct ProfilePage {
     is_me: bool,
     /// Makes a double-submitted gift form send one gift.
     gift_key: String,
+    gift_presets: [i64; 5],
     cards: Vec<CardRow>,
     next_page: Option<String>,
     preview: Option<super::LinkPreview>,
@@ -503,6 +504,7 @@ pub(crate) async fn profile(
         can_follow: caller.is_some() && !is_me,
         is_me,
         gift_key: carmine_core::secret::random_token(16),
+        gift_presets: super::money::GIFT_PRESETS,
         cards,
         next_page,
     };

@@ -322,6 +322,7 @@ async fn readiness_lists_consumers_and_admins_see_jobs(t: TestDb) {
         [
             "note_stats.engagement",
             "note_stats.behaviour",
+            "notes.gift_notices",
             "feed.domain",
             "feed.behaviour",
             "search.index",

@@ -409,8 +409,18 @@ async fn money_through_pages(t: TestDb) {
     let gift_key = form_key(&profile, "gift-form");
     let sent = form(&app, &buyer, "/u/creator/gift", &[("coins", "200"), ("idempotency_key", &gift_key)]).await;
     assert_eq!(sent.headers.get("location").unwrap(), "/u/creator?done=gift_sent");
+    let again = form(&app, &buyer, "/u/creator/gift", &[("coins", "200"), ("idempotency_key", &gift_key)]).await;
+    assert_eq!(again.headers.get("location").unwrap(), "/u/creator?done=gift_sent", "the same form twice is one gift");
     let broke = form(&app, &buyer, "/u/creator/gift", &[("coins", "5000"), ("idempotency_key", "other")]).await;
     assert_eq!(broke.headers.get("location").unwrap(), "/u/creator?done=gift_insufficient_funds");
+    // The creator hears about it, once.
+    app.sync().await;
+    let notifications = app.get(&creator, "/api/v1/notifications").await.json();
+    let gifts: Vec<_> = notifications["items"].as_array().unwrap().iter().filter(|n| n["kind"] == "gift").collect();
+    assert_eq!(gifts.len(), 1, "{notifications}");
+    assert_eq!((gifts[0]["actor_handle"].as_str(), gifts[0]["coins"].as_i64()), (Some("buyer"), Some(200)));
+    let page = app.get(&creator, "/notifications").await.text();
+    assert!(page.contains("sent you a gift of 200 coins"), "{page}");
     let creator_wallet = app.get(&creator, "/wallet").await;
     creator_wallet.assert_status(200);
     assert!(creator_wallet.text().contains("id=\"earnings-available\">¥10.00<"));
