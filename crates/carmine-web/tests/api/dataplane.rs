@@ -345,5 +345,5 @@ async fn readiness_lists_consumers_and_admins_see_jobs(t: TestDb) {
     let job_id = jobs["jobs"][0]["id"].as_str().unwrap();
     app.post(&admin, &format!("/api/v1/admin/jobs/{job_id}/retry"), json!({})).await.assert_error(404, "job_not_found");
     let listed = app.get(&admin, "/api/v1/admin/consumers").await.json();
-    assert_eq!(listed.as_array().unwrap().len(), 6);
+    assert_eq!(listed.as_array().unwrap().len(), 7);
 }
