@@ -820,3 +820,12 @@ notification-gift-coins = { $count ->
 }
 gift-other = Another amount
 gift-buy-coins = Buy coins in your wallet
+
+## Organization console
+org-manage = Manage
+org-public-page = Public page
+org-tab-profile = Profile
+org-tab-team = Team
+org-tab-verification = Verification
+org-tab-money = Money
+org-profile-readonly = Owners and admins edit the profile.

@@ -745,3 +745,12 @@ notification-gift = 送了你礼物：
 notification-gift-coins = 送了你 { $count } 金币的礼物
 gift-other = 其他数量
 gift-buy-coins = 去钱包买金币
+
+## 机构管理后台
+org-manage = 管理
+org-public-page = 公开主页
+org-tab-profile = 资料
+org-tab-team = 团队
+org-tab-verification = 认证
+org-tab-money = 资金
+org-profile-readonly = 机构资料由所有者和管理员编辑。

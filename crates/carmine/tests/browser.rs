@@ -177,7 +177,7 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
     fill(&client, "handle", "lan_tea").await;
     fill(&client, "name", "蓝茶 Lan Tea").await;
     click(&client, "#create-org-form button[type=submit]").await;
-    wait_for(&client, "#invite-form").await;
+    wait_for(&client, "#org-console").await; // a new organization opens on its console
     let heading = client.find(Locator::Css("h1")).await.unwrap().text().await.unwrap();
     assert_eq!(heading, "蓝茶 Lan Tea");
     screenshot("org").await;

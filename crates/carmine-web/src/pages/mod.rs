@@ -15,7 +15,7 @@ mod language;
 pub(crate) mod money;
 pub(crate) mod notes;
 pub(crate) mod notices;
-mod orgs;
+pub(crate) mod orgs;
 mod safety;
 mod search;
 mod topics;
@@ -62,6 +62,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/orgs", get(orgs::list).post(orgs::create))
         .route("/invitations/{id}/{answer}", post(orgs::answer_invitation))
         .route("/o/{handle}", get(orgs::show))
+        .route("/o/{handle}/manage", get(orgs::manage))
+        .route("/o/{handle}/manage/team", get(orgs::manage_team))
+        .route("/o/{handle}/manage/verification", get(orgs::manage_verification))
         .route("/o/{handle}/profile", post(orgs::save_profile))
         .route("/o/{handle}/invite", post(orgs::invite))
         .route("/o/{handle}/invitations/{id}/revoke", post(orgs::revoke_invitation))

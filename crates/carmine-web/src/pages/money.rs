@@ -417,6 +417,7 @@ async fn checkout_answer(
 #[template(path = "org_money.html")]
 struct OrgMoneyPage {
     layout: Layout,
+    console: super::orgs::Console,
     handle: String,
     name: String,
     can_manage: bool,
@@ -470,6 +471,7 @@ async fn org_money_page(
     };
     let page = OrgMoneyPage {
         layout: Layout::with(Some(caller), q.done.as_deref(), error.as_ref()),
+        console: super::orgs::Console::new(&access.org, access.role, "money"),
         handle: access.org.handle.clone(),
         name: access.org.name.clone(),
         can_manage: access.role.allows(OrgAction::ManageMoney),

@@ -104,7 +104,7 @@ pub(crate) async fn create(
     let input =
         NewOrgInput { handle: &form.handle, name: &form.name, kind: &form.kind, description: Some(&form.description) };
     match state.accounts().create_org(&caller, &input).await {
-        Ok(org) => Ok(done(&format!("/o/{}", org.handle), "org_created")),
+        Ok(org) => Ok(done(&format!("/o/{}/manage", org.handle), "org_created")),
         Err(error) => orgs_page(&state, &caller, None, Some(&shown_on_form(error)?)).await,
     }
 }
@@ -121,7 +121,7 @@ pub(crate) async fn answer_invitation(
         _ => return Err(ApiError(Error::new(ErrorCode::RouteNotFound))),
     };
     match state.accounts().answer_invitation(&caller, id, accept).await {
-        Ok(invitation) if accept => Ok(done(&format!("/o/{}", invitation.org_handle), "invitation_accepted")),
+        Ok(invitation) if accept => Ok(done(&format!("/o/{}/manage", invitation.org_handle), "invitation_accepted")),
         Ok(_) => Ok(done("/orgs", "invitation_declined")),
         Err(error) => orgs_page(&state, &caller, None, Some(&shown_on_form(error)?)).await,
     }
@@ -142,21 +142,45 @@ struct VerificationRow {
     reason: Option<String>,
 }
 
+/// The console's sections, in order: (path below `/o/{handle}`, message id). Store,
+/// ads and deals add theirs here as they arrive.
+const CONSOLE_TABS: &[(&str, &str)] = &[
+    ("manage", "org-tab-profile"),
+    ("manage/team", "org-tab-team"),
+    ("manage/verification", "org-tab-verification"),
+    ("money", "org-tab-money"),
+];
+
+/// What the console's frame shows whatever the section.
+pub(crate) struct Console {
+    pub handle: String,
+    pub name: String,
+    pub role: String,
+    /// The section shown (a `CONSOLE_TABS` path).
+    pub tab: &'static str,
+    /// (href, message id, shown) of each section the member's role may open.
+    pub tabs: Vec<(String, &'static str, bool)>,
+}
+
+impl Console {
+    /// The frame for `tab`, with the sections `role` may open.
+    pub fn new(org: &OrgRecord, role: OrgRole, tab: &'static str) -> Console {
+        let tabs = CONSOLE_TABS
+            .iter()
+            .filter(|(path, _)| *path != "money" || role.allows(OrgAction::ViewMoney))
+            .map(|(path, label)| (format!("/o/{}/{path}", org.handle), *label, *path == tab))
+            .collect();
+        Console { handle: org.handle.clone(), name: org.name.clone(), role: role.as_str().to_owned(), tab, tabs }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "org.html")]
 struct OrgPage {
     layout: Layout,
     org: OrgRecord,
+    /// The viewer's role, when they belong to it (they get a "Manage" button).
     my_role: Option<String>,
-    can_edit: bool,
-    /// Sees the balances page (owners, admins, analysts).
-    can_see_money: bool,
-    can_invite: bool,
-    can_request_verification: bool,
-    assignable_roles: Vec<&'static str>,
-    members: Vec<MemberRow>,
-    invitations: Vec<InvitationRow>,
-    verifications: Vec<VerificationRow>,
     followers: i64,
     followed: bool,
     can_follow: bool,
@@ -170,56 +194,91 @@ impl OrgPage {
     }
 }
 
+/// The organization's public page: its profile and notes.
 async fn org_page(
     state: &AppState,
     caller: Option<&Caller>,
     handle: &str,
     done: Option<&str>,
-    error: Option<&Error>,
     cursor: Option<&str>,
 ) -> Result<Response, ApiError> {
-    let accounts = state.accounts();
-    let org = accounts.org_public(handle).await?;
+    let org = state.accounts().org_public(handle).await?;
     let actor = state.notes().actor(&org.handle).await?;
     let (limit, before) = crate::api::notes::note_position(state, Some(30), cursor)?;
     let notes = state.notes().by_author(caller, &actor, before, limit).await?;
     let (cards, next_page) = super::notes::cards(state, &notes, &format!("/o/{}", org.handle));
     let followers = state.notes().follow_counts(actor.id).await?.followers;
     let followed = state.notes().is_following(caller, actor.id).await?;
-    let mut page = OrgPage {
+    let my_role = match caller {
+        Some(caller) => {
+            state.accounts().org_members(caller, handle).await.ok().map(|(a, _)| a.role.as_str().to_owned())
+        }
+        None => None,
+    };
+    let page = OrgPage {
         followers,
         followed,
         can_follow: caller.is_some(),
         cards,
         next_page,
-        layout: Layout::with(caller, done, error),
+        layout: Layout::with(caller, done, None),
         org,
-        my_role: None,
-        can_edit: false,
-        can_see_money: false,
-        can_invite: false,
-        can_request_verification: false,
-        assignable_roles: Vec::new(),
-        members: Vec::new(),
-        invitations: Vec::new(),
-        verifications: Vec::new(),
+        my_role,
     };
-    if let Some(caller) = caller
-        && let Ok((access, members)) = accounts.org_members(caller, handle).await
-    {
-        let role = access.role;
-        page.my_role = Some(role.as_str().to_owned());
-        page.can_edit = role.allows(OrgAction::EditProfile);
-        page.can_see_money = role.allows(OrgAction::ViewMoney);
-        page.can_invite = role.allows(OrgAction::ManageMember(OrgRole::Staff));
-        page.can_request_verification = role.allows(OrgAction::RequestVerification)
-            && matches!(page.org.verification_status.as_str(), "unverified" | "rejected");
-        page.assignable_roles = OrgRole::ALL
+    Ok(render(&page, None))
+}
+
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Path(handle): Path<String>,
+    ApiQuery(q): ApiQuery<super::notes::ListQuery>,
+) -> Result<Response, ApiError> {
+    org_page(&state, context.caller.as_ref(), &handle, q.done.as_deref(), q.cursor.as_deref()).await
+}
+
+#[derive(Template)]
+#[template(path = "org_manage.html")]
+struct ConsolePage {
+    layout: Layout,
+    console: Console,
+    org: OrgRecord,
+    can_edit: bool,
+    can_invite: bool,
+    can_request_verification: bool,
+    assignable_roles: Vec<&'static str>,
+    members: Vec<MemberRow>,
+    invitations: Vec<InvitationRow>,
+    verifications: Vec<VerificationRow>,
+}
+
+/// One section of the console (`manage`, `manage/team`, `manage/verification`), for
+/// the organization's members only: anyone else gets `org_not_found`.
+async fn console_page(
+    state: &AppState,
+    caller: &Caller,
+    handle: &str,
+    tab: &'static str,
+    done: Option<&str>,
+    error: Option<&Error>,
+) -> Result<Response, ApiError> {
+    let accounts = state.accounts();
+    let (access, members) = accounts.org_members(caller, handle).await?;
+    let role = access.role;
+    let org = access.org.clone();
+    let page = ConsolePage {
+        layout: Layout::with(Some(caller), done, error),
+        console: Console::new(&org, role, tab),
+        can_edit: role.allows(OrgAction::EditProfile),
+        can_invite: role.allows(OrgAction::ManageMember(OrgRole::Staff)),
+        can_request_verification: role.allows(OrgAction::RequestVerification)
+            && matches!(org.verification_status.as_str(), "unverified" | "rejected"),
+        assignable_roles: OrgRole::ALL
             .into_iter()
             .filter(|r| role.allows(OrgAction::ManageMember(*r)))
             .map(OrgRole::as_str)
-            .collect();
-        page.members = members
+            .collect(),
+        members: members
             .iter()
             .map(|m| MemberRow {
                 user_id: m.user_id.to_string(),
@@ -230,9 +289,9 @@ async fn org_page(
                 is_me: m.user_id == caller.user_id,
                 role: m.role.clone(),
             })
-            .collect();
-        page.invitations = accounts.org_invitations(caller, handle).await?.iter().map(InvitationRow::from).collect();
-        page.verifications = accounts
+            .collect(),
+        invitations: accounts.org_invitations(caller, handle).await?.iter().map(InvitationRow::from).collect(),
+        verifications: accounts
             .org_verifications(caller, handle)
             .await?
             .iter()
@@ -241,33 +300,54 @@ async fn org_page(
                 status: v.status.clone(),
                 reason: v.decision_reason.clone().filter(|r| !r.is_empty()),
             })
-            .collect();
-    }
+            .collect(),
+        org,
+    };
     Ok(render(&page, error))
 }
 
-pub(crate) async fn show(
+pub(crate) async fn manage(
     State(state): State<AppState>,
-    context: RequestContext,
+    Member(caller): Member,
     Path(handle): Path<String>,
-    ApiQuery(q): ApiQuery<super::notes::ListQuery>,
+    ApiQuery(q): ApiQuery<Done>,
 ) -> Result<Response, ApiError> {
-    org_page(&state, context.caller.as_ref(), &handle, q.done.as_deref(), None, q.cursor.as_deref()).await
+    console_page(&state, &caller, &handle, "manage", q.done.as_deref(), None).await
 }
 
-/// Runs an organization form's action: redirect with `notice`, or re-show the page.
+pub(crate) async fn manage_team(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(handle): Path<String>,
+    ApiQuery(q): ApiQuery<Done>,
+) -> Result<Response, ApiError> {
+    console_page(&state, &caller, &handle, "manage/team", q.done.as_deref(), None).await
+}
+
+pub(crate) async fn manage_verification(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(handle): Path<String>,
+    ApiQuery(q): ApiQuery<Done>,
+) -> Result<Response, ApiError> {
+    console_page(&state, &caller, &handle, "manage/verification", q.done.as_deref(), None).await
+}
+
+/// Runs a console form's action: back to its section with `notice`, or the section
+/// again with the error.
 async fn org_outcome<T>(
     state: &AppState,
     caller: &Caller,
     handle: &str,
+    tab: &'static str,
     result: carmine_core::Result<T>,
     notice: &str,
 ) -> Result<Response, ApiError> {
     match result {
-        Ok(_) => Ok(done(&format!("/o/{handle}"), notice)),
+        Ok(_) => Ok(done(&format!("/o/{handle}/{tab}"), notice)),
         Err(error) => {
             let error = shown_on_form(error)?;
-            org_page(state, Some(caller), handle, None, Some(&error), None).await
+            console_page(state, caller, handle, tab, None, Some(&error)).await
         }
     }
 }
@@ -286,7 +366,7 @@ pub(crate) async fn save_profile(
     PageForm(form): PageForm<ProfileForm>,
 ) -> Result<Response, ApiError> {
     let result = state.accounts().update_org(&caller, &handle, Some(&form.name), Some(&form.description)).await;
-    org_outcome(&state, &caller, &handle, result, "org_saved").await
+    org_outcome(&state, &caller, &handle, "manage", result, "org_saved").await
 }
 
 #[derive(Deserialize)]
@@ -302,7 +382,7 @@ pub(crate) async fn invite(
     PageForm(form): PageForm<InviteForm>,
 ) -> Result<Response, ApiError> {
     let result = state.accounts().invite(&caller, &handle, &form.username, &form.role).await;
-    org_outcome(&state, &caller, &handle, result, "member_invited").await
+    org_outcome(&state, &caller, &handle, "manage/team", result, "member_invited").await
 }
 
 pub(crate) async fn revoke_invitation(
@@ -312,7 +392,7 @@ pub(crate) async fn revoke_invitation(
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, ErrorCode::InvitationNotFound)?;
     let result = state.accounts().revoke_invitation(&caller, &handle, id).await;
-    org_outcome(&state, &caller, &handle, result, "invitation_revoked").await
+    org_outcome(&state, &caller, &handle, "manage/team", result, "invitation_revoked").await
 }
 
 #[derive(Deserialize)]
@@ -328,7 +408,7 @@ pub(crate) async fn set_role(
 ) -> Result<Response, ApiError> {
     let user_id = path_id(&user_id, ErrorCode::MemberNotFound)?;
     let result = state.accounts().set_member_role(&caller, &handle, user_id, &form.role).await;
-    org_outcome(&state, &caller, &handle, result, "role_changed").await
+    org_outcome(&state, &caller, &handle, "manage/team", result, "role_changed").await
 }
 
 pub(crate) async fn remove_member(
@@ -339,7 +419,7 @@ pub(crate) async fn remove_member(
     let user_id = path_id(&user_id, ErrorCode::MemberNotFound)?;
     match state.accounts().remove_member(&caller, &handle, user_id).await {
         Ok(()) if user_id == caller.user_id => Ok(done("/orgs", "left_org")),
-        result => org_outcome(&state, &caller, &handle, result, "member_removed").await,
+        result => org_outcome(&state, &caller, &handle, "manage/team", result, "member_removed").await,
     }
 }
 
@@ -355,5 +435,5 @@ pub(crate) async fn request_verification(
     PageForm(form): PageForm<VerificationForm>,
 ) -> Result<Response, ApiError> {
     let result = state.accounts().request_verification(&caller, &handle, &form.evidence).await;
-    org_outcome(&state, &caller, &handle, result, "verification_requested").await
+    org_outcome(&state, &caller, &handle, "manage/verification", result, "verification_requested").await
 }

@@ -446,11 +446,12 @@ async fn money_through_pages(t: TestDb) {
     let wallet = app.get(&creator, "/wallet").await.text();
     assert!(wallet.contains("data-status=\"paid\"") && wallet.contains("id=\"earnings-available\">¥1.50<"), "{wallet}");
 
-    // An organization's money page, reached from its page by an owner.
+    // An organization's money, a section of its console, reached from its page by an owner.
     app.post(&buyer, "/api/v1/orgs", serde_json::json!({ "handle": "shopfront", "name": "Shop", "kind": "merchant" }))
         .await
         .assert_status(201);
-    assert!(app.get(&buyer, "/o/shopfront").await.text().contains("href=\"/o/shopfront/money\""));
+    assert!(app.get(&buyer, "/o/shopfront").await.text().contains("href=\"/o/shopfront/manage\""));
+    assert!(app.get(&buyer, "/o/shopfront/manage").await.text().contains("href=\"/o/shopfront/money\""));
     let org_page = app.get(&buyer, "/o/shopfront/money").await.text();
     let org_key = form_key(&org_page, "org-top-up-form");
     let topped = form(
@@ -603,30 +604,43 @@ async fn organization_and_admin_pages_follow_the_role_matrix(t: TestDb) {
     let created =
         form(&app, &owner, "/orgs", &[("handle", "tea_house"), ("name", "茶馆 Tea House"), ("kind", "merchant")]).await;
     assert_eq!(created.status, 303);
-    assert!(created.headers.get("location").unwrap().to_str().unwrap().starts_with("/o/tea_house"));
-    let page = app.get(&owner, "/o/tea_house").await.text();
-    assert!(
-        page.contains("茶馆 Tea House") && page.contains("id=\"invite-form\"") && page.contains("Request verification")
-    );
+    // A new organization opens on its console, apart from its public page.
+    assert!(created.headers.get("location").unwrap().to_str().unwrap().starts_with("/o/tea_house/manage?"));
+    let public = app.get(&owner, "/o/tea_house").await.text();
+    assert!(public.contains("茶馆 Tea House") && public.contains("id=\"org-manage-link\""));
+    assert!(!public.contains("id=\"invite-form\""), "management is not on the public page");
+    let console = app.get(&owner, "/o/tea_house/manage").await.text();
+    for section in ["/o/tea_house/manage/team", "/o/tea_house/manage/verification", "/o/tea_house/money"] {
+        assert!(console.contains(&format!("href=\"{section}\"")), "{section} in {console}");
+    }
+    assert!(app.get(&owner, "/o/tea_house/manage/team").await.text().contains("id=\"invite-form\""));
+    assert!(app.get(&owner, "/o/tea_house/manage/verification").await.text().contains("Request verification"));
 
     let staff = app.signup("writer").await;
-    assert_eq!(
-        form(&app, &owner, "/o/tea_house/invite", &[("username", "writer"), ("role", "staff")]).await.status,
-        303
-    );
+    let invited = form(&app, &owner, "/o/tea_house/invite", &[("username", "writer"), ("role", "staff")]).await;
+    assert_eq!(invited.headers.get("location").unwrap(), "/o/tea_house/manage/team?done=member_invited");
     let orgs = app.get(&staff, "/orgs").await.text();
     assert!(orgs.contains("invites you as"));
     let invitation =
         app.get(&staff, "/api/v1/me/invitations").await.json()["items"][0]["id"].as_str().unwrap().to_owned();
     assert_eq!(form(&app, &staff, &format!("/invitations/{invitation}/accept"), &[]).await.status, 303);
-    let staff_view = app.get(&staff, "/o/tea_house").await.text();
+    let staff_view = app.get(&staff, "/o/tea_house/manage/team").await.text();
     assert!(staff_view.contains("Your role: Staff"), "{staff_view}");
     assert!(!staff_view.contains("id=\"invite-form\""), "staff cannot invite");
+    assert!(!staff_view.contains("href=\"/o/tea_house/money\""), "nor see the money");
     let refused = form(&app, &staff, "/o/tea_house/profile", &[("name", "mine")]).await;
     assert_eq!(refused.status, 403);
 
     let outsider = app.get(&Client::default(), "/o/tea_house").await.text();
-    assert!(outsider.contains("茶馆 Tea House") && !outsider.contains("Members"), "the public sees the profile only");
+    assert!(
+        outsider.contains("茶馆 Tea House") && !outsider.contains("org-manage-link"),
+        "the public sees the profile"
+    );
+    // A member of no part of it finds no console there.
+    let stranger = app.signup("stranger").await;
+    for section in ["/o/tea_house/manage", "/o/tea_house/manage/team", "/o/tea_house/manage/verification"] {
+        assert_eq!(app.get(&stranger, section).await.status, 404, "{section}");
+    }
 
     assert_eq!(app.get(&owner, "/admin").await.status, 403);
     let admin = app.admin("root").await;
