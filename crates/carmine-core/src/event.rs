@@ -112,6 +112,10 @@ pub enum DomainEvent {
         media_id: Id,
         owner_id: Id,
     },
+    /// The uploader said what an image shows (its alt text).
+    MediaDescribed {
+        media_id: Id,
+    },
     NoteDrafted {
         note_id: Id,
         author_id: Id,
@@ -343,6 +347,7 @@ impl DomainEvent {
             DomainEvent::OrgVerificationRequested { .. } => "org_verification_requested",
             DomainEvent::OrgVerificationDecided { .. } => "org_verification_decided",
             DomainEvent::MediaUploaded { .. } => "media_uploaded",
+            DomainEvent::MediaDescribed { .. } => "media_described",
             DomainEvent::NoteDrafted { .. } => "note_drafted",
             DomainEvent::NotePublished { .. } => "note_published",
             DomainEvent::NoteUpdated { .. } => "note_updated",

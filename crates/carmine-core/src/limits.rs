@@ -32,6 +32,8 @@ pub const INVITATION_TTL_DAYS: i64 = 14;
 /// Notes: a title as short as the real platform's, a body, 1–18 images.
 pub const NOTE_TITLE_CHARS_MAX: usize = 20;
 pub const NOTE_BODY_CHARS_MAX: usize = 1_000;
+/// What an image shows, in its uploader's words (alt text).
+pub const ALT_TEXT_CHARS_MAX: usize = 200;
 pub const NOTE_IMAGES_MAX: usize = 18;
 pub const NOTE_TOPICS_MAX: usize = 20;
 pub const NOTE_MENTIONS_MAX: usize = 20;

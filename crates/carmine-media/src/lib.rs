@@ -68,6 +68,20 @@ impl Media {
 
     /// Checks the member's daily quota, processes the image off the async runtime,
     /// writes both variants, then records the upload (and its event) in one transaction.
+    /// Says what the owner's image shows (one line, at most [`ALT_TEXT_CHARS_MAX`]
+    /// characters; empty clears it). Someone else's image is `media_not_found`.
+    pub async fn describe(&self, owner_id: Id, media_id: Id, alt_text: &str) -> Result<()> {
+        let alt_text =
+            carmine_core::text::bounded_text("alt_text", alt_text, 0, carmine_core::limits::ALT_TEXT_CHARS_MAX, false)?;
+        let mut tx = self.db.begin().await?;
+        if !carmine_store::media::set_alt_text(&mut tx, media_id, owner_id, &alt_text).await? {
+            return Err(Error::new(ErrorCode::MediaNotFound));
+        }
+        tx.emit(DomainEvent::MediaDescribed { media_id }).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     pub async fn upload(&self, owner_id: Id, bytes: Vec<u8>) -> Result<MediaRecord> {
         self.check_quota(owner_id, bytes.len() as i64).await?;
         let prepared = self.prepare(bytes).await?;

@@ -19,6 +19,8 @@ pub struct MediaRecord {
     pub grid_height: i64,
     pub stored_bytes: i64,
     pub placeholder_color: String,
+    /// What the image shows, in the uploader's words (empty: not given).
+    pub alt_text: String,
     pub created_at: Timestamp,
 }
 
@@ -50,6 +52,7 @@ fn from_row(row: &AnyRow) -> Result<MediaRecord, sqlx::Error> {
         grid_height: row.try_get("grid_height")?,
         stored_bytes: row.try_get("stored_bytes")?,
         placeholder_color: row.try_get("placeholder_color")?,
+        alt_text: row.try_get("alt_text")?,
         created_at: Timestamp(row.try_get("created_at")?),
     })
 }
@@ -77,6 +80,17 @@ pub async fn insert(tx: &mut Tx, media: &NewMedia<'_>) -> StoreResult<()> {
     .execute(tx.conn())
     .await?;
     Ok(())
+}
+
+/// Sets what an image shows, if `owner_id` uploaded it; true if it did.
+pub async fn set_alt_text(tx: &mut Tx, id: Id, owner_id: Id, alt_text: &str) -> StoreResult<bool> {
+    let done = sqlx::query("UPDATE media SET alt_text = $1 WHERE id = $2 AND owner_id = $3 AND deleted_at IS NULL")
+        .bind(alt_text)
+        .bind(id.as_i64())
+        .bind(owner_id.as_i64())
+        .execute(tx.conn())
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Deleted images whose files are still on disk, oldest first, at most `limit`.
@@ -116,7 +130,7 @@ pub async fn delete_for_owner(tx: &mut Tx, owner_id: Id) -> StoreResult<u64> {
 pub async fn get(conn: &mut Conn, id: Id) -> StoreResult<Option<MediaRecord>> {
     let row = sqlx::query(
         "SELECT id, owner_id, url_key, source_format, source_bytes, width, height, grid_width, grid_height, stored_bytes,
-                placeholder_color, created_at
+                placeholder_color, alt_text, created_at
          FROM media WHERE id = $1 AND deleted_at IS NULL",
     )
     .bind(id.as_i64())
@@ -129,7 +143,7 @@ pub async fn get(conn: &mut Conn, id: Id) -> StoreResult<Option<MediaRecord>> {
 pub async fn for_note(conn: &mut Conn, note_id: Id) -> StoreResult<Vec<MediaRecord>> {
     let rows = sqlx::query(
         "SELECT m.id, m.owner_id, m.url_key, m.source_format, m.source_bytes, m.width, m.height, m.grid_width, m.grid_height,
-                m.stored_bytes, m.placeholder_color, m.created_at
+                m.stored_bytes, m.placeholder_color, m.alt_text, m.created_at
          FROM note_media nm JOIN media m ON m.id = nm.media_id
          WHERE nm.note_id = $1 AND m.deleted_at IS NULL ORDER BY nm.position",
     )

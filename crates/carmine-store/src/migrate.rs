@@ -43,6 +43,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(12, "0012_media_files_removed"),
     migration!(13, "0013_member_locale"),
     migration!(14, "0014_comment_likes_and_gift_notices"),
+    migration!(15, "0015_media_alt_text"),
 ];
 
 /// The names of the migrations this binary carries, in order.

@@ -16,6 +16,8 @@ pub struct Cover {
     pub grid_width: i64,
     pub grid_height: i64,
     pub placeholder_color: String,
+    /// What the cover shows, in the author's words (empty: not given).
+    pub alt_text: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,7 +54,7 @@ macro_rules! select_notes {
         concat!(
             "SELECT n.id, n.author_id, a.handle, a.kind, COALESCE(u.display_name, o.name, '') AS author_name, u.avatar_url AS author_avatar, n.posted_by,
                     n.title, n.body, n.location, n.visibility, n.status, n.moderation, n.cover_media_id,
-                    m.url_key, m.grid_width, m.grid_height, m.placeholder_color,
+                    m.url_key, m.grid_width, m.grid_height, m.placeholder_color, m.alt_text,
                     n.like_count, n.save_count, n.comment_count, n.share_count, n.created_at, n.updated_at, n.published_at,
                     n.publish_at
              FROM notes n
@@ -73,6 +75,7 @@ fn from_row(row: &AnyRow) -> Result<NoteRecord, sqlx::Error> {
             grid_width: row.try_get("grid_width")?,
             grid_height: row.try_get("grid_height")?,
             placeholder_color: row.try_get("placeholder_color")?,
+            alt_text: row.try_get("alt_text")?,
         }),
         None => None,
     };

@@ -829,3 +829,10 @@ org-tab-team = Team
 org-tab-verification = Verification
 org-tab-money = Money
 org-profile-readonly = Owners and admins edit the profile.
+
+## Compose: the image picker
+compose-alt = What it shows
+compose-move-earlier = Move earlier
+compose-move-later = Move later
+compose-remove-image = Remove
+compose-cover = Cover

@@ -754,3 +754,10 @@ org-tab-team = 团队
 org-tab-verification = 认证
 org-tab-money = 资金
 org-profile-readonly = 机构资料由所有者和管理员编辑。
+
+## 发布：图片选择
+compose-alt = 图片描述
+compose-move-earlier = 前移
+compose-move-later = 后移
+compose-remove-image = 移除
+compose-cover = 封面

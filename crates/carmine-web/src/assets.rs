@@ -201,8 +201,8 @@ mod design_system {
         for line in APP_JS.lines() {
             for marker in ["classList.add(\"", "classList.toggle(\"", "className = \""] {
                 if let Some(at) = line.find(marker) {
-                    let class: String = line[at + marker.len()..].chars().take_while(|c| *c != '"').collect();
-                    if !defined.contains(&class) {
+                    let classes: String = line[at + marker.len()..].chars().take_while(|c| *c != '"').collect();
+                    for class in classes.split_whitespace().filter(|c| !defined.contains(*c)) {
                         unknown.insert(format!("app.js: .{class}"));
                     }
                 }

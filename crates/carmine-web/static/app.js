@@ -10,20 +10,142 @@ document.addEventListener("submit", (event) => {
   if (message && !window.confirm(message)) event.preventDefault();
 });
 
-// Compose: show the chosen images before they are uploaded.
-(function previews() {
+// Compose: an image-first picker. Chosen images show at once, in order (the first
+// is the cover), each with its alt text and buttons to move it or take it out; the
+// file input is kept in step (DataTransfer), so the form still posts the images in
+// the order shown. Without JavaScript the plain file input works as before.
+(function picker() {
   const input = document.getElementById("images");
   const box = document.getElementById("previews");
-  if (!input || !box) return;
-  input.addEventListener("change", () => {
-    box.replaceChildren();
-    for (const file of Array.from(input.files).slice(0, 18)) {
+  if (!input || !box || !("DataTransfer" in window)) return;
+  const words = box.dataset;
+  let items = [];
+  const sync = () => {
+    const files = new DataTransfer();
+    items.forEach((item) => files.items.add(item.file));
+    input.files = files.files;
+  };
+  const button = (label, text, action) => {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "small ghost";
+    b.textContent = text;
+    b.setAttribute("aria-label", label);
+    b.addEventListener("click", action);
+    return b;
+  };
+  const move = (from, to) => {
+    if (to < 0 || to >= items.length) return;
+    items.splice(to, 0, items.splice(from, 1)[0]);
+    sync();
+    render();
+  };
+  const render = () => {
+    box.replaceChildren(...items.map((item, i) => {
+      const figure = document.createElement("figure");
+      figure.className = "preview";
       const img = document.createElement("img");
-      img.src = URL.createObjectURL(file);
-      img.alt = file.name;
-      img.onload = () => URL.revokeObjectURL(img.src);
-      box.appendChild(img);
+      img.src = item.url;
+      img.alt = item.alt || item.file.name;
+      figure.appendChild(img);
+      if (i === 0) {
+        const cover = document.createElement("span");
+        cover.className = "badge";
+        cover.textContent = words.cover;
+        figure.appendChild(cover);
+      }
+      const label = document.createElement("label");
+      label.className = "alt-field";
+      label.textContent = words.alt + " ";
+      const alt = document.createElement("input");
+      alt.name = "alt";
+      alt.maxLength = 200;
+      alt.value = item.alt;
+      alt.addEventListener("input", () => { item.alt = alt.value; });
+      label.appendChild(alt);
+      figure.appendChild(label);
+      const tools = document.createElement("div");
+      tools.className = "preview-tools";
+      tools.append(
+        button(words.earlier, "←", () => move(i, i - 1)),
+        button(words.later, "→", () => move(i, i + 1)),
+        button(words.remove, "×", () => {
+          URL.revokeObjectURL(item.url);
+          items.splice(i, 1);
+          sync();
+          render();
+        }),
+      );
+      figure.appendChild(tools);
+      return figure;
+    }));
+  };
+  input.addEventListener("change", () => {
+    // A new pick adds to the images already chosen (18 at most).
+    const picked = Array.from(input.files).filter((f) => !items.some((i) => i.file === f));
+    for (const file of picked.slice(0, Math.max(0, 18 - items.length))) {
+      items.push({ file, url: URL.createObjectURL(file), alt: "" });
     }
+    sync();
+    render();
+  });
+})();
+
+// Character counters at the real limits (characters, as the server counts them).
+(function counters() {
+  document.querySelectorAll("[data-counter]").forEach((field) => {
+    const counter = document.getElementById(field.dataset.counter);
+    if (!counter) return;
+    const show = () => {
+      const used = Array.from(field.value).length;
+      counter.textContent = `${used}/${field.maxLength}`;
+      counter.classList.toggle("over", used >= field.maxLength);
+    };
+    field.addEventListener("input", show);
+    show();
+  });
+})();
+
+// Compose: typing a #topic offers topics people use (with pinyin for Chinese).
+(function topicSuggestions() {
+  const field = document.querySelector("[data-topic-suggest]");
+  if (!field) return;
+  const box = document.getElementById(field.dataset.topicSuggest);
+  let timer = null;
+  const typedTopic = () => {
+    const before = field.value.slice(0, field.selectionStart);
+    const match = before.match(/#([\p{L}\p{N}_]{1,30})$/u);
+    return match ? match[1] : null;
+  };
+  const offer = async () => {
+    const word = typedTopic();
+    if (!word) { box.hidden = true; return; }
+    const response = await fetch("/api/v1/search/suggestions?q=" + encodeURIComponent(word), { credentials: "same-origin" });
+    const body = response.ok ? await response.json() : { items: [] };
+    const topics = body.items.filter((s) => s.kind === "topic").slice(0, 6);
+    if (typedTopic() !== word || topics.length === 0) { box.hidden = true; return; }
+    box.replaceChildren(...topics.map((s) => {
+      const chip = document.createElement("button");
+      chip.type = "button";
+      chip.className = "chip";
+      chip.textContent = "#" + s.text;
+      chip.addEventListener("click", () => {
+        const at = field.selectionStart;
+        const start = field.value.slice(0, at).lastIndexOf("#");
+        field.value = field.value.slice(0, start) + "#" + s.text + " " + field.value.slice(at);
+        const caret = start + s.text.length + 2;
+        field.setSelectionRange(caret, caret);
+        field.focus();
+        field.dispatchEvent(new Event("input"));
+        box.hidden = true;
+      });
+      return chip;
+    }));
+    box.hidden = false;
+  };
+  field.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(offer, 200);
   });
 })();
 

@@ -198,10 +198,19 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
     client
         .wait()
         .at_most(Duration::from_secs(10))
-        .for_element(Locator::Css("#previews img:nth-child(2)"))
+        .for_element(Locator::Css("#previews figure:nth-child(2) img"))
+        .await
+        .unwrap();
+    // The picker: the second image becomes the cover, and each says what it shows.
+    click(&client, "#previews figure:nth-child(2) button[aria-label='Move earlier']").await;
+    wait_for(&client, "#previews figure:first-child img[alt='tea.png']").await;
+    wait_for(&client, "#previews figure:first-child input[name='alt']")
+        .await
+        .send_keys("一杯刚泡好的绿茶")
         .await
         .unwrap();
     fill(&client, "title", "蓝茶的早晨").await;
+    assert_eq!(text_of(&client, "#title-count").await, "5/20", "the title's counter counts characters");
     client
         .find(Locator::Css("textarea[name='body']"))
         .await
@@ -213,7 +222,14 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
     click(&client, "#publish").await;
     let title = wait_for(&client, "article.note h1").await;
     assert_eq!(title.text().await.unwrap(), "蓝茶的早晨");
-    assert_eq!(client.find_all(Locator::Css("#carousel img")).await.unwrap().len(), 2);
+    let images = client.find_all(Locator::Css("#carousel img")).await.unwrap();
+    assert_eq!(images.len(), 2);
+    assert_eq!(
+        images[0].attr("alt").await.unwrap().as_deref(),
+        Some("一杯刚泡好的绿茶"),
+        "the chosen cover, described"
+    );
+    assert_eq!(images[0].attr("width").await.unwrap().as_deref(), Some("800"), "tea.png (800×800) went first");
     screenshot("note").await;
 
     // It shows on the profile.

@@ -51,6 +51,8 @@ pub(crate) struct CoverRow {
     pub(crate) width: i64,
     pub(crate) height: i64,
     pub(crate) color: String,
+    /// What the cover shows (empty: not given, the card's title names it).
+    pub(crate) alt: String,
 }
 
 pub(crate) struct CardRow {
@@ -86,6 +88,7 @@ impl From<&NoteRecord> for CardRow {
                 width: c.grid_width,
                 height: card_cover_height(c.grid_width, c.grid_height),
                 color: c.placeholder_color.clone(),
+                alt: c.alt_text.clone(),
             }),
             author_name: note.author_name.clone(),
             author_path: author_path(&note.author_kind, &note.author_handle),
@@ -175,6 +178,8 @@ struct ImageRow {
     width: i64,
     height: i64,
     color: String,
+    /// What it shows, in the author's words (empty: not given).
+    alt: String,
 }
 
 struct Segment {
@@ -261,6 +266,7 @@ impl From<&NoteDetail> for NoteRow {
                     width: m.width,
                     height: m.height,
                     color: m.placeholder_color.clone(),
+                    alt: m.alt_text.clone(),
                 })
                 .collect(),
             author_name: note.author_name.clone(),
@@ -586,6 +592,10 @@ struct NoteForm {
     utc_offset: i64,
     keep: Vec<String>,
     images: Vec<Vec<u8>>,
+    /// What each new image shows (`alt` fields, in the images' order).
+    alts: Vec<String>,
+    /// What kept images show (`alt_<media id>` fields).
+    kept_alts: Vec<(String, String)>,
 }
 
 impl NoteForm {
@@ -633,20 +643,36 @@ async fn read_note_form(
             "publish_at" => form.publish_at = value,
             "utc_offset" => form.utc_offset = value.trim().parse().unwrap_or(0),
             "keep" => form.keep.push(value),
+            "alt" => form.alts.push(value),
+            other if other.starts_with("alt_") => form.kept_alts.push((other[4..].to_owned(), value)),
             _ => {}
         }
     }
     if form.images.len() + form.keep.len() > carmine_core::limits::NOTE_IMAGES_MAX {
         return Err(Error::invalid_field("media_ids", "a note has at most 18 images"));
     }
+    // Every alt text is checked before anything is uploaded: a bad one changes nothing.
+    for alt in form.alts.iter().chain(form.kept_alts.iter().map(|(_, alt)| alt)) {
+        carmine_core::text::bounded_text("alt_text", alt, 0, carmine_core::limits::ALT_TEXT_CHARS_MAX, false)?;
+    }
     Ok(form)
 }
 
-/// Uploads a form's new images; they join the note in the order chosen.
-async fn upload_all(state: &AppState, caller: &Caller, images: Vec<Vec<u8>>) -> Result<Vec<Id>, Error> {
+/// Uploads a form's new images, each with what it shows; they join the note in the
+/// order chosen.
+async fn upload_all(
+    state: &AppState,
+    caller: &Caller,
+    images: Vec<Vec<u8>>,
+    alts: &[String],
+) -> Result<Vec<Id>, Error> {
     let mut ids = Vec::with_capacity(images.len());
-    for bytes in images {
-        ids.push(state.media().upload(caller.user_id, bytes).await?.id);
+    for (n, bytes) in images.into_iter().enumerate() {
+        let id = state.media().upload(caller.user_id, bytes).await?.id;
+        if let Some(alt) = alts.get(n).filter(|a| !a.trim().is_empty()) {
+            state.media().describe(caller.user_id, id, alt).await?;
+        }
+        ids.push(id);
     }
     Ok(ids)
 }
@@ -662,11 +688,11 @@ pub(crate) async fn compose_submit(
         (form.title.clone(), form.body.clone(), form.topics.clone(), form.location.clone(), form.visibility.clone());
     page.publish_at = form.publish_at.clone();
     let publish_at = form.publish_at();
-    let (author, publish, images) = (form.author, form.publish, form.images);
+    let (author, publish, images, alts) = (form.author, form.publish, form.images, form.alts);
     let outcome = async {
         let publish_at = publish_at?;
         let visibility = Visibility::parse(&page.visibility)?;
-        let media_ids = upload_all(&state, &caller, images).await?;
+        let media_ids = upload_all(&state, &caller, images, &alts).await?;
         let input = NoteInput {
             author: Some(author.clone()).filter(|a| !a.is_empty()),
             title: page.title.clone(),
@@ -742,7 +768,14 @@ pub(crate) async fn edit_submit(
             media_ids
                 .push(keep.parse::<Id>().map_err(|_| Error::invalid_field("media_ids", "not an image of this note"))?);
         }
-        media_ids.extend(upload_all(&state, &caller, form.images.clone()).await?);
+        for (media, alt) in &form.kept_alts {
+            if let Ok(media) = media.parse::<Id>()
+                && media_ids.contains(&media)
+            {
+                state.media().describe(caller.user_id, media, alt).await?;
+            }
+        }
+        media_ids.extend(upload_all(&state, &caller, form.images.clone(), &form.alts).await?);
         let change = NoteChange {
             title: Some(form.title.clone()),
             body: Some(form.body.clone()),

@@ -26,7 +26,49 @@ carmine_store::both_backends!(
     an_uploaded_avatar_shows_wherever_the_member_does,
     logging_in_returns_to_where_the_visitor_was,
     payers_see_test_methods_only_in_test_mode,
+    images_carry_what_they_show,
 );
+
+async fn images_carry_what_they_show(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let author = app.signup("meimei").await;
+    let settings = app.get(&author, "/settings").await;
+    let author = Client { csrf: Some(csrf_of(&settings)), ..author };
+    let photos = vec![carmine_media::fixtures::jpeg(400, 300), carmine_media::fixtures::png(300, 300)];
+    // One alt text too long: refused before anything is uploaded.
+    let long = "长".repeat(201);
+    let fields =
+        [("title", "早餐"), ("visibility", "public"), ("action", "publish"), ("alt", long.as_str()), ("alt", "")];
+    let events = app.event_count().await;
+    let refused = compose(&app, &author, &fields, &photos, true).await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert_eq!(app.event_count().await, events, "no image was uploaded");
+    let fields =
+        [("title", "早餐"), ("visibility", "public"), ("action", "publish"), ("alt", "豆浆和油条"), ("alt", "")];
+    let posted = compose(&app, &author, &fields, &photos, true).await;
+    let note = posted.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+    let page = app.get(&Client::default(), &note).await.text();
+    assert!(page.contains("alt=\"豆浆和油条\""), "the described image: {page}");
+    assert!(page.contains("alt=\"Image 2 of 2\""), "the other is numbered");
+    app.sync().await;
+    let profile = app.get(&Client::default(), "/u/meimei").await.text();
+    assert!(profile.contains("alt=\"豆浆和油条\" loading=\"lazy\""), "the card's cover too: {profile}");
+    // Editing changes what a kept image shows.
+    let edit = app.get(&author, &format!("{note}/edit")).await.text();
+    let first = edit.split("name=\"keep\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let second = edit.split("name=\"keep\" value=\"").nth(2).unwrap().split('"').next().unwrap().to_owned();
+    let alt_field = format!("alt_{first}");
+    let fields = [
+        ("title", "早餐"),
+        ("visibility", "public"),
+        ("keep", first.as_str()),
+        ("keep", second.as_str()),
+        (alt_field.as_str(), "甜豆浆，咸油条"),
+    ];
+    let edited = post_multipart(&app, &author, &format!("{note}/edit"), &fields, &[], true).await;
+    assert_eq!(edited.status, 303, "{}", edited.text());
+    assert!(app.get(&Client::default(), &note).await.text().contains("alt=\"甜豆浆，咸油条\""));
+}
 
 async fn payers_see_test_methods_only_in_test_mode(t: TestDb) {
     let web = carmine_web::WebConfig::new(ORIGIN);
