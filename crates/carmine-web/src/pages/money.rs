@@ -211,8 +211,10 @@ async fn wallet_page(
         payout_account: view.payout_account.as_ref().map(|a| (a.holder_name.clone(), a.account_last4.clone())),
         coin_entries: entry_rows(&coin_entries, Some(state.ledger().config().coin_minor)),
         earning_entries: entry_rows(&earning_entries, None),
+        // The member's own coin purchases; an organization's top-ups live in its console.
         payments: payments
             .iter()
+            .filter(|p| p.purpose == "coins")
             .take(10)
             .map(|p| PaymentRow {
                 id: p.id.to_string(),
