@@ -146,13 +146,31 @@ pub const COMMENTS: &[&str] = &[
     "收藏了收藏了",
     "Love this!",
 ];
-pub const BRANDS: &[(&str, &str, &str)] = &[
-    ("glow_lab", "光之实验室 Glow Lab", "brand"),
-    ("urban_thread", "Urban Thread 城市织物", "brand"),
-    ("tea_house", "山茶茶馆 Tea House", "merchant"),
-    ("wander_co", "Wander & Co 漫游", "agency"),
-    ("nest_home", "Nest 栖居家居", "brand"),
-    ("bao_kitchen", "包包厨房 Bao Kitchen", "merchant"),
+/// (handle, name, kind, the category it posts about — an index into [`CATEGORIES`]).
+pub const BRANDS: &[(&str, &str, &str, usize)] = &[
+    ("glow_lab", "光之实验室 Glow Lab", "brand", 0),
+    ("urban_thread", "Urban Thread 城市织物", "brand", 1),
+    ("tea_house", "山茶茶馆 Tea House", "merchant", 2),
+    ("wander_co", "Wander & Co 漫游", "agency", 3),
+    ("nest_home", "Nest 栖居家居", "brand", 4),
+    ("bao_kitchen", "包包厨房 Bao Kitchen", "merchant", 2),
+];
+
+/// More titles than the fixed lists: a category's subjects in a few shapes, so a
+/// reader's feed rarely meets the same title twice.
+pub const SUBJECTS: [&[&str]; 5] = [
+    &["精华", "面霜", "防晒", "卸妆油", "面膜", "Toner", "Serum", "唇膏"],
+    &["风衣", "针织衫", "牛仔裤", "乐福鞋", "衬衫", "Blazer", "Trench", "半裙"],
+    &["牛肉面", "生煎", "咖啡", "早午餐", "火锅", "小笼包", "Ramen", "Brunch", "贝果"],
+    &["大理", "京都", "厦门", "川西", "杭州", "Lisbon", "Bali", "青岛", "Seoul"],
+    &["书桌", "阳台", "玄关", "衣柜", "厨房", "Sofa nook", "Desk", "床头"],
+];
+pub const SHAPES: [&[&str]; 5] = [
+    &["{s}空瓶记", "{s}｜敏感肌实测", "一周{s}打卡", "My {s} routine", "{s}平替合集", "{s}怎么选"],
+    &["{s}的三种穿法", "{s}｜通勤一周", "How I style {s}", "{s}不踩雷", "今天穿{s}"],
+    &["{s}｜人均80", "在家做{s}", "Best {s} in town", "{s}探店笔记", "早起吃{s}", "{s}一人食"],
+    &["{s}三天两夜", "{s}｜小众路线", "{s} in 48 hours", "{s}慢旅行", "去{s}避开人潮"],
+    &["{s}改造前后", "{s}收纳思路", "My {s} setup", "{s}｜租房也能美", "{s}好物清单"],
 ];
 
 #[cfg(test)]
@@ -166,5 +184,19 @@ mod tests {
                 assert!(title.chars().count() <= carmine_core::limits::NOTE_TITLE_CHARS_MAX, "{title}");
             }
         }
+        for (subjects, shapes) in SUBJECTS.iter().zip(SHAPES) {
+            for subject in *subjects {
+                for shape in shapes {
+                    let title = shape.replace("{s}", subject);
+                    assert!(title.chars().count() <= carmine_core::limits::NOTE_TITLE_CHARS_MAX, "{title}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn display_names_go_with_their_log_ins() {
+        assert_eq!(GIVEN.len(), DISPLAY.len());
+        assert_eq!(GIVEN.iter().position(|g| *g == "lanlan").map(|i| DISPLAY[i]), Some("蓝蓝"));
     }
 }

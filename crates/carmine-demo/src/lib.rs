@@ -23,8 +23,9 @@ use carmine_ledger::{LedgerConfig, Owner};
 use carmine_media::{MediaStorage, Variant};
 use carmine_store::media::NewMedia;
 use carmine_store::notes::NoteContent;
+use carmine_store::notifications::{self, NewNotification};
 use carmine_store::users::{Demographics, NewMember, ProfileUpdate};
-use carmine_store::{Db, comments, follows, likes, media, notes, orgs, users};
+use carmine_store::{Db, Tx, comments, follows, likes, media, notes, orgs, users};
 
 use content::{BRANDS, CATEGORIES, CITIES, COMMENTS, DISPLAY, FAMILY, GIVEN};
 use rng::Rng;
@@ -99,6 +100,58 @@ pub async fn is_empty(db: &Db) -> Result<bool> {
     Ok(users::count_all(&mut *db.reader().await?).await? == 0)
 }
 
+/// Activity in the last days notifies the members people log in as (everyone else's
+/// notifications would only slow the seeding down).
+const NOTIFIED_DAYS: i64 = 3;
+
+/// A notification for `recipient` when they are one of the log-ins and the activity is
+/// recent, as the services would write it.
+async fn notify_login(
+    tx: &mut Tx,
+    logins: &[Id],
+    since: carmine_core::Timestamp,
+    recipient: Id,
+    (kind, actor): (&'static str, Id),
+    note_id: Option<Id>,
+    comment_id: Option<Id>,
+) -> Result<()> {
+    if recipient != actor && logins.contains(&recipient) && tx.now() >= since {
+        let notice = NewNotification {
+            recipient_id: recipient,
+            kind,
+            actor_id: actor,
+            note_id,
+            comment_id,
+            coins: None,
+            at: None,
+        };
+        notifications::insert(tx, &notice).await?;
+    }
+    Ok(())
+}
+
+/// Notes in a row that never share a title (what one reader's feed page might hold).
+const RECENT_TITLES: usize = 120;
+
+/// A title for a note of the category: one of its classics or a subject in one of its
+/// shapes, none of the recent ones (a few tries; the space is hundreds per category).
+fn fresh_title(rng: &mut Rng, category: usize, recent: &std::collections::VecDeque<String>) -> String {
+    let mut title = String::new();
+    for _ in 0..8 {
+        title = if rng.chance(25) {
+            rng.pick(CATEGORIES[category].titles).to_string()
+        } else {
+            let shape = *rng.pick::<&str>(content::SHAPES[category]);
+            let subject = *rng.pick::<&str>(content::SUBJECTS[category]);
+            shape.replace("{s}", subject)
+        };
+        if !recent.contains(&title) {
+            break;
+        }
+    }
+    title
+}
+
 /// Seeds the community. `password_hash` is the hash of [`DEMO_PASSWORD`], made once
 /// (hashing per member would dominate the seeding time).
 pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: Scale, seed: u64) -> Result<DemoReport> {
@@ -121,7 +174,12 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
             n if n <= GIVEN.len() => GIVEN[n - 1].to_owned(),
             n => format!("{}_{}{}", GIVEN[n % GIVEN.len()], FAMILY[n % FAMILY.len()], n),
         };
-        let display = if i == 0 { "Carmine Admin".to_owned() } else { DISPLAY[i % DISPLAY.len()].to_owned() };
+        // A name that goes with the log-in: lanlan is 蓝蓝 (the two lists run in step).
+        let display = match i {
+            0 => "Carmine Admin".to_owned(),
+            n if n <= GIVEN.len() => DISPLAY[n - 1].to_owned(),
+            n => DISPLAY[n % DISPLAY.len()].to_owned(),
+        };
         let id = users::insert(
             &mut tx,
             &NewMember {
@@ -161,7 +219,7 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
     // Brand organizations, each owned by a creator with a colleague on staff.
     let mut org_ids = Vec::new();
     let mut tx = db.begin().await?;
-    for (n, (handle, name, kind)) in BRANDS.iter().enumerate() {
+    for (n, (handle, name, kind, category)) in BRANDS.iter().enumerate() {
         let owner = members[1 + n % scale.creators.max(1)];
         let org_id = orgs::insert(
             &mut tx,
@@ -176,7 +234,7 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
         if n % 2 == 0 {
             orgs::set_verification_status(&mut tx, org_id, "verified").await?;
         }
-        org_ids.push((org_id, owner));
+        org_ids.push((org_id, owner, *category));
     }
     tx.commit().await?;
     report.organizations = org_ids.len();
@@ -188,7 +246,7 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
     let pictures = tokio::task::spawn_blocking(move || {
         let (left, right) = jobs.split_at(jobs.len() / 2);
         let make = |part: &[(usize, u64)]| {
-            part.iter().map(|(c, s)| (*c, images::picture(&CATEGORIES[*c].palette, *s))).collect::<Vec<_>>()
+            part.iter().map(|(c, s)| (*c, images::picture(*c, &CATEGORIES[*c].palette, *s))).collect::<Vec<_>>()
         };
         std::thread::scope(|scope| {
             let other = scope.spawn(|| make(right));
@@ -234,13 +292,15 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
     let mut note_ids = Vec::with_capacity(scale.notes);
     // What the community wrote about, and how many notes each: what members search.
     let mut written: Vec<(String, u64)> = Vec::new();
+    let mut recent_titles = std::collections::VecDeque::with_capacity(RECENT_TITLES + 1);
     let mut tx = db.begin().await?;
     for n in 0..scale.notes {
         clock.advance_seconds(step);
-        let category_index = rng.below(CATEGORIES.len());
-        let category = &CATEGORIES[category_index];
+        let mut category_index = rng.below(CATEGORIES.len());
         let (author, posted_by) = if rng.chance(10) {
-            let (org, owner) = *rng.pick(&org_ids);
+            // A brand writes about what it makes.
+            let (org, owner, category) = *rng.pick(&org_ids);
+            category_index = category;
             (org, owner)
         } else if rng.chance(75) {
             let creator = members[1 + rng.skewed(scale.creators.max(1))];
@@ -249,7 +309,12 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
             let member = members[1 + rng.below(members.len() - 1)];
             (member, member)
         };
-        let title = rng.pick(category.titles).to_string();
+        let category = &CATEGORIES[category_index];
+        let title = fresh_title(&mut rng, category_index, &recent_titles);
+        recent_titles.push_back(title.clone());
+        if recent_titles.len() > RECENT_TITLES {
+            recent_titles.pop_front();
+        }
         let first = rng.below(category.lines.len());
         let second = (first + 1 + rng.below(category.lines.len() - 1)) % category.lines.len();
         let extra_topic = category.topics[1 + rng.below(category.topics.len() - 1)];
@@ -299,6 +364,8 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
     let engagement_step = (21 * 24 * 3600 / (scale.likes + scale.comments + scale.follows).max(1) as i64).max(1);
 
     // Follows, likes and comments, skewed towards popular creators and notes.
+    let logins: Vec<Id> = members.iter().skip(1).take(GIVEN.len()).copied().collect();
+    let notified_since = now.plus_seconds(-NOTIFIED_DAYS * 24 * 3600);
     let mut tx = db.begin().await?;
     for _ in 0..scale.follows {
         let follower = members[1 + rng.below(members.len() - 1)];
@@ -308,15 +375,17 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
         if follower != followee && follows::insert(&mut tx, follower, followee).await? {
             tx.emit(DomainEvent::ActorFollowed { follower_id: follower, followee_id: followee, from_note: None })
                 .await?;
+            notify_login(&mut tx, &logins, notified_since, followee, ("follow", follower), None, None).await?;
             report.follows += 1;
         }
     }
     for n in 0..scale.likes {
         let user = members[1 + rng.below(members.len() - 1)];
-        let (note, _) = note_ids[note_ids.len() - 1 - rng.skewed(note_ids.len())];
+        let (note, author) = note_ids[note_ids.len() - 1 - rng.skewed(note_ids.len())];
         clock.advance_seconds(engagement_step);
         if likes::insert(&mut tx, user, note).await? {
             tx.emit(DomainEvent::NoteLiked { note_id: note, user_id: user }).await?;
+            notify_login(&mut tx, &logins, notified_since, author, ("like", user), Some(note), None).await?;
             report.likes += 1;
         }
         if n % 5_000 == 4_999 {
@@ -327,11 +396,12 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
     for _ in 0..scale.comments {
         let user = members[1 + rng.below(members.len() - 1)];
         // Conversations spread wider than likes.
-        let (note, _) = note_ids[rng.below(note_ids.len()).min(rng.below(note_ids.len()))];
+        let (note, author) = note_ids[rng.below(note_ids.len()).min(rng.below(note_ids.len()))];
         clock.advance_seconds(engagement_step);
         let body = rng.pick(COMMENTS);
         let id = comments::insert(&mut tx, note, user, None, body).await?;
         tx.emit(DomainEvent::CommentAdded { comment_id: id, note_id: note, author_id: user, parent_id: None }).await?;
+        notify_login(&mut tx, &logins, notified_since, author, ("comment", user), Some(note), Some(id)).await?;
         report.comments += 1;
     }
     tx.commit().await?;
@@ -349,7 +419,7 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
         money::paid_top_up(&mut tx, *buyer, Owner::User(*buyer), Purpose::Coins, pack).await?;
         report.top_ups += 1;
     }
-    for (org, owner) in &org_ids {
+    for (org, owner, _) in &org_ids {
         clock.advance_seconds(money_step);
         money::paid_top_up(&mut tx, *owner, Owner::Org(*org), Purpose::AdBalance, 500_000).await?;
         report.top_ups += 1;
@@ -367,6 +437,17 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
         let coins = *rng.pick(&[1_i64, 6, 10, 52, 66, 99, 188, 520]);
         if from != to && money::gift(&mut tx, &config, from, to, coins).await? {
             report.gifts += 1;
+        }
+    }
+    tx.commit().await?;
+
+    // What happened before yesterday has been seen; the rest waits, unread.
+    let mut tx = db.begin().await?;
+    for login in &logins {
+        let seen_before = now.plus_seconds(-24 * 3600);
+        let list = notifications::list(tx.conn(), *login, None, 500).await?;
+        if let Some(last_seen) = list.iter().find(|n| n.created_at < seen_before) {
+            notifications::mark_read(&mut tx, *login, Some(last_seen.id)).await?;
         }
     }
     tx.commit().await?;

@@ -27,7 +27,8 @@ impl Consumer for GiftNotices {
             let Batch::Domain(entries) = batch else { return Ok(()) };
             for (_, record) in entries {
                 if let DomainEvent::GiftSent { from, to, coins, note_id } = &record.event {
-                    carmine_notes::notifications::notify_gift(tx, *from, *to, *coins, *note_id).await?;
+                    let gift = (*from, *to, *coins);
+                    carmine_notes::notifications::notify_gift(tx, gift, *note_id, record.created_at).await?;
                 }
             }
             Ok(())

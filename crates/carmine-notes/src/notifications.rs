@@ -28,7 +28,15 @@ pub(crate) async fn notify(
     if recipient != actor && !crate::safety::muted(tx.conn(), recipient, actor).await? {
         notifications::insert(
             tx,
-            &NewNotification { recipient_id: recipient, kind, actor_id: actor, note_id, comment_id, coins: None },
+            &NewNotification {
+                recipient_id: recipient,
+                kind,
+                actor_id: actor,
+                note_id,
+                comment_id,
+                coins: None,
+                at: None,
+            },
         )
         .await?;
     }
@@ -38,7 +46,12 @@ pub(crate) async fn notify(
 /// Tells a creator someone sent them a gift (from the data plane, as the ledger's
 /// `GiftSent` arrives: the gift's own transaction belongs to the ledger). Muted senders
 /// are not announced.
-pub async fn notify_gift(tx: &mut Tx, from: Id, to: Id, coins: i64, note_id: Option<Id>) -> Result<()> {
+pub async fn notify_gift(
+    tx: &mut Tx,
+    (from, to, coins): (Id, Id, i64),
+    note_id: Option<Id>,
+    sent_at: carmine_core::Timestamp,
+) -> Result<()> {
     if from != to && !crate::safety::muted(tx.conn(), to, from).await? {
         let gift = NewNotification {
             recipient_id: to,
@@ -47,6 +60,7 @@ pub async fn notify_gift(tx: &mut Tx, from: Id, to: Id, coins: i64, note_id: Opt
             note_id,
             comment_id: None,
             coins: Some(coins),
+            at: Some(sent_at),
         };
         notifications::insert(tx, &gift).await?;
     }

@@ -31,11 +31,13 @@ pub struct NewNotification {
     pub comment_id: Option<Id>,
     /// A gift's coins.
     pub coins: Option<i64>,
+    /// When it happened, if not now (a notice written later, from a log entry).
+    pub at: Option<Timestamp>,
 }
 
 pub async fn insert(tx: &mut Tx, n: &NewNotification) -> StoreResult<Id> {
     let id = tx.new_id();
-    let now = tx.now().micros();
+    let now = n.at.unwrap_or_else(|| tx.now()).micros();
     sqlx::query(
         "INSERT INTO notifications (id, recipient_id, kind, actor_id, note_id, comment_id, coins, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",

@@ -698,7 +698,12 @@ mod tests {
 
     #[test]
     fn money_flags_become_the_ledger_config_or_are_refused() {
-        let args = MoneyArgs { gift_creator_share: 70, idempotency_retention_hours: 48, payout_batch_minutes: 5 };
+        let args = MoneyArgs {
+            gift_creator_share: 70,
+            idempotency_retention_hours: 48,
+            payout_batch_minutes: 5,
+            payments_test_mode: false,
+        };
         let config = args.ledger().unwrap();
         assert_eq!((config.gift_creator_share_bps, config.idempotency_retention_seconds), (7_000, 172_800));
         for bad in [

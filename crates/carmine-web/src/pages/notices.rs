@@ -88,7 +88,7 @@ pub(crate) fn feed_reason(reason: &carmine_feed::Reason) -> String {
                 Tally::Commented => "commented",
                 Tally::Read => "read",
             };
-            let count = i64::try_from(*count).unwrap_or(i64::MAX);
+            let count = i64::from(*count);
             locale.text_with(
                 "reason-tally",
                 &[("tally", tally.into()), ("count", count.into()), ("topic", topic.as_str().into())],

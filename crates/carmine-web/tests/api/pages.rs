@@ -98,7 +98,7 @@ async fn logging_in_returns_to_where_the_visitor_was(t: TestDb) {
     // The note page's "log in to like" and "log in to comment" come back to it.
     let visitor = Client::default();
     let page = app.get(&visitor, &note).await.text();
-    assert!(page.contains(&format!("id=\"login-to-like\"")) && page.contains(&format!("href=\"{back}\"")), "{page}");
+    assert!(page.contains("id=\"login-to-like\"") && page.contains(&format!("href=\"{back}\"")), "{page}");
     // A member page asked for while logged out: log in, then that page.
     let gated = app.get(&visitor, "/compose").await;
     assert_eq!(gated.headers.get("location").unwrap(), "/login?next=%2Fcompose");
