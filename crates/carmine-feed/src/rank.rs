@@ -67,6 +67,8 @@ const CATALOGUE_EXPONENT: f64 = 0.05;
 const MERIT_UNIT: f64 = 0.02;
 /// Affinity from which a card says "people who engaged with yours also engaged".
 const NEIGHBOURS_REASON_MIN: f64 = 0.05;
+/// "You are among its first readers" only while few have engaged with it.
+const FIRST_READERS_ENGAGEMENTS_MAX: i64 = 20;
 /// How far ahead the page builder looks for a card that keeps the caps.
 const LOOKAHEAD: usize = 30;
 
@@ -480,7 +482,8 @@ fn reason(model: &FeedModel, member: Option<&(&MemberState, Tallies)>, item: &Ra
     if let Some((topic, tally, count)) = tally {
         return Reason::Tally { topic: topic_name(topic), tally, count };
     }
-    if item.parts.pool > 1.0 {
+    let engaged = note.counts.likes + note.counts.saves + note.counts.comments;
+    if item.parts.pool > 1.0 && engaged < FIRST_READERS_ENGAGEMENTS_MAX {
         return Reason::NewNote { topic: first };
     }
     if let Some(&topic) = member.and_then(|(m, _)| note.topics.iter().find(|t| m.picked.contains(t))) {

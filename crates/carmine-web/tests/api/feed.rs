@@ -20,7 +20,26 @@ carmine_store::both_backends!(
     interest_picks_are_validated,
     operators_audit_any_feed_and_see_fairness,
     another_node_replaying_the_same_logs_serves_the_same_feed,
+    a_note_many_liked_is_not_called_new_to_its_readers,
 );
+
+/// "You are among its first readers" is true only of a note few engaged with: one
+/// still in its test pool (no impressions counted) but liked by many says otherwise.
+async fn a_note_many_liked_is_not_called_new_to_its_readers(t: TestDb) {
+    let app = small_pools(t).await;
+    let creator = app.signup("creator").await;
+    let note = post(&app, &creator, "赏枫路线 #hiking", json!({})).await;
+    for n in 0..20 {
+        let fan = app.signup(&format!("fan{n}")).await;
+        app.post(&fan, &format!("/api/v1/notes/{note}/like"), json!({})).await.assert_status(200);
+    }
+    let reader = app.signup("reader").await;
+    pick(&app, &reader, &["hiking"]).await;
+    let page = feed(&app, &reader, "").await;
+    let item = page["items"].as_array().unwrap().iter().find(|i| i["id"] == note.as_str()).cloned();
+    let reason = item.unwrap_or_else(|| panic!("the note is offered: {page}"))["reason"].as_str().unwrap().to_owned();
+    assert!(!reason.contains("first readers"), "{reason}");
+}
 
 async fn small_pools(t: TestDb) -> TestApp {
     TestApp::with_services(t, WebConfig::new(ORIGIN), |config| {
