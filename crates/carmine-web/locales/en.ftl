@@ -836,3 +836,4 @@ compose-move-earlier = Move earlier
 compose-move-later = Move later
 compose-remove-image = Remove
 compose-cover = Cover
+compose-choose-images = Choose images

@@ -761,3 +761,4 @@ compose-move-earlier = 前移
 compose-move-later = 后移
 compose-remove-image = 移除
 compose-cover = 封面
+compose-choose-images = 选择图片
