@@ -105,24 +105,37 @@ pub(crate) struct BackTo {
 }
 
 async fn like_comment(
-    State(state): State<AppState>,
-    Member(caller): Member,
-    Path(id): Path<String>,
-    PageForm(back): PageForm<BackTo>,
+    state: State<AppState>,
+    member: Member,
+    id: Path<String>,
+    back: PageForm<BackTo>,
 ) -> Result<Response, ApiError> {
-    let id = path_id(&id, ErrorCode::CommentNotFound)?;
-    state.notes().like_comment(&caller, id).await?;
-    Ok(Redirect::to(&super::local_path(back.return_to, || "/".to_owned())).into_response())
+    set_comment_like(state, member, id, back, true).await
 }
 
 async fn unlike_comment(
+    state: State<AppState>,
+    member: Member,
+    id: Path<String>,
+    back: PageForm<BackTo>,
+) -> Result<Response, ApiError> {
+    set_comment_like(state, member, id, back, false).await
+}
+
+/// Likes or unlikes a comment, then back to it on its note's page.
+async fn set_comment_like(
     State(state): State<AppState>,
     Member(caller): Member,
     Path(id): Path<String>,
     PageForm(back): PageForm<BackTo>,
+    like: bool,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, ErrorCode::CommentNotFound)?;
-    state.notes().unlike_comment(&caller, id).await?;
+    if like {
+        state.notes().like_comment(&caller, id).await?;
+    } else {
+        state.notes().unlike_comment(&caller, id).await?;
+    }
     Ok(Redirect::to(&super::local_path(back.return_to, || "/".to_owned())).into_response())
 }
 

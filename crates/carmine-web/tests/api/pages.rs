@@ -32,8 +32,6 @@ carmine_store::both_backends!(
 async fn images_carry_what_they_show(t: TestDb) {
     let app = TestApp::new(t).await;
     let author = app.signup("meimei").await;
-    let settings = app.get(&author, "/settings").await;
-    let author = Client { csrf: Some(csrf_of(&settings)), ..author };
     let photos = vec![carmine_media::fixtures::jpeg(400, 300), carmine_media::fixtures::png(300, 300)];
     // One alt text too long: refused before anything is uploaded.
     let long = "长".repeat(201);
@@ -45,8 +43,7 @@ async fn images_carry_what_they_show(t: TestDb) {
     assert_eq!(app.event_count().await, events, "no image was uploaded");
     let fields =
         [("title", "早餐"), ("visibility", "public"), ("action", "publish"), ("alt", "豆浆和油条"), ("alt", "")];
-    let posted = compose(&app, &author, &fields, &photos, true).await;
-    let note = posted.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+    let note = publish(&app, &author, &fields, &photos).await;
     let page = app.get(&Client::default(), &note).await.text();
     assert!(page.contains("alt=\"豆浆和油条\""), "the described image: {page}");
     assert!(page.contains("alt=\"Image 2 of 2\""), "the other is numbered");
@@ -87,12 +84,9 @@ async fn payers_see_test_methods_only_in_test_mode(t: TestDb) {
 async fn logging_in_returns_to_where_the_visitor_was(t: TestDb) {
     let app = TestApp::new(t).await;
     let author = app.signup("meimei").await;
-    let settings = app.get(&author, "/settings").await;
-    let author = Client { csrf: Some(csrf_of(&settings)), ..author };
     let photo = vec![carmine_media::fixtures::jpeg(400, 400)];
     let fields = [("title", "登录回来"), ("body", "hi"), ("visibility", "public"), ("action", "publish")];
-    let note = compose(&app, &author, &fields, &photo, true).await;
-    let note = note.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+    let note = publish(&app, &author, &fields, &photo).await;
     let back = format!("/login?next={}", note.replace('/', "%2F"));
 
     // The note page's "log in to like" and "log in to comment" come back to it.
@@ -167,8 +161,6 @@ async fn upload_avatar(app: &TestApp, client: &Client, bytes: &[u8]) -> TestResp
 async fn an_uploaded_avatar_shows_wherever_the_member_does(t: TestDb) {
     let app = TestApp::new(t).await;
     let member = app.signup("meimei").await;
-    let settings = app.get(&member, "/settings").await;
-    let member = Client { csrf: Some(csrf_of(&settings)), ..member };
     let photo = vec![carmine_media::fixtures::jpeg(400, 400)];
     let fields = [("title", "头像测试"), ("body", "hello"), ("visibility", "public"), ("action", "publish")];
     assert_eq!(compose(&app, &member, &fields, &photo, true).await.status, 303);
@@ -201,12 +193,9 @@ async fn an_uploaded_avatar_shows_wherever_the_member_does(t: TestDb) {
 async fn profiles_show_notes_boards_and_what_the_member_liked(t: TestDb) {
     let app = TestApp::new(t).await;
     let author = app.signup("meimei").await;
-    let settings = app.get(&author, "/settings").await;
-    let author = Client { csrf: Some(csrf_of(&settings)), ..author };
     let photo = vec![carmine_media::fixtures::jpeg(400, 400)];
     let fields = [("title", "桂花糕"), ("body", "秋天的味道"), ("visibility", "public"), ("action", "publish")];
-    let note = compose(&app, &author, &fields, &photo, true).await;
-    let note = note.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+    let note = publish(&app, &author, &fields, &photo).await;
     let note_id = note.trim_start_matches("/notes/").to_owned();
     let reader = app.signup("lanlan").await;
     app.post(&reader, &format!("/api/v1/notes/{note_id}/like"), serde_json::json!({})).await.assert_status(200);
@@ -232,8 +221,6 @@ async fn profiles_show_notes_boards_and_what_the_member_liked(t: TestDb) {
 async fn topic_pages_show_a_topics_notes_and_following_it_shapes_the_feed(t: TestDb) {
     let app = TestApp::new(t).await;
     let author = app.signup("meimei").await;
-    let settings = app.get(&author, "/settings").await;
-    let author = Client { csrf: Some(csrf_of(&settings)), ..author };
     let photo = vec![carmine_media::fixtures::jpeg(400, 400)];
     for (title, body) in [("抹茶拿铁", "#下午茶 #抹茶 好喝"), ("司康", "#下午茶 配奶油"), ("跑步", "#运动 五公里")]
     {
@@ -297,21 +284,17 @@ async fn the_app_installs_and_its_links_preview(t: TestDb) {
     // A public note's link shows its title, text and first image in other apps; a
     // followers-only note's link says nothing about it.
     let author = app.signup("meimei").await;
-    let settings = app.get(&author, "/settings").await;
-    let author = Client { csrf: Some(csrf_of(&settings)), ..author };
     let photo = vec![carmine_media::fixtures::jpeg(600, 800)];
     let fields =
         [("title", "西湖的早晨"), ("body", "晨跑 & coffee <b>"), ("visibility", "public"), ("action", "publish")];
-    let public = compose(&app, &author, &fields, &photo, true).await;
-    let public = public.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+    let public = publish(&app, &author, &fields, &photo).await;
     let page = app.get(&visitor, &public).await.text();
     assert!(page.contains("<meta property=\"og:title\" content=\"西湖的早晨\">"), "{page}");
     assert!(page.contains("<meta property=\"og:description\" content=\"晨跑 &#38; coffee &#60;b&#62;\">"), "{page}");
     assert!(page.contains(&format!("<meta property=\"og:url\" content=\"{ORIGIN}{public}\">")));
     assert!(page.contains(&format!("<meta property=\"og:image\" content=\"{ORIGIN}/media/")));
     let hidden = [("title", "只给粉丝"), ("body", "secret plans"), ("visibility", "followers"), ("action", "publish")];
-    let hidden = compose(&app, &author, &hidden, &photo, true).await;
-    let hidden = hidden.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+    let hidden = publish(&app, &author, &hidden, &photo).await;
     let page = app.get(&author, &hidden).await.text();
     assert!(page.contains("只给粉丝") && !page.contains("og:title"), "no preview of a followers-only note");
 }
@@ -954,10 +937,15 @@ async fn author_with_note(app: &TestApp, title: &str) -> (Client, String) {
     let mut author = app.signup("lanlan").await;
     author.csrf = Some(csrf_of(&app.get(&author, "/compose").await));
     let fields = [("title", title), ("action", "publish")];
-    let posted = compose(app, &author, &fields, &[carmine_media::fixtures::jpeg(300, 400)], true).await;
-    assert_eq!(posted.status, 303, "{}", posted.text());
-    let path = posted.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned();
+    let path = publish(app, &author, &fields, &[carmine_media::fixtures::jpeg(300, 400)]).await;
     (author, path)
+}
+
+/// Publishes through the compose form; the new note's path.
+async fn publish(app: &TestApp, author: &Client, fields: &[(&str, &str)], images: &[Vec<u8>]) -> String {
+    let posted = compose(app, author, fields, images, true).await;
+    assert_eq!(posted.status, 303, "{}", posted.text());
+    posted.headers.get("location").unwrap().to_str().unwrap().split('?').next().unwrap().to_owned()
 }
 
 async fn scheduling_statistics_and_jobs_through_pages(t: TestDb) {
