@@ -109,7 +109,7 @@ impl Accounts {
         operator.check()?;
         let prefix = prefix.trim().to_ascii_lowercase();
         if !prefix.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') || prefix.len() > 24 {
-            return Err(Error::invalid_field("prefix", "may contain only letters a-z, digits and _"));
+            return Err(Error::broke_rule("prefix", carmine_core::FieldRule::HandleCharacters));
         }
         Ok(users::list(&mut *self.db.reader().await?, &prefix, after, limit).await?)
     }

@@ -176,9 +176,77 @@ impl Error {
             .with_details(serde_json::json!({ "field": field, "reason": reason }))
     }
 
+    /// A 422 for a field that broke one of the common [`FieldRule`]s, which the interface
+    /// explains in the reader's language (`details.rule` and `details.limit`).
+    pub fn broke_rule(field: &str, rule: FieldRule) -> Self {
+        Error::broke_rule_as(ErrorCode::InvalidField, field, rule)
+    }
+
+    /// [`Error::broke_rule`] under another code (a weak password).
+    pub fn broke_rule_as(code: ErrorCode, field: &str, rule: FieldRule) -> Self {
+        let reason = rule.reason();
+        let mut details = serde_json::json!({ "field": field, "reason": reason, "rule": rule.as_str() });
+        if let Some(limit) = rule.limit() {
+            details["limit"] = limit.into();
+        }
+        let message = if code == ErrorCode::InvalidField { format!("{field}: {reason}") } else { reason };
+        Error::new(code).with_message(message).with_details(details)
+    }
+
     /// An internal error: the cause is kept for the log, the client sees only `internal`.
     pub fn internal(source: impl Into<Box<dyn std::error::Error + Send + Sync + 'static>>) -> Self {
         Error { source: Some(source.into()), ..Error::new(ErrorCode::Internal) }
+    }
+}
+
+/// The checks most fields share. Each has a stable name (`details.rule`) the
+/// interface's catalogues explain in words, and maybe a number (`details.limit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldRule {
+    Empty,
+    TooShort(usize),
+    TooLong(usize),
+    TooMany(usize),
+    ControlCharacters,
+    HandleCharacters,
+    SameAsUsername,
+}
+
+impl FieldRule {
+    /// Every rule's name, for the catalogues' completeness test.
+    pub const NAMES: &'static [&'static str] =
+        &["empty", "too_short", "too_long", "too_many", "control_characters", "handle_characters", "same_as_username"];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FieldRule::Empty => "empty",
+            FieldRule::TooShort(_) => "too_short",
+            FieldRule::TooLong(_) => "too_long",
+            FieldRule::TooMany(_) => "too_many",
+            FieldRule::ControlCharacters => "control_characters",
+            FieldRule::HandleCharacters => "handle_characters",
+            FieldRule::SameAsUsername => "same_as_username",
+        }
+    }
+
+    pub const fn limit(self) -> Option<usize> {
+        match self {
+            FieldRule::TooShort(n) | FieldRule::TooLong(n) | FieldRule::TooMany(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// The reason in English, as `details.reason` has always said it.
+    pub fn reason(self) -> String {
+        match self {
+            FieldRule::Empty => "must not be empty".to_owned(),
+            FieldRule::TooShort(n) => format!("must be at least {n} characters"),
+            FieldRule::TooLong(n) => format!("must be at most {n} characters"),
+            FieldRule::TooMany(n) => format!("may hold at most {n}"),
+            FieldRule::ControlCharacters => "must not contain control characters".to_owned(),
+            FieldRule::HandleCharacters => "may contain only letters a-z, digits and _".to_owned(),
+            FieldRule::SameAsUsername => "must not be the username".to_owned(),
+        }
     }
 }
 

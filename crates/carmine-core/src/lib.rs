@@ -17,5 +17,5 @@ pub mod secret;
 pub mod text;
 
 pub use clock::{Clock, Timestamp};
-pub use error::{Error, ErrorCode, Result};
+pub use error::{Error, ErrorCode, FieldRule, Result};
 pub use id::{Id, IdGenerator};

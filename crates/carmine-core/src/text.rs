@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use crate::error::{Error, ErrorCode};
+use crate::error::{Error, ErrorCode, FieldRule};
 use crate::limits::*;
 
 /// `[a-z0-9_]{3,24}`, case-insensitive: stored and compared in lowercase. Members and
@@ -60,14 +60,14 @@ impl Handle {
     pub fn parse(field: &str, raw: &str) -> Result<Handle, Error> {
         let lower = raw.to_ascii_lowercase();
         let length = lower.chars().count();
-        if !(USERNAME_CHARS_MIN..=USERNAME_CHARS_MAX).contains(&length) {
-            return Err(Error::invalid_field(
-                field,
-                format!("must be {USERNAME_CHARS_MIN} to {USERNAME_CHARS_MAX} characters"),
-            ));
+        if length < USERNAME_CHARS_MIN {
+            return Err(Error::broke_rule(field, FieldRule::TooShort(USERNAME_CHARS_MIN)));
+        }
+        if length > USERNAME_CHARS_MAX {
+            return Err(Error::broke_rule(field, FieldRule::TooLong(USERNAME_CHARS_MAX)));
         }
         if !lower.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_') {
-            return Err(Error::invalid_field(field, "may contain only letters a-z, digits and _"));
+            return Err(Error::broke_rule(field, FieldRule::HandleCharacters));
         }
         Ok(Handle(lower))
     }
@@ -84,19 +84,15 @@ impl Handle {
 /// A new password: length rules only (NIST 800-63B): no composition rules.
 pub fn check_new_password(password: &str, username: &str) -> Result<(), Error> {
     let length = password.chars().count();
-    let weak = |reason: String| {
-        Error::new(ErrorCode::WeakPassword)
-            .with_message(reason.clone())
-            .with_details(serde_json::json!({ "field": "password", "reason": reason }))
-    };
+    let weak = |rule| Error::broke_rule_as(ErrorCode::WeakPassword, "password", rule);
     if length < PASSWORD_CHARS_MIN {
-        return Err(weak(format!("must be at least {PASSWORD_CHARS_MIN} characters")));
+        return Err(weak(FieldRule::TooShort(PASSWORD_CHARS_MIN)));
     }
     if length > PASSWORD_CHARS_MAX {
-        return Err(weak(format!("must be at most {PASSWORD_CHARS_MAX} characters")));
+        return Err(weak(FieldRule::TooLong(PASSWORD_CHARS_MAX)));
     }
     if password.eq_ignore_ascii_case(username) {
-        return Err(weak("must not be the username".to_owned()));
+        return Err(weak(FieldRule::SameAsUsername));
     }
     Ok(())
 }
@@ -107,13 +103,14 @@ pub fn bounded_text(field: &str, raw: &str, min_chars: usize, max: usize, multil
     let text = raw.trim();
     let length = text.chars().count();
     if length < min_chars {
-        return Err(Error::invalid_field(field, "must not be empty"));
+        let rule = if length == 0 { FieldRule::Empty } else { FieldRule::TooShort(min_chars) };
+        return Err(Error::broke_rule(field, rule));
     }
     if length > max {
-        return Err(Error::invalid_field(field, format!("must be at most {max} characters")));
+        return Err(Error::broke_rule(field, FieldRule::TooLong(max)));
     }
     if text.chars().any(|c| c.is_control() && !(multiline && (c == '\n' || c == '\t' || c == '\r'))) {
-        return Err(Error::invalid_field(field, "must not contain control characters"));
+        return Err(Error::broke_rule(field, FieldRule::ControlCharacters));
     }
     Ok(text.to_owned())
 }

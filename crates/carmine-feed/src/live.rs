@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use carmine_core::event::DomainEvent;
 use carmine_core::limits::PICKED_TOPICS_MAX;
 use carmine_core::text::normalize_topic;
-use carmine_core::{Error, ErrorCode, Id};
+use carmine_core::{Error, ErrorCode, FieldRule, Id};
 use carmine_events::{Batch, MemoryConsumer, Subscriber, consumer::BoxFuture};
 use carmine_store::log::Log;
 use carmine_store::{Conn, Db, interests, notes};
@@ -415,7 +415,7 @@ impl Feed {
         let had = picked.contains(&topic);
         if follow && !had {
             if picked.len() >= PICKED_TOPICS_MAX {
-                return Err(Error::invalid_field("topics", format!("at most {PICKED_TOPICS_MAX} topics")));
+                return Err(Error::broke_rule("topics", FieldRule::TooMany(PICKED_TOPICS_MAX)));
             }
             picked.push(topic);
         } else if !follow && had {
@@ -438,7 +438,7 @@ impl Feed {
     /// tells the index through the log. Returns the picks as stored.
     pub async fn pick(&self, member: Id, topics: &[String]) -> Result<Vec<String>, Error> {
         if topics.len() > PICKED_TOPICS_MAX {
-            return Err(Error::invalid_field("topics", format!("at most {PICKED_TOPICS_MAX} topics")));
+            return Err(Error::broke_rule("topics", FieldRule::TooMany(PICKED_TOPICS_MAX)));
         }
         let mut picked: Vec<String> = Vec::new();
         for raw in topics {

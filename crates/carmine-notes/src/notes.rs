@@ -9,7 +9,7 @@ use carmine_core::limits::{
     LOCATION_CHARS_MAX, NOTE_BODY_CHARS_MAX, NOTE_IMAGES_MAX, NOTE_MENTIONS_MAX, NOTE_TITLE_CHARS_MAX, NOTE_TOPICS_MAX,
 };
 use carmine_core::text::{bounded_text, normalize_topic, parse_mentions, parse_topics};
-use carmine_core::{Error, ErrorCode, Id, Result, Timestamp};
+use carmine_core::{Error, ErrorCode, FieldRule, Id, Result, Timestamp};
 use carmine_store::media::{self, MediaRecord};
 use carmine_store::notes::{self, AuthorView, NoteContent, NoteRecord, Position};
 use carmine_store::{Conn, follows, users};
@@ -495,10 +495,10 @@ async fn validate(
         None => None,
     };
     if input.media_ids.len() > NOTE_IMAGES_MAX {
-        return Err(Error::invalid_field("media_ids", format!("a note has at most {NOTE_IMAGES_MAX} images")));
+        return Err(Error::broke_rule("media_ids", FieldRule::TooMany(NOTE_IMAGES_MAX)));
     }
     if publishing && input.media_ids.is_empty() {
-        return Err(Error::invalid_field("media_ids", "a published note needs at least one image"));
+        return Err(Error::broke_rule("media_ids", FieldRule::Empty));
     }
     for (index, media_id) in input.media_ids.iter().enumerate() {
         if input.media_ids[..index].contains(media_id) {
@@ -519,7 +519,7 @@ async fn validate(
         }
     }
     if topics.len() > NOTE_TOPICS_MAX {
-        return Err(Error::invalid_field("topics", format!("a note has at most {NOTE_TOPICS_MAX} topics")));
+        return Err(Error::broke_rule("topics", FieldRule::TooMany(NOTE_TOPICS_MAX)));
     }
     for topic in parse_topics(&format!("{title}\n{body}")) {
         if topics.len() < NOTE_TOPICS_MAX && !topics.contains(&topic) {

@@ -5,6 +5,25 @@ use sqlx::Row;
 
 use crate::{Conn, StoreResult, Tx};
 
+/// Every action the log records (the admin pages name each in the reader's language;
+/// add an action here when a context starts recording it).
+pub const ACTIONS: &[&str] = &[
+    "create_user",
+    "grant_admin",
+    "revoke_admin",
+    "reset_password",
+    "suspend_user",
+    "unsuspend_user",
+    "approve_verification",
+    "reject_verification",
+    "resolve_report",
+    "search.hide_term",
+    "search.show_term",
+];
+
+/// Every kind of object an action is recorded against.
+pub const TARGET_KINDS: &[&str] = &["user", "org", "note", "comment", "member", "search_term"];
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditRecord {
     pub id: Id,

@@ -166,6 +166,11 @@ impl Locale {
         CATALOGUE.format(self, key, None)
     }
 
+    /// A message of this language's catalogue, if it defines one.
+    pub fn text_if_defined(self, key: &str) -> Option<String> {
+        CATALOGUE.get(self, key)
+    }
+
     /// A message with arguments (`{ $count }`; numbers choose plural forms).
     pub fn text_with(self, key: &str, args: &[(&str, Arg)]) -> String {
         let mut fluent_args = FluentArgs::with_capacity(args.len());
@@ -180,22 +185,30 @@ impl Locale {
     }
 }
 
-/// An error's message in the request's language. A message written for this very
-/// error (a field's reason, a limit) is kept in English; otherwise, and in every other
-/// language, the code's message from the catalogue (naming the field, if one was
-/// given). Codes never change with the language.
+/// An error's message in the request's language. A field that broke one of the
+/// common rules ([`carmine_core::FieldRule`]) is explained from the catalogue in any
+/// language, naming the field as the form labels it (`input-<field>`). Otherwise a
+/// message written for this very error is kept in English, and every other language
+/// gets the code's message (naming the field, where the catalogue has its label).
+/// Codes never change with the language.
 pub fn error_message(error: &carmine_core::Error) -> String {
     let locale = Locale::current();
+    let detail = |key: &str| error.details.as_ref().and_then(|d| d.get(key));
+    let label = detail("field").and_then(|f| f.as_str()).and_then(|f| CATALOGUE.get(locale, &format!("input-{f}")));
+    let rule = detail("rule").and_then(|r| r.as_str()).filter(|r| carmine_core::FieldRule::NAMES.contains(r));
+    if let (Some(label), Some(rule)) = (&label, rule) {
+        let limit = detail("limit").and_then(|l| l.as_i64()).unwrap_or(0);
+        return locale.text_with(&format!("rule-{rule}"), &[("field", label.into()), ("limit", limit.into())]);
+    }
     // An internal error's message may describe its cause: never shown.
     let specific = error.message != error.code.default_message() && error.code != carmine_core::ErrorCode::Internal;
     if specific && locale == Locale::En {
         return error.message.clone();
     }
     let message = locale.text(&format!("error-{}", error.code.as_str()));
-    let field = error.details.as_ref().and_then(|d| d.get("field")).and_then(|f| f.as_str());
-    match field {
-        Some(field) if specific => {
-            locale.text_with("error-in-field", &[("message", message.into()), ("field", field.into())])
+    match label {
+        Some(label) if specific => {
+            locale.text_with("error-in-field", &[("message", message.into()), ("field", label.into())])
         }
         _ => message,
     }
@@ -286,6 +299,13 @@ impl Catalogue {
             })
             .collect();
         Catalogue { bundles }
+    }
+
+    /// A message without arguments, if this language's catalogue defines it.
+    fn get(&self, locale: Locale, key: &str) -> Option<String> {
+        let (_, bundle) = self.bundles.iter().find(|(l, _)| *l == locale)?;
+        let pattern = bundle.get_message(key)?.value()?;
+        Some(bundle.format_pattern(pattern, None, &mut Vec::new()).into_owned())
     }
 
     fn format(&self, locale: Locale, key: &str, args: Option<&FluentArgs>) -> String {
@@ -408,6 +428,7 @@ mod tests {
             ("job-state", vec!["pending", "running", "failed", "done"]),
             ("report-kind", vec!["note", "comment", "member"]),
             ("report-action", vec!["limit", "remove", "suspend", "dismiss"]),
+            ("audit-target", carmine_store::audit::TARGET_KINDS.to_vec()),
         ];
         for (prefix, values) in closed_sets {
             for value in values {
@@ -416,7 +437,52 @@ mod tests {
                 }
             }
         }
+        // Audit actions, named as `Layout::name` looks them up.
+        for action in carmine_store::audit::ACTIONS {
+            let key = format!("audit-{}", action.replace('.', "-"));
+            if !defined.contains(&key) {
+                missing.push(key);
+            }
+        }
         assert!(missing.is_empty(), "messages missing from the catalogues: {missing:?}");
+    }
+
+    /// Every field an error can name has a label in the catalogues (`input-<field>`),
+    /// and every common rule its explanation (`rule-<rule>`): found by reading the
+    /// workspace's sources for the fields errors name.
+    #[test]
+    fn every_field_an_error_names_has_a_label() {
+        let defined = message_ids(SOURCES[0].1);
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let mut fields = std::collections::BTreeSet::new();
+        let mut stack = vec![crates.to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() && !path.ends_with("tests") {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for marker in
+                        ["invalid_field(\"", "broke_rule(\"", "bounded_text(\"", "\"field\": \"", "Handle::parse(\"", "Role::parse(\""]
+                    {
+                        for (at, _) in text.match_indices(marker) {
+                            let field: String = text[at + marker.len()..].chars().take_while(|c| *c != '"').collect();
+                            if !field.is_empty() && field.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                                fields.insert(field);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(fields.len() > 30 && fields.contains("title") && fields.contains("username"), "{fields:?}");
+        let mut missing: Vec<String> =
+            fields.iter().map(|f| format!("input-{f}")).filter(|key| !defined.contains(key)).collect();
+        missing.extend(
+            carmine_core::FieldRule::NAMES.iter().map(|r| format!("rule-{r}")).filter(|key| !defined.contains(key)),
+        );
+        assert!(missing.is_empty(), "labels missing from the catalogues: {missing:?}");
     }
 
     #[test]
@@ -447,9 +513,18 @@ mod tests {
             }
             assert_eq!(Locale::En.sync_scope(|| error_message(&error)), code.default_message());
         }
-        let field = carmine_core::Error::invalid_field("title", "at most 20 characters");
-        assert_eq!(Locale::En.sync_scope(|| error_message(&field)), "title: at most 20 characters");
-        assert_eq!(Locale::ZhCn.sync_scope(|| error_message(&field)), "有一项填写得不对（title）");
+        let field = carmine_core::Error::invalid_field("title", "not a title");
+        assert_eq!(Locale::En.sync_scope(|| error_message(&field)), "title: not a title");
+        assert_eq!(Locale::ZhCn.sync_scope(|| error_message(&field)), "有一项填写得不对（标题）");
+        let nobody_labels = "x_field";
+        let unlabelled = carmine_core::Error::invalid_field(nobody_labels, "no");
+        assert_eq!(Locale::ZhCn.sync_scope(|| error_message(&unlabelled)), "有一项填写得不对");
+        let long = carmine_core::text::bounded_text("title", &"字".repeat(21), 0, 20, false).unwrap_err();
+        assert_eq!(Locale::En.sync_scope(|| error_message(&long)), "Title can be at most 20 characters");
+        assert_eq!(Locale::ZhCn.sync_scope(|| error_message(&long)), "标题最多 20 个字");
+        let empty = carmine_core::text::bounded_text("body", " ", 1, 20, true).unwrap_err();
+        assert_eq!(Locale::ZhCn.sync_scope(|| error_message(&empty)), "正文不能为空");
+        assert_eq!(empty.details.as_ref().unwrap()["field"], "body", "the field id stays for clients");
         let internal = carmine_core::Error::internal("the disk /var/db is full");
         assert_eq!(Locale::En.sync_scope(|| error_message(&internal)), "something went wrong on our side");
     }

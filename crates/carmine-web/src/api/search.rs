@@ -446,7 +446,7 @@ pub(crate) const ADMIN_SUGGESTED_MAX: usize = 200;
 pub(crate) fn hidden_term(raw: &str) -> Result<String, Error> {
     let query = normalize_query(raw);
     if query.is_empty() {
-        return Err(Error::invalid_field("query", "must not be empty"));
+        return Err(Error::broke_rule("query", carmine_core::FieldRule::Empty));
     }
     Ok(query)
 }

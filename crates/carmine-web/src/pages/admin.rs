@@ -203,7 +203,8 @@ struct AuditRow {
     /// `None`: the operator's console (`carmine admin …`).
     admin: Option<String>,
     action: String,
-    target: String,
+    target_kind: String,
+    target_id: String,
     details: String,
 }
 
@@ -240,7 +241,8 @@ pub(crate) async fn audit(
                 created_at: e.created_at,
                 admin: e.admin_username.as_deref().map(|u| format!("@{u}")),
                 action: e.action.clone(),
-                target: format!("{} {}", e.target_kind, e.target_id),
+                target_kind: e.target_kind.clone(),
+                target_id: e.target_id.to_string(),
                 details: e.details.to_string(),
             })
             .collect(),

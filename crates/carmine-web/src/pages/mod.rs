@@ -119,6 +119,12 @@ impl Layout {
         self.locale.text(&format!("{prefix}-{value}"))
     }
 
+    /// The name of an identifier from a set that may grow (`prefix-value`, a `.` in the
+    /// value read as `-`), or the identifier itself where the catalogue has none yet.
+    pub fn name(&self, prefix: &str, value: &str) -> String {
+        self.locale.text_if_defined(&format!("{prefix}-{}", value.replace('.', "-"))).unwrap_or_else(|| value.to_owned())
+    }
+
     /// A message with two arguments.
     pub fn t2(&self, key: &str, name: &str, value: impl Into<Arg>, name2: &str, value2: impl Into<Arg>) -> String {
         self.locale.text_with(key, &[(name, value.into()), (name2, value2.into())])
