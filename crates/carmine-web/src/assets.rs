@@ -239,6 +239,20 @@ mod design_system {
         assert!(unframed.is_empty(), "templates neither extending base.html nor included by a page: {unframed:?}");
     }
 
+    /// A wide table scrolls inside its own box on a phone; the page never does.
+    #[test]
+    fn every_table_sits_in_a_scrolling_box() {
+        let mut bare = Vec::new();
+        for (name, text) in templates() {
+            let tables = text.matches("<table").count();
+            let boxed = text.matches("<div class=\"table-scroll\"><table").count();
+            if tables != boxed {
+                bare.push(format!("{name}: {} of {tables} tables", tables - boxed));
+            }
+        }
+        assert!(bare.is_empty(), "tables outside a .table-scroll box: {bare:?}");
+    }
+
     #[test]
     fn the_checks_see_what_they_check() {
         // A guard that the parsing above finds something to check.
