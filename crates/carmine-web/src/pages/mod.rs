@@ -248,7 +248,18 @@ pub(crate) fn render(template: &impl Template, error: Option<&Error>) -> Respons
 /// A `return_to` form field if it is a path on this site (never another host: no open
 /// redirects), else `fallback`.
 pub(crate) fn local_path(return_to: Option<String>, fallback: impl FnOnce() -> String) -> String {
-    return_to.filter(|p| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\')).unwrap_or_else(fallback)
+    return_to.filter(|p| is_local_path(p)).unwrap_or_else(fallback)
+}
+
+/// A path no browser reads as another host: one leading `/`, no backslash, and only
+/// printable ASCII (browsers drop tabs and line breaks, so `/\t/evil.example` would
+/// read as `//evil.example`; a line break would also split the `Location` header).
+/// Paths this site hands out are percent-encoded, so they pass.
+pub(crate) fn is_local_path(path: &str) -> bool {
+    path.len() <= 2048
+        && path.starts_with('/')
+        && !path.starts_with("//")
+        && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
 }
 
 /// After a successful form: back to `to` with a notice.
@@ -336,4 +347,59 @@ pub(crate) fn error_page(error: &Error, request_id: &str, caller: Option<&Caller
     crate::error::add_retry_after(&mut response, error);
     response.headers_mut().insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    #[test]
+    fn return_paths_stay_on_this_site() {
+        for path in ["/", "/n/123?tab=comments", "/t/%E5%92%96%E5%95%A1", "/search?q=a%20b"] {
+            assert!(is_local_path(path), "{path}");
+        }
+        for path in
+            ["", "https://evil.example/", "//evil.example", "/\\evil.example", "/\t/evil.example", "/\n/x", "/a b", "/咖啡"]
+        {
+            assert!(!is_local_path(path), "{path:?}");
+        }
+    }
+
+    proptest! {
+        /// Whatever a visitor puts in `next` or `return_to`, the redirect stays on this
+        /// site and makes a valid `Location` header (a bad one would fail the request).
+        #[test]
+        fn any_return_path_redirects_on_this_site(raw in prop_oneof![any::<String>(), "/[/\\\\\t\n@:. a-z%]{0,12}"]) {
+            let path = local_path(Some(raw), || "/".to_owned());
+            prop_assert!(axum::http::HeaderValue::try_from(path.as_str()).is_ok());
+            let uri: axum::http::Uri = path.parse().expect("a path parses as a URI");
+            prop_assert!(uri.host().is_none() && uri.scheme().is_none(), "{path}");
+            let cleaned: String = path.chars().filter(|c| !c.is_whitespace()).collect();
+            prop_assert!(!cleaned.starts_with("//") && !cleaned.starts_with("/\\"), "{path}");
+        }
+
+        /// A `?done=` value never reaches the page unless it is one of the notices.
+        #[test]
+        fn only_known_notices_are_shown(raw in any::<String>()) {
+            let shown = notices::text(&raw);
+            prop_assert_eq!(shown.is_some(), notices::NOTICES.contains(&raw.as_str()));
+        }
+
+        /// Any `Accept-Language` or language cookie picks a language without failing.
+        #[test]
+        fn any_language_header_negotiates(header in any::<String>(), cookie in "[ -~]{0,40}") {
+            let mut headers = axum::http::HeaderMap::new();
+            if let Ok(value) = axum::http::HeaderValue::try_from(header.as_str()) {
+                headers.insert(axum::http::header::ACCEPT_LANGUAGE, value);
+            }
+            if let Ok(value) = axum::http::HeaderValue::try_from(format!("carmine_lang={cookie}")) {
+                headers.insert(axum::http::header::COOKIE, value);
+            }
+            let chosen = Locale::negotiate(None, &headers, Locale::En);
+            prop_assert!(Locale::ALL.contains(&chosen));
+            let _ = Locale::from_accept_language(&header);
+        }
+    }
 }
