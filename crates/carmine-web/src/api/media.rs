@@ -1,5 +1,6 @@
-//! Image uploads (`POST /api/v1/media`, multipart) and the image files themselves
-//! (`/media/{id}/{key}/{variant}.jpg`, immutable, long-cached).
+//! Image uploads (`POST /api/v1/media`, multipart), their descriptions (`PATCH
+//! /api/v1/media/{id}`: alt text, for readers who cannot see the image) and the image
+//! files themselves (`/media/{id}/{key}/{variant}.jpg`, immutable, long-cached).
 
 use axum::Json;
 use axum::Router;
@@ -10,7 +11,7 @@ use axum::routing::get;
 use carmine_core::{Error, ErrorCode, Id, Timestamp};
 use carmine_media::Variant;
 use carmine_store::media::MediaRecord;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -18,13 +19,18 @@ use utoipa_axum::routes;
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{Member, path_id};
+use crate::extract::{CheckLater, Member, path_id};
 use crate::openapi::ErrorBody;
 
 /// The upload route, with a body limit sized for images rather than JSON.
 pub(crate) fn upload_router(state: &AppState) -> OpenApiRouter<AppState> {
     let limit = state.media().config().upload_bytes_max + 64 * 1024; // multipart framing
     OpenApiRouter::new().routes(routes!(upload)).layer(DefaultBodyLimit::max(limit))
+}
+
+/// The routes on one uploaded image (JSON bodies, the API's usual limit).
+pub(crate) fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(describe))
 }
 
 pub(crate) fn files_router() -> Router<AppState> {
@@ -45,6 +51,8 @@ pub struct MediaView {
     pub grid_url: String,
     pub grid_width: i64,
     pub grid_height: i64,
+    /// What the image shows, for screen readers (`""`: not described yet).
+    pub alt_text: String,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
 }
@@ -61,9 +69,42 @@ impl MediaView {
             grid_url: url(Variant::Grid),
             grid_width: record.grid_width,
             grid_height: record.grid_height,
+            alt_text: record.alt_text.clone(),
             created_at: record.created_at,
         }
     }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DescribeMediaRequest {
+    /// What the image shows; `""` removes the description.
+    #[schema(max_length = 200)]
+    pub alt_text: String,
+}
+
+/// Describes one of the caller's images (its alt text, shown to screen readers on the
+/// note page and on cards). Another member's image is not found.
+#[utoipa::path(patch, path = "/api/v1/media/{id}", tag = "media", params(("id" = String, Path)),
+    request_body = DescribeMediaRequest,
+    responses(
+        (status = 200, body = MediaView),
+        (status = 404, body = ErrorBody, description = "`media_not_found`: no such image of yours"),
+        (status = 422, body = ErrorBody, description = "`invalid_field`, `unknown_field`")),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn describe(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+    body: CheckLater<DescribeMediaRequest>,
+) -> Result<Json<MediaView>, ApiError> {
+    let id = path_id(&id, ErrorCode::MediaNotFound)?;
+    if state.media().get(id).await?.owner_id != caller.user_id {
+        return Err(Error::new(ErrorCode::MediaNotFound).into());
+    }
+    let body = body.parse()?;
+    state.media().describe(caller.user_id, id, &body.alt_text).await?;
+    Ok(Json(MediaView::new(&state.media().get(id).await?)))
 }
 
 /// The multipart form a client sends.

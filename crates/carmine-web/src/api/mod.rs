@@ -31,6 +31,7 @@ use views::Page;
 pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(media::upload_router(state))
+        .merge(media::router())
         .routes(routes!(system::healthz))
         .routes(routes!(system::readyz))
         .routes(routes!(system::metrics))

@@ -11,7 +11,37 @@ carmine_store::both_backends!(
     hostile_and_malformed_uploads_are_refused_and_leave_nothing,
     the_daily_upload_quota_holds,
     a_deleted_notes_images_stop_being_served_and_their_files_go,
+    an_image_is_described_for_readers_who_cannot_see_it,
 );
+
+async fn an_image_is_described_for_readers_who_cannot_see_it(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let alice = app.signup("alice").await;
+    let image = app.upload(&alice, &[("file", "a.png", &fixtures::png(64, 48))]).await.json();
+    assert_eq!(image["alt_text"], "", "not described yet");
+    let path = format!("/api/v1/media/{}", image["id"].as_str().unwrap());
+    let described = app.patch(&alice, &path, json!({ "alt_text": "  一碗热干面 on a red table " })).await;
+    described.assert_status(200);
+    assert_eq!(described.json()["alt_text"], "一碗热干面 on a red table", "trimmed");
+
+    let note = app.post(&alice, "/api/v1/notes", json!({ "title": "早餐", "media_ids": [image["id"]] })).await.json();
+    let page = app.get(&Client::default(), &format!("/notes/{}", note["id"].as_str().unwrap())).await.text();
+    assert!(page.contains("alt=\"一碗热干面 on a red table\""), "the note page describes it: {page}");
+
+    // Too long, a line break, an unknown field: refused, and the description stays.
+    app.patch(&alice, &path, json!({ "alt_text": "字".repeat(201) })).await.assert_error(422, "invalid_field");
+    app.patch(&alice, &path, json!({ "alt_text": "a\nb" })).await.assert_error(422, "invalid_field");
+    app.patch(&alice, &path, json!({ "alt_text": "x", "width": 1 })).await.assert_error(422, "unknown_field");
+    let unknown = format!("/api/v1/media/{}", carmine_core::Id::from_i64(424_242));
+    app.patch(&alice, &unknown, json!({ "alt_text": "x" })).await.assert_error(404, "media_not_found");
+    let page = app.get(&Client::default(), &format!("/notes/{}", note["id"].as_str().unwrap())).await.text();
+    assert!(page.contains("alt=\"一碗热干面 on a red table\""));
+
+    // Removing the description numbers the image again.
+    app.patch(&alice, &path, json!({ "alt_text": "" })).await.assert_status(200);
+    let page = app.get(&Client::default(), &format!("/notes/{}", note["id"].as_str().unwrap())).await.text();
+    assert!(!page.contains("alt=\"一碗热干面"), "the old description is gone");
+}
 
 async fn an_upload_is_re_encoded_and_served_immutable(t: TestDb) {
     let app = TestApp::new(t).await;

@@ -30,6 +30,7 @@ fn valid_body(method: &Method, path: &str) -> Option<Value> {
         "/api/v1/notes/{id}" => json!({ "title": "pwned" }),
         "/api/v1/notes/{id}/comments" => json!({ "body": "sneaky" }),
         "/api/v1/boards/{id}" => json!({ "name": "pwned" }),
+        "/api/v1/media/{id}" => json!({ "alt_text": "pwned" }),
         "/api/v1/orgs/{org}" => json!({ "name": "pwned" }),
         "/api/v1/orgs/{org}/top-ups" => {
             json!({ "purpose": "ad_balance", "amount": { "amount_minor": 10_000, "currency": "CNY" }, "method": "sandbox_success" })
@@ -168,6 +169,8 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
             private_comment.as_str()
         } else if template.starts_with("/api/v1/notes/") {
             private_note["id"].as_str().unwrap()
+        } else if template.starts_with("/api/v1/media/") {
+            image["id"].as_str().unwrap()
         } else if template.starts_with("/api/v1/me/sessions/") {
             alice_session.as_str()
         } else if template.starts_with("/api/v1/tokens/") {
