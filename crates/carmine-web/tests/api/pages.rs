@@ -583,7 +583,7 @@ async fn sign_up_and_settings_through_forms(t: TestDb) {
 
     let refused = form(&app, &client, "/settings/profile", &[("display_name", ""), ("birth_year", "1998")]).await;
     assert_eq!(refused.status, 422);
-    assert!(refused.text().contains("Display name can&#x27;t be empty"), "{}", refused.text());
+    assert!(refused.text().contains("Display name can&#39;t be empty"), "{}", refused.text());
 
     let token = form(&app, &client, "/settings/tokens", &[("name", "shop sync")]).await;
     assert_eq!(token.status, 200);
@@ -836,7 +836,7 @@ async fn liking_commenting_and_notifications_through_pages(t: TestDb) {
     assert!(page.contains("data-liked=\"true\"") && page.contains("<span class=\"like-count\">1</span>"));
     let refused = form(&app, &fan, &format!("{note_path}/comments"), &[("body", "   ")]).await;
     assert_eq!(refused.status, 422);
-    assert!(refused.text().contains("Text can&#x27;t be empty"));
+    assert!(refused.text().contains("Text can&#39;t be empty"));
     let commented = form(&app, &fan, &format!("{note_path}/comments"), &[("body", "好好看！@lanlan 求链接")]).await;
     assert_eq!(commented.status, 303);
     assert!(commented.headers.get("location").unwrap().to_str().unwrap().contains("#c"));
