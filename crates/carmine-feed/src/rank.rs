@@ -132,7 +132,10 @@ pub enum Reason {
     Rising {
         topic: Option<String>,
     },
-    Popular,
+    /// Popular with readers now (in the note's first topic, where it has one).
+    Popular {
+        topic: Option<String>,
+    },
     /// Shown newest first while the index warms up after a start.
     Newest,
 }
@@ -385,7 +388,7 @@ pub fn rank(model: &FeedModel, request: &FeedRequest) -> Vec<Ranked> {
                 score: parts.total(),
                 parts,
                 sources: candidate.sources,
-                reason: Reason::Popular,
+                reason: Reason::Popular { topic: None },
                 small_creator: model.followers_of(note.author) < model.settings.small_creator_followers,
             })
         })
@@ -492,7 +495,7 @@ fn reason(model: &FeedModel, member: Option<&(&MemberState, Tallies)>, item: &Ra
     if item.sources.contains(Sources::RISING) {
         return Reason::Rising { topic: first };
     }
-    Reason::Popular
+    Reason::Popular { topic: first }
 }
 
 /// Notes related to `note` for a reader: its item-to-item neighbours (members who

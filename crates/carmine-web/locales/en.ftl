@@ -134,6 +134,7 @@ reason-new-in = New in #{ $topic }: you are among its first readers
 reason-rising = Rising today
 reason-rising-in = Rising in #{ $topic } today
 reason-popular = Popular with readers right now
+reason-popular-in = Popular in #{ $topic }
 reason-newest = Just posted
 
 ## Accounts: log in, sign up, interests, people lists, boards

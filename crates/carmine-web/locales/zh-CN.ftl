@@ -115,6 +115,7 @@ reason-new-in = #{ $topic } 新发布：你是最早的读者之一
 reason-rising = 今日上升
 reason-rising-in = #{ $topic } 今日上升
 reason-popular = 近期热门
+reason-popular-in = #{ $topic } 热门
 reason-newest = 刚刚发布
 
 ## 账号：登录、注册、兴趣、用户列表、专辑

@@ -98,7 +98,7 @@ pub(crate) fn feed_reason(reason: &carmine_feed::Reason) -> String {
         Reason::Neighbours => locale.text("reason-neighbours"),
         Reason::NewNote { topic } => with_topic("reason-new", "reason-new-in", topic),
         Reason::Rising { topic } => with_topic("reason-rising", "reason-rising-in", topic),
-        Reason::Popular => locale.text("reason-popular"),
+        Reason::Popular { topic } => with_topic("reason-popular", "reason-popular-in", topic),
         Reason::Newest => locale.text("reason-newest"),
     }
 }
@@ -121,5 +121,9 @@ mod tests {
         assert_eq!(Locale::ZhCn.sync_scope(|| feed_reason(&tally)), "你收藏过 1 篇 #tea 笔记");
         let new = carmine_feed::Reason::NewNote { topic: Some("早安".into()) };
         assert_eq!(Locale::En.sync_scope(|| feed_reason(&new)), "New in #早安: you are among its first readers");
+        let popular = carmine_feed::Reason::Popular { topic: Some("咖啡".into()) };
+        assert_eq!(Locale::ZhCn.sync_scope(|| feed_reason(&popular)), "#咖啡 热门");
+        let popular = carmine_feed::Reason::Popular { topic: None };
+        assert_eq!(Locale::En.sync_scope(|| feed_reason(&popular)), "Popular with readers right now");
     }
 }
