@@ -58,7 +58,7 @@ error_codes! {
     Blocked => (403, "blocked", "one of you has blocked the other"),
     AccountSuspended => (403, "account_suspended", "this account is suspended"),
     // 404: it does not exist, or you may not know that it does.
-    RouteNotFound => (404, "route_not_found", "there is no such route"),
+    RouteNotFound => (404, "route_not_found", "there is no such page"),
     UserNotFound => (404, "user_not_found", "no such member"),
     OrgNotFound => (404, "org_not_found", "no such organization"),
     TokenNotFound => (404, "token_not_found", "no such API token"),

@@ -523,7 +523,7 @@ mod tests {
         assert_eq!(Locale::En.sync_scope(|| error_message(&long)), "Title can be at most 20 characters");
         assert_eq!(Locale::ZhCn.sync_scope(|| error_message(&long)), "标题最多 20 个字");
         let empty = carmine_core::text::bounded_text("body", " ", 1, 20, true).unwrap_err();
-        assert_eq!(Locale::ZhCn.sync_scope(|| error_message(&empty)), "正文不能为空");
+        assert_eq!(Locale::ZhCn.sync_scope(|| error_message(&empty)), "内容不能为空");
         assert_eq!(empty.details.as_ref().unwrap()["field"], "body", "the field id stays for clients");
         let internal = carmine_core::Error::internal("the disk /var/db is full");
         assert_eq!(Locale::En.sync_scope(|| error_message(&internal)), "something went wrong on our side");

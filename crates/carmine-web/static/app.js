@@ -4,6 +4,24 @@
 // and behaviour events (what was really seen and read) for note statistics.
 "use strict";
 
+// A multipart form carries its CSRF token in its action's query (the body is read
+// after the check); when a refused form comes back at that address, the token leaves
+// the address bar and the history.
+if (location.search.includes("_csrf=")) {
+  const params = new URLSearchParams(location.search);
+  params.delete("_csrf");
+  const query = params.toString();
+  history.replaceState(history.state, "", location.pathname + (query ? "?" + query : "") + location.hash);
+}
+
+// The avatar picker names the chosen file (the browser's own words stay hidden).
+(function avatarChosen() {
+  const input = document.getElementById("avatar-file");
+  const out = document.getElementById("avatar-chosen");
+  if (!input || !out) return;
+  input.addEventListener("change", () => { out.textContent = input.files.length ? input.files[0].name : ""; });
+})();
+
 // Forms marked data-confirm ask first (deleting a note is one tap from "Edit").
 document.addEventListener("submit", (event) => {
   const message = event.target.dataset && event.target.dataset.confirm;

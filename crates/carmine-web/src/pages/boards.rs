@@ -147,7 +147,7 @@ async fn saved(
     let (cards, next_page) = cards(&state, &page, "/saved");
     let page = BoardPage {
         layout: Layout::with(Some(&caller), q.done.as_deref(), None),
-        name: "Saved".to_owned(),
+        name: crate::i18n::Locale::current().text("saved-title"),
         owner: caller.username.clone(),
         private: true,
         editable_id: None,

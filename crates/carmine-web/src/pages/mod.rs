@@ -91,6 +91,8 @@ pub(crate) fn router() -> Router<AppState> {
 pub(crate) struct Layout {
     pub username: Option<String>,
     pub avatar_url: Option<String>,
+    /// The member's display name (the generated avatar's letter).
+    pub display_name: String,
     pub is_admin: bool,
     pub csrf: String,
     pub notice: Option<String>,
@@ -165,13 +167,14 @@ impl Layout {
     /// The signed-in member's avatar (the account menu).
     pub fn avatar(&self) -> Avatar {
         let username = self.username.as_deref().unwrap_or_default();
-        Avatar::of(username, username, self.avatar_url.as_deref())
+        Avatar::of(username, &self.display_name, self.avatar_url.as_deref())
     }
 
     pub fn new(caller: Option<&Caller>) -> Layout {
         Layout {
             username: caller.map(|c| c.username.clone()),
             avatar_url: caller.and_then(|c| c.avatar_url.clone()),
+            display_name: caller.map(|c| c.display_name.clone()).unwrap_or_default(),
             is_admin: caller.is_some_and(|c| c.is_admin),
             csrf: caller.and_then(|c| c.csrf_token()).map(crate::middleware::mask_csrf).unwrap_or_default(),
             notice: None,
@@ -185,8 +188,10 @@ impl Layout {
     /// The frame of a page after a form: a `?done=` notice or an error message.
     pub fn with(caller: Option<&Caller>, done: Option<&str>, error: Option<&Error>) -> Layout {
         let mut layout = Layout::new(caller);
-        layout.notice = done.and_then(notices::text);
-        layout.error = error.map(crate::i18n::error_message);
+        let refused = done.is_some_and(|key| notices::REFUSALS.contains(&key));
+        let notice = done.and_then(notices::text);
+        layout.error = error.map(crate::i18n::error_message).or(notice.clone().filter(|_| refused));
+        layout.notice = notice.filter(|_| !refused);
         layout
     }
 }

@@ -101,23 +101,34 @@ pub(crate) struct EntryRow {
 
 /// The kinds of ledger entries pages name (`entry-<kind>`; anything else: `other`).
 pub(crate) const ENTRY_KINDS: &[&str] =
-    &["top_up", "gift_sent", "gift_received", "payout", "payout_sent", "refund", "reversal", "other"];
+    &["top_up", "funds_added", "gift_sent", "gift_received", "payout", "payout_sent", "refund", "reversal", "other"];
 
 /// Ledger entries as rows; `coin_minor` set: the account counts coins, shown as coins.
+/// The ledger's memo is its own English note; a row shows only what reads in any
+/// language: the balance a top-up went to, the card a payout went to, a refund's or
+/// reversal's reason as it was written.
 fn entry_rows(entries: &[EntryView], coin_minor: Option<i64>) -> Vec<EntryRow> {
+    let locale = crate::i18n::Locale::current();
     entries
         .iter()
         .map(|e| {
             let minor = e.amount.amount_minor;
-            let kind = match e.kind.as_str() {
-                "gift" if minor < 0 => "gift_sent",
-                "gift" => "gift_received",
-                other => ENTRY_KINDS.iter().copied().find(|k| *k == other).unwrap_or("other"),
+            let (kind, memo) = match e.kind.as_str() {
+                "gift" if minor < 0 => ("gift_sent", String::new()),
+                "gift" => ("gift_received", String::new()),
+                "top_up" if e.memo == "coins" || e.memo.is_empty() => ("top_up", String::new()),
+                "top_up" => ("funds_added", locale.text_if_defined(&format!("balance-{}", e.memo)).unwrap_or_default()),
+                "payout" => ("payout", e.memo.strip_prefix("to ").unwrap_or_default().to_owned()),
+                "payout_sent" => ("payout_sent", String::new()),
+                other => {
+                    let kind = ENTRY_KINDS.iter().copied().find(|k| *k == other).unwrap_or("other");
+                    (kind, if kind == "other" { String::new() } else { e.memo.clone() })
+                }
             };
             EntryRow {
                 at: e.created_at,
                 kind,
-                memo: e.memo.clone(),
+                memo,
                 amount: yuan(minor),
                 coins: coin_minor.filter(|m| *m > 0).map(|m| minor / m),
                 incoming: minor > 0,
@@ -292,7 +303,12 @@ async fn payment(
         coins: payment.amount / state.ledger().config().coin_minor.max(1),
         amount: yuan(payment.amount),
         status: payment.status.clone(),
-        reason: payment.decline_reason.clone().unwrap_or_default(),
+        // A provider's code, said in words where the catalogue knows it (else left out).
+        reason: payment
+            .decline_reason
+            .as_deref()
+            .and_then(|code| crate::i18n::Locale::current().text_if_defined(&format!("decline-{code}")))
+            .unwrap_or_default(),
         back: "/wallet".to_owned(),
     };
     Ok(render(&page, None))

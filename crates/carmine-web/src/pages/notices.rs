@@ -67,6 +67,9 @@ pub(crate) const NOTICES: &[&str] = &[
     "avatar_removed",
 ];
 
+/// Notices that say something did not happen: shown as an error, not a success.
+pub(crate) const REFUSALS: &[&str] = &["gift_insufficient_funds", "gift_invalid_amount", "gift_blocked", "gift_failed"];
+
 pub(crate) fn text(key: &str) -> Option<String> {
     NOTICES.contains(&key).then(|| Locale::current().text(&format!("notice-{key}")))
 }

@@ -51,6 +51,8 @@ struct OrgsPage {
     kinds: &'static [&'static str],
     orgs: Vec<OrgRow>,
     invitations: Vec<InvitationRow>,
+    /// What a refused creation form held, shown again.
+    draft: CreateForm,
 }
 
 async fn orgs_page(
@@ -58,6 +60,7 @@ async fn orgs_page(
     caller: &Caller,
     done: Option<&str>,
     error: Option<&Error>,
+    draft: CreateForm,
 ) -> Result<Response, ApiError> {
     let orgs = state.accounts().my_orgs(caller).await?;
     let invitations = state.accounts().my_invitations(caller).await?;
@@ -75,6 +78,7 @@ async fn orgs_page(
             })
             .collect(),
         invitations: invitations.iter().map(InvitationRow::from).collect(),
+        draft,
     };
     Ok(render(&page, error))
 }
@@ -84,10 +88,10 @@ pub(crate) async fn list(
     Member(caller): Member,
     ApiQuery(q): ApiQuery<Done>,
 ) -> Result<Response, ApiError> {
-    orgs_page(&state, &caller, q.done.as_deref(), None).await
+    orgs_page(&state, &caller, q.done.as_deref(), None, CreateForm::default()).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(crate) struct CreateForm {
     handle: String,
     name: String,
@@ -105,7 +109,7 @@ pub(crate) async fn create(
         NewOrgInput { handle: &form.handle, name: &form.name, kind: &form.kind, description: Some(&form.description) };
     match state.accounts().create_org(&caller, &input).await {
         Ok(org) => Ok(done(&format!("/o/{}/manage", org.handle), "org_created")),
-        Err(error) => orgs_page(&state, &caller, None, Some(&shown_on_form(error)?)).await,
+        Err(error) => orgs_page(&state, &caller, None, Some(&shown_on_form(error)?), form).await,
     }
 }
 
@@ -123,7 +127,7 @@ pub(crate) async fn answer_invitation(
     match state.accounts().answer_invitation(&caller, id, accept).await {
         Ok(invitation) if accept => Ok(done(&format!("/o/{}/manage", invitation.org_handle), "invitation_accepted")),
         Ok(_) => Ok(done("/orgs", "invitation_declined")),
-        Err(error) => orgs_page(&state, &caller, None, Some(&shown_on_form(error)?)).await,
+        Err(error) => orgs_page(&state, &caller, None, Some(&shown_on_form(error)?), CreateForm::default()).await,
     }
 }
 
@@ -133,7 +137,8 @@ struct MemberRow {
     display_name: String,
     role: String,
     manageable: bool,
-    is_me: bool,
+    /// The caller's own row, and they may leave (the last owner may not).
+    can_leave: bool,
 }
 
 struct VerificationRow {
@@ -280,13 +285,14 @@ async fn console_page(
             .collect(),
         members: members
             .iter()
-            .map(|m| MemberRow {
+            .map(|m| (m, members.iter().filter(|o| o.role == "owner").count()))
+            .map(|(m, owners)| MemberRow {
                 user_id: m.user_id.to_string(),
                 username: m.username.clone(),
                 display_name: m.display_name.clone(),
                 manageable: m.user_id != caller.user_id
                     && OrgRole::parse("role", &m.role).is_ok_and(|r| role.allows(OrgAction::ManageMember(r))),
-                is_me: m.user_id == caller.user_id,
+                can_leave: m.user_id == caller.user_id && !(m.role == "owner" && owners <= 1),
                 role: m.role.clone(),
             })
             .collect(),

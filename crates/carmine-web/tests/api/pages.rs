@@ -203,7 +203,7 @@ async fn profiles_show_notes_boards_and_what_the_member_liked(t: TestDb) {
 
     // The author's page counts the likes and saves her notes received.
     let profile = app.get(&Client::default(), "/u/meimei").await.text();
-    assert!(profile.contains("<span id=\"received\"><strong>2</strong> likes and saves</span>"), "{profile}");
+    assert!(profile.contains("<span id=\"received\"><strong>2</strong> likes &#38; saves</span>"), "{profile}");
     assert!(profile.contains("桂花糕") && !profile.contains("id=\"liked-tab\""), "no liked tab on others' pages");
     // The reader's own liked tab lists the note; nobody else can open it.
     let liked = app.get(&reader, "/u/lanlan?tab=liked").await.text();
@@ -438,6 +438,8 @@ async fn money_through_pages(t: TestDb) {
     assert_eq!(again.headers.get("location").unwrap(), "/u/creator?done=gift_sent", "the same form twice is one gift");
     let broke = form(&app, &buyer, "/u/creator/gift", &[("coins", "5000"), ("idempotency_key", "other")]).await;
     assert_eq!(broke.headers.get("location").unwrap(), "/u/creator?done=gift_insufficient_funds");
+    let refused = app.get(&buyer, "/u/creator?done=gift_insufficient_funds").await.text();
+    assert!(refused.contains("<p class=\"error\" role=\"alert\">"), "a refusal reads as one: {refused}");
     // The creator hears about it, once.
     app.sync().await;
     let notifications = app.get(&creator, "/api/v1/notifications").await.json();
@@ -459,6 +461,7 @@ async fn money_through_pages(t: TestDb) {
     .await;
     assert_eq!(saved.headers.get("location").unwrap(), "/wallet?done=payout_account_saved");
     let wallet = app.get(&creator, "/wallet").await.text();
+    assert!(wallet.contains("Gift received") && !wallet.contains("Gift received ·"), "no ledger memo: {wallet}");
     let key = form_key(&wallet, "withdraw-form");
     let bad = form(&app, &creator, "/wallet/payouts", &[("amount", "12.345"), ("idempotency_key", &key)]).await;
     assert_eq!(bad.status, 422);
@@ -491,6 +494,7 @@ async fn money_through_pages(t: TestDb) {
     let page = app.get(&buyer, &back).await.text();
     assert!(page.contains("data-status=\"succeeded\"") && page.contains("¥1000.00"), "{page}");
     assert!(page.contains("Paid: the balance is topped up."), "in plain words: {page}");
+    assert!(page.contains("Added · Ad balance") && !page.contains("ad_balance<"), "{page}");
     let own = app.get(&buyer, "/wallet").await.text();
     assert!(!own.contains("¥1000.00"), "the brand's top-up is not in the owner's own wallet: {own}");
     app.get(&creator, "/o/shopfront/money").await.assert_status(404);
