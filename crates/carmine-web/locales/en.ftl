@@ -128,7 +128,7 @@ reason-tally = { $tally ->
     } about #{ $topic }
 }
 reason-picked = Because you picked #{ $topic }
-reason-neighbours = People who saved notes you liked also liked this
+reason-neighbours = Liked by readers like you
 reason-new = New: you are among its first readers
 reason-new-in = New in #{ $topic }: you are among its first readers
 reason-rising = Rising today

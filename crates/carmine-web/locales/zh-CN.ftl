@@ -109,7 +109,7 @@ reason-tally = { $tally ->
    *[read] 你读过 { $count } 篇 #{ $topic } 笔记
 }
 reason-picked = 你选择了 #{ $topic }
-reason-neighbours = 收藏你喜欢的笔记的人也喜欢这篇
+reason-neighbours = 口味相近的人也喜欢
 reason-new = 新发布：你是最早的读者之一
 reason-new-in = #{ $topic } 新发布：你是最早的读者之一
 reason-rising = 今日上升

@@ -145,6 +145,14 @@ impl Layout {
         }
     }
 
+    /// The log-in link that comes back to an anchor of this page (`#comments`).
+    pub fn login_href_at(&self, anchor: &str) -> String {
+        match &self.here {
+            Some(here) => format!("/login?next={}", encode(&format!("{here}#{anchor}"))),
+            None => "/login".to_owned(),
+        }
+    }
+
     /// The sign-up link that comes back here afterwards.
     pub fn signup_href(&self) -> String {
         match &self.here {

@@ -93,6 +93,10 @@ async fn logging_in_returns_to_where_the_visitor_was(t: TestDb) {
     let visitor = Client::default();
     let page = app.get(&visitor, &note).await.text();
     assert!(page.contains("id=\"login-to-like\"") && page.contains(&format!("href=\"{back}\"")), "{page}");
+    let to_comments = format!("href=\"{back}%23comments\" id=\"login-to-comment\"");
+    assert!(page.contains(&to_comments), "log in to comment comes back to the comments: {page}");
+    let profile = app.get(&visitor, "/u/meimei").await.text();
+    assert!(profile.contains("href=\"/login?next=%2Fu%2Fmeimei\" id=\"login-to-follow\""), "{profile}");
     // A member page asked for while logged out: log in, then that page.
     let gated = app.get(&visitor, "/compose").await;
     assert_eq!(gated.headers.get("location").unwrap(), "/login?next=%2Fcompose");
@@ -120,7 +124,10 @@ async fn logging_in_returns_to_where_the_visitor_was(t: TestDb) {
     .await;
     assert_eq!(logged_in.headers.get("location").unwrap().to_str().unwrap(), note);
     // Only to a page on this site.
-    for elsewhere in ["https://evil.example/x", "//evil.example/x", "/\\evil.example"] {
+    let to_comments = format!("{note}#comments");
+    let fields = [("username", "meimei"), ("password", "correct horse battery"), ("next", to_comments.as_str())];
+    assert_eq!(form(&app, &visitor, "/login", &fields).await.headers.get("location").unwrap(), to_comments.as_str());
+    for elsewhere in ["https://evil.example/x", "//evil.example/x", "/\\evil.example", "/\t/evil.example"] {
         let fields = [("username", "meimei"), ("password", "correct horse battery"), ("next", elsewhere)];
         assert_eq!(form(&app, &visitor, "/login", &fields).await.headers.get("location").unwrap(), "/", "{elsewhere}");
     }
