@@ -478,7 +478,7 @@ async fn money_flow(driver: &Driver, database_url: Option<String>) {
     for stream in [
         "Advertising",
         "Commerce commissions",
-        "Live gifts",
+        "Gifts",
         "Marketplace facilitation fees",
         "SaaS subscriptions",
         "Data products",

@@ -514,7 +514,7 @@ async fn money_through_pages(t: TestDb) {
     for stream in [
         "Advertising",
         "Commerce commissions",
-        "Live gifts",
+        "Gifts",
         "Marketplace facilitation fees",
         "SaaS subscriptions",
         "Data products",
