@@ -253,6 +253,27 @@ mod design_system {
         assert!(bare.is_empty(), "tables outside a .table-scroll box: {bare:?}");
     }
 
+    /// A paragraph holds phrasing only: a browser closes a `<p>` at a `<form>` or a
+    /// `<div>`, which breaks the row it was meant to be.
+    #[test]
+    fn paragraphs_hold_no_blocks() {
+        let mut broken = Vec::new();
+        for (name, text) in templates() {
+            for (at, _) in text.match_indices("<p") {
+                if !text[at + 2..].starts_with([' ', '>']) {
+                    continue;
+                }
+                let inside = text[at..].find("</p>").map_or("", |end| &text[at..at + end]);
+                for block in ["<form", "<div", "<section", "<ul", "<ol", "<table", "<details", "<fieldset", "<h2", "<h3"] {
+                    if inside.contains(block) {
+                        broken.push(format!("{name}: {block} inside <p>"));
+                    }
+                }
+            }
+        }
+        assert!(broken.is_empty(), "blocks inside paragraphs: {broken:?}");
+    }
+
     #[test]
     fn the_checks_see_what_they_check() {
         // A guard that the parsing above finds something to check.
