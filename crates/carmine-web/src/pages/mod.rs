@@ -146,7 +146,7 @@ impl Layout {
     }
 
     /// The log-in link that comes back to an anchor of this page (`#comments`).
-    pub fn login_href_at(&self, anchor: &str) -> String {
+    pub fn login_href_with_anchor(&self, anchor: &str) -> String {
         match &self.here {
             Some(here) => format!("/login?next={}", encode(&format!("{here}#{anchor}"))),
             None => "/login".to_owned(),
