@@ -90,6 +90,8 @@ pub struct DemoReport {
     /// Coin top-ups and organizations' ad-balance top-ups, paid (sandbox).
     pub top_ups: usize,
     pub gifts: usize,
+    /// Behaviour events (impressions, clicks, reads) on the log-ins' newest notes.
+    pub reads: usize,
     /// Members' searches over the last week (trending, suggestions, histories).
     pub searches: usize,
     pub seconds: f64,
@@ -290,6 +292,7 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
     // Notes, spread over the weeks; creators write most, brands some.
     let step = (44 * 24 * 3600 / scale.notes.max(1) as i64).max(1);
     let mut note_ids = Vec::with_capacity(scale.notes);
+    let mut note_times = Vec::with_capacity(scale.notes);
     // What the community wrote about, and how many notes each: what members search.
     let mut written: Vec<(String, u64)> = Vec::new();
     let mut recent_titles = std::collections::VecDeque::with_capacity(RECENT_TITLES + 1);
@@ -351,6 +354,7 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
         let id = notes::insert(&mut tx, author, posted_by, &content, true).await?;
         tx.emit(DomainEvent::NotePublished { note_id: id, author_id: author }).await?;
         note_ids.push((id, posted_by));
+        note_times.push(clock.now());
         if n % 1_000 == 999 {
             tx.commit().await?;
             tx = db.begin().await?;
@@ -379,11 +383,13 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
             report.follows += 1;
         }
     }
+    let mut likes_of = std::collections::HashMap::new();
     for n in 0..scale.likes {
         let user = members[1 + rng.below(members.len() - 1)];
         let (note, author) = note_ids[note_ids.len() - 1 - rng.skewed(note_ids.len())];
         clock.advance_seconds(engagement_step);
         if likes::insert(&mut tx, user, note).await? {
+            *likes_of.entry(note).or_insert(0) += 1;
             tx.emit(DomainEvent::NoteLiked { note_id: note, user_id: user }).await?;
             notify_login(&mut tx, &logins, notified_since, author, ("like", user), Some(note), None).await?;
             report.likes += 1;
@@ -453,8 +459,69 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
     tx.commit().await?;
 
     report.searches = seed_searches(&db, &clock, now, &mut rng, &members, &written, scale.members * 3).await?;
+
+    // The log-ins' newest notes were seen and read, so their statistics and traffic
+    // pools show what a creator would see.
+    let mut read_notes = Vec::new();
+    for login in logins.iter().take(PRINTED_CREATORS) {
+        let theirs = note_ids.iter().zip(&note_times).filter(|((_, by), _)| by == login);
+        let newest: Vec<_> = theirs.collect::<Vec<_>>().into_iter().rev().take(READ_NOTES_PER_LOGIN).collect();
+        read_notes.extend(newest.into_iter().map(|((id, _), at)| (*id, *at, likes_of.get(id).copied().unwrap_or(0))));
+    }
+    report.reads = seed_reading(&db, now, &mut rng, &members, &read_notes).await?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// How many of each log-in's newest notes carry reading statistics.
+const READ_NOTES_PER_LOGIN: usize = 20;
+
+/// The first members (xiaohong, lanlan, meimei): the log-ins the demo prints.
+const PRINTED_CREATORS: usize = 3;
+
+/// Behaviour on `notes` (id, published at, likes), as clients report it: each note
+/// shown to several times as many members as liked it, some of them opening it and
+/// reading for a while — written to the behaviour log as ingest writes it, for the
+/// data plane to roll up into note statistics and traffic pools. Returns how many
+/// events were written.
+async fn seed_reading(
+    db: &Db,
+    now: carmine_core::Timestamp,
+    rng: &mut Rng,
+    members: &[Id],
+    notes: &[(Id, carmine_core::Timestamp, u32)],
+) -> Result<usize> {
+    let mut written = 0;
+    let mut tx = db.begin().await?;
+    for (note, published, likes) in notes {
+        let span = (now.micros() - published.micros()).max(1);
+        let impressions = (*likes as usize * 3 + 12 + rng.below(30)).min(300);
+        for i in 0..impressions {
+            let viewer = members[1 + rng.below(members.len() - 1)];
+            let at = carmine_core::Timestamp(published.micros() + (rng.next_u64() % span as u64) as i64);
+            let opened = rng.chance(22);
+            let kinds: &[&str] = if opened { &["impression", "click", "read"] } else { &["impression"] };
+            for kind in kinds {
+                let client_event_id = format!("demo-{note}-{i}-{kind}");
+                let event = carmine_store::behaviour::NewBehaviourEvent {
+                    viewer_key: viewer.as_i64(),
+                    client_event_id: &client_event_id,
+                    kind,
+                    note_id: *note,
+                    surface: "home",
+                    position: (*kind != "read").then(|| rng.below(40) as i64),
+                    dwell_ms: (*kind == "read").then(|| 4_000 + rng.below(70_000) as i64),
+                    occurred_at: at,
+                    search_id: None,
+                };
+                if carmine_store::behaviour::insert(&mut tx, &event).await? {
+                    written += 1;
+                }
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(written)
 }
 
 /// A week of members searching for what the community wrote about, written as the

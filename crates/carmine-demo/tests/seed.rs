@@ -18,6 +18,9 @@ async fn a_small_community_is_consistent(t: TestDb) {
     assert!(!is_empty(&t.db).await.unwrap());
 
     let mut conn = t.db.reader().await.unwrap();
+    // The log-ins' newest notes were seen and read, as the behaviour log holds it.
+    assert!(report.reads > 0);
+    assert_eq!(carmine_store::behaviour::count(&mut conn).await.unwrap(), report.reads as i64);
     let latest = notes::list_public(&mut conn, None, 500).await.unwrap();
     assert!(latest.len() >= Scale::SMALL.notes * 9 / 10, "most notes are public");
     assert!(latest.iter().all(|n| n.cover.is_some()), "every note has a cover");

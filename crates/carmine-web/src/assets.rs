@@ -264,7 +264,9 @@ mod design_system {
                     continue;
                 }
                 let inside = text[at..].find("</p>").map_or("", |end| &text[at..at + end]);
-                for block in ["<form", "<div", "<section", "<ul", "<ol", "<table", "<details", "<fieldset", "<h2", "<h3"] {
+                for block in
+                    ["<form", "<div", "<section", "<ul", "<ol", "<table", "<details", "<fieldset", "<h2", "<h3"]
+                {
                     if inside.contains(block) {
                         broken.push(format!("{name}: {block} inside <p>"));
                     }

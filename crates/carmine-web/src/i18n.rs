@@ -463,9 +463,14 @@ mod tests {
                     stack.push(path);
                 } else if path.extension().is_some_and(|e| e == "rs") {
                     let text = std::fs::read_to_string(&path).unwrap();
-                    for marker in
-                        ["invalid_field(\"", "broke_rule(\"", "bounded_text(\"", "\"field\": \"", "Handle::parse(\"", "Role::parse(\""]
-                    {
+                    for marker in [
+                        "invalid_field(\"",
+                        "broke_rule(\"",
+                        "bounded_text(\"",
+                        "\"field\": \"",
+                        "Handle::parse(\"",
+                        "Role::parse(\"",
+                    ] {
                         for (at, _) in text.match_indices(marker) {
                             let field: String = text[at + marker.len()..].chars().take_while(|c| *c != '"').collect();
                             if !field.is_empty() && field.chars().all(|c| c.is_ascii_lowercase() || c == '_') {

@@ -108,7 +108,7 @@ pub async fn seed_demo(platform: &Platform, argon2: Argon2Params, scale: carmine
             .await
             .map_err(|e| e.to_string())?;
         println!(
-            "seeded {} members, {} organizations, {} notes with {} images, {} follows, {} likes, {} comments, {} top-ups, {} gifts, {} searches in {:.1} s",
+            "seeded {} members, {} organizations, {} notes with {} images, {} follows, {} likes, {} comments, {} top-ups, {} gifts, {} reading events, {} searches in {:.1} s",
             report.members,
             report.organizations,
             report.notes,
@@ -118,6 +118,7 @@ pub async fn seed_demo(platform: &Platform, argon2: Argon2Params, scale: carmine
             report.comments,
             report.top_ups,
             report.gifts,
+            report.reads,
             report.searches,
             report.seconds
         );

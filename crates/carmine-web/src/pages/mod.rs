@@ -124,7 +124,9 @@ impl Layout {
     /// The name of an identifier from a set that may grow (`prefix-value`, a `.` in the
     /// value read as `-`), or the identifier itself where the catalogue has none yet.
     pub fn name(&self, prefix: &str, value: &str) -> String {
-        self.locale.text_if_defined(&format!("{prefix}-{}", value.replace('.', "-"))).unwrap_or_else(|| value.to_owned())
+        self.locale
+            .text_if_defined(&format!("{prefix}-{}", value.replace('.', "-")))
+            .unwrap_or_else(|| value.to_owned())
     }
 
     /// A message with two arguments.
@@ -373,9 +375,16 @@ mod tests {
         for path in ["/", "/n/123?tab=comments", "/t/%E5%92%96%E5%95%A1", "/search?q=a%20b"] {
             assert!(is_local_path(path), "{path}");
         }
-        for path in
-            ["", "https://evil.example/", "//evil.example", "/\\evil.example", "/\t/evil.example", "/\n/x", "/a b", "/咖啡"]
-        {
+        for path in [
+            "",
+            "https://evil.example/",
+            "//evil.example",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/x",
+            "/a b",
+            "/咖啡",
+        ] {
             assert!(!is_local_path(path), "{path:?}");
         }
     }

@@ -649,7 +649,10 @@ async fn read_note_form(
         }
     }
     if form.images.len() + form.keep.len() > carmine_core::limits::NOTE_IMAGES_MAX {
-        return Err(Error::broke_rule("media_ids", carmine_core::FieldRule::TooMany(carmine_core::limits::NOTE_IMAGES_MAX)));
+        return Err(Error::broke_rule(
+            "media_ids",
+            carmine_core::FieldRule::TooMany(carmine_core::limits::NOTE_IMAGES_MAX),
+        ));
     }
     // Every alt text is checked before anything is uploaded: a bad one changes nothing.
     for alt in form.alts.iter().chain(form.kept_alts.iter().map(|(_, alt)| alt)) {
