@@ -842,6 +842,7 @@ compose-move-later = Move later
 compose-remove-image = Remove
 compose-cover = Cover
 compose-choose-images = Choose images
+compose-not-an-image = Not a picture we can read
 
 ## Fields as errors name them (input-<field>) and the common rules (rule-<rule>)
 input-account = Account

@@ -767,6 +767,7 @@ compose-move-later = 后移
 compose-remove-image = 移除
 compose-cover = 封面
 compose-choose-images = 选择图片
+compose-not-an-image = 无法识别的图片
 
 ## 错误提示中的字段名（input-<field>）与通用规则（rule-<rule>）
 input-account = 账户

@@ -22,6 +22,12 @@ if (location.search.includes("_csrf=")) {
   input.addEventListener("change", () => { out.textContent = input.files.length ? input.files[0].name : ""; });
 })();
 
+// A link to someone's #gift opens their gift sheet.
+if (location.hash === "#gift") {
+  const sheet = document.getElementById("gift");
+  if (sheet && sheet.tagName === "DETAILS") sheet.open = true;
+}
+
 // Forms marked data-confirm ask first (deleting a note is one tap from "Edit").
 document.addEventListener("submit", (event) => {
   const message = event.target.dataset && event.target.dataset.confirm;
@@ -65,6 +71,13 @@ document.addEventListener("submit", (event) => {
       const img = document.createElement("img");
       img.src = item.url;
       img.alt = item.alt || item.file.name;
+      // A file that is not a picture says so, where its preview would be.
+      img.addEventListener("error", () => {
+        const note = document.createElement("p");
+        note.className = "preview-unreadable";
+        note.textContent = words.unreadable + " · " + item.file.name;
+        img.replaceWith(note);
+      });
       figure.appendChild(img);
       if (i === 0) {
         const cover = document.createElement("span");

@@ -845,6 +845,8 @@ async fn liking_commenting_and_notifications_through_pages(t: TestDb) {
     assert_eq!(form(&app, &fan, &format!("{note_path}/like"), &[]).await.status, 303);
     let page = app.get(&fan, &note_path).await.text();
     assert!(page.contains("data-liked=\"true\"") && page.contains("<span class=\"like-count\">1</span>"));
+    assert!(page.contains("href=\"/u/lanlan#gift\" id=\"gift-link\""), "a gift from the note: {page}");
+    assert!(app.get(&fan, "/u/lanlan").await.text().contains("<details class=\"sheet gift\" id=\"gift\">"));
     let refused = form(&app, &fan, &format!("{note_path}/comments"), &[("body", "   ")]).await;
     assert_eq!(refused.status, 422);
     assert!(refused.text().contains("Text can&#39;t be empty"));
