@@ -153,6 +153,12 @@ pub(crate) struct PayoutRow {
     pub cancellable: bool,
 }
 
+/// A payment provider's reason code (`card_declined`, `account_closed`) in words, where
+/// the catalogue knows it (`provider-<code>`); otherwise left out rather than shown raw.
+fn provider_reason(code: &str) -> String {
+    crate::i18n::Locale::current().text_if_defined(&format!("provider-{code}")).unwrap_or_default()
+}
+
 fn payout_rows(items: &[api::PayoutView]) -> Vec<PayoutRow> {
     items
         .iter()
@@ -161,7 +167,7 @@ fn payout_rows(items: &[api::PayoutView]) -> Vec<PayoutRow> {
             at: p.created_at,
             amount: yuan(p.amount.amount_minor),
             status: p.status.clone(),
-            reason: p.failure_reason.clone().unwrap_or_default(),
+            reason: p.failure_reason.as_deref().map(provider_reason).unwrap_or_default(),
             cancellable: p.status == "requested",
         })
         .collect()
@@ -303,12 +309,7 @@ async fn payment(
         coins: payment.amount / state.ledger().config().coin_minor.max(1),
         amount: yuan(payment.amount),
         status: payment.status.clone(),
-        // A provider's code, said in words where the catalogue knows it (else left out).
-        reason: payment
-            .decline_reason
-            .as_deref()
-            .and_then(|code| crate::i18n::Locale::current().text_if_defined(&format!("decline-{code}")))
-            .unwrap_or_default(),
+        reason: payment.decline_reason.as_deref().map(provider_reason).unwrap_or_default(),
         back: "/wallet".to_owned(),
     };
     Ok(render(&page, None))
@@ -706,7 +707,11 @@ async fn admin_payouts(
                 format!("{}:{}", p.owner_kind, p.owner_id),
                 yuan(p.amount),
                 p.status.clone(),
-                p.failure_reason.clone().unwrap_or_default(),
+                // The operator sees the provider's code where there are no words for it.
+                p.failure_reason
+                    .as_deref()
+                    .map(|code| Some(provider_reason(code)).filter(|w| !w.is_empty()).unwrap_or_else(|| code.to_owned()))
+                    .unwrap_or_default(),
             )
         })
         .collect();
