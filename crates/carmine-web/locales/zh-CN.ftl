@@ -172,6 +172,7 @@ note-unsave = 已收藏 · 取消
 note-save-board = 专辑
 note-save-all = 全部收藏
 saved-title = 我的收藏
+saved-only-you = 仅自己可见
 note-save = 收藏
 stats-title = 数据
 stats-private = 仅你可见

@@ -7,9 +7,11 @@
 // A multipart form carries its CSRF token in its action's query (the body is read
 // after the check); when a refused form comes back at that address, the token leaves
 // the address bar and the history.
-if (location.search.includes("_csrf=")) {
+// A notice (`?done=`) is said once: reloading the page does not say it again.
+if (location.search.includes("_csrf=") || location.search.includes("done=")) {
   const params = new URLSearchParams(location.search);
   params.delete("_csrf");
+  params.delete("done");
   const query = params.toString();
   history.replaceState(history.state, "", location.pathname + (query ? "?" + query : "") + location.hash);
 }

@@ -710,7 +710,9 @@ async fn admin_payouts(
                 // The operator sees the provider's code where there are no words for it.
                 p.failure_reason
                     .as_deref()
-                    .map(|code| Some(provider_reason(code)).filter(|w| !w.is_empty()).unwrap_or_else(|| code.to_owned()))
+                    .map(|code| {
+                        Some(provider_reason(code)).filter(|w| !w.is_empty()).unwrap_or_else(|| code.to_owned())
+                    })
                     .unwrap_or_default(),
             )
         })
