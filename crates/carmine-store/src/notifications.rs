@@ -72,13 +72,30 @@ fn from_row(row: &AnyRow) -> Result<NotificationRecord, sqlx::Error> {
     })
 }
 
-/// A member's notifications, newest first, before `before`.
+/// Where a notification sits in a member's list: (created_at, id), newest first. A
+/// consumer may write a notification after later ones (a gift notice carries the
+/// gift's time), so the list is ordered by time, ties by id.
+async fn position(conn: &mut Conn, recipient_id: Id, id: Id) -> StoreResult<Option<(i64, i64)>> {
+    let row = sqlx::query("SELECT created_at FROM notifications WHERE id = $1 AND recipient_id = $2")
+        .bind(id.as_i64())
+        .bind(recipient_id.as_i64())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|r| r.try_get::<i64, _>("created_at").map(|at| (at, id.as_i64()))).transpose()?)
+}
+
+/// A member's notifications, newest first (by time, then id), after the one `before`
+/// (from the top when it is not one of theirs).
 pub async fn list(
     conn: &mut Conn,
     recipient_id: Id,
     before: Option<Id>,
     limit: u32,
 ) -> StoreResult<Vec<NotificationRecord>> {
+    let (at, id) = match before {
+        Some(before) => position(&mut *conn, recipient_id, before).await?.unwrap_or((i64::MAX, i64::MAX)),
+        None => (i64::MAX, i64::MAX),
+    };
     let rows = sqlx::query(
         "SELECT n.id, n.kind, n.actor_id, a.handle, u.display_name, n.note_id, nt.title, n.comment_id, c.body, n.coins,
                 n.created_at, n.read_at
@@ -86,10 +103,12 @@ pub async fn list(
          JOIN actors a ON a.id = n.actor_id JOIN users u ON u.id = n.actor_id
          LEFT JOIN notes nt ON nt.id = n.note_id AND nt.deleted_at IS NULL
          LEFT JOIN comments c ON c.id = n.comment_id
-         WHERE n.recipient_id = $1 AND n.id < $2 ORDER BY n.id DESC LIMIT $3",
+         WHERE n.recipient_id = $1 AND (n.created_at < $2 OR (n.created_at = $2 AND n.id < $3))
+         ORDER BY n.created_at DESC, n.id DESC LIMIT $4",
     )
     .bind(recipient_id.as_i64())
-    .bind(before.map_or(i64::MAX, Id::as_i64))
+    .bind(at)
+    .bind(id)
     .bind(i64::from(limit))
     .fetch_all(conn)
     .await?;
@@ -104,15 +123,26 @@ pub async fn count_unread(conn: &mut Conn, recipient_id: Id) -> StoreResult<i64>
     Ok(row.try_get("n")?)
 }
 
-/// Marks as read everything up to and including `up_to` (all when `None`).
+/// Marks as read everything up to and including `up_to` in the list's order (all when
+/// `None`; nothing when `up_to` is not one of the member's).
 pub async fn mark_read(tx: &mut Tx, recipient_id: Id, up_to: Option<Id>) -> StoreResult<u64> {
     let now = tx.now().micros();
-    let result =
-        sqlx::query("UPDATE notifications SET read_at = $1 WHERE recipient_id = $2 AND read_at IS NULL AND id <= $3")
-            .bind(now)
-            .bind(recipient_id.as_i64())
-            .bind(up_to.map_or(i64::MAX, Id::as_i64))
-            .execute(tx.conn())
-            .await?;
+    let (at, id) = match up_to {
+        Some(up_to) => match position(tx.conn(), recipient_id, up_to).await? {
+            Some(position) => position,
+            None => return Ok(0),
+        },
+        None => (i64::MAX, i64::MAX),
+    };
+    let result = sqlx::query(
+        "UPDATE notifications SET read_at = $1
+         WHERE recipient_id = $2 AND read_at IS NULL AND (created_at < $3 OR (created_at = $3 AND id <= $4))",
+    )
+    .bind(now)
+    .bind(recipient_id.as_i64())
+    .bind(at)
+    .bind(id)
+    .execute(tx.conn())
+    .await?;
     Ok(result.rows_affected())
 }

@@ -28,7 +28,48 @@ carmine_store::both_backends!(
     replies_come_per_thread_in_one_query,
     writes_are_durable_at_commit,
     comment_likes_are_counted_with_their_rows,
+    notifications_are_listed_and_read_in_time_order,
 );
+
+/// A notice written late (a gift's, by a consumer, carrying the gift's time) takes its
+/// place by time: listed, paged and marked read in that order.
+async fn notifications_are_listed_and_read_in_time_order(t: TestDb) {
+    use carmine_store::notifications::{self, NewNotification};
+    let (reader, fan) = (member(&t.db, "reader").await, member(&t.db, "fan").await);
+    let now = t.db.now();
+    let notice = |minutes_ago: i64| NewNotification {
+        recipient_id: reader,
+        kind: "follow",
+        actor_id: fan,
+        note_id: None,
+        comment_id: None,
+        coins: None,
+        at: Some(now.plus_seconds(-60 * minutes_ago)),
+    };
+    let mut tx = t.db.begin().await.unwrap();
+    let newest = notifications::insert(&mut tx, &notice(1)).await.unwrap();
+    let older = notifications::insert(&mut tx, &notice(30)).await.unwrap();
+    let late = notifications::insert(&mut tx, &notice(10)).await.unwrap(); // written last, happened in between
+    tx.commit().await.unwrap();
+
+    let mut conn = t.db.reader().await.unwrap();
+    let ids = |list: Vec<notifications::NotificationRecord>| list.into_iter().map(|n| n.id).collect::<Vec<_>>();
+    assert_eq!(ids(notifications::list(&mut conn, reader, None, 10).await.unwrap()), [newest, late, older]);
+    assert_eq!(ids(notifications::list(&mut conn, reader, Some(newest), 1).await.unwrap()), [late]);
+    assert_eq!(ids(notifications::list(&mut conn, reader, Some(late), 10).await.unwrap()), [older]);
+    drop(conn);
+
+    // Read up to the late one: it and what is older, not the newest.
+    let mut tx = t.db.begin().await.unwrap();
+    assert_eq!(notifications::mark_read(&mut tx, reader, Some(late)).await.unwrap(), 2);
+    assert_eq!(notifications::mark_read(&mut tx, fan, Some(newest)).await.unwrap(), 0, "not the fan's");
+    tx.commit().await.unwrap();
+    let mut conn = t.db.reader().await.unwrap();
+    let read: Vec<bool> =
+        notifications::list(&mut conn, reader, None, 10).await.unwrap().iter().map(|n| n.read).collect();
+    assert_eq!(read, [false, true, true]);
+    assert_eq!(notifications::count_unread(&mut conn, reader).await.unwrap(), 1);
+}
 
 async fn comment_likes_are_counted_with_their_rows(t: TestDb) {
     use carmine_store::comment_likes;
