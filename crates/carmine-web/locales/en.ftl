@@ -828,6 +828,10 @@ notification-gift-coins = { $count ->
 }
 gift-other = Another amount
 gift-buy-coins = Buy coins in your wallet
+gift-you-have = { $count ->
+    [one] You have { $count } coin
+   *[other] You have { $count } coins
+}
 
 ## Organization console
 org-manage = Manage

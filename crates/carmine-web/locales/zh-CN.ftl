@@ -753,6 +753,7 @@ notification-gift = 送了你礼物：
 notification-gift-coins = 送了你 { $count } 金币的礼物
 gift-other = 其他数量
 gift-buy-coins = 去钱包买金币
+gift-you-have = 你有 { $count } 金币
 
 ## 机构管理后台
 org-manage = 管理

@@ -18,7 +18,7 @@ use carmine_core::secret::random_token;
 use carmine_core::{Error, ErrorCode, Id, Timestamp};
 use carmine_ledger::payments::{Purpose, TopUp};
 use carmine_ledger::statements::{RevenueStatement, decimal};
-use carmine_ledger::{AccountKind, IdempotencyKey, Owner, Stream};
+use carmine_ledger::{AccountKind, AccountRef, IdempotencyKey, Owner, Stream};
 use serde::Deserialize;
 
 use super::{Done, Layout, PageForm, done, render, shown_on_form};
@@ -199,6 +199,13 @@ async fn wallet(
     ApiQuery(d): ApiQuery<Done>,
 ) -> Result<Response, ApiError> {
     wallet_page(&state, &caller, d.done.as_deref(), None).await
+}
+
+/// A member's coins they can send now.
+pub(crate) async fn coins_of(state: &AppState, user_id: Id) -> Result<i64, Error> {
+    let ledger = state.ledger();
+    let account = AccountRef::new(Owner::User(user_id), AccountKind::Coins, ledger.config().currency);
+    Ok(ledger.balance(account).await?.available / ledger.config().coin_minor.max(1))
 }
 
 async fn wallet_page(

@@ -429,6 +429,8 @@ struct ProfilePage {
     /// Makes a double-submitted gift form send one gift.
     gift_key: String,
     gift_presets: [i64; 5],
+    /// The caller's coins, shown in the gift sheet (another member's page only).
+    my_coins: Option<i64>,
     cards: Vec<CardRow>,
     next_page: Option<String>,
     preview: Option<super::LinkPreview>,
@@ -456,6 +458,10 @@ pub(crate) async fn profile(
     }
     let caller = context.caller.as_ref();
     let is_me = caller.is_some_and(|c| c.user_id == actor.id);
+    let my_coins = match caller {
+        Some(c) if !is_me => Some(super::money::coins_of(&state, c.user_id).await?),
+        _ => None,
+    };
     let tab = match q.tab.as_deref() {
         Some("boards") => "boards",
         Some("liked") if is_me => "liked",
@@ -511,6 +517,7 @@ pub(crate) async fn profile(
         is_me,
         gift_key: carmine_core::secret::random_token(16),
         gift_presets: super::money::GIFT_PRESETS,
+        my_coins,
         cards,
         next_page,
     };

@@ -436,8 +436,9 @@ async fn money_through_pages(t: TestDb) {
     let wallet = app.get(&buyer, "/wallet").await.text();
     assert!(wallet.contains("id=\"coin-balance\">300<"), "{wallet}");
 
-    // A gift from the creator's profile; the creator withdraws it.
+    // A gift from the creator's profile (its sheet says what the buyer has); the creator withdraws it.
     let profile = app.get(&buyer, "/u/creator").await.text();
+    assert!(profile.contains("<p class=\"muted small\" id=\"gift-balance\">You have 300 coins · "), "{profile}");
     let gift_key = form_key(&profile, "gift-form");
     let sent = form(&app, &buyer, "/u/creator/gift", &[("coins", "200"), ("idempotency_key", &gift_key)]).await;
     assert_eq!(sent.headers.get("location").unwrap(), "/u/creator?done=gift_sent");
