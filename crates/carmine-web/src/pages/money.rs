@@ -105,8 +105,8 @@ pub(crate) const ENTRY_KINDS: &[&str] =
 
 /// Ledger entries as rows; `coin_minor` set: the account counts coins, shown as coins.
 /// The ledger's memo is its own English note; a row shows only what reads in any
-/// language: the balance a top-up went to, the card a payout went to, a refund's or
-/// reversal's reason as it was written.
+/// language: the balance a top-up went to, the card a payout went to, a refund's reason
+/// as it was written.
 fn entry_rows(entries: &[EntryView], coin_minor: Option<i64>) -> Vec<EntryRow> {
     let locale = crate::i18n::Locale::current();
     entries
@@ -120,6 +120,9 @@ fn entry_rows(entries: &[EntryView], coin_minor: Option<i64>) -> Vec<EntryRow> {
                 "top_up" => ("funds_added", locale.text_if_defined(&format!("balance-{}", e.memo)).unwrap_or_default()),
                 "payout" => ("payout", e.memo.strip_prefix("to ").unwrap_or_default().to_owned()),
                 "payout_sent" => ("payout_sent", String::new()),
+                // Its memo is the ledger's own words ("payout failed: …"); the payout's
+                // status says it in the reader's language.
+                "reversal" => ("reversal", String::new()),
                 other => {
                     let kind = ENTRY_KINDS.iter().copied().find(|k| *k == other).unwrap_or("other");
                     (kind, if kind == "other" { String::new() } else { e.memo.clone() })
