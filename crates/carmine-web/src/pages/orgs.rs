@@ -271,6 +271,7 @@ async fn console_page(
     let (access, members) = accounts.org_members(caller, handle).await?;
     let role = access.role;
     let org = access.org.clone();
+    let owners = members.iter().filter(|m| m.role == "owner").count();
     let page = ConsolePage {
         layout: Layout::with(Some(caller), done, error),
         console: Console::new(&org, role, tab),
@@ -285,8 +286,7 @@ async fn console_page(
             .collect(),
         members: members
             .iter()
-            .map(|m| (m, members.iter().filter(|o| o.role == "owner").count()))
-            .map(|(m, owners)| MemberRow {
+            .map(|m| MemberRow {
                 user_id: m.user_id.to_string(),
                 username: m.username.clone(),
                 display_name: m.display_name.clone(),
