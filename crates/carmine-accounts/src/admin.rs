@@ -23,14 +23,16 @@ pub enum Operator<'a> {
 }
 
 impl Operator<'_> {
-    fn admin_id(&self) -> Option<Id> {
+    /// The acting administrator (`None`: the operator console).
+    pub fn admin_id(&self) -> Option<Id> {
         match self {
             Operator::Admin(caller) => Some(caller.user_id),
             Operator::Console => None,
         }
     }
 
-    fn check(&self) -> Result<()> {
+    /// Refuses a member who is not an administrator.
+    pub fn check(&self) -> Result<()> {
         match self {
             Operator::Admin(caller) if !caller.is_admin => Err(Error::new(ErrorCode::AdminOnly)),
             _ => Ok(()),

@@ -13,6 +13,9 @@
 //! | top up, set the payout account, withdraw |   ✓   |   ✓   |       |         |
 //! | invite, re-role, remove staff & analysts |   ✓   |   ✓   |       |         |
 //! | invite, re-role, remove owners & admins  |   ✓   |       |       |         |
+//! | see the store console (settings, catalogue, stock) | ✓ | ✓ | ✓ | ✓ |
+//! | edit products and stock, import a catalogue |  ✓  |   ✓   |   ✓   |         |
+//! | open the store; edit its settings, shipping, warehouses | ✓ | ✓ |  |         |
 //! | leave (any member; not the last owner)   |   ✓   |   ✓   |   ✓   |    ✓    |
 //!
 //! Access answers (ARCHITECTURE.md): a caller who is not a member gets 404
@@ -66,9 +69,9 @@ impl OrgRole {
     pub fn allows(self, action: OrgAction) -> bool {
         use OrgAction::*;
         match action {
-            ViewMembers | ReadAnalytics | Leave => true,
-            ActAsOrg => self >= OrgRole::Staff,
-            EditProfile | RequestVerification | ManageMoney => self >= OrgRole::Admin,
+            ViewMembers | ReadAnalytics | ViewStore | Leave => true,
+            ActAsOrg | EditCatalogue => self >= OrgRole::Staff,
+            EditProfile | RequestVerification | ManageMoney | ManageStore => self >= OrgRole::Admin,
             ViewMoney => self != OrgRole::Staff,
             ManageMember(target) => match target {
                 OrgRole::Owner | OrgRole::Admin => self == OrgRole::Owner,
@@ -96,6 +99,12 @@ pub enum OrgAction {
     ViewMoney,
     /// Top up, set the payout account, withdraw.
     ManageMoney,
+    /// See the store's console: its settings, products and stock.
+    ViewStore,
+    /// Create and edit products, set stock, import a catalogue.
+    EditCatalogue,
+    /// Open the store; edit its settings, shipping templates and warehouses.
+    ManageStore,
     /// Invite, change the role of, or remove a member holding this role.
     ManageMember(OrgRole),
     Leave,
@@ -408,6 +417,7 @@ mod tests {
             expect(role, ViewMembers, true);
             expect(role, ReadAnalytics, true);
             expect(role, Leave, true);
+            expect(role, ViewStore, true);
         }
         for (role, act, edit, staff, owners, see_money) in [
             (Owner, true, true, true, true, true),
@@ -418,6 +428,8 @@ mod tests {
             expect(role, ViewMoney, see_money);
             expect(role, ManageMoney, edit);
             expect(role, ActAsOrg, act);
+            expect(role, EditCatalogue, act);
+            expect(role, ManageStore, edit);
             expect(role, EditProfile, edit);
             expect(role, RequestVerification, edit);
             expect(role, ManageMember(Staff), staff);

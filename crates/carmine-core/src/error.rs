@@ -77,6 +77,10 @@ error_codes! {
     HoldNotFound => (404, "hold_not_found", "no such hold"),
     PaymentNotFound => (404, "payment_not_found", "no such payment"),
     PayoutNotFound => (404, "payout_not_found", "no such payout"),
+    StoreNotFound => (404, "store_not_found", "no such store"),
+    CategoryNotFound => (404, "category_not_found", "no such category"),
+    ShippingTemplateNotFound => (404, "shipping_template_not_found", "no such shipping template in this store"),
+    WarehouseNotFound => (404, "warehouse_not_found", "no such warehouse in this store"),
     // 405
     MethodNotAllowed => (405, "method_not_allowed", "this route does not accept that method"),
     // 409: the request conflicts with the current state.
@@ -98,6 +102,10 @@ error_codes! {
     PayoutAccountRequired => (409, "payout_account_required", "register a payout account first"),
     PayoutNotCancellable => (409, "payout_not_cancellable", "the payout was already sent"),
     PaymentNotRefundable => (409, "payment_not_refundable", "only a succeeded payment can be refunded"),
+    StoreExists => (409, "store_exists", "this organization already has a store"),
+    StoreNeedsVerifiedOrg => (409, "store_needs_verified_org", "only a verified brand or merchant organization can open a store"),
+    StoreSuspended => (409, "store_suspended", "the store is suspended by the operator"),
+    CategoryInUse => (409, "category_in_use", "the category still has sub-categories or products"),
     // 428
     IdempotencyKeyRequired => (428, "idempotency_key_required", "send an Idempotency-Key header with this request"),
     // 413

@@ -317,6 +317,25 @@ pub enum DomainEvent {
         payout_id: Id,
         status: String,
     },
+    /// The operator added or changed a category of the product tree (name, parent,
+    /// commission rate, archived).
+    CategoryChanged {
+        category_id: Id,
+        commission_bps: i64,
+    },
+    StoreOpened {
+        store_id: Id,
+        org_id: Id,
+    },
+    /// The store's settings, shipping templates or warehouses changed.
+    StoreUpdated {
+        store_id: Id,
+    },
+    /// The operator suspended (`suspended: true`) or reinstated a store.
+    StoreSuspensionChanged {
+        store_id: Id,
+        suspended: bool,
+    },
 }
 
 impl DomainEvent {
@@ -388,6 +407,10 @@ impl DomainEvent {
             DomainEvent::RefundChanged { .. } => "refund_changed",
             DomainEvent::PayoutAccountSet { .. } => "payout_account_set",
             DomainEvent::PayoutChanged { .. } => "payout_changed",
+            DomainEvent::CategoryChanged { .. } => "category_changed",
+            DomainEvent::StoreOpened { .. } => "store_opened",
+            DomainEvent::StoreUpdated { .. } => "store_updated",
+            DomainEvent::StoreSuspensionChanged { .. } => "store_suspension_changed",
         }
     }
 }

@@ -109,3 +109,23 @@ pub const WEBHOOK_EVENTS_KEPT_DAYS: i64 = 30;
 pub const WEBHOOK_TOLERANCE_SECONDS: i64 = 300;
 /// Days a revenue statement may span.
 pub const STATEMENT_DAYS_MAX: i64 = 731;
+
+/// Commerce (stores and the catalogue).
+pub const STORE_NAME_CHARS_MAX: usize = 40;
+pub const STORE_DESCRIPTION_CHARS_MAX: usize = 1_000;
+pub const RETURN_POLICY_CHARS_MAX: usize = 1_000;
+/// Days of no-reason returns a store may promise (0: none; 7 is the default).
+pub const RETURN_DAYS_MAX: i64 = 30;
+pub const SHIPPING_TEMPLATES_PER_STORE_MAX: i64 = 20;
+pub const SHIPPING_TEMPLATE_NAME_CHARS_MAX: usize = 40;
+/// The largest shipping fee or free-shipping threshold: ¥100,000.00.
+pub const SHIPPING_AMOUNT_MINOR_MAX: i64 = 10_000_000;
+pub const WAREHOUSES_PER_STORE_MAX: i64 = 20;
+pub const WAREHOUSE_NAME_CHARS_MAX: usize = 40;
+/// The platform's category tree: names, size and depth.
+pub const CATEGORY_NAME_CHARS_MAX: usize = 30;
+pub const CATEGORY_SLUG_CHARS_MAX: usize = 40;
+pub const CATEGORIES_MAX: i64 = 1_000;
+pub const CATEGORY_DEPTH_MAX: usize = 3;
+/// A commission rate in basis points: from 0 to 100%.
+pub const COMMISSION_BPS_MAX: i64 = 10_000;

@@ -19,10 +19,14 @@ pub const ACTIONS: &[&str] = &[
     "resolve_report",
     "search.hide_term",
     "search.show_term",
+    "commerce.create_category",
+    "commerce.update_category",
+    "commerce.suspend_store",
+    "commerce.reinstate_store",
 ];
 
 /// Every kind of object an action is recorded against.
-pub const TARGET_KINDS: &[&str] = &["user", "org", "note", "comment", "member", "search_term"];
+pub const TARGET_KINDS: &[&str] = &["user", "org", "note", "comment", "member", "search_term", "category", "store"];
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditRecord {

@@ -19,6 +19,7 @@ pub mod backup;
 pub mod behaviour;
 pub mod boards;
 mod bulk;
+pub mod categories;
 pub mod ceiling;
 pub mod comment_likes;
 pub mod comments;
@@ -42,6 +43,7 @@ pub mod search;
 pub mod secrets;
 pub mod sessions;
 pub mod stats;
+pub mod stores;
 pub mod tokens;
 pub mod users;
 

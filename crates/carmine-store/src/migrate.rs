@@ -44,6 +44,8 @@ const MIGRATIONS: &[Migration] = &[
     migration!(13, "0013_member_locale"),
     migration!(14, "0014_comment_likes_and_gift_notices"),
     migration!(15, "0015_media_alt_text"),
+    migration!(16, "0016_notifications_in_time_order"),
+    migration!(17, "0017_stores"),
 ];
 
 /// The names of the migrations this binary carries, in order.
@@ -135,4 +137,26 @@ pub async fn run(db: &Db) -> Result<MigrationReport, MigrateError> {
     }
     tx.commit().await?;
     Ok(MigrationReport { applied, already_applied })
+}
+
+#[cfg(test)]
+mod tests {
+    /// A migration file that is not listed would silently never run.
+    #[test]
+    fn every_migration_file_is_listed_for_both_backends() {
+        let known: Vec<String> = super::known().iter().map(|name| format!("{name}.sql")).collect();
+        for backend in ["sqlite", "postgres"] {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join(backend);
+            let mut files: Vec<String> = std::fs::read_dir(&dir)
+                .unwrap()
+                .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            files.sort();
+            assert_eq!(files, known, "{backend}: the migration files and the list differ");
+        }
+        for (index, migration) in super::MIGRATIONS.iter().enumerate() {
+            assert_eq!(migration.version, index as i64 + 1);
+            assert!(migration.name.starts_with(&format!("{:04}_", migration.version)));
+        }
+    }
 }

@@ -7,6 +7,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use carmine_accounts::Accounts;
 use carmine_accounts::AccountsConfig;
+use carmine_commerce::{Commerce, CommerceConfig};
 use carmine_core::cursor::CursorCodec;
 use carmine_core::limits::JSON_BODY_BYTES_MAX;
 use carmine_core::ratelimit::KeyedLimiter;
@@ -48,6 +49,7 @@ pub struct Services {
     pub ledger: Ledger,
     pub payments: Payments,
     pub sandbox: Sandbox,
+    pub commerce: Commerce,
     hourly_stats_days: i64,
 }
 
@@ -102,6 +104,7 @@ impl Services {
         consumers.extend(feed.subscribers());
         consumers.extend(search.subscribers());
         let dataplane = DataPlane::new(db.clone(), consumers, config.dataplane).await?;
+        let commerce = CommerceConfig { currency: config.ledger.currency };
         let ledger = Ledger::new(db.clone(), config.ledger);
         let webhook_secret = carmine_store::secrets::get_or_create(&db, "sandbox_webhook_secret", || {
             carmine_core::secret::random_token(32)
@@ -109,7 +112,9 @@ impl Services {
         .await?;
         let sandbox = Sandbox::new(db.clone(), webhook_secret.into_bytes(), config.payments_test_mode);
         let payments = Payments::new(ledger.clone(), Arc::new(sandbox.clone()));
+        let commerce = Commerce::new(db.clone(), accounts.clone(), commerce);
         Ok(Services {
+            commerce,
             ledger,
             payments,
             sandbox,
@@ -230,6 +235,10 @@ impl AppState {
 
     pub fn jobs(&self) -> &Jobs {
         &self.inner.services.jobs
+    }
+
+    pub fn commerce(&self) -> &Commerce {
+        &self.inner.services.commerce
     }
 
     pub fn ledger(&self) -> &Ledger {

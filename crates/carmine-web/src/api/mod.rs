@@ -4,6 +4,7 @@
 mod admin;
 pub(crate) mod auth;
 mod boards;
+pub(crate) mod commerce;
 mod engagement;
 pub(crate) mod events;
 pub(crate) mod feed;
@@ -32,6 +33,7 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .merge(media::upload_router(state))
         .merge(media::router())
+        .merge(commerce::router())
         .routes(routes!(system::healthz))
         .routes(routes!(system::readyz))
         .routes(routes!(system::metrics))

@@ -59,7 +59,7 @@ pub(crate) fn yuan(amount_minor: i64) -> String {
 }
 
 /// A decimal amount typed in a form (`12`, `12.3`, `12.34`) in minor units.
-fn parse_yuan(field: &str, raw: &str) -> Result<i64, Error> {
+pub(crate) fn parse_yuan(field: &str, raw: &str) -> Result<i64, Error> {
     let bad = || Error::new(ErrorCode::InvalidAmount).with_message(format!("{field}: an amount such as 12.34"));
     let raw = raw.trim().trim_start_matches('¥');
     let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));

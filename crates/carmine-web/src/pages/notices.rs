@@ -70,8 +70,13 @@ pub(crate) const NOTICES: &[&str] = &[
 /// Notices that say something did not happen: shown as an error, not a success.
 pub(crate) const REFUSALS: &[&str] = &["gift_insufficient_funds", "gift_invalid_amount", "gift_blocked", "gift_failed"];
 
+/// Whether a `?done=` names a notice of any context.
+pub(crate) fn known(key: &str) -> bool {
+    NOTICES.contains(&key) || super::commerce::NOTICES.contains(&key)
+}
+
 pub(crate) fn text(key: &str) -> Option<String> {
-    NOTICES.contains(&key).then(|| Locale::current().text(&format!("notice-{key}")))
+    known(key).then(|| Locale::current().text(&format!("notice-{key}")))
 }
 
 /// The "why am I seeing this" line under a feed card.
@@ -113,7 +118,7 @@ mod tests {
     #[test]
     fn every_notice_and_reason_reads_in_both_languages() {
         for locale in Locale::ALL {
-            for key in NOTICES {
+            for key in NOTICES.iter().chain(super::super::commerce::NOTICES) {
                 let text = locale.sync_scope(|| text(key)).unwrap();
                 assert!(!text.starts_with("notice-"), "{key} missing in {}", locale.tag());
             }

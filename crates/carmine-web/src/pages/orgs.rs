@@ -154,6 +154,7 @@ const CONSOLE_TABS: &[(&str, &str)] = &[
     ("manage/team", "org-tab-team"),
     ("manage/verification", "org-tab-verification"),
     ("money", "org-tab-money"),
+    ("manage/store", "org-tab-store"),
 ];
 
 /// What the console's frame shows whatever the section.
@@ -173,6 +174,7 @@ impl Console {
         let tabs = CONSOLE_TABS
             .iter()
             .filter(|(path, _)| *path != "money" || role.allows(OrgAction::ViewMoney))
+            .filter(|(path, _)| *path != "manage/store" || org.kind != "agency")
             .map(|(path, label)| (format!("/o/{}/{path}", org.handle), *label, *path == tab))
             .collect();
         Console { handle: org.handle.clone(), name: org.name.clone(), role: role.as_str().to_owned(), tab, tabs }

@@ -108,6 +108,8 @@ async fn every_documented_route_is_served(t: TestDb) {
             .replace("{id}", "1")
             .replace("{user_id}", "1")
             .replace("{account}", "coins")
+            .replace("{template_id}", "1")
+            .replace("{warehouse_id}", "1")
             .replace("{provider}", "sandbox");
         assert!(!path.contains('{'), "unfilled parameter in {template}");
         let body = (method != Method::GET).then(|| json!({}));

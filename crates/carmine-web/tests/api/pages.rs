@@ -530,7 +530,7 @@ async fn money_through_pages(t: TestDb) {
     assert!(monthly.contains(">2025-12<") && monthly.contains(">2026-01<"), "{monthly}");
 }
 
-async fn form(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+pub(crate) async fn form(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &str)]) -> TestResponse {
     let mut body: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
     if let Some(csrf) = &client.csrf {
         body.push(format!("_csrf={csrf}"));

@@ -39,6 +39,13 @@ fn valid_body(method: &Method, path: &str) -> Option<Value> {
         p if p.ends_with("/payout-account") => {
             json!({ "holder_name": "Mallory", "account_number": "6222020200112233" })
         }
+        "/api/v1/stores/{id}" => json!({ "name": "pwned" }),
+        p if p.contains("/shipping-templates") => {
+            json!({ "name": "pwned", "default_fee": { "amount_minor": 0, "currency": "CNY" } })
+        }
+        p if p.contains("/warehouses") => json!({ "name": "pwned" }),
+        "/api/v1/admin/categories" => json!({ "slug": "pwned", "name_en": "P", "name_zh": "P", "commission_bps": 0 }),
+        "/api/v1/admin/categories/{id}" => json!({ "commission_bps": 0 }),
         p if p.ends_with("/refunds") => {
             json!({ "amount": { "amount_minor": 100, "currency": "CNY" }, "reason": "mine now" })
         }
@@ -133,6 +140,16 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
         .post_keyed(&alice, "/api/v1/me/payouts", "a2", json!({ "amount": { "amount_minor": 100, "currency": "CNY" } }))
         .await
         .json();
+    // Commerce: Alice's verified merchant organization has a store, a second shipping
+    // template and warehouse.
+    crate::commerce::verified_org(&app, &alice, "alice_shop", "merchant").await;
+    let store = app
+        .post(&alice, "/api/v1/stores", json!({ "org": "alice_shop", "store_type": "authorised_reseller" }))
+        .await
+        .json();
+    let store_id = store["id"].as_str().unwrap().to_owned();
+    let template_id = store["shipping_templates"][0]["id"].as_str().unwrap().to_owned();
+    let warehouse_id = store["warehouses"][0]["id"].as_str().unwrap().to_owned();
     let mallory = app.signup("mallory").await;
     app.post(&mallory, "/api/v1/orgs", json!({ "handle": "mallory_co", "name": "Mallory Co", "kind": "agency" }))
         .await
@@ -151,6 +168,7 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
                 "/api/v1/actors/{handle}/boards",
                 "/api/v1/actors/{handle}/followers",
                 "/api/v1/actors/{handle}/following",
+                "/api/v1/stores/{id}",
             ]
             .contains(&template.as_str());
         let relation = ["/follow", "/block", "/mute"].iter().any(|r| template.ends_with(r));
@@ -161,7 +179,9 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
             continue; // not another tenant's object: public profiles, following, blocking or muting someone,
             // one's own wallet, a provider's webhook
         }
-        let id = if template.starts_with("/api/v1/boards/") {
+        let id = if template.starts_with("/api/v1/stores/") || template.starts_with("/api/v1/admin/stores/") {
+            store_id.as_str()
+        } else if template.starts_with("/api/v1/boards/") {
             alice_board.as_str()
         } else if template.starts_with("/api/v1/comments/") && template.ends_with("/like") {
             hidden_comment.as_str()
@@ -193,6 +213,8 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
             .replace("{handle}", "alice")
             .replace("{user_id}", &alice_id)
             .replace("{account}", "ad_balance")
+            .replace("{template_id}", &template_id)
+            .replace("{warehouse_id}", &warehouse_id)
             .replace("{id}", id);
         let response = app.send(&mallory, method.clone(), &path, valid_body(&method, &template)).await;
         assert!(
@@ -224,4 +246,7 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
     assert_eq!(note["title"], "私密");
     let payout = app.get(&alice, "/api/v1/me/payouts").await.json();
     assert_eq!(payout["items"][0]["status"], "requested");
+    let store = app.get(&alice, &format!("/api/v1/stores/{store_id}")).await.json();
+    assert_eq!((store["name"].as_str(), store["status"].as_str()), (Some("alice_shop 官方"), Some("open")));
+    assert_eq!(store["warehouses"].as_array().unwrap().len(), 1);
 }

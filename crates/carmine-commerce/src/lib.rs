@@ -1,0 +1,76 @@
+//! The commerce context (ADR 0024): the operator's product category tree with
+//! commission rates (`categories`), stores — one per verified brand or merchant
+//! organization — with their settings, shipping templates and warehouses
+//! (`stores`, `shipping`), and (next) the product catalogue, shoppable notes and
+//! attribution. Checkout (Commerce II) plugs into what this crate keeps.
+//!
+//! Access: a store is edited through its organization's role matrix
+//! (`carmine_accounts::orgs`: every member sees the console, staff edit the
+//! catalogue, admins and owners the store itself); a caller outside the organization
+//! gets `store_not_found`, as if it did not exist. The operator suspends and
+//! reinstates stores and keeps the category tree, each action in the audit log.
+//!
+//! Must never: know HTTP, or move money (that is `carmine-ledger`'s, called by checkout).
+
+pub mod categories;
+pub mod regions;
+pub mod shipping;
+pub mod stores;
+
+pub use categories::{Category, CategoryInput};
+pub use shipping::TemplateInput;
+pub use stores::{Store, StoreAccess, StoreInput};
+
+use carmine_accounts::Accounts;
+use carmine_core::money::{Currency, Money};
+use carmine_core::{Error, ErrorCode, Result};
+use carmine_store::Db;
+
+/// How commerce is set up.
+#[derive(Clone, Debug)]
+pub struct CommerceConfig {
+    /// The instance's currency (the ledger's): every price, fee and threshold is in it.
+    pub currency: Currency,
+}
+
+impl Default for CommerceConfig {
+    fn default() -> Self {
+        CommerceConfig { currency: Currency::CNY }
+    }
+}
+
+/// The commerce service: one per process, cheap to clone.
+#[derive(Clone)]
+pub struct Commerce {
+    db: Db,
+    accounts: Accounts,
+    config: CommerceConfig,
+}
+
+impl Commerce {
+    pub fn new(db: Db, accounts: Accounts, config: CommerceConfig) -> Self {
+        Commerce { db, accounts, config }
+    }
+
+    pub fn currency(&self) -> Currency {
+        self.config.currency
+    }
+
+    /// An amount a client sent for `field`: in the instance's currency, within
+    /// `0..=max` (`positive` also refuses zero).
+    pub(crate) fn amount(&self, field: &str, money: Money, positive: bool, max: i64) -> Result<i64> {
+        if money.currency != self.config.currency {
+            return Err(Error::new(ErrorCode::UnsupportedCurrency).with_details(serde_json::json!({
+                "field": field,
+                "currency": self.config.currency.as_str(),
+            })));
+        }
+        let amount = money.amount_minor;
+        if amount < i64::from(positive) || amount > max {
+            return Err(Error::new(ErrorCode::InvalidAmount)
+                .with_message(format!("{field}: must be {} to {max} minor units", i64::from(positive)))
+                .with_details(serde_json::json!({ "field": field, "max": max })));
+        }
+        Ok(amount)
+    }
+}

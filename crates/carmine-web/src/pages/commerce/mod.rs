@@ -1,0 +1,46 @@
+//! Commerce's pages: the public store page (`/o/{handle}/store`), the store's
+//! console tab (`/o/{handle}/manage/store`: opening, settings, images, shipping
+//! templates, warehouses) and the operator's category tree and store list. One
+//! router, merged into the pages in one line.
+
+mod admin;
+mod console;
+mod store;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::app::AppState;
+
+/// The notices commerce's forms end with (`?done=`; `notice-<key>` in the catalogues).
+pub(crate) const NOTICES: &[&str] = &[
+    "store_opened",
+    "store_saved",
+    "template_saved",
+    "template_deleted",
+    "warehouse_saved",
+    "category_saved",
+    "store_suspended",
+    "store_reinstated",
+];
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/o/{handle}/store", get(store::show))
+        .route("/o/{handle}/manage/store", get(console::show))
+        .route("/o/{handle}/store/open", post(console::open))
+        .route("/o/{handle}/store/settings", post(console::save_settings))
+        .route(
+            "/o/{handle}/store/images",
+            post(console::upload_images).layer(axum::extract::DefaultBodyLimit::max(console::IMAGES_BODY_BYTES_MAX)),
+        )
+        .route("/o/{handle}/store/templates", post(console::add_template))
+        .route("/o/{handle}/store/templates/{id}", post(console::save_template))
+        .route("/o/{handle}/store/templates/{id}/delete", post(console::delete_template))
+        .route("/o/{handle}/store/warehouses", post(console::add_warehouse))
+        .route("/o/{handle}/store/warehouses/{id}", post(console::rename_warehouse))
+        .route("/admin/categories", get(admin::categories).post(admin::add_category))
+        .route("/admin/categories/{id}", post(admin::save_category))
+        .route("/admin/stores", get(admin::stores))
+        .route("/admin/stores/{id}/{action}", post(admin::store_action))
+}
