@@ -13,6 +13,7 @@
 //! Must never: know HTTP, or move money (that is `carmine-ledger`'s, called by checkout).
 
 pub mod categories;
+pub mod products;
 pub mod regions;
 pub mod shipping;
 pub mod stores;

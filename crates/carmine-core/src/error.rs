@@ -81,6 +81,7 @@ error_codes! {
     CategoryNotFound => (404, "category_not_found", "no such category"),
     ShippingTemplateNotFound => (404, "shipping_template_not_found", "no such shipping template in this store"),
     WarehouseNotFound => (404, "warehouse_not_found", "no such warehouse in this store"),
+    ProductNotFound => (404, "product_not_found", "no such product"),
     // 405
     MethodNotAllowed => (405, "method_not_allowed", "this route does not accept that method"),
     // 409: the request conflicts with the current state.
@@ -105,7 +106,8 @@ error_codes! {
     StoreExists => (409, "store_exists", "this organization already has a store"),
     StoreNeedsVerifiedOrg => (409, "store_needs_verified_org", "only a verified brand or merchant organization can open a store"),
     StoreSuspended => (409, "store_suspended", "the store is suspended by the operator"),
-    CategoryInUse => (409, "category_in_use", "the category still has sub-categories or products"),
+    CategoryInUse => (409, "category_in_use", "the category still has live sub-categories"),
+    StockBelowReserved => (409, "stock_below_reserved", "that is less stock than orders have already reserved"),
     // 428
     IdempotencyKeyRequired => (428, "idempotency_key_required", "send an Idempotency-Key header with this request"),
     // 413

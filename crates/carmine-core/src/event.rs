@@ -336,6 +336,22 @@ pub enum DomainEvent {
         store_id: Id,
         suspended: bool,
     },
+    /// A product was created or changed (fields, images, variants, prices, status).
+    ProductChanged {
+        product_id: Id,
+        store_id: Id,
+        status: String,
+    },
+    /// Stock on hand of some of a product's variants changed.
+    StockChanged {
+        product_id: Id,
+        store_id: Id,
+    },
+    /// The operator decided on a cross-border product's authenticity certificate.
+    CertificateDecided {
+        product_id: Id,
+        verified: bool,
+    },
 }
 
 impl DomainEvent {
@@ -411,6 +427,9 @@ impl DomainEvent {
             DomainEvent::StoreOpened { .. } => "store_opened",
             DomainEvent::StoreUpdated { .. } => "store_updated",
             DomainEvent::StoreSuspensionChanged { .. } => "store_suspension_changed",
+            DomainEvent::ProductChanged { .. } => "product_changed",
+            DomainEvent::StockChanged { .. } => "stock_changed",
+            DomainEvent::CertificateDecided { .. } => "certificate_decided",
         }
     }
 }

@@ -129,3 +129,25 @@ pub const CATEGORIES_MAX: i64 = 1_000;
 pub const CATEGORY_DEPTH_MAX: usize = 3;
 /// A commission rate in basis points: from 0 to 100%.
 pub const COMMISSION_BPS_MAX: i64 = 10_000;
+/// The catalogue: a product's words, images, options and variants.
+pub const PRODUCT_TITLE_CHARS_MAX: usize = 60;
+pub const PRODUCT_DESCRIPTION_CHARS_MAX: usize = 5_000;
+pub const BRAND_CHARS_MAX: usize = 40;
+pub const PRODUCT_IMAGES_MAX: usize = 18;
+pub const PRODUCT_ATTRIBUTES_MAX: usize = 30;
+pub const ATTRIBUTE_NAME_CHARS_MAX: usize = 20;
+pub const ATTRIBUTE_VALUE_CHARS_MAX: usize = 100;
+pub const PRODUCT_OPTIONS_MAX: usize = 3;
+pub const OPTION_NAME_CHARS_MAX: usize = 20;
+pub const OPTION_VALUE_CHARS_MAX: usize = 30;
+pub const VARIANTS_MAX: usize = 200;
+pub const SKU_CODE_CHARS_MAX: usize = 64;
+/// The highest price of one variant: ¥1,000,000.00.
+pub const PRICE_MINOR_MAX: i64 = 100_000_000;
+pub const WEIGHT_GRAMS_MAX: i64 = 1_000_000;
+/// Units of one variant one warehouse may hold.
+pub const STOCK_UNITS_MAX: i64 = 10_000_000;
+/// A creator's affiliate rate on a product: at most half the sale.
+pub const AFFILIATE_BPS_MAX: i64 = 5_000;
+/// Stock rows one request may set.
+pub const STOCK_ROWS_PER_REQUEST_MAX: usize = 1_000;

@@ -23,10 +23,13 @@ pub const ACTIONS: &[&str] = &[
     "commerce.update_category",
     "commerce.suspend_store",
     "commerce.reinstate_store",
+    "commerce.verify_certificate",
+    "commerce.reject_certificate",
 ];
 
 /// Every kind of object an action is recorded against.
-pub const TARGET_KINDS: &[&str] = &["user", "org", "note", "comment", "member", "search_term", "category", "store"];
+pub const TARGET_KINDS: &[&str] =
+    &["user", "org", "note", "comment", "member", "search_term", "category", "store", "product"];
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditRecord {

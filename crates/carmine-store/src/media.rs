@@ -153,6 +153,20 @@ pub async fn for_note(conn: &mut Conn, note_id: Id) -> StoreResult<Vec<MediaReco
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
+/// The images of a product, in their order.
+pub async fn for_product(conn: &mut Conn, product_id: Id) -> StoreResult<Vec<MediaRecord>> {
+    let rows = sqlx::query(
+        "SELECT m.id, m.owner_id, m.url_key, m.source_format, m.source_bytes, m.width, m.height, m.grid_width, m.grid_height,
+                m.stored_bytes, m.placeholder_color, m.alt_text, m.created_at
+         FROM product_media pm JOIN media m ON m.id = pm.media_id
+         WHERE pm.product_id = $1 AND m.deleted_at IS NULL ORDER BY pm.position",
+    )
+    .bind(product_id.as_i64())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
+}
+
 /// How many uploads, and how many source bytes, a member made since `since`.
 pub async fn usage_since(conn: &mut Conn, owner_id: Id, since: Timestamp) -> StoreResult<(i64, i64)> {
     let row = sqlx::query(

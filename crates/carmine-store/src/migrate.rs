@@ -46,6 +46,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(15, "0015_media_alt_text"),
     migration!(16, "0016_notifications_in_time_order"),
     migration!(17, "0017_stores"),
+    migration!(18, "0018_catalogue"),
 ];
 
 /// The names of the migrations this binary carries, in order.

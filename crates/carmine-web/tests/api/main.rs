@@ -7,6 +7,7 @@ mod accounts;
 mod admin;
 mod bad_input;
 mod boards;
+mod catalogue;
 mod commerce;
 mod dataplane;
 mod engagement;

@@ -40,6 +40,12 @@ fn valid_body(method: &Method, path: &str) -> Option<Value> {
             json!({ "holder_name": "Mallory", "account_number": "6222020200112233" })
         }
         "/api/v1/stores/{id}" => json!({ "name": "pwned" }),
+        "/api/v1/stores/{id}/products" => json!({
+            "category_id": "1", "title": "pwned", "variants": [{ "price": { "amount_minor": 1, "currency": "CNY" } }]
+        }),
+        "/api/v1/products/{id}" => json!({ "title": "pwned" }),
+        "/api/v1/products/{id}/stock" => json!({ "items": [] }),
+        p if p.ends_with("/certificate") => json!({ "verified": true }),
         p if p.contains("/shipping-templates") => {
             json!({ "name": "pwned", "default_fee": { "amount_minor": 0, "currency": "CNY" } })
         }
@@ -150,6 +156,17 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
     let store_id = store["id"].as_str().unwrap().to_owned();
     let template_id = store["shipping_templates"][0]["id"].as_str().unwrap().to_owned();
     let warehouse_id = store["warehouses"][0]["id"].as_str().unwrap().to_owned();
+    let category = crate::catalogue::category_id(&app, "tea_coffee").await;
+    let product = app
+        .post(
+            &alice,
+            &format!("/api/v1/stores/{store_id}/products"),
+            json!({ "category_id": category, "title": "新品 draft", "variants": [{ "price": { "amount_minor": 100, "currency": "CNY" } }] }),
+        )
+        .await
+        .json();
+    let product_id = product["id"].as_str().unwrap().to_owned();
+    let variant_id = product["variants"][0]["id"].as_str().unwrap().to_owned();
     let mallory = app.signup("mallory").await;
     app.post(&mallory, "/api/v1/orgs", json!({ "handle": "mallory_co", "name": "Mallory Co", "kind": "agency" }))
         .await
@@ -169,6 +186,7 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
                 "/api/v1/actors/{handle}/followers",
                 "/api/v1/actors/{handle}/following",
                 "/api/v1/stores/{id}",
+                "/api/v1/stores/{id}/products",
             ]
             .contains(&template.as_str());
         let relation = ["/follow", "/block", "/mute"].iter().any(|r| template.ends_with(r));
@@ -179,7 +197,9 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
             continue; // not another tenant's object: public profiles, following, blocking or muting someone,
             // one's own wallet, a provider's webhook
         }
-        let id = if template.starts_with("/api/v1/stores/") || template.starts_with("/api/v1/admin/stores/") {
+        let id = if template.starts_with("/api/v1/products/") || template.starts_with("/api/v1/admin/products/") {
+            product_id.as_str()
+        } else if template.starts_with("/api/v1/stores/") || template.starts_with("/api/v1/admin/stores/") {
             store_id.as_str()
         } else if template.starts_with("/api/v1/boards/") {
             alice_board.as_str()
@@ -215,6 +235,7 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
             .replace("{account}", "ad_balance")
             .replace("{template_id}", &template_id)
             .replace("{warehouse_id}", &warehouse_id)
+            .replace("{variant_id}", &variant_id)
             .replace("{id}", id);
         let response = app.send(&mallory, method.clone(), &path, valid_body(&method, &template)).await;
         assert!(
@@ -249,4 +270,6 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
     let store = app.get(&alice, &format!("/api/v1/stores/{store_id}")).await.json();
     assert_eq!((store["name"].as_str(), store["status"].as_str()), (Some("alice_shop 官方"), Some("open")));
     assert_eq!(store["warehouses"].as_array().unwrap().len(), 1);
+    let product = app.get(&alice, &format!("/api/v1/products/{product_id}")).await.json();
+    assert_eq!((product["title"].as_str(), product["status"].as_str()), (Some("新品 draft"), Some("draft")));
 }

@@ -1,8 +1,10 @@
 //! Commerce's API: the category tree (public, and the operator's), stores with their
-//! shipping templates and warehouses, and the operator's store list and suspension.
+//! shipping templates and warehouses, the operator's store list and suspension, and
+//! the catalogue (products, variants, stock, price history, certificate review).
 //! One router, merged into `/api/v1` in one line.
 
 mod categories;
+pub(crate) mod products;
 mod stores;
 
 use utoipa_axum::router::OpenApiRouter;
@@ -24,4 +26,11 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(stores::admin_stores))
         .routes(routes!(stores::suspend_store))
         .routes(routes!(stores::reinstate_store))
+        .routes(routes!(products::store_products, products::create_product))
+        .routes(routes!(products::listed_products))
+        .routes(routes!(products::get_product, products::update_product))
+        .routes(routes!(products::set_stock))
+        .routes(routes!(products::price_history))
+        .routes(routes!(products::pending_certificates))
+        .routes(routes!(products::decide_certificate))
 }

@@ -1,0 +1,498 @@
+//! The catalogue: products with options and variants, prices in the instance's
+//! currency, stock per warehouse, price history, visibility, the role matrix, and
+//! the certificate review of cross-border products.
+
+use carmine_store::testing::TestDb;
+use serde_json::{Value, json};
+
+use crate::commerce::verified_org;
+use crate::helpers::{Client, TestApp};
+
+carmine_store::both_backends!(
+    a_product_with_two_options_is_listed_with_its_variants_and_stock,
+    bad_products_are_refused_and_change_nothing,
+    editing_variants_keeps_ids_archives_the_missing_and_records_prices,
+    who_may_see_and_edit_a_product,
+    cross_border_products_carry_origin_and_a_reviewed_certificate,
+);
+
+fn cny(amount_minor: i64) -> Value {
+    json!({ "amount_minor": amount_minor, "currency": "CNY" })
+}
+
+/// A verified brand with an open store; returns (owner, store id).
+pub(crate) async fn store(app: &TestApp, handle: &str, store_type: &str) -> (Client, String) {
+    let owner = app.signup(&format!("{handle}_owner")).await;
+    verified_org(app, &owner, handle, "brand").await;
+    let store = app.post(&owner, "/api/v1/stores", json!({ "org": handle, "store_type": store_type })).await;
+    store.assert_status(201);
+    (owner, store.json()["id"].as_str().unwrap().to_owned())
+}
+
+pub(crate) async fn category_id(app: &TestApp, slug: &str) -> String {
+    let tree = app.get(&Client::default(), "/api/v1/categories").await.json();
+    tree["items"].as_array().unwrap().iter().find(|c| c["slug"] == slug).unwrap()["id"].as_str().unwrap().to_owned()
+}
+
+pub(crate) async fn image(app: &TestApp, client: &Client) -> Value {
+    app.upload(client, &[("file", "p.png", &carmine_media::fixtures::png(80, 80))]).await.json()["id"].clone()
+}
+
+/// A T-shirt in two colours and two sizes, four variants.
+/// Variant codes start with `code`.
+pub(crate) async fn tee(app: &TestApp, owner: &Client, store_id: &str, status: &str, code: &str) -> Value {
+    let category = category_id(app, "womenswear").await;
+    let cover = image(app, owner).await;
+    let variants: Vec<Value> = [("白", "S", 9_900), ("白", "M", 9_900), ("黑", "S", 10_900), ("黑", "M", 10_900)]
+        .iter()
+        .enumerate()
+        .map(|(n, (colour, size, price))| {
+            json!({ "options": [colour, size], "code": format!("{code}-{n}"), "price": cny(*price), "compare_at": cny(12_900), "weight_grams": 180 })
+        })
+        .collect();
+    let created = app
+        .post(
+            owner,
+            &format!("/api/v1/stores/{store_id}/products"),
+            json!({
+                "category_id": category,
+                "title": "纯棉短袖 Cotton tee",
+                "description": "重磅纯棉，不易变形。\nHeavyweight cotton.",
+                "brand": "Glow",
+                "attributes": [{ "name": "材质", "value": "100% 棉" }],
+                "options": [{ "name": "颜色", "values": ["白", "黑"] }, { "name": "尺码", "values": ["S", "M"] }],
+                "variants": variants,
+                "media_ids": [cover],
+                "status": status,
+                "affiliate_bps": 800,
+            }),
+        )
+        .await;
+    created.assert_status(201);
+    created.json()
+}
+
+async fn a_product_with_two_options_is_listed_with_its_variants_and_stock(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let (owner, store_id) = store(&app, "glow_lab", "brand_official").await;
+    let product = tee(&app, &owner, &store_id, "active", "TEE").await;
+    let id = product["id"].as_str().unwrap().to_owned();
+    assert_eq!(product["url"], format!("/products/{id}"));
+    assert_eq!(product["variants"].as_array().unwrap().len(), 4);
+    assert_eq!(product["variants"][2]["options"], json!(["黑", "S"]));
+    assert_eq!((product["price_min"].clone(), product["price_max"].clone()), (cny(9_900), cny(10_900)));
+    assert_eq!(product["category_path"][0]["slug"], "apparel");
+    assert_eq!(product["category"]["slug"], "womenswear");
+    assert_eq!(product["available"], true);
+    assert_eq!(product["variants"][0]["available"], 0);
+
+    // Stock per (variant, warehouse): a second warehouse adds to what buyers can order.
+    let store =
+        app.post(&owner, &format!("/api/v1/stores/{store_id}/warehouses"), json!({ "name": "广州仓" })).await.json();
+    let (first, second) = (store["warehouses"][0]["id"].clone(), store["warehouses"][1]["id"].clone());
+    let white_s = product["variants"][0]["id"].clone();
+    let black_m = product["variants"][3]["id"].clone();
+    let stocked = app
+        .put(
+            &owner,
+            &format!("/api/v1/products/{id}/stock"),
+            json!({ "items": [
+                { "sku_id": white_s, "warehouse_id": first, "on_hand": 5 },
+                { "sku_id": white_s, "warehouse_id": second, "on_hand": 3 },
+                { "sku_id": black_m, "warehouse_id": first, "on_hand": 2 },
+            ] }),
+        )
+        .await;
+    stocked.assert_status(200);
+    let stocked = stocked.json();
+    assert_eq!(stocked["variants"][0]["available"], 8);
+    assert_eq!(stocked["variants"][0]["stock"][1], json!({ "warehouse_id": second, "on_hand": 3, "reserved": 0 }));
+    assert_eq!(stocked["variants"][3]["available"], 2);
+
+    // Buyers see it in the store and the listing, with filters; they do not see the stock rows.
+    let public = app.get(&Client::default(), &format!("/api/v1/products/{id}")).await.json();
+    assert!(public["variants"][0]["stock"].is_null() && public["variants"][0]["available"] == 8);
+    let in_store = app.get(&Client::default(), &format!("/api/v1/stores/{store_id}/products")).await.json();
+    assert_eq!(in_store["items"][0]["id"], id.as_str());
+    assert_eq!(in_store["items"][0]["in_stock"], true);
+    let apparel = category_id(&app, "apparel").await;
+    let beauty = category_id(&app, "beauty").await;
+    for (query, found) in [
+        (format!("category={apparel}"), true),
+        (format!("category={beauty}"), false),
+        ("store_type=brand_official&in_stock=true".to_owned(), true),
+        ("store_type=cross_border".to_owned(), false),
+        ("cross_border=true".to_owned(), false),
+        ("min_price=9900&max_price=9900".to_owned(), true),
+        ("min_price=10000".to_owned(), false),
+    ] {
+        let listed = app.get(&Client::default(), &format!("/api/v1/products?{query}")).await.json();
+        assert_eq!(listed["items"].as_array().unwrap().len(), usize::from(found), "{query}: {listed}");
+    }
+    app.get(&Client::default(), "/api/v1/products?store_type=flagship").await.assert_error(422, "invalid_field");
+    app.get(&Client::default(), "/api/v1/products?category=abc").await.assert_error(422, "invalid_field");
+
+    // Stock refusals: negative, a stranger's warehouse, a variant of another product.
+    let events = app.event_count().await;
+    let stock_path = format!("/api/v1/products/{id}/stock");
+    let put = |items: Value| app.put(&owner, &stock_path, json!({ "items": items }));
+    put(json!([{ "sku_id": white_s, "warehouse_id": first, "on_hand": -1 }])).await.assert_error(422, "invalid_field");
+    put(json!([{ "sku_id": white_s, "warehouse_id": "42", "on_hand": 1 }]))
+        .await
+        .assert_error(404, "warehouse_not_found");
+    put(json!([{ "sku_id": "42", "warehouse_id": first, "on_hand": 1 }])).await.assert_error(422, "invalid_field");
+    put(json!([
+        { "sku_id": black_m, "warehouse_id": first, "on_hand": 9 },
+        { "sku_id": white_s, "warehouse_id": first, "on_hand": -5 },
+    ]))
+    .await
+    .assert_error(422, "invalid_field");
+    assert_eq!(app.event_count().await, events, "refusals change nothing");
+    let after = app.get(&owner, &format!("/api/v1/products/{id}")).await.json();
+    assert_eq!(after["variants"][3]["available"], 2, "a refused batch writes no row");
+}
+
+async fn bad_products_are_refused_and_change_nothing(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let (owner, store_id) = store(&app, "glow_lab", "brand_official").await;
+    let category = category_id(&app, "skincare").await;
+    let cover = image(&app, &owner).await;
+    let good = json!({
+        "category_id": category,
+        "title": "修护精华",
+        "options": [{ "name": "规格", "values": ["30ml", "50ml"] }],
+        "variants": [{ "options": ["30ml"], "price": cny(19_900) }, { "options": ["50ml"], "price": cny(29_900), "compare_at": cny(35_000) }],
+        "media_ids": [cover],
+        "status": "active",
+    });
+    let path = format!("/api/v1/stores/{store_id}/products");
+    let stranger = app.signup("stranger").await;
+    let theirs = image(&app, &stranger).await;
+    let admin = app.admin("operator").await;
+    let many: Vec<Value> = (0..201).map(|n| json!({ "options": [format!("v{n}")], "price": cny(100) })).collect();
+    let values: Vec<String> = (0..201).map(|n| format!("v{n}")).collect();
+    let events = app.event_count().await;
+    for (change, status, code) in [
+        (json!({ "variants": [{ "options": ["30ml"], "price": cny(0) }] }), 422, "invalid_amount"),
+        (json!({ "variants": [{ "options": ["30ml"], "price": cny(-100) }] }), 422, "invalid_amount"),
+        (json!({ "variants": [{ "options": ["30ml"], "price": cny(100_000_001) }] }), 422, "invalid_amount"),
+        (
+            json!({ "variants": [{ "options": ["30ml"], "price": { "amount_minor": 100, "currency": "USD" } }] }),
+            422,
+            "unsupported_currency",
+        ),
+        (
+            json!({ "variants": [{ "options": ["30ml"], "price": cny(1_000), "compare_at": cny(999) }] }),
+            422,
+            "invalid_field",
+        ),
+        (
+            json!({ "variants": [{ "options": ["30ml"], "price": cny(100) }, { "options": ["30ml"], "price": cny(200) }] }),
+            422,
+            "invalid_field",
+        ),
+        (json!({ "variants": [{ "options": ["100ml"], "price": cny(100) }] }), 422, "invalid_field"),
+        (json!({ "variants": [{ "options": [], "price": cny(100) }] }), 422, "invalid_field"),
+        (json!({ "variants": [] }), 422, "invalid_field"),
+        (json!({ "options": [{ "name": "规格", "values": values }], "variants": many }), 422, "invalid_field"),
+        (
+            json!({ "options": [{ "name": "a", "values": ["1"] }, { "name": "b", "values": ["1"] }, { "name": "c", "values": ["1"] }, { "name": "d", "values": ["1"] }], "variants": [{ "options": ["1", "1", "1", "1"], "price": cny(1) }] }),
+            422,
+            "invalid_field",
+        ),
+        (json!({ "options": [{ "name": "规格", "values": ["30ml", "30ml"] }] }), 422, "invalid_field"),
+        (json!({ "category_id": "99999" }), 404, "category_not_found"),
+        (json!({ "title": "" }), 422, "invalid_field"),
+        (json!({ "title": "长".repeat(61) }), 422, "invalid_field"),
+        (json!({ "media_ids": [] }), 422, "invalid_field"),
+        (json!({ "status": "live" }), 422, "invalid_field"),
+        (json!({ "affiliate_bps": 5_001 }), 422, "invalid_field"),
+        (json!({ "shipping_template_id": "42" }), 404, "shipping_template_not_found"),
+        (
+            json!({ "variants": [{ "options": ["30ml"], "price": cny(100), "code": "空格 code" }] }),
+            422,
+            "invalid_field",
+        ),
+        (json!({ "variants": [{ "options": ["30ml"], "price": cny(100), "weight_grams": -1 }] }), 422, "invalid_field"),
+        (json!({ "cross_border": { "origin_country": "JP" } }), 422, "missing_field"),
+        (json!({ "cross_border": { "origin_country": "CN", "trade_mode": "direct_mail" } }), 422, "invalid_field"),
+        (json!({ "cross_border": { "origin_country": "JP", "trade_mode": "smuggled" } }), 422, "invalid_field"),
+        (json!({ "price_min": cny(1) }), 422, "unknown_field"),
+    ] {
+        let mut body = good.clone();
+        for (k, v) in change.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        let refused = app.post(&owner, &path, body).await;
+        refused.assert_error(status, code);
+    }
+    // Someone else's image.
+    let mut body = good.clone();
+    body["media_ids"] = json!([theirs]);
+    app.post(&owner, &path, body).await.assert_error(422, "invalid_field");
+    assert_eq!(app.event_count().await, events, "refusals change nothing");
+    // An archived category takes no new products.
+    let serums = app
+        .post(
+            &admin,
+            "/api/v1/admin/categories",
+            json!({ "parent_id": category, "slug": "serums", "name_en": "Serums", "name_zh": "精华" }),
+        )
+        .await
+        .json();
+    app.patch(
+        &admin,
+        &format!("/api/v1/admin/categories/{}", serums["id"].as_str().unwrap()),
+        json!({ "archived": true }),
+    )
+    .await
+    .assert_status(200);
+    let mut body = good.clone();
+    body["category_id"] = serums["id"].clone();
+    let events = app.event_count().await;
+    app.post(&owner, &path, body).await.assert_error(404, "category_not_found");
+    assert_eq!(app.event_count().await, events);
+    assert!(app.get(&owner, &path).await.json()["items"].as_array().unwrap().is_empty());
+
+    // A code belongs to one product of the store.
+    let mut first = good.clone();
+    first["variants"][0]["code"] = json!("SERUM-30");
+    app.post(&owner, &path, first.clone()).await.assert_status(201);
+    first["title"] = json!("另一个");
+    app.post(&owner, &path, first).await.assert_error(422, "invalid_field");
+}
+
+async fn editing_variants_keeps_ids_archives_the_missing_and_records_prices(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let (owner, store_id) = store(&app, "glow_lab", "brand_official").await;
+    let product = tee(&app, &owner, &store_id, "draft", "TEE").await;
+    let id = product["id"].as_str().unwrap();
+    let white_s = product["variants"][0]["id"].as_str().unwrap().to_owned();
+    let black_m = product["variants"][3]["id"].as_str().unwrap().to_owned();
+
+    // Drop two variants, reprice one, add a size: ids of the kept ones stay.
+    let edited = app
+        .patch(
+            &owner,
+            &format!("/api/v1/products/{id}"),
+            json!({
+                "options": [{ "name": "颜色", "values": ["白", "黑"] }, { "name": "尺码", "values": ["S", "M", "L"] }],
+                "variants": [
+                    { "options": ["白", "S"], "price": cny(8_900), "compare_at": cny(12_900) },
+                    { "id": black_m, "options": ["黑", "M"], "price": cny(10_900) },
+                    { "options": ["黑", "L"], "price": cny(11_900) },
+                ],
+            }),
+        )
+        .await;
+    edited.assert_status(200);
+    let edited = edited.json();
+    let ids: Vec<&str> = edited["variants"].as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap()).collect();
+    assert_eq!(ids[0], white_s, "matched by its option values");
+    assert_eq!(ids[1], black_m, "matched by id");
+    assert_eq!(edited["variants"][0]["code"], "TEE-0", "an absent code keeps the old one");
+    assert!(edited["variants"][2]["code"].as_str().unwrap().starts_with(id), "a new one gets a made-up code");
+    assert_eq!(edited["price_min"], cny(8_900));
+
+    // Swapping two variants' option values is fine.
+    let swapped = app
+        .patch(
+            &owner,
+            &format!("/api/v1/products/{id}"),
+            json!({ "variants": [
+                { "id": white_s, "options": ["黑", "M"], "price": cny(8_900) },
+                { "id": black_m, "options": ["白", "S"], "price": cny(10_900) },
+            ] }),
+        )
+        .await;
+    swapped.assert_status(200);
+    assert_eq!(swapped.json()["variants"][0]["options"], json!(["黑", "M"]));
+    assert_eq!(swapped.json()["variants"][0]["id"], white_s.as_str());
+
+    // An archived variant comes back when its option values do.
+    let back = app
+        .patch(
+            &owner,
+            &format!("/api/v1/products/{id}"),
+            json!({ "variants": [
+                { "id": white_s, "options": ["黑", "M"], "price": cny(8_900) },
+                { "id": black_m, "options": ["白", "S"], "price": cny(10_900) },
+                { "options": ["黑", "L"], "price": cny(11_900) },
+            ] }),
+        )
+        .await
+        .json();
+    assert_eq!(back["variants"][2]["id"], edited["variants"][2]["id"]);
+
+    // Price history: the first price, the cut, then the compare-at price dropped in the swap.
+    let history = app.get(&owner, &format!("/api/v1/products/{id}/variants/{white_s}/prices")).await.json();
+    let prices: Vec<(i64, Option<i64>)> = history["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["price"]["amount_minor"].as_i64().unwrap(), p["compare_at"]["amount_minor"].as_i64()))
+        .collect();
+    assert_eq!(prices, [(9_900, Some(12_900)), (8_900, Some(12_900)), (8_900, None)]);
+    assert_eq!(history["lowest_30_days"], cny(8_900));
+    app.get(&owner, &format!("/api/v1/products/{id}/variants/42/prices")).await.assert_error(404, "product_not_found");
+
+    // A variant id of another product is refused.
+    let other = tee(&app, &owner, &store_id, "draft", "POLO").await;
+    let foreign = other["variants"][0]["id"].clone();
+    app.patch(
+        &owner,
+        &format!("/api/v1/products/{id}"),
+        json!({ "variants": [{ "id": foreign, "options": ["白", "S"], "price": cny(1) }] }),
+    )
+    .await
+    .assert_error(422, "invalid_field");
+}
+
+async fn who_may_see_and_edit_a_product(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let (owner, store_id) = store(&app, "glow_lab", "brand_official").await;
+    let draft = tee(&app, &owner, &store_id, "draft", "TEE").await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let path = format!("/api/v1/products/{id}");
+    let writer = app.signup("writer").await;
+    let counter = app.signup("counter").await;
+    for (member, role) in [(&writer, "staff"), (&counter, "analyst")] {
+        let name = if role == "staff" { "writer" } else { "counter" };
+        app.post(&owner, "/api/v1/orgs/glow_lab/invitations", json!({ "username": name, "role": role }))
+            .await
+            .assert_status(201);
+        let invitation =
+            app.get(member, "/api/v1/me/invitations").await.json()["items"][0]["id"].as_str().unwrap().to_owned();
+        app.post(member, &format!("/api/v1/invitations/{invitation}/accept"), json!({})).await.assert_status(200);
+    }
+    let (other_owner, _) = store(&app, "rival", "brand_official").await;
+    let visitor = Client::default();
+
+    // A draft: its store's members see it; nobody else knows it exists.
+    app.get(&visitor, &path).await.assert_error(404, "product_not_found");
+    app.get(&other_owner, &path).await.assert_error(404, "product_not_found");
+    app.get(&counter, &path).await.assert_status(200);
+    assert!(
+        app.get(&visitor, &format!("/api/v1/stores/{store_id}/products?status=draft")).await.json()["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        app.get(&counter, &format!("/api/v1/stores/{store_id}/products?status=draft")).await.json()["items"][0]["id"],
+        id.as_str()
+    );
+
+    // Staff edit; analysts may not; another organization's owner gets 404, whatever the body.
+    app.patch(&writer, &path, json!({ "status": "active" })).await.assert_status(200);
+    app.patch(&counter, &path, json!({ "title": "mine" })).await.assert_error(403, "role_too_low");
+    app.patch(&other_owner, &path, json!({ "title": "mine" })).await.assert_error(404, "product_not_found");
+    app.patch(&other_owner, &path, json!({ "bogus": [] })).await.assert_error(404, "product_not_found");
+    app.put(&other_owner, &format!("{path}/stock"), json!({ "items": [] }))
+        .await
+        .assert_error(404, "product_not_found");
+    app.post(&other_owner, &format!("/api/v1/stores/{store_id}/products"), json!({}))
+        .await
+        .assert_error(404, "store_not_found");
+    app.post(&counter, &format!("/api/v1/stores/{store_id}/products"), json!({}))
+        .await
+        .assert_error(403, "role_too_low");
+
+    // Archived: still readable (a note's tag shows it as unavailable), not listed.
+    app.patch(&writer, &path, json!({ "status": "archived" })).await.assert_status(200);
+    let archived = app.get(&visitor, &path).await.json();
+    assert_eq!((archived["status"].as_str(), archived["available"].as_bool()), (Some("archived"), Some(false)));
+    assert!(app.get(&visitor, "/api/v1/products").await.json()["items"].as_array().unwrap().is_empty());
+
+    // A suspended store's products leave the listings and are not available.
+    app.patch(&writer, &path, json!({ "status": "active" })).await.assert_status(200);
+    assert_eq!(app.get(&visitor, "/api/v1/products").await.json()["items"].as_array().unwrap().len(), 1);
+    let admin = app.admin("operator").await;
+    app.post(&admin, &format!("/api/v1/admin/stores/{store_id}/suspend"), json!({ "reason": "投诉" }))
+        .await
+        .assert_status(200);
+    assert!(app.get(&visitor, "/api/v1/products").await.json()["items"].as_array().unwrap().is_empty());
+    assert!(
+        app.get(&visitor, &format!("/api/v1/stores/{store_id}/products")).await.json()["items"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(app.get(&visitor, &path).await.json()["available"], false);
+}
+
+async fn cross_border_products_carry_origin_and_a_reviewed_certificate(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let (owner, store_id) = store(&app, "tokyo_direct", "cross_border").await;
+    let category = category_id(&app, "makeup").await;
+    let cover = image(&app, &owner).await;
+    let certificate = image(&app, &owner).await;
+    let body = json!({
+        "category_id": category,
+        "title": "日本直邮 粉底液",
+        "variants": [{ "price": cny(25_800) }],
+        "media_ids": [cover],
+        "status": "active",
+        "returnable": false,
+    });
+    let path = format!("/api/v1/stores/{store_id}/products");
+    let refused = app.post(&owner, &path, body.clone()).await;
+    refused.assert_error(422, "invalid_field");
+    assert_eq!(refused.json()["error"]["details"]["field"], "cross_border");
+    let mut with_origin = body.clone();
+    with_origin["cross_border"] = json!({
+        "origin_country": "jp", "trade_mode": "bonded_warehouse", "warehouse_code": "NB-BONDED-01",
+        "hs_code": "3304990099", "declared_value": cny(20_000), "certificate_media_id": certificate,
+    });
+    let mut bad_hs = with_origin.clone();
+    bad_hs["cross_border"]["hs_code"] = json!("33A4");
+    app.post(&owner, &path, bad_hs).await.assert_error(422, "invalid_field");
+    let created = app.post(&owner, &path, with_origin).await;
+    created.assert_status(201);
+    let product = created.json();
+    let cb = &product["cross_border"];
+    assert_eq!((cb["origin_country"].as_str(), cb["certificate_status"].as_str()), (Some("JP"), Some("pending")));
+    assert!(cb["certificate_url"].as_str().unwrap().starts_with("/media/"));
+    assert_eq!(product["returnable"], false);
+    let id = product["id"].as_str().unwrap();
+    let public = app.get(&Client::default(), &format!("/api/v1/products/{id}")).await.json();
+    assert!(
+        public["cross_border"]["certificate_url"].is_null(),
+        "the certificate itself is for the store and the operator"
+    );
+
+    let admin = app.admin("operator").await;
+    let queue = app.get(&admin, "/api/v1/admin/certificates").await.json();
+    assert_eq!(queue["items"][0]["id"], id);
+    assert!(queue["items"][0]["cross_border"]["certificate_url"].is_string());
+    app.post(&owner, &format!("/api/v1/admin/products/{id}/certificate"), json!({ "verified": true }))
+        .await
+        .assert_error(403, "admin_only");
+    let decided =
+        app.post(&admin, &format!("/api/v1/admin/products/{id}/certificate"), json!({ "verified": true })).await;
+    decided.assert_status(200);
+    assert_eq!(decided.json()["cross_border"]["certificate_status"], "verified");
+    app.post(&admin, &format!("/api/v1/admin/products/{id}/certificate"), json!({ "verified": false }))
+        .await
+        .assert_error(422, "invalid_field");
+    assert!(app.get(&admin, "/api/v1/admin/certificates").await.json()["items"].as_array().unwrap().is_empty());
+    // Editing other fields keeps the verified certificate; a new certificate waits again.
+    let kept =
+        app.patch(&owner, &format!("/api/v1/products/{id}"), json!({ "title": "日本直邮 粉底液 30ml" })).await.json();
+    assert_eq!(kept["cross_border"]["certificate_status"], "verified");
+    let renewed = image(&app, &owner).await;
+    let mut cross_border =
+        json!({ "origin_country": "JP", "trade_mode": "bonded_warehouse", "certificate_media_id": renewed });
+    let pending = app
+        .patch(&owner, &format!("/api/v1/products/{id}"), json!({ "cross_border": cross_border.clone() }))
+        .await
+        .json();
+    assert_eq!(pending["cross_border"]["certificate_status"], "pending");
+    cross_border["certificate_media_id"] = json!(null);
+    let none =
+        app.patch(&owner, &format!("/api/v1/products/{id}"), json!({ "cross_border": cross_border })).await.json();
+    assert_eq!(none["cross_border"]["certificate_status"], "none");
+    app.patch(&owner, &format!("/api/v1/products/{id}"), json!({ "cross_border": null }))
+        .await
+        .assert_error(422, "invalid_field");
+}
