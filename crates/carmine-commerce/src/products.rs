@@ -732,6 +732,21 @@ impl Commerce {
         Ok(products::list_for_store(&mut *self.db.reader().await?, store_id, status, category, before, limit).await?)
     }
 
+    /// The top-level categories a store lists products in, in tree order.
+    pub async fn store_categories(&self, store_id: Id) -> Result<Vec<Category>> {
+        let mut conn = self.db.reader().await?;
+        let used = products::store_categories(&mut conn, store_id).await?;
+        let tree = arrange(carmine_store::categories::list(&mut conn).await?);
+        let root_of = |mut id: Id| {
+            while let Some(parent) = tree.iter().find(|c| c.record.id == id).and_then(|c| c.record.parent_id) {
+                id = parent;
+            }
+            id
+        };
+        let roots: HashSet<Id> = used.into_iter().map(root_of).collect();
+        Ok(tree.into_iter().filter(|c| roots.contains(&c.record.id)).collect())
+    }
+
     /// Listed products (active, in open stores), newest first, filtered.
     pub async fn listed_products(
         &self,

@@ -616,3 +616,17 @@ pub async fn set_stock(tx: &mut Tx, sku_id: Id, warehouse_id: Id, on_hand: i64) 
         .await?;
     Ok(true)
 }
+
+/// The categories a store lists products in (for the store page's filter chips).
+pub async fn store_categories(conn: &mut Conn, store_id: Id) -> StoreResult<Vec<Id>> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT category_id FROM products WHERE store_id = $1 AND status = 'active' ORDER BY category_id LIMIT 200",
+    )
+    .bind(store_id.as_i64())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok(Id::from_i64(r.try_get("category_id")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}

@@ -297,6 +297,46 @@ const waterfalls = (function masonry() {
   show();
 })();
 
+// The product page's variant picker: option chips pick a row of the variants table
+// (which every browser shows without it); the price, compare-at price and stock
+// follow the chosen row, and values no variant has with the other choices fade.
+(function variantPicker() {
+  const picker = document.getElementById("variant-picker");
+  const table = document.getElementById("variants");
+  if (!picker || !table) return;
+  picker.hidden = false;
+  const rows = [...table.querySelectorAll("tr[data-key]")];
+  const price = document.getElementById("product-price");
+  const compare = document.getElementById("product-compare-at");
+  const stock = document.getElementById("product-stock");
+  const fieldsets = [...picker.querySelectorAll("fieldset[data-option]")];
+  const update = () => {
+    const chosen = fieldsets.map((f) => {
+      const checked = f.querySelector("input:checked");
+      return checked ? checked.value : null;
+    });
+    fieldsets.forEach((f, i) => f.querySelectorAll("input").forEach((input) => {
+      const possible = rows.some((r) => {
+        const key = r.dataset.key.split("|");
+        return key[i] === input.value && chosen.every((c, j) => j === i || c === null || key[j] === c);
+      });
+      input.closest("label").classList.toggle("unavailable", !possible);
+    }));
+    if (chosen.some((c) => c === null)) return;
+    const row = rows.find((r) => r.dataset.key === chosen.join("|"));
+    rows.forEach((r) => r.classList.toggle("chosen", r === row));
+    if (!row) {
+      if (stock) stock.textContent = picker.dataset.none;
+      return;
+    }
+    if (price) price.textContent = row.dataset.price;
+    if (compare) compare.textContent = row.dataset.compareAt;
+    if (stock) stock.textContent = row.cells[2].textContent;
+  };
+  picker.addEventListener("change", update);
+  update();
+})();
+
 // Menus (details.menu) close on a click elsewhere or Escape; a long row of tabs shows
 // its current tab.
 (function menusAndTabs() {

@@ -172,14 +172,37 @@ async fn waterfall(
     Ok(render(&HomePage { layout: Layout::with(caller, done, None), tab, cards, next_page, invitations }, None))
 }
 
-struct ImageRow {
-    id: String,
-    url: String,
-    width: i64,
-    height: i64,
-    color: String,
+/// An image of a carousel (`carousel.html`).
+pub(crate) struct ImageRow {
+    pub(crate) id: String,
+    pub(crate) url: String,
+    pub(crate) width: i64,
+    pub(crate) height: i64,
+    pub(crate) color: String,
     /// What it shows, in the author's words (empty: not given).
-    alt: String,
+    pub(crate) alt: String,
+}
+
+impl ImageRow {
+    /// The detail rendition of an image.
+    pub(crate) fn detail(m: &carmine_store::media::MediaRecord) -> ImageRow {
+        ImageRow {
+            id: m.id.to_string(),
+            url: format!("/media/{}/{}/detail.jpg", m.id, m.url_key),
+            width: m.width,
+            height: m.height,
+            color: m.placeholder_color.clone(),
+            alt: m.alt_text.clone(),
+        }
+    }
+}
+
+/// A carousel's aspect ratio: its first image's, kept between 4:3 and 3:4.
+pub(crate) fn carousel_ratio(media: &[carmine_store::media::MediaRecord]) -> String {
+    media.first().map_or_else(
+        || "3 / 4".to_owned(),
+        |m| format!("{} / {}", m.width, m.height.clamp(m.width * 3 / 4, m.width * 4 / 3)),
+    )
 }
 
 struct Segment {
@@ -241,10 +264,7 @@ impl From<&NoteDetail> for NoteRow {
         let note = &detail.note;
         let segments = segments(detail);
         let written = carmine_core::text::parse_topics(&note.body);
-        let ratio = detail.media.first().map_or_else(
-            || "3 / 4".to_owned(),
-            |m| format!("{} / {}", m.width, m.height.clamp(m.width * 3 / 4, m.width * 4 / 3)),
-        );
+        let ratio = carousel_ratio(&detail.media);
         NoteRow {
             id: note.id.to_string(),
             title: note.title.clone(),
@@ -257,18 +277,7 @@ impl From<&NoteDetail> for NoteRow {
             segments,
             ratio,
             location: note.location.clone(),
-            images: detail
-                .media
-                .iter()
-                .map(|m| ImageRow {
-                    id: m.id.to_string(),
-                    url: format!("/media/{}/{}/detail.jpg", m.id, m.url_key),
-                    width: m.width,
-                    height: m.height,
-                    color: m.placeholder_color.clone(),
-                    alt: m.alt_text.clone(),
-                })
-                .collect(),
+            images: detail.media.iter().map(ImageRow::detail).collect(),
             author_name: note.author_name.clone(),
             author_handle: note.author_handle.clone(),
             author_kind: note.author_kind.clone(),

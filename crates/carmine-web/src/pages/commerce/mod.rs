@@ -5,6 +5,7 @@
 
 mod admin;
 mod console;
+mod product;
 mod store;
 
 use axum::Router;
@@ -27,6 +28,7 @@ pub(crate) const NOTICES: &[&str] = &[
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/o/{handle}/store", get(store::show))
+        .route("/products/{id}", get(product::show))
         .route("/o/{handle}/manage/store", get(console::show))
         .route("/o/{handle}/store/open", post(console::open))
         .route("/o/{handle}/store/settings", post(console::save_settings))

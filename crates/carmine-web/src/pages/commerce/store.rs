@@ -14,7 +14,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, RequestContext};
 use crate::pages::money::yuan;
-use crate::pages::{Avatar, Done, Layout, render};
+use crate::pages::{Avatar, Layout, render};
 
 #[derive(Template)]
 #[template(path = "store.html")]
@@ -38,7 +38,22 @@ struct StorePage {
     can_follow: bool,
     /// The viewer belongs to the organization (a "Manage store" button).
     member: bool,
+    /// (category id, name, chosen) of the categories the store sells in.
+    categories: Vec<(String, String, bool)>,
+    category: String,
+    products: Vec<super::product::ProductCardRow>,
+    next_page: Option<String>,
 }
+
+#[derive(serde::Deserialize, Default)]
+pub(super) struct StoreQuery {
+    done: Option<String>,
+    category: Option<String>,
+    after: Option<String>,
+}
+
+/// Products a store page shows at once.
+const STORE_PAGE_SIZE: u32 = 30;
 
 /// The default shipping template in a buyer's words.
 pub(super) fn shipping_summary(layout: &Layout, store: &Store) -> String {
@@ -59,7 +74,7 @@ async fn store_page(
     state: &AppState,
     caller: Option<&Caller>,
     handle: &str,
-    done: Option<&str>,
+    query: &StoreQuery,
 ) -> Result<Response, ApiError> {
     let org = state.accounts().org_public(handle).await.map_err(|_| Error::new(ErrorCode::StoreNotFound))?;
     let store = state.commerce().store_of_org(org.id).await?.ok_or_else(|| Error::new(ErrorCode::StoreNotFound))?;
@@ -70,8 +85,29 @@ async fn store_page(
         Some(caller) => state.commerce().authorize_store(caller, record.id, OrgAction::ViewStore).await.is_ok(),
         None => false,
     };
-    let layout = Layout::with(caller, done, None);
+    let layout = Layout::with(caller, query.done.as_deref(), None);
+    let category = query.category.as_deref().and_then(|c| c.parse::<carmine_core::Id>().ok());
+    let after = query.after.as_deref().and_then(|a| a.parse::<carmine_core::Id>().ok());
+    let mut rows =
+        state.commerce().store_products(None, record.id, Some("active"), category, after, STORE_PAGE_SIZE + 1).await?;
+    let category_param = category.map(|c| format!("category={c}&")).unwrap_or_default();
+    let next_page = (rows.len() > STORE_PAGE_SIZE as usize).then(|| {
+        rows.truncate(STORE_PAGE_SIZE as usize);
+        let last = rows.last().map(|p| p.id.to_string()).unwrap_or_default();
+        format!("/o/{}/store?{category_param}after={last}", record.handle)
+    });
+    let categories = state
+        .commerce()
+        .store_categories(record.id)
+        .await?
+        .iter()
+        .map(|c| (c.record.id.to_string(), c.name(layout.locale.tag()).to_owned(), Some(c.record.id) == category))
+        .collect();
     let page = StorePage {
+        products: rows.iter().map(|p| super::product::ProductCardRow::new(&layout, p, false)).collect(),
+        categories,
+        category: category.map(|c| c.to_string()).unwrap_or_default(),
+        next_page,
         shipping: shipping_summary(&layout, &store),
         layout,
         handle: record.handle.clone(),
@@ -99,7 +135,7 @@ pub(super) async fn show(
     State(state): State<AppState>,
     context: RequestContext,
     Path(handle): Path<String>,
-    ApiQuery(q): ApiQuery<Done>,
+    ApiQuery(q): ApiQuery<StoreQuery>,
 ) -> Result<Response, ApiError> {
-    store_page(&state, context.caller.as_ref(), &handle, q.done.as_deref()).await
+    store_page(&state, context.caller.as_ref(), &handle, &q).await
 }

@@ -1,0 +1,179 @@
+//! The product page (`/products/{id}`): the carousel, price and compare-at price, the
+//! variant picker (a table every browser shows; app.js adds option chips that pick
+//! a row), stock, the store's card, returns and shipping in words, cross-border
+//! facts, and the notes about the product. Also the product cards of store pages.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::Response;
+use carmine_commerce::products::{Product, listed};
+use carmine_core::ErrorCode;
+use carmine_store::products::ProductRecord;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::{ApiQuery, RequestContext, path_id};
+use crate::pages::money::yuan;
+use crate::pages::notes::{ImageRow, carousel_ratio};
+use crate::pages::{Avatar, Done, Layout, render};
+
+/// A product as cards show it (store pages, search).
+pub(crate) struct ProductCardRow {
+    pub id: String,
+    pub title: String,
+    /// (url, width, height, placeholder colour).
+    pub cover: Option<(String, i64, i64, String)>,
+    /// `¥99.00` or `¥99.00 起` for a range.
+    pub price: String,
+    /// Cards outside the store's own page name it.
+    pub store: Option<(String, String)>,
+    pub sold_out: bool,
+    pub status: String,
+}
+
+impl ProductCardRow {
+    /// A card; `with_store` names the store (anywhere but its own page).
+    pub(crate) fn new(layout: &Layout, record: &ProductRecord, with_store: bool) -> ProductCardRow {
+        ProductCardRow {
+            id: record.id.to_string(),
+            title: record.title.clone(),
+            cover: record.cover.as_ref().map(|(id, key, width, height, color)| {
+                (format!("/media/{id}/{key}/grid.jpg"), *width, *height, color.clone())
+            }),
+            price: price_range(layout, record.price_min_minor, record.price_max_minor),
+            store: with_store.then(|| (record.store_handle.clone(), record.store_name.clone())),
+            sold_out: record.stock_total <= 0,
+            status: if listed(record) { "active".to_owned() } else { record.status.clone() },
+        }
+    }
+}
+
+/// `¥99.00`, or `¥99.00 起` / `from ¥99.00` when variants differ in price.
+pub(crate) fn price_range(layout: &Layout, min: i64, max: i64) -> String {
+    if min == max { yuan(min) } else { layout.t1("product-price-from", "price", yuan(min)) }
+}
+
+struct VariantRow {
+    id: String,
+    /// Option values joined for the eye (`白 / M`).
+    label: String,
+    /// Option values joined by `|` (app.js matches the chips against it).
+    key: String,
+    price: String,
+    compare_at: Option<String>,
+    available: i64,
+}
+
+#[derive(Template)]
+#[template(path = "product.html")]
+struct ProductPage {
+    layout: Layout,
+    id: String,
+    title: String,
+    description: String,
+    brand: String,
+    images: Vec<ImageRow>,
+    ratio: String,
+    price: String,
+    compare_at: Option<String>,
+    available: bool,
+    /// `archived`, or `suspended` (the store), when not on sale.
+    unavailable_reason: Option<&'static str>,
+    sold_out: bool,
+    options: Vec<(String, Vec<String>)>,
+    variants: Vec<VariantRow>,
+    category_path: Vec<String>,
+    attributes: Vec<(String, String)>,
+    returns: String,
+    shipping: String,
+    cross_border: Option<(String, String, String)>,
+    store_handle: String,
+    store_name: String,
+    store_type: String,
+    store_logo: Avatar,
+    store_score: String,
+    /// The viewer works for the store (an "Edit" link).
+    editable: bool,
+}
+
+fn page_of(layout: Layout, product: &Product, store: Option<&carmine_commerce::Store>) -> ProductPage {
+    let record = &product.record;
+    let locale = layout.locale.tag();
+    let first = product.variants.first();
+    let compare_at =
+        first.and_then(|v| v.record.compare_at_minor).filter(|c| first.is_some_and(|v| *c > v.record.price_minor));
+    let unavailable_reason = match (record.status.as_str(), record.store_status.as_str()) {
+        ("active", "open") => None,
+        (_, "suspended") => Some("suspended"),
+        _ => Some("archived"),
+    };
+    let returns = match (record.returnable, store.map_or(0, |s| s.record.return_days)) {
+        (true, days) if days > 0 => layout.t1("store-returns-days", "days", days),
+        _ => layout.t("product-no-returns"),
+    };
+    let shipping = store.map(|s| super::store::shipping_summary(&layout, s)).unwrap_or_default();
+    let logo = match store.and_then(|s| s.record.logo.as_ref()) {
+        Some((id, key)) => {
+            Avatar::of(&record.store_handle, &record.store_name, Some(&format!("/media/{id}/{key}/grid.jpg")))
+        }
+        None => Avatar::generated(&record.store_handle, &record.store_name),
+    };
+    ProductPage {
+        id: record.id.to_string(),
+        title: record.title.clone(),
+        description: record.description.clone(),
+        brand: record.brand.clone(),
+        images: product.media.iter().map(ImageRow::detail).collect(),
+        ratio: carousel_ratio(&product.media),
+        price: price_range(&layout, record.price_min_minor, record.price_max_minor),
+        compare_at: compare_at.map(yuan),
+        available: product.available(),
+        unavailable_reason,
+        sold_out: product.variants.iter().all(|v| v.available <= 0),
+        options: product.options.iter().map(|o| (o.name.clone(), o.values.clone())).collect(),
+        variants: product
+            .variants
+            .iter()
+            .map(|v| VariantRow {
+                id: v.record.id.to_string(),
+                label: v.options.join(" / "),
+                key: v.options.join("|"),
+                price: yuan(v.record.price_minor),
+                compare_at: v.record.compare_at_minor.filter(|c| *c > v.record.price_minor).map(yuan),
+                available: v.available.max(0),
+            })
+            .collect(),
+        category_path: product.category_path.iter().map(|c| c.name(locale).to_owned()).collect(),
+        attributes: product.attributes.clone(),
+        returns,
+        shipping,
+        cross_border: record.cross_border.then(|| {
+            (
+                record.origin_country.clone().unwrap_or_default(),
+                record.trade_mode.clone().unwrap_or_default(),
+                record.certificate_status.clone(),
+            )
+        }),
+        store_handle: record.store_handle.clone(),
+        store_name: record.store_name.clone(),
+        store_type: record.store_type.clone(),
+        store_logo: logo,
+        store_score: store.map(|s| super::store::score(s.record.score_centi)).unwrap_or_default(),
+        editable: product.insider,
+        layout,
+    }
+}
+
+pub(super) async fn show(
+    State(state): State<AppState>,
+    context: RequestContext,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<Done>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::ProductNotFound)?;
+    let caller = context.caller.as_ref();
+    let product = state.commerce().product(caller, id).await?;
+    let store = state.commerce().store(product.record.store_id).await.ok();
+    let layout = Layout::with(caller, q.done.as_deref(), None);
+    Ok(render(&page_of(layout, &product, store.as_ref()), None))
+}
