@@ -155,6 +155,7 @@ const CONSOLE_TABS: &[(&str, &str)] = &[
     ("manage/verification", "org-tab-verification"),
     ("money", "org-tab-money"),
     ("manage/store", "org-tab-store"),
+    ("manage/products", "org-tab-products"),
 ];
 
 /// What the console's frame shows whatever the section.
@@ -174,7 +175,9 @@ impl Console {
         let tabs = CONSOLE_TABS
             .iter()
             .filter(|(path, _)| *path != "money" || role.allows(OrgAction::ViewMoney))
-            .filter(|(path, _)| *path != "manage/store" || org.kind != "agency")
+            .filter(|(path, _)| {
+                !path.starts_with("manage/store") && !path.starts_with("manage/products") || org.kind != "agency"
+            })
             .map(|(path, label)| (format!("/o/{}/{path}", org.handle), *label, *path == tab))
             .collect();
         Console { handle: org.handle.clone(), name: org.name.clone(), role: role.as_str().to_owned(), tab, tabs }

@@ -5,7 +5,7 @@
 use carmine_store::testing::TestDb;
 use serde_json::{Value, json};
 
-use crate::commerce::verified_org;
+use crate::commerce::{post_form_data, verified_org};
 use crate::helpers::{Client, TestApp};
 
 carmine_store::both_backends!(
@@ -14,6 +14,7 @@ carmine_store::both_backends!(
     editing_variants_keeps_ids_archives_the_missing_and_records_prices,
     who_may_see_and_edit_a_product,
     cross_border_products_carry_origin_and_a_reviewed_certificate,
+    the_console_edits_a_product_and_buyers_read_its_page,
 );
 
 fn cny(amount_minor: i64) -> Value {
@@ -465,6 +466,9 @@ async fn cross_border_products_carry_origin_and_a_reviewed_certificate(t: TestDb
     let queue = app.get(&admin, "/api/v1/admin/certificates").await.json();
     assert_eq!(queue["items"][0]["id"], id);
     assert!(queue["items"][0]["cross_border"]["certificate_url"].is_string());
+    let page = app.get(&admin, "/admin/certificates").await.text();
+    assert!(page.contains("日本直邮 粉底液") && page.contains(&format!("/admin/certificates/{id}/verify")), "{page}");
+    app.get(&owner, "/admin/certificates").await.assert_status(403);
     app.post(&owner, &format!("/api/v1/admin/products/{id}/certificate"), json!({ "verified": true }))
         .await
         .assert_error(403, "admin_only");
@@ -495,4 +499,137 @@ async fn cross_border_products_carry_origin_and_a_reviewed_certificate(t: TestDb
     app.patch(&owner, &format!("/api/v1/products/{id}"), json!({ "cross_border": null }))
         .await
         .assert_error(422, "invalid_field");
+}
+
+async fn the_console_edits_a_product_and_buyers_read_its_page(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let (owner, store_id) = store(&app, "glow_lab", "brand_official").await;
+    let womenswear = category_id(&app, "womenswear").await;
+    let photo = carmine_media::fixtures::png(120, 160);
+
+    // Options first: "Update variants" makes the matrix without saving anything.
+    let events = app.event_count().await;
+    let base = [
+        ("title", "亚麻衬衫 Linen shirt"),
+        ("category_id", womenswear.as_str()),
+        ("status", "active"),
+        ("returnable", "1"),
+        ("affiliate", "5"),
+        ("option_name_0", "颜色"),
+        ("option_values_0", "米白，雾蓝"),
+        ("option_name_1", "尺码"),
+        ("option_values_1", "S, M"),
+    ];
+    let mut matrix = base.to_vec();
+    matrix.push(("action", "matrix"));
+    let shown = post_form_data(&app, &owner, "/o/glow_lab/manage/products/new", &matrix, &[]).await;
+    assert_eq!(shown.status, 200, "{}", shown.text());
+    let html = shown.text();
+    assert!(html.contains("米白 / S") && html.contains("雾蓝 / M") && html.contains("name=\"v3_price\""), "{html}");
+    assert_eq!(app.event_count().await, events, "the matrix is not a save");
+
+    // Save two of the four combinations, with an image; a missing price is refused and keeps the form.
+    let keys: Vec<String> = [("米白", "S"), ("米白", "M"), ("雾蓝", "S"), ("雾蓝", "M")]
+        .iter()
+        .map(|(c, s)| serde_json::to_string(&[c, s]).unwrap())
+        .collect();
+    let mut save = base.to_vec();
+    save.extend([
+        ("action", "save"),
+        ("v0_key", keys[0].as_str()),
+        ("v0_on", "1"),
+        ("v0_price", "199"),
+        ("v0_weight", "200"),
+    ]);
+    save.extend([("v1_key", keys[1].as_str()), ("v1_on", "1"), ("v1_price", ""), ("v1_weight", "200")]);
+    let refused = post_form_data(&app, &owner, "/o/glow_lab/manage/products/new", &save, &[("images", &photo)]).await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(refused.text().contains("value=\"亚麻衬衫 Linen shirt\""));
+    save.retain(|(k, _)| *k != "v1_price");
+    save.extend([("v1_price", "219.5"), ("v1_compare", "299")]);
+    let saved = post_form_data(&app, &owner, "/o/glow_lab/manage/products/new", &save, &[("images", &photo)]).await;
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    let listed = app.get(&owner, &format!("/api/v1/stores/{store_id}/products")).await.json();
+    let id = listed["items"][0]["id"].as_str().unwrap().to_owned();
+    let product = app.get(&owner, &format!("/api/v1/products/{id}")).await.json();
+    assert_eq!(product["variants"].as_array().unwrap().len(), 2);
+    assert_eq!(product["variants"][1]["price"], cny(21_950));
+    assert_eq!(product["variants"][1]["compare_at"], cny(29_900));
+    assert_eq!(product["affiliate_bps"], 500);
+    assert_eq!(product["images"].as_array().unwrap().len(), 1);
+
+    // The stock editor: units per variant and warehouse.
+    let editor = app.get(&owner, &format!("/o/glow_lab/manage/products/{id}")).await.text();
+    let warehouse = app.get(&owner, &format!("/api/v1/stores/{store_id}")).await.json()["warehouses"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let variant = product["variants"][0]["id"].as_str().unwrap();
+    let field = format!("s_{variant}_{warehouse}");
+    assert!(editor.contains(&format!("name=\"{field}\"")), "{editor}");
+    let stocked =
+        crate::pages::form(&app, &owner, &format!("/o/glow_lab/manage/products/{id}/stock"), &[(field.as_str(), "12")])
+            .await;
+    assert_eq!(stocked.status, 303, "{}", stocked.text());
+    let bad =
+        crate::pages::form(&app, &owner, &format!("/o/glow_lab/manage/products/{id}/stock"), &[(field.as_str(), "-3")])
+            .await;
+    assert_eq!(bad.status, 422);
+
+    // Buyers: the product page in both languages, the store's grid.
+    let zh = app
+        .send_with(
+            &Client::default(),
+            axum::http::Method::GET,
+            &format!("/products/{id}"),
+            None,
+            &[("accept-language", "zh-CN")],
+        )
+        .await
+        .text();
+    assert!(
+        zh.contains("亚麻衬衫 Linen shirt")
+            && zh.contains("¥199.00 起")
+            && zh.contains("库存 12 件")
+            && zh.contains("7 天无理由退货"),
+        "{zh}"
+    );
+    assert!(zh.contains("data-key=\"米白|S\"") && zh.contains("<s class=\"muted\">¥299.00</s>"), "{zh}");
+    let en = app
+        .send_with(
+            &Client::default(),
+            axum::http::Method::GET,
+            &format!("/products/{id}"),
+            None,
+            &[("accept-language", "en")],
+        )
+        .await
+        .text();
+    assert!(en.contains("from ¥199.00") && en.contains("12 in stock") && en.contains("Free shipping"), "{en}");
+    assert!(!en.contains("id=\"product-edit\""), "a buyer gets no edit link");
+    let grid = app.get(&Client::default(), "/o/glow_lab/store").await.text();
+    assert!(grid.contains(&format!("data-product=\"{id}\"")), "{grid}");
+    app.get(&Client::default(), "/products/123").await.assert_status(404);
+
+    // Archived: the page says so and offers no variants.
+    let product_path = format!("/api/v1/products/{id}");
+    app.patch(&owner, &product_path, json!({ "status": "archived" })).await.assert_status(200);
+    let archived = app.get(&Client::default(), &format!("/products/{id}")).await.text();
+    assert!(archived.contains("id=\"product-unavailable\"") && !archived.contains("id=\"variants\""), "{archived}");
+
+    // An analyst reads the console but gets no form; a stranger gets 404.
+    let counter = app.signup("counter").await;
+    app.post(&owner, "/api/v1/orgs/glow_lab/invitations", json!({ "username": "counter", "role": "analyst" }))
+        .await
+        .assert_status(201);
+    let invitation =
+        app.get(&counter, "/api/v1/me/invitations").await.json()["items"][0]["id"].as_str().unwrap().to_owned();
+    app.post(&counter, &format!("/api/v1/invitations/{invitation}/accept"), json!({})).await.assert_status(200);
+    let read_only = app.get(&counter, &format!("/o/glow_lab/manage/products/{id}")).await.text();
+    assert!(!read_only.contains("id=\"product-form\"") && read_only.contains("亚麻衬衫"), "{read_only}");
+    let tried = post_form_data(&app, &counter, &format!("/o/glow_lab/manage/products/{id}"), &save, &[]).await;
+    assert_eq!(tried.status, 403);
+    let stranger = app.signup("stranger").await;
+    app.get(&stranger, &format!("/o/glow_lab/manage/products/{id}")).await.assert_status(404);
+    app.get(&stranger, "/o/glow_lab/manage/products").await.assert_status(404);
 }

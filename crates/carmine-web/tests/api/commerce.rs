@@ -16,10 +16,21 @@ carmine_store::both_backends!(
     store_pages_open_edit_and_show_a_store,
 );
 
-/// The store console's images form: named file parts, the CSRF token in the address.
-async fn upload_images(app: &TestApp, client: &Client, files: &[(&str, &[u8])]) -> crate::helpers::TestResponse {
-    let boundary = "store-images-boundary-51c2";
+/// A multipart form to a page: text fields and named files, the CSRF token in the address.
+pub(crate) async fn post_form_data(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    fields: &[(&str, &str)],
+    files: &[(&str, &[u8])],
+) -> crate::helpers::TestResponse {
+    let boundary = "page-form-boundary-51c2";
     let mut body = Vec::new();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+        );
+    }
     for (name, bytes) in files {
         body.extend_from_slice(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"i.png\"\r\nContent-Type: image/png\r\n\r\n")
@@ -31,13 +42,18 @@ async fn upload_images(app: &TestApp, client: &Client, files: &[(&str, &[u8])]) 
     body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
     let request = axum::http::Request::builder()
         .method(axum::http::Method::POST)
-        .uri(format!("/o/glow_lab/store/images?_csrf={}", client.csrf.clone().unwrap()))
+        .uri(format!("{path}?_csrf={}", client.csrf.clone().unwrap()))
         .header("content-type", format!("multipart/form-data; boundary={boundary}"))
         .header("origin", ORIGIN)
         .header("cookie", client.cookie.clone().unwrap())
         .body(axum::body::Body::from(body))
         .unwrap();
     app.raw(request, [127, 0, 0, 1]).await
+}
+
+/// The store console's images form.
+async fn upload_images(app: &TestApp, client: &Client, files: &[(&str, &[u8])]) -> crate::helpers::TestResponse {
+    post_form_data(app, client, "/o/glow_lab/store/images", &[], files).await
 }
 
 fn cny(amount_minor: i64) -> Value {

@@ -1,5 +1,6 @@
 //! The operator's commerce pages: the category tree with commission rates (add,
-//! rename, re-rate, archive) and the store list (suspend with a reason, reinstate).
+//! rename, re-rate, archive), the store list (suspend with a reason, reinstate) and
+//! the review of cross-border products' authenticity certificates.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -93,7 +94,7 @@ pub(super) async fn categories(
 }
 
 /// A rate typed as a percentage (`5`, `4.5`, `0.25`) in basis points.
-fn parse_percent(raw: &str) -> Result<i64, Error> {
+pub(super) fn parse_percent(raw: &str) -> Result<i64, Error> {
     let bad = || Error::invalid_field("commission_bps", "a percentage such as 5 or 4.5");
     let raw = raw.trim().trim_end_matches('%').trim();
     let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
@@ -286,6 +287,77 @@ pub(super) async fn store_action(
     match state.commerce().set_store_suspended(Operator::Admin(&caller), id, reason).await {
         Ok(_) => Ok(done("/admin/stores", notice)),
         Err(error) => stores_page(&state, &caller, &StoresQuery::default(), Some(&shown_on_form(error)?)).await,
+    }
+}
+
+struct CertificateRow {
+    product_id: String,
+    title: String,
+    store_name: String,
+    store_handle: String,
+    origin: String,
+    trade_mode: String,
+    url: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin_certificates.html")]
+struct CertificatesPage {
+    layout: Layout,
+    rows: Vec<CertificateRow>,
+}
+
+async fn certificates_page(
+    state: &AppState,
+    caller: &Caller,
+    done: Option<&str>,
+    error: Option<&Error>,
+) -> Result<Response, ApiError> {
+    let pending = state.commerce().pending_certificates(Operator::Admin(caller), 100).await?;
+    let page = CertificatesPage {
+        layout: Layout::with(Some(caller), done, error),
+        rows: pending
+            .iter()
+            .map(|p| CertificateRow {
+                product_id: p.record.id.to_string(),
+                title: p.record.title.clone(),
+                store_name: p.record.store_name.clone(),
+                store_handle: p.record.store_handle.clone(),
+                origin: p.record.origin_country.clone().unwrap_or_default(),
+                trade_mode: p.record.trade_mode.clone().unwrap_or_default(),
+                url: p
+                    .certificate
+                    .as_ref()
+                    .map(|m| format!("/media/{}/{}/detail.jpg", m.id, m.url_key))
+                    .unwrap_or_default(),
+            })
+            .collect(),
+    };
+    Ok(render(&page, error))
+}
+
+pub(super) async fn certificates(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(q): ApiQuery<Done>,
+) -> Result<Response, ApiError> {
+    certificates_page(&state, &caller, q.done.as_deref(), None).await
+}
+
+pub(super) async fn decide_certificate(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((id, decision)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::ProductNotFound)?;
+    let verified = match decision.as_str() {
+        "verify" => true,
+        "reject" => false,
+        _ => return Err(ApiError(Error::new(ErrorCode::RouteNotFound))),
+    };
+    match state.commerce().decide_certificate(Operator::Admin(&caller), id, verified).await {
+        Ok(_) => Ok(done("/admin/certificates", "certificate_decided")),
+        Err(error) => certificates_page(&state, &caller, None, Some(&shown_on_form(error)?)).await,
     }
 }
 

@@ -1,9 +1,11 @@
 //! Commerce's pages: the public store page (`/o/{handle}/store`), the store's
 //! console tab (`/o/{handle}/manage/store`: opening, settings, images, shipping
-//! templates, warehouses) and the operator's category tree and store list. One
-//! router, merged into the pages in one line.
+//! templates, warehouses), the catalogue tab (`/o/{handle}/manage/products`: list,
+//! editor, stock), the product page, and the operator's category tree, store list
+//! and certificate review. One router, merged into the pages in one line.
 
 mod admin;
+mod catalogue;
 mod console;
 mod product;
 mod store;
@@ -23,6 +25,9 @@ pub(crate) const NOTICES: &[&str] = &[
     "category_saved",
     "store_suspended",
     "store_reinstated",
+    "product_saved",
+    "stock_saved",
+    "certificate_decided",
 ];
 
 pub(crate) fn router() -> Router<AppState> {
@@ -41,8 +46,24 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/o/{handle}/store/templates/{id}/delete", post(console::delete_template))
         .route("/o/{handle}/store/warehouses", post(console::add_warehouse))
         .route("/o/{handle}/store/warehouses/{id}", post(console::rename_warehouse))
+        .route("/o/{handle}/manage/products", get(catalogue::list))
+        .route(
+            "/o/{handle}/manage/products/new",
+            get(catalogue::new_product)
+                .post(catalogue::create)
+                .layer(axum::extract::DefaultBodyLimit::max(catalogue::EDITOR_BODY_BYTES_MAX)),
+        )
+        .route(
+            "/o/{handle}/manage/products/{id}",
+            get(catalogue::edit_product)
+                .post(catalogue::save)
+                .layer(axum::extract::DefaultBodyLimit::max(catalogue::EDITOR_BODY_BYTES_MAX)),
+        )
+        .route("/o/{handle}/manage/products/{id}/stock", post(catalogue::save_stock))
         .route("/admin/categories", get(admin::categories).post(admin::add_category))
         .route("/admin/categories/{id}", post(admin::save_category))
         .route("/admin/stores", get(admin::stores))
+        .route("/admin/certificates", get(admin::certificates))
+        .route("/admin/certificates/{id}/{decision}", post(admin::decide_certificate))
         .route("/admin/stores/{id}/{action}", post(admin::store_action))
 }
