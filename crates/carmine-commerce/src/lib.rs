@@ -1,8 +1,9 @@
 //! The commerce context (ADR 0024): the operator's product category tree with
 //! commission rates (`categories`), stores — one per verified brand or merchant
 //! organization — with their settings, shipping templates and warehouses
-//! (`stores`, `shipping`), and (next) the product catalogue, shoppable notes and
-//! attribution. Checkout (Commerce II) plugs into what this crate keeps.
+//! (`stores`, `shipping`), the product catalogue (`products`), and shoppable notes
+//! with attribution and the notes about a product (`tags`). Checkout (Commerce II)
+//! plugs into what this crate keeps.
 //!
 //! Access: a store is edited through its organization's role matrix
 //! (`carmine_accounts::orgs`: every member sees the console, staff edit the
@@ -17,6 +18,7 @@ pub mod products;
 pub mod regions;
 pub mod shipping;
 pub mod stores;
+pub mod tags;
 
 pub use categories::{Category, CategoryInput};
 pub use shipping::TemplateInput;
@@ -25,6 +27,8 @@ pub use stores::{Store, StoreAccess, StoreInput};
 use carmine_accounts::Accounts;
 use carmine_core::money::{Currency, Money};
 use carmine_core::{Error, ErrorCode, Result};
+use carmine_events::CesWeights;
+use carmine_notes::Notes;
 use carmine_store::Db;
 
 /// How commerce is set up.
@@ -32,11 +36,15 @@ use carmine_store::Db;
 pub struct CommerceConfig {
     /// The instance's currency (the ledger's): every price, fee and threshold is in it.
     pub currency: Currency,
+    /// Days a tap on a note's product tag attributes a purchase to the note.
+    pub attribution_days: i64,
+    /// How engagement counts when ranking the notes about a product (the feed's).
+    pub ces: CesWeights,
 }
 
 impl Default for CommerceConfig {
     fn default() -> Self {
-        CommerceConfig { currency: Currency::CNY }
+        CommerceConfig { currency: Currency::CNY, attribution_days: 7, ces: CesWeights::default() }
     }
 }
 
@@ -45,16 +53,22 @@ impl Default for CommerceConfig {
 pub struct Commerce {
     db: Db,
     accounts: Accounts,
+    notes: Notes,
     config: CommerceConfig,
 }
 
 impl Commerce {
-    pub fn new(db: Db, accounts: Accounts, config: CommerceConfig) -> Self {
-        Commerce { db, accounts, config }
+    pub fn new(db: Db, accounts: Accounts, notes: Notes, config: CommerceConfig) -> Self {
+        Commerce { db, accounts, notes, config }
     }
 
     pub fn currency(&self) -> Currency {
         self.config.currency
+    }
+
+    /// Days a tap on a note's product tag attributes a purchase to the note.
+    pub fn attribution_days(&self) -> i64 {
+        self.config.attribution_days
     }
 
     /// An amount a client sent for `field`: in the instance's currency, within

@@ -138,6 +138,7 @@ error_codes! {
     IdempotencyKeyReused => (422, "idempotency_key_reused", "this Idempotency-Key was used for a different request"),
     InvalidIdempotencyKey => (422, "invalid_idempotency_key", "an Idempotency-Key is 1 to 64 visible ASCII characters"),
     CannotGiftSelf => (422, "cannot_gift_self", "you cannot send coins to yourself"),
+    ProductNotTaggable => (422, "product_not_taggable", "only products on sale in an open store can be tagged"),
     RefundExceedsPayment => (422, "refund_exceeds_payment", "the refund is larger than what is left of the payment"),
     WebhookSignatureInvalid => (400, "webhook_signature_invalid", "the webhook signature is missing, forged or too old"),
     // 429

@@ -347,6 +347,16 @@ pub enum DomainEvent {
         product_id: Id,
         store_id: Id,
     },
+    /// A note's product tags were set (`count` after the change).
+    NoteProductsTagged {
+        note_id: Id,
+        count: u64,
+    },
+    /// Someone opened a product from a note's tag (an attribution checkout reads).
+    ProductTagOpened {
+        note_id: Id,
+        product_id: Id,
+    },
     /// The operator decided on a cross-border product's authenticity certificate.
     CertificateDecided {
         product_id: Id,
@@ -430,6 +440,8 @@ impl DomainEvent {
             DomainEvent::ProductChanged { .. } => "product_changed",
             DomainEvent::StockChanged { .. } => "stock_changed",
             DomainEvent::CertificateDecided { .. } => "certificate_decided",
+            DomainEvent::NoteProductsTagged { .. } => "note_products_tagged",
+            DomainEvent::ProductTagOpened { .. } => "product_tag_opened",
         }
     }
 }

@@ -151,3 +151,9 @@ pub const STOCK_UNITS_MAX: i64 = 10_000_000;
 pub const AFFILIATE_BPS_MAX: i64 = 5_000;
 /// Stock rows one request may set.
 pub const STOCK_ROWS_PER_REQUEST_MAX: usize = 1_000;
+/// Products one note may tag.
+pub const NOTE_PRODUCT_TAGS_MAX: usize = 10;
+/// A pin's point on its image, in thousandths of the width and height.
+pub const PIN_SCALE: i64 = 1_000;
+/// Notes about a product ranked at once (the newest this many that tag it).
+pub const NOTES_ABOUT_RANKED_MAX: i64 = 2_000;

@@ -37,6 +37,7 @@ pub mod notifications;
 pub mod orgs;
 pub mod outbox;
 pub mod payments;
+pub mod product_tags;
 pub mod products;
 pub mod safety;
 pub mod sandbox;

@@ -47,6 +47,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(16, "0016_notifications_in_time_order"),
     migration!(17, "0017_stores"),
     migration!(18, "0018_catalogue"),
+    migration!(19, "0019_product_tags"),
 ];
 
 /// The names of the migrations this binary carries, in order.

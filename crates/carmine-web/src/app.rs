@@ -104,7 +104,8 @@ impl Services {
         consumers.extend(feed.subscribers());
         consumers.extend(search.subscribers());
         let dataplane = DataPlane::new(db.clone(), consumers, config.dataplane).await?;
-        let commerce = CommerceConfig { currency: config.ledger.currency };
+        let commerce =
+            CommerceConfig { currency: config.ledger.currency, ces: config.ces, ..CommerceConfig::default() };
         let ledger = Ledger::new(db.clone(), config.ledger);
         let webhook_secret = carmine_store::secrets::get_or_create(&db, "sandbox_webhook_secret", || {
             carmine_core::secret::random_token(32)
@@ -112,7 +113,7 @@ impl Services {
         .await?;
         let sandbox = Sandbox::new(db.clone(), webhook_secret.into_bytes(), config.payments_test_mode);
         let payments = Payments::new(ledger.clone(), Arc::new(sandbox.clone()));
-        let commerce = Commerce::new(db.clone(), accounts.clone(), commerce);
+        let commerce = Commerce::new(db.clone(), accounts.clone(), notes.clone(), commerce);
         Ok(Services {
             commerce,
             ledger,

@@ -34,3 +34,19 @@ pub fn clear_session(config: &WebConfig) -> HeaderValue {
     ))
     .expect("static cookie")
 }
+
+/// The first-party cookie that attributes a signed-out visitor's taps on notes'
+/// product tags (read by checkout within the attribution window).
+pub const REFERRAL_COOKIE: &str = "carmine_ref";
+
+/// The visitor's referral token, if the cookie holds a well-formed one.
+pub fn referral(headers: &HeaderMap) -> Option<String> {
+    read(headers, REFERRAL_COOKIE)
+        .filter(|v| v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+}
+
+pub fn set_referral(config: &WebConfig, token: &str, max_age_seconds: i64) -> HeaderValue {
+    let secure = if config.is_https() { "; Secure" } else { "" };
+    let value = format!("{REFERRAL_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}");
+    HeaderValue::from_str(&value).expect("referral tokens are header-safe")
+}

@@ -337,6 +337,34 @@ const waterfalls = (function masonry() {
   update();
 })();
 
+// The tagging page: "Place pin" on a tag's form, then a click on one of the note's
+// images fills that form's image and point (percent of the image's width and height).
+(function pinPicker() {
+  const picker = document.getElementById("pin-picker");
+  if (!picker) return;
+  const hint = document.getElementById("pin-hint");
+  let active = null;
+  document.querySelectorAll(".pin-form .place-pin").forEach((button) => {
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      active = button.closest("form");
+      if (hint) hint.textContent = picker.dataset.hint;
+      picker.scrollIntoView({ behavior: "smooth", block: "start" });
+    });
+  });
+  picker.addEventListener("click", (event) => {
+    const image = event.target.closest("img[data-media]");
+    if (!image || !active) return;
+    const box = image.getBoundingClientRect();
+    const percent = (value) => String(Math.round(Math.max(0, Math.min(1, value)) * 1000) / 10);
+    active.querySelector("select[name=media_id]").value = image.dataset.media;
+    active.querySelector("input[name=x]").value = percent((event.clientX - box.left) / box.width);
+    active.querySelector("input[name=y]").value = percent((event.clientY - box.top) / box.height);
+    active.scrollIntoView({ behavior: "smooth", block: "center" });
+    active = null;
+  });
+})();
+
 // Menus (details.menu) close on a click elsewhere or Escape; a long row of tabs shows
 // its current tab.
 (function menusAndTabs() {

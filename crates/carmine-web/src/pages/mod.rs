@@ -9,7 +9,7 @@
 mod account;
 mod admin;
 mod boards;
-mod commerce;
+pub(crate) mod commerce;
 pub(crate) mod engagement;
 mod feed;
 mod language;

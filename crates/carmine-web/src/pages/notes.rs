@@ -181,6 +181,8 @@ pub(crate) struct ImageRow {
     pub(crate) color: String,
     /// What it shows, in the author's words (empty: not given).
     pub(crate) alt: String,
+    /// Products pinned on it (note pages).
+    pub(crate) pins: Vec<super::commerce::tags::PinRow>,
 }
 
 impl ImageRow {
@@ -193,6 +195,7 @@ impl ImageRow {
             height: m.height,
             color: m.placeholder_color.clone(),
             alt: m.alt_text.clone(),
+            pins: Vec::new(),
         }
     }
 }
@@ -318,6 +321,8 @@ struct NotePageTemplate {
     /// Its way through the traffic pools (with the statistics).
     journey: Option<crate::api::feed::JourneyView>,
     related: Vec<CardRow>,
+    /// The products the note tags (cards; their pins are on `note.images`).
+    products: super::commerce::tags::NoteProducts,
     /// The link preview other apps show (Open Graph), for published public notes.
     preview: Option<super::LinkPreview>,
 }
@@ -388,12 +393,16 @@ pub(crate) async fn note_page_response(
             url: format!("{base}/notes/{}", detail.note.id),
         }
     });
+    let layout = Layout::with(caller, done, error);
+    let mut note = NoteRow::from(&detail);
+    let products = super::commerce::tags::note_products(state, &layout, caller, id, &mut note.images).await?;
     let page = NotePageTemplate {
         preview,
         journey,
         related,
-        layout: Layout::with(caller, done, error),
-        note: NoteRow::from(&detail),
+        layout,
+        note,
+        products,
         can_follow,
         following,
         liked,

@@ -21,4 +21,5 @@ mod orgs;
 mod pages;
 mod safety;
 mod search;
+mod shoppable;
 mod tenancy;

@@ -44,6 +44,7 @@ fn valid_body(method: &Method, path: &str) -> Option<Value> {
             "category_id": "1", "title": "pwned", "variants": [{ "price": { "amount_minor": 1, "currency": "CNY" } }]
         }),
         "/api/v1/products/{id}" => json!({ "title": "pwned" }),
+        "/api/v1/notes/{id}/product-tags" => json!({ "tags": [] }),
         "/api/v1/products/{id}/stock" => json!({ "items": [] }),
         p if p.ends_with("/certificate") => json!({ "verified": true }),
         p if p.contains("/shipping-templates") => {
@@ -236,6 +237,7 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
             .replace("{template_id}", &template_id)
             .replace("{warehouse_id}", &warehouse_id)
             .replace("{variant_id}", &variant_id)
+            .replace("{product_id}", &product_id)
             .replace("{id}", id);
         let response = app.send(&mallory, method.clone(), &path, valid_body(&method, &template)).await;
         assert!(

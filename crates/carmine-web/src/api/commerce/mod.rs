@@ -6,6 +6,7 @@
 mod categories;
 pub(crate) mod products;
 mod stores;
+pub(crate) mod tags;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -33,4 +34,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(products::price_history))
         .routes(routes!(products::pending_certificates))
         .routes(routes!(products::decide_certificate))
+        .routes(routes!(tags::note_tags, tags::set_note_tags))
+        .routes(routes!(tags::tap))
+        .routes(routes!(tags::product_notes))
 }

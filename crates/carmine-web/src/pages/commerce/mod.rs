@@ -9,6 +9,7 @@ mod catalogue;
 mod console;
 mod product;
 mod store;
+pub(crate) mod tags;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -28,12 +29,15 @@ pub(crate) const NOTICES: &[&str] = &[
     "product_saved",
     "stock_saved",
     "certificate_decided",
+    "tags_saved",
 ];
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/o/{handle}/store", get(store::show))
         .route("/products/{id}", get(product::show))
+        .route("/notes/{id}/products", get(tags::show).post(tags::save))
+        .route("/notes/{id}/products/{product_id}", get(tags::open))
         .route("/o/{handle}/manage/store", get(console::show))
         .route("/o/{handle}/store/open", post(console::open))
         .route("/o/{handle}/store/settings", post(console::save_settings))

@@ -15,7 +15,7 @@ use crate::error::ApiError;
 use crate::extract::{ApiQuery, RequestContext, path_id};
 use crate::pages::money::yuan;
 use crate::pages::notes::{ImageRow, carousel_ratio};
-use crate::pages::{Avatar, Done, Layout, render};
+use crate::pages::{Avatar, Layout, render};
 
 /// A product as cards show it (store pages, search).
 pub(crate) struct ProductCardRow {
@@ -94,9 +94,28 @@ struct ProductPage {
     store_score: String,
     /// The viewer works for the store (an "Edit" link).
     editable: bool,
+    /// The notes about the product, ranked by quality × freshness.
+    notes: Vec<crate::pages::notes::CardRow>,
+    more_notes: Option<String>,
 }
 
-fn page_of(layout: Layout, product: &Product, store: Option<&carmine_commerce::Store>) -> ProductPage {
+#[derive(serde::Deserialize, Default)]
+pub(super) struct ProductQuery {
+    done: Option<String>,
+    /// Where the notes about it continue.
+    notes: Option<String>,
+}
+
+/// Notes about a product a page shows at once.
+const NOTES_PAGE_SIZE: u32 = 20;
+
+fn page_of(
+    layout: Layout,
+    product: &Product,
+    store: Option<&carmine_commerce::Store>,
+    notes: Vec<crate::pages::notes::CardRow>,
+    more_notes: Option<String>,
+) -> ProductPage {
     let record = &product.record;
     let locale = layout.locale.tag();
     let first = product.variants.first();
@@ -160,6 +179,8 @@ fn page_of(layout: Layout, product: &Product, store: Option<&carmine_commerce::S
         store_logo: logo,
         store_score: store.map(|s| super::store::score(s.record.score_centi)).unwrap_or_default(),
         editable: product.insider,
+        notes,
+        more_notes,
         layout,
     }
 }
@@ -168,12 +189,16 @@ pub(super) async fn show(
     State(state): State<AppState>,
     context: RequestContext,
     Path(id): Path<String>,
-    ApiQuery(q): ApiQuery<Done>,
+    ApiQuery(q): ApiQuery<ProductQuery>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, ErrorCode::ProductNotFound)?;
     let caller = context.caller.as_ref();
     let product = state.commerce().product(caller, id).await?;
     let store = state.commerce().store(product.record.store_id).await.ok();
+    let (notes, next) =
+        crate::api::commerce::tags::notes_about_page(&state, caller, id, NOTES_PAGE_SIZE, q.notes.as_deref()).await?;
+    let cards = notes.iter().map(crate::pages::notes::CardRow::from).collect();
+    let more = next.map(|cursor| format!("/products/{id}?notes={cursor}#notes"));
     let layout = Layout::with(caller, q.done.as_deref(), None);
-    Ok(render(&page_of(layout, &product, store.as_ref()), None))
+    Ok(render(&page_of(layout, &product, store.as_ref(), cards, more), None))
 }
