@@ -732,6 +732,13 @@ impl Commerce {
         Ok(products::list_for_store(&mut *self.db.reader().await?, store_id, status, category, before, limit).await?)
     }
 
+    /// Products on sale among `ids`, in the order given (search proposes, the
+    /// database disposes).
+    pub async fn listed_by_ids(&self, ids: &[Id]) -> Result<Vec<ProductRecord>> {
+        let records = products::get_many(&mut *self.db.reader().await?, ids).await?;
+        Ok(ids.iter().filter_map(|id| records.iter().find(|r| r.id == *id && listed(r)).cloned()).collect())
+    }
+
     /// The top-level categories a store lists products in, in tree order.
     pub async fn store_categories(&self, store_id: Id) -> Result<Vec<Category>> {
         let mut conn = self.db.reader().await?;

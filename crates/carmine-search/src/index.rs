@@ -6,9 +6,10 @@
 //! the last commit saw, and the indexer resumes after that position: no note missing
 //! or resurrected.
 //!
-//! One index holds two kinds of document, told apart by `kind`: published notes
-//! (`note`) and members and organizations (`actor`). `key` (`n:{id}`, `a:{id}`) is
-//! what a change deletes by.
+//! One index holds three kinds of document, told apart by `kind`: published notes
+//! (`note`), members and organizations (`actor`) and products on sale (`product`:
+//! active, in an open store). `key` (`n:{id}`, `a:{id}`, `p:{id}`) is what a change
+//! deletes by.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -16,7 +17,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use carmine_core::{Error, Id};
 use carmine_events::statistics::CesWeights;
-use carmine_store::search::{ActorDocument, NoteDocument};
+use carmine_store::search::{ActorDocument, NoteDocument, ProductDocument};
 use serde::{Deserialize, Serialize};
 use tantivy::directory::MmapDirectory;
 use tantivy::schema::{
@@ -28,7 +29,7 @@ use crate::analyzer::{Analyzer, CHARS_ANALYZER, INDEX_ANALYZER, Mode, QUERY_ANAL
 
 /// Bumped whenever the schema or what is indexed changes: an index of another
 /// version is rebuilt.
-const SCHEMA_VERSION: u32 = 2;
+const SCHEMA_VERSION: u32 = 3;
 /// Memory the writer may buffer before it flushes a segment.
 const WRITER_MEMORY: usize = 64 << 20;
 const META_FILE: &str = "carmine-index.json";
@@ -71,6 +72,17 @@ pub struct Fields {
     pub name_text: Field,
     pub about: Field,
     pub followers: Field,
+    // Products (their title and description are `title` and `body`; their time `published_at`).
+    pub brand: Field,
+    /// The product's category and its ancestors.
+    pub category: Field,
+    pub store_type: Field,
+    /// `yes` or `no`.
+    pub cross_border: Field,
+    pub in_stock: Field,
+    /// The lowest variant price, in minor units.
+    pub price: Field,
+    pub sales: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -106,8 +118,15 @@ fn schema() -> (Schema, Fields) {
         handle: builder.add_text_field("handle", STRING | STORED),
         name: builder.add_text_field("name", STORED),
         name_text: builder.add_text_field("name_text", text.clone()),
-        about: builder.add_text_field("about", text),
+        about: builder.add_text_field("about", text.clone()),
         followers: builder.add_u64_field("followers", FAST | STORED),
+        brand: builder.add_text_field("brand", text | STORED),
+        category: builder.add_i64_field("category", INDEXED),
+        store_type: builder.add_text_field("store_type", STRING),
+        cross_border: builder.add_text_field("cross_border", STRING),
+        in_stock: builder.add_text_field("in_stock", STRING),
+        price: builder.add_i64_field("price", INDEXED | FAST),
+        sales: builder.add_u64_field("sales", FAST),
     };
     (builder.build(), fields)
 }
@@ -133,11 +152,19 @@ pub struct Changes {
     /// Notes no longer findable (deleted, unpublished).
     pub gone_notes: Vec<Id>,
     pub gone_actors: Vec<Id>,
+    /// Products on sale (any other product given here is taken out).
+    pub products: Vec<ProductDocument>,
+    pub gone_products: Vec<Id>,
 }
 
 impl Changes {
     fn is_empty(&self) -> bool {
-        self.notes.is_empty() && self.actors.is_empty() && self.gone_notes.is_empty() && self.gone_actors.is_empty()
+        self.notes.is_empty()
+            && self.actors.is_empty()
+            && self.gone_notes.is_empty()
+            && self.gone_actors.is_empty()
+            && self.products.is_empty()
+            && self.gone_products.is_empty()
     }
 }
 
@@ -224,6 +251,12 @@ impl SearchIndex {
         for actor in &changes.actors {
             writer.add_document(self.actor_document(actor)).map_err(fail)?;
         }
+        for id in changes.gone_products.iter().chain(changes.products.iter().map(|p| &p.id)) {
+            writer.delete_term(Term::from_field_text(f.key, &product_key(*id)));
+        }
+        for product in changes.products.iter().filter(|p| p.listed) {
+            writer.add_document(self.product_document(product)).map_err(fail)?;
+        }
         self.commit(writer, position)?;
         drop(guard);
         self.reader.reload().map_err(fail)
@@ -264,6 +297,9 @@ impl SearchIndex {
             }
             for actor in &changes.actors {
                 writer.add_document(self.actor_document(actor)).map_err(fail)?;
+            }
+            for product in changes.products.iter().filter(|p| p.listed) {
+                writer.add_document(self.product_document(product)).map_err(fail)?;
             }
             Ok(())
         })?;
@@ -324,6 +360,35 @@ impl SearchIndex {
         doc.add_u64(f.followers, actor.followers.max(0) as u64);
         doc
     }
+}
+
+impl SearchIndex {
+    fn product_document(&self, product: &ProductDocument) -> TantivyDocument {
+        let f = self.fields;
+        let mut doc = TantivyDocument::default();
+        doc.add_text(f.kind, "product");
+        doc.add_text(f.key, product_key(product.id));
+        doc.add_i64(f.id, product.id.as_i64());
+        doc.add_text(f.title, &product.title);
+        doc.add_text(f.title_chars, &product.title);
+        doc.add_text(f.body, &product.description);
+        doc.add_text(f.brand, &product.brand);
+        doc.add_text(f.author, &product.store_name);
+        for category in &product.categories {
+            doc.add_i64(f.category, category.as_i64());
+        }
+        doc.add_text(f.store_type, &product.store_type);
+        doc.add_text(f.cross_border, if product.cross_border { "yes" } else { "no" });
+        doc.add_text(f.in_stock, if product.in_stock { "yes" } else { "no" });
+        doc.add_i64(f.price, product.price_minor);
+        doc.add_u64(f.sales, product.sales.max(0) as u64);
+        doc.add_i64(f.published_at, product.created_at.micros());
+        doc
+    }
+}
+
+fn product_key(id: Id) -> String {
+    format!("p:{}", id.as_i64())
 }
 
 fn note_key(id: Id) -> String {

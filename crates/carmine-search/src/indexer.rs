@@ -1,6 +1,7 @@
 //! The consumer that keeps the index current: `search.index` follows the domain log
 //! and, per batch, re-reads every note and actor the batch touched (publish, edit,
-//! moderation, deletion, engagement; sign-up, profile, suspension, follows) from the
+//! moderation, deletion, engagement; sign-up, profile, suspension, follows; products,
+//! their stock, their store's suspension or name) from the
 //! database and writes them — or their absence — in one commit carrying the batch's
 //! last position. Re-reading makes each change idempotent, so replaying a stretch of
 //! the log after a crash leaves the same index.
@@ -30,6 +31,9 @@ struct Touched {
     actors: BTreeSet<Id>,
     /// Actors whose name changed: their notes carry it.
     authors: BTreeSet<Id>,
+    products: BTreeSet<Id>,
+    /// Stores suspended, reinstated or renamed: their products follow.
+    stores: BTreeSet<Id>,
 }
 
 impl Touched {
@@ -64,6 +68,12 @@ impl Touched {
             }
             DomainEvent::ActorFollowed { followee_id, .. } | DomainEvent::ActorUnfollowed { followee_id, .. } => {
                 self.actors.insert(*followee_id);
+            }
+            DomainEvent::ProductChanged { product_id, .. } | DomainEvent::StockChanged { product_id, .. } => {
+                self.products.insert(*product_id);
+            }
+            DomainEvent::StoreUpdated { store_id } | DomainEvent::StoreSuspensionChanged { store_id, .. } => {
+                self.stores.insert(*store_id);
             }
             _ => {}
         }
@@ -100,6 +110,15 @@ impl MemoryConsumer for Indexer {
                     after = next;
                 }
             }
+            for store in std::mem::take(&mut touched.stores) {
+                let mut after = Id::from_i64(0);
+                loop {
+                    let ids = search::product_ids_by_store(conn, store, after, AUTHOR_PAGE).await?;
+                    let Some(&next) = ids.last() else { break };
+                    touched.products.extend(ids);
+                    after = next;
+                }
+            }
             let changes = read(conn, &touched).await?;
             let index = self.0.clone();
             tokio::task::spawn_blocking(move || index.write(changes, last))
@@ -121,6 +140,12 @@ async fn read(conn: &mut Conn, touched: &Touched) -> Result<Changes, Error> {
         match search::actor_document(conn, id).await? {
             Some(actor) => changes.actors.push(actor),
             None => changes.gone_actors.push(id),
+        }
+    }
+    for &id in &touched.products {
+        match search::product(conn, id).await? {
+            Some(product) => changes.products.push(product),
+            None => changes.gone_products.push(id),
         }
     }
     Ok(changes)

@@ -20,6 +20,7 @@ pub mod analyzer;
 pub mod index;
 pub mod indexer;
 pub mod journal;
+pub mod products;
 pub mod query;
 mod snippet;
 pub mod trends;
@@ -96,6 +97,7 @@ pub struct Search {
 pub struct Rebuilt {
     pub notes: u64,
     pub actors: u64,
+    pub products: u64,
     pub position: i64,
     pub elapsed: Duration,
 }
@@ -178,6 +180,18 @@ impl Search {
         Ok((search_id, results))
     }
 
+    /// Products on sale matching `query` (see [`products`]).
+    pub async fn products(&self, query: products::ProductQuery) -> Result<products::ProductResults, Error> {
+        let index = self.index.clone();
+        bounded(move || index.products(&query)).await
+    }
+
+    /// Product titles and brands that continue `prefix`.
+    pub async fn product_suggestions(&self, prefix: String, limit: usize) -> Result<Vec<String>, Error> {
+        let index = self.index.clone();
+        bounded(move || index.product_suggestions(&prefix, limit)).await
+    }
+
     /// Members and organizations matching `text`.
     pub async fn actors(&self, text: String, limit: usize) -> Result<Vec<ActorHit>, Error> {
         let index = self.index.clone();
@@ -214,7 +228,7 @@ impl Search {
                 Ok(())
             })
         });
-        let (mut notes, mut actors) = (0u64, 0u64);
+        let (mut notes, mut actors, mut products) = (0u64, 0u64, 0u64);
         let mut conn = self.db.reader().await?;
         let mut after = Id::from_i64(0);
         loop {
@@ -236,9 +250,19 @@ impl Search {
                 break;
             }
         }
+        let mut after = Id::from_i64(0);
+        loop {
+            let page = search::products_after(&mut conn, after, REBUILD_PAGE).await?;
+            let Some(last) = page.last().map(|p| p.id) else { break };
+            after = last;
+            products += page.iter().filter(|p| p.listed).count() as u64;
+            if sender.send(index::Changes { products: page, ..Default::default() }).await.is_err() {
+                break;
+            }
+        }
         drop(sender);
         writer.await.map_err(|e| Error::internal(format!("search rebuild: {e}")))??;
-        Ok(Rebuilt { notes, actors, position, elapsed: started.elapsed() })
+        Ok(Rebuilt { notes, actors, products, position, elapsed: started.elapsed() })
     }
 }
 

@@ -206,21 +206,21 @@ pub struct TopicHit {
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct Parsed {
     /// Single terms, each required.
-    words: Vec<String>,
+    pub(crate) words: Vec<String>,
     /// Phrases of two or more terms with their relative positions.
-    phrases: Vec<Vec<(usize, String)>>,
+    pub(crate) phrases: Vec<Vec<(usize, String)>>,
     /// The unquoted terms in the order typed (a phrase match of them ranks higher).
     sequence: Vec<String>,
 }
 
 impl Parsed {
-    fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.words.is_empty() && self.phrases.is_empty()
     }
 
     /// The same query without English function words (`in`, `the`, `how`…), unless
     /// that would leave nothing to search.
-    fn without_function_words(&self) -> Parsed {
+    pub(crate) fn without_function_words(&self) -> Parsed {
         let content: Vec<String> = self.words.iter().filter(|w| !is_function_word(w)).cloned().collect();
         let words = if content.is_empty() && self.phrases.is_empty() { self.words.clone() } else { content };
         Parsed { words, phrases: self.phrases.clone(), sequence: self.sequence.clone() }
@@ -278,24 +278,24 @@ fn fuzzy_distance(term: &str) -> Option<u8> {
     (term.chars().all(|c| c.is_ascii_lowercase()) && letters >= 5).then_some(if letters >= 9 { 2 } else { 1 })
 }
 
-fn term_query(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
+pub(crate) fn term_query(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
     let query = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqsAndPositions);
     Box::new(BoostQuery::new(Box::new(query), boost))
 }
 
 /// `terms` at consecutive positions of `field`, up to `slop` apart.
-fn phrase_query(field: Field, terms: &[String], slop: u32, boost: f32) -> Box<dyn Query> {
+pub(crate) fn phrase_query(field: Field, terms: &[String], slop: u32, boost: f32) -> Box<dyn Query> {
     let mut phrase = PhraseQuery::new(terms.iter().map(|t| Term::from_field_text(field, t)).collect());
     phrase.set_slop(slop);
     Box::new(BoostQuery::new(Box::new(phrase), boost))
 }
 
 /// A query that only filters: it adds nothing to the score.
-fn filter(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
+pub(crate) fn filter(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
     (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
 }
 
-fn keyword(field: Field, value: &str) -> Box<dyn Query> {
+pub(crate) fn keyword(field: Field, value: &str) -> Box<dyn Query> {
     Box::new(TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic))
 }
 
@@ -645,12 +645,12 @@ impl SearchIndex {
 const TOPICS_SCANNED_MAX: usize = 500;
 
 /// A fast field of one segment as a function of the document (0 where missing).
-fn i64_column(segment: &SegmentReader, field: &str) -> impl Fn(tantivy::DocId) -> i64 + use<> {
+pub(crate) fn i64_column(segment: &SegmentReader, field: &str) -> impl Fn(tantivy::DocId) -> i64 + use<> {
     let column = segment.fast_fields().i64(field).ok().map(|c| c.first_or_default_col(0));
     move |doc| column.as_ref().map_or(0, |c| c.get_val(doc))
 }
 
-fn u64_column(segment: &SegmentReader, field: &str) -> impl Fn(tantivy::DocId) -> u64 + use<> {
+pub(crate) fn u64_column(segment: &SegmentReader, field: &str) -> impl Fn(tantivy::DocId) -> u64 + use<> {
     let column = segment.fast_fields().u64(field).ok().map(|c| c.first_or_default_col(0));
     move |doc| column.as_ref().map_or(0, |c| c.get_val(doc))
 }

@@ -406,3 +406,92 @@ pub async fn popular_queries(
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
 }
+
+/// A product as the index stores it (listed or not: the indexer drops unlisted ones).
+#[derive(Clone, Debug)]
+pub struct ProductDocument {
+    pub id: Id,
+    pub title: String,
+    pub description: String,
+    pub brand: String,
+    /// The product's category and its ancestors.
+    pub categories: Vec<Id>,
+    pub store_id: Id,
+    pub store_name: String,
+    pub store_type: String,
+    pub cross_border: bool,
+    pub in_stock: bool,
+    pub price_minor: i64,
+    pub sales: i64,
+    pub created_at: Timestamp,
+    /// Active, in an open store.
+    pub listed: bool,
+}
+
+macro_rules! select_product_documents {
+    ($($rest:literal)*) => {
+        concat!(
+            "SELECT p.id, p.title, p.description, p.brand, p.category_id, c.parent_id AS category_parent,
+                    cp.parent_id AS category_grandparent, p.store_id, s.name AS store_name, s.store_type,
+                    p.cross_border, p.stock_total, p.price_min_minor, p.sales_count, p.created_at, p.status,
+                    s.status AS store_status
+             FROM products p JOIN stores s ON s.id = p.store_id JOIN categories c ON c.id = p.category_id
+                  LEFT JOIN categories cp ON cp.id = c.parent_id ",
+            $($rest),*
+        )
+    };
+}
+
+fn product_document(row: &AnyRow) -> Result<ProductDocument, sqlx::Error> {
+    let categories = [
+        row.try_get::<Option<i64>, _>("category_id")?,
+        row.try_get("category_parent")?,
+        row.try_get("category_grandparent")?,
+    ]
+    .into_iter()
+    .flatten()
+    .map(Id::from_i64)
+    .collect();
+    Ok(ProductDocument {
+        id: Id::from_i64(row.try_get("id")?),
+        title: row.try_get("title")?,
+        description: row.try_get("description")?,
+        brand: row.try_get("brand")?,
+        categories,
+        store_id: Id::from_i64(row.try_get("store_id")?),
+        store_name: row.try_get("store_name")?,
+        store_type: row.try_get("store_type")?,
+        cross_border: row.try_get::<i64, _>("cross_border")? == 1,
+        in_stock: row.try_get::<i64, _>("stock_total")? > 0,
+        price_minor: row.try_get("price_min_minor")?,
+        sales: row.try_get("sales_count")?,
+        created_at: Timestamp(row.try_get("created_at")?),
+        listed: row.try_get::<String, _>("status")? == "active" && row.try_get::<String, _>("store_status")? == "open",
+    })
+}
+
+pub async fn product(conn: &mut Conn, id: Id) -> StoreResult<Option<ProductDocument>> {
+    let row = sqlx::query(select_product_documents!("WHERE p.id = $1")).bind(id.as_i64()).fetch_optional(conn).await?;
+    Ok(row.as_ref().map(product_document).transpose()?)
+}
+
+/// Products after `after` in id order (the rebuild's pages).
+pub async fn products_after(conn: &mut Conn, after: Id, limit: u32) -> StoreResult<Vec<ProductDocument>> {
+    let rows = sqlx::query(select_product_documents!("WHERE p.id > $1 ORDER BY p.id LIMIT $2"))
+        .bind(after.as_i64())
+        .bind(i64::from(limit))
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.iter().map(product_document).collect::<Result<_, _>>()?)
+}
+
+/// A store's product ids after `after` (a suspension touches them all).
+pub async fn product_ids_by_store(conn: &mut Conn, store_id: Id, after: Id, limit: u32) -> StoreResult<Vec<Id>> {
+    let rows = sqlx::query("SELECT id FROM products WHERE store_id = $1 AND id > $2 ORDER BY id LIMIT $3")
+        .bind(store_id.as_i64())
+        .bind(after.as_i64())
+        .bind(i64::from(limit))
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(|r| Ok(Id::from_i64(r.try_get("id")?))).collect::<Result<_, sqlx::Error>>().map_err(Into::into)
+}

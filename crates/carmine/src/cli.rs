@@ -587,9 +587,10 @@ pub async fn run(cli: Cli) -> Result<(), String> {
             let platform = Platform::open_for_maintenance(&data).await?;
             let rebuilt = platform.services.search.rebuild().await.map_err(|e| e.to_string())?;
             println!(
-                "rebuilt the search index: {} notes and {} members and organizations in {:.1} s ({:.0} notes/s), at log position {}",
+                "rebuilt the search index: {} notes, {} members and organizations and {} products on sale in {:.1} s ({:.0} notes/s), at log position {}",
                 rebuilt.notes,
                 rebuilt.actors,
+                rebuilt.products,
                 rebuilt.elapsed.as_secs_f64(),
                 rebuilt.notes as f64 / rebuilt.elapsed.as_secs_f64().max(1e-9),
                 rebuilt.position

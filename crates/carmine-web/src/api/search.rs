@@ -51,9 +51,35 @@ pub struct SearchParams {
 
 /// Where the next page of one search starts; `h` ties it to the search.
 #[derive(Serialize, Deserialize)]
-struct SearchCursor {
-    o: u32,
-    h: String,
+pub(crate) struct SearchCursor {
+    pub(crate) o: u32,
+    pub(crate) h: String,
+}
+
+/// A short fingerprint of a search's parameters: a cursor only continues its own search.
+pub(crate) fn fingerprint(parts: &[&str]) -> String {
+    let mut hash = Sha256::new();
+    for part in parts {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    hex::encode(&hash.finalize()[..8])
+}
+
+/// Where a search continues: the offset its cursor carries, checked against the
+/// search's fingerprint (0 without a cursor).
+pub(crate) fn cursor_offset(state: &AppState, cursor: Option<&str>, fingerprint: &str) -> Result<usize, Error> {
+    match cursor.filter(|c| !c.is_empty()) {
+        None => Ok(0),
+        Some(raw) => {
+            let cursor: SearchCursor = state.cursors().decode(raw)?;
+            if cursor.h != fingerprint {
+                return Err(Error::new(carmine_core::ErrorCode::InvalidCursor)
+                    .with_message("the cursor belongs to another search"));
+            }
+            Ok(cursor.o as usize)
+        }
+    }
 }
 
 /// A validated search.
@@ -92,30 +118,15 @@ impl SearchParams {
             }
         };
         let (since, until) = (time("since", &self.since)?, time("until", &self.until)?);
-        let mut hash = Sha256::new();
-        for part in [
+        let fingerprint = fingerprint(&[
             text.as_str(),
             sort.as_str(),
             topic.as_deref().unwrap_or(""),
             self.since.as_deref().unwrap_or(""),
             self.until.as_deref().unwrap_or(""),
             media.map_or("", Media::as_str),
-        ] {
-            hash.update(part.as_bytes());
-            hash.update([0]);
-        }
-        let fingerprint = hex::encode(&hash.finalize()[..8]);
-        let offset = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
-            None => 0,
-            Some(raw) => {
-                let cursor: SearchCursor = state.cursors().decode(raw)?;
-                if cursor.h != fingerprint {
-                    return Err(Error::new(carmine_core::ErrorCode::InvalidCursor)
-                        .with_message("the cursor belongs to another search"));
-                }
-                cursor.o as usize
-            }
-        };
+        ]);
+        let offset = cursor_offset(state, self.cursor.as_deref(), &fingerprint)?;
         let limit = clamp_limit(self.limit) as usize;
         let query = NoteQuery { text, sort, topic, since, until, media, offset, limit };
         Ok(Validated { query, fingerprint, first_page: offset == 0 })
@@ -134,6 +145,8 @@ pub(crate) struct SearchOutcome {
     pub next_cursor: Option<String>,
     pub actors: Vec<ActorHit>,
     pub topics: Vec<TopicHit>,
+    /// Products on sale that match (first page only).
+    pub products: Vec<carmine_store::products::ProductRecord>,
 }
 
 /// Runs a validated search for `viewer`: notes (re-checked against the database),
@@ -152,13 +165,22 @@ pub(crate) async fn run_search(
     let mut records: std::collections::HashMap<Id, NoteRecord> =
         state.notes().visible_records(viewer, &ids).await?.into_iter().map(|n| (n.id, n)).collect();
     let notes = results.hits.into_iter().filter_map(|h| records.remove(&h.id).map(|n| (h, n))).collect();
-    let (actors, topics) = if search.first_page && !query.text.trim().is_empty() {
+    let (actors, topics, products) = if search.first_page && !query.text.trim().is_empty() {
+        let found = state
+            .search()
+            .products(carmine_search::products::ProductQuery {
+                text: query.text.clone(),
+                limit: PRODUCTS_BESIDE_NOTES,
+                ..Default::default()
+            })
+            .await?;
         (
             state.search().actors(query.text.clone(), SEARCH_SIDE_RESULTS_MAX).await?,
             state.search().topics(viewer.map(|v| v.user_id), &query.text, SEARCH_SIDE_RESULTS_MAX).await?,
+            state.commerce().listed_by_ids(&found.ids).await?,
         )
     } else {
-        (Vec::new(), Vec::new())
+        (Vec::new(), Vec::new(), Vec::new())
     };
     Ok(SearchOutcome {
         search_id,
@@ -169,8 +191,12 @@ pub(crate) async fn run_search(
         next_cursor,
         actors,
         topics,
+        products,
     })
 }
+
+/// Products shown in the unified results (the product tab has the rest).
+pub(crate) const PRODUCTS_BESIDE_NOTES: usize = 4;
 
 /// A run of text; `matched` runs are what the search found.
 #[derive(Serialize, ToSchema)]
@@ -230,6 +256,8 @@ pub struct SearchView {
     pub actors: Vec<SearchActorView>,
     /// Topics that start with the query (first page only).
     pub topics: Vec<SearchTopicView>,
+    /// Products on sale that match (first page only; `/api/v1/search/products` has them all).
+    pub products: Vec<super::commerce::products::ProductCardView>,
 }
 
 /// Searches notes, members and organizations, and topics.
@@ -268,6 +296,7 @@ pub async fn search(
             .map(|a| SearchActorView { id: a.id, kind: a.kind, handle: a.handle, name: a.name, followers: a.followers })
             .collect(),
         topics: outcome.topics.into_iter().map(|t| SearchTopicView { topic: t.topic, notes: t.notes }).collect(),
+        products: outcome.products.iter().map(|p| super::commerce::products::ProductCardView::new(&state, p)).collect(),
     }))
 }
 
@@ -281,9 +310,12 @@ pub struct PrefixParams {
 #[derive(Serialize, ToSchema)]
 pub struct SuggestionView {
     pub text: String,
-    /// `query` (what others searched) or `topic`.
+    /// `query` (what others searched), `topic`, or `product` (a product's name or brand).
     pub kind: String,
 }
+
+/// Product names and brands among the suggestions, at most.
+const PRODUCT_SUGGESTIONS_MAX: usize = 4;
 
 /// Completions of what the member is typing: popular searches and topics, matched on
 /// the text and, for Chinese, on pinyin (`hufu`) and initials (`hf`).
@@ -294,24 +326,34 @@ pub async fn suggestions(
     ApiQuery(params): ApiQuery<PrefixParams>,
 ) -> Result<Json<Items<SuggestionView>>, ApiError> {
     let prefix = params.q.unwrap_or_default();
-    let items = if prefix.trim().is_empty() {
-        Vec::new()
-    } else {
-        state.search().trends().suggest(&prefix, SUGGESTIONS_MAX).await?
-    };
-    Ok(Json(Items {
-        items: items
-            .into_iter()
-            .map(|s| SuggestionView {
-                text: s.text,
-                kind: match s.kind {
-                    SuggestionKind::Query => "query",
-                    SuggestionKind::Topic => "topic",
-                }
-                .to_owned(),
-            })
-            .collect(),
-    }))
+    if prefix.trim().is_empty() {
+        return Ok(Json(Items { items: Vec::new() }));
+    }
+    let mut items: Vec<SuggestionView> = state
+        .search()
+        .trends()
+        .suggest(&prefix, SUGGESTIONS_MAX)
+        .await?
+        .into_iter()
+        .map(|s| SuggestionView {
+            text: s.text,
+            kind: match s.kind {
+                SuggestionKind::Query => "query",
+                SuggestionKind::Topic => "topic",
+            }
+            .to_owned(),
+        })
+        .collect();
+    // Product names and brands fill what popular searches leave, a few at most.
+    let room = SUGGESTIONS_MAX.saturating_sub(items.len()).min(PRODUCT_SUGGESTIONS_MAX);
+    if room > 0 {
+        for text in state.search().product_suggestions(prefix.clone(), room).await? {
+            if !items.iter().any(|i| i.text == text) {
+                items.push(SuggestionView { text, kind: "product".to_owned() });
+            }
+        }
+    }
+    Ok(Json(Items { items }))
 }
 
 #[derive(Serialize, ToSchema)]

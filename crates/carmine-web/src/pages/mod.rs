@@ -18,7 +18,7 @@ pub(crate) mod notes;
 pub(crate) mod notices;
 pub(crate) mod orgs;
 mod safety;
-mod search;
+pub(crate) mod search;
 mod topics;
 
 use askama::Template;

@@ -82,6 +82,10 @@ struct SearchPage {
     cards: Vec<CardRow>,
     actors: Vec<ActorRow>,
     topics: Vec<TopicRow>,
+    /// Products on sale that match (first page), and the product tab's address.
+    products: Vec<super::commerce::product::ProductCardRow>,
+    products_href: String,
+    notes_href: String,
     sorts: Vec<Choice>,
     media: Vec<Choice>,
     times: Vec<Choice>,
@@ -162,6 +166,9 @@ pub(crate) async fn search(
         cards: Vec::new(),
         actors: Vec::new(),
         topics: Vec::new(),
+        products: Vec::new(),
+        products_href: format!("/search/products?q={}", encode(&q)),
+        notes_href: search_href(&[("q", &q)]),
         sorts,
         media: media_choices,
         times,
@@ -205,6 +212,11 @@ pub(crate) async fn search(
                 handle: a.handle,
                 followers: a.followers,
             })
+            .collect();
+        page.products = outcome
+            .products
+            .iter()
+            .map(|p| super::commerce::product::ProductCardRow::new(&page.layout, p, true))
             .collect();
         page.topics = outcome
             .topics
@@ -339,7 +351,7 @@ async fn admin_term(
 }
 
 /// Digits grouped by thousands with commas (1000 → "1,000").
-fn grouped(n: usize) -> String {
+pub(crate) fn grouped(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, d) in digits.chars().enumerate() {

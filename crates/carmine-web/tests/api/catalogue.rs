@@ -15,6 +15,7 @@ carmine_store::both_backends!(
     who_may_see_and_edit_a_product,
     cross_border_products_carry_origin_and_a_reviewed_certificate,
     the_console_edits_a_product_and_buyers_read_its_page,
+    products_are_found_by_search_with_filters_and_sorts,
 );
 
 fn cny(amount_minor: i64) -> Value {
@@ -632,4 +633,151 @@ async fn the_console_edits_a_product_and_buyers_read_its_page(t: TestDb) {
     let stranger = app.signup("stranger").await;
     app.get(&stranger, &format!("/o/glow_lab/manage/products/{id}")).await.assert_status(404);
     app.get(&stranger, "/o/glow_lab/manage/products").await.assert_status(404);
+}
+
+/// A product of `store_id` in `category` with one variant at `price` and its brand.
+async fn simple_product(
+    app: &TestApp,
+    owner: &Client,
+    store_id: &str,
+    title: &str,
+    category: &str,
+    price: i64,
+    extra: Value,
+) -> String {
+    let cover = image(app, owner).await;
+    let mut body = json!({
+        "category_id": category_id(app, category).await,
+        "title": title,
+        "variants": [{ "price": cny(price) }],
+        "media_ids": [cover],
+        "status": "active",
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    let created = app.post(owner, &format!("/api/v1/stores/{store_id}/products"), body).await;
+    created.assert_status(201);
+    created.json()["id"].as_str().unwrap().to_owned()
+}
+
+async fn products_are_found_by_search_with_filters_and_sorts(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let (owner, store_id) = store(&app, "glow_lab", "brand_official").await;
+    let tee = tee(&app, &owner, &store_id, "active", "TEE").await["id"].as_str().unwrap().to_owned();
+    let serum = simple_product(
+        &app,
+        &owner,
+        &store_id,
+        "修护精华 Repair serum",
+        "skincare",
+        19_900,
+        json!({ "brand": "Glow" }),
+    )
+    .await;
+    simple_product(&app, &owner, &store_id, "秘密新品", "skincare", 100, json!({ "status": "draft" })).await;
+    let (importer, import_store) = store(&app, "tokyo_direct", "cross_border").await;
+    let sunscreen = simple_product(
+        &app,
+        &importer,
+        &import_store,
+        "日本防晒霜 sunscreen",
+        "makeup",
+        25_800,
+        json!({ "cross_border": { "origin_country": "JP", "trade_mode": "direct_mail" } }),
+    )
+    .await;
+    // Stock for the tee only.
+    let product = app.get(&owner, &format!("/api/v1/products/{tee}")).await.json();
+    let warehouse = app.get(&owner, &format!("/api/v1/stores/{store_id}")).await.json()["warehouses"][0]["id"].clone();
+    app.put(
+        &owner,
+        &format!("/api/v1/products/{tee}/stock"),
+        json!({ "items": [{ "sku_id": product["variants"][0]["id"], "warehouse_id": warehouse, "on_hand": 3 }] }),
+    )
+    .await
+    .assert_status(200);
+    app.sync().await;
+
+    let visitor = Client::default();
+    let ids = |page: &Value| -> Vec<String> {
+        page["items"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap().to_owned()).collect()
+    };
+    let beauty = category_id(&app, "beauty").await;
+    for (query, expected) in [
+        ("q=精华".to_owned(), vec![serum.clone()]),
+        ("q=cotton".to_owned(), vec![tee.clone()]),
+        ("q=repair".to_owned(), vec![serum.clone()]),
+        ("q=防晒霜".to_owned(), vec![sunscreen.clone()]),
+        ("q=秘密".to_owned(), vec![]),
+        (format!("category={beauty}&sort=price_high"), vec![sunscreen.clone(), serum.clone()]),
+        (format!("category={beauty}&sort=price_low"), vec![serum.clone(), sunscreen.clone()]),
+        ("cross_border=true&sort=newest".to_owned(), vec![sunscreen.clone()]),
+        ("in_stock=true&sort=newest".to_owned(), vec![tee.clone()]),
+        ("min_price=19900&max_price=20000&sort=newest".to_owned(), vec![serum.clone()]),
+        ("store_type=cross_border&sort=newest".to_owned(), vec![sunscreen.clone()]),
+    ] {
+        let found = app.get(&visitor, &format!("/api/v1/search/products?{}", encode_query(&query))).await;
+        found.assert_status(200);
+        assert_eq!(ids(&found.json()), expected, "{query}");
+    }
+    app.get(&visitor, "/api/v1/search/products?sort=cheapest").await.assert_error(422, "invalid_field");
+    app.get(&visitor, "/api/v1/search/products?store_type=flagship").await.assert_error(422, "invalid_field");
+    app.get(&visitor, "/api/v1/search/products?min_price=-1").await.assert_error(422, "invalid_field");
+
+    // Pages slice one ranking; a cursor only continues its own search.
+    let first = app.get(&visitor, "/api/v1/search/products?sort=price_low&limit=2").await.json();
+    assert_eq!(first["total"], 3);
+    let next = first["next_cursor"].as_str().unwrap().to_owned();
+    let second =
+        app.get(&visitor, &format!("/api/v1/search/products?sort=price_low&limit=2&cursor={next}")).await.json();
+    assert_eq!(ids(&second), vec![sunscreen.clone()]);
+    app.get(&visitor, &format!("/api/v1/search/products?sort=newest&limit=2&cursor={next}"))
+        .await
+        .assert_error(400, "invalid_cursor");
+
+    // The unified search shows products beside notes; suggestions include brands.
+    let unified = app.get(&visitor, &format!("/api/v1/search?q={}", crate::helpers::encode("精华"))).await.json();
+    assert_eq!(unified["products"][0]["id"], serum.as_str());
+    let suggested = app.get(&visitor, "/api/v1/search/suggestions?q=glo").await.json();
+    assert!(
+        suggested["items"].as_array().unwrap().iter().any(|s| s["text"] == "Glow" && s["kind"] == "product"),
+        "{suggested}"
+    );
+
+    // The pages: the product tab with its filters, and the products beside notes.
+    let tab = app.get(&visitor, &format!("/search/products?q={}", crate::helpers::encode("精华"))).await.text();
+    assert!(tab.contains(&format!("data-product=\"{serum}\"")) && tab.contains("id=\"product-search\""), "{tab}");
+    let filtered = app.get(&visitor, "/search/products?cross_border=1&sort=newest").await.text();
+    assert!(
+        filtered.contains(&format!("data-product=\"{sunscreen}\""))
+            && !filtered.contains(&format!("data-product=\"{serum}\""))
+    );
+    let notes_page = app.get(&visitor, &format!("/search?q={}", crate::helpers::encode("精华"))).await.text();
+    assert!(notes_page.contains("id=\"search-products\"") && notes_page.contains(&format!("data-product=\"{serum}\"")));
+
+    // Archived products and a suspended store's leave search.
+    app.patch(&owner, &format!("/api/v1/products/{serum}"), json!({ "status": "archived" })).await.assert_status(200);
+    let admin = app.admin("operator").await;
+    app.post(&admin, &format!("/api/v1/admin/stores/{import_store}/suspend"), json!({ "reason": "x" }))
+        .await
+        .assert_status(200);
+    app.sync().await;
+    assert!(ids(&app.get(&visitor, "/api/v1/search/products?q=精华").await.json()).is_empty());
+    assert!(ids(&app.get(&visitor, "/api/v1/search/products?q=防晒霜").await.json()).is_empty());
+    app.post(&admin, &format!("/api/v1/admin/stores/{import_store}/reinstate"), json!({})).await.assert_status(200);
+    app.sync().await;
+    assert_eq!(ids(&app.get(&visitor, "/api/v1/search/products?q=防晒霜").await.json()), vec![sunscreen.clone()]);
+}
+
+/// Percent-encodes the values of a `k=v&k=v` query.
+fn encode_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) => format!("{k}={}", crate::helpers::encode(v)),
+            None => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }

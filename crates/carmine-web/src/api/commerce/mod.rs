@@ -29,6 +29,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(stores::reinstate_store))
         .routes(routes!(products::store_products, products::create_product))
         .routes(routes!(products::listed_products))
+        .routes(routes!(products::search_products))
         .routes(routes!(products::get_product, products::update_product))
         .routes(routes!(products::set_stock))
         .routes(routes!(products::price_history))

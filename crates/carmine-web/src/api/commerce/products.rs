@@ -763,3 +763,107 @@ pub async fn decide_certificate(
     let product = state.commerce().decide_certificate(Operator::Admin(&admin), id, body.verified).await?;
     Ok(Json(ProductView::new(&state, &product, true)))
 }
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProductSearchParams {
+    /// What to look for (the same rules as note search; empty: browse with the filters).
+    pub q: Option<String>,
+    /// A category id (its sub-categories included).
+    pub category: Option<String>,
+    /// `brand_official`, `authorised_reseller` or `cross_border`.
+    pub store_type: Option<String>,
+    pub cross_border: Option<bool>,
+    pub in_stock: Option<bool>,
+    /// Bounds on the lowest variant price, in minor units.
+    pub min_price: Option<i64>,
+    pub max_price: Option<i64>,
+    /// `relevance` (default), `price_low`, `price_high`, `newest` or `sales`.
+    pub sort: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ProductSearchView {
+    pub items: Vec<ProductCardView>,
+    pub next_cursor: Option<String>,
+    /// Matching products, counted up to 1,000.
+    pub total: usize,
+    pub total_capped: bool,
+    /// Nothing matched every word: these match some.
+    pub relaxed: bool,
+}
+
+/// Products on sale matching a search, filtered and sorted (the product tab).
+pub(crate) async fn run_product_search(
+    state: &AppState,
+    params: &ProductSearchParams,
+) -> Result<(ProductSearchView, Vec<ProductRecord>), Error> {
+    use carmine_search::products::{ProductQuery, ProductSort};
+    let sort = match params.sort.as_deref().filter(|s| !s.is_empty()) {
+        None => ProductSort::Relevance,
+        Some(raw) => ProductSort::parse(raw)
+            .ok_or_else(|| Error::invalid_field("sort", "must be relevance, price_low, price_high, newest or sales"))?,
+    };
+    let store_type = params.store_type.clone().filter(|s| !s.is_empty());
+    if let Some(store_type) = &store_type
+        && !carmine_commerce::stores::STORE_TYPES.contains(&store_type.as_str())
+    {
+        return Err(Error::invalid_field("store_type", "must be brand_official, authorised_reseller or cross_border"));
+    }
+    if params.min_price.is_some_and(|p| p < 0) || params.max_price.is_some_and(|p| p < 0) {
+        return Err(Error::invalid_field("min_price", "prices are at least 0"));
+    }
+    let category = category_param(params.category.as_deref())?;
+    let text = params.q.clone().unwrap_or_default();
+    let fingerprint = crate::api::search::fingerprint(&[
+        &text,
+        sort.as_str(),
+        &category.map(|c| c.to_string()).unwrap_or_default(),
+        store_type.as_deref().unwrap_or(""),
+        &format!("{:?}{:?}{:?}{:?}", params.cross_border, params.in_stock, params.min_price, params.max_price),
+    ]);
+    let offset = crate::api::search::cursor_offset(state, params.cursor.as_deref(), &fingerprint)?;
+    let limit = carmine_core::cursor::clamp_limit(params.limit) as usize;
+    let results = state
+        .search()
+        .products(ProductQuery {
+            text,
+            category,
+            store_type,
+            cross_border: params.cross_border,
+            in_stock: params.in_stock.unwrap_or(false),
+            min_price: params.min_price,
+            max_price: params.max_price,
+            sort,
+            offset,
+            limit,
+        })
+        .await?;
+    let end = offset + results.ids.len();
+    let next_cursor = (results.ids.len() == limit && end < results.total)
+        .then(|| state.cursors().encode(&crate::api::search::SearchCursor { o: end as u32, h: fingerprint.clone() }));
+    let records = state.commerce().listed_by_ids(&results.ids).await?;
+    let view = ProductSearchView {
+        items: records.iter().map(|p| ProductCardView::new(state, p)).collect(),
+        next_cursor,
+        total: results.total,
+        total_capped: results.capped,
+        relaxed: results.relaxed,
+    };
+    Ok((view, records))
+}
+
+/// Searches products on sale, with filters and sorts.
+#[utoipa::path(get, path = "/api/v1/search/products", tag = "search", params(ProductSearchParams), responses(
+    (status = 200, body = ProductSearchView),
+    (status = 400, body = ErrorBody, description = "`invalid_cursor`: forged, or from another search"),
+    (status = 422, body = ErrorBody, description = "`invalid_field`: sort, store_type, category or prices"),
+    (status = 503, body = ErrorBody, description = "`search_timeout`")))]
+pub async fn search_products(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<ProductSearchParams>,
+) -> Result<Json<ProductSearchView>, ApiError> {
+    Ok(Json(run_product_search(&state, &params).await?.0))
+}

@@ -7,7 +7,8 @@
 mod admin;
 mod catalogue;
 mod console;
-mod product;
+pub(crate) mod product;
+mod search;
 mod store;
 pub(crate) mod tags;
 
@@ -36,6 +37,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/o/{handle}/store", get(store::show))
         .route("/products/{id}", get(product::show))
+        .route("/search/products", get(search::show))
         .route("/notes/{id}/products", get(tags::show).post(tags::save))
         .route("/notes/{id}/products/{product_id}", get(tags::open))
         .route("/o/{handle}/manage/store", get(console::show))
