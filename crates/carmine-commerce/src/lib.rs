@@ -13,6 +13,7 @@
 //!
 //! Must never: know HTTP, or move money (that is `carmine-ledger`'s, called by checkout).
 
+pub mod catalogue_csv;
 pub mod categories;
 pub mod products;
 pub mod regions;

@@ -656,6 +656,54 @@ impl Commerce {
         Ok(product)
     }
 
+    /// Creates (`existing: None`) or rewrites a product and sets stock of its variants
+    /// — (option values, warehouse, units) — in one transaction: the unit a catalogue
+    /// import applies or rejects whole.
+    pub(crate) async fn apply_unit(
+        &self,
+        caller: &Caller,
+        store_id: Id,
+        existing: Option<Id>,
+        input: &ProductInput,
+        stock: &[(Vec<String>, Id, i64)],
+    ) -> Result<Id> {
+        let valid = self.validate(input)?;
+        let mut tx = self.db.begin().await?;
+        stores::lock(&mut tx, store_id).await?;
+        let current = match existing {
+            Some(id) => {
+                let record = products::get(tx.conn(), id)
+                    .await?
+                    .filter(|p| p.store_id == store_id)
+                    .ok_or_else(product_not_found)?;
+                Some(load(tx.conn(), record, true).await?)
+            }
+            None => None,
+        };
+        self.check_references(&mut tx, caller, store_id, current.as_ref(), &valid).await?;
+        let id = self.write(&mut tx, caller, store_id, current.as_ref(), &valid).await?;
+        if !stock.is_empty() {
+            let skus = products::skus(tx.conn(), id).await?;
+            for (values, warehouse_id, on_hand) in stock {
+                if !(0..=STOCK_UNITS_MAX).contains(on_hand) {
+                    return Err(Error::invalid_field("stock", format!("on hand is 0 to {STOCK_UNITS_MAX} units")));
+                }
+                let key = option_key(values);
+                let sku = skus
+                    .iter()
+                    .find(|s| s.option_key == key && !s.archived)
+                    .ok_or_else(|| Error::internal("an imported variant vanished"))?;
+                if !products::set_stock(&mut tx, sku.id, *warehouse_id, *on_hand).await? {
+                    return Err(Error::new(ErrorCode::StockBelowReserved));
+                }
+            }
+            products::refresh_listing(&mut tx, id).await?;
+            tx.emit(DomainEvent::StockChanged { product_id: id, store_id }).await?;
+        }
+        tx.commit().await?;
+        Ok(id)
+    }
+
     /// Changes a product (its store's staff, admins and owners).
     pub async fn update_product(&self, caller: &Caller, product_id: Id, change: &ProductChange) -> Result<Product> {
         let store_id = self.authorize_product(caller, product_id, OrgAction::EditCatalogue).await?;

@@ -6,6 +6,7 @@
 //! so every other crate can use it without pulling anything in.
 
 pub mod clock;
+pub mod csv;
 pub mod cursor;
 pub mod error;
 pub mod event;

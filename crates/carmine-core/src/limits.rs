@@ -157,3 +157,6 @@ pub const NOTE_PRODUCT_TAGS_MAX: usize = 10;
 pub const PIN_SCALE: i64 = 1_000;
 /// Notes about a product ranked at once (the newest this many that tag it).
 pub const NOTES_ABOUT_RANKED_MAX: i64 = 2_000;
+/// A catalogue CSV file: its size and its rows (a product with its variants is one unit).
+pub const CATALOGUE_CSV_BYTES_MAX: usize = 5 << 20;
+pub const CATALOGUE_CSV_ROWS_MAX: usize = 10_000;

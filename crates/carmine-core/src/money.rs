@@ -55,9 +55,45 @@ impl Money {
     }
 }
 
+/// Minor units as a decimal with two places (`-12.05`).
+pub fn decimal(amount_minor: i64) -> String {
+    let sign = if amount_minor < 0 { "-" } else { "" };
+    let abs = amount_minor.unsigned_abs();
+    format!("{sign}{}.{:02}", abs / 100, abs % 100)
+}
+
+/// A decimal amount as people type it (`12`, `12.3`, `12.34`, an optional `¥`) in
+/// minor units; `None` for anything else (signs, exponents, three decimals).
+pub fn parse_decimal(raw: &str) -> Option<i64> {
+    let raw = raw.trim().trim_start_matches('¥').trim();
+    let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
+    if whole.is_empty()
+        || whole.len() > 12
+        || fraction.len() > 2
+        || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let whole: i64 = whole.parse().ok()?;
+    let fraction: i64 = if fraction.is_empty() { 0 } else { format!("{fraction:0<2}").parse().ok()? };
+    Some(whole * 100 + fraction)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_read_and_print_in_minor_units() {
+        for (typed, minor) in [("12", 1_200), ("12.3", 1_230), ("¥12.34", 1_234), (" 0.05 ", 5)] {
+            assert_eq!(parse_decimal(typed), Some(minor), "{typed}");
+        }
+        for bad in ["", "-1", "1e3", "1.234", "12,5", ".5", "¥"] {
+            assert_eq!(parse_decimal(bad), None, "{bad}");
+        }
+        assert_eq!(decimal(-1_205), "-12.05");
+        assert_eq!(parse_decimal(&decimal(99_900)), Some(99_900));
+    }
 
     #[test]
     fn money_never_mixes_currencies_or_overflows() {

@@ -115,12 +115,7 @@ pub async fn revenue(db: &Db, currency: Currency, from: Date, to: Date, period: 
     Ok(RevenueStatement { from, to, period, currency, rows: statement_rows, totals, total })
 }
 
-/// Minor units as a decimal with two places (`-12.05`).
-pub fn decimal(amount_minor: i64) -> String {
-    let sign = if amount_minor < 0 { "-" } else { "" };
-    let abs = amount_minor.unsigned_abs();
-    format!("{sign}{}.{:02}", abs / 100, abs % 100)
-}
+pub use carmine_core::money::decimal;
 
 impl RevenueStatement {
     /// `period,advertising,…,total` with one line per period and a `total` line;

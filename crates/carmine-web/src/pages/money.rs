@@ -60,19 +60,8 @@ pub(crate) fn yuan(amount_minor: i64) -> String {
 
 /// A decimal amount typed in a form (`12`, `12.3`, `12.34`) in minor units.
 pub(crate) fn parse_yuan(field: &str, raw: &str) -> Result<i64, Error> {
-    let bad = || Error::new(ErrorCode::InvalidAmount).with_message(format!("{field}: an amount such as 12.34"));
-    let raw = raw.trim().trim_start_matches('¥');
-    let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
-    if whole.is_empty()
-        || whole.len() > 12
-        || fraction.len() > 2
-        || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit())
-    {
-        return Err(bad());
-    }
-    let whole: i64 = whole.parse().map_err(|_| bad())?;
-    let fraction: i64 = if fraction.is_empty() { 0 } else { format!("{fraction:0<2}").parse().map_err(|_| bad())? };
-    Ok(whole * 100 + fraction)
+    carmine_core::money::parse_decimal(raw)
+        .ok_or_else(|| Error::new(ErrorCode::InvalidAmount).with_message(format!("{field}: an amount such as 12.34")))
 }
 
 fn form_key(caller: &Caller, fields: &[(String, String)], operation: &str) -> Result<IdempotencyKey, Error> {

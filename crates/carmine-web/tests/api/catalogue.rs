@@ -16,6 +16,7 @@ carmine_store::both_backends!(
     cross_border_products_carry_origin_and_a_reviewed_certificate,
     the_console_edits_a_product_and_buyers_read_its_page,
     products_are_found_by_search_with_filters_and_sorts,
+    the_catalogue_goes_out_and_back_in_as_csv,
 );
 
 fn cny(amount_minor: i64) -> Value {
@@ -780,4 +781,139 @@ fn encode_query(query: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join("&")
+}
+
+/// Sends a raw CSV body to the import route.
+async fn import_csv(app: &TestApp, client: &Client, store_id: &str, body: &[u8]) -> crate::helpers::TestResponse {
+    let mut request = axum::http::Request::builder()
+        .method(axum::http::Method::POST)
+        .uri(format!("/api/v1/stores/{store_id}/products/import"))
+        .header("content-type", "text/csv")
+        .header("origin", crate::helpers::ORIGIN)
+        .header("cookie", client.cookie.clone().unwrap());
+    if let Some(csrf) = &client.csrf {
+        request = request.header("x-csrf-token", csrf);
+    }
+    app.raw(request.body(axum::body::Body::from(body.to_vec())).unwrap(), [127, 0, 0, 1]).await
+}
+
+async fn the_catalogue_goes_out_and_back_in_as_csv(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let (owner, store_id) = store(&app, "glow_lab", "brand_official").await;
+    let tee = tee(&app, &owner, &store_id, "active", "TEE").await;
+    let tee_id = tee["id"].as_str().unwrap().to_owned();
+    let warehouse = app.get(&owner, &format!("/api/v1/stores/{store_id}")).await.json()["warehouses"][0]["id"].clone();
+    app.put(
+        &owner,
+        &format!("/api/v1/products/{tee_id}/stock"),
+        json!({ "items": [{ "sku_id": tee["variants"][1]["id"], "warehouse_id": warehouse, "on_hand": 7 }] }),
+    )
+    .await
+    .assert_status(200);
+
+    // Export: a BOM, a header with the warehouse's stock column, one row per variant.
+    let exported = app.get(&owner, &format!("/api/v1/stores/{store_id}/products.csv")).await;
+    assert_eq!(exported.status, 200);
+    assert!(exported.headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    let text = exported.text();
+    assert!(text.starts_with('\u{feff}'));
+    let records = carmine_core::csv::read(text.trim_start_matches('\u{feff}')).unwrap();
+    assert_eq!(records[0].fields[..3], ["product", "title", "category"]);
+    assert_eq!(records[0].fields.last().unwrap(), "stock:Main warehouse");
+    assert_eq!(records.len(), 5, "{text}");
+    let second = &records[2].fields;
+    assert_eq!(second[..7], [tee_id.as_str(), "纯棉短袖 Cotton tee", "womenswear", "Glow", "active", "yes", "800"]);
+    assert_eq!(second[7], "重磅纯棉，不易变形。\nHeavyweight cotton.", "a line break inside a quoted field");
+    assert_eq!(second[14..], ["TEE-1", "99.00", "129.00", "180", "7"]);
+
+    // The same file back changes nothing but counts as an update.
+    let again = import_csv(&app, &owner, &store_id, text.as_bytes()).await;
+    again.assert_status(200);
+    assert_eq!(again.json(), json!({ "created": 0, "updated": 1, "failed": [] }));
+    let after = app.get(&owner, &format!("/api/v1/products/{tee_id}")).await.json();
+    assert_eq!(after["variants"].as_array().unwrap().len(), 4);
+    assert_eq!(after["variants"][1]["available"], 7);
+    assert_eq!(after["variants"][1]["id"], tee["variants"][1]["id"], "variants matched by their option values");
+
+    // New products, a price change and bad units: good units apply, bad ones name their lines.
+    let file = "\u{feff}product,title,category,price,option1,value1,sku,stock:Main warehouse,status\r\n\
+new-serum,修护精华,skincare,199,规格,30ml,SER-30,5,draft\r\n\
+new-serum,修护精华,skincare,299,规格,50ml,SER-50,,draft\r\n\
+bad-price,坏价格,skincare,-1,,,,,draft\r\n\
+bad-category,坏类目,no_such_slug,10,,,,,draft\r\n\
+half-bad,一半坏,skincare,10,颜色,红,HB-1,1,draft\r\n\
+half-bad,一半坏,skincare,10,颜色,红,HB-2,1,draft\r\n\
+\"quoted, title\",\"有逗号, 的标题\",skincare,12.5,,,,-3,draft\r\n";
+    let imported = import_csv(&app, &owner, &store_id, file.as_bytes()).await;
+    imported.assert_status(200);
+    let report = imported.json();
+    assert_eq!((report["created"].as_u64(), report["updated"].as_u64()), (Some(1), Some(0)), "{report}");
+    let failed: Vec<(u64, u64, String)> = report["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["first_line"].as_u64().unwrap(),
+                f["last_line"].as_u64().unwrap(),
+                f["code"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        failed,
+        [
+            (4, 4, "invalid_amount".to_owned()),
+            (5, 5, "category_not_found".to_owned()),
+            (6, 7, "invalid_field".to_owned()),
+            (8, 8, "invalid_field".to_owned()),
+        ]
+    );
+    let drafts = app.get(&owner, &format!("/api/v1/stores/{store_id}/products?status=draft")).await.json();
+    assert_eq!(drafts["items"].as_array().unwrap().len(), 1, "nothing of a rejected unit was written: {drafts}");
+    let serum =
+        app.get(&owner, &format!("/api/v1/products/{}", drafts["items"][0]["id"].as_str().unwrap())).await.json();
+    assert_eq!(serum["variants"][0]["available"], 5);
+    assert_eq!(serum["variants"][1]["price"], cny(29_900));
+
+    // Whole-file refusals: not UTF-8, a bad header, too many rows, too large; and who may.
+    let events = app.event_count().await;
+    let gbk = b"product,title,category,price\r\nx,\xC9\xCF\xBA\xA3,skincare,1\r\n";
+    let refused = import_csv(&app, &owner, &store_id, gbk).await;
+    refused.assert_error(422, "invalid_field");
+    assert_eq!(refused.json()["error"]["details"]["line"], 1);
+    import_csv(&app, &owner, &store_id, b"product,title,colour,price\r\n").await.assert_error(422, "invalid_field");
+    import_csv(&app, &owner, &store_id, b"product,title\r\n").await.assert_error(422, "invalid_field");
+    let mut many = String::from("product,title,category,price\r\n");
+    for n in 0..10_001 {
+        many.push_str(&format!("p{n},t,skincare,1\r\n"));
+    }
+    let too_many = import_csv(&app, &owner, &store_id, many.as_bytes()).await;
+    too_many.assert_error(422, "invalid_field");
+    assert_eq!(too_many.json()["error"]["details"]["rule"], "too_many");
+    let huge = vec![b'a'; 5 * 1024 * 1024 + 2048];
+    import_csv(&app, &owner, &store_id, &huge).await.assert_error(413, "payload_too_large");
+    let (stranger, _) = store(&app, "rival", "brand_official").await;
+    let mid_events = app.event_count().await;
+    import_csv(&app, &stranger, &store_id, file.as_bytes()).await.assert_error(404, "store_not_found");
+    app.get(&stranger, &format!("/api/v1/stores/{store_id}/products.csv")).await.assert_error(404, "store_not_found");
+    assert_eq!(app.event_count().await, mid_events);
+    assert!(app.event_count().await >= events);
+
+    // The console: export link and an import through the page, its report shown.
+    let list = app.get(&owner, "/o/glow_lab/manage/products").await.text();
+    assert!(list.contains("/o/glow_lab/manage/products/export.csv") && list.contains("id=\"import-form\""));
+    let page_file =
+        "product,title,category,price,status\r\nfrom-page,页面导入,snacks,8.8,draft\r\nbad,坏,snacks,abc,draft\r\n";
+    let shown = crate::commerce::post_form_data(
+        &app,
+        &owner,
+        "/o/glow_lab/manage/products/import",
+        &[],
+        &[("file", page_file.as_bytes())],
+    )
+    .await;
+    assert_eq!(shown.status, 200, "{}", shown.text());
+    let html = shown.text();
+    assert!(html.contains("id=\"import-report\"") && html.contains("bad —"), "{html}");
 }

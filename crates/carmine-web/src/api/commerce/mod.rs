@@ -3,6 +3,7 @@
 //! the catalogue (products, variants, stock, price history, certificate review).
 //! One router, merged into `/api/v1` in one line.
 
+pub(crate) mod catalogue_csv;
 mod categories;
 pub(crate) mod products;
 mod stores;
@@ -15,6 +16,7 @@ use crate::app::AppState;
 
 pub(crate) fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .merge(catalogue_csv::router())
         .routes(routes!(categories::categories))
         .routes(routes!(categories::admin_categories, categories::create_category))
         .routes(routes!(categories::update_category))

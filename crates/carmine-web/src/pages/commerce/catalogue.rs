@@ -73,6 +73,8 @@ struct ListPage {
     categories: Vec<(String, String, bool)>,
     rows: Vec<ListRow>,
     next_page: Option<String>,
+    /// What an import just did.
+    report: Option<carmine_commerce::catalogue_csv::ImportReport>,
 }
 
 #[derive(Deserialize, Default)]
@@ -93,8 +95,19 @@ pub(super) async fn list(
     Path(handle): Path<String>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let (OrgAccess { org, role }, store) = access(&state, &caller, &handle, OrgAction::ViewStore).await?;
-    let layout = Layout::with(Some(&caller), q.done.as_deref(), None);
+    list_page(&state, &caller, &handle, &q, None, None).await
+}
+
+async fn list_page(
+    state: &AppState,
+    caller: &Caller,
+    handle: &str,
+    q: &ListQuery,
+    report: Option<carmine_commerce::catalogue_csv::ImportReport>,
+    error: Option<&Error>,
+) -> Result<Response, ApiError> {
+    let (OrgAccess { org, role }, store) = access(state, caller, handle, OrgAction::ViewStore).await?;
+    let layout = Layout::with(Some(caller), q.done.as_deref(), error);
     let status = match q.status.as_str() {
         s @ ("draft" | "active" | "archived") => s,
         _ => "",
@@ -103,7 +116,7 @@ pub(super) async fn list(
     let after = q.after.as_deref().and_then(|a| a.parse::<Id>().ok());
     let mut rows = state
         .commerce()
-        .store_products(Some(&caller), store.record.id, Some(status), category, after, LIST_PAGE_SIZE + 1)
+        .store_products(Some(caller), store.record.id, Some(status), category, after, LIST_PAGE_SIZE + 1)
         .await?;
     let next_page = (rows.len() > LIST_PAGE_SIZE as usize).then(|| {
         rows.truncate(LIST_PAGE_SIZE as usize);
@@ -122,9 +135,61 @@ pub(super) async fn list(
             .map(|p| ListRow { card: super::product::ProductCardRow::new(&layout, p, false), stock: p.stock_total })
             .collect(),
         next_page,
+        report,
         layout,
     };
-    Ok(render(&page, None))
+    Ok(render(&page, error))
+}
+
+/// The catalogue as CSV (any member).
+pub(super) async fn export_csv(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(handle): Path<String>,
+) -> Result<Response, ApiError> {
+    let (_, store) = access(&state, &caller, &handle, OrgAction::ViewStore).await?;
+    let body = state.commerce().export_catalogue(&caller, store.record.id).await?;
+    Ok(crate::api::commerce::catalogue_csv::csv_response(&format!("{handle}-catalogue.csv"), body))
+}
+
+/// A catalogue CSV uploaded through the console; the list shows what it did.
+pub(super) async fn import_csv(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(handle): Path<String>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, ApiError> {
+    let (_, store) = access(&state, &caller, &handle, OrgAction::EditCatalogue).await?;
+    let result = async {
+        let mut multipart = multipart.map_err(|_| Error::new(ErrorCode::UnsupportedMediaType))?;
+        let mut file = None;
+        while let Some(field) = multipart
+            .next_field()
+            .await
+            .map_err(|e| Error::new(ErrorCode::MalformedRequest).with_message(e.body_text()))?
+        {
+            if field.name() == Some("file") {
+                file = Some(
+                    field
+                        .bytes()
+                        .await
+                        .map_err(|e| Error::new(ErrorCode::PayloadTooLarge).with_message(e.body_text()))?,
+                );
+            }
+        }
+        let file = file
+            .filter(|f| !f.is_empty())
+            .ok_or_else(|| Error::new(ErrorCode::MissingField).with_details(serde_json::json!({ "field": "file" })))?;
+        state.commerce().import_catalogue(&caller, store.record.id, &file).await
+    }
+    .await;
+    match result {
+        Ok(report) => list_page(&state, &caller, &handle, &ListQuery::default(), Some(report), None).await,
+        Err(error) => {
+            let error = shown_on_form(error)?;
+            list_page(&state, &caller, &handle, &ListQuery::default(), None, Some(&error)).await
+        }
+    }
 }
 
 // ---- the editor --------------------------------------------------------------------

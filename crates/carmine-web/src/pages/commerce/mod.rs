@@ -53,6 +53,13 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/o/{handle}/store/warehouses", post(console::add_warehouse))
         .route("/o/{handle}/store/warehouses/{id}", post(console::rename_warehouse))
         .route("/o/{handle}/manage/products", get(catalogue::list))
+        .route("/o/{handle}/manage/products/export.csv", get(catalogue::export_csv))
+        .route(
+            "/o/{handle}/manage/products/import",
+            post(catalogue::import_csv).layer(axum::extract::DefaultBodyLimit::max(
+                carmine_core::limits::CATALOGUE_CSV_BYTES_MAX + (64 << 10),
+            )),
+        )
         .route(
             "/o/{handle}/manage/products/new",
             get(catalogue::new_product)
