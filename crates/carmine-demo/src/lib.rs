@@ -9,6 +9,7 @@
 //! same outbox events the services would, so later consumers see a normal history.
 //! Deterministic: the same seed gives the same community.
 
+mod commerce;
 mod content;
 mod images;
 mod money;
@@ -94,6 +95,10 @@ pub struct DemoReport {
     pub reads: usize,
     /// Members' searches over the last week (trending, suggestions, histories).
     pub searches: usize,
+    /// Stores of verified brands and merchants, their products, and notes tagging them.
+    pub stores: usize,
+    pub products: usize,
+    pub tagged_notes: usize,
     pub seconds: f64,
 }
 
@@ -293,6 +298,8 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
     let step = (44 * 24 * 3600 / scale.notes.max(1) as i64).max(1);
     let mut note_ids = Vec::with_capacity(scale.notes);
     let mut note_times = Vec::with_capacity(scale.notes);
+    // (note, author, who posted it, category, first picture): what the shops may tag.
+    let mut note_shelves = Vec::with_capacity(scale.notes);
     // What the community wrote about, and how many notes each: what members search.
     let mut written: Vec<(String, u64)> = Vec::new();
     let mut recent_titles = std::collections::VecDeque::with_capacity(RECENT_TITLES + 1);
@@ -354,6 +361,9 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
         let id = notes::insert(&mut tx, author, posted_by, &content, true).await?;
         tx.emit(DomainEvent::NotePublished { note_id: id, author_id: author }).await?;
         note_ids.push((id, posted_by));
+        if visibility == "public" {
+            note_shelves.push((id, author, posted_by, category_index, images.first().copied()));
+        }
         note_times.push(clock.now());
         if n % 1_000 == 999 {
             tx.commit().await?;
@@ -362,6 +372,18 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
     }
     tx.commit().await?;
     report.notes = note_ids.len();
+    // The verified brands and merchants open shops; some notes tag their products.
+    let shop_orgs: Vec<(Id, Id, usize, &'static str, &'static str)> = BRANDS
+        .iter()
+        .enumerate()
+        .filter(|(n, (_, _, kind, _))| n % 2 == 0 && *kind != "agency")
+        .map(|(n, (_, name, kind, _))| (org_ids[n].0, org_ids[n].1, org_ids[n].2, *name, *kind))
+        .collect();
+    // Its own random stream: the community's stays what it was without shops.
+    let shops = commerce::seed(&db, &mut Rng::new(seed ^ 0x5_4093), &shop_orgs, &pool, &note_shelves).await?;
+    report.stores = shops.stores;
+    report.products = shops.products;
+    report.tagged_notes = shops.tagged_notes;
     // Engagement happens over the last three weeks, up to now.
     let engagement_start = now.plus_seconds(-21 * 24 * 3600);
     clock.set(engagement_start);

@@ -18,6 +18,23 @@ async fn a_small_community_is_consistent(t: TestDb) {
     assert!(!is_empty(&t.db).await.unwrap());
 
     let mut conn = t.db.reader().await.unwrap();
+    // Shops: the verified brands and merchants, their products listed with stock and
+    // prices, some notes tagging them (each tag on a listed product, pinned inside).
+    assert_eq!((report.stores, report.products), (3, 16));
+    assert!(report.tagged_notes > 0);
+    let listed = carmine_store::products::list_public(&mut conn, &Default::default(), None, 100).await.unwrap();
+    assert_eq!(listed.len(), 16);
+    assert!(listed.iter().all(|p| p.price_min_minor > 0 && p.cover.is_some()));
+    let tagged: Vec<_> = notes::list_public(&mut conn, None, 500).await.unwrap();
+    let mut tags = 0;
+    for note in &tagged {
+        for tag in carmine_store::product_tags::for_note(&mut conn, note.id).await.unwrap() {
+            assert!(listed.iter().any(|p| p.id == tag.product_id));
+            assert!(tag.pin.is_none_or(|(_, x, y)| (0..=1000).contains(&x) && (0..=1000).contains(&y)));
+            tags += 1;
+        }
+    }
+    assert!(tags > 0 && tags <= report.tagged_notes);
     // The log-ins' newest notes were seen and read, as the behaviour log holds it.
     assert!(report.reads > 0);
     assert_eq!(carmine_store::behaviour::count(&mut conn).await.unwrap(), report.reads as i64);

@@ -108,7 +108,7 @@ pub async fn seed_demo(platform: &Platform, argon2: Argon2Params, scale: carmine
             .await
             .map_err(|e| e.to_string())?;
         println!(
-            "seeded {} members, {} organizations, {} notes with {} images, {} follows, {} likes, {} comments, {} top-ups, {} gifts, {} reading events, {} searches in {:.1} s",
+            "seeded {} members, {} organizations, {} notes with {} images, {} follows, {} likes, {} comments, {} top-ups, {} gifts, {} reading events, {} searches, {} stores with {} products tagged in {} notes in {:.1} s",
             report.members,
             report.organizations,
             report.notes,
@@ -120,6 +120,9 @@ pub async fn seed_demo(platform: &Platform, argon2: Argon2Params, scale: carmine
             report.gifts,
             report.reads,
             report.searches,
+            report.stores,
+            report.products,
+            report.tagged_notes,
             report.seconds
         );
     } else {

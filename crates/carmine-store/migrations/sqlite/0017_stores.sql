@@ -3,7 +3,7 @@
 -- with their shipping templates and warehouses.
 
 -- The platform's category tree. The defaults below follow the published rates
--- (docs/commerce.md): 5% apparel, personal care and pets; 4% beauty; 2% fresh food;
+-- (ADR 0024): 5% apparel, personal care and pets; 4% beauty; 2% fresh food;
 -- 5% where the published table is silent. A sub-category starts at its parent's rate.
 -- Ids below 10,000 are the seeded defaults; the application's ids are far larger.
 CREATE TABLE categories (
