@@ -66,6 +66,8 @@ pub struct UnitFailure {
     pub code: ErrorCode,
     pub message: String,
     pub field: Option<String>,
+    /// The error's details (a broken rule and its limit), for the reader's language.
+    pub details: Option<serde_json::Value>,
 }
 
 fn file_error(line: usize, reason: impl Into<String>) -> Error {
@@ -228,6 +230,7 @@ impl Commerce {
                         .and_then(|f| f.as_str())
                         .map(str::to_owned),
                     message: error.message,
+                    details: error.details,
                 }),
             }
         }

@@ -570,18 +570,24 @@ impl Commerce {
         products::set_media(tx, id, &valid.media_ids).await?;
         let existing = products::skus(tx.conn(), id).await?;
         // Which existing variant each new one continues: by id, else by its option values.
-        let mut claimed: Vec<Option<&SkuRecord>> = Vec::with_capacity(valid.variants.len());
+        // Ids first, so a variant named by id is never taken by another's option values.
+        let mut claimed: Vec<Option<&SkuRecord>> = vec![None; valid.variants.len()];
         let mut taken = HashSet::new();
-        for variant in &valid.variants {
-            let by_id = variant.id.and_then(|vid| existing.iter().find(|s| s.id == vid));
-            let matched =
-                by_id.or_else(|| existing.iter().find(|s| s.option_key == variant.key && !taken.contains(&s.id)));
-            if let Some(sku) = matched
-                && !taken.insert(sku.id)
-            {
-                return Err(Error::invalid_field("variants", format!("{} is listed twice", sku.id)));
+        for (slot, variant) in claimed.iter_mut().zip(&valid.variants) {
+            if let Some(sku) = variant.id.and_then(|vid| existing.iter().find(|s| s.id == vid)) {
+                if !taken.insert(sku.id) {
+                    return Err(Error::invalid_field("variants", format!("{} is listed twice", sku.id)));
+                }
+                *slot = Some(sku);
             }
-            claimed.push(matched);
+        }
+        for (slot, variant) in claimed.iter_mut().zip(&valid.variants) {
+            if slot.is_none() && variant.id.is_none() {
+                *slot = existing.iter().find(|s| s.option_key == variant.key && !taken.contains(&s.id));
+                if let Some(sku) = slot {
+                    taken.insert(sku.id);
+                }
+            }
         }
         // Keys change hands (variants swapped, or one taking an archived one's values):
         // every existing variant whose key is wanted by another first steps aside to a

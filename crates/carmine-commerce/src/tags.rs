@@ -125,8 +125,10 @@ impl Commerce {
                     ));
                 }
             }
-            let product =
-                products::get(tx.conn(), tag.product_id).await?.filter(|p| p.status != "draft").ok_or_else(|| {
+            let product = products::get(tx.conn(), tag.product_id)
+                .await?
+                .filter(|p| p.status != "draft" || current.contains(&p.id))
+                .ok_or_else(|| {
                     Error::new(ErrorCode::ProductNotFound).with_details(serde_json::json!({ "field": "tags" }))
                 })?;
             if !listed(&product) && !current.contains(&product.id) {
@@ -220,7 +222,8 @@ async fn tags_of(conn: &mut carmine_store::Conn, note_id: Id) -> Result<Vec<Tag>
     let records = product_tags::for_note(conn, note_id).await?;
     let mut out = Vec::with_capacity(records.len());
     for record in records {
-        if let Some(product) = products::get(conn, record.product_id).await? {
+        // A product taken back to draft is its store's business again: not shown.
+        if let Some(product) = products::get(conn, record.product_id).await?.filter(|p| p.status != "draft") {
             out.push(Tag {
                 available: listed(&product),
                 pays_commission: record.affiliate && product.affiliate_bps > 0,

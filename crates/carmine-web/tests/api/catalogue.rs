@@ -327,6 +327,23 @@ async fn editing_variants_keeps_ids_archives_the_missing_and_records_prices(t: T
         .json();
     assert_eq!(back["variants"][2]["id"], edited["variants"][2]["id"]);
 
+    // A variant named by id keeps its id when another, listed before it, takes its old values.
+    let moved = app
+        .patch(
+            &owner,
+            &format!("/api/v1/products/{id}"),
+            json!({ "variants": [
+                { "options": ["黑", "M"], "price": cny(5_000) },
+                { "id": white_s, "options": ["白", "M"], "price": cny(8_900) },
+            ] }),
+        )
+        .await;
+    moved.assert_status(200);
+    let moved = moved.json();
+    assert_eq!(moved["variants"][1]["id"], white_s.as_str());
+    assert_ne!(moved["variants"][0]["id"], white_s.as_str());
+    assert_eq!(moved["variants"][0]["options"], json!(["黑", "M"]));
+
     // Price history: the first price, the cut, then the compare-at price dropped in the swap.
     let history = app.get(&owner, &format!("/api/v1/products/{id}/variants/{white_s}/prices")).await.json();
     let prices: Vec<(i64, Option<i64>)> = history["items"]

@@ -147,6 +147,11 @@ async fn a_creator_tags_and_pins_products_and_readers_open_them(t: TestDb) {
     assert_eq!(app.get(&creator, &path).await.json()["items"].as_array().unwrap().len(), 1);
     let reader = app.signup("reader").await;
     assert_eq!(app.get(&reader, &format!("/notes/{note}/products")).await.status, 403);
+    // A product taken back to draft is not shown on the note, not even its name.
+    app.patch(&owner, &format!("/api/v1/products/{second_id}"), json!({ "status": "draft" })).await.assert_status(200);
+    assert!(app.get(&reader, &path).await.json()["items"].as_array().unwrap().is_empty());
+    let page = app.get(&reader, &format!("/notes/{note}")).await.text();
+    assert!(!page.contains(&second_id) && !page.contains("id=\"note-products\""), "{page}");
 
     // Past the 7-day window nothing attributes.
     app.clock.advance_seconds(7 * 86_400 + 1);

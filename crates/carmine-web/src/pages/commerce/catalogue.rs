@@ -73,8 +73,32 @@ struct ListPage {
     categories: Vec<(String, String, bool)>,
     rows: Vec<ListRow>,
     next_page: Option<String>,
-    /// What an import just did.
-    report: Option<carmine_commerce::catalogue_csv::ImportReport>,
+    /// What an import just did: (created, updated, failures as (first line, last line,
+    /// product, why — in the reader's language)).
+    report: Option<ImportShown>,
+}
+
+struct ImportShown {
+    created: usize,
+    updated: usize,
+    failed: Vec<(usize, usize, String, String)>,
+}
+
+impl ImportShown {
+    fn of(report: carmine_commerce::catalogue_csv::ImportReport) -> ImportShown {
+        ImportShown {
+            created: report.created,
+            updated: report.updated,
+            failed: report
+                .failed
+                .into_iter()
+                .map(|f| {
+                    let error = Error { code: f.code, message: f.message, details: f.details, source: None };
+                    (f.lines.0, f.lines.1, f.product, crate::i18n::error_message(&error))
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -135,7 +159,7 @@ async fn list_page(
             .map(|p| ListRow { card: super::product::ProductCardRow::new(&layout, p, false), stock: p.stock_total })
             .collect(),
         next_page,
-        report,
+        report: report.map(ImportShown::of),
         layout,
     };
     Ok(render(&page, error))
