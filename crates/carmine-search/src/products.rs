@@ -69,17 +69,6 @@ pub struct ProductQuery {
     pub limit: usize,
 }
 
-impl ProductQuery {
-    fn has_filters(&self) -> bool {
-        self.category.is_some()
-            || self.store_type.is_some()
-            || self.cross_border.is_some()
-            || self.in_stock
-            || self.min_price.is_some()
-            || self.max_price.is_some()
-    }
-}
-
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProductResults {
     /// Matches, up to `SEARCH_RESULTS_MAX`.
@@ -142,14 +131,8 @@ impl SearchIndex {
 
     /// Products on sale matching `query`, in its order, from its offset.
     pub fn products(&self, query: &ProductQuery) -> Result<ProductResults, Error> {
+        // No words: browse every product on sale (with the filters), newest first.
         let parsed = parse(self, &query.text);
-        if parsed.is_empty()
-            && !query.has_filters()
-            && query.text.trim().is_empty()
-            && query.sort == ProductSort::Relevance
-        {
-            return Ok(ProductResults::default());
-        }
         let limit = query.limit.min(SEARCH_RESULTS_MAX.saturating_sub(query.offset));
         let (mut total, mut ranked) = self.run_products(&parsed, query, false)?;
         let mut relaxed = false;

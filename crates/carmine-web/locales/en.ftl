@@ -1235,3 +1235,8 @@ input-rows = Rows
 input-product = Product
 input-returnable = Returnable
 input-line = Line
+search-count-products = { $count ->
+    [one] 1 product
+   *[other] { $shown } products
+}
+import-line = line { $line }

@@ -1157,3 +1157,5 @@ input-rows = 行数
 input-product = 商品
 input-returnable = 可退货
 input-line = 行
+search-count-products = { $shown } 件商品
+import-line = 第 { $line } 行

@@ -326,6 +326,8 @@ const waterfalls = (function masonry() {
     const row = rows.find((r) => r.dataset.key === chosen.join("|"));
     rows.forEach((r) => r.classList.toggle("chosen", r === row));
     if (!row) {
+      if (price) price.textContent = price.dataset.range;
+      if (compare) compare.textContent = "";
       if (stock) stock.textContent = picker.dataset.none;
       return;
     }

@@ -743,6 +743,10 @@ async fn products_are_found_by_search_with_filters_and_sorts(t: TestDb) {
     app.get(&visitor, "/api/v1/search/products?store_type=flagship").await.assert_error(422, "invalid_field");
     app.get(&visitor, "/api/v1/search/products?min_price=-1").await.assert_error(422, "invalid_field");
 
+    // No words: every product on sale, newest first (the tab browses).
+    let browsed = app.get(&visitor, "/api/v1/search/products").await.json();
+    assert_eq!(ids(&browsed), vec![sunscreen.clone(), serum.clone(), tee.clone()]);
+
     // Pages slice one ranking; a cursor only continues its own search.
     let first = app.get(&visitor, "/api/v1/search/products?sort=price_low&limit=2").await.json();
     assert_eq!(first["total"], 3);
@@ -766,6 +770,7 @@ async fn products_are_found_by_search_with_filters_and_sorts(t: TestDb) {
     // The pages: the product tab with its filters, and the products beside notes.
     let tab = app.get(&visitor, &format!("/search/products?q={}", crate::helpers::encode("精华"))).await.text();
     assert!(tab.contains(&format!("data-product=\"{serum}\"")) && tab.contains("id=\"product-search\""), "{tab}");
+    assert!(tab.contains("1 product<") || tab.contains("1 product "), "the count names products: {tab}");
     let filtered = app.get(&visitor, "/search/products?cross_border=1&sort=newest").await.text();
     assert!(
         filtered.contains(&format!("data-product=\"{sunscreen}\""))

@@ -351,7 +351,6 @@ impl Draft {
             return;
         }
         let mut old: HashMap<String, RowDraft> = self.rows.drain(..).map(|r| (r.key.clone(), r)).collect();
-        let only_one = combos.len() == 1;
         self.rows = combos
             .into_iter()
             .map(|values| {
@@ -360,7 +359,8 @@ impl Draft {
                     label: values.join(" / "),
                     key,
                     id: String::new(),
-                    on: only_one,
+                    // Sold unless unticked: a price is all a row needs.
+                    on: true,
                     code: String::new(),
                     price: String::new(),
                     compare: String::new(),

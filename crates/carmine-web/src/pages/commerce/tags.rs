@@ -43,7 +43,13 @@ pub(crate) struct PinRow {
     pub x: String,
     pub y: String,
     pub label: String,
+    /// On the right half of the picture: the label goes to the dot's left, so it stays
+    /// on the picture.
+    pub flip: bool,
 }
+
+/// The middle of a picture, in a pin's thousandths.
+const PIN_SCALE_HALF: i64 = carmine_core::limits::PIN_SCALE / 2;
 
 fn percent(per_mille: i64) -> String {
     format!("{}.{}", per_mille / 10, per_mille % 10)
@@ -67,6 +73,7 @@ pub(crate) async fn note_products(
                 x: percent(x),
                 y: percent(y),
                 label: tag.product.title.clone(),
+                flip: x > PIN_SCALE_HALF,
             });
         }
     }
