@@ -973,8 +973,14 @@ store-shipping-hint = A template's fee applies everywhere it does not list; a re
 store-template-default = Default
 store-template-fee = fee ¥{ $fee }
 store-template-free-over = free over ¥{ $over }
-store-template-custom = { $count } regions with their own fee
-store-template-excluded = not delivered to { $count } regions
+store-template-custom = { $count ->
+    [one] 1 region with its own fee
+   *[other] { $count } regions with their own fee
+}
+store-template-excluded = { $count ->
+    [one] not delivered to 1 region
+   *[other] not delivered to { $count } regions
+}
 store-template-add = Add a template
 store-template-make-default = Make it the store's default
 store-template-regions = Fees by region
@@ -1100,7 +1106,10 @@ product-status-archived = No longer sold
 product-sold-out = Sold out
 product-unavailable-archived = This product is no longer sold.
 product-unavailable-suspended = This store is not selling at the moment.
-product-variants = { $count } variants
+product-variants = { $count ->
+    [one] 1 variant
+   *[other] { $count } variants
+}
 product-variant = Variant
 product-price = Price
 product-stock = Stock
@@ -1229,7 +1238,10 @@ export-csv = Download the catalogue (CSV)
 import-file = CSV file
 import-submit = Import
 import-done = Imported: { $created } new, { $updated } changed.
-import-failed = { $count } products were not imported:
+import-failed = { $count ->
+    [one] 1 product was not imported:
+   *[other] { $count } products were not imported:
+}
 import-lines = lines { $first }–{ $last }
 input-rows = Rows
 input-product = Product
@@ -1240,3 +1252,4 @@ search-count-products = { $count ->
    *[other] { $shown } products
 }
 import-line = line { $line }
+import-choose = Choose a file

@@ -1159,3 +1159,4 @@ input-returnable = 可退货
 input-line = 行
 search-count-products = { $shown } 件商品
 import-line = 第 { $line } 行
+import-choose = 选择文件
