@@ -635,6 +635,7 @@ async fn the_console_edits_a_product_and_buyers_read_its_page(t: TestDb) {
     app.patch(&owner, &product_path, json!({ "status": "archived" })).await.assert_status(200);
     let archived = app.get(&Client::default(), &format!("/products/{id}")).await.text();
     assert!(archived.contains("id=\"product-unavailable\"") && !archived.contains("id=\"variants\""), "{archived}");
+    assert!(!archived.contains("product-promises"), "no returns or shipping promised for what is not sold");
 
     // An analyst reads the console but gets no form; a stranger gets 404.
     let counter = app.signup("counter").await;
