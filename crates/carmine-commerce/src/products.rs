@@ -16,10 +16,10 @@ use carmine_accounts::admin::Operator;
 use carmine_accounts::orgs::OrgAction;
 use carmine_core::event::DomainEvent;
 use carmine_core::limits::{
-    AFFILIATE_BPS_MAX, ATTRIBUTE_NAME_CHARS_MAX, ATTRIBUTE_VALUE_CHARS_MAX, BRAND_CHARS_MAX, OPTION_NAME_CHARS_MAX,
-    OPTION_VALUE_CHARS_MAX, PRICE_MINOR_MAX, PRODUCT_ATTRIBUTES_MAX, PRODUCT_DESCRIPTION_CHARS_MAX, PRODUCT_IMAGES_MAX,
-    PRODUCT_OPTIONS_MAX, PRODUCT_TITLE_CHARS_MAX, SKU_CODE_CHARS_MAX, STOCK_ROWS_PER_REQUEST_MAX, STOCK_UNITS_MAX,
-    VARIANTS_MAX, WEIGHT_GRAMS_MAX,
+    AFFILIATE_BPS_MAX, ATTRIBUTE_NAME_CHARS_MAX, ATTRIBUTE_VALUE_CHARS_MAX, BRAND_CHARS_MAX, CATEGORY_DEPTH_MAX,
+    OPTION_NAME_CHARS_MAX, OPTION_VALUE_CHARS_MAX, PRICE_MINOR_MAX, PRODUCT_ATTRIBUTES_MAX,
+    PRODUCT_DESCRIPTION_CHARS_MAX, PRODUCT_IMAGES_MAX, PRODUCT_OPTIONS_MAX, PRODUCT_TITLE_CHARS_MAX,
+    SKU_CODE_CHARS_MAX, STOCK_ROWS_PER_REQUEST_MAX, STOCK_UNITS_MAX, VARIANTS_MAX, WEIGHT_GRAMS_MAX,
 };
 use carmine_core::money::Money;
 use carmine_core::text::bounded_text;
@@ -185,14 +185,23 @@ fn variants(skus: Vec<SkuRecord>, stock: &[StockRecord], warehouses: &[Id]) -> V
 }
 
 pub(crate) async fn load(conn: &mut Conn, record: ProductRecord, insider: bool) -> Result<Product> {
-    let tree = arrange(carmine_store::categories::list(conn).await?);
-    let mut category_path = Vec::new();
+    // The category and its ancestors (at most `CATEGORY_DEPTH_MAX` reads, not the tree).
+    let mut ancestry = Vec::new();
     let mut next = Some(record.category_id);
-    while let Some(id) = next {
-        let Some(category) = tree.iter().find(|c| c.record.id == id) else { break };
-        category_path.insert(0, category.clone());
-        next = category.record.parent_id;
+    while let Some(id) = next.filter(|_| ancestry.len() < CATEGORY_DEPTH_MAX) {
+        let Some(category) = carmine_store::categories::get(conn, id).await? else { break };
+        next = category.parent_id;
+        ancestry.insert(0, category);
     }
+    let mut archived = false;
+    let category_path: Vec<Category> = ancestry
+        .into_iter()
+        .enumerate()
+        .map(|(depth, record)| {
+            archived |= record.archived_at.is_some();
+            Category { record, depth: depth + 1, archived }
+        })
+        .collect();
     let media = media::for_product(conn, record.id).await?;
     let certificate = match record.certificate_media_id {
         Some(id) => media::get(conn, id).await?,

@@ -6,7 +6,7 @@
 pub(crate) mod catalogue_csv;
 mod categories;
 pub(crate) mod products;
-mod stores;
+pub(crate) mod stores;
 pub(crate) mod tags;
 
 use utoipa_axum::router::OpenApiRouter;

@@ -485,6 +485,24 @@ pub struct StoreProductsQuery {
     pub cursor: Option<String>,
 }
 
+/// The filters the listing and product search share, checked: a category id, a store
+/// type of the closed set (`None`: any), prices of at least 0.
+fn checked_filters<'a>(
+    category: Option<&str>,
+    store_type: Option<&'a str>,
+    min_price: Option<i64>,
+    max_price: Option<i64>,
+) -> Result<(Option<Id>, Option<&'a str>), Error> {
+    let store_type = store_type.filter(|s| !s.is_empty());
+    if store_type.is_some_and(|t| !carmine_commerce::stores::STORE_TYPES.contains(&t)) {
+        return Err(Error::invalid_field("store_type", "must be brand_official, authorised_reseller or cross_border"));
+    }
+    if min_price.is_some_and(|p| p < 0) || max_price.is_some_and(|p| p < 0) {
+        return Err(Error::invalid_field("min_price", "prices are at least 0"));
+    }
+    Ok((category_param(category)?, store_type))
+}
+
 fn category_param(raw: Option<&str>) -> Result<Option<Id>, Error> {
     match raw.map(str::trim) {
         None | Some("") => Ok(None),
@@ -536,18 +554,11 @@ pub async fn listed_products(
     ApiQuery(query): ApiQuery<ListingQuery>,
 ) -> Result<Json<Page<ProductCardView>>, ApiError> {
     let (limit, after) = PageQuery { limit: query.limit, cursor: query.cursor.clone() }.position(&state)?;
-    let store_type = query.store_type.as_deref().unwrap_or("");
-    if !store_type.is_empty() && !carmine_commerce::stores::STORE_TYPES.contains(&store_type) {
-        return Err(
-            Error::invalid_field("store_type", "must be brand_official, authorised_reseller or cross_border").into()
-        );
-    }
-    if query.min_price.is_some_and(|p| p < 0) || query.max_price.is_some_and(|p| p < 0) {
-        return Err(Error::invalid_field("min_price", "prices are at least 0").into());
-    }
+    let (category, store_type) =
+        checked_filters(query.category.as_deref(), query.store_type.as_deref(), query.min_price, query.max_price)?;
     let filter = ListingFilter {
-        category: category_param(query.category.as_deref())?,
-        store_type,
+        category,
+        store_type: store_type.unwrap_or(""),
         cross_border: query.cross_border,
         in_stock: query.in_stock.unwrap_or(false),
         min_price_minor: query.min_price,
@@ -806,16 +817,9 @@ pub(crate) async fn run_product_search(
         Some(raw) => ProductSort::parse(raw)
             .ok_or_else(|| Error::invalid_field("sort", "must be relevance, price_low, price_high, newest or sales"))?,
     };
-    let store_type = params.store_type.clone().filter(|s| !s.is_empty());
-    if let Some(store_type) = &store_type
-        && !carmine_commerce::stores::STORE_TYPES.contains(&store_type.as_str())
-    {
-        return Err(Error::invalid_field("store_type", "must be brand_official, authorised_reseller or cross_border"));
-    }
-    if params.min_price.is_some_and(|p| p < 0) || params.max_price.is_some_and(|p| p < 0) {
-        return Err(Error::invalid_field("min_price", "prices are at least 0"));
-    }
-    let category = category_param(params.category.as_deref())?;
+    let (category, store_type) =
+        checked_filters(params.category.as_deref(), params.store_type.as_deref(), params.min_price, params.max_price)?;
+    let store_type = store_type.map(str::to_owned);
     let text = params.q.clone().unwrap_or_default();
     let fingerprint = crate::api::search::fingerprint(&[
         &text,

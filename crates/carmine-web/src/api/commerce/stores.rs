@@ -146,7 +146,8 @@ impl StoreView {
     }
 }
 
-fn starter() -> StoreStarter {
+/// What a new store is given, named in the request's language.
+pub(crate) fn starter() -> StoreStarter {
     let locale = Locale::current();
     StoreStarter {
         template_name: locale.text("store-starter-template"),

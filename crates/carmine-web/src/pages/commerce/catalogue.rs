@@ -45,7 +45,7 @@ async fn access(
 }
 
 /// A category as the editor's select shows it (indented by depth).
-fn category_choices(tree: &[Category], locale: &str, current: Option<Id>) -> Vec<(String, String, bool)> {
+pub(super) fn category_choices(tree: &[Category], locale: &str, current: Option<Id>) -> Vec<(String, String, bool)> {
     tree.iter()
         .filter(|c| !c.archived || Some(c.record.id) == current)
         .map(|c| {

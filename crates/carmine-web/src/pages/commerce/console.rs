@@ -9,7 +9,7 @@ use axum::response::Response;
 use carmine_accounts::Caller;
 use carmine_accounts::orgs::{OrgAccess, OrgAction};
 use carmine_commerce::regions;
-use carmine_commerce::stores::{STORE_TYPES, StoreStarter};
+use carmine_commerce::stores::STORE_TYPES;
 use carmine_commerce::{Store, StoreInput, TemplateInput};
 use carmine_core::money::Money;
 use carmine_core::{Error, ErrorCode, Id};
@@ -258,13 +258,6 @@ impl SettingsForm {
     }
 }
 
-fn starter(layout_locale: crate::i18n::Locale) -> StoreStarter {
-    StoreStarter {
-        template_name: layout_locale.text("store-starter-template"),
-        warehouse_name: layout_locale.text("store-starter-warehouse"),
-    }
-}
-
 pub(super) async fn open(
     State(state): State<AppState>,
     Member(caller): Member,
@@ -273,7 +266,7 @@ pub(super) async fn open(
 ) -> Result<Response, ApiError> {
     let result = match form.input() {
         Ok(input) => {
-            state.commerce().open_store(&caller, &handle, &input, &starter(crate::i18n::Locale::current())).await
+            state.commerce().open_store(&caller, &handle, &input, &crate::api::commerce::stores::starter()).await
         }
         Err(error) => Err(error),
     };

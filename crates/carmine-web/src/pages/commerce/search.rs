@@ -107,18 +107,7 @@ pub(super) async fn show(
     let page = ProductSearchPage {
         notes_href: crate::pages::search::search_href(&[("q", &q)]),
         self_href: format!("/search/products?q={}", encode(&q)),
-        categories: tree
-            .iter()
-            .filter(|c| !c.archived)
-            .map(|c| {
-                let indent = "— ".repeat(c.depth - 1);
-                (
-                    c.record.id.to_string(),
-                    format!("{indent}{}", c.name(layout.locale.tag())),
-                    Some(c.record.id) == chosen,
-                )
-            })
-            .collect(),
+        categories: super::catalogue::category_choices(&tree, layout.locale.tag(), chosen),
         store_type: p.store_type.clone(),
         cross_border: !p.cross_border.is_empty(),
         in_stock: !p.in_stock.is_empty(),
