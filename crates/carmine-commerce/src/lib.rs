@@ -15,6 +15,7 @@
 
 pub mod catalogue_csv;
 pub mod categories;
+pub mod imported;
 pub mod products;
 pub mod regions;
 pub mod shipping;
@@ -71,22 +72,22 @@ impl Commerce {
     pub fn attribution_days(&self) -> i64 {
         self.config.attribution_days
     }
+}
 
-    /// An amount a client sent for `field`: in the instance's currency, within
-    /// `0..=max` (`positive` also refuses zero).
-    pub(crate) fn amount(&self, field: &str, money: Money, positive: bool, max: i64) -> Result<i64> {
-        if money.currency != self.config.currency {
-            return Err(Error::new(ErrorCode::UnsupportedCurrency).with_details(serde_json::json!({
-                "field": field,
-                "currency": self.config.currency.as_str(),
-            })));
-        }
-        let amount = money.amount_minor;
-        if amount < i64::from(positive) || amount > max {
-            return Err(Error::new(ErrorCode::InvalidAmount)
-                .with_message(format!("{field}: must be {} to {max} minor units", i64::from(positive)))
-                .with_details(serde_json::json!({ "field": field, "max": max })));
-        }
-        Ok(amount)
+/// An amount a client sent for `field`: in the instance's `currency`, within
+/// `0..=max` (`positive` also refuses zero).
+pub(crate) fn amount(currency: Currency, field: &str, money: Money, positive: bool, max: i64) -> Result<i64> {
+    if money.currency != currency {
+        return Err(Error::new(ErrorCode::UnsupportedCurrency).with_details(serde_json::json!({
+            "field": field,
+            "currency": currency.as_str(),
+        })));
     }
+    let amount = money.amount_minor;
+    if amount < i64::from(positive) || amount > max {
+        return Err(Error::new(ErrorCode::InvalidAmount)
+            .with_message(format!("{field}: must be {} to {max} minor units", i64::from(positive)))
+            .with_details(serde_json::json!({ "field": field, "max": max })));
+    }
+    Ok(amount)
 }

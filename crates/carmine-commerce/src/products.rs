@@ -21,7 +21,7 @@ use carmine_core::limits::{
     PRODUCT_DESCRIPTION_CHARS_MAX, PRODUCT_IMAGES_MAX, PRODUCT_OPTIONS_MAX, PRODUCT_TITLE_CHARS_MAX,
     SKU_CODE_CHARS_MAX, STOCK_ROWS_PER_REQUEST_MAX, STOCK_UNITS_MAX, VARIANTS_MAX, WEIGHT_GRAMS_MAX,
 };
-use carmine_core::money::Money;
+use carmine_core::money::{Currency, Money};
 use carmine_core::text::bounded_text;
 use carmine_core::{Error, ErrorCode, FieldRule, Id, Result, Timestamp};
 use carmine_store::media::{self, MediaRecord};
@@ -223,8 +223,24 @@ pub(crate) async fn load(conn: &mut Conn, record: ProductRecord, insider: bool) 
     })
 }
 
+/// Whether a category exists and neither it nor an ancestor is archived (reads its
+/// ancestry, not the tree).
+async fn category_live(conn: &mut Conn, id: Id) -> Result<bool> {
+    let mut next = Some(id);
+    let mut depth = 0;
+    while let Some(id) = next {
+        depth += 1;
+        let Some(category) = carmine_store::categories::get(conn, id).await? else { return Ok(false) };
+        if category.archived_at.is_some() || depth > CATEGORY_DEPTH_MAX {
+            return Ok(false);
+        }
+        next = category.parent_id;
+    }
+    Ok(true)
+}
+
 /// A validated product, ready to write.
-struct Valid {
+pub(crate) struct Valid {
     category_id: Id,
     title: String,
     description: String,
@@ -313,9 +329,17 @@ fn sku_code(raw: &str) -> Result<String> {
     Ok(code.to_owned())
 }
 
-impl Commerce {
+/// The catalogue's rules with what they depend on: the instance's currency, and
+/// whether an active product must show an image (an imported catalogue may come
+/// without pictures, like imported notes).
+pub(crate) struct CatalogueRules {
+    pub(crate) currency: Currency,
+    pub(crate) image_required: bool,
+}
+
+impl CatalogueRules {
     fn price(&self, field: &str, money: Money) -> Result<i64> {
-        self.amount(field, money, true, PRICE_MINOR_MAX)
+        crate::amount(self.currency, field, money, true, PRICE_MINOR_MAX)
     }
 
     fn validate_variants(&self, options: &[ProductOption], input: &[VariantInput]) -> Result<Vec<ValidVariant>> {
@@ -406,7 +430,7 @@ impl Commerce {
     }
 
     /// Everything about a product that does not need the database.
-    fn validate(&self, input: &ProductInput) -> Result<Valid> {
+    pub(crate) fn validate(&self, input: &ProductInput) -> Result<Valid> {
         let title = bounded_text("title", &input.title, 1, PRODUCT_TITLE_CHARS_MAX, false)?;
         let description = bounded_text("description", &input.description, 0, PRODUCT_DESCRIPTION_CHARS_MAX, true)?;
         let brand = bounded_text("brand", &input.brand, 0, BRAND_CHARS_MAX, false)?;
@@ -433,7 +457,7 @@ impl Commerce {
             .iter()
             .find(|s| **s == input.status)
             .ok_or_else(|| Error::invalid_field("status", "must be draft, active or archived"))?;
-        if *status == "active" && input.media_ids.is_empty() {
+        if self.image_required && *status == "active" && input.media_ids.is_empty() {
             return Err(Error::invalid_field("media_ids", "an active product shows at least one image"));
         }
         if !(0..=AFFILIATE_BPS_MAX).contains(&input.affiliate_bps) {
@@ -459,17 +483,17 @@ impl Commerce {
         })
     }
 
-    /// What needs the database: the category, the images, the template, codes.
-    async fn check_references(
+    /// What needs the database: the category, the images (`actor`'s uploads or the
+    /// product's own), the template, codes.
+    pub(crate) async fn check_references(
         &self,
         tx: &mut Tx,
-        caller: &Caller,
+        actor: Id,
         store_id: Id,
         current: Option<&Product>,
         valid: &Valid,
     ) -> Result<()> {
-        let tree = arrange(carmine_store::categories::list(tx.conn()).await?);
-        let live = tree.iter().any(|c| c.record.id == valid.category_id && !c.archived);
+        let live = category_live(tx.conn(), valid.category_id).await?;
         let kept = current.is_some_and(|p| p.record.category_id == valid.category_id);
         if !live && !kept {
             return Err(
@@ -483,7 +507,7 @@ impl Commerce {
         images.extend(certificate.filter(|c| Some(*c) != current_certificate));
         for media_id in &images {
             let usable = attached.contains(media_id)
-                || media::get(tx.conn(), *media_id).await?.is_some_and(|m| m.owner_id == caller.user_id);
+                || media::get(tx.conn(), *media_id).await?.is_some_and(|m| m.owner_id == actor);
             if !usable {
                 let field = if Some(*media_id) == certificate { "certificate_media_id" } else { "media_ids" };
                 return Err(Error::invalid_field(field, format!("{media_id} is not an image you uploaded")));
@@ -528,15 +552,15 @@ impl Commerce {
     }
 
     /// Writes a validated product: its row, images, variants (with price history).
-    async fn write(
+    pub(crate) async fn write(
         &self,
         tx: &mut Tx,
-        caller: &Caller,
+        actor: Id,
         store_id: Id,
         current: Option<&Product>,
         valid: &Valid,
     ) -> Result<Id> {
-        let currency = self.currency();
+        let currency = self.currency;
         let certificate_status = match (&valid.cross_border, current) {
             (Some(cb), Some(p))
                 if cb.certificate_media_id.is_some() && cb.certificate_media_id == p.record.certificate_media_id =>
@@ -574,7 +598,7 @@ impl Commerce {
                 products::update(tx, product.record.id, &row).await?;
                 product.record.id
             }
-            None => products::insert(tx, store_id, caller.user_id, &row).await?,
+            None => products::insert(tx, store_id, actor, &row).await?,
         };
         products::set_media(tx, id, &valid.media_ids).await?;
         let existing = products::skus(tx.conn(), id).await?;
@@ -656,15 +680,51 @@ impl Commerce {
         tx.emit(DomainEvent::ProductChanged { product_id: id, store_id, status: valid.status.clone() }).await?;
         Ok(id)
     }
+}
+
+/// Sets the stock of a product's variants named by their option values:
+/// (values, warehouse, units on hand). Nothing to set writes nothing.
+pub(crate) async fn write_stock(
+    tx: &mut Tx,
+    product_id: Id,
+    store_id: Id,
+    stock: &[(Vec<String>, Id, i64)],
+) -> Result<()> {
+    if stock.is_empty() {
+        return Ok(());
+    }
+    let skus = products::skus(tx.conn(), product_id).await?;
+    for (values, warehouse_id, on_hand) in stock {
+        if !(0..=STOCK_UNITS_MAX).contains(on_hand) {
+            return Err(Error::invalid_field("stock", format!("on hand is 0 to {STOCK_UNITS_MAX} units")));
+        }
+        let key = option_key(values);
+        let sku = skus
+            .iter()
+            .find(|s| s.option_key == key && !s.archived)
+            .ok_or_else(|| Error::invalid_field("stock", format!("no variant is {}", values.join(" / "))))?;
+        if !products::set_stock(tx, sku.id, *warehouse_id, *on_hand).await? {
+            return Err(Error::new(ErrorCode::StockBelowReserved));
+        }
+    }
+    products::refresh_listing(tx, product_id).await?;
+    tx.emit(DomainEvent::StockChanged { product_id, store_id }).await?;
+    Ok(())
+}
+
+impl Commerce {
+    pub(crate) fn rules(&self) -> CatalogueRules {
+        CatalogueRules { currency: self.currency(), image_required: true }
+    }
 
     /// Creates a product in a store (its staff, admins and owners).
     pub async fn create_product(&self, caller: &Caller, store_id: Id, input: &ProductInput) -> Result<Product> {
         self.authorize_store(caller, store_id, OrgAction::EditCatalogue).await?;
-        let valid = self.validate(input)?;
+        let valid = self.rules().validate(input)?;
         let mut tx = self.db.begin().await?;
         stores::lock(&mut tx, store_id).await?;
-        self.check_references(&mut tx, caller, store_id, None, &valid).await?;
-        let id = self.write(&mut tx, caller, store_id, None, &valid).await?;
+        self.rules().check_references(&mut tx, caller.user_id, store_id, None, &valid).await?;
+        let id = self.rules().write(&mut tx, caller.user_id, store_id, None, &valid).await?;
         let record = products::get(tx.conn(), id).await?.ok_or_else(product_not_found)?;
         let product = load(tx.conn(), record, true).await?;
         tx.commit().await?;
@@ -682,7 +742,7 @@ impl Commerce {
         input: &ProductInput,
         stock: &[(Vec<String>, Id, i64)],
     ) -> Result<Id> {
-        let valid = self.validate(input)?;
+        let valid = self.rules().validate(input)?;
         let mut tx = self.db.begin().await?;
         stores::lock(&mut tx, store_id).await?;
         let current = match existing {
@@ -695,26 +755,9 @@ impl Commerce {
             }
             None => None,
         };
-        self.check_references(&mut tx, caller, store_id, current.as_ref(), &valid).await?;
-        let id = self.write(&mut tx, caller, store_id, current.as_ref(), &valid).await?;
-        if !stock.is_empty() {
-            let skus = products::skus(tx.conn(), id).await?;
-            for (values, warehouse_id, on_hand) in stock {
-                if !(0..=STOCK_UNITS_MAX).contains(on_hand) {
-                    return Err(Error::invalid_field("stock", format!("on hand is 0 to {STOCK_UNITS_MAX} units")));
-                }
-                let key = option_key(values);
-                let sku = skus
-                    .iter()
-                    .find(|s| s.option_key == key && !s.archived)
-                    .ok_or_else(|| Error::internal("an imported variant vanished"))?;
-                if !products::set_stock(&mut tx, sku.id, *warehouse_id, *on_hand).await? {
-                    return Err(Error::new(ErrorCode::StockBelowReserved));
-                }
-            }
-            products::refresh_listing(&mut tx, id).await?;
-            tx.emit(DomainEvent::StockChanged { product_id: id, store_id }).await?;
-        }
+        self.rules().check_references(&mut tx, caller.user_id, store_id, current.as_ref(), &valid).await?;
+        let id = self.rules().write(&mut tx, caller.user_id, store_id, current.as_ref(), &valid).await?;
+        write_stock(&mut tx, id, store_id, stock).await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -727,9 +770,9 @@ impl Commerce {
         let record = products::get(tx.conn(), product_id).await?.ok_or_else(product_not_found)?;
         let current = load(tx.conn(), record, true).await?;
         let input = merged(&current, change);
-        let valid = self.validate(&input)?;
-        self.check_references(&mut tx, caller, store_id, Some(&current), &valid).await?;
-        self.write(&mut tx, caller, store_id, Some(&current), &valid).await?;
+        let valid = self.rules().validate(&input)?;
+        self.rules().check_references(&mut tx, caller.user_id, store_id, Some(&current), &valid).await?;
+        self.rules().write(&mut tx, caller.user_id, store_id, Some(&current), &valid).await?;
         let record = products::get(tx.conn(), product_id).await?.ok_or_else(product_not_found)?;
         let product = load(tx.conn(), record, true).await?;
         tx.commit().await?;

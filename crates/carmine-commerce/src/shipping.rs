@@ -9,7 +9,7 @@ use carmine_core::limits::{
     SHIPPING_AMOUNT_MINOR_MAX, SHIPPING_TEMPLATE_NAME_CHARS_MAX, SHIPPING_TEMPLATES_PER_STORE_MAX,
     WAREHOUSE_NAME_CHARS_MAX, WAREHOUSES_PER_STORE_MAX,
 };
-use carmine_core::money::Money;
+use carmine_core::money::{Currency, Money};
 use carmine_core::text::bounded_text;
 use carmine_core::{Error, ErrorCode, FieldRule, Id, Result};
 use carmine_store::stores::{self, TemplateRow};
@@ -52,52 +52,62 @@ pub fn fee_for(template: &stores::TemplateRecord, region: &str, subtotal_minor: 
     }
 }
 
-struct ValidTemplate {
-    name: String,
-    default_fee_minor: i64,
-    free_over_minor: Option<i64>,
-    fees: Vec<(String, Option<i64>)>,
+pub(crate) struct ValidTemplate {
+    pub(crate) name: String,
+    pub(crate) default_fee_minor: i64,
+    pub(crate) free_over_minor: Option<i64>,
+    pub(crate) fees: Vec<(String, Option<i64>)>,
+}
+
+impl ValidTemplate {
+    pub(crate) fn row(&self) -> TemplateRow<'_> {
+        TemplateRow {
+            name: &self.name,
+            default_fee_minor: self.default_fee_minor,
+            free_over_minor: self.free_over_minor,
+            fees: &self.fees,
+        }
+    }
+}
+
+/// A template's values, checked: amounts in the instance's `currency`.
+pub(crate) fn valid_template(currency: Currency, input: &TemplateInput) -> Result<ValidTemplate> {
+    let name = template_name(&input.name)?;
+    let default_fee_minor =
+        crate::amount(currency, "default_fee", input.default_fee, false, SHIPPING_AMOUNT_MINOR_MAX)?;
+    let free_over_minor = input
+        .free_over
+        .map(|m| crate::amount(currency, "free_over", m, true, SHIPPING_AMOUNT_MINOR_MAX))
+        .transpose()?;
+    let regions_max = regions::all().count();
+    if input.fees.len() > regions_max {
+        return Err(Error::broke_rule("fees", FieldRule::TooMany(regions_max)));
+    }
+    let mut fees: Vec<(String, Option<i64>)> = Vec::with_capacity(input.fees.len());
+    for (raw, fee) in &input.fees {
+        let region = regions::parse(raw).ok_or_else(|| {
+            Error::invalid_field("fees", format!("{raw:?} is not an ISO 3166-2:CN code or \"world\""))
+        })?;
+        if fees.iter().any(|(r, _)| r == region) {
+            return Err(Error::invalid_field("fees", format!("{region} is listed twice")));
+        }
+        let fee = fee.map(|m| crate::amount(currency, "fees", m, false, SHIPPING_AMOUNT_MINOR_MAX)).transpose()?;
+        fees.push((region.to_owned(), fee));
+    }
+    fees.sort();
+    Ok(ValidTemplate { name, default_fee_minor, free_over_minor, fees })
 }
 
 impl Commerce {
-    fn valid_template(&self, input: &TemplateInput) -> Result<ValidTemplate> {
-        let name = template_name(&input.name)?;
-        let default_fee_minor = self.amount("default_fee", input.default_fee, false, SHIPPING_AMOUNT_MINOR_MAX)?;
-        let free_over_minor =
-            input.free_over.map(|m| self.amount("free_over", m, true, SHIPPING_AMOUNT_MINOR_MAX)).transpose()?;
-        let regions_max = regions::all().count();
-        if input.fees.len() > regions_max {
-            return Err(Error::broke_rule("fees", FieldRule::TooMany(regions_max)));
-        }
-        let mut fees: Vec<(String, Option<i64>)> = Vec::with_capacity(input.fees.len());
-        for (raw, fee) in &input.fees {
-            let region = regions::parse(raw).ok_or_else(|| {
-                Error::invalid_field("fees", format!("{raw:?} is not an ISO 3166-2:CN code or \"world\""))
-            })?;
-            if fees.iter().any(|(r, _)| r == region) {
-                return Err(Error::invalid_field("fees", format!("{region} is listed twice")));
-            }
-            let fee = fee.map(|m| self.amount("fees", m, false, SHIPPING_AMOUNT_MINOR_MAX)).transpose()?;
-            fees.push((region.to_owned(), fee));
-        }
-        fees.sort();
-        Ok(ValidTemplate { name, default_fee_minor, free_over_minor, fees })
-    }
-
     pub async fn add_template(&self, caller: &Caller, store_id: Id, input: &TemplateInput) -> Result<Store> {
         self.authorize_store(caller, store_id, OrgAction::ManageStore).await?;
-        let valid = self.valid_template(input)?;
+        let valid = valid_template(self.currency(), input)?;
         let mut tx = self.db.begin().await?;
         stores::lock(&mut tx, store_id).await?;
         if stores::templates(tx.conn(), store_id).await?.len() as i64 >= SHIPPING_TEMPLATES_PER_STORE_MAX {
             return Err(Error::broke_rule("templates", FieldRule::TooMany(SHIPPING_TEMPLATES_PER_STORE_MAX as usize)));
         }
-        let row = TemplateRow {
-            name: &valid.name,
-            default_fee_minor: valid.default_fee_minor,
-            free_over_minor: valid.free_over_minor,
-            fees: &valid.fees,
-        };
+        let row = valid.row();
         let id = stores::insert_template(&mut tx, store_id, &row).await?;
         if input.make_default {
             stores::set_default_template(&mut tx, store_id, id).await?;
@@ -117,19 +127,14 @@ impl Commerce {
         input: &TemplateInput,
     ) -> Result<Store> {
         self.authorize_store(caller, store_id, OrgAction::ManageStore).await?;
-        let valid = self.valid_template(input)?;
+        let valid = valid_template(self.currency(), input)?;
         let mut tx = self.db.begin().await?;
         stores::lock(&mut tx, store_id).await?;
         let templates = stores::templates(tx.conn(), store_id).await?;
         if !templates.iter().any(|t| t.id == template_id) {
             return Err(Error::new(ErrorCode::ShippingTemplateNotFound));
         }
-        let row = TemplateRow {
-            name: &valid.name,
-            default_fee_minor: valid.default_fee_minor,
-            free_over_minor: valid.free_over_minor,
-            fees: &valid.fees,
-        };
+        let row = valid.row();
         stores::update_template(&mut tx, template_id, &row).await?;
         if input.make_default {
             stores::set_default_template(&mut tx, store_id, template_id).await?;

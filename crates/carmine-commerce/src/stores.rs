@@ -70,7 +70,7 @@ fn store_not_found() -> Error {
     Error::new(ErrorCode::StoreNotFound)
 }
 
-struct Settings {
+pub(crate) struct Settings {
     name: String,
     description: String,
     store_type: String,
@@ -81,7 +81,7 @@ struct Settings {
 }
 
 impl Settings {
-    fn row(&self) -> StoreSettings<'_> {
+    pub(crate) fn row(&self) -> StoreSettings<'_> {
         StoreSettings {
             name: &self.name,
             description: &self.description,
@@ -95,9 +95,9 @@ impl Settings {
 }
 
 /// The settings after `input`, over `current` (or the defaults of a new store).
-async fn settle(
+pub(crate) async fn settle(
     conn: &mut Conn,
-    caller: &Caller,
+    actor: Id,
     org: &OrgRecord,
     current: Option<&StoreRecord>,
     input: &StoreInput,
@@ -140,16 +140,16 @@ async fn settle(
         (None, None) => String::new(),
     };
     let logo_media_id =
-        image(conn, caller, "logo_media_id", input.logo_media_id, current.and_then(|s| s.logo.as_ref())).await?;
+        image(conn, actor, "logo_media_id", input.logo_media_id, current.and_then(|s| s.logo.as_ref())).await?;
     let banner_media_id =
-        image(conn, caller, "banner_media_id", input.banner_media_id, current.and_then(|s| s.banner.as_ref())).await?;
+        image(conn, actor, "banner_media_id", input.banner_media_id, current.and_then(|s| s.banner.as_ref())).await?;
     Ok(Settings { name, description, store_type, logo_media_id, banner_media_id, return_days, return_policy })
 }
 
-/// An image the store keeps, or one the caller uploaded.
+/// An image the store keeps, or one `actor` uploaded.
 async fn image(
     conn: &mut Conn,
-    caller: &Caller,
+    actor: Id,
     field: &str,
     wanted: Option<Option<Id>>,
     current: Option<&(Id, String)>,
@@ -159,7 +159,7 @@ async fn image(
         Some(None) => Ok(None),
         Some(Some(id)) if current.is_some_and(|(current, _)| *current == id) => Ok(Some(id)),
         Some(Some(id)) => {
-            let usable = media::get(conn, id).await?.is_some_and(|m| m.owner_id == caller.user_id);
+            let usable = media::get(conn, id).await?.is_some_and(|m| m.owner_id == actor);
             if !usable {
                 return Err(Error::invalid_field(field, format!("{id} is not an image you uploaded")));
             }
@@ -189,7 +189,7 @@ impl Commerce {
         if stores::get_by_org(tx.conn(), org.id).await?.is_some() {
             return Err(Error::new(ErrorCode::StoreExists));
         }
-        let settings = settle(tx.conn(), caller, org, None, input).await?;
+        let settings = settle(tx.conn(), caller.user_id, org, None, input).await?;
         let id = stores::insert(&mut tx, org.id, &settings.row()).await.map_err(|e| {
             if e.is_unique_on("stores", "org_id") { Error::new(ErrorCode::StoreExists) } else { e.into() }
         })?;
@@ -212,7 +212,7 @@ impl Commerce {
         let mut tx = self.db.begin().await?;
         stores::lock(&mut tx, store_id).await?;
         let current = stores::get(tx.conn(), store_id).await?.ok_or_else(store_not_found)?;
-        let settings = settle(tx.conn(), caller, &org, Some(&current), input).await?;
+        let settings = settle(tx.conn(), caller.user_id, &org, Some(&current), input).await?;
         stores::update(&mut tx, store_id, &settings.row()).await?;
         tx.emit(DomainEvent::StoreUpdated { store_id }).await?;
         let store = full(tx.conn(), store_id).await?;

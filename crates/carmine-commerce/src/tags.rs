@@ -28,7 +28,7 @@ use carmine_store::notes::NoteRecord;
 use carmine_store::product_tags::{self, TagRecord, TagRow, TaggedNote, Touch};
 use carmine_store::products::{self, ProductRecord};
 use carmine_store::stats::Counters;
-use carmine_store::{media, stores};
+use carmine_store::{Tx, media, stores};
 
 use crate::Commerce;
 use crate::products::listed;
@@ -102,43 +102,8 @@ impl Commerce {
     /// Replaces a note's product tags (whoever may edit the note).
     pub async fn set_tags(&self, caller: &Caller, note_id: Id, tags: &[TagInput]) -> Result<Vec<Tag>> {
         let note = self.notes.writable(caller, note_id).await?;
-        if tags.len() > NOTE_PRODUCT_TAGS_MAX {
-            return Err(Error::broke_rule("tags", FieldRule::TooMany(NOTE_PRODUCT_TAGS_MAX)));
-        }
-        let mut seen = HashSet::new();
-        if !tags.iter().all(|t| seen.insert(t.product_id)) {
-            return Err(Error::invalid_field("tags", "a product is tagged twice"));
-        }
         let mut tx = self.db.begin().await?;
-        let images: Vec<Id> = media::for_note(tx.conn(), note_id).await?.iter().map(|m| m.id).collect();
-        let current: Vec<Id> = product_tags::for_note(tx.conn(), note_id).await?.iter().map(|t| t.product_id).collect();
-        let mut rows = Vec::with_capacity(tags.len());
-        for tag in tags {
-            if let Some((image, x, y)) = tag.pin {
-                if !images.contains(&image) {
-                    return Err(Error::invalid_field("tags", format!("{image} is not an image of this note")));
-                }
-                if !(0..=PIN_SCALE).contains(&x) || !(0..=PIN_SCALE).contains(&y) {
-                    return Err(Error::invalid_field(
-                        "tags",
-                        format!("a pin is inside its image: x and y are 0 to {PIN_SCALE}"),
-                    ));
-                }
-            }
-            let product = products::get(tx.conn(), tag.product_id)
-                .await?
-                .filter(|p| p.status != "draft" || current.contains(&p.id))
-                .ok_or_else(|| {
-                    Error::new(ErrorCode::ProductNotFound).with_details(serde_json::json!({ "field": "tags" }))
-                })?;
-            if !listed(&product) && !current.contains(&product.id) {
-                return Err(Error::new(ErrorCode::ProductNotTaggable)
-                    .with_details(serde_json::json!({ "field": "tags", "product_id": product.id.to_string() })));
-            }
-            let store =
-                stores::get(tx.conn(), product.store_id).await?.ok_or_else(|| Error::new(ErrorCode::StoreNotFound))?;
-            rows.push(TagRow { product_id: product.id, pin: tag.pin, affiliate: store.org_id != note.author_id });
-        }
+        let rows = checked_rows(&mut tx, note_id, note.author_id, tags, false).await?;
         product_tags::replace(&mut tx, note_id, caller.user_id, &rows).await?;
         tx.emit(DomainEvent::NoteProductsTagged { note_id, count: rows.len() as u64 }).await?;
         let tags = tags_of(tx.conn(), note_id).await?;
@@ -265,4 +230,54 @@ mod tests {
         let older = note_score(&note(3, 14, 100, 10), &ces, now);
         assert!((older / fresh - 0.5).abs() < 1e-9);
     }
+}
+
+/// The rows for a note's new tags, checked: at most 10, each product once, pins on
+/// the note's images and inside them; a product newly tagged must be on sale
+/// (`history`: an imported note's tags were made while their products were, so any
+/// product but a draft will do). Affiliate: the product's store did not write the note.
+pub(crate) async fn checked_rows(
+    tx: &mut Tx,
+    note_id: Id,
+    note_author: Id,
+    tags: &[TagInput],
+    history: bool,
+) -> Result<Vec<TagRow>> {
+    if tags.len() > NOTE_PRODUCT_TAGS_MAX {
+        return Err(Error::broke_rule("tags", FieldRule::TooMany(NOTE_PRODUCT_TAGS_MAX)));
+    }
+    let mut seen = HashSet::new();
+    if !tags.iter().all(|t| seen.insert(t.product_id)) {
+        return Err(Error::invalid_field("tags", "a product is tagged twice"));
+    }
+    let images: Vec<Id> = media::for_note(tx.conn(), note_id).await?.iter().map(|m| m.id).collect();
+    let current: Vec<Id> = product_tags::for_note(tx.conn(), note_id).await?.iter().map(|t| t.product_id).collect();
+    let mut rows = Vec::with_capacity(tags.len());
+    for tag in tags {
+        if let Some((image, x, y)) = tag.pin {
+            if !images.contains(&image) {
+                return Err(Error::invalid_field("tags", format!("{image} is not an image of this note")));
+            }
+            if !(0..=PIN_SCALE).contains(&x) || !(0..=PIN_SCALE).contains(&y) {
+                return Err(Error::invalid_field(
+                    "tags",
+                    format!("a pin is inside its image: x and y are 0 to {PIN_SCALE}"),
+                ));
+            }
+        }
+        let product = products::get(tx.conn(), tag.product_id)
+            .await?
+            .filter(|p| p.status != "draft" || current.contains(&p.id))
+            .ok_or_else(|| {
+                Error::new(ErrorCode::ProductNotFound).with_details(serde_json::json!({ "field": "tags" }))
+            })?;
+        if !history && !listed(&product) && !current.contains(&product.id) {
+            return Err(Error::new(ErrorCode::ProductNotTaggable)
+                .with_details(serde_json::json!({ "field": "tags", "product_id": product.id.to_string() })));
+        }
+        let store =
+            stores::get(tx.conn(), product.store_id).await?.ok_or_else(|| Error::new(ErrorCode::StoreNotFound))?;
+        rows.push(TagRow { product_id: product.id, pin: tag.pin, affiliate: store.org_id != note_author });
+    }
+    Ok(rows)
 }

@@ -15,7 +15,7 @@ use std::time::Instant;
 use carmine_core::{Error, Id};
 use carmine_media::{Media, Variant};
 use carmine_store::dataset::{self, Kind};
-use carmine_store::{Conn, Db, orgs, users};
+use carmine_store::{Conn, Db, orgs, product_tags, products, stores, users};
 use serde::Serialize;
 
 use crate::format::{self, Manifest};
@@ -107,8 +107,11 @@ impl Exporter<'_> {
         let mut conn = self.db.reader().await?;
         self.members(&mut conn).await?;
         self.organizations(&mut conn).await?;
+        self.stores(&mut conn).await?;
+        self.products(&mut conn).await?;
         self.follows(&mut conn).await?;
         self.notes(&mut conn).await?;
+        self.product_tags(&mut conn).await?;
         self.comments(&mut conn).await?;
         self.links(&mut conn, "likes.jsonl").await?;
         self.links(&mut conn, "saves.jsonl").await?;
@@ -188,6 +191,184 @@ impl Exporter<'_> {
         lines.finish(&mut self.report)
     }
 
+    /// Writes an image's detail rendition into `images/` and names the file.
+    async fn image(&mut self, id: Id) -> Result<String, Error> {
+        let bytes = self.media.storage().read(id, Variant::Detail).await?;
+        let file = format!("images/{id}.jpg");
+        std::fs::write(self.dir.join(&file), bytes).map_err(Error::internal)?;
+        self.report.images += 1;
+        Ok(file)
+    }
+
+    async fn stores(&mut self, conn: &mut Conn) -> Result<(), Error> {
+        let mut lines = Lines::create(self.dir, "stores.jsonl", self.progress)?;
+        let mut after = Id::from_i64(0);
+        loop {
+            let page = stores::list_after(conn, after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for store in &page {
+                let Some(organization) = self.known(Kind::Actor, store.org_id) else { continue };
+                let templates = stores::templates(conn, store.id).await?;
+                let default_template =
+                    templates.iter().position(|t| Some(t.id) == store.default_template_id).unwrap_or(0);
+                let logo = match &store.logo {
+                    Some((id, _)) => Some(self.image(*id).await?),
+                    None => None,
+                };
+                let banner = match &store.banner {
+                    Some((id, _)) => Some(self.image(*id).await?),
+                    None => None,
+                };
+                let warehouses = stores::warehouses(conn, store.id).await?.into_iter().map(|w| w.name).collect();
+                let id = self.name(conn, Kind::Store, store.id).await?;
+                lines.write(&format::Store {
+                    id,
+                    organization,
+                    name: store.name.clone(),
+                    description: store.description.clone(),
+                    store_type: store.store_type.clone(),
+                    logo,
+                    banner,
+                    return_days: store.return_days,
+                    return_policy: store.return_policy.clone(),
+                    shipping_templates: templates
+                        .iter()
+                        .map(|t| format::ShippingTemplate {
+                            name: t.name.clone(),
+                            default_fee: t.default_fee_minor,
+                            free_over: t.free_over_minor,
+                            fees: t.fees.iter().cloned().collect(),
+                        })
+                        .collect(),
+                    default_template,
+                    warehouses,
+                    suspended: (store.status == "suspended")
+                        .then(|| store.suspended_reason.clone().unwrap_or_default()),
+                    created_at: store.created_at,
+                })?;
+            }
+        }
+        lines.finish(&mut self.report)
+    }
+
+    async fn products(&mut self, conn: &mut Conn) -> Result<(), Error> {
+        let mut lines = Lines::create(self.dir, "products.jsonl", self.progress)?;
+        let mut after = Id::from_i64(0);
+        loop {
+            let page = products::list_after(conn, after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            for product in &page {
+                let Some(store) = self.known(Kind::Store, product.store_id) else { continue };
+                let templates = stores::templates(conn, product.store_id).await?;
+                let warehouses = stores::warehouses(conn, product.store_id).await?;
+                let stock = products::stock(conn, product.id).await?;
+                let variants = products::skus(conn, product.id)
+                    .await?
+                    .into_iter()
+                    .filter(|sku| !sku.archived)
+                    .map(|sku| format::ProductVariant {
+                        options: if sku.option_key.is_empty() {
+                            Vec::new()
+                        } else {
+                            sku.option_key.split('\u{1f}').map(str::to_owned).collect()
+                        },
+                        stock: warehouses
+                            .iter()
+                            .map(|w| {
+                                stock
+                                    .iter()
+                                    .find(|r| r.sku_id == sku.id && r.warehouse_id == w.id)
+                                    .map_or(0, |r| r.on_hand)
+                            })
+                            .collect(),
+                        code: sku.code,
+                        price: sku.price_minor,
+                        compare_at: sku.compare_at_minor,
+                        weight_grams: sku.weight_grams,
+                    })
+                    .collect();
+                let mut images = Vec::new();
+                for image in carmine_store::media::for_product(conn, product.id).await? {
+                    images.push(self.image(image.id).await?);
+                }
+                let cross_border = match product.cross_border {
+                    true => Some(format::CrossBorder {
+                        origin_country: product.origin_country.clone().unwrap_or_default(),
+                        trade_mode: product.trade_mode.clone().unwrap_or_default(),
+                        warehouse_code: product.customs_warehouse_code.clone(),
+                        hs_code: product.hs_code.clone(),
+                        declared_value: product.declared_value_minor,
+                        certificate: match product.certificate_media_id {
+                            Some(id) => Some(self.image(id).await?),
+                            None => None,
+                        },
+                        certificate_status: product.certificate_media_id.map(|_| product.certificate_status.clone()),
+                    }),
+                    false => None,
+                };
+                let id = self.name(conn, Kind::Product, product.id).await?;
+                lines.write(&format::Product {
+                    id,
+                    store,
+                    category: product.category_id.to_string(),
+                    title: product.title.clone(),
+                    description: product.description.clone(),
+                    brand: product.brand.clone(),
+                    attributes: serde_json::from_str::<Vec<(String, String)>>(&product.attributes)
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(name, value)| [name, value])
+                        .collect(),
+                    options: serde_json::from_str(&product.options).unwrap_or_default(),
+                    variants,
+                    images,
+                    status: product.status.clone(),
+                    returnable: product.returnable,
+                    shipping_template: product
+                        .shipping_template_id
+                        .and_then(|t| templates.iter().position(|template| template.id == t)),
+                    affiliate_bps: product.affiliate_bps,
+                    currency: Some(product.currency.clone()),
+                    cross_border,
+                    created_at: product.created_at,
+                })?;
+            }
+        }
+        lines.finish(&mut self.report)
+    }
+
+    async fn product_tags(&mut self, conn: &mut Conn) -> Result<(), Error> {
+        let mut lines = Lines::create(self.dir, "product_tags.jsonl", self.progress)?;
+        let mut after = Id::from_i64(0);
+        loop {
+            let page = product_tags::tagged_notes_after(conn, after, PAGE).await?;
+            let Some(last) = page.last() else { break };
+            after = *last;
+            for note_id in page {
+                let Some(note) = self.known(Kind::Note, note_id) else { continue };
+                let images: Vec<Id> = carmine_store::notes::media(conn, note_id).await?.iter().map(|m| m.id).collect();
+                let records = product_tags::for_note(conn, note_id).await?;
+                let Some(created_at) = records.iter().map(|t| t.created_at).min() else { continue };
+                let tags = records
+                    .iter()
+                    .filter_map(|tag| {
+                        let product = self.known(Kind::Product, tag.product_id)?;
+                        let pin = tag.pin.and_then(|(image, x, y)| {
+                            images.iter().position(|m| *m == image).map(|image| format::Pin { image, x, y })
+                        });
+                        Some(format::ProductTag { product, pin })
+                    })
+                    .collect::<Vec<_>>();
+                if !tags.is_empty() {
+                    lines.write(&format::ProductTags { note, tags, created_at })?;
+                }
+            }
+        }
+        lines.finish(&mut self.report)
+    }
+
     async fn follows(&mut self, conn: &mut Conn) -> Result<(), Error> {
         let mut lines = Lines::create(self.dir, "follows.jsonl", self.progress)?;
         let mut after = (Id::from_i64(0), Id::from_i64(0));
@@ -225,11 +406,7 @@ impl Exporter<'_> {
                 };
                 let mut images = Vec::new();
                 for image in carmine_store::notes::media(conn, note.id).await? {
-                    let bytes = self.media.storage().read(image.id, Variant::Detail).await?;
-                    let file = format!("images/{}.jpg", image.id);
-                    std::fs::write(self.dir.join(&file), bytes).map_err(Error::internal)?;
-                    self.report.images += 1;
-                    images.push(file);
+                    images.push(self.image(image.id).await?);
                 }
                 let id = self.name(conn, Kind::Note, note.id).await?;
                 lines.write(&format::Note {

@@ -12,11 +12,14 @@ pub const FORMAT: &str = "carmine-dataset";
 pub const VERSION: u32 = 1;
 
 /// The record files, in import order.
-pub const FILES: [&str; 8] = [
+pub const FILES: [&str; 11] = [
     "members.jsonl",
     "organizations.jsonl",
+    "stores.jsonl",
+    "products.jsonl",
     "follows.jsonl",
     "notes.jsonl",
+    "product_tags.jsonl",
     "comments.jsonl",
     "likes.jsonl",
     "saves.jsonl",
@@ -177,4 +180,190 @@ pub struct BehaviourEvent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dwell_ms: Option<i64>,
     pub occurred_at: Timestamp,
+}
+
+/// An organization's store (the organization is a brand or a merchant).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Store {
+    pub id: String,
+    pub organization: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// `brand_official` (brands only), `authorised_reseller` or `cross_border`.
+    pub store_type: String,
+    /// Image files in the dataset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub banner: Option<String>,
+    /// No-reason returns within this many days of receipt (0–30).
+    #[serde(default = "seven")]
+    pub return_days: i64,
+    #[serde(default)]
+    pub return_policy: String,
+    /// At least one.
+    pub shipping_templates: Vec<ShippingTemplate>,
+    /// The index of the default template in `shipping_templates`.
+    #[serde(default)]
+    pub default_template: usize,
+    /// Warehouse names in priority order (checkout takes stock from the first that
+    /// can cover a line); at least one.
+    pub warehouses: Vec<String>,
+    /// The operator's reason, for a suspended store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub suspended: Option<String>,
+    pub created_at: Timestamp,
+}
+
+fn seven() -> i64 {
+    7
+}
+
+/// Fees in minor units of the instance's currency.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShippingTemplate {
+    pub name: String,
+    /// For every region not in `fees`.
+    pub default_fee: i64,
+    /// Orders of at least this much ship free.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub free_over: Option<i64>,
+    /// Region (ISO 3166-2:CN code or `world`) → fee, or `null`: not delivered there.
+    #[serde(default)]
+    pub fees: BTreeMap<String, Option<i64>>,
+}
+
+/// A product (SPU) of a store with its variants (SKU) and their stock.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Product {
+    pub id: String,
+    pub store: String,
+    /// A category id of the Carmine category tree (the seeded one: categories an
+    /// operator added are not part of a dataset).
+    pub category: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub brand: String,
+    /// `[name, value]` pairs, in order.
+    #[serde(default)]
+    pub attributes: Vec<[String; 2]>,
+    /// At most 3, each with its values.
+    #[serde(default)]
+    pub options: Vec<ProductOption>,
+    /// At least one, at most 200.
+    pub variants: Vec<ProductVariant>,
+    /// Image files in the dataset (≤ 18; the first is the cover).
+    #[serde(default)]
+    pub images: Vec<String>,
+    /// `draft`, `active` (default) or `archived`.
+    #[serde(default = "active")]
+    pub status: String,
+    /// `false`: exempt from the store's no-reason returns.
+    #[serde(default = "yes")]
+    pub returnable: bool,
+    /// The index of a template in the store's `shipping_templates` (absent: its default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipping_template: Option<usize>,
+    /// The commission creators earn on sales their notes drive, in basis points.
+    #[serde(default)]
+    pub affiliate_bps: i64,
+    /// The instance's currency code (absent: whatever it is); prices are in its minor units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cross_border: Option<CrossBorder>,
+    pub created_at: Timestamp,
+}
+
+fn active() -> String {
+    "active".to_owned()
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductOption {
+    pub name: String,
+    pub values: Vec<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductVariant {
+    /// One value per option, in the options' order.
+    #[serde(default)]
+    pub options: Vec<String>,
+    /// The store's code for it, unique in the store (absent: one is made up). Orders
+    /// name a variant by its product and code.
+    #[serde(default)]
+    pub code: String,
+    /// In minor units.
+    pub price: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compare_at: Option<i64>,
+    #[serde(default)]
+    pub weight_grams: i64,
+    /// Units on hand in each of the store's warehouses, in their order (missing: 0).
+    #[serde(default)]
+    pub stock: Vec<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrossBorder {
+    /// ISO 3166-1 alpha-2, not CN.
+    pub origin_country: String,
+    /// `bonded_warehouse` or `direct_mail`.
+    pub trade_mode: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warehouse_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hs_code: Option<String>,
+    /// In minor units.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_value: Option<i64>,
+    /// The authenticity certificate, an image file in the dataset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
+    /// `pending` (default), `verified` or `rejected`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_status: Option<String>,
+}
+
+/// The products a note tags, in order (made by the note's writer).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductTags {
+    pub note: String,
+    /// At most 10.
+    pub tags: Vec<ProductTag>,
+    pub created_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductTag {
+    pub product: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin: Option<Pin>,
+}
+
+/// A point on one of the note's images.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pin {
+    /// The image's index among the note's images (0: the cover).
+    pub image: usize,
+    /// In thousandths of the image's width and height (0–1000).
+    pub x: i64,
+    pub y: i64,
 }

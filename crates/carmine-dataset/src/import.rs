@@ -20,19 +20,28 @@ use std::time::Instant;
 
 use carmine_accounts::members::{DemographicsInput, parse_demographics};
 use carmine_accounts::orgs::{ORG_KINDS, OrgRole};
+use carmine_commerce::imported::{self, StoreImport};
+use carmine_commerce::products::{CrossBorderInput, ProductInput, ProductOption, VariantInput};
+use carmine_commerce::shipping::TemplateInput;
+use carmine_commerce::stores::StoreInput;
+use carmine_commerce::tags::TagInput;
 use carmine_core::event::DomainEvent;
 use carmine_core::limits::{
     BIO_CHARS_MAX, COMMENT_CHARS_MAX, DISPLAY_NAME_CHARS_MAX, EVENT_DWELL_MS_MAX, EVENT_FUTURE_SKEW_SECONDS,
     EVENT_POSITION_MAX, LOCATION_CHARS_MAX, NOTE_BODY_CHARS_MAX, NOTE_IMAGES_MAX, NOTE_MENTIONS_MAX,
     NOTE_TITLE_CHARS_MAX, NOTE_TOPICS_MAX, ORG_DESCRIPTION_CHARS_MAX, ORG_MEMBERS_MAX, ORG_NAME_CHARS_MAX,
+    PRODUCT_IMAGES_MAX,
 };
+use carmine_core::money::{Currency, Money};
 use carmine_core::text::{Handle, bounded_text, normalize_topic, parse_mentions, parse_topics};
 use carmine_core::{Error, ErrorCode, Id, Timestamp};
 use carmine_events::ingest::{EVENT_KINDS, SURFACES};
 use carmine_media::{Media, Prepared};
 use carmine_store::dataset::{self, Kind};
 use carmine_store::users::{NewMember, ProfileUpdate};
-use carmine_store::{Db, Tx, actors, behaviour, boards, comments, follows, likes, notes, orgs, users};
+use carmine_store::{
+    Db, Tx, actors, behaviour, boards, comments, follows, likes, notes, orgs, product_tags, stores, users,
+};
 
 use crate::format::{self, FILES, Manifest};
 use crate::progress::Progress;
@@ -45,11 +54,13 @@ pub struct ImportOptions {
     pub batch: usize,
     /// Progress lines on stderr.
     pub progress: bool,
+    /// The instance's currency: prices and fees are in its minor units.
+    pub currency: Currency,
 }
 
 impl Default for ImportOptions {
     fn default() -> Self {
-        ImportOptions { strict: false, batch: 500, progress: false }
+        ImportOptions { strict: false, batch: 500, progress: false, currency: Currency::CNY }
     }
 }
 
@@ -91,6 +102,7 @@ pub async fn import(db: &Db, media: &Media, dir: &Path, options: &ImportOptions)
         fresh: Vec::new(),
         members: HashMap::new(),
         prepared: Vec::new(),
+        currency: options.currency,
     };
     let mut report = ImportReport::default();
     for file in FILES {
@@ -128,8 +140,11 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, String> {
 enum Record {
     Member(format::Member),
     Organization(format::Organization),
+    Store(format::Store),
+    Product(format::Product),
     Follow(format::Follow),
     Note(format::Note),
+    ProductTags(format::ProductTags),
     Comment(format::Comment),
     Like(format::Engagement),
     Save(format::Engagement),
@@ -140,6 +155,9 @@ fn parse(file: &str, line: &str) -> Result<Record, String> {
     let record = match file {
         "members.jsonl" => serde_json::from_str(line).map(Record::Member),
         "organizations.jsonl" => serde_json::from_str(line).map(Record::Organization),
+        "stores.jsonl" => serde_json::from_str(line).map(Record::Store),
+        "products.jsonl" => serde_json::from_str(line).map(Record::Product),
+        "product_tags.jsonl" => serde_json::from_str(line).map(Record::ProductTags),
         "follows.jsonl" => serde_json::from_str(line).map(Record::Follow),
         "notes.jsonl" => serde_json::from_str(line).map(Record::Note),
         "comments.jsonl" => serde_json::from_str(line).map(Record::Comment),
@@ -178,9 +196,19 @@ impl From<carmine_store::StoreError> for Problem {
 
 fn invalid(e: Error) -> Problem {
     match &e.details {
-        Some(details) if details.get("field").is_some() => Problem::Invalid(e.message),
+        Some(details) => match details.get("field").and_then(|f| f.as_str()) {
+            Some(field) if e.message.starts_with(field) => Problem::Invalid(e.message),
+            Some(field) => Problem::Invalid(format!("{field}: {}", e.message)),
+            None => Problem::Invalid(format!("{}: {}", e.code.as_str(), e.message)),
+        },
         _ => Problem::Invalid(format!("{}: {}", e.code.as_str(), e.message)),
     }
+}
+
+/// A service's answer: a database failure rolls the batch back; anything else is
+/// the record's fault.
+fn problem(e: Error) -> Problem {
+    if e.code == ErrorCode::Internal { Problem::Store(e) } else { invalid(e) }
 }
 
 fn unknown(what: &str, id: &str) -> Problem {
@@ -199,6 +227,7 @@ struct Importer {
     members: HashMap<Id, bool>,
     /// Images written for the current batch, removed if it rolls back.
     prepared: Vec<Prepared>,
+    currency: Currency,
 }
 
 impl Importer {
@@ -279,7 +308,14 @@ impl Importer {
                 }
             }
         }
-        if !poisoned && tx.commit().await.is_ok() {
+        // A poisoned transaction is dropped (rolled back) before the retries begin.
+        let committed = if poisoned {
+            drop(tx);
+            false
+        } else {
+            tx.commit().await.is_ok()
+        };
+        if committed {
             self.settle();
             report.imported += counts.0;
             report.already += counts.1;
@@ -359,10 +395,51 @@ impl Importer {
         Ok(())
     }
 
+    /// Commerce records are checked by the commerce services while they write: a
+    /// savepoint lets a bad one undo what it wrote without losing the batch.
+    async fn savepoint(&mut self, tx: &mut Tx) -> Result<usize, Problem> {
+        tx.savepoint().await?;
+        Ok(self.prepared.len())
+    }
+
+    async fn close_savepoint(
+        &mut self,
+        tx: &mut Tx,
+        mark: usize,
+        outcome: Result<Applied, Problem>,
+    ) -> Result<Applied, Problem> {
+        match &outcome {
+            Ok(_) => tx.release_savepoint().await?,
+            Err(Problem::Invalid(_)) => {
+                tx.rollback_to_savepoint().await?;
+                for prepared in self.prepared.drain(mark..).collect::<Vec<_>>() {
+                    self.media.discard(&prepared).await;
+                }
+            }
+            Err(Problem::Store(_)) => {} // the batch rolls back
+        }
+        outcome
+    }
+
     async fn apply(&mut self, tx: &mut Tx, record: &Record) -> Result<Applied, Problem> {
         match record {
             Record::Member(m) => self.member(tx, m).await,
             Record::Organization(o) => self.organization(tx, o).await,
+            Record::Store(st) => {
+                let mark = self.savepoint(tx).await?;
+                let outcome = self.store(tx, st).await;
+                self.close_savepoint(tx, mark, outcome).await
+            }
+            Record::Product(p) => {
+                let mark = self.savepoint(tx).await?;
+                let outcome = self.product(tx, p).await;
+                self.close_savepoint(tx, mark, outcome).await
+            }
+            Record::ProductTags(t) => {
+                let mark = self.savepoint(tx).await?;
+                let outcome = self.product_tags(tx, t).await;
+                self.close_savepoint(tx, mark, outcome).await
+            }
             Record::Follow(f) => self.follow(tx, f).await,
             Record::Note(n) => self.note(tx, n).await,
             Record::Comment(c) => self.comment(tx, c).await,
@@ -548,14 +625,7 @@ impl Importer {
         }
         let mut media_ids = Vec::new();
         for path in image_paths {
-            let bytes =
-                std::fs::read(&path).map_err(|e| Problem::Invalid(format!("images: {}: {e}", path.display())))?;
-            let prepared =
-                self.media.prepare(bytes).await.map_err(|e| Problem::Invalid(format!("images: {}", e.message)))?;
-            tx.backdate(n.created_at);
-            self.media.record(tx, posted_by, &prepared).await?;
-            media_ids.push(prepared.id);
-            self.prepared.push(prepared);
+            media_ids.push(self.image(tx, "images", &path, posted_by, n.created_at).await?);
         }
         let published = n.published_at.is_some();
         tx.backdate(n.published_at.unwrap_or(n.created_at));
@@ -586,6 +656,18 @@ impl Importer {
             return Err(Problem::Invalid(format!("images: {relative:?} must be a path inside the dataset")));
         }
         Ok(self.dir.join(path))
+    }
+
+    /// Decodes, re-encodes and records an image file of the dataset as `owner`'s upload.
+    async fn image(&mut self, tx: &mut Tx, field: &str, path: &Path, owner: Id, at: Timestamp) -> Result<Id, Problem> {
+        let bytes = std::fs::read(path).map_err(|e| Problem::Invalid(format!("{field}: {}: {e}", path.display())))?;
+        let prepared =
+            self.media.prepare(bytes).await.map_err(|e| Problem::Invalid(format!("{field}: {}", e.message)))?;
+        tx.backdate(at);
+        self.media.record(tx, owner, &prepared).await?;
+        let id = prepared.id;
+        self.prepared.push(prepared);
+        Ok(id)
     }
 
     async fn note_id(&mut self, tx: &mut Tx, external: &str) -> Result<Id, Problem> {
@@ -688,6 +770,205 @@ impl Importer {
         };
         tx.backdate(e.occurred_at);
         Ok(if behaviour::insert(tx, &new).await? { Applied::Imported } else { Applied::Already })
+    }
+
+    /// An organization's owner: the member whose uploads its store's images are.
+    async fn org_owner(&mut self, tx: &mut Tx, org: Id) -> Result<Id, Problem> {
+        Ok(orgs::get(tx.conn(), org)
+            .await?
+            .ok_or_else(|| Problem::Invalid("the organization is gone".to_owned()))?
+            .created_by)
+    }
+
+    fn money(&self, minor: i64) -> Money {
+        Money { amount_minor: minor, currency: self.currency }
+    }
+
+    async fn store(&mut self, tx: &mut Tx, s: &format::Store) -> Result<Applied, Problem> {
+        not_in_future("created_at", s.created_at, &self.db)?;
+        let logo = s.logo.as_deref().map(|p| self.image_path(p)).transpose()?;
+        let banner = s.banner.as_deref().map(|p| self.image_path(p)).transpose()?;
+        if self.resolve(tx, Kind::Store, &s.id).await?.is_some() {
+            return Ok(Applied::Already);
+        }
+        let org = self
+            .resolve(tx, Kind::Actor, &s.organization)
+            .await?
+            .ok_or_else(|| unknown("organization", &s.organization))?;
+        if self.is_member(tx, org).await? {
+            return Err(Problem::Invalid(format!("organization: {:?} is a member", s.organization)));
+        }
+        let owner = self.org_owner(tx, org).await?;
+        let templates = s
+            .shipping_templates
+            .iter()
+            .map(|t| TemplateInput {
+                name: t.name.clone(),
+                default_fee: self.money(t.default_fee),
+                free_over: t.free_over.map(|m| self.money(m)),
+                fees: t.fees.iter().map(|(region, fee)| (region.clone(), fee.map(|m| self.money(m)))).collect(),
+                make_default: false,
+            })
+            .collect();
+        let logo = match logo {
+            Some(path) => Some(self.image(tx, "logo", &path, owner, s.created_at).await?),
+            None => None,
+        };
+        let banner = match banner {
+            Some(path) => Some(self.image(tx, "banner", &path, owner, s.created_at).await?),
+            None => None,
+        };
+        let input = StoreImport {
+            settings: StoreInput {
+                name: Some(s.name.clone()),
+                description: Some(s.description.clone()),
+                store_type: Some(s.store_type.clone()),
+                logo_media_id: Some(logo),
+                banner_media_id: Some(banner),
+                return_days: Some(s.return_days),
+                return_policy: Some(s.return_policy.clone()),
+            },
+            templates,
+            default_template: s.default_template,
+            warehouses: s.warehouses.clone(),
+            suspended: s.suspended.clone(),
+        };
+        tx.backdate(s.created_at);
+        let id = imported::import_store(tx, self.currency, org, owner, &input).await.map_err(problem)?;
+        self.remember(tx, Kind::Store, &s.id, id).await?;
+        Ok(Applied::Imported)
+    }
+
+    async fn product(&mut self, tx: &mut Tx, p: &format::Product) -> Result<Applied, Problem> {
+        not_in_future("created_at", p.created_at, &self.db)?;
+        if p.images.len() > PRODUCT_IMAGES_MAX {
+            return Err(Problem::Invalid(format!("images: a product has at most {PRODUCT_IMAGES_MAX}")));
+        }
+        if let Some(currency) = &p.currency
+            && currency != self.currency.as_str()
+        {
+            return Err(Problem::Invalid(format!(
+                "currency: prices are in this instance's {}, not {currency}",
+                self.currency.as_str()
+            )));
+        }
+        let category = p
+            .category
+            .parse::<i64>()
+            .ok()
+            .filter(|id| *id > 0)
+            .map(Id::from_i64)
+            .ok_or_else(|| Problem::Invalid(format!("category: {:?} is not a category id", p.category)))?;
+        let image_paths = p.images.iter().map(|i| self.image_path(i)).collect::<Result<Vec<_>, _>>()?;
+        let certificate_path = match p.cross_border.as_ref().and_then(|c| c.certificate.as_deref()) {
+            Some(path) => Some(self.image_path(path)?),
+            None => None,
+        };
+        if self.resolve(tx, Kind::Product, &p.id).await?.is_some() {
+            return Ok(Applied::Already);
+        }
+        let store_id = self.resolve(tx, Kind::Store, &p.store).await?.ok_or_else(|| unknown("store", &p.store))?;
+        let store = stores::get(tx.conn(), store_id).await?.ok_or_else(|| unknown("store", &p.store))?;
+        let owner = self.org_owner(tx, store.org_id).await?;
+        let shipping_template_id =
+            match p.shipping_template {
+                Some(index) => {
+                    Some(stores::templates(tx.conn(), store_id).await?.get(index).map(|t| t.id).ok_or_else(|| {
+                        Problem::Invalid(format!("shipping_template: the store has no template {index}"))
+                    })?)
+                }
+                None => None,
+            };
+        let warehouses = stores::warehouses(tx.conn(), store_id).await?;
+        let mut stock = Vec::new();
+        for variant in &p.variants {
+            if variant.stock.len() > warehouses.len() {
+                return Err(Problem::Invalid(format!("stock: the store has {} warehouses", warehouses.len())));
+            }
+            for (warehouse, units) in warehouses.iter().zip(&variant.stock) {
+                stock.push((variant.options.clone(), warehouse.id, *units));
+            }
+        }
+        let mut media_ids = Vec::with_capacity(image_paths.len());
+        for path in &image_paths {
+            media_ids.push(self.image(tx, "images", path, owner, p.created_at).await?);
+        }
+        let certificate_media_id = match certificate_path {
+            Some(path) => Some(self.image(tx, "certificate", &path, owner, p.created_at).await?),
+            None => None,
+        };
+        let input = ProductInput {
+            category_id: category,
+            title: p.title.clone(),
+            description: p.description.clone(),
+            brand: p.brand.clone(),
+            attributes: p.attributes.iter().map(|[name, value]| (name.clone(), value.clone())).collect(),
+            options: p
+                .options
+                .iter()
+                .map(|o| ProductOption { name: o.name.clone(), values: o.values.clone() })
+                .collect(),
+            variants: p
+                .variants
+                .iter()
+                .map(|v| VariantInput {
+                    id: None,
+                    options: v.options.clone(),
+                    code: v.code.clone(),
+                    price: self.money(v.price),
+                    compare_at: v.compare_at.map(|m| self.money(m)),
+                    weight_grams: v.weight_grams,
+                })
+                .collect(),
+            media_ids,
+            status: p.status.clone(),
+            returnable: p.returnable,
+            shipping_template_id,
+            affiliate_bps: p.affiliate_bps,
+            cross_border: p.cross_border.as_ref().map(|c| CrossBorderInput {
+                origin_country: c.origin_country.clone(),
+                trade_mode: c.trade_mode.clone(),
+                warehouse_code: c.warehouse_code.clone(),
+                hs_code: c.hs_code.clone(),
+                declared_value: c.declared_value.map(|m| self.money(m)),
+                certificate_media_id,
+            }),
+        };
+        let certificate_status = p.cross_border.as_ref().and_then(|c| c.certificate_status.as_deref());
+        tx.backdate(p.created_at);
+        let id = imported::import_product(tx, self.currency, store_id, owner, &input, &stock, certificate_status)
+            .await
+            .map_err(problem)?;
+        self.remember(tx, Kind::Product, &p.id, id).await?;
+        Ok(Applied::Imported)
+    }
+
+    async fn product_tags(&mut self, tx: &mut Tx, t: &format::ProductTags) -> Result<Applied, Problem> {
+        not_in_future("created_at", t.created_at, &self.db)?;
+        let note_id = self.note_id(tx, &t.note).await?;
+        let note = notes::get(tx.conn(), note_id).await?.ok_or_else(|| unknown("note", &t.note))?;
+        if !product_tags::for_note(tx.conn(), note_id).await?.is_empty() {
+            return Ok(Applied::Already);
+        }
+        let images = carmine_store::media::for_note(tx.conn(), note_id).await?;
+        let mut tags = Vec::with_capacity(t.tags.len());
+        for tag in &t.tags {
+            let product_id =
+                self.resolve(tx, Kind::Product, &tag.product).await?.ok_or_else(|| unknown("product", &tag.product))?;
+            let pin = match &tag.pin {
+                Some(pin) => {
+                    let image = images.get(pin.image).ok_or_else(|| {
+                        Problem::Invalid(format!("tags: the note has no image {} to pin on", pin.image))
+                    })?;
+                    Some((image.id, pin.x, pin.y))
+                }
+                None => None,
+            };
+            tags.push(TagInput { product_id, pin });
+        }
+        tx.backdate(t.created_at);
+        imported::import_tags(tx, note_id, note.author_id, note.posted_by, &tags).await.map_err(problem)?;
+        Ok(Applied::Imported)
     }
 }
 

@@ -46,6 +46,23 @@ fn write_dataset(dir: &Path, with_bad_records: bool) {
             "organizations.jsonl",
             vec![
                 json!({ "id": "o1", "handle": "lan_tea", "name": "蓝茶 Lan Tea", "kind": "brand", "owner": "u1", "members": [{ "member": "u2", "role": "staff" }], "created_at": at(4) }),
+                json!({ "id": "o2", "handle": "mei_shop", "name": "Mei Shop", "kind": "merchant", "owner": "u3", "created_at": at(4) }),
+            ],
+        ),
+        (
+            "stores.jsonl",
+            vec![
+                json!({ "id": "s1", "organization": "o1", "name": "蓝茶旗舰店", "store_type": "brand_official", "logo": "images/tea.png", "return_policy": "七天无理由", "shipping_templates": [{ "name": "包邮", "default_fee": 0 }, { "name": "偏远地区", "default_fee": 800, "free_over": 9900, "fees": { "CN-XZ": null, "CN-XJ": 2000 } }], "warehouses": ["上海仓", "Hangzhou"], "created_at": at(4) }),
+                json!({ "id": "s2", "organization": "o2", "name": "Mei Shop 海外购", "store_type": "cross_border", "return_days": 0, "shipping_templates": [{ "name": "Standard", "default_fee": 1000 }], "warehouses": ["Bonded"], "suspended": "counterfeit reports", "created_at": at(4) }),
+            ],
+        ),
+        (
+            "products.jsonl",
+            vec![
+                json!({ "id": "p1", "store": "s1", "category": "602", "title": "明前龙井 Longjing", "brand": "蓝茶", "attributes": [["产地", "杭州"]], "options": [{ "name": "规格", "values": ["50g", "100g"] }, { "name": "包装", "values": ["罐装", "袋装"] }], "variants": [{ "options": ["50g", "罐装"], "code": "LJ-50", "price": 8800, "compare_at": 9900, "weight_grams": 80, "stock": [10, 5] }, { "options": ["100g", "袋装"], "code": "LJ-100", "price": 15800, "stock": [3] }], "images": ["images/tea.png"], "shipping_template": 1, "affiliate_bps": 500, "currency": "CNY", "created_at": at(5) }),
+                json!({ "id": "p2", "store": "s1", "category": "602", "title": "Draft tea", "variants": [{ "price": 100 }], "status": "draft", "created_at": at(5) }),
+                json!({ "id": "p3", "store": "s2", "category": "203", "title": "Eau de Parfum", "variants": [{ "price": 59900 }], "images": ["images/tea.png"], "returnable": false, "cross_border": { "origin_country": "FR", "trade_mode": "bonded_warehouse", "hs_code": "330300", "declared_value": 40000, "certificate": "images/tea.png", "certificate_status": "verified" }, "created_at": at(5) }),
+                json!({ "id": "p4", "store": "s1", "category": "602", "title": "Old tea", "variants": [{ "price": 500 }], "images": ["images/tea.png"], "status": "archived", "created_at": at(5) }),
             ],
         ),
         (
@@ -61,6 +78,13 @@ fn write_dataset(dir: &Path, with_bad_records: bool) {
                 json!({ "id": "n1", "author": "u1", "title": "早安", "body": "第一杯茶 #早安 @meimei", "images": ["images/tea.png"], "created_at": at(6), "published_at": at(6) }),
                 json!({ "id": "n2", "author": "o1", "posted_by": "u2", "title": "New tea", "topics": ["tea"], "created_at": at(7), "published_at": at(7) }),
                 json!({ "id": "n3", "author": "u2", "title": "draft", "created_at": at(8) }),
+            ],
+        ),
+        (
+            "product_tags.jsonl",
+            vec![
+                json!({ "note": "n1", "tags": [{ "product": "p1", "pin": { "image": 0, "x": 300, "y": 600 } }, { "product": "p4" }], "created_at": at(6) }),
+                json!({ "note": "n2", "tags": [{ "product": "p1" }], "created_at": at(7) }),
             ],
         ),
         (
@@ -113,6 +137,47 @@ fn write_dataset(dir: &Path, with_bad_records: bool) {
                         json!({ "id": "e9", "kind": "teleport", "note": "n1", "surface": "home", "occurred_at": at(9) })
                     ));
                 }
+                "stores.jsonl" => {
+                    let store = |id: &str, org: &str| json!({ "id": id, "organization": org, "name": "x", "store_type": "authorised_reseller", "shipping_templates": [{ "name": "t", "default_fee": 0 }], "warehouses": ["w"], "created_at": at(4) });
+                    text.push_str(&format!("{}\n", store("s3", "u3"))); // line 3: a member
+                    text.push_str(&format!("{}\n", store("s4", "o1"))); // line 4: a second store
+                    text.push_str(&format!("{}\n", store("s5", "o9"))); // line 5: unknown
+                }
+                "products.jsonl" => {
+                    let product = |id: &str, extra: serde_json::Value| {
+                        let mut p = json!({ "id": id, "store": "s1", "category": "602", "title": "Bad", "variants": [{ "price": 100 }], "images": ["images/tea.png"], "created_at": at(5) });
+                        for (k, v) in extra.as_object().unwrap() {
+                            p[k] = v.clone();
+                        }
+                        p
+                    };
+                    for extra in [
+                        json!({ "variants": [{ "price": 0 }] }),                       // 5
+                        json!({ "variants": [{ "price": 500, "compare_at": 400 }] }),  // 6
+                        json!({ "category": "999999" }),                               // 7
+                        json!({ "store": "s2" }),                                      // 8: cross-border store
+                        json!({ "variants": [{ "price": 100, "stock": [1, 2, 3] }] }), // 9
+                        json!({ "options": [{ "name": "色", "values": ["红"] }], "variants": [{ "options": ["红"], "price": 1 }, { "options": ["红"], "price": 2 }] }), // 10
+                        json!({ "variants": [{ "price": 100, "code": "LJ-50" }] }), // 11: p1's code
+                        json!({ "currency": "USD" }),                               // 12
+                        json!({ "variants": [{ "price": 100, "stock": [-1] }] }),   // 13
+                    ] {
+                        text.push_str(&format!("{}\n", product(&format!("bad{}", text.lines().count() + 1), extra)));
+                    }
+                }
+                "product_tags.jsonl" => {
+                    let tags = |tags: serde_json::Value| json!({ "note": "n3", "tags": tags, "created_at": at(8) });
+                    text.push_str(&format!("{}\n", tags(json!([{ "product": "p2" }])))); // 3: a draft
+                    text.push_str(&format!(
+                        "{}\n",
+                        tags(json!([{ "product": "p1", "pin": { "image": 0, "x": 1, "y": 1 } }]))
+                    )); // 4
+                    text.push_str(&format!("{}\n", tags(json!(vec![json!({ "product": "p1" }); 11])))); // 5
+                    text.push_str(&format!(
+                        "{}\n",
+                        tags(json!([{ "product": "p3", "pin": null }, { "product": "nope" }]))
+                    )); // 6
+                }
                 "notes.jsonl" => {
                     text.push_str(&format!("{}\n", json!({ "id": "n9", "author": "u1", "title": "x", "images": ["../../etc/passwd"], "created_at": at(6) })));
                 }
@@ -130,8 +195,8 @@ async fn counts(db: &Db) -> Vec<(&'static str, i64)> {
 fn expected_counts() -> Vec<(&'static str, i64)> {
     vec![
         ("members", 3),
-        ("organizations", 1),
-        ("org_members", 2),
+        ("organizations", 2),
+        ("org_members", 3),
         ("follows", 2),
         ("notes", 3),
         ("note_topics", 2),
@@ -140,6 +205,19 @@ fn expected_counts() -> Vec<(&'static str, i64)> {
         ("likes", 3),
         ("saves", 1),
         ("behaviour_events", 3),
+        ("stores", 2),
+        ("suspended_stores", 1),
+        ("shipping_templates", 3),
+        ("shipping_fees", 2),
+        ("warehouses", 3),
+        ("products", 4),
+        ("active_products", 2),
+        ("product_images", 3),
+        ("variants", 5),
+        ("stock_units", 18),
+        ("verified_certificates", 1),
+        ("product_tags", 3),
+        ("product_pins", 1),
     ]
 }
 
@@ -149,8 +227,8 @@ async fn a_dataset_imports_exactly_and_a_rerun_adds_nothing(t: TestDb) {
     write_dataset(data.path(), true);
     let media = media(&t.db, media_dir.path());
     let report = import(&t.db, &media, data.path(), &ImportOptions::default()).await.unwrap();
+    assert_eq!(report.rejected(), 7 + 3 + 9 + 4, "{:?}", report.errors);
     assert_eq!(counts(&t.db).await, expected_counts());
-    assert_eq!(report.rejected(), 7, "{:?}", report.errors);
     let errors = report.errors.join("\n");
     for expected in [
         "members.jsonl:4: malformed record",
@@ -160,6 +238,22 @@ async fn a_dataset_imports_exactly_and_a_rerun_adds_nothing(t: TestDb) {
         "likes.jsonl:4: member \"ghost\" is not in the dataset",
         "likes.jsonl:5: created_at: 2999-01-01T00:00:00Z is in the future",
         "events.jsonl:4: unknown_event_kind",
+        "stores.jsonl:3: organization: \"u3\" is a member",
+        "stores.jsonl:4: store_exists",
+        "stores.jsonl:5: organization \"o9\" is not in the dataset",
+        "products.jsonl:5: price: must be 1 to",
+        "products.jsonl:6: compare_at",
+        "products.jsonl:7: category_id: no such category",
+        "products.jsonl:8: cross_border",
+        "products.jsonl:9: stock: the store has 2 warehouses",
+        "products.jsonl:10: variants: two variants are 红",
+        "products.jsonl:11: variants: the code \"LJ-50\" belongs to another product",
+        "products.jsonl:12: currency: prices are in this instance's CNY, not USD",
+        "products.jsonl:13: stock: on hand is 0 to",
+        "product_tags.jsonl:3: tags: no such product",
+        "product_tags.jsonl:4: tags: the note has no image 0",
+        "product_tags.jsonl:5: tags",
+        "product_tags.jsonl:6: product \"nope\" is not in the dataset",
     ] {
         assert!(errors.contains(expected), "{expected:?} missing from:\n{errors}");
     }
@@ -169,6 +263,18 @@ async fn a_dataset_imports_exactly_and_a_rerun_adds_nothing(t: TestDb) {
     assert_eq!((note.like_count, note.save_count, note.comment_count), (2, 1, 2), "counters exact");
     assert_eq!(note.published_at.unwrap().to_rfc3339(), at(6), "history keeps its times");
     assert!(note.cover.is_some(), "the image was re-encoded and attached");
+    let p1 = dataset::local_id(&mut conn, dataset::Kind::Product, "p1").await.unwrap().unwrap();
+    let product = carmine_store::products::get(&mut conn, p1).await.unwrap().unwrap();
+    assert_eq!((product.price_min_minor, product.price_max_minor, product.stock_total), (8800, 15800, 18));
+    let s1 = dataset::local_id(&mut conn, dataset::Kind::Store, "s1").await.unwrap().unwrap();
+    let templates = carmine_store::stores::templates(&mut conn, s1).await.unwrap();
+    assert_eq!(product.shipping_template_id, Some(templates[1].id), "the product ships by the store's second template");
+    let tags = carmine_store::product_tags::for_note(&mut conn, n1).await.unwrap();
+    assert_eq!(tags.len(), 2);
+    assert!(tags[0].pin.is_some_and(|(_, x, y)| (x, y) == (300, 600)) && tags[0].affiliate, "a creator's pinned tag");
+    let p3 = dataset::local_id(&mut conn, dataset::Kind::Product, "p3").await.unwrap().unwrap();
+    let perfume = carmine_store::products::get(&mut conn, p3).await.unwrap().unwrap();
+    assert_eq!((perfume.store_status.as_str(), perfume.certificate_status.as_str()), ("suspended", "verified"));
     let meimei = users::get_by_username(&mut conn, "meimei").await.unwrap().unwrap();
     assert_eq!(meimei.password_hash, None, "imported without a password: cannot log in until reset");
     let lanlan = users::get_by_username(&mut conn, "lanlan").await.unwrap().unwrap();
@@ -180,7 +286,7 @@ async fn a_dataset_imports_exactly_and_a_rerun_adds_nothing(t: TestDb) {
     let again = import(&t.db, &media, data.path(), &ImportOptions::default()).await.unwrap();
     assert_eq!(counts(&t.db).await, expected_counts(), "a re-run adds nothing");
     assert_eq!(again.files.iter().map(|f| f.imported).sum::<u64>(), 0);
-    assert_eq!(again.files.iter().map(|f| f.already).sum::<u64>(), 3 + 1 + 2 + 3 + 2 + 3 + 1 + 3);
+    assert_eq!(again.files.iter().map(|f| f.already).sum::<u64>(), 3 + 2 + 2 + 4 + 2 + 3 + 2 + 2 + 3 + 1 + 3);
     let events_after =
         carmine_store::outbox::list_after(&mut t.db.reader().await.unwrap(), None, 10_000).await.unwrap().len();
     assert_eq!(events_before, events_after, "and emits nothing");
@@ -242,7 +348,7 @@ async fn export_then_import_into_the_other_backend_round_trips(t: TestDb) {
     let out = exported.path().join("dump");
     let report = export(&t.db, &source_media, &out, false).await.unwrap();
     assert_eq!(report.counts["notes.jsonl"], 3);
-    assert_eq!(report.images, 1);
+    assert_eq!(report.images, 6, "a note's image, a store's logo, three products' images and a certificate");
     for file in FILES {
         assert!(out.join(file).exists(), "{file}");
     }
@@ -259,4 +365,35 @@ async fn export_then_import_into_the_other_backend_round_trips(t: TestDb) {
     assert!(dataset::local_id(&mut conn, dataset::Kind::Note, "n1").await.unwrap().is_some(), "dataset ids kept");
     let lanlan = users::get_by_username(&mut conn, "lanlan").await.unwrap().unwrap();
     assert!(lanlan.password_hash.unwrap().starts_with("$argon2id$"), "members can still log in");
+    drop(conn);
+
+    // Every store, product and tag comes back as it was (image files are renamed).
+    let second = exported.path().join("second");
+    export(&target.db, &target_media, &second, false).await.unwrap();
+    for file in ["stores.jsonl", "products.jsonl", "product_tags.jsonl"] {
+        let first = records(&out.join(file));
+        assert!(!first.is_empty(), "{file}");
+        assert_eq!(first, records(&second.join(file)), "{file} round-trips");
+    }
+}
+
+/// A file's records with image paths replaced by one placeholder.
+fn records(path: &Path) -> Vec<serde_json::Value> {
+    fn unname(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::String(s) if s.starts_with("images/") => *s = "image".to_owned(),
+            serde_json::Value::Array(items) => items.iter_mut().for_each(unname),
+            serde_json::Value::Object(fields) => fields.values_mut().for_each(unname),
+            _ => {}
+        }
+    }
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            let mut value: serde_json::Value = serde_json::from_str(line).unwrap();
+            unname(&mut value);
+            value
+        })
+        .collect()
 }

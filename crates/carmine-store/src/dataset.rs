@@ -16,6 +16,8 @@ pub enum Kind {
     Actor,
     Note,
     Comment,
+    Store,
+    Product,
 }
 
 impl Kind {
@@ -24,6 +26,8 @@ impl Kind {
             Kind::Actor => "actor",
             Kind::Note => "note",
             Kind::Comment => "comment",
+            Kind::Store => "store",
+            Kind::Product => "product",
         }
     }
 }
@@ -163,6 +167,19 @@ pub async fn counts(conn: &mut Conn) -> StoreResult<Vec<(&'static str, i64)>> {
         ("likes", "SELECT COUNT(*) FROM likes"),
         ("saves", "SELECT COUNT(*) FROM saves"),
         ("behaviour_events", "SELECT COUNT(*) FROM behaviour_events"),
+        ("stores", "SELECT COUNT(*) FROM stores"),
+        ("suspended_stores", "SELECT COUNT(*) FROM stores WHERE status = 'suspended'"),
+        ("shipping_templates", "SELECT COUNT(*) FROM shipping_templates"),
+        ("shipping_fees", "SELECT COUNT(*) FROM shipping_fees"),
+        ("warehouses", "SELECT COUNT(*) FROM warehouses"),
+        ("products", "SELECT COUNT(*) FROM products"),
+        ("active_products", "SELECT COUNT(*) FROM products WHERE status = 'active'"),
+        ("product_images", "SELECT COUNT(*) FROM product_media"),
+        ("variants", "SELECT COUNT(*) FROM skus WHERE archived_at IS NULL"),
+        ("stock_units", "SELECT CAST(COALESCE(SUM(on_hand), 0) AS BIGINT) FROM stock"),
+        ("verified_certificates", "SELECT COUNT(*) FROM products WHERE certificate_status = 'verified'"),
+        ("product_tags", "SELECT COUNT(*) FROM note_product_tags"),
+        ("product_pins", "SELECT COUNT(*) FROM note_product_tags WHERE media_id IS NOT NULL"),
     ] {
         counts.push((name, sqlx::query(sql).fetch_one(&mut *conn).await?.try_get::<i64, _>(0)?));
     }

@@ -48,6 +48,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(17, "0017_stores"),
     migration!(18, "0018_catalogue"),
     migration!(19, "0019_product_tags"),
+    migration!(20, "0020_import_commerce"),
 ];
 
 /// The names of the migrations this binary carries, in order.

@@ -15,6 +15,7 @@ pub struct TagRecord {
     pub pin: Option<(Id, i64, i64)>,
     pub affiliate: bool,
     pub tagged_by: Id,
+    pub created_at: Timestamp,
 }
 
 pub struct TagRow {
@@ -26,7 +27,8 @@ pub struct TagRow {
 /// A note's tags in order.
 pub async fn for_note(conn: &mut Conn, note_id: Id) -> StoreResult<Vec<TagRecord>> {
     let rows = sqlx::query(
-        "SELECT note_id, product_id, position, media_id, pin_x, pin_y, affiliate, tagged_by FROM note_product_tags
+        "SELECT note_id, product_id, position, media_id, pin_x, pin_y, affiliate, tagged_by, created_at
+         FROM note_product_tags
          WHERE note_id = $1 ORDER BY position LIMIT 100",
     )
     .bind(note_id.as_i64())
@@ -47,10 +49,22 @@ pub async fn for_note(conn: &mut Conn, note_id: Id) -> StoreResult<Vec<TagRecord
                 },
                 affiliate: r.try_get::<i64, _>("affiliate")? == 1,
                 tagged_by: Id::from_i64(r.try_get("tagged_by")?),
+                created_at: Timestamp(r.try_get("created_at")?),
             })
         })
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
+}
+
+/// Notes with tags after `after`, in id order (for `carmine export`).
+pub async fn tagged_notes_after(conn: &mut Conn, after: Id, limit: u32) -> StoreResult<Vec<Id>> {
+    let rows =
+        sqlx::query("SELECT DISTINCT note_id FROM note_product_tags WHERE note_id > $1 ORDER BY note_id LIMIT $2")
+            .bind(after.as_i64())
+            .bind(i64::from(limit))
+            .fetch_all(conn)
+            .await?;
+    rows.iter().map(|r| Ok(Id::from_i64(r.try_get(0)?))).collect::<Result<_, sqlx::Error>>().map_err(Into::into)
 }
 
 /// Replaces a note's tags.

@@ -305,6 +305,16 @@ pub async fn list_for_store(
     Ok(rows.iter().map(product_from_row).collect::<Result<_, _>>()?)
 }
 
+/// Every product after `after` in id order (for `carmine export`).
+pub async fn list_after(conn: &mut Conn, after: Id, limit: u32) -> StoreResult<Vec<ProductRecord>> {
+    let rows = sqlx::query(select_products!("WHERE p.id > $1 ORDER BY p.id LIMIT $2"))
+        .bind(after.as_i64())
+        .bind(i64::from(limit))
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.iter().map(product_from_row).collect::<Result<_, _>>()?)
+}
+
 /// What buyers may filter the listing by.
 #[derive(Clone, Debug, Default)]
 pub struct ListingFilter<'a> {

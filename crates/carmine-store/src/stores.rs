@@ -209,6 +209,16 @@ pub async fn list(conn: &mut Conn, status: &str, before: Option<Id>, limit: u32)
     Ok(rows.iter().map(store_from_row).collect::<Result<_, _>>()?)
 }
 
+/// Every store after `after` in id order (for `carmine export`).
+pub async fn list_after(conn: &mut Conn, after: Id, limit: u32) -> StoreResult<Vec<StoreRecord>> {
+    let rows = sqlx::query(select_stores!("WHERE o.deleted_at IS NULL AND s.id > $1 ORDER BY s.id LIMIT $2"))
+        .bind(after.as_i64())
+        .bind(i64::from(limit))
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.iter().map(store_from_row).collect::<Result<_, _>>()?)
+}
+
 // ---- shipping templates --------------------------------------------------------
 
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -499,7 +499,12 @@ pub async fn run(cli: Cli) -> Result<(), String> {
         }
         Command::Import { data, dir, strict, batch } => {
             let platform = Platform::open_for_maintenance(&data).await?;
-            let options = carmine_dataset::ImportOptions { strict, batch: batch.clamp(1, 10_000), progress: true };
+            let options = carmine_dataset::ImportOptions {
+                strict,
+                batch: batch.clamp(1, 10_000),
+                progress: true,
+                currency: platform.services.commerce.currency(),
+            };
             let result = carmine_dataset::import(&platform.db, &platform.services.media, &dir, &options).await;
             platform.db.close().await;
             let report = result?;
