@@ -11,10 +11,11 @@ use std::time::Instant;
 use carmine_core::Timestamp;
 use serde::Serialize;
 
+use crate::commerce;
 use crate::format::{self, Manifest};
 use crate::progress::Progress;
 
-pub const MODEL: &str = "model v1";
+pub const MODEL: &str = "model v2";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Scale {
@@ -40,10 +41,10 @@ pub struct GenerateReport {
 }
 
 /// SplitMix64: tiny, fast, and the same on every platform.
-struct Rng(u64);
+pub(crate) struct Rng(pub(crate) u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub(crate) fn next(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -52,32 +53,32 @@ impl Rng {
     }
 
     /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
+    pub(crate) fn unit(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
 
-    fn below(&mut self, n: usize) -> usize {
+    pub(crate) fn below(&mut self, n: usize) -> usize {
         ((self.unit() * n as f64) as usize).min(n.saturating_sub(1))
     }
 
-    fn chance(&mut self, p: f64) -> bool {
+    pub(crate) fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
     }
 
-    fn pareto(&mut self, alpha: f64) -> f64 {
+    pub(crate) fn pareto(&mut self, alpha: f64) -> f64 {
         (1.0 - self.unit()).powf(-1.0 / alpha)
     }
 
-    fn exponential(&mut self, mean: f64) -> f64 {
+    pub(crate) fn exponential(&mut self, mean: f64) -> f64 {
         -mean * (1.0 - self.unit()).ln()
     }
 
-    fn normal(&mut self) -> f64 {
+    pub(crate) fn normal(&mut self) -> f64 {
         let (u, v) = (1.0 - self.unit(), self.unit());
         (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
     }
 
-    fn poisson(&mut self, lambda: f64) -> usize {
+    pub(crate) fn poisson(&mut self, lambda: f64) -> usize {
         let limit = (-lambda).exp();
         let (mut k, mut p) = (0, 1.0);
         loop {
@@ -89,18 +90,18 @@ impl Rng {
         }
     }
 
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+    pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len())]
     }
 }
 
 /// Draws indices in proportion to their weights (cumulative sums + binary search).
-struct Weighted {
+pub(crate) struct Weighted {
     cumulative: Vec<f64>,
 }
 
 impl Weighted {
-    fn new(weights: impl Iterator<Item = f64>) -> Weighted {
+    pub(crate) fn new(weights: impl Iterator<Item = f64>) -> Weighted {
         let mut total = 0.0;
         let cumulative = weights
             .map(|w| {
@@ -111,23 +112,23 @@ impl Weighted {
         Weighted { cumulative }
     }
 
-    fn draw(&self, rng: &mut Rng) -> usize {
+    pub(crate) fn draw(&self, rng: &mut Rng) -> usize {
         let total = *self.cumulative.last().unwrap_or(&0.0);
         let target = rng.unit() * total;
         self.cumulative.partition_point(|c| *c <= target).min(self.cumulative.len() - 1)
     }
 }
 
-struct Cluster {
-    zh: &'static str,
-    en: &'static str,
-    nouns_zh: &'static [&'static str],
-    nouns_en: &'static [&'static str],
+pub(crate) struct Cluster {
+    pub(crate) zh: &'static str,
+    pub(crate) en: &'static str,
+    pub(crate) nouns_zh: &'static [&'static str],
+    pub(crate) nouns_en: &'static [&'static str],
     topics_zh: &'static [&'static str],
     topics_en: &'static [&'static str],
 }
 
-const CLUSTERS: [Cluster; 12] = [
+pub(crate) const CLUSTERS: [Cluster; 12] = [
     Cluster {
         zh: "美妆",
         en: "beauty",
@@ -250,14 +251,16 @@ impl Member {
     }
 }
 
-struct Note {
-    cluster: usize,
+pub(crate) struct Note {
+    pub(crate) cluster: usize,
     quality: f64,
-    at: i64,
+    pub(crate) at: i64,
+    /// Not a draft.
+    pub(crate) published: bool,
 }
 
 /// One JSON-lines file being written, counting its records.
-struct Out {
+pub(crate) struct Out {
     file: &'static str,
     out: BufWriter<std::fs::File>,
     written: u64,
@@ -265,7 +268,7 @@ struct Out {
 }
 
 impl Out {
-    fn create(dir: &Path, file: &'static str, total: usize, progress: bool) -> Result<Out, String> {
+    pub(crate) fn create(dir: &Path, file: &'static str, total: usize, progress: bool) -> Result<Out, String> {
         let out = std::fs::File::create(dir.join(file)).map_err(|e| format!("cannot create {file}: {e}"))?;
         Ok(Out {
             file,
@@ -275,7 +278,7 @@ impl Out {
         })
     }
 
-    fn write(&mut self, record: &impl Serialize) -> Result<(), String> {
+    pub(crate) fn write(&mut self, record: &impl Serialize) -> Result<(), String> {
         serde_json::to_writer(&mut self.out, record).map_err(|e| e.to_string())?;
         self.out.write_all(b"\n").map_err(|e| e.to_string())?;
         self.written += 1;
@@ -285,7 +288,7 @@ impl Out {
         Ok(())
     }
 
-    fn finish(mut self, counts: &mut BTreeMap<String, u64>) -> Result<(), String> {
+    pub(crate) fn finish(mut self, counts: &mut BTreeMap<String, u64>) -> Result<(), String> {
         self.out.flush().map_err(|e| e.to_string())?;
         self.progress.finish(self.written);
         counts.insert(self.file.to_owned(), self.written);
@@ -400,6 +403,10 @@ pub fn generate(
             created_at: at(start - 86_400_000_000),
         })?;
     }
+    let shops = commerce::shops(&scale, &creators, at(start - 86_400_000_000));
+    for shop in &shops {
+        out.write(&shop.organization)?;
+    }
     out.finish(&mut counts)?;
 
     // Follows: ~Poisson(12) creators each, by popularity × interest match.
@@ -481,7 +488,7 @@ pub fn generate(
         if !draft {
             pools[cluster_index].push(n as u32);
         }
-        notes.push(Note { cluster: cluster_index, quality, at: time });
+        notes.push(Note { cluster: cluster_index, quality, at: time, published: !draft });
     }
     out.finish(&mut counts)?;
 
@@ -598,6 +605,8 @@ pub fn generate(
         out.write(&record)?;
     }
     out.finish(&mut counts)?;
+
+    commerce::write(dir, seed, &scale, &shops, &notes, Timestamp(start), &mut counts, progress)?;
 
     let scale_name = match scale {
         Scale::SMALL => "small".to_owned(),

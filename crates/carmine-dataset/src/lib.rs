@@ -2,8 +2,10 @@
 //! `carmine import DIR` (the supported way to move between SQLite and PostgreSQL,
 //! and to load outside data), and `carmine generate DIR` (a synthetic community).
 //!
-//! Must never: write a record the API would refuse, or write part of a record.
+//! Must never: write a record the API would refuse (beyond the differences
+//! `docs/dataset-format.md` lists: history without images), or write part of a record.
 
+mod commerce;
 pub mod export;
 pub mod format;
 pub mod generate;

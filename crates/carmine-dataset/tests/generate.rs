@@ -25,7 +25,16 @@ fn the_same_seed_gives_the_same_files() {
     generate(&a.path().join("d"), TINY, 7, HASH, TEST_START, false).unwrap();
     generate(&b.path().join("d"), TINY, 7, HASH, TEST_START, false).unwrap();
     generate(&c.path().join("d"), TINY, 8, HASH, TEST_START, false).unwrap();
-    for file in ["members.jsonl", "notes.jsonl", "likes.jsonl", "events.jsonl", "manifest.json"] {
+    for file in [
+        "members.jsonl",
+        "notes.jsonl",
+        "likes.jsonl",
+        "events.jsonl",
+        "stores.jsonl",
+        "products.jsonl",
+        "product_tags.jsonl",
+        "manifest.json",
+    ] {
         let read = |dir: &tempfile::TempDir| std::fs::read(dir.path().join("d").join(file)).unwrap();
         assert_eq!(read(&a), read(&b), "{file} differs between two runs with one seed");
         if file != "manifest.json" {
@@ -79,6 +88,37 @@ fn followers_are_heavy_tailed_but_likes_follow_quality_not_followers() {
     let end =
         Timestamp::parse_rfc3339(lines(&out, "likes.jsonl").last().unwrap()["created_at"].as_str().unwrap()).unwrap();
     assert!(end < TEST_START, "history ends before the generation's end");
+}
+
+#[test]
+fn shops_sell_to_their_cluster_and_tags_cover_a_fifth_of_the_notes() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("d");
+    let report = generate(&out, TINY, 5, HASH, TEST_START, false).unwrap();
+    assert_eq!(report.counts["stores.jsonl"], 400 / 50);
+    assert_eq!(report.counts["products.jsonl"], 2_000 / 5);
+    let published = lines(&out, "notes.jsonl").iter().filter(|n| n.get("published_at").is_some()).count();
+    let tagged = lines(&out, "product_tags.jsonl");
+    let share = tagged.len() as f64 / published as f64;
+    assert!((0.16..0.24).contains(&share), "tags on about a fifth of published notes: {share:.3}");
+    let mut notes_per_product: HashMap<String, usize> = HashMap::new();
+    for record in &tagged {
+        let tags = record["tags"].as_array().unwrap();
+        assert!((1..=3).contains(&tags.len()));
+        for tag in tags {
+            *notes_per_product.entry(tag["product"].as_str().unwrap().to_owned()).or_default() += 1;
+        }
+    }
+    let mut per: Vec<usize> = notes_per_product.values().copied().collect();
+    per.sort_unstable();
+    let (median, max) = (per[per.len() / 2], *per.last().unwrap());
+    assert!(max >= 5 * median, "a few products are in many notes: median {median}, max {max}");
+    let products = lines(&out, "products.jsonl");
+    let variants: usize = products.iter().map(|p| p["variants"].as_array().unwrap().len()).sum();
+    assert!(variants > products.len(), "many products have options: {variants} variants");
+    let titles_in_chinese =
+        products.iter().filter(|p| p["title"].as_str().unwrap().chars().any(|c| c > '\u{2e80}')).count();
+    assert!((200..360).contains(&titles_in_chinese), "Chinese and English products: {titles_in_chinese} of 400");
 }
 
 async fn a_generated_community_imports_without_rejections(t: TestDb) {

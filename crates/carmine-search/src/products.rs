@@ -205,6 +205,27 @@ impl SearchIndex {
         Ok((ranked.len(), ranked))
     }
 
+    /// The benchmark's ceiling for product search: tantivy alone on analyzed `terms`
+    /// (all required, in the title, brand, store name or description) over product
+    /// documents, the best `limit` by BM25 — no listing filters, no chars fallback.
+    pub fn raw_product_top(&self, terms: &[String], limit: usize) -> Result<Vec<DocAddress>, Error> {
+        let f = self.fields;
+        let mut clauses = vec![filter(keyword(f.kind, "product"))];
+        for t in terms {
+            let any: Vec<(Occur, Box<dyn Query>)> = [f.title, f.brand, f.author, f.body]
+                .into_iter()
+                .map(|field| (Occur::Should, term_query(field, t, 1.0)))
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        let found = self
+            .reader
+            .searcher()
+            .search(&BooleanQuery::new(clauses), &TopDocs::with_limit(limit.max(1)).order_by_score())
+            .map_err(fail)?;
+        Ok(found.into_iter().map(|(_, a)| a).collect())
+    }
+
     /// Product titles and brands that continue `prefix` (suggestions): the best
     /// matches' brand when it starts with the prefix, else their title.
     pub fn product_suggestions(&self, prefix: &str, limit: usize) -> Result<Vec<String>, Error> {

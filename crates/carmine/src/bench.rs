@@ -57,6 +57,10 @@ pub struct BenchArgs {
     /// jieba, queries through HTTP and in process against raw tantivy and SQLite FTS5.
     #[arg(long)]
     pub search: bool,
+    /// Also measure the shop: product and store pages, the notes about a product, and
+    /// product search in process against raw tantivy and through HTTP.
+    #[arg(long)]
+    pub commerce: bool,
     /// Measure durable ledger transfers in process instead (no server): against the
     /// SQLite `synchronous=FULL` insert ceilings, one row and 100 rows per commit.
     #[arg(long)]
@@ -124,25 +128,25 @@ fn start_server(args: &BenchArgs) -> Result<Server, String> {
 }
 
 /// One keep-alive HTTP/1.1 connection.
-struct Connection {
+pub(crate) struct Connection {
     stream: TcpStream,
     host: String,
     buffer: Vec<u8>,
 }
 
-struct Reply {
-    status: u16,
-    body: Vec<u8>,
+pub(crate) struct Reply {
+    pub(crate) status: u16,
+    pub(crate) body: Vec<u8>,
 }
 
 impl Connection {
-    async fn open(addr: &str) -> Connection {
+    pub(crate) async fn open(addr: &str) -> Connection {
         let stream = TcpStream::connect(addr).await.expect("connect to the server");
         stream.set_nodelay(true).ok();
         Connection { stream, host: addr.to_owned(), buffer: Vec::with_capacity(64 * 1024) }
     }
 
-    async fn request(&mut self, method: &str, path: &str, headers: &str, body: &str) -> Reply {
+    pub(crate) async fn request(&mut self, method: &str, path: &str, headers: &str, body: &str) -> Reply {
         let request = format!(
             "{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n{headers}\r\n{body}",
             self.host,
@@ -550,7 +554,7 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
         std::fs::create_dir_all(&args.data_dir).map_err(|e| e.to_string())?;
         let dataset = dataset.clone();
         tokio::task::block_in_place(|| import_dataset(&args, &dataset))?;
-        if args.search {
+        if args.search || args.commerce {
             tokio::task::block_in_place(|| crate::bench_search::rebuild(&args))?;
         }
     } else if args.search {
@@ -613,6 +617,9 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
 
     if let (true, Some(dataset)) = (args.search, &args.dataset) {
         crate::bench_search::run(&args, &addr, dataset).await?;
+    }
+    if args.commerce {
+        crate::bench_commerce::run(&args, &addr).await?;
     }
 
     if args.dataplane && !args.no_background {

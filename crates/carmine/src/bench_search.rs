@@ -87,7 +87,7 @@ fn corpus(dataset: &Path, analyzer: &Analyzer) -> Result<Corpus, String> {
 }
 
 /// Per-call latencies of `work` over `items` in turn for `seconds`: calls/s, p50, p99 (ms).
-fn measure<T>(items: &[T], seconds: u64, mut work: impl FnMut(&T)) -> (f64, f64, f64) {
+pub(crate) fn measure<T>(items: &[T], seconds: u64, mut work: impl FnMut(&T)) -> (f64, f64, f64) {
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let started = Instant::now();
     let mut samples = Vec::new();
@@ -242,7 +242,7 @@ pub async fn run(args: &BenchArgs, addr: &str, dataset: &Path) -> Result<(), Str
     Ok(())
 }
 
-fn encode(value: &str) -> String {
+pub(crate) fn encode(value: &str) -> String {
     value
         .bytes()
         .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
