@@ -247,10 +247,18 @@ pub async fn set_media(tx: &mut Tx, id: Id, media_ids: &[Id]) -> StoreResult<()>
 
 /// Rewrites the listing columns from the live variants and their stock.
 pub async fn refresh_listing(tx: &mut Tx, id: Id) -> StoreResult<()> {
+    // The listed price range is over the variants one can buy now (in stock), or over
+    // every live variant when none is: "from ¥99" never names a sold-out variant.
     sqlx::query(
         "UPDATE products SET
-            price_min_minor = COALESCE((SELECT MIN(price_minor) FROM skus WHERE product_id = $1 AND archived_at IS NULL), 0),
-            price_max_minor = COALESCE((SELECT MAX(price_minor) FROM skus WHERE product_id = $1 AND archived_at IS NULL), 0),
+            price_min_minor = COALESCE(
+                (SELECT MIN(k.price_minor) FROM skus k WHERE k.product_id = $1 AND k.archived_at IS NULL
+                    AND EXISTS (SELECT 1 FROM stock st WHERE st.sku_id = k.id AND st.on_hand > st.reserved)),
+                (SELECT MIN(price_minor) FROM skus WHERE product_id = $1 AND archived_at IS NULL), 0),
+            price_max_minor = COALESCE(
+                (SELECT MAX(k.price_minor) FROM skus k WHERE k.product_id = $1 AND k.archived_at IS NULL
+                    AND EXISTS (SELECT 1 FROM stock st WHERE st.sku_id = k.id AND st.on_hand > st.reserved)),
+                (SELECT MAX(price_minor) FROM skus WHERE product_id = $1 AND archived_at IS NULL), 0),
             stock_total = COALESCE((SELECT CAST(SUM(st.on_hand - st.reserved) AS BIGINT) FROM stock st
                                     JOIN skus k ON k.id = st.sku_id WHERE k.product_id = $1 AND k.archived_at IS NULL), 0)
          WHERE id = $1",

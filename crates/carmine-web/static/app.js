@@ -384,6 +384,14 @@ const waterfalls = (function masonry() {
   });
 })();
 
+// A select marked data-autosubmit applies its choice at once (a sort order); the
+// form's button still works without JavaScript.
+(function autosubmit() {
+  document.querySelectorAll("select[data-autosubmit]").forEach((select) => {
+    select.addEventListener("change", () => select.form && select.form.requestSubmit());
+  });
+})();
+
 // The main navigation marks the section the page belongs to.
 (function currentSection() {
   const here = location.pathname;
@@ -418,7 +426,7 @@ const waterfalls = (function masonry() {
   });
 })();
 
-// The unread-notifications badge in the header.
+// The unread-notifications badge in the header (signed-in pages only carry it).
 (function unreadBadge() {
   const badge = document.getElementById("unread");
   if (!badge) return;

@@ -725,3 +725,213 @@ async fn screenshot(client: &Client, name: &str) {
         std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shop_from_store_to_search_on_sqlite() {
+    let Some(driver) = start_driver() else { return };
+    shop_flow(&driver, None).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shop_from_store_to_search_on_postgres() {
+    let Some(url) = support::postgres_url().await else { return };
+    let Some(driver) = start_driver() else { return };
+    shop_flow(&driver, Some(url)).await;
+}
+
+/// Chooses an option of a select by its value.
+async fn choose(client: &Client, select: &str, value: &str) {
+    click(client, &format!("{select} option[value='{value}']")).await;
+}
+
+/// Replaces an input's text.
+async fn retype(client: &Client, css: &str, value: &str) {
+    let input = wait_for(client, css).await;
+    input.clear().await.unwrap();
+    input.send_keys(value).await.unwrap();
+}
+
+/// Writes images for the file pickers; returns their paths.
+fn photos(dir: &std::path::Path, names: &[&str]) -> Vec<String> {
+    names
+        .iter()
+        .enumerate()
+        .map(|(n, name)| {
+            let path = dir.join(name);
+            std::fs::write(&path, carmine_media::fixtures::jpeg(800 + 40 * n as u32, 1000)).unwrap();
+            path.display().to_string()
+        })
+        .collect()
+}
+
+/// A merchant's organization is verified and opens a store; it lists a product with
+/// two options and two images and sets its stock; a creator tags it in a note with a
+/// pin; a signed-out reader taps the pin, lands on the product, finds the note under
+/// "notes about this product" and the product in search; the operator changes the
+/// category's commission and suspends the store, which takes the product off sale.
+async fn shop_flow(driver: &Driver, database_url: Option<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::serve(dir.path(), database_url.as_deref());
+    let mut create_admin = support::carmine();
+    if let Some(url) = &database_url {
+        create_admin.env("CARMINE_DATABASE_URL", url);
+    }
+    let created = create_admin
+        .args(["admin", "--data-dir"])
+        .arg(dir.path())
+        .args(["create-user", "root", "--admin"])
+        .env("CARMINE_NEW_PASSWORD", "operator password 1")
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let base = server.url.as_str();
+    let client = browser(driver).await;
+    let pictures = tempfile::tempdir().unwrap();
+
+    // The merchant's brand asks to be verified; the operator approves.
+    sign_up(&client, base, "merchant", "光实验室 Guang").await;
+    client.goto(&format!("{base}/orgs")).await.unwrap();
+    fill(&client, "handle", "glow_lab").await;
+    fill(&client, "name", "光实验室 Glow Lab").await;
+    choose(&client, "#create-org-form select[name='kind']", "brand").await;
+    click(&client, "#create-org-form button[type=submit]").await;
+    wait_for(&client, "#org-console").await;
+    client.goto(&format!("{base}/o/glow_lab/manage/verification")).await.unwrap();
+    wait_for(&client, "textarea[name='evidence']").await.send_keys("营业执照 91310000MA1FL0000X").await.unwrap();
+    click(&client, "form[action='/o/glow_lab/verification'] button[type=submit]").await;
+    log_out(&client).await;
+    log_in(&client, base, "root", "operator password 1").await;
+    client.goto(&format!("{base}/admin/verifications")).await.unwrap();
+    click(&client, "form[action$='/approve'] button").await;
+    wait_for(&client, ".notice").await;
+    log_out(&client).await;
+
+    // The store opens; a product with colour × size and two pictures.
+    log_in(&client, base, "merchant", "correct horse battery").await;
+    client.goto(&format!("{base}/o/glow_lab/manage/store")).await.unwrap();
+    choose(&client, "#store-type-select", "brand_official").await;
+    click(&client, "#store-open-submit").await;
+    wait_for(&client, "#store-settings").await;
+    assert_no_sideways_scroll(&client, "the store console").await;
+    client.goto(&format!("{base}/o/glow_lab/manage/products/new")).await.unwrap();
+    fill(&client, "title", "玫瑰精华 Rose serum").await;
+    choose(&client, "#product-category", "201").await;
+    fill(&client, "option_name_0", "颜色").await;
+    fill(&client, "option_values_0", "粉, 白").await;
+    fill(&client, "option_name_1", "规格").await;
+    fill(&client, "option_values_1", "30ml, 50ml").await;
+    click(&client, "#product-matrix").await;
+    wait_for(&client, "input[name='v3_price']").await;
+    for (row, price) in ["129", "199", "139", "209"].iter().enumerate() {
+        retype(&client, &format!("input[name='v{row}_price']"), price).await;
+    }
+    choose(&client, "#product-status", "active").await;
+    let images = photos(pictures.path(), &["rose-1.jpg", "rose-2.jpg"]);
+    wait_for(&client, "#product-images").await.send_keys(&images.join("\n")).await.unwrap();
+    click(&client, "#product-save").await;
+    wait_for(&client, "#stock-form").await;
+    let editor = client.current_url().await.unwrap().to_string();
+    let product_id = editor.trim_end_matches('/').rsplit('/').next().unwrap().to_owned();
+    let stock_inputs = client.find_all(Locator::Css("#stock-form input[name^='s_']")).await.unwrap();
+    assert_eq!(stock_inputs.len(), 4, "one warehouse × four variants");
+    for (n, input) in stock_inputs.iter().enumerate() {
+        input.clear().await.unwrap();
+        input.send_keys(&format!("{}", 10 + n)).await.unwrap();
+    }
+    click(&client, "#stock-save").await;
+    wait_for(&client, ".notice").await;
+    let saved: Vec<String> = {
+        let mut values = Vec::new();
+        for input in client.find_all(Locator::Css("#stock-form input[name^='s_']")).await.unwrap() {
+            values.push(input.prop("value").await.unwrap().unwrap_or_default());
+        }
+        values
+    };
+    assert_eq!(saved, ["10", "11", "12", "13"]);
+    screenshot(&client, "product-editor").await;
+    log_out(&client).await;
+
+    // A creator posts a note and tags the product with a pin on its picture.
+    sign_up(&client, base, "creator", "小红 Hong").await;
+    client.goto(&format!("{base}/compose")).await.unwrap();
+    let note_images = photos(pictures.path(), &["selfie.jpg"]);
+    wait_for(&client, "#images").await.send_keys(&note_images[0]).await.unwrap();
+    wait_for(&client, "#previews figure img").await;
+    fill(&client, "title", "玫瑰精华用了一个月").await;
+    client.find(Locator::Css("textarea[name='body']")).await.unwrap().send_keys("真的好用 #护肤").await.unwrap();
+    click(&client, "#publish").await;
+    wait_for(&client, "article.note h1").await;
+    let note_url = client.current_url().await.unwrap().to_string();
+    let note_id = note_url.trim_end_matches('/').rsplit('/').next().unwrap().to_owned();
+    client.goto(&format!("{base}/notes/{note_id}/products?q=玫瑰")).await.unwrap();
+    let mut found = client.find(Locator::Css("#found .place-pin")).await;
+    for _ in 0..50 {
+        if found.is_ok() {
+            break;
+        }
+        // The search index applies the product shortly after it commits.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        client.refresh().await.unwrap();
+        found = client.find(Locator::Css("#found .place-pin")).await;
+    }
+    found.expect("the tagging page finds the product");
+    click(&client, "#found .place-pin").await;
+    click(&client, "#pin-picker img").await;
+    let x = wait_for(&client, "#found input[name='x']").await.prop("value").await.unwrap().unwrap_or_default();
+    assert!(!x.is_empty(), "a click on the picture placed the pin");
+    click(&client, "#found button[value='add']").await;
+    wait_for(&client, &format!("#tag-{product_id}")).await;
+    log_out(&client).await;
+
+    // A signed-out reader opens the note, taps the pin and reads about the product.
+    client.goto(&note_url).await.unwrap();
+    assert!(text_of(&client, ".product-tags").await.contains("玫瑰精华 Rose serum"), "the note's product card");
+    click(&client, "#carousel a.pin").await;
+    wait_for(&client, "#product-price").await;
+    assert!(client.current_url().await.unwrap().path().ends_with(&format!("/products/{product_id}")));
+    let range = wait_for(&client, "#product-price").await.attr("data-range").await.unwrap().unwrap_or_default();
+    assert!(range.contains("129.00"), "from the cheapest variant: {range}");
+    assert!(text_of(&client, "#notes #waterfall").await.contains("玫瑰精华用了一个月"), "notes about this product");
+    assert_no_sideways_scroll(&client, "the product page").await;
+    screenshot(&client, "product").await;
+    let mut card = None;
+    for _ in 0..50 {
+        client.goto(&format!("{base}/search/products?q=rose+serum")).await.unwrap();
+        wait_for(&client, "#result-count").await;
+        card = client.find(Locator::Css(&format!("#waterfall a[href='/products/{product_id}']"))).await.ok();
+        if card.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    card.expect("product search finds it");
+
+    // The operator lowers skincare's commission and suspends the store.
+    log_in(&client, base, "root", "operator password 1").await;
+    client.goto(&format!("{base}/admin/categories")).await.unwrap();
+    click(&client, "#category-skincare summary").await;
+    retype(&client, "#rate-skincare", "3.5").await;
+    click(&client, "#save-skincare").await;
+    wait_for(&client, "#category-skincare td[data-bps='350']").await;
+    client.goto(&format!("{base}/admin/stores")).await.unwrap();
+    wait_for(&client, "#store-glow_lab input[name='reason']").await.send_keys("假货投诉 counterfeit reports").await.unwrap();
+    click(&client, "#store-glow_lab form[action$='/suspend'] button").await;
+    wait_for(&client, "#store-glow_lab form[action$='/reinstate']").await;
+    log_out(&client).await;
+    client.goto(&format!("{base}/products/{product_id}")).await.unwrap();
+    wait_for(&client, "#product-unavailable").await;
+    let mut gone = false;
+    for _ in 0..50 {
+        client.goto(&format!("{base}/search/products?q=rose+serum")).await.unwrap();
+        wait_for(&client, "#result-count").await;
+        gone = client.find(Locator::Css(&format!("#waterfall a[href='/products/{product_id}']"))).await.is_err();
+        if gone {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(gone, "a suspended store's product leaves search");
+    client.goto(&note_url).await.unwrap();
+    wait_for(&client, ".product-tags .unavailable").await;
+    client.close().await.unwrap();
+}

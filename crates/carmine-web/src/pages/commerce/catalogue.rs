@@ -695,23 +695,38 @@ async fn submit(
     form: EditorForm,
 ) -> Result<Response, ApiError> {
     let EditorForm { mut draft, action, keep, images, certificate, keep_certificate } = form;
-    // Images shown again on a refused form are the kept ones and those just uploaded.
-    let known: HashMap<Id, String> = current
-        .map(|p| p.media.iter().map(|m| (m.id, format!("/media/{}/{}/grid.jpg", m.id, m.url_key))).collect())
-        .unwrap_or_default();
-    draft.images = keep.iter().map(|id| (id.to_string(), known.get(id).cloned().unwrap_or_default())).collect();
-    if action == "matrix" {
-        draft.fill_matrix();
-        return editor(state, caller, handle, current, Some(draft), None, None).await;
+    // Images shown again (after "update variants" or a refusal) are the kept ones —
+    // the product's, or the caller's earlier uploads — and those just uploaded.
+    let grid = |m: &carmine_store::media::MediaRecord| format!("/media/{}/{}/grid.jpg", m.id, m.url_key);
+    let mut known: HashMap<Id, String> =
+        current.map(|p| p.media.iter().map(|m| (m.id, grid(m))).collect()).unwrap_or_default();
+    for id in &keep {
+        if !known.contains_key(id)
+            && let Ok(media) = state.media().get(*id).await
+            && media.owner_id == caller.user_id
+        {
+            known.insert(*id, grid(&media));
+        }
     }
-    let result = async {
-        let (_, store) = access(state, caller, handle, OrgAction::EditCatalogue).await?;
-        let mut media_ids = keep.clone();
+    draft.images = keep.iter().map(|id| (id.to_string(), known.get(id).cloned().unwrap_or_default())).collect();
+    let mut media_ids = keep.clone();
+    let uploaded = async {
         for bytes in images {
             let media = state.media().upload(caller.user_id, bytes).await?;
-            draft.images.push((media.id.to_string(), format!("/media/{}/{}/grid.jpg", media.id, media.url_key)));
+            draft.images.push((media.id.to_string(), grid(&media)));
             media_ids.push(media.id);
         }
+        Ok::<(), Error>(())
+    }
+    .await;
+    if action == "matrix" {
+        draft.fill_matrix();
+        let error = uploaded.err().map(shown_on_form).transpose()?;
+        return editor(state, caller, handle, current, Some(draft), None, error.as_ref()).await;
+    }
+    let result = async {
+        uploaded?;
+        let (_, store) = access(state, caller, handle, OrgAction::EditCatalogue).await?;
         let certificate_id = match certificate {
             Some(bytes) => Some(state.media().upload(caller.user_id, bytes).await?.id),
             None => keep_certificate,

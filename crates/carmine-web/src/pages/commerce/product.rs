@@ -82,7 +82,8 @@ struct ProductPage {
     sold_out: bool,
     options: Vec<(String, Vec<String>)>,
     variants: Vec<VariantRow>,
-    category_path: Vec<String>,
+    /// (id, name), root first: each links to the product search in that category.
+    category_path: Vec<(String, String)>,
     attributes: Vec<(String, String)>,
     returns: String,
     shipping: String,
@@ -162,7 +163,11 @@ fn page_of(
                 available: v.available.max(0),
             })
             .collect(),
-        category_path: product.category_path.iter().map(|c| c.name(locale).to_owned()).collect(),
+        category_path: product
+            .category_path
+            .iter()
+            .map(|c| (c.record.id.to_string(), c.name(locale).to_owned()))
+            .collect(),
         attributes: product.attributes.clone(),
         returns,
         shipping,

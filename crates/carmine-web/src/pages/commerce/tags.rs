@@ -46,6 +46,7 @@ pub(crate) struct PinRow {
     /// On the right half of the picture: the label goes to the dot's left, so it stays
     /// on the picture.
     pub flip: bool,
+    pub available: bool,
 }
 
 /// The middle of a picture, in a pin's thousandths.
@@ -68,12 +69,23 @@ pub(crate) async fn note_products(
         if let Some((media_id, x, y)) = tag.record.pin
             && let Some(image) = images.iter_mut().find(|i| i.id == media_id.to_string())
         {
+            // A product no longer on sale: its pin leads to its page (which says so),
+            // records no tap, and looks switched off.
+            let (href, label) = if tag.available {
+                (format!("/notes/{note_id}/products/{}", tag.product.id), tag.product.title.clone())
+            } else {
+                (
+                    format!("/products/{}", tag.product.id),
+                    format!("{} · {}", tag.product.title, layout.t("product-unavailable-short")),
+                )
+            };
             image.pins.push(PinRow {
-                href: format!("/notes/{note_id}/products/{}", tag.product.id),
+                href,
                 x: percent(x),
                 y: percent(y),
-                label: tag.product.title.clone(),
+                label,
                 flip: x > PIN_SCALE_HALF,
+                available: tag.available,
             });
         }
     }
@@ -167,10 +179,26 @@ async fn tagging_page(
     let tags = state.commerce().tags(Some(caller), note_id).await?;
     let found = state.commerce().find_products(&query.q, 20).await?;
     let tagged: Vec<Id> = tags.iter().map(|t| t.product.id).collect();
+    // The pins already placed, each leading to its tag's form.
+    let mut images: Vec<ImageRow> = detail.media.iter().map(ImageRow::detail).collect();
+    for tag in &tags {
+        if let Some((media_id, x, y)) = tag.record.pin
+            && let Some(image) = images.iter_mut().find(|i| i.id == media_id.to_string())
+        {
+            image.pins.push(PinRow {
+                href: format!("#tag-{}", tag.product.id),
+                x: percent(x),
+                y: percent(y),
+                label: tag.product.title.clone(),
+                flip: x > PIN_SCALE_HALF,
+                available: tag.available,
+            });
+        }
+    }
     let page = TaggingPage {
         note_id: note_id.to_string(),
         note_title: note.title.clone(),
-        images: detail.media.iter().map(ImageRow::detail).collect(),
+        images,
         full: tags.len() >= carmine_core::limits::NOTE_PRODUCT_TAGS_MAX,
         tags: tags
             .iter()
