@@ -10,6 +10,19 @@ pub const CHINA: [&str; 34] = [
     "CN-SD", "CN-SH", "CN-SN", "CN-SX", "CN-TJ", "CN-TW", "CN-XJ", "CN-XZ", "CN-YN", "CN-ZJ",
 ];
 
+/// The same regions in the order of their administrative division codes (北京 11,
+/// 天津 12 … 香港 81, 澳门 82): the order people expect a list of provinces in.
+pub const CHINA_BY_DIVISION: [&str; 34] = [
+    "CN-BJ", "CN-TJ", "CN-HE", "CN-SX", "CN-NM", "CN-LN", "CN-JL", "CN-HL", "CN-SH", "CN-JS", "CN-ZJ", "CN-AH",
+    "CN-FJ", "CN-JX", "CN-SD", "CN-HA", "CN-HB", "CN-HN", "CN-GD", "CN-GX", "CN-HI", "CN-CQ", "CN-SC", "CN-GZ",
+    "CN-YN", "CN-XZ", "CN-SN", "CN-GS", "CN-QH", "CN-NX", "CN-XJ", "CN-TW", "CN-HK", "CN-MO",
+];
+
+/// Every region in the order a list shows them: China by division code, then the world.
+pub fn listed() -> impl Iterator<Item = &'static str> {
+    CHINA_BY_DIVISION.into_iter().chain(std::iter::once(REST_OF_WORLD))
+}
+
 /// Everywhere outside China.
 pub const REST_OF_WORLD: &str = "world";
 
@@ -36,6 +49,10 @@ mod tests {
         for code in all() {
             assert_eq!(parse(&code.to_ascii_lowercase()), Some(code));
         }
+        let (mut listed, mut every): (Vec<&str>, Vec<&str>) = (listed().collect(), all().collect());
+        listed.sort();
+        every.sort();
+        assert_eq!(listed, every, "the displayed order lists every region once");
         assert_eq!(parse("CN-XX"), None);
         assert_eq!(parse(""), None);
     }

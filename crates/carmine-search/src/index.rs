@@ -29,7 +29,7 @@ use crate::analyzer::{Analyzer, CHARS_ANALYZER, INDEX_ANALYZER, Mode, QUERY_ANAL
 
 /// Bumped whenever the schema or what is indexed changes: an index of another
 /// version is rebuilt.
-const SCHEMA_VERSION: u32 = 3;
+const SCHEMA_VERSION: u32 = 4;
 /// Memory the writer may buffer before it flushes a segment.
 const WRITER_MEMORY: usize = 64 << 20;
 const META_FILE: &str = "carmine-index.json";
@@ -372,6 +372,7 @@ impl SearchIndex {
         doc.add_text(f.title, &product.title);
         doc.add_text(f.title_chars, &product.title);
         doc.add_text(f.body, &product.description);
+        doc.add_text(f.body_chars, &product.description);
         doc.add_text(f.brand, &product.brand);
         doc.add_text(f.author, &product.store_name);
         for category in &product.categories {

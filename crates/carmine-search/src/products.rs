@@ -90,10 +90,14 @@ impl SearchIndex {
                 fields.iter().map(|&(field, boost)| (Occur::Should, term_query(field, word, boost))).collect();
             if searched_by_chars(word) {
                 let spelled = self.analyzer.terms(word, Mode::Chars);
-                match spelled.as_slice() {
-                    [] => {}
-                    [one] => any.push((Occur::Should, term_query(f.title_chars, one, 0.75))),
-                    _ => any.push((Occur::Should, phrase_query(f.title_chars, &spelled, 0, 1.5))),
+                // Chinese cut differently in the text than in the query: its characters
+                // in a row, in the title or (weighing less) the description.
+                for (field, boost) in [(f.title_chars, 1.5), (f.body_chars, 0.4)] {
+                    match spelled.as_slice() {
+                        [] => {}
+                        [one] => any.push((Occur::Should, term_query(field, one, boost / 2.0))),
+                        _ => any.push((Occur::Should, phrase_query(field, &spelled, 0, boost))),
+                    }
                 }
             }
             clauses.push((occur, Box::new(BooleanQuery::new(any))));

@@ -914,7 +914,11 @@ async fn shop_flow(driver: &Driver, database_url: Option<String>) {
     click(&client, "#save-skincare").await;
     wait_for(&client, "#category-skincare td[data-bps='350']").await;
     client.goto(&format!("{base}/admin/stores")).await.unwrap();
-    wait_for(&client, "#store-glow_lab input[name='reason']").await.send_keys("假货投诉 counterfeit reports").await.unwrap();
+    wait_for(&client, "#store-glow_lab input[name='reason']")
+        .await
+        .send_keys("假货投诉 counterfeit reports")
+        .await
+        .unwrap();
     click(&client, "#store-glow_lab form[action$='/suspend'] button").await;
     wait_for(&client, "#store-glow_lab form[action$='/reinstate']").await;
     log_out(&client).await;

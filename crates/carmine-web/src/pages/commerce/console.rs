@@ -96,7 +96,7 @@ fn template_rows(store: &Store) -> Vec<TemplateRow> {
         .templates
         .iter()
         .map(|t| {
-            let regions: Vec<RegionRow> = regions::all()
+            let regions: Vec<RegionRow> = regions::listed()
                 .map(|code| {
                     let own = t.fees.iter().find(|(r, _)| r == code);
                     RegionRow {
@@ -179,7 +179,7 @@ async fn console_page(
                     .collect()
             })
             .unwrap_or_default(),
-        new_regions: regions::all().map(|code| RegionRow { code, fee: String::new(), off: false }).collect(),
+        new_regions: regions::listed().map(|code| RegionRow { code, fee: String::new(), off: false }).collect(),
         layout,
     };
     Ok(render(&page, error))
