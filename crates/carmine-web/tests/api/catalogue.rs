@@ -586,9 +586,14 @@ async fn the_console_edits_a_product_and_buyers_read_its_page(t: TestDb) {
     let variant = product["variants"][0]["id"].as_str().unwrap();
     let field = format!("s_{variant}_{warehouse}");
     assert!(editor.contains(&format!("name=\"{field}\"")), "{editor}");
-    let stocked =
-        crate::pages::form(&app, &owner, &format!("/o/glow_lab/manage/products/{id}/stock"), &[(field.as_str(), "12")])
-            .await;
+    let second = format!("s_{}_{warehouse}", product["variants"][1]["id"].as_str().unwrap());
+    let stocked = crate::pages::form(
+        &app,
+        &owner,
+        &format!("/o/glow_lab/manage/products/{id}/stock"),
+        &[(field.as_str(), "12"), (second.as_str(), "3")],
+    )
+    .await;
     assert_eq!(stocked.status, 303, "{}", stocked.text());
     let bad =
         crate::pages::form(&app, &owner, &format!("/o/glow_lab/manage/products/{id}/stock"), &[(field.as_str(), "-3")])
@@ -626,6 +631,15 @@ async fn the_console_edits_a_product_and_buyers_read_its_page(t: TestDb) {
         .text();
     assert!(en.contains("from ¥199.00") && en.contains("12 in stock") && en.contains("Free shipping"), "{en}");
     assert!(!en.contains("id=\"product-edit\""), "a buyer gets no edit link");
+    // The cheaper variant sells out: the price is what one can buy now.
+    crate::pages::form(&app, &owner, &format!("/o/glow_lab/manage/products/{id}/stock"), &[(field.as_str(), "0")])
+        .await
+        .assert_status(303);
+    let en = app
+        .send_with(&Client::default(), axum::http::Method::GET, &format!("/products/{id}"), None, &[("accept-language", "en")])
+        .await
+        .text();
+    assert!(en.contains("data-range=\"¥219.50\"") && !en.contains("from ¥199.00"), "{en}");
     let grid = app.get(&Client::default(), "/o/glow_lab/store").await.text();
     assert!(grid.contains(&format!("data-product=\"{id}\"")), "{grid}");
     app.get(&Client::default(), "/products/123").await.assert_status(404);
