@@ -637,8 +637,11 @@ pub async fn set_stock(tx: &mut Tx, sku_id: Id, warehouse_id: Id, on_hand: i64) 
 
 /// The categories a store lists products in (for the store page's filter chips).
 pub async fn store_categories(conn: &mut Conn, store_id: Id) -> StoreResult<Vec<Id>> {
+    // `status || ''` keeps SQLite on the store's products (`products_store`): on the
+    // bare column it scanned every active product in category order to skip a sort.
     let rows = sqlx::query(
-        "SELECT DISTINCT category_id FROM products WHERE store_id = $1 AND status = 'active' ORDER BY category_id LIMIT 200",
+        "SELECT DISTINCT category_id FROM products WHERE store_id = $1 AND status || '' = 'active'
+         ORDER BY category_id LIMIT 200",
     )
     .bind(store_id.as_i64())
     .fetch_all(conn)

@@ -156,7 +156,7 @@ impl Connection {
         self.buffer.clear();
         let mut chunk = [0u8; 16 * 1024];
         let header_end = loop {
-            let n = self.stream.read(&mut chunk).await.expect("read");
+            let n = read_within(&mut self.stream, &mut chunk, path).await;
             assert!(n > 0, "the server closed the connection");
             self.buffer.extend_from_slice(&chunk[..n]);
             if let Some(end) = self.buffer.windows(4).position(|w| w == b"\r\n\r\n") {
@@ -171,11 +171,20 @@ impl Connection {
             .and_then(|v| v.trim().parse().ok())
             .unwrap_or(0);
         while self.buffer.len() < header_end + length {
-            let n = self.stream.read(&mut chunk).await.expect("read");
+            let n = read_within(&mut self.stream, &mut chunk, path).await;
             assert!(n > 0, "the server closed the connection");
             self.buffer.extend_from_slice(&chunk[..n]);
         }
         Reply { status, body: self.buffer[header_end..header_end + length].to_vec() }
+    }
+}
+
+/// Reads what the server sent; a reply that stalls for 30 s fails the bench, naming
+/// the route (a measurement must never hang).
+async fn read_within(stream: &mut TcpStream, chunk: &mut [u8], path: &str) -> usize {
+    match tokio::time::timeout(Duration::from_secs(30), stream.read(chunk)).await {
+        Ok(read) => read.expect("read"),
+        Err(_) => panic!("{path}: no answer within 30 s"),
     }
 }
 
