@@ -17,6 +17,7 @@ pub mod catalogue_csv;
 pub mod categories;
 pub mod imported;
 pub mod products;
+pub mod rankings;
 pub mod regions;
 pub mod shipping;
 pub mod stores;
@@ -57,11 +58,13 @@ pub struct Commerce {
     accounts: Accounts,
     notes: Notes,
     config: CommerceConfig,
+    /// The notes about each product, ranked (kept a minute).
+    rankings: rankings::Rankings,
 }
 
 impl Commerce {
     pub fn new(db: Db, accounts: Accounts, notes: Notes, config: CommerceConfig) -> Self {
-        Commerce { db, accounts, notes, config }
+        Commerce { db, accounts, notes, config, rankings: rankings::Rankings::default() }
     }
 
     pub fn currency(&self) -> Currency {

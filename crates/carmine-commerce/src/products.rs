@@ -698,7 +698,8 @@ pub(crate) async fn write_stock(
         if !(0..=STOCK_UNITS_MAX).contains(on_hand) {
             return Err(Error::invalid_field("stock", format!("on hand is 0 to {STOCK_UNITS_MAX} units")));
         }
-        let key = option_key(values);
+        let values: Vec<String> = values.iter().map(|v| v.trim().to_owned()).collect();
+        let key = option_key(&values);
         let sku = skus
             .iter()
             .find(|s| s.option_key == key && !s.archived)

@@ -15,7 +15,8 @@
 //!   tagging it (the newest `NOTES_ABOUT_RANKED_MAX`), ranked by quality × freshness:
 //!   quality = (CES + 1) / (impressions + 20), a smoothed engagement rate that does
 //!   not grow with reach or follower count; freshness halves every 14 days. Pages
-//!   are cut from the ranking as of the first page's time (the cursor carries it),
+//!   are cut from the ranking as of the first page's time (the cursor carries it; a
+//!   ranking is kept a minute, `rankings`),
 //!   and every note shown is visibility-checked for the viewer.
 
 use std::collections::HashSet;
@@ -32,6 +33,7 @@ use carmine_store::{Tx, media, stores};
 
 use crate::Commerce;
 use crate::products::listed;
+use crate::rankings::Ranking;
 
 /// A tag as a client sets it.
 #[derive(Clone, Debug)]
@@ -104,10 +106,15 @@ impl Commerce {
         let note = self.notes.writable(caller, note_id).await?;
         let mut tx = self.db.begin().await?;
         let rows = checked_rows(&mut tx, note_id, note.author_id, tags, false).await?;
+        let before = product_tags::for_note(tx.conn(), note_id).await?;
         product_tags::replace(&mut tx, note_id, caller.user_id, &rows).await?;
         tx.emit(DomainEvent::NoteProductsTagged { note_id, count: rows.len() as u64 }).await?;
         let tags = tags_of(tx.conn(), note_id).await?;
         tx.commit().await?;
+        // The note joins (or leaves) those products' lists at once, in this process.
+        for product_id in before.iter().map(|t| t.product_id).chain(rows.iter().map(|r| r.product_id)) {
+            self.rankings.forget(product_id);
+        }
         Ok(tags)
     }
 
@@ -158,17 +165,34 @@ impl Commerce {
         cursor: Option<(Timestamp, usize)>,
         limit: usize,
     ) -> Result<NotesAbout> {
-        let (at, offset) = cursor.unwrap_or((self.db.now(), 0));
-        let mut candidates =
-            product_tags::notes_about(&mut *self.db.reader().await?, product_id, NOTES_ABOUT_RANKED_MAX).await?;
-        let ces = self.config.ces;
-        let mut scored: Vec<(f64, TaggedNote)> = candidates.drain(..).map(|n| (note_score(&n, &ces, at), n)).collect();
-        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.note_id.cmp(&a.1.note_id)));
-        let page: Vec<Id> = scored.iter().skip(offset).take(limit).map(|(_, n)| n.note_id).collect();
-        let next = (offset + limit < scored.len()).then_some((at, offset + limit));
+        let ranking = match cursor {
+            Some((at, _)) => self.ranking_at(product_id, at).await?,
+            None => match self.rankings.fresh(product_id, self.db.now()) {
+                Some(ranking) => ranking,
+                None => self.ranking_at(product_id, self.db.now()).await?,
+            },
+        };
+        let offset = cursor.map_or(0, |(_, offset)| offset);
+        let page: Vec<Id> = ranking.notes.iter().skip(offset).take(limit).copied().collect();
+        let next = (offset + limit < ranking.notes.len()).then_some((ranking.at, offset + limit));
         let visible = self.notes.visible_records(viewer, &page).await?;
         // visible_records keeps the order it was given.
         Ok(NotesAbout { notes: visible, next })
+    }
+
+    /// The notes about a product ranked as of `at`: the cached ranking when it was
+    /// made at that time, else computed now (and cached).
+    async fn ranking_at(&self, product_id: Id, at: Timestamp) -> Result<std::sync::Arc<Ranking>> {
+        if let Some(ranking) = self.rankings.at(product_id, at) {
+            return Ok(ranking);
+        }
+        let candidates =
+            product_tags::notes_about(&mut *self.db.reader().await?, product_id, NOTES_ABOUT_RANKED_MAX).await?;
+        let ces = self.config.ces;
+        let mut scored: Vec<(f64, Id)> = candidates.iter().map(|n| (note_score(n, &ces, at), n.note_id)).collect();
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+        let ranking = Ranking { at, notes: scored.into_iter().map(|(_, id)| id).collect() };
+        Ok(self.rankings.keep(product_id, ranking))
     }
 
     /// Listed products whose title or brand contains `text` (the tagging page's finder).

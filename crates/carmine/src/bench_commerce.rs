@@ -87,6 +87,7 @@ async fn from_dataset(args: &BenchArgs, dir: &Path) -> Result<Shop, String> {
             queries.push(query);
         }
     }
+    drop(conn); // closing waits for every connection to come back
     db.close().await;
     Ok(Shop {
         top_tagged: tagged.get(first["id"].as_str().unwrap_or_default()).copied().unwrap_or(0),

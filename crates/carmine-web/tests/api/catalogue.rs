@@ -636,7 +636,13 @@ async fn the_console_edits_a_product_and_buyers_read_its_page(t: TestDb) {
         .await
         .assert_status(303);
     let en = app
-        .send_with(&Client::default(), axum::http::Method::GET, &format!("/products/{id}"), None, &[("accept-language", "en")])
+        .send_with(
+            &Client::default(),
+            axum::http::Method::GET,
+            &format!("/products/{id}"),
+            None,
+            &[("accept-language", "en")],
+        )
         .await
         .text();
     assert!(en.contains("data-range=\"¥219.50\"") && !en.contains("from ¥199.00"), "{en}");
