@@ -224,38 +224,6 @@ async fn tags_of(conn: &mut carmine_store::Conn, note_id: Id) -> Result<Vec<Tag>
     Ok(out)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn note(id: i64, days_old: i64, impressions: i64, likes: i64) -> TaggedNote {
-        TaggedNote {
-            note_id: Id::from_i64(id),
-            published_at: Timestamp(100 * 86_400_000_000 - days_old * 86_400_000_000),
-            impressions,
-            likes,
-            saves: 0,
-            comments: 0,
-            shares: 0,
-            follows: 0,
-        }
-    }
-
-    #[test]
-    fn quality_beats_reach_and_freshness_fades() {
-        let ces = carmine_events::CesWeights::default();
-        let now = Timestamp(100 * 86_400_000_000);
-        // A small note most readers liked outranks a big one few did.
-        let small_and_loved = note_score(&note(1, 1, 50, 30), &ces, now);
-        let big_and_ignored = note_score(&note(2, 1, 50_000, 300), &ces, now);
-        assert!(small_and_loved > big_and_ignored);
-        // The same note, a month older, ranks lower; 14 days halve it.
-        let fresh = note_score(&note(3, 0, 100, 10), &ces, now);
-        let older = note_score(&note(3, 14, 100, 10), &ces, now);
-        assert!((older / fresh - 0.5).abs() < 1e-9);
-    }
-}
-
 /// The rows for a note's new tags, checked: at most 10, each product once, pins on
 /// the note's images and inside them; a product newly tagged must be on sale
 /// (`history`: an imported note's tags were made while their products were, so any
@@ -304,4 +272,36 @@ pub(crate) async fn checked_rows(
         rows.push(TagRow { product_id: product.id, pin: tag.pin, affiliate: store.org_id != note_author });
     }
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn note(id: i64, days_old: i64, impressions: i64, likes: i64) -> TaggedNote {
+        TaggedNote {
+            note_id: Id::from_i64(id),
+            published_at: Timestamp(100 * 86_400_000_000 - days_old * 86_400_000_000),
+            impressions,
+            likes,
+            saves: 0,
+            comments: 0,
+            shares: 0,
+            follows: 0,
+        }
+    }
+
+    #[test]
+    fn quality_beats_reach_and_freshness_fades() {
+        let ces = carmine_events::CesWeights::default();
+        let now = Timestamp(100 * 86_400_000_000);
+        // A small note most readers liked outranks a big one few did.
+        let small_and_loved = note_score(&note(1, 1, 50, 30), &ces, now);
+        let big_and_ignored = note_score(&note(2, 1, 50_000, 300), &ces, now);
+        assert!(small_and_loved > big_and_ignored);
+        // The same note, a month older, ranks lower; 14 days halve it.
+        let fresh = note_score(&note(3, 0, 100, 10), &ces, now);
+        let older = note_score(&note(3, 14, 100, 10), &ces, now);
+        assert!((older / fresh - 0.5).abs() < 1e-9);
+    }
 }

@@ -96,8 +96,8 @@ fn item(i: usize, title: String, description: String) -> Item {
         title,
         description,
         price: 100 + (i as i64 * 7_919) % 50_000,
-        in_stock: i % 5 != 0,
-        cross_border: i % 9 == 0,
+        in_stock: !i.is_multiple_of(5),
+        cross_border: i.is_multiple_of(9),
     }
 }
 
