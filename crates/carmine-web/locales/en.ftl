@@ -1115,7 +1115,7 @@ product-price = Price
 product-stock = Stock
 product-in-stock = { $count } in stock
 product-no-such-variant = Not available in this combination
-product-no-returns = No no-reason returns for this product
+product-no-returns = Returns only if faulty (not eligible for no-reason returns)
 product-origin = Made in { $country }
 # Origins of cross-border products (ISO 3166-1; others show their code).
 country-JP = Japan
@@ -1251,6 +1251,7 @@ search-kind-products = Products
 search-all-products = All matching products
 search-products-placeholder = Search products and brands
 search-filters = Filters
+search-apply-filters = Apply filters
 search-price-min = Lowest price (¥)
 search-price-max = Highest price (¥)
 search-cross-border-only = Imported only

@@ -1164,6 +1164,7 @@ search-kind-products = 商品
 search-all-products = 查看全部相关商品
 search-products-placeholder = 搜索商品和品牌
 search-filters = 筛选
+search-apply-filters = 应用筛选
 search-price-min = 最低价（元）
 search-price-max = 最高价（元）
 search-cross-border-only = 只看跨境商品

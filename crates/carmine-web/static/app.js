@@ -350,6 +350,7 @@ const waterfalls = (function masonry() {
     button.hidden = false;
     button.addEventListener("click", () => {
       active = button.closest("form");
+      picker.classList.add("placing");
       if (hint) hint.textContent = picker.dataset.hint;
       picker.scrollIntoView({ behavior: "smooth", block: "start" });
     });
@@ -364,6 +365,7 @@ const waterfalls = (function masonry() {
     active.querySelector("input[name=y]").value = percent((event.clientY - box.top) / box.height);
     active.scrollIntoView({ behavior: "smooth", block: "center" });
     active = null;
+    picker.classList.remove("placing");
   });
 })();
 
