@@ -156,8 +156,9 @@ impl Commerce {
         Ok(found.map(|(note_id, creator_id, affiliate, at)| Attribution { note_id, creator_id, affiliate, at }))
     }
 
-    /// The notes about a product: ranked as of `cursor`'s time (now for the first
-    /// page), from its offset; only notes the viewer may see are returned.
+    /// The notes about a product: ranked as of `cursor`'s time (for a first page, a
+    /// ranking made within the last minute, else now), from its offset; only notes
+    /// the viewer may see are returned.
     pub async fn notes_about(
         &self,
         viewer: Option<&Caller>,
@@ -180,8 +181,8 @@ impl Commerce {
         Ok(NotesAbout { notes: visible, next })
     }
 
-    /// The notes about a product ranked as of `at`: the cached ranking when it was
-    /// made at that time, else computed now (and cached).
+    /// The notes about a product ranked as of `at`: the kept ranking when it was made
+    /// at that time, else ranked as of `at` now (and kept).
     async fn ranking_at(&self, product_id: Id, at: Timestamp) -> Result<std::sync::Arc<Ranking>> {
         if let Some(ranking) = self.rankings.at(product_id, at) {
             return Ok(ranking);
