@@ -20,8 +20,8 @@ use carmine_search::{Analyzer, SearchIndex};
 use carmine_store::dataset::{self, Kind};
 use carmine_store::{Db, DbOptions};
 
-use crate::bench::{BenchArgs, Connection, compare, median, saturate};
-use crate::bench_search::{encode, measure};
+use crate::bench::{BenchArgs, Connection, compare, saturate};
+use crate::bench_search::{encode, measure, summarize};
 
 /// Products whose pages are read in turn.
 const PAGES: usize = 200;
@@ -164,12 +164,6 @@ pub async fn run(args: &BenchArgs, addr: &str) -> Result<(), String> {
             })
         }));
     }
-    let summarize = |rows: &[(f64, f64, f64)]| {
-        let mut a: Vec<f64> = rows.iter().map(|r| r.0).collect();
-        let mut b: Vec<f64> = rows.iter().map(|r| r.1).collect();
-        let mut c: Vec<f64> = rows.iter().map(|r| r.2).collect();
-        (median(&mut a), median(&mut b), median(&mut c))
-    };
     let (raw_qps, raw_p50, raw_p99) = summarize(&raw_rows);
     let (engine_qps, engine_p50, engine_p99) = summarize(&engine_rows);
     println!(

@@ -104,6 +104,14 @@ pub(crate) fn measure<T>(items: &[T], seconds: u64, mut work: impl FnMut(&T)) ->
     (rate, at(0.5), at(0.99))
 }
 
+/// The medians of rounds of (queries/s, p50, p99).
+pub(crate) fn summarize(rows: &[(f64, f64, f64)]) -> (f64, f64, f64) {
+    let mut a: Vec<f64> = rows.iter().map(|r| r.0).collect();
+    let mut b: Vec<f64> = rows.iter().map(|r| r.1).collect();
+    let mut c: Vec<f64> = rows.iter().map(|r| r.2).collect();
+    (median(&mut a), median(&mut b), median(&mut c))
+}
+
 /// Everything but the rebuild; the server at `addr` serves the same data directory.
 pub async fn run(args: &BenchArgs, addr: &str, dataset: &Path) -> Result<(), String> {
     let dictionary = carmine_search::SearchConfig::dictionary_path(&args.data_dir.join("search"));
@@ -204,12 +212,6 @@ pub async fn run(args: &BenchArgs, addr: &str, dataset: &Path) -> Result<(), Str
         let q = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
         fts_rows.push((done as f64 / started.elapsed().as_secs_f64(), q(0.5), q(0.99)));
     }
-    let summarize = |rows: &[(f64, f64, f64)]| {
-        let mut a: Vec<f64> = rows.iter().map(|r| r.0).collect();
-        let mut b: Vec<f64> = rows.iter().map(|r| r.1).collect();
-        let mut c: Vec<f64> = rows.iter().map(|r| r.2).collect();
-        (median(&mut a), median(&mut b), median(&mut c))
-    };
     let (raw_qps, raw_p50, raw_p99) = summarize(&raw_rows);
     let (engine_qps, engine_p50, engine_p99) = summarize(&engine_rows);
     let (fts_qps, fts_p50, fts_p99) = summarize(&fts_rows);

@@ -377,6 +377,24 @@ async fn coins_gifts_and_payouts_on_postgres() {
     money_flow(&driver, Some(url)).await;
 }
 
+/// A server on `dir` with an operator, `root` ("operator password 1").
+fn serve_with_operator(dir: &std::path::Path, database_url: Option<&str>) -> Server {
+    let server = Server::serve(dir, database_url);
+    let mut create_admin = support::carmine();
+    if let Some(url) = database_url {
+        create_admin.env("CARMINE_DATABASE_URL", url);
+    }
+    let created = create_admin
+        .args(["admin", "--data-dir"])
+        .arg(dir)
+        .args(["create-user", "root", "--admin"])
+        .env("CARMINE_NEW_PASSWORD", "operator password 1")
+        .output()
+        .unwrap();
+    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    server
+}
+
 async fn log_in(client: &Client, base: &str, username: &str, password: &str) {
     client.goto(&format!("{base}/login")).await.unwrap();
     wait_for(client, "#login-form").await;
@@ -409,19 +427,7 @@ async fn text_of(client: &Client, css: &str) -> String {
 /// batch and reads the revenue statement; the creator sees the payout paid.
 async fn money_flow(driver: &Driver, database_url: Option<String>) {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::serve(dir.path(), database_url.as_deref());
-    let mut create_admin = support::carmine();
-    if let Some(url) = &database_url {
-        create_admin.env("CARMINE_DATABASE_URL", url);
-    }
-    let created = create_admin
-        .args(["admin", "--data-dir"])
-        .arg(dir.path())
-        .args(["create-user", "root", "--admin"])
-        .env("CARMINE_NEW_PASSWORD", "operator password 1")
-        .output()
-        .unwrap();
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let server = serve_with_operator(dir.path(), database_url.as_deref());
     let base = server.url.as_str();
     let client = browser(driver).await;
 
@@ -771,19 +777,7 @@ fn photos(dir: &std::path::Path, names: &[&str]) -> Vec<String> {
 /// category's commission and suspends the store, which takes the product off sale.
 async fn shop_flow(driver: &Driver, database_url: Option<String>) {
     let dir = tempfile::tempdir().unwrap();
-    let server = Server::serve(dir.path(), database_url.as_deref());
-    let mut create_admin = support::carmine();
-    if let Some(url) = &database_url {
-        create_admin.env("CARMINE_DATABASE_URL", url);
-    }
-    let created = create_admin
-        .args(["admin", "--data-dir"])
-        .arg(dir.path())
-        .args(["create-user", "root", "--admin"])
-        .env("CARMINE_NEW_PASSWORD", "operator password 1")
-        .output()
-        .unwrap();
-    assert!(created.status.success(), "{}", String::from_utf8_lossy(&created.stderr));
+    let server = serve_with_operator(dir.path(), database_url.as_deref());
     let base = server.url.as_str();
     let client = browser(driver).await;
     let pictures = tempfile::tempdir().unwrap();
