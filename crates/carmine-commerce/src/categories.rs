@@ -159,7 +159,7 @@ impl Commerce {
         let details = serde_json::json!({ "slug": slug, "commission_bps": commission_bps });
         audit::record(&mut tx, operator.admin_id(), "commerce.create_category", "category", id, &details).await?;
         let created = arrange(categories::list(tx.conn()).await?).into_iter().find(|c| c.record.id == id);
-        tx.commit().await?;
+        self.commit(tx).await?;
         created.ok_or_else(|| Error::internal("the new category is not in the tree"))
     }
 
@@ -207,7 +207,7 @@ impl Commerce {
         });
         audit::record(&mut tx, operator.admin_id(), "commerce.update_category", "category", id, &details).await?;
         let updated = arrange(categories::list(tx.conn()).await?).into_iter().find(|c| c.record.id == id);
-        tx.commit().await?;
+        self.commit(tx).await?;
         updated.ok_or_else(|| Error::internal("the category left the tree"))
     }
 }

@@ -16,6 +16,7 @@
 pub mod catalogue_csv;
 pub mod categories;
 pub mod imported;
+pub mod product_cache;
 pub mod products;
 pub mod rankings;
 pub mod regions;
@@ -32,7 +33,7 @@ use carmine_core::money::{Currency, Money};
 use carmine_core::{Error, ErrorCode, Result};
 use carmine_events::CesWeights;
 use carmine_notes::Notes;
-use carmine_store::Db;
+use carmine_store::{Db, Tx};
 
 /// How commerce is set up.
 #[derive(Clone, Debug)]
@@ -60,11 +61,21 @@ pub struct Commerce {
     config: CommerceConfig,
     /// The notes about each product, ranked (kept a minute).
     rankings: rankings::Rankings,
+    /// Products as buyers see them (kept a second; cleared by every write).
+    product_cache: product_cache::ProductCache,
 }
 
 impl Commerce {
     pub fn new(db: Db, accounts: Accounts, notes: Notes, config: CommerceConfig) -> Self {
-        Commerce { db, accounts, notes, config, rankings: rankings::Rankings::default() }
+        Commerce { db, accounts, notes, config, rankings: Default::default(), product_cache: Default::default() }
+    }
+
+    /// Commits a commerce write and forgets the products kept for buyers, so the
+    /// next read in this process sees it. Every commerce write commits here.
+    pub(crate) async fn commit(&self, tx: Tx) -> Result<()> {
+        tx.commit().await?;
+        self.product_cache.clear();
+        Ok(())
     }
 
     pub fn currency(&self) -> Currency {

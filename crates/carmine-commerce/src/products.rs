@@ -10,6 +10,7 @@
 //! pointing at it). Every price a variant takes is kept with its time.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use carmine_accounts::Caller;
 use carmine_accounts::admin::Operator;
@@ -728,7 +729,7 @@ impl Commerce {
         let id = self.rules().write(&mut tx, caller.user_id, store_id, None, &valid).await?;
         let record = products::get(tx.conn(), id).await?.ok_or_else(product_not_found)?;
         let product = load(tx.conn(), record, true).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(product)
     }
 
@@ -759,7 +760,7 @@ impl Commerce {
         self.rules().check_references(&mut tx, caller.user_id, store_id, current.as_ref(), &valid).await?;
         let id = self.rules().write(&mut tx, caller.user_id, store_id, current.as_ref(), &valid).await?;
         write_stock(&mut tx, id, store_id, stock).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(id)
     }
 
@@ -776,7 +777,7 @@ impl Commerce {
         self.rules().write(&mut tx, caller.user_id, store_id, Some(&current), &valid).await?;
         let record = products::get(tx.conn(), product_id).await?.ok_or_else(product_not_found)?;
         let product = load(tx.conn(), record, true).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(product)
     }
 
@@ -793,19 +794,31 @@ impl Commerce {
 
     /// A product as `viewer` may see it: its store's members (and the operator) see
     /// any; others see active and archived products (an archived or suspended one
-    /// is shown as no longer sold), never drafts.
-    pub async fn product(&self, viewer: Option<&Caller>, product_id: Id) -> Result<Product> {
+    /// is shown as no longer sold), never drafts. What outsiders see is kept about a
+    /// second (`product_cache`); insiders always read the database.
+    pub async fn product(&self, viewer: Option<&Caller>, product_id: Id) -> Result<Arc<Product>> {
+        let insider = |store_id: Id| async move {
+            match viewer {
+                Some(caller) => self.authorize_store(caller, store_id, OrgAction::ViewStore).await.is_ok(),
+                None => false,
+            }
+        };
+        if let Some(kept) = self.product_cache.fresh(product_id) {
+            if !insider(kept.record.store_id).await {
+                return Ok(kept);
+            }
+        }
+        let generation = self.product_cache.generation();
         let mut conn = self.db.reader().await?;
         let record = products::get(&mut conn, product_id).await?.ok_or_else(product_not_found)?;
         drop(conn);
-        let insider = match viewer {
-            Some(caller) => self.authorize_store(caller, record.store_id, OrgAction::ViewStore).await.is_ok(),
-            None => false,
-        };
+        let insider = insider(record.store_id).await;
         if record.status == "draft" && !insider && !viewer.is_some_and(|v| v.is_admin) {
             return Err(product_not_found());
         }
-        load(&mut *self.db.reader().await?, record, insider).await
+        let product = Arc::new(load(&mut *self.db.reader().await?, record, insider).await?);
+        self.product_cache.keep(generation, Arc::clone(&product));
+        Ok(product)
     }
 
     /// A store's products for its page or console: buyers see what is listed;
@@ -905,7 +918,7 @@ impl Commerce {
         tx.emit(DomainEvent::StockChanged { product_id, store_id }).await?;
         let record = products::get(tx.conn(), product_id).await?.ok_or_else(product_not_found)?;
         let product = load(tx.conn(), record, true).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(product)
     }
 
@@ -947,7 +960,7 @@ impl Commerce {
         audit::record(&mut tx, operator.admin_id(), action, "product", product_id, &serde_json::json!({})).await?;
         let record = products::get(tx.conn(), product_id).await?.ok_or_else(product_not_found)?;
         let product = load(tx.conn(), record, false).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(product)
     }
 }

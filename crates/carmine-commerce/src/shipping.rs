@@ -115,7 +115,7 @@ impl Commerce {
         stores::touch(&mut tx, store_id).await?;
         tx.emit(DomainEvent::StoreUpdated { store_id }).await?;
         let store = full(tx.conn(), store_id).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(store)
     }
 
@@ -142,7 +142,7 @@ impl Commerce {
         stores::touch(&mut tx, store_id).await?;
         tx.emit(DomainEvent::StoreUpdated { store_id }).await?;
         let store = full(tx.conn(), store_id).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(store)
     }
 
@@ -166,7 +166,7 @@ impl Commerce {
         stores::touch(&mut tx, store_id).await?;
         tx.emit(DomainEvent::StoreUpdated { store_id }).await?;
         let store = full(tx.conn(), store_id).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(store)
     }
 
@@ -185,23 +185,69 @@ impl Commerce {
         stores::touch(&mut tx, store_id).await?;
         tx.emit(DomainEvent::StoreUpdated { store_id }).await?;
         let store = full(tx.conn(), store_id).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(store)
     }
 
-    pub async fn rename_warehouse(&self, caller: &Caller, store_id: Id, warehouse_id: Id, name: &str) -> Result<Store> {
+    /// Renames a warehouse and/or moves it to `position` (1: checkout tries it
+    /// first; the others keep their order around it).
+    pub async fn change_warehouse(
+        &self,
+        caller: &Caller,
+        store_id: Id,
+        warehouse_id: Id,
+        name: Option<&str>,
+        position: Option<i64>,
+    ) -> Result<Store> {
         self.authorize_store(caller, store_id, OrgAction::ManageStore).await?;
-        let name = warehouse_name(name)?;
+        let name = name.map(warehouse_name).transpose()?;
         let mut tx = self.db.begin().await?;
+        stores::lock(&mut tx, store_id).await?;
         let existing = stores::warehouses(tx.conn(), store_id).await?;
         if !existing.iter().any(|w| w.id == warehouse_id) {
             return Err(Error::new(ErrorCode::WarehouseNotFound));
         }
-        stores::rename_warehouse(&mut tx, warehouse_id, &name).await?;
+        if let Some(name) = name {
+            stores::rename_warehouse(&mut tx, warehouse_id, &name).await?;
+        }
+        if let Some(position) = position {
+            if !(1..=existing.len() as i64).contains(&position) {
+                return Err(Error::invalid_field("position", format!("1 to {}", existing.len())));
+            }
+            let mut order: Vec<Id> = existing.iter().map(|w| w.id).filter(|id| *id != warehouse_id).collect();
+            order.insert(position as usize - 1, warehouse_id);
+            stores::order_warehouses(&mut tx, store_id, &order).await?;
+        }
         stores::touch(&mut tx, store_id).await?;
         tx.emit(DomainEvent::StoreUpdated { store_id }).await?;
         let store = full(tx.conn(), store_id).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
+        Ok(store)
+    }
+
+    /// Removes a warehouse that holds nothing (no units on hand or reserved); a
+    /// store keeps at least one. The others keep their order.
+    pub async fn remove_warehouse(&self, caller: &Caller, store_id: Id, warehouse_id: Id) -> Result<Store> {
+        self.authorize_store(caller, store_id, OrgAction::ManageStore).await?;
+        let mut tx = self.db.begin().await?;
+        stores::lock(&mut tx, store_id).await?;
+        let existing = stores::warehouses(tx.conn(), store_id).await?;
+        if !existing.iter().any(|w| w.id == warehouse_id) {
+            return Err(Error::new(ErrorCode::WarehouseNotFound));
+        }
+        if existing.len() == 1 {
+            return Err(Error::new(ErrorCode::LastWarehouse));
+        }
+        if stores::warehouse_units(tx.conn(), warehouse_id).await? != (0, 0) {
+            return Err(Error::new(ErrorCode::WarehouseNotEmpty));
+        }
+        stores::delete_warehouse(&mut tx, warehouse_id).await?;
+        let order: Vec<Id> = existing.iter().map(|w| w.id).filter(|id| *id != warehouse_id).collect();
+        stores::order_warehouses(&mut tx, store_id, &order).await?;
+        stores::touch(&mut tx, store_id).await?;
+        tx.emit(DomainEvent::StoreUpdated { store_id }).await?;
+        let store = full(tx.conn(), store_id).await?;
+        self.commit(tx).await?;
         Ok(store)
     }
 }

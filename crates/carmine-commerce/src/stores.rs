@@ -201,7 +201,7 @@ impl Commerce {
         stores::insert_warehouse(&mut tx, id, &warehouse_name, 1).await?;
         tx.emit(DomainEvent::StoreOpened { store_id: id, org_id: org.id }).await?;
         let store = full(tx.conn(), id).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(store)
     }
 
@@ -216,7 +216,7 @@ impl Commerce {
         stores::update(&mut tx, store_id, &settings.row()).await?;
         tx.emit(DomainEvent::StoreUpdated { store_id }).await?;
         let store = full(tx.conn(), store_id).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(store)
     }
 
@@ -288,7 +288,7 @@ impl Commerce {
             audit::record(&mut tx, operator.admin_id(), action, "store", store_id, &details).await?;
         }
         let store = stores::get(tx.conn(), store_id).await?.ok_or_else(store_not_found)?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(store)
     }
 }

@@ -110,7 +110,7 @@ impl Commerce {
         product_tags::replace(&mut tx, note_id, caller.user_id, &rows).await?;
         tx.emit(DomainEvent::NoteProductsTagged { note_id, count: rows.len() as u64 }).await?;
         let tags = tags_of(tx.conn(), note_id).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         // The note joins (or leaves) those products' lists at once, in this process.
         for product_id in before.iter().map(|t| t.product_id).chain(rows.iter().map(|r| r.product_id)) {
             self.rankings.forget(product_id);
@@ -143,7 +143,7 @@ impl Commerce {
         };
         product_tags::record_touch(&mut tx, &touch).await?;
         tx.emit(DomainEvent::ProductTagOpened { note_id, product_id }).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(product_id)
     }
 

@@ -108,6 +108,8 @@ error_codes! {
     StoreSuspended => (409, "store_suspended", "the store is suspended by the operator"),
     CategoryInUse => (409, "category_in_use", "the category still has live sub-categories"),
     StockBelowReserved => (409, "stock_below_reserved", "that is less stock than orders have already reserved"),
+    WarehouseNotEmpty => (409, "warehouse_not_empty", "the warehouse still holds stock; set it to zero first"),
+    LastWarehouse => (409, "last_warehouse", "a store keeps at least one warehouse"),
     // 428
     IdempotencyKeyRequired => (428, "idempotency_key_required", "send an Idempotency-Key header with this request"),
     // 413

@@ -15,12 +15,19 @@ use carmine_store::{Db, categories, product_tags};
 use crate::rng::Rng;
 
 /// A demo category's products: (category slug, option name, option values, products
-/// as (title, brand line, base price in fen)).
+/// as (title, base price in fen, words a note about it mentions — none: any note in
+/// the category may show it)).
 struct Shelf {
     slug: &'static str,
     option: &'static str,
     values: &'static [&'static str],
-    products: &'static [(&'static str, i64)],
+    products: &'static [(&'static str, i64, &'static [&'static str])],
+}
+
+/// Whether a note (its title and text, lower-cased) is about a product with these
+/// words.
+fn mentions(text: &str, words: &[&str]) -> bool {
+    words.is_empty() || words.iter().any(|w| text.contains(w))
 }
 
 /// By the demo's content category (护肤, 穿搭, 美食, 旅行, 家居).
@@ -30,12 +37,12 @@ const SHELVES: [Shelf; 5] = [
         option: "规格 Size",
         values: &["30ml", "50ml"],
         products: &[
-            ("修护精华 Repair serum", 19_900),
-            ("氨基酸洁面 Gentle cleanser", 8_900),
-            ("清透防晒乳 SPF50 sunscreen", 15_800),
-            ("保湿面霜 Moisture cream", 23_900),
-            ("舒缓面膜 Calming mask", 6_900),
-            ("卸妆油 Cleansing oil", 12_900),
+            ("修护精华 Repair serum", 19_900, &["精华", "serum", "早c晚a"]),
+            ("氨基酸洁面 Gentle cleanser", 8_900, &["洁面", "敏感肌", "toner"]),
+            ("清透防晒乳 SPF50 sunscreen", 15_800, &["防晒", "spf"]),
+            ("保湿面霜 Moisture cream", 23_900, &["面霜", "干皮", "秋冬护肤"]),
+            ("舒缓面膜 Calming mask", 6_900, &["面膜", "焕亮"]),
+            ("卸妆油 Cleansing oil", 12_900, &["卸妆", "night routine"]),
         ],
     },
     Shelf {
@@ -43,10 +50,10 @@ const SHELVES: [Shelf; 5] = [
         option: "尺码 Size",
         values: &["S", "M", "L"],
         products: &[
-            ("亚麻衬衫 Linen shirt", 29_900),
-            ("羊毛开衫 Wool cardigan", 45_900),
-            ("直筒牛仔裤 Straight jeans", 35_900),
-            ("风衣 Trench coat", 89_900),
+            ("亚麻衬衫 Linen shirt", 29_900, &["衬衫", "通勤"]),
+            ("羊毛开衫 Wool cardigan", 45_900, &["针织衫", "毛衣", "capsule"]),
+            ("直筒牛仔裤 Straight jeans", 35_900, &["牛仔裤", "小个子"]),
+            ("风衣 Trench coat", 89_900, &["风衣", "trench", "大衣"]),
         ],
     },
     Shelf {
@@ -54,29 +61,29 @@ const SHELVES: [Shelf; 5] = [
         option: "口味 Flavour",
         values: &["原味 Classic", "桂花 Osmanthus"],
         products: &[
-            ("明前龙井 Longjing green tea", 16_800),
-            ("冷萃咖啡 Cold brew", 5_900),
-            ("白茶饼 White tea cake", 26_800),
-            ("手工贝果 Bagels ×6", 4_800),
-            ("桂花糕 Osmanthus cakes", 3_900),
+            ("明前龙井 Longjing green tea", 16_800, &["龙井", "hangzhou", "杭州"]),
+            ("冷萃咖啡 Cold brew", 5_900, &["咖啡"]),
+            ("白茶饼 White tea cake", 26_800, &["白茶"]),
+            ("手工贝果 Bagels ×6", 4_800, &["贝果", "早午餐", "brunch", "早餐"]),
+            ("桂花糕 Osmanthus cakes", 3_900, &["甜点", "烘焙"]),
         ],
     },
     Shelf {
         slug: "outdoor_gear",
         option: "颜色 Colour",
         values: &["雾蓝 Mist blue", "沙色 Sand"],
-        products: &[("轻量背包 Day pack", 39_900), ("折叠水壶 Foldable bottle", 6_900)],
+        products: &[("轻量背包 Day pack", 39_900, &[]), ("折叠水壶 Foldable bottle", 6_900, &[])],
     },
     Shelf {
         slug: "decor",
         option: "颜色 Colour",
         values: &["奶白 Cream", "燕麦 Oat", "墨绿 Forest"],
         products: &[
-            ("陶瓷花瓶 Ceramic vase", 12_900),
-            ("亚麻抱枕 Linen cushion", 8_900),
-            ("香薰蜡烛 Scented candle", 9_900),
-            ("藤编收纳篮 Rattan basket", 7_900),
-            ("阅读落地灯 Reading lamp", 45_900),
+            ("陶瓷花瓶 Ceramic vase", 12_900, &["玄关", "北欧风", "改造"]),
+            ("亚麻抱枕 Linen cushion", 8_900, &["sofa", "客厅", "cozy"]),
+            ("香薰蜡烛 Scented candle", 9_900, &["床头", "warm light", "治愈"]),
+            ("藤编收纳篮 Rattan basket", 7_900, &["收纳", "衣柜", "抽屉"]),
+            ("阅读落地灯 Reading lamp", 45_900, &["reading", "书桌", "desk"]),
         ],
     },
 ];
@@ -89,8 +96,13 @@ pub(crate) struct Shops {
     pub tagged_notes: usize,
 }
 
-/// A store: (org id, demo category, store id, its products' ids).
-type Store = (Id, usize, Id, Vec<Id>);
+/// A store: (org id, demo category, store id, its products as (id, the words a note
+/// about it mentions)).
+type Store = (Id, usize, Id, Vec<(Id, &'static [&'static str])>);
+
+/// A public note the shops may tag: (note, author, who posted it, demo category, first
+/// picture, its title and text lower-cased).
+pub(crate) type TaggableNote = (Id, Id, Id, usize, Option<Id>, String);
 
 /// Opens the stores and lists their products; tags notes `(note, author, posted by,
 /// category, first picture)` with them.
@@ -99,17 +111,22 @@ pub(crate) async fn seed(
     rng: &mut Rng,
     orgs: &[(Id, Id, usize, &'static str, &'static str)],
     pool: &[Vec<Id>],
-    notes: &[(Id, Id, Id, usize, Option<Id>)],
+    notes: &[TaggableNote],
 ) -> Result<Shops> {
     let mut shops = Shops::default();
     let tree = categories::list(&mut *db.reader().await?).await?;
     let mut opened: Vec<Store> = Vec::new();
     let mut tx = db.begin().await?;
     for &(org_id, owner, category, name, kind) in orgs {
-        let store_type = if kind == "brand" { "brand_official" } else { "authorised_reseller" };
+        let (store_type, description, brand) = if kind == "brand" {
+            let latin: Vec<&str> = name.split_whitespace().filter(|w| w.is_ascii()).collect();
+            ("brand_official", "品牌官方店铺，正品保障，48 小时内发货。The brand's own store: genuine goods, shipped within 48 hours.", latin.join(" "))
+        } else {
+            ("authorised_reseller", "品牌授权经销，正品保障，48 小时内发货。An authorised reseller: genuine goods, shipped within 48 hours.", String::new())
+        };
         let settings = StoreSettings {
             name,
-            description: "官方店铺 · official store. 正品保障，48 小时内发货 · genuine goods, shipped within 48 hours.",
+            description,
             store_type,
             logo_media_id: pool[category].first().copied(),
             banner_media_id: pool[category].get(1).copied(),
@@ -137,12 +154,12 @@ pub(crate) async fn seed(
             .map(|c| c.id)
             .ok_or_else(|| Error::internal("a demo category is missing"))?;
         let mut listed = Vec::new();
-        for (n, (title, price)) in shelf.products.iter().enumerate() {
+        for (n, (title, price, _)) in shelf.products.iter().enumerate() {
             let row = ProductRow {
                 category_id,
                 title,
                 description: "用心挑选的好物，细节见图。\nCarefully chosen; the pictures show the details.",
-                brand: name.split_whitespace().last().unwrap_or(name),
+                brand: &brand,
                 attributes: "[]",
                 options: &serde_json::json!([{ "name": shelf.option, "values": shelf.values }]).to_string(),
                 status: "active",
@@ -190,7 +207,7 @@ pub(crate) async fn seed(
             }
             products::refresh_listing(&mut tx, product_id).await?;
             tx.emit(DomainEvent::ProductChanged { product_id, store_id, status: "active".to_owned() }).await?;
-            listed.push(product_id);
+            listed.push((product_id, shelf.products[n].2));
             shops.products += 1;
         }
         opened.push((org_id, category, store_id, listed));
@@ -198,19 +215,23 @@ pub(crate) async fn seed(
     }
     tx.commit().await?;
 
-    // About a fifth of the notes in a shop's category tag one of its products, pinned.
+    // Notes that mention a shop's product tag it (about half of them), pinned: a
+    // serum under a note about serums, never under one about sunscreen.
     let mut tx = db.begin().await?;
-    for &(note, author, posted_by, category, picture) in notes {
-        let shops_here: Vec<&Store> = opened.iter().filter(|s| s.1 == category).collect();
-        if shops_here.is_empty() || !rng.chance(20) {
+    for (note, author, posted_by, category, picture, text) in notes {
+        let fitting: Vec<(&Store, Id)> = opened
+            .iter()
+            .filter(|s| s.1 == *category)
+            .flat_map(|s| s.3.iter().filter(|(_, words)| mentions(text, words)).map(move |(id, _)| (s, *id)))
+            .collect();
+        if fitting.is_empty() || !rng.chance(50) {
             continue;
         }
-        let store = rng.pick(&shops_here);
-        let product = *rng.pick(&store.3);
+        let (store, product) = *rng.pick(&fitting);
         let pin = picture.map(|p| (p, 200 + rng.below(600) as i64, 250 + rng.below(500) as i64));
-        let tag = product_tags::TagRow { product_id: product, pin, affiliate: author != store.0 };
-        product_tags::replace(&mut tx, note, posted_by, &[tag]).await?;
-        tx.emit(DomainEvent::NoteProductsTagged { note_id: note, count: 1 }).await?;
+        let tag = product_tags::TagRow { product_id: product, pin, affiliate: *author != store.0 };
+        product_tags::replace(&mut tx, *note, *posted_by, &[tag]).await?;
+        tx.emit(DomainEvent::NoteProductsTagged { note_id: *note, count: 1 }).await?;
         shops.tagged_notes += 1;
     }
     tx.commit().await?;

@@ -298,7 +298,7 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
     let step = (44 * 24 * 3600 / scale.notes.max(1) as i64).max(1);
     let mut note_ids = Vec::with_capacity(scale.notes);
     let mut note_times = Vec::with_capacity(scale.notes);
-    // (note, author, who posted it, category, first picture): what the shops may tag.
+    // What the shops may tag (`commerce::TaggableNote`).
     let mut note_shelves = Vec::with_capacity(scale.notes);
     // What the community wrote about, and how many notes each: what members search.
     let mut written: Vec<(String, u64)> = Vec::new();
@@ -362,7 +362,8 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
         tx.emit(DomainEvent::NotePublished { note_id: id, author_id: author }).await?;
         note_ids.push((id, posted_by));
         if visibility == "public" {
-            note_shelves.push((id, author, posted_by, category_index, images.first().copied()));
+            let text = format!("{title}\n{body}").to_lowercase();
+            note_shelves.push((id, author, posted_by, category_index, images.first().copied(), text));
         }
         note_times.push(clock.now());
         if n % 1_000 == 999 {

@@ -365,6 +365,44 @@ pub async fn rename_warehouse(tx: &mut Tx, id: Id, name: &str) -> StoreResult<()
     Ok(())
 }
 
+/// Puts a store's warehouses in the order of `ids` (priorities 1, 2, …): `ids` are
+/// the store's warehouses, each once.
+pub async fn order_warehouses(tx: &mut Tx, store_id: Id, ids: &[Id]) -> StoreResult<()> {
+    // Out of the way first: (store, priority) is unique after every statement.
+    sqlx::query("UPDATE warehouses SET priority = -priority WHERE store_id = $1")
+        .bind(store_id.as_i64())
+        .execute(tx.conn())
+        .await?;
+    for (n, id) in ids.iter().enumerate() {
+        sqlx::query("UPDATE warehouses SET priority = $1 WHERE id = $2 AND store_id = $3")
+            .bind(n as i64 + 1)
+            .bind(id.as_i64())
+            .bind(store_id.as_i64())
+            .execute(tx.conn())
+            .await?;
+    }
+    Ok(())
+}
+
+/// Units (on hand, reserved) a warehouse holds over every variant.
+pub async fn warehouse_units(conn: &mut Conn, id: Id) -> StoreResult<(i64, i64)> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(on_hand), 0) AS BIGINT) AS on_hand, \
+         CAST(COALESCE(SUM(reserved), 0) AS BIGINT) AS reserved FROM stock WHERE warehouse_id = $1",
+    )
+    .bind(id.as_i64())
+    .fetch_one(conn)
+    .await?;
+    Ok((row.try_get("on_hand")?, row.try_get("reserved")?))
+}
+
+/// Deletes an empty warehouse with its stock rows (all at zero).
+pub async fn delete_warehouse(tx: &mut Tx, id: Id) -> StoreResult<()> {
+    sqlx::query("DELETE FROM stock WHERE warehouse_id = $1").bind(id.as_i64()).execute(tx.conn()).await?;
+    sqlx::query("DELETE FROM warehouses WHERE id = $1").bind(id.as_i64()).execute(tx.conn()).await?;
+    Ok(())
+}
+
 /// A store's warehouses in the order checkout tries them.
 pub async fn warehouses(conn: &mut Conn, store_id: Id) -> StoreResult<Vec<WarehouseRecord>> {
     let rows = sqlx::query(

@@ -180,6 +180,8 @@ struct Inner {
     request_limiter: KeyedLimiter,
     signup_limiter: KeyedLimiter,
     events_limiter: KeyedLimiter,
+    /// Public product JSON, kept while commerce keeps its product.
+    product_json: crate::api::commerce::product_json::ProductJsonMemo,
 }
 
 impl AppState {
@@ -193,8 +195,14 @@ impl AppState {
                 config,
                 cursors: CursorCodec::new(cursor_key),
                 metrics: Metrics::default(),
+                product_json: Default::default(),
             }),
         }
+    }
+
+    /// Public product JSON, kept while commerce keeps its product.
+    pub(crate) fn product_json(&self) -> &crate::api::commerce::product_json::ProductJsonMemo {
+        &self.inner.product_json
     }
 
     /// The composed contexts (for work that spans several, like an erasure).

@@ -8,13 +8,21 @@
 // after the check); when a refused form comes back at that address, the token leaves
 // the address bar and the history.
 // A notice (`?done=`) is said once: reloading the page does not say it again.
-if (location.search.includes("_csrf=") || location.search.includes("done=")) {
-  const params = new URLSearchParams(location.search);
-  params.delete("_csrf");
-  params.delete("done");
-  const query = params.toString();
-  history.replaceState(history.state, "", location.pathname + (query ? "?" + query : "") + location.hash);
-}
+// A page answering a post with a report (a CSV import) names, in data-replace-url,
+// the page it belongs to: the address bar shows that one, and reloading reads it
+// instead of posting the file again.
+(function cleanAddress() {
+  const home = document.querySelector("[data-replace-url]");
+  if (home) {
+    history.replaceState(history.state, "", home.dataset.replaceUrl);
+  } else if (location.search.includes("_csrf=") || location.search.includes("done=")) {
+    const params = new URLSearchParams(location.search);
+    params.delete("_csrf");
+    params.delete("done");
+    const query = params.toString();
+    history.replaceState(history.state, "", location.pathname + (query ? "?" + query : "") + location.hash);
+  }
+})();
 
 // The avatar picker names the chosen file (the browser's own words stay hidden).
 (function avatarChosen() {
@@ -299,7 +307,8 @@ const waterfalls = (function masonry() {
 
 // The product page's variant picker: option chips pick a row of the variants table
 // (which every browser shows without it); the price, compare-at price and stock
-// follow the chosen row, and values no variant has with the other choices fade.
+// follow the chosen row; values no variant has with the other choices are struck
+// out, and values whose every variant is sold out are dashed and muted.
 (function variantPicker() {
   const picker = document.getElementById("variant-picker");
   const table = document.getElementById("variants");
@@ -316,11 +325,15 @@ const waterfalls = (function masonry() {
       return checked ? checked.value : null;
     });
     fieldsets.forEach((f, i) => f.querySelectorAll("input").forEach((input) => {
-      const possible = rows.some((r) => {
+      const matching = rows.filter((r) => {
         const key = r.dataset.key.split("|");
         return key[i] === input.value && chosen.every((c, j) => j === i || c === null || key[j] === c);
       });
-      input.closest("label").classList.toggle("unavailable", !possible);
+      const soldOut = matching.length > 0 && matching.every((r) => Number(r.dataset.available) <= 0);
+      const label = input.closest("label");
+      label.classList.toggle("unavailable", matching.length === 0);
+      label.classList.toggle("sold-out", soldOut);
+      label.title = soldOut ? picker.dataset.soldOut : "";
     }));
     if (chosen.some((c) => c === null)) return;
     const row = rows.find((r) => r.dataset.key === chosen.join("|"));
@@ -337,6 +350,24 @@ const waterfalls = (function masonry() {
   };
   picker.addEventListener("change", update);
   update();
+})();
+
+// A long table with a search box (a shipping template's 35 regions): typing keeps
+// the rows whose first cell contains what was typed; without JavaScript the box stays
+// hidden and every row shows.
+(function rowFilters() {
+  document.querySelectorAll("input[data-filter-rows]").forEach((input) => {
+    const label = input.closest("label");
+    const table = label.parentElement.querySelector("table");
+    if (!table) return;
+    label.hidden = false;
+    input.addEventListener("input", () => {
+      const wanted = input.value.trim().toLowerCase();
+      table.querySelectorAll("tbody tr").forEach((row) => {
+        row.hidden = wanted !== "" && !row.cells[0].textContent.toLowerCase().includes(wanted);
+      });
+    });
+  });
 })();
 
 // The tagging page: "Place pin" on a tag's form, then a click on one of the note's

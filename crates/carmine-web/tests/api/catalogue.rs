@@ -95,6 +95,8 @@ async fn a_product_with_two_options_is_listed_with_its_variants_and_stock(t: Tes
     let (first, second) = (store["warehouses"][0]["id"].clone(), store["warehouses"][1]["id"].clone());
     let white_s = product["variants"][0]["id"].clone();
     let black_m = product["variants"][3]["id"].clone();
+    let before = app.get(&Client::default(), &format!("/api/v1/products/{id}")).await.json();
+    assert_eq!(before["variants"][0]["available"], 0);
     let stocked = app
         .put(
             &owner,
@@ -388,7 +390,9 @@ async fn who_may_see_and_edit_a_product(t: TestDb) {
     let (other_owner, _) = store(&app, "rival", "brand_official").await;
     let visitor = Client::default();
 
-    // A draft: its store's members see it; nobody else knows it exists.
+    // A draft: its store's members see it; nobody else knows it exists (not even
+    // right after the operator read it: what buyers see is kept for a second).
+    app.get(&app.admin("early_operator").await, &path).await.assert_status(200);
     app.get(&visitor, &path).await.assert_error(404, "product_not_found");
     app.get(&other_owner, &path).await.assert_error(404, "product_not_found");
     app.get(&counter, &path).await.assert_status(200);
@@ -405,6 +409,7 @@ async fn who_may_see_and_edit_a_product(t: TestDb) {
 
     // Staff edit; analysts may not; another organization's owner gets 404, whatever the body.
     app.patch(&writer, &path, json!({ "status": "active" })).await.assert_status(200);
+    assert_eq!(app.get(&visitor, &path).await.json()["available"], true);
     app.patch(&counter, &path, json!({ "title": "mine" })).await.assert_error(403, "role_too_low");
     app.patch(&other_owner, &path, json!({ "title": "mine" })).await.assert_error(404, "product_not_found");
     app.patch(&other_owner, &path, json!({ "bogus": [] })).await.assert_error(404, "product_not_found");
@@ -418,7 +423,8 @@ async fn who_may_see_and_edit_a_product(t: TestDb) {
         .await
         .assert_error(403, "role_too_low");
 
-    // Archived: still readable (a note's tag shows it as unavailable), not listed.
+    // Archived: still readable (a note's tag shows it as unavailable), not listed;
+    // buyers see the change at once, although they had just read the product.
     app.patch(&writer, &path, json!({ "status": "archived" })).await.assert_status(200);
     let archived = app.get(&visitor, &path).await.json();
     assert_eq!((archived["status"].as_str(), archived["available"].as_bool()), (Some("archived"), Some(false)));
@@ -426,6 +432,7 @@ async fn who_may_see_and_edit_a_product(t: TestDb) {
 
     // A suspended store's products leave the listings and are not available.
     app.patch(&writer, &path, json!({ "status": "active" })).await.assert_status(200);
+    assert_eq!(app.get(&visitor, &path).await.json()["available"], true);
     assert_eq!(app.get(&visitor, "/api/v1/products").await.json()["items"].as_array().unwrap().len(), 1);
     let admin = app.admin("operator").await;
     app.post(&admin, &format!("/api/v1/admin/stores/{store_id}/suspend"), json!({ "reason": "投诉" }))

@@ -296,6 +296,58 @@ async fn a_verified_merchant_opens_one_store_and_roles_decide_who_edits_it(t: Te
         .assert_error(404, "warehouse_not_found");
     app.post(&staff, &format!("{path}/warehouses"), json!({ "name": "x" })).await.assert_error(403, "role_too_low");
     app.post(&owner, &format!("{path}/warehouses"), json!({ "name": " " })).await.assert_error(422, "invalid_field");
+
+    // Checkout's order: a third warehouse moved first; the others keep theirs.
+    let third = app.post(&owner, &format!("{path}/warehouses"), json!({ "name": "成都仓" })).await.json()["warehouses"]
+        [2]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let first = warehouses[0]["id"].as_str().unwrap().to_owned();
+    let moved = app.patch(&owner, &format!("{path}/warehouses/{third}"), json!({ "position": 1 })).await;
+    moved.assert_status(200);
+    let order = |store: &Value| -> Vec<(String, i64)> {
+        store["warehouses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|w| (w["id"].as_str().unwrap().to_owned(), w["priority"].as_i64().unwrap()))
+            .collect()
+    };
+    assert_eq!(order(&moved.json()), [(third.clone(), 1), (first.clone(), 2), (second.to_owned(), 3)]);
+    for bad in [json!({ "position": 0 }), json!({ "position": 4 }), json!({ "position": "1" }), json!({ "rank": 1 })] {
+        let refused = app.patch(&owner, &format!("{path}/warehouses/{third}"), bad.clone()).await;
+        assert_eq!(refused.status.as_u16(), 422, "{bad}");
+    }
+    app.patch(&staff, &format!("{path}/warehouses/{third}"), json!({ "position": 3 }))
+        .await
+        .assert_error(403, "role_too_low");
+
+    // Removing: only an empty one, never the last; the others close up.
+    let category = crate::catalogue::category_id(&app, "skincare").await;
+    let product = app
+        .post(
+            &owner,
+            &format!("{path}/products"),
+            json!({ "category_id": category, "title": "精华", "variants": [{ "price": cny(9_900) }] }),
+        )
+        .await
+        .json();
+    let variant = product["variants"][0]["id"].clone();
+    let stock = |warehouse: &str, on_hand: i64| {
+        json!({ "items": [{ "sku_id": variant, "warehouse_id": warehouse, "on_hand": on_hand }] })
+    };
+    let stock_path = format!("/api/v1/products/{}/stock", product["id"].as_str().unwrap());
+    app.put(&owner, &stock_path, stock(&third, 4)).await.assert_status(200);
+    app.delete(&owner, &format!("{path}/warehouses/{third}"), None).await.assert_error(409, "warehouse_not_empty");
+    app.delete(&staff, &format!("{path}/warehouses/{first}"), None).await.assert_error(403, "role_too_low");
+    app.put(&owner, &stock_path, stock(&third, 0)).await.assert_status(200);
+    let removed = app.delete(&owner, &format!("{path}/warehouses/{third}"), None).await;
+    removed.assert_status(200);
+    assert_eq!(order(&removed.json()), [(first.clone(), 1), (second.to_owned(), 2)]);
+    app.delete(&owner, &format!("{path}/warehouses/{third}"), None).await.assert_error(404, "warehouse_not_found");
+    app.delete(&owner, &format!("{path}/warehouses/{second}"), None).await.assert_status(200);
+    app.delete(&owner, &format!("{path}/warehouses/{first}"), None).await.assert_error(409, "last_warehouse");
 }
 
 async fn shipping_templates_take_regions_fees_and_thresholds(t: TestDb) {

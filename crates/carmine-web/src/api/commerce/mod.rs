@@ -5,6 +5,7 @@
 
 pub(crate) mod catalogue_csv;
 mod categories;
+pub(crate) mod product_json;
 pub(crate) mod products;
 pub(crate) mod stores;
 pub(crate) mod tags;
@@ -25,7 +26,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(stores::add_template))
         .routes(routes!(stores::update_template, stores::delete_template))
         .routes(routes!(stores::add_warehouse))
-        .routes(routes!(stores::rename_warehouse))
+        .routes(routes!(stores::change_warehouse, stores::remove_warehouse))
         .routes(routes!(stores::admin_stores))
         .routes(routes!(stores::suspend_store))
         .routes(routes!(stores::reinstate_store))

@@ -5,7 +5,9 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use carmine_accounts::admin::Operator;
 use carmine_accounts::orgs::OrgAction;
 use carmine_commerce::Category;
@@ -576,11 +578,18 @@ pub async fn get_product(
     State(state): State<AppState>,
     context: RequestContext,
     Path(id): Path<String>,
-) -> Result<Json<ProductView>, ApiError> {
+) -> Result<Response, ApiError> {
     let id = path_id(&id, ErrorCode::ProductNotFound)?;
     let product = state.commerce().product(context.caller.as_ref(), id).await?;
     let operator = context.caller.as_ref().is_some_and(|c| c.is_admin);
-    Ok(Json(ProductView::new(&state, &product, operator)))
+    if product.insider || operator {
+        return Ok(Json(ProductView::new(&state, &product, operator)).into_response());
+    }
+    let body = state
+        .product_json()
+        .public(&product, || serde_json::to_vec(&ProductView::new(&state, &product, false)).map(Bytes::from))
+        .map_err(|e| Error::internal(format!("a product's JSON: {e}")))?;
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
 }
 
 #[derive(Deserialize, ToSchema)]

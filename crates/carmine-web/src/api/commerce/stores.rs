@@ -412,23 +412,54 @@ pub async fn add_warehouse(
     Ok((StatusCode::CREATED, Json(StoreView::new(&state, &store, true))))
 }
 
-/// Renames a warehouse (admins and owners).
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WarehouseChangeRequest {
+    #[schema(min_length = 1, max_length = 40)]
+    pub name: Option<String>,
+    /// Where checkout tries it: 1 first; the others keep their order around it.
+    #[schema(minimum = 1, maximum = 20)]
+    pub position: Option<i64>,
+}
+
+/// Renames a warehouse and/or moves it in checkout's order (admins and owners).
 #[utoipa::path(patch, path = "/api/v1/stores/{id}/warehouses/{warehouse_id}", tag = "commerce",
-    params(("id" = String, Path), ("warehouse_id" = String, Path)), request_body = WarehouseRequest, responses(
+    params(("id" = String, Path), ("warehouse_id" = String, Path)), request_body = WarehouseChangeRequest, responses(
     (status = 200, body = StoreView), (status = 403, body = ErrorBody, description = "`role_too_low`"),
     (status = 404, body = ErrorBody, description = "`store_not_found`, `warehouse_not_found`"),
     (status = 422, body = ErrorBody)),
     security(("session" = []), ("bearer" = [])))]
-pub async fn rename_warehouse(
+pub async fn change_warehouse(
     State(state): State<AppState>,
     Member(caller): Member,
     Path((id, warehouse_id)): Path<(String, String)>,
-    body: CheckLater<WarehouseRequest>,
+    body: CheckLater<WarehouseChangeRequest>,
 ) -> Result<Json<StoreView>, ApiError> {
     let id = path_id(&id, ErrorCode::StoreNotFound)?;
     state.commerce().authorize_store(&caller, id, OrgAction::ManageStore).await?;
     let warehouse_id = path_id(&warehouse_id, ErrorCode::WarehouseNotFound)?;
-    let store = state.commerce().rename_warehouse(&caller, id, warehouse_id, &body.parse()?.name).await?;
+    let body = body.parse()?;
+    let store =
+        state.commerce().change_warehouse(&caller, id, warehouse_id, body.name.as_deref(), body.position).await?;
+    Ok(Json(StoreView::new(&state, &store, true)))
+}
+
+/// Removes a warehouse that holds no stock (admins and owners; a store keeps one).
+#[utoipa::path(delete, path = "/api/v1/stores/{id}/warehouses/{warehouse_id}", tag = "commerce",
+    params(("id" = String, Path), ("warehouse_id" = String, Path)), responses(
+    (status = 200, body = StoreView), (status = 403, body = ErrorBody, description = "`role_too_low`"),
+    (status = 404, body = ErrorBody, description = "`store_not_found`, `warehouse_not_found`"),
+    (status = 409, body = ErrorBody, description = "`warehouse_not_empty`, `last_warehouse`")),
+    security(("session" = []), ("bearer" = [])))]
+pub async fn remove_warehouse(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((id, warehouse_id)): Path<(String, String)>,
+) -> Result<Json<StoreView>, ApiError> {
+    let id = path_id(&id, ErrorCode::StoreNotFound)?;
+    state.commerce().authorize_store(&caller, id, OrgAction::ManageStore).await?;
+    let warehouse_id = path_id(&warehouse_id, ErrorCode::WarehouseNotFound)?;
+    let store = state.commerce().remove_warehouse(&caller, id, warehouse_id).await?;
     Ok(Json(StoreView::new(&state, &store, true)))
 }
 

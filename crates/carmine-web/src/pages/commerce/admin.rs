@@ -270,6 +270,9 @@ pub(super) async fn stores(
 pub(super) struct ReasonForm {
     #[serde(default)]
     reason: String,
+    /// The list's filter the form was on, to return to.
+    #[serde(default)]
+    status: String,
 }
 
 pub(super) async fn store_action(
@@ -284,8 +287,12 @@ pub(super) async fn store_action(
         "reinstate" => (None, "store_reinstated"),
         _ => return Err(ApiError(Error::new(ErrorCode::RouteNotFound))),
     };
+    let back = match form.status.as_str() {
+        status @ ("open" | "suspended") => format!("/admin/stores?status={status}"),
+        _ => "/admin/stores".to_owned(),
+    };
     match state.commerce().set_store_suspended(Operator::Admin(&caller), id, reason).await {
-        Ok(_) => Ok(done("/admin/stores", notice)),
+        Ok(_) => Ok(done(&back, notice)),
         Err(error) => stores_page(&state, &caller, &StoresQuery::default(), Some(&shown_on_form(error)?)).await,
     }
 }

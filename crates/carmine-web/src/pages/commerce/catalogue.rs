@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Multipart, Path, State};
-use axum::response::Response;
+use axum::response::{Redirect, Response};
 use carmine_accounts::Caller;
 use carmine_accounts::orgs::{OrgAccess, OrgAction};
 use carmine_commerce::products::{CrossBorderInput, Product, ProductChange, ProductInput, ProductOption, VariantInput};
@@ -71,11 +71,15 @@ struct ListPage {
     can_edit: bool,
     status: String,
     categories: Vec<(String, String, bool)>,
+    /// A status or category narrows the list (an empty one says nothing matched).
+    filtered: bool,
     rows: Vec<ListRow>,
     next_page: Option<String>,
     /// What an import just did: (created, updated, failures as (first line, last line,
     /// product, why — in the reader's language)).
     report: Option<ImportShown>,
+    /// The page answers an import's post (its address becomes the list's).
+    answers_import: bool,
 }
 
 struct ImportShown {
@@ -119,7 +123,12 @@ pub(super) async fn list(
     Path(handle): Path<String>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
-    list_page(&state, &caller, &handle, &q, None, None).await
+    list_page(&state, &caller, &handle, &q, None).await
+}
+
+/// The import's address read (a reload after an import, a bookmark): the list.
+pub(super) async fn import_read(Path(handle): Path<String>) -> Redirect {
+    Redirect::to(&format!("/o/{handle}/{TAB}"))
 }
 
 async fn list_page(
@@ -127,9 +136,14 @@ async fn list_page(
     caller: &Caller,
     handle: &str,
     q: &ListQuery,
-    report: Option<carmine_commerce::catalogue_csv::ImportReport>,
-    error: Option<&Error>,
+    import: Option<Result<carmine_commerce::catalogue_csv::ImportReport, &Error>>,
 ) -> Result<Response, ApiError> {
+    let answers_import = import.is_some();
+    let (report, error) = match import {
+        Some(Ok(report)) => (Some(report), None),
+        Some(Err(error)) => (None, Some(error)),
+        None => (None, None),
+    };
     let (OrgAccess { org, role }, store) = access(state, caller, handle, OrgAction::ViewStore).await?;
     let layout = Layout::with(Some(caller), q.done.as_deref(), error);
     let status = match q.status.as_str() {
@@ -154,12 +168,14 @@ async fn list_page(
         can_edit: role.allows(OrgAction::EditCatalogue),
         status: status.to_owned(),
         categories: category_choices(&tree, layout.locale.tag(), category),
+        filtered: !status.is_empty() || category.is_some(),
         rows: rows
             .iter()
             .map(|p| ListRow { card: super::product::ProductCardRow::new(&layout, p, false), stock: p.stock_total })
             .collect(),
         next_page,
         report: report.map(ImportShown::of),
+        answers_import,
         layout,
     };
     Ok(render(&page, error))
@@ -208,10 +224,10 @@ pub(super) async fn import_csv(
     }
     .await;
     match result {
-        Ok(report) => list_page(&state, &caller, &handle, &ListQuery::default(), Some(report), None).await,
+        Ok(report) => list_page(&state, &caller, &handle, &ListQuery::default(), Some(Ok(report))).await,
         Err(error) => {
             let error = shown_on_form(error)?;
-            list_page(&state, &caller, &handle, &ListQuery::default(), None, Some(&error)).await
+            list_page(&state, &caller, &handle, &ListQuery::default(), Some(Err(&error))).await
         }
     }
 }
@@ -545,7 +561,7 @@ pub(super) async fn new_product(
     editor(&state, &caller, &handle, None, None, None, None).await
 }
 
-async fn own_product(state: &AppState, caller: &Caller, handle: &str, id: &str) -> Result<Product, Error> {
+async fn own_product(state: &AppState, caller: &Caller, handle: &str, id: &str) -> Result<std::sync::Arc<Product>, Error> {
     let (_, store) = access(state, caller, handle, OrgAction::ViewStore).await?;
     let id = id.parse::<Id>().map_err(|_| Error::new(ErrorCode::ProductNotFound))?;
     let product = state.commerce().product(Some(caller), id).await?;

@@ -433,8 +433,43 @@ pub(super) async fn rename_warehouse(
     let result = async {
         let id = store_id(&state, &caller, &handle, OrgAction::ManageStore).await?;
         let warehouse_id = path_id(&warehouse_id, ErrorCode::WarehouseNotFound).map_err(|e| e.0)?;
-        state.commerce().rename_warehouse(&caller, id, warehouse_id, &form.name).await
+        state.commerce().change_warehouse(&caller, id, warehouse_id, Some(&form.name), None).await
     }
     .await;
     outcome(&state, &caller, &handle, result, "warehouse_saved", None).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct MoveForm {
+    position: i64,
+}
+
+/// Moves a warehouse in checkout's order ("up" posts its position less one).
+pub(super) async fn move_warehouse(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((handle, warehouse_id)): Path<(String, String)>,
+    PageForm(form): PageForm<MoveForm>,
+) -> Result<Response, ApiError> {
+    let result = async {
+        let id = store_id(&state, &caller, &handle, OrgAction::ManageStore).await?;
+        let warehouse_id = path_id(&warehouse_id, ErrorCode::WarehouseNotFound).map_err(|e| e.0)?;
+        state.commerce().change_warehouse(&caller, id, warehouse_id, None, Some(form.position)).await
+    }
+    .await;
+    outcome(&state, &caller, &handle, result, "warehouse_saved", None).await
+}
+
+pub(super) async fn remove_warehouse(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((handle, warehouse_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let result = async {
+        let id = store_id(&state, &caller, &handle, OrgAction::ManageStore).await?;
+        let warehouse_id = path_id(&warehouse_id, ErrorCode::WarehouseNotFound).map_err(|e| e.0)?;
+        state.commerce().remove_warehouse(&caller, id, warehouse_id).await
+    }
+    .await;
+    outcome(&state, &caller, &handle, result, "warehouse_removed", None).await
 }

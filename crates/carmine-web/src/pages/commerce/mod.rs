@@ -24,6 +24,7 @@ pub(crate) const NOTICES: &[&str] = &[
     "template_saved",
     "template_deleted",
     "warehouse_saved",
+    "warehouse_removed",
     "category_saved",
     "store_suspended",
     "store_reinstated",
@@ -52,11 +53,13 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/o/{handle}/store/templates/{id}/delete", post(console::delete_template))
         .route("/o/{handle}/store/warehouses", post(console::add_warehouse))
         .route("/o/{handle}/store/warehouses/{id}", post(console::rename_warehouse))
+        .route("/o/{handle}/store/warehouses/{id}/move", post(console::move_warehouse))
+        .route("/o/{handle}/store/warehouses/{id}/delete", post(console::remove_warehouse))
         .route("/o/{handle}/manage/products", get(catalogue::list))
         .route("/o/{handle}/manage/products/export.csv", get(catalogue::export_csv))
         .route(
             "/o/{handle}/manage/products/import",
-            post(catalogue::import_csv).layer(axum::extract::DefaultBodyLimit::max(
+            get(catalogue::import_read).post(catalogue::import_csv).layer(axum::extract::DefaultBodyLimit::max(
                 carmine_core::limits::CATALOGUE_CSV_BYTES_MAX + (64 << 10),
             )),
         )

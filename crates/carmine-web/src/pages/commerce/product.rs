@@ -40,7 +40,7 @@ impl ProductCardRow {
             cover: record.cover.as_ref().map(|(id, key, width, height, color)| {
                 (format!("/media/{id}/{key}/grid.jpg"), *width, *height, color.clone())
             }),
-            price: price_range(layout, record.price_min_minor, record.price_max_minor),
+            price: listed_price(layout, record.price_min_minor, record.price_max_minor, record.stock_total <= 0),
             store: with_store.then(|| (record.store_handle.clone(), record.store_name.clone())),
             sold_out: record.stock_total <= 0,
             status: if listed(record) { "active".to_owned() } else { record.status.clone() },
@@ -48,9 +48,15 @@ impl ProductCardRow {
     }
 }
 
-/// `¥99.00`, or `¥99.00 起` / `from ¥99.00` when variants differ in price.
-pub(crate) fn price_range(layout: &Layout, min: i64, max: i64) -> String {
-    if min == max { yuan(min) } else { layout.t1("product-price-from", "price", yuan(min)) }
+/// `¥99.00`, or `¥99.00 起` / `from ¥99.00` when variants in stock differ in price;
+/// a sold-out product shows its whole range (`¥99.00 – ¥199.00`), promising no
+/// "from" price nobody can buy at.
+pub(crate) fn listed_price(layout: &Layout, min: i64, max: i64, sold_out: bool) -> String {
+    match (min == max, sold_out) {
+        (true, _) => yuan(min),
+        (false, true) => format!("{} – {}", yuan(min), yuan(max)),
+        (false, false) => layout.t1("product-price-from", "price", yuan(min)),
+    }
 }
 
 struct VariantRow {
@@ -122,6 +128,7 @@ fn page_of(
     let first = product.variants.first();
     let compare_at =
         first.and_then(|v| v.record.compare_at_minor).filter(|c| first.is_some_and(|v| *c > v.record.price_minor));
+    let sold_out = product.variants.iter().all(|v| v.available <= 0);
     let unavailable_reason = match (record.status.as_str(), record.store_status.as_str()) {
         ("active", "open") => None,
         (_, "suspended") => Some("suspended"),
@@ -145,11 +152,11 @@ fn page_of(
         brand: record.brand.clone(),
         images: product.media.iter().map(ImageRow::detail).collect(),
         ratio: carousel_ratio(&product.media),
-        price: price_range(&layout, record.price_min_minor, record.price_max_minor),
+        price: listed_price(&layout, record.price_min_minor, record.price_max_minor, sold_out),
         compare_at: compare_at.map(yuan),
         available: product.available(),
         unavailable_reason,
-        sold_out: product.variants.iter().all(|v| v.available <= 0),
+        sold_out,
         options: product.options.iter().map(|o| (o.name.clone(), o.values.clone())).collect(),
         variants: product
             .variants
