@@ -803,10 +803,10 @@ impl Commerce {
                 None => false,
             }
         };
-        if let Some(kept) = self.product_cache.fresh(product_id) {
-            if !insider(kept.record.store_id).await {
-                return Ok(kept);
-            }
+        if let Some(kept) = self.product_cache.fresh(product_id)
+            && !insider(kept.record.store_id).await
+        {
+            return Ok(kept);
         }
         let generation = self.product_cache.generation();
         let mut conn = self.db.reader().await?;

@@ -120,9 +120,17 @@ pub(crate) async fn seed(
     for &(org_id, owner, category, name, kind) in orgs {
         let (store_type, description, brand) = if kind == "brand" {
             let latin: Vec<&str> = name.split_whitespace().filter(|w| w.is_ascii()).collect();
-            ("brand_official", "品牌官方店铺，正品保障，48 小时内发货。The brand's own store: genuine goods, shipped within 48 hours.", latin.join(" "))
+            (
+                "brand_official",
+                "品牌官方店铺，正品保障，48 小时内发货。The brand's own store: genuine goods, shipped within 48 hours.",
+                latin.join(" "),
+            )
         } else {
-            ("authorised_reseller", "品牌授权经销，正品保障，48 小时内发货。An authorised reseller: genuine goods, shipped within 48 hours.", String::new())
+            (
+                "authorised_reseller",
+                "品牌授权经销，正品保障，48 小时内发货。An authorised reseller: genuine goods, shipped within 48 hours.",
+                String::new(),
+            )
         };
         let settings = StoreSettings {
             name,

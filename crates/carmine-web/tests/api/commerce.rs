@@ -334,9 +334,7 @@ async fn a_verified_merchant_opens_one_store_and_roles_decide_who_edits_it(t: Te
         .await
         .json();
     let variant = product["variants"][0]["id"].clone();
-    let stock = |warehouse: &str, on_hand: i64| {
-        json!({ "items": [{ "sku_id": variant, "warehouse_id": warehouse, "on_hand": on_hand }] })
-    };
+    let stock = |warehouse: &str, on_hand: i64| json!({ "items": [{ "sku_id": variant, "warehouse_id": warehouse, "on_hand": on_hand }] });
     let stock_path = format!("/api/v1/products/{}/stock", product["id"].as_str().unwrap());
     app.put(&owner, &stock_path, stock(&third, 4)).await.assert_status(200);
     app.delete(&owner, &format!("{path}/warehouses/{third}"), None).await.assert_error(409, "warehouse_not_empty");

@@ -561,7 +561,12 @@ pub(super) async fn new_product(
     editor(&state, &caller, &handle, None, None, None, None).await
 }
 
-async fn own_product(state: &AppState, caller: &Caller, handle: &str, id: &str) -> Result<std::sync::Arc<Product>, Error> {
+async fn own_product(
+    state: &AppState,
+    caller: &Caller,
+    handle: &str,
+    id: &str,
+) -> Result<std::sync::Arc<Product>, Error> {
     let (_, store) = access(state, caller, handle, OrgAction::ViewStore).await?;
     let id = id.parse::<Id>().map_err(|_| Error::new(ErrorCode::ProductNotFound))?;
     let product = state.commerce().product(Some(caller), id).await?;
