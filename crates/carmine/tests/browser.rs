@@ -97,6 +97,14 @@ async fn click(client: &Client, css: &str) {
     element.click().await.unwrap();
 }
 
+/// Clicks a form's button and waits for the page it leads to (not the one it was on,
+/// which may already show what the next page will).
+async fn submit_and_wait(client: &Client, css: &str) {
+    client.execute("document.documentElement.dataset.submitted = '1';", vec![]).await.unwrap();
+    click(client, css).await;
+    wait_for(client, "html:not([data-submitted])").await;
+}
+
 async fn fill(client: &Client, name: &str, value: &str) {
     client.find(Locator::Css(&format!("input[name='{name}']"))).await.unwrap().send_keys(value).await.unwrap();
 }
@@ -796,7 +804,7 @@ async fn shop_flow(driver: &Driver, database_url: Option<String>) {
     log_out(&client).await;
     log_in(&client, base, "root", "operator password 1").await;
     client.goto(&format!("{base}/admin/verifications")).await.unwrap();
-    click(&client, "form[action$='/approve'] button").await;
+    submit_and_wait(&client, "form[action$='/approve'] button").await;
     wait_for(&client, ".notice").await;
     log_out(&client).await;
 
@@ -832,7 +840,7 @@ async fn shop_flow(driver: &Driver, database_url: Option<String>) {
         input.clear().await.unwrap();
         input.send_keys(&format!("{}", 10 + n)).await.unwrap();
     }
-    click(&client, "#stock-save").await;
+    submit_and_wait(&client, "#stock-save").await;
     wait_for(&client, ".notice").await;
     let saved: Vec<String> = {
         let mut values = Vec::new();
