@@ -24,8 +24,11 @@ struct Shelf {
     products: &'static [(&'static str, i64, &'static [&'static str])],
 }
 
-/// Whether a note (its title and text, lower-cased) is about a product with these
-/// words.
+fn shelf_of(category: usize) -> &'static Shelf {
+    &SHELVES[category]
+}
+
+/// Whether a note (its title, lower-cased) is about a product with these words.
 fn mentions(text: &str, words: &[&str]) -> bool {
     words.is_empty() || words.iter().any(|w| text.contains(w))
 }
@@ -37,10 +40,10 @@ const SHELVES: [Shelf; 5] = [
         option: "规格 Size",
         values: &["30ml", "50ml"],
         products: &[
-            ("修护精华 Repair serum", 19_900, &["精华", "serum", "早c晚a"]),
-            ("氨基酸洁面 Gentle cleanser", 8_900, &["洁面", "敏感肌", "toner"]),
+            ("修护精华 Repair serum", 19_900, &["精华", "serum", "retinol"]),
+            ("氨基酸洁面 Gentle cleanser", 8_900, &["洁面", "toner"]),
             ("清透防晒乳 SPF50 sunscreen", 15_800, &["防晒", "spf"]),
-            ("保湿面霜 Moisture cream", 23_900, &["面霜", "干皮", "秋冬护肤"]),
+            ("保湿面霜 Moisture cream", 23_900, &["面霜", "秋冬护肤"]),
             ("舒缓面膜 Calming mask", 6_900, &["面膜", "焕亮"]),
             ("卸妆油 Cleansing oil", 12_900, &["卸妆", "night routine"]),
         ],
@@ -101,7 +104,7 @@ pub(crate) struct Shops {
 type Store = (Id, usize, Id, Vec<(Id, &'static [&'static str])>);
 
 /// A public note the shops may tag: (note, author, who posted it, demo category, first
-/// picture, its title and text lower-cased).
+/// picture, its title lower-cased: what it is about).
 pub(crate) type TaggableNote = (Id, Id, Id, usize, Option<Id>, String);
 
 /// Opens the stores and lists their products; tags notes `(note, author, posted by,
@@ -139,7 +142,11 @@ pub(crate) async fn seed(
             logo_media_id: pool[category].first().copied(),
             banner_media_id: pool[category].get(1).copied(),
             return_days: 7,
-            return_policy: "定制商品与已拆封的个护用品不支持无理由退货。Custom-made goods and opened personal-care items cannot be returned without a reason.",
+            return_policy: if shelf_of(category).slug == "skincare" {
+                "已拆封的个护用品不支持无理由退货。Opened personal-care items cannot be returned without a reason."
+            } else {
+                "定制商品与已拆封的食品不支持无理由退货。Custom-made goods and opened food cannot be returned without a reason."
+            },
         };
         let store_id = stores::insert(&mut tx, org_id, &settings).await?;
         let free = TemplateRow { name: "包邮 Free shipping", default_fee_minor: 0, free_over_minor: None, fees: &[] };
@@ -155,7 +162,7 @@ pub(crate) async fn seed(
         stores::insert_template(&mut tx, store_id, &far).await?;
         let warehouse = stores::insert_warehouse(&mut tx, store_id, "上海仓 Shanghai", 1).await?;
         tx.emit(DomainEvent::StoreOpened { store_id, org_id }).await?;
-        let shelf = &SHELVES[category];
+        let shelf = shelf_of(category);
         let category_id = tree
             .iter()
             .find(|c| c.slug == shelf.slug)

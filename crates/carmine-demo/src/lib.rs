@@ -362,7 +362,7 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
         tx.emit(DomainEvent::NotePublished { note_id: id, author_id: author }).await?;
         note_ids.push((id, posted_by));
         if visibility == "public" {
-            let text = format!("{title}\n{body}").to_lowercase();
+            let text = title.to_lowercase();
             note_shelves.push((id, author, posted_by, category_index, images.first().copied(), text));
         }
         note_times.push(clock.now());

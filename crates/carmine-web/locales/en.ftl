@@ -1048,6 +1048,7 @@ notice-template_saved = Shipping template saved.
 notice-template_deleted = Shipping template deleted.
 notice-warehouse_saved = Warehouse saved.
 notice-warehouse_removed = Warehouse removed.
+notice-warehouse_moved = Warehouse moved: checkout tries the warehouses in this order.
 store-warehouse-up = Move up
 store-warehouse-remove = Remove
 store-warehouse-remove-confirm = Remove this warehouse? Only an empty warehouse can be removed.

@@ -964,6 +964,7 @@ notice-template_saved = 运费模板已保存。
 notice-template_deleted = 运费模板已删除。
 notice-warehouse_saved = 仓库已保存。
 notice-warehouse_removed = 仓库已移除。
+notice-warehouse_moved = 仓库顺序已调整：下单时按这个顺序发货。
 store-warehouse-up = 上移
 store-warehouse-remove = 移除
 store-warehouse-remove-confirm = 移除这个仓库？只有没有库存的仓库才能移除。

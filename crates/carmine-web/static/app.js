@@ -24,12 +24,21 @@
   }
 })();
 
-// The avatar picker names the chosen file (the browser's own words stay hidden).
+// The avatar picker names the chosen file (the browser's own words stay hidden); so
+// does every other file picker, on its button.
 (function avatarChosen() {
   const input = document.getElementById("avatar-file");
   const out = document.getElementById("avatar-chosen");
-  if (!input || !out) return;
-  input.addEventListener("change", () => { out.textContent = input.files.length ? input.files[0].name : ""; });
+  if (input && out) {
+    input.addEventListener("change", () => { out.textContent = input.files.length ? input.files[0].name : ""; });
+  }
+  document.querySelectorAll(".file-picker").forEach((picker) => {
+    const file = picker.querySelector("input[type=file]");
+    const button = picker.querySelector(".file-button");
+    if (!file || !button || file.id === "avatar-file" || file.multiple) return;
+    const label = button.textContent;
+    file.addEventListener("change", () => { button.textContent = file.files.length ? file.files[0].name : label; });
+  });
 })();
 
 // A link to someone's #gift opens their gift sheet.

@@ -457,7 +457,7 @@ pub(super) async fn move_warehouse(
         state.commerce().change_warehouse(&caller, id, warehouse_id, None, Some(form.position)).await
     }
     .await;
-    outcome(&state, &caller, &handle, result, "warehouse_saved", None).await
+    outcome(&state, &caller, &handle, result, "warehouse_moved", None).await
 }
 
 pub(super) async fn remove_warehouse(

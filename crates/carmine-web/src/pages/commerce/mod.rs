@@ -25,6 +25,7 @@ pub(crate) const NOTICES: &[&str] = &[
     "template_deleted",
     "warehouse_saved",
     "warehouse_removed",
+    "warehouse_moved",
     "category_saved",
     "store_suspended",
     "store_reinstated",
