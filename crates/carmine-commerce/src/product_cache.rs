@@ -20,8 +20,10 @@ use crate::products::Product;
 
 /// How long a kept product is served without reading the database again.
 pub const FRESH_MILLIS: u64 = 1_000;
-/// Products kept at once.
-pub const PRODUCTS_MAX: usize = 10_000;
+/// Products kept at once: a product is at most 200 variants and 18 images (tens of
+/// kilobytes), so the cache, and the JSON the web layer keeps beside it, stay within
+/// some hundreds of megabytes even for the largest products.
+pub const PRODUCTS_MAX: usize = 2_000;
 
 struct Kept {
     at: Instant,
