@@ -12,6 +12,7 @@ use carmine_core::limits::{
 use carmine_core::money::{Currency, Money};
 use carmine_core::text::bounded_text;
 use carmine_core::{Error, ErrorCode, FieldRule, Id, Result};
+use carmine_store::Tx;
 use carmine_store::stores::{self, TemplateRow};
 
 use crate::stores::{Store, full};
@@ -112,11 +113,7 @@ impl Commerce {
         if input.make_default {
             stores::set_default_template(&mut tx, store_id, id).await?;
         }
-        stores::touch(&mut tx, store_id).await?;
-        tx.emit(DomainEvent::StoreUpdated { store_id }).await?;
-        let store = full(tx.conn(), store_id).await?;
-        self.commit(tx).await?;
-        Ok(store)
+        self.store_changed(tx, store_id).await
     }
 
     pub async fn update_template(
@@ -139,11 +136,7 @@ impl Commerce {
         if input.make_default {
             stores::set_default_template(&mut tx, store_id, template_id).await?;
         }
-        stores::touch(&mut tx, store_id).await?;
-        tx.emit(DomainEvent::StoreUpdated { store_id }).await?;
-        let store = full(tx.conn(), store_id).await?;
-        self.commit(tx).await?;
-        Ok(store)
+        self.store_changed(tx, store_id).await
     }
 
     /// Deletes a template that is not the store's default.
@@ -163,11 +156,7 @@ impl Commerce {
             ));
         }
         stores::delete_template(&mut tx, template_id).await?;
-        stores::touch(&mut tx, store_id).await?;
-        tx.emit(DomainEvent::StoreUpdated { store_id }).await?;
-        let store = full(tx.conn(), store_id).await?;
-        self.commit(tx).await?;
-        Ok(store)
+        self.store_changed(tx, store_id).await
     }
 
     /// Adds a warehouse after the others (checkout tries it last).
@@ -182,11 +171,7 @@ impl Commerce {
         }
         let priority = existing.iter().map(|w| w.priority).max().unwrap_or(0) + 1;
         stores::insert_warehouse(&mut tx, store_id, &name, priority).await?;
-        stores::touch(&mut tx, store_id).await?;
-        tx.emit(DomainEvent::StoreUpdated { store_id }).await?;
-        let store = full(tx.conn(), store_id).await?;
-        self.commit(tx).await?;
-        Ok(store)
+        self.store_changed(tx, store_id).await
     }
 
     /// Renames a warehouse and/or moves it to `position` (1: checkout tries it
@@ -218,11 +203,7 @@ impl Commerce {
             order.insert(position as usize - 1, warehouse_id);
             stores::order_warehouses(&mut tx, store_id, &order).await?;
         }
-        stores::touch(&mut tx, store_id).await?;
-        tx.emit(DomainEvent::StoreUpdated { store_id }).await?;
-        let store = full(tx.conn(), store_id).await?;
-        self.commit(tx).await?;
-        Ok(store)
+        self.store_changed(tx, store_id).await
     }
 
     /// Removes a warehouse that holds nothing (no units on hand or reserved); a
@@ -244,6 +225,12 @@ impl Commerce {
         stores::delete_warehouse(&mut tx, warehouse_id).await?;
         let order: Vec<Id> = existing.iter().map(|w| w.id).filter(|id| *id != warehouse_id).collect();
         stores::order_warehouses(&mut tx, store_id, &order).await?;
+        self.store_changed(tx, store_id).await
+    }
+
+    /// Ends a write to a store's shipping or warehouses: marks the store updated,
+    /// emits its event, commits, and returns the store as it now is.
+    async fn store_changed(&self, mut tx: Tx, store_id: Id) -> Result<Store> {
         stores::touch(&mut tx, store_id).await?;
         tx.emit(DomainEvent::StoreUpdated { store_id }).await?;
         let store = full(tx.conn(), store_id).await?;
