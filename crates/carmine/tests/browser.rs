@@ -800,7 +800,7 @@ async fn shop_flow(driver: &Driver, database_url: Option<String>) {
     wait_for(&client, "#org-console").await;
     client.goto(&format!("{base}/o/glow_lab/manage/verification")).await.unwrap();
     wait_for(&client, "textarea[name='evidence']").await.send_keys("营业执照 91310000MA1FL0000X").await.unwrap();
-    click(&client, "form[action='/o/glow_lab/verification'] button[type=submit]").await;
+    submit_and_wait(&client, "form[action='/o/glow_lab/verification'] button[type=submit]").await;
     log_out(&client).await;
     log_in(&client, base, "root", "operator password 1").await;
     client.goto(&format!("{base}/admin/verifications")).await.unwrap();
