@@ -72,7 +72,7 @@ impl Commerce {
 
     /// Commits a commerce write and forgets the products kept for buyers, so the
     /// next read in this process sees it. Every commerce write commits here.
-    pub(crate) async fn commit(&self, tx: Tx) -> Result<()> {
+    pub async fn commit(&self, tx: Tx) -> Result<()> {
         tx.commit().await?;
         self.product_cache.clear();
         Ok(())

@@ -222,6 +222,9 @@ impl Commerce {
         if stores::warehouse_units(tx.conn(), warehouse_id).await? != (0, 0) {
             return Err(Error::new(ErrorCode::WarehouseNotEmpty));
         }
+        if carmine_store::orders::warehouse_used(tx.conn(), warehouse_id).await? {
+            return Err(Error::new(ErrorCode::WarehouseInUse));
+        }
         stores::delete_warehouse(&mut tx, warehouse_id).await?;
         let order: Vec<Id> = existing.iter().map(|w| w.id).filter(|id| *id != warehouse_id).collect();
         stores::order_warehouses(&mut tx, store_id, &order).await?;

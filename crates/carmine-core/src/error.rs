@@ -82,6 +82,9 @@ error_codes! {
     ShippingTemplateNotFound => (404, "shipping_template_not_found", "no such shipping template in this store"),
     WarehouseNotFound => (404, "warehouse_not_found", "no such warehouse in this store"),
     ProductNotFound => (404, "product_not_found", "no such product"),
+    AddressNotFound => (404, "address_not_found", "no such address in your address book"),
+    CartLineNotFound => (404, "cart_line_not_found", "that item is not in your cart"),
+    OrderNotFound => (404, "order_not_found", "no such order"),
     // 405
     MethodNotAllowed => (405, "method_not_allowed", "this route does not accept that method"),
     // 409: the request conflicts with the current state.
@@ -110,6 +113,16 @@ error_codes! {
     StockBelowReserved => (409, "stock_below_reserved", "that is less stock than orders have already reserved"),
     WarehouseNotEmpty => (409, "warehouse_not_empty", "the warehouse still holds stock; set it to zero first"),
     LastWarehouse => (409, "last_warehouse", "a store keeps at least one warehouse"),
+    WarehouseInUse => (409, "warehouse_in_use", "orders were sent from this warehouse; it cannot be removed"),
+    OutOfStock => (409, "out_of_stock", "not enough of an item is in stock"),
+    NotForSale => (409, "not_for_sale", "an item is no longer for sale"),
+    PriceChanged => (409, "price_changed", "the total changed since you saw it; review the new figures"),
+    CartEmpty => (409, "cart_empty", "there is nothing to check out"),
+    CartFull => (409, "cart_full", "the cart holds as many items as it may"),
+    RegionNotDelivered => (409, "region_not_delivered", "a store does not deliver to that region"),
+    OrderNotPayable => (409, "order_not_payable", "the order is not waiting for payment"),
+    OrderNotCancellable => (409, "order_not_cancellable", "the order can no longer be cancelled"),
+    AddressBookFull => (409, "address_book_full", "the address book holds as many addresses as it may"),
     // 428
     IdempotencyKeyRequired => (428, "idempotency_key_required", "send an Idempotency-Key header with this request"),
     // 413

@@ -362,6 +362,29 @@ pub enum DomainEvent {
         product_id: Id,
         verified: bool,
     },
+    /// A member's address book changed.
+    AddressChanged {
+        address_id: Id,
+        user_id: Id,
+    },
+    /// A member put a variant in their cart at `quantity` (0: took it out).
+    CartChanged {
+        user_id: Id,
+        sku_id: Id,
+        quantity: i64,
+    },
+    /// A checkout placed an order group (one order per store, stock reserved).
+    OrderGroupPlaced {
+        group_id: Id,
+        buyer_id: Id,
+        total_minor: i64,
+    },
+    /// An order moved to `status` (paid, cancelled, shipped…).
+    OrderChanged {
+        order_id: Id,
+        store_id: Id,
+        status: String,
+    },
 }
 
 impl DomainEvent {
@@ -439,6 +462,10 @@ impl DomainEvent {
             DomainEvent::StoreSuspensionChanged { .. } => "store_suspension_changed",
             DomainEvent::ProductChanged { .. } => "product_changed",
             DomainEvent::StockChanged { .. } => "stock_changed",
+            DomainEvent::AddressChanged { .. } => "address_changed",
+            DomainEvent::CartChanged { .. } => "cart_changed",
+            DomainEvent::OrderGroupPlaced { .. } => "order_group_placed",
+            DomainEvent::OrderChanged { .. } => "order_changed",
             DomainEvent::CertificateDecided { .. } => "certificate_decided",
             DomainEvent::NoteProductsTagged { .. } => "note_products_tagged",
             DomainEvent::ProductTagOpened { .. } => "product_tag_opened",

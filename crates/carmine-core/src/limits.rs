@@ -151,6 +151,16 @@ pub const STOCK_UNITS_MAX: i64 = 10_000_000;
 pub const AFFILIATE_BPS_MAX: i64 = 5_000;
 /// Stock rows one request may set.
 pub const STOCK_ROWS_PER_REQUEST_MAX: usize = 1_000;
+/// A cart: distinct variants it holds and units of one variant a line may ask for.
+pub const CART_LINES_MAX: usize = 100;
+pub const CART_QUANTITY_MAX: i64 = 99;
+/// Addresses one member keeps, and their fields.
+pub const ADDRESSES_MAX: i64 = 20;
+pub const RECIPIENT_CHARS_MAX: usize = 30;
+pub const ADDRESS_DETAIL_CHARS_MAX: usize = 120;
+pub const PHONE_CHARS_MAX: usize = 20;
+/// The most one checkout may charge: ¥1,000,000.00.
+pub const ORDER_TOTAL_MINOR_MAX: i64 = 100_000_000;
 /// Products one note may tag.
 pub const NOTE_PRODUCT_TAGS_MAX: usize = 10;
 /// A pin's point on its image, in thousandths of the width and height.

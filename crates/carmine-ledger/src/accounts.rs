@@ -105,6 +105,8 @@ pub enum AccountKind {
     MerchantReceivable,
     /// Money a brand set aside for creator deals.
     Escrow,
+    /// Buyers' payments for orders, held by the platform until each order settles.
+    CommerceEscrow,
     /// Money at the payment provider: the far side of every top-up, refund and payout.
     ProviderClearing,
     /// Withdrawals sent and not yet confirmed by the provider.
@@ -114,12 +116,13 @@ pub enum AccountKind {
 
 impl AccountKind {
     /// Every kind, revenue streams included.
-    pub const ALL: [AccountKind; 14] = [
+    pub const ALL: [AccountKind; 15] = [
         AccountKind::Coins,
         AccountKind::Earnings,
         AccountKind::AdBalance,
         AccountKind::MerchantReceivable,
         AccountKind::Escrow,
+        AccountKind::CommerceEscrow,
         AccountKind::ProviderClearing,
         AccountKind::PayoutsInTransit,
         AccountKind::Revenue(Stream::Advertising),
@@ -138,6 +141,7 @@ impl AccountKind {
             AccountKind::AdBalance => "ad_balance",
             AccountKind::MerchantReceivable => "merchant_receivable",
             AccountKind::Escrow => "escrow",
+            AccountKind::CommerceEscrow => "commerce_escrow",
             AccountKind::ProviderClearing => "provider_clearing",
             AccountKind::PayoutsInTransit => "payouts_in_transit",
             AccountKind::Revenue(stream) => match stream {
@@ -164,6 +168,7 @@ impl AccountKind {
             AccountKind::AdBalance => "Ad balance",
             AccountKind::MerchantReceivable => "Merchant receivable",
             AccountKind::Escrow => "Escrow",
+            AccountKind::CommerceEscrow => "Commerce escrow",
             AccountKind::ProviderClearing => "Provider clearing",
             AccountKind::PayoutsInTransit => "Payouts in transit",
             AccountKind::Revenue(stream) => stream.label(),
@@ -185,7 +190,10 @@ impl AccountKind {
             AccountKind::AdBalance | AccountKind::MerchantReceivable | AccountKind::Escrow => {
                 matches!(owner, Owner::Org(_))
             }
-            AccountKind::ProviderClearing | AccountKind::PayoutsInTransit | AccountKind::Revenue(_) => {
+            AccountKind::ProviderClearing
+            | AccountKind::PayoutsInTransit
+            | AccountKind::CommerceEscrow
+            | AccountKind::Revenue(_) => {
                 owner == Owner::Platform
             }
         }

@@ -23,7 +23,7 @@ use crate::Ledger;
 use crate::accounts::{AccountKind, AccountRef, Owner};
 use crate::idempotency::{self, IdempotencyKey, Outcome, Prior};
 use crate::posting::{self, Header, Leg};
-use crate::provider::{Charge, ChargeRequest, ChargeStatus, PaymentProvider, TransferStatus, WebhookEvent};
+use crate::provider::{BoxFuture, Charge, ChargeRequest, ChargeStatus, PaymentProvider, TransferStatus, WebhookEvent};
 
 /// What a top-up buys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,6 +34,8 @@ pub enum Purpose {
     AdBalance,
     /// An organization's escrow for creator deals.
     Escrow,
+    /// A checkout's order group: paid into the platform's commerce escrow.
+    Order,
 }
 
 impl Purpose {
@@ -42,11 +44,12 @@ impl Purpose {
             Purpose::Coins => "coins",
             Purpose::AdBalance => "ad_balance",
             Purpose::Escrow => "escrow",
+            Purpose::Order => "order",
         }
     }
 
     pub fn parse(text: &str) -> Option<Purpose> {
-        [Purpose::Coins, Purpose::AdBalance, Purpose::Escrow].into_iter().find(|p| p.as_str() == text)
+        [Purpose::Coins, Purpose::AdBalance, Purpose::Escrow, Purpose::Order].into_iter().find(|p| p.as_str() == text)
     }
 
     pub fn account_kind(self) -> AccountKind {
@@ -54,6 +57,7 @@ impl Purpose {
             Purpose::Coins => AccountKind::Coins,
             Purpose::AdBalance => AccountKind::AdBalance,
             Purpose::Escrow => AccountKind::Escrow,
+            Purpose::Order => AccountKind::CommerceEscrow,
         }
     }
 }
@@ -77,15 +81,34 @@ pub enum WebhookReceipt {
     Duplicate,
 }
 
+/// What another context does when a payment it started is decided: checkout's
+/// orders are paid (or left to be paid again) in the transaction that moves the
+/// payment, so a payment and an order's expiry cannot both win.
+pub trait PaymentOutcomes: Send + Sync {
+    /// The purpose whose payments this answers for.
+    fn purpose(&self) -> Purpose;
+
+    /// Called once per payment, in the transaction that moved it into `succeeded`
+    /// (after the credit was posted) or `declined`.
+    fn decided<'a>(&'a self, tx: &'a mut Tx, payment: &'a PaymentRecord) -> BoxFuture<'a, Result<()>>;
+}
+
 #[derive(Clone)]
 pub struct Payments {
     ledger: Ledger,
     provider: Arc<dyn PaymentProvider>,
+    outcomes: Vec<Arc<dyn PaymentOutcomes>>,
 }
 
 impl Payments {
     pub fn new(ledger: Ledger, provider: Arc<dyn PaymentProvider>) -> Payments {
-        Payments { ledger, provider }
+        Payments { ledger, provider, outcomes: Vec::new() }
+    }
+
+    /// Lets another context answer for the payments of one purpose.
+    pub fn with_outcomes(mut self, outcomes: Arc<dyn PaymentOutcomes>) -> Payments {
+        self.outcomes.push(outcomes);
+        self
     }
 
     pub fn ledger(&self) -> &Ledger {
@@ -180,6 +203,7 @@ impl Payments {
         let owner_ok = match request.purpose {
             Purpose::Coins => request.owner == Owner::User(request.payer),
             Purpose::AdBalance | Purpose::Escrow => matches!(request.owner, Owner::Org(_)),
+            Purpose::Order => false,
         };
         if !owner_ok {
             return Err(Error::invalid_field(
@@ -219,7 +243,7 @@ impl Payments {
         }
         let mut tx = self.db().begin().await?;
         if let Some(charge) = charge {
-            apply_charge(&mut tx, id, &charge.reference, &charge.status).await?;
+            self.apply_charge(&mut tx, id, &charge.reference, &charge.status).await?;
         }
         if let Some(key) = key {
             idempotency::finish(&mut tx, key, &Ok(id)).await?;
@@ -238,7 +262,10 @@ impl Payments {
             // Recorded, but the provider never got the charge: ask it now.
             None if payment.status == "created" => {
                 let money = Money::new(payment.amount, self.ledger.config().currency);
-                let back = format!("/wallet/payments/{id}");
+                let back = match payment.purpose.as_str() {
+                    "order" => format!("/orders/paid?payment={id}"),
+                    _ => format!("/wallet/payments/{id}"),
+                };
                 self.charge_and_apply(id, money, &payment.method, &back, key).await
             }
             charge => self.apply_answer(id, charge.as_ref(), key).await,
@@ -340,7 +367,7 @@ impl Payments {
             }
         };
         match rows::payment_by_ref(tx.conn(), provider, &event.reference).await? {
-            Some(payment) => apply_charge(tx, payment.id, &event.reference, &status).await,
+            Some(payment) => self.apply_charge(tx, payment.id, &event.reference, &status).await,
             None => {
                 tracing::warn!(reference = %event.reference, "a webhook named a charge we do not know");
                 Ok(())
@@ -370,36 +397,12 @@ impl Payments {
         if payment.status != "succeeded" {
             return Err(Error::new(ErrorCode::PaymentNotRefundable).with_details(json!({ "status": payment.status })));
         }
-        let clearing =
-            self.ledger.account(AccountRef::platform(AccountKind::ProviderClearing, amount.currency)).await?;
+        self.ledger.account(AccountRef::platform(AccountKind::ProviderClearing, amount.currency)).await?;
         let expires_at = self.ledger.idempotency().expires_at(self.db().now());
         let made = async {
             let mut tx = self.db().begin().await?;
-            if !rows::add_refunded(&mut tx, payment_id, amount.amount_minor).await? {
-                return Err(Error::new(ErrorCode::RefundExceedsPayment).with_details(json!({
-                    "refundable": { "amount_minor": payment.amount - payment.refunded, "currency": payment.currency }
-                })));
-            }
-            let id = tx.new_id();
+            let id = refund_in(&mut tx, &payment, amount.amount_minor, reason, by).await?;
             idempotency::claim(&mut tx, key, Some(id), expires_at).await?;
-            let legs = [
-                Leg { account_id: payment.account_id, currency: amount.currency, amount: -amount.amount_minor },
-                Leg { account_id: clearing, currency: amount.currency, amount: amount.amount_minor },
-            ];
-            let header = Header::new("refund", "payment", payment_id, reason);
-            let hold_expires = tx.now().plus_seconds(30 * 86_400);
-            let hold = posting::hold(&mut tx, &header, &legs, hold_expires).await?;
-            let refund = rows::NewRefund {
-                id,
-                payment_id,
-                amount: amount.amount_minor,
-                currency: amount.currency.as_str(),
-                hold_id: hold,
-                reason,
-                requested_by: by,
-            };
-            rows::insert_refund(&mut tx, &refund).await?;
-            tx.emit(DomainEvent::RefundChanged { refund_id: id, payment_id, status: "pending".to_owned() }).await?;
             idempotency::finish(&mut tx, key, &Ok(id)).await?;
             tx.commit().await?;
             Ok(id)
@@ -421,6 +424,51 @@ impl Payments {
     pub async fn refunds(&self, payment_id: Id) -> Result<Vec<RefundRecord>> {
         let mut conn = self.db().reader().await?;
         Ok(rows::payment_refunds(&mut conn, payment_id).await?)
+    }
+
+    /// Sends a refund recorded by [`refund_in`] through the provider now (the sweep
+    /// would, a minute later) and applies the answer.
+    pub async fn send_refund(&self, refund_id: Id) -> Result<RefundRecord> {
+        let refund = self.refund_record(refund_id).await?;
+        if refund.status == "pending" {
+            self.settle_refund(&refund).await?;
+        }
+        self.refund_record(refund_id).await
+    }
+
+    /// Records a payment for an order group in the caller's transaction (the
+    /// orders are written there too); [`Payments::charge`] asks the provider after
+    /// the commit.
+    pub async fn order_payment_in(&self, tx: &mut Tx, payer: Id, amount: Money, method: &str) -> Result<Id> {
+        self.ledger.config().check_currency(amount.currency)?;
+        if !self.provider.methods().contains(&method) {
+            return Err(Error::invalid_field("method", format!("one of {}", self.provider.methods().join(", "))));
+        }
+        let account_id = crate::account_in(tx, AccountRef::platform(AccountKind::CommerceEscrow, amount.currency)).await?;
+        crate::account_in(tx, AccountRef::platform(AccountKind::ProviderClearing, amount.currency)).await?;
+        let id = tx.new_id();
+        let new = NewPayment {
+            id,
+            provider: self.provider.name(),
+            purpose: Purpose::Order.as_str(),
+            payer_id: payer,
+            account_id,
+            amount: amount.amount_minor,
+            currency: amount.currency.as_str(),
+            method,
+        };
+        rows::insert_payment(tx, &new).await?;
+        tx.emit(DomainEvent::PaymentChanged { payment_id: id, status: "created".to_owned() }).await?;
+        Ok(id)
+    }
+
+    /// Asks the provider to charge a recorded payment and applies its answer (and
+    /// the key's outcome). A provider that cannot be reached leaves it `created`,
+    /// for the sweep or the payer to resume.
+    pub async fn charge(&self, id: Id, return_url: &str, key: Option<&IdempotencyKey>) -> Result<PaymentRecord> {
+        let payment = self.get(id).await?;
+        let money = Money::new(payment.amount, self.ledger.config().currency);
+        self.charge_and_apply(id, money, &payment.method, return_url, key).await
     }
 
     /// Sends a pending refund through the provider (again, idempotently) and applies the answer.
@@ -462,9 +510,11 @@ impl Payments {
     }
 }
 
-/// Moves a payment forward to what the provider reported; the move into
-/// `succeeded` — which happens at most once — posts the credit.
-pub async fn apply_charge(tx: &mut Tx, id: Id, reference: &str, status: &ChargeStatus) -> Result<()> {
+impl Payments {
+    /// Moves a payment forward to what the provider reported; the move into
+    /// `succeeded` — which happens at most once — posts the credit. The context that
+    /// answers for the payment's purpose hears of `succeeded` and `declined`.
+    async fn apply_charge(&self, tx: &mut Tx, id: Id, reference: &str, status: &ChargeStatus) -> Result<()> {
     rows::set_provider_ref(
         tx,
         id,
@@ -499,5 +549,52 @@ pub async fn apply_charge(tx: &mut Tx, id: Id, reference: &str, status: &ChargeS
         rows::move_payment(tx, id, &["succeeded"], "succeeded", None, Some(transaction)).await?;
     }
     tx.emit(DomainEvent::PaymentChanged { payment_id: id, status: to.to_owned() }).await?;
+    if matches!(to, "succeeded" | "declined") {
+        let payment = rows::get_payment(tx.conn(), id).await?.ok_or(ErrorCode::PaymentNotFound)?;
+        for outcomes in &self.outcomes {
+            if outcomes.purpose().as_str() == payment.purpose {
+                outcomes.decided(tx, &payment).await?;
+            }
+        }
+    }
     Ok(())
+}
+}
+
+/// Records a refund of part or all of a succeeded payment in the caller's
+/// transaction: the amount is held on the account the payment credited; the
+/// provider is asked after the commit ([`Payments::send_refund`], or the sweep).
+pub async fn refund_in(tx: &mut Tx, payment: &PaymentRecord, amount: i64, reason: &str, by: Id) -> Result<Id> {
+    posting::check_amount("amount", amount)?;
+    if payment.status != "succeeded" {
+        return Err(Error::new(ErrorCode::PaymentNotRefundable).with_details(json!({ "status": payment.status })));
+    }
+    let currency = carmine_core::money::Currency::parse(&payment.currency)
+        .ok_or_else(|| Error::internal("a payment has a bad currency"))?;
+    if !rows::add_refunded(tx, payment.id, amount).await? {
+        return Err(Error::new(ErrorCode::RefundExceedsPayment).with_details(json!({
+            "refundable": { "amount_minor": payment.amount - payment.refunded, "currency": payment.currency }
+        })));
+    }
+    let clearing = crate::account_in(tx, AccountRef::platform(AccountKind::ProviderClearing, currency)).await?;
+    let id = tx.new_id();
+    let legs = [
+        Leg { account_id: payment.account_id, currency, amount: -amount },
+        Leg { account_id: clearing, currency, amount },
+    ];
+    let header = Header::new("refund", "payment", payment.id, reason);
+    let hold_expires = tx.now().plus_seconds(30 * 86_400);
+    let hold = posting::hold(tx, &header, &legs, hold_expires).await?;
+    let refund = rows::NewRefund {
+        id,
+        payment_id: payment.id,
+        amount,
+        currency: currency.as_str(),
+        hold_id: hold,
+        reason,
+        requested_by: by,
+    };
+    rows::insert_refund(tx, &refund).await?;
+    tx.emit(DomainEvent::RefundChanged { refund_id: id, payment_id: payment.id, status: "pending".to_owned() }).await?;
+    Ok(id)
 }

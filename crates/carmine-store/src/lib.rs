@@ -34,6 +34,7 @@ pub mod log;
 pub mod media;
 pub mod notes;
 pub mod notifications;
+pub mod orders;
 pub mod orgs;
 pub mod outbox;
 pub mod payments;

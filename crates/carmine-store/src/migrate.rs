@@ -49,6 +49,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(18, "0018_catalogue"),
     migration!(19, "0019_product_tags"),
     migration!(20, "0020_import_commerce"),
+    migration!(21, "0021_orders"),
 ];
 
 /// The names of the migrations this binary carries, in order.

@@ -1293,3 +1293,27 @@ search-count-products = { $count ->
 }
 import-line = line { $line }
 import-choose = Choose a file
+
+## Orders: cart, addresses, checkout, orders (Commerce II)
+error-address_not_found = no such address in your address book
+error-cart_line_not_found = that item is not in your cart
+error-order_not_found = no such order
+error-warehouse_in_use = orders were sent from this warehouse; it cannot be removed
+error-out_of_stock = not enough of an item is in stock
+error-not_for_sale = an item is no longer for sale
+error-price_changed = the total changed since you saw it; review the new figures
+error-cart_empty = there is nothing to check out
+error-cart_full = the cart holds as many items as it may
+error-region_not_delivered = a store does not deliver to that region
+error-order_not_payable = the order is not waiting for payment
+error-order_not_cancellable = the order can no longer be cancelled
+error-address_book_full = the address book holds as many addresses as it may
+input-recipient = Recipient
+input-phone = Mobile number
+input-region = Region
+input-detail = Street address
+input-quantity = Quantity
+input-sku_id = Variant
+input-address_id = Address
+input-expected_total = Total
+input-sku_ids = Items

@@ -1200,3 +1200,27 @@ input-line = 行
 search-count-products = { $shown } 件商品
 import-line = 第 { $line } 行
 import-choose = 选择文件
+
+## Orders: cart, addresses, checkout, orders (Commerce II)
+error-address_not_found = 地址簿里没有这个地址
+error-cart_line_not_found = 购物车里没有这件商品
+error-order_not_found = 没有这个订单
+error-warehouse_in_use = 已有订单从这个仓库发货，不能删除
+error-out_of_stock = 有商品库存不足
+error-not_for_sale = 有商品已不再销售
+error-price_changed = 总价已变化，请确认新的金额
+error-cart_empty = 没有可结算的商品
+error-cart_full = 购物车已满
+error-region_not_delivered = 有店铺不配送到这个地区
+error-order_not_payable = 这个订单不在待付款状态
+error-order_not_cancellable = 这个订单已不能取消
+error-address_book_full = 地址簿已满
+input-recipient = 收货人
+input-phone = 手机号
+input-region = 地区
+input-detail = 详细地址
+input-quantity = 数量
+input-sku_id = 规格
+input-address_id = 收货地址
+input-expected_total = 总价
+input-sku_ids = 商品

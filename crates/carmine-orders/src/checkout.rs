@@ -1,0 +1,441 @@
+//! Checkout: the cart (or some of its lines) priced on the server and placed as one
+//! order group — one payment, one order per store.
+//!
+//! Pricing: each line at its variant's price now; each store's shipping from the
+//! shipping template of each of its products (the store's default for a product
+//! without one) for the address's region: lines are grouped by template, each
+//! group's fee computed on its own subtotal (a free-shipping threshold counts that
+//! group), and the store charges the highest of those fees once. A template that
+//! does not deliver to the region makes the store undeliverable there.
+//!
+//! Placing, in one transaction under the buyer's row lock (so one cart cannot be
+//! checked out twice at once) and the request's `Idempotency-Key`: the priced total
+//! must equal the one the buyer saw (else `price_changed` with the new figures);
+//! every line's units are reserved (else `out_of_stock`, nothing kept); each line
+//! freezes its price, category commission rate, return eligibility and the buyer's
+//! attribution (the last tap on a note's tag within the window; a creator's own
+//! purchases earn no commission); the lines leave the cart; the payment is recorded.
+//! The provider is asked only after the commit.
+
+use std::collections::BTreeMap;
+
+use carmine_commerce::shipping::fee_for;
+use carmine_commerce::tags::Visitor;
+use carmine_core::event::DomainEvent;
+use carmine_core::limits::ORDER_TOTAL_MINOR_MAX;
+use carmine_core::money::Money;
+use carmine_core::{Error, ErrorCode, Id, Result, Timestamp};
+use carmine_ledger::idempotency::{self, IdempotencyKey, Outcome, Prior};
+use carmine_store::orders::{self as rows, GroupRow, LineRow, OrderRow};
+use carmine_store::payments::PaymentRecord;
+use carmine_store::{Conn, Tx, categories, products, stores, users};
+use serde_json::json;
+
+use crate::Orders;
+use crate::cart::{CartLine, LineProblem};
+use crate::inventory;
+
+/// What a buyer asks to check out.
+#[derive(Clone, Debug)]
+pub struct CheckoutInput {
+    pub address_id: Id,
+    /// The cart lines (variant ids) to buy; empty: the whole cart.
+    pub sku_ids: Vec<Id>,
+    /// The payment provider's method.
+    pub method: String,
+    /// The total the buyer was shown, in minor units.
+    pub expected_total_minor: i64,
+}
+
+/// One store's part of a quote.
+#[derive(Clone, Debug)]
+pub struct StoreQuote {
+    pub store_id: Id,
+    pub store_name: String,
+    pub store_handle: String,
+    pub lines: Vec<CartLine>,
+    pub goods_minor: i64,
+    /// `None` until a region is known, or when the store does not deliver there.
+    pub shipping_minor: Option<i64>,
+    /// The store delivers to the region (true while no region is chosen).
+    pub delivers: bool,
+}
+
+impl StoreQuote {
+    pub fn total_minor(&self) -> i64 {
+        self.goods_minor + self.shipping_minor.unwrap_or(0)
+    }
+}
+
+/// A checkout priced: per store and in all.
+#[derive(Clone, Debug)]
+pub struct Quote {
+    pub region: Option<String>,
+    pub stores: Vec<StoreQuote>,
+    pub goods_minor: i64,
+    pub shipping_minor: i64,
+    pub total_minor: i64,
+}
+
+impl Quote {
+    /// Lines that cannot be bought as they stand.
+    pub fn problems(&self) -> Vec<(Id, LineProblem)> {
+        self.stores.iter().flat_map(|s| &s.lines).filter_map(|l| l.problem.map(|p| (l.record.sku_id, p))).collect()
+    }
+
+    /// Stores that do not deliver to the region.
+    pub fn undelivered(&self) -> Vec<Id> {
+        self.stores.iter().filter(|s| !s.delivers).map(|s| s.store_id).collect()
+    }
+
+    fn figures(&self, currency: &str) -> serde_json::Value {
+        let money = |minor: i64| json!({ "amount_minor": minor, "currency": currency });
+        json!({
+            "goods": money(self.goods_minor),
+            "shipping": money(self.shipping_minor),
+            "total": money(self.total_minor),
+        })
+    }
+}
+
+/// A placed checkout: its group and the payment as the provider left it.
+#[derive(Clone, Debug)]
+pub struct Placed {
+    pub group_id: Id,
+    pub payment: PaymentRecord,
+}
+
+/// The chosen cart lines (all when `sku_ids` is empty); `cart_line_not_found` for
+/// a variant not in the cart.
+fn chosen(cart: Vec<CartLine>, sku_ids: &[Id]) -> Result<Vec<CartLine>> {
+    if sku_ids.is_empty() {
+        return Ok(cart);
+    }
+    if let Some(missing) = sku_ids.iter().find(|id| !cart.iter().any(|l| l.record.sku_id == **id)) {
+        return Err(Error::new(ErrorCode::CartLineNotFound).with_details(json!({ "sku_id": missing.to_string() })));
+    }
+    Ok(cart.into_iter().filter(|l| sku_ids.contains(&l.record.sku_id)).collect())
+}
+
+/// Prices lines for a region (`None`: shipping not yet known).
+async fn price(conn: &mut Conn, lines: Vec<CartLine>, region: Option<&str>) -> Result<Quote> {
+    let mut by_store: BTreeMap<Id, Vec<CartLine>> = BTreeMap::new();
+    for line in lines {
+        by_store.entry(line.record.store_id).or_default().push(line);
+    }
+    let mut stores_quoted = Vec::with_capacity(by_store.len());
+    for (store_id, lines) in by_store {
+        let store = stores::get(&mut *conn, store_id).await?.ok_or(ErrorCode::StoreNotFound)?;
+        let templates = stores::templates(&mut *conn, store_id).await?;
+        let goods_minor: i64 = lines.iter().map(CartLine::line_total_minor).sum();
+        let (shipping_minor, delivers) = match region {
+            None => (None, true),
+            Some(region) => {
+                let mut by_template: BTreeMap<Option<Id>, i64> = BTreeMap::new();
+                for line in &lines {
+                    let product = products::get(&mut *conn, line.record.product_id).await?;
+                    let template =
+                        product.and_then(|p| p.shipping_template_id).or(store.default_template_id);
+                    *by_template.entry(template).or_default() += line.line_total_minor();
+                }
+                let mut fee = Some(0);
+                for (template_id, subtotal) in by_template {
+                    let this = match template_id.and_then(|id| templates.iter().find(|t| t.id == id)) {
+                        Some(template) => fee_for(template, region, subtotal),
+                        // No template at all: the store ships for free.
+                        None => Some(0),
+                    };
+                    fee = fee.zip(this).map(|(a, b)| a.max(b));
+                }
+                (fee, fee.is_some())
+            }
+        };
+        stores_quoted.push(StoreQuote {
+            store_id,
+            store_name: store.name.clone(),
+            store_handle: store.handle.clone(),
+            lines,
+            goods_minor,
+            shipping_minor,
+            delivers,
+        });
+    }
+    let goods_minor = stores_quoted.iter().map(|s| s.goods_minor).sum();
+    let shipping_minor = stores_quoted.iter().map(|s| s.shipping_minor.unwrap_or(0)).sum();
+    Ok(Quote {
+        region: region.map(str::to_owned),
+        stores: stores_quoted,
+        goods_minor,
+        shipping_minor,
+        total_minor: goods_minor + shipping_minor,
+    })
+}
+
+/// What a line freezes besides its price.
+struct Frozen {
+    commission_bps: i64,
+    returnable: bool,
+    affiliate: Option<(Id, Id)>,
+    affiliate_bps: i64,
+    option_label: String,
+    media_id: Option<Id>,
+}
+
+impl Orders {
+    /// The cart (or the chosen lines) priced for an address of the buyer's.
+    pub async fn quote(&self, buyer: Id, address_id: Option<Id>, sku_ids: &[Id]) -> Result<Quote> {
+        let region = match address_id {
+            Some(id) => Some(self.address(buyer, id).await?.region),
+            None => None,
+        };
+        let lines = chosen(self.cart(buyer).await?, sku_ids)?;
+        price(&mut *self.db.reader().await?, lines, region.as_deref()).await
+    }
+
+    /// Places a checkout under `key` (answering again with the same group on a
+    /// retry) and asks the provider to charge it. `return_url` may hold
+    /// `{payment}`; `visitors` are who the buyer was when they tapped notes' tags.
+    pub async fn checkout(
+        &self,
+        buyer: Id,
+        visitors: &[Visitor],
+        input: &CheckoutInput,
+        key: &IdempotencyKey,
+        return_url: &str,
+    ) -> Result<Placed> {
+        let idempotency = self.payments.ledger().idempotency();
+        let _guard = match idempotency.begin(key).await? {
+            Prior::Done(Outcome::Made(group_id)) | Prior::Interrupted { resource: Some(group_id), .. } => {
+                return self.placed(buyer, group_id).await;
+            }
+            Prior::Done(Outcome::Refused(error)) => return Err(error),
+            Prior::Interrupted { resource: None, guard } | Prior::Fresh(guard) => guard,
+        };
+        let expires_at = idempotency.expires_at(self.db.now());
+        let group_id = match self.place(buyer, visitors, input, key, expires_at).await {
+            Ok(group_id) => group_id,
+            Err(error) => return Err(idempotency::refuse(&self.db, key, expires_at, error).await),
+        };
+        let placed = self.placed(buyer, group_id).await?;
+        let return_url = return_url.replace("{payment}", &placed.payment.id.to_string());
+        match self.payments.charge(placed.payment.id, &return_url, None).await {
+            Ok(payment) => Ok(Placed { group_id, payment }),
+            Err(error) => {
+                // The orders stand and wait for payment; the payer may try again.
+                tracing::warn!(group = %group_id, error = %error, "the provider did not take an order payment");
+                Ok(placed)
+            }
+        }
+    }
+
+    /// The group and its current payment.
+    pub(crate) async fn placed(&self, buyer: Id, group_id: Id) -> Result<Placed> {
+        let (group, _, _) = self.group(buyer, group_id).await?;
+        let payment_id = group.payment_id.ok_or_else(|| Error::internal("an order group has no payment"))?;
+        Ok(Placed { group_id, payment: self.payments.get(payment_id).await? })
+    }
+
+    async fn place(
+        &self,
+        buyer: Id,
+        visitors: &[Visitor],
+        input: &CheckoutInput,
+        key: &IdempotencyKey,
+        key_expires_at: Timestamp,
+    ) -> Result<Id> {
+        // Attribution and what each product freezes are read before the write
+        // transaction, from the lines the cart holds now; checkout re-reads the cart
+        // inside and refuses any line it did not price.
+        let preview = chosen(self.cart(buyer).await?, &input.sku_ids)?;
+        let mut frozen: BTreeMap<Id, Frozen> = BTreeMap::new();
+        for line in &preview {
+            frozen.insert(line.record.sku_id, self.freeze(buyer, visitors, line).await?);
+        }
+        let currency = self.config.currency;
+        let mut tx = self.db.begin().await?;
+        users::lock(&mut tx, buyer).await?;
+        let address = rows::get_address(tx.conn(), buyer, input.address_id).await?.ok_or(ErrorCode::AddressNotFound)?;
+        let lines: Vec<CartLine> =
+            chosen(rows::cart_in(&mut tx, buyer).await?.into_iter().map(CartLine::new).collect(), &input.sku_ids)?;
+        if lines.is_empty() {
+            return Err(Error::new(ErrorCode::CartEmpty));
+        }
+        if let Some(line) = lines.iter().find(|l| !frozen.contains_key(&l.record.sku_id)) {
+            return Err(Error::new(ErrorCode::PriceChanged)
+                .with_details(json!({ "sku_id": line.record.sku_id.to_string(), "reason": "cart_changed" })));
+        }
+        let quote = price(tx.conn(), lines, Some(&address.region)).await?;
+        let problems = quote.problems();
+        if let Some((sku_id, problem)) = problems.first() {
+            let code = match problem {
+                LineProblem::NotForSale => ErrorCode::NotForSale,
+                LineProblem::OutOfStock { .. } => ErrorCode::OutOfStock,
+            };
+            let lines: Vec<_> = problems
+                .iter()
+                .map(|(sku, problem)| match problem {
+                    LineProblem::OutOfStock { available } => {
+                        json!({ "sku_id": sku.to_string(), "problem": problem.code(), "available": available })
+                    }
+                    LineProblem::NotForSale => json!({ "sku_id": sku.to_string(), "problem": problem.code() }),
+                })
+                .collect();
+            return Err(Error::new(code).with_details(json!({ "sku_id": sku_id.to_string(), "lines": lines })));
+        }
+        if let Some(store_id) = quote.undelivered().first() {
+            return Err(Error::new(ErrorCode::RegionNotDelivered)
+                .with_details(json!({ "store_id": store_id.to_string(), "region": address.region })));
+        }
+        if quote.total_minor > ORDER_TOTAL_MINOR_MAX {
+            return Err(Error::new(ErrorCode::InvalidAmount)
+                .with_message(format!("one checkout may charge at most {ORDER_TOTAL_MINOR_MAX} minor units"))
+                .with_details(json!({ "field": "expected_total", "max": ORDER_TOTAL_MINOR_MAX })));
+        }
+        if quote.total_minor != input.expected_total_minor {
+            return Err(Error::new(ErrorCode::PriceChanged).with_details(quote.figures(currency.as_str())));
+        }
+        let product_ids: Vec<Id> = quote.stores.iter().flat_map(|s| &s.lines).map(|l| l.record.product_id).collect();
+        inventory::lock_products(&mut tx, &product_ids).await?;
+        let group_id = tx.new_id();
+        rows::insert_group(
+            &mut tx,
+            &GroupRow {
+                id: group_id,
+                buyer_id: buyer,
+                address: &address,
+                currency: currency.as_str(),
+                goods_minor: quote.goods_minor,
+                shipping_minor: quote.shipping_minor,
+                discount_minor: 0,
+                total_minor: quote.total_minor,
+            },
+        )
+        .await?;
+        let pay_by = tx.now().plus_seconds(self.config.pay_minutes * 60);
+        for store in &quote.stores {
+            let order_id = self.place_order(&mut tx, group_id, buyer, store, &frozen, pay_by).await?;
+            tx.emit(DomainEvent::OrderChanged {
+                order_id,
+                store_id: store.store_id,
+                status: "pending_payment".to_owned(),
+            })
+            .await?;
+        }
+        for line in quote.stores.iter().flat_map(|s| &s.lines) {
+            rows::remove_cart_line(&mut tx, buyer, line.record.sku_id).await?;
+        }
+        inventory::refresh(&mut tx, &product_ids).await?;
+        let amount = Money::new(quote.total_minor, currency);
+        let payment_id = self.payments.order_payment_in(&mut tx, buyer, amount, &input.method).await?;
+        rows::set_group_payment(&mut tx, group_id, payment_id, None).await?;
+        tx.emit(DomainEvent::OrderGroupPlaced { group_id, buyer_id: buyer, total_minor: quote.total_minor }).await?;
+        idempotency::claim(&mut tx, key, Some(group_id), key_expires_at).await?;
+        idempotency::finish(&mut tx, key, &Ok(group_id)).await?;
+        self.commerce.commit(tx).await?;
+        Ok(group_id)
+    }
+
+    /// Writes one store's order with its lines, reserving each line's units.
+    async fn place_order(
+        &self,
+        tx: &mut Tx,
+        group_id: Id,
+        buyer: Id,
+        store: &StoreQuote,
+        frozen: &BTreeMap<Id, Frozen>,
+        pay_by: Timestamp,
+    ) -> Result<Id> {
+        let order_id = tx.new_id();
+        let total_minor = store.total_minor();
+        let row = OrderRow {
+            id: order_id,
+            group_id,
+            store_id: store.store_id,
+            buyer_id: buyer,
+            goods_minor: store.goods_minor,
+            shipping_minor: store.shipping_minor.unwrap_or(0),
+            discount_minor: 0,
+            total_minor,
+            pay_by,
+        };
+        rows::insert_order(tx, &row, self.config.currency.as_str()).await?;
+        let mut lines: Vec<&CartLine> = store.lines.iter().collect();
+        lines.sort_by_key(|l| l.record.sku_id);
+        for line in lines {
+            let record = &line.record;
+            let frozen = &frozen[&record.sku_id];
+            let line_id = tx.new_id();
+            rows::insert_line(
+                tx,
+                &LineRow {
+                    id: line_id,
+                    order_id,
+                    product_id: record.product_id,
+                    sku_id: record.sku_id,
+                    title: &record.title,
+                    option_label: &frozen.option_label,
+                    sku_code: &record.sku_code,
+                    media_id: frozen.media_id,
+                    quantity: record.quantity,
+                    unit_price_minor: record.price_minor,
+                    discount_minor: 0,
+                    paid_minor: line.line_total_minor(),
+                    commission_bps: frozen.commission_bps,
+                    affiliate: frozen.affiliate,
+                    affiliate_bps: frozen.affiliate_bps,
+                    returnable: frozen.returnable,
+                },
+            )
+            .await?;
+            let Some(taken) = inventory::reserve(tx, record.sku_id, record.quantity).await? else {
+                return Err(Error::new(ErrorCode::OutOfStock).with_details(json!({ "sku_id": record.sku_id.to_string() })));
+            };
+            for (warehouse_id, units) in taken {
+                rows::insert_line_stock(tx, line_id, record.sku_id, warehouse_id, units).await?;
+            }
+        }
+        Ok(order_id)
+    }
+
+    /// What a line freezes: the category's commission, the return promise, the
+    /// buyer's attribution and the product's affiliate rate.
+    async fn freeze(&self, buyer: Id, visitors: &[Visitor], line: &CartLine) -> Result<Frozen> {
+        let mut conn = self.db.reader().await?;
+        let product = products::get(&mut conn, line.record.product_id).await?.ok_or(ErrorCode::ProductNotFound)?;
+        let category = categories::get(&mut conn, product.category_id).await?;
+        let store = stores::get(&mut conn, product.store_id).await?.ok_or(ErrorCode::StoreNotFound)?;
+        drop(conn);
+        let attribution = self.commerce.attribution(visitors, product.id).await?;
+        let affiliate = attribution.as_ref().filter(|a| a.creator_id != buyer).map(|a| (a.creator_id, a.note_id));
+        let pays = attribution.as_ref().is_some_and(|a| a.affiliate && a.creator_id != buyer);
+        Ok(Frozen {
+            commission_bps: category.map_or(0, |c| c.commission_bps),
+            returnable: product.returnable && store.return_days > 0,
+            affiliate,
+            affiliate_bps: if pays { product.affiliate_bps } else { 0 },
+            option_label: option_label(&line.record.options, &line.record.option_key),
+            media_id: line.record.cover.as_ref().map(|(id, _)| *id),
+        })
+    }
+}
+
+/// "Colour: red · Size: M" from a product's options (JSON) and a variant's values.
+pub fn option_label(options_json: &str, option_key: &str) -> String {
+    let names: Vec<String> = serde_json::from_str::<Vec<serde_json::Value>>(options_json)
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|o| o.get("name").and_then(|n| n.as_str()).map(str::to_owned))
+        .collect();
+    if option_key.is_empty() {
+        return String::new();
+    }
+    option_key
+        .split('\u{1f}')
+        .enumerate()
+        .map(|(i, value)| match names.get(i) {
+            Some(name) => format!("{name}: {value}"),
+            None => value.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(" · ")
+}

@@ -1,0 +1,129 @@
+//! Commerce II (ADR 0025): what happens between "add to cart" and a paid order.
+//! Members' address books (`addresses`), carts that say when a price or stock
+//! changed (`cart`), checkout priced on the server from each store's shipping
+//! template (`checkout`), stock reserved from a store's warehouses in priority order
+//! and released again (`inventory`), and the order lifecycle so far — paid through
+//! the ledger's payments into the platform's commerce escrow, expired when unpaid,
+//! cancelled before shipment with a refund (`lifecycle`).
+//!
+//! Orders never oversell: units move only by conditional updates of `stock` whose
+//! `CHECK`s keep `0 ≤ reserved ≤ on_hand`, and an order's status moves only by a
+//! conditional update from the status it leaves, in the transaction that moves its
+//! stock, so of a payment and an expiry exactly one wins.
+//!
+//! Must never: know HTTP, call a payment provider inside a transaction, or read stock
+//! from commerce's product cache.
+
+pub mod addresses;
+pub mod cart;
+pub mod checkout;
+pub mod inventory;
+pub mod lifecycle;
+
+use std::sync::Arc;
+
+use carmine_commerce::Commerce;
+use carmine_core::money::Currency;
+use carmine_core::{Error, ErrorCode, Id, Result};
+use carmine_ledger::payments::Payments;
+use carmine_store::Db;
+use carmine_store::orders::{self as rows, GroupRecord, LineRecord, OrderRecord};
+
+pub use addresses::AddressInput;
+pub use cart::{CartLine, LineProblem};
+pub use checkout::{CheckoutInput, Placed, Quote};
+pub use lifecycle::{ExpireUnpaid, OrderPayments};
+
+/// How orders behave on this instance.
+#[derive(Clone, Debug)]
+pub struct OrdersConfig {
+    /// The instance's currency (the ledger's).
+    pub currency: Currency,
+    /// Minutes an order waits for payment before its units are released.
+    pub pay_minutes: i64,
+}
+
+impl Default for OrdersConfig {
+    fn default() -> Self {
+        OrdersConfig { currency: Currency::CNY, pay_minutes: 15 }
+    }
+}
+
+/// An order with its lines and the group it was placed in.
+#[derive(Clone, Debug)]
+pub struct OrderDetail {
+    pub order: OrderRecord,
+    pub lines: Vec<LineRecord>,
+    pub group: GroupRecord,
+}
+
+/// The orders service: one per process, cheap to clone.
+#[derive(Clone)]
+pub struct Orders {
+    db: Db,
+    commerce: Commerce,
+    payments: Payments,
+    config: Arc<OrdersConfig>,
+}
+
+impl Orders {
+    pub fn new(db: Db, commerce: Commerce, payments: Payments, config: OrdersConfig) -> Orders {
+        Orders { db, commerce, payments, config: Arc::new(config) }
+    }
+
+    pub fn config(&self) -> &OrdersConfig {
+        &self.config
+    }
+
+    pub fn payments(&self) -> &Payments {
+        &self.payments
+    }
+
+    /// One of the buyer's orders (`order_not_found` for anyone else's).
+    pub async fn order(&self, buyer: Id, order_id: Id) -> Result<OrderDetail> {
+        let mut conn = self.db.reader().await?;
+        let order = rows::get_order(&mut conn, order_id)
+            .await?
+            .filter(|o| o.buyer_id == buyer)
+            .ok_or(ErrorCode::OrderNotFound)?;
+        let lines = rows::lines(&mut conn, &[order.id]).await?;
+        let group = rows::get_group(&mut conn, order.group_id)
+            .await?
+            .ok_or_else(|| Error::internal("an order lost its group"))?;
+        Ok(OrderDetail { order, lines, group })
+    }
+
+    /// A checkout's orders, one per store (`order_not_found` for anyone else's).
+    pub async fn group(&self, buyer: Id, group_id: Id) -> Result<(GroupRecord, Vec<OrderRecord>, Vec<LineRecord>)> {
+        let mut conn = self.db.reader().await?;
+        let group = rows::get_group(&mut conn, group_id)
+            .await?
+            .filter(|g| g.buyer_id == buyer)
+            .ok_or(ErrorCode::OrderNotFound)?;
+        let orders = rows::group_orders(&mut conn, group_id).await?;
+        let ids: Vec<Id> = orders.iter().map(|o| o.id).collect();
+        let lines = rows::lines(&mut conn, &ids).await?;
+        Ok((group, orders, lines))
+    }
+
+    /// The group a payment pays for, if it is the buyer's.
+    pub async fn group_of_payment(&self, buyer: Id, payment_id: Id) -> Result<Option<Id>> {
+        let mut conn = self.db.reader().await?;
+        Ok(rows::group_by_payment(&mut conn, payment_id).await?.filter(|g| g.buyer_id == buyer).map(|g| g.id))
+    }
+
+    /// A buyer's orders, newest first, with their lines (`limit + 1` orders: the extra
+    /// one says there is more).
+    pub async fn buyer_orders(
+        &self,
+        buyer: Id,
+        before: Option<Id>,
+        limit: u32,
+    ) -> Result<(Vec<OrderRecord>, Vec<LineRecord>)> {
+        let mut conn = self.db.reader().await?;
+        let orders = rows::buyer_orders(&mut conn, buyer, before, limit + 1).await?;
+        let ids: Vec<Id> = orders.iter().take(limit as usize).map(|o| o.id).collect();
+        let lines = rows::lines(&mut conn, &ids).await?;
+        Ok((orders, lines))
+    }
+}
