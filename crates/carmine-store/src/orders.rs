@@ -252,7 +252,8 @@ pub async fn remove_cart_line(tx: &mut Tx, user_id: Id, sku_id: Id) -> StoreResu
 /// The quantity of a variant already in the cart (0 if none) and the cart's size.
 pub async fn cart_line_quantity(tx: &mut Tx, user_id: Id, sku_id: Id) -> StoreResult<(i64, i64)> {
     let row = sqlx::query(
-        "SELECT COALESCE(SUM(CASE WHEN sku_id = $2 THEN quantity ELSE 0 END), 0) AS quantity, COUNT(*) AS lines
+        "SELECT CAST(COALESCE(SUM(CASE WHEN sku_id = $2 THEN quantity ELSE 0 END), 0) AS BIGINT) AS quantity,
+                COUNT(*) AS lines
          FROM cart_lines WHERE user_id = $1",
     )
     .bind(user_id.as_i64())

@@ -21,6 +21,7 @@ use carmine_media::Media;
 use carmine_media::{MediaConfig, MediaStorage};
 use carmine_notes::Notes;
 use carmine_notes::NotesConfig;
+use carmine_orders::{OrderPayments, Orders, OrdersConfig};
 use carmine_search::{Search, SearchConfig};
 use carmine_store::Db;
 use tokio::net::TcpListener;
@@ -50,6 +51,7 @@ pub struct Services {
     pub payments: Payments,
     pub sandbox: Sandbox,
     pub commerce: Commerce,
+    pub orders: Orders,
     hourly_stats_days: i64,
 }
 
@@ -72,6 +74,8 @@ pub struct ServicesConfig {
     pub hourly_stats_days: i64,
     /// The sandbox payment provider offers its test methods (declines, late webhooks).
     pub payments_test_mode: bool,
+    /// How long an order waits for payment (its currency is the ledger's).
+    pub orders: OrdersConfig,
 }
 
 impl ServicesConfig {
@@ -87,6 +91,7 @@ impl ServicesConfig {
             ledger: LedgerConfig::default(),
             hourly_stats_days: 14,
             payments_test_mode: false,
+            orders: OrdersConfig::default(),
         }
     }
 }
@@ -112,9 +117,12 @@ impl Services {
         })
         .await?;
         let sandbox = Sandbox::new(db.clone(), webhook_secret.into_bytes(), config.payments_test_mode);
-        let payments = Payments::new(ledger.clone(), Arc::new(sandbox.clone()));
+        let payments = Payments::new(ledger.clone(), Arc::new(sandbox.clone())).with_outcomes(Arc::new(OrderPayments));
+        let orders_config = OrdersConfig { currency: commerce.currency, ..config.orders };
         let commerce = Commerce::new(db.clone(), accounts.clone(), notes.clone(), commerce);
+        let orders = Orders::new(db.clone(), commerce.clone(), payments.clone(), orders_config);
         Ok(Services {
+            orders,
             commerce,
             ledger,
             payments,
@@ -164,6 +172,7 @@ impl Services {
             }),
             Arc::new(carmine_ledger::jobs::ExpireHolds),
             Arc::new(carmine_ledger::jobs::Prune),
+            Arc::new(carmine_orders::ExpireUnpaid),
             Arc::new(carmine_ledger::sandbox::Delivery {
                 sandbox: self.sandbox.clone(),
                 payments: self.payments.clone(),
@@ -248,6 +257,10 @@ impl AppState {
 
     pub fn commerce(&self) -> &Commerce {
         &self.inner.services.commerce
+    }
+
+    pub fn orders(&self) -> &Orders {
+        &self.inner.services.orders
     }
 
     pub fn ledger(&self) -> &Ledger {

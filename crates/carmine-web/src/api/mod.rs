@@ -12,6 +12,7 @@ mod me;
 pub(crate) mod media;
 pub(crate) mod money;
 pub(crate) mod notes;
+pub(crate) mod orders;
 mod orgs;
 mod safety;
 pub(crate) mod search;
@@ -34,6 +35,7 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(media::upload_router(state))
         .merge(media::router())
         .merge(commerce::router())
+        .merge(orders::router())
         .routes(routes!(system::healthz))
         .routes(routes!(system::readyz))
         .routes(routes!(system::metrics))

@@ -17,6 +17,7 @@ mod media;
 mod money;
 mod notes;
 mod openapi;
+mod orders;
 mod orgs;
 mod pages;
 mod safety;

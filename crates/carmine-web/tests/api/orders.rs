@@ -1,0 +1,380 @@
+//! Cart, addresses, checkout and the first steps of an order's life (Commerce II):
+//! one payment for orders from two stores, stock reserved and released, expiry
+//! racing a late payment, cancellation with refunds, bad input that changes
+//! nothing, and a thousand buyers racing for a hundred units.
+
+use carmine_store::testing::TestDb;
+use serde_json::{Value, json};
+
+use crate::catalogue::{category_id, image, store};
+use crate::helpers::{Client, TestApp};
+
+carmine_store::both_backends!(
+    two_stores_check_out_as_one_payment_and_two_orders,
+    unpaid_orders_expire_and_late_money_is_revived_or_refunded,
+    bad_checkouts_are_refused_and_change_nothing,
+    a_thousand_buyers_race_for_a_hundred_units,
+);
+
+fn cny(amount_minor: i64) -> Value {
+    json!({ "amount_minor": amount_minor, "currency": "CNY" })
+}
+
+/// An active single-variant product with `units` on hand; returns (product, variant).
+async fn stocked(app: &TestApp, owner: &Client, store_id: &str, title: &str, price: i64, units: i64) -> (String, String) {
+    let cover = image(app, owner).await;
+    let created = app
+        .post(
+            owner,
+            &format!("/api/v1/stores/{store_id}/products"),
+            json!({
+                "category_id": category_id(app, "tea_coffee").await, "title": title,
+                "variants": [{ "price": cny(price) }], "media_ids": [cover], "status": "active",
+            }),
+        )
+        .await;
+    created.assert_status(201);
+    let product = created.json();
+    let id = product["id"].as_str().unwrap().to_owned();
+    let sku = product["variants"][0]["id"].as_str().unwrap().to_owned();
+    let warehouse = app.get(owner, &format!("/api/v1/stores/{store_id}")).await.json()["warehouses"][0]["id"].clone();
+    app.put(
+        owner,
+        &format!("/api/v1/products/{id}/stock"),
+        json!({ "items": [{ "sku_id": sku, "warehouse_id": warehouse, "on_hand": units }] }),
+    )
+    .await
+    .assert_status(200);
+    (id, sku)
+}
+
+async fn units_free(app: &TestApp, product: &str) -> i64 {
+    let mut conn = app.db.reader().await.unwrap();
+    let record = carmine_store::products::get(&mut conn, product.parse().unwrap()).await.unwrap().unwrap();
+    record.stock_total
+}
+
+async fn address(app: &TestApp, buyer: &Client, region: &str) -> String {
+    let created = app
+        .post(
+            buyer,
+            "/api/v1/addresses",
+            json!({ "recipient": "林小红", "phone": "138 0013 8000", "region": region, "detail": "朝阳区建国路 88 号" }),
+        )
+        .await;
+    created.assert_status(201);
+    created.json()["id"].as_str().unwrap().to_owned()
+}
+
+async fn escrow(app: &TestApp) -> i64 {
+    use carmine_ledger::{AccountKind, AccountRef};
+    let account = AccountRef::platform(AccountKind::CommerceEscrow, carmine_core::money::Currency::CNY);
+    app.services.ledger.balance(account).await.unwrap().posted
+}
+
+async fn assert_books_balance(app: &TestApp) {
+    let report = carmine_ledger::reconcile::reconcile(&app.db).await.unwrap();
+    assert!(report.is_clean(), "{report:?}");
+}
+
+async fn checkout(app: &TestApp, buyer: &Client, key: &str, address: &str, total: i64, method: &str) -> crate::helpers::TestResponse {
+    app.post_keyed(
+        buyer,
+        "/api/v1/checkout",
+        key,
+        json!({ "address_id": address, "method": method, "expected_total": cny(total) }),
+    )
+    .await
+}
+
+async fn two_stores_check_out_as_one_payment_and_two_orders(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let (tea_owner, tea_store) = store(&app, "tea_house", "brand_official").await;
+    let (cup_owner, cup_store) = store(&app, "cup_works", "authorised_reseller").await;
+    let (tea, tea_sku) = stocked(&app, &tea_owner, &tea_store, "龙井 Longjing", 12_800, 5).await;
+    let (cup, cup_sku) = stocked(&app, &cup_owner, &cup_store, "Celadon cup 青瓷杯", 6_600, 3).await;
+    // The cup store charges ¥12 to Beijing, and ships free from ¥100.
+    let cup_template =
+        app.get(&cup_owner, &format!("/api/v1/stores/{cup_store}")).await.json()["shipping_templates"][0]["id"].clone();
+    app.put(
+        &cup_owner,
+        &format!("/api/v1/stores/{cup_store}/shipping-templates/{}", cup_template.as_str().unwrap()),
+        json!({ "name": "标准", "default_fee": cny(800), "free_over": cny(20_000), "fees": [{ "region": "CN-BJ", "fee": cny(1_200) }] }),
+    )
+    .await
+    .assert_status(200);
+
+    let buyer = app.signup("buyer").await;
+    let home = address(&app, &buyer, "CN-BJ").await;
+    app.post(&buyer, "/api/v1/cart", json!({ "sku_id": tea_sku, "quantity": 2 })).await.assert_status(200);
+    let cart = app.post(&buyer, "/api/v1/cart", json!({ "sku_id": cup_sku, "quantity": 1 })).await.json();
+    assert_eq!(cart["stores"].as_array().unwrap().len(), 2);
+    assert_eq!((cart["units"].as_i64(), cart["goods"]["amount_minor"].as_i64()), (Some(3), Some(2 * 12_800 + 6_600)));
+
+    let quote = app.post(&buyer, "/api/v1/checkout/quote", json!({ "address_id": home })).await.json();
+    let cup_quote = quote["stores"].as_array().unwrap().iter().find(|s| s["store_id"] == cup_store.as_str()).unwrap();
+    assert_eq!(cup_quote["shipping"]["amount_minor"], 1_200, "{quote}");
+    let total = quote["total"]["amount_minor"].as_i64().unwrap();
+    assert_eq!(total, 2 * 12_800 + 6_600 + 1_200 + tea_shipping(&quote, &tea_store));
+    assert_eq!(quote["ready"], true);
+
+    // A total the buyer did not see: the new figures, nothing placed.
+    let events = app.event_count().await;
+    let stale = checkout(&app, &buyer, "k0", &home, total - 1, "sandbox_success").await;
+    stale.assert_error(409, "price_changed");
+    assert_eq!(stale.json()["error"]["details"]["total"]["amount_minor"], total);
+    assert_eq!(app.event_count().await, events);
+    assert_eq!(units_free(&app, &tea).await, 5);
+
+    let placed = checkout(&app, &buyer, "k1", &home, total, "sandbox_success").await;
+    placed.assert_status(201);
+    let placed = placed.json();
+    assert_eq!(placed["payment"]["status"], "succeeded");
+    assert_eq!(placed["payment"]["amount"]["amount_minor"], total);
+    let orders = placed["orders"].as_array().unwrap();
+    assert_eq!(orders.len(), 2);
+    assert!(orders.iter().all(|o| o["status"] == "awaiting_shipment"), "{placed}");
+    assert_eq!(orders.iter().map(|o| o["total"]["amount_minor"].as_i64().unwrap()).sum::<i64>(), total);
+    // The same request again answers with the same group and charges nothing more.
+    let again = checkout(&app, &buyer, "k1", &home, total, "sandbox_success").await.json();
+    assert_eq!(again["group_id"], placed["group_id"]);
+    assert_eq!(escrow(&app).await, total);
+    assert_eq!((units_free(&app, &tea).await, units_free(&app, &cup).await), (3, 2));
+    assert_eq!(app.get(&buyer, "/api/v1/cart").await.json()["units"], 0);
+    let listed = app.get(&buyer, "/api/v1/orders").await.json();
+    assert_eq!(listed["items"].as_array().unwrap().len(), 2);
+
+    // Cancelling the cup order before shipment refunds it and puts the cup back;
+    // the tea order is untouched.
+    let cup_order = orders.iter().find(|o| o["store_id"] == cup_store.as_str()).unwrap()["id"].as_str().unwrap();
+    let tea_order = orders.iter().find(|o| o["store_id"] == tea_store.as_str()).unwrap()["id"].as_str().unwrap();
+    let cancelled = app.post(&buyer, &format!("/api/v1/orders/{cup_order}/cancel"), json!({})).await.json();
+    assert_eq!((cancelled["status"].as_str(), cancelled["cancel_reason"].as_str()), (Some("cancelled"), Some("buyer")));
+    assert_eq!(cancelled["refunded"]["amount_minor"], cancelled["total"]["amount_minor"]);
+    assert_eq!(units_free(&app, &cup).await, 3);
+    assert_eq!(escrow(&app).await, total - cancelled["total"]["amount_minor"].as_i64().unwrap());
+    let tea_now = app.get(&buyer, &format!("/api/v1/orders/{tea_order}")).await.json();
+    assert_eq!((tea_now["status"].as_str(), tea_now["refunded"]["amount_minor"].as_i64()), (Some("awaiting_shipment"), Some(0)));
+    app.post(&buyer, &format!("/api/v1/orders/{cup_order}/cancel"), json!({}))
+        .await
+        .assert_error(409, "order_not_cancellable");
+    // Another member sees none of it.
+    let stranger = app.signup("stranger").await;
+    app.get(&stranger, &format!("/api/v1/orders/{tea_order}")).await.assert_error(404, "order_not_found");
+    app.post(&stranger, &format!("/api/v1/orders/{tea_order}/cancel"), json!({})).await.assert_error(404, "order_not_found");
+    app.put(&stranger, &format!("/api/v1/addresses/{home}"), json!({ "recipient": "x", "phone": "13800138000", "region": "CN-BJ", "detail": "pwned" }))
+        .await
+        .assert_error(404, "address_not_found");
+    assert_eq!(app.get(&stranger, "/api/v1/orders").await.json()["items"].as_array().unwrap().len(), 0);
+    assert_books_balance(&app).await;
+}
+
+fn tea_shipping(quote: &Value, tea_store: &str) -> i64 {
+    let tea = quote["stores"].as_array().unwrap().iter().find(|s| s["store_id"] == tea_store).unwrap();
+    tea["shipping"]["amount_minor"].as_i64().unwrap()
+}
+
+async fn unpaid_orders_expire_and_late_money_is_revived_or_refunded(t: TestDb) {
+    let app = TestApp::new(t).await;
+    app.scheduler.ensure_recurring().await.unwrap();
+    let (owner, store_id) = store(&app, "tea_house", "brand_official").await;
+    let (tea, sku) = stocked(&app, &owner, &store_id, "白茶 White tea", 9_900, 1).await;
+    let buyer = app.signup("buyer").await;
+    let home = address(&app, &buyer, "CN-SH").await;
+    let add = || app.post(&buyer, "/api/v1/cart", json!({ "sku_id": sku, "quantity": 1 }));
+    let total = |quote: Value| quote["total"]["amount_minor"].as_i64().unwrap();
+
+    // Declined: the order waits, holding the unit; paying again succeeds.
+    add().await.assert_status(200);
+    let amount = total(app.post(&buyer, "/api/v1/checkout/quote", json!({ "address_id": home })).await.json());
+    let declined = checkout(&app, &buyer, "d1", &home, amount, "sandbox_decline").await.json();
+    assert_eq!(declined["payment"]["status"], "declined");
+    let order = declined["orders"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(units_free(&app, &tea).await, 0);
+    let paid = app.post_keyed(&buyer, &format!("/api/v1/orders/{order}/pay"), "d2", json!({ "method": "sandbox_success" })).await;
+    paid.assert_status(200);
+    assert_eq!(paid.json()["orders"][0]["status"], "awaiting_shipment");
+    app.post_keyed(&buyer, &format!("/api/v1/orders/{order}/pay"), "d3", json!({ "method": "sandbox_success" }))
+        .await
+        .assert_error(409, "order_not_payable");
+    app.post(&buyer, &format!("/api/v1/orders/{order}/cancel"), json!({})).await.assert_status(200);
+    assert_eq!(units_free(&app, &tea).await, 1);
+
+    // Unpaid past 15 minutes: cancelled as expired, the unit released.
+    add().await.assert_status(200);
+    let hosted = checkout(&app, &buyer, "e1", &home, amount, "sandbox_checkout").await.json();
+    assert_eq!(hosted["payment"]["status"], "requires_action");
+    let order = hosted["orders"][0]["id"].as_str().unwrap().to_owned();
+    app.clock.advance_seconds(14 * 60);
+    app.run_jobs().await;
+    assert_eq!(app.get(&buyer, &format!("/api/v1/orders/{order}")).await.json()["status"], "pending_payment");
+    app.clock.advance_seconds(2 * 60);
+    app.run_jobs().await;
+    let expired = app.get(&buyer, &format!("/api/v1/orders/{order}")).await.json();
+    assert_eq!((expired["status"].as_str(), expired["cancel_reason"].as_str()), (Some("cancelled"), Some("expired")));
+    assert_eq!(units_free(&app, &tea).await, 1);
+    // The money arrives late, and the unit is still free: the order is revived as paid.
+    let reference = hosted["payment"]["redirect_url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    app.services.sandbox.complete_checkout(&reference, true).await.unwrap();
+    app.run_jobs().await;
+    let revived = app.get(&buyer, &format!("/api/v1/orders/{order}")).await.json();
+    assert_eq!(revived["status"], "awaiting_shipment", "{revived}");
+    assert_eq!(units_free(&app, &tea).await, 0);
+    app.post(&buyer, &format!("/api/v1/orders/{order}/cancel"), json!({})).await.assert_status(200);
+
+    // Late again, but the unit was sold meanwhile: a shortfall, refunded in full.
+    add().await.assert_status(200);
+    let late = checkout(&app, &buyer, "l1", &home, amount, "sandbox_checkout").await.json();
+    let order = late["orders"][0]["id"].as_str().unwrap().to_owned();
+    app.clock.advance_seconds(16 * 60);
+    app.run_jobs().await;
+    let rival = app.signup("rival").await;
+    let rival_home = address(&app, &rival, "CN-SH").await;
+    app.post(&rival, "/api/v1/cart", json!({ "sku_id": sku, "quantity": 1 })).await.assert_status(200);
+    checkout(&app, &rival, "r1", &rival_home, amount, "sandbox_success").await.assert_status(201);
+    let reference = late["payment"]["redirect_url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let escrow_before = escrow(&app).await;
+    app.services.sandbox.complete_checkout(&reference, true).await.unwrap();
+    app.run_jobs().await;
+    let short = app.get(&buyer, &format!("/api/v1/orders/{order}")).await.json();
+    assert_eq!((short["status"].as_str(), short["cancel_reason"].as_str()), (Some("cancelled"), Some("expired")));
+    assert_eq!(short["refunded"]["amount_minor"], amount);
+    // The refund goes back through the provider with the sweep; the escrow keeps nothing.
+    app.services.payments.resume_stale(-1).await.unwrap();
+    assert_eq!(escrow(&app).await, escrow_before);
+    assert_eq!(units_free(&app, &tea).await, 0, "the rival's unit stays reserved");
+    assert_books_balance(&app).await;
+}
+
+async fn bad_checkouts_are_refused_and_change_nothing(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let (owner, store_id) = store(&app, "tea_house", "brand_official").await;
+    let (_, sku) = stocked(&app, &owner, &store_id, "红茶 Black tea", 5_000, 2).await;
+    let draft = crate::catalogue::tee(&app, &owner, &store_id, "draft", "D").await;
+    let draft_sku = draft["variants"][0]["id"].as_str().unwrap().to_owned();
+    let buyer = app.signup("buyer").await;
+    let home = address(&app, &buyer, "CN-GD").await;
+    let other = app.signup("other").await;
+    let other_home = address(&app, &other, "CN-GD").await;
+    let events = app.event_count().await;
+
+    // Addresses that are not addresses.
+    for (field, body) in [
+        ("phone", json!({ "recipient": "A", "phone": "12345", "region": "CN-BJ", "detail": "某路 1 号" })),
+        ("phone", json!({ "recipient": "A", "phone": "13800138000", "region": "world", "detail": "1 Main St" })),
+        ("region", json!({ "recipient": "A", "phone": "13800138000", "region": "CN-XX", "detail": "某路 1 号" })),
+        ("recipient", json!({ "recipient": " ", "phone": "13800138000", "region": "CN-BJ", "detail": "某路 1 号" })),
+        ("detail", json!({ "recipient": "A", "phone": "13800138000", "region": "CN-BJ", "detail": "x".repeat(121) })),
+    ] {
+        let refused = app.post(&buyer, "/api/v1/addresses", body).await;
+        assert_eq!(refused.status.as_u16(), 422, "{field}: {}", refused.text());
+        assert_eq!(refused.json()["error"]["details"]["field"], field, "{}", refused.text());
+    }
+    app.post(&buyer, "/api/v1/addresses", json!({ "recipient": "A", "phone": "1", "region": "CN-BJ", "detail": "d", "role": "admin" }))
+        .await
+        .assert_error(422, "unknown_field");
+    // Quantities out of range, things not for sale, more than there is.
+    for quantity in [0, -1, 100] {
+        let refused = app.post(&buyer, "/api/v1/cart", json!({ "sku_id": sku, "quantity": quantity })).await;
+        assert_eq!(refused.status.as_u16(), 422, "{quantity}: {}", refused.text());
+    }
+    app.post(&buyer, "/api/v1/cart", json!({ "sku_id": draft_sku, "quantity": 1 })).await.assert_error(409, "not_for_sale");
+    app.post(&buyer, "/api/v1/cart", json!({ "sku_id": "999", "quantity": 1 })).await.assert_error(404, "product_not_found");
+    app.post(&buyer, "/api/v1/cart", json!({ "sku_id": sku, "quantity": 3 })).await.assert_error(409, "out_of_stock");
+    app.delete(&buyer, &format!("/api/v1/cart/{sku}"), None).await.assert_error(404, "cart_line_not_found");
+    // Checking out nothing, to someone else's address, without a key.
+    checkout(&app, &buyer, "b1", &home, 100, "sandbox_success").await.assert_error(409, "cart_empty");
+    assert_eq!(app.event_count().await, events);
+
+    app.post(&buyer, "/api/v1/cart", json!({ "sku_id": sku, "quantity": 2 })).await.assert_status(200);
+    let events = app.event_count().await;
+    checkout(&app, &buyer, "b2", &other_home, 10_000, "sandbox_success").await.assert_error(404, "address_not_found");
+    app.post(&buyer, "/api/v1/checkout", json!({ "address_id": home, "method": "sandbox_success", "expected_total": cny(10_000) }))
+        .await
+        .assert_error(428, "idempotency_key_required");
+    checkout(&app, &buyer, "b3", &home, 10_000, "bitcoin").await.assert_error(422, "invalid_field");
+    let dollars = app
+        .post_keyed(&buyer, "/api/v1/checkout", "b4", json!({ "address_id": home, "method": "sandbox_success", "expected_total": { "amount_minor": 10_000, "currency": "USD" } }))
+        .await;
+    dollars.assert_error(422, "unsupported_currency");
+    // The store stops delivering to Guangdong.
+    let template = app.get(&owner, &format!("/api/v1/stores/{store_id}")).await.json()["shipping_templates"][0]["id"].clone();
+    app.put(
+        &owner,
+        &format!("/api/v1/stores/{store_id}/shipping-templates/{}", template.as_str().unwrap()),
+        json!({ "name": "不含广东", "default_fee": cny(0), "fees": [{ "region": "CN-GD", "fee": null }] }),
+    )
+    .await
+    .assert_status(200);
+    let events_after_template = app.event_count().await;
+    assert_eq!(events_after_template, events + 1);
+    checkout(&app, &buyer, "b5", &home, 10_000, "sandbox_success").await.assert_error(409, "region_not_delivered");
+    assert_eq!(app.event_count().await, events_after_template, "no refused checkout wrote anything");
+    // Another member's order and cart are out of reach.
+    let stranger = app.signup("stranger").await;
+    app.delete(&stranger, &format!("/api/v1/cart/{sku}"), None).await.assert_error(404, "cart_line_not_found");
+    assert_eq!(app.get(&buyer, "/api/v1/cart").await.json()["units"], 2);
+    assert_books_balance(&app).await;
+}
+
+/// A thousand members each try to buy one of a hundred units at once: exactly a
+/// hundred orders are placed and paid, the rest are told it is sold out, and the
+/// stock ends with everything reserved and nothing over-reserved.
+async fn a_thousand_buyers_race_for_a_hundred_units(t: TestDb) {
+    use carmine_orders::{AddressInput, CheckoutInput};
+    let app = TestApp::new(t).await;
+    let (owner, store_id) = store(&app, "hot_drop", "brand_official").await;
+    let (product, sku) = stocked(&app, &owner, &store_id, "限量 Limited", 1_000, 100).await;
+    let sku: carmine_core::Id = sku.parse().unwrap();
+    let orders = app.services.orders.clone();
+    let mut buyers = Vec::new();
+    for n in 0..1_000 {
+        let mut tx = app.db.begin().await.unwrap();
+        let member = carmine_store::users::NewMember {
+            username: &format!("racer{n}"),
+            display_name: "Racer",
+            password_hash: None,
+            is_admin: false,
+        };
+        let user = carmine_store::users::insert(&mut tx, &member).await.unwrap();
+        tx.commit().await.unwrap();
+        let address = AddressInput {
+            recipient: format!("Racer {n}"),
+            phone: "13800138000".into(),
+            region: "CN-ZJ".into(),
+            detail: "西湖区 1 号".into(),
+            is_default: true,
+        };
+        let address = orders.add_address(user, &address).await.unwrap();
+        orders.put_in_cart(user, sku, 1, true).await.unwrap();
+        buyers.push((user, address.id));
+    }
+    let total = orders.quote(buyers[0].0, Some(buyers[0].1), &[]).await.unwrap().total_minor;
+    let mut racers = tokio::task::JoinSet::new();
+    for (user, address_id) in buyers {
+        let orders = orders.clone();
+        racers.spawn(async move {
+            let input = CheckoutInput { address_id, sku_ids: vec![], method: "sandbox_success".into(), expected_total_minor: total };
+            let key = carmine_ledger::IdempotencyKey::new(user, "race", "checkout", b"{}").unwrap();
+            orders.checkout(user, &[], &input, &key, "/orders/paid").await
+        });
+    }
+    let (mut paid, mut sold_out) = (0, 0);
+    while let Some(result) = racers.join_next().await {
+        match result.unwrap() {
+            Ok(placed) => {
+                assert_eq!(placed.payment.status, "succeeded");
+                paid += 1;
+            }
+            Err(error) if error.code == carmine_core::ErrorCode::OutOfStock => sold_out += 1,
+            Err(error) => panic!("a racer met {error:?}"),
+        }
+    }
+    assert_eq!((paid, sold_out), (100, 900));
+    let mut conn = app.db.reader().await.unwrap();
+    let stock = carmine_store::products::stock(&mut conn, product.parse().unwrap()).await.unwrap();
+    assert_eq!(stock.iter().map(|s| (s.on_hand, s.reserved)).collect::<Vec<_>>(), vec![(100, 100)]);
+    drop(conn);
+    assert_eq!(escrow(&app).await, 100 * total);
+    assert_books_balance(&app).await;
+}
