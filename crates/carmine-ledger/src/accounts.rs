@@ -193,9 +193,7 @@ impl AccountKind {
             AccountKind::ProviderClearing
             | AccountKind::PayoutsInTransit
             | AccountKind::CommerceEscrow
-            | AccountKind::Revenue(_) => {
-                owner == Owner::Platform
-            }
+            | AccountKind::Revenue(_) => owner == Owner::Platform,
         }
     }
 }

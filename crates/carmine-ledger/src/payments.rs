@@ -444,7 +444,8 @@ impl Payments {
         if !self.provider.methods().contains(&method) {
             return Err(Error::invalid_field("method", format!("one of {}", self.provider.methods().join(", "))));
         }
-        let account_id = crate::account_in(tx, AccountRef::platform(AccountKind::CommerceEscrow, amount.currency)).await?;
+        let account_id =
+            crate::account_in(tx, AccountRef::platform(AccountKind::CommerceEscrow, amount.currency)).await?;
         crate::account_in(tx, AccountRef::platform(AccountKind::ProviderClearing, amount.currency)).await?;
         let id = tx.new_id();
         let new = NewPayment {
@@ -515,50 +516,50 @@ impl Payments {
     /// `succeeded` — which happens at most once — posts the credit. The context that
     /// answers for the payment's purpose hears of `succeeded` and `declined`.
     async fn apply_charge(&self, tx: &mut Tx, id: Id, reference: &str, status: &ChargeStatus) -> Result<()> {
-    rows::set_provider_ref(
-        tx,
-        id,
-        reference,
-        match status {
-            ChargeStatus::RequiresAction { redirect_url } => Some(redirect_url),
-            _ => None,
-        },
-    )
-    .await?;
-    let open: &[&str] = &["created", "requires_action", "pending"];
-    let (to, from, reason): (&str, &[&str], Option<&str>) = match status {
-        ChargeStatus::Succeeded => ("succeeded", open, None),
-        ChargeStatus::Declined(reason) => ("declined", open, Some(reason)),
-        ChargeStatus::Pending => ("pending", &["created", "requires_action"], None),
-        ChargeStatus::RequiresAction { .. } => ("requires_action", &["created"], None),
-    };
-    if !rows::move_payment(tx, id, from, to, reason, None).await? {
-        return Ok(());
-    }
-    if to == "succeeded" {
-        let payment = rows::get_payment(tx.conn(), id).await?.ok_or(ErrorCode::PaymentNotFound)?;
-        let currency = carmine_core::money::Currency::parse(&payment.currency)
-            .ok_or_else(|| Error::internal("a payment has a bad currency"))?;
-        let clearing = crate::account_in(tx, AccountRef::platform(AccountKind::ProviderClearing, currency)).await?;
-        let legs = [
-            Leg { account_id: clearing, currency, amount: -payment.amount },
-            Leg { account_id: payment.account_id, currency, amount: payment.amount },
-        ];
-        let header = Header::new("top_up", "payment", id, payment.purpose.clone());
-        let transaction = posting::post(tx, &header, &legs).await?;
-        rows::move_payment(tx, id, &["succeeded"], "succeeded", None, Some(transaction)).await?;
-    }
-    tx.emit(DomainEvent::PaymentChanged { payment_id: id, status: to.to_owned() }).await?;
-    if matches!(to, "succeeded" | "declined") {
-        let payment = rows::get_payment(tx.conn(), id).await?.ok_or(ErrorCode::PaymentNotFound)?;
-        for outcomes in &self.outcomes {
-            if outcomes.purpose().as_str() == payment.purpose {
-                outcomes.decided(tx, &payment).await?;
+        rows::set_provider_ref(
+            tx,
+            id,
+            reference,
+            match status {
+                ChargeStatus::RequiresAction { redirect_url } => Some(redirect_url),
+                _ => None,
+            },
+        )
+        .await?;
+        let open: &[&str] = &["created", "requires_action", "pending"];
+        let (to, from, reason): (&str, &[&str], Option<&str>) = match status {
+            ChargeStatus::Succeeded => ("succeeded", open, None),
+            ChargeStatus::Declined(reason) => ("declined", open, Some(reason)),
+            ChargeStatus::Pending => ("pending", &["created", "requires_action"], None),
+            ChargeStatus::RequiresAction { .. } => ("requires_action", &["created"], None),
+        };
+        if !rows::move_payment(tx, id, from, to, reason, None).await? {
+            return Ok(());
+        }
+        if to == "succeeded" {
+            let payment = rows::get_payment(tx.conn(), id).await?.ok_or(ErrorCode::PaymentNotFound)?;
+            let currency = carmine_core::money::Currency::parse(&payment.currency)
+                .ok_or_else(|| Error::internal("a payment has a bad currency"))?;
+            let clearing = crate::account_in(tx, AccountRef::platform(AccountKind::ProviderClearing, currency)).await?;
+            let legs = [
+                Leg { account_id: clearing, currency, amount: -payment.amount },
+                Leg { account_id: payment.account_id, currency, amount: payment.amount },
+            ];
+            let header = Header::new("top_up", "payment", id, payment.purpose.clone());
+            let transaction = posting::post(tx, &header, &legs).await?;
+            rows::move_payment(tx, id, &["succeeded"], "succeeded", None, Some(transaction)).await?;
+        }
+        tx.emit(DomainEvent::PaymentChanged { payment_id: id, status: to.to_owned() }).await?;
+        if matches!(to, "succeeded" | "declined") {
+            let payment = rows::get_payment(tx.conn(), id).await?.ok_or(ErrorCode::PaymentNotFound)?;
+            for outcomes in &self.outcomes {
+                if outcomes.purpose().as_str() == payment.purpose {
+                    outcomes.decided(tx, &payment).await?;
+                }
             }
         }
+        Ok(())
     }
-    Ok(())
-}
 }
 
 /// Records a refund of part or all of a succeeded payment in the caller's

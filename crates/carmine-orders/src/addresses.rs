@@ -46,7 +46,8 @@ impl ValidAddress {
 /// The mobile number in canonical form, if it fits the region's rule.
 pub fn valid_phone(region: &str, raw: &str) -> Option<String> {
     let phone: String = raw.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-    let digits = |s: &str, n: std::ops::RangeInclusive<usize>| n.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    let digits =
+        |s: &str, n: std::ops::RangeInclusive<usize>| n.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
     let ok = match region {
         "world" => phone.strip_prefix('+').is_some_and(|rest| digits(rest, 7..=15)),
         "CN-HK" | "CN-MO" => digits(&phone, 8..=8),
@@ -92,7 +93,9 @@ impl Orders {
         users::lock(&mut tx, user).await?;
         let existing = rows::addresses(tx.conn(), user).await?;
         if existing.len() as i64 >= ADDRESSES_MAX {
-            return Err(Error::new(ErrorCode::AddressBookFull).with_details(serde_json::json!({ "max": ADDRESSES_MAX })));
+            return Err(
+                Error::new(ErrorCode::AddressBookFull).with_details(serde_json::json!({ "max": ADDRESSES_MAX }))
+            );
         }
         let id = rows::insert_address(&mut tx, user, &address.row()).await?;
         if input.is_default || existing.is_empty() {

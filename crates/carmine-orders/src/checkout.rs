@@ -134,8 +134,7 @@ async fn price(conn: &mut Conn, lines: Vec<CartLine>, region: Option<&str>) -> R
                 let mut by_template: BTreeMap<Option<Id>, i64> = BTreeMap::new();
                 for line in &lines {
                     let product = products::get(&mut *conn, line.record.product_id).await?;
-                    let template =
-                        product.and_then(|p| p.shipping_template_id).or(store.default_template_id);
+                    let template = product.and_then(|p| p.shipping_template_id).or(store.default_template_id);
                     *by_template.entry(template).or_default() += line.line_total_minor();
                 }
                 let mut fee = Some(0);
@@ -388,7 +387,9 @@ impl Orders {
             )
             .await?;
             let Some(taken) = inventory::reserve(tx, record.sku_id, record.quantity).await? else {
-                return Err(Error::new(ErrorCode::OutOfStock).with_details(json!({ "sku_id": record.sku_id.to_string() })));
+                return Err(
+                    Error::new(ErrorCode::OutOfStock).with_details(json!({ "sku_id": record.sku_id.to_string() }))
+                );
             };
             for (warehouse_id, units) in taken {
                 rows::insert_line_stock(tx, line_id, record.sku_id, warehouse_id, units).await?;

@@ -74,7 +74,10 @@ async fn paid(tx: &mut Tx, payment: &PaymentRecord) -> Result<()> {
             changed(tx, &order, "awaiting_shipment").await?;
             continue;
         }
-        if order.status == "cancelled" && order.cancel_reason.as_deref() == Some("expired") && revive(tx, &order).await? {
+        if order.status == "cancelled"
+            && order.cancel_reason.as_deref() == Some("expired")
+            && revive(tx, &order).await?
+        {
             tracing::info!(order = %order.id, "a late payment found its units still free");
             add_sales(tx, order.id, 1).await?;
             changed(tx, &order, "awaiting_shipment").await?;
@@ -230,7 +233,8 @@ impl Orders {
             Prior::Interrupted { resource: None, guard } | Prior::Fresh(guard) => guard,
         };
         if detail.order.status != "pending_payment" {
-            return Err(Error::new(ErrorCode::OrderNotPayable).with_details(serde_json::json!({ "status": detail.order.status })));
+            return Err(Error::new(ErrorCode::OrderNotPayable)
+                .with_details(serde_json::json!({ "status": detail.order.status })));
         }
         let current = self.placed(buyer, detail.group.id).await?.payment;
         match current.status.as_str() {

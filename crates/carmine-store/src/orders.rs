@@ -486,7 +486,12 @@ pub async fn group_orders(conn: &mut Conn, group_id: Id) -> StoreResult<Vec<Orde
 }
 
 /// A buyer's orders, newest first (`before` an id; `limit + 1` asked by the caller).
-pub async fn buyer_orders(conn: &mut Conn, buyer_id: Id, before: Option<Id>, limit: u32) -> StoreResult<Vec<OrderRecord>> {
+pub async fn buyer_orders(
+    conn: &mut Conn,
+    buyer_id: Id,
+    before: Option<Id>,
+    limit: u32,
+) -> StoreResult<Vec<OrderRecord>> {
     let rows = sqlx::query(select_orders!("WHERE o.buyer_id = $1 AND o.id < $2 ORDER BY o.id DESC LIMIT $3"))
         .bind(buyer_id.as_i64())
         .bind(before.map_or(i64::MAX, Id::as_i64))
@@ -769,7 +774,13 @@ pub async fn release(tx: &mut Tx, sku_id: Id, warehouse_id: Id, quantity: i64) -
         == 1)
 }
 
-pub async fn insert_line_stock(tx: &mut Tx, line_id: Id, sku_id: Id, warehouse_id: Id, quantity: i64) -> StoreResult<()> {
+pub async fn insert_line_stock(
+    tx: &mut Tx,
+    line_id: Id,
+    sku_id: Id,
+    warehouse_id: Id,
+    quantity: i64,
+) -> StoreResult<()> {
     sqlx::query("INSERT INTO order_line_stock (line_id, sku_id, warehouse_id, quantity) VALUES ($1, $2, $3, $4)")
         .bind(line_id.as_i64())
         .bind(sku_id.as_i64())

@@ -21,7 +21,14 @@ fn cny(amount_minor: i64) -> Value {
 }
 
 /// An active single-variant product with `units` on hand; returns (product, variant).
-async fn stocked(app: &TestApp, owner: &Client, store_id: &str, title: &str, price: i64, units: i64) -> (String, String) {
+async fn stocked(
+    app: &TestApp,
+    owner: &Client,
+    store_id: &str,
+    title: &str,
+    price: i64,
+    units: i64,
+) -> (String, String) {
     let cover = image(app, owner).await;
     let created = app
         .post(
@@ -77,7 +84,14 @@ async fn assert_books_balance(app: &TestApp) {
     assert!(report.is_clean(), "{report:?}");
 }
 
-async fn checkout(app: &TestApp, buyer: &Client, key: &str, address: &str, total: i64, method: &str) -> crate::helpers::TestResponse {
+async fn checkout(
+    app: &TestApp,
+    buyer: &Client,
+    key: &str,
+    address: &str,
+    total: i64,
+    method: &str,
+) -> crate::helpers::TestResponse {
     app.post_keyed(
         buyer,
         "/api/v1/checkout",
@@ -154,17 +168,26 @@ async fn two_stores_check_out_as_one_payment_and_two_orders(t: TestDb) {
     assert_eq!(units_free(&app, &cup).await, 3);
     assert_eq!(escrow(&app).await, total - cancelled["total"]["amount_minor"].as_i64().unwrap());
     let tea_now = app.get(&buyer, &format!("/api/v1/orders/{tea_order}")).await.json();
-    assert_eq!((tea_now["status"].as_str(), tea_now["refunded"]["amount_minor"].as_i64()), (Some("awaiting_shipment"), Some(0)));
+    assert_eq!(
+        (tea_now["status"].as_str(), tea_now["refunded"]["amount_minor"].as_i64()),
+        (Some("awaiting_shipment"), Some(0))
+    );
     app.post(&buyer, &format!("/api/v1/orders/{cup_order}/cancel"), json!({}))
         .await
         .assert_error(409, "order_not_cancellable");
     // Another member sees none of it.
     let stranger = app.signup("stranger").await;
     app.get(&stranger, &format!("/api/v1/orders/{tea_order}")).await.assert_error(404, "order_not_found");
-    app.post(&stranger, &format!("/api/v1/orders/{tea_order}/cancel"), json!({})).await.assert_error(404, "order_not_found");
-    app.put(&stranger, &format!("/api/v1/addresses/{home}"), json!({ "recipient": "x", "phone": "13800138000", "region": "CN-BJ", "detail": "pwned" }))
+    app.post(&stranger, &format!("/api/v1/orders/{tea_order}/cancel"), json!({}))
         .await
-        .assert_error(404, "address_not_found");
+        .assert_error(404, "order_not_found");
+    app.put(
+        &stranger,
+        &format!("/api/v1/addresses/{home}"),
+        json!({ "recipient": "x", "phone": "13800138000", "region": "CN-BJ", "detail": "pwned" }),
+    )
+    .await
+    .assert_error(404, "address_not_found");
     assert_eq!(app.get(&stranger, "/api/v1/orders").await.json()["items"].as_array().unwrap().len(), 0);
     assert_books_balance(&app).await;
 }
@@ -191,7 +214,9 @@ async fn unpaid_orders_expire_and_late_money_is_revived_or_refunded(t: TestDb) {
     assert_eq!(declined["payment"]["status"], "declined");
     let order = declined["orders"][0]["id"].as_str().unwrap().to_owned();
     assert_eq!(units_free(&app, &tea).await, 0);
-    let paid = app.post_keyed(&buyer, &format!("/api/v1/orders/{order}/pay"), "d2", json!({ "method": "sandbox_success" })).await;
+    let paid = app
+        .post_keyed(&buyer, &format!("/api/v1/orders/{order}/pay"), "d2", json!({ "method": "sandbox_success" }))
+        .await;
     paid.assert_status(200);
     assert_eq!(paid.json()["orders"][0]["status"], "awaiting_shipment");
     app.post_keyed(&buyer, &format!("/api/v1/orders/{order}/pay"), "d3", json!({ "method": "sandbox_success" }))
@@ -270,16 +295,24 @@ async fn bad_checkouts_are_refused_and_change_nothing(t: TestDb) {
         assert_eq!(refused.status.as_u16(), 422, "{field}: {}", refused.text());
         assert_eq!(refused.json()["error"]["details"]["field"], field, "{}", refused.text());
     }
-    app.post(&buyer, "/api/v1/addresses", json!({ "recipient": "A", "phone": "1", "region": "CN-BJ", "detail": "d", "role": "admin" }))
-        .await
-        .assert_error(422, "unknown_field");
+    app.post(
+        &buyer,
+        "/api/v1/addresses",
+        json!({ "recipient": "A", "phone": "1", "region": "CN-BJ", "detail": "d", "role": "admin" }),
+    )
+    .await
+    .assert_error(422, "unknown_field");
     // Quantities out of range, things not for sale, more than there is.
     for quantity in [0, -1, 100] {
         let refused = app.post(&buyer, "/api/v1/cart", json!({ "sku_id": sku, "quantity": quantity })).await;
         assert_eq!(refused.status.as_u16(), 422, "{quantity}: {}", refused.text());
     }
-    app.post(&buyer, "/api/v1/cart", json!({ "sku_id": draft_sku, "quantity": 1 })).await.assert_error(409, "not_for_sale");
-    app.post(&buyer, "/api/v1/cart", json!({ "sku_id": "999", "quantity": 1 })).await.assert_error(404, "product_not_found");
+    app.post(&buyer, "/api/v1/cart", json!({ "sku_id": draft_sku, "quantity": 1 }))
+        .await
+        .assert_error(409, "not_for_sale");
+    app.post(&buyer, "/api/v1/cart", json!({ "sku_id": "999", "quantity": 1 }))
+        .await
+        .assert_error(404, "product_not_found");
     app.post(&buyer, "/api/v1/cart", json!({ "sku_id": sku, "quantity": 3 })).await.assert_error(409, "out_of_stock");
     app.delete(&buyer, &format!("/api/v1/cart/{sku}"), None).await.assert_error(404, "cart_line_not_found");
     // Checking out nothing, to someone else's address, without a key.
@@ -289,16 +322,21 @@ async fn bad_checkouts_are_refused_and_change_nothing(t: TestDb) {
     app.post(&buyer, "/api/v1/cart", json!({ "sku_id": sku, "quantity": 2 })).await.assert_status(200);
     let events = app.event_count().await;
     checkout(&app, &buyer, "b2", &other_home, 10_000, "sandbox_success").await.assert_error(404, "address_not_found");
-    app.post(&buyer, "/api/v1/checkout", json!({ "address_id": home, "method": "sandbox_success", "expected_total": cny(10_000) }))
-        .await
-        .assert_error(428, "idempotency_key_required");
+    app.post(
+        &buyer,
+        "/api/v1/checkout",
+        json!({ "address_id": home, "method": "sandbox_success", "expected_total": cny(10_000) }),
+    )
+    .await
+    .assert_error(428, "idempotency_key_required");
     checkout(&app, &buyer, "b3", &home, 10_000, "bitcoin").await.assert_error(422, "invalid_field");
     let dollars = app
         .post_keyed(&buyer, "/api/v1/checkout", "b4", json!({ "address_id": home, "method": "sandbox_success", "expected_total": { "amount_minor": 10_000, "currency": "USD" } }))
         .await;
     dollars.assert_error(422, "unsupported_currency");
     // The store stops delivering to Guangdong.
-    let template = app.get(&owner, &format!("/api/v1/stores/{store_id}")).await.json()["shipping_templates"][0]["id"].clone();
+    let template =
+        app.get(&owner, &format!("/api/v1/stores/{store_id}")).await.json()["shipping_templates"][0]["id"].clone();
     app.put(
         &owner,
         &format!("/api/v1/stores/{store_id}/shipping-templates/{}", template.as_str().unwrap()),
@@ -354,7 +392,12 @@ async fn a_thousand_buyers_race_for_a_hundred_units(t: TestDb) {
     for (user, address_id) in buyers {
         let orders = orders.clone();
         racers.spawn(async move {
-            let input = CheckoutInput { address_id, sku_ids: vec![], method: "sandbox_success".into(), expected_total_minor: total };
+            let input = CheckoutInput {
+                address_id,
+                sku_ids: vec![],
+                method: "sandbox_success".into(),
+                expected_total_minor: total,
+            };
             let key = carmine_ledger::IdempotencyKey::new(user, "race", "checkout", b"{}").unwrap();
             orders.checkout(user, &[], &input, &key, "/orders/paid").await
         });

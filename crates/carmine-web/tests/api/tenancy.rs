@@ -53,6 +53,10 @@ fn valid_body(method: &Method, path: &str) -> Option<Value> {
         p if p.contains("/warehouses") => json!({ "name": "pwned" }),
         "/api/v1/admin/categories" => json!({ "slug": "pwned", "name_en": "P", "name_zh": "P", "commission_bps": 0 }),
         "/api/v1/admin/categories/{id}" => json!({ "commission_bps": 0 }),
+        p if p.starts_with("/api/v1/addresses/") => {
+            json!({ "recipient": "Mallory", "phone": "13800138000", "region": "CN-SH", "detail": "pwned" })
+        }
+        p if p.ends_with("/pay") => json!({ "method": "sandbox_success" }),
         p if p.ends_with("/refunds") => {
             json!({ "amount": { "amount_minor": 100, "currency": "CNY" }, "reason": "mine now" })
         }
@@ -168,6 +172,17 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
         .json();
     let product_id = product["id"].as_str().unwrap().to_owned();
     let variant_id = product["variants"][0]["id"].as_str().unwrap().to_owned();
+    let alice_address = app
+        .post(
+            &alice,
+            "/api/v1/addresses",
+            json!({ "recipient": "Alice", "phone": "13800138000", "region": "CN-SH", "detail": "静安区 1 号" }),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let mallory = app.signup("mallory").await;
     app.post(&mallory, "/api/v1/orgs", json!({ "handle": "mallory_co", "name": "Mallory Co", "kind": "agency" }))
         .await
@@ -191,8 +206,12 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
             ]
             .contains(&template.as_str());
         let relation = ["/follow", "/block", "/mute"].iter().any(|r| template.ends_with(r));
-        let own_or_public = ["/api/v1/me/wallet/{account}/entries", "/api/v1/payments/webhooks/{provider}"]
-            .contains(&template.as_str());
+        let own_or_public = [
+            "/api/v1/me/wallet/{account}/entries",
+            "/api/v1/payments/webhooks/{provider}",
+            "/api/v1/cart/{variant_id}",
+        ]
+        .contains(&template.as_str());
         let operator = template.starts_with("/api/v1/admin");
         if (!template.contains('{') && !operator) || public_read || relation || own_or_public {
             continue; // not another tenant's object: public profiles, following, blocking or muting someone,
@@ -226,6 +245,8 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
             payment["transaction_id"].as_str().unwrap()
         } else if template.contains("/payouts/{id}") {
             payout["id"].as_str().unwrap()
+        } else if template.starts_with("/api/v1/addresses/") {
+            alice_address.as_str()
         } else {
             &alice_id
         };
@@ -272,6 +293,8 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
     let store = app.get(&alice, &format!("/api/v1/stores/{store_id}")).await.json();
     assert_eq!((store["name"].as_str(), store["status"].as_str()), (Some("alice_shop 官方"), Some("open")));
     assert_eq!(store["warehouses"].as_array().unwrap().len(), 1);
+    let addresses = app.get(&alice, "/api/v1/addresses").await.json();
+    assert_eq!(addresses["items"][0]["detail"], "静安区 1 号");
     let product = app.get(&alice, &format!("/api/v1/products/{product_id}")).await.json();
     assert_eq!((product["title"].as_str(), product["status"].as_str()), (Some("新品 draft"), Some("draft")));
 }

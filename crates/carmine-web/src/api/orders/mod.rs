@@ -170,8 +170,8 @@ pub struct CartLineRequest {
 }
 
 /// Sets how many units of a variant the cart holds.
-#[utoipa::path(put, path = "/api/v1/cart/{sku_id}", tag = "orders", request_body = CartLineRequest,
-    params(("sku_id" = String, Path)),
+#[utoipa::path(put, path = "/api/v1/cart/{variant_id}", tag = "orders", request_body = CartLineRequest,
+    params(("variant_id" = String, Path)),
     responses((status = 200, body = CartView),
         (status = 404, body = ErrorBody, description = "`product_not_found`"),
         (status = 409, body = ErrorBody, description = "`not_for_sale`, `out_of_stock`, `cart_full`"),
@@ -189,7 +189,7 @@ pub async fn set_cart_line(
 }
 
 /// Takes a variant out of the cart.
-#[utoipa::path(delete, path = "/api/v1/cart/{sku_id}", tag = "orders", params(("sku_id" = String, Path)),
+#[utoipa::path(delete, path = "/api/v1/cart/{variant_id}", tag = "orders", params(("variant_id" = String, Path)),
     responses((status = 200, body = CartView), (status = 404, body = ErrorBody, description = "`cart_line_not_found`")),
     security(("session" = []), ("bearer" = [])))]
 pub async fn remove_cart_line(
@@ -239,6 +239,7 @@ pub struct AddressRequest {
     #[schema(max_length = 20)]
     pub phone: String,
     /// An ISO 3166-2:CN code (`CN-BJ`…) or `world`.
+    #[schema(pattern = "^(CN-[A-Za-z]{2}|world)$", max_length = 5)]
     pub region: String,
     /// 2 to 120 characters.
     #[schema(min_length = 2, max_length = 120)]
@@ -639,9 +640,7 @@ pub async fn pay_order(
     state.orders().order(caller.user_id, id).await?;
     let body = body.parse()?;
     let key = idempotency_key(&headers, &caller, &format!("orders.{id}.pay"), &body)?;
-    let placed = state
-        .orders()
-        .pay_again(caller.user_id, id, &body.method, &key, "/orders/paid?payment={payment}")
-        .await?;
+    let placed =
+        state.orders().pay_again(caller.user_id, id, &body.method, &key, "/orders/paid?payment={payment}").await?;
     Ok(Json(checkout_view(&state, caller.user_id, &placed).await?))
 }
