@@ -512,54 +512,70 @@ impl Payments {
 }
 
 impl Payments {
-    /// Moves a payment forward to what the provider reported; the move into
-    /// `succeeded` — which happens at most once — posts the credit. The context that
-    /// answers for the payment's purpose hears of `succeeded` and `declined`.
+    /// Moves a payment forward to what the provider reported ([`apply_charge`]); the
+    /// context that answers for the payment's purpose hears of `succeeded` and `declined`.
     async fn apply_charge(&self, tx: &mut Tx, id: Id, reference: &str, status: &ChargeStatus) -> Result<()> {
-        rows::set_provider_ref(
-            tx,
-            id,
-            reference,
-            match status {
-                ChargeStatus::RequiresAction { redirect_url } => Some(redirect_url),
-                _ => None,
-            },
-        )
-        .await?;
-        let open: &[&str] = &["created", "requires_action", "pending"];
-        let (to, from, reason): (&str, &[&str], Option<&str>) = match status {
-            ChargeStatus::Succeeded => ("succeeded", open, None),
-            ChargeStatus::Declined(reason) => ("declined", open, Some(reason)),
-            ChargeStatus::Pending => ("pending", &["created", "requires_action"], None),
-            ChargeStatus::RequiresAction { .. } => ("requires_action", &["created"], None),
-        };
-        if !rows::move_payment(tx, id, from, to, reason, None).await? {
-            return Ok(());
-        }
-        if to == "succeeded" {
-            let payment = rows::get_payment(tx.conn(), id).await?.ok_or(ErrorCode::PaymentNotFound)?;
-            let currency = carmine_core::money::Currency::parse(&payment.currency)
-                .ok_or_else(|| Error::internal("a payment has a bad currency"))?;
-            let clearing = crate::account_in(tx, AccountRef::platform(AccountKind::ProviderClearing, currency)).await?;
-            let legs = [
-                Leg { account_id: clearing, currency, amount: -payment.amount },
-                Leg { account_id: payment.account_id, currency, amount: payment.amount },
-            ];
-            let header = Header::new("top_up", "payment", id, payment.purpose.clone());
-            let transaction = posting::post(tx, &header, &legs).await?;
-            rows::move_payment(tx, id, &["succeeded"], "succeeded", None, Some(transaction)).await?;
-        }
-        tx.emit(DomainEvent::PaymentChanged { payment_id: id, status: to.to_owned() }).await?;
-        if matches!(to, "succeeded" | "declined") {
-            let payment = rows::get_payment(tx.conn(), id).await?.ok_or(ErrorCode::PaymentNotFound)?;
-            for outcomes in &self.outcomes {
-                if outcomes.purpose().as_str() == payment.purpose {
-                    outcomes.decided(tx, &payment).await?;
-                }
+        apply_charge_with(tx, id, reference, status, &self.outcomes).await
+    }
+}
+
+/// Moves a top-up forward to what the provider reported (the demo seeder's path);
+/// payments of other contexts go through [`Payments`], which tells them.
+pub async fn apply_charge(tx: &mut Tx, id: Id, reference: &str, status: &ChargeStatus) -> Result<()> {
+    apply_charge_with(tx, id, reference, status, &[]).await
+}
+
+/// The move into `succeeded` — which happens at most once — posts the credit.
+async fn apply_charge_with(
+    tx: &mut Tx,
+    id: Id,
+    reference: &str,
+    status: &ChargeStatus,
+    outcomes: &[Arc<dyn PaymentOutcomes>],
+) -> Result<()> {
+    rows::set_provider_ref(
+        tx,
+        id,
+        reference,
+        match status {
+            ChargeStatus::RequiresAction { redirect_url } => Some(redirect_url),
+            _ => None,
+        },
+    )
+    .await?;
+    let open: &[&str] = &["created", "requires_action", "pending"];
+    let (to, from, reason): (&str, &[&str], Option<&str>) = match status {
+        ChargeStatus::Succeeded => ("succeeded", open, None),
+        ChargeStatus::Declined(reason) => ("declined", open, Some(reason)),
+        ChargeStatus::Pending => ("pending", &["created", "requires_action"], None),
+        ChargeStatus::RequiresAction { .. } => ("requires_action", &["created"], None),
+    };
+    if !rows::move_payment(tx, id, from, to, reason, None).await? {
+        return Ok(());
+    }
+    if to == "succeeded" {
+        let payment = rows::get_payment(tx.conn(), id).await?.ok_or(ErrorCode::PaymentNotFound)?;
+        let currency = carmine_core::money::Currency::parse(&payment.currency)
+            .ok_or_else(|| Error::internal("a payment has a bad currency"))?;
+        let clearing = crate::account_in(tx, AccountRef::platform(AccountKind::ProviderClearing, currency)).await?;
+        let legs = [
+            Leg { account_id: clearing, currency, amount: -payment.amount },
+            Leg { account_id: payment.account_id, currency, amount: payment.amount },
+        ];
+        let header = Header::new("top_up", "payment", id, payment.purpose.clone());
+        let transaction = posting::post(tx, &header, &legs).await?;
+        rows::move_payment(tx, id, &["succeeded"], "succeeded", None, Some(transaction)).await?;
+    }
+    tx.emit(DomainEvent::PaymentChanged { payment_id: id, status: to.to_owned() }).await?;
+    if matches!(to, "succeeded" | "declined") {
+        let payment = rows::get_payment(tx.conn(), id).await?.ok_or(ErrorCode::PaymentNotFound)?;
+        for outcomes in outcomes {
+            if outcomes.purpose().as_str() == payment.purpose {
+                outcomes.decided(tx, &payment).await?;
             }
         }
-        Ok(())
     }
+    Ok(())
 }
 
 /// Records a refund of part or all of a succeeded payment in the caller's
