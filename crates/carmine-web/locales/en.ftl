@@ -1317,3 +1317,74 @@ input-sku_id = Variant
 input-address_id = Address
 input-expected_total = Total
 input-sku_ids = Items
+menu-cart = Cart
+menu-orders = My orders
+product-add-to-cart = Add to cart
+product-buy-now = Buy now
+product-log-in-to-buy = Log in to buy
+cart-title = Cart
+cart-empty = Your cart is empty.
+cart-browse = Browse products
+cart-not-for-sale = No longer for sale
+cart-only-left = Only { $count } left
+cart-price-was = was { $price }
+cart-update = Update
+cart-remove = Remove
+cart-units = { $count ->
+    [one] 1 item
+   *[other] { $count } items
+}
+cart-shipping-later = Shipping is added at checkout.
+cart-checkout = Check out
+cart-fix-lines = Change or remove the items marked above to check out.
+checkout-title = Checkout
+checkout-ship-to = Ship to
+checkout-no-address = Add an address to see shipping and pay.
+checkout-new-address = Add an address
+checkout-phone-hint = mainland China: 11 digits starting with 1; abroad: + and the country code
+checkout-save-address = Save address
+checkout-shipping = Shipping
+checkout-free-shipping = Free
+checkout-not-delivered = Does not deliver to this region
+checkout-goods = Items
+checkout-total = Total
+checkout-pay = Pay { $total }
+checkout-hold-note = Your items are held for 15 minutes while you pay.
+orders-title = My orders
+orders-empty = No orders yet.
+orders-older = Older orders
+order-title = Order
+order-status-pending_payment = Waiting for payment
+order-status-awaiting_shipment = Paid · awaiting shipment
+order-status-shipped = Shipped
+order-status-received = Received
+order-status-completed = Completed
+order-status-settled = Completed
+order-status-cancelled = Cancelled
+order-cancelled-expired = Cancelled: not paid in time. Your items went back on sale.
+order-cancelled-buyer = You cancelled this order.
+order-cancelled-merchant = The store cancelled this order.
+order-cancelled-declined = Cancelled: the payment was declined.
+order-pay-within = Pay within { $minutes ->
+    [one] 1 minute
+   *[other] { $minutes } minutes
+} or the order is cancelled.
+order-payment-declined = The payment was declined.
+order-awaiting-shipment = Paid. The store will ship it soon.
+order-not-returnable = Not eligible for no-reason returns
+order-refunded = Refunded
+order-placed-at = Placed { $when }
+order-same-payment = paid together with { $count ->
+    [one] 1 order
+   *[other] { $count } orders
+} in one checkout
+order-finish-payment = Finish paying
+order-pay-again = Pay again
+order-cancel = Cancel order
+order-cancel-confirm = Cancel this order? If you paid, the money goes back to you.
+notice-cart_added = Added to your cart.
+notice-cart_saved = Cart updated.
+notice-cart_removed = Removed from your cart.
+notice-address_saved = Address saved.
+notice-order_placed = Order placed. Thank you!
+notice-order_cancelled = Order cancelled.

@@ -355,6 +355,8 @@ const waterfalls = (function masonry() {
     }
     if (price) price.textContent = row.dataset.price;
     if (compare) compare.textContent = row.dataset.compareAt;
+    const buy = document.getElementById("buy-variant");
+    if (buy) buy.value = row.dataset.variant;
     if (stock) stock.textContent = row.cells[2].textContent;
   };
   picker.addEventListener("change", update);

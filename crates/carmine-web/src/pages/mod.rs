@@ -16,6 +16,7 @@ mod language;
 pub(crate) mod money;
 pub(crate) mod notes;
 pub(crate) mod notices;
+pub(crate) mod orders;
 pub(crate) mod orgs;
 mod safety;
 pub(crate) mod search;
@@ -44,6 +45,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(safety::router())
         .merge(money::router())
         .merge(commerce::router())
+        .merge(orders::router())
         .merge(topics::router())
         .route("/signup", get(account::signup_page).post(account::signup_submit))
         .route("/login", get(account::login_page).post(account::login_submit))

@@ -64,7 +64,7 @@ pub(crate) fn parse_yuan(field: &str, raw: &str) -> Result<i64, Error> {
         .ok_or_else(|| Error::new(ErrorCode::InvalidAmount).with_message(format!("{field}: an amount such as 12.34")))
 }
 
-fn form_key(caller: &Caller, fields: &[(String, String)], operation: &str) -> Result<IdempotencyKey, Error> {
+pub(crate) fn form_key(caller: &Caller, fields: &[(String, String)], operation: &str) -> Result<IdempotencyKey, Error> {
     let key = field(fields, "idempotency_key");
     let canonical: Vec<&(String, String)> =
         fields.iter().filter(|(k, _)| k != "_csrf" && k != "idempotency_key").collect();
@@ -72,7 +72,7 @@ fn form_key(caller: &Caller, fields: &[(String, String)], operation: &str) -> Re
     IdempotencyKey::new(caller.user_id, key, operation, &body)
 }
 
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
 }
 

@@ -72,7 +72,7 @@ pub(crate) const REFUSALS: &[&str] = &["gift_insufficient_funds", "gift_invalid_
 
 /// Whether a `?done=` names a notice of any context.
 pub(crate) fn known(key: &str) -> bool {
-    NOTICES.contains(&key) || super::commerce::NOTICES.contains(&key)
+    NOTICES.contains(&key) || super::commerce::NOTICES.contains(&key) || super::orders::NOTICES.contains(&key)
 }
 
 pub(crate) fn text(key: &str) -> Option<String> {

@@ -14,6 +14,7 @@ carmine_store::both_backends!(
     unpaid_orders_expire_and_late_money_is_revived_or_refunded,
     bad_checkouts_are_refused_and_change_nothing,
     a_thousand_buyers_race_for_a_hundred_units,
+    a_buyer_shops_through_the_pages,
 );
 
 fn cny(amount_minor: i64) -> Value {
@@ -419,5 +420,112 @@ async fn a_thousand_buyers_race_for_a_hundred_units(t: TestDb) {
     assert_eq!(stock.iter().map(|s| (s.on_hand, s.reserved)).collect::<Vec<_>>(), vec![(100, 100)]);
     drop(conn);
     assert_eq!(escrow(&app).await, 100 * total);
+    assert_books_balance(&app).await;
+}
+
+/// The pages, without JavaScript: the product page's form, the cart, an address
+/// added at checkout, the order placed, cancelled; in Chinese too.
+async fn a_buyer_shops_through_the_pages(t: TestDb) {
+    use crate::pages::form;
+    let app = TestApp::new(t).await;
+    let (owner, store_id) = store(&app, "tea_house", "brand_official").await;
+    let (tea, sku) = stocked(&app, &owner, &store_id, "普洱 Pu'er", 8_800, 4).await;
+    let signed_out = app.get(&Client::default(), &format!("/products/{tea}")).await.text();
+    assert!(signed_out.contains("id=\"log-in-to-buy\"") && !signed_out.contains("id=\"add-to-cart\""));
+    let buyer = app.signup("buyer").await;
+    let product = app.get(&buyer, &format!("/products/{tea}")).await.text();
+    assert!(product.contains("id=\"add-to-cart\"") && product.contains(&format!("value=\"{sku}\"")), "{product}");
+    let empty = app.get(&buyer, "/cart").await.text();
+    assert!(empty.contains("id=\"cart-empty\""));
+
+    let added = form(&app, &buyer, "/cart/add", &[("sku_id", &sku), ("quantity", "2")]).await;
+    assert_eq!(added.status, 303, "{}", added.text());
+    let cart = app.get(&buyer, "/cart").await.text();
+    assert!(cart.contains(&format!("id=\"cart-line-{sku}\"")) && cart.contains("¥176.00"), "{cart}");
+    let too_many = form(&app, &buyer, &format!("/cart/{sku}/quantity"), &[("quantity", "9")]).await;
+    assert_eq!(too_many.status, 409, "{}", too_many.text());
+
+    // Buy now: checkout asks for an address first, keeps what was typed when refused.
+    let bought = form(&app, &buyer, "/cart/add", &[("sku_id", &sku), ("quantity", "1"), ("buy", "now")]).await;
+    assert_eq!(bought.status, 303);
+    let checkout = app.get(&buyer, &format!("/checkout?sku={sku}")).await.text();
+    assert!(checkout.contains("id=\"no-address\"") && checkout.contains("disabled"), "{checkout}");
+    let fields = [
+        ("recipient", "王小明"),
+        ("phone", "12345"),
+        ("region", "CN-GD"),
+        ("detail", "天河路 1 号"),
+        ("sku", sku.as_str()),
+    ];
+    let refused = form(&app, &buyer, "/addresses", &fields).await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.text().contains("value=\"王小明\"") && refused.text().contains("value=\"天河路 1 号\""));
+    let fields = [
+        ("recipient", "王小明"),
+        ("phone", "13912345678"),
+        ("region", "CN-GD"),
+        ("detail", "天河路 1 号"),
+        ("sku", sku.as_str()),
+    ];
+    let saved = form(&app, &buyer, "/addresses", &fields).await;
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    let location = saved.headers.get("location").unwrap().to_str().unwrap().to_owned();
+    assert!(location.contains(&format!("sku={sku}")), "{location}");
+    let checkout = app.get(&buyer, &location).await.text();
+    let address_id = app.get(&buyer, "/api/v1/addresses").await.json()["items"][0]["id"].as_str().unwrap().to_owned();
+    let total =
+        app.post(&buyer, "/api/v1/checkout/quote", json!({ "address_id": address_id, "sku_ids": [sku] })).await.json()
+            ["total"]["amount_minor"]
+            .as_i64()
+            .unwrap();
+    assert!(checkout.contains(&format!("name=\"expected_total\" value=\"{total}\"")), "{checkout}");
+    assert!(!checkout.contains("id=\"place-order\" disabled"), "{checkout}");
+
+    // A stale total is shown again with the new figures; the right one places the order.
+    let place = |expected: String, key: &'static str| {
+        let (app, buyer, address_id, sku) = (&app, &buyer, address_id.clone(), sku.clone());
+        async move {
+            form(
+                app,
+                buyer,
+                "/checkout",
+                &[
+                    ("address_id", address_id.as_str()),
+                    ("expected_total", expected.as_str()),
+                    ("sku", sku.as_str()),
+                    ("method", "sandbox_success"),
+                    ("idempotency_key", key),
+                ],
+            )
+            .await
+        }
+    };
+    let stale = place((total + 100).to_string(), "p0").await;
+    assert_eq!(stale.status, 409, "{}", stale.text());
+    assert!(stale.text().contains(&format!("value=\"{total}\"")));
+    let placed = place(total.to_string(), "p1").await;
+    assert_eq!(placed.status, 303, "{}", placed.text());
+    let order_url = placed.headers.get("location").unwrap().to_str().unwrap().to_owned();
+    assert!(order_url.starts_with("/orders/") && order_url.ends_with("done=order_placed"), "{order_url}");
+    let order = app.get(&buyer, &order_url).await.text();
+    assert!(order.contains("data-status=\"awaiting_shipment\"") && order.contains("王小明"), "{order}");
+    let orders = app.get(&buyer, "/orders").await.text();
+    assert!(orders.contains("普洱"), "{orders}");
+    // Buy now put one more in the line already holding two: all three were bought.
+    assert_eq!(units_free(&app, &tea).await, 1);
+
+    // 中文 pages, and cancelling.
+    let mut chinese = buyer.clone();
+    chinese.cookie = chinese.cookie.map(|c| format!("{c}; carmine_lang=zh-CN"));
+    let order_id = order_url.trim_start_matches("/orders/").split('?').next().unwrap().to_owned();
+    let zh = app.get(&chinese, &format!("/orders/{order_id}")).await.text();
+    assert!(zh.contains("已付款 · 待发货") && zh.contains("取消订单"), "{zh}");
+    let cancelled = form(&app, &buyer, &format!("/orders/{order_id}/cancel"), &[]).await;
+    assert_eq!(cancelled.status, 303);
+    let after = app.get(&chinese, &format!("/orders/{order_id}")).await.text();
+    assert!(after.contains("你已取消这个订单") && after.contains("id=\"order-refunded\""), "{after}");
+    assert_eq!(units_free(&app, &tea).await, 4);
+    let stranger = app.signup("stranger").await;
+    assert_eq!(app.get(&stranger, &format!("/orders/{order_id}")).await.status, 404);
     assert_books_balance(&app).await;
 }

@@ -1,0 +1,608 @@
+//! Orders' pages (Commerce II): the cart (`/cart`), checkout with the address book
+//! and the payment method (`/checkout`), the buyer's orders (`/orders`,
+//! `/orders/{id}`: pay again, cancel) and the page a payment provider sends the
+//! buyer back to (`/orders/paid`). Every form works without JavaScript. One router,
+//! merged into the pages in one line.
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use carmine_accounts::Caller;
+use carmine_commerce::regions;
+use carmine_core::{Error, ErrorCode, Id};
+use carmine_orders::{AddressInput, CartLine, CheckoutInput, LineProblem};
+use carmine_store::orders::{LineRecord, OrderRecord};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::{ApiQuery, Member, path_id};
+use crate::pages::money::{field, form_key, yuan};
+use crate::pages::{Layout, PageForm, done, render, shown_on_form};
+
+/// The notices orders' forms end with (`?done=`; `notice-<key>` in the catalogues).
+pub(crate) const NOTICES: &[&str] =
+    &["cart_added", "cart_saved", "cart_removed", "address_saved", "order_placed", "order_cancelled"];
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/cart", get(cart))
+        .route("/cart/add", post(add_to_cart))
+        .route("/cart/{sku}/quantity", post(set_quantity))
+        .route("/cart/{sku}/remove", post(remove))
+        .route("/checkout", get(checkout).post(place))
+        .route("/addresses", post(add_address))
+        .route("/orders", get(orders))
+        .route("/orders/paid", get(paid))
+        .route("/orders/{id}", get(order))
+        .route("/orders/{id}/cancel", post(cancel))
+        .route("/orders/{id}/pay", post(pay))
+}
+
+/// A cart or checkout line as the pages draw it.
+pub(crate) struct LineRow {
+    pub sku_id: String,
+    pub product_url: String,
+    pub title: String,
+    pub option_label: String,
+    pub quantity: i64,
+    pub price: String,
+    pub line_total: String,
+    pub price_was: Option<String>,
+    /// Why it cannot be bought as it stands, in the reader's language.
+    pub problem: Option<String>,
+    pub cover: Option<String>,
+    pub max: i64,
+}
+
+fn line_row(layout: &Layout, line: &CartLine) -> LineRow {
+    let r = &line.record;
+    LineRow {
+        sku_id: r.sku_id.to_string(),
+        product_url: format!("/products/{}", r.product_id),
+        title: r.title.clone(),
+        option_label: carmine_orders::checkout::option_label(&r.options, &r.option_key),
+        quantity: r.quantity,
+        price: yuan(r.price_minor),
+        line_total: yuan(line.line_total_minor()),
+        price_was: line.price_was.map(yuan),
+        problem: line.problem.map(|p| match p {
+            LineProblem::NotForSale => layout.t("cart-not-for-sale"),
+            LineProblem::OutOfStock { available: 0 } => layout.t("product-sold-out"),
+            LineProblem::OutOfStock { available } => layout.t1("cart-only-left", "count", available),
+        }),
+        cover: crate::api::orders::cover_url(&r.cover),
+        max: carmine_core::limits::CART_QUANTITY_MAX,
+    }
+}
+
+pub(crate) struct StoreRow {
+    pub name: String,
+    pub url: String,
+    pub lines: Vec<LineRow>,
+    pub goods: String,
+    /// `—` until an address is chosen; the reason when the store does not deliver.
+    pub shipping: String,
+    pub delivers: bool,
+}
+
+fn store_rows(layout: &Layout, lines: &[CartLine]) -> Vec<StoreRow> {
+    let mut stores: Vec<(Id, StoreRow)> = Vec::new();
+    for line in lines {
+        let row = line_row(layout, line);
+        match stores.last_mut() {
+            Some((id, store)) if *id == line.record.store_id => store.lines.push(row),
+            _ => stores.push((
+                line.record.store_id,
+                StoreRow {
+                    name: line.record.store_name.clone(),
+                    url: format!("/o/{}/store", line.record.store_handle),
+                    lines: vec![row],
+                    goods: String::new(),
+                    shipping: String::new(),
+                    delivers: true,
+                },
+            )),
+        }
+    }
+    stores.into_iter().map(|(_, s)| s).collect()
+}
+
+// ---- Cart ------------------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "cart.html")]
+struct CartPage {
+    layout: Layout,
+    stores: Vec<StoreRow>,
+    units: i64,
+    goods: String,
+    ready: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct DoneQuery {
+    done: Option<String>,
+}
+
+async fn cart_page(
+    state: &AppState,
+    caller: &Caller,
+    done: Option<&str>,
+    error: Option<&Error>,
+) -> Result<Response, ApiError> {
+    let layout = Layout::with(Some(caller), done, error);
+    let lines = state.orders().cart(caller.user_id).await?;
+    let page = CartPage {
+        stores: store_rows(&layout, &lines),
+        units: lines.iter().map(|l| l.record.quantity).sum(),
+        goods: yuan(lines.iter().filter(|l| l.problem.is_none()).map(CartLine::line_total_minor).sum()),
+        ready: !lines.is_empty() && lines.iter().all(|l| l.problem.is_none()),
+        layout,
+    };
+    Ok(render(&page, error))
+}
+
+async fn cart(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(q): ApiQuery<DoneQuery>,
+) -> Result<Response, ApiError> {
+    cart_page(&state, &caller, q.done.as_deref(), None).await
+}
+
+fn quantity_of(fields: &[(String, String)]) -> Result<i64, Error> {
+    field(fields, "quantity")
+        .trim()
+        .parse()
+        .map_err(|_| Error::invalid_field("quantity", "a whole number from 1 to 99"))
+}
+
+/// The product page's form: into the cart, or straight to checkout with it ("buy now").
+async fn add_to_cart(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let added = async {
+        let sku: Id =
+            field(&fields, "sku_id").parse().map_err(|_| Error::invalid_field("sku_id", "choose a variant"))?;
+        state.orders().put_in_cart(caller.user_id, sku, quantity_of(&fields)?, true).await?;
+        Ok::<Id, Error>(sku)
+    };
+    match added.await {
+        Ok(sku) if field(&fields, "buy") == "now" => Ok(Redirect::to(&format!("/checkout?sku={sku}")).into_response()),
+        Ok(_) => Ok(done("/cart", "cart_added")),
+        Err(error) => cart_page(&state, &caller, None, Some(&shown_on_form(error)?)).await,
+    }
+}
+
+async fn set_quantity(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(sku): Path<String>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let sku = path_id(&sku, ErrorCode::CartLineNotFound)?;
+    let saved = async { state.orders().put_in_cart(caller.user_id, sku, quantity_of(&fields)?, false).await };
+    match saved.await {
+        Ok(_) => Ok(done("/cart", "cart_saved")),
+        Err(error) => cart_page(&state, &caller, None, Some(&shown_on_form(error)?)).await,
+    }
+}
+
+async fn remove(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(sku): Path<String>,
+) -> Result<Response, ApiError> {
+    let sku = path_id(&sku, ErrorCode::CartLineNotFound)?;
+    match state.orders().remove_from_cart(caller.user_id, sku).await {
+        Ok(_) => Ok(done("/cart", "cart_removed")),
+        Err(error) => cart_page(&state, &caller, None, Some(&shown_on_form(error)?)).await,
+    }
+}
+
+// ---- Checkout --------------------------------------------------------------------
+
+pub(crate) struct AddressRow {
+    pub id: String,
+    pub recipient: String,
+    pub phone: String,
+    pub region: String,
+    pub detail: String,
+    pub chosen: bool,
+    pub href: String,
+}
+
+#[derive(Template)]
+#[template(path = "checkout.html")]
+struct CheckoutPage {
+    layout: Layout,
+    addresses: Vec<AddressRow>,
+    chosen: String,
+    stores: Vec<StoreRow>,
+    goods: String,
+    shipping: String,
+    total: String,
+    total_minor: i64,
+    ready: bool,
+    sku: String,
+    methods: Vec<String>,
+    test_mode: bool,
+    key: String,
+    regions: Vec<(String, String)>,
+    /// The address form's values after a refusal.
+    draft: AddressInput,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct CheckoutQuery {
+    address: Option<String>,
+    /// Buy now: only this variant of the cart.
+    sku: Option<String>,
+    done: Option<String>,
+}
+
+async fn checkout_page(
+    state: &AppState,
+    caller: &Caller,
+    query: &CheckoutQuery,
+    error: Option<&Error>,
+    draft: AddressInput,
+) -> Result<Response, ApiError> {
+    let layout = Layout::with(Some(caller), query.done.as_deref(), error);
+    let addresses = state.orders().addresses(caller.user_id).await?;
+    let wanted = query.address.as_deref().and_then(|a| a.parse::<Id>().ok());
+    let chosen = addresses.iter().find(|a| Some(a.id) == wanted).or(addresses.first()).map(|a| a.id);
+    let sku: Vec<Id> = query.sku.as_deref().and_then(|s| s.parse().ok()).into_iter().collect();
+    let quote = match state.orders().quote(caller.user_id, chosen, &sku).await {
+        Ok(quote) => quote,
+        // The variant bought "now" left the cart: check out the cart instead.
+        Err(e) if e.code == ErrorCode::CartLineNotFound => state.orders().quote(caller.user_id, chosen, &[]).await?,
+        Err(e) => return Err(ApiError(e)),
+    };
+    let lines: Vec<CartLine> = quote.stores.iter().flat_map(|s| s.lines.iter().cloned()).collect();
+    let mut stores = store_rows(&layout, &lines);
+    for (row, quoted) in stores.iter_mut().zip(&quote.stores) {
+        row.goods = yuan(quoted.goods_minor);
+        row.delivers = quoted.delivers;
+        row.shipping = match quoted.shipping_minor {
+            Some(0) => layout.t("checkout-free-shipping"),
+            Some(fee) => yuan(fee),
+            None if quoted.delivers => "—".to_owned(),
+            None => layout.t("checkout-not-delivered"),
+        };
+    }
+    let here = |id: Id| match query.sku.as_deref() {
+        Some(sku) => format!("/checkout?address={id}&sku={sku}"),
+        None => format!("/checkout?address={id}"),
+    };
+    let page = CheckoutPage {
+        addresses: addresses
+            .iter()
+            .map(|a| AddressRow {
+                id: a.id.to_string(),
+                recipient: a.recipient.clone(),
+                phone: a.phone.clone(),
+                region: layout.tv("region", &a.region),
+                detail: a.detail.clone(),
+                chosen: Some(a.id) == chosen,
+                href: here(a.id),
+            })
+            .collect(),
+        chosen: chosen.map(|id| id.to_string()).unwrap_or_default(),
+        ready: chosen.is_some()
+            && !quote.stores.is_empty()
+            && quote.problems().is_empty()
+            && quote.undelivered().is_empty(),
+        stores,
+        goods: yuan(quote.goods_minor),
+        shipping: if chosen.is_some() { yuan(quote.shipping_minor) } else { "—".to_owned() },
+        total: yuan(quote.total_minor),
+        total_minor: quote.total_minor,
+        sku: sku.first().map(|s| s.to_string()).unwrap_or_default(),
+        methods: state.payments().provider().methods().iter().map(|m| (*m).to_owned()).collect(),
+        test_mode: state.services().sandbox.test_mode(),
+        key: carmine_core::secret::random_token(16),
+        regions: regions::listed().map(|code| (code.to_owned(), layout.tv("region", code))).collect(),
+        draft,
+        layout,
+    };
+    Ok(render(&page, error))
+}
+
+async fn checkout(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(q): ApiQuery<CheckoutQuery>,
+) -> Result<Response, ApiError> {
+    checkout_page(&state, &caller, &q, None, AddressInput::default()).await
+}
+
+/// Places the checkout shown (its total is the one the buyer saw).
+async fn place(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    headers: axum::http::HeaderMap,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let sku = field(&fields, "sku").to_owned();
+    let placed = async {
+        let address_id: Id =
+            field(&fields, "address_id").parse().map_err(|_| Error::new(ErrorCode::AddressNotFound))?;
+        let expected_total_minor: i64 = field(&fields, "expected_total")
+            .parse()
+            .map_err(|_| Error::invalid_field("expected_total", "the total shown"))?;
+        let input = CheckoutInput {
+            address_id,
+            sku_ids: sku.parse::<Id>().ok().into_iter().collect(),
+            method: field(&fields, "method").to_owned(),
+            expected_total_minor,
+        };
+        let key = form_key(&caller, &fields, "checkout")?;
+        let mut visitors = vec![carmine_commerce::tags::Visitor::Member(caller.user_id)];
+        if let Some(token) = crate::cookies::referral(&headers) {
+            visitors.push(carmine_commerce::tags::Visitor::Cookie(token));
+        }
+        state.orders().checkout(caller.user_id, &visitors, &input, &key, "/orders/paid?payment={payment}").await
+    };
+    match placed.await {
+        Ok(placed) => match (placed.payment.status.as_str(), placed.payment.redirect_url.as_deref()) {
+            ("requires_action", Some(url)) => Ok(Redirect::to(url).into_response()),
+            _ => {
+                let (_, orders, _) = state.orders().group(caller.user_id, placed.group_id).await?;
+                let first = orders.first().map(|o| o.id.to_string()).unwrap_or_default();
+                Ok(done(&format!("/orders/{first}"), "order_placed"))
+            }
+        },
+        Err(error) => {
+            let error = shown_on_form(error)?;
+            let query = CheckoutQuery {
+                address: Some(field(&fields, "address_id").to_owned()),
+                sku: (!sku.is_empty()).then_some(sku),
+                done: None,
+            };
+            checkout_page(&state, &caller, &query, Some(&error), AddressInput::default()).await
+        }
+    }
+}
+
+/// The address form on the checkout page: saved, then chosen.
+async fn add_address(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let input = AddressInput {
+        recipient: field(&fields, "recipient").to_owned(),
+        phone: field(&fields, "phone").to_owned(),
+        region: field(&fields, "region").to_owned(),
+        detail: field(&fields, "detail").to_owned(),
+        is_default: field(&fields, "is_default") == "1",
+    };
+    let sku = field(&fields, "sku").to_owned();
+    match state.orders().add_address(caller.user_id, &input).await {
+        Ok(address) => {
+            let sku = if sku.is_empty() { String::new() } else { format!("&sku={sku}") };
+            Ok(done(&format!("/checkout?address={}{sku}", address.id), "address_saved"))
+        }
+        Err(error) => {
+            let error = shown_on_form(error)?;
+            let query = CheckoutQuery { address: None, sku: (!sku.is_empty()).then_some(sku), done: None };
+            checkout_page(&state, &caller, &query, Some(&error), input).await
+        }
+    }
+}
+
+// ---- Orders ----------------------------------------------------------------------
+
+pub(crate) struct OrderLineRow {
+    pub product_url: String,
+    pub title: String,
+    pub option_label: String,
+    pub quantity: i64,
+    pub price: String,
+    pub paid: String,
+    pub cover: Option<String>,
+    pub returnable: bool,
+}
+
+pub(crate) struct OrderRow {
+    pub id: String,
+    pub store_name: String,
+    pub store_url: String,
+    pub status: String,
+    pub cancel_reason: String,
+    pub goods: String,
+    pub shipping: String,
+    pub total: String,
+    pub refunded: String,
+    pub placed_at: String,
+    /// Whole minutes left to pay (rounded up).
+    pub minutes_to_pay: i64,
+    pub lines: Vec<OrderLineRow>,
+}
+
+fn order_row(layout: &Layout, order: &OrderRecord, lines: &[LineRecord]) -> OrderRow {
+    OrderRow {
+        id: order.id.to_string(),
+        store_name: order.store_name.clone(),
+        store_url: format!("/o/{}/store", order.store_handle),
+        status: order.status.clone(),
+        cancel_reason: order.cancel_reason.clone().unwrap_or_default(),
+        goods: yuan(order.goods_minor),
+        shipping: yuan(order.shipping_minor),
+        total: yuan(order.total_minor),
+        refunded: if order.refunded_minor > 0 { yuan(order.refunded_minor) } else { String::new() },
+        placed_at: layout.when(&order.created_at),
+        minutes_to_pay: ((order.pay_by.micros() - crate::i18n::now().micros()) / 60_000_000).max(0) + 1,
+        lines: lines
+            .iter()
+            .filter(|l| l.order_id == order.id)
+            .map(|l| OrderLineRow {
+                product_url: format!("/products/{}", l.product_id),
+                title: l.title.clone(),
+                option_label: l.option_label.clone(),
+                quantity: l.quantity,
+                price: yuan(l.unit_price_minor),
+                paid: yuan(l.paid_minor),
+                cover: crate::api::orders::cover_url(&l.cover),
+                returnable: l.returnable,
+            })
+            .collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "orders.html")]
+struct OrdersPage {
+    layout: Layout,
+    orders: Vec<OrderRow>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct OrdersQuery {
+    before: Option<String>,
+    done: Option<String>,
+}
+
+async fn orders(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(q): ApiQuery<OrdersQuery>,
+) -> Result<Response, ApiError> {
+    const PAGE: u32 = 20;
+    let layout = Layout::with(Some(&caller), q.done.as_deref(), None);
+    let before = q.before.as_deref().and_then(|b| b.parse::<Id>().ok());
+    let (mut records, lines) = state.orders().buyer_orders(caller.user_id, before, PAGE).await?;
+    let more = records.len() > PAGE as usize;
+    records.truncate(PAGE as usize);
+    let page = OrdersPage {
+        next: if more { records.last().map(|o| format!("/orders?before={}", o.id)) } else { None },
+        orders: records.iter().map(|o| order_row(&layout, o, &lines)).collect(),
+        layout,
+    };
+    Ok(render(&page, None))
+}
+
+#[derive(Template)]
+#[template(path = "order.html")]
+struct OrderPage {
+    layout: Layout,
+    order: OrderRow,
+    recipient: String,
+    phone: String,
+    address: String,
+    /// The group's payment: `created`, `requires_action`, `pending`, `succeeded`, `declined`.
+    payment_status: String,
+    payment_url: Option<String>,
+    /// Orders placed in the same checkout (one payment paid them).
+    siblings: usize,
+    can_pay: bool,
+    can_cancel: bool,
+    methods: Vec<String>,
+    key: String,
+}
+
+async fn order_page(
+    state: &AppState,
+    caller: &Caller,
+    id: Id,
+    done: Option<&str>,
+    error: Option<&Error>,
+) -> Result<Response, ApiError> {
+    let layout = Layout::with(Some(caller), done, error);
+    let detail = state.orders().order(caller.user_id, id).await?;
+    let (group, siblings, _) = state.orders().group(caller.user_id, detail.group.id).await?;
+    let payment = match group.payment_id {
+        Some(payment_id) => Some(state.payments().get(payment_id).await?),
+        None => None,
+    };
+    let payment_status = payment.as_ref().map(|p| p.status.clone()).unwrap_or_default();
+    let pending = detail.order.status == "pending_payment";
+    let page = OrderPage {
+        order: order_row(&layout, &detail.order, &detail.lines),
+        recipient: group.recipient.clone(),
+        phone: group.phone.clone(),
+        address: format!("{} {}", layout.tv("region", &group.region), group.detail),
+        payment_url: payment.as_ref().filter(|p| p.status == "requires_action").and_then(|p| p.redirect_url.clone()),
+        can_pay: pending && matches!(payment_status.as_str(), "declined" | "created"),
+        can_cancel: matches!(detail.order.status.as_str(), "pending_payment" | "awaiting_shipment"),
+        payment_status,
+        siblings: siblings.len(),
+        methods: state.payments().provider().methods().iter().map(|m| (*m).to_owned()).collect(),
+        key: carmine_core::secret::random_token(16),
+        layout,
+    };
+    Ok(render(&page, error))
+}
+
+async fn order(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<DoneQuery>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::OrderNotFound)?;
+    order_page(&state, &caller, id, q.done.as_deref(), None).await
+}
+
+async fn cancel(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::OrderNotFound)?;
+    match state.orders().cancel(caller.user_id, id).await {
+        Ok(_) => Ok(done(&format!("/orders/{id}"), "order_cancelled")),
+        Err(error) => order_page(&state, &caller, id, None, Some(&shown_on_form(error)?)).await,
+    }
+}
+
+async fn pay(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::OrderNotFound)?;
+    let paid = async {
+        let key = form_key(&caller, &fields, &format!("orders.{id}.pay"))?;
+        state
+            .orders()
+            .pay_again(caller.user_id, id, field(&fields, "method"), &key, "/orders/paid?payment={payment}")
+            .await
+    };
+    match paid.await {
+        Ok(placed) => match (placed.payment.status.as_str(), placed.payment.redirect_url.as_deref()) {
+            ("requires_action", Some(url)) => Ok(Redirect::to(url).into_response()),
+            _ => Ok(Redirect::to(&format!("/orders/{id}")).into_response()),
+        },
+        Err(error) => order_page(&state, &caller, id, None, Some(&shown_on_form(error)?)).await,
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct PaidQuery {
+    #[serde(default)]
+    payment: String,
+}
+
+/// Back from the provider's page: the payment is checked with the provider, then
+/// the buyer sees their order.
+async fn paid(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(q): ApiQuery<PaidQuery>,
+) -> Result<Response, ApiError> {
+    let payment = crate::api::money::payment_for(&state, &caller, &q.payment).await?;
+    let group = state.orders().group_of_payment(caller.user_id, payment.id).await?.ok_or(ErrorCode::OrderNotFound)?;
+    let (_, orders, _) = state.orders().group(caller.user_id, group).await?;
+    let first = orders.first().ok_or(ErrorCode::OrderNotFound)?;
+    let notice = if payment.status == "succeeded" { "?done=order_placed" } else { "" };
+    Ok(Redirect::to(&format!("/orders/{}{notice}", first.id)).into_response())
+}
