@@ -15,6 +15,7 @@ carmine_store::both_backends!(
     bad_checkouts_are_refused_and_change_nothing,
     a_thousand_buyers_race_for_a_hundred_units,
     a_buyer_shops_through_the_pages,
+    stock_follows_a_model_through_random_histories,
 );
 
 fn cny(amount_minor: i64) -> Value {
@@ -527,5 +528,309 @@ async fn a_buyer_shops_through_the_pages(t: TestDb) {
     assert_eq!(units_free(&app, &tea).await, 4);
     let stranger = app.signup("stranger").await;
     assert_eq!(app.get(&stranger, &format!("/orders/{order_id}")).await.status, 404);
+    assert_books_balance(&app).await;
+}
+
+/// What a history step does (the stock state machine's transitions).
+#[derive(Clone, Debug)]
+enum Step {
+    /// A buyer puts `quantity` units in the cart (refused when fewer are free).
+    AddToCart { buyer: usize, quantity: i64 },
+    /// A buyer checks out the cart, paying with a method that succeeds, is declined
+    /// (the order waits), or waits on the provider's page.
+    Checkout { buyer: usize, method: usize },
+    /// The payer finishes on the provider's page (maybe after the order expired);
+    /// `order` counts back from the newest.
+    PayHosted { order: usize },
+    /// The buyer cancels (before payment: released; after: refunded and released).
+    Cancel { order: usize },
+    /// Time passes and the job runner runs (unpaid orders expire).
+    Wait { minutes: i64 },
+    /// The merchant sets what the first warehouse holds.
+    Restock { on_hand: i64 },
+}
+
+fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+    use proptest::prelude::*;
+    prop_oneof![
+        3 => (0..3usize, 1..=3i64).prop_map(|(buyer, quantity)| Step::AddToCart { buyer, quantity }),
+        3 => (0..3usize, 0..3usize).prop_map(|(buyer, method)| Step::Checkout { buyer, method }),
+        3 => (0..4usize).prop_map(|order| Step::PayHosted { order }),
+        2 => (0..4usize).prop_map(|order| Step::Cancel { order }),
+        2 => (1..=20i64).prop_map(|minutes| Step::Wait { minutes }),
+        1 => (0..=6i64).prop_map(|on_hand| Step::Restock { on_hand }),
+    ]
+}
+
+/// The model: per warehouse (by priority) what is on hand and reserved, and each
+/// order's units per warehouse, status and money.
+#[derive(Clone, Debug, Default)]
+struct Model {
+    on_hand: [i64; 2],
+    reserved: [i64; 2],
+    orders: Vec<ModelOrder>,
+    /// Money held in escrow for orders: paid and not refunded.
+    escrow: i64,
+}
+
+#[derive(Clone, Debug)]
+struct ModelOrder {
+    id: carmine_core::Id,
+    buyer: carmine_core::Id,
+    hosted: Option<String>,
+    paid_once: bool,
+    status: &'static str,
+    reason: Option<&'static str>,
+    quantity: i64,
+    taken: [i64; 2],
+    total: i64,
+    pay_by: i64,
+}
+
+impl Model {
+    fn free(&self) -> i64 {
+        (0..2).map(|w| self.on_hand[w] - self.reserved[w]).sum()
+    }
+
+    /// Checkout's rule: all from the first warehouse that has them, else split in order.
+    fn reserve(&mut self, quantity: i64) -> Option<[i64; 2]> {
+        if self.free() < quantity {
+            return None;
+        }
+        let mut taken = [0; 2];
+        if let Some(w) = (0..2).find(|w| self.on_hand[*w] - self.reserved[*w] >= quantity) {
+            taken[w] = quantity;
+        } else {
+            let mut left = quantity;
+            for w in 0..2 {
+                let take = (self.on_hand[w] - self.reserved[w]).min(left);
+                taken[w] = take;
+                left -= take;
+            }
+        }
+        for w in 0..2 {
+            self.reserved[w] += taken[w];
+        }
+        Some(taken)
+    }
+
+    fn release(&mut self, taken: [i64; 2]) {
+        for w in 0..2 {
+            self.reserved[w] -= taken[w];
+        }
+    }
+}
+
+/// Random histories of checkouts, payments (on time, declined, late), cancellations,
+/// expiries and restocks: after every step the stock, every order and the escrow
+/// are what the model says, and the books balance at the end.
+async fn stock_follows_a_model_through_random_histories(t: TestDb) {
+    use carmine_orders::{AddressInput, CheckoutInput};
+    use proptest::strategy::{Strategy, ValueTree};
+    let app = TestApp::new(t).await;
+    app.scheduler.ensure_recurring().await.unwrap();
+    let (owner, store_id) = store(&app, "model_shop", "brand_official").await;
+    let (product, sku) = stocked(&app, &owner, &store_id, "模型 Model", 1_000, 0).await;
+    let warehouses: Vec<String> = {
+        app.post(&owner, &format!("/api/v1/stores/{store_id}/warehouses"), json!({ "name": "二号仓" }))
+            .await
+            .assert_status(201);
+        let store = app.get(&owner, &format!("/api/v1/stores/{store_id}")).await.json();
+        store["warehouses"].as_array().unwrap().iter().map(|w| w["id"].as_str().unwrap().to_owned()).collect()
+    };
+    let set_stock = |warehouse: usize, on_hand: i64| {
+        let (app, owner, product, sku, warehouse) =
+            (&app, &owner, product.clone(), sku.clone(), warehouses[warehouse].clone());
+        async move {
+            app.put(
+                owner,
+                &format!("/api/v1/products/{product}/stock"),
+                json!({ "items": [{ "sku_id": sku, "warehouse_id": warehouse, "on_hand": on_hand }] }),
+            )
+            .await
+        }
+    };
+    let sku: carmine_core::Id = sku.parse().unwrap();
+    let orders = app.services.orders.clone();
+    let mut buyers = Vec::new();
+    for name in ["ann", "bob", "cyd"] {
+        let client = app.signup(name).await;
+        let user: carmine_core::Id = app.user_id(&client).await.parse().unwrap();
+        let input = AddressInput {
+            recipient: name.into(),
+            phone: "13800138000".into(),
+            region: "CN-ZJ".into(),
+            detail: "西湖区 1 号".into(),
+            is_default: true,
+        };
+        let address = orders.add_address(user, &input).await.unwrap().id;
+        buyers.push((user, address));
+    }
+    let methods = ["sandbox_success", "sandbox_decline", "sandbox_checkout"];
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let history = proptest::collection::vec(step(), 15..40);
+    let mut model = Model::default();
+    let mut keys = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    for case in 0..24 {
+        // Each history starts from what the last one left: 3 and 2 units on hand.
+        for (w, units) in [(0, 3), (1, 2)] {
+            if set_stock(w, units).await.status.as_u16() == 200 {
+                model.on_hand[w] = units;
+            }
+        }
+        let steps = history.new_tree(&mut runner).unwrap().current();
+        for (n, step) in steps.iter().enumerate() {
+            match step.clone() {
+                Step::AddToCart { buyer, quantity } => {
+                    let added = orders.put_in_cart(buyers[buyer].0, sku, quantity, false).await;
+                    assert_eq!(added.is_ok(), model.free() >= quantity, "{step:?}: {added:?}");
+                }
+                Step::Checkout { buyer, method } => {
+                    let (user, address_id) = buyers[buyer];
+                    let in_cart = orders.cart(user).await.unwrap();
+                    let Some(line) = in_cart.first() else { continue };
+                    let quantity = line.record.quantity;
+                    let total = orders.quote(user, Some(address_id), &[]).await.unwrap().total_minor;
+                    let input = CheckoutInput {
+                        address_id,
+                        sku_ids: vec![],
+                        method: methods[method].into(),
+                        expected_total_minor: total,
+                    };
+                    keys += 1;
+                    let key =
+                        carmine_ledger::IdempotencyKey::new(user, &format!("m{keys}"), "checkout", b"{}").unwrap();
+                    let placed = orders.checkout(user, &[], &input, &key, "/orders/paid").await;
+                    match (model.reserve(quantity), placed) {
+                        (Some(taken), Ok(placed)) => {
+                            let (_, placed_orders, _) = orders.group(user, placed.group_id).await.unwrap();
+                            let paid = placed.payment.status == "succeeded";
+                            if paid {
+                                model.escrow += total;
+                            }
+                            model.orders.push(ModelOrder {
+                                id: placed_orders[0].id,
+                                buyer: user,
+                                hosted: placed
+                                    .payment
+                                    .redirect_url
+                                    .clone()
+                                    .map(|u| u.rsplit('/').next().unwrap().to_owned()),
+                                paid_once: paid,
+                                status: if paid { "awaiting_shipment" } else { "pending_payment" },
+                                reason: None,
+                                quantity,
+                                taken,
+                                total,
+                                pay_by: placed_orders[0].pay_by.micros(),
+                            });
+                        }
+                        (None, Err(error)) => {
+                            seen.insert("sold out");
+                            assert_eq!(error.code, carmine_core::ErrorCode::OutOfStock, "{step:?}");
+                        }
+                        (expected, got) => {
+                            panic!("case {case} step {n} {step:?}: model reserved {expected:?}, got {got:?}")
+                        }
+                    }
+                }
+                Step::PayHosted { order } => {
+                    let Some(order) = model.orders.len().checked_sub(order + 1) else { continue };
+                    let o = model.orders[order].clone();
+                    let Some(reference) = o.hosted.clone().filter(|_| !o.paid_once) else { continue };
+                    app.services.sandbox.complete_checkout(&reference, true).await.unwrap();
+                    app.run_jobs().await;
+                    let o = &mut model.orders[order];
+                    o.paid_once = true;
+                    model.escrow += o.total;
+                    match (o.status, o.reason) {
+                        ("pending_payment", _) => o.status = "awaiting_shipment",
+                        ("cancelled", Some("expired")) => {
+                            let quantity = o.quantity;
+                            match model.reserve(quantity) {
+                                Some(taken) => {
+                                    seen.insert("late payment revived");
+                                    let o = &mut model.orders[order];
+                                    (o.status, o.reason, o.taken) = ("awaiting_shipment", None, taken);
+                                }
+                                None => {
+                                    seen.insert("late payment refunded");
+                                    model.escrow -= model.orders[order].total;
+                                }
+                            }
+                        }
+                        _ => model.escrow -= o.total,
+                    }
+                }
+                Step::Cancel { order } => {
+                    let Some(order) = model.orders.len().checked_sub(order + 1) else { continue };
+                    let o = model.orders[order].clone();
+                    let result = orders.cancel(o.buyer, o.id).await;
+                    match o.status {
+                        "pending_payment" | "awaiting_shipment" => {
+                            result.unwrap();
+                            model.release(o.taken);
+                            if o.status == "awaiting_shipment" {
+                                model.escrow -= o.total;
+                            }
+                            let o = &mut model.orders[order];
+                            (o.status, o.reason) = ("cancelled", Some("buyer"));
+                        }
+                        _ => assert_eq!(result.unwrap_err().code, carmine_core::ErrorCode::OrderNotCancellable),
+                    }
+                }
+                Step::Wait { minutes } => {
+                    app.clock.advance_seconds(minutes * 60);
+                    app.run_jobs().await;
+                    let now = app.clock.now().micros();
+                    for i in 0..model.orders.len() {
+                        let o = model.orders[i].clone();
+                        if o.status == "pending_payment" && o.pay_by <= now {
+                            model.release(o.taken);
+                            seen.insert("expired");
+                            let o = &mut model.orders[i];
+                            (o.status, o.reason) = ("cancelled", Some("expired"));
+                        }
+                    }
+                }
+                Step::Restock { on_hand } => {
+                    let response = set_stock(0, on_hand).await;
+                    if on_hand >= model.reserved[0] {
+                        response.assert_status(200);
+                        model.on_hand[0] = on_hand;
+                    } else {
+                        seen.insert("restock below reserved");
+                        response.assert_error(409, "stock_below_reserved");
+                    }
+                }
+            }
+            // The sweep sends refunds to the provider; the escrow then holds what the model says.
+            app.services.payments.resume_stale(-1).await.unwrap();
+            let mut conn = app.db.reader().await.unwrap();
+            let mut stock = carmine_store::products::stock(&mut conn, product.parse().unwrap()).await.unwrap();
+            stock.sort_by_key(|s| warehouses.iter().position(|w| *w == s.warehouse_id.to_string()));
+            let found: Vec<(i64, i64)> = stock.iter().map(|s| (s.on_hand, s.reserved)).collect();
+            let expected: Vec<(i64, i64)> = (0..2).map(|w| (model.on_hand[w], model.reserved[w])).collect();
+            assert_eq!(found, expected, "case {case} step {n} {step:?}");
+            for o in &model.orders {
+                let record = carmine_store::orders::get_order(&mut conn, o.id).await.unwrap().unwrap();
+                assert_eq!(
+                    (record.status.as_str(), record.cancel_reason.as_deref()),
+                    (o.status, o.reason),
+                    "case {case} step {n} {step:?}: {o:?}"
+                );
+            }
+            drop(conn);
+            assert_eq!(escrow(&app).await, model.escrow, "case {case} step {n} {step:?}");
+        }
+    }
+    // The histories reached every outcome (a change to the generator must keep it so).
+    let every = ["sold out", "expired", "late payment revived", "late payment refunded", "restock below reserved"];
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), {
+        let mut e = every.to_vec();
+        e.sort();
+        e
+    });
     assert_books_balance(&app).await;
 }
