@@ -74,6 +74,9 @@ async fn paid(tx: &mut Tx, payment: &PaymentRecord) -> Result<()> {
             changed(tx, &order, "awaiting_shipment").await?;
             continue;
         }
+        // Not waiting any more: read it again, as the update that lost found it (on
+        // PostgreSQL an expiry may have committed while this transaction waited).
+        let Some(order) = rows::get_order(tx.conn(), order.id).await? else { continue };
         if order.status == "cancelled"
             && order.cancel_reason.as_deref() == Some("expired")
             && revive(tx, &order).await?

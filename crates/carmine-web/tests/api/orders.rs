@@ -16,6 +16,7 @@ carmine_store::both_backends!(
     a_thousand_buyers_race_for_a_hundred_units,
     a_buyer_shops_through_the_pages,
     stock_follows_a_model_through_random_histories,
+    expiry_racing_a_payment_has_one_winner,
 );
 
 fn cny(amount_minor: i64) -> Value {
@@ -832,5 +833,80 @@ async fn stock_follows_a_model_through_random_histories(t: TestDb) {
         e.sort();
         e
     });
+    assert_books_balance(&app).await;
+}
+
+/// An order's expiry and its payment arriving at the same moment, twenty times: each
+/// time exactly one of them takes effect first, and stock and money agree with the
+/// outcome — paid (the units stay reserved, the money in escrow) or expired and
+/// refunded (units free, escrow empty), never both.
+async fn expiry_racing_a_payment_has_one_winner(t: TestDb) {
+    use carmine_orders::{AddressInput, CheckoutInput};
+    let app = TestApp::new(t).await;
+    let (owner, store_id) = store(&app, "race_shop", "brand_official").await;
+    let (product, sku) = stocked(&app, &owner, &store_id, "竞速 Race", 2_000, 1).await;
+    let sku: carmine_core::Id = sku.parse().unwrap();
+    let orders = app.services.orders.clone();
+    let buyer = app.signup("racer").await;
+    let user: carmine_core::Id = app.user_id(&buyer).await.parse().unwrap();
+    let input = AddressInput {
+        recipient: "R".into(),
+        phone: "13800138000".into(),
+        region: "CN-SH".into(),
+        detail: "黄浦区 1 号".into(),
+        is_default: true,
+    };
+    let address_id = orders.add_address(user, &input).await.unwrap().id;
+    let mut paid = 0;
+    for round in 0..20 {
+        orders.put_in_cart(user, sku, 1, false).await.unwrap();
+        let total = orders.quote(user, Some(address_id), &[]).await.unwrap().total_minor;
+        let input = CheckoutInput {
+            address_id,
+            sku_ids: vec![],
+            method: "sandbox_checkout".into(),
+            expected_total_minor: total,
+        };
+        let key = carmine_ledger::IdempotencyKey::new(user, &format!("race{round}"), "checkout", b"{}").unwrap();
+        let placed = orders.checkout(user, &[], &input, &key, "/orders/paid").await.unwrap();
+        let (_, placed_orders, _) = orders.group(user, placed.group_id).await.unwrap();
+        let order_id = placed_orders[0].id;
+        let reference = placed.payment.redirect_url.as_deref().unwrap().rsplit('/').next().unwrap().to_owned();
+        // The payer pays at the provider; then the clock passes the deadline, and the
+        // payment's answer and the expiry are applied at once.
+        app.services.sandbox.complete_checkout(&reference, true).await.unwrap();
+        app.clock.advance_seconds(16 * 60);
+        let db = app.db.clone();
+        let expiry = tokio::spawn(async move {
+            let mut tx = db.begin().await.unwrap();
+            let won = carmine_orders::lifecycle::expire(&mut tx, order_id).await.unwrap();
+            tx.commit().await.unwrap();
+            won
+        });
+        let payments = app.services.payments.clone();
+        let payment_id = placed.payment.id;
+        let payment = tokio::spawn(async move { payments.resume(payment_id, None).await.unwrap() });
+        let (expiry_won, payment) = (expiry.await.unwrap(), payment.await.unwrap());
+        assert_eq!(payment.status, "succeeded");
+        app.services.payments.resume_stale(-1).await.unwrap();
+        let order = orders.order(user, order_id).await.unwrap().order;
+        let mut conn = app.db.reader().await.unwrap();
+        let stock = carmine_store::products::stock(&mut conn, product.parse().unwrap()).await.unwrap();
+        drop(conn);
+        let reserved: i64 = stock.iter().map(|s| s.reserved).sum();
+        match order.status.as_str() {
+            // The payment first, or the expiry first and the late money took the unit again.
+            "awaiting_shipment" => {
+                paid += 1;
+                assert_eq!((reserved, order.refunded_minor, escrow(&app).await), (1, 0, total), "round {round}");
+                orders.cancel(user, order_id).await.unwrap();
+                app.services.payments.resume_stale(-1).await.unwrap();
+            }
+            status => panic!("round {round}: {status} (expiry won: {expiry_won})"),
+        }
+        assert_eq!(escrow(&app).await, 0, "round {round}: the cancellation refunded it");
+    }
+    assert_eq!(paid, 20);
+    // Whichever won, no unit was reserved twice and no money was kept or lost.
     assert_books_balance(&app).await;
 }
