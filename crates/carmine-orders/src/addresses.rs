@@ -62,15 +62,16 @@ fn valid(input: &AddressInput) -> Result<ValidAddress> {
     let region = regions::parse(&input.region)
         .ok_or_else(|| Error::invalid_field("region", "an ISO 3166-2:CN code (CN-BJ…) or \"world\""))?;
     let phone = valid_phone(region, &input.phone).ok_or_else(|| {
-        Error::invalid_field(
-            "phone",
-            match region {
-                "world" => "an international number: + then 7 to 15 digits",
-                "CN-HK" | "CN-MO" => "8 digits",
-                "CN-TW" => "09 then 8 digits",
-                _ => "1 then 10 digits",
-            },
-        )
+        let (rule, sentence) = match region {
+            "world" => (
+                "an international number: + then 7 to 15 digits",
+                "Enter an international number: + and the country code, then the number.",
+            ),
+            "CN-HK" | "CN-MO" => ("8 digits", "Enter an 8-digit mobile number."),
+            "CN-TW" => ("09 then 8 digits", "Enter a 10-digit mobile number starting with 09."),
+            _ => ("1 then 10 digits", "Enter an 11-digit mobile number starting with 1."),
+        };
+        Error::invalid_field("phone", rule).with_message(sentence)
     })?;
     let detail = bounded_text("detail", &input.detail, 2, ADDRESS_DETAIL_CHARS_MAX, false)?;
     Ok(ValidAddress { recipient, phone, region, detail })

@@ -60,6 +60,7 @@ impl CartLine {
 pub(crate) fn check_quantity(quantity: i64) -> Result<()> {
     if !(1..=CART_QUANTITY_MAX).contains(&quantity) {
         return Err(Error::invalid_field("quantity", format!("1 to {CART_QUANTITY_MAX}"))
+            .with_message(format!("Choose a quantity from 1 to {CART_QUANTITY_MAX}."))
             .with_details(json!({ "field": "quantity", "min": 1, "max": CART_QUANTITY_MAX })));
     }
     Ok(())
@@ -92,7 +93,11 @@ impl Orders {
                 .with_details(json!({ "field": "quantity", "max": CART_QUANTITY_MAX, "in_cart": held })));
         }
         if wanted > offer.available {
-            return Err(Error::new(ErrorCode::OutOfStock).with_details(json!({
+            let message = match offer.available.max(0) {
+                0 => "This is sold out.".to_owned(),
+                left => format!("Only {left} left; you asked for {wanted}."),
+            };
+            return Err(Error::new(ErrorCode::OutOfStock).with_message(message).with_details(json!({
                 "sku_id": sku_id.to_string(),
                 "available": offer.available.max(0),
             })));

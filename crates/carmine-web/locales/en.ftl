@@ -1374,17 +1374,20 @@ order-awaiting-shipment = Paid. The store will ship it soon.
 order-not-returnable = Not eligible for no-reason returns
 order-refunded = Refunded
 order-placed-at = Placed { $when }
-order-same-payment = paid together with { $count ->
-    [one] 1 order
-   *[other] { $count } orders
-} in one checkout
 order-finish-payment = Finish paying
-order-pay-again = Pay again
 order-cancel = Cancel order
-order-cancel-confirm = Cancel this order? If you paid, the money goes back to you.
+order-cancel-confirm = Cancel this order? Its items go back on sale.
 notice-cart_added = Added to your cart.
 notice-cart_saved = Cart updated.
 notice-cart_removed = Removed from your cart.
 notice-address_saved = Address saved.
 notice-order_placed = Order placed. Thank you!
 notice-order_cancelled = Order cancelled.
+order-number = No. { $id }
+order-payment-confirming = Your payment is being confirmed by the payment provider; this page shows the result when it arrives.
+order-pay-amount = Pay { $total }
+order-pays-all = This pays all { $count } orders of the checkout.
+order-paid-at = paid { $when }
+order-same-checkout = Ordered in the same checkout ({ $count } orders, one payment)
+notice-order_paid = Paid. Thank you!
+order-cancel-confirm-paid = Cancel this order? { $total } goes back to the way you paid.

@@ -323,6 +323,9 @@ const waterfalls = (function masonry() {
   const table = document.getElementById("variants");
   if (!picker || !table) return;
   picker.hidden = false;
+  // The chips choose the variant the buy form sends: its own list is for pages without script.
+  const buyList = document.getElementById("buy-variant");
+  if (buyList) buyList.closest("label").hidden = true;
   const rows = [...table.querySelectorAll("tr[data-key]")];
   const price = document.getElementById("product-price");
   const compare = document.getElementById("product-compare-at");

@@ -516,6 +516,50 @@ async fn a_buyer_shops_through_the_pages(t: TestDb) {
     // Buy now put one more in the line already holding two: all three were bought.
     assert_eq!(units_free(&app, &tea).await, 1);
 
+    // A refused form's address asked for again (a reload, the language switch) goes
+    // back to its page instead of "method not allowed".
+    for (path, back) in [
+        ("/cart/add", "/cart"),
+        ("/addresses", "/checkout"),
+        (
+            &*format!("{order_url}").replace("?done=order_placed", "/cancel"),
+            order_url.trim_end_matches("?done=order_placed"),
+        ),
+    ] {
+        let again = app.get(&buyer, path).await;
+        assert_eq!(
+            (again.status.as_u16(), again.headers.get("location").unwrap().to_str().unwrap()),
+            (303, back),
+            "{path}"
+        );
+    }
+    // A declined payment is not announced as a placed order.
+    form(&app, &buyer, "/cart/add", &[("sku_id", &sku), ("quantity", "1")]).await;
+    let one = app.post(&buyer, "/api/v1/checkout/quote", json!({ "address_id": address_id })).await.json()["total"]
+        ["amount_minor"]
+        .as_i64()
+        .unwrap();
+    let declined = form(
+        &app,
+        &buyer,
+        "/checkout",
+        &[
+            ("address_id", address_id.as_str()),
+            ("expected_total", one.to_string().as_str()),
+            ("method", "sandbox_decline"),
+            ("idempotency_key", "p2"),
+        ],
+    )
+    .await;
+    let declined_url = declined.headers.get("location").unwrap().to_str().unwrap().to_owned();
+    assert!(!declined_url.contains("done="), "{declined_url}");
+    let declined_page = app.get(&buyer, &declined_url).await.text();
+    assert!(
+        declined_page.contains("The payment was declined.") && declined_page.contains("id=\"pay-again\""),
+        "{declined_page}"
+    );
+    form(&app, &buyer, &format!("{}/cancel", declined_url), &[]).await;
+
     // 中文 pages, and cancelling.
     let mut chinese = buyer.clone();
     chinese.cookie = chinese.cookie.map(|c| format!("{c}; carmine_lang=zh-CN"));

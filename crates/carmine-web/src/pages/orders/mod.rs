@@ -24,21 +24,38 @@ use crate::pages::{Layout, PageForm, done, render, shown_on_form};
 
 /// The notices orders' forms end with (`?done=`; `notice-<key>` in the catalogues).
 pub(crate) const NOTICES: &[&str] =
-    &["cart_added", "cart_saved", "cart_removed", "address_saved", "order_placed", "order_cancelled"];
+    &["cart_added", "cart_saved", "cart_removed", "address_saved", "order_placed", "order_paid", "order_cancelled"];
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/cart", get(cart))
-        .route("/cart/add", post(add_to_cart))
-        .route("/cart/{sku}/quantity", post(set_quantity))
-        .route("/cart/{sku}/remove", post(remove))
+        .route("/cart/add", post(add_to_cart).get(to_cart))
+        .route("/cart/{sku}/quantity", post(set_quantity).get(to_cart))
+        .route("/cart/{sku}/remove", post(remove).get(to_cart))
         .route("/checkout", get(checkout).post(place))
-        .route("/addresses", post(add_address))
+        .route("/addresses", post(add_address).get(to_checkout))
         .route("/orders", get(orders))
         .route("/orders/paid", get(paid))
         .route("/orders/{id}", get(order))
-        .route("/orders/{id}/cancel", post(cancel))
-        .route("/orders/{id}/pay", post(pay))
+        .route("/orders/{id}/cancel", post(cancel).get(to_order))
+        .route("/orders/{id}/pay", post(pay).get(to_order))
+}
+
+// A refused form is shown at its POST address; reloading it or switching the
+// language there asks for it again with GET: back to the page the form was on.
+async fn to_cart() -> Redirect {
+    Redirect::to("/cart")
+}
+
+async fn to_checkout() -> Redirect {
+    Redirect::to("/checkout")
+}
+
+async fn to_order(Path(id): Path<String>) -> Redirect {
+    match id.parse::<Id>() {
+        Ok(id) => Redirect::to(&format!("/orders/{id}")),
+        Err(_) => Redirect::to("/orders"),
+    }
 }
 
 /// A cart or checkout line as the pages draw it.
@@ -352,10 +369,14 @@ async fn place(
     match placed.await {
         Ok(placed) => match (placed.payment.status.as_str(), placed.payment.redirect_url.as_deref()) {
             ("requires_action", Some(url)) => Ok(Redirect::to(url).into_response()),
-            _ => {
+            (status, _) => {
                 let (_, orders, _) = state.orders().group(caller.user_id, placed.group_id).await?;
                 let first = orders.first().map(|o| o.id.to_string()).unwrap_or_default();
-                Ok(done(&format!("/orders/{first}"), "order_placed"))
+                if status == "succeeded" {
+                    Ok(done(&format!("/orders/{first}"), "order_placed"))
+                } else {
+                    Ok(Redirect::to(&format!("/orders/{first}")).into_response())
+                }
             }
         },
         Err(error) => {
@@ -500,8 +521,12 @@ struct OrderPage {
     /// The group's payment: `created`, `requires_action`, `pending`, `succeeded`, `declined`.
     payment_status: String,
     payment_url: Option<String>,
-    /// Orders placed in the same checkout (one payment paid them).
-    siblings: usize,
+    /// The other orders of the same checkout (one payment pays them all): (id, store, status).
+    siblings: Vec<(String, String, String)>,
+    /// What the checkout's payment is for: every order of it.
+    group_total: String,
+    paid_at: String,
+    payment_method: String,
     can_pay: bool,
     can_cancel: bool,
     methods: Vec<String>,
@@ -532,8 +557,15 @@ async fn order_page(
         payment_url: payment.as_ref().filter(|p| p.status == "requires_action").and_then(|p| p.redirect_url.clone()),
         can_pay: pending && matches!(payment_status.as_str(), "declined" | "created"),
         can_cancel: matches!(detail.order.status.as_str(), "pending_payment" | "awaiting_shipment"),
+        payment_method: payment.as_ref().map(|p| p.method.clone()).unwrap_or_default(),
         payment_status,
-        siblings: siblings.len(),
+        siblings: siblings
+            .iter()
+            .filter(|o| o.id != detail.order.id)
+            .map(|o| (o.id.to_string(), o.store_name.clone(), o.status.clone()))
+            .collect(),
+        group_total: yuan(group.total_minor),
+        paid_at: detail.order.paid_at.map(|at| layout.when(&at)).unwrap_or_default(),
         methods: state.payments().provider().methods().iter().map(|m| (*m).to_owned()).collect(),
         key: carmine_core::secret::random_token(16),
         layout,
@@ -580,6 +612,7 @@ async fn pay(
     match paid.await {
         Ok(placed) => match (placed.payment.status.as_str(), placed.payment.redirect_url.as_deref()) {
             ("requires_action", Some(url)) => Ok(Redirect::to(url).into_response()),
+            ("succeeded", _) => Ok(done(&format!("/orders/{id}"), "order_paid")),
             _ => Ok(Redirect::to(&format!("/orders/{id}")).into_response()),
         },
         Err(error) => order_page(&state, &caller, id, None, Some(&shown_on_form(error)?)).await,
