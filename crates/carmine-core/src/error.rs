@@ -85,6 +85,7 @@ error_codes! {
     AddressNotFound => (404, "address_not_found", "no such address in your address book"),
     CartLineNotFound => (404, "cart_line_not_found", "that item is not in your cart"),
     OrderNotFound => (404, "order_not_found", "no such order"),
+    CouponNotFound => (404, "coupon_not_found", "no such coupon"),
     // 405
     MethodNotAllowed => (405, "method_not_allowed", "this route does not accept that method"),
     // 409: the request conflicts with the current state.
@@ -123,6 +124,9 @@ error_codes! {
     OrderNotPayable => (409, "order_not_payable", "the order is not waiting for payment"),
     OrderNotCancellable => (409, "order_not_cancellable", "the order can no longer be cancelled"),
     AddressBookFull => (409, "address_book_full", "the address book holds as many addresses as it may"),
+    CouponUnavailable => (409, "coupon_unavailable", "the coupon cannot be claimed now: it has not started, has ended or is all claimed"),
+    CouponLimitReached => (409, "coupon_limit_reached", "you have claimed this coupon as many times as it allows"),
+    CouponNotApplicable => (409, "coupon_not_applicable", "a coupon cannot be used on this checkout"),
     // 428
     IdempotencyKeyRequired => (428, "idempotency_key_required", "send an Idempotency-Key header with this request"),
     // 413

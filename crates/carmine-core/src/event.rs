@@ -367,6 +367,15 @@ pub enum DomainEvent {
         address_id: Id,
         user_id: Id,
     },
+    /// A store (`store_id`) or the platform (`None`) issued a coupon.
+    CouponIssued {
+        coupon_id: Id,
+        store_id: Option<Id>,
+    },
+    CouponClaimed {
+        coupon_id: Id,
+        user_id: Id,
+    },
     /// A member put a variant in their cart at `quantity` (0: took it out).
     CartChanged {
         user_id: Id,
@@ -464,6 +473,8 @@ impl DomainEvent {
             DomainEvent::StockChanged { .. } => "stock_changed",
             DomainEvent::AddressChanged { .. } => "address_changed",
             DomainEvent::CartChanged { .. } => "cart_changed",
+            DomainEvent::CouponIssued { .. } => "coupon_issued",
+            DomainEvent::CouponClaimed { .. } => "coupon_claimed",
             DomainEvent::OrderGroupPlaced { .. } => "order_group_placed",
             DomainEvent::OrderChanged { .. } => "order_changed",
             DomainEvent::CertificateDecided { .. } => "certificate_decided",

@@ -33,7 +33,9 @@ use serde_json::json;
 
 use crate::Orders;
 use crate::cart::{CartLine, LineProblem};
+use crate::coupons::{allocate, discount_of, spendable};
 use crate::inventory;
+use carmine_store::coupons::{self as coupon_rows, MemberCouponRecord};
 
 /// What a buyer asks to check out.
 #[derive(Clone, Debug)]
@@ -45,6 +47,8 @@ pub struct CheckoutInput {
     pub method: String,
     /// The total the buyer was shown, in minor units.
     pub expected_total_minor: i64,
+    /// The claimed coupons to spend; `None`: the best ones (as the quote chose).
+    pub coupon_ids: Option<Vec<Id>>,
 }
 
 /// One store's part of a quote.
@@ -59,12 +63,27 @@ pub struct StoreQuote {
     pub shipping_minor: Option<i64>,
     /// The store delivers to the region (true while no region is chosen).
     pub delivers: bool,
+    /// Taken off this store's goods by coupons: the store's and the platform's share.
+    pub discount_minor: i64,
+    pub platform_discount_minor: i64,
+    /// Each line's discount, in the order of `lines`: (the store's coupon, the platform's).
+    pub line_discounts: Vec<(i64, i64)>,
 }
 
 impl StoreQuote {
     pub fn total_minor(&self) -> i64 {
-        self.goods_minor + self.shipping_minor.unwrap_or(0)
+        self.goods_minor + self.shipping_minor.unwrap_or(0) - self.discount_minor
     }
+}
+
+/// A coupon a quote spends.
+#[derive(Clone, Debug)]
+pub struct AppliedCoupon {
+    pub member_coupon_id: Id,
+    pub name: String,
+    /// `None`: the platform's.
+    pub store_id: Option<Id>,
+    pub discount_minor: i64,
 }
 
 /// A checkout priced: per store and in all.
@@ -74,7 +93,9 @@ pub struct Quote {
     pub stores: Vec<StoreQuote>,
     pub goods_minor: i64,
     pub shipping_minor: i64,
+    pub discount_minor: i64,
     pub total_minor: i64,
+    pub coupons: Vec<AppliedCoupon>,
 }
 
 impl Quote {
@@ -93,6 +114,7 @@ impl Quote {
         json!({
             "goods": money(self.goods_minor),
             "shipping": money(self.shipping_minor),
+            "discount": money(self.discount_minor),
             "total": money(self.total_minor),
         })
     }
@@ -153,10 +175,13 @@ async fn price(conn: &mut Conn, lines: Vec<CartLine>, region: Option<&str>) -> R
             store_id,
             store_name: store.name.clone(),
             store_handle: store.handle.clone(),
+            line_discounts: vec![(0, 0); lines.len()],
             lines,
             goods_minor,
             shipping_minor,
             delivers,
+            discount_minor: 0,
+            platform_discount_minor: 0,
         });
     }
     let goods_minor = stores_quoted.iter().map(|s| s.goods_minor).sum();
@@ -166,8 +191,103 @@ async fn price(conn: &mut Conn, lines: Vec<CartLine>, region: Option<&str>) -> R
         stores: stores_quoted,
         goods_minor,
         shipping_minor,
+        discount_minor: 0,
         total_minor: goods_minor + shipping_minor,
+        coupons: Vec::new(),
     })
+}
+
+fn not_applicable(id: Id, reason: &str) -> Error {
+    Error::new(ErrorCode::CouponNotApplicable).with_details(json!({ "coupon_id": id.to_string(), "reason": reason }))
+}
+
+/// Spends coupons on a priced quote: the named ones (`choice`), or the best of each
+/// store's and of the platform's that the buyer holds (module `coupons`).
+fn apply_coupons(quote: &mut Quote, held: &[MemberCouponRecord], choice: Option<&[Id]>, now: Timestamp) -> Result<()> {
+    let candidates: Vec<&MemberCouponRecord> = match choice {
+        None => held.iter().filter(|c| spendable(c, now)).collect(),
+        Some(ids) => {
+            let mut chosen = Vec::new();
+            for id in ids {
+                let coupon = held.iter().find(|c| c.id == *id).ok_or_else(|| not_applicable(*id, "not_yours"))?;
+                if !spendable(coupon, now) {
+                    return Err(not_applicable(*id, "expired_or_used"));
+                }
+                let store = coupon.coupon.store_id;
+                if chosen.iter().any(|c: &&MemberCouponRecord| c.coupon.store_id == store) {
+                    return Err(not_applicable(*id, "one_per_store"));
+                }
+                if store.is_some_and(|s| !quote.stores.iter().any(|q| q.store_id == s)) {
+                    return Err(not_applicable(*id, "store_not_in_checkout"));
+                }
+                chosen.push(coupon);
+            }
+            chosen
+        }
+    };
+    let mut applied = Vec::new();
+    // The stores' coupons, each on its own store's goods.
+    for store in &mut quote.stores {
+        let best = candidates
+            .iter()
+            .filter(|c| c.coupon.store_id == Some(store.store_id))
+            .map(|c| (c, discount_of(&c.coupon, store.goods_minor).min(store.goods_minor - 1)))
+            .max_by_key(|(c, off)| (*off, std::cmp::Reverse(c.id)));
+        if let Some((coupon, off)) = best {
+            if off <= 0 {
+                if choice.is_some() {
+                    return Err(not_applicable(coupon.id, "below_minimum_spend"));
+                }
+                continue;
+            }
+            let weights: Vec<i64> = store.lines.iter().map(CartLine::line_total_minor).collect();
+            for (share, slot) in allocate(off, &weights).into_iter().zip(store.line_discounts.iter_mut()) {
+                slot.0 = share;
+            }
+            store.discount_minor = off;
+            applied.push(AppliedCoupon {
+                member_coupon_id: coupon.id,
+                name: coupon.coupon.name.clone(),
+                store_id: Some(store.store_id),
+                discount_minor: off,
+            });
+        }
+    }
+    // The platform's, on what is left, each order keeping one minor unit.
+    let left: Vec<i64> = quote.stores.iter().map(|s| s.goods_minor - s.discount_minor).collect();
+    let room: Vec<i64> = left.iter().map(|l| (l - 1).max(0)).collect();
+    let base: i64 = left.iter().sum();
+    let best = candidates
+        .iter()
+        .filter(|c| c.coupon.store_id.is_none())
+        .map(|c| (c, discount_of(&c.coupon, base).min(room.iter().sum())))
+        .max_by_key(|(c, off)| (*off, std::cmp::Reverse(c.id)));
+    if let Some((coupon, off)) = best {
+        if off <= 0 && choice.is_some() {
+            return Err(not_applicable(coupon.id, "below_minimum_spend"));
+        }
+        if off > 0 {
+            for (store, share) in quote.stores.iter_mut().zip(allocate(off, &room)) {
+                let weights: Vec<i64> =
+                    store.lines.iter().zip(&store.line_discounts).map(|(l, d)| l.line_total_minor() - d.0).collect();
+                for (part, slot) in allocate(share, &weights).into_iter().zip(store.line_discounts.iter_mut()) {
+                    slot.1 = part;
+                }
+                store.platform_discount_minor = share;
+                store.discount_minor += share;
+            }
+            applied.push(AppliedCoupon {
+                member_coupon_id: coupon.id,
+                name: coupon.coupon.name.clone(),
+                store_id: None,
+                discount_minor: off,
+            });
+        }
+    }
+    quote.discount_minor = quote.stores.iter().map(|s| s.discount_minor).sum();
+    quote.total_minor = quote.goods_minor + quote.shipping_minor - quote.discount_minor;
+    quote.coupons = applied;
+    Ok(())
 }
 
 /// What a line freezes besides its price.
@@ -182,13 +302,23 @@ struct Frozen {
 
 impl Orders {
     /// The cart (or the chosen lines) priced for an address of the buyer's.
-    pub async fn quote(&self, buyer: Id, address_id: Option<Id>, sku_ids: &[Id]) -> Result<Quote> {
+    pub async fn quote(
+        &self,
+        buyer: Id,
+        address_id: Option<Id>,
+        sku_ids: &[Id],
+        coupon_ids: Option<&[Id]>,
+    ) -> Result<Quote> {
         let region = match address_id {
             Some(id) => Some(self.address(buyer, id).await?.region),
             None => None,
         };
         let lines = chosen(self.cart(buyer).await?, sku_ids)?;
-        price(&mut *self.db.reader().await?, lines, region.as_deref()).await
+        let mut conn = self.db.reader().await?;
+        let mut quote = price(&mut conn, lines, region.as_deref()).await?;
+        let held = coupon_rows::member_coupons(&mut conn, buyer, "available", 200).await?;
+        apply_coupons(&mut quote, &held, coupon_ids, self.db.now())?;
+        Ok(quote)
     }
 
     /// Places a checkout under `key` (answering again with the same group on a
@@ -263,7 +393,10 @@ impl Orders {
             return Err(Error::new(ErrorCode::PriceChanged)
                 .with_details(json!({ "sku_id": line.record.sku_id.to_string(), "reason": "cart_changed" })));
         }
-        let quote = price(tx.conn(), lines, Some(&address.region)).await?;
+        let mut quote = price(tx.conn(), lines, Some(&address.region)).await?;
+        let held = coupon_rows::member_coupons(tx.conn(), buyer, "available", 200).await?;
+        let now = tx.now();
+        apply_coupons(&mut quote, &held, input.coupon_ids.as_deref(), now)?;
         let problems = quote.problems();
         if let Some((sku_id, problem)) = problems.first() {
             let code = match problem {
@@ -305,7 +438,7 @@ impl Orders {
                 currency: currency.as_str(),
                 goods_minor: quote.goods_minor,
                 shipping_minor: quote.shipping_minor,
-                discount_minor: 0,
+                discount_minor: quote.discount_minor,
                 total_minor: quote.total_minor,
             },
         )
@@ -322,6 +455,11 @@ impl Orders {
         }
         for line in quote.stores.iter().flat_map(|s| &s.lines) {
             rows::remove_cart_line(&mut tx, buyer, line.record.sku_id).await?;
+        }
+        for coupon in &quote.coupons {
+            if !coupon_rows::spend(&mut tx, coupon.member_coupon_id, buyer, group_id).await? {
+                return Err(not_applicable(coupon.member_coupon_id, "expired_or_used"));
+            }
         }
         inventory::refresh(&mut tx, &product_ids).await?;
         let amount = Money::new(quote.total_minor, currency);
@@ -353,14 +491,16 @@ impl Orders {
             buyer_id: buyer,
             goods_minor: store.goods_minor,
             shipping_minor: store.shipping_minor.unwrap_or(0),
-            discount_minor: 0,
+            discount_minor: store.discount_minor,
+            platform_discount_minor: store.platform_discount_minor,
             total_minor,
             pay_by,
         };
         rows::insert_order(tx, &row, self.config.currency.as_str()).await?;
-        let mut lines: Vec<&CartLine> = store.lines.iter().collect();
-        lines.sort_by_key(|l| l.record.sku_id);
-        for line in lines {
+        let mut lines: Vec<(&CartLine, (i64, i64))> =
+            store.lines.iter().zip(store.line_discounts.iter().copied()).collect();
+        lines.sort_by_key(|(l, _)| l.record.sku_id);
+        for (line, (store_off, platform_off)) in lines {
             let record = &line.record;
             let frozen = &frozen[&record.sku_id];
             let line_id = tx.new_id();
@@ -377,8 +517,8 @@ impl Orders {
                     media_id: frozen.media_id,
                     quantity: record.quantity,
                     unit_price_minor: record.price_minor,
-                    discount_minor: 0,
-                    paid_minor: line.line_total_minor(),
+                    discount_minor: store_off + platform_off,
+                    paid_minor: line.line_total_minor() - store_off - platform_off,
                     commission_bps: frozen.commission_bps,
                     affiliate: frozen.affiliate,
                     affiliate_bps: frozen.affiliate_bps,

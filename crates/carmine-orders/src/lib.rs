@@ -17,6 +17,7 @@
 pub mod addresses;
 pub mod cart;
 pub mod checkout;
+pub mod coupons;
 pub mod inventory;
 pub mod lifecycle;
 
@@ -31,7 +32,8 @@ use carmine_store::orders::{self as rows, GroupRecord, LineRecord, OrderRecord};
 
 pub use addresses::AddressInput;
 pub use cart::{CartLine, LineProblem};
-pub use checkout::{CheckoutInput, Placed, Quote};
+pub use checkout::{AppliedCoupon, CheckoutInput, Placed, Quote};
+pub use coupons::CouponInput;
 pub use lifecycle::{ExpireUnpaid, OrderPayments};
 
 /// How orders behave on this instance.

@@ -23,6 +23,7 @@ use carmine_ledger::idempotency::{self, IdempotencyKey, Outcome, Prior};
 use carmine_ledger::payments::{PaymentOutcomes, Purpose, refund_in};
 use carmine_ledger::provider::BoxFuture as LedgerFuture;
 use carmine_store::Tx;
+use carmine_store::coupons as coupon_rows;
 use carmine_store::jobs::JobRecord;
 use carmine_store::orders::{self as rows, OrderRecord};
 use carmine_store::payments::PaymentRecord;
@@ -55,6 +56,38 @@ async fn changed(tx: &mut Tx, order: &OrderRecord, status: &str) -> Result<()> {
     Ok(())
 }
 
+/// Gives back what a cancelled order spent: its store's coupon, and the platform's
+/// once every order of the checkout is cancelled.
+async fn give_back_coupons(tx: &mut Tx, order: &OrderRecord) -> Result<()> {
+    let spent = coupon_rows::spent_on(tx.conn(), order.group_id).await?;
+    if spent.is_empty() {
+        return Ok(());
+    }
+    let all_cancelled = rows::group_orders(tx.conn(), order.group_id).await?.iter().all(|o| o.status == "cancelled");
+    for coupon in spent.iter().filter(|c| c.status == "used") {
+        let back = match coupon.coupon.store_id {
+            Some(store_id) => store_id == order.store_id,
+            None => all_cancelled,
+        };
+        if back {
+            coupon_rows::give_back(tx, coupon.id, order.group_id).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A revived order takes back the coupons it was given back, where they were not
+/// spent elsewhere meanwhile (then the discount stands unpaid for: logged).
+async fn spend_coupons_again(tx: &mut Tx, order: &OrderRecord) -> Result<()> {
+    for coupon in coupon_rows::spent_on(tx.conn(), order.group_id).await? {
+        let ours = coupon.coupon.store_id.is_none_or(|s| s == order.store_id);
+        if ours && coupon.status == "available" && !coupon_rows::spend_again(tx, coupon.id, order.group_id).await? {
+            tracing::warn!(order = %order.id, coupon = %coupon.id, "a revived order's coupon was spent elsewhere");
+        }
+    }
+    Ok(())
+}
+
 async fn add_sales(tx: &mut Tx, order_id: Id, sign: i64) -> Result<()> {
     for line in rows::lines(tx.conn(), &[order_id]).await? {
         rows::add_sales(tx, line.product_id, sign * line.quantity).await?;
@@ -82,6 +115,7 @@ async fn paid(tx: &mut Tx, payment: &PaymentRecord) -> Result<()> {
             && revive(tx, &order).await?
         {
             tracing::info!(order = %order.id, "a late payment found its units still free");
+            spend_coupons_again(tx, &order).await?;
             add_sales(tx, order.id, 1).await?;
             changed(tx, &order, "awaiting_shipment").await?;
             continue;
@@ -133,6 +167,7 @@ pub async fn expire(tx: &mut Tx, order_id: Id) -> Result<bool> {
         return Ok(false);
     }
     inventory::release_order(tx, order_id).await?;
+    give_back_coupons(tx, &order).await?;
     changed(tx, &order, "cancelled").await?;
     Ok(true)
 }
@@ -178,6 +213,7 @@ impl Orders {
                 for sibling in rows::group_orders(tx.conn(), order.group_id).await? {
                     if rows::cancel(&mut tx, sibling.id, &["pending_payment"], "buyer").await? {
                         inventory::release_order(&mut tx, sibling.id).await?;
+                        give_back_coupons(&mut tx, &sibling).await?;
                         changed(&mut tx, &sibling, "cancelled").await?;
                         cancelled += 1;
                     }
@@ -203,6 +239,7 @@ impl Orders {
                 }
                 add_sales(&mut tx, order.id, -1).await?;
                 inventory::release_order(&mut tx, order.id).await?;
+                give_back_coupons(&mut tx, &order).await?;
                 changed(&mut tx, &order, "cancelled").await?;
             }
             _ => return Err(Error::new(ErrorCode::OrderNotCancellable)),

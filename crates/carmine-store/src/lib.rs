@@ -23,6 +23,7 @@ pub mod categories;
 pub mod ceiling;
 pub mod comment_likes;
 pub mod comments;
+pub mod coupons;
 pub mod dataset;
 pub mod follows;
 pub mod idempotency;

@@ -50,6 +50,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(19, "0019_product_tags"),
     migration!(20, "0020_import_commerce"),
     migration!(21, "0021_orders"),
+    migration!(22, "0022_coupons"),
 ];
 
 /// The names of the migrations this binary carries, in order.

@@ -381,6 +381,8 @@ pub struct OrderRow {
     pub goods_minor: i64,
     pub shipping_minor: i64,
     pub discount_minor: i64,
+    /// The part of `discount_minor` the platform's coupon paid.
+    pub platform_discount_minor: i64,
     pub total_minor: i64,
     pub pay_by: Timestamp,
 }
@@ -389,8 +391,8 @@ pub async fn insert_order(tx: &mut Tx, row: &OrderRow, currency: &str) -> StoreR
     let now = tx.now().micros();
     sqlx::query(
         "INSERT INTO orders (id, group_id, store_id, buyer_id, status, currency, goods_minor, shipping_minor,
-                             discount_minor, total_minor, pay_by, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, 'pending_payment', $5, $6, $7, $8, $9, $10, $11, $11)",
+                             discount_minor, total_minor, pay_by, created_at, updated_at, platform_discount_minor)
+         VALUES ($1, $2, $3, $4, 'pending_payment', $5, $6, $7, $8, $9, $10, $11, $11, $12)",
     )
     .bind(row.id.as_i64())
     .bind(row.group_id.as_i64())
@@ -403,6 +405,7 @@ pub async fn insert_order(tx: &mut Tx, row: &OrderRow, currency: &str) -> StoreR
     .bind(row.total_minor)
     .bind(row.pay_by.micros())
     .bind(now)
+    .bind(row.platform_discount_minor)
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -419,6 +422,7 @@ pub struct OrderRecord {
     pub goods_minor: i64,
     pub shipping_minor: i64,
     pub discount_minor: i64,
+    pub platform_discount_minor: i64,
     pub total_minor: i64,
     pub pay_by: Timestamp,
     pub paid_at: Option<Timestamp>,
@@ -435,7 +439,7 @@ macro_rules! select_orders {
     ($($rest:literal)*) => {
         concat!(
             "SELECT o.id, o.group_id, o.store_id, o.buyer_id, o.status, o.currency, o.goods_minor, o.shipping_minor,
-                    o.discount_minor, o.total_minor, o.pay_by, o.paid_at, o.cancelled_at, o.cancel_reason,
+                    o.discount_minor, o.platform_discount_minor, o.total_minor, o.pay_by, o.paid_at, o.cancelled_at, o.cancel_reason,
                     o.refunded_minor, o.created_at, o.updated_at, s.name AS store_name, a.handle AS store_handle
              FROM orders o JOIN stores s ON s.id = o.store_id JOIN actors a ON a.id = s.org_id ",
             $($rest),*
@@ -454,6 +458,7 @@ fn order(r: &AnyRow) -> Result<OrderRecord, sqlx::Error> {
         goods_minor: r.try_get("goods_minor")?,
         shipping_minor: r.try_get("shipping_minor")?,
         discount_minor: r.try_get("discount_minor")?,
+        platform_discount_minor: r.try_get("platform_discount_minor")?,
         total_minor: r.try_get("total_minor")?,
         pay_by: Timestamp(r.try_get("pay_by")?),
         paid_at: r.try_get::<Option<i64>, _>("paid_at")?.map(Timestamp),

@@ -1391,3 +1391,7 @@ order-paid-at = paid { $when }
 order-same-checkout = Ordered in the same checkout ({ $count } orders, one payment)
 notice-order_paid = Paid. Thank you!
 order-cancel-confirm-paid = Cancel this order? { $total } goes back to the way you paid.
+error-coupon_not_found = no such coupon
+error-coupon_unavailable = the coupon cannot be claimed now: it has not started, has ended or is all claimed
+error-coupon_limit_reached = you have claimed this coupon as many times as it allows
+error-coupon_not_applicable = a coupon cannot be used on this checkout

@@ -1292,3 +1292,7 @@ order-paid-at = 付款于 { $when }
 order-same-checkout = 同一次结算的订单（共 { $count } 个，一次付款）
 notice-order_paid = 付款成功，谢谢！
 order-cancel-confirm-paid = 确定取消这个订单？{ $total } 将原路退回。
+error-coupon_not_found = 没有这张优惠券
+error-coupon_unavailable = 这张优惠券现在不能领取：未开始、已结束或已领完
+error-coupon_limit_reached = 这张优惠券你已领到上限
+error-coupon_not_applicable = 有优惠券不能用于这次结算

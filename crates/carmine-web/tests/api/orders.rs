@@ -17,6 +17,7 @@ carmine_store::both_backends!(
     a_buyer_shops_through_the_pages,
     stock_follows_a_model_through_random_histories,
     expiry_racing_a_payment_has_one_winner,
+    coupons_are_claimed_spent_split_exactly_and_given_back,
 );
 
 fn cny(amount_minor: i64) -> Value {
@@ -390,7 +391,7 @@ async fn a_thousand_buyers_race_for_a_hundred_units(t: TestDb) {
         orders.put_in_cart(user, sku, 1, true).await.unwrap();
         buyers.push((user, address.id));
     }
-    let total = orders.quote(buyers[0].0, Some(buyers[0].1), &[]).await.unwrap().total_minor;
+    let total = orders.quote(buyers[0].0, Some(buyers[0].1), &[], None).await.unwrap().total_minor;
     let mut racers = tokio::task::JoinSet::new();
     for (user, address_id) in buyers {
         let orders = orders.clone();
@@ -400,6 +401,7 @@ async fn a_thousand_buyers_race_for_a_hundred_units(t: TestDb) {
                 sku_ids: vec![],
                 method: "sandbox_success".into(),
                 expected_total_minor: total,
+                coupon_ids: None,
             };
             let key = carmine_ledger::IdempotencyKey::new(user, "race", "checkout", b"{}").unwrap();
             orders.checkout(user, &[], &input, &key, "/orders/paid").await
@@ -521,10 +523,7 @@ async fn a_buyer_shops_through_the_pages(t: TestDb) {
     for (path, back) in [
         ("/cart/add", "/cart"),
         ("/addresses", "/checkout"),
-        (
-            &*format!("{order_url}").replace("?done=order_placed", "/cancel"),
-            order_url.trim_end_matches("?done=order_placed"),
-        ),
+        (&*order_url.replace("?done=order_placed", "/cancel"), order_url.trim_end_matches("?done=order_placed")),
     ] {
         let again = app.get(&buyer, path).await;
         assert_eq!(
@@ -647,21 +646,20 @@ impl Model {
             taken[w] = quantity;
         } else {
             let mut left = quantity;
-            for w in 0..2 {
-                let take = (self.on_hand[w] - self.reserved[w]).min(left);
-                taken[w] = take;
-                left -= take;
+            for (slot, (on_hand, reserved)) in taken.iter_mut().zip(self.on_hand.iter().zip(&self.reserved)) {
+                *slot = (on_hand - reserved).min(left);
+                left -= *slot;
             }
         }
-        for w in 0..2 {
-            self.reserved[w] += taken[w];
+        for (reserved, units) in self.reserved.iter_mut().zip(taken) {
+            *reserved += units;
         }
         Some(taken)
     }
 
     fn release(&mut self, taken: [i64; 2]) {
-        for w in 0..2 {
-            self.reserved[w] -= taken[w];
+        for (reserved, units) in self.reserved.iter_mut().zip(taken) {
+            *reserved -= units;
         }
     }
 }
@@ -736,12 +734,13 @@ async fn stock_follows_a_model_through_random_histories(t: TestDb) {
                     let in_cart = orders.cart(user).await.unwrap();
                     let Some(line) = in_cart.first() else { continue };
                     let quantity = line.record.quantity;
-                    let total = orders.quote(user, Some(address_id), &[]).await.unwrap().total_minor;
+                    let total = orders.quote(user, Some(address_id), &[], None).await.unwrap().total_minor;
                     let input = CheckoutInput {
                         address_id,
                         sku_ids: vec![],
                         method: methods[method].into(),
                         expected_total_minor: total,
+                        coupon_ids: None,
                     };
                     keys += 1;
                     let key =
@@ -904,12 +903,13 @@ async fn expiry_racing_a_payment_has_one_winner(t: TestDb) {
     let mut paid = 0;
     for round in 0..20 {
         orders.put_in_cart(user, sku, 1, false).await.unwrap();
-        let total = orders.quote(user, Some(address_id), &[]).await.unwrap().total_minor;
+        let total = orders.quote(user, Some(address_id), &[], None).await.unwrap().total_minor;
         let input = CheckoutInput {
             address_id,
             sku_ids: vec![],
             method: "sandbox_checkout".into(),
             expected_total_minor: total,
+            coupon_ids: None,
         };
         let key = carmine_ledger::IdempotencyKey::new(user, &format!("race{round}"), "checkout", b"{}").unwrap();
         let placed = orders.checkout(user, &[], &input, &key, "/orders/paid").await.unwrap();
@@ -952,5 +952,144 @@ async fn expiry_racing_a_payment_has_one_winner(t: TestDb) {
     }
     assert_eq!(paid, 20);
     // Whichever won, no unit was reserved twice and no money was kept or lost.
+    assert_books_balance(&app).await;
+}
+
+/// A store's ¥20-off-¥100 coupon and the platform's 10% (at most ¥15): claimed within
+/// their limits, chosen at checkout as the best the buyer holds, spread over lines so
+/// every fen adds up, refused when named but not applicable, and given back when the
+/// orders are cancelled.
+async fn coupons_are_claimed_spent_split_exactly_and_given_back(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let (tea_owner, tea_store) = store(&app, "tea_house", "brand_official").await;
+    let (cup_owner, cup_store) = store(&app, "cup_works", "authorised_reseller").await;
+    let (_, tea_sku) = stocked(&app, &tea_owner, &tea_store, "龙井 Longjing", 4_999, 10).await;
+    let (_, oolong_sku) = stocked(&app, &tea_owner, &tea_store, "乌龙 Oolong", 3_333, 10).await;
+    let (_, cup_sku) = stocked(&app, &cup_owner, &cup_store, "Cup 杯", 2_000, 10).await;
+    let window = json!({ "starts_at": "2025-12-01T00:00:00Z", "ends_at": "2026-12-01T00:00:00Z" });
+    let with_window = |mut body: Value| {
+        body["starts_at"] = window["starts_at"].clone();
+        body["ends_at"] = window["ends_at"].clone();
+        body
+    };
+    let tea_coupon = app
+        .post(
+            &tea_owner,
+            &format!("/api/v1/stores/{tea_store}/coupons"),
+            with_window(json!({
+                "name": "满100减20", "amount": cny(2_000), "min_spend": cny(10_000), "quantity": 2,
+            })),
+        )
+        .await;
+    tea_coupon.assert_status(201);
+    let tea_coupon = tea_coupon.json()["id"].as_str().unwrap().to_owned();
+    let admin = app.admin("root").await;
+    let platform = app
+        .post(
+            &admin,
+            "/api/v1/admin/coupons",
+            with_window(json!({ "name": "平台九折", "percent_bps": 1_000, "cap": cny(1_500) })),
+        )
+        .await;
+    platform.assert_status(201);
+    let platform = platform.json()["id"].as_str().unwrap().to_owned();
+    // Refusals: both kinds at once, a window that ends first, another store's staff.
+    app.post(
+        &tea_owner,
+        &format!("/api/v1/stores/{tea_store}/coupons"),
+        with_window(json!({ "name": "x", "amount": cny(1), "percent_bps": 5 })),
+    )
+    .await
+    .assert_error(422, "invalid_field");
+    app.post(&tea_owner, &format!("/api/v1/stores/{tea_store}/coupons"), json!({ "name": "x", "amount": cny(1), "starts_at": "2027-01-01T00:00:00Z", "ends_at": "2026-01-01T00:00:00Z" }))
+        .await
+        .assert_error(422, "invalid_field");
+    app.post(
+        &cup_owner,
+        &format!("/api/v1/stores/{tea_store}/coupons"),
+        with_window(json!({ "name": "x", "amount": cny(1) })),
+    )
+    .await
+    .assert_error(404, "store_not_found");
+    let buyer = app.signup("buyer").await;
+    app.post(&buyer, "/api/v1/admin/coupons", with_window(json!({ "name": "x", "amount": cny(1) })))
+        .await
+        .assert_error(403, "admin_only");
+    let listed = app.get(&Client::default(), &format!("/api/v1/stores/{tea_store}/coupons")).await.json();
+    assert_eq!(listed["items"][0]["name"], "满100减20");
+
+    // Claims within the limits: one each per member, two in all.
+    app.post(&buyer, &format!("/api/v1/coupons/{tea_coupon}/claim"), json!({})).await.assert_status(201);
+    app.post(&buyer, &format!("/api/v1/coupons/{tea_coupon}/claim"), json!({}))
+        .await
+        .assert_error(409, "coupon_limit_reached");
+    app.post(&buyer, &format!("/api/v1/coupons/{platform}/claim"), json!({})).await.assert_status(201);
+    let second = app.signup("second").await;
+    app.post(&second, &format!("/api/v1/coupons/{tea_coupon}/claim"), json!({})).await.assert_status(201);
+    let third = app.signup("third").await;
+    app.post(&third, &format!("/api/v1/coupons/{tea_coupon}/claim"), json!({}))
+        .await
+        .assert_error(409, "coupon_unavailable");
+    app.post(&third, "/api/v1/coupons/42/claim", json!({})).await.assert_error(404, "coupon_not_found");
+    let held = app.get(&buyer, "/api/v1/coupons").await.json();
+    assert_eq!(held["items"].as_array().unwrap().len(), 2);
+
+    // Tea ¥49.99 × 2 + ¥33.33 (¥133.31) and a ¥20 cup.
+    let home = address(&app, &buyer, "CN-SH").await;
+    for (sku, quantity) in [(&tea_sku, 2), (&oolong_sku, 1), (&cup_sku, 1)] {
+        app.post(&buyer, "/api/v1/cart", json!({ "sku_id": sku, "quantity": quantity })).await.assert_status(200);
+    }
+    let quote = app.post(&buyer, "/api/v1/checkout/quote", json!({ "address_id": home })).await.json();
+    let goods = 2 * 4_999 + 3_333 + 2_000;
+    assert_eq!(quote["goods"]["amount_minor"], goods);
+    // The store's ¥20 on tea; the platform's 10% of what is left (¥135.31 → ¥13.53).
+    let platform_off = (goods - 2_000) / 10;
+    assert_eq!(quote["discount"]["amount_minor"], 2_000 + platform_off, "{quote}");
+    assert_eq!(quote["coupons"].as_array().unwrap().len(), 2);
+    let shipping = quote["shipping"]["amount_minor"].as_i64().unwrap();
+    assert_eq!(quote["total"]["amount_minor"].as_i64().unwrap(), goods + shipping - 2_000 - platform_off);
+    // Named coupons: none at all, or one that is not the buyer's.
+    let plain =
+        app.post(&buyer, "/api/v1/checkout/quote", json!({ "address_id": home, "coupon_ids": [] })).await.json();
+    assert_eq!(plain["discount"]["amount_minor"], 0);
+    let others = app.get(&second, "/api/v1/coupons").await.json()["items"][0]["id"].clone();
+    app.post(&buyer, "/api/v1/checkout/quote", json!({ "address_id": home, "coupon_ids": [others] }))
+        .await
+        .assert_error(409, "coupon_not_applicable");
+
+    let total = quote["total"]["amount_minor"].as_i64().unwrap();
+    let placed = checkout(&app, &buyer, "c1", &home, total, "sandbox_success").await;
+    placed.assert_status(201);
+    let placed = placed.json();
+    assert_eq!(placed["payment"]["amount"]["amount_minor"], total);
+    let orders = placed["orders"].as_array().unwrap();
+    let mut discount = 0;
+    for order in orders {
+        // Every order's lines pay exactly its goods less its discount.
+        let paid: i64 =
+            order["lines"].as_array().unwrap().iter().map(|l| l["paid"]["amount_minor"].as_i64().unwrap()).sum();
+        let (order_goods, order_discount) =
+            (order["goods"]["amount_minor"].as_i64().unwrap(), order["discount"]["amount_minor"].as_i64().unwrap());
+        assert_eq!(paid, order_goods - order_discount, "{order}");
+        assert_eq!(
+            order["total"]["amount_minor"].as_i64().unwrap(),
+            order_goods + order["shipping"]["amount_minor"].as_i64().unwrap() - order_discount
+        );
+        discount += order_discount;
+    }
+    assert_eq!(discount, 2_000 + platform_off);
+    assert_eq!(app.get(&buyer, "/api/v1/coupons").await.json()["items"].as_array().unwrap().len(), 0, "both spent");
+    assert_eq!(escrow(&app).await, total);
+
+    // Cancelling the cup order gives nothing back (the platform's coupon still pays the
+    // tea order); cancelling the tea order gives both back.
+    let cup_order = orders.iter().find(|o| o["store_id"] == cup_store.as_str()).unwrap()["id"].as_str().unwrap();
+    let tea_order = orders.iter().find(|o| o["store_id"] == tea_store.as_str()).unwrap()["id"].as_str().unwrap();
+    app.post(&buyer, &format!("/api/v1/orders/{cup_order}/cancel"), json!({})).await.assert_status(200);
+    assert_eq!(app.get(&buyer, "/api/v1/coupons").await.json()["items"].as_array().unwrap().len(), 0);
+    app.post(&buyer, &format!("/api/v1/orders/{tea_order}/cancel"), json!({})).await.assert_status(200);
+    assert_eq!(app.get(&buyer, "/api/v1/coupons").await.json()["items"].as_array().unwrap().len(), 2);
+    app.services.payments.resume_stale(-1).await.unwrap();
+    assert_eq!(escrow(&app).await, 0);
     assert_books_balance(&app).await;
 }

@@ -40,6 +40,10 @@ fn valid_body(method: &Method, path: &str) -> Option<Value> {
             json!({ "holder_name": "Mallory", "account_number": "6222020200112233" })
         }
         "/api/v1/stores/{id}" => json!({ "name": "pwned" }),
+        "/api/v1/stores/{id}/coupons" => json!({
+            "name": "pwned", "amount": { "amount_minor": 100, "currency": "CNY" },
+            "starts_at": "2026-01-01T00:00:00Z", "ends_at": "2027-01-01T00:00:00Z"
+        }),
         "/api/v1/stores/{id}/products" => json!({
             "category_id": "1", "title": "pwned", "variants": [{ "price": { "amount_minor": 1, "currency": "CNY" } }]
         }),
@@ -203,6 +207,7 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
                 "/api/v1/actors/{handle}/following",
                 "/api/v1/stores/{id}",
                 "/api/v1/stores/{id}/products",
+                "/api/v1/stores/{id}/coupons",
             ]
             .contains(&template.as_str());
         let relation = ["/follow", "/block", "/mute"].iter().any(|r| template.ends_with(r));

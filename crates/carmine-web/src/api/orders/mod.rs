@@ -3,6 +3,8 @@
 //! paid again after a decline. One router, merged into `/api/v1` in one line.
 //! Every object here is the caller's own: anyone else's answers 404.
 
+pub(crate) mod coupons;
+
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -35,6 +37,11 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_order))
         .routes(routes!(cancel_order))
         .routes(routes!(pay_order))
+        .routes(routes!(coupons::create_store_coupon, coupons::store_coupons))
+        .routes(routes!(coupons::create_platform_coupon, coupons::platform_coupons))
+        .routes(routes!(coupons::my_coupons))
+        .routes(routes!(coupons::live_platform_coupons))
+        .routes(routes!(coupons::claim))
 }
 
 fn money(state: &AppState, minor: i64) -> MoneyView {
@@ -329,7 +336,19 @@ pub struct QuoteStoreView {
     /// Unknown until an address is chosen, and when the store does not deliver there.
     pub shipping: Option<MoneyView>,
     pub delivers: bool,
+    /// Taken off by coupons (the store's and its share of the platform's).
+    pub discount: MoneyView,
     pub total: MoneyView,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AppliedCouponView {
+    /// The claimed coupon (what `coupon_ids` names).
+    pub id: String,
+    pub name: String,
+    /// `null`: the platform's.
+    pub store_id: Option<String>,
+    pub discount: MoneyView,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -338,6 +357,9 @@ pub struct QuoteView {
     pub stores: Vec<QuoteStoreView>,
     pub goods: MoneyView,
     pub shipping: MoneyView,
+    pub discount: MoneyView,
+    /// The coupons it spends (the best the buyer holds, unless `coupon_ids` named them).
+    pub coupons: Vec<AppliedCouponView>,
     /// What checkout will charge: send it back as `expected_total`.
     pub total: MoneyView,
     /// Every line can be bought and every store delivers.
@@ -357,11 +379,23 @@ pub(crate) fn quote_view(state: &AppState, quote: &Quote) -> QuoteView {
                 goods: money(state, s.goods_minor),
                 shipping: s.shipping_minor.map(|m| money(state, m)),
                 delivers: s.delivers,
+                discount: money(state, s.discount_minor),
                 total: money(state, s.total_minor()),
             })
             .collect(),
         goods: money(state, quote.goods_minor),
         shipping: money(state, quote.shipping_minor),
+        discount: money(state, quote.discount_minor),
+        coupons: quote
+            .coupons
+            .iter()
+            .map(|c| AppliedCouponView {
+                id: c.member_coupon_id.to_string(),
+                name: c.name.clone(),
+                store_id: c.store_id.map(|s| s.to_string()),
+                discount: money(state, c.discount_minor),
+            })
+            .collect(),
         total: money(state, quote.total_minor),
         ready: !quote.stores.is_empty()
             && quote.problems().is_empty()
@@ -381,6 +415,18 @@ pub struct QuoteRequest {
     #[schema(value_type = Vec<String>, max_items = 100)]
     #[serde(default)]
     pub sku_ids: Vec<Id>,
+    /// Claimed coupons to spend (at most one per store and one of the platform's);
+    /// absent: the best the caller holds; `[]`: none.
+    #[schema(value_type = Option<Vec<String>>, max_items = 20)]
+    #[serde(default)]
+    pub coupon_ids: Option<Vec<Id>>,
+}
+
+fn check_coupons(coupon_ids: &Option<Vec<Id>>) -> Result<(), ApiError> {
+    if coupon_ids.as_ref().is_some_and(|ids| ids.len() > 20) {
+        return Err(ApiError(carmine_core::Error::broke_rule("coupon_ids", carmine_core::FieldRule::TooMany(20))));
+    }
+    Ok(())
 }
 
 fn check_lines(sku_ids: &[Id]) -> Result<(), ApiError> {
@@ -396,7 +442,8 @@ fn check_lines(sku_ids: &[Id]) -> Result<(), ApiError> {
 /// Prices the cart (or some lines) for an address: per store goods and shipping.
 #[utoipa::path(post, path = "/api/v1/checkout/quote", tag = "orders", request_body = QuoteRequest,
     responses((status = 200, body = QuoteView),
-        (status = 404, body = ErrorBody, description = "`address_not_found`, `cart_line_not_found`")),
+        (status = 404, body = ErrorBody, description = "`address_not_found`, `cart_line_not_found`"),
+        (status = 409, body = ErrorBody, description = "`coupon_not_applicable`")),
     security(("session" = []), ("bearer" = [])))]
 pub async fn quote(
     State(state): State<AppState>,
@@ -404,7 +451,9 @@ pub async fn quote(
     ApiJson(body): ApiJson<QuoteRequest>,
 ) -> Result<Json<QuoteView>, ApiError> {
     check_lines(&body.sku_ids)?;
-    let quote = state.orders().quote(caller.user_id, body.address_id, &body.sku_ids).await?;
+    check_coupons(&body.coupon_ids)?;
+    let quote =
+        state.orders().quote(caller.user_id, body.address_id, &body.sku_ids, body.coupon_ids.as_deref()).await?;
     Ok(Json(quote_view(&state, &quote)))
 }
 
@@ -424,6 +473,11 @@ pub struct CheckoutRequest {
     pub method: String,
     /// The total the buyer was shown (the quote's `total`); another answers 409 `price_changed`.
     pub expected_total: MoneyView,
+    /// Claimed coupons to spend (at most one per store and one of the platform's);
+    /// absent: the best the caller holds (as the quote chose); `[]`: none.
+    #[schema(value_type = Option<Vec<String>>, max_items = 20)]
+    #[serde(default)]
+    pub coupon_ids: Option<Vec<Id>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -460,7 +514,7 @@ pub(crate) async fn checkout_view(state: &AppState, buyer: Id, placed: &Placed) 
     params(("Idempotency-Key" = String, Header, description = "1–64 visible ASCII characters")),
     responses((status = 201, body = CheckoutView),
         (status = 404, body = ErrorBody, description = "`address_not_found`, `cart_line_not_found`"),
-        (status = 409, body = ErrorBody, description = "`price_changed` (details: the new figures), `out_of_stock`, `not_for_sale`, `cart_empty`, `region_not_delivered`, `idempotency_key_in_use`"),
+        (status = 409, body = ErrorBody, description = "`price_changed` (details: the new figures), `out_of_stock`, `not_for_sale`, `cart_empty`, `region_not_delivered`, `coupon_not_applicable`, `idempotency_key_in_use`"),
         (status = 422, body = ErrorBody, description = "`invalid_field`, `invalid_amount`, `unsupported_currency`, `idempotency_key_reused`"),
         (status = 428, body = ErrorBody, description = "`idempotency_key_required`")),
     security(("session" = []), ("bearer" = [])))]
@@ -471,6 +525,7 @@ pub async fn checkout(
     ApiJson(body): ApiJson<CheckoutRequest>,
 ) -> Result<(StatusCode, Json<CheckoutView>), ApiError> {
     check_lines(&body.sku_ids)?;
+    check_coupons(&body.coupon_ids)?;
     state.ledger().config().check_currency(body.expected_total.currency)?;
     let key = idempotency_key(&headers, &caller, "checkout", &body)?;
     let input = CheckoutInput {
@@ -478,6 +533,7 @@ pub async fn checkout(
         sku_ids: body.sku_ids,
         method: body.method,
         expected_total_minor: body.expected_total.amount_minor,
+        coupon_ids: body.coupon_ids,
     };
     let placed = state
         .orders()

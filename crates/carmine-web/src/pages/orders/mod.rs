@@ -275,10 +275,12 @@ async fn checkout_page(
     let wanted = query.address.as_deref().and_then(|a| a.parse::<Id>().ok());
     let chosen = addresses.iter().find(|a| Some(a.id) == wanted).or(addresses.first()).map(|a| a.id);
     let sku: Vec<Id> = query.sku.as_deref().and_then(|s| s.parse().ok()).into_iter().collect();
-    let quote = match state.orders().quote(caller.user_id, chosen, &sku).await {
+    let quote = match state.orders().quote(caller.user_id, chosen, &sku, None).await {
         Ok(quote) => quote,
         // The variant bought "now" left the cart: check out the cart instead.
-        Err(e) if e.code == ErrorCode::CartLineNotFound => state.orders().quote(caller.user_id, chosen, &[]).await?,
+        Err(e) if e.code == ErrorCode::CartLineNotFound => {
+            state.orders().quote(caller.user_id, chosen, &[], None).await?
+        }
         Err(e) => return Err(ApiError(e)),
     };
     let lines: Vec<CartLine> = quote.stores.iter().flat_map(|s| s.lines.iter().cloned()).collect();
@@ -358,6 +360,7 @@ async fn place(
             sku_ids: sku.parse::<Id>().ok().into_iter().collect(),
             method: field(&fields, "method").to_owned(),
             expected_total_minor,
+            coupon_ids: None,
         };
         let key = form_key(&caller, &fields, "checkout")?;
         let mut visitors = vec![carmine_commerce::tags::Visitor::Member(caller.user_id)];
