@@ -145,20 +145,23 @@ impl Locale {
             60..3_600 => ago("time-minutes-ago", seconds / 60),
             3_600..86_400 => ago("time-hours-ago", seconds / 3_600),
             86_400..604_800 => ago("time-days-ago", seconds / 86_400),
-            _ => {
-                // Year, month and day (UTC) from the RFC 3339 form: "2026-11-17T…".
-                let ymd = |ts: Timestamp| {
-                    let text = ts.to_rfc3339();
-                    let mut parts = text.get(..10)?.split('-').map(|p| p.parse::<i64>().ok());
-                    Some((parts.next()??, parts.next()??, parts.next()??))
-                };
-                let (Some((year, month, day)), Some((this_year, _, _))) = (ymd(at), ymd(now)) else {
-                    return at.to_rfc3339();
-                };
-                let key = if year == this_year { "time-date-this-year" } else { "time-date" };
-                self.text_with(key, &[("year", year.into()), ("month", month.into()), ("day", day.into())])
-            }
+            _ => self.date(at, now),
         }
+    }
+
+    /// A day ("11月17日", "Nov 17, 2025" in another year), for times past or to come.
+    pub fn date(self, at: Timestamp, now: Timestamp) -> String {
+        // Year, month and day (UTC) from the RFC 3339 form: "2026-11-17T…".
+        let ymd = |ts: Timestamp| {
+            let text = ts.to_rfc3339();
+            let mut parts = text.get(..10)?.split('-').map(|p| p.parse::<i64>().ok());
+            Some((parts.next()??, parts.next()??, parts.next()??))
+        };
+        let (Some((year, month, day)), Some((this_year, _, _))) = (ymd(at), ymd(now)) else {
+            return at.to_rfc3339();
+        };
+        let key = if year == this_year { "time-date-this-year" } else { "time-date" };
+        self.text_with(key, &[("year", year.into()), ("month", month.into()), ("day", day.into())])
     }
 
     /// A message of this language's catalogue.

@@ -143,6 +143,11 @@ impl Layout {
         self.locale.when(*at, crate::i18n::now())
     }
 
+    /// A day, past or to come ("12月1日").
+    pub fn date(&self, at: &Timestamp) -> String {
+        self.locale.date(*at, crate::i18n::now())
+    }
+
     /// The log-in link that comes back here afterwards.
     pub fn login_href(&self) -> String {
         match &self.here {
@@ -202,7 +207,7 @@ impl Layout {
     /// The frame of a page after a form: a `?done=` notice or an error message.
     pub fn with(caller: Option<&Caller>, done: Option<&str>, error: Option<&Error>) -> Layout {
         let mut layout = Layout::new(caller);
-        let refused = done.is_some_and(|key| notices::REFUSALS.contains(&key));
+        let refused = done.is_some_and(notices::refused);
         let notice = done.and_then(notices::text);
         layout.error = error.map(crate::i18n::error_message).or(notice.clone().filter(|_| refused));
         layout.notice = notice.filter(|_| !refused);
@@ -279,6 +284,8 @@ pub(crate) fn is_local_path(path: &str) -> bool {
         && path.starts_with('/')
         && !path.starts_with("//")
         && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+        // What a `Location` header may carry: "/`" is visible ASCII but no URI.
+        && path.parse::<axum::http::Uri>().is_ok()
 }
 
 /// After a successful form: back to `to` with a notice.

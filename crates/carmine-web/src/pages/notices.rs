@@ -71,6 +71,10 @@ pub(crate) const NOTICES: &[&str] = &[
 pub(crate) const REFUSALS: &[&str] = &["gift_insufficient_funds", "gift_invalid_amount", "gift_blocked", "gift_failed"];
 
 /// Whether a `?done=` names a notice of any context.
+pub(crate) fn refused(key: &str) -> bool {
+    REFUSALS.contains(&key) || super::orders::REFUSALS.contains(&key)
+}
+
 pub(crate) fn known(key: &str) -> bool {
     NOTICES.contains(&key) || super::commerce::NOTICES.contains(&key) || super::orders::NOTICES.contains(&key)
 }

@@ -156,6 +156,7 @@ const CONSOLE_TABS: &[(&str, &str)] = &[
     ("money", "org-tab-money"),
     ("manage/store", "org-tab-store"),
     ("manage/products", "org-tab-products"),
+    ("manage/coupons", "org-tab-coupons"),
 ];
 
 /// What the console's frame shows whatever the section.
@@ -176,7 +177,7 @@ impl Console {
             .iter()
             .filter(|(path, _)| *path != "money" || role.allows(OrgAction::ViewMoney))
             .filter(|(path, _)| {
-                !path.starts_with("manage/store") && !path.starts_with("manage/products") || org.kind != "agency"
+                !["manage/store", "manage/products", "manage/coupons"].contains(path) || org.kind != "agency"
             })
             .map(|(path, label)| (format!("/o/{}/{path}", org.handle), *label, *path == tab))
             .collect();

@@ -18,6 +18,7 @@ carmine_store::both_backends!(
     stock_follows_a_model_through_random_histories,
     expiry_racing_a_payment_has_one_winner,
     coupons_are_claimed_spent_split_exactly_and_given_back,
+    coupons_through_the_pages,
 );
 
 fn cny(amount_minor: i64) -> Value {
@@ -1092,4 +1093,54 @@ async fn coupons_are_claimed_spent_split_exactly_and_given_back(t: TestDb) {
     app.services.payments.resume_stale(-1).await.unwrap();
     assert_eq!(escrow(&app).await, 0);
     assert_books_balance(&app).await;
+}
+
+/// The console issues a coupon through its form (a refusal keeps what was typed), the
+/// store page offers it, a member claims it there, and checkout shows it applied.
+async fn coupons_through_the_pages(t: TestDb) {
+    use crate::pages::form;
+    let app = TestApp::new(t).await;
+    let (owner, store_id) = store(&app, "tea_house", "brand_official").await;
+    let (_, sku) = stocked(&app, &owner, &store_id, "白毫 Silver needle", 12_000, 5).await;
+    let console = app.get(&owner, "/o/tea_house/manage/coupons").await.text();
+    assert!(console.contains("id=\"coupon-form\"") && !console.contains("org-tab-coupons"), "{console}");
+    let mut fields = vec![
+        ("name", "满100减20"),
+        ("kind", "fixed"),
+        ("amount", ""),
+        ("min_spend", "100"),
+        ("starts_at", "2025-12-01T00:00"),
+        ("ends_at", "2026-06-01T00:00"),
+        ("per_member_limit", "1"),
+        ("utc_offset", "480"),
+    ];
+    let refused = form(&app, &owner, "/o/tea_house/coupons", &fields).await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(refused.text().contains("value=\"满100减20\""));
+    fields[2] = ("amount", "20");
+    let issued = form(&app, &owner, "/o/tea_house/coupons", &fields).await;
+    assert_eq!(issued.status, 303, "{}", issued.text());
+    let console = app.get(&owner, "/o/tea_house/manage/coupons").await.text();
+    assert!(console.contains("满100减20"), "{console}");
+
+    let buyer = app.signup("buyer").await;
+    let page = app.get(&buyer, "/o/tea_house/store").await.text();
+    let coupon =
+        app.get(&Client::default(), &format!("/api/v1/stores/{store_id}/coupons")).await.json()["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    assert!(
+        page.contains(&format!("id=\"claim-{coupon}\"")) && page.contains("¥20.00 off on ¥100.00 or more"),
+        "{page}"
+    );
+    let claimed = form(&app, &buyer, &format!("/coupons/{coupon}/claim"), &[("back", "/o/tea_house/store")]).await;
+    assert_eq!(claimed.headers.get("location").unwrap(), "/o/tea_house/store?done=coupon_claimed");
+    let again = form(&app, &buyer, &format!("/coupons/{coupon}/claim"), &[("back", "//evil.example")]).await;
+    assert_eq!(again.headers.get("location").unwrap(), "/cart?done=coupon_limit_reached", "only same-site paths");
+
+    let home = address(&app, &buyer, "CN-BJ").await;
+    app.post(&buyer, "/api/v1/cart", json!({ "sku_id": sku, "quantity": 1 })).await.assert_status(200);
+    let checkout = app.get(&buyer, &format!("/checkout?address={home}")).await.text();
+    assert!(checkout.contains("Coupon: 满100减20") && checkout.contains("−¥20.00"), "{checkout}");
 }

@@ -43,6 +43,8 @@ struct StorePage {
     category: String,
     products: Vec<super::product::ProductCardRow>,
     next_page: Option<String>,
+    /// The store's coupons one may claim now.
+    coupons: Vec<crate::pages::orders::coupons::CouponRow>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -103,7 +105,9 @@ async fn store_page(
         .iter()
         .map(|c| (c.record.id.to_string(), c.name(layout.locale.tag()).to_owned(), Some(c.record.id) == category))
         .collect();
+    let coupons = state.orders().coupons(Some(record.id), true).await?;
     let page = StorePage {
+        coupons: coupons.iter().map(|c| crate::pages::orders::coupons::coupon_row(&layout, c)).collect(),
         products: rows.iter().map(|p| super::product::ProductCardRow::new(&layout, p, false)).collect(),
         categories,
         category: category.map(|c| c.to_string()).unwrap_or_default(),

@@ -4,6 +4,8 @@
 //! buyer back to (`/orders/paid`). Every form works without JavaScript. One router,
 //! merged into the pages in one line.
 
+pub(crate) mod coupons;
+
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -23,8 +25,22 @@ use crate::pages::money::{field, form_key, yuan};
 use crate::pages::{Layout, PageForm, done, render, shown_on_form};
 
 /// The notices orders' forms end with (`?done=`; `notice-<key>` in the catalogues).
-pub(crate) const NOTICES: &[&str] =
-    &["cart_added", "cart_saved", "cart_removed", "address_saved", "order_placed", "order_paid", "order_cancelled"];
+pub(crate) const NOTICES: &[&str] = &[
+    "cart_added",
+    "cart_saved",
+    "cart_removed",
+    "address_saved",
+    "order_placed",
+    "order_paid",
+    "order_cancelled",
+    "coupon_issued",
+    "coupon_claimed",
+    "coupon_limit_reached",
+    "coupon_unavailable",
+];
+
+/// Notices that say something did not happen (shown as errors).
+pub(crate) const REFUSALS: &[&str] = &["coupon_limit_reached", "coupon_unavailable"];
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -39,6 +55,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/orders/{id}", get(order))
         .route("/orders/{id}/cancel", post(cancel).get(to_order))
         .route("/orders/{id}/pay", post(pay).get(to_order))
+        .route("/o/{handle}/manage/coupons", get(coupons::show))
+        .route("/o/{handle}/coupons", post(coupons::create))
+        .route("/coupons/{id}/claim", post(coupons::claim).get(coupons::to_cart))
 }
 
 // A refused form is shown at its POST address; reloading it or switching the
@@ -243,6 +262,8 @@ struct CheckoutPage {
     stores: Vec<StoreRow>,
     goods: String,
     shipping: String,
+    /// (name, amount off) of each coupon spent.
+    coupons: Vec<(String, String)>,
     total: String,
     total_minor: i64,
     ready: bool,
@@ -320,6 +341,7 @@ async fn checkout_page(
         stores,
         goods: yuan(quote.goods_minor),
         shipping: if chosen.is_some() { yuan(quote.shipping_minor) } else { "—".to_owned() },
+        coupons: quote.coupons.iter().map(|c| (c.name.clone(), yuan(c.discount_minor))).collect(),
         total: yuan(quote.total_minor),
         total_minor: quote.total_minor,
         sku: sku.first().map(|s| s.to_string()).unwrap_or_default(),
