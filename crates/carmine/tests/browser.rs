@@ -908,6 +908,38 @@ async fn shop_flow(driver: &Driver, database_url: Option<String>) {
     }
     card.expect("product search finds it");
 
+    // A member buys it from the note: chips choose 粉 · 30ml, into the cart, an address
+    // at checkout, paid on the provider's page, back to a paid order.
+    sign_up(&client, base, "buyer", "买家 Mai").await;
+    client.goto(&note_url).await.unwrap();
+    click(&client, "#carousel a.pin").await;
+    wait_for(&client, "#add-to-cart").await;
+    click(&client, "#variant-picker fieldset[data-option='0'] label.chip").await;
+    click(&client, "#variant-picker fieldset[data-option='1'] label.chip").await;
+    assert_eq!(text_of(&client, "#product-price").await, "¥129.00");
+    submit_and_wait(&client, "#add-to-cart-button").await;
+    click(&client, "#to-checkout").await;
+    wait_for(&client, "#address-form").await;
+    fill(&client, "recipient", "林买家").await;
+    fill(&client, "phone", "138 0013 8000").await;
+    choose(&client, "#address-form select[name='region']", "CN-SH").await;
+    fill(&client, "detail", "静安区南京西路 1 号").await;
+    submit_and_wait(&client, "#save-address").await;
+    wait_for(&client, "#place-order:not([disabled])").await;
+    assert!(text_of(&client, "#checkout-total").await.starts_with('¥'));
+    assert_no_sideways_scroll(&client, "checkout").await;
+    screenshot(&client, "checkout").await;
+    submit_and_wait(&client, "#place-order").await;
+    submit_and_wait(&client, "#sandbox-pay").await;
+    wait_for(&client, "#order-status[data-status='awaiting_shipment']").await;
+    assert!(
+        text_of(&client, ".notice").await.contains("下单成功")
+            || text_of(&client, ".notice").await.contains("Order placed")
+    );
+    assert_no_sideways_scroll(&client, "an order").await;
+    screenshot(&client, "order").await;
+    log_out(&client).await;
+
     // The operator lowers skincare's commission and suspends the store.
     log_in(&client, base, "root", "operator password 1").await;
     client.goto(&format!("{base}/admin/categories")).await.unwrap();
