@@ -86,6 +86,7 @@ error_codes! {
     CartLineNotFound => (404, "cart_line_not_found", "that item is not in your cart"),
     OrderNotFound => (404, "order_not_found", "no such order"),
     CouponNotFound => (404, "coupon_not_found", "no such coupon"),
+    SaleNotFound => (404, "sale_not_found", "no such sale price"),
     // 405
     MethodNotAllowed => (405, "method_not_allowed", "this route does not accept that method"),
     // 409: the request conflicts with the current state.
@@ -127,6 +128,7 @@ error_codes! {
     CouponUnavailable => (409, "coupon_unavailable", "the coupon cannot be claimed now: it has not started, has ended or is all claimed"),
     CouponLimitReached => (409, "coupon_limit_reached", "you have claimed this coupon as many times as it allows"),
     CouponNotApplicable => (409, "coupon_not_applicable", "a coupon cannot be used on this checkout"),
+    SaleOverlaps => (409, "sale_overlaps", "the variant already has a sale price in that window"),
     // 428
     IdempotencyKeyRequired => (428, "idempotency_key_required", "send an Idempotency-Key header with this request"),
     // 413

@@ -376,6 +376,11 @@ pub enum DomainEvent {
         coupon_id: Id,
         user_id: Id,
     },
+    /// A store set (or ended) a limited-quantity sale price on a variant.
+    SaleChanged {
+        sale_id: Id,
+        sku_id: Id,
+    },
     /// A member put a variant in their cart at `quantity` (0: took it out).
     CartChanged {
         user_id: Id,
@@ -473,6 +478,7 @@ impl DomainEvent {
             DomainEvent::StockChanged { .. } => "stock_changed",
             DomainEvent::AddressChanged { .. } => "address_changed",
             DomainEvent::CartChanged { .. } => "cart_changed",
+            DomainEvent::SaleChanged { .. } => "sale_changed",
             DomainEvent::CouponIssued { .. } => "coupon_issued",
             DomainEvent::CouponClaimed { .. } => "coupon_claimed",
             DomainEvent::OrderGroupPlaced { .. } => "order_group_placed",

@@ -36,6 +36,8 @@ pub struct CartLine {
     pub problem: Option<LineProblem>,
     /// The price when the line was put in the cart, if it has changed since.
     pub price_was: Option<i64>,
+    /// The limited-quantity sale that prices it now, if any (module `sales`).
+    pub sale: Option<crate::sales::LineSale>,
 }
 
 impl CartLine {
@@ -49,11 +51,16 @@ impl CartLine {
             None
         };
         let price_was = (record.price_seen_minor != record.price_minor).then_some(record.price_seen_minor);
-        CartLine { record, problem, price_was }
+        CartLine { record, problem, price_was, sale: None }
+    }
+
+    /// What one unit costs now: the sale price when a sale prices the line.
+    pub fn unit_price_minor(&self) -> i64 {
+        self.sale.map_or(self.record.price_minor, |s| s.price_minor)
     }
 
     pub fn line_total_minor(&self) -> i64 {
-        self.record.price_minor * self.record.quantity
+        self.unit_price_minor() * self.record.quantity
     }
 }
 
@@ -69,8 +76,11 @@ pub(crate) fn check_quantity(quantity: i64) -> Result<()> {
 impl Orders {
     /// The member's cart, by store.
     pub async fn cart(&self, user: Id) -> Result<Vec<CartLine>> {
-        let records = rows::cart(&mut *self.db.reader().await?, user).await?;
-        Ok(records.into_iter().map(CartLine::new).collect())
+        let mut conn = self.db.reader().await?;
+        let records = rows::cart(&mut conn, user).await?;
+        let mut lines: Vec<CartLine> = records.into_iter().map(CartLine::new).collect();
+        crate::sales::price_lines(&mut conn, user, &mut lines, self.db.now()).await?;
+        Ok(lines)
     }
 
     /// Puts `quantity` of a variant in the cart — added to what the line holds when

@@ -36,6 +36,7 @@ use crate::cart::{CartLine, LineProblem};
 use crate::coupons::{allocate, discount_of, spendable};
 use crate::inventory;
 use carmine_store::coupons::{self as coupon_rows, MemberCouponRecord};
+use carmine_store::sales;
 
 /// What a buyer asks to check out.
 #[derive(Clone, Debug)]
@@ -384,8 +385,10 @@ impl Orders {
         let mut tx = self.db.begin().await?;
         users::lock(&mut tx, buyer).await?;
         let address = rows::get_address(tx.conn(), buyer, input.address_id).await?.ok_or(ErrorCode::AddressNotFound)?;
-        let lines: Vec<CartLine> =
-            chosen(rows::cart_in(&mut tx, buyer).await?.into_iter().map(CartLine::new).collect(), &input.sku_ids)?;
+        let mut lines: Vec<CartLine> = rows::cart_in(&mut tx, buyer).await?.into_iter().map(CartLine::new).collect();
+        let now = tx.now();
+        crate::sales::price_lines(tx.conn(), buyer, &mut lines, now).await?;
+        let lines = chosen(lines, &input.sku_ids)?;
         if lines.is_empty() {
             return Err(Error::new(ErrorCode::CartEmpty));
         }
@@ -395,7 +398,6 @@ impl Orders {
         }
         let mut quote = price(tx.conn(), lines, Some(&address.region)).await?;
         let held = coupon_rows::member_coupons(tx.conn(), buyer, "available", 200).await?;
-        let now = tx.now();
         apply_coupons(&mut quote, &held, input.coupon_ids.as_deref(), now)?;
         let problems = quote.problems();
         if let Some((sku_id, problem)) = problems.first() {
@@ -516,16 +518,24 @@ impl Orders {
                     sku_code: &record.sku_code,
                     media_id: frozen.media_id,
                     quantity: record.quantity,
-                    unit_price_minor: record.price_minor,
+                    unit_price_minor: line.unit_price_minor(),
                     discount_minor: store_off + platform_off,
                     paid_minor: line.line_total_minor() - store_off - platform_off,
                     commission_bps: frozen.commission_bps,
                     affiliate: frozen.affiliate,
                     affiliate_bps: frozen.affiliate_bps,
                     returnable: frozen.returnable,
+                    sale_id: line.sale.map(|s| s.sale_id),
                 },
             )
             .await?;
+            if let Some(sale) = line.sale
+                && !sales::take(tx, sale.sale_id, buyer, record.quantity).await?
+            {
+                // The sale ran out (or the buyer's limit was reached) since it was priced.
+                return Err(Error::new(ErrorCode::PriceChanged)
+                    .with_details(json!({ "sku_id": record.sku_id.to_string(), "reason": "sale_sold_out" })));
+            }
             let Some(taken) = inventory::reserve(tx, record.sku_id, record.quantity).await? else {
                 return Err(
                     Error::new(ErrorCode::OutOfStock).with_details(json!({ "sku_id": record.sku_id.to_string() }))

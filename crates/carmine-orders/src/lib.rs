@@ -20,6 +20,7 @@ pub mod checkout;
 pub mod coupons;
 pub mod inventory;
 pub mod lifecycle;
+pub mod sales;
 
 use std::sync::Arc;
 
@@ -35,6 +36,7 @@ pub use cart::{CartLine, LineProblem};
 pub use checkout::{AppliedCoupon, CheckoutInput, Placed, Quote};
 pub use coupons::CouponInput;
 pub use lifecycle::{ExpireUnpaid, OrderPayments};
+pub use sales::SaleInput;
 
 /// How orders behave on this instance.
 #[derive(Clone, Debug)]

@@ -27,6 +27,7 @@ use carmine_store::coupons as coupon_rows;
 use carmine_store::jobs::JobRecord;
 use carmine_store::orders::{self as rows, OrderRecord};
 use carmine_store::payments::PaymentRecord;
+use carmine_store::sales;
 
 use crate::checkout::Placed;
 use crate::{Orders, inventory};
@@ -88,6 +89,29 @@ async fn spend_coupons_again(tx: &mut Tx, order: &OrderRecord) -> Result<()> {
     Ok(())
 }
 
+/// Gives back the sale units a cancelled order held.
+async fn give_back_sale_units(tx: &mut Tx, order: &OrderRecord) -> Result<()> {
+    for line in rows::lines(tx.conn(), &[order.id]).await? {
+        if let Some(sale_id) = line.sale_id {
+            sales::give_back(tx, sale_id, order.buyer_id, line.quantity).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A revived order takes its sale units again where the sale has them (else the
+/// price stands: logged).
+async fn take_sale_units_again(tx: &mut Tx, order: &OrderRecord) -> Result<()> {
+    for line in rows::lines(tx.conn(), &[order.id]).await? {
+        if let Some(sale_id) = line.sale_id
+            && !sales::take(tx, sale_id, order.buyer_id, line.quantity).await?
+        {
+            tracing::warn!(order = %order.id, sale = %sale_id, "a revived order's sale units were sold meanwhile");
+        }
+    }
+    Ok(())
+}
+
 async fn add_sales(tx: &mut Tx, order_id: Id, sign: i64) -> Result<()> {
     for line in rows::lines(tx.conn(), &[order_id]).await? {
         rows::add_sales(tx, line.product_id, sign * line.quantity).await?;
@@ -116,6 +140,7 @@ async fn paid(tx: &mut Tx, payment: &PaymentRecord) -> Result<()> {
         {
             tracing::info!(order = %order.id, "a late payment found its units still free");
             spend_coupons_again(tx, &order).await?;
+            take_sale_units_again(tx, &order).await?;
             add_sales(tx, order.id, 1).await?;
             changed(tx, &order, "awaiting_shipment").await?;
             continue;
@@ -168,6 +193,7 @@ pub async fn expire(tx: &mut Tx, order_id: Id) -> Result<bool> {
     }
     inventory::release_order(tx, order_id).await?;
     give_back_coupons(tx, &order).await?;
+    give_back_sale_units(tx, &order).await?;
     changed(tx, &order, "cancelled").await?;
     Ok(true)
 }
@@ -214,6 +240,7 @@ impl Orders {
                     if rows::cancel(&mut tx, sibling.id, &["pending_payment"], "buyer").await? {
                         inventory::release_order(&mut tx, sibling.id).await?;
                         give_back_coupons(&mut tx, &sibling).await?;
+                        give_back_sale_units(&mut tx, &sibling).await?;
                         changed(&mut tx, &sibling, "cancelled").await?;
                         cancelled += 1;
                     }
@@ -240,6 +267,7 @@ impl Orders {
                 add_sales(&mut tx, order.id, -1).await?;
                 inventory::release_order(&mut tx, order.id).await?;
                 give_back_coupons(&mut tx, &order).await?;
+                give_back_sale_units(&mut tx, &order).await?;
                 changed(&mut tx, &order, "cancelled").await?;
             }
             _ => return Err(Error::new(ErrorCode::OrderNotCancellable)),

@@ -42,6 +42,7 @@ pub mod payments;
 pub mod product_tags;
 pub mod products;
 pub mod safety;
+pub mod sales;
 pub mod sandbox;
 pub mod search;
 pub mod secrets;

@@ -51,6 +51,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(20, "0020_import_commerce"),
     migration!(21, "0021_orders"),
     migration!(22, "0022_coupons"),
+    migration!(23, "0023_sale_prices"),
 ];
 
 /// The names of the migrations this binary carries, in order.

@@ -620,14 +620,16 @@ pub struct LineRow<'a> {
     pub affiliate: Option<(Id, Id)>,
     pub affiliate_bps: i64,
     pub returnable: bool,
+    /// The limited-quantity sale the line was priced by.
+    pub sale_id: Option<Id>,
 }
 
 pub async fn insert_line(tx: &mut Tx, row: &LineRow<'_>) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO order_lines (id, order_id, product_id, sku_id, title, option_label, sku_code, media_id, quantity,
                                   unit_price_minor, discount_minor, paid_minor, commission_bps,
-                                  affiliate_creator_id, affiliate_note_id, affiliate_bps, returnable)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+                                  affiliate_creator_id, affiliate_note_id, affiliate_bps, returnable, sale_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(row.id.as_i64())
     .bind(row.order_id.as_i64())
@@ -646,6 +648,7 @@ pub async fn insert_line(tx: &mut Tx, row: &LineRow<'_>) -> StoreResult<()> {
     .bind(row.affiliate.map(|(_, note)| note.as_i64()))
     .bind(row.affiliate_bps)
     .bind(i64::from(row.returnable))
+    .bind(row.sale_id.map(Id::as_i64))
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -670,6 +673,7 @@ pub struct LineRecord {
     pub affiliate: Option<(Id, Id)>,
     pub affiliate_bps: i64,
     pub returnable: bool,
+    pub sale_id: Option<Id>,
 }
 
 /// The lines of some orders, by order then id.
@@ -679,7 +683,8 @@ pub async fn lines(conn: &mut Conn, order_ids: &[Id]) -> StoreResult<Vec<LineRec
         let rows = sqlx::query(
             "SELECT l.id, l.order_id, l.product_id, l.sku_id, l.title, l.option_label, l.sku_code, m.id AS cover_id,
                     m.url_key AS cover_key, l.quantity, l.unit_price_minor, l.discount_minor, l.paid_minor,
-                    l.commission_bps, l.affiliate_creator_id, l.affiliate_note_id, l.affiliate_bps, l.returnable
+                    l.commission_bps, l.affiliate_creator_id, l.affiliate_note_id, l.affiliate_bps, l.returnable,
+                    l.sale_id
              FROM order_lines l LEFT JOIN media m ON m.id = l.media_id AND m.deleted_at IS NULL
              WHERE l.order_id = $1 ORDER BY l.id LIMIT 1000",
         )
@@ -708,6 +713,7 @@ pub async fn lines(conn: &mut Conn, order_ids: &[Id]) -> StoreResult<Vec<LineRec
                 affiliate: creator.zip(note).map(|(c, n)| (Id::from_i64(c), Id::from_i64(n))),
                 affiliate_bps: r.try_get("affiliate_bps")?,
                 returnable: r.try_get::<i64, _>("returnable")? == 1,
+                sale_id: r.try_get::<Option<i64>, _>("sale_id")?.map(Id::from_i64),
             });
         }
     }

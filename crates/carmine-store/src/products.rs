@@ -651,3 +651,10 @@ pub async fn store_categories(conn: &mut Conn, store_id: Id) -> StoreResult<Vec<
         .collect::<Result<_, sqlx::Error>>()
         .map_err(Into::into)
 }
+
+/// The product a variant belongs to.
+pub async fn sku_product(conn: &mut Conn, sku_id: Id) -> StoreResult<Option<Id>> {
+    let row =
+        sqlx::query("SELECT product_id FROM skus WHERE id = $1").bind(sku_id.as_i64()).fetch_optional(conn).await?;
+    row.map(|r| Ok(Id::from_i64(r.try_get("product_id")?))).transpose().map_err(|e: sqlx::Error| e.into())
+}

@@ -1431,3 +1431,6 @@ notice-coupon_issued = Coupon issued.
 notice-coupon_claimed = Coupon claimed: it applies at checkout.
 notice-coupon_limit_reached = You already claimed this coupon.
 notice-coupon_unavailable = This coupon can no longer be claimed.
+error-sale_not_found = no such sale price
+error-sale_overlaps = the variant already has a sale price in that window
+cart-sale-price = Sale price

@@ -1332,3 +1332,6 @@ notice-coupon_issued = 优惠券已发放。
 notice-coupon_claimed = 领取成功，结算时自动使用。
 notice-coupon_limit_reached = 你已经领过这张优惠券了。
 notice-coupon_unavailable = 这张优惠券已不能领取。
+error-sale_not_found = 没有这个限时价
+error-sale_overlaps = 这个规格在该时段已有限时价
+cart-sale-price = 限时价

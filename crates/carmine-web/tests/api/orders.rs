@@ -19,6 +19,7 @@ carmine_store::both_backends!(
     expiry_racing_a_payment_has_one_winner,
     coupons_are_claimed_spent_split_exactly_and_given_back,
     coupons_through_the_pages,
+    a_limited_sale_sells_its_units_once_within_each_members_limit,
 );
 
 fn cny(amount_minor: i64) -> Value {
@@ -1143,4 +1144,114 @@ async fn coupons_through_the_pages(t: TestDb) {
     app.post(&buyer, "/api/v1/cart", json!({ "sku_id": sku, "quantity": 1 })).await.assert_status(200);
     let checkout = app.get(&buyer, &format!("/checkout?address={home}")).await.text();
     assert!(checkout.contains("Coupon: 满100减20") && checkout.contains("−¥20.00"), "{checkout}");
+}
+
+/// Three units at ¥50 instead of ¥100, one per member: the cart prices a fitting line
+/// at the sale price and a line beyond the limit at the regular price; forty buyers
+/// racing get exactly three sale-priced orders; a cancelled order gives its unit back.
+async fn a_limited_sale_sells_its_units_once_within_each_members_limit(t: TestDb) {
+    use carmine_orders::{AddressInput, CheckoutInput};
+    let app = TestApp::new(t).await;
+    let (owner, store_id) = store(&app, "flash_shop", "brand_official").await;
+    let (product, sku) = stocked(&app, &owner, &store_id, "秒杀 Flash", 10_000, 100).await;
+    let sales_path = format!("/api/v1/products/{product}/sales");
+    let sale = |body: Value| app.post(&owner, &sales_path, body);
+    let window = json!({ "starts_at": "2025-12-31T00:00:00Z", "ends_at": "2026-01-02T00:00:00Z" });
+    let with = |extra: Value| {
+        let mut body = json!({ "sku_id": sku, "price": cny(5_000), "quantity": 3, "per_member_limit": 1 });
+        for (k, v) in window.as_object().unwrap().iter().chain(extra.as_object().unwrap()) {
+            body[k] = v.clone();
+        }
+        body
+    };
+    sale(with(json!({ "price": cny(10_000) }))).await.assert_error(422, "invalid_field");
+    sale(with(json!({ "ends_at": "2026-03-01T00:00:00Z" }))).await.assert_error(422, "invalid_field");
+    let stranger = app.signup("stranger").await;
+    app.post(&stranger, &format!("/api/v1/products/{product}/sales"), with(json!({})))
+        .await
+        .assert_error(404, "product_not_found");
+    sale(with(json!({}))).await.assert_status(201);
+    sale(with(json!({ "starts_at": "2026-01-01T12:00:00Z", "ends_at": "2026-01-03T00:00:00Z" })))
+        .await
+        .assert_error(409, "sale_overlaps");
+    let listed = app.get(&Client::default(), &format!("/api/v1/products/{product}/sales")).await.json();
+    assert_eq!((listed["items"][0]["live"].as_bool(), listed["items"][0]["sold"].as_i64()), (Some(true), Some(0)));
+
+    // One unit fits the limit: the sale price. Two do not: the regular price.
+    let buyer = app.signup("buyer").await;
+    let cart = app.post(&buyer, "/api/v1/cart", json!({ "sku_id": sku, "quantity": 2 })).await.json();
+    assert_eq!(cart["stores"][0]["lines"][0]["price"]["amount_minor"], 10_000);
+    let cart = app.put(&buyer, &format!("/api/v1/cart/{sku}"), json!({ "quantity": 1 })).await.json();
+    assert_eq!(cart["stores"][0]["lines"][0]["price"]["amount_minor"], 5_000, "{cart}");
+
+    // Forty buyers race for the three units, one each.
+    let orders = app.services.orders.clone();
+    let sku_id: carmine_core::Id = sku.parse().unwrap();
+    let mut ready = Vec::new();
+    for n in 0..40 {
+        let mut tx = app.db.begin().await.unwrap();
+        let member = carmine_store::users::NewMember {
+            username: &format!("flash{n}"),
+            display_name: "Flash",
+            password_hash: None,
+            is_admin: false,
+        };
+        let user = carmine_store::users::insert(&mut tx, &member).await.unwrap();
+        tx.commit().await.unwrap();
+        let input = AddressInput {
+            recipient: "F".into(),
+            phone: "13800138000".into(),
+            region: "CN-GD".into(),
+            detail: "天河 1 号".into(),
+            is_default: true,
+        };
+        let address_id = orders.add_address(user, &input).await.unwrap().id;
+        orders.put_in_cart(user, sku_id, 1, false).await.unwrap();
+        let total = orders.quote(user, Some(address_id), &[], None).await.unwrap().total_minor;
+        ready.push((user, address_id, total));
+    }
+    // Every racer saw the sale price before any of them checks out.
+    let mut racers = tokio::task::JoinSet::new();
+    for (user, address_id, total) in ready {
+        let orders = orders.clone();
+        racers.spawn(async move {
+            let input = CheckoutInput {
+                address_id,
+                sku_ids: vec![],
+                method: "sandbox_success".into(),
+                expected_total_minor: total,
+                coupon_ids: None,
+            };
+            let key = carmine_ledger::IdempotencyKey::new(user, "flash", "checkout", b"{}").unwrap();
+            (user, orders.checkout(user, &[], &input, &key, "/orders/paid").await)
+        });
+    }
+    let (mut at_sale, mut refused) = (Vec::new(), 0);
+    while let Some(result) = racers.join_next().await {
+        match result.unwrap() {
+            (user, Ok(placed)) => {
+                let (_, _, lines) = orders.group(user, placed.group_id).await.unwrap();
+                assert_eq!((lines[0].unit_price_minor, lines[0].sale_id.is_some()), (5_000, true));
+                at_sale.push((user, placed.group_id));
+            }
+            (_, Err(error)) => {
+                assert_eq!(error.code, carmine_core::ErrorCode::PriceChanged, "{error:?}");
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!((at_sale.len(), refused), (3, 37));
+    let listed = app.get(&Client::default(), &format!("/api/v1/products/{product}/sales")).await.json();
+    assert_eq!((listed["items"][0]["sold"].as_i64(), listed["items"][0]["live"].as_bool()), (Some(3), Some(false)));
+    // Sold out: the buyer's line is back at the regular price.
+    let cart = app.get(&buyer, "/api/v1/cart").await.json();
+    assert_eq!(cart["stores"][0]["lines"][0]["price"]["amount_minor"], 10_000);
+    // A winner cancels: the unit goes back to the sale.
+    let (winner, group) = at_sale[0];
+    let (_, placed_orders, _) = orders.group(winner, group).await.unwrap();
+    orders.cancel(winner, placed_orders[0].id).await.unwrap();
+    let cart = app.get(&buyer, "/api/v1/cart").await.json();
+    assert_eq!(cart["stores"][0]["lines"][0]["price"]["amount_minor"], 5_000);
+    app.services.payments.resume_stale(-1).await.unwrap();
+    assert_books_balance(&app).await;
 }

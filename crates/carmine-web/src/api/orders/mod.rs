@@ -4,6 +4,7 @@
 //! Every object here is the caller's own: anyone else's answers 404.
 
 pub(crate) mod coupons;
+pub(crate) mod sales;
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -42,6 +43,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(coupons::my_coupons))
         .routes(routes!(coupons::live_platform_coupons))
         .routes(routes!(coupons::claim))
+        .routes(routes!(sales::create_sale, sales::product_sales))
+        .routes(routes!(sales::end_sale))
 }
 
 fn money(state: &AppState, minor: i64) -> MoneyView {
@@ -58,8 +61,10 @@ pub struct CartLineView {
     /// "Colour: red · Size: M"; empty for a product without options.
     pub option_label: String,
     pub quantity: i64,
-    /// The price now, and the line at it.
+    /// The price of one unit now (a sale's price when one prices the line), and the line at it.
     pub price: MoneyView,
+    /// The limited-quantity sale pricing the line, if any.
+    pub sale_id: Option<String>,
     pub line_total: MoneyView,
     /// The price when the line was put in the cart, when it has changed since.
     pub price_was: Option<MoneyView>,
@@ -99,7 +104,8 @@ fn cart_line_view(state: &AppState, line: &CartLine) -> CartLineView {
         title: r.title.clone(),
         option_label: carmine_orders::checkout::option_label(&r.options, &r.option_key),
         quantity: r.quantity,
-        price: money(state, r.price_minor),
+        price: money(state, line.unit_price_minor()),
+        sale_id: line.sale.map(|s| s.sale_id.to_string()),
         line_total: money(state, line.line_total_minor()),
         price_was: line.price_was.map(|p| money(state, p)),
         available: r.available.max(0),

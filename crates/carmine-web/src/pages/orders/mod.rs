@@ -85,6 +85,8 @@ pub(crate) struct LineRow {
     pub option_label: String,
     pub quantity: i64,
     pub price: String,
+    /// The regular price, when a sale prices the line.
+    pub regular: Option<String>,
     pub line_total: String,
     pub price_was: Option<String>,
     /// Why it cannot be bought as it stands, in the reader's language.
@@ -101,7 +103,8 @@ fn line_row(layout: &Layout, line: &CartLine) -> LineRow {
         title: r.title.clone(),
         option_label: carmine_orders::checkout::option_label(&r.options, &r.option_key),
         quantity: r.quantity,
-        price: yuan(r.price_minor),
+        price: yuan(line.unit_price_minor()),
+        regular: line.sale.map(|_| yuan(r.price_minor)),
         line_total: yuan(line.line_total_minor()),
         price_was: line.price_was.map(yuan),
         problem: line.problem.map(|p| match p {
