@@ -1434,3 +1434,5 @@ notice-coupon_unavailable = This coupon can no longer be claimed.
 error-sale_not_found = no such sale price
 error-sale_overlaps = the variant already has a sale price in that window
 cart-sale-price = Sale price
+product-sale = Sale price { $price } { $variant }
+product-sale-limits = { $limit } per member · { $left } left

@@ -1335,3 +1335,5 @@ notice-coupon_unavailable = 这张优惠券已不能领取。
 error-sale_not_found = 没有这个限时价
 error-sale_overlaps = 这个规格在该时段已有限时价
 cart-sale-price = 限时价
+product-sale = 限时价 { $price } { $variant }
+product-sale-limits = 每人限 { $limit } 件 · 剩 { $left } 件

@@ -1176,6 +1176,8 @@ async fn a_limited_sale_sells_its_units_once_within_each_members_limit(t: TestDb
         .assert_error(409, "sale_overlaps");
     let listed = app.get(&Client::default(), &format!("/api/v1/products/{product}/sales")).await.json();
     assert_eq!((listed["items"][0]["live"].as_bool(), listed["items"][0]["sold"].as_i64()), (Some(true), Some(0)));
+    let page = app.get(&Client::default(), &format!("/products/{product}")).await.text();
+    assert!(page.contains("Sale price ¥50.00") && page.contains("1 per member · 3 left"), "{page}");
 
     // One unit fits the limit: the sale price. Two do not: the regular price.
     let buyer = app.signup("buyer").await;

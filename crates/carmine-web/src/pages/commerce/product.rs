@@ -74,6 +74,8 @@ struct VariantRow {
 #[template(path = "product.html")]
 struct ProductPage {
     layout: Layout,
+    /// Limited-quantity sales on now, in words ("¥50.00 · 1 per member · 2 left · until …").
+    sales: Vec<String>,
     id: String,
     title: String,
     description: String,
@@ -146,6 +148,7 @@ fn page_of(
         None => Avatar::generated(&record.store_handle, &record.store_name),
     };
     ProductPage {
+        sales: Vec::new(),
         id: record.id.to_string(),
         title: record.title.clone(),
         description: record.description.clone(),
@@ -212,5 +215,24 @@ pub(super) async fn show(
     let cards = notes.iter().map(crate::pages::notes::CardRow::from).collect();
     let more = next.map(|cursor| format!("/products/{id}?notes={cursor}#notes"));
     let layout = Layout::with(caller, q.done.as_deref(), None);
-    Ok(render(&page_of(layout, &product, store.as_ref(), cards, more), None))
+    let now = state.ledger().now();
+    let sales: Vec<String> = state
+        .orders()
+        .product_sales(id)
+        .await?
+        .iter()
+        .filter(|s| s.live(now))
+        .map(|s| {
+            let variant = product.variants.iter().find(|v| v.record.id == s.sku_id);
+            let label = variant.map(|v| v.options.join(" / ")).unwrap_or_default();
+            layout.t2("product-sale", "price", crate::pages::money::yuan(s.price_minor), "variant", label)
+                + " · "
+                + &layout.t2("product-sale-limits", "limit", s.per_member_limit, "left", s.quantity - s.sold)
+                + " · "
+                + &layout.t1("coupon-until", "when", layout.date(&s.ends_at))
+        })
+        .collect();
+    let mut page = page_of(layout, &product, store.as_ref(), cards, more);
+    page.sales = sales;
+    Ok(render(&page, None))
 }
