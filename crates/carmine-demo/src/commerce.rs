@@ -7,7 +7,7 @@
 //! commerce context would append (ADR 0009).
 
 use carmine_core::event::DomainEvent;
-use carmine_core::{Error, Id, Result};
+use carmine_core::{Error, Id, Result, Timestamp};
 use carmine_store::products::{self, ProductRow, SkuRow};
 use carmine_store::stores::{self, StoreSettings, TemplateRow};
 use carmine_store::{Db, categories, product_tags};
@@ -251,4 +251,78 @@ pub(crate) async fn seed(
     }
     tx.commit().await?;
     Ok(shops)
+}
+
+/// What the demo's shops offer now: each store a "¥20 off ¥199" coupon, each brand's
+/// first product a flash sale (20 units at 80%, one per member), and the platform a
+/// "¥10 off ¥99" welcome coupon the printed log-ins already hold. Returns
+/// (coupons, sales).
+pub(crate) async fn offers(db: &Db, now: Timestamp, owner: Id, holders: &[Id]) -> Result<(usize, usize)> {
+    use carmine_store::{coupons, sales};
+    let mut tx = db.begin().await?;
+    let open = stores::list(tx.conn(), "open", None, 100).await?;
+    let (mut issued, mut on_sale) = (0, 0);
+    let month = now.plus_seconds(30 * 86_400);
+    for store in &open {
+        let coupon = coupons::CouponRow {
+            store_id: Some(store.id),
+            name: "满199减20 ¥20 off ¥199",
+            kind: "fixed",
+            amount_minor: Some(2_000),
+            percent_bps: None,
+            cap_minor: None,
+            min_spend_minor: 19_900,
+            starts_at: now.plus_seconds(-86_400),
+            ends_at: month,
+            per_member_limit: 1,
+            quantity: Some(500),
+        };
+        let coupon_id = coupons::insert(&mut tx, &coupon, owner).await?;
+        tx.emit(DomainEvent::CouponIssued { coupon_id, store_id: Some(store.id) }).await?;
+        issued += 1;
+        if store.store_type != "brand_official" {
+            continue;
+        }
+        let listed = products::list_for_store(tx.conn(), store.id, "active", None, None, 1).await?;
+        let Some(product) = listed.first() else { continue };
+        let Some(sku) = products::skus(tx.conn(), product.id).await?.into_iter().find(|s| !s.archived) else {
+            continue;
+        };
+        let sale = sales::SaleRow {
+            sku_id: sku.id,
+            store_id: store.id,
+            price_minor: (sku.price_minor * 4 / 5 / 100).max(1) * 100,
+            quantity: 20,
+            per_member_limit: 1,
+            starts_at: now.plus_seconds(-3_600),
+            ends_at: now.plus_seconds(7 * 86_400),
+        };
+        let sale_id = sales::insert(&mut tx, &sale, owner).await?;
+        tx.emit(DomainEvent::SaleChanged { sale_id, sku_id: sku.id }).await?;
+        on_sale += 1;
+    }
+    let welcome = coupons::CouponRow {
+        store_id: None,
+        name: "新人券 Welcome ¥10 off ¥99",
+        kind: "fixed",
+        amount_minor: Some(1_000),
+        percent_bps: None,
+        cap_minor: None,
+        min_spend_minor: 9_900,
+        starts_at: now.plus_seconds(-86_400),
+        ends_at: month,
+        per_member_limit: 1,
+        quantity: None,
+    };
+    let welcome_id = coupons::insert(&mut tx, &welcome, owner).await?;
+    tx.emit(DomainEvent::CouponIssued { coupon_id: welcome_id, store_id: None }).await?;
+    issued += 1;
+    for holder in holders {
+        if coupons::count_claim(&mut tx, welcome_id).await? {
+            coupons::insert_claim(&mut tx, welcome_id, *holder).await?;
+            tx.emit(DomainEvent::CouponClaimed { coupon_id: welcome_id, user_id: *holder }).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok((issued, on_sale))
 }

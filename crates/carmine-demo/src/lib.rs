@@ -99,6 +99,9 @@ pub struct DemoReport {
     pub stores: usize,
     pub products: usize,
     pub tagged_notes: usize,
+    /// Coupons issued (each store's and the platform's welcome coupon) and flash sales on.
+    pub coupons: usize,
+    pub sales: usize,
     pub seconds: f64,
 }
 
@@ -492,6 +495,9 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
         read_notes.extend(newest.into_iter().map(|((id, _), at)| (*id, *at, likes_of.get(id).copied().unwrap_or(0))));
     }
     report.reads = seed_reading(&db, now, &mut rng, &members, &read_notes).await?;
+    // Coupons and flash sales on now; the log-ins hold the platform's welcome coupon.
+    let holders: Vec<Id> = members.iter().skip(1).take(GIVEN.len()).copied().collect();
+    (report.coupons, report.sales) = commerce::offers(&db, clock.now(), members[0], &holders).await?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }

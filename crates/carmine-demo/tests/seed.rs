@@ -21,6 +21,16 @@ async fn a_small_community_is_consistent(t: TestDb) {
     // Shops: the verified brands and merchants, their products listed with stock and
     // prices, some notes tagging them (each tag on a listed product, pinned inside).
     assert_eq!((report.stores, report.products), (3, 16));
+    // Each store's coupon and the platform's; a flash sale on each brand's first product;
+    // every printed log-in holds the welcome coupon.
+    assert_eq!(report.coupons, report.stores + 1);
+    assert!(report.sales >= 1 && report.sales <= report.stores, "{report:?}");
+    let lanlan =
+        carmine_store::users::get_by_username(&mut *t.db.reader().await.unwrap(), "lanlan").await.unwrap().unwrap();
+    let held = carmine_store::coupons::member_coupons(&mut *t.db.reader().await.unwrap(), lanlan.id, "available", 10)
+        .await
+        .unwrap();
+    assert_eq!(held.len(), 1);
     assert!(report.tagged_notes > 0);
     let listed = carmine_store::products::list_public(&mut conn, &Default::default(), None, 100).await.unwrap();
     assert_eq!(listed.len(), 16);
