@@ -26,8 +26,8 @@ async fn a_small_community_is_consistent(t: TestDb) {
     assert_eq!(report.coupons, report.stores + 1);
     assert!(report.sales >= 1 && report.sales <= report.stores, "{report:?}");
     let lanlan =
-        carmine_store::users::get_by_username(&mut *t.db.reader().await.unwrap(), "lanlan").await.unwrap().unwrap();
-    let held = carmine_store::coupons::member_coupons(&mut *t.db.reader().await.unwrap(), lanlan.id, "available", 10)
+        carmine_store::users::get_by_username(&mut t.db.reader().await.unwrap(), "lanlan").await.unwrap().unwrap();
+    let held = carmine_store::coupons::member_coupons(&mut t.db.reader().await.unwrap(), lanlan.id, "available", 10)
         .await
         .unwrap();
     assert_eq!(held.len(), 1);
