@@ -283,11 +283,19 @@ pub(crate) async fn offers(db: &Db, now: Timestamp, owner: Id, holders: &[Id]) -
         if store.store_type != "brand_official" {
             continue;
         }
-        let listed = products::list_for_store(tx.conn(), store.id, "active", None, None, 1).await?;
-        let Some(product) = listed.first() else { continue };
-        let Some(sku) = products::skus(tx.conn(), product.id).await?.into_iter().find(|s| !s.archived) else {
-            continue;
-        };
+        // The newest product with a variant in stock.
+        let mut found = None;
+        for product in products::list_for_store(tx.conn(), store.id, "active", None, None, 10).await? {
+            let stock = products::stock(tx.conn(), product.id).await?;
+            let in_stock = products::skus(tx.conn(), product.id).await?.into_iter().find(|sku| {
+                !sku.archived && stock.iter().any(|s| s.sku_id == sku.id && s.on_hand - s.reserved >= 20)
+            });
+            if let Some(sku) = in_stock {
+                found = Some(sku);
+                break;
+            }
+        }
+        let Some(sku) = found else { continue };
         let sale = sales::SaleRow {
             sku_id: sku.id,
             store_id: store.id,
