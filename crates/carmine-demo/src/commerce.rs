@@ -287,9 +287,10 @@ pub(crate) async fn offers(db: &Db, now: Timestamp, owner: Id, holders: &[Id]) -
         let mut found = None;
         for product in products::list_for_store(tx.conn(), store.id, "active", None, None, 10).await? {
             let stock = products::stock(tx.conn(), product.id).await?;
-            let in_stock = products::skus(tx.conn(), product.id).await?.into_iter().find(|sku| {
-                !sku.archived && stock.iter().any(|s| s.sku_id == sku.id && s.on_hand - s.reserved >= 20)
-            });
+            let in_stock = products::skus(tx.conn(), product.id)
+                .await?
+                .into_iter()
+                .find(|sku| !sku.archived && stock.iter().any(|s| s.sku_id == sku.id && s.on_hand - s.reserved >= 20));
             if let Some(sku) = in_stock {
                 found = Some(sku);
                 break;
