@@ -112,7 +112,8 @@ async fn take_sale_units_again(tx: &mut Tx, order: &OrderRecord) -> Result<()> {
     Ok(())
 }
 
-async fn add_sales(tx: &mut Tx, order_id: Id, sign: i64) -> Result<()> {
+/// Counts an order's units on its products' sales counters (`sign` -1 takes them off).
+async fn count_units_sold(tx: &mut Tx, order_id: Id, sign: i64) -> Result<()> {
     for line in rows::lines(tx.conn(), &[order_id]).await? {
         rows::add_sales(tx, line.product_id, sign * line.quantity).await?;
     }
@@ -127,7 +128,7 @@ async fn paid(tx: &mut Tx, payment: &PaymentRecord) -> Result<()> {
     };
     for order in rows::group_orders(tx.conn(), group.id).await? {
         if rows::mark_paid(tx, order.id).await? {
-            add_sales(tx, order.id, 1).await?;
+            count_units_sold(tx, order.id, 1).await?;
             changed(tx, &order, "awaiting_shipment").await?;
             continue;
         }
@@ -141,7 +142,7 @@ async fn paid(tx: &mut Tx, payment: &PaymentRecord) -> Result<()> {
             tracing::info!(order = %order.id, "a late payment found its units still free");
             spend_coupons_again(tx, &order).await?;
             take_sale_units_again(tx, &order).await?;
-            add_sales(tx, order.id, 1).await?;
+            count_units_sold(tx, order.id, 1).await?;
             changed(tx, &order, "awaiting_shipment").await?;
             continue;
         }
@@ -264,7 +265,7 @@ impl Orders {
                     refund = Some(refund_in(&mut tx, &payment, owed, "order_cancelled", buyer).await?);
                     rows::add_order_refunded(&mut tx, order.id, owed).await?;
                 }
-                add_sales(&mut tx, order.id, -1).await?;
+                count_units_sold(&mut tx, order.id, -1).await?;
                 inventory::release_order(&mut tx, order.id).await?;
                 give_back_coupons(&mut tx, &order).await?;
                 give_back_sale_units(&mut tx, &order).await?;
