@@ -189,6 +189,19 @@ pub struct MemberCouponRecord {
     pub coupon: CouponRecord,
 }
 
+macro_rules! select_member_coupons {
+    ($($rest:literal)*) => {
+        concat!(
+            "SELECT mc.id AS mc_id, mc.user_id AS mc_user_id, mc.status AS mc_status, mc.group_id AS mc_group_id,
+                    mc.claimed_at AS mc_claimed_at, c.id, c.store_id, c.name, c.kind, c.amount_minor, c.percent_bps,
+                    c.cap_minor, c.min_spend_minor, c.starts_at, c.ends_at, c.per_member_limit, c.quantity, c.claimed,
+                    c.ended_at, c.created_at
+             FROM member_coupons mc JOIN coupons c ON c.id = mc.coupon_id ",
+            $($rest),*
+        )
+    };
+}
+
 fn member_coupon(r: &AnyRow) -> Result<MemberCouponRecord, sqlx::Error> {
     Ok(MemberCouponRecord {
         id: Id::from_i64(r.try_get("mc_id")?),
@@ -207,19 +220,13 @@ pub async fn member_coupons(
     status: &str,
     limit: u32,
 ) -> StoreResult<Vec<MemberCouponRecord>> {
-    let rows = sqlx::query(
-        "SELECT mc.id AS mc_id, mc.user_id AS mc_user_id, mc.status AS mc_status, mc.group_id AS mc_group_id,
-                mc.claimed_at AS mc_claimed_at, c.id, c.store_id, c.name, c.kind, c.amount_minor, c.percent_bps,
-                c.cap_minor, c.min_spend_minor, c.starts_at, c.ends_at, c.per_member_limit, c.quantity, c.claimed,
-                c.ended_at, c.created_at
-         FROM member_coupons mc JOIN coupons c ON c.id = mc.coupon_id
-         WHERE mc.user_id = $1 AND mc.status = $2 ORDER BY mc.id DESC LIMIT $3",
-    )
-    .bind(user_id.as_i64())
-    .bind(status)
-    .bind(i64::from(limit))
-    .fetch_all(conn)
-    .await?;
+    let rows =
+        sqlx::query(select_member_coupons!("WHERE mc.user_id = $1 AND mc.status = $2 ORDER BY mc.id DESC LIMIT $3"))
+            .bind(user_id.as_i64())
+            .bind(status)
+            .bind(i64::from(limit))
+            .fetch_all(conn)
+            .await?;
     rows.iter().map(member_coupon).collect::<Result<_, sqlx::Error>>().map_err(Into::into)
 }
 
@@ -274,15 +281,9 @@ pub async fn spend_again(tx: &mut Tx, member_coupon_id: Id, group_id: Id) -> Sto
 
 /// The coupons a checkout spent (or was given back), with their coupons.
 pub async fn spent_on(conn: &mut Conn, group_id: Id) -> StoreResult<Vec<MemberCouponRecord>> {
-    let rows = sqlx::query(
-        "SELECT mc.id AS mc_id, mc.user_id AS mc_user_id, mc.status AS mc_status, mc.group_id AS mc_group_id,
-                mc.claimed_at AS mc_claimed_at, c.id, c.store_id, c.name, c.kind, c.amount_minor, c.percent_bps,
-                c.cap_minor, c.min_spend_minor, c.starts_at, c.ends_at, c.per_member_limit, c.quantity, c.claimed,
-                c.ended_at, c.created_at
-         FROM member_coupons mc JOIN coupons c ON c.id = mc.coupon_id WHERE mc.group_id = $1 ORDER BY mc.id LIMIT 20",
-    )
-    .bind(group_id.as_i64())
-    .fetch_all(conn)
-    .await?;
+    let rows = sqlx::query(select_member_coupons!("WHERE mc.group_id = $1 ORDER BY mc.id LIMIT 20"))
+        .bind(group_id.as_i64())
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(member_coupon).collect::<Result<_, sqlx::Error>>().map_err(Into::into)
 }

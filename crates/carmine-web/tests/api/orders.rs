@@ -79,6 +79,29 @@ async fn address(app: &TestApp, buyer: &Client, region: &str) -> String {
     created.json()["id"].as_str().unwrap().to_owned()
 }
 
+/// A member written straight to the store (no log-in, no password: racers only buy
+/// through the service) with a default address in `region`; returns (member, address).
+async fn shopper(app: &TestApp, username: &str, region: &str) -> (carmine_core::Id, carmine_core::Id) {
+    let mut tx = app.db.begin().await.unwrap();
+    let member =
+        carmine_store::users::NewMember { username, display_name: username, password_hash: None, is_admin: false };
+    let user = carmine_store::users::insert(&mut tx, &member).await.unwrap();
+    tx.commit().await.unwrap();
+    (user, address_of(app, user, region).await)
+}
+
+/// A default address in `region` for a member, through the service.
+async fn address_of(app: &TestApp, user: carmine_core::Id, region: &str) -> carmine_core::Id {
+    let input = carmine_orders::AddressInput {
+        recipient: "林小红".into(),
+        phone: "13800138000".into(),
+        region: region.into(),
+        detail: "西湖区 1 号".into(),
+        is_default: true,
+    };
+    app.services.orders.add_address(user, &input).await.unwrap().id
+}
+
 async fn escrow(app: &TestApp) -> i64 {
     use carmine_ledger::{AccountKind, AccountRef};
     let account = AccountRef::platform(AccountKind::CommerceEscrow, carmine_core::money::Currency::CNY);
@@ -365,7 +388,7 @@ async fn bad_checkouts_are_refused_and_change_nothing(t: TestDb) {
 /// hundred orders are placed and paid, the rest are told it is sold out, and the
 /// stock ends with everything reserved and nothing over-reserved.
 async fn a_thousand_buyers_race_for_a_hundred_units(t: TestDb) {
-    use carmine_orders::{AddressInput, CheckoutInput};
+    use carmine_orders::CheckoutInput;
     let app = TestApp::new(t).await;
     let (owner, store_id) = store(&app, "hot_drop", "brand_official").await;
     let (product, sku) = stocked(&app, &owner, &store_id, "限量 Limited", 1_000, 100).await;
@@ -373,25 +396,9 @@ async fn a_thousand_buyers_race_for_a_hundred_units(t: TestDb) {
     let orders = app.services.orders.clone();
     let mut buyers = Vec::new();
     for n in 0..1_000 {
-        let mut tx = app.db.begin().await.unwrap();
-        let member = carmine_store::users::NewMember {
-            username: &format!("racer{n}"),
-            display_name: "Racer",
-            password_hash: None,
-            is_admin: false,
-        };
-        let user = carmine_store::users::insert(&mut tx, &member).await.unwrap();
-        tx.commit().await.unwrap();
-        let address = AddressInput {
-            recipient: format!("Racer {n}"),
-            phone: "13800138000".into(),
-            region: "CN-ZJ".into(),
-            detail: "西湖区 1 号".into(),
-            is_default: true,
-        };
-        let address = orders.add_address(user, &address).await.unwrap();
+        let (user, address) = shopper(&app, &format!("racer{n}"), "CN-ZJ").await;
         orders.put_in_cart(user, sku, 1, true).await.unwrap();
-        buyers.push((user, address.id));
+        buyers.push((user, address));
     }
     let total = orders.quote(buyers[0].0, Some(buyers[0].1), &[], None).await.unwrap().total_minor;
     let mut racers = tokio::task::JoinSet::new();
@@ -670,7 +677,7 @@ impl Model {
 /// expiries and restocks: after every step the stock, every order and the escrow
 /// are what the model says, and the books balance at the end.
 async fn stock_follows_a_model_through_random_histories(t: TestDb) {
-    use carmine_orders::{AddressInput, CheckoutInput};
+    use carmine_orders::CheckoutInput;
     use proptest::strategy::{Strategy, ValueTree};
     let app = TestApp::new(t).await;
     app.scheduler.ensure_recurring().await.unwrap();
@@ -701,15 +708,7 @@ async fn stock_follows_a_model_through_random_histories(t: TestDb) {
     for name in ["ann", "bob", "cyd"] {
         let client = app.signup(name).await;
         let user: carmine_core::Id = app.user_id(&client).await.parse().unwrap();
-        let input = AddressInput {
-            recipient: name.into(),
-            phone: "13800138000".into(),
-            region: "CN-ZJ".into(),
-            detail: "西湖区 1 号".into(),
-            is_default: true,
-        };
-        let address = orders.add_address(user, &input).await.unwrap().id;
-        buyers.push((user, address));
+        buyers.push((user, address_of(&app, user, "CN-ZJ").await));
     }
     let methods = ["sandbox_success", "sandbox_decline", "sandbox_checkout"];
     let mut runner = proptest::test_runner::TestRunner::deterministic();
@@ -886,7 +885,7 @@ async fn stock_follows_a_model_through_random_histories(t: TestDb) {
 /// outcome — paid (the units stay reserved, the money in escrow) or expired and
 /// refunded (units free, escrow empty), never both.
 async fn expiry_racing_a_payment_has_one_winner(t: TestDb) {
-    use carmine_orders::{AddressInput, CheckoutInput};
+    use carmine_orders::CheckoutInput;
     let app = TestApp::new(t).await;
     let (owner, store_id) = store(&app, "race_shop", "brand_official").await;
     let (product, sku) = stocked(&app, &owner, &store_id, "竞速 Race", 2_000, 1).await;
@@ -894,14 +893,7 @@ async fn expiry_racing_a_payment_has_one_winner(t: TestDb) {
     let orders = app.services.orders.clone();
     let buyer = app.signup("racer").await;
     let user: carmine_core::Id = app.user_id(&buyer).await.parse().unwrap();
-    let input = AddressInput {
-        recipient: "R".into(),
-        phone: "13800138000".into(),
-        region: "CN-SH".into(),
-        detail: "黄浦区 1 号".into(),
-        is_default: true,
-    };
-    let address_id = orders.add_address(user, &input).await.unwrap().id;
+    let address_id = address_of(&app, user, "CN-SH").await;
     let mut paid = 0;
     for round in 0..20 {
         orders.put_in_cart(user, sku, 1, false).await.unwrap();
@@ -1150,7 +1142,7 @@ async fn coupons_through_the_pages(t: TestDb) {
 /// at the sale price and a line beyond the limit at the regular price; forty buyers
 /// racing get exactly three sale-priced orders; a cancelled order gives its unit back.
 async fn a_limited_sale_sells_its_units_once_within_each_members_limit(t: TestDb) {
-    use carmine_orders::{AddressInput, CheckoutInput};
+    use carmine_orders::CheckoutInput;
     let app = TestApp::new(t).await;
     let (owner, store_id) = store(&app, "flash_shop", "brand_official").await;
     let (product, sku) = stocked(&app, &owner, &store_id, "秒杀 Flash", 10_000, 100).await;
@@ -1191,23 +1183,7 @@ async fn a_limited_sale_sells_its_units_once_within_each_members_limit(t: TestDb
     let sku_id: carmine_core::Id = sku.parse().unwrap();
     let mut ready = Vec::new();
     for n in 0..40 {
-        let mut tx = app.db.begin().await.unwrap();
-        let member = carmine_store::users::NewMember {
-            username: &format!("flash{n}"),
-            display_name: "Flash",
-            password_hash: None,
-            is_admin: false,
-        };
-        let user = carmine_store::users::insert(&mut tx, &member).await.unwrap();
-        tx.commit().await.unwrap();
-        let input = AddressInput {
-            recipient: "F".into(),
-            phone: "13800138000".into(),
-            region: "CN-GD".into(),
-            detail: "天河 1 号".into(),
-            is_default: true,
-        };
-        let address_id = orders.add_address(user, &input).await.unwrap().id;
+        let (user, address_id) = shopper(&app, &format!("flash{n}"), "CN-GD").await;
         orders.put_in_cart(user, sku_id, 1, false).await.unwrap();
         let total = orders.quote(user, Some(address_id), &[], None).await.unwrap().total_minor;
         ready.push((user, address_id, total));
