@@ -16,6 +16,7 @@
 //! | see the store console (settings, catalogue, stock) | ✓ | ✓ | ✓ | ✓ |
 //! | edit products and stock, import a catalogue |  ✓  |   ✓   |   ✓   |         |
 //! | open the store; edit its settings, shipping, warehouses | ✓ | ✓ |  |         |
+//! | ship orders, answer after-sales requests  |  ✓  |   ✓   |   ✓   |         |
 //! | leave (any member; not the last owner)   |   ✓   |   ✓   |   ✓   |    ✓    |
 //!
 //! Access answers (ARCHITECTURE.md): a caller who is not a member gets 404
@@ -70,7 +71,7 @@ impl OrgRole {
         use OrgAction::*;
         match action {
             ViewMembers | ReadAnalytics | ViewStore | Leave => true,
-            ActAsOrg | EditCatalogue => self >= OrgRole::Staff,
+            ActAsOrg | EditCatalogue | FulfilOrders => self >= OrgRole::Staff,
             EditProfile | RequestVerification | ManageMoney | ManageStore => self >= OrgRole::Admin,
             ViewMoney => self != OrgRole::Staff,
             ManageMember(target) => match target {
@@ -105,6 +106,8 @@ pub enum OrgAction {
     EditCatalogue,
     /// Open the store; edit its settings, shipping templates and warehouses.
     ManageStore,
+    /// Ship the store's orders and answer its after-sales requests.
+    FulfilOrders,
     /// Invite, change the role of, or remove a member holding this role.
     ManageMember(OrgRole),
     Leave,
@@ -429,6 +432,7 @@ mod tests {
             expect(role, ManageMoney, edit);
             expect(role, ActAsOrg, act);
             expect(role, EditCatalogue, act);
+            expect(role, FulfilOrders, act);
             expect(role, ManageStore, edit);
             expect(role, EditProfile, edit);
             expect(role, RequestVerification, edit);

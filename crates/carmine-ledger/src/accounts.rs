@@ -107,6 +107,15 @@ pub enum AccountKind {
     Escrow,
     /// Buyers' payments for orders, held by the platform until each order settles.
     CommerceEscrow,
+    /// What the platform's coupons cost: paid to merchants at settlement, funded from
+    /// commerce revenue. Its negative balance is the subsidy spent beyond what was put in.
+    CouponSubsidy,
+    /// What a merchant organization owes the platform after a refund clawed back more
+    /// than its earnings held: a receivable of the platform, kept by organization,
+    /// negative while owed and netted at the merchant's next settlement.
+    OwedByMerchant,
+    /// The same for a creator whose affiliate commission was clawed back after payout.
+    OwedByCreator,
     /// Money at the payment provider: the far side of every top-up, refund and payout.
     ProviderClearing,
     /// Withdrawals sent and not yet confirmed by the provider.
@@ -116,13 +125,16 @@ pub enum AccountKind {
 
 impl AccountKind {
     /// Every kind, revenue streams included.
-    pub const ALL: [AccountKind; 15] = [
+    pub const ALL: [AccountKind; 18] = [
         AccountKind::Coins,
         AccountKind::Earnings,
         AccountKind::AdBalance,
         AccountKind::MerchantReceivable,
         AccountKind::Escrow,
         AccountKind::CommerceEscrow,
+        AccountKind::CouponSubsidy,
+        AccountKind::OwedByMerchant,
+        AccountKind::OwedByCreator,
         AccountKind::ProviderClearing,
         AccountKind::PayoutsInTransit,
         AccountKind::Revenue(Stream::Advertising),
@@ -142,6 +154,9 @@ impl AccountKind {
             AccountKind::MerchantReceivable => "merchant_receivable",
             AccountKind::Escrow => "escrow",
             AccountKind::CommerceEscrow => "commerce_escrow",
+            AccountKind::CouponSubsidy => "coupon_subsidy",
+            AccountKind::OwedByMerchant => "owed_by_merchant",
+            AccountKind::OwedByCreator => "owed_by_creator",
             AccountKind::ProviderClearing => "provider_clearing",
             AccountKind::PayoutsInTransit => "payouts_in_transit",
             AccountKind::Revenue(stream) => match stream {
@@ -169,17 +184,34 @@ impl AccountKind {
             AccountKind::MerchantReceivable => "Merchant receivable",
             AccountKind::Escrow => "Escrow",
             AccountKind::CommerceEscrow => "Commerce escrow",
+            AccountKind::CouponSubsidy => "Coupon subsidy",
+            AccountKind::OwedByMerchant => "Owed by merchant",
+            AccountKind::OwedByCreator => "Owed by creator",
             AccountKind::ProviderClearing => "Provider clearing",
             AccountKind::PayoutsInTransit => "Payouts in transit",
             AccountKind::Revenue(stream) => stream.label(),
         }
     }
 
-    /// Only the platform's system accounts may go below zero: provider clearing
-    /// (money at the provider is an asset, its balance is negative by convention)
-    /// and revenue (a reversal may take back what was earned).
+    /// Only the platform's own accounts may go below zero: provider clearing (money
+    /// at the provider is an asset, its balance is negative by convention), revenue
+    /// (a reversal may take back what was earned), the coupon subsidy, and what
+    /// merchants and creators owe it (receivables, negative while owed). A member's,
+    /// creator's or organization's own money never does.
     pub fn may_go_negative(self) -> bool {
-        matches!(self, AccountKind::ProviderClearing | AccountKind::Revenue(_))
+        matches!(
+            self,
+            AccountKind::ProviderClearing
+                | AccountKind::Revenue(_)
+                | AccountKind::CouponSubsidy
+                | AccountKind::OwedByMerchant
+                | AccountKind::OwedByCreator
+        )
+    }
+
+    /// Receivables of the platform kept by whom they are about.
+    pub fn is_owed_to_platform(self) -> bool {
+        matches!(self, AccountKind::OwedByMerchant | AccountKind::OwedByCreator)
     }
 
     /// Which owners may hold this kind of account.
@@ -187,12 +219,15 @@ impl AccountKind {
         match self {
             AccountKind::Coins => matches!(owner, Owner::User(_)),
             AccountKind::Earnings => matches!(owner, Owner::User(_) | Owner::Org(_)),
-            AccountKind::AdBalance | AccountKind::MerchantReceivable | AccountKind::Escrow => {
-                matches!(owner, Owner::Org(_))
-            }
+            AccountKind::AdBalance
+            | AccountKind::MerchantReceivable
+            | AccountKind::Escrow
+            | AccountKind::OwedByMerchant => matches!(owner, Owner::Org(_)),
+            AccountKind::OwedByCreator => matches!(owner, Owner::User(_)),
             AccountKind::ProviderClearing
             | AccountKind::PayoutsInTransit
             | AccountKind::CommerceEscrow
+            | AccountKind::CouponSubsidy
             | AccountKind::Revenue(_) => owner == Owner::Platform,
         }
     }
@@ -256,7 +291,7 @@ mod tests {
         }
         for kind in AccountKind::ALL {
             assert_eq!(AccountKind::parse(kind.as_str()), Some(kind));
-            if kind.may_go_negative() {
+            if kind.may_go_negative() && !kind.is_owed_to_platform() {
                 assert!(kind.allowed_for(Owner::Platform), "{kind:?}");
                 assert!(!kind.allowed_for(Owner::User(Id::from_i64(1))), "{kind:?}");
             }

@@ -59,7 +59,8 @@ pub struct RevenueStatement {
     pub total: i64,
 }
 
-fn day_start(date: Date) -> Result<Timestamp> {
+/// Midnight (UTC) that starts a day.
+pub fn day_start(date: Date) -> Result<Timestamp> {
     let midnight =
         jiff::tz::Offset::UTC.to_timestamp(date.to_datetime(jiff::civil::Time::midnight())).map_err(Error::internal)?;
     Ok(Timestamp(midnight.as_microsecond()))

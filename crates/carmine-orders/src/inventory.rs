@@ -86,3 +86,19 @@ pub(crate) async fn refresh(tx: &mut Tx, product_ids: &[Id]) -> Result<()> {
     }
     Ok(())
 }
+
+/// The units an order holds leave their warehouses (off `on_hand` and `reserved`),
+/// products locked first, and their listings are rewritten.
+pub(crate) async fn ship_order(tx: &mut Tx, order_id: Id) -> Result<()> {
+    let lines = rows::lines(tx.conn(), &[order_id]).await?;
+    let product_ids: Vec<Id> = lines.iter().map(|l| l.product_id).collect();
+    lock_products(tx, &product_ids).await?;
+    for (_, sku_id, warehouse_id, quantity) in rows::order_stock(tx, order_id).await? {
+        if !carmine_store::fulfilment::ship_units(tx, sku_id, warehouse_id, quantity).await? {
+            return Err(carmine_core::Error::internal(format!(
+                "order {order_id} ships {quantity} of {sku_id} from {warehouse_id}, but fewer are reserved"
+            )));
+        }
+    }
+    refresh(tx, &product_ids).await
+}

@@ -18,9 +18,11 @@ pub mod addresses;
 pub mod cart;
 pub mod checkout;
 pub mod coupons;
+pub mod fulfilment;
 pub mod inventory;
 pub mod lifecycle;
 pub mod sales;
+pub mod settlement;
 
 use std::sync::Arc;
 
@@ -35,8 +37,10 @@ pub use addresses::AddressInput;
 pub use cart::{CartLine, LineProblem};
 pub use checkout::{AppliedCoupon, CheckoutInput, Placed, Quote};
 pub use coupons::CouponInput;
+pub use fulfilment::{AutoReceive, Carrier, Logistics, SandboxLogistics, ShipInput, Track};
 pub use lifecycle::{ExpireUnpaid, OrderPayments};
 pub use sales::SaleInput;
+pub use settlement::Settle;
 
 /// How orders behave on this instance.
 #[derive(Clone, Debug)]
@@ -45,11 +49,44 @@ pub struct OrdersConfig {
     pub currency: Currency,
     /// Minutes an order waits for payment before its units are released.
     pub pay_minutes: i64,
+    /// Days after shipping an order is received automatically: normally, when the
+    /// delivery failed, and the same two for a cross-border store.
+    pub receive_days: i64,
+    pub receive_days_failed: i64,
+    pub receive_days_cross_border: i64,
+    pub receive_days_cross_border_failed: i64,
+    /// Days the buyer's one extension adds.
+    pub extend_days: i64,
+    /// Days a completed order waits before it settles: the fast tier (a store scored
+    /// at least `fast_score_centi` on at least `rated_orders_for_score` reviewed
+    /// orders) and everyone else.
+    pub settle_days_fast: i64,
+    pub settle_days: i64,
+    pub fast_score_centi: i64,
+    pub rated_orders_for_score: i64,
+    /// The payment channel's fee on what the buyer paid, in basis points (0.6 %).
+    pub channel_fee_bps: i64,
+    /// Each store's first settled sales free of commission, in minor units.
+    pub commission_free_minor: i64,
 }
 
 impl Default for OrdersConfig {
     fn default() -> Self {
-        OrdersConfig { currency: Currency::CNY, pay_minutes: 15 }
+        OrdersConfig {
+            currency: Currency::CNY,
+            pay_minutes: 15,
+            receive_days: 7,
+            receive_days_failed: 17,
+            receive_days_cross_border: 30,
+            receive_days_cross_border_failed: 40,
+            extend_days: 5,
+            settle_days_fast: 4,
+            settle_days: 7,
+            fast_score_centi: 470,
+            rated_orders_for_score: 20,
+            channel_fee_bps: 60,
+            commission_free_minor: 1_000_000,
+        }
     }
 }
 
@@ -67,12 +104,25 @@ pub struct Orders {
     db: Db,
     commerce: Commerce,
     payments: Payments,
+    logistics: Arc<dyn Logistics>,
     config: Arc<OrdersConfig>,
 }
 
 impl Orders {
     pub fn new(db: Db, commerce: Commerce, payments: Payments, config: OrdersConfig) -> Orders {
-        Orders { db, commerce, payments, config: Arc::new(config) }
+        Orders { db, commerce, payments, logistics: Arc::new(SandboxLogistics), config: Arc::new(config) }
+    }
+
+    /// Timed work: expiry of unpaid orders, tracking, receipt when time runs out,
+    /// and settlement.
+    pub fn job_handlers(&self) -> Vec<Arc<dyn carmine_jobs::JobHandler>> {
+        let config = (*self.config).clone();
+        vec![
+            Arc::new(ExpireUnpaid),
+            Arc::new(Track { logistics: self.logistics.clone(), config: config.clone() }),
+            Arc::new(AutoReceive { config: config.clone() }),
+            Arc::new(Settle { config }),
+        ]
     }
 
     pub fn config(&self) -> &OrdersConfig {
@@ -114,6 +164,50 @@ impl Orders {
     pub async fn group_of_payment(&self, buyer: Id, payment_id: Id) -> Result<Option<Id>> {
         let mut conn = self.db.reader().await?;
         Ok(rows::group_by_payment(&mut conn, payment_id).await?.filter(|g| g.buyer_id == buyer).map(|g| g.id))
+    }
+
+    /// One of a store's orders, for its staff (who were authorized by the caller).
+    async fn store_order(&self, store_id: Id, order_id: Id) -> Result<OrderRecord> {
+        let mut conn = self.db.reader().await?;
+        Ok(rows::get_order(&mut conn, order_id)
+            .await?
+            .filter(|o| o.store_id == store_id)
+            .ok_or(ErrorCode::OrderNotFound)?)
+    }
+
+    /// A store's orders for its staff, newest first, optionally in one status, with
+    /// their lines (`limit + 1` orders: the extra one says there is more).
+    pub async fn store_orders(
+        &self,
+        caller: &carmine_accounts::Caller,
+        store_id: Id,
+        status: Option<&str>,
+        before: Option<Id>,
+        limit: u32,
+    ) -> Result<(Vec<OrderRecord>, Vec<LineRecord>)> {
+        self.commerce.authorize_store(caller, store_id, carmine_accounts::orgs::OrgAction::ViewStore).await?;
+        let mut conn = self.db.reader().await?;
+        let orders = rows::store_orders(&mut conn, store_id, status, before, limit + 1).await?;
+        let ids: Vec<Id> = orders.iter().take(limit as usize).map(|o| o.id).collect();
+        let lines = rows::lines(&mut conn, &ids).await?;
+        Ok((orders, lines))
+    }
+
+    /// One of a store's orders with its lines and group, for its staff.
+    pub async fn store_order_detail(
+        &self,
+        caller: &carmine_accounts::Caller,
+        store_id: Id,
+        order_id: Id,
+    ) -> Result<OrderDetail> {
+        self.commerce.authorize_store(caller, store_id, carmine_accounts::orgs::OrgAction::ViewStore).await?;
+        let order = self.store_order(store_id, order_id).await?;
+        let mut conn = self.db.reader().await?;
+        let lines = rows::lines(&mut conn, &[order.id]).await?;
+        let group = rows::get_group(&mut conn, order.group_id)
+            .await?
+            .ok_or_else(|| Error::internal("an order lost its group"))?;
+        Ok(OrderDetail { order, lines, group })
     }
 
     /// A buyer's orders, newest first, with their lines (`limit + 1` orders: the extra

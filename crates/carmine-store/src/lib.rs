@@ -26,6 +26,7 @@ pub mod comments;
 pub mod coupons;
 pub mod dataset;
 pub mod follows;
+pub mod fulfilment;
 pub mod idempotency;
 pub mod interests;
 pub mod jobs;

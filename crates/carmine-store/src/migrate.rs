@@ -52,6 +52,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(21, "0021_orders"),
     migration!(22, "0022_coupons"),
     migration!(23, "0023_sale_prices"),
+    migration!(24, "0024_fulfilment"),
 ];
 
 /// The names of the migrations this binary carries, in order.

@@ -433,6 +433,23 @@ pub struct OrderRecord {
     pub updated_at: Timestamp,
     pub store_name: String,
     pub store_handle: String,
+    pub fulfilment: Fulfilment,
+}
+
+/// Where a paid order is between shipping and settlement.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fulfilment {
+    pub carrier: Option<String>,
+    pub tracking_no: Option<String>,
+    pub shipped_at: Option<Timestamp>,
+    pub receive_by: Option<Timestamp>,
+    pub receipt_extended: bool,
+    pub delivery_failed: bool,
+    pub received_at: Option<Timestamp>,
+    pub received_by: Option<String>,
+    pub completed_at: Option<Timestamp>,
+    pub settle_after: Option<Timestamp>,
+    pub settled_at: Option<Timestamp>,
 }
 
 macro_rules! select_orders {
@@ -440,7 +457,9 @@ macro_rules! select_orders {
         concat!(
             "SELECT o.id, o.group_id, o.store_id, o.buyer_id, o.status, o.currency, o.goods_minor, o.shipping_minor,
                     o.discount_minor, o.platform_discount_minor, o.total_minor, o.pay_by, o.paid_at, o.cancelled_at, o.cancel_reason,
-                    o.refunded_minor, o.created_at, o.updated_at, s.name AS store_name, a.handle AS store_handle
+                    o.refunded_minor, o.created_at, o.updated_at, s.name AS store_name, a.handle AS store_handle,
+                    o.carrier, o.tracking_no, o.shipped_at, o.receive_by, o.receipt_extended, o.delivery_failed,
+                    o.received_at, o.received_by, o.completed_at, o.settle_after, o.settled_at
              FROM orders o JOIN stores s ON s.id = o.store_id JOIN actors a ON a.id = s.org_id ",
             $($rest),*
         )
@@ -469,6 +488,19 @@ fn order(r: &AnyRow) -> Result<OrderRecord, sqlx::Error> {
         updated_at: Timestamp(r.try_get("updated_at")?),
         store_name: r.try_get("store_name")?,
         store_handle: r.try_get("store_handle")?,
+        fulfilment: Fulfilment {
+            carrier: r.try_get("carrier")?,
+            tracking_no: r.try_get("tracking_no")?,
+            shipped_at: r.try_get::<Option<i64>, _>("shipped_at")?.map(Timestamp),
+            receive_by: r.try_get::<Option<i64>, _>("receive_by")?.map(Timestamp),
+            receipt_extended: r.try_get::<i64, _>("receipt_extended")? == 1,
+            delivery_failed: r.try_get::<i64, _>("delivery_failed")? == 1,
+            received_at: r.try_get::<Option<i64>, _>("received_at")?.map(Timestamp),
+            received_by: r.try_get("received_by")?,
+            completed_at: r.try_get::<Option<i64>, _>("completed_at")?.map(Timestamp),
+            settle_after: r.try_get::<Option<i64>, _>("settle_after")?.map(Timestamp),
+            settled_at: r.try_get::<Option<i64>, _>("settled_at")?.map(Timestamp),
+        },
     })
 }
 
@@ -674,6 +706,7 @@ pub struct LineRecord {
     pub affiliate_bps: i64,
     pub returnable: bool,
     pub sale_id: Option<Id>,
+    pub refunded_minor: i64,
 }
 
 /// The lines of some orders, by order then id.
@@ -684,7 +717,7 @@ pub async fn lines(conn: &mut Conn, order_ids: &[Id]) -> StoreResult<Vec<LineRec
             "SELECT l.id, l.order_id, l.product_id, l.sku_id, l.title, l.option_label, l.sku_code, m.id AS cover_id,
                     m.url_key AS cover_key, l.quantity, l.unit_price_minor, l.discount_minor, l.paid_minor,
                     l.commission_bps, l.affiliate_creator_id, l.affiliate_note_id, l.affiliate_bps, l.returnable,
-                    l.sale_id
+                    l.sale_id, l.refunded_minor
              FROM order_lines l LEFT JOIN media m ON m.id = l.media_id AND m.deleted_at IS NULL
              WHERE l.order_id = $1 ORDER BY l.id LIMIT 1000",
         )
@@ -714,6 +747,7 @@ pub async fn lines(conn: &mut Conn, order_ids: &[Id]) -> StoreResult<Vec<LineRec
                 affiliate_bps: r.try_get("affiliate_bps")?,
                 returnable: r.try_get::<i64, _>("returnable")? == 1,
                 sale_id: r.try_get::<Option<i64>, _>("sale_id")?.map(Id::from_i64),
+                refunded_minor: r.try_get("refunded_minor")?,
             });
         }
     }

@@ -163,7 +163,7 @@ impl Services {
 
     /// Every context's timed work, for the job runner.
     pub fn job_handlers(&self) -> Vec<Arc<dyn JobHandler>> {
-        vec![
+        let mut handlers: Vec<Arc<dyn JobHandler>> = vec![
             Arc::new(carmine_media::purge::Purge { storage: self.media.storage().clone() }),
             Arc::new(carmine_notes::scheduling::PublishScheduled),
             Arc::new(carmine_events::statistics::RollUp { hourly_days: self.hourly_stats_days }),
@@ -172,12 +172,13 @@ impl Services {
             }),
             Arc::new(carmine_ledger::jobs::ExpireHolds),
             Arc::new(carmine_ledger::jobs::Prune),
-            Arc::new(carmine_orders::ExpireUnpaid),
             Arc::new(carmine_ledger::sandbox::Delivery {
                 sandbox: self.sandbox.clone(),
                 payments: self.payments.clone(),
             }),
-        ]
+        ];
+        handlers.extend(self.orders.job_handlers());
+        handlers
     }
 }
 

@@ -859,7 +859,13 @@ impl From<&RevenueStatement> for StatementView {
     }
 }
 
-pub(crate) async fn statement(state: &AppState, params: &StatementParams) -> Result<RevenueStatement, Error> {
+/// The days `from..=to` a statement covers: `to` defaults to today, `from` to 29
+/// days before `to`.
+pub(crate) fn day_range(
+    state: &AppState,
+    from: &Option<String>,
+    to: &Option<String>,
+) -> Result<(jiff::civil::Date, jiff::civil::Date), Error> {
     let day = |field: &str, raw: &Option<String>| -> Result<Option<jiff::civil::Date>, Error> {
         match raw.as_deref().filter(|r| !r.is_empty()) {
             Some(raw) => raw.parse().map(Some).map_err(|_| Error::invalid_field(field, "a date such as 2026-11-25")),
@@ -869,11 +875,19 @@ pub(crate) async fn statement(state: &AppState, params: &StatementParams) -> Res
     let today = jiff::tz::Offset::UTC
         .to_datetime(jiff::Timestamp::from_microsecond(state.ledger().now().micros()).map_err(Error::internal)?)
         .date();
-    let to = day("to", &params.to)?.unwrap_or(today);
-    let from = match day("from", &params.from)? {
+    let to = day("to", to)?.unwrap_or(today);
+    let from = match day("from", from)? {
         Some(from) => from,
         None => to.checked_sub(jiff::Span::new().days(29)).map_err(Error::internal)?,
     };
+    if to < from {
+        return Err(Error::invalid_field("to", "must not be before from"));
+    }
+    Ok((from, to))
+}
+
+pub(crate) async fn statement(state: &AppState, params: &StatementParams) -> Result<RevenueStatement, Error> {
+    let (from, to) = day_range(state, &params.from, &params.to)?;
     let period = match params.period.as_deref() {
         None | Some("") => Period::Day,
         Some(raw) => Period::parse(raw).ok_or_else(|| Error::invalid_field("period", "day or month"))?,

@@ -12,6 +12,7 @@ mod commerce;
 mod dataplane;
 mod engagement;
 mod feed;
+mod fulfilment;
 mod http_limits;
 mod media;
 mod money;

@@ -22,12 +22,12 @@ carmine_store::both_backends!(
     a_limited_sale_sells_its_units_once_within_each_members_limit,
 );
 
-fn cny(amount_minor: i64) -> Value {
+pub(crate) fn cny(amount_minor: i64) -> Value {
     json!({ "amount_minor": amount_minor, "currency": "CNY" })
 }
 
 /// An active single-variant product with `units` on hand; returns (product, variant).
-async fn stocked(
+pub(crate) async fn stocked(
     app: &TestApp,
     owner: &Client,
     store_id: &str,
@@ -67,7 +67,7 @@ async fn units_free(app: &TestApp, product: &str) -> i64 {
     record.stock_total
 }
 
-async fn address(app: &TestApp, buyer: &Client, region: &str) -> String {
+pub(crate) async fn address(app: &TestApp, buyer: &Client, region: &str) -> String {
     let created = app
         .post(
             buyer,
@@ -102,18 +102,18 @@ async fn address_of(app: &TestApp, user: carmine_core::Id, region: &str) -> carm
     app.services.orders.add_address(user, &input).await.unwrap().id
 }
 
-async fn escrow(app: &TestApp) -> i64 {
+pub(crate) async fn escrow(app: &TestApp) -> i64 {
     use carmine_ledger::{AccountKind, AccountRef};
     let account = AccountRef::platform(AccountKind::CommerceEscrow, carmine_core::money::Currency::CNY);
     app.services.ledger.balance(account).await.unwrap().posted
 }
 
-async fn assert_books_balance(app: &TestApp) {
+pub(crate) async fn assert_books_balance(app: &TestApp) {
     let report = carmine_ledger::reconcile::reconcile(&app.db).await.unwrap();
     assert!(report.is_clean(), "{report:?}");
 }
 
-async fn checkout(
+pub(crate) async fn checkout(
     app: &TestApp,
     buyer: &Client,
     key: &str,

@@ -4,6 +4,7 @@
 //! Every object here is the caller's own: anyone else's answers 404.
 
 pub(crate) mod coupons;
+pub(crate) mod fulfilment;
 pub(crate) mod sales;
 
 use axum::Json;
@@ -45,9 +46,10 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(coupons::claim))
         .routes(routes!(sales::create_sale, sales::product_sales))
         .routes(routes!(sales::end_sale))
+        .merge(fulfilment::router())
 }
 
-fn money(state: &AppState, minor: i64) -> MoneyView {
+pub(crate) fn money(state: &AppState, minor: i64) -> MoneyView {
     MoneyView::new(minor, state.ledger().config().currency)
 }
 
@@ -591,6 +593,23 @@ pub struct OrderView {
     pub paid_at: Option<Timestamp>,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+    /// The carrier's code and the tracking number, once shipped.
+    pub carrier: Option<String>,
+    pub tracking_no: Option<String>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub shipped_at: Option<Timestamp>,
+    /// Shipped and not confirmed by this, the order is received automatically.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub receive_by: Option<Timestamp>,
+    /// The buyer has used their one extension.
+    pub receipt_extended: bool,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub received_at: Option<Timestamp>,
+    /// Completed, the order settles with the merchant after this.
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub settle_after: Option<Timestamp>,
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub settled_at: Option<Timestamp>,
     pub lines: Vec<OrderLineView>,
 }
 
@@ -611,6 +630,14 @@ pub(crate) fn order_view(state: &AppState, o: &OrderRecord, lines: &[LineRecord]
         pay_by: o.pay_by,
         paid_at: o.paid_at,
         created_at: o.created_at,
+        carrier: o.fulfilment.carrier.clone(),
+        tracking_no: o.fulfilment.tracking_no.clone(),
+        shipped_at: o.fulfilment.shipped_at,
+        receive_by: o.fulfilment.receive_by,
+        receipt_extended: o.fulfilment.receipt_extended,
+        received_at: o.fulfilment.received_at,
+        settle_after: o.fulfilment.settle_after,
+        settled_at: o.fulfilment.settled_at,
         lines: lines
             .iter()
             .filter(|l| l.order_id == o.id)

@@ -1,0 +1,75 @@
+-- Fulfilment and settlement (carmine-orders, ADR 0026): an order is shipped with a
+-- carrier and tracking number, its tracking events are kept, it is received (by the
+-- buyer or when its time runs out, once extended at most), completed, and settled:
+-- its escrow split into the merchant's share, the platform's commission, the payment
+-- channel's fee and creators' affiliate commissions, one row per order.
+
+ALTER TABLE orders ADD COLUMN carrier TEXT;
+ALTER TABLE orders ADD COLUMN tracking_no TEXT;
+ALTER TABLE orders ADD COLUMN shipped_at BIGINT;
+-- Shipped and not received by this, the order is received automatically.
+ALTER TABLE orders ADD COLUMN receive_by BIGINT;
+ALTER TABLE orders ADD COLUMN receipt_extended BIGINT NOT NULL DEFAULT 0 CHECK (receipt_extended IN (0, 1));
+ALTER TABLE orders ADD COLUMN delivery_failed BIGINT NOT NULL DEFAULT 0 CHECK (delivery_failed IN (0, 1));
+ALTER TABLE orders ADD COLUMN received_at BIGINT;
+ALTER TABLE orders ADD COLUMN received_by TEXT CHECK (received_by IS NULL OR received_by IN ('buyer', 'auto'));
+ALTER TABLE orders ADD COLUMN completed_at BIGINT;
+-- Completed, the order settles once this has passed.
+ALTER TABLE orders ADD COLUMN settle_after BIGINT;
+ALTER TABLE orders ADD COLUMN settled_at BIGINT;
+CREATE INDEX orders_receive_due ON orders (status, receive_by);
+CREATE INDEX orders_settle_due ON orders (status, settle_after);
+
+-- Refunded of a line so far (after-sales); never more than the line paid.
+ALTER TABLE order_lines ADD COLUMN refunded_minor BIGINT NOT NULL DEFAULT 0;
+
+-- Reviewed orders a store's score is established on (until enough, it settles on
+-- the slow tier), and the settled sales its commission-free allowance has covered.
+ALTER TABLE stores ADD COLUMN rated_orders BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE stores ADD COLUMN commission_free_used_minor BIGINT NOT NULL DEFAULT 0;
+
+-- What the carrier reported about a shipment, once each.
+CREATE TABLE shipment_events (
+    order_id     BIGINT NOT NULL REFERENCES orders (id),
+    code         TEXT   NOT NULL CHECK (code IN ('picked_up', 'in_transit', 'out_for_delivery', 'delivered',
+                                                 'delivery_failed')),
+    location     TEXT   NOT NULL,
+    happened_at  BIGINT NOT NULL,
+    recorded_at  BIGINT NOT NULL,
+    PRIMARY KEY (order_id, code)
+);
+
+-- One order's settlement: where its escrow went, to the minor unit.
+-- escrow + subsidy = fee + commission + affiliate + merchant (+ what repaid a debt).
+CREATE TABLE order_settlements (
+    order_id          BIGINT PRIMARY KEY REFERENCES orders (id),
+    store_id          BIGINT NOT NULL REFERENCES stores (id),
+    currency          TEXT   NOT NULL,
+    escrow_minor      BIGINT NOT NULL CHECK (escrow_minor >= 0),
+    subsidy_minor     BIGINT NOT NULL CHECK (subsidy_minor >= 0),
+    fee_minor         BIGINT NOT NULL CHECK (fee_minor >= 0),
+    commission_minor  BIGINT NOT NULL CHECK (commission_minor >= 0),
+    commission_free_minor BIGINT NOT NULL CHECK (commission_free_minor >= 0),
+    affiliate_minor   BIGINT NOT NULL CHECK (affiliate_minor >= 0),
+    merchant_minor    BIGINT NOT NULL CHECK (merchant_minor >= 0),
+    -- The part of the merchant's share that repaid what the merchant owed.
+    netted_minor      BIGINT NOT NULL CHECK (netted_minor >= 0 AND netted_minor <= merchant_minor),
+    -- Clawed back after settlement by refunds, so far.
+    clawed_back_minor BIGINT NOT NULL DEFAULT 0 CHECK (clawed_back_minor >= 0),
+    settled_at        BIGINT NOT NULL,
+    CHECK (escrow_minor + subsidy_minor = fee_minor + commission_minor + affiliate_minor + merchant_minor)
+);
+CREATE INDEX order_settlements_store ON order_settlements (store_id, settled_at);
+
+-- A creator's affiliate commission on one order line (what the creator earnings
+-- page lists).
+CREATE TABLE affiliate_earnings (
+    line_id      BIGINT PRIMARY KEY REFERENCES order_lines (id),
+    order_id     BIGINT NOT NULL REFERENCES orders (id),
+    creator_id   BIGINT NOT NULL REFERENCES actors (id),
+    note_id      BIGINT NOT NULL REFERENCES notes (id),
+    amount_minor BIGINT NOT NULL CHECK (amount_minor >= 0),
+    clawed_back_minor BIGINT NOT NULL DEFAULT 0 CHECK (clawed_back_minor >= 0 AND clawed_back_minor <= amount_minor),
+    settled_at   BIGINT NOT NULL
+);
+CREATE INDEX affiliate_earnings_creator ON affiliate_earnings (creator_id, settled_at);
