@@ -176,7 +176,8 @@ impl Orders {
     }
 
     /// A store's orders for its staff, newest first, optionally in one status, with
-    /// their lines (`limit + 1` orders: the extra one says there is more).
+    /// their lines and groups (where they ship to) (`limit + 1` orders: the extra one
+    /// says there is more).
     pub async fn store_orders(
         &self,
         caller: &carmine_accounts::Caller,
@@ -184,13 +185,18 @@ impl Orders {
         status: Option<&str>,
         before: Option<Id>,
         limit: u32,
-    ) -> Result<(Vec<OrderRecord>, Vec<LineRecord>)> {
+    ) -> Result<(Vec<OrderRecord>, Vec<LineRecord>, Vec<GroupRecord>)> {
         self.commerce.authorize_store(caller, store_id, carmine_accounts::orgs::OrgAction::ViewStore).await?;
         let mut conn = self.db.reader().await?;
         let orders = rows::store_orders(&mut conn, store_id, status, before, limit + 1).await?;
-        let ids: Vec<Id> = orders.iter().take(limit as usize).map(|o| o.id).collect();
+        let shown = &orders[..orders.len().min(limit as usize)];
+        let ids: Vec<Id> = shown.iter().map(|o| o.id).collect();
         let lines = rows::lines(&mut conn, &ids).await?;
-        Ok((orders, lines))
+        let mut groups = Vec::with_capacity(shown.len());
+        for order in shown {
+            groups.extend(rows::get_group(&mut conn, order.group_id).await?);
+        }
+        Ok((orders, lines, groups))
     }
 
     /// One of a store's orders with its lines and group, for its staff.

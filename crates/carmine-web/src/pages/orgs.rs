@@ -157,6 +157,7 @@ const CONSOLE_TABS: &[(&str, &str)] = &[
     ("manage/store", "org-tab-store"),
     ("manage/products", "org-tab-products"),
     ("manage/coupons", "org-tab-coupons"),
+    ("manage/orders", "org-tab-orders"),
 ];
 
 /// What the console's frame shows whatever the section.
@@ -177,7 +178,8 @@ impl Console {
             .iter()
             .filter(|(path, _)| *path != "money" || role.allows(OrgAction::ViewMoney))
             .filter(|(path, _)| {
-                !["manage/store", "manage/products", "manage/coupons"].contains(path) || org.kind != "agency"
+                !["manage/store", "manage/products", "manage/coupons", "manage/orders"].contains(path)
+                    || org.kind != "agency"
             })
             .map(|(path, label)| (format!("/o/{}/{path}", org.handle), *label, *path == tab))
             .collect();

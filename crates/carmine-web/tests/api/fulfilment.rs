@@ -18,6 +18,7 @@ use crate::orders::{address, assert_books_balance, checkout, escrow, stocked};
 carmine_store::both_backends!(
     orders_ship_are_received_and_settle_into_exact_shares,
     shipping_and_receipt_refuse_what_they_must,
+    a_merchant_ships_and_a_buyer_confirms_through_the_pages,
 );
 
 const DAY: i64 = 86_400;
@@ -325,4 +326,54 @@ async fn shipping_and_receipt_refuse_what_they_must(t: TestDb) {
         .await
         .assert_error(409, "order_not_shipped");
     assert_books_balance(&app).await;
+}
+
+async fn a_merchant_ships_and_a_buyer_confirms_through_the_pages(t: TestDb) {
+    use crate::pages::form;
+    let app = TestApp::new(t).await;
+    app.scheduler.ensure_recurring().await.unwrap();
+    let (tea_owner, tea_store) = store(&app, "tea_house", "brand_official").await;
+    let (cup_owner, cup_store) = store(&app, "cup_works", "authorised_reseller").await;
+    let (buyer, _, placed) = two_store_purchase(&app, &tea_owner, &tea_store, &cup_owner, &cup_store).await;
+    let tea_order = order_of(&placed, &tea_store)["id"].as_str().unwrap().to_owned();
+
+    // The console's Orders tab lists the paid order with a ship form; the statement
+    // is there, empty, for the owner.
+    let console = app.get(&tea_owner, "/o/tea_house/manage/orders?status=awaiting_shipment").await;
+    assert_eq!(console.status, 200, "{}", console.text());
+    let console = console.text();
+    assert!(console.contains(&format!("id=\"store-order-{tea_order}\"")), "{console}");
+    assert!(console.contains(&format!("action=\"/o/tea_house/orders/{tea_order}/ship\"")), "{console}");
+    assert!(console.contains("id=\"settlements\"") && console.contains("settlements.csv"), "{console}");
+    // Another store's owner cannot open it; a bad filter is refused.
+    assert!(matches!(app.get(&cup_owner, "/o/tea_house/manage/orders").await.status.as_u16(), 403 | 404));
+    assert_eq!(app.get(&tea_owner, "/o/tea_house/manage/orders?status=lost").await.status, 422);
+
+    // A bad tracking number keeps what was typed; a good one ships.
+    let path = format!("/o/tea_house/orders/{tea_order}/ship");
+    let refused = form(&app, &tea_owner, &path, &[("carrier", "sf"), ("tracking_no", "SF 12")]).await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(refused.text().contains("value=\"SF 12\""), "{}", refused.text());
+    let shipped = form(&app, &tea_owner, &path, &[("carrier", "sf"), ("tracking_no", "SF1234567890")]).await;
+    assert_eq!(shipped.status, 303, "{}", shipped.text());
+    let shipped_list = app.get(&tea_owner, "/o/tea_house/manage/orders?status=shipped").await.text();
+    assert!(shipped_list.contains("SF1234567890"), "{shipped_list}");
+
+    // The buyer follows the parcel, in Chinese, and confirms receipt.
+    app.clock.advance_seconds(3 * DAY);
+    app.run_jobs().await;
+    let page = app.get(&buyer, &format!("/orders/{tea_order}")).await.text();
+    assert!(page.contains("id=\"tracking\"") && page.contains("data-code=\"delivered\""), "{page}");
+    assert!(page.contains("id=\"confirm-receipt\"") && page.contains("id=\"extend-receipt\""), "{page}");
+    let cookie = format!("{}; carmine_lang=zh-CN", buyer.cookie.as_deref().unwrap());
+    let zh = Client { cookie: Some(cookie), ..buyer.clone() };
+    let page = app.get(&zh, &format!("/orders/{tea_order}")).await.text();
+    assert!(page.contains("顺丰速运 SF1234567890") && page.contains("已签收"), "{page}");
+    let received = form(&app, &buyer, &format!("/orders/{tea_order}/receive"), &[]).await;
+    assert_eq!(received.status, 303, "{}", received.text());
+    let page = app.get(&buyer, &format!("/orders/{tea_order}?done=order_received")).await.text();
+    assert!(page.contains("id=\"settles-on\"") && !page.contains("id=\"confirm-receipt\""), "{page}");
+    // Confirming twice says why on the page.
+    let again = form(&app, &buyer, &format!("/orders/{tea_order}/receive"), &[]).await;
+    assert_eq!(again.status, 409, "{}", again.text());
 }

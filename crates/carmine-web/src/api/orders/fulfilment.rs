@@ -162,7 +162,7 @@ pub async fn store_orders(
     let store_id = path_id(&id, ErrorCode::StoreNotFound)?;
     let status = status_filter(query.status.as_deref())?;
     let (limit, after) = PageQuery { limit: query.limit, cursor: query.cursor }.position(&state)?;
-    let (orders, lines) = state.orders().store_orders(&caller, store_id, status, after, limit).await?;
+    let (orders, lines, _) = state.orders().store_orders(&caller, store_id, status, after, limit).await?;
     Ok(Json(crate::api::page(&state, orders, limit, |o| o.id, |o| order_view(&state, o, &lines))))
 }
 
@@ -187,6 +187,7 @@ pub async fn store_order(
 #[serde(deny_unknown_fields)]
 pub struct ShipRequest {
     /// A carrier's code from `/api/v1/carriers`.
+    #[schema(min_length = 1, max_length = 16)]
     pub carrier: String,
     /// 1 to 40 letters, digits or hyphens.
     #[schema(min_length = 1, max_length = 40)]

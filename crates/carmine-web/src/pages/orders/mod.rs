@@ -5,6 +5,7 @@
 //! merged into the pages in one line.
 
 pub(crate) mod coupons;
+pub(crate) mod fulfilment;
 
 use askama::Template;
 use axum::Router;
@@ -33,6 +34,9 @@ pub(crate) const NOTICES: &[&str] = &[
     "order_placed",
     "order_paid",
     "order_cancelled",
+    "order_received",
+    "receipt_extended",
+    "order_shipped",
     "coupon_issued",
     "coupon_claimed",
     "coupon_limit_reached",
@@ -55,6 +59,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/orders/{id}", get(order))
         .route("/orders/{id}/cancel", post(cancel).get(to_order))
         .route("/orders/{id}/pay", post(pay).get(to_order))
+        .route("/orders/{id}/receive", post(fulfilment::receive).get(to_order))
+        .route("/orders/{id}/extend-receipt", post(fulfilment::extend).get(to_order))
+        .route("/o/{handle}/manage/orders", get(fulfilment::console))
+        .route("/o/{handle}/orders/{id}/ship", post(fulfilment::ship))
         .route("/o/{handle}/manage/coupons", get(coupons::show))
         .route("/o/{handle}/coupons", post(coupons::create))
         .route("/coupons/{id}/claim", post(coupons::claim).get(coupons::to_cart))
@@ -472,6 +480,13 @@ pub(crate) struct OrderRow {
     pub placed_at: String,
     /// Whole minutes left to pay (rounded up).
     pub minutes_to_pay: i64,
+    /// "SF Express SF1234…" once shipped.
+    pub shipment: String,
+    /// The day it is received automatically unless the buyer confirms first.
+    pub receive_by: String,
+    pub receipt_extended: bool,
+    /// The day a completed order settles with the merchant.
+    pub settles_on: String,
     pub lines: Vec<OrderLineRow>,
 }
 
@@ -488,6 +503,13 @@ fn order_row(layout: &Layout, order: &OrderRecord, lines: &[LineRecord]) -> Orde
         refunded: if order.refunded_minor > 0 { yuan(order.refunded_minor) } else { String::new() },
         placed_at: layout.when(&order.created_at),
         minutes_to_pay: ((order.pay_by.micros() - crate::i18n::now().micros()) / 60_000_000).max(0) + 1,
+        shipment: match (&order.fulfilment.carrier, &order.fulfilment.tracking_no) {
+            (Some(carrier), Some(no)) => format!("{} {no}", layout.tv("carrier", carrier)),
+            _ => String::new(),
+        },
+        receive_by: order.fulfilment.receive_by.map(|at| layout.date(&at)).unwrap_or_default(),
+        receipt_extended: order.fulfilment.receipt_extended,
+        settles_on: order.fulfilment.settle_after.map(|at| layout.date(&at)).unwrap_or_default(),
         lines: lines
             .iter()
             .filter(|l| l.order_id == order.id)
@@ -559,6 +581,10 @@ struct OrderPage {
     can_cancel: bool,
     methods: Vec<String>,
     key: String,
+    /// What the carrier reported, newest first.
+    tracking: Vec<fulfilment::TrackingRow>,
+    /// Days the buyer's one extension adds.
+    extend_days: i64,
 }
 
 async fn order_page(
@@ -596,6 +622,8 @@ async fn order_page(
         paid_at: detail.order.paid_at.map(|at| layout.when(&at)).unwrap_or_default(),
         methods: state.payments().provider().methods().iter().map(|m| (*m).to_owned()).collect(),
         key: carmine_core::secret::random_token(16),
+        tracking: fulfilment::tracking_rows(&layout, &state.orders().tracking(id).await?),
+        extend_days: state.orders().config().extend_days,
         layout,
     };
     Ok(render(&page, error))
