@@ -399,6 +399,13 @@ pub enum DomainEvent {
         store_id: Id,
         status: String,
     },
+    /// An after-sale request was made or moved to `status`.
+    AfterSaleChanged {
+        after_sale_id: Id,
+        order_id: Id,
+        store_id: Id,
+        status: String,
+    },
 }
 
 impl DomainEvent {
@@ -483,6 +490,7 @@ impl DomainEvent {
             DomainEvent::CouponClaimed { .. } => "coupon_claimed",
             DomainEvent::OrderGroupPlaced { .. } => "order_group_placed",
             DomainEvent::OrderChanged { .. } => "order_changed",
+            DomainEvent::AfterSaleChanged { .. } => "after_sale_changed",
             DomainEvent::CertificateDecided { .. } => "certificate_decided",
             DomainEvent::NoteProductsTagged { .. } => "note_products_tagged",
             DomainEvent::ProductTagOpened { .. } => "product_tag_opened",

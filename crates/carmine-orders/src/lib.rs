@@ -15,6 +15,7 @@
 //! from commerce's product cache.
 
 pub mod addresses;
+pub mod after_sales;
 pub mod cart;
 pub mod checkout;
 pub mod coupons;
@@ -34,6 +35,7 @@ use carmine_store::Db;
 use carmine_store::orders::{self as rows, GroupRecord, LineRecord, OrderRecord};
 
 pub use addresses::AddressInput;
+pub use after_sales::{AfterSaleInput, AfterSaleTimers};
 pub use cart::{CartLine, LineProblem};
 pub use checkout::{AppliedCoupon, CheckoutInput, Placed, Quote};
 pub use coupons::CouponInput;
@@ -68,6 +70,15 @@ pub struct OrdersConfig {
     pub channel_fee_bps: i64,
     /// Each store's first settled sales free of commission, in minor units.
     pub commission_free_minor: i64,
+    /// After-sales: hours the store has to answer before a request is approved; days
+    /// after receipt a refund may be asked for (returns: the store's return window);
+    /// days the buyer has to ship a return, the store to confirm it, and the buyer
+    /// to escalate a rejection.
+    pub answer_hours: i64,
+    pub after_sale_days: i64,
+    pub return_ship_days: i64,
+    pub return_confirm_days: i64,
+    pub escalate_days: i64,
 }
 
 impl Default for OrdersConfig {
@@ -86,6 +97,11 @@ impl Default for OrdersConfig {
             rated_orders_for_score: 20,
             channel_fee_bps: 60,
             commission_free_minor: 1_000_000,
+            answer_hours: 48,
+            after_sale_days: 15,
+            return_ship_days: 7,
+            return_confirm_days: 10,
+            escalate_days: 7,
         }
     }
 }
@@ -121,6 +137,7 @@ impl Orders {
             Arc::new(ExpireUnpaid),
             Arc::new(Track { logistics: self.logistics.clone(), config: config.clone() }),
             Arc::new(AutoReceive { config: config.clone() }),
+            Arc::new(AfterSaleTimers { config: config.clone() }),
             Arc::new(Settle { config }),
         ]
     }

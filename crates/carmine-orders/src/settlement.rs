@@ -182,7 +182,8 @@ pub async fn settle(tx: &mut Tx, config: &OrdersConfig, order_id: Id) -> Result<
     let mut by_creator: BTreeMap<Id, i64> = BTreeMap::new();
     for &(line_id, creator, note, amount) in &split.affiliate {
         *by_creator.entry(creator).or_default() += amount;
-        rows::insert_affiliate_earning(tx, line_id, order_id, creator, note, amount).await?;
+        let base = lines.iter().find(|l| l.line_id == line_id).map_or(0, |l| l.paid);
+        rows::insert_affiliate_earning(tx, line_id, order_id, (creator, note), amount, base).await?;
     }
     for (creator, amount) in by_creator {
         let earnings = AccountRef::new(Owner::User(creator), AccountKind::Earnings, currency);

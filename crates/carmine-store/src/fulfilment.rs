@@ -155,10 +155,15 @@ pub async fn in_transit(conn: &mut Conn, limit: u32) -> StoreResult<Vec<Id>> {
     ids(&rows)
 }
 
-/// Completed orders whose settlement delay has passed, oldest first.
+/// Completed orders whose settlement delay has passed and that no after-sale holds
+/// back (a rejected request holds it while it may still be escalated), oldest first.
 pub async fn settlement_due(conn: &mut Conn, now: Timestamp, limit: u32) -> StoreResult<Vec<Id>> {
     let rows = sqlx::query(
-        "SELECT id FROM orders WHERE status = 'completed' AND settle_after <= $1 ORDER BY settle_after, id LIMIT $2",
+        "SELECT o.id FROM orders o
+         WHERE o.status = 'completed' AND o.settle_after <= $1
+           AND NOT EXISTS (SELECT 1 FROM after_sales a WHERE a.order_id = o.id
+                           AND a.status IN ('requested', 'awaiting_return', 'returned', 'rejected', 'arbitration'))
+         ORDER BY o.settle_after, o.id LIMIT $2",
     )
     .bind(now.micros())
     .bind(i64::from(limit))
@@ -352,24 +357,26 @@ pub struct AffiliateEarning {
     pub store_name: String,
 }
 
+/// Records a creator's commission on a line settled with `base` paid for it.
 pub async fn insert_affiliate_earning(
     tx: &mut Tx,
     line_id: Id,
     order_id: Id,
-    creator_id: Id,
-    note_id: Id,
+    (creator_id, note_id): (Id, Id),
     amount: i64,
+    base: i64,
 ) -> StoreResult<()> {
     let now = tx.now().micros();
     sqlx::query(
-        "INSERT INTO affiliate_earnings (line_id, order_id, creator_id, note_id, amount_minor, settled_at)
-         VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO affiliate_earnings (line_id, order_id, creator_id, note_id, amount_minor, base_minor, settled_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(line_id.as_i64())
     .bind(order_id.as_i64())
     .bind(creator_id.as_i64())
     .bind(note_id.as_i64())
     .bind(amount)
+    .bind(base)
     .bind(now)
     .execute(tx.conn())
     .await?;
@@ -450,4 +457,80 @@ pub async fn store_standing(conn: &mut Conn, store_id: Id) -> StoreResult<Option
     })
     .transpose()
     .map_err(|e: sqlx::Error| e.into())
+}
+
+/// The commission a line earned its creator: (creator, amount, base, clawed back).
+pub async fn line_affiliate(conn: &mut Conn, line_id: Id) -> StoreResult<Option<(Id, i64, i64, i64)>> {
+    let row = sqlx::query(
+        "SELECT creator_id, amount_minor, base_minor, clawed_back_minor FROM affiliate_earnings WHERE line_id = $1",
+    )
+    .bind(line_id.as_i64())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok((
+            Id::from_i64(r.try_get("creator_id")?),
+            r.try_get("amount_minor")?,
+            r.try_get("base_minor")?,
+            r.try_get("clawed_back_minor")?,
+        ))
+    })
+    .transpose()
+    .map_err(|e: sqlx::Error| e.into())
+}
+
+/// Counts `amount` of a line's affiliate commission as clawed back (within it).
+pub async fn add_affiliate_clawed_back(tx: &mut Tx, line_id: Id, amount: i64) -> StoreResult<bool> {
+    Ok(sqlx::query(
+        "UPDATE affiliate_earnings SET clawed_back_minor = clawed_back_minor + $1
+         WHERE line_id = $2 AND clawed_back_minor + $1 <= amount_minor",
+    )
+    .bind(amount)
+    .bind(line_id.as_i64())
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Counts `amount` refunded after settlement on an order's settlement (within what
+/// it held).
+pub async fn add_settlement_clawed_back(tx: &mut Tx, order_id: Id, amount: i64) -> StoreResult<bool> {
+    Ok(sqlx::query(
+        "UPDATE order_settlements SET clawed_back_minor = clawed_back_minor + $1
+         WHERE order_id = $2 AND clawed_back_minor + $1 <= escrow_minor",
+    )
+    .bind(amount)
+    .bind(order_id.as_i64())
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Counts `amount` refunded on a line, only within what it paid.
+pub async fn add_line_refunded(tx: &mut Tx, line_id: Id, amount: i64) -> StoreResult<bool> {
+    Ok(sqlx::query(
+        "UPDATE order_lines SET refunded_minor = refunded_minor + $1 WHERE id = $2 AND refunded_minor + $1 <= paid_minor",
+    )
+    .bind(amount)
+    .bind(line_id.as_i64())
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Returned units go back on hand in a warehouse.
+pub async fn restock(tx: &mut Tx, sku_id: Id, warehouse_id: Id, quantity: i64) -> StoreResult<bool> {
+    let now = tx.now().micros();
+    Ok(sqlx::query("UPDATE stock SET on_hand = on_hand + $1, updated_at = $2 WHERE sku_id = $3 AND warehouse_id = $4")
+        .bind(quantity)
+        .bind(now)
+        .bind(sku_id.as_i64())
+        .bind(warehouse_id.as_i64())
+        .execute(tx.conn())
+        .await?
+        .rows_affected()
+        == 1)
 }

@@ -1,4 +1,4 @@
--- Fulfilment and settlement (carmine-orders, ADR 0026): an order is shipped with a
+-- Fulfilment, settlement and after-sales (carmine-orders, ADR 0026): an order is shipped with a
 -- carrier and tracking number, its tracking events are kept, it is received (by the
 -- buyer or when its time runs out, once extended at most), completed, and settled:
 -- its escrow split into the merchant's share, the platform's commission, the payment
@@ -69,7 +69,43 @@ CREATE TABLE affiliate_earnings (
     creator_id   BIGINT NOT NULL REFERENCES actors (id),
     note_id      BIGINT NOT NULL REFERENCES notes (id),
     amount_minor BIGINT NOT NULL CHECK (amount_minor >= 0),
+    -- What the buyer had paid for the line when it settled (the commission's base).
+    base_minor   BIGINT NOT NULL CHECK (base_minor >= 0),
     clawed_back_minor BIGINT NOT NULL DEFAULT 0 CHECK (clawed_back_minor >= 0 AND clawed_back_minor <= amount_minor),
     settled_at   BIGINT NOT NULL
 );
 CREATE INDEX affiliate_earnings_creator ON affiliate_earnings (creator_id, settled_at);
+
+-- After-sales: a buyer's request about one line of a received order — a refund only,
+-- or a return and refund — for some of its units. The merchant answers within 48
+-- hours or it is approved; the buyer ships a return within 7 days or it closes; the
+-- merchant confirms the return within 10 days or it is received; a rejected request
+-- may go to the operator's arbitration within 7 days. `due_at` is the running timer.
+CREATE TABLE after_sales (
+    id              BIGINT PRIMARY KEY,
+    order_id        BIGINT NOT NULL REFERENCES orders (id),
+    line_id         BIGINT NOT NULL REFERENCES order_lines (id),
+    store_id        BIGINT NOT NULL REFERENCES stores (id),
+    buyer_id        BIGINT NOT NULL REFERENCES users (id),
+    kind            TEXT   NOT NULL CHECK (kind IN ('refund_only', 'return_refund')),
+    quantity        BIGINT NOT NULL CHECK (quantity >= 1),
+    amount_minor    BIGINT NOT NULL CHECK (amount_minor >= 1),
+    reason          TEXT   NOT NULL,
+    status          TEXT   NOT NULL CHECK (status IN ('requested', 'awaiting_return', 'returned', 'rejected',
+                                   'arbitration', 'refunded', 'closed', 'cancelled')),
+    -- When the running timer acts: answer, ship the return, confirm it, or escalate.
+    due_at          BIGINT,
+    merchant_note   TEXT,
+    return_carrier  TEXT,
+    return_tracking TEXT,
+    restocked       BIGINT NOT NULL DEFAULT 0 CHECK (restocked IN (0, 1)),
+    -- Who decided last: 'merchant', 'timer', 'operator', 'buyer'.
+    decided_by      TEXT,
+    operator_note   TEXT,
+    refund_id       BIGINT,
+    created_at      BIGINT NOT NULL,
+    updated_at      BIGINT NOT NULL
+);
+CREATE INDEX after_sales_order ON after_sales (order_id, id);
+CREATE INDEX after_sales_store ON after_sales (store_id, status, id);
+CREATE INDEX after_sales_due ON after_sales (status, due_at);

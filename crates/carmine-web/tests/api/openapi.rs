@@ -113,6 +113,7 @@ async fn every_documented_route_is_served(t: TestDb) {
             .replace("{variant_id}", "1")
             .replace("{product_id}", "1")
             .replace("{order_id}", "1")
+            .replace("{after_sale_id}", "1")
             .replace("{provider}", "sandbox");
         assert!(!path.contains('{'), "unfilled parameter in {template}");
         let body = (method != Method::GET).then(|| json!({}));

@@ -61,7 +61,11 @@ fn valid_body(method: &Method, path: &str) -> Option<Value> {
             json!({ "recipient": "Mallory", "phone": "13800138000", "region": "CN-SH", "detail": "pwned" })
         }
         p if p.ends_with("/pay") => json!({ "method": "sandbox_success" }),
-        p if p.ends_with("/ship") => json!({ "carrier": "sf", "tracking_no": "SF1" }),
+        p if p.ends_with("/ship") || p.ends_with("/return") => json!({ "carrier": "sf", "tracking_no": "SF1" }),
+        p if p.ends_with("/after-sales") => {
+            json!({ "line_id": "1", "kind": "refund_only", "quantity": 1, "reason": "mine now" })
+        }
+        p if p.ends_with("/decide") => json!({ "for_party": "buyer", "note": "mine" }),
         p if p.ends_with("/refunds") => {
             json!({ "amount": { "amount_minor": 100, "currency": "CNY" }, "reason": "mine now" })
         }
@@ -266,6 +270,7 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
             .replace("{variant_id}", &variant_id)
             .replace("{product_id}", &product_id)
             .replace("{order_id}", &alice_id)
+            .replace("{after_sale_id}", &alice_id)
             .replace("{id}", id);
         let response = app.send(&mallory, method.clone(), &path, valid_body(&method, &template)).await;
         assert!(

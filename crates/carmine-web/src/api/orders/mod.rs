@@ -3,6 +3,7 @@
 //! paid again after a decline. One router, merged into `/api/v1` in one line.
 //! Every object here is the caller's own: anyone else's answers 404.
 
+pub(crate) mod after_sales;
 pub(crate) mod coupons;
 pub(crate) mod fulfilment;
 pub(crate) mod sales;
@@ -47,6 +48,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sales::create_sale, sales::product_sales))
         .routes(routes!(sales::end_sale))
         .merge(fulfilment::router())
+        .merge(after_sales::router())
 }
 
 pub(crate) fn money(state: &AppState, minor: i64) -> MoneyView {
