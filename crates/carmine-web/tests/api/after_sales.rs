@@ -26,10 +26,6 @@ async fn balance(app: &TestApp, owner: Owner, kind: AccountKind) -> i64 {
     app.services.ledger.balance(AccountRef::new(owner, kind, Currency::CNY)).await.unwrap().posted
 }
 
-async fn available(app: &TestApp, owner: Owner, kind: AccountKind) -> i64 {
-    app.services.ledger.balance(AccountRef::new(owner, kind, Currency::CNY)).await.unwrap().available
-}
-
 fn minor(value: &Value) -> i64 {
     value["amount_minor"].as_i64().unwrap_or_else(|| panic!("no amount in {value}"))
 }
