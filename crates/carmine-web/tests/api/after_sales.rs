@@ -18,6 +18,7 @@ carmine_store::both_backends!(
     a_refund_after_payout_is_clawed_back_and_netted_at_the_next_settlement,
     returns_timers_and_arbitration,
     after_sales_refuse_what_they_must,
+    an_after_sale_through_the_pages,
 );
 
 const DAY: i64 = 86_400;
@@ -363,5 +364,78 @@ async fn after_sales_refuse_what_they_must(t: TestDb) {
     // After 15 days no more requests; the refunds never passed what was paid.
     app.clock.advance_seconds(15 * DAY);
     app.post(&buyer, &path, body("refund_only", 1)).await.assert_error(409, "after_sale_window_closed");
+    assert_books_balance(&app).await;
+}
+
+async fn an_after_sale_through_the_pages(t: TestDb) {
+    use crate::pages::form;
+    let app = app_with(t, 0).await;
+    let (owner, store_id) = store(&app, "tea_house", "brand_official").await;
+    let (_, sku) = stocked(&app, &owner, &store_id, "乌龙 Oolong", 6_000, 10).await;
+    let buyer = app.signup("meimei").await;
+    let home = address(&app, &buyer, "CN-SH").await;
+    let order = buy(&app, &buyer, &home, &sku, 2, "k1").await;
+    let order_id = order["id"].as_str().unwrap().to_owned();
+    let line = order["lines"][0]["id"].as_str().unwrap().to_owned();
+    // Before receipt the order page offers no after-sale.
+    let page = app.get(&buyer, &format!("/orders/{order_id}")).await.text();
+    assert!(!page.contains(&format!("id=\"after-sale-{line}\"")), "{page}");
+    app.post(
+        &owner,
+        &format!("/api/v1/stores/{store_id}/orders/{order_id}/ship"),
+        json!({ "carrier": "sf", "tracking_no": "SF1" }),
+    )
+    .await
+    .assert_status(200);
+    app.post(&buyer, &format!("/api/v1/orders/{order_id}/receive"), json!({})).await.assert_status(200);
+    let page = app.get(&buyer, &format!("/orders/{order_id}")).await.text();
+    assert!(page.contains(&format!("href=\"/orders/{order_id}/after-sale?line={line}\"")), "{page}");
+
+    // The form: a bad amount keeps what was typed; a good request goes through.
+    let ask = app.get(&buyer, &format!("/orders/{order_id}/after-sale?line={line}")).await;
+    assert_eq!(ask.status, 200, "{}", ask.text());
+    assert!(ask.text().contains("value=\"return_refund\"") && ask.text().contains("max=\"2\""), "{}", ask.text());
+    let path = format!("/orders/{order_id}/after-sales");
+    let reason = "少了一包 one pack missing";
+    let fields = |amount| {
+        [("line_id", line.as_str()), ("kind", "refund_only"), ("quantity", "1"), ("amount", amount), ("reason", reason)]
+    };
+    let refused = form(&app, &buyer, &path, &fields("61")).await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(refused.text().contains("少了一包"), "{}", refused.text());
+    let sent = form(&app, &buyer, &path, &fields("")).await;
+    assert_eq!(sent.status, 303, "{}", sent.text());
+    let request = app.get(&buyer, &format!("/api/v1/orders/{order_id}/after-sales")).await.json()["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // The store rejects it from the console; the buyer escalates from the order page.
+    let console = app.get(&owner, "/o/tea_house/manage/orders").await.text();
+    assert!(console.contains(&format!("id=\"store-after-sale-{request}\"")), "{console}");
+    let rejected =
+        form(&app, &owner, &format!("/o/tea_house/after-sales/{request}/reject"), &[("note", "已核实 all packed")])
+            .await;
+    assert_eq!(rejected.status, 303, "{}", rejected.text());
+    let page = app.get(&buyer, &format!("/orders/{order_id}")).await.text();
+    assert!(page.contains("已核实 all packed") && page.contains(&format!("/after-sales/{request}/escalate")), "{page}");
+    let escalated = form(&app, &buyer, &format!("/after-sales/{request}/escalate"), &[]).await;
+    assert_eq!(escalated.status, 303, "{}", escalated.text());
+
+    // The operator decides for the buyer: refunded.
+    let admin = app.admin("operator").await;
+    let queue = app.get(&admin, "/admin/arbitration").await.text();
+    assert!(queue.contains(&format!("id=\"arbitration-{request}\"")), "{queue}");
+    assert_eq!(app.get(&buyer, "/admin/arbitration").await.status.as_u16(), 403);
+    let decided = form(
+        &app,
+        &admin,
+        &format!("/admin/arbitration/{request}"),
+        &[("for_party", "buyer"), ("note", "物流记录显示缺件")],
+    )
+    .await;
+    assert_eq!(decided.status, 303, "{}", decided.text());
+    let after = app.get(&buyer, &format!("/api/v1/orders/{order_id}")).await.json();
+    assert_eq!(minor(&after["refunded"]), 6_000);
     assert_books_balance(&app).await;
 }

@@ -121,6 +121,8 @@ struct OrdersConsolePage {
     csv_url: String,
     /// The order whose ship form failed, and what was typed.
     failed: Option<(String, String, String)>,
+    /// The store's latest after-sale requests, with what the staff may do.
+    after_sales: Vec<super::after_sales::AfterSaleRow>,
 }
 
 #[derive(Deserialize, Default)]
@@ -156,6 +158,7 @@ async fn console_page(
         statement: None,
         csv_url: String::new(),
         failed,
+        after_sales: Vec::new(),
         layout,
     };
     if let Some(store) = store {
@@ -183,6 +186,15 @@ async fn console_page(
                 },
             });
         }
+        let requests = state.orders().store_after_sales(caller, store_id, None, None, 30).await?;
+        for request in requests.iter().take(30) {
+            let request_lines = if lines.iter().any(|l| l.id == request.line_id) {
+                lines.clone()
+            } else {
+                state.orders().store_order_detail(caller, store_id, request.order_id).await?.lines
+            };
+            page.after_sales.push(super::after_sales::after_sale_row(&page.layout, request, &request_lines));
+        }
         if role.allows(OrgAction::ViewMoney) {
             let params = SettlementParams { from: None, to: None };
             let statement = statement(state, caller, store_id, &params).await?;
@@ -203,6 +215,22 @@ pub(super) async fn console(
     ApiQuery(query): ApiQuery<ConsoleQuery>,
 ) -> Result<Response, ApiError> {
     console_page(&state, &caller, &handle, &query, None, None).await
+}
+
+/// The console again, after an after-sale action failed.
+pub(super) async fn console_with_error(
+    state: &AppState,
+    caller: &Caller,
+    handle: &str,
+    error: &Error,
+) -> Result<Response, ApiError> {
+    console_page(state, caller, handle, &ConsoleQuery::default(), Some(error), None).await
+}
+
+/// A page's `?done=` only.
+#[derive(Deserialize, Default)]
+pub(super) struct DoneOnly {
+    pub done: Option<String>,
 }
 
 pub(super) async fn ship(

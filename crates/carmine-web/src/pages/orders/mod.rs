@@ -4,6 +4,7 @@
 //! buyer back to (`/orders/paid`). Every form works without JavaScript. One router,
 //! merged into the pages in one line.
 
+pub(crate) mod after_sales;
 pub(crate) mod coupons;
 pub(crate) mod fulfilment;
 
@@ -37,6 +38,14 @@ pub(crate) const NOTICES: &[&str] = &[
     "order_received",
     "receipt_extended",
     "order_shipped",
+    "after_sale_requested",
+    "after_sale_withdrawn",
+    "return_shipped",
+    "after_sale_escalated",
+    "after_sale_approved",
+    "after_sale_rejected",
+    "return_received",
+    "arbitration_decided",
     "coupon_issued",
     "coupon_claimed",
     "coupon_limit_reached",
@@ -63,6 +72,12 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/orders/{id}/extend-receipt", post(fulfilment::extend).get(to_order))
         .route("/o/{handle}/manage/orders", get(fulfilment::console))
         .route("/o/{handle}/orders/{id}/ship", post(fulfilment::ship))
+        .route("/orders/{id}/after-sale", get(after_sales::new_request))
+        .route("/orders/{id}/after-sales", post(after_sales::request).get(to_order))
+        .route("/after-sales/{id}/{action}", post(after_sales::buyer_action))
+        .route("/o/{handle}/after-sales/{id}/{action}", post(after_sales::store_action))
+        .route("/admin/arbitration", get(after_sales::arbitration))
+        .route("/admin/arbitration/{id}", post(after_sales::decide))
         .route("/o/{handle}/manage/coupons", get(coupons::show))
         .route("/o/{handle}/coupons", post(coupons::create))
         .route("/coupons/{id}/claim", post(coupons::claim).get(coupons::to_cart))
@@ -457,6 +472,7 @@ async fn add_address(
 // ---- Orders ----------------------------------------------------------------------
 
 pub(crate) struct OrderLineRow {
+    pub id: String,
     pub product_url: String,
     pub title: String,
     pub option_label: String,
@@ -514,6 +530,7 @@ fn order_row(layout: &Layout, order: &OrderRecord, lines: &[LineRecord]) -> Orde
             .iter()
             .filter(|l| l.order_id == order.id)
             .map(|l| OrderLineRow {
+                id: l.id.to_string(),
                 product_url: format!("/products/{}", l.product_id),
                 title: l.title.clone(),
                 option_label: l.option_label.clone(),
@@ -585,6 +602,10 @@ struct OrderPage {
     tracking: Vec<fulfilment::TrackingRow>,
     /// Days the buyer's one extension adds.
     extend_days: i64,
+    /// The order's after-sale requests, and whether one may ask now.
+    after_sales: Vec<after_sales::AfterSaleRow>,
+    can_ask: bool,
+    carriers: Vec<(String, String)>,
 }
 
 async fn order_page(
@@ -624,6 +645,18 @@ async fn order_page(
         key: carmine_core::secret::random_token(16),
         tracking: fulfilment::tracking_rows(&layout, &state.orders().tracking(id).await?),
         extend_days: state.orders().config().extend_days,
+        after_sales: state
+            .orders()
+            .order_after_sales(caller.user_id, id)
+            .await?
+            .iter()
+            .map(|r| after_sales::after_sale_row(&layout, r, &detail.lines))
+            .collect(),
+        can_ask: ["completed", "settled"].contains(&detail.order.status.as_str())
+            && detail.order.fulfilment.received_at.is_some_and(|at| {
+                at.plus_seconds(state.orders().config().after_sale_days * 86_400) > crate::i18n::now()
+            }),
+        carriers: state.orders().carriers().iter().map(|c| (c.code.to_owned(), layout.tv("carrier", c.code))).collect(),
         layout,
     };
     Ok(render(&page, error))
