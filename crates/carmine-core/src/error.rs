@@ -131,6 +131,8 @@ error_codes! {
     AfterSaleWindowClosed => (409, "after_sale_window_closed", "the time for after-sale requests on this order has passed"),
     AfterSaleNotFound => (404, "after_sale_not_found", "no such after-sale request"),
     AfterSaleNotOpen => (409, "after_sale_not_open", "the request is not waiting for that"),
+    ReviewNotAllowed => (409, "review_not_allowed", "only a buyer of a received order can review its products"),
+    AlreadyReviewed => (409, "already_reviewed", "you have already reviewed this product"),
     AddressBookFull => (409, "address_book_full", "the address book holds as many addresses as it may"),
     CouponUnavailable => (409, "coupon_unavailable", "the coupon cannot be claimed now: it has not started, has ended or is all claimed"),
     CouponLimitReached => (409, "coupon_limit_reached", "you have claimed this coupon as many times as it allows"),

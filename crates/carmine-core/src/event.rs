@@ -399,6 +399,13 @@ pub enum DomainEvent {
         store_id: Id,
         status: String,
     },
+    /// A buyer reviewed a product they received.
+    ReviewPosted {
+        review_id: Id,
+        product_id: Id,
+        store_id: Id,
+        rating: i64,
+    },
     /// An after-sale request was made or moved to `status`.
     AfterSaleChanged {
         after_sale_id: Id,
@@ -491,6 +498,7 @@ impl DomainEvent {
             DomainEvent::OrderGroupPlaced { .. } => "order_group_placed",
             DomainEvent::OrderChanged { .. } => "order_changed",
             DomainEvent::AfterSaleChanged { .. } => "after_sale_changed",
+            DomainEvent::ReviewPosted { .. } => "review_posted",
             DomainEvent::CertificateDecided { .. } => "certificate_decided",
             DomainEvent::NoteProductsTagged { .. } => "note_products_tagged",
             DomainEvent::ProductTagOpened { .. } => "product_tag_opened",

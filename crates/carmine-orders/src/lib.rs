@@ -22,6 +22,7 @@ pub mod coupons;
 pub mod fulfilment;
 pub mod inventory;
 pub mod lifecycle;
+pub mod reviews;
 pub mod sales;
 pub mod settlement;
 
@@ -41,6 +42,7 @@ pub use checkout::{AppliedCoupon, CheckoutInput, Placed, Quote};
 pub use coupons::CouponInput;
 pub use fulfilment::{AutoReceive, Carrier, Logistics, SandboxLogistics, ShipInput, Track};
 pub use lifecycle::{ExpireUnpaid, OrderPayments};
+pub use reviews::{ReviewInput, StoreScores};
 pub use sales::SaleInput;
 pub use settlement::Settle;
 
@@ -138,6 +140,7 @@ impl Orders {
             Arc::new(Track { logistics: self.logistics.clone(), config: config.clone() }),
             Arc::new(AutoReceive { config: config.clone() }),
             Arc::new(AfterSaleTimers { config: config.clone() }),
+            Arc::new(StoreScores),
             Arc::new(Settle { config }),
         ]
     }

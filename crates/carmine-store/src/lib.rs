@@ -43,6 +43,7 @@ pub mod outbox;
 pub mod payments;
 pub mod product_tags;
 pub mod products;
+pub mod reviews;
 pub mod safety;
 pub mod sales;
 pub mod sandbox;

@@ -1314,6 +1314,8 @@ error-after_sale_not_allowed = this line cannot have an after-sale request: the 
 error-after_sale_window_closed = the time for after-sale requests on this order has passed
 error-after_sale_not_found = no such after-sale request
 error-after_sale_not_open = the request is not waiting for that
+error-review_not_allowed = only a buyer of a received order can review its products
+error-already_reviewed = you have already reviewed this product
 error-address_book_full = the address book holds as many addresses as it may
 input-recipient = Recipient
 input-phone = Mobile number
@@ -1532,3 +1534,25 @@ admin-arbitration-line-paid = the item paid { $paid }
 admin-arbitration-order-total = order { $total }
 admin-arbitration-for-buyer = Decide for the buyer
 admin-arbitration-for-store = Decide for the store
+
+# Reviews (ADR 0026)
+input-rating = Rating
+product-reviews = Reviews
+product-rating = { $average } ★ · { $count ->
+    [one] 1 review
+   *[other] { $count } reviews
+}
+product-no-reviews = No reviews yet.
+review-stars = { $count ->
+    [one] 1 star
+   *[other] { $count } stars
+}
+review-verified = Verified purchase
+review-as-note = Also a note
+review-write = Write a review
+review-done = Reviewed
+review-placeholder = How was it? Fit, taste, quality, delivery…
+review-images = Photos (up to 9)
+review-publish-as-note = Also publish it as a note (needs a photo)
+review-post = Post review
+notice-review_posted = Thanks for your review!

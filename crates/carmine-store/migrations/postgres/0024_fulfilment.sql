@@ -1,4 +1,4 @@
--- Fulfilment, settlement and after-sales (carmine-orders, ADR 0026): an order is shipped with a
+-- Fulfilment, settlement, after-sales and reviews (carmine-orders, ADR 0026): an order is shipped with a
 -- carrier and tracking number, its tracking events are kept, it is received (by the
 -- buyer or when its time runs out, once extended at most), completed, and settled:
 -- its escrow split into the merchant's share, the platform's commission, the payment
@@ -109,3 +109,34 @@ CREATE TABLE after_sales (
 CREATE INDEX after_sales_order ON after_sales (order_id, id);
 CREATE INDEX after_sales_store ON after_sales (store_id, status, id);
 CREATE INDEX after_sales_due ON after_sales (status, due_at);
+
+-- Reviews: a buyer of a received order rates each product once (1–5 stars, text,
+-- images), always a verified purchase; published as a note too, it links it.
+CREATE TABLE reviews (
+    id          BIGINT PRIMARY KEY,
+    order_id    BIGINT NOT NULL REFERENCES orders (id),
+    line_id     BIGINT NOT NULL REFERENCES order_lines (id),
+    product_id  BIGINT NOT NULL REFERENCES products (id),
+    store_id    BIGINT NOT NULL REFERENCES stores (id),
+    author_id   BIGINT NOT NULL REFERENCES users (id),
+    rating      BIGINT NOT NULL CHECK (rating BETWEEN 1 AND 5),
+    body        TEXT   NOT NULL,
+    option_label TEXT  NOT NULL,
+    note_id     BIGINT REFERENCES notes (id),
+    created_at  BIGINT NOT NULL,
+    CONSTRAINT reviews__author_product_key UNIQUE (author_id, product_id)
+);
+CREATE INDEX reviews_product ON reviews (product_id, id);
+CREATE INDEX reviews_store ON reviews (store_id, created_at);
+CREATE INDEX reviews_order ON reviews (order_id);
+
+CREATE TABLE review_media (
+    review_id  BIGINT NOT NULL REFERENCES reviews (id),
+    position   BIGINT NOT NULL,
+    media_id   BIGINT NOT NULL REFERENCES media (id),
+    PRIMARY KEY (review_id, position)
+);
+
+-- A product's ratings, kept with the review that changes them.
+ALTER TABLE products ADD COLUMN rating_count BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE products ADD COLUMN rating_sum BIGINT NOT NULL DEFAULT 0;

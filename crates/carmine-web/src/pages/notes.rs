@@ -688,7 +688,7 @@ async fn read_note_form(
 
 /// Uploads a form's new images, each with what it shows; they join the note in the
 /// order chosen.
-async fn upload_all(
+pub(crate) async fn upload_all(
     state: &AppState,
     caller: &Caller,
     images: Vec<Vec<u8>>,

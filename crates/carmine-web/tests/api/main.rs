@@ -22,6 +22,7 @@ mod openapi;
 mod orders;
 mod orgs;
 mod pages;
+mod reviews;
 mod safety;
 mod search;
 mod shoppable;

@@ -709,7 +709,7 @@ async fn compose(
 }
 
 /// A multipart form post (compose and edit), the CSRF token in the action URL.
-async fn post_multipart(
+pub(crate) async fn post_multipart(
     app: &TestApp,
     client: &Client,
     path: &str,

@@ -6,6 +6,7 @@
 pub(crate) mod after_sales;
 pub(crate) mod coupons;
 pub(crate) mod fulfilment;
+pub(crate) mod reviews;
 pub(crate) mod sales;
 
 use axum::Json;
@@ -49,6 +50,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(sales::end_sale))
         .merge(fulfilment::router())
         .merge(after_sales::router())
+        .merge(reviews::router())
 }
 
 pub(crate) fn money(state: &AppState, minor: i64) -> MoneyView {
@@ -97,7 +99,12 @@ pub struct CartView {
 }
 
 pub(crate) fn cover_url(cover: &Option<(Id, String)>) -> Option<String> {
-    cover.as_ref().map(|(id, key)| format!("/media/{id}/{key}/grid.jpg"))
+    cover.as_ref().map(image_url)
+}
+
+/// An image's grid rendition, by (media id, url key).
+pub(crate) fn image_url((id, key): &(Id, String)) -> String {
+    format!("/media/{id}/{key}/grid.jpg")
 }
 
 fn cart_line_view(state: &AppState, line: &CartLine) -> CartLineView {

@@ -106,6 +106,9 @@ struct ProductPage {
     /// The notes about the product, ranked by quality × freshness.
     notes: Vec<crate::pages::notes::CardRow>,
     more_notes: Option<String>,
+    /// Buyers' reviews: "4.6 · 12 reviews", and the latest few.
+    rating: String,
+    reviews: Vec<crate::pages::orders::reviews::ReviewRow>,
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -196,6 +199,8 @@ fn page_of(
         editable: product.insider,
         notes,
         more_notes,
+        rating: String::new(),
+        reviews: Vec::new(),
         layout,
     }
 }
@@ -232,7 +237,13 @@ pub(super) async fn show(
                 + &layout.t1("coupon-until", "when", layout.date(&s.ends_at))
         })
         .collect();
+    let (reviews, (count, sum)) = state.orders().product_reviews(id, None, 5).await?;
     let mut page = page_of(layout, &product, store.as_ref(), cards, more);
     page.sales = sales;
+    if count > 0 {
+        page.rating =
+            page.layout.t2("product-rating", "average", format!("{:.1}", sum as f64 / count as f64), "count", count);
+    }
+    page.reviews = reviews.iter().take(5).map(|r| crate::pages::orders::reviews::review_row(&page.layout, r)).collect();
     Ok(render(&page, None))
 }

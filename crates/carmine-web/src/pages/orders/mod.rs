@@ -7,10 +7,11 @@
 pub(crate) mod after_sales;
 pub(crate) mod coupons;
 pub(crate) mod fulfilment;
+pub(crate) mod reviews;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::{Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use carmine_accounts::Caller;
@@ -46,6 +47,7 @@ pub(crate) const NOTICES: &[&str] = &[
     "after_sale_rejected",
     "return_received",
     "arbitration_decided",
+    "review_posted",
     "coupon_issued",
     "coupon_claimed",
     "coupon_limit_reached",
@@ -76,6 +78,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/orders/{id}/after-sales", post(after_sales::request).get(to_order))
         .route("/after-sales/{id}/{action}", post(after_sales::buyer_action))
         .route("/o/{handle}/after-sales/{id}/{action}", post(after_sales::store_action))
+        .route("/orders/{id}/review", get(reviews::new_review))
+        .route(
+            "/orders/{id}/reviews",
+            post(reviews::submit).get(to_order).layer(DefaultBodyLimit::max(reviews::REVIEW_BODY_BYTES_MAX)),
+        )
         .route("/admin/arbitration", get(after_sales::arbitration))
         .route("/admin/arbitration/{id}", post(after_sales::decide))
         .route("/o/{handle}/manage/coupons", get(coupons::show))
@@ -606,6 +613,8 @@ struct OrderPage {
     after_sales: Vec<after_sales::AfterSaleRow>,
     can_ask: bool,
     carriers: Vec<(String, String)>,
+    /// Lines the buyer reviewed already (by id), when the order may be reviewed.
+    reviewed: Vec<String>,
 }
 
 async fn order_page(
@@ -657,6 +666,13 @@ async fn order_page(
                 at.plus_seconds(state.orders().config().after_sale_days * 86_400) > crate::i18n::now()
             }),
         carriers: state.orders().carriers().iter().map(|c| (c.code.to_owned(), layout.tv("carrier", c.code))).collect(),
+        reviewed: state
+            .orders()
+            .order_reviews(caller.user_id, id)
+            .await?
+            .iter()
+            .map(|r| r.line_id.to_string())
+            .collect(),
         layout,
     };
     Ok(render(&page, error))
