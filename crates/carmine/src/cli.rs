@@ -251,6 +251,53 @@ pub struct ServeArgs {
     pub feed: FeedArgs,
     #[command(flatten)]
     pub money: MoneyArgs,
+    #[command(flatten)]
+    pub orders: OrdersArgs,
+}
+
+/// Orders' operator settings (ADR 0025, 0026); the rest keep their defaults.
+#[derive(Args, Clone)]
+pub struct OrdersArgs {
+    /// Minutes an order waits for payment before its units are released (1–1440).
+    #[arg(long, default_value_t = 15, env = "CARMINE_ORDER_PAY_MINUTES")]
+    pub order_pay_minutes: i64,
+    /// Days a completed order waits before it settles, and for a store on the fast
+    /// tier (0–60; fast ≤ normal).
+    #[arg(long, default_value_t = 7, env = "CARMINE_SETTLE_DAYS")]
+    pub settle_days: i64,
+    #[arg(long, default_value_t = 4, env = "CARMINE_SETTLE_DAYS_FAST")]
+    pub settle_days_fast: i64,
+    /// The payment channel's fee, in basis points of what the buyer paid (0–1000).
+    #[arg(long, default_value_t = 60, env = "CARMINE_CHANNEL_FEE_BPS")]
+    pub channel_fee_bps: i64,
+    /// Each store's first settled sales free of commission, in yuan (0–100,000,000).
+    #[arg(long, default_value_t = 10_000, env = "CARMINE_COMMISSION_FREE_YUAN")]
+    pub commission_free_yuan: i64,
+}
+
+impl OrdersArgs {
+    pub fn config(&self) -> Result<carmine_orders::OrdersConfig, String> {
+        if !(1..=1_440).contains(&self.order_pay_minutes) {
+            return Err("--order-pay-minutes must be 1–1440".to_owned());
+        }
+        if !(0..=60).contains(&self.settle_days) || !(0..=self.settle_days).contains(&self.settle_days_fast) {
+            return Err("--settle-days must be 0–60 and --settle-days-fast 0 to --settle-days".to_owned());
+        }
+        if !(0..=1_000).contains(&self.channel_fee_bps) {
+            return Err("--channel-fee-bps must be 0–1000".to_owned());
+        }
+        if !(0..=100_000_000).contains(&self.commission_free_yuan) {
+            return Err("--commission-free-yuan must be 0–100000000".to_owned());
+        }
+        Ok(carmine_orders::OrdersConfig {
+            pay_minutes: self.order_pay_minutes,
+            settle_days: self.settle_days,
+            settle_days_fast: self.settle_days_fast,
+            channel_fee_bps: self.channel_fee_bps,
+            commission_free_minor: self.commission_free_yuan * 100,
+            ..carmine_orders::OrdersConfig::default()
+        })
+    }
 }
 
 /// Money's operator settings (ADR 0015).
@@ -375,6 +422,7 @@ impl ServeArgs {
         config.ces = config.feed.ces;
         config.ledger = self.money.ledger()?;
         config.payments_test_mode = self.money.payments_test_mode;
+        config.orders = self.orders.config()?;
         if self.suggest_min_members == 0 {
             return Err("--suggest-min-members must be at least 1".to_owned());
         }
@@ -718,6 +766,29 @@ mod tests {
             MoneyArgs { payout_batch_minutes: 0, ..args.clone() },
         ] {
             assert!(bad.ledger().is_err());
+        }
+    }
+
+    #[test]
+    fn order_flags_become_the_orders_config_or_are_refused() {
+        let args = OrdersArgs {
+            order_pay_minutes: 30,
+            settle_days: 0,
+            settle_days_fast: 0,
+            channel_fee_bps: 38,
+            commission_free_yuan: 0,
+        };
+        let config = args.config().unwrap();
+        assert_eq!((config.pay_minutes, config.settle_days, config.channel_fee_bps), (30, 0, 38));
+        assert_eq!(config.commission_free_minor, 0);
+        for bad in [
+            OrdersArgs { order_pay_minutes: 0, ..args.clone() },
+            OrdersArgs { settle_days: 61, ..args.clone() },
+            OrdersArgs { settle_days: 3, settle_days_fast: 4, ..args.clone() },
+            OrdersArgs { channel_fee_bps: 1_001, ..args.clone() },
+            OrdersArgs { commission_free_yuan: -1, ..args.clone() },
+        ] {
+            assert!(bad.config().is_err());
         }
     }
 }

@@ -387,7 +387,12 @@ async fn coins_gifts_and_payouts_on_postgres() {
 
 /// A server on `dir` with an operator, `root` ("operator password 1").
 fn serve_with_operator(dir: &std::path::Path, database_url: Option<&str>) -> Server {
-    let server = Server::serve(dir, database_url);
+    serve_with_operator_and(dir, database_url, &[])
+}
+
+/// [`serve_with_operator`] with extra environment (operator flags).
+fn serve_with_operator_and(dir: &std::path::Path, database_url: Option<&str>, env: &[(&str, &str)]) -> Server {
+    let server = Server::serve_with(dir, database_url, env);
     let mut create_admin = support::carmine();
     if let Some(url) = database_url {
         create_admin.env("CARMINE_DATABASE_URL", url);
@@ -753,6 +758,37 @@ async fn a_shop_from_store_to_search_on_postgres() {
     shop_flow(&driver, Some(url)).await;
 }
 
+/// A member signs up, creates an organization of `kind`, asks for verification, the
+/// operator approves, and the member opens its store (left logged in as the member).
+async fn open_store(
+    client: &Client,
+    base: &str,
+    (user, display): (&str, &str),
+    (handle, name, kind): (&str, &str, &str),
+) {
+    sign_up(client, base, user, display).await;
+    client.goto(&format!("{base}/orgs")).await.unwrap();
+    fill(client, "handle", handle).await;
+    fill(client, "name", name).await;
+    choose(client, "#create-org-form select[name='kind']", kind).await;
+    click(client, "#create-org-form button[type=submit]").await;
+    wait_for(client, "#org-console").await;
+    client.goto(&format!("{base}/o/{handle}/manage/verification")).await.unwrap();
+    wait_for(client, "textarea[name='evidence']").await.send_keys("营业执照 91310000MA1FL0000X").await.unwrap();
+    submit_and_wait(client, &format!("form[action='/o/{handle}/verification'] button[type=submit]")).await;
+    log_out(client).await;
+    log_in(client, base, "root", "operator password 1").await;
+    client.goto(&format!("{base}/admin/verifications")).await.unwrap();
+    submit_and_wait(client, "form[action$='/approve'] button").await;
+    wait_for(client, ".notice").await;
+    log_out(client).await;
+    log_in(client, base, user, "correct horse battery").await;
+    client.goto(&format!("{base}/o/{handle}/manage/store")).await.unwrap();
+    choose(client, "#store-type-select", if kind == "brand" { "brand_official" } else { "authorised_reseller" }).await;
+    click(client, "#store-open-submit").await;
+    wait_for(client, "#store-settings").await;
+}
+
 /// Chooses an option of a select by its value.
 async fn choose(client: &Client, select: &str, value: &str) {
     click(client, &format!("{select} option[value='{value}']")).await;
@@ -781,39 +817,24 @@ fn photos(dir: &std::path::Path, names: &[&str]) -> Vec<String> {
 /// A merchant's organization is verified and opens a store; it lists a product with
 /// two options and two images and sets its stock; a creator tags it in a note with a
 /// pin; a signed-out reader taps the pin, lands on the product, finds the note under
-/// "notes about this product" and the product in search; the operator changes the
-/// category's commission and suspends the store, which takes the product off sale.
+/// "notes about this product" and the product in search. A member buys it from the
+/// note together with another shop's tea in one checkout; both ship; the serum's
+/// order settles (commission, the creator's affiliate commission) while the tea goes
+/// back and is refunded. The operator sees the commission in the revenue statement,
+/// changes the category's commission and suspends the store, which takes the product
+/// off sale; the books reconcile.
 async fn shop_flow(driver: &Driver, database_url: Option<String>) {
     let dir = tempfile::tempdir().unwrap();
-    let server = serve_with_operator(dir.path(), database_url.as_deref());
+    // Orders settle as soon as they complete, and commission is due from the first fen.
+    let settle_at_once =
+        [("CARMINE_SETTLE_DAYS", "0"), ("CARMINE_SETTLE_DAYS_FAST", "0"), ("CARMINE_COMMISSION_FREE_YUAN", "0")];
+    let server = serve_with_operator_and(dir.path(), database_url.as_deref(), &settle_at_once);
     let base = server.url.as_str();
     let client = browser(driver).await;
     let pictures = tempfile::tempdir().unwrap();
 
-    // The merchant's brand asks to be verified; the operator approves.
-    sign_up(&client, base, "merchant", "光实验室 Guang").await;
-    client.goto(&format!("{base}/orgs")).await.unwrap();
-    fill(&client, "handle", "glow_lab").await;
-    fill(&client, "name", "光实验室 Glow Lab").await;
-    choose(&client, "#create-org-form select[name='kind']", "brand").await;
-    click(&client, "#create-org-form button[type=submit]").await;
-    wait_for(&client, "#org-console").await;
-    client.goto(&format!("{base}/o/glow_lab/manage/verification")).await.unwrap();
-    wait_for(&client, "textarea[name='evidence']").await.send_keys("营业执照 91310000MA1FL0000X").await.unwrap();
-    submit_and_wait(&client, "form[action='/o/glow_lab/verification'] button[type=submit]").await;
-    log_out(&client).await;
-    log_in(&client, base, "root", "operator password 1").await;
-    client.goto(&format!("{base}/admin/verifications")).await.unwrap();
-    submit_and_wait(&client, "form[action$='/approve'] button").await;
-    wait_for(&client, ".notice").await;
-    log_out(&client).await;
-
-    // The store opens; a product with colour × size and two pictures.
-    log_in(&client, base, "merchant", "correct horse battery").await;
-    client.goto(&format!("{base}/o/glow_lab/manage/store")).await.unwrap();
-    choose(&client, "#store-type-select", "brand_official").await;
-    click(&client, "#store-open-submit").await;
-    wait_for(&client, "#store-settings").await;
+    // The merchant's brand asks to be verified; the operator approves; the store opens.
+    open_store(&client, base, ("merchant", "光实验室 Guang"), ("glow_lab", "光实验室 Glow Lab", "brand")).await;
     assert_no_sideways_scroll(&client, "the store console").await;
     client.goto(&format!("{base}/o/glow_lab/manage/products/new")).await.unwrap();
     fill(&client, "title", "玫瑰精华 Rose serum").await;
@@ -828,6 +849,7 @@ async fn shop_flow(driver: &Driver, database_url: Option<String>) {
         retype(&client, &format!("input[name='v{row}_price']"), price).await;
     }
     choose(&client, "#product-status", "active").await;
+    retype(&client, "input[name='affiliate']", "10").await;
     let images = photos(pictures.path(), &["rose-1.jpg", "rose-2.jpg"]);
     wait_for(&client, "#product-images").await.send_keys(&images.join("\n")).await.unwrap();
     click(&client, "#product-save").await;
@@ -908,8 +930,28 @@ async fn shop_flow(driver: &Driver, database_url: Option<String>) {
     }
     card.expect("product search finds it");
 
-    // A member buys it from the note: chips choose 粉 · 30ml, into the cart, an address
-    // at checkout, paid on the provider's page, back to a paid order.
+    // A second shop, a tea house, lists one tea.
+    open_store(&client, base, ("tea_merchant", "茶舍 Cha"), ("tea_house", "茶舍 Tea House", "merchant")).await;
+    client.goto(&format!("{base}/o/tea_house/manage/products/new")).await.unwrap();
+    fill(&client, "title", "龙井 Longjing").await;
+    choose(&client, "#product-category", "602").await;
+    fill(&client, "option_name_0", "规格").await;
+    fill(&client, "option_values_0", "250g").await;
+    submit_and_wait(&client, "#product-matrix").await;
+    retype(&client, "input[name='v0_price']", "88").await;
+    choose(&client, "#product-status", "active").await;
+    let tea_images = photos(pictures.path(), &["tea.jpg"]);
+    wait_for(&client, "#product-images").await.send_keys(&tea_images[0]).await.unwrap();
+    click(&client, "#product-save").await;
+    wait_for(&client, "#stock-form").await;
+    let tea_editor = client.current_url().await.unwrap().to_string();
+    let tea_id = tea_editor.trim_end_matches('/').rsplit('/').next().unwrap().to_owned();
+    retype(&client, "#stock-form input[name^='s_']", "5").await;
+    submit_and_wait(&client, "#stock-save").await;
+    log_out(&client).await;
+
+    // A member buys the serum from the note (chips choose 粉 · 30ml) and the tea, in
+    // one checkout: an address, paid once on the provider's page, two orders.
     sign_up(&client, base, "buyer", "买家 Mai").await;
     client.goto(&note_url).await.unwrap();
     click(&client, "#carousel a.pin").await;
@@ -918,6 +960,10 @@ async fn shop_flow(driver: &Driver, database_url: Option<String>) {
     click(&client, "#variant-picker fieldset[data-option='1'] label.chip").await;
     assert_eq!(text_of(&client, "#product-price").await, "¥129.00");
     submit_and_wait(&client, "#add-to-cart-button").await;
+    client.goto(&format!("{base}/products/{tea_id}")).await.unwrap();
+    click(&client, "#variant-picker fieldset[data-option='0'] label.chip").await;
+    submit_and_wait(&client, "#add-to-cart-button").await;
+    client.goto(&format!("{base}/cart")).await.unwrap();
     click(&client, "#to-checkout").await;
     wait_for(&client, "#address-form").await;
     fill(&client, "recipient", "林买家").await;
@@ -936,12 +982,104 @@ async fn shop_flow(driver: &Driver, database_url: Option<String>) {
         text_of(&client, ".notice").await.contains("下单成功")
             || text_of(&client, ".notice").await.contains("Order placed")
     );
+    wait_for(&client, "#sibling-orders").await;
     assert_no_sideways_scroll(&client, "an order").await;
     screenshot(&client, "order").await;
     log_out(&client).await;
 
-    // The operator lowers skincare's commission and suspends the store.
+    // Each shop ships from its console's Orders tab.
+    let mut order_of = std::collections::HashMap::new();
+    for (merchant, handle, tracking) in
+        [("merchant", "glow_lab", "SF1234567890"), ("tea_merchant", "tea_house", "JD-20261204")]
+    {
+        log_in(&client, base, merchant, "correct horse battery").await;
+        client.goto(&format!("{base}/o/{handle}/manage/orders?status=awaiting_shipment")).await.unwrap();
+        let card = wait_for(&client, "article[id^='store-order-']").await;
+        let id = card.attr("id").await.unwrap().unwrap().trim_start_matches("store-order-").to_owned();
+        retype(&client, "form[action$='/ship'] input[name='tracking_no']", tracking).await;
+        submit_and_wait(&client, "form[action$='/ship'] button").await;
+        wait_for(&client, ".notice").await;
+        screenshot(&client, &format!("{handle}-orders")).await;
+        log_out(&client).await;
+        order_of.insert(handle, id);
+    }
+
+    // The buyer confirms both; the serum's order settles (this server settles at once)
+    // while the tea goes back for a refund.
+    log_in(&client, base, "buyer", "correct horse battery").await;
+    for handle in ["glow_lab", "tea_house"] {
+        client.goto(&format!("{base}/orders/{}", order_of[handle])).await.unwrap();
+        wait_for(&client, "#shipment").await;
+        click(&client, "#confirm-receipt").await;
+        client.accept_alert().await.unwrap();
+        wait_for(&client, "#order-status[data-status='completed'], #order-status[data-status='settled']").await;
+    }
+    screenshot(&client, "order-completed").await;
+    client.goto(&format!("{base}/orders/{}", order_of["tea_house"])).await.unwrap();
+    click(&client, "a[id^='after-sale-']").await;
+    wait_for(&client, "#after-sale-form").await;
+    click(&client, "label.chip:has(input[value='return_refund'])").await;
+    client
+        .find(Locator::Css("textarea[name='reason']"))
+        .await
+        .unwrap()
+        .send_keys("茶叶受潮 damp leaves")
+        .await
+        .unwrap();
+    submit_and_wait(&client, "#send-after-sale").await;
+    wait_for(&client, "#after-sales [data-status='requested']").await;
+    log_out(&client).await;
+    log_in(&client, base, "tea_merchant", "correct horse battery").await;
+    client.goto(&format!("{base}/o/tea_house/manage/orders")).await.unwrap();
+    submit_and_wait(&client, "form[action$='/approve'] button").await;
+    log_out(&client).await;
+    log_in(&client, base, "buyer", "correct horse battery").await;
+    client.goto(&format!("{base}/orders/{}", order_of["tea_house"])).await.unwrap();
+    retype(&client, "form[action$='/return'] input[name='tracking_no']", "SF-RETURN-1").await;
+    submit_and_wait(&client, "form[action$='/return'] button").await;
+    wait_for(&client, "#after-sales [data-status='returned']").await;
+    log_out(&client).await;
+    log_in(&client, base, "tea_merchant", "correct horse battery").await;
+    client.goto(&format!("{base}/o/tea_house/manage/orders")).await.unwrap();
+    submit_and_wait(&client, "form[action$='/receive'] button").await;
+    wait_for(&client, "#after-sales [data-status='refunded']").await;
+    log_out(&client).await;
+    log_in(&client, base, "buyer", "correct horse battery").await;
+    client.goto(&format!("{base}/orders/{}", order_of["tea_house"])).await.unwrap();
+    wait_for(&client, "#order-refunded").await;
+    assert_no_sideways_scroll(&client, "a refunded order").await;
+    screenshot(&client, "order-refunded").await;
+    // Settlement runs every minute: the serum's order is settled within two.
+    let mut settled = false;
+    for _ in 0..150 {
+        client.goto(&format!("{base}/orders/{}", order_of["glow_lab"])).await.unwrap();
+        settled = client.find(Locator::Css("#order-status[data-status='settled']")).await.is_ok();
+        if settled {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(1_000)).await;
+    }
+    assert!(settled, "the serum's order settles");
+    log_out(&client).await;
+
+    // The creator sees the affiliate commission; the merchant its statement.
+    log_in(&client, base, "creator", "correct horse battery").await;
+    client.goto(&format!("{base}/wallet")).await.unwrap();
+    assert_eq!(text_of(&client, "#affiliate-total").await, "¥12.90", "10 % of ¥129");
+    log_out(&client).await;
+    log_in(&client, base, "merchant", "correct horse battery").await;
+    client.goto(&format!("{base}/o/glow_lab/manage/orders")).await.unwrap();
+    wait_for(&client, "#settlements-table").await;
+    assert_no_sideways_scroll(&client, "the orders console").await;
+    screenshot(&client, "settlements").await;
+    log_out(&client).await;
+
+    // The operator's revenue statement shows the commission; then the operator lowers
+    // skincare's commission and suspends the store.
     log_in(&client, base, "root", "operator password 1").await;
+    client.goto(&format!("{base}/admin/revenue")).await.unwrap();
+    let revenue = text_of(&client, "main").await;
+    assert!(revenue.contains("5.16"), "4 % of ¥129 in commerce commissions: {revenue}");
     client.goto(&format!("{base}/admin/categories")).await.unwrap();
     click(&client, "#category-skincare summary").await;
     retype(&client, "#rate-skincare", "3.5").await;
@@ -972,4 +1110,16 @@ async fn shop_flow(driver: &Driver, database_url: Option<String>) {
     client.goto(&note_url).await.unwrap();
     wait_for(&client, ".product-tags .unavailable").await;
     client.close().await.unwrap();
+    // The books balance after it all.
+    let mut reconcile = support::carmine();
+    if let Some(url) = &database_url {
+        reconcile.env("CARMINE_DATABASE_URL", url);
+    }
+    let output = reconcile.args(["ledger", "--data-dir"]).arg(dir.path()).arg("reconcile").output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

@@ -183,6 +183,10 @@ struct WalletPage {
     earning_entries: Vec<EntryRow>,
     payments: Vec<PaymentRow>,
     payouts: Vec<PayoutRow>,
+    /// Affiliate commissions the member's notes earned (total, latest sales: product,
+    /// store, amount, when).
+    affiliate_total: String,
+    affiliate: Vec<(String, String, String, String)>,
 }
 
 async fn wallet(
@@ -214,8 +218,20 @@ async fn wallet_page(
     let payments = state.payments().list(caller.user_id, None, 10).await?;
     let payouts = state.payments().payouts(owner, None, 10).await?;
     let payouts: Vec<api::PayoutView> = payouts.iter().map(api::PayoutView::from).collect();
+    let (affiliate, affiliate_total) = state.orders().affiliate_earnings(caller.user_id, None, 10).await?;
+    let layout = Layout::with(Some(caller), notice, error.as_ref());
+    let affiliate = affiliate
+        .iter()
+        .take(10)
+        .map(|e| {
+            let net = e.amount_minor - e.clawed_back_minor;
+            (e.title.clone(), e.store_name.clone(), yuan(net), layout.date(&e.settled_at))
+        })
+        .collect();
     let page = WalletPage {
-        layout: Layout::with(Some(caller), notice, error.as_ref()),
+        affiliate_total: yuan(affiliate_total),
+        affiliate,
+        layout,
         coins: view.coin_count,
         coins_value: yuan(view.coins.posted.amount_minor),
         earnings_available: yuan(view.earnings.available.amount_minor),

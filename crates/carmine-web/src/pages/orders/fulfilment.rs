@@ -150,7 +150,11 @@ async fn console_page(
         handle: org.handle.clone(),
         has_store: store.is_some(),
         can_ship: role.allows(OrgAction::FulfilOrders),
-        filters: std::iter::once("").chain(ORDER_STATUSES).map(|s| (s.to_owned(), s == status.unwrap_or(""))).collect(),
+        // Orders never rest in `received` (receipt completes them): no chip for it.
+        filters: std::iter::once("")
+            .chain(ORDER_STATUSES.into_iter().filter(|s| *s != "received"))
+            .map(|s| (s.to_owned(), s == status.unwrap_or("")))
+            .collect(),
         status: status.unwrap_or("").to_owned(),
         orders: Vec::new(),
         next: None,
