@@ -200,30 +200,35 @@ async fn claw_back(tx: &mut Tx, order: &OrderRecord, line: &LineRecord, amount: 
 /// Refunds `amount` of a line to the buyer (clawing it back first if the order has
 /// settled); returns the refund to send to the provider after the commit.
 async fn refund_line(tx: &mut Tx, record: &AfterSaleRecord) -> Result<Id> {
-    let order = order_rows::get_order(tx.conn(), record.order_id).await?.ok_or(ErrorCode::OrderNotFound)?;
-    let line = order_rows::lines(tx.conn(), &[order.id])
-        .await?
-        .into_iter()
-        .find(|l| l.id == record.line_id)
-        .ok_or_else(|| Error::internal("an after-sale lost its line"))?;
+    let line_of = async |tx: &mut Tx| -> Result<LineRecord> {
+        order_rows::lines(tx.conn(), &[record.order_id])
+            .await?
+            .into_iter()
+            .find(|l| l.id == record.line_id)
+            .ok_or_else(|| Error::internal("an after-sale lost its line"))
+    };
+    let line = line_of(tx).await?;
     let amount = record.amount_minor.min(line.paid_minor - line.refunded_minor);
-    if amount <= 0 {
+    // The order's row first (as settlement takes it): on PostgreSQL a settlement running
+    // now commits before this reads the order's status, so the money is clawed back
+    // from where it went rather than taken twice from the escrow.
+    if amount <= 0
+        || !order_rows::add_order_refunded(tx, record.order_id, amount).await?
+        || !fulfilment::add_line_refunded(tx, record.line_id, amount).await?
+    {
         return Err(Error::new(ErrorCode::RefundExceedsPayment));
     }
+    let order = order_rows::get_order(tx.conn(), record.order_id).await?.ok_or(ErrorCode::OrderNotFound)?;
     if order.status == "settled" {
-        claw_back(tx, &order, &line, amount).await?;
+        let mut before = line_of(tx).await?;
+        before.refunded_minor -= amount;
+        claw_back(tx, &order, &before, amount).await?;
     }
     let group = order_rows::get_group(tx.conn(), order.group_id).await?.ok_or(ErrorCode::OrderNotFound)?;
     let payment_id = group.payment_id.ok_or_else(|| Error::internal("a paid group has no payment"))?;
     let payment =
         carmine_store::payments::get_payment(tx.conn(), payment_id).await?.ok_or(ErrorCode::PaymentNotFound)?;
-    let refund = refund_in(tx, &payment, amount, "after_sale", record.buyer_id).await?;
-    if !order_rows::add_order_refunded(tx, order.id, amount).await?
-        || !fulfilment::add_line_refunded(tx, line.id, amount).await?
-    {
-        return Err(Error::new(ErrorCode::RefundExceedsPayment));
-    }
-    Ok(refund)
+    refund_in(tx, &payment, amount, "after_sale", record.buyer_id).await
 }
 
 /// Puts returned units back on hand in the warehouse the line took most from.

@@ -145,10 +145,12 @@ async fn pay_netting(
 
 /// Settles one completed order; false if it was not completed (settled already).
 pub async fn settle(tx: &mut Tx, config: &OrdersConfig, order_id: Id) -> Result<bool> {
-    let Some(order) = order_rows::get_order(tx.conn(), order_id).await? else { return Ok(false) };
+    // The status first: its row lock makes a refund of this order running at the same
+    // time (on PostgreSQL) wait, and the figures read next are the settled ones.
     if !rows::mark_settled(tx, order_id).await? {
         return Ok(false);
     }
+    let order = order_rows::get_order(tx.conn(), order_id).await?.ok_or(carmine_core::ErrorCode::OrderNotFound)?;
     let standing = rows::store_standing(tx.conn(), order.store_id).await?.ok_or_else(|| Error::internal("no store"))?;
     let currency = Currency::parse(&order.currency).ok_or_else(|| Error::internal("an order has a bad currency"))?;
     let lines: Vec<LineFigures> =
@@ -235,7 +237,18 @@ impl JobHandler for Settle {
             let now = tx.now();
             let mut settled = 0;
             for order_id in rows::settlement_due(tx.conn(), now, 200).await? {
-                settled += usize::from(settle(tx, &self.config, order_id).await?);
+                // One order that cannot settle (its books need a look) does not hold up the rest.
+                tx.savepoint().await?;
+                match settle(tx, &self.config, order_id).await {
+                    Ok(done) => {
+                        tx.release_savepoint().await?;
+                        settled += usize::from(done);
+                    }
+                    Err(error) => {
+                        tx.rollback_to_savepoint().await?;
+                        tracing::error!(order = %order_id, error = %error, "an order could not settle");
+                    }
+                }
             }
             if settled > 0 {
                 tracing::info!(settled, "settled completed orders");
