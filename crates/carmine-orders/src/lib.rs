@@ -236,16 +236,17 @@ impl Orders {
         Ok(OrderDetail { order, lines, group })
     }
 
-    /// A buyer's orders, newest first, with their lines (`limit + 1` orders: the extra
-    /// one says there is more).
+    /// A buyer's orders, newest first, in any of `statuses` (none: all), with their
+    /// lines (`limit + 1` orders: the extra one says there is more).
     pub async fn buyer_orders(
         &self,
         buyer: Id,
+        statuses: &[&str],
         before: Option<Id>,
         limit: u32,
     ) -> Result<(Vec<OrderRecord>, Vec<LineRecord>)> {
         let mut conn = self.db.reader().await?;
-        let orders = rows::buyer_orders(&mut conn, buyer, before, limit + 1).await?;
+        let orders = rows::buyer_orders(&mut conn, buyer, statuses, before, limit + 1).await?;
         let ids: Vec<Id> = orders.iter().take(limit as usize).map(|o| o.id).collect();
         let lines = rows::lines(&mut conn, &ids).await?;
         Ok((orders, lines))

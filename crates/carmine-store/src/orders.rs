@@ -522,19 +522,27 @@ pub async fn group_orders(conn: &mut Conn, group_id: Id) -> StoreResult<Vec<Orde
     orders(&rows)
 }
 
-/// A buyer's orders, newest first (`before` an id; `limit + 1` asked by the caller).
+/// A buyer's orders, newest first, in any of `statuses` (at most three; none: all)
+/// (`before` an id; `limit + 1` asked by the caller).
 pub async fn buyer_orders(
     conn: &mut Conn,
     buyer_id: Id,
+    statuses: &[&str],
     before: Option<Id>,
     limit: u32,
 ) -> StoreResult<Vec<OrderRecord>> {
-    let rows = sqlx::query(select_orders!("WHERE o.buyer_id = $1 AND o.id < $2 ORDER BY o.id DESC LIMIT $3"))
-        .bind(buyer_id.as_i64())
-        .bind(before.map_or(i64::MAX, Id::as_i64))
-        .bind(i64::from(limit))
-        .fetch_all(conn)
-        .await?;
+    let status = |i: usize| statuses.get(i).copied().unwrap_or("");
+    let rows = sqlx::query(select_orders!(
+        "WHERE o.buyer_id = $1 AND o.id < $2 AND ($4 = '' OR o.status IN ($4, $5, $6)) ORDER BY o.id DESC LIMIT $3"
+    ))
+    .bind(buyer_id.as_i64())
+    .bind(before.map_or(i64::MAX, Id::as_i64))
+    .bind(i64::from(limit))
+    .bind(status(0))
+    .bind(status(1))
+    .bind(status(2))
+    .fetch_all(conn)
+    .await?;
     orders(&rows)
 }
 

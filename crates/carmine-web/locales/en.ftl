@@ -1565,3 +1565,26 @@ store-order-status-received = Received
 store-order-status-completed = Completed · settling
 store-order-status-settled = Settled
 store-order-status-cancelled = Cancelled
+orders-tab-all = All
+orders-tab-to_pay = To pay
+orders-tab-to_ship = To ship
+orders-tab-to_receive = To receive
+orders-tab-done = Completed
+orders-tab-cancelled = Cancelled
+admin-tab-commerce = Commerce
+admin-commerce-settings = Order and fee settings
+admin-commerce-settings-lead = Set when the server starts (flags in the operations guide). Commission rates are set per category:
+admin-commerce-channel-fee = Payment channel fee (charged to merchants)
+admin-commerce-free = Commission-free sales per new store
+admin-commerce-pay = Time to pay
+admin-commerce-receive = Received automatically (failed delivery)
+admin-commerce-receive-cross-border = Cross-border (failed delivery)
+admin-commerce-settle = Settlement (established stores · others)
+admin-commerce-after-sales = After-sale requests after receipt
+admin-commerce-days = { $days ->
+    [one] 1 day
+   *[other] { $days } days
+}
+admin-commerce-minutes = { $minutes } min
+admin-commerce-coupons = Platform coupons
+admin-commerce-coupons-lead = Funded by the platform's coupon subsidy: merchants are paid the discount at settlement.

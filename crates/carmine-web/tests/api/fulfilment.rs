@@ -19,6 +19,7 @@ carmine_store::both_backends!(
     orders_ship_are_received_and_settle_into_exact_shares,
     shipping_and_receipt_refuse_what_they_must,
     a_merchant_ships_and_a_buyer_confirms_through_the_pages,
+    order_tabs_and_the_operators_commerce_page,
 );
 
 const DAY: i64 = 86_400;
@@ -376,4 +377,50 @@ async fn a_merchant_ships_and_a_buyer_confirms_through_the_pages(t: TestDb) {
     // Confirming twice says why on the page.
     let again = form(&app, &buyer, &format!("/orders/{tea_order}/receive"), &[]).await;
     assert_eq!(again.status, 409, "{}", again.text());
+}
+
+async fn order_tabs_and_the_operators_commerce_page(t: TestDb) {
+    use crate::pages::form;
+    let app = TestApp::new(t).await;
+    let (tea_owner, tea_store) = store(&app, "tea_house", "brand_official").await;
+    let (cup_owner, cup_store) = store(&app, "cup_works", "authorised_reseller").await;
+    let (buyer, _, placed) = two_store_purchase(&app, &tea_owner, &tea_store, &cup_owner, &cup_store).await;
+    let tea_order = order_of(&placed, &tea_store)["id"].as_str().unwrap().to_owned();
+    let cup_order = order_of(&placed, &cup_store)["id"].as_str().unwrap().to_owned();
+    app.post(
+        &tea_owner,
+        &format!("/api/v1/stores/{tea_store}/orders/{tea_order}/ship"),
+        json!({ "carrier": "sf", "tracking_no": "SF1" }),
+    )
+    .await
+    .assert_status(200);
+    // The buyer's tabs: the tea is on its way, the cup still to ship.
+    let to_receive = app.get(&buyer, "/orders?tab=to_receive").await.text();
+    assert!(to_receive.contains(&format!("id=\"order-{tea_order}\"")), "{to_receive}");
+    assert!(!to_receive.contains(&format!("id=\"order-{cup_order}\"")), "{to_receive}");
+    let to_ship = app.get(&buyer, "/orders?tab=to_ship").await.text();
+    assert!(to_ship.contains(&format!("id=\"order-{cup_order}\"")) && !to_ship.contains(&tea_order), "{to_ship}");
+    assert_eq!(app.get(&buyer, "/orders?tab=lost").await.status, 422);
+
+    // The operator's commerce page shows the settings in force and issues a platform coupon.
+    let admin = app.admin("operator").await;
+    let page = app.get(&admin, "/admin/commerce").await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    assert!(page.text().contains("0.60 %") && page.text().contains("¥10000.00"), "{}", page.text());
+    assert_eq!(app.get(&buyer, "/admin/commerce").await.status.as_u16(), 403);
+    let fields = [
+        ("name", "新人券"),
+        ("kind", "fixed"),
+        ("amount", "10"),
+        ("min_spend", "99"),
+        ("starts_at", "2026-01-01T00:00"),
+        ("ends_at", "2026-02-01T00:00"),
+        ("per_member_limit", "1"),
+    ];
+    let issued = form(&app, &admin, "/admin/coupons", &fields).await;
+    assert_eq!(issued.status, 303, "{}", issued.text());
+    let live = app.get(&Client::default(), "/api/v1/coupons/platform").await;
+    let refused = form(&app, &buyer, "/admin/coupons", &fields).await;
+    assert_eq!(refused.status.as_u16(), 403, "{}", refused.text());
+    assert!(live.text().contains("新人券"), "{}", live.text());
 }

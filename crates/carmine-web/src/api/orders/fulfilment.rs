@@ -349,12 +349,6 @@ pub async fn settlements(
     }))
 }
 
-/// Minor units as a decimal (`1234` → `12.34`).
-fn decimal(minor: i64) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02}", minor.unsigned_abs() / 100, minor.unsigned_abs() % 100)
-}
-
 /// The statement as CSV, one settled order a row and a total row.
 pub(crate) fn statement_csv(statement: &Statement) -> String {
     let mut out = String::from(
@@ -372,7 +366,7 @@ pub(crate) fn statement_csv(statement: &Statement) -> String {
             s.netted_minor,
             s.clawed_back_minor,
         ];
-        let figures: Vec<String> = figures.iter().map(|m| decimal(*m)).collect();
+        let figures: Vec<String> = figures.iter().map(|m| carmine_core::money::decimal(*m)).collect();
         out.push_str(&format!("{id},{at},{}\n", figures.join(",")));
     };
     for s in &statement.rows {

@@ -676,7 +676,7 @@ pub async fn list_orders(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> Result<Json<Page<OrderView>>, ApiError> {
     let (limit, after) = query.position(&state)?;
-    let (orders, lines) = state.orders().buyer_orders(caller.user_id, after, limit).await?;
+    let (orders, lines) = state.orders().buyer_orders(caller.user_id, &[], after, limit).await?;
     Ok(Json(crate::api::page(&state, orders, limit, |o| o.id, |o| order_view(&state, o, &lines))))
 }
 

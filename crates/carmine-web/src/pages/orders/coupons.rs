@@ -1,6 +1,8 @@
 //! Coupons on the pages: the console's Coupons tab (`/o/{handle}/manage/coupons`:
-//! the store's coupons, and a form to issue one for staff who manage the store), and
-//! claiming a coupon from a store page (`/coupons/{id}/claim`, back to where it was).
+//! the store's coupons, and a form to issue one for staff who manage the store), the
+//! operator's commerce page (`/admin/commerce`: the order and fee settings in force,
+//! the platform's coupons and a form to issue one), and claiming a coupon from a
+//! store page (`/coupons/{id}/claim`, back to where it was).
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -61,7 +63,7 @@ pub(crate) fn coupon_row(layout: &Layout, c: &CouponRecord) -> CouponRow {
 }
 
 #[derive(Default)]
-struct Draft {
+pub(super) struct Draft {
     name: String,
     kind: String,
     amount: String,
@@ -72,6 +74,29 @@ struct Draft {
     ends_at: String,
     per_member_limit: String,
     quantity: String,
+}
+
+impl Draft {
+    /// A new form: a fixed amount, one per member.
+    fn blank() -> Draft {
+        Draft { kind: "fixed".into(), per_member_limit: "1".into(), ..Draft::default() }
+    }
+
+    /// What was typed into a refused form.
+    fn typed(fields: &[(String, String)]) -> Draft {
+        Draft {
+            name: field(fields, "name").to_owned(),
+            kind: field(fields, "kind").to_owned(),
+            amount: field(fields, "amount").to_owned(),
+            percent: field(fields, "percent").to_owned(),
+            cap: field(fields, "cap").to_owned(),
+            min_spend: field(fields, "min_spend").to_owned(),
+            starts_at: field(fields, "starts_at").to_owned(),
+            ends_at: field(fields, "ends_at").to_owned(),
+            per_member_limit: field(fields, "per_member_limit").to_owned(),
+            quantity: field(fields, "quantity").to_owned(),
+        }
+    }
 }
 
 #[derive(Template)]
@@ -112,11 +137,7 @@ async fn coupons_page(
         has_store: store.is_some(),
         can_manage: role.allows(OrgAction::ManageStore),
         coupons: coupons.iter().map(|c| coupon_row(&layout, c)).collect(),
-        draft: draft.unwrap_or_else(|| Draft {
-            kind: "fixed".into(),
-            per_member_limit: "1".into(),
-            ..Draft::default()
-        }),
+        draft: draft.unwrap_or_else(Draft::blank),
         layout,
     };
     Ok(render(&page, error))
@@ -186,19 +207,7 @@ pub(super) async fn create(
         Ok(_) => Ok(done(&format!("/o/{handle}/{TAB}"), "coupon_issued")),
         Err(error) => {
             let error = shown_on_form(error)?;
-            let draft = Draft {
-                name: field(&fields, "name").to_owned(),
-                kind: field(&fields, "kind").to_owned(),
-                amount: field(&fields, "amount").to_owned(),
-                percent: field(&fields, "percent").to_owned(),
-                cap: field(&fields, "cap").to_owned(),
-                min_spend: field(&fields, "min_spend").to_owned(),
-                starts_at: field(&fields, "starts_at").to_owned(),
-                ends_at: field(&fields, "ends_at").to_owned(),
-                per_member_limit: field(&fields, "per_member_limit").to_owned(),
-                quantity: field(&fields, "quantity").to_owned(),
-            };
-            coupons_page(&state, &caller, &handle, None, Some(&error), Some(draft)).await
+            coupons_page(&state, &caller, &handle, None, Some(&error), Some(Draft::typed(&fields))).await
         }
     }
 }
@@ -225,4 +234,75 @@ pub(super) async fn claim(
 /// A refused claim's address asked for with GET: the cart.
 pub(super) async fn to_cart() -> Response {
     Redirect::to("/cart").into_response()
+}
+
+#[derive(Template)]
+#[template(path = "admin_commerce.html")]
+struct CommercePage {
+    layout: Layout,
+    /// (message id, value) of each setting in force.
+    settings: Vec<(&'static str, String)>,
+    coupons: Vec<CouponRow>,
+    draft: Draft,
+}
+
+async fn commerce_page(
+    state: &AppState,
+    caller: &Caller,
+    done: Option<&str>,
+    error: Option<&Error>,
+    draft: Option<Draft>,
+) -> Result<Response, ApiError> {
+    state.accounts().require_admin(caller)?;
+    let layout = Layout::with(Some(caller), done, error);
+    let config = state.orders().config();
+    let days = |n: i64| layout.t1("admin-commerce-days", "days", n);
+    let settings = vec![
+        ("admin-commerce-channel-fee", format!("{:.2} %", config.channel_fee_bps as f64 / 100.0)),
+        ("admin-commerce-free", yuan(config.commission_free_minor)),
+        ("admin-commerce-pay", layout.t1("admin-commerce-minutes", "minutes", config.pay_minutes)),
+        ("admin-commerce-receive", format!("{} · {}", days(config.receive_days), days(config.receive_days_failed))),
+        (
+            "admin-commerce-receive-cross-border",
+            format!("{} · {}", days(config.receive_days_cross_border), days(config.receive_days_cross_border_failed)),
+        ),
+        ("admin-commerce-settle", format!("{} · {}", days(config.settle_days_fast), days(config.settle_days))),
+        ("admin-commerce-after-sales", days(config.after_sale_days)),
+    ];
+    let coupons = state.orders().coupons(None, false).await?;
+    let page = CommercePage {
+        settings,
+        coupons: coupons.iter().map(|c| coupon_row(&layout, c)).collect(),
+        draft: draft.unwrap_or_else(Draft::blank),
+        layout,
+    };
+    Ok(render(&page, error))
+}
+
+pub(super) async fn admin_show(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(q): ApiQuery<DoneQuery>,
+) -> Result<Response, ApiError> {
+    commerce_page(&state, &caller, q.done.as_deref(), None, None).await
+}
+
+pub(super) async fn admin_create(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    state.accounts().require_admin(&caller)?;
+    let created = async {
+        let offset = field(&fields, "utc_offset").trim().parse().unwrap_or(8 * 60);
+        let input = input_of(&fields, offset)?;
+        state.orders().create_platform_coupon(caller.user_id, &input).await
+    };
+    match created.await {
+        Ok(_) => Ok(done("/admin/commerce", "coupon_issued")),
+        Err(error) => {
+            let error = shown_on_form(error)?;
+            commerce_page(&state, &caller, None, Some(&error), Some(Draft::typed(&fields))).await
+        }
+    }
 }

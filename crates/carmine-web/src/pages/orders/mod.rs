@@ -83,6 +83,8 @@ pub(crate) fn router() -> Router<AppState> {
             "/orders/{id}/reviews",
             post(reviews::submit).get(to_order).layer(DefaultBodyLimit::max(reviews::REVIEW_BODY_BYTES_MAX)),
         )
+        .route("/admin/commerce", get(coupons::admin_show))
+        .route("/admin/coupons", post(coupons::admin_create))
         .route("/admin/arbitration", get(after_sales::arbitration))
         .route("/admin/arbitration/{id}", post(after_sales::decide))
         .route("/o/{handle}/manage/coupons", get(coupons::show))
@@ -551,16 +553,29 @@ fn order_row(layout: &Layout, order: &OrderRecord, lines: &[LineRecord]) -> Orde
     }
 }
 
+/// The buyer's order tabs: (name, the statuses it shows).
+const ORDER_TABS: [(&str, &[&str]); 6] = [
+    ("all", &[]),
+    ("to_pay", &["pending_payment"]),
+    ("to_ship", &["awaiting_shipment"]),
+    ("to_receive", &["shipped"]),
+    ("done", &["received", "completed", "settled"]),
+    ("cancelled", &["cancelled"]),
+];
+
 #[derive(Template)]
 #[template(path = "orders.html")]
 struct OrdersPage {
     layout: Layout,
+    /// (tab, selected).
+    tabs: Vec<(&'static str, bool)>,
     orders: Vec<OrderRow>,
     next: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
 pub(super) struct OrdersQuery {
+    tab: Option<String>,
     before: Option<String>,
     done: Option<String>,
 }
@@ -573,11 +588,18 @@ async fn orders(
     const PAGE: u32 = 20;
     let layout = Layout::with(Some(&caller), q.done.as_deref(), None);
     let before = q.before.as_deref().and_then(|b| b.parse::<Id>().ok());
-    let (mut records, lines) = state.orders().buyer_orders(caller.user_id, before, PAGE).await?;
+    let tab = q.tab.as_deref().unwrap_or("all");
+    let (tab, statuses) = ORDER_TABS
+        .iter()
+        .find(|(name, _)| *name == tab)
+        .copied()
+        .ok_or_else(|| Error::invalid_field("tab", "one of all, to_pay, to_ship, to_receive, done, cancelled"))?;
+    let (mut records, lines) = state.orders().buyer_orders(caller.user_id, statuses, before, PAGE).await?;
     let more = records.len() > PAGE as usize;
     records.truncate(PAGE as usize);
     let page = OrdersPage {
-        next: if more { records.last().map(|o| format!("/orders?before={}", o.id)) } else { None },
+        tabs: ORDER_TABS.iter().map(|(name, _)| (*name, *name == tab)).collect(),
+        next: if more { records.last().map(|o| format!("/orders?tab={tab}&before={}", o.id)) } else { None },
         orders: records.iter().map(|o| order_row(&layout, o, &lines)).collect(),
         layout,
     };
