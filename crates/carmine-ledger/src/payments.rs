@@ -439,6 +439,15 @@ impl Payments {
     /// Records a payment for an order group in the caller's transaction (the
     /// orders are written there too); [`Payments::charge`] asks the provider after
     /// the commit.
+    /// Creates the accounts an order payment posts to, outside any transaction (once;
+    /// then cached), so a checkout holding its products' locks never waits on another
+    /// creating them at the same time (that deadlocked on PostgreSQL).
+    pub async fn open_order_accounts(&self, currency: carmine_core::money::Currency) -> Result<()> {
+        self.ledger.account(AccountRef::platform(AccountKind::CommerceEscrow, currency)).await?;
+        self.ledger.account(AccountRef::platform(AccountKind::ProviderClearing, currency)).await?;
+        Ok(())
+    }
+
     pub async fn order_payment_in(&self, tx: &mut Tx, payer: Id, amount: Money, method: &str) -> Result<Id> {
         self.ledger.config().check_currency(amount.currency)?;
         if !self.provider.methods().contains(&method) {

@@ -59,11 +59,9 @@ pub struct RevenueStatement {
     pub total: i64,
 }
 
-/// Midnight (UTC) that starts a day.
+/// Midnight that starts a day in the instance's time zone.
 pub fn day_start(date: Date) -> Result<Timestamp> {
-    let midnight =
-        jiff::tz::Offset::UTC.to_timestamp(date.to_datetime(jiff::civil::Time::midnight())).map_err(Error::internal)?;
-    Ok(Timestamp(midnight.as_microsecond()))
+    Timestamp::local_midnight(date).ok_or_else(|| Error::internal(format!("no midnight on {date}")))
 }
 
 fn label(date: Date, period: Period) -> String {
@@ -85,7 +83,11 @@ pub async fn revenue(db: &Db, currency: Currency, from: Date, to: Date, period: 
     let start = day_start(from)?;
     let end = Timestamp(day_start(to)?.micros() + DAY_MICROS);
     let mut conn = db.reader().await?;
-    let sums = rows::daily_sums(&mut conn, "platform", "revenue_", start, end).await?;
+    // Days are counted in the instance's zone at its offset when the statement starts.
+    let offset = jiff::Timestamp::from_microsecond(start.micros())
+        .map(|ts| carmine_core::clock::instance_zone().to_offset(ts).seconds())
+        .map_err(Error::internal)?;
+    let sums = rows::daily_sums(&mut conn, "platform", "revenue_", start, end, i64::from(offset) * 1_000_000).await?;
     let mut statement_rows: Vec<StatementRow> = Vec::new();
     let mut date = from;
     while date <= to {

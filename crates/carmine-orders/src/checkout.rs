@@ -382,6 +382,7 @@ impl Orders {
             frozen.insert(line.record.sku_id, self.freeze(buyer, visitors, line).await?);
         }
         let currency = self.config.currency;
+        self.payments.open_order_accounts(currency).await?;
         let mut tx = self.db.begin().await?;
         users::lock(&mut tx, buyer).await?;
         let address = rows::get_address(tx.conn(), buyer, input.address_id).await?.ok_or(ErrorCode::AddressNotFound)?;

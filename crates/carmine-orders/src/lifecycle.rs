@@ -112,9 +112,14 @@ async fn take_sale_units_again(tx: &mut Tx, order: &OrderRecord) -> Result<()> {
     Ok(())
 }
 
-/// Counts an order's units on its products' sales counters (`sign` -1 takes them off).
+/// Counts an order's units on its products' sales counters (`sign` -1 takes them off),
+/// the products locked first in ascending id order as every stock writer does (a
+/// payment touching them in its lines' order deadlocked against checkouts on PostgreSQL).
 async fn count_units_sold(tx: &mut Tx, order_id: Id, sign: i64) -> Result<()> {
-    for line in rows::lines(tx.conn(), &[order_id]).await? {
+    let lines = rows::lines(tx.conn(), &[order_id]).await?;
+    let product_ids: Vec<Id> = lines.iter().map(|l| l.product_id).collect();
+    inventory::lock_products(tx, &product_ids).await?;
+    for line in lines {
         rows::add_sales(tx, line.product_id, sign * line.quantity).await?;
     }
     Ok(())
@@ -126,7 +131,13 @@ async fn paid(tx: &mut Tx, payment: &PaymentRecord) -> Result<()> {
         tracing::warn!(payment = %payment.id, "an order payment succeeded for no order group");
         return Ok(());
     };
-    for order in rows::group_orders(tx.conn(), group.id).await? {
+    let orders = rows::group_orders(tx.conn(), group.id).await?;
+    // Every product of the checkout, locked at once in ascending order (as checkout
+    // locked them), before any order's counters move.
+    let order_ids: Vec<Id> = orders.iter().map(|o| o.id).collect();
+    let product_ids: Vec<Id> = rows::lines(tx.conn(), &order_ids).await?.iter().map(|l| l.product_id).collect();
+    inventory::lock_products(tx, &product_ids).await?;
+    for order in orders {
         if rows::mark_paid(tx, order.id).await? {
             count_units_sold(tx, order.id, 1).await?;
             changed(tx, &order, "awaiting_shipment").await?;
@@ -318,6 +329,7 @@ impl Orders {
             }
         }
         let expires_at = idempotency.expires_at(self.db.now());
+        self.payments.open_order_accounts(self.config.currency).await?;
         let made = async {
             let mut tx = self.db.begin().await?;
             let amount = carmine_core::money::Money::new(detail.group.total_minor, self.config.currency);

@@ -8,7 +8,7 @@ use carmine_core::{Id, Timestamp};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::{Conn, StoreResult, Tx};
+use crate::{Conn, StoreError, StoreResult, Tx};
 
 /// An account row.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -42,6 +42,11 @@ fn account(row: &AnyRow) -> StoreResult<AccountRecord> {
 }
 
 /// The account `(owner, kind, currency)`, created empty on first use.
+///
+/// An existing account is read, never inserted again: on PostgreSQL an
+/// `INSERT … ON CONFLICT` waits for any transaction that is updating the account's
+/// row (its balance), which deadlocked checkouts holding product locks against the
+/// payments crediting the escrow.
 pub async fn ensure_account(
     tx: &mut Tx,
     owner_kind: &str,
@@ -50,6 +55,21 @@ pub async fn ensure_account(
     currency: &str,
     may_go_negative: bool,
 ) -> StoreResult<Id> {
+    let find = async |tx: &mut Tx| -> StoreResult<Option<Id>> {
+        let row = sqlx::query(
+            "SELECT id FROM ledger_accounts WHERE owner_kind = $1 AND owner_id = $2 AND kind = $3 AND currency = $4",
+        )
+        .bind(owner_kind)
+        .bind(owner_id.as_i64())
+        .bind(kind)
+        .bind(currency)
+        .fetch_optional(tx.conn())
+        .await?;
+        Ok(row.map(|r| r.try_get("id").map(Id::from_i64)).transpose()?)
+    };
+    if let Some(id) = find(tx).await? {
+        return Ok(id);
+    }
     let id = tx.new_id();
     let now = tx.now().micros();
     sqlx::query(
@@ -66,16 +86,7 @@ pub async fn ensure_account(
     .bind(now)
     .execute(tx.conn())
     .await?;
-    let row = sqlx::query(
-        "SELECT id FROM ledger_accounts WHERE owner_kind = $1 AND owner_id = $2 AND kind = $3 AND currency = $4",
-    )
-    .bind(owner_kind)
-    .bind(owner_id.as_i64())
-    .bind(kind)
-    .bind(currency)
-    .fetch_one(tx.conn())
-    .await?;
-    Ok(Id::from_i64(row.try_get("id")?))
+    find(tx).await?.ok_or_else(|| StoreError::from(sqlx::Error::RowNotFound))
 }
 
 pub async fn get_account(conn: &mut Conn, id: Id) -> StoreResult<Option<AccountRecord>> {
@@ -426,19 +437,21 @@ pub async fn expired_holds(conn: &mut Conn, now: Timestamp, limit: u32) -> Store
 
 /// Sums of postings per account kind and UTC day on one owner's accounts whose
 /// kind starts with `kind_prefix`, in `[from, to)`.
+/// Sums by account kind, currency and day; days start `offset_micros` before UTC's.
 pub async fn daily_sums(
     conn: &mut Conn,
     owner_kind: &str,
     kind_prefix: &str,
     from: Timestamp,
     to: Timestamp,
+    offset_micros: i64,
 ) -> StoreResult<Vec<(String, String, i64, i64)>> {
     let rows = sqlx::query(
-        "SELECT a.kind, a.currency, p.created_at / 86400000000 AS day, CAST(SUM(p.amount) AS BIGINT) AS total
+        "SELECT a.kind, a.currency, (p.created_at + $6) / 86400000000 AS day, CAST(SUM(p.amount) AS BIGINT) AS total
          FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
          WHERE a.owner_kind = $1 AND a.kind LIKE $2 AND p.created_at >= $3 AND p.created_at < $4
            AND p.transaction_id >= $5
-         GROUP BY a.kind, a.currency, p.created_at / 86400000000
+         GROUP BY a.kind, a.currency, (p.created_at + $6) / 86400000000
          ORDER BY day, a.kind",
     )
     .bind(owner_kind)
@@ -448,6 +461,7 @@ pub async fn daily_sums(
     // Postings are reached through (account, transaction id): ids are never older
     // than the time they were made, so the period's first id bounds the scan.
     .bind(Id::lowest_at(from.micros() / 1_000).as_i64())
+    .bind(offset_micros)
     .fetch_all(conn)
     .await?;
     rows.iter()

@@ -151,15 +151,10 @@ impl Locale {
 
     /// A day ("11月17日", "Nov 17, 2025" in another year), for times past or to come.
     pub fn date(self, at: Timestamp, now: Timestamp) -> String {
-        // Year, month and day (UTC) from the RFC 3339 form: "2026-11-17T…".
-        let ymd = |ts: Timestamp| {
-            let text = ts.to_rfc3339();
-            let mut parts = text.get(..10)?.split('-').map(|p| p.parse::<i64>().ok());
-            Some((parts.next()??, parts.next()??, parts.next()??))
-        };
-        let (Some((year, month, day)), Some((this_year, _, _))) = (ymd(at), ymd(now)) else {
-            return at.to_rfc3339();
-        };
+        // The day in the instance's time zone.
+        let (date, today) = (at.local_date(), now.local_date());
+        let (year, month, day) = (i64::from(date.year()), i64::from(date.month()), i64::from(date.day()));
+        let this_year = i64::from(today.year());
         let key = if year == this_year { "time-date-this-year" } else { "time-date" };
         self.text_with(key, &[("year", year.into()), ("month", month.into()), ("day", day.into())])
     }

@@ -253,6 +253,10 @@ pub struct ServeArgs {
     pub money: MoneyArgs,
     #[command(flatten)]
     pub orders: OrdersArgs,
+    /// The instance's time zone: the days pages and statements show (an IANA name
+    /// such as Asia/Shanghai or Europe/Berlin, UTC, or an offset such as +08:00).
+    #[arg(long, default_value = carmine_core::clock::DEFAULT_TIME_ZONE, env = "CARMINE_TIME_ZONE")]
+    pub time_zone: String,
 }
 
 /// Orders' operator settings (ADR 0025, 0026); the rest keep their defaults.
@@ -413,6 +417,7 @@ impl ServeArgs {
     }
 
     pub fn services_config(&self) -> Result<ServicesConfig, String> {
+        carmine_core::clock::set_instance_zone(&self.time_zone).map_err(|e| format!("--time-zone: {e}"))?;
         let mut config = startup::services_config(self.passwords.params());
         config.notes = NotesConfig {
             comments_per_member: carmine_core::ratelimit::Quota::new(self.comment_burst.max(1), 15_000),

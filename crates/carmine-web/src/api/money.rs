@@ -872,9 +872,7 @@ pub(crate) fn day_range(
             None => Ok(None),
         }
     };
-    let today = jiff::tz::Offset::UTC
-        .to_datetime(jiff::Timestamp::from_microsecond(state.ledger().now().micros()).map_err(Error::internal)?)
-        .date();
+    let today = state.ledger().now().local_date();
     let to = day("to", to)?.unwrap_or(today);
     let from = match day("from", from)? {
         Some(from) => from,
