@@ -448,6 +448,53 @@ impl Payments {
         Ok(())
     }
 
+    /// Pays an order from the payer's coins inside the caller's transaction — before
+    /// it locks anything else, as every money move comes first: coins → commerce
+    /// escrow (`insufficient_funds` when the coins do not cover it), recorded as a
+    /// payment of provider [`WALLET`] that has already succeeded. The caller links it
+    /// to what it pays for, then calls [`Payments::announce_in`].
+    pub async fn wallet_payment_in(&self, tx: &mut Tx, payer: Id, amount: Money) -> Result<Id> {
+        self.ledger.config().check_currency(amount.currency)?;
+        posting::check_amount("amount", amount.amount_minor)?;
+        let escrow = crate::account_in(tx, AccountRef::platform(AccountKind::CommerceEscrow, amount.currency)).await?;
+        let coins =
+            crate::account_in(tx, AccountRef::new(Owner::User(payer), AccountKind::Coins, amount.currency)).await?;
+        let id = tx.new_id();
+        let legs = [
+            Leg { account_id: coins, currency: amount.currency, amount: -amount.amount_minor },
+            Leg { account_id: escrow, currency: amount.currency, amount: amount.amount_minor },
+        ];
+        let header = Header::new("order_payment", "payment", id, "paid from coins");
+        let transaction = posting::post(tx, &header, &legs).await?;
+        let new = NewPayment {
+            id,
+            provider: WALLET,
+            purpose: Purpose::Order.as_str(),
+            payer_id: payer,
+            account_id: escrow,
+            amount: amount.amount_minor,
+            currency: amount.currency.as_str(),
+            method: WALLET,
+        };
+        rows::insert_payment(tx, &new).await?;
+        rows::set_provider_ref(tx, id, &format!("wallet_{id}"), None).await?;
+        rows::move_payment(tx, id, &["created"], "succeeded", None, Some(transaction)).await?;
+        tx.emit(DomainEvent::PaymentChanged { payment_id: id, status: "succeeded".to_owned() }).await?;
+        Ok(id)
+    }
+
+    /// Tells the context that answers for a decided payment's purpose, in `tx` (a
+    /// wallet payment, once the caller has linked it).
+    pub async fn announce_in(&self, tx: &mut Tx, payment_id: Id) -> Result<()> {
+        let payment = rows::get_payment(tx.conn(), payment_id).await?.ok_or(ErrorCode::PaymentNotFound)?;
+        for outcomes in &self.outcomes {
+            if outcomes.purpose().as_str() == payment.purpose {
+                outcomes.decided(tx, &payment).await?;
+            }
+        }
+        Ok(())
+    }
+
     pub async fn order_payment_in(&self, tx: &mut Tx, payer: Id, amount: Money, method: &str) -> Result<Id> {
         self.ledger.config().check_currency(amount.currency)?;
         if !self.provider.methods().contains(&method) {
@@ -587,9 +634,13 @@ async fn apply_charge_with(
     Ok(())
 }
 
+/// The provider name (and method) of payments made from a member's coins.
+pub const WALLET: &str = "wallet";
+
 /// Records a refund of part or all of a succeeded payment in the caller's
 /// transaction: the amount is held on the account the payment credited; the
-/// provider is asked after the commit ([`Payments::send_refund`], or the sweep).
+/// provider is asked after the commit ([`Payments::send_refund`], or the sweep). A
+/// payment made from coins is refunded to the coins at once.
 pub async fn refund_in(tx: &mut Tx, payment: &PaymentRecord, amount: i64, reason: &str, by: Id) -> Result<Id> {
     posting::check_amount("amount", amount)?;
     if payment.status != "succeeded" {
@@ -602,11 +653,18 @@ pub async fn refund_in(tx: &mut Tx, payment: &PaymentRecord, amount: i64, reason
             "refundable": { "amount_minor": payment.amount - payment.refunded, "currency": payment.currency }
         })));
     }
-    let clearing = crate::account_in(tx, AccountRef::platform(AccountKind::ProviderClearing, currency)).await?;
+    // Paid from coins, it goes back to the coins at once; else out through the provider.
+    let wallet = payment.provider == WALLET;
+    let destination = if wallet {
+        AccountRef::new(Owner::User(payment.payer_id), AccountKind::Coins, currency)
+    } else {
+        AccountRef::platform(AccountKind::ProviderClearing, currency)
+    };
+    let destination = crate::account_in(tx, destination).await?;
     let id = tx.new_id();
     let legs = [
         Leg { account_id: payment.account_id, currency, amount: -amount },
-        Leg { account_id: clearing, currency, amount },
+        Leg { account_id: destination, currency, amount },
     ];
     let header = Header::new("refund", "payment", payment.id, reason);
     let hold_expires = tx.now().plus_seconds(30 * 86_400);
@@ -621,6 +679,13 @@ pub async fn refund_in(tx: &mut Tx, payment: &PaymentRecord, amount: i64, reason
         requested_by: by,
     };
     rows::insert_refund(tx, &refund).await?;
+    if wallet {
+        rows::finish_refund(tx, id, "succeeded", Some(WALLET)).await?;
+        posting::post_hold(tx, hold).await?;
+        tx.emit(DomainEvent::RefundChanged { refund_id: id, payment_id: payment.id, status: "succeeded".to_owned() })
+            .await?;
+        return Ok(id);
+    }
     tx.emit(DomainEvent::RefundChanged { refund_id: id, payment_id: payment.id, status: "pending".to_owned() }).await?;
     Ok(id)
 }

@@ -44,7 +44,8 @@ pub struct CheckoutInput {
     pub address_id: Id,
     /// The cart lines (variant ids) to buy; empty: the whole cart.
     pub sku_ids: Vec<Id>,
-    /// The payment provider's method.
+    /// The payment provider's method, or `wallet` (the buyer's coins, where the
+    /// operator allows it).
     pub method: String,
     /// The total the buyer was shown, in minor units.
     pub expected_total_minor: i64,
@@ -333,6 +334,9 @@ impl Orders {
         key: &IdempotencyKey,
         return_url: &str,
     ) -> Result<Placed> {
+        if input.method == carmine_ledger::payments::WALLET && !self.config.wallet_payments {
+            return Err(Error::invalid_field("method", "paying from coins is not offered on this instance"));
+        }
         let idempotency = self.payments.ledger().idempotency();
         let _guard = match idempotency.begin(key).await? {
             Prior::Done(Outcome::Made(group_id)) | Prior::Interrupted { resource: Some(group_id), .. } => {
@@ -347,6 +351,9 @@ impl Orders {
             Err(error) => return Err(idempotency::refuse(&self.db, key, expires_at, error).await),
         };
         let placed = self.placed(buyer, group_id).await?;
+        if placed.payment.status == "succeeded" {
+            return Ok(placed); // paid from coins: nothing to ask a provider
+        }
         let return_url = return_url.replace("{payment}", &placed.payment.id.to_string());
         match self.payments.charge(placed.payment.id, &return_url, None).await {
             Ok(payment) => Ok(Placed { group_id, payment }),
@@ -429,6 +436,13 @@ impl Orders {
         if quote.total_minor != input.expected_total_minor {
             return Err(Error::new(ErrorCode::PriceChanged).with_details(quote.figures(currency.as_str())));
         }
+        // Paid from coins: the money moves first, before any product is locked (the
+        // lock order of every transaction that moves money and stock).
+        let amount = Money::new(quote.total_minor, currency);
+        let wallet_payment = match input.method == carmine_ledger::payments::WALLET {
+            true => Some(self.payments.wallet_payment_in(&mut tx, buyer, amount).await?),
+            false => None,
+        };
         let product_ids: Vec<Id> = quote.stores.iter().flat_map(|s| &s.lines).map(|l| l.record.product_id).collect();
         inventory::lock_products(&mut tx, &product_ids).await?;
         let group_id = tx.new_id();
@@ -465,9 +479,14 @@ impl Orders {
             }
         }
         inventory::refresh(&mut tx, &product_ids).await?;
-        let amount = Money::new(quote.total_minor, currency);
-        let payment_id = self.payments.order_payment_in(&mut tx, buyer, amount, &input.method).await?;
+        let payment_id = match wallet_payment {
+            Some(id) => id,
+            None => self.payments.order_payment_in(&mut tx, buyer, amount, &input.method).await?,
+        };
         rows::set_group_payment(&mut tx, group_id, payment_id, None).await?;
+        if wallet_payment.is_some() {
+            self.payments.announce_in(&mut tx, payment_id).await?;
+        }
         tx.emit(DomainEvent::OrderGroupPlaced { group_id, buyer_id: buyer, total_minor: quote.total_minor }).await?;
         idempotency::claim(&mut tx, key, Some(group_id), key_expires_at).await?;
         idempotency::finish(&mut tx, key, &Ok(group_id)).await?;

@@ -72,6 +72,9 @@ pub struct OrdersConfig {
     pub channel_fee_bps: i64,
     /// Each store's first settled sales free of commission, in minor units.
     pub commission_free_minor: i64,
+    /// Whether buyers may pay from their coins (at the coin rate); off unless the
+    /// operator allows it.
+    pub wallet_payments: bool,
     /// After-sales: hours the store has to answer before a request is approved; days
     /// after receipt a refund may be asked for (returns: the store's return window);
     /// days the buyer has to ship a return, the store to confirm it, and the buyer
@@ -99,6 +102,7 @@ impl Default for OrdersConfig {
             rated_orders_for_score: 20,
             channel_fee_bps: 60,
             commission_free_minor: 1_000_000,
+            wallet_payments: false,
             answer_hours: 48,
             after_sale_days: 15,
             return_ship_days: 7,

@@ -491,6 +491,7 @@ balance-earnings = Earnings
 balance-ad_balance = Ad balance
 balance-escrow = Creator deals (held for creators)
 balance-merchant_receivable = Sales to be paid out
+pay-method-wallet = My coins
 pay-method-sandbox_checkout = Pay
 pay-method-sandbox_success = Test: paid at once
 pay-method-sandbox_decline = Test: declined

@@ -422,6 +422,7 @@ balance-earnings = 收益
 balance-ad_balance = 广告余额
 balance-escrow = 达人合作（为创作者托管）
 balance-merchant_receivable = 待结算货款
+pay-method-wallet = 我的金币
 pay-method-sandbox_checkout = 支付
 pay-method-sandbox_success = 测试：立即成功
 pay-method-sandbox_decline = 测试：被拒绝

@@ -277,6 +277,9 @@ pub struct OrdersArgs {
     /// Each store's first settled sales free of commission, in yuan (0–100,000,000).
     #[arg(long, default_value_t = 10_000, env = "CARMINE_COMMISSION_FREE_YUAN")]
     pub commission_free_yuan: i64,
+    /// Let buyers pay orders from their coins (off by default).
+    #[arg(long, env = "CARMINE_WALLET_PAYMENTS")]
+    pub wallet_payments: bool,
 }
 
 impl OrdersArgs {
@@ -299,6 +302,7 @@ impl OrdersArgs {
             settle_days_fast: self.settle_days_fast,
             channel_fee_bps: self.channel_fee_bps,
             commission_free_minor: self.commission_free_yuan * 100,
+            wallet_payments: self.wallet_payments,
             ..carmine_orders::OrdersConfig::default()
         })
     }
@@ -782,10 +786,11 @@ mod tests {
             settle_days_fast: 0,
             channel_fee_bps: 38,
             commission_free_yuan: 0,
+            wallet_payments: true,
         };
         let config = args.config().unwrap();
         assert_eq!((config.pay_minutes, config.settle_days, config.channel_fee_bps), (30, 0, 38));
-        assert_eq!(config.commission_free_minor, 0);
+        assert_eq!((config.commission_free_minor, config.wallet_payments), (0, true));
         for bad in [
             OrdersArgs { order_pay_minutes: 0, ..args.clone() },
             OrdersArgs { settle_days: 61, ..args.clone() },

@@ -20,6 +20,7 @@ carmine_store::both_backends!(
     coupons_are_claimed_spent_split_exactly_and_given_back,
     coupons_through_the_pages,
     a_limited_sale_sells_its_units_once_within_each_members_limit,
+    buyers_pay_from_their_coins_where_the_operator_allows,
 );
 
 pub(crate) fn cny(amount_minor: i64) -> Value {
@@ -1232,4 +1233,73 @@ async fn a_limited_sale_sells_its_units_once_within_each_members_limit(t: TestDb
     assert_eq!(cart["stores"][0]["lines"][0]["price"]["amount_minor"], 5_000);
     app.services.payments.resume_stale(-1).await.unwrap();
     assert_books_balance(&app).await;
+}
+
+async fn buyers_pay_from_their_coins_where_the_operator_allows(t: TestDb) {
+    use carmine_ledger::{AccountKind, AccountRef, Owner};
+    let backend = t.db.backend();
+    let app = TestApp::with_services(t, carmine_web::WebConfig::new(crate::helpers::ORIGIN), |c| {
+        c.orders.wallet_payments = true;
+    })
+    .await;
+    let (owner, store_id) = store(&app, "tea_house", "brand_official").await;
+    let (tea, sku) = stocked(&app, &owner, &store_id, "龙井 Longjing", 12_800, 5).await;
+    let buyer = app.signup("buyer").await;
+    let buyer_id: carmine_core::Id = app.user_id(&buyer).await.parse().unwrap();
+    let coins = || async {
+        let account = AccountRef::new(Owner::User(buyer_id), AccountKind::Coins, carmine_core::money::Currency::CNY);
+        app.services.ledger.balance(account).await.unwrap().posted
+    };
+    app.post_keyed(
+        &buyer,
+        "/api/v1/me/wallet/top-ups",
+        "t1",
+        json!({ "amount": cny(20_000), "method": "sandbox_success" }),
+    )
+    .await
+    .assert_status(201);
+    let home = address(&app, &buyer, "CN-SH").await;
+
+    // Two teas cost more than the coins hold: refused, nothing changed.
+    app.post(&buyer, "/api/v1/cart", json!({ "sku_id": sku, "quantity": 2 })).await.assert_status(200);
+    let quote = async || {
+        app.post(&buyer, "/api/v1/checkout/quote", json!({ "address_id": home })).await.json()["total"]["amount_minor"]
+            .as_i64()
+            .unwrap()
+    };
+    let events = app.event_count().await;
+    let refused = checkout(&app, &buyer, "w1", &home, quote().await, "wallet").await;
+    refused.assert_error(422, "insufficient_funds");
+    assert_eq!((coins().await, units_free(&app, &tea).await, escrow(&app).await), (20_000, 5, 0));
+    assert_eq!(app.get(&buyer, "/api/v1/orders").await.json()["items"].as_array().unwrap().len(), 0);
+    assert_eq!(app.event_count().await, events, "nothing changed");
+
+    // One tea: paid at once from the coins, no provider involved.
+    app.put(&buyer, &format!("/api/v1/cart/{sku}"), json!({ "quantity": 1 })).await.assert_status(200);
+    let total = quote().await;
+    let placed = checkout(&app, &buyer, "w2", &home, total, "wallet").await;
+    placed.assert_status(201);
+    let placed = placed.json();
+    assert_eq!(placed["payment"]["status"], "succeeded", "{placed}");
+    assert_eq!(placed["orders"][0]["status"], "awaiting_shipment");
+    assert_eq!((coins().await, escrow(&app).await), (20_000 - total, total));
+    // Cancelled before shipment: the coins come back at once.
+    let order = placed["orders"][0]["id"].as_str().unwrap();
+    app.post(&buyer, &format!("/api/v1/orders/{order}/cancel"), json!({})).await.assert_status(200);
+    assert_eq!((coins().await, escrow(&app).await, units_free(&app, &tea).await), (20_000, 0, 5));
+    assert_books_balance(&app).await;
+
+    // Where the operator has not allowed it, the method is refused.
+    let Some(other) = TestDb::for_backend(backend).await else { return };
+    let plain = TestApp::new(other).await;
+    let (owner, store_id) = store(&plain, "tea_house", "brand_official").await;
+    let (_, sku) = stocked(&plain, &owner, &store_id, "龙井 Longjing", 12_800, 5).await;
+    let buyer = plain.signup("buyer").await;
+    let home = address(&plain, &buyer, "CN-SH").await;
+    plain.post(&buyer, "/api/v1/cart", json!({ "sku_id": sku, "quantity": 1 })).await.assert_status(200);
+    let total = plain.post(&buyer, "/api/v1/checkout/quote", json!({ "address_id": home })).await.json()["total"]
+        ["amount_minor"]
+        .as_i64()
+        .unwrap();
+    checkout(&plain, &buyer, "w0", &home, total, "wallet").await.assert_error(422, "invalid_field");
 }

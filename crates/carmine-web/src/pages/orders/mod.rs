@@ -380,7 +380,11 @@ async fn checkout_page(
         total: yuan(quote.total_minor),
         total_minor: quote.total_minor,
         sku: sku.first().map(|s| s.to_string()).unwrap_or_default(),
-        methods: state.payments().provider().methods().iter().map(|m| (*m).to_owned()).collect(),
+        // The buyer's coins come first where the operator allows paying with them.
+        methods: (state.orders().config().wallet_payments.then(|| carmine_ledger::payments::WALLET.to_owned()))
+            .into_iter()
+            .chain(state.payments().provider().methods().iter().map(|m| (*m).to_owned()))
+            .collect(),
         test_mode: state.services().sandbox.test_mode(),
         key: carmine_core::secret::random_token(16),
         regions: regions::listed().map(|code| (code.to_owned(), layout.tv("region", code))).collect(),
