@@ -112,11 +112,12 @@ async fn take_sale_units_again(tx: &mut Tx, order: &OrderRecord) -> Result<()> {
     Ok(())
 }
 
-/// Counts an order's units on its products' sales counters (`sign` -1 takes them off),
-/// the products locked first in ascending id order as every stock writer does (a
-/// payment touching them in its lines' order deadlocked against checkouts on PostgreSQL).
-async fn count_units_sold(tx: &mut Tx, order_id: Id, sign: i64) -> Result<()> {
-    let lines = rows::lines(tx.conn(), &[order_id]).await?;
+/// Counts orders' units on their products' sales counters (`sign` -1 takes them
+/// off), the products locked first in ascending id order as every stock writer does
+/// (a payment touching them in its lines' order deadlocked against checkouts on
+/// PostgreSQL).
+async fn count_units_sold(tx: &mut Tx, order_ids: &[Id], sign: i64) -> Result<()> {
+    let lines = rows::lines(tx.conn(), order_ids).await?;
     let product_ids: Vec<Id> = lines.iter().map(|l| l.product_id).collect();
     inventory::lock_products(tx, &product_ids).await?;
     for line in lines {
@@ -131,15 +132,12 @@ async fn paid(tx: &mut Tx, payment: &PaymentRecord) -> Result<()> {
         tracing::warn!(payment = %payment.id, "an order payment succeeded for no order group");
         return Ok(());
     };
-    let orders = rows::group_orders(tx.conn(), group.id).await?;
-    // Every product of the checkout, locked at once in ascending order (as checkout
-    // locked them), before any order's counters move.
-    let order_ids: Vec<Id> = orders.iter().map(|o| o.id).collect();
-    let product_ids: Vec<Id> = rows::lines(tx.conn(), &order_ids).await?.iter().map(|l| l.product_id).collect();
-    inventory::lock_products(tx, &product_ids).await?;
-    for order in orders {
+    // The orders' rows first (as an expiry or a cancellation takes them), then their
+    // products, all at once and in ascending order, for the sales counters.
+    let mut sold = Vec::new();
+    for order in rows::group_orders(tx.conn(), group.id).await? {
         if rows::mark_paid(tx, order.id).await? {
-            count_units_sold(tx, order.id, 1).await?;
+            sold.push(order.id);
             changed(tx, &order, "awaiting_shipment").await?;
             continue;
         }
@@ -153,7 +151,7 @@ async fn paid(tx: &mut Tx, payment: &PaymentRecord) -> Result<()> {
             tracing::info!(order = %order.id, "a late payment found its units still free");
             spend_coupons_again(tx, &order).await?;
             take_sale_units_again(tx, &order).await?;
-            count_units_sold(tx, order.id, 1).await?;
+            sold.push(order.id);
             changed(tx, &order, "awaiting_shipment").await?;
             continue;
         }
@@ -166,6 +164,9 @@ async fn paid(tx: &mut Tx, payment: &PaymentRecord) -> Result<()> {
                 changed(tx, &order, "cancelled").await?;
             }
         }
+    }
+    if !sold.is_empty() {
+        count_units_sold(tx, &sold, 1).await?;
     }
     Ok(())
 }
@@ -276,7 +277,7 @@ impl Orders {
                     refund = Some(refund_in(&mut tx, &payment, owed, "order_cancelled", buyer).await?);
                     rows::add_order_refunded(&mut tx, order.id, owed).await?;
                 }
-                count_units_sold(&mut tx, order.id, -1).await?;
+                count_units_sold(&mut tx, &[order.id], -1).await?;
                 inventory::release_order(&mut tx, order.id).await?;
                 give_back_coupons(&mut tx, &order).await?;
                 give_back_sale_units(&mut tx, &order).await?;

@@ -21,6 +21,7 @@ carmine_store::both_backends!(
     coupons_through_the_pages,
     a_limited_sale_sells_its_units_once_within_each_members_limit,
     buyers_pay_from_their_coins_where_the_operator_allows,
+    the_address_book_edits_and_removes_through_the_pages,
 );
 
 pub(crate) fn cny(amount_minor: i64) -> Value {
@@ -532,7 +533,7 @@ async fn a_buyer_shops_through_the_pages(t: TestDb) {
     // back to its page instead of "method not allowed".
     for (path, back) in [
         ("/cart/add", "/cart"),
-        ("/addresses", "/checkout"),
+        ("/addresses/1", "/addresses"),
         (&*order_url.replace("?done=order_placed", "/cancel"), order_url.trim_end_matches("?done=order_placed")),
     ] {
         let again = app.get(&buyer, path).await;
@@ -1302,4 +1303,34 @@ async fn buyers_pay_from_their_coins_where_the_operator_allows(t: TestDb) {
         .as_i64()
         .unwrap();
     checkout(&plain, &buyer, "w0", &home, total, "wallet").await.assert_error(422, "invalid_field");
+}
+
+async fn the_address_book_edits_and_removes_through_the_pages(t: TestDb) {
+    use crate::pages::form;
+    let app = TestApp::new(t).await;
+    let buyer = app.signup("buyer").await;
+    let home = address(&app, &buyer, "CN-BJ").await;
+    let book = app.get(&buyer, "/addresses").await;
+    assert_eq!(book.status, 200, "{}", book.text());
+    assert!(book.text().contains(&format!("id=\"address-{home}\"")) && book.text().contains("朝阳区建国路 88 号"));
+    let path = format!("/addresses/{home}");
+    let fields = |phone| [("recipient", "林小红"), ("phone", phone), ("region", "CN-SH"), ("detail", "静安区 2 号")];
+    // A bad phone number keeps what was typed in the open form; a good one saves.
+    let refused = form(&app, &buyer, &path, &fields("12345")).await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(refused.text().contains("静安区 2 号"), "{}", refused.text());
+    let saved = form(&app, &buyer, &path, &fields("13900001111")).await;
+    assert_eq!(saved.status, 303, "{}", saved.text());
+    let listed = app.get(&buyer, "/api/v1/addresses").await.json();
+    assert_eq!(
+        (listed["items"][0]["region"].as_str(), listed["items"][0]["detail"].as_str()),
+        (Some("CN-SH"), Some("静安区 2 号"))
+    );
+    // Nobody else may touch it.
+    let stranger = app.signup("stranger").await;
+    assert_eq!(form(&app, &stranger, &path, &fields("13900001111")).await.status, 404);
+    assert_eq!(form(&app, &stranger, &format!("{path}/remove"), &[]).await.status, 404);
+    let removed = form(&app, &buyer, &format!("{path}/remove"), &[]).await;
+    assert_eq!(removed.status, 303, "{}", removed.text());
+    assert!(app.get(&buyer, "/addresses").await.text().contains("id=\"addresses-empty\""));
 }

@@ -33,6 +33,7 @@ pub(crate) const NOTICES: &[&str] = &[
     "cart_saved",
     "cart_removed",
     "address_saved",
+    "address_removed",
     "order_placed",
     "order_paid",
     "order_cancelled",
@@ -64,7 +65,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/cart/{sku}/quantity", post(set_quantity).get(to_cart))
         .route("/cart/{sku}/remove", post(remove).get(to_cart))
         .route("/checkout", get(checkout).post(place))
-        .route("/addresses", post(add_address).get(to_checkout))
+        .route("/addresses", post(add_address).get(address_book))
+        .route("/addresses/{id}", post(save_address).get(to_address_book))
+        .route("/addresses/{id}/remove", post(remove_address).get(to_address_book))
         .route("/orders", get(orders))
         .route("/orders/paid", get(paid))
         .route("/orders/{id}", get(order))
@@ -98,8 +101,104 @@ async fn to_cart() -> Redirect {
     Redirect::to("/cart")
 }
 
-async fn to_checkout() -> Redirect {
-    Redirect::to("/checkout")
+async fn to_address_book() -> Redirect {
+    Redirect::to("/addresses")
+}
+
+// ---- The address book ----------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "addresses.html")]
+struct AddressBookPage {
+    layout: Layout,
+    /// (id, the address as its form shows it, the default).
+    book: Vec<(String, AddressInput, bool)>,
+    regions: Vec<(String, String)>,
+    /// The address whose form was refused (shown open, with what was typed).
+    failed: Option<String>,
+}
+
+async fn address_book_page(
+    state: &AppState,
+    caller: &Caller,
+    done: Option<&str>,
+    failed: Option<(Id, AddressInput, &Error)>,
+) -> Result<Response, ApiError> {
+    let error = failed.as_ref().map(|(_, _, e)| *e);
+    let layout = Layout::with(Some(caller), done, error);
+    let mut book: Vec<(String, AddressInput, bool)> = state
+        .orders()
+        .addresses(caller.user_id)
+        .await?
+        .iter()
+        .map(|a| {
+            let input = AddressInput {
+                recipient: a.recipient.clone(),
+                phone: a.phone.clone(),
+                region: a.region.clone(),
+                detail: a.detail.clone(),
+                is_default: a.is_default,
+            };
+            (a.id.to_string(), input, a.is_default)
+        })
+        .collect();
+    if let Some((id, typed, _)) = &failed
+        && let Some(entry) = book.iter_mut().find(|(book_id, ..)| *book_id == id.to_string())
+    {
+        entry.1 = typed.clone();
+    }
+    let page = AddressBookPage {
+        book,
+        regions: regions::listed().map(|code| (code.to_owned(), layout.tv("region", code))).collect(),
+        failed: failed.map(|(id, ..)| id.to_string()),
+        layout,
+    };
+    Ok(render(&page, error))
+}
+
+async fn address_book(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    ApiQuery(q): ApiQuery<DoneQuery>,
+) -> Result<Response, ApiError> {
+    address_book_page(&state, &caller, q.done.as_deref(), None).await
+}
+
+fn address_of(fields: &[(String, String)]) -> AddressInput {
+    AddressInput {
+        recipient: field(fields, "recipient").to_owned(),
+        phone: field(fields, "phone").to_owned(),
+        region: field(fields, "region").to_owned(),
+        detail: field(fields, "detail").to_owned(),
+        is_default: field(fields, "is_default") == "1",
+    }
+}
+
+async fn save_address(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::AddressNotFound)?;
+    let input = address_of(&fields);
+    match state.orders().update_address(caller.user_id, id, &input).await {
+        Ok(_) => Ok(done("/addresses", "address_saved")),
+        Err(error) => {
+            let error = shown_on_form(error)?;
+            address_book_page(&state, &caller, None, Some((id, input, &error))).await
+        }
+    }
+}
+
+async fn remove_address(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::AddressNotFound)?;
+    state.orders().remove_address(caller.user_id, id).await?;
+    Ok(done("/addresses", "address_removed"))
 }
 
 async fn to_order(Path(id): Path<String>) -> Redirect {
@@ -461,13 +560,7 @@ async fn add_address(
     Member(caller): Member,
     PageForm(fields): PageForm<Vec<(String, String)>>,
 ) -> Result<Response, ApiError> {
-    let input = AddressInput {
-        recipient: field(&fields, "recipient").to_owned(),
-        phone: field(&fields, "phone").to_owned(),
-        region: field(&fields, "region").to_owned(),
-        detail: field(&fields, "detail").to_owned(),
-        is_default: field(&fields, "is_default") == "1",
-    };
+    let input = address_of(&fields);
     let sku = field(&fields, "sku").to_owned();
     match state.orders().add_address(caller.user_id, &input).await {
         Ok(address) => {
