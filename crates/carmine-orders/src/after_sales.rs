@@ -36,7 +36,7 @@ use carmine_store::jobs::JobRecord;
 use carmine_store::orders::{self as order_rows, LineRecord, OrderRecord};
 use serde_json::json;
 
-use crate::fulfilment::{ShipInput, TRACKING_NO_MAX};
+use crate::fulfilment::ShipInput;
 use crate::{Orders, OrdersConfig, inventory};
 
 /// Longest reason or note, in characters.
@@ -462,19 +462,8 @@ impl Orders {
     /// The buyer ships a return back, with its tracking number.
     pub async fn ship_return(&self, buyer: Id, id: Id, shipment: &ShipInput) -> Result<AfterSaleRecord> {
         let record = self.buyer_after_sale(buyer, id).await?;
-        if !self.logistics.carriers().iter().any(|c| c.code == shipment.carrier) {
-            return Err(Error::invalid_field("carrier", "a carrier's code"));
-        }
+        shipment.validate(self.logistics.as_ref())?;
         let tracking = shipment.tracking_no.as_str();
-        if tracking.is_empty()
-            || tracking.len() > TRACKING_NO_MAX
-            || !tracking.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        {
-            return Err(Error::invalid_field(
-                "tracking_no",
-                format!("1 to {TRACKING_NO_MAX} letters, digits or hyphens"),
-            ));
-        }
         let mut tx = self.db.begin().await?;
         let due = tx.now().plus_seconds(self.config.return_confirm_days * DAY);
         let m = Move { due_at: Some(due), return_shipment: Some((&shipment.carrier, tracking)), ..Move::default() };

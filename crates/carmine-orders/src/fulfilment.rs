@@ -97,7 +97,9 @@ pub struct ShipInput {
 }
 
 impl ShipInput {
-    fn validate(&self, logistics: &dyn Logistics) -> Result<()> {
+    /// A carrier this instance knows and a plain tracking number (a shipment or a
+    /// return sent back).
+    pub(crate) fn validate(&self, logistics: &dyn Logistics) -> Result<()> {
         if !logistics.carriers().iter().any(|c| c.code == self.carrier) {
             let known: Vec<&str> = logistics.carriers().iter().map(|c| c.code).collect();
             return Err(Error::invalid_field("carrier", format!("must be one of {}", known.join(", "))));
