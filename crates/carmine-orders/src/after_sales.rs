@@ -11,9 +11,9 @@
 //!
 //! A refund never exceeds what the line paid less what was refunded; it goes back
 //! through the provider from the commerce escrow. An order already settled first
-//! claws the money back into the escrow (`claw_back`): the platform's commission and
-//! the coupon subsidy in proportion to what is refunded of what settled, the
-//! creator's commission in proportion to what is refunded of the line, and the rest
+//! claws the money back into the escrow (`claw_back`): the line's own commission and
+//! creator's commission in proportion to what is refunded of what the line settled
+//! at, the coupon subsidy in proportion to what is refunded of the order, and the rest
 //! from the merchant — from their earnings while they hold it, else as a debt in
 //! `owed_by_merchant` (and `owed_by_creator`), netted at the next settlement. The
 //! channel fee stays with the channel.
@@ -120,26 +120,36 @@ pub struct Clawback {
     pub merchant: i64,
 }
 
-/// The clawback for refunding `amount` more of a settled order that held `escrow`,
-/// `already` of which was clawed back before. Parts are cumulative shares rounded
-/// down, so a full refund takes back exactly what was paid out.
-pub fn clawback(
-    settlement: &fulfilment::SettlementRecord,
-    amount: i64,
-    affiliate: Option<(i64, i64, i64, i64)>,
-) -> Clawback {
-    let escrow = settlement.escrow_minor.max(1);
-    let before = settlement.clawed_back_minor;
-    let after = (before + amount).min(escrow);
+/// What one line of a settled order settled at, and what of it was refunded since.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SettledLine {
+    /// What the buyer had paid for the line at settlement, less refunds then.
+    pub base: i64,
+    /// The line's part of the order's commission.
+    pub commission: i64,
+    /// Refunded of the line after settlement, before this refund.
+    pub refunded: i64,
+    /// The creator's commission on the line: (earned, clawed back so far).
+    pub affiliate: Option<(i64, i64)>,
+}
+
+/// The clawback for refunding `amount` more of a settled order's line. The line's
+/// own commission and affiliate commission come back in proportion to what of its
+/// base is refunded, the platform coupon's subsidy in proportion to the order's
+/// escrow (as it is paid); the merchant returns the rest. Parts are cumulative
+/// shares rounded down, so refunding everything takes back exactly what was paid out.
+pub fn clawback(settlement: &fulfilment::SettlementRecord, amount: i64, line: &SettledLine) -> Clawback {
     let pro = |part: i64, to: i64, of: i64| (i128::from(part) * i128::from(to) / i128::from(of.max(1))) as i64;
-    let share = |part: i64| pro(part, after, escrow) - pro(part, before, escrow);
-    let mut commission = share(settlement.commission_minor);
-    let subsidy = share(settlement.subsidy_minor);
-    // (line's commission, its base, refunded of the line after settlement before and after this)
-    let affiliate = affiliate.map_or(0, |(earned, base, refunded_before, clawed)| {
-        let target = pro(earned, (refunded_before + amount).min(base), base);
-        (target - clawed).clamp(0, earned - clawed)
-    });
+    let escrow = settlement.escrow_minor.max(1);
+    let (order_before, order_after) =
+        (settlement.clawed_back_minor, (settlement.clawed_back_minor + amount).min(escrow));
+    let subsidy =
+        pro(settlement.subsidy_minor, order_after, escrow) - pro(settlement.subsidy_minor, order_before, escrow);
+    let base = line.base.max(0);
+    let (before, after) = (line.refunded.clamp(0, base), (line.refunded + amount).clamp(0, base));
+    let mut commission = pro(line.commission, after, base) - pro(line.commission, before, base);
+    let affiliate =
+        line.affiliate.map_or(0, |(earned, clawed)| (pro(earned, after, base) - clawed).clamp(0, earned - clawed));
     let mut merchant = amount + subsidy - commission - affiliate;
     if merchant < 0 {
         commission += merchant;
@@ -149,17 +159,24 @@ pub fn clawback(
 }
 
 /// Takes back into the escrow what refunding `amount` of a settled order's line
-/// needs (see the module's header).
+/// needs (see the module's header). `line` is the line before this refund.
 async fn claw_back(tx: &mut Tx, order: &OrderRecord, line: &LineRecord, amount: i64) -> Result<()> {
     let settlement =
         fulfilment::get_settlement(tx.conn(), order.id).await?.ok_or_else(|| Error::internal("no settlement"))?;
     let currency = Currency::parse(&order.currency).ok_or_else(|| Error::internal("an order has a bad currency"))?;
     let affiliate = fulfilment::line_affiliate(tx.conn(), line.id).await?;
-    let line_affiliate = affiliate.map(|(_, earned, base, clawed)| {
-        let refunded_at_settlement = line.paid_minor - base;
-        (earned, base, (line.refunded_minor - refunded_at_settlement).max(0), clawed)
+    // Orders settled before lines kept their figures: the line's full rate on what it paid.
+    let (base, commission) = fulfilment::line_settled(tx.conn(), line.id).await?.unwrap_or_else(|| {
+        let full = i128::from(line.paid_minor) * i128::from(line.commission_bps) / 10_000;
+        (line.paid_minor, (full as i64).min(settlement.commission_minor))
     });
-    let parts = clawback(&settlement, amount, line_affiliate);
+    let settled_line = SettledLine {
+        base,
+        commission,
+        refunded: (line.refunded_minor - (line.paid_minor - base)).max(0),
+        affiliate: affiliate.map(|(_, earned, _, clawed)| (earned, clawed)),
+    };
+    let parts = clawback(&settlement, amount, &settled_line);
     let org = fulfilment::store_standing(tx.conn(), order.store_id)
         .await?
         .ok_or_else(|| Error::internal("an order lost its store"))?
@@ -610,23 +627,30 @@ mod tests {
     }
 
     #[test]
-    fn refunding_everything_in_pieces_takes_back_exactly_what_was_paid_out() {
-        let mut s = settled(10_001, 503, 997);
+    fn refunding_a_line_in_pieces_takes_back_exactly_its_own_commission() {
+        // Two lines: ¥80.01 at 5 % (commission 400) and ¥20 at 10 % (200), ¥9.97 coupon subsidy.
+        let mut s = settled(10_001, 600, 997);
         let (mut commission, mut subsidy, mut affiliate, mut merchant) = (0, 0, 0, 0);
-        let (earned, base) = (1_000, 10_001);
-        let mut refunded = 0;
-        for piece in [3_333, 3_333, 3_335] {
-            let parts = clawback(&s, piece, Some((earned, base, refunded, affiliate)));
+        let mut line = SettledLine { base: 8_001, commission: 400, refunded: 0, affiliate: Some((800, 0)) };
+        for piece in [2_667, 2_667, 2_667] {
+            let parts = clawback(&s, piece, &line);
             assert_eq!(parts.commission + parts.affiliate + parts.merchant, piece + parts.subsidy);
             commission += parts.commission;
             subsidy += parts.subsidy;
             affiliate += parts.affiliate;
             merchant += parts.merchant;
             s.clawed_back_minor += piece;
-            refunded += piece;
+            line.refunded += piece;
+            line.affiliate = Some((800, affiliate));
         }
-        assert_eq!((commission, subsidy, affiliate), (503, 997, 1_000));
-        assert_eq!(merchant, 10_001 + 997 - 503 - 1_000);
+        // The line's own commission and the creator's, not the other line's.
+        assert_eq!((commission, affiliate), (400, 800));
+        assert_eq!(subsidy, 997 * 8_001 / 10_001);
+        assert_eq!(merchant, 8_001 + subsidy - 400 - 800);
+        // The other line, refunded in full, takes back the rest of the order's.
+        let other = SettledLine { base: 2_000, commission: 200, refunded: 0, affiliate: None };
+        let parts = clawback(&s, 2_000, &other);
+        assert_eq!((parts.commission, subsidy + parts.subsidy), (200, 997));
     }
 
     #[test]

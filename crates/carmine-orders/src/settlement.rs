@@ -64,6 +64,9 @@ pub struct Split {
     pub commission: i64,
     /// Commission the allowance waived.
     pub commission_free: i64,
+    /// The commission line by line (in the order of the lines given): each line's
+    /// rate on what it paid, less its share of what was waived; they sum to `commission`.
+    pub line_commission: Vec<i64>,
     /// (line, creator, note, amount), one per affiliate line.
     pub affiliate: Vec<(Id, Id, Id, i64)>,
     pub merchant: i64,
@@ -92,17 +95,19 @@ pub fn split(escrow: i64, subsidy: i64, lines: &[LineFigures], free_base: i64, f
     };
     let fee = take(share(escrow, fee_bps));
     let base: i64 = lines.iter().map(|l| l.paid.max(0)).sum();
-    let full: i64 = lines.iter().map(|l| share(l.paid, l.commission_bps)).sum();
+    let by_line: Vec<i64> = lines.iter().map(|l| share(l.paid, l.commission_bps)).collect();
+    let full: i64 = by_line.iter().sum();
     let free_base = free_base.clamp(0, base);
     let waived = if base > 0 { (i128::from(full) * i128::from(free_base) / i128::from(base)) as i64 } else { 0 };
     let commission = take(full - waived);
+    let line_commission = crate::coupons::allocate(commission, &by_line);
     let affiliate = lines
         .iter()
         .filter_map(|l| l.affiliate.map(|(creator, note)| (l.line_id, creator, note, share(l.paid, l.affiliate_bps))))
         .map(|(line, creator, note, wanted)| (line, creator, note, take(wanted)))
         .filter(|a| a.3 > 0)
         .collect();
-    Split { fee, commission, commission_free: waived, affiliate, merchant: left }
+    Split { fee, commission, commission_free: waived, line_commission, affiliate, merchant: left }
 }
 
 /// The platform coupon's subsidy still due on an order: in proportion to what of
@@ -172,6 +177,9 @@ pub async fn settle(tx: &mut Tx, config: &OrdersConfig, order_id: Id) -> Result<
         if amount != 0 {
             legs.push(Leg { account_id: carmine_ledger::account_in(tx, platform(kind)).await?, currency, amount });
         }
+    }
+    for (line, commission) in lines.iter().zip(&split.line_commission) {
+        rows::set_line_settled(tx, line.line_id, line.paid.max(0), *commission).await?;
     }
     let merchant = AccountRef::new(Owner::Org(standing.org_id), AccountKind::Earnings, currency);
     let (merchant_legs, netted) = pay_netting(tx, merchant, AccountKind::OwedByMerchant, split.merchant).await?;
@@ -323,6 +331,7 @@ mod tests {
         let half = split(10_000, 0, &lines, 5_000, 0);
         assert_eq!(half.commission + half.commission_free, 300 + 400);
         assert_eq!(half.commission, 350);
+        assert_eq!(half.line_commission, vec![150, 200]);
         let all = split(10_000, 0, &lines, 50_000, 0);
         assert_eq!((all.commission, all.commission_free), (0, 700));
     }
@@ -348,6 +357,10 @@ mod tests {
             prop_assert_eq!(split.fee + split.commission + split.affiliate_total() + split.merchant, escrow + subsidy);
             prop_assert!(split.fee >= 0 && split.commission >= 0 && split.merchant >= 0 && split.commission_free >= 0);
             prop_assert!(split.affiliate.iter().all(|a| a.3 > 0));
+            prop_assert_eq!(split.line_commission.iter().sum::<i64>(), split.commission);
+            for (line, commission) in lines.iter().zip(&split.line_commission) {
+                prop_assert!(*commission >= 0 && *commission <= share(line.paid, line.commission_bps));
+            }
         }
     }
 }

@@ -459,6 +459,35 @@ pub async fn store_standing(conn: &mut Conn, store_id: Id) -> StoreResult<Option
     .map_err(|e: sqlx::Error| e.into())
 }
 
+/// Records what a line settled at: its base (paid less refunded then) and its part
+/// of the order's commission.
+pub async fn set_line_settled(tx: &mut Tx, line_id: Id, base: i64, commission: i64) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE order_lines SET settled_base_minor = $1, settled_commission_minor = $2
+         WHERE id = $3 AND settled_base_minor IS NULL",
+    )
+    .bind(base)
+    .bind(commission)
+    .bind(line_id.as_i64())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// What a line settled at: (base, commission); None before its order settled.
+pub async fn line_settled(conn: &mut Conn, line_id: Id) -> StoreResult<Option<(i64, i64)>> {
+    let row = sqlx::query(
+        "SELECT settled_base_minor, settled_commission_minor FROM order_lines
+         WHERE id = $1 AND settled_base_minor IS NOT NULL",
+    )
+    .bind(line_id.as_i64())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| Ok((r.try_get("settled_base_minor")?, r.try_get("settled_commission_minor")?)))
+        .transpose()
+        .map_err(|e: sqlx::Error| e.into())
+}
+
 /// The commission a line earned its creator: (creator, amount, base, clawed back).
 pub async fn line_affiliate(conn: &mut Conn, line_id: Id) -> StoreResult<Option<(Id, i64, i64, i64)>> {
     let row = sqlx::query(

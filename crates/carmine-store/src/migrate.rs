@@ -53,6 +53,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(22, "0022_coupons"),
     migration!(23, "0023_sale_prices"),
     migration!(24, "0024_fulfilment"),
+    migration!(25, "0025_line_settlement"),
 ];
 
 /// The names of the migrations this binary carries, in order.

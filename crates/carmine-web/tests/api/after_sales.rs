@@ -74,6 +74,16 @@ async fn a_refund_after_payout_is_clawed_back_and_netted_at_the_next_settlement(
     let (owner, store_id) = store(&app, "tea_house", "brand_official").await;
     let (tea, sku) = stocked(&app, &owner, &store_id, "龙井 Longjing", 10_000, 10).await;
     app.patch(&owner, &format!("/api/v1/products/{tea}"), json!({ "affiliate_bps": 1_000 })).await.assert_status(200);
+    // ¥8 shipping: it sits in the escrow, but no commission is charged on it.
+    let template =
+        app.get(&owner, &format!("/api/v1/stores/{store_id}")).await.json()["shipping_templates"][0]["id"].clone();
+    app.put(
+        &owner,
+        &format!("/api/v1/stores/{store_id}/shipping-templates/{}", template.as_str().unwrap()),
+        json!({ "name": "标准", "default_fee": cny(800), "free_over": cny(1_000_000), "fees": [] }),
+    )
+    .await
+    .assert_status(200);
     let creator = app.signup("lanlan").await;
     let note = app.publish(&creator, "明前龙井", json!({})).await;
     app.put(&creator, &format!("/api/v1/notes/{note}/product-tags"), json!({ "tags": [{ "product_id": tea }] }))
@@ -85,6 +95,7 @@ async fn a_refund_after_payout_is_clawed_back_and_netted_at_the_next_settlement(
     let order = buy(&app, &buyer, &home, &sku, 2, "k1").await;
     let order_id = order["id"].as_str().unwrap().to_owned();
     let total = minor(&order["total"]);
+    assert_eq!(total, 20_800);
     let line = order["lines"][0]["id"].as_str().unwrap().to_owned();
     ship_receive_settle(&app, &owner, &store_id, &buyer, &order_id).await;
 
@@ -130,8 +141,9 @@ async fn a_refund_after_payout_is_clawed_back_and_netted_at_the_next_settlement(
     approved.assert_status(200);
     assert_eq!(approved.json()["status"], "refunded");
 
-    // Half the goods back: half the commission and the creator's commission come back,
-    // the rest is the merchant's; with nothing left to take, both owe it.
+    // Half the goods back: half the line's commission (not a share of the escrow, which
+    // holds the shipping too) and of the creator's commission come back, the rest is
+    // the merchant's; with nothing left to take, both owe it.
     let (commission_back, affiliate_back) = (500, 1_000);
     let merchant_back = 10_000 - commission_back - affiliate_back;
     assert_eq!(balance(&app, Owner::Org(org), AccountKind::OwedByMerchant).await, -merchant_back);
