@@ -12,7 +12,7 @@ pub const FORMAT: &str = "carmine-dataset";
 pub const VERSION: u32 = 1;
 
 /// The record files, in import order.
-pub const FILES: [&str; 11] = [
+pub const FILES: [&str; 12] = [
     "members.jsonl",
     "organizations.jsonl",
     "stores.jsonl",
@@ -20,6 +20,7 @@ pub const FILES: [&str; 11] = [
     "follows.jsonl",
     "notes.jsonl",
     "product_tags.jsonl",
+    "orders.jsonl",
     "comments.jsonl",
     "likes.jsonl",
     "saves.jsonl",
@@ -366,4 +367,80 @@ pub struct Pin {
     /// In thousandths of the image's width and height (0–1000).
     pub x: i64,
     pub y: i64,
+}
+
+/// A finished order of one member at one store: `settled` (paid, shipped, received
+/// and settled before the import) or `cancelled` (never paid). Orders in flight are
+/// not history and not part of a dataset; neither is the money of these (it moved
+/// before the import).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Order {
+    pub id: String,
+    /// A member.
+    pub buyer: String,
+    pub store: String,
+    pub status: String,
+    pub address: OrderAddress,
+    /// 1 to 50.
+    pub lines: Vec<OrderLine>,
+    /// In minor units.
+    #[serde(default)]
+    pub shipping: i64,
+    /// A carrier code and its tracking number (settled orders).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carrier: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracking_no: Option<String>,
+    pub placed_at: Timestamp,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paid_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipped_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub received_at: Option<Timestamp>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settled_at: Option<Timestamp>,
+}
+
+/// Where an order went, as the address book keeps it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderAddress {
+    pub recipient: String,
+    pub phone: String,
+    /// An ISO 3166-2:CN code or `world`.
+    pub region: String,
+    pub detail: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrderLine {
+    pub product: String,
+    /// The variant's code (as in products.jsonl).
+    pub variant: String,
+    pub quantity: i64,
+    /// In minor units, what one unit cost.
+    pub unit_price: i64,
+    /// The line's share of the order's discounts, in minor units.
+    #[serde(default)]
+    pub discount: i64,
+    /// The note whose product tag brought the buyer: its writer earned the
+    /// product's affiliate rate on the line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The buyer's review of the product (settled orders; one per buyer and product).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<LineReview>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LineReview {
+    /// 1 to 5 stars.
+    pub rating: i64,
+    #[serde(default)]
+    pub body: String,
+    pub created_at: Timestamp,
 }

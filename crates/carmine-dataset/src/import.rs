@@ -37,6 +37,8 @@ use carmine_core::text::{Handle, bounded_text, normalize_topic, parse_mentions, 
 use carmine_core::{Error, ErrorCode, Id, Timestamp};
 use carmine_events::ingest::{EVENT_KINDS, SURFACES};
 use carmine_media::{Media, Prepared};
+use carmine_orders::AddressInput;
+use carmine_orders::imported::{LineImport, OrderImport, ReviewImport};
 use carmine_store::dataset::{self, Kind};
 use carmine_store::users::{NewMember, ProfileUpdate};
 use carmine_store::{
@@ -145,6 +147,7 @@ enum Record {
     Follow(format::Follow),
     Note(format::Note),
     ProductTags(format::ProductTags),
+    Order(format::Order),
     Comment(format::Comment),
     Like(format::Engagement),
     Save(format::Engagement),
@@ -158,6 +161,7 @@ fn parse(file: &str, line: &str) -> Result<Record, String> {
         "stores.jsonl" => serde_json::from_str(line).map(Record::Store),
         "products.jsonl" => serde_json::from_str(line).map(Record::Product),
         "product_tags.jsonl" => serde_json::from_str(line).map(Record::ProductTags),
+        "orders.jsonl" => serde_json::from_str(line).map(Record::Order),
         "follows.jsonl" => serde_json::from_str(line).map(Record::Follow),
         "notes.jsonl" => serde_json::from_str(line).map(Record::Note),
         "comments.jsonl" => serde_json::from_str(line).map(Record::Comment),
@@ -438,6 +442,11 @@ impl Importer {
             Record::ProductTags(t) => {
                 let mark = self.savepoint(tx).await?;
                 let outcome = self.product_tags(tx, t).await;
+                self.close_savepoint(tx, mark, outcome).await
+            }
+            Record::Order(o) => {
+                let mark = self.savepoint(tx).await?;
+                let outcome = self.order(tx, o).await;
                 self.close_savepoint(tx, mark, outcome).await
             }
             Record::Follow(f) => self.follow(tx, f).await,
@@ -968,6 +977,73 @@ impl Importer {
         }
         tx.backdate(t.created_at);
         imported::import_tags(tx, note_id, note.author_id, note.posted_by, &tags).await.map_err(problem)?;
+        Ok(Applied::Imported)
+    }
+    async fn order(&mut self, tx: &mut Tx, o: &format::Order) -> Result<Applied, Problem> {
+        not_in_future("placed_at", o.placed_at, &self.db)?;
+        if let Some(at) = o.settled_at {
+            not_in_future("settled_at", at, &self.db)?;
+        }
+        for line in &o.lines {
+            if let Some(review) = &line.review {
+                not_in_future("review.created_at", review.created_at, &self.db)?;
+            }
+        }
+        if self.resolve(tx, Kind::Order, &o.id).await?.is_some() {
+            return Ok(Applied::Already);
+        }
+        let buyer = self.member_id(tx, &o.buyer).await?;
+        let store_id = self.resolve(tx, Kind::Store, &o.store).await?.ok_or_else(|| unknown("store", &o.store))?;
+        let mut lines = Vec::with_capacity(o.lines.len());
+        for line in &o.lines {
+            let product_id = self
+                .resolve(tx, Kind::Product, &line.product)
+                .await?
+                .ok_or_else(|| unknown("product", &line.product))?;
+            let note_id = match &line.note {
+                Some(note) => Some(self.note_id(tx, note).await?),
+                None => None,
+            };
+            lines.push(LineImport {
+                product_id,
+                sku_code: line.variant.clone(),
+                quantity: line.quantity,
+                unit_price_minor: line.unit_price,
+                discount_minor: line.discount,
+                note_id,
+                review: line.review.as_ref().map(|r| ReviewImport {
+                    rating: r.rating,
+                    body: r.body.clone(),
+                    created_at: r.created_at,
+                }),
+            });
+        }
+        let input = OrderImport {
+            buyer,
+            store_id,
+            status: o.status.clone(),
+            address: AddressInput {
+                recipient: o.address.recipient.clone(),
+                phone: o.address.phone.clone(),
+                region: o.address.region.clone(),
+                detail: o.address.detail.clone(),
+                is_default: false,
+            },
+            lines,
+            shipping_minor: o.shipping,
+            shipment: match (&o.carrier, &o.tracking_no) {
+                (Some(carrier), Some(tracking)) => Some((carrier.clone(), tracking.clone())),
+                (None, None) => None,
+                _ => return Err(Problem::Invalid("carrier and tracking_no: both or neither".to_owned())),
+            },
+            placed_at: o.placed_at,
+            paid_at: o.paid_at,
+            shipped_at: o.shipped_at,
+            received_at: o.received_at,
+            settled_at: o.settled_at,
+        };
+        let id = carmine_orders::imported::import_order(tx, self.currency, &input).await.map_err(problem)?;
+        self.remember(tx, Kind::Order, &o.id, id).await?;
         Ok(Applied::Imported)
     }
 }

@@ -27,6 +27,10 @@ fn at(hours: i64) -> String {
     TEST_START.plus_seconds(hours * 3600 - 30 * 24 * 3600).to_rfc3339()
 }
 
+fn address(region: &str) -> serde_json::Value {
+    json!({ "recipient": "王美美", "phone": "138 0013 8000", "region": region, "detail": "长宁区愚园路 1 号 2 室" })
+}
+
 /// Writes a small dataset (with `extra` bad lines appended to some files).
 fn write_dataset(dir: &Path, with_bad_records: bool) {
     std::fs::create_dir_all(dir.join("images")).unwrap();
@@ -85,6 +89,13 @@ fn write_dataset(dir: &Path, with_bad_records: bool) {
             vec![
                 json!({ "note": "n1", "tags": [{ "product": "p1", "pin": { "image": 0, "x": 300, "y": 600 } }, { "product": "p4" }], "created_at": at(6) }),
                 json!({ "note": "n2", "tags": [{ "product": "p1" }], "created_at": at(7) }),
+            ],
+        ),
+        (
+            "orders.jsonl",
+            vec![
+                json!({ "id": "o-1", "buyer": "u2", "store": "s1", "status": "settled", "address": address("CN-SH"), "lines": [{ "product": "p1", "variant": "LJ-50", "quantity": 2, "unit_price": 8800, "discount": 500, "note": "n1", "review": { "rating": 5, "body": "好喝,回购 fresh and bright", "created_at": at(20) } }], "carrier": "sf", "tracking_no": "SF1001", "placed_at": at(12), "paid_at": at(12), "shipped_at": at(14), "received_at": at(18), "settled_at": at(19) }),
+                json!({ "id": "o-2", "buyer": "u3", "store": "s1", "status": "cancelled", "address": address("CN-XJ"), "lines": [{ "product": "p1", "variant": "LJ-100", "quantity": 1, "unit_price": 15800 }], "shipping": 2000, "placed_at": at(13) }),
             ],
         ),
         (
@@ -178,6 +189,31 @@ fn write_dataset(dir: &Path, with_bad_records: bool) {
                         tags(json!([{ "product": "p3", "pin": null }, { "product": "nope" }]))
                     )); // 6
                 }
+                "orders.jsonl" => {
+                    let good = records[0].clone();
+                    let bad = |id: &str, change: &dyn Fn(&mut serde_json::Value)| {
+                        let mut order = good.clone();
+                        order["id"] = json!(id);
+                        change(&mut order);
+                        format!("{order}\n")
+                    };
+                    for line in [
+                        bad("b3", &|o| o["status"] = json!("shipped")), // 3: in flight
+                        bad("b4", &|o| {
+                            o.as_object_mut().unwrap().remove("carrier");
+                            o.as_object_mut().unwrap().remove("tracking_no");
+                        }), // 4
+                        bad("b5", &|o| o["lines"][0]["variant"] = json!("NOPE")), // 5
+                        bad("b6", &|o| o["buyer"] = json!("u1")),       // 6: the note's writer buys
+                        bad("b7", &|o| o["lines"][0]["review"]["rating"] = json!(5)), // 7: reviewed p1 already
+                        bad("b8", &|o| o["paid_at"] = json!(at(11))),   // 8
+                        bad("b9", &|o| o["address"]["phone"] = json!("12345")), // 9
+                        bad("b10", &|o| o["buyer"] = json!("o1")),      // 10: an organization
+                        bad("b11", &|o| o["lines"][0]["discount"] = json!(20_000)), // 11: more than it cost
+                    ] {
+                        text.push_str(&line);
+                    }
+                }
                 "notes.jsonl" => {
                     text.push_str(&format!("{}\n", json!({ "id": "n9", "author": "u1", "title": "x", "images": ["../../etc/passwd"], "created_at": at(6) })));
                 }
@@ -218,6 +254,12 @@ fn expected_counts() -> Vec<(&'static str, i64)> {
         ("verified_certificates", 1),
         ("product_tags", 3),
         ("product_pins", 1),
+        ("settled_orders", 1),
+        ("cancelled_orders", 1),
+        ("order_lines", 2),
+        ("affiliate_lines", 1),
+        ("reviews", 1),
+        ("units_sold", 2),
     ]
 }
 
@@ -227,7 +269,7 @@ async fn a_dataset_imports_exactly_and_a_rerun_adds_nothing(t: TestDb) {
     write_dataset(data.path(), true);
     let media = media(&t.db, media_dir.path());
     let report = import(&t.db, &media, data.path(), &ImportOptions::default()).await.unwrap();
-    assert_eq!(report.rejected(), 7 + 3 + 9 + 4, "{:?}", report.errors);
+    assert_eq!(report.rejected(), 7 + 3 + 9 + 4 + 9, "{:?}", report.errors);
     assert_eq!(counts(&t.db).await, expected_counts());
     let errors = report.errors.join("\n");
     for expected in [
@@ -254,6 +296,15 @@ async fn a_dataset_imports_exactly_and_a_rerun_adds_nothing(t: TestDb) {
         "product_tags.jsonl:4: tags: the note has no image 0",
         "product_tags.jsonl:5: tags",
         "product_tags.jsonl:6: product \"nope\" is not in the dataset",
+        "orders.jsonl:3: status: settled or cancelled",
+        "orders.jsonl:4: carrier: required for a settled order",
+        "orders.jsonl:5: variant: the code of one of the product's variants",
+        "orders.jsonl:6: note: another member's note",
+        "orders.jsonl:7: already_reviewed",
+        "orders.jsonl:8: paid_at: must not be before placed_at",
+        "orders.jsonl:9: phone",
+        "orders.jsonl:10: \"o1\" is an organization",
+        "orders.jsonl:11: discount: 0 to what the line cost",
     ] {
         assert!(errors.contains(expected), "{expected:?} missing from:\n{errors}");
     }
@@ -275,6 +326,20 @@ async fn a_dataset_imports_exactly_and_a_rerun_adds_nothing(t: TestDb) {
     let p3 = dataset::local_id(&mut conn, dataset::Kind::Product, "p3").await.unwrap().unwrap();
     let perfume = carmine_store::products::get(&mut conn, p3).await.unwrap().unwrap();
     assert_eq!((perfume.store_status.as_str(), perfume.certificate_status.as_str()), ("suspended", "verified"));
+    // The settled order froze what checkout would, has no payment, and its review counts.
+    let o1 = dataset::local_id(&mut conn, dataset::Kind::Order, "o-1").await.unwrap().unwrap();
+    let order = carmine_store::orders::get_order(&mut conn, o1).await.unwrap().unwrap();
+    assert_eq!((order.status.as_str(), order.total_minor), ("settled", 2 * 8800 - 500));
+    assert_eq!(order.fulfilment.tracking_no.as_deref(), Some("SF1001"));
+    let group = carmine_store::orders::get_group(&mut conn, order.group_id).await.unwrap().unwrap();
+    assert_eq!((group.payment_id, group.phone.as_str()), (None, "13800138000"), "history: no payment; phone canonical");
+    let line = &carmine_store::orders::lines(&mut conn, &[o1]).await.unwrap()[0];
+    let u1 = dataset::local_id(&mut conn, dataset::Kind::Actor, "u1").await.unwrap().unwrap();
+    assert_eq!((line.affiliate, line.affiliate_bps, line.paid_minor), (Some((u1, n1)), 500, 17_100));
+    assert!(line.commission_bps > 0 && line.option_label.contains("50g"), "{line:?}");
+    let product = carmine_store::products::get(&mut conn, p1).await.unwrap().unwrap();
+    assert_eq!(product.sales_count, 2);
+    assert_eq!(carmine_store::reviews::product_rating(&mut conn, p1).await.unwrap(), (1, 5));
     let meimei = users::get_by_username(&mut conn, "meimei").await.unwrap().unwrap();
     assert_eq!(meimei.password_hash, None, "imported without a password: cannot log in until reset");
     let lanlan = users::get_by_username(&mut conn, "lanlan").await.unwrap().unwrap();
@@ -286,7 +351,7 @@ async fn a_dataset_imports_exactly_and_a_rerun_adds_nothing(t: TestDb) {
     let again = import(&t.db, &media, data.path(), &ImportOptions::default()).await.unwrap();
     assert_eq!(counts(&t.db).await, expected_counts(), "a re-run adds nothing");
     assert_eq!(again.files.iter().map(|f| f.imported).sum::<u64>(), 0);
-    assert_eq!(again.files.iter().map(|f| f.already).sum::<u64>(), 3 + 2 + 2 + 4 + 2 + 3 + 2 + 2 + 3 + 1 + 3);
+    assert_eq!(again.files.iter().map(|f| f.already).sum::<u64>(), 3 + 2 + 2 + 4 + 2 + 3 + 2 + 2 + 2 + 3 + 1 + 3);
     let events_after =
         carmine_store::outbox::list_after(&mut t.db.reader().await.unwrap(), None, 10_000).await.unwrap().len();
     assert_eq!(events_before, events_after, "and emits nothing");

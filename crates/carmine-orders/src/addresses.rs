@@ -30,11 +30,11 @@ pub struct AddressInput {
     pub is_default: bool,
 }
 
-struct ValidAddress {
-    recipient: String,
-    phone: String,
-    region: &'static str,
-    detail: String,
+pub(crate) struct ValidAddress {
+    pub(crate) recipient: String,
+    pub(crate) phone: String,
+    pub(crate) region: &'static str,
+    pub(crate) detail: String,
 }
 
 impl ValidAddress {
@@ -57,7 +57,7 @@ pub fn valid_phone(region: &str, raw: &str) -> Option<String> {
     ok.then_some(phone)
 }
 
-fn valid(input: &AddressInput) -> Result<ValidAddress> {
+pub(crate) fn valid(input: &AddressInput) -> Result<ValidAddress> {
     let recipient = bounded_text("recipient", &input.recipient, 1, RECIPIENT_CHARS_MAX, false)?;
     let region = regions::parse(&input.region)
         .ok_or_else(|| Error::invalid_field("region", "an ISO 3166-2:CN code (CN-BJ…) or \"world\""))?;

@@ -381,6 +381,10 @@ impl Orders {
         else {
             return Err(Error::new(ErrorCode::AfterSaleNotAllowed).with_details(json!({ "status": order.status })));
         };
+        if detail.group.payment_id.is_none() {
+            // Imported history: its money moved before the import (see `imported`).
+            return Err(Error::new(ErrorCode::AfterSaleNotAllowed).with_details(json!({ "imported": true })));
+        }
         let mut conn = self.db.reader().await?;
         let window_days = if input.kind == "return_refund" {
             if !line.returnable {

@@ -104,18 +104,19 @@ impl ShipInput {
             let known: Vec<&str> = logistics.carriers().iter().map(|c| c.code).collect();
             return Err(Error::invalid_field("carrier", format!("must be one of {}", known.join(", "))));
         }
-        let tracking = self.tracking_no.as_str();
-        if tracking.is_empty()
-            || tracking.len() > TRACKING_NO_MAX
-            || !tracking.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-        {
-            return Err(Error::invalid_field(
-                "tracking_no",
-                format!("1 to {TRACKING_NO_MAX} letters, digits or hyphens"),
-            ));
-        }
-        Ok(())
+        valid_tracking_no(&self.tracking_no)
     }
+}
+
+/// A plain tracking number: 1 to 40 letters, digits or hyphens.
+pub(crate) fn valid_tracking_no(tracking: &str) -> Result<()> {
+    if tracking.is_empty()
+        || tracking.len() > TRACKING_NO_MAX
+        || !tracking.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        return Err(Error::invalid_field("tracking_no", format!("1 to {TRACKING_NO_MAX} letters, digits or hyphens")));
+    }
+    Ok(())
 }
 
 const DAY: i64 = 86_400;

@@ -20,6 +20,7 @@ pub mod cart;
 pub mod checkout;
 pub mod coupons;
 pub mod fulfilment;
+pub mod imported;
 pub mod inventory;
 pub mod lifecycle;
 pub mod reviews;

@@ -18,6 +18,7 @@ pub enum Kind {
     Comment,
     Store,
     Product,
+    Order,
 }
 
 impl Kind {
@@ -28,6 +29,7 @@ impl Kind {
             Kind::Comment => "comment",
             Kind::Store => "store",
             Kind::Product => "product",
+            Kind::Order => "order",
         }
     }
 }
@@ -180,6 +182,12 @@ pub async fn counts(conn: &mut Conn) -> StoreResult<Vec<(&'static str, i64)>> {
         ("verified_certificates", "SELECT COUNT(*) FROM products WHERE certificate_status = 'verified'"),
         ("product_tags", "SELECT COUNT(*) FROM note_product_tags"),
         ("product_pins", "SELECT COUNT(*) FROM note_product_tags WHERE media_id IS NOT NULL"),
+        ("settled_orders", "SELECT COUNT(*) FROM orders WHERE status = 'settled'"),
+        ("cancelled_orders", "SELECT COUNT(*) FROM orders WHERE status = 'cancelled'"),
+        ("order_lines", "SELECT COUNT(*) FROM order_lines"),
+        ("affiliate_lines", "SELECT COUNT(*) FROM order_lines WHERE affiliate_bps > 0"),
+        ("reviews", "SELECT COUNT(*) FROM reviews"),
+        ("units_sold", "SELECT CAST(COALESCE(SUM(sales_count), 0) AS BIGINT) FROM products"),
     ] {
         counts.push((name, sqlx::query(sql).fetch_one(&mut *conn).await?.try_get::<i64, _>(0)?));
     }

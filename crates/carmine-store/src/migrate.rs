@@ -54,6 +54,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(23, "0023_sale_prices"),
     migration!(24, "0024_fulfilment"),
     migration!(25, "0025_line_settlement"),
+    migration!(26, "0026_import_orders"),
 ];
 
 /// The names of the migrations this binary carries, in order.

@@ -927,3 +927,52 @@ pub async fn sku_offer(conn: &mut Conn, sku_id: Id) -> StoreResult<Option<SkuOff
     .transpose()
     .map_err(|e: sqlx::Error| e.into())
 }
+
+/// The times of an imported order's history (`carmine import`): a settled order was
+/// paid, shipped, received and settled; a cancelled one was never paid.
+pub struct ImportedHistory<'a> {
+    pub status: &'a str,
+    pub paid_at: Option<Timestamp>,
+    pub shipment: Option<(&'a str, &'a str)>,
+    pub shipped_at: Option<Timestamp>,
+    pub received_at: Option<Timestamp>,
+    pub settled_at: Option<Timestamp>,
+    pub cancelled_at: Option<Timestamp>,
+}
+
+/// Moves a just-written imported order to where its history ended.
+pub async fn finish_imported(tx: &mut Tx, order_id: Id, history: &ImportedHistory<'_>) -> StoreResult<()> {
+    let micros = |t: Option<Timestamp>| t.map(Timestamp::micros);
+    let updated = history.settled_at.or(history.cancelled_at).map_or(tx.now().micros(), Timestamp::micros);
+    sqlx::query(
+        "UPDATE orders SET status = $1, paid_at = $2, carrier = $3, tracking_no = $4, shipped_at = $5,
+                received_at = $6, received_by = CASE WHEN $6 IS NULL THEN NULL ELSE 'buyer' END,
+                completed_at = $6, settled_at = $7, cancelled_at = $8,
+                cancel_reason = CASE WHEN $8 IS NULL THEN NULL ELSE 'expired' END, updated_at = $9
+         WHERE id = $10 AND status = 'pending_payment'",
+    )
+    .bind(history.status)
+    .bind(micros(history.paid_at))
+    .bind(history.shipment.map(|(carrier, _)| carrier))
+    .bind(history.shipment.map(|(_, tracking)| tracking))
+    .bind(micros(history.shipped_at))
+    .bind(micros(history.received_at))
+    .bind(micros(history.settled_at))
+    .bind(micros(history.cancelled_at))
+    .bind(updated)
+    .bind(order_id.as_i64())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Finished orders (settled or cancelled), oldest first after `after`, for export.
+pub async fn finished(conn: &mut Conn, after: Option<Id>, limit: u32) -> StoreResult<Vec<OrderRecord>> {
+    let rows =
+        sqlx::query(select_orders!("WHERE o.status IN ('settled', 'cancelled') AND o.id > $1 ORDER BY o.id LIMIT $2"))
+            .bind(after.map_or(0, Id::as_i64))
+            .bind(i64::from(limit))
+            .fetch_all(conn)
+            .await?;
+    orders(&rows)
+}
