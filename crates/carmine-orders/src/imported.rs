@@ -97,7 +97,7 @@ fn check_history(order: &OrderImport) -> Result<()> {
         }
         "cancelled" => {
             if let Some((field, _)) = stamps.iter().find(|(_, at)| at.is_some()) {
-                return Err(Error::invalid_field(*field, "a cancelled order was never paid"));
+                return Err(Error::invalid_field(field, "a cancelled order was never paid"));
             }
             if order.shipment.is_some() {
                 return Err(Error::invalid_field("carrier", "a cancelled order was never shipped"));
