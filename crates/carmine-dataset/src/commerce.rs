@@ -74,7 +74,24 @@ pub(crate) fn shops(scale: &Scale, creators: &[usize], created_at: Timestamp) ->
         .collect()
 }
 
-/// Writes `stores.jsonl`, `products.jsonl` and `product_tags.jsonl`.
+/// What purchases are drawn from: each product's store, whether it is on sale, and
+/// its variants' codes and prices; each tagging note's products.
+pub(crate) struct Catalogue {
+    pub(crate) products: Vec<Sellable>,
+    /// (note index, product numbers it tags).
+    pub(crate) tags: Vec<(usize, Vec<u32>)>,
+    /// Each product's appeal (0 for products not on sale).
+    pub(crate) appeal: Vec<f64>,
+}
+
+pub(crate) struct Sellable {
+    pub(crate) store: usize,
+    pub(crate) active: bool,
+    pub(crate) variants: Vec<(String, i64)>,
+}
+
+/// Writes `stores.jsonl`, `products.jsonl` and `product_tags.jsonl`; returns what
+/// purchases are drawn from.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn write(
     dir: &Path,
@@ -85,8 +102,9 @@ pub(crate) fn write(
     start: Timestamp,
     counts: &mut BTreeMap<String, u64>,
     progress: bool,
-) -> Result<(), String> {
+) -> Result<Catalogue, String> {
     let mut rng = Rng(seed ^ STREAM);
+    let mut catalogue = Catalogue { products: Vec::new(), tags: Vec::new(), appeal: Vec::new() };
     let day = 86_400_000_000i64;
     // Stores.
     let mut warehouses = Vec::with_capacity(shops.len());
@@ -203,10 +221,13 @@ pub(crate) fn write(
             u if u < 0.98 => "archived",
             _ => "draft",
         };
+        let mut appeal = 0.0;
         if status != "draft" {
-            taggable[cluster].push((n as u32, rng.pareto(1.3)));
+            appeal = rng.pareto(1.3);
+            taggable[cluster].push((n as u32, appeal));
         }
-        out.write(&format::Product {
+        catalogue.appeal.push(if status == "active" { appeal } else { 0.0 });
+        let product = format::Product {
             id: format!("p{n}"),
             store: format!("s{}", shops[s].organization.id),
             category: rng.pick(CATEGORIES[cluster]).to_string(),
@@ -232,7 +253,13 @@ pub(crate) fn write(
                 certificate_status: None,
             }),
             created_at: Timestamp(start.micros() - day + rng.below(20 * 3_600) as i64 * 1_000_000),
-        })?;
+        };
+        catalogue.products.push(Sellable {
+            store: s,
+            active: status == "active",
+            variants: product.variants.iter().map(|v| (v.code.clone(), v.price)).collect(),
+        });
+        out.write(&product)?;
     }
     out.finish(counts)?;
 
@@ -258,11 +285,13 @@ pub(crate) fn write(
         }
         out.write(&format::ProductTags {
             note: format!("n{n}"),
-            tags: chosen.into_iter().map(|p| format::ProductTag { product: format!("p{p}"), pin: None }).collect(),
+            tags: chosen.iter().map(|p| format::ProductTag { product: format!("p{p}"), pin: None }).collect(),
             created_at: Timestamp(note.at),
         })?;
+        catalogue.tags.push((n, chosen));
     }
-    out.finish(counts)
+    out.finish(counts)?;
+    Ok(catalogue)
 }
 
 /// `count` distinct values of `from`, in its order.

@@ -11,11 +11,11 @@ use std::time::Instant;
 use carmine_core::Timestamp;
 use serde::Serialize;
 
-use crate::commerce;
 use crate::format::{self, Manifest};
 use crate::progress::Progress;
+use crate::{commerce, purchases};
 
-pub const MODEL: &str = "model v2";
+pub const MODEL: &str = "model v3";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Scale {
@@ -253,6 +253,8 @@ impl Member {
 
 pub(crate) struct Note {
     pub(crate) cluster: usize,
+    /// The member who wrote it.
+    pub(crate) author: usize,
     quality: f64,
     pub(crate) at: i64,
     /// Not a draft.
@@ -263,7 +265,7 @@ pub(crate) struct Note {
 pub(crate) struct Out {
     file: &'static str,
     out: BufWriter<std::fs::File>,
-    written: u64,
+    pub(crate) written: u64,
     progress: Progress,
 }
 
@@ -488,7 +490,7 @@ pub fn generate(
         if !draft {
             pools[cluster_index].push(n as u32);
         }
-        notes.push(Note { cluster: cluster_index, quality, at: time, published: !draft });
+        notes.push(Note { cluster: cluster_index, author, quality, at: time, published: !draft });
     }
     out.finish(&mut counts)?;
 
@@ -606,7 +608,9 @@ pub fn generate(
     }
     out.finish(&mut counts)?;
 
-    commerce::write(dir, seed, &scale, &shops, &notes, Timestamp(start), &mut counts, progress)?;
+    let catalogue = commerce::write(dir, seed, &scale, &shops, &notes, Timestamp(start), &mut counts, progress)?;
+    let window = (Timestamp(start), end);
+    purchases::write(dir, seed, &scale, &shops, &notes, &catalogue, window, &mut counts, progress)?;
 
     let scale_name = match scale {
         Scale::SMALL => "small".to_owned(),

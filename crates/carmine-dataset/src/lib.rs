@@ -11,6 +11,7 @@ pub mod format;
 pub mod generate;
 pub mod import;
 mod progress;
+mod purchases;
 
 pub use export::{ExportReport, export};
 pub use generate::{GenerateReport, Scale, generate};

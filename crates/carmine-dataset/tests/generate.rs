@@ -12,7 +12,7 @@ use carmine_store::testing::{TEST_START, TestDb};
 
 carmine_store::both_backends!(a_generated_community_imports_without_rejections);
 
-const TINY: Scale = Scale { members: 400, notes: 2_000, engagements: 12_000, behaviour: 3_000, days: 14 };
+const TINY: Scale = Scale { members: 400, notes: 2_000, engagements: 12_000, behaviour: 3_000, days: 28 };
 const HASH: &str = "$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNo";
 
 fn lines(dir: &Path, file: &str) -> Vec<serde_json::Value> {
@@ -119,6 +119,35 @@ fn shops_sell_to_their_cluster_and_tags_cover_a_fifth_of_the_notes() {
     let titles_in_chinese =
         products.iter().filter(|p| p["title"].as_str().unwrap().chars().any(|c| c > '\u{2e80}')).count();
     assert!((200..360).contains(&titles_in_chinese), "Chinese and English products: {titles_in_chinese} of 400");
+}
+
+#[test]
+fn members_buy_mostly_through_notes_and_review_a_third_of_what_they_buy() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("d");
+    let report = generate(&out, TINY, 9, HASH, TEST_START, false).unwrap();
+    assert_eq!(report.counts["orders.jsonl"], 400 / 2);
+    let orders = lines(&out, "orders.jsonl");
+    let lines_of = |o: &serde_json::Value| o["lines"].as_array().unwrap().clone();
+    let all_lines: Vec<serde_json::Value> = orders.iter().flat_map(lines_of).collect();
+    let through_notes = orders.iter().filter(|o| o["lines"][0].get("note").is_some()).count();
+    assert!((130..190).contains(&through_notes), "most orders come through a note: {through_notes} of 200");
+    let cancelled = orders.iter().filter(|o| o["status"] == "cancelled").count();
+    assert!((4..32).contains(&cancelled), "a few orders were never paid: {cancelled}");
+    let reviews: Vec<&serde_json::Value> = all_lines.iter().filter_map(|l| l.get("review")).collect();
+    let share = reviews.len() as f64 / all_lines.len() as f64;
+    assert!((0.2..0.45).contains(&share), "about a third of lines reviewed: {share:.2}");
+    let fives = reviews.iter().filter(|r| r["rating"] == 5).count();
+    assert!(fives * 2 > reviews.len(), "ratings lean to five stars: {fives} of {}", reviews.len());
+    let time = |o: &serde_json::Value, field: &str| Timestamp::parse_rfc3339(o[field].as_str().unwrap()).unwrap();
+    for order in orders.iter().filter(|o| o["status"] == "settled") {
+        let times: Vec<Timestamp> = ["placed_at", "paid_at", "shipped_at", "received_at", "settled_at"]
+            .iter()
+            .map(|f| time(order, f))
+            .collect();
+        assert!(times.is_sorted(), "in order: {order}");
+        assert!(times[4] < TEST_START, "finished before the generation's end: {order}");
+    }
 }
 
 async fn a_generated_community_imports_without_rejections(t: TestDb) {
