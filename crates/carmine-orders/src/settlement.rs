@@ -225,6 +225,28 @@ pub async fn settle(tx: &mut Tx, config: &OrdersConfig, order_id: Id) -> Result<
     Ok(true)
 }
 
+/// Settles up to `limit` due orders in `tx`, each under a savepoint: one that
+/// cannot settle (its books need a look) is logged and does not hold up the rest.
+/// Returns how many settled.
+pub async fn settle_due(tx: &mut Tx, config: &OrdersConfig, limit: u32) -> Result<usize> {
+    let now = tx.now();
+    let mut settled = 0;
+    for order_id in rows::settlement_due(tx.conn(), now, limit).await? {
+        tx.savepoint().await?;
+        match settle(tx, config, order_id).await {
+            Ok(done) => {
+                tx.release_savepoint().await?;
+                settled += usize::from(done);
+            }
+            Err(error) => {
+                tx.rollback_to_savepoint().await?;
+                tracing::error!(order = %order_id, error = %error, "an order could not settle");
+            }
+        }
+    }
+    Ok(settled)
+}
+
 /// `orders.settle`, every minute: completed orders past their settlement delay (up
 /// to 200 a run).
 pub struct Settle {
@@ -242,22 +264,7 @@ impl JobHandler for Settle {
 
     fn run<'a>(&'a self, tx: &'a mut Tx, _: &'a JobRecord) -> BoxFuture<'a, Result<()>> {
         Box::pin(async move {
-            let now = tx.now();
-            let mut settled = 0;
-            for order_id in rows::settlement_due(tx.conn(), now, 200).await? {
-                // One order that cannot settle (its books need a look) does not hold up the rest.
-                tx.savepoint().await?;
-                match settle(tx, &self.config, order_id).await {
-                    Ok(done) => {
-                        tx.release_savepoint().await?;
-                        settled += usize::from(done);
-                    }
-                    Err(error) => {
-                        tx.rollback_to_savepoint().await?;
-                        tracing::error!(order = %order_id, error = %error, "an order could not settle");
-                    }
-                }
-            }
+            let settled = settle_due(tx, &self.config, 200).await?;
             if settled > 0 {
                 tracing::info!(settled, "settled completed orders");
             }

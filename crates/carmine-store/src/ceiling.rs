@@ -52,6 +52,47 @@ pub async fn sqlite_batched_inserts(path: &Path, per_transaction: usize, seconds
     Ok(rate)
 }
 
+/// Units per second reserved by the bare conditional stock update checkout rests
+/// on — `reserved + 1` where it stays within `on_hand`, one per committed
+/// transaction — from `tasks` concurrent tasks on `db` for `seconds`, one stock row.
+pub async fn conditional_stock_updates(
+    db: &crate::Db,
+    sku_id: carmine_core::Id,
+    warehouse_id: carmine_core::Id,
+    tasks: usize,
+    seconds: f64,
+) -> StoreResult<f64> {
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let started = Instant::now();
+    let mut handles = Vec::with_capacity(tasks);
+    for _ in 0..tasks {
+        let db = db.clone();
+        handles.push(tokio::spawn(async move {
+            let mut done = 0u64;
+            while Instant::now() < deadline {
+                let mut tx = db.begin().await?;
+                let moved = sqlx::query(
+                    "UPDATE stock SET reserved = reserved + 1
+                     WHERE sku_id = $1 AND warehouse_id = $2 AND reserved + 1 <= on_hand",
+                )
+                .bind(sku_id.as_i64())
+                .bind(warehouse_id.as_i64())
+                .execute(tx.conn())
+                .await?
+                .rows_affected();
+                tx.commit().await?;
+                done += moved;
+            }
+            Ok::<u64, crate::StoreError>(done)
+        }));
+    }
+    let mut total = 0;
+    for handle in handles {
+        total += handle.await.map_err(|e| crate::StoreError::from(sqlx::Error::Protocol(e.to_string())))??;
+    }
+    Ok(total as f64 / started.elapsed().as_secs_f64())
+}
+
 /// The search benchmark's peer: SQLite FTS5 over the same notes, fed text already
 /// segmented by Carmine's analyzer (terms joined by spaces), so it finds the same
 /// words; queried for the best `limit` by BM25 with every term required.

@@ -65,6 +65,11 @@ pub struct BenchArgs {
     /// SQLite `synchronous=FULL` insert ceilings, one row and 100 rows per commit.
     #[arg(long)]
     pub ledger: bool,
+    /// Measure checkout and settlement in process instead (no server): checkouts of a
+    /// hot product and spread over 1,000 against the bare conditional stock UPDATE,
+    /// checkout latency at a fixed load, settled orders per second.
+    #[arg(long)]
+    pub orders: bool,
     /// Start the server with `--no-background` (no consumers or jobs) and measure reads
     /// without waiting for the consumers — e.g. while an imported history is not yet applied.
     #[arg(long)]
@@ -558,6 +563,9 @@ async fn ingest(addr: &str, notes: &[String], connections: usize, seconds: u64, 
 pub async fn run(args: BenchArgs) -> Result<(), String> {
     if args.ledger {
         return crate::bench_ledger::run(&args).await;
+    }
+    if args.orders {
+        return crate::bench_orders::run(&args).await;
     }
     if let Some(dataset) = &args.dataset {
         std::fs::create_dir_all(&args.data_dir).map_err(|e| e.to_string())?;

@@ -5,6 +5,7 @@ mod backup;
 mod bench;
 mod bench_commerce;
 mod bench_ledger;
+mod bench_orders;
 mod bench_search;
 mod cli;
 mod startup;
