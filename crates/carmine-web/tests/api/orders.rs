@@ -20,6 +20,7 @@ carmine_store::both_backends!(
     coupons_are_claimed_spent_split_exactly_and_given_back,
     coupons_through_the_pages,
     a_limited_sale_sells_its_units_once_within_each_members_limit,
+    sale_prices_through_the_console,
     buyers_pay_from_their_coins_where_the_operator_allows,
     the_address_book_edits_and_removes_through_the_pages,
 );
@@ -1234,6 +1235,60 @@ async fn a_limited_sale_sells_its_units_once_within_each_members_limit(t: TestDb
     assert_eq!(cart["stores"][0]["lines"][0]["price"]["amount_minor"], 5_000);
     app.services.payments.resume_stale(-1).await.unwrap();
     assert_books_balance(&app).await;
+}
+
+/// The console's sale prices: none yet, one set through the form (in the browser's
+/// time), refused input kept on the form, a stranger's 404, ended early.
+async fn sale_prices_through_the_console(t: TestDb) {
+    use crate::pages::form;
+    let app = TestApp::new(t).await;
+    let (owner, store_id) = store(&app, "flash_shop", "brand_official").await;
+    let (product, sku) = stocked(&app, &owner, &store_id, "秒杀 Flash", 10_000, 100).await;
+    let path = format!("/o/flash_shop/manage/products/{product}/sales");
+    let editor = app.get(&owner, &format!("/o/flash_shop/manage/products/{product}")).await.text();
+    assert!(editor.contains(&format!("href=\"{path}\"")), "the editor links to its sale prices");
+    assert!(app.get(&owner, &path).await.text().contains("id=\"sales-none\""));
+    let fields = |price: &str| {
+        vec![
+            ("sku_id", sku.clone()),
+            ("price", price.to_owned()),
+            ("quantity", "3".to_owned()),
+            ("per_member_limit", "1".to_owned()),
+            // 08:00 in China is midnight UTC: the test clock's 2026-01-01 is inside.
+            ("starts_at", "2025-12-31T08:00".to_owned()),
+            ("ends_at", "2026-01-02T08:00".to_owned()),
+            ("utc_offset", "480".to_owned()),
+        ]
+    };
+    let post = async |price: &str| {
+        let typed = fields(price);
+        let typed: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        form(&app, &owner, &path, &typed).await
+    };
+    let refused = post("100").await;
+    assert_eq!(refused.status, 422, "not below the regular price");
+    let text = refused.text();
+    assert!(text.contains("value=\"100\"") && text.contains("below the variant"), "{text}");
+    let created = post("50").await;
+    assert_eq!(created.status, 303, "{}", created.text());
+    assert_eq!(created.headers.get("location").unwrap(), &format!("{path}?done=sale_created"));
+    let page = app.get(&owner, &path).await.text();
+    assert!(page.contains("¥50.00") && page.contains("0 / 3") && page.contains("On now"), "{page}");
+    let listed = app.get(&Client::default(), &format!("/api/v1/products/{product}/sales")).await.json();
+    let sale = listed["items"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(listed["items"][0]["starts_at"], "2025-12-31T00:00:00Z", "the browser's offset");
+
+    let (stranger, _) = store(&app, "other_shop", "brand_official").await;
+    assert_eq!(app.get(&stranger, &path).await.status, 404);
+    let foreign = format!("/o/other_shop/manage/products/{product}/sales");
+    assert_eq!(app.get(&stranger, &foreign).await.status, 404, "not their store's product");
+    let ended = form(&app, &stranger, &format!("/o/other_shop/manage/products/{product}/sales/{sale}/end"), &[]).await;
+    assert_eq!(ended.status, 404);
+    let ended = form(&app, &owner, &format!("{path}/{sale}/end"), &[]).await;
+    assert_eq!(ended.headers.get("location").unwrap(), &format!("{path}?done=sale_ended"));
+    assert!(app.get(&owner, &path).await.text().contains("id=\"sales-none\""), "an ended sale is gone");
+    let listed = app.get(&Client::default(), &format!("/api/v1/products/{product}/sales")).await.json();
+    assert_eq!(listed["items"], json!([]));
 }
 
 async fn buyers_pay_from_their_coins_where_the_operator_allows(t: TestDb) {

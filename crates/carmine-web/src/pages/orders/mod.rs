@@ -1,13 +1,15 @@
 //! Orders' pages (Commerce II): the cart (`/cart`), checkout with the address book
 //! and the payment method (`/checkout`), the buyer's orders (`/orders`,
 //! `/orders/{id}`: pay again, cancel) and the page a payment provider sends the
-//! buyer back to (`/orders/paid`). Every form works without JavaScript. One router,
+//! buyer back to (`/orders/paid`); the console's orders, coupons and sale prices,
+//! and the operator's commerce pages. Every form works without JavaScript. One router,
 //! merged into the pages in one line.
 
 pub(crate) mod after_sales;
 pub(crate) mod coupons;
 pub(crate) mod fulfilment;
 pub(crate) mod reviews;
+pub(crate) mod sales;
 
 use askama::Template;
 use axum::Router;
@@ -90,6 +92,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/coupons", post(coupons::admin_create))
         .route("/admin/arbitration", get(after_sales::arbitration))
         .route("/admin/arbitration/{id}", post(after_sales::decide))
+        .route("/o/{handle}/manage/products/{id}/sales", get(sales::show).post(sales::create))
+        .route("/o/{handle}/manage/products/{id}/sales/{sale}/end", post(sales::end))
         .route("/o/{handle}/manage/coupons", get(coupons::show))
         .route("/o/{handle}/coupons", post(coupons::create))
         .route("/coupons/{id}/claim", post(coupons::claim).get(coupons::to_cart))
