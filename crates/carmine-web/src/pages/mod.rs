@@ -14,6 +14,7 @@ pub(crate) mod engagement;
 mod feed;
 mod language;
 pub(crate) mod money;
+pub(crate) mod multipart;
 pub(crate) mod notes;
 pub(crate) mod notices;
 pub(crate) mod orders;

@@ -638,22 +638,17 @@ impl NoteForm {
 async fn read_note_form(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<NoteForm, Error> {
-    let mut multipart = multipart.map_err(|_| Error::new(ErrorCode::UnsupportedMediaType))?;
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        Error::new(ErrorCode::MalformedRequest).with_message(e.body_text())
-    };
     let mut form = NoteForm { publish: true, visibility: "public".to_owned(), ..NoteForm::default() };
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or("").to_owned();
-        if name == "images" {
-            let bytes =
-                field.bytes().await.map_err(|e| Error::new(ErrorCode::PayloadTooLarge).with_message(e.body_text()))?;
-            if !bytes.is_empty() {
-                form.images.push(bytes.to_vec());
+    for (name, part) in crate::pages::multipart::read(multipart, &["images"]).await? {
+        let value = match part {
+            crate::pages::multipart::Part::File(bytes) => {
+                if !bytes.is_empty() {
+                    form.images.push(bytes);
+                }
+                continue;
             }
-            continue;
-        }
-        let value = field.text().await.map_err(unreadable)?;
+            crate::pages::multipart::Part::Text(value) => value,
+        };
         match name.as_str() {
             "title" => form.title = value,
             "body" => form.body = value,

@@ -23,6 +23,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Member};
 use crate::pages::money::parse_yuan;
+use crate::pages::multipart::Part;
 use crate::pages::orgs::Console;
 use crate::pages::{Layout, PageForm, done, render, shown_on_form};
 
@@ -201,23 +202,13 @@ pub(super) async fn import_csv(
 ) -> Result<Response, ApiError> {
     let (_, store) = access(&state, &caller, &handle, OrgAction::EditCatalogue).await?;
     let result = async {
-        let mut multipart = multipart.map_err(|_| Error::new(ErrorCode::UnsupportedMediaType))?;
-        let mut file = None;
-        while let Some(field) = multipart
-            .next_field()
-            .await
-            .map_err(|e| Error::new(ErrorCode::MalformedRequest).with_message(e.body_text()))?
-        {
-            if field.name() == Some("file") {
-                file = Some(
-                    field
-                        .bytes()
-                        .await
-                        .map_err(|e| Error::new(ErrorCode::PayloadTooLarge).with_message(e.body_text()))?,
-                );
-            }
-        }
-        let file = file
+        let file = crate::pages::multipart::read(multipart, &["file"])
+            .await?
+            .into_iter()
+            .find_map(|(_, part)| match part {
+                Part::File(bytes) => Some(bytes),
+                Part::Text(_) => None,
+            })
             .filter(|f| !f.is_empty())
             .ok_or_else(|| Error::new(ErrorCode::MissingField).with_details(serde_json::json!({ "field": "file" })))?;
         state.commerce().import_catalogue(&caller, store.record.id, &file).await
@@ -605,10 +596,6 @@ struct EditorForm {
 async fn read_form(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<EditorForm, Error> {
-    let mut multipart = multipart.map_err(|_| Error::new(ErrorCode::UnsupportedMediaType))?;
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        Error::new(ErrorCode::MalformedRequest).with_message(e.body_text())
-    };
     let mut form = EditorForm {
         draft: Draft::default(),
         action: String::new(),
@@ -619,21 +606,19 @@ async fn read_form(
     };
     let mut rows: Vec<RowDraft> = Vec::new();
     let mut options = vec![(String::new(), String::new()); PRODUCT_OPTIONS_MAX];
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or("").to_owned();
-        if name == "images" || name == "certificate" {
-            let bytes =
-                field.bytes().await.map_err(|e| Error::new(ErrorCode::PayloadTooLarge).with_message(e.body_text()))?;
-            if !bytes.is_empty() {
-                if name == "images" {
-                    form.images.push(bytes.to_vec())
-                } else {
-                    form.certificate = Some(bytes.to_vec())
-                }
+    for (name, part) in crate::pages::multipart::read(multipart, &["images", "certificate"]).await? {
+        let value = match part {
+            Part::File(bytes) if bytes.is_empty() => continue,
+            Part::File(bytes) if name == "images" => {
+                form.images.push(bytes);
+                continue;
             }
-            continue;
-        }
-        let value = field.text().await.map_err(unreadable)?;
+            Part::File(bytes) => {
+                form.certificate = Some(bytes);
+                continue;
+            }
+            Part::Text(value) => value,
+        };
         let d = &mut form.draft;
         match name.as_str() {
             "title" => d.title = value,

@@ -296,26 +296,20 @@ pub(super) async fn upload_images(
 ) -> Result<Response, ApiError> {
     let result = async {
         let id = store_id(&state, &caller, &handle, OrgAction::ManageStore).await?;
-        let mut multipart = multipart.map_err(|_| Error::new(ErrorCode::UnsupportedMediaType))?;
         let mut input = StoreInput::default();
-        while let Some(field) = multipart
-            .next_field()
-            .await
-            .map_err(|e| Error::new(ErrorCode::MalformedRequest).with_message(e.body_text()))?
-        {
-            let name = field.name().unwrap_or_default().to_owned();
-            let bytes =
-                field.bytes().await.map_err(|e| Error::new(ErrorCode::PayloadTooLarge).with_message(e.body_text()))?;
+        for (name, part) in crate::pages::multipart::read(multipart, &["logo", "banner"]).await? {
             let slot = match name.as_str() {
                 "logo" | "remove_logo" => &mut input.logo_media_id,
                 "banner" | "remove_banner" => &mut input.banner_media_id,
                 _ => continue,
             };
-            if name.starts_with("remove_") {
-                *slot = Some(None);
-            } else if !bytes.is_empty() {
-                let media = state.media().upload(caller.user_id, bytes.to_vec()).await?;
-                *slot = Some(Some(media.id));
+            match part {
+                crate::pages::multipart::Part::Text(_) => *slot = Some(None),
+                crate::pages::multipart::Part::File(bytes) if !bytes.is_empty() => {
+                    let media = state.media().upload(caller.user_id, bytes).await?;
+                    *slot = Some(Some(media.id));
+                }
+                crate::pages::multipart::Part::File(_) => {}
             }
         }
         state.commerce().update_store(&caller, id, &input).await

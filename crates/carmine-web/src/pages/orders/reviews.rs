@@ -15,6 +15,7 @@ use crate::api::orders::reviews::post_review;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, Member, path_id};
+use crate::pages::multipart::Part;
 use crate::pages::{Layout, done, render, shown_on_form};
 
 /// A review form carries up to 9 images.
@@ -87,27 +88,15 @@ struct ReviewForm {
 async fn read_form(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<ReviewForm, Error> {
-    let mut multipart = multipart.map_err(|_| Error::new(ErrorCode::UnsupportedMediaType))?;
-    let unreadable = |e: axum::extract::multipart::MultipartError| {
-        Error::new(ErrorCode::MalformedRequest).with_message(e.body_text())
-    };
     let mut form = ReviewForm::default();
-    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
-        let name = field.name().unwrap_or("").to_owned();
-        if name == "images" {
-            let bytes =
-                field.bytes().await.map_err(|e| Error::new(ErrorCode::PayloadTooLarge).with_message(e.body_text()))?;
-            if !bytes.is_empty() {
-                form.images.push(bytes.to_vec());
-            }
-            continue;
-        }
-        let value = field.text().await.map_err(unreadable)?;
-        match name.as_str() {
-            "line_id" => form.line_id = value,
-            "rating" => form.rating = value,
-            "body" => form.body = value,
-            "publish_as_note" => form.publish = value == "on",
+    for (name, part) in crate::pages::multipart::read(multipart, &["images"]).await? {
+        match (name.as_str(), part) {
+            ("images", Part::File(bytes)) if !bytes.is_empty() => form.images.push(bytes),
+            (_, Part::File(_)) => {}
+            ("line_id", Part::Text(value)) => form.line_id = value,
+            ("rating", Part::Text(value)) => form.rating = value,
+            ("body", Part::Text(value)) => form.body = value,
+            ("publish_as_note", Part::Text(value)) => form.publish = value == "on",
             _ => {}
         }
     }
