@@ -24,6 +24,7 @@ use carmine_accounts::Caller;
 use carmine_accounts::orgs::OrgAction;
 use carmine_core::event::DomainEvent;
 use carmine_core::money::Currency;
+use carmine_core::text::bounded_text;
 use carmine_core::{Error, ErrorCode, Id, Result, Timestamp};
 use carmine_jobs::{BoxFuture, JobHandler};
 use carmine_ledger::payments::refund_in;
@@ -56,15 +57,9 @@ pub struct AfterSaleInput {
     pub reason: String,
 }
 
+/// A reason or a note: the text rule every form uses (trimmed, several lines allowed).
 fn check_text(field: &str, text: &str, required: bool) -> Result<()> {
-    let chars = text.chars().count();
-    if (required && text.trim().is_empty()) || chars > REASON_MAX {
-        return Err(Error::invalid_field(field, format!("1 to {REASON_MAX} characters")));
-    }
-    if text.chars().any(|c| c.is_control() && c != '\n') {
-        return Err(Error::invalid_field(field, "no control characters"));
-    }
-    Ok(())
+    bounded_text(field, text, usize::from(required), REASON_MAX, true).map(|_| ())
 }
 
 async fn changed(tx: &mut Tx, record: &AfterSaleRecord, status: &str) -> Result<()> {

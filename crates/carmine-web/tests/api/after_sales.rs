@@ -19,6 +19,7 @@ carmine_store::both_backends!(
     returns_timers_and_arbitration,
     after_sales_refuse_what_they_must,
     an_after_sale_through_the_pages,
+    hostile_text_on_order_forms_is_kept_exactly_or_refused_cleanly,
 );
 
 const DAY: i64 = 86_400;
@@ -449,5 +450,145 @@ async fn an_after_sale_through_the_pages(t: TestDb) {
     assert_eq!(decided.status, 303, "{}", decided.text());
     let after = app.get(&buyer, &format!("/api/v1/orders/{order_id}")).await.json();
     assert_eq!(minor(&after["refunded"]), 6_000);
+    assert_books_balance(&app).await;
+}
+
+/// The text rule every order form uses (`carmine_core::text::bounded_text`): trimmed,
+/// `min..=max` characters, no control characters but line breaks and tabs where
+/// several lines are allowed.
+fn fits(text: &str, min: usize, max: usize, multiline: bool) -> bool {
+    let trimmed = text.trim();
+    let length = trimmed.chars().count();
+    (min..=max).contains(&length)
+        && !trimmed.chars().any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\t' | '\r')))
+}
+
+/// Asserts a refusal names one of `fields` with `invalid_field` (a 422).
+fn refused(response: &crate::helpers::TestResponse, fields: &[&str], text: &str) {
+    assert_eq!(response.status, 422, "{text:?}: {}", response.text());
+    let body = response.json();
+    assert_eq!(body["error"]["code"], "invalid_field", "{text:?}: {body}");
+    let field = body["error"]["details"]["field"].as_str().unwrap_or_default();
+    assert!(fields.contains(&field), "{text:?}: {body}");
+}
+
+/// Arbitrary Unicode (and strings made of controls, direction marks and spaces) in the
+/// address book, a tracking number, an after-sale's reason and a review: each is kept
+/// exactly as trimmed, or refused with `invalid_field` naming the field — never a
+/// server error — and a refusal changes nothing.
+async fn hostile_text_on_order_forms_is_kept_exactly_or_refused_cleanly(t: TestDb) {
+    use carmine_core::limits::{ADDRESS_DETAIL_CHARS_MAX, RECIPIENT_CHARS_MAX};
+    use proptest::prelude::*;
+    use proptest::strategy::ValueTree;
+    let app = app_with(t, 0).await;
+    let (owner, store_id) = store(&app, "odd_shop", "brand_official").await;
+    let (_, sku) = stocked(&app, &owner, &store_id, "奇怪 Odd", 5_000, 10).await;
+    let buyer = app.signup("odd_buyer").await;
+    let home = address(&app, &buyer, "CN-SH").await;
+    let to_ship = buy(&app, &buyer, &home, &sku, 1, "k1").await["id"].as_str().unwrap().to_owned();
+    let received = buy(&app, &buyer, &home, &sku, 1, "k2").await;
+    let received_id = received["id"].as_str().unwrap().to_owned();
+    let line = received["lines"][0]["id"].as_str().unwrap().to_owned();
+    app.post(
+        &owner,
+        &format!("/api/v1/stores/{store_id}/orders/{received_id}/ship"),
+        json!({ "carrier": "sf", "tracking_no": "SF1" }),
+    )
+    .await
+    .assert_status(200);
+    app.post(&buyer, &format!("/api/v1/orders/{received_id}/receive"), json!({})).await.assert_status(200);
+
+    let texts = prop_oneof![
+        any::<String>(),
+        "\\PC{0,1100}",
+        "[\\x00-\\x1f\\u{202a}-\\u{202e}\\u{200b} a-z0-9-]{0,45}",
+        "[A-Z0-9-]{1,45}",
+    ];
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let (mut shipped, mut reviewed) = (false, false);
+    let (mut accepted, mut refusals) = (0, 0);
+    for _ in 0..48 {
+        let text = texts.new_tree(&mut runner).unwrap().current();
+        // The address book: recipient and detail.
+        let added = app
+            .post(
+                &buyer,
+                "/api/v1/addresses",
+                json!({ "recipient": text, "phone": "13800138000", "region": "CN-SH", "detail": format!("{text}路") }),
+            )
+            .await;
+        let detail = format!("{text}路");
+        if fits(&text, 1, RECIPIENT_CHARS_MAX, false) && fits(&detail, 2, ADDRESS_DETAIL_CHARS_MAX, false) {
+            added.assert_status(201);
+            let kept = added.json();
+            assert_eq!((kept["recipient"].as_str(), kept["detail"].as_str()), (Some(text.trim()), Some(detail.trim())));
+            let id = kept["id"].as_str().unwrap();
+            app.delete(&buyer, &format!("/api/v1/addresses/{id}"), None).await.assert_status(204);
+            accepted += 1;
+        } else {
+            refused(&added, &["recipient", "detail"], &text);
+            refusals += 1;
+        }
+        let book = app.get(&buyer, "/api/v1/addresses").await.json();
+        assert_eq!(book["items"].as_array().unwrap().len(), 1, "a refusal adds nothing");
+
+        // A tracking number: 1 to 40 letters, digits or hyphens.
+        let ship = app
+            .post(
+                &owner,
+                &format!("/api/v1/stores/{store_id}/orders/{to_ship}/ship"),
+                json!({ "carrier": "zto", "tracking_no": text }),
+            )
+            .await;
+        let plain = (1..=40).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        match (plain, shipped) {
+            (true, false) => {
+                ship.assert_status(200);
+                assert_eq!(ship.json()["tracking_no"], text.as_str());
+                shipped = true;
+            }
+            (true, true) => ship.assert_error(409, "order_not_shippable"),
+            (false, _) => refused(&ship, &["tracking_no"], &text),
+        }
+
+        // An after-sale's reason, withdrawn again when it was taken.
+        let asked = app
+            .post(
+                &buyer,
+                &format!("/api/v1/orders/{received_id}/after-sales"),
+                json!({ "line_id": line, "kind": "refund_only", "quantity": 1, "reason": text }),
+            )
+            .await;
+        if fits(&text, 1, 500, true) {
+            asked.assert_status(201);
+            let request = asked.json();
+            assert_eq!(request["reason"], text.trim());
+            let id = request["id"].as_str().unwrap();
+            app.post(&buyer, &format!("/api/v1/after-sales/{id}/cancel"), json!({})).await.assert_status(200);
+        } else {
+            refused(&asked, &["reason"], &text);
+        }
+
+        // A review: the first that fits is posted, later ones are already there.
+        let review = app
+            .post(
+                &buyer,
+                &format!("/api/v1/orders/{received_id}/reviews"),
+                json!({ "line_id": line, "rating": 4, "body": text }),
+            )
+            .await;
+        match (fits(&text, 0, 1_000, true), reviewed) {
+            (true, false) => {
+                review.assert_status(201);
+                assert_eq!(review.json()["body"], text.trim());
+                reviewed = true;
+            }
+            (true, true) => review.assert_error(409, "already_reviewed"),
+            (false, _) => refused(&review, &["body"], &text),
+        }
+    }
+    assert!(shipped && reviewed && accepted > 5 && refusals > 5, "the samples both fit and broke the rules");
+    let order = app.get(&buyer, &format!("/api/v1/orders/{received_id}")).await.json();
+    assert_eq!(minor(&order["refunded"]), 0, "withdrawn requests moved no money");
     assert_books_balance(&app).await;
 }
