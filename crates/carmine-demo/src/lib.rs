@@ -13,6 +13,7 @@ mod commerce;
 mod content;
 mod images;
 mod money;
+mod purchases;
 mod rng;
 
 use std::time::Instant;
@@ -102,6 +103,9 @@ pub struct DemoReport {
     /// Coupons issued (each store's and the platform's welcome coupon) and flash sales on.
     pub coupons: usize,
     pub sales: usize,
+    /// Finished orders in the members' history, and the reviews they wrote.
+    pub orders: usize,
+    pub reviews: usize,
     pub seconds: f64,
 }
 
@@ -498,6 +502,9 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
     // Coupons and flash sales on now; the log-ins hold the platform's welcome coupon.
     let holders: Vec<Id> = members.iter().skip(1).take(GIVEN.len()).copied().collect();
     (report.coupons, report.sales) = commerce::offers(&db, clock.now(), members[0], &holders).await?;
+    // Their own random stream again: what came before stays as it was.
+    let shoppers: Vec<Id> = holders.iter().chain(members.iter().skip(1 + GIVEN.len()).take(40)).copied().collect();
+    (report.orders, report.reviews) = purchases::seed(&db, &mut Rng::new(seed ^ 0x0d_e4), &shoppers, now).await?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }

@@ -63,6 +63,19 @@ async fn a_small_community_is_consistent(t: TestDb) {
     let meimei = carmine_store::users::get_by_username(&mut conn, "meimei").await.unwrap().unwrap().id;
     let coins = carmine_store::ledger::find_account(&mut conn, "user", meimei, "coins", "CNY").await.unwrap();
     assert!(coins.is_some_and(|c| c.balance > 0), "the demo's member log-in holds coins to send gifts");
+    // A purchase history: every printed log-in bought and was delivered, reviews count
+    // in their products' ratings, and none of it touched the books.
+    assert!(report.orders >= 3 && report.reviews > 0, "{report:?}");
+    for login in ["xiaohong", "lanlan", "meimei"] {
+        let user = carmine_store::users::get_by_username(&mut conn, login).await.unwrap().unwrap().id;
+        let bought = carmine_store::orders::buyer_orders(&mut conn, user, &[], None, 10).await.unwrap();
+        assert!(!bought.is_empty() && bought.iter().all(|o| o.status == "settled"), "{login}: {bought:?}");
+    }
+    let mut rated = 0;
+    for product in &listed {
+        rated += carmine_store::reviews::product_rating(&mut conn, product.id).await.unwrap().0;
+    }
+    assert_eq!(rated as usize, report.reviews);
     let books = carmine_ledger::reconcile::reconcile(&t.db).await.unwrap();
     assert!(books.is_clean(), "{books:?}");
     assert_eq!(books.transactions as usize, report.top_ups + report.gifts);

@@ -784,7 +784,9 @@ async fn order_page(
             .iter()
             .map(|r| after_sales::after_sale_row(&layout, r, &detail.lines))
             .collect(),
+        // Imported history has no payment here to refund (`carmine_orders::imported`).
         can_ask: ["completed", "settled"].contains(&detail.order.status.as_str())
+            && detail.group.payment_id.is_some()
             && detail.order.fulfilment.received_at.is_some_and(|at| {
                 at.plus_seconds(state.orders().config().after_sale_days * 86_400) > crate::i18n::now()
             }),
