@@ -382,7 +382,7 @@ pub struct Order {
     pub store: String,
     pub status: String,
     pub address: OrderAddress,
-    /// 1 to 50.
+    /// 1 to 100.
     pub lines: Vec<OrderLine>,
     /// In minor units.
     #[serde(default)]
