@@ -96,13 +96,22 @@ impl JobHandler for StoreScores {
 }
 
 impl Orders {
-    /// The buyer reviews a product of one of their received orders, once.
-    pub async fn review(&self, buyer: Id, order_id: Id, input: &ReviewInput) -> Result<ReviewRecord> {
+    /// Checks a review before anything is written — the line, the stars, the text, the
+    /// number of images, the order's status and a review already there — and returns
+    /// the order, its line and the text as kept. (The review page checks this before it
+    /// uploads the form's images.)
+    pub async fn check_review(
+        &self,
+        buyer: Id,
+        order_id: Id,
+        input: &ReviewInput,
+    ) -> Result<(crate::OrderDetail, carmine_store::orders::LineRecord, String)> {
         let detail = self.order(buyer, order_id).await?;
         let line = detail
             .lines
             .iter()
             .find(|l| l.id == input.line_id)
+            .cloned()
             .ok_or_else(|| Error::invalid_field("line_id", "a line of this order"))?;
         if !(1..=5).contains(&input.rating) {
             return Err(Error::invalid_field("rating", "1 to 5 stars"));
@@ -115,6 +124,15 @@ impl Orders {
             return Err(Error::new(ErrorCode::ReviewNotAllowed)
                 .with_details(serde_json::json!({ "status": detail.order.status })));
         }
+        if rows::has_reviewed(&mut *self.db.reader().await?, buyer, line.product_id).await? {
+            return Err(Error::new(ErrorCode::AlreadyReviewed));
+        }
+        Ok((detail, line, body))
+    }
+
+    /// The buyer reviews a product of one of their received orders, once.
+    pub async fn review(&self, buyer: Id, order_id: Id, input: &ReviewInput) -> Result<ReviewRecord> {
+        let (detail, line, body) = self.check_review(buyer, order_id, input).await?;
         let mut conn = self.db.reader().await?;
         for (n, media_id) in input.media_ids.iter().enumerate() {
             let owned = carmine_store::media::get(&mut conn, *media_id).await?.is_some_and(|m| m.owner_id == buyer);

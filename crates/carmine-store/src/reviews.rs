@@ -82,6 +82,16 @@ pub async fn insert(tx: &mut Tx, new: &NewReview<'_>) -> StoreResult<bool> {
     Ok(true)
 }
 
+/// Whether the member has reviewed the product already.
+pub async fn has_reviewed(conn: &mut Conn, author_id: Id, product_id: Id) -> StoreResult<bool> {
+    let row = sqlx::query("SELECT 1 AS one FROM reviews WHERE author_id = $1 AND product_id = $2")
+        .bind(author_id.as_i64())
+        .bind(product_id.as_i64())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}
+
 pub async fn set_note(tx: &mut Tx, review_id: Id, note_id: Id) -> StoreResult<()> {
     sqlx::query("UPDATE reviews SET note_id = $1 WHERE id = $2")
         .bind(note_id.as_i64())

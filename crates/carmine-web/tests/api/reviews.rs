@@ -142,6 +142,17 @@ async fn a_review_through_the_pages(t: TestDb) {
     assert_eq!(refused.status, 422, "{}", refused.text());
     assert!(refused.text().contains("回甘很好 lovely finish"), "{}", refused.text());
     let photo = carmine_media::fixtures::png(120, 90);
+    // Refused with a photo (no such stars): the photo is not uploaded.
+    let buyer_id: carmine_core::Id = app.user_id(&buyer).await.parse().unwrap();
+    let uploads = async || {
+        let mut conn = app.db.reader().await.unwrap();
+        carmine_store::media::usage_since(&mut conn, buyer_id, carmine_core::Timestamp(0)).await.unwrap().0
+    };
+    let before = uploads().await;
+    let nine = [("line_id", line), ("rating", "9"), ("body", "回甘很好 lovely finish")];
+    let refused = post_multipart(&app, &buyer, &path, &nine, std::slice::from_ref(&photo), true).await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert_eq!(uploads().await, before, "a refused review leaves no image behind");
     let posted = post_multipart(&app, &buyer, &path, &fields, &[photo], true).await;
     assert_eq!(posted.status, 303, "{}", posted.text());
     let page = app.get(&buyer, &format!("/orders/{order_id}")).await.text();

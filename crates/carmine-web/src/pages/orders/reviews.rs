@@ -151,12 +151,15 @@ pub(super) async fn submit(
     let mut form = read_form(multipart).await?;
     let images = std::mem::take(&mut form.images);
     let posted = async {
-        let input = ReviewInput {
+        let mut input = ReviewInput {
             line_id: form.line_id.parse().map_err(|_| Error::invalid_field("line_id", "a line of this order"))?,
             rating: form.rating.trim().parse().map_err(|_| Error::invalid_field("rating", "1 to 5 stars"))?,
             body: form.body.clone(),
-            media_ids: crate::pages::notes::upload_all(&state, &caller, images, &[]).await?,
+            media_ids: Vec::new(),
         };
+        // Checked before the images are uploaded: a refused form leaves none behind.
+        state.orders().check_review(caller.user_id, order_id, &input).await?;
+        input.media_ids = crate::pages::notes::upload_all(&state, &caller, images, &[]).await?;
         post_review(&state, &caller, order_id, &input, form.publish).await
     };
     match posted.await {
