@@ -406,7 +406,7 @@ async fn order_tabs_and_the_operators_commerce_page(t: TestDb) {
     let admin = app.admin("operator").await;
     let page = app.get(&admin, "/admin/commerce").await;
     assert_eq!(page.status, 200, "{}", page.text());
-    assert!(page.text().contains("0.60 %") && page.text().contains("¥10000.00"), "{}", page.text());
+    assert!(page.text().contains("0.60 %") && page.text().contains("¥10,000.00"), "{}", page.text());
     assert_eq!(app.get(&buyer, "/admin/commerce").await.status.as_u16(), 403);
     let fields = [
         ("name", "新人券"),

@@ -500,11 +500,11 @@ async fn money_through_pages(t: TestDb) {
     let back = topped.headers.get("location").unwrap().to_str().unwrap().to_owned();
     assert!(back.starts_with("/o/shopfront/money?payment="), "{back}");
     let page = app.get(&buyer, &back).await.text();
-    assert!(page.contains("data-status=\"succeeded\"") && page.contains("¥1000.00"), "{page}");
+    assert!(page.contains("data-status=\"succeeded\"") && page.contains("¥1,000.00"), "{page}");
     assert!(page.contains("Paid: the balance is topped up."), "in plain words: {page}");
     assert!(page.contains("Added · Ad balance") && !page.contains("ad_balance<"), "{page}");
     let own = app.get(&buyer, "/wallet").await.text();
-    assert!(!own.contains("¥1000.00"), "the brand's top-up is not in the owner's own wallet: {own}");
+    assert!(!own.contains("¥1,000.00"), "the brand's top-up is not in the owner's own wallet: {own}");
     app.get(&creator, "/o/shopfront/money").await.assert_status(404);
 
     // The operator's statement: every stream, the chart, the CSV, balanced books.
