@@ -260,13 +260,15 @@ pub async fn mention_ids(conn: &mut Conn, note_id: Id) -> StoreResult<Vec<Id>> {
 /// Deletes a note, leaving a tombstone: content and links purged, id kept.
 pub async fn tombstone(tx: &mut Tx, id: Id) -> StoreResult<bool> {
     let now = tx.now().micros();
-    // Its images stop being served at once (unless another live note shows them).
+    // Its images stop being served at once (unless another live note shows them, or a
+    // review it was published from: the review stands).
     sqlx::query(
         "UPDATE media SET deleted_at = $1
          WHERE deleted_at IS NULL
            AND id IN (SELECT media_id FROM note_media WHERE note_id = $2)
            AND NOT EXISTS (SELECT 1 FROM note_media other JOIN notes n ON n.id = other.note_id
-                           WHERE other.media_id = media.id AND other.note_id <> $2 AND n.deleted_at IS NULL)",
+                           WHERE other.media_id = media.id AND other.note_id <> $2 AND n.deleted_at IS NULL)
+           AND NOT EXISTS (SELECT 1 FROM review_media rm WHERE rm.media_id = media.id)",
     )
     .bind(now)
     .bind(id.as_i64())

@@ -163,4 +163,12 @@ async fn a_review_through_the_pages(t: TestDb) {
     assert!(product.contains("★★★★☆") && product.contains("id=\"product-rating\""), "{product}");
     let zh = Client { cookie: Some("carmine_lang=zh-CN".into()), ..Client::default() };
     assert!(app.get(&zh, &format!("/products/{tea}")).await.text().contains("已购买"));
+    // Deleting the note it was published as leaves the review and its photo.
+    let review = &app.get(&buyer, &format!("/api/v1/orders/{order_id}/reviews")).await.json()["items"][0];
+    let note = review["note_id"].as_str().expect("published as a note").to_owned();
+    let photo_url = review["image_urls"][0].as_str().unwrap().to_owned();
+    app.delete(&buyer, &format!("/api/v1/notes/{note}"), None).await.assert_status(204);
+    let product = app.get(&Client::default(), &format!("/products/{tea}")).await.text();
+    assert!(product.contains("回甘很好 lovely finish") && product.contains(&photo_url), "{product}");
+    assert_eq!(app.get(&Client::default(), &photo_url).await.status, 200, "the photo is still served");
 }
