@@ -49,6 +49,14 @@ impl Timestamp {
         }
     }
 
+    /// The date and time of day in the instance's time zone.
+    pub fn local_datetime(self) -> jiff::civil::DateTime {
+        match jiff::Timestamp::from_microsecond(self.0) {
+            Ok(ts) => instance_zone().to_datetime(ts),
+            Err(_) => jiff::civil::DateTime::ZERO,
+        }
+    }
+
     /// Midnight starting `date` in the instance's time zone.
     pub fn local_midnight(date: jiff::civil::Date) -> Option<Timestamp> {
         let midnight = instance_zone().to_ambiguous_timestamp(date.to_datetime(jiff::civil::Time::midnight()));

@@ -127,7 +127,7 @@ error_codes! {
     OrderNotShippable => (409, "order_not_shippable", "only a paid order awaiting shipment can be shipped"),
     OrderNotShipped => (409, "order_not_shipped", "the order is not on its way"),
     ReceiptAlreadyExtended => (409, "receipt_already_extended", "the time to confirm receipt was already extended once"),
-    AfterSaleNotAllowed => (409, "after_sale_not_allowed", "this line cannot have an after-sale request: the order is not received, or the item is not returnable"),
+    AfterSaleNotAllowed => (409, "after_sale_not_allowed", "this item cannot have an after-sale request: the order is not received yet, the item is not returnable, or the order was imported from earlier history (ask the store)"),
     AfterSaleWindowClosed => (409, "after_sale_window_closed", "the time for after-sale requests on this order has passed"),
     AfterSaleNotFound => (404, "after_sale_not_found", "no such after-sale request"),
     AfterSaleNotOpen => (409, "after_sale_not_open", "the request is not waiting for that"),

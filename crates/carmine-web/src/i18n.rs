@@ -159,6 +159,13 @@ impl Locale {
         self.text_with(key, &[("year", year.into()), ("month", month.into()), ("day", day.into())])
     }
 
+    /// A day and its time of day ("12月4日 16:00", "Dec 4, 16:00"), for times a
+    /// reader plans by (a sale's window).
+    pub fn moment(self, at: Timestamp, now: Timestamp) -> String {
+        let time = at.local_datetime();
+        format!("{} {:02}:{:02}", self.date(at, now), time.hour(), time.minute())
+    }
+
     /// A message of this language's catalogue.
     pub fn text(self, key: &str) -> String {
         CATALOGUE.format(self, key, None)
@@ -209,6 +216,31 @@ pub fn error_message(error: &carmine_core::Error) -> String {
             locale.text_with("error-in-field", &[("message", message.into()), ("field", label.into())])
         }
         _ => message,
+    }
+}
+
+/// An error as a page shows it: [`error_message`], and in English its field named by
+/// its label ("tracking_no: 1 to 40 …" reads "Tracking number: 1 to 40 …") and its
+/// first letter a capital. (API messages stay as they are.)
+pub fn page_error_message(error: &carmine_core::Error) -> String {
+    let message = error_message(error);
+    if Locale::current() != Locale::En {
+        return message;
+    }
+    let field = error.details.as_ref().and_then(|d| d.get("field")).and_then(|f| f.as_str()).unwrap_or_default();
+    let label = CATALOGUE.get(Locale::En, &format!("input-{field}"));
+    match (label, message.strip_prefix(field).and_then(|m| m.strip_prefix(": "))) {
+        (Some(label), Some(rest)) if !field.is_empty() => format!("{label}: {rest}"),
+        _ => sentence(&message),
+    }
+}
+
+/// A message as a sentence on a page: its first letter a capital.
+fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -518,6 +550,9 @@ mod tests {
         }
         let field = carmine_core::Error::invalid_field("title", "not a title");
         assert_eq!(Locale::En.sync_scope(|| error_message(&field)), "title: not a title");
+        assert_eq!(Locale::En.sync_scope(|| page_error_message(&field)), "Title: not a title");
+        let refund = carmine_core::Error::new(carmine_core::ErrorCode::RefundExceedsPayment);
+        assert!(Locale::En.sync_scope(|| page_error_message(&refund)).starts_with("The refund"));
         assert_eq!(Locale::ZhCn.sync_scope(|| error_message(&field)), "有一项填写得不对（标题）");
         let nobody_labels = "x_field";
         let unlabelled = carmine_core::Error::invalid_field(nobody_labels, "no");

@@ -149,6 +149,11 @@ impl Layout {
         self.locale.date(*at, crate::i18n::now())
     }
 
+    /// A day and time of day, past or to come ("12月1日 20:00").
+    pub fn moment(&self, at: &Timestamp) -> String {
+        self.locale.moment(*at, crate::i18n::now())
+    }
+
     /// The log-in link that comes back here afterwards.
     pub fn login_href(&self) -> String {
         match &self.here {
@@ -291,8 +296,18 @@ pub(crate) fn is_local_path(path: &str) -> bool {
 
 /// After a successful form: back to `to` with a notice.
 pub(crate) fn done(to: &str, notice: &str) -> Response {
-    let separator = if to.contains('?') { '&' } else { '?' };
-    Redirect::to(&format!("{to}{separator}done={notice}")).into_response()
+    Redirect::to(&with_notice(to, notice)).into_response()
+}
+
+/// `to` with `done=notice` in its query (before any `#fragment`, which a browser
+/// never sends).
+fn with_notice(to: &str, notice: &str) -> String {
+    let (path, fragment) = match to.split_once('#') {
+        Some((path, fragment)) => (path, format!("#{fragment}")),
+        None => (to, String::new()),
+    };
+    let separator = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{separator}done={notice}{fragment}")
 }
 
 /// Errors a form re-shows to the person (their input was refused); anything else
@@ -367,7 +382,7 @@ pub(crate) fn error_page(error: &Error, request_id: &str, caller: Option<&Caller
         // Back to the page the visitor was on (or wanted) once logged in.
         return Redirect::to(&Layout::new(None).login_href()).into_response();
     }
-    let message = crate::i18n::error_message(error);
+    let message = crate::i18n::page_error_message(error);
     let status = error.code.http_status();
     let page = ErrorPage { layout: Layout::new(caller), status, heading: error_heading(status), message, request_id };
     let mut response = render(&page, Some(error));
@@ -381,6 +396,13 @@ mod tests {
     use proptest::prelude::*;
 
     use super::*;
+
+    #[test]
+    fn a_notice_goes_in_the_query_before_the_fragment() {
+        assert_eq!(with_notice("/o/x/manage/orders#after-sales", "a"), "/o/x/manage/orders?done=a#after-sales");
+        assert_eq!(with_notice("/cart?x=1", "b"), "/cart?x=1&done=b");
+        assert_eq!(with_notice("/orders", "c"), "/orders?done=c");
+    }
 
     #[test]
     fn return_paths_stay_on_this_site() {

@@ -1173,6 +1173,10 @@ async fn a_limited_sale_sells_its_units_once_within_each_members_limit(t: TestDb
     assert_eq!((listed["items"][0]["live"].as_bool(), listed["items"][0]["sold"].as_i64()), (Some(true), Some(0)));
     let page = app.get(&Client::default(), &format!("/products/{product}")).await.text();
     assert!(page.contains("Sale price ¥50.00") && page.contains("1 per member · 3 left"), "{page}");
+    assert!(
+        page.contains("data-range=\"¥50.00\">¥50.00</strong> <s class=\"muted\" id=\"product-compare-at\">¥100.00</s>"),
+        "the sale is the price, the regular one struck through: {page}"
+    );
 
     // One unit fits the limit: the sale price. Two do not: the regular price.
     let buyer = app.signup("buyer").await;

@@ -72,7 +72,7 @@ async fn payers_see_test_methods_only_in_test_mode(t: TestDb) {
     let app = TestApp::with_services(t, web, |config| config.payments_test_mode = false).await;
     let buyer = app.signup("buyer").await;
     let wallet = app.get(&buyer, "/wallet").await.text();
-    assert!(wallet.contains("<option value=\"sandbox_checkout\">Pay</option>"), "{wallet}");
+    assert!(wallet.contains("<option value=\"sandbox_checkout\">Online payment</option>"), "{wallet}");
     assert!(!wallet.contains("sandbox_decline") && !wallet.contains("id=\"test-mode\""), "{wallet}");
     // Nor can a client ask for one.
     let body = serde_json::json!({ "amount": { "amount_minor": 600, "currency": "CNY" }, "method": "sandbox_decline" });

@@ -99,7 +99,7 @@ impl ImportShown {
                 .into_iter()
                 .map(|f| {
                     let error = Error { code: f.code, message: f.message, details: f.details, source: None };
-                    (f.lines.0, f.lines.1, f.product, crate::i18n::error_message(&error))
+                    (f.lines.0, f.lines.1, f.product, crate::i18n::page_error_message(&error))
                 })
                 .collect(),
         }

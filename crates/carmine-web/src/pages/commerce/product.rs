@@ -221,12 +221,9 @@ pub(super) async fn show(
     let more = next.map(|cursor| format!("/products/{id}?notes={cursor}#notes"));
     let layout = Layout::with(caller, q.done.as_deref(), None);
     let now = state.ledger().now();
-    let sales: Vec<String> = state
-        .orders()
-        .product_sales(id)
-        .await?
+    let live: Vec<_> = state.orders().product_sales(id).await?.into_iter().filter(|s| s.live(now)).collect();
+    let sales: Vec<String> = live
         .iter()
-        .filter(|s| s.live(now))
         .map(|s| {
             let variant = product.variants.iter().find(|v| v.record.id == s.sku_id);
             let label = variant.map(|v| v.options.join(" / ")).unwrap_or_default();
@@ -240,6 +237,25 @@ pub(super) async fn show(
     let (reviews, (count, sum)) = state.orders().product_reviews(id, None, 5).await?;
     let mut page = page_of(layout, &product, store.as_ref(), cards, more);
     page.sales = sales;
+    // A sale on now is the price buyers pay (within its limits): it shows as the
+    // variant's price, the regular one struck through.
+    if !live.is_empty() {
+        let sale_of = |sku: carmine_core::Id| live.iter().find(|s| s.sku_id == sku).map(|s| s.price_minor);
+        for row in &mut page.variants {
+            if let Some(price) = row.id.parse().ok().and_then(sale_of) {
+                row.compare_at = Some(std::mem::replace(&mut row.price, yuan(price)));
+            }
+        }
+        let effective: Vec<i64> =
+            product.variants.iter().map(|v| sale_of(v.record.id).unwrap_or(v.record.price_minor)).collect();
+        let (min, max) = (effective.iter().copied().min(), effective.iter().copied().max());
+        if let (Some(min), Some(max)) = (min, max) {
+            page.price = listed_price(&page.layout, min, max, page.sold_out);
+        }
+        if let [only] = product.variants.as_slice() {
+            page.compare_at = Some(yuan(only.record.price_minor));
+        }
+    }
     if count > 0 {
         page.rating =
             page.layout.t2("product-rating", "average", format!("{:.1}", sum as f64 / count as f64), "count", count);

@@ -91,6 +91,12 @@ async fn request_page(
     error: Option<&Error>,
 ) -> Result<Response, ApiError> {
     let detail = state.orders().order(caller.user_id, order_id).await?;
+    if detail.group.payment_id.is_none() {
+        // Imported history: nothing was paid here to refund (`carmine_orders::imported`).
+        return Err(Error::new(ErrorCode::AfterSaleNotAllowed)
+            .with_details(serde_json::json!({ "imported": true }))
+            .into());
+    }
     let line_id: Id = path_id(field(fields, "line_id"), ErrorCode::OrderNotFound)?;
     let line = detail.lines.iter().find(|l| l.id == line_id).ok_or(ErrorCode::OrderNotFound)?;
     let asked = state.orders().order_after_sales(caller.user_id, order_id).await?;

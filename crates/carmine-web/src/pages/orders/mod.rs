@@ -32,6 +32,8 @@ use crate::pages::{Layout, PageForm, done, render, shown_on_form};
 /// The notices orders' forms end with (`?done=`; `notice-<key>` in the catalogues).
 pub(crate) const NOTICES: &[&str] = &[
     "cart_added",
+    "sale_created",
+    "sale_ended",
     "cart_saved",
     "cart_removed",
     "address_saved",
@@ -588,6 +590,8 @@ pub(crate) struct OrderLineRow {
     pub option_label: String,
     pub quantity: i64,
     pub price: String,
+    /// The line's share of the order's coupons ("" for none).
+    pub discount: String,
     pub paid: String,
     pub cover: Option<String>,
     pub returnable: bool,
@@ -600,6 +604,8 @@ pub(crate) struct OrderRow {
     pub status: String,
     pub cancel_reason: String,
     pub goods: String,
+    /// Taken off by coupons ("" for none).
+    pub discount: String,
     pub shipping: String,
     pub total: String,
     pub refunded: String,
@@ -624,6 +630,7 @@ fn order_row(layout: &Layout, order: &OrderRecord, lines: &[LineRecord]) -> Orde
         status: order.status.clone(),
         cancel_reason: order.cancel_reason.clone().unwrap_or_default(),
         goods: yuan(order.goods_minor),
+        discount: if order.discount_minor > 0 { yuan(order.discount_minor) } else { String::new() },
         shipping: yuan(order.shipping_minor),
         total: yuan(order.total_minor),
         refunded: if order.refunded_minor > 0 { yuan(order.refunded_minor) } else { String::new() },
@@ -646,6 +653,7 @@ fn order_row(layout: &Layout, order: &OrderRecord, lines: &[LineRecord]) -> Orde
                 option_label: l.option_label.clone(),
                 quantity: l.quantity,
                 price: yuan(l.unit_price_minor),
+                discount: if l.discount_minor > 0 { yuan(l.discount_minor) } else { String::new() },
                 paid: yuan(l.paid_minor),
                 cover: crate::api::orders::cover_url(&l.cover),
                 returnable: l.returnable,

@@ -124,8 +124,8 @@ async fn sales_page(
                 sold: s.sold,
                 quantity: s.quantity,
                 per_member_limit: s.per_member_limit,
-                starts: layout.when(&s.starts_at),
-                ends: layout.when(&s.ends_at),
+                starts: layout.moment(&s.starts_at),
+                ends: layout.moment(&s.ends_at),
                 state: if s.sold >= s.quantity {
                     "sold_out"
                 } else if s.starts_at > now {
