@@ -75,7 +75,8 @@ pub(crate) fn write(
     let mut reviewed: HashSet<(usize, u32)> = HashSet::new();
     let has_sellable = catalogue.appeal.iter().any(|a| *a > 0.0);
     let mut attempts = 0;
-    while (out.written as usize) < wanted && attempts < wanted * 20 && has_sellable && !shops.is_empty() {
+    let mut orders: Vec<format::Order> = Vec::with_capacity(wanted);
+    while orders.len() < wanted && attempts < wanted * 20 && has_sellable && !shops.is_empty() {
         attempts += 1;
         let buyer = shoppers.draw(&mut rng);
         // 80 % come through a note's tag, the rest straight from the shop.
@@ -145,8 +146,8 @@ pub(crate) fn write(
             format!("1{}{:09}", 3 + rng.below(7), rng.below(1_000_000_000))
         };
         let when = |t: i64| Some(Timestamp(t)).filter(|_| !cancelled);
-        out.write(&format::Order {
-            id: format!("o{}", out.written),
+        orders.push(format::Order {
+            id: String::new(),
             buyer: format!("u{buyer}"),
             store: format!("s{}", shops[item.store].organization.id),
             status: if cancelled { "cancelled" } else { "settled" }.to_owned(),
@@ -159,13 +160,22 @@ pub(crate) fn write(
             lines,
             shipping: 0,
             carrier: (!cancelled).then(|| rng.pick(CARRIERS).to_string()),
-            tracking_no: (!cancelled).then(|| format!("{}{:012}", if english { "EN" } else { "CN" }, out.written)),
+            tracking_no: (!cancelled).then(String::new),
             placed_at: Timestamp(placed),
             paid_at: when(paid),
             shipped_at: when(shipped),
             received_at: when(received),
             settled_at: when(settled),
-        })?;
+        });
+    }
+    // Oldest first: an import gives ids in file order, and order lists go by id.
+    orders.sort_by_key(|o| o.placed_at);
+    for (n, mut order) in orders.into_iter().enumerate() {
+        order.id = format!("o{n}");
+        if let Some(tracking) = order.tracking_no.as_mut() {
+            *tracking = format!("{}{n:012}", order.carrier.as_deref().unwrap_or("x").to_ascii_uppercase());
+        }
+        out.write(&order)?;
     }
     out.finish(counts)
 }

@@ -69,9 +69,13 @@ pub(crate) async fn seed(db: &Db, rng: &mut Rng, buyers: &[Id], now: Timestamp) 
     if offers.is_empty() {
         return Ok((0, 0));
     }
-    let (mut orders, mut reviews) = (0, 0);
     let mut reviewed: HashSet<(Id, Id)> = HashSet::new();
+    let mut history = Vec::new();
     for (n, buyer) in buyers.iter().enumerate() {
+        // One address per buyer, as an address book keeps it.
+        let (region, detail) = REGIONS[n % REGIONS.len()];
+        let recipient = ["林小红", "Amy Lin", "王美美", "陈思远", "Leo Zhang"][n % 5];
+        let phone = format!("1{}{:09}", 3 + n % 7, 10_013_800 + n);
         let count = if n < 3 { 3 } else { 1 + rng.below(2) };
         for _ in 0..count {
             let (store_id, first, code, price) = rng.pick(&offers).clone();
@@ -112,19 +116,28 @@ pub(crate) async fn seed(db: &Db, rng: &mut Rng, buyers: &[Id], now: Timestamp) 
                     }
                 })
                 .collect::<Vec<_>>();
-            let (region, detail) = *rng.pick(REGIONS);
-            let order = OrderImport {
+            let carrier = *rng.pick(CARRIERS);
+            let prefix = match carrier {
+                "sf" => "SF",
+                "jd" => "JDV",
+                "zto" => "7",
+                _ => "E",
+            };
+            history.push(OrderImport {
                 buyer: *buyer,
                 store_id,
                 status: "settled".to_owned(),
                 address: AddressInput {
-                    recipient: if english { "Amy Lin".to_owned() } else { "林小红".to_owned() },
-                    phone: format!("1380013{:04}", rng.below(10_000)),
+                    recipient: recipient.to_owned(),
+                    phone: phone.clone(),
                     region: region.to_owned(),
                     detail: detail.to_owned(),
                     is_default: false,
                 },
-                shipment: Some((rng.pick(CARRIERS).to_string(), format!("SF{}{:06}", 2026, rng.below(1_000_000)))),
+                shipment: Some((
+                    carrier.to_owned(),
+                    format!("{prefix}{}", 4_021_000_000_000u64 + rng.below(999_999) as u64),
+                )),
                 shipping_minor: 0,
                 placed_at: placed,
                 paid_at: Some(placed.plus_seconds(120)),
@@ -132,14 +145,16 @@ pub(crate) async fn seed(db: &Db, rng: &mut Rng, buyers: &[Id], now: Timestamp) 
                 received_at: Some(received),
                 settled_at: Some(settled),
                 lines,
-            };
-            let written = order.lines.iter().filter(|l| l.review.is_some()).count();
-            let mut tx = db.begin().await?;
-            import_order(&mut tx, Currency::CNY, &order).await?;
-            tx.commit().await?;
-            orders += 1;
-            reviews += written;
+            });
         }
     }
-    Ok((orders, reviews))
+    // Oldest first: order ids follow the order they are written in, and lists go by id.
+    history.sort_by_key(|order| order.placed_at);
+    let reviews = history.iter().flat_map(|o| &o.lines).filter(|l| l.review.is_some()).count();
+    for order in &history {
+        let mut tx = db.begin().await?;
+        import_order(&mut tx, Currency::CNY, order).await?;
+        tx.commit().await?;
+    }
+    Ok((history.len(), reviews))
 }

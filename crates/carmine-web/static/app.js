@@ -414,9 +414,8 @@ const waterfalls = (function masonry() {
   });
 })();
 
-// Menus (details.menu) close on a click elsewhere or Escape; a long row of tabs shows
-// its current tab.
-(function menusAndTabs() {
+// Menus (details.menu) close on a click elsewhere or Escape.
+(function closingMenus() {
   const menus = () => document.querySelectorAll("details.menu[open]");
   document.addEventListener("click", (event) => {
     menus().forEach((menu) => { if (!menu.contains(event.target)) menu.open = false; });
@@ -424,10 +423,6 @@ const waterfalls = (function masonry() {
   document.addEventListener("keydown", (event) => {
     if (event.key !== "Escape") return;
     menus().forEach((menu) => { menu.open = false; menu.querySelector("summary").focus(); });
-  });
-  document.querySelectorAll(".tabs a.active").forEach((tab) => {
-    const row = tab.parentElement;
-    row.scrollLeft = tab.offsetLeft - (row.clientWidth - tab.offsetWidth) / 2;
   });
 })();
 

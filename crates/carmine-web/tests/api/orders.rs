@@ -1277,7 +1277,7 @@ async fn sale_prices_through_the_console(t: TestDb) {
     assert_eq!(created.status, 303, "{}", created.text());
     assert_eq!(created.headers.get("location").unwrap(), &format!("{path}?done=sale_created"));
     let page = app.get(&owner, &path).await.text();
-    assert!(page.contains("¥50.00") && page.contains("0 / 3") && page.contains("On now"), "{page}");
+    assert!(page.contains("¥50.00") && page.contains("0 of 3 sold") && page.contains("On now"), "{page}");
     let listed = app.get(&Client::default(), &format!("/api/v1/products/{product}/sales")).await.json();
     let sale = listed["items"][0]["id"].as_str().unwrap().to_owned();
     assert_eq!(listed["items"][0]["starts_at"], "2025-12-31T00:00:00Z", "the browser's offset");
