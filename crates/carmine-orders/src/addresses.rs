@@ -62,10 +62,15 @@ pub(crate) fn valid(input: &AddressInput) -> Result<ValidAddress> {
     let region = regions::parse(&input.region)
         .ok_or_else(|| Error::invalid_field("region", "an ISO 3166-2:CN code (CN-BJ…) or \"world\""))?;
     let phone = valid_phone(region, &input.phone).ok_or_else(|| {
+        let international = input.phone.trim_start().starts_with('+');
         let (rule, sentence) = match region {
             "world" => (
                 "an international number: + then 7 to 15 digits",
                 "Enter an international number: + and the country code, then the number.",
+            ),
+            _ if international => (
+                "an international number needs the region \"world\"",
+                "For a number abroad (+ and the country code), choose the region Rest of the world.",
             ),
             "CN-HK" | "CN-MO" => ("8 digits", "Enter an 8-digit mobile number."),
             "CN-TW" => ("09 then 8 digits", "Enter a 10-digit mobile number starting with 09."),
