@@ -821,7 +821,7 @@ notice-avatar_removed = Your avatar is the first letter of your name again.
 ## Comment likes
 comment-like = Like this comment
 notification-comment_like = liked your comment on
-payments-test-mode = Test mode: besides “Pay”, the payment methods marked “Test” try out declines and late payments. No real money moves either way.
+payments-test-mode = Test mode: besides “Online payment”, the payment methods marked “Test” try out declines and late payments. No real money moves either way.
 notification-gift = sent you a gift on
 notification-gift-coins = { $count ->
     [one] sent you a gift of { $count } coin

@@ -749,7 +749,7 @@ notice-avatar_removed = 头像已恢复为名字首字。
 ## 评论点赞
 comment-like = 赞这条评论
 notification-comment_like = 赞了你在这篇笔记下的评论：
-payments-test-mode = 测试模式：除“支付”外，标有“测试”的支付方式用来试验被拒绝、延迟到账等情况。都不会产生真实扣款。
+payments-test-mode = 测试模式：除“在线支付”外，标有“测试”的支付方式用来试验被拒绝、延迟到账等情况。都不会产生真实扣款。
 notification-gift = 送了你礼物：
 notification-gift-coins = 送了你 { $count } 金币的礼物
 gift-other = 其他数量

@@ -168,7 +168,7 @@ async fn community_flow(driver: &Driver, server: &Server, screenshots: bool) {
     fill(&client, "password", "wrong password").await;
     click(&client, "#login-form button[type=submit]").await;
     let error = wait_for(&client, ".error").await;
-    assert_eq!(error.text().await.unwrap(), "wrong username or password");
+    assert_eq!(error.text().await.unwrap(), "Wrong username or password");
 
     fill(&client, "password", "correct horse battery").await;
     click(&client, "#login-form button[type=submit]").await;

@@ -215,7 +215,7 @@ impl Layout {
         let mut layout = Layout::new(caller);
         let refused = done.is_some_and(notices::refused);
         let notice = done.and_then(notices::text);
-        layout.error = error.map(crate::i18n::error_message).or(notice.clone().filter(|_| refused));
+        layout.error = error.map(crate::i18n::page_error_message).or(notice.clone().filter(|_| refused));
         layout.notice = notice.filter(|_| !refused);
         layout
     }

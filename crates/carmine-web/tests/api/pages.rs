@@ -605,14 +605,14 @@ async fn sign_up_and_settings_through_forms(t: TestDb) {
         form(&app, &client, "/settings/password", &[("current_password", "nope"), ("new_password", "another horse")])
             .await;
     assert_eq!(wrong.status, 422);
-    assert!(wrong.text().contains("the current password is wrong"));
+    assert!(wrong.text().contains("The current password is wrong"));
 
     let out = form(&app, &client, "/logout", &[]).await;
     assert_eq!(out.status, 303);
     app.get(&client, "/api/v1/me").await.assert_error(401, "unauthenticated");
     let bad_login = form(&app, &anonymous, "/login", &[("username", "meimei"), ("password", "wrong password")]).await;
     assert_eq!(bad_login.status, 401);
-    assert!(bad_login.text().contains("wrong username or password"));
+    assert!(bad_login.text().contains("Wrong username or password"));
     let login = form(&app, &anonymous, "/login", &[("username", "MeiMei"), ("password", "correct horse")]).await;
     assert_eq!(login.status, 303);
     assert!(login.session_cookie().is_some());
@@ -767,7 +767,7 @@ async fn composing_reading_editing_and_deleting_a_note_through_pages(t: TestDb) 
     let refused = compose(&app, &author, &fields, &[carmine_media::fixtures::svg()], true).await;
     assert_eq!(refused.status, 415);
     assert!(
-        refused.text().contains("send a JPEG, PNG or WebP image") && refused.text().contains("周末去杭州"),
+        refused.text().contains("Send a JPEG, PNG or WebP image") && refused.text().contains("周末去杭州"),
         "the form comes back filled"
     );
     assert_eq!(app.event_count().await, events);

@@ -92,10 +92,11 @@ async fn request_page(
 ) -> Result<Response, ApiError> {
     let detail = state.orders().order(caller.user_id, order_id).await?;
     if detail.group.payment_id.is_none() {
-        // Imported history: nothing was paid here to refund (`carmine_orders::imported`).
-        return Err(Error::new(ErrorCode::AfterSaleNotAllowed)
-            .with_details(serde_json::json!({ "imported": true }))
-            .into());
+        // Imported history: nothing was paid here to refund (`carmine_orders::imported`);
+        // its page says so.
+        return Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!(
+            "/orders/{order_id}"
+        ))));
     }
     let line_id: Id = path_id(field(fields, "line_id"), ErrorCode::OrderNotFound)?;
     let line = detail.lines.iter().find(|l| l.id == line_id).ok_or(ErrorCode::OrderNotFound)?;
