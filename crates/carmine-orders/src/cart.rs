@@ -38,6 +38,9 @@ pub struct CartLine {
     pub price_was: Option<i64>,
     /// The limited-quantity sale that prices it now, if any (module `sales`).
     pub sale: Option<crate::sales::LineSale>,
+    /// A sale on now that this line is too large for: (its price, the units of it the
+    /// member may still buy at that price).
+    pub sale_missed: Option<(i64, i64)>,
 }
 
 impl CartLine {
@@ -51,7 +54,7 @@ impl CartLine {
             None
         };
         let price_was = (record.price_seen_minor != record.price_minor).then_some(record.price_seen_minor);
-        CartLine { record, problem, price_was, sale: None }
+        CartLine { record, problem, price_was, sale: None, sale_missed: None }
     }
 
     /// What one unit costs now: the sale price when a sale prices the line.

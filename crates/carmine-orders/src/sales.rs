@@ -47,14 +47,18 @@ pub struct LineSale {
 pub(crate) async fn price_lines(conn: &mut Conn, user: Id, lines: &mut [CartLine], now: Timestamp) -> Result<()> {
     for line in lines.iter_mut() {
         line.sale = None;
+        line.sale_missed = None;
         let sales = rows::for_sku(&mut *conn, line.record.sku_id, now).await?;
         let Some(sale) = sales.into_iter().find(|s| s.live(now)) else { continue };
+        if sale.price_minor >= line.record.price_minor {
+            continue;
+        }
         let held = rows::member_units(&mut *conn, sale.id, user).await?;
-        let fits = line.record.quantity <= sale.quantity - sale.sold
-            && line.record.quantity <= sale.per_member_limit - held
-            && sale.price_minor < line.record.price_minor;
-        if fits {
+        let may_take = (sale.quantity - sale.sold).min(sale.per_member_limit - held).max(0);
+        if line.record.quantity <= may_take {
             line.sale = Some(LineSale { sale_id: sale.id, price_minor: sale.price_minor });
+        } else {
+            line.sale_missed = Some((sale.price_minor, may_take));
         }
     }
     Ok(())

@@ -1628,3 +1628,8 @@ sales-sold-of = { $sold } of { $quantity } sold
 sales-per-member = { $limit } per member
 sales-per-member-limit = Limit per member
 sales-end-confirm = End this sale now? Units already bought keep their price.
+cart-sale-missed = Sale price { $price } for up to { $count ->
+    [one] 1 unit
+   *[other] { $count } units
+} — lower the quantity to get it.
+cart-sale-used = Sale price { $price }: your limit is reached or it is sold out.

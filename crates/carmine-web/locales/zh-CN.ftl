@@ -1520,3 +1520,5 @@ sales-sold-of = 已售 { $sold } / { $quantity }
 sales-per-member = 每人限购 { $limit } 件
 sales-per-member-limit = 每人限购
 sales-end-confirm = 现在结束这个特价？已买的商品仍按特价计算。
+cart-sale-missed = 特价 { $price } 最多可买 { $count } 件，减少数量即可享受特价。
+cart-sale-used = 特价 { $price }：已达限购数量或已售罄。

@@ -1182,6 +1182,8 @@ async fn a_limited_sale_sells_its_units_once_within_each_members_limit(t: TestDb
     let buyer = app.signup("buyer").await;
     let cart = app.post(&buyer, "/api/v1/cart", json!({ "sku_id": sku, "quantity": 2 })).await.json();
     assert_eq!(cart["stores"][0]["lines"][0]["price"]["amount_minor"], 10_000);
+    let page = app.get(&buyer, "/cart").await.text();
+    assert!(page.contains("Sale price ¥50.00 for up to 1 unit — lower the quantity to get it."), "says why: {page}");
     let cart = app.put(&buyer, &format!("/api/v1/cart/{sku}"), json!({ "quantity": 1 })).await.json();
     assert_eq!(cart["stores"][0]["lines"][0]["price"]["amount_minor"], 5_000, "{cart}");
 

@@ -228,6 +228,8 @@ pub(crate) struct LineRow {
     pub price_was: Option<String>,
     /// Why it cannot be bought as it stands, in the reader's language.
     pub problem: Option<String>,
+    /// A sale on now the line is too large for, in words.
+    pub sale_missed: Option<String>,
     pub cover: Option<String>,
     pub max: i64,
 }
@@ -248,6 +250,10 @@ fn line_row(layout: &Layout, line: &CartLine) -> LineRow {
             LineProblem::NotForSale => layout.t("cart-not-for-sale"),
             LineProblem::OutOfStock { available: 0 } => layout.t("product-sold-out"),
             LineProblem::OutOfStock { available } => layout.t1("cart-only-left", "count", available),
+        }),
+        sale_missed: line.sale_missed.map(|(price, units)| match units {
+            0 => layout.t1("cart-sale-used", "price", yuan(price)),
+            _ => layout.t2("cart-sale-missed", "price", yuan(price), "count", units),
         }),
         cover: crate::api::orders::cover_url(&r.cover),
         max: carmine_core::limits::CART_QUANTITY_MAX,
