@@ -209,6 +209,18 @@ impl Error {
         self
     }
 
+    /// Names the interface's message that explains this error in the reader's
+    /// language (`hint-{key}` in the catalogues; `details.hint`).
+    pub fn with_hint(mut self, key: &str) -> Self {
+        match &mut self.details {
+            Some(Value::Object(map)) => {
+                map.insert("hint".to_owned(), Value::from(key));
+            }
+            _ => self.details = Some(serde_json::json!({ "hint": key })),
+        }
+        self
+    }
+
     /// A 422 naming the field and why it is wrong.
     pub fn invalid_field(field: &str, reason: impl Into<String>) -> Self {
         let reason = reason.into();

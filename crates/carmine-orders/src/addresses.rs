@@ -63,20 +63,14 @@ pub(crate) fn valid(input: &AddressInput) -> Result<ValidAddress> {
         .ok_or_else(|| Error::invalid_field("region", "an ISO 3166-2:CN code (CN-BJ…) or \"world\""))?;
     let phone = valid_phone(region, &input.phone).ok_or_else(|| {
         let international = input.phone.trim_start().starts_with('+');
-        let (rule, sentence) = match region {
-            "world" => (
-                "an international number: + then 7 to 15 digits",
-                "Enter an international number: + and the country code, then the number.",
-            ),
-            _ if international => (
-                "an international number needs the region \"world\"",
-                "For a number abroad (+ and the country code), choose the region Rest of the world.",
-            ),
-            "CN-HK" | "CN-MO" => ("8 digits", "Enter an 8-digit mobile number."),
-            "CN-TW" => ("09 then 8 digits", "Enter a 10-digit mobile number starting with 09."),
-            _ => ("1 then 10 digits", "Enter an 11-digit mobile number starting with 1."),
+        let (rule, hint) = match region {
+            "world" => ("an international number: + then 7 to 15 digits", "phone-world"),
+            _ if international => ("an international number needs the region \"world\"", "phone-needs-world"),
+            "CN-HK" | "CN-MO" => ("8 digits", "phone-hk-mo"),
+            "CN-TW" => ("09 then 8 digits", "phone-tw"),
+            _ => ("1 then 10 digits", "phone-mainland"),
         };
-        Error::invalid_field("phone", rule).with_message(sentence)
+        Error::invalid_field("phone", rule).with_hint(hint)
     })?;
     let detail = bounded_text("detail", &input.detail, 2, ADDRESS_DETAIL_CHARS_MAX, false)?;
     Ok(ValidAddress { recipient, phone, region, detail })

@@ -84,7 +84,7 @@ impl Orders {
             .ok_or_else(|| Error::invalid_field("sku_id", "a live variant of this product"))?;
         let price = range("price", input.price_minor, 1, PRICE_MINOR_MAX)?;
         if price >= sku.price_minor {
-            return Err(Error::invalid_field("price", "below the variant's price"));
+            return Err(Error::invalid_field("price", "below the variant's price").with_hint("sale-below-price"));
         }
         let days = (input.ends_at.micros() - input.starts_at.micros()) / 86_400_000_000;
         if input.ends_at <= input.starts_at || days > SALE_DAYS_MAX {

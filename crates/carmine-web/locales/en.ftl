@@ -1633,3 +1633,9 @@ cart-sale-missed = Sale price { $price } for up to { $count ->
    *[other] { $count } units
 } — lower the quantity to get it.
 cart-sale-used = Sale price { $price }: your limit is reached or it is sold out.
+hint-phone-mainland = Enter an 11-digit mobile number starting with 1.
+hint-phone-hk-mo = Enter an 8-digit mobile number.
+hint-phone-tw = Enter a 10-digit mobile number starting with 09.
+hint-phone-world = Enter an international number: + and the country code, then the number.
+hint-phone-needs-world = For a number abroad (+ and the country code), choose the region Rest of the world.
+hint-sale-below-price = A sale price must be below the variant's regular price.

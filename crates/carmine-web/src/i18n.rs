@@ -199,6 +199,11 @@ impl Locale {
 pub fn error_message(error: &carmine_core::Error) -> String {
     let locale = Locale::current();
     let detail = |key: &str| error.details.as_ref().and_then(|d| d.get(key));
+    if let Some(hint) =
+        detail("hint").and_then(|h| h.as_str()).and_then(|h| CATALOGUE.get(locale, &format!("hint-{h}")))
+    {
+        return hint;
+    }
     let label = detail("field").and_then(|f| f.as_str()).and_then(|f| CATALOGUE.get(locale, &format!("input-{f}")));
     let rule = detail("rule").and_then(|r| r.as_str()).filter(|r| carmine_core::FieldRule::NAMES.contains(r));
     if let (Some(label), Some(rule)) = (&label, rule) {
@@ -563,6 +568,9 @@ mod tests {
         let empty = carmine_core::text::bounded_text("body", " ", 1, 20, true).unwrap_err();
         assert_eq!(Locale::ZhCn.sync_scope(|| error_message(&empty)), "内容不能为空");
         assert_eq!(empty.details.as_ref().unwrap()["field"], "body", "the field id stays for clients");
+        let hinted = carmine_core::Error::invalid_field("phone", "1 then 10 digits").with_hint("phone-mainland");
+        assert_eq!(Locale::ZhCn.sync_scope(|| error_message(&hinted)), "请输入以 1 开头的 11 位手机号。");
+        assert_eq!(hinted.details.as_ref().unwrap()["field"], "phone", "the field stays");
         let internal = carmine_core::Error::internal("the disk /var/db is full");
         assert_eq!(Locale::En.sync_scope(|| error_message(&internal)), "something went wrong on our side");
     }
