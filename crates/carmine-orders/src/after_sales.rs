@@ -376,7 +376,7 @@ impl Orders {
         else {
             return Err(Error::new(ErrorCode::AfterSaleNotAllowed).with_details(json!({ "status": order.status })));
         };
-        if detail.group.payment_id.is_none() {
+        if detail.group.imported() {
             // Imported history: its money moved before the import (see `imported`).
             return Err(Error::new(ErrorCode::AfterSaleNotAllowed).with_details(json!({ "imported": true })));
         }

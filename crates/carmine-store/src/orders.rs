@@ -332,6 +332,14 @@ pub struct GroupRecord {
     pub created_at: Timestamp,
 }
 
+impl GroupRecord {
+    /// History imported from a dataset: paid before it came here, with no payment on
+    /// this instance to refund (`carmine_orders::imported`).
+    pub fn imported(&self) -> bool {
+        self.payment_id.is_none()
+    }
+}
+
 fn group(r: &AnyRow) -> Result<GroupRecord, sqlx::Error> {
     Ok(GroupRecord {
         id: Id::from_i64(r.try_get("id")?),

@@ -16,8 +16,11 @@
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use carmine_core::{Clock, IdGenerator};
+use carmine_store::{Db, DbOptions};
 use clap::Args;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -256,14 +259,54 @@ async fn latency_at(addr: &str, paths: &[String], headers: &[String], rate: u64,
     for task in tasks {
         samples.extend(task.await.expect("latency task"));
     }
-    samples.sort_by(f64::total_cmp);
-    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
-    (at(0.50), at(0.99))
+    p50_p99(&mut samples)
 }
 
 pub(crate) fn median(values: &mut [f64]) -> f64 {
     values.sort_by(f64::total_cmp);
     values[values.len() / 2]
+}
+
+/// The 50th and 99th percentiles of some samples (sorted in place).
+pub(crate) fn p50_p99(samples: &mut [f64]) -> (f64, f64) {
+    samples.sort_by(f64::total_cmp);
+    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
+    (at(0.50), at(0.99))
+}
+
+/// A fresh database for an in-process benchmark: `--database-url` as it is, else a
+/// new SQLite file `name` in the data directory, migrated. Returns it and the
+/// backend's name.
+pub(crate) async fn fresh_db(args: &BenchArgs, name: &str, node: u16) -> Result<(Db, &'static str), String> {
+    std::fs::create_dir_all(&args.data_dir).map_err(|e| e.to_string())?;
+    let (options, backend) = match &args.database_url {
+        Some(url) => (DbOptions::new(url.clone()), "PostgreSQL"),
+        None => {
+            let path = args.data_dir.join(name);
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+            }
+            (DbOptions::new(format!("sqlite://{}", path.display())), "SQLite")
+        }
+    };
+    let db = Db::connect(&options, Arc::new(IdGenerator::new(node)), Clock::System).await?;
+    carmine_store::migrate::run(&db).await.map_err(|e| format!("{e:?}"))?;
+    Ok((db, backend))
+}
+
+/// Prints whether the books reconcile after a benchmark.
+pub(crate) async fn print_books(db: &Db) -> Result<(), String> {
+    let report = carmine_ledger::reconcile::reconcile(db).await.map_err(|e| e.to_string())?;
+    println!(
+        "Afterwards: {} transactions, books {}.",
+        report.transactions,
+        if report.is_clean() {
+            "balanced (trial balance zero, every balance matches its postings)"
+        } else {
+            "NOT balanced"
+        }
+    );
+    Ok(())
 }
 
 /// A logged-in member: their session cookie and CSRF token.

@@ -18,10 +18,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use carmine_core::Id;
 use carmine_core::money::Currency;
-use carmine_core::{Clock, Id, IdGenerator};
 use carmine_ledger::{AccountKind, AccountRef, Header, IdempotencyKey, Ledger, LedgerConfig, Owner, Stream, Transfer};
-use carmine_store::{Db, DbOptions};
 
 use crate::bench::{BenchArgs, median};
 
@@ -93,26 +92,11 @@ async fn latency(ledger: &Ledger, next: &Arc<AtomicU64>, rate: u64, seconds: u64
     for handle in handles {
         times.push(handle.await.expect("a timed transfer"));
     }
-    times.sort_by(f64::total_cmp);
-    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
-    (at(0.5), at(0.99))
+    crate::bench::p50_p99(&mut times)
 }
 
 pub async fn run(args: &BenchArgs) -> Result<(), String> {
-    std::fs::create_dir_all(&args.data_dir).map_err(|e| e.to_string())?;
-    let backend = if args.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
-    let options = match &args.database_url {
-        Some(url) => DbOptions::new(url.clone()),
-        None => {
-            let path = args.data_dir.join("bench-ledger.db");
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
-            DbOptions::new(format!("sqlite://{}", path.display()))
-        }
-    };
-    let db = Db::connect(&options, Arc::new(IdGenerator::new(7)), Clock::System).await?;
-    carmine_store::migrate::run(&db).await.map_err(|e| format!("{e:?}"))?;
+    let (db, backend) = crate::bench::fresh_db(args, "bench-ledger.db", 7).await?;
     let ledger = Ledger::new(db.clone(), LedgerConfig::default());
     let clearing = AccountRef::platform(AccountKind::ProviderClearing, Currency::CNY);
     for i in 0..MEMBERS {
@@ -170,16 +154,7 @@ pub async fn run(args: &BenchArgs) -> Result<(), String> {
         median(&mut hot_100)
     );
     println!("\nOne hot-account transfer at {} transfers/s offered: p50 {p50:.2} ms, p99 {p99:.2} ms.", args.rate);
-    let report = carmine_ledger::reconcile::reconcile(&db).await.map_err(|e| e.to_string())?;
-    println!(
-        "Afterwards: {} transactions, books {}.",
-        report.transactions,
-        if report.is_clean() {
-            "balanced (trial balance zero, every balance matches its postings)"
-        } else {
-            "NOT balanced"
-        }
-    );
+    crate::bench::print_books(&db).await?;
     db.close().await;
     Ok(())
 }

@@ -24,13 +24,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use carmine_accounts::{AccountsConfig, Caller, Credential};
-use carmine_core::{Clock, Id, IdGenerator};
+use carmine_core::Id;
 use carmine_ledger::IdempotencyKey;
 use carmine_media::{Media, MediaConfig, MediaStorage};
 use carmine_notes::NotesConfig;
 use carmine_orders::{AddressInput, CheckoutInput, Orders, ShipInput};
+use carmine_store::Db;
 use carmine_store::dataset::{self, Kind};
-use carmine_store::{Db, DbOptions};
 use carmine_web::{Services, ServicesConfig};
 use serde_json::json;
 
@@ -130,9 +130,7 @@ impl Shop {
         for handle in handles {
             times.push(handle.await.expect("a timed checkout"));
         }
-        times.sort_by(f64::total_cmp);
-        let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)];
-        (at(0.5), at(0.99))
+        crate::bench::p50_p99(&mut times)
     }
 }
 
@@ -184,20 +182,7 @@ async fn sku_of(db: &Db, product: &str) -> Result<Id, String> {
 }
 
 pub async fn run(args: &BenchArgs) -> Result<(), String> {
-    std::fs::create_dir_all(&args.data_dir).map_err(|e| e.to_string())?;
-    let backend = if args.database_url.is_some() { "PostgreSQL" } else { "SQLite" };
-    let options = match &args.database_url {
-        Some(url) => DbOptions::new(url.clone()),
-        None => {
-            let path = args.data_dir.join("bench-orders.db");
-            for suffix in ["", "-wal", "-shm"] {
-                let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-            }
-            DbOptions::new(format!("sqlite://{}", path.display()))
-        }
-    };
-    let db = Db::connect(&options, Arc::new(IdGenerator::new(9)), Clock::System).await?;
-    carmine_store::migrate::run(&db).await.map_err(|e| format!("{e:?}"))?;
+    let (db, backend) = crate::bench::fresh_db(args, "bench-orders.db", 9).await?;
     let dataset_dir = args.data_dir.join("bench-orders-dataset");
     write_dataset(&dataset_dir)?;
     let storage = MediaStorage::new(args.data_dir.join("bench-orders-media"));
@@ -336,16 +321,7 @@ pub async fn run(args: &BenchArgs) -> Result<(), String> {
     println!(
         "Settlement (`orders.settle`, 200 per transaction): {settled} of {ready} orders at {settle_rate:.0} orders/s."
     );
-    let report = carmine_ledger::reconcile::reconcile(&db).await.map_err(|e| e.to_string())?;
-    println!(
-        "Afterwards: {} transactions, books {}.",
-        report.transactions,
-        if report.is_clean() {
-            "balanced (trial balance zero, every balance matches its postings)"
-        } else {
-            "NOT balanced"
-        }
-    );
+    crate::bench::print_books(&db).await?;
     db.close().await;
     Ok(())
 }

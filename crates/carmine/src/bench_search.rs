@@ -99,9 +99,8 @@ pub(crate) fn measure<T>(items: &[T], seconds: u64, mut work: impl FnMut(&T)) ->
         n += 1;
     }
     let rate = n as f64 / started.elapsed().as_secs_f64();
-    samples.sort_by(f64::total_cmp);
-    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
-    (rate, at(0.5), at(0.99))
+    let (p50, p99) = crate::bench::p50_p99(&mut samples);
+    (rate, p50, p99)
 }
 
 /// The medians of rounds of (queries/s, p50, p99).

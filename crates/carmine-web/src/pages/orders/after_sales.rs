@@ -91,7 +91,7 @@ async fn request_page(
     error: Option<&Error>,
 ) -> Result<Response, ApiError> {
     let detail = state.orders().order(caller.user_id, order_id).await?;
-    if detail.group.payment_id.is_none() {
+    if detail.group.imported() {
         // Imported history: nothing was paid here to refund (`carmine_orders::imported`);
         // its page says so.
         return Ok(axum::response::IntoResponse::into_response(axum::response::Redirect::to(&format!(

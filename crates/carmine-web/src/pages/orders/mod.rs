@@ -800,7 +800,7 @@ async fn order_page(
             .collect(),
         // Imported history has no payment here to refund (`carmine_orders::imported`).
         can_ask: ["completed", "settled"].contains(&detail.order.status.as_str())
-            && detail.group.payment_id.is_some()
+            && !detail.group.imported()
             && detail.order.fulfilment.received_at.is_some_and(|at| {
                 at.plus_seconds(state.orders().config().after_sale_days * 86_400) > crate::i18n::now()
             }),
