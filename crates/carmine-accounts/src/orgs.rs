@@ -17,6 +17,9 @@
 //! | edit products and stock, import a catalogue |  ✓  |   ✓   |   ✓   |         |
 //! | open the store; edit its settings, shipping, warehouses | ✓ | ✓ |  |         |
 //! | ship orders, answer after-sales requests  |  ✓  |   ✓   |   ✓   |         |
+//! | see ad campaigns, their review and reports |  ✓  |   ✓   |   ✓   |    ✓    |
+//! | create, edit, pause and archive campaigns, ad groups, ads | ✓ | ✓ | ✓ |   |
+//! | fund the ad balance (top up: "top up" above) |  ✓  |   ✓   |       |         |
 //! | leave (any member; not the last owner)   |   ✓   |   ✓   |   ✓   |    ✓    |
 //!
 //! Access answers (ARCHITECTURE.md): a caller who is not a member gets 404
@@ -70,8 +73,8 @@ impl OrgRole {
     pub fn allows(self, action: OrgAction) -> bool {
         use OrgAction::*;
         match action {
-            ViewMembers | ReadAnalytics | ViewStore | Leave => true,
-            ActAsOrg | EditCatalogue | FulfilOrders => self >= OrgRole::Staff,
+            ViewMembers | ReadAnalytics | ViewStore | ViewAds | Leave => true,
+            ActAsOrg | EditCatalogue | FulfilOrders | ManageAds => self >= OrgRole::Staff,
             EditProfile | RequestVerification | ManageMoney | ManageStore => self >= OrgRole::Admin,
             ViewMoney => self != OrgRole::Staff,
             ManageMember(target) => match target {
@@ -108,6 +111,11 @@ pub enum OrgAction {
     ManageStore,
     /// Ship the store's orders and answer its after-sales requests.
     FulfilOrders,
+    /// See the organization's ad campaigns, their review and reports.
+    ViewAds,
+    /// Create, edit, pause and archive campaigns, ad groups and ads (spending what
+    /// `ManageMoney` put in the ad balance).
+    ManageAds,
     /// Invite, change the role of, or remove a member holding this role.
     ManageMember(OrgRole),
     Leave,

@@ -57,6 +57,7 @@ error_codes! {
     AdminOnly => (403, "admin_only", "only an administrator can do this"),
     Blocked => (403, "blocked", "one of you has blocked the other"),
     AccountSuspended => (403, "account_suspended", "this account is suspended"),
+    CreativeNotAuthorised => (403, "creative_not_authorised", "that note is someone else's, and they have not authorised you to advertise it"),
     // 404: it does not exist, or you may not know that it does.
     RouteNotFound => (404, "route_not_found", "there is no such page"),
     UserNotFound => (404, "user_not_found", "no such member"),
@@ -87,6 +88,9 @@ error_codes! {
     OrderNotFound => (404, "order_not_found", "no such order"),
     CouponNotFound => (404, "coupon_not_found", "no such coupon"),
     SaleNotFound => (404, "sale_not_found", "no such sale price"),
+    AdCampaignNotFound => (404, "ad_campaign_not_found", "no such ad campaign"),
+    AdGroupNotFound => (404, "ad_group_not_found", "no such ad group"),
+    AdNotFound => (404, "ad_not_found", "no such ad"),
     // 405
     MethodNotAllowed => (405, "method_not_allowed", "this route does not accept that method"),
     // 409: the request conflicts with the current state.
@@ -138,6 +142,11 @@ error_codes! {
     CouponLimitReached => (409, "coupon_limit_reached", "you have claimed this coupon as many times as it allows"),
     CouponNotApplicable => (409, "coupon_not_applicable", "a coupon cannot be used on this checkout"),
     SaleOverlaps => (409, "sale_overlaps", "the variant already has a sale price in that window"),
+    NoteNotAdvertisable => (409, "note_not_advertisable", "only a published, public note that is not limited can be advertised"),
+    AdStoreRequired => (409, "ad_store_required", "a product-sales ad needs your open store and a note tagging one of its products"),
+    AdReviewClosed => (409, "ad_review_closed", "the ad was already reviewed"),
+    AdArchived => (409, "ad_archived", "it is archived and can no longer change"),
+    AdsLimitReached => (409, "ads_limit_reached", "there are as many of these as one may have; archive some first"),
     // 428
     IdempotencyKeyRequired => (428, "idempotency_key_required", "send an Idempotency-Key header with this request"),
     // 413

@@ -413,6 +413,32 @@ pub enum DomainEvent {
         store_id: Id,
         status: String,
     },
+    /// An advertiser created a campaign, changed it or moved it to `status`.
+    AdCampaignChanged {
+        campaign_id: Id,
+        advertiser_id: Id,
+        status: String,
+    },
+    /// An ad group was created, changed or moved to `status`.
+    AdGroupChanged {
+        group_id: Id,
+        campaign_id: Id,
+        status: String,
+    },
+    /// An ad was created, reviewed (`review_status`) or moved to `status`.
+    AdChanged {
+        ad_id: Id,
+        group_id: Id,
+        note_id: Id,
+        review_status: String,
+        status: String,
+    },
+    /// A creator authorised an organization to advertise a note, or revoked it.
+    AdAuthorisationChanged {
+        note_id: Id,
+        org_id: Id,
+        granted: bool,
+    },
 }
 
 impl DomainEvent {
@@ -502,6 +528,10 @@ impl DomainEvent {
             DomainEvent::CertificateDecided { .. } => "certificate_decided",
             DomainEvent::NoteProductsTagged { .. } => "note_products_tagged",
             DomainEvent::ProductTagOpened { .. } => "product_tag_opened",
+            DomainEvent::AdCampaignChanged { .. } => "ad_campaign_changed",
+            DomainEvent::AdGroupChanged { .. } => "ad_group_changed",
+            DomainEvent::AdChanged { .. } => "ad_changed",
+            DomainEvent::AdAuthorisationChanged { .. } => "ad_authorisation_changed",
         }
     }
 }

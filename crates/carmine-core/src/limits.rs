@@ -170,3 +170,26 @@ pub const NOTES_ABOUT_RANKED_MAX: i64 = 2_000;
 /// A catalogue CSV file: its size and its rows (a product with its variants is one unit).
 pub const CATALOGUE_CSV_BYTES_MAX: usize = 5 << 20;
 pub const CATALOGUE_CSV_ROWS_MAX: usize = 10_000;
+
+// ---- Advertising (carmine-ads) ------------------------------------------------------
+
+/// Names of campaigns and ad groups, in characters.
+pub const AD_NAME_CHARS_MAX: usize = 60;
+/// The highest bid: per click (CPC) or per thousand viewable impressions (CPM), in
+/// minor units (¥1,000).
+pub const AD_BID_MINOR_MAX: i64 = 100_000;
+/// The highest daily budget (¥1,000,000) and total budget (¥100,000,000), in minor units.
+pub const AD_DAILY_BUDGET_MINOR_MAX: i64 = 100_000_000;
+pub const AD_TOTAL_BUDGET_MINOR_MAX: i64 = 10_000_000_000;
+/// How far ahead a campaign may start, and the longest it may run, in days.
+pub const AD_SCHEDULE_DAYS_MAX: i64 = 366;
+/// The most impressions of one campaign a member may be shown a day, as a group's cap.
+pub const AD_FREQUENCY_CAP_MAX: i64 = 20;
+/// Campaigns (not archived) per advertiser, groups per campaign, ads per group.
+pub const AD_CAMPAIGNS_PER_ADVERTISER_MAX: i64 = 200;
+pub const AD_GROUPS_PER_CAMPAIGN_MAX: i64 = 50;
+pub const ADS_PER_GROUP_MAX: i64 = 20;
+/// Organizations a creator may authorise to advertise one note.
+pub const AD_AUTHORISATIONS_PER_NOTE_MAX: i64 = 20;
+/// Ads one page of the operator's review queue shows.
+pub const AD_REVIEW_PAGE_MAX: u32 = 100;

@@ -36,3 +36,25 @@ pub async fn get_by_handle(conn: &mut Conn, handle: &str) -> StoreResult<Option<
     .transpose()
     .map_err(|e: sqlx::Error| e.into())
 }
+
+/// An actor by id (deleted ones too: their handle is kept in the row).
+pub async fn get(conn: &mut Conn, id: Id) -> StoreResult<Option<ActorRecord>> {
+    let row = sqlx::query(
+        "SELECT a.id, a.kind, a.handle, COALESCE(u.display_name, o.name, '') AS name
+         FROM actors a LEFT JOIN users u ON u.id = a.id LEFT JOIN orgs o ON o.id = a.id
+         WHERE a.id = $1",
+    )
+    .bind(id.as_i64())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        Ok(ActorRecord {
+            id: Id::from_i64(row.try_get("id")?),
+            kind: row.try_get("kind")?,
+            handle: row.try_get("handle")?,
+            name: row.try_get("name")?,
+        })
+    })
+    .transpose()
+    .map_err(|e: sqlx::Error| e.into())
+}

@@ -14,6 +14,7 @@ mod db_error;
 pub mod migrate;
 
 pub mod actors;
+pub mod ads;
 pub mod after_sales;
 pub mod audit;
 pub mod backup;

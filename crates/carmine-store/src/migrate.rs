@@ -55,6 +55,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(24, "0024_fulfilment"),
     migration!(25, "0025_line_settlement"),
     migration!(26, "0026_import_orders"),
+    migration!(27, "0027_ads"),
 ];
 
 /// The names of the migrations this binary carries, in order.

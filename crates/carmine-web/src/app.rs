@@ -7,6 +7,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use carmine_accounts::Accounts;
 use carmine_accounts::AccountsConfig;
+use carmine_ads::Ads;
 use carmine_commerce::{Commerce, CommerceConfig};
 use carmine_core::cursor::CursorCodec;
 use carmine_core::limits::JSON_BODY_BYTES_MAX;
@@ -52,6 +53,7 @@ pub struct Services {
     pub sandbox: Sandbox,
     pub commerce: Commerce,
     pub orders: Orders,
+    pub ads: Ads,
     hourly_stats_days: i64,
 }
 
@@ -122,6 +124,7 @@ impl Services {
         let commerce = Commerce::new(db.clone(), accounts.clone(), notes.clone(), commerce);
         let orders = Orders::new(db.clone(), commerce.clone(), payments.clone(), orders_config);
         Ok(Services {
+            ads: Ads::new(db.clone(), accounts.clone()),
             orders,
             commerce,
             ledger,
@@ -262,6 +265,10 @@ impl AppState {
 
     pub fn orders(&self) -> &Orders {
         &self.inner.services.orders
+    }
+
+    pub fn ads(&self) -> &Ads {
+        &self.inner.services.ads
     }
 
     pub fn ledger(&self) -> &Ledger {

@@ -2,6 +2,7 @@
 //! OpenAPI document and the router cannot disagree.
 
 mod admin;
+pub(crate) mod ads;
 pub(crate) mod auth;
 mod boards;
 pub(crate) mod commerce;
@@ -36,6 +37,7 @@ pub(crate) fn router(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(media::router())
         .merge(commerce::router())
         .merge(orders::router())
+        .merge(ads::router())
         .routes(routes!(system::healthz))
         .routes(routes!(system::readyz))
         .routes(routes!(system::metrics))

@@ -74,7 +74,7 @@ pub(crate) async fn verified_org(app: &TestApp, owner: &Client, handle: &str, ki
 }
 
 /// A member of `org` with `role`, through an invitation.
-async fn join(app: &TestApp, owner: &Client, org: &str, username: &str, role: &str) -> Client {
+pub(crate) async fn join(app: &TestApp, owner: &Client, org: &str, username: &str, role: &str) -> Client {
     let member = app.signup(username).await;
     app.post(owner, &format!("/api/v1/orgs/{org}/invitations"), json!({ "username": username, "role": role }))
         .await

@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod admin;
+mod ads;
 mod after_sales;
 mod bad_input;
 mod boards;

@@ -69,6 +69,15 @@ fn valid_body(method: &Method, path: &str) -> Option<Value> {
         p if p.ends_with("/refunds") => {
             json!({ "amount": { "amount_minor": 100, "currency": "CNY" }, "reason": "mine now" })
         }
+        "/api/v1/ads/campaigns/{id}" => json!({ "name": "pwned", "status": "paused" }),
+        "/api/v1/ads/campaigns/{id}/groups" => json!({
+            "name": "pwned", "pricing": "cpc", "bid": { "amount_minor": 100, "currency": "CNY" }, "placements": ["feed"]
+        }),
+        "/api/v1/ads/groups/{id}" => json!({ "name": "pwned", "status": "paused" }),
+        "/api/v1/ads/groups/{id}/ads" => json!({ "note_id": "1" }),
+        "/api/v1/ads/ads/{id}" => json!({ "status": "archived" }),
+        "/api/v1/admin/ads/review/{id}" => json!({ "decision": "approve" }),
+        "/api/v1/notes/{id}/ad-authorisations" => json!({ "org": "mallory_co" }),
         _ => json!({}),
     })
 }
@@ -192,6 +201,21 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
         .as_str()
         .unwrap()
         .to_owned();
+    // Advertising: Alice's organization runs a campaign with an ad group and an ad.
+    let ad_note = app.publish(&alice, "新品广告", json!({ "author": "alice_co" })).await;
+    let campaign = app
+        .post(
+            &alice,
+            "/api/v1/ads/campaigns",
+            json!({ "org": "alice_co", "name": "Launch", "objective": "engagement", "daily_budget": crate::ads::cny(10_000) }),
+        )
+        .await
+        .json();
+    let campaign_id = campaign["id"].as_str().unwrap().to_owned();
+    let ad_group = crate::ads::group(&app, &alice, &campaign_id, json!(["feed"]), 100).await;
+    let ad =
+        app.post(&alice, &format!("/api/v1/ads/groups/{ad_group}/ads"), json!({ "note_id": ad_note })).await.json();
+    let ad_id = ad["id"].as_str().unwrap().to_owned();
     let mallory = app.signup("mallory").await;
     app.post(&mallory, "/api/v1/orgs", json!({ "handle": "mallory_co", "name": "Mallory Co", "kind": "agency" }))
         .await
@@ -257,6 +281,12 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
             payout["id"].as_str().unwrap()
         } else if template.starts_with("/api/v1/addresses/") {
             alice_address.as_str()
+        } else if template.starts_with("/api/v1/ads/campaigns/") {
+            campaign_id.as_str()
+        } else if template.starts_with("/api/v1/ads/groups/") {
+            ad_group.as_str()
+        } else if template.starts_with("/api/v1/ads/ads/") || template.starts_with("/api/v1/admin/ads/") {
+            ad_id.as_str()
         } else {
             &alice_id
         };
@@ -309,4 +339,8 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
     assert_eq!(addresses["items"][0]["detail"], "静安区 1 号");
     let product = app.get(&alice, &format!("/api/v1/products/{product_id}")).await.json();
     assert_eq!((product["title"].as_str(), product["status"].as_str()), (Some("新品 draft"), Some("draft")));
+    let campaign = app.get(&alice, &format!("/api/v1/ads/campaigns/{campaign_id}")).await.json();
+    assert_eq!((campaign["name"].as_str(), campaign["status"].as_str()), (Some("Launch"), Some("active")));
+    let ad = app.get(&alice, &format!("/api/v1/ads/ads/{ad_id}")).await.json();
+    assert_eq!((ad["status"].as_str(), ad["review_status"].as_str()), (Some("active"), Some("pending")));
 }

@@ -1,0 +1,98 @@
+//! Advertising (ADR 0028). An advertiser — an organization, or later a member
+//! boosting their own note — runs campaigns (objective, daily and total budget,
+//! schedule) of ad groups (pricing, bid, frequency cap, placements) of ads, each an
+//! existing note: the advertiser's own, or a creator's note the creator authorised
+//! for this organization (`authorisations`). Every ad passes automatic checks when it
+//! is created and an operator's review before it serves (`review`).
+//!
+//! Who may do what is the organization role matrix (`ViewAds`, `ManageAds`; funding
+//! the ad balance is `ManageMoney`). A caller outside the advertiser gets 404 for
+//! every object of it.
+//!
+//! Must never: know HTTP, or change how organic notes rank — ads only add sponsored
+//! cards to pages.
+
+pub mod authorisations;
+pub mod delivery;
+pub mod review;
+pub mod structure;
+
+use carmine_accounts::orgs::OrgAction;
+use carmine_accounts::{Accounts, Caller};
+use carmine_core::{Error, ErrorCode, Id, Result};
+use carmine_store::Db;
+use carmine_store::ads::{self as rows, AdRecord, CampaignRecord, GroupRecord};
+use carmine_store::orgs::{self, OrgRecord};
+
+pub use delivery::Delivery;
+pub use structure::{CampaignInput, GroupInput, Objective, Placement, Pricing, Status};
+
+/// The advertising context's service.
+#[derive(Clone)]
+pub struct Ads {
+    db: Db,
+    accounts: Accounts,
+}
+
+impl Ads {
+    pub fn new(db: Db, accounts: Accounts) -> Ads {
+        Ads { db, accounts }
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// The organization `handle` if the caller may do `action` there (404 for a
+    /// stranger, 403 for a role too low).
+    pub async fn advertiser(&self, caller: &Caller, handle: &str, action: OrgAction) -> Result<OrgRecord> {
+        Ok(self.accounts.authorize_org(caller, handle, action).await?.org)
+    }
+
+    /// The advertiser owning `advertiser_id`, if the caller may do `action` for it;
+    /// `missing` (a 404) when they may not know it.
+    async fn authorize(&self, caller: &Caller, advertiser_id: Id, action: OrgAction, missing: ErrorCode) -> Result<()> {
+        if advertiser_id == caller.user_id {
+            return Ok(());
+        }
+        let org = orgs::get(&mut *self.db.reader().await?, advertiser_id).await?.ok_or(missing)?;
+        match self.accounts.authorize_org(caller, &org.handle, action).await {
+            Err(e) if e.code == ErrorCode::OrgNotFound => Err(Error::new(missing)),
+            other => other.map(|_| ()),
+        }
+    }
+
+    /// A campaign the caller may do `action` on.
+    pub async fn campaign(&self, caller: &Caller, id: Id, action: OrgAction) -> Result<CampaignRecord> {
+        let campaign =
+            rows::get_campaign(&mut *self.db.reader().await?, id).await?.ok_or(ErrorCode::AdCampaignNotFound)?;
+        self.authorize(caller, campaign.advertiser_id, action, ErrorCode::AdCampaignNotFound).await?;
+        Ok(campaign)
+    }
+
+    /// An ad group (and its campaign) the caller may do `action` on.
+    pub async fn group(&self, caller: &Caller, id: Id, action: OrgAction) -> Result<(CampaignRecord, GroupRecord)> {
+        let mut conn = self.db.reader().await?;
+        let group = rows::get_group(&mut conn, id).await?.ok_or(ErrorCode::AdGroupNotFound)?;
+        let campaign = rows::get_campaign(&mut conn, group.campaign_id).await?.ok_or(ErrorCode::AdGroupNotFound)?;
+        drop(conn);
+        self.authorize(caller, group.advertiser_id, action, ErrorCode::AdGroupNotFound).await?;
+        Ok((campaign, group))
+    }
+
+    /// An ad (with its group and campaign) the caller may do `action` on.
+    pub async fn ad(
+        &self,
+        caller: &Caller,
+        id: Id,
+        action: OrgAction,
+    ) -> Result<(CampaignRecord, GroupRecord, AdRecord)> {
+        let mut conn = self.db.reader().await?;
+        let ad = rows::get_ad(&mut conn, id).await?.ok_or(ErrorCode::AdNotFound)?;
+        let group = rows::get_group(&mut conn, ad.group_id).await?.ok_or(ErrorCode::AdNotFound)?;
+        let campaign = rows::get_campaign(&mut conn, ad.campaign_id).await?.ok_or(ErrorCode::AdNotFound)?;
+        drop(conn);
+        self.authorize(caller, ad.advertiser_id, action, ErrorCode::AdNotFound).await?;
+        Ok((campaign, group, ad))
+    }
+}

@@ -1,0 +1,70 @@
+-- Advertising (carmine-ads, ADR 0028): campaigns of an advertiser (an organization,
+-- or a member boosting their own note), ad groups with their bid and placements, and
+-- ads — each a note, reviewed before it serves. A creator authorises an organization
+-- to advertise one of their notes; revoking stops serving at once.
+CREATE TABLE ad_campaigns (
+    id                  BIGINT PRIMARY KEY,
+    advertiser_id       BIGINT NOT NULL REFERENCES actors (id),
+    name                TEXT   NOT NULL,
+    objective           TEXT   NOT NULL CHECK (objective IN ('engagement', 'reads', 'follows', 'product_sales', 'search')),
+    daily_budget_minor  BIGINT NOT NULL CHECK (daily_budget_minor > 0),
+    total_budget_minor  BIGINT CHECK (total_budget_minor IS NULL OR total_budget_minor > 0),
+    starts_at           BIGINT NOT NULL,
+    ends_at             BIGINT,
+    status              TEXT   NOT NULL CHECK (status IN ('active', 'paused', 'archived')),
+    created_by          BIGINT NOT NULL REFERENCES users (id),
+    created_at          BIGINT NOT NULL,
+    updated_at          BIGINT NOT NULL,
+    CHECK (ends_at IS NULL OR ends_at > starts_at)
+);
+CREATE INDEX ad_campaigns_advertiser ON ad_campaigns (advertiser_id, id);
+
+CREATE TABLE ad_groups (
+    id              BIGINT PRIMARY KEY,
+    campaign_id     BIGINT NOT NULL REFERENCES ad_campaigns (id),
+    advertiser_id   BIGINT NOT NULL REFERENCES actors (id),
+    name            TEXT   NOT NULL,
+    pricing         TEXT   NOT NULL CHECK (pricing IN ('cpc', 'cpm')),
+    -- Per click (CPC) or per thousand viewable impressions (CPM), in minor units.
+    bid_minor       BIGINT NOT NULL CHECK (bid_minor > 0),
+    frequency_cap   BIGINT NOT NULL CHECK (frequency_cap >= 1),
+    -- A comma list of `feed`, `search`, `related`.
+    placements      TEXT   NOT NULL,
+    -- Targeting as validated JSON (carmine-ads::targeting).
+    targeting       TEXT   NOT NULL DEFAULT '{}',
+    status          TEXT   NOT NULL CHECK (status IN ('active', 'paused', 'archived')),
+    created_at      BIGINT NOT NULL,
+    updated_at      BIGINT NOT NULL
+);
+CREATE INDEX ad_groups_campaign ON ad_groups (campaign_id, id);
+
+CREATE TABLE ads (
+    id              BIGINT PRIMARY KEY,
+    group_id        BIGINT NOT NULL REFERENCES ad_groups (id),
+    campaign_id     BIGINT NOT NULL REFERENCES ad_campaigns (id),
+    advertiser_id   BIGINT NOT NULL REFERENCES actors (id),
+    note_id         BIGINT NOT NULL REFERENCES notes (id),
+    review_status   TEXT   NOT NULL CHECK (review_status IN ('pending', 'approved', 'rejected')),
+    review_reason   TEXT,
+    reviewed_by     BIGINT REFERENCES users (id),
+    reviewed_at     BIGINT,
+    status          TEXT   NOT NULL CHECK (status IN ('active', 'paused', 'archived')),
+    created_by      BIGINT NOT NULL REFERENCES users (id),
+    created_at      BIGINT NOT NULL,
+    updated_at      BIGINT NOT NULL
+);
+CREATE INDEX ads_group ON ads (group_id, id);
+CREATE INDEX ads_review ON ads (review_status, id);
+CREATE INDEX ads_note ON ads (note_id);
+CREATE UNIQUE INDEX ads_one_per_note_in_group ON ads (group_id, note_id) WHERE status <> 'archived';
+
+-- A creator's permission for an organization to advertise one of their notes.
+CREATE TABLE ad_authorisations (
+    note_id     BIGINT NOT NULL REFERENCES notes (id),
+    org_id      BIGINT NOT NULL REFERENCES orgs (id),
+    granted_by  BIGINT NOT NULL REFERENCES users (id),
+    granted_at  BIGINT NOT NULL,
+    revoked_at  BIGINT,
+    PRIMARY KEY (note_id, org_id)
+);
+CREATE INDEX ad_authorisations_org ON ad_authorisations (org_id, granted_at);

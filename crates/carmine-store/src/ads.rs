@@ -1,0 +1,514 @@
+//! Advertising's rows (carmine-ads owns the rules): campaigns, ad groups, ads with
+//! their review, and creators' authorisations for an organization to advertise a note.
+//! Statuses move by conditional updates from the status they leave.
+
+use carmine_core::{Id, Timestamp};
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use crate::{Conn, StoreResult, Tx};
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CampaignRecord {
+    pub id: Id,
+    pub advertiser_id: Id,
+    pub name: String,
+    pub objective: String,
+    pub daily_budget_minor: i64,
+    pub total_budget_minor: Option<i64>,
+    pub starts_at: Timestamp,
+    pub ends_at: Option<Timestamp>,
+    pub status: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// What a campaign's owner writes.
+pub struct CampaignRow<'a> {
+    pub name: &'a str,
+    pub objective: &'a str,
+    pub daily_budget_minor: i64,
+    pub total_budget_minor: Option<i64>,
+    pub starts_at: Timestamp,
+    pub ends_at: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupRecord {
+    pub id: Id,
+    pub campaign_id: Id,
+    pub advertiser_id: Id,
+    pub name: String,
+    pub pricing: String,
+    pub bid_minor: i64,
+    pub frequency_cap: i64,
+    /// A comma list of placements.
+    pub placements: String,
+    /// Validated targeting JSON.
+    pub targeting: String,
+    pub status: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+pub struct GroupRow<'a> {
+    pub name: &'a str,
+    pub pricing: &'a str,
+    pub bid_minor: i64,
+    pub frequency_cap: i64,
+    pub placements: &'a str,
+    pub targeting: &'a str,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdRecord {
+    pub id: Id,
+    pub group_id: Id,
+    pub campaign_id: Id,
+    pub advertiser_id: Id,
+    pub note_id: Id,
+    pub review_status: String,
+    pub review_reason: Option<String>,
+    pub reviewed_at: Option<Timestamp>,
+    pub status: String,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthorisationRecord {
+    pub note_id: Id,
+    pub org_id: Id,
+    pub org_handle: String,
+    pub org_name: String,
+    pub granted_at: Timestamp,
+}
+
+fn campaign(r: &AnyRow) -> Result<CampaignRecord, sqlx::Error> {
+    Ok(CampaignRecord {
+        id: Id::from_i64(r.try_get("id")?),
+        advertiser_id: Id::from_i64(r.try_get("advertiser_id")?),
+        name: r.try_get("name")?,
+        objective: r.try_get("objective")?,
+        daily_budget_minor: r.try_get("daily_budget_minor")?,
+        total_budget_minor: r.try_get("total_budget_minor")?,
+        starts_at: Timestamp(r.try_get("starts_at")?),
+        ends_at: r.try_get::<Option<i64>, _>("ends_at")?.map(Timestamp),
+        status: r.try_get("status")?,
+        created_at: Timestamp(r.try_get("created_at")?),
+        updated_at: Timestamp(r.try_get("updated_at")?),
+    })
+}
+
+fn group(r: &AnyRow) -> Result<GroupRecord, sqlx::Error> {
+    Ok(GroupRecord {
+        id: Id::from_i64(r.try_get("id")?),
+        campaign_id: Id::from_i64(r.try_get("campaign_id")?),
+        advertiser_id: Id::from_i64(r.try_get("advertiser_id")?),
+        name: r.try_get("name")?,
+        pricing: r.try_get("pricing")?,
+        bid_minor: r.try_get("bid_minor")?,
+        frequency_cap: r.try_get("frequency_cap")?,
+        placements: r.try_get("placements")?,
+        targeting: r.try_get("targeting")?,
+        status: r.try_get("status")?,
+        created_at: Timestamp(r.try_get("created_at")?),
+        updated_at: Timestamp(r.try_get("updated_at")?),
+    })
+}
+
+fn ad(r: &AnyRow) -> Result<AdRecord, sqlx::Error> {
+    Ok(AdRecord {
+        id: Id::from_i64(r.try_get("id")?),
+        group_id: Id::from_i64(r.try_get("group_id")?),
+        campaign_id: Id::from_i64(r.try_get("campaign_id")?),
+        advertiser_id: Id::from_i64(r.try_get("advertiser_id")?),
+        note_id: Id::from_i64(r.try_get("note_id")?),
+        review_status: r.try_get("review_status")?,
+        review_reason: r.try_get("review_reason")?,
+        reviewed_at: r.try_get::<Option<i64>, _>("reviewed_at")?.map(Timestamp),
+        status: r.try_get("status")?,
+        created_at: Timestamp(r.try_get("created_at")?),
+        updated_at: Timestamp(r.try_get("updated_at")?),
+    })
+}
+
+fn all<T>(rows: &[AnyRow], f: fn(&AnyRow) -> Result<T, sqlx::Error>) -> StoreResult<Vec<T>> {
+    rows.iter().map(f).collect::<Result<_, sqlx::Error>>().map_err(Into::into)
+}
+
+// ---- Campaigns ---------------------------------------------------------------------
+
+pub async fn insert_campaign(tx: &mut Tx, advertiser: Id, row: &CampaignRow<'_>, created_by: Id) -> StoreResult<Id> {
+    let id = tx.new_id();
+    let now = tx.now().micros();
+    sqlx::query(
+        "INSERT INTO ad_campaigns (id, advertiser_id, name, objective, daily_budget_minor, total_budget_minor,
+                                   starts_at, ends_at, status, created_by, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'active', $9, $10, $10)",
+    )
+    .bind(id.as_i64())
+    .bind(advertiser.as_i64())
+    .bind(row.name)
+    .bind(row.objective)
+    .bind(row.daily_budget_minor)
+    .bind(row.total_budget_minor)
+    .bind(row.starts_at.micros())
+    .bind(row.ends_at.map(|t| t.micros()))
+    .bind(created_by.as_i64())
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    Ok(id)
+}
+
+/// Rewrites a campaign's settings (its objective stays).
+pub async fn update_campaign(tx: &mut Tx, id: Id, row: &CampaignRow<'_>) -> StoreResult<bool> {
+    let now = tx.now().micros();
+    Ok(sqlx::query(
+        "UPDATE ad_campaigns SET name = $1, daily_budget_minor = $2, total_budget_minor = $3, starts_at = $4,
+                                 ends_at = $5, updated_at = $6
+         WHERE id = $7 AND status <> 'archived'",
+    )
+    .bind(row.name)
+    .bind(row.daily_budget_minor)
+    .bind(row.total_budget_minor)
+    .bind(row.starts_at.micros())
+    .bind(row.ends_at.map(|t| t.micros()))
+    .bind(now)
+    .bind(id.as_i64())
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+pub async fn get_campaign(conn: &mut Conn, id: Id) -> StoreResult<Option<CampaignRecord>> {
+    let row = sqlx::query(
+        "SELECT id, advertiser_id, name, objective, daily_budget_minor, total_budget_minor, starts_at, ends_at, status,
+                created_at, updated_at
+         FROM ad_campaigns WHERE id = $1",
+    )
+    .bind(id.as_i64())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(campaign).transpose().map_err(Into::into)
+}
+
+/// An advertiser's campaigns, newest first; archived ones only when asked.
+pub async fn campaigns_of(
+    conn: &mut Conn,
+    advertiser: Id,
+    archived: bool,
+    before: Option<Id>,
+    limit: u32,
+) -> StoreResult<Vec<CampaignRecord>> {
+    let rows = sqlx::query(
+        "SELECT id, advertiser_id, name, objective, daily_budget_minor, total_budget_minor, starts_at, ends_at, status,
+                created_at, updated_at
+         FROM ad_campaigns
+         WHERE advertiser_id = $1 AND (status <> 'archived' OR $2 = 1) AND id < $3
+         ORDER BY id DESC LIMIT $4",
+    )
+    .bind(advertiser.as_i64())
+    .bind(i64::from(archived))
+    .bind(before.map_or(i64::MAX, Id::as_i64))
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    all(&rows, campaign)
+}
+
+/// Campaigns not archived.
+pub async fn count_campaigns(conn: &mut Conn, advertiser: Id) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM ad_campaigns WHERE advertiser_id = $1 AND status <> 'archived'")
+        .bind(advertiser.as_i64())
+        .fetch_one(conn)
+        .await?;
+    Ok(row.try_get("n")?)
+}
+
+/// Moves a campaign between active and paused, or archives it: false when it was
+/// archived already.
+pub async fn set_campaign_status(tx: &mut Tx, id: Id, status: &str) -> StoreResult<bool> {
+    set_status(
+        tx,
+        "UPDATE ad_campaigns SET status = $1, updated_at = $2 WHERE id = $3 AND status <> 'archived'",
+        id,
+        status,
+    )
+    .await
+}
+
+/// Takes a campaign's row, so checks over its groups hold on PostgreSQL.
+pub async fn lock_campaign(tx: &mut Tx, id: Id) -> StoreResult<bool> {
+    Ok(sqlx::query("UPDATE ad_campaigns SET updated_at = updated_at WHERE id = $1")
+        .bind(id.as_i64())
+        .execute(tx.conn())
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+async fn set_status(tx: &mut Tx, sql: &'static str, id: Id, status: &str) -> StoreResult<bool> {
+    let now = tx.now().micros();
+    Ok(sqlx::query(sql).bind(status).bind(now).bind(id.as_i64()).execute(tx.conn()).await?.rows_affected() == 1)
+}
+
+// ---- Ad groups ---------------------------------------------------------------------
+
+pub async fn insert_group(tx: &mut Tx, campaign: &CampaignRecord, row: &GroupRow<'_>) -> StoreResult<Id> {
+    let id = tx.new_id();
+    let now = tx.now().micros();
+    sqlx::query(
+        "INSERT INTO ad_groups (id, campaign_id, advertiser_id, name, pricing, bid_minor, frequency_cap, placements,
+                                targeting, status, created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'active', $10, $10)",
+    )
+    .bind(id.as_i64())
+    .bind(campaign.id.as_i64())
+    .bind(campaign.advertiser_id.as_i64())
+    .bind(row.name)
+    .bind(row.pricing)
+    .bind(row.bid_minor)
+    .bind(row.frequency_cap)
+    .bind(row.placements)
+    .bind(row.targeting)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    Ok(id)
+}
+
+pub async fn update_group(tx: &mut Tx, id: Id, row: &GroupRow<'_>) -> StoreResult<bool> {
+    let now = tx.now().micros();
+    Ok(sqlx::query(
+        "UPDATE ad_groups SET name = $1, pricing = $2, bid_minor = $3, frequency_cap = $4, placements = $5,
+                              targeting = $6, updated_at = $7
+         WHERE id = $8 AND status <> 'archived'",
+    )
+    .bind(row.name)
+    .bind(row.pricing)
+    .bind(row.bid_minor)
+    .bind(row.frequency_cap)
+    .bind(row.placements)
+    .bind(row.targeting)
+    .bind(now)
+    .bind(id.as_i64())
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+pub async fn get_group(conn: &mut Conn, id: Id) -> StoreResult<Option<GroupRecord>> {
+    let row = sqlx::query(
+        "SELECT id, campaign_id, advertiser_id, name, pricing, bid_minor, frequency_cap, placements, targeting, status,
+                created_at, updated_at
+         FROM ad_groups WHERE id = $1",
+    )
+    .bind(id.as_i64())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(group).transpose().map_err(Into::into)
+}
+
+/// A campaign's groups in creation order; archived ones only when asked.
+pub async fn groups_of(conn: &mut Conn, campaign_id: Id, archived: bool, limit: u32) -> StoreResult<Vec<GroupRecord>> {
+    let rows = sqlx::query(
+        "SELECT id, campaign_id, advertiser_id, name, pricing, bid_minor, frequency_cap, placements, targeting, status,
+                created_at, updated_at
+         FROM ad_groups WHERE campaign_id = $1 AND (status <> 'archived' OR $2 = 1) ORDER BY id LIMIT $3",
+    )
+    .bind(campaign_id.as_i64())
+    .bind(i64::from(archived))
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    all(&rows, group)
+}
+
+pub async fn set_group_status(tx: &mut Tx, id: Id, status: &str) -> StoreResult<bool> {
+    set_status(
+        tx,
+        "UPDATE ad_groups SET status = $1, updated_at = $2 WHERE id = $3 AND status <> 'archived'",
+        id,
+        status,
+    )
+    .await
+}
+
+/// Takes a group's row, so checks over its ads hold on PostgreSQL.
+pub async fn lock_group(tx: &mut Tx, id: Id) -> StoreResult<bool> {
+    Ok(sqlx::query("UPDATE ad_groups SET updated_at = updated_at WHERE id = $1")
+        .bind(id.as_i64())
+        .execute(tx.conn())
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+// ---- Ads ---------------------------------------------------------------------------
+
+pub async fn insert_ad(tx: &mut Tx, group: &GroupRecord, note_id: Id, created_by: Id) -> StoreResult<Id> {
+    let id = tx.new_id();
+    let now = tx.now().micros();
+    sqlx::query(
+        "INSERT INTO ads (id, group_id, campaign_id, advertiser_id, note_id, review_status, status, created_by,
+                          created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, 'pending', 'active', $6, $7, $7)",
+    )
+    .bind(id.as_i64())
+    .bind(group.id.as_i64())
+    .bind(group.campaign_id.as_i64())
+    .bind(group.advertiser_id.as_i64())
+    .bind(note_id.as_i64())
+    .bind(created_by.as_i64())
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    Ok(id)
+}
+
+pub async fn get_ad(conn: &mut Conn, id: Id) -> StoreResult<Option<AdRecord>> {
+    let row = sqlx::query(
+        "SELECT id, group_id, campaign_id, advertiser_id, note_id, review_status, review_reason, reviewed_at, status,
+                created_at, updated_at
+         FROM ads WHERE id = $1",
+    )
+    .bind(id.as_i64())
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(ad).transpose().map_err(Into::into)
+}
+
+/// A group's ads in creation order; archived ones only when asked.
+pub async fn ads_of(conn: &mut Conn, group_id: Id, archived: bool, limit: u32) -> StoreResult<Vec<AdRecord>> {
+    let rows = sqlx::query(
+        "SELECT id, group_id, campaign_id, advertiser_id, note_id, review_status, review_reason, reviewed_at, status,
+                created_at, updated_at
+         FROM ads WHERE group_id = $1 AND (status <> 'archived' OR $2 = 1) ORDER BY id LIMIT $3",
+    )
+    .bind(group_id.as_i64())
+    .bind(i64::from(archived))
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    all(&rows, ad)
+}
+
+pub async fn set_ad_status(tx: &mut Tx, id: Id, status: &str) -> StoreResult<bool> {
+    set_status(tx, "UPDATE ads SET status = $1, updated_at = $2 WHERE id = $3 AND status <> 'archived'", id, status)
+        .await
+}
+
+/// Ads waiting for an operator, oldest first (archived ones are not reviewed).
+pub async fn pending_review(conn: &mut Conn, limit: u32) -> StoreResult<Vec<AdRecord>> {
+    let rows = sqlx::query(
+        "SELECT id, group_id, campaign_id, advertiser_id, note_id, review_status, review_reason, reviewed_at, status,
+                created_at, updated_at
+         FROM ads WHERE review_status = 'pending' AND status <> 'archived' ORDER BY id LIMIT $1",
+    )
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    all(&rows, ad)
+}
+
+/// Records a review decision on a pending ad; false if it was decided already.
+pub async fn decide(tx: &mut Tx, id: Id, status: &str, reason: Option<&str>, by: Option<Id>) -> StoreResult<bool> {
+    let now = tx.now().micros();
+    Ok(sqlx::query(
+        "UPDATE ads SET review_status = $1, review_reason = $2, reviewed_by = $3, reviewed_at = $4, updated_at = $4
+         WHERE id = $5 AND review_status = 'pending' AND status <> 'archived'",
+    )
+    .bind(status)
+    .bind(reason)
+    .bind(by.map(Id::as_i64))
+    .bind(now)
+    .bind(id.as_i64())
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+// ---- Authorisations ----------------------------------------------------------------
+
+/// Grants (or grants again) an organization the right to advertise a note.
+pub async fn grant(tx: &mut Tx, note_id: Id, org_id: Id, by: Id) -> StoreResult<()> {
+    let now = tx.now().micros();
+    sqlx::query(
+        "INSERT INTO ad_authorisations (note_id, org_id, granted_by, granted_at) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (note_id, org_id) DO UPDATE
+           SET granted_by = excluded.granted_by, granted_at = excluded.granted_at, revoked_at = NULL",
+    )
+    .bind(note_id.as_i64())
+    .bind(org_id.as_i64())
+    .bind(by.as_i64())
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Revokes a grant; false if none was in force.
+pub async fn revoke(tx: &mut Tx, note_id: Id, org_id: Id) -> StoreResult<bool> {
+    let now = tx.now().micros();
+    Ok(sqlx::query(
+        "UPDATE ad_authorisations SET revoked_at = $1 WHERE note_id = $2 AND org_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now)
+    .bind(note_id.as_i64())
+    .bind(org_id.as_i64())
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// The organizations a note's creator has authorised, in the order granted.
+pub async fn authorisations_of_note(conn: &mut Conn, note_id: Id, limit: u32) -> StoreResult<Vec<AuthorisationRecord>> {
+    let rows = sqlx::query(
+        "SELECT g.note_id, g.org_id, a.handle, o.name, g.granted_at
+         FROM ad_authorisations g JOIN orgs o ON o.id = g.org_id JOIN actors a ON a.id = g.org_id
+         WHERE g.note_id = $1 AND g.revoked_at IS NULL ORDER BY g.granted_at, g.org_id LIMIT $2",
+    )
+    .bind(note_id.as_i64())
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    all(&rows, |r| {
+        Ok(AuthorisationRecord {
+            note_id: Id::from_i64(r.try_get("note_id")?),
+            org_id: Id::from_i64(r.try_get("org_id")?),
+            org_handle: r.try_get("handle")?,
+            org_name: r.try_get("name")?,
+            granted_at: Timestamp(r.try_get("granted_at")?),
+        })
+    })
+}
+
+/// Whether a grant for (note, organization) is in force.
+pub async fn is_authorised(conn: &mut Conn, note_id: Id, org_id: Id) -> StoreResult<bool> {
+    let row =
+        sqlx::query("SELECT 1 AS one FROM ad_authorisations WHERE note_id = $1 AND org_id = $2 AND revoked_at IS NULL")
+            .bind(note_id.as_i64())
+            .bind(org_id.as_i64())
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.is_some())
+}
+
+/// Notes authorised for an organization, the latest grants first.
+pub async fn notes_authorised_for(conn: &mut Conn, org_id: Id, limit: u32) -> StoreResult<Vec<Id>> {
+    let rows = sqlx::query(
+        "SELECT note_id FROM ad_authorisations WHERE org_id = $1 AND revoked_at IS NULL
+         ORDER BY granted_at DESC, note_id DESC LIMIT $2",
+    )
+    .bind(org_id.as_i64())
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    rows.iter().map(|r| Ok(Id::from_i64(r.try_get("note_id")?))).collect::<Result<_, sqlx::Error>>().map_err(Into::into)
+}
