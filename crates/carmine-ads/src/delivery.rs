@@ -28,6 +28,19 @@ pub enum Delivery {
 }
 
 impl Delivery {
+    pub const ALL: [Delivery; 10] = [
+        Delivery::Archived,
+        Delivery::Paused,
+        Delivery::Rejected,
+        Delivery::InReview,
+        Delivery::NoteUnavailable,
+        Delivery::NotAuthorised,
+        Delivery::StoreRequired,
+        Delivery::Scheduled,
+        Delivery::Ended,
+        Delivery::Eligible,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Delivery::Archived => "archived",

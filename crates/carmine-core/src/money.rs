@@ -65,8 +65,15 @@ pub fn decimal(amount_minor: i64) -> String {
 /// A decimal amount as people type it (`12`, `12.3`, `12.34`, an optional `¥`) in
 /// minor units; `None` for anything else (signs, exponents, three decimals).
 pub fn parse_decimal(raw: &str) -> Option<i64> {
-    let raw = raw.trim().trim_start_matches('¥').trim();
+    let raw = raw.trim().trim_start_matches(['¥', '￥']).trim();
     let (whole, fraction) = raw.split_once('.').unwrap_or((raw, ""));
+    // Thousands as pages print them ("12,800"); a comma elsewhere ("12,5") is refused.
+    let groups: Vec<&str> = whole.split(',').collect();
+    let grouped = groups.len() > 1 && (1..=3).contains(&groups[0].len()) && groups[1..].iter().all(|g| g.len() == 3);
+    if groups.len() > 1 && !grouped {
+        return None;
+    }
+    let whole = &groups.concat();
     if whole.is_empty()
         || whole.len() > 12
         || fraction.len() > 2
@@ -85,10 +92,17 @@ mod tests {
 
     #[test]
     fn decimals_read_and_print_in_minor_units() {
-        for (typed, minor) in [("12", 1_200), ("12.3", 1_230), ("¥12.34", 1_234), (" 0.05 ", 5)] {
+        for (typed, minor) in [
+            ("12", 1_200),
+            ("12.3", 1_230),
+            ("¥12.34", 1_234),
+            (" 0.05 ", 5),
+            ("￥12,800.00", 1_280_000),
+            ("1,000,000", 100_000_000),
+        ] {
             assert_eq!(parse_decimal(typed), Some(minor), "{typed}");
         }
-        for bad in ["", "-1", "1e3", "1.234", "12,5", ".5", "¥"] {
+        for bad in ["", "-1", "1e3", "1.234", "12,5", ".5", "¥", ",500", "1,0000", "1,,000"] {
             assert_eq!(parse_decimal(bad), None, "{bad}");
         }
         assert_eq!(decimal(-1_205), "-12.05");

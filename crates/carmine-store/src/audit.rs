@@ -25,11 +25,13 @@ pub const ACTIONS: &[&str] = &[
     "commerce.reinstate_store",
     "commerce.verify_certificate",
     "commerce.reject_certificate",
+    "ads.approve",
+    "ads.reject",
 ];
 
 /// Every kind of object an action is recorded against.
 pub const TARGET_KINDS: &[&str] =
-    &["user", "org", "note", "comment", "member", "search_term", "category", "store", "product"];
+    &["user", "org", "note", "comment", "member", "search_term", "category", "store", "product", "ad"];
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuditRecord {

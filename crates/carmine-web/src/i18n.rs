@@ -464,6 +464,15 @@ mod tests {
             ("report-kind", vec!["note", "comment", "member"]),
             ("report-action", vec!["limit", "remove", "suspend", "dismiss"]),
             ("audit-target", carmine_store::audit::TARGET_KINDS.to_vec()),
+            ("ads-status", carmine_ads::Status::ALL.iter().map(|s| s.as_str()).collect()),
+            ("ads-objective", carmine_ads::Objective::ALL.iter().map(|s| s.as_str()).collect()),
+            ("ads-pricing", carmine_ads::Pricing::ALL.iter().map(|s| s.as_str()).collect()),
+            ("ads-placement", carmine_ads::Placement::ALL.iter().map(|s| s.as_str()).collect()),
+            ("ads-delivery", carmine_ads::Delivery::ALL.iter().map(|s| s.as_str()).collect()),
+            (
+                "ads-problem",
+                vec!["note_not_found", "note_not_advertisable", "creative_not_authorised", "ad_store_required"],
+            ),
         ];
         for (prefix, values) in closed_sets {
             for value in values {

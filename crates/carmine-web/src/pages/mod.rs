@@ -8,6 +8,7 @@
 
 mod account;
 mod admin;
+pub(crate) mod ads;
 mod boards;
 pub(crate) mod commerce;
 pub(crate) mod engagement;
@@ -47,6 +48,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(money::router())
         .merge(commerce::router())
         .merge(orders::router())
+        .merge(ads::router())
         .merge(topics::router())
         .route("/signup", get(account::signup_page).post(account::signup_submit))
         .route("/login", get(account::login_page).post(account::login_submit))

@@ -70,8 +70,11 @@ pub(crate) fn yuan(amount_minor: i64) -> String {
 
 /// A decimal amount typed in a form (`12`, `12.3`, `12.34`) in minor units.
 pub(crate) fn parse_yuan(field: &str, raw: &str) -> Result<i64, Error> {
-    carmine_core::money::parse_decimal(raw)
-        .ok_or_else(|| Error::new(ErrorCode::InvalidAmount).with_message(format!("{field}: an amount such as 12.34")))
+    carmine_core::money::parse_decimal(raw).ok_or_else(|| {
+        Error::new(ErrorCode::InvalidAmount)
+            .with_message(format!("{field}: an amount such as 12.34"))
+            .with_details(serde_json::json!({ "field": field }))
+    })
 }
 
 pub(crate) fn form_key(caller: &Caller, fields: &[(String, String)], operation: &str) -> Result<IdempotencyKey, Error> {

@@ -76,7 +76,10 @@ pub(crate) fn refused(key: &str) -> bool {
 }
 
 pub(crate) fn known(key: &str) -> bool {
-    NOTICES.contains(&key) || super::commerce::NOTICES.contains(&key) || super::orders::NOTICES.contains(&key)
+    NOTICES.contains(&key)
+        || super::commerce::NOTICES.contains(&key)
+        || super::orders::NOTICES.contains(&key)
+        || super::ads::NOTICES.contains(&key)
 }
 
 pub(crate) fn text(key: &str) -> Option<String> {

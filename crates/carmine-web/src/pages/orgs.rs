@@ -158,6 +158,7 @@ const CONSOLE_TABS: &[(&str, &str)] = &[
     ("manage/products", "org-tab-products"),
     ("manage/coupons", "org-tab-coupons"),
     ("manage/orders", "org-tab-orders"),
+    ("manage/ads", "org-tab-ads"),
 ];
 
 /// What the console's frame shows whatever the section.

@@ -8,11 +8,13 @@ use serde_json::{Value, json};
 
 use crate::catalogue::{store, tee};
 use crate::helpers::{Client, TestApp};
+use crate::pages::form;
 
 carmine_store::both_backends!(
     a_brand_builds_a_campaign_and_the_operator_reviews_its_ads,
     creatives_are_the_advertisers_own_notes_or_authorised_ones,
     bad_campaigns_groups_and_ads_are_refused_and_change_nothing,
+    the_ads_manager_review_queue_and_permissions_work_as_forms,
 );
 
 pub(crate) fn cny(amount_minor: i64) -> Value {
@@ -334,4 +336,102 @@ async fn bad_campaigns_groups_and_ads_are_refused_and_change_nothing(t: TestDb) 
         app.get(&owner, "/api/v1/ads/campaigns?org=glow_lab").await.json()["items"].as_array().unwrap().len(),
         1
     );
+}
+
+async fn the_ads_manager_review_queue_and_permissions_work_as_forms(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let (owner, _) = store(&app, "glow_lab", "brand_official").await;
+    let note = app.publish(&owner, "秋冬新品 Autumn drop", json!({ "author": "glow_lab" })).await;
+    let console = app.get(&owner, "/o/glow_lab/manage/ads").await.text();
+    assert!(console.contains("id=\"ad-balance\"") && console.contains("No campaigns yet."), "{console}");
+    assert!(console.contains("href=\"/o/glow_lab/manage/ads\""), "the console has an Ads tab");
+
+    // A refused form keeps what was typed and says which field.
+    let refused = form(
+        &app,
+        &owner,
+        "/o/glow_lab/manage/ads",
+        &[("objective", "engagement"), ("name", "秋冬 Autumn"), ("daily_budget", "0")],
+    )
+    .await;
+    assert_eq!(refused.status, 422);
+    let text = refused.text();
+    assert!(text.contains("Daily budget") && text.contains("value=\"秋冬 Autumn\""), "{text}");
+    let created = form(
+        &app,
+        &owner,
+        "/o/glow_lab/manage/ads",
+        &[("objective", "engagement"), ("name", "秋冬 Autumn"), ("daily_budget", "500"), ("total_budget", "5,000")],
+    )
+    .await;
+    assert_eq!(created.status, 303, "{}", created.text());
+    let location = created.headers["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("?done=campaign_created"), "{location}");
+    let campaign_page = location.split('?').next().unwrap().to_owned();
+    let campaign_id = campaign_page.rsplit('/').next().unwrap().to_owned();
+    let campaign = app.get(&owner, &format!("/api/v1/ads/campaigns/{campaign_id}")).await.json();
+    assert_eq!((&campaign["daily_budget"], &campaign["total_budget"]), (&cny(50_000), &cny(500_000)));
+    assert!(app.get(&owner, &campaign_page).await.text().contains("New ad group"));
+
+    let grouped = form(
+        &app,
+        &owner,
+        &format!("{campaign_page}/groups"),
+        &[
+            ("name", "白领 Office"),
+            ("pricing", "cpc"),
+            ("bid", "1.50"),
+            ("frequency_cap", "3"),
+            ("placements", "feed"),
+            ("placements", "related"),
+        ],
+    )
+    .await;
+    assert_eq!(grouped.status, 303, "{}", grouped.text());
+    let group_page = grouped.headers["location"].to_str().unwrap().split('?').next().unwrap().to_owned();
+    let group_id = group_page.rsplit('/').next().unwrap().to_owned();
+    let group = app.get(&owner, &format!("/api/v1/ads/groups/{group_id}")).await.json();
+    assert_eq!((&group["bid"], &group["placements"]), (&cny(150), &json!(["feed", "related"])));
+    let page = app.get(&owner, &group_page).await.text();
+    assert!(page.contains(&format!("<option value=\"{note}\">秋冬新品 Autumn drop · @glow_lab</option>")), "{page}");
+    let added = form(&app, &owner, &format!("{group_page}/ads"), &[("note_id", &note)]).await;
+    assert_eq!(added.status, 303, "{}", added.text());
+    assert!(app.get(&owner, &group_page).await.text().contains("In review"));
+
+    // The operator's queue: a rejection needs a reason; an approval starts serving.
+    let operator = app.admin("op_ads").await;
+    let queue = app.get(&operator, "/admin/ads").await.text();
+    assert!(queue.contains("秋冬新品 Autumn drop") && queue.contains("by @glow_lab"), "{queue}");
+    let ad_id = app.get(&owner, &format!("/api/v1/ads/groups/{group_id}/ads")).await.json()["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let no_reason =
+        form(&app, &operator, &format!("/admin/ads/{ad_id}"), &[("decision", "reject"), ("reason", "")]).await;
+    assert_eq!(no_reason.status, 422);
+    let approved = form(&app, &operator, &format!("/admin/ads/{ad_id}"), &[("decision", "approve")]).await;
+    assert_eq!(approved.headers["location"], "/admin/ads?done=ad_approved");
+    assert!(app.get(&owner, &group_page).await.text().contains("Serving"));
+    form(&app, &owner, &format!("{campaign_page}/status"), &[("status", "paused")]).await.assert_status(303);
+    assert!(app.get(&owner, &group_page).await.text().contains(&format!("id=\"ad-delivery-{ad_id}\">Paused")));
+
+    // A creator's permissions page, from the note's menu.
+    let creator = app.signup("lanlan").await;
+    let creator_note = app.publish(&creator, "我的通勤妆 Commute look", json!({})).await;
+    let note_page = app.get(&creator, &format!("/notes/{creator_note}")).await.text();
+    assert!(
+        note_page.contains(&format!("href=\"/notes/{creator_note}/ad-authorisations\"")),
+        "a link in the note's menu"
+    );
+    let path = format!("/notes/{creator_note}/ad-authorisations");
+    app.get(&owner, &path).await.assert_status(403);
+    let granted = form(&app, &creator, &path, &[("org", "@glow_lab")]).await;
+    assert_eq!(granted.status, 303);
+    assert!(app.get(&creator, &path).await.text().contains("id=\"grant-glow_lab\""));
+    let choices = app.get(&owner, &group_page).await.text();
+    assert!(choices.contains("我的通勤妆 Commute look · @lanlan"), "authorised notes can be chosen");
+    form(&app, &creator, &format!("{path}/glow_lab/revoke"), &[]).await.assert_status(303);
+    assert!(app.get(&creator, &path).await.text().contains("No one may advertise this note."));
+    let unknown = form(&app, &creator, &path, &[("org", "nobody_here")]).await;
+    assert_eq!(unknown.status, 404);
 }

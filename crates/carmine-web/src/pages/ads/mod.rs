@@ -1,0 +1,708 @@
+//! Advertising's pages: the console's Ads tab (`/o/{handle}/manage/ads`: the ad
+//! balance, campaigns, and a form for a new one), a campaign (its settings, status
+//! and ad groups), an ad group (its bid, placements and ads with their review and
+//! delivery state, and a note picker for a new ad), the operator's review queue
+//! (`/admin/ads`, `review.rs`) and a creator's authorisations on a note
+//! (`/notes/{id}/ad-authorisations`, `authorisations.rs`). Every form works without
+//! JavaScript. One router, merged into the pages in one line.
+
+mod authorisations;
+mod review;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::response::{Redirect, Response};
+use axum::routing::{get, post};
+use carmine_accounts::Caller;
+use carmine_accounts::orgs::{OrgAccess, OrgAction};
+use carmine_ads::delivery::AdState;
+use carmine_ads::structure::placements_of;
+use carmine_ads::{CampaignInput, GroupInput, Objective, Placement, Pricing, Status};
+use carmine_core::{Error, ErrorCode, Id, Timestamp};
+use carmine_ledger::accounts::{AccountKind, AccountRef, Owner};
+use carmine_store::ads::{CampaignRecord, GroupRecord};
+use carmine_store::orgs::OrgRecord;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::extract::{ApiQuery, Member, path_id};
+use crate::pages::money::{field, parse_yuan, yuan};
+use crate::pages::orgs::Console;
+use crate::pages::{Layout, PageForm, done, render, shown_on_form};
+
+const TAB: &str = "manage/ads";
+
+/// The notices advertising's forms end with (`?done=`; `notice-<key>` in the catalogues).
+pub(crate) const NOTICES: &[&str] = &[
+    "campaign_created",
+    "campaign_saved",
+    "ad_group_created",
+    "ad_group_saved",
+    "ad_created",
+    "ad_status_saved",
+    "ad_approved",
+    "ad_rejected",
+    "ad_authorised",
+    "ad_authorisation_revoked",
+];
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/o/{handle}/manage/ads", get(campaigns).post(create_campaign))
+        .route("/o/{handle}/manage/ads/campaigns/{id}", get(campaign).post(save_campaign))
+        .route("/o/{handle}/manage/ads/campaigns/{id}/status", post(campaign_status).get(to_campaign))
+        .route("/o/{handle}/manage/ads/campaigns/{id}/groups", post(create_group).get(to_campaign))
+        .route("/o/{handle}/manage/ads/groups/{id}", get(group).post(save_group))
+        .route("/o/{handle}/manage/ads/groups/{id}/status", post(group_status).get(to_group))
+        .route("/o/{handle}/manage/ads/groups/{id}/ads", post(create_ad).get(to_group))
+        .route("/o/{handle}/manage/ads/ads/{id}/status", post(ad_status))
+        .route("/admin/ads", get(review::queue))
+        .route("/admin/ads/{id}", post(review::decide).get(review::to_queue))
+        .route("/notes/{id}/ad-authorisations", get(authorisations::show).post(authorisations::grant))
+        .route("/notes/{id}/ad-authorisations/{org}/revoke", post(authorisations::revoke))
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct DoneQuery {
+    done: Option<String>,
+}
+
+// A refused form is shown at its POST address; reloading it asks again with GET.
+async fn to_campaign(Path((handle, id)): Path<(String, String)>) -> Redirect {
+    Redirect::to(&format!("/o/{handle}/manage/ads/campaigns/{id}"))
+}
+
+async fn to_group(Path((handle, id)): Path<(String, String)>) -> Redirect {
+    Redirect::to(&format!("/o/{handle}/manage/ads/groups/{id}"))
+}
+
+/// A datetime-local field's value for a time, in the instance's zone.
+fn local_input(at: Timestamp) -> String {
+    at.local_datetime().strftime("%Y-%m-%dT%H:%M").to_string()
+}
+
+/// A campaign's schedule field: what the browser sent, unchanged from what the page
+/// showed (`<name>_was`) keeps the stored time whatever the browser's zone.
+fn schedule(fields: &[(String, String)], name: &str, stored: Option<Timestamp>) -> Result<Option<Timestamp>, Error> {
+    let typed = field(fields, name).trim();
+    if typed.is_empty() {
+        return Ok(None);
+    }
+    if stored.is_some() && typed == field(fields, &format!("{name}_was")) {
+        return Ok(stored);
+    }
+    // The browser says its offset (app.js); without script, China's (UTC+8).
+    let offset = field(fields, "utc_offset").trim().parse().unwrap_or(8 * 60);
+    Timestamp::parse_local(typed, offset).map(Some).ok_or_else(|| Error::invalid_field(name, "a date and time"))
+}
+
+fn optional_yuan(fields: &[(String, String)], name: &str) -> Result<Option<i64>, Error> {
+    let raw = field(fields, name).trim();
+    if raw.is_empty() { Ok(None) } else { parse_yuan(name, raw).map(Some) }
+}
+
+fn required_yuan(fields: &[(String, String)], name: &str) -> Result<i64, Error> {
+    optional_yuan(fields, name)?.ok_or_else(|| Error::invalid_field(name, "an amount such as 500"))
+}
+
+/// The console frame and the organization, for a member who may see its ads.
+async fn console(state: &AppState, caller: &Caller, handle: &str) -> Result<(OrgRecord, Console, bool), Error> {
+    let OrgAccess { org, role } = state.accounts().authorize_org(caller, handle, OrgAction::ViewAds).await?;
+    let console = Console::new(&org, role, TAB);
+    Ok((org, console, role.allows(OrgAction::ManageAds)))
+}
+
+/// A campaign as the console lists it.
+struct CampaignRow {
+    id: String,
+    name: String,
+    objective: String,
+    status: String,
+    daily_budget: String,
+    total_budget: String,
+    /// "12月1日 – 12月31日", or "from 12月1日".
+    schedule: String,
+}
+
+fn campaign_row(layout: &Layout, c: &CampaignRecord) -> CampaignRow {
+    CampaignRow {
+        id: c.id.to_string(),
+        name: c.name.clone(),
+        objective: c.objective.clone(),
+        status: c.status.clone(),
+        daily_budget: yuan(c.daily_budget_minor),
+        total_budget: c.total_budget_minor.map(yuan).unwrap_or_default(),
+        schedule: match c.ends_at {
+            Some(end) => format!("{} – {}", layout.date(&c.starts_at), layout.date(&end)),
+            None => layout.t1("ads-from", "when", layout.date(&c.starts_at)),
+        },
+    }
+}
+
+/// What a campaign form holds (typed, or the campaign's).
+#[derive(Default)]
+struct CampaignDraft {
+    name: String,
+    objective: String,
+    daily_budget: String,
+    total_budget: String,
+    starts_at: String,
+    ends_at: String,
+}
+
+impl CampaignDraft {
+    fn of(c: &CampaignRecord) -> CampaignDraft {
+        CampaignDraft {
+            name: c.name.clone(),
+            objective: c.objective.clone(),
+            daily_budget: carmine_core::money::decimal(c.daily_budget_minor),
+            total_budget: c.total_budget_minor.map(carmine_core::money::decimal).unwrap_or_default(),
+            starts_at: local_input(c.starts_at),
+            ends_at: c.ends_at.map(local_input).unwrap_or_default(),
+        }
+    }
+
+    fn typed(fields: &[(String, String)]) -> CampaignDraft {
+        CampaignDraft {
+            name: field(fields, "name").to_owned(),
+            objective: field(fields, "objective").to_owned(),
+            daily_budget: field(fields, "daily_budget").to_owned(),
+            total_budget: field(fields, "total_budget").to_owned(),
+            starts_at: field(fields, "starts_at").to_owned(),
+            ends_at: field(fields, "ends_at").to_owned(),
+        }
+    }
+}
+
+fn campaign_input(fields: &[(String, String)], current: Option<&CampaignRecord>) -> Result<CampaignInput, Error> {
+    let objective = match current {
+        Some(c) => Objective::parse("objective", &c.objective)?,
+        None => Objective::parse("objective", field(fields, "objective"))?,
+    };
+    Ok(CampaignInput {
+        name: field(fields, "name").to_owned(),
+        objective,
+        daily_budget_minor: required_yuan(fields, "daily_budget")?,
+        total_budget_minor: optional_yuan(fields, "total_budget")?,
+        starts_at: schedule(fields, "starts_at", current.map(|c| c.starts_at))?,
+        ends_at: schedule(fields, "ends_at", current.and_then(|c| c.ends_at))?,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "ads_manage.html")]
+struct CampaignsPage {
+    layout: Layout,
+    console: Console,
+    handle: String,
+    can_manage: bool,
+    can_fund: bool,
+    balance: String,
+    campaigns: Vec<CampaignRow>,
+    objectives: Vec<&'static str>,
+    draft: CampaignDraft,
+}
+
+async fn campaigns_page(
+    state: &AppState,
+    caller: &Caller,
+    handle: &str,
+    done: Option<&str>,
+    error: Option<&Error>,
+    draft: Option<CampaignDraft>,
+) -> Result<Response, ApiError> {
+    let (org, console, can_manage) = console(state, caller, handle).await?;
+    let (_, list) = state.ads().campaigns(caller, handle, false, None, 100).await?;
+    let currency = state.ledger().config().currency;
+    let balance = state.ledger().balance(AccountRef::new(Owner::Org(org.id), AccountKind::AdBalance, currency)).await?;
+    let layout = Layout::with(Some(caller), done, error);
+    let role = state.accounts().authorize_org(caller, handle, OrgAction::ViewAds).await?.role;
+    let page = CampaignsPage {
+        console,
+        handle: org.handle.clone(),
+        can_manage,
+        can_fund: role.allows(OrgAction::ManageMoney),
+        balance: yuan(balance.available),
+        campaigns: list.iter().map(|c| campaign_row(&layout, c)).collect(),
+        objectives: Objective::ALL.iter().map(|o| o.as_str()).collect(),
+        draft: draft.unwrap_or(CampaignDraft { objective: "engagement".into(), ..CampaignDraft::default() }),
+        layout,
+    };
+    Ok(render(&page, error))
+}
+
+async fn campaigns(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(handle): Path<String>,
+    ApiQuery(q): ApiQuery<DoneQuery>,
+) -> Result<Response, ApiError> {
+    campaigns_page(&state, &caller, &handle, q.done.as_deref(), None, None).await
+}
+
+async fn create_campaign(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path(handle): Path<String>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let created = async {
+        state.ads().advertiser(&caller, &handle, OrgAction::ManageAds).await?;
+        state.ads().create_campaign(&caller, &handle, &campaign_input(&fields, None)?).await
+    };
+    match created.await {
+        Ok(c) => Ok(done(&format!("/o/{handle}/{TAB}/campaigns/{}", c.id), "campaign_created")),
+        Err(error) => {
+            let error = shown_on_form(error)?;
+            campaigns_page(&state, &caller, &handle, None, Some(&error), Some(CampaignDraft::typed(&fields))).await
+        }
+    }
+}
+
+/// The campaign `id` of the organization `handle`, or 404.
+async fn own_campaign(
+    state: &AppState,
+    caller: &Caller,
+    handle: &str,
+    id: Id,
+    action: OrgAction,
+) -> Result<CampaignRecord, Error> {
+    let org = state.ads().advertiser(caller, handle, OrgAction::ViewAds).await?;
+    let campaign = state.ads().campaign(caller, id, action).await?;
+    if campaign.advertiser_id != org.id {
+        return Err(Error::new(ErrorCode::AdCampaignNotFound));
+    }
+    Ok(campaign)
+}
+
+/// An ad group as a campaign lists it.
+struct GroupRow {
+    id: String,
+    name: String,
+    pricing: String,
+    bid: String,
+    placements: Vec<&'static str>,
+    status: String,
+}
+
+fn group_row(g: &GroupRecord) -> GroupRow {
+    GroupRow {
+        id: g.id.to_string(),
+        name: g.name.clone(),
+        pricing: g.pricing.clone(),
+        bid: yuan(g.bid_minor),
+        placements: placements_of(&g.placements).iter().map(|p| p.as_str()).collect(),
+        status: g.status.clone(),
+    }
+}
+
+/// What a group form holds.
+struct GroupDraft {
+    name: String,
+    pricing: String,
+    bid: String,
+    frequency_cap: String,
+    placements: Vec<String>,
+}
+
+impl GroupDraft {
+    fn blank(objective: &str) -> GroupDraft {
+        let placements = if objective == "search" { vec!["search".into()] } else { vec!["feed".into()] };
+        GroupDraft {
+            name: String::new(),
+            pricing: "cpc".into(),
+            bid: String::new(),
+            frequency_cap: "3".into(),
+            placements,
+        }
+    }
+
+    fn of(g: &GroupRecord) -> GroupDraft {
+        GroupDraft {
+            name: g.name.clone(),
+            pricing: g.pricing.clone(),
+            bid: carmine_core::money::decimal(g.bid_minor),
+            frequency_cap: g.frequency_cap.to_string(),
+            placements: placements_of(&g.placements).iter().map(|p| p.as_str().to_owned()).collect(),
+        }
+    }
+
+    fn typed(fields: &[(String, String)]) -> GroupDraft {
+        GroupDraft {
+            name: field(fields, "name").to_owned(),
+            pricing: field(fields, "pricing").to_owned(),
+            bid: field(fields, "bid").to_owned(),
+            frequency_cap: field(fields, "frequency_cap").to_owned(),
+            placements: fields.iter().filter(|(k, _)| k == "placements").map(|(_, v)| v.clone()).collect(),
+        }
+    }
+
+    fn has(&self, placement: &str) -> bool {
+        self.placements.iter().any(|p| p == placement)
+    }
+}
+
+fn group_input(fields: &[(String, String)]) -> Result<GroupInput, Error> {
+    let placements = fields
+        .iter()
+        .filter(|(k, _)| k == "placements")
+        .map(|(_, v)| Placement::parse("placements", v))
+        .collect::<Result<Vec<_>, _>>()?;
+    let cap = field(fields, "frequency_cap").trim();
+    Ok(GroupInput {
+        name: field(fields, "name").to_owned(),
+        pricing: Pricing::parse("pricing", field(fields, "pricing"))?,
+        bid_minor: required_yuan(fields, "bid")?,
+        frequency_cap: if cap.is_empty() {
+            3
+        } else {
+            cap.parse().map_err(|_| Error::invalid_field("frequency_cap", "a whole number from 1 to 20"))?
+        },
+        placements,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "ads_campaign.html")]
+struct CampaignPage {
+    layout: Layout,
+    console: Console,
+    handle: String,
+    can_manage: bool,
+    campaign: CampaignRow,
+    draft: CampaignDraft,
+    /// The schedule as the page showed it (kept if untouched).
+    starts_was: String,
+    ends_was: String,
+    groups: Vec<GroupRow>,
+    group_draft: GroupDraft,
+    placements: Vec<&'static str>,
+}
+
+/// Which of a campaign's two forms a refused submission came from.
+enum Refused {
+    Campaign(CampaignDraft),
+    Group(GroupDraft),
+}
+
+async fn campaign_page(
+    state: &AppState,
+    caller: &Caller,
+    (handle, id): (&str, Id),
+    done: Option<&str>,
+    error: Option<&Error>,
+    refused: Option<Refused>,
+) -> Result<Response, ApiError> {
+    let (org, console, can_manage) = console(state, caller, handle).await?;
+    let campaign = own_campaign(state, caller, handle, id, OrgAction::ViewAds).await?;
+    let (_, groups) = state.ads().groups(caller, id).await?;
+    let layout = Layout::with(Some(caller), done, error);
+    let saved = CampaignDraft::of(&campaign);
+    let (draft, group_draft) = match refused {
+        Some(Refused::Campaign(d)) => (d, GroupDraft::blank(&campaign.objective)),
+        Some(Refused::Group(g)) => (CampaignDraft::of(&campaign), g),
+        None => (CampaignDraft::of(&campaign), GroupDraft::blank(&campaign.objective)),
+    };
+    let placements = if campaign.objective == "search" {
+        vec!["search"]
+    } else {
+        Placement::ALL.iter().map(|p| p.as_str()).collect()
+    };
+    let page = CampaignPage {
+        console,
+        handle: org.handle.clone(),
+        can_manage: can_manage && campaign.status != "archived",
+        campaign: campaign_row(&layout, &campaign),
+        draft,
+        starts_was: saved.starts_at,
+        ends_was: saved.ends_at,
+        groups: groups.iter().map(group_row).collect(),
+        group_draft,
+        placements,
+        layout,
+    };
+    Ok(render(&page, error))
+}
+
+async fn campaign(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((handle, id)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<DoneQuery>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::AdCampaignNotFound)?;
+    campaign_page(&state, &caller, (&handle, id), q.done.as_deref(), None, None).await
+}
+
+async fn save_campaign(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((handle, id)): Path<(String, String)>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::AdCampaignNotFound)?;
+    let saved = async {
+        let current = own_campaign(&state, &caller, &handle, id, OrgAction::ManageAds).await?;
+        state.ads().update_campaign(&caller, id, &campaign_input(&fields, Some(&current))?, None).await
+    };
+    match saved.await {
+        Ok(_) => Ok(done(&format!("/o/{handle}/{TAB}/campaigns/{id}"), "campaign_saved")),
+        Err(error) => {
+            let error = shown_on_form(error)?;
+            let refused = Refused::Campaign(CampaignDraft::typed(&fields));
+            campaign_page(&state, &caller, (&handle, id), None, Some(&error), Some(refused)).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct StatusForm {
+    status: String,
+}
+
+async fn campaign_status(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((handle, id)): Path<(String, String)>,
+    PageForm(form): PageForm<StatusForm>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::AdCampaignNotFound)?;
+    let current = own_campaign(&state, &caller, &handle, id, OrgAction::ManageAds).await?;
+    let status = Status::parse("status", &form.status)?;
+    state.ads().update_campaign(&caller, id, &CampaignInput::of(&current), Some(status)).await?;
+    let back = if status == Status::Archived {
+        format!("/o/{handle}/{TAB}")
+    } else {
+        format!("/o/{handle}/{TAB}/campaigns/{id}")
+    };
+    Ok(done(&back, "campaign_saved"))
+}
+
+async fn create_group(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((handle, id)): Path<(String, String)>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::AdCampaignNotFound)?;
+    let created = async {
+        own_campaign(&state, &caller, &handle, id, OrgAction::ManageAds).await?;
+        state.ads().create_group(&caller, id, &group_input(&fields)?).await
+    };
+    match created.await {
+        Ok(g) => Ok(done(&format!("/o/{handle}/{TAB}/groups/{}", g.id), "ad_group_created")),
+        Err(error) => {
+            let error = shown_on_form(error)?;
+            let refused = Refused::Group(GroupDraft::typed(&fields));
+            campaign_page(&state, &caller, (&handle, id), None, Some(&error), Some(refused)).await
+        }
+    }
+}
+
+/// The ad group `id` of the organization `handle`, with its campaign, or 404.
+async fn own_group(
+    state: &AppState,
+    caller: &Caller,
+    handle: &str,
+    id: Id,
+    action: OrgAction,
+) -> Result<(CampaignRecord, GroupRecord), Error> {
+    let org = state.ads().advertiser(caller, handle, OrgAction::ViewAds).await?;
+    let (campaign, group) = state.ads().group(caller, id, action).await?;
+    if group.advertiser_id != org.id {
+        return Err(Error::new(ErrorCode::AdGroupNotFound));
+    }
+    Ok((campaign, group))
+}
+
+/// An ad as its group lists it.
+struct AdRow {
+    id: String,
+    note_id: String,
+    title: String,
+    author: String,
+    cover: Option<String>,
+    status: String,
+    review_status: String,
+    review_reason: String,
+    delivery: &'static str,
+}
+
+fn ad_row(s: &AdState) -> AdRow {
+    AdRow {
+        id: s.ad.id.to_string(),
+        note_id: s.ad.note_id.to_string(),
+        title: s.note.as_ref().map(|n| n.title.clone()).unwrap_or_default(),
+        author: s.note.as_ref().map(|n| n.author_handle.clone()).unwrap_or_default(),
+        cover: s
+            .note
+            .as_ref()
+            .and_then(|n| n.cover.as_ref())
+            .map(|c| format!("/media/{}/{}/grid.jpg", c.media_id, c.url_key)),
+        status: s.ad.status.clone(),
+        review_status: s.ad.review_status.clone(),
+        review_reason: s.ad.review_reason.clone().unwrap_or_default(),
+        delivery: s.delivery.as_str(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ads_group.html")]
+struct GroupPage {
+    layout: Layout,
+    console: Console,
+    handle: String,
+    can_manage: bool,
+    campaign_id: String,
+    campaign_name: String,
+    group: GroupRow,
+    frequency_cap: i64,
+    draft: GroupDraft,
+    placements: Vec<&'static str>,
+    ads: Vec<AdRow>,
+    /// (note id, title, "@author") the group may add.
+    choices: Vec<(String, String, String)>,
+}
+
+async fn group_page(
+    state: &AppState,
+    caller: &Caller,
+    (handle, id): (&str, Id),
+    done: Option<&str>,
+    error: Option<&Error>,
+    draft: Option<GroupDraft>,
+) -> Result<Response, ApiError> {
+    let (org, console, can_manage) = console(state, caller, handle).await?;
+    let (campaign, group) = own_group(state, caller, handle, id, OrgAction::ViewAds).await?;
+    let (_, _, ads) = state.ads().ads(caller, id).await?;
+    let states = state.ads().states(&campaign, &group, ads).await?;
+    let in_group: Vec<Id> = states.iter().map(|s| s.ad.note_id).collect();
+    let mut choices = Vec::new();
+    if can_manage {
+        let actor = carmine_store::actors::ActorRecord {
+            id: org.id,
+            kind: "org".into(),
+            handle: org.handle.clone(),
+            name: org.name.clone(),
+        };
+        let own = state.notes().by_author(None, &actor, None, 50).await?;
+        let authorised = state.ads().authorised_notes(caller, handle, 50).await?;
+        for note in own.notes.iter().chain(authorised.iter()) {
+            if !in_group.contains(&note.id) && note.visibility == "public" && note.moderation == "none" {
+                let title = if note.title.is_empty() { note.id.to_string() } else { note.title.clone() };
+                choices.push((note.id.to_string(), title, format!("@{}", note.author_handle)));
+            }
+        }
+    }
+    let layout = Layout::with(Some(caller), done, error);
+    let placements = if campaign.objective == "search" {
+        vec!["search"]
+    } else {
+        Placement::ALL.iter().map(|p| p.as_str()).collect()
+    };
+    let page = GroupPage {
+        console,
+        handle: org.handle.clone(),
+        can_manage: can_manage && group.status != "archived" && campaign.status != "archived",
+        campaign_id: campaign.id.to_string(),
+        campaign_name: campaign.name.clone(),
+        group: group_row(&group),
+        frequency_cap: group.frequency_cap,
+        draft: draft.unwrap_or_else(|| GroupDraft::of(&group)),
+        placements,
+        ads: states.iter().map(ad_row).collect(),
+        choices,
+        layout,
+    };
+    Ok(render(&page, error))
+}
+
+async fn group(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((handle, id)): Path<(String, String)>,
+    ApiQuery(q): ApiQuery<DoneQuery>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::AdGroupNotFound)?;
+    group_page(&state, &caller, (&handle, id), q.done.as_deref(), None, None).await
+}
+
+async fn save_group(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((handle, id)): Path<(String, String)>,
+    PageForm(fields): PageForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::AdGroupNotFound)?;
+    let saved = async {
+        own_group(&state, &caller, &handle, id, OrgAction::ManageAds).await?;
+        state.ads().update_group(&caller, id, &group_input(&fields)?, None).await
+    };
+    match saved.await {
+        Ok(_) => Ok(done(&format!("/o/{handle}/{TAB}/groups/{id}"), "ad_group_saved")),
+        Err(error) => {
+            let error = shown_on_form(error)?;
+            group_page(&state, &caller, (&handle, id), None, Some(&error), Some(GroupDraft::typed(&fields))).await
+        }
+    }
+}
+
+async fn group_status(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((handle, id)): Path<(String, String)>,
+    PageForm(form): PageForm<StatusForm>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::AdGroupNotFound)?;
+    let (campaign, current) = own_group(&state, &caller, &handle, id, OrgAction::ManageAds).await?;
+    let status = Status::parse("status", &form.status)?;
+    state.ads().update_group(&caller, id, &GroupInput::of(&current), Some(status)).await?;
+    let back = if status == Status::Archived {
+        format!("/o/{handle}/{TAB}/campaigns/{}", campaign.id)
+    } else {
+        format!("/o/{handle}/{TAB}/groups/{id}")
+    };
+    Ok(done(&back, "ad_group_saved"))
+}
+
+#[derive(Deserialize)]
+struct AdForm {
+    note_id: String,
+}
+
+async fn create_ad(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((handle, id)): Path<(String, String)>,
+    PageForm(form): PageForm<AdForm>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::AdGroupNotFound)?;
+    let created = async {
+        own_group(&state, &caller, &handle, id, OrgAction::ManageAds).await?;
+        let note_id =
+            form.note_id.trim().parse().map_err(|_| Error::invalid_field("note_id", "one of the notes listed"))?;
+        state.ads().create_ad(&caller, id, note_id).await
+    };
+    match created.await {
+        Ok(ad) => Ok(done(&format!("/o/{handle}/{TAB}/groups/{id}#ad-{}", ad.id), "ad_created")),
+        Err(error) => group_page(&state, &caller, (&handle, id), None, Some(&shown_on_form(error)?), None).await,
+    }
+}
+
+async fn ad_status(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((handle, id)): Path<(String, String)>,
+    PageForm(form): PageForm<StatusForm>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::AdNotFound)?;
+    let org = state.ads().advertiser(&caller, &handle, OrgAction::ViewAds).await?;
+    let (_, group, ad) = state.ads().ad(&caller, id, OrgAction::ManageAds).await?;
+    if ad.advertiser_id != org.id {
+        return Err(Error::new(ErrorCode::AdNotFound).into());
+    }
+    state.ads().set_ad_status(&caller, id, Status::parse("status", &form.status)?).await?;
+    Ok(done(&format!("/o/{handle}/{TAB}/groups/{}#ad-{id}", group.id), "ad_status_saved"))
+}
