@@ -16,27 +16,58 @@ pub mod authorisations;
 pub mod delivery;
 pub mod review;
 pub mod structure;
+pub mod targeting;
 
 use carmine_accounts::orgs::OrgAction;
 use carmine_accounts::{Accounts, Caller};
 use carmine_core::{Error, ErrorCode, Id, Result};
+use carmine_feed::Feed;
+use carmine_search::Analyzer;
 use carmine_store::Db;
 use carmine_store::ads::{self as rows, AdRecord, CampaignRecord, GroupRecord};
 use carmine_store::orgs::{self, OrgRecord};
 
 pub use delivery::Delivery;
 pub use structure::{CampaignInput, GroupInput, Objective, Placement, Pricing, Status};
+pub use targeting::{MatchType, Targeting, TargetingInput};
+
+/// How advertising behaves on this instance.
+#[derive(Clone, Debug)]
+pub struct AdsConfig {
+    /// The fewest members a demographic or lookalike audience may hold.
+    pub audience_min: usize,
+    /// The most members a lookalike audience holds.
+    pub lookalike_size: usize,
+}
+
+impl Default for AdsConfig {
+    fn default() -> AdsConfig {
+        AdsConfig { audience_min: 1_000, lookalike_size: 10_000 }
+    }
+}
 
 /// The advertising context's service.
 #[derive(Clone)]
 pub struct Ads {
     db: Db,
     accounts: Accounts,
+    feed: Feed,
+    analyzer: Analyzer,
+    config: AdsConfig,
 }
 
 impl Ads {
-    pub fn new(db: Db, accounts: Accounts) -> Ads {
-        Ads { db, accounts }
+    pub fn new(db: Db, accounts: Accounts, feed: Feed, analyzer: Analyzer, config: AdsConfig) -> Ads {
+        Ads { db, accounts, feed, analyzer, config }
+    }
+
+    pub fn config(&self) -> &AdsConfig {
+        &self.config
+    }
+
+    /// The analyzer keywords and queries are segmented with.
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
     }
 
     pub fn db(&self) -> &Db {

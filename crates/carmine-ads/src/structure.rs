@@ -21,6 +21,7 @@ use carmine_store::ads::{self as rows, AdRecord, CampaignRecord, CampaignRow, Gr
 use carmine_store::orgs::{self, OrgRecord};
 
 use crate::Ads;
+use crate::targeting::{self, Targeting, TargetingInput};
 
 const DAY_MICROS: i64 = 86_400_000_000;
 
@@ -104,6 +105,7 @@ pub struct GroupInput {
     pub bid_minor: i64,
     pub frequency_cap: i64,
     pub placements: Vec<Placement>,
+    pub targeting: TargetingInput,
 }
 
 impl GroupInput {
@@ -114,6 +116,7 @@ impl GroupInput {
             bid_minor: group.bid_minor,
             frequency_cap: group.frequency_cap,
             placements: placements_of(&group.placements),
+            targeting: TargetingInput::of(&Targeting::from_stored(&group.targeting)),
         }
     }
 }
@@ -269,6 +272,7 @@ impl Ads {
         changeable(&campaign.status, ErrorCode::AdCampaignNotFound)?;
         let objective = Objective::parse("objective", &campaign.objective)?;
         let name = checked_group(input, objective)?;
+        let (targeting, audience) = self.resolve_targeting(campaign.advertiser_id, input).await?;
         let mut tx = self.db.begin().await?;
         rows::lock_campaign(&mut tx, campaign_id).await?;
         if rows::groups_of(tx.conn(), campaign_id, false, AD_GROUPS_PER_CAMPAIGN_MAX as u32 + 1).await?.len() as i64
@@ -283,9 +287,10 @@ impl Ads {
             bid_minor: input.bid_minor,
             frequency_cap: input.frequency_cap,
             placements: &placements,
-            targeting: "{}",
+            targeting: &targeting.to_stored(),
         };
         let id = rows::insert_group(&mut tx, &campaign, &row).await?;
+        rows::replace_audience(&mut tx, id, &audience).await?;
         tx.emit(DomainEvent::AdGroupChanged { group_id: id, campaign_id, status: "active".into() }).await?;
         let group = rows::get_group(tx.conn(), id).await?.ok_or(ErrorCode::AdGroupNotFound)?;
         tx.commit().await?;
@@ -313,6 +318,7 @@ impl Ads {
         changeable(&current.status, ErrorCode::AdGroupNotFound)?;
         let objective = Objective::parse("objective", &campaign.objective)?;
         let name = checked_group(input, objective)?;
+        let (targeting, audience) = self.resolve_targeting(campaign.advertiser_id, input).await?;
         let placements = placements_text(&input.placements);
         let mut tx = self.db.begin().await?;
         let row = GroupRow {
@@ -321,17 +327,60 @@ impl Ads {
             bid_minor: input.bid_minor,
             frequency_cap: input.frequency_cap,
             placements: &placements,
-            targeting: &current.targeting,
+            targeting: &targeting.to_stored(),
         };
         if !rows::update_group(&mut tx, id, &row).await? {
             return Err(Error::new(ErrorCode::AdArchived));
         }
+        rows::replace_audience(&mut tx, id, &audience).await?;
         let status = status.map_or_else(|| current.status.clone(), |s| s.as_str().to_owned());
         rows::set_group_status(&mut tx, id, &status).await?;
         tx.emit(DomainEvent::AdGroupChanged { group_id: id, campaign_id: campaign.id, status }).await?;
         let group = rows::get_group(tx.conn(), id).await?.ok_or(ErrorCode::AdGroupNotFound)?;
         tx.commit().await?;
         Ok(group)
+    }
+
+    /// A group's targeting checked, with the lookalike audience it names built: its
+    /// demographic audience (consenting members) and its lookalike audience must each
+    /// reach `audience_min`, and a lookalike seed `targeting::SEED_MIN`.
+    async fn resolve_targeting(&self, advertiser: Id, input: &GroupInput) -> Result<(Targeting, Vec<Id>)> {
+        let mut checked = targeting::checked(&self.analyzer, &input.targeting, &input.placements)?;
+        let minimum = self.config.audience_min;
+        if let Some(demographics) = &checked.demographics {
+            let year = self.db.now().local_date().year();
+            let cells = rows::demographic_cells(&mut *self.db.reader().await?).await?;
+            let reach: i64 = cells
+                .iter()
+                .filter(|(birth, gender, city, _)| {
+                    demographics.admits(year, (*birth, gender.as_deref(), city.as_deref()))
+                })
+                .map(|cell| cell.3)
+                .sum();
+            if reach < minimum as i64 {
+                return Err(targeting::too_small(minimum));
+            }
+        }
+        let mut audience = Vec::new();
+        if let Some(seed) = &input.targeting.lookalike {
+            let seed_ids = rows::seed_members(&mut *self.db.reader().await?, advertiser, seed, 50_000).await?;
+            if seed_ids.len() < targeting::SEED_MIN {
+                return Err(Error::new(ErrorCode::AudienceTooSmall)
+                    .with_details(serde_json::json!({ "field": "lookalike", "seed_minimum": targeting::SEED_MIN })));
+            }
+            let seed_vectors = self.feed.interest_vectors(Some(&seed_ids));
+            let everyone = self.feed.interest_vectors(None);
+            audience = targeting::lookalike(&seed_vectors, &everyone, self.config.lookalike_size);
+            if audience.len() < minimum {
+                return Err(targeting::too_small(minimum));
+            }
+            checked.lookalike = Some(targeting::Lookalike {
+                seed: seed.clone(),
+                seed_size: seed_ids.len(),
+                audience_size: audience.len(),
+            });
+        }
+        Ok((checked, audience))
     }
 
     /// Adds an ad of `note_id` to a group: checked now (`review::check_creative`),
@@ -447,6 +496,7 @@ mod tests {
             bid_minor: 150,
             frequency_cap: 3,
             placements: vec![Placement::Search, Placement::Feed],
+            targeting: TargetingInput::default(),
         };
         assert!(checked_group(&group, Objective::Engagement).is_ok());
         assert!(checked_group(&group, Objective::Search).is_err());

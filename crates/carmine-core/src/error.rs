@@ -169,6 +169,7 @@ error_codes! {
     UnknownEventKind => (422, "unknown_event_kind", "the event kind is not one of impression, read, click, share"),
     EventTimeOutOfRange => (422, "event_time_out_of_range", "the event's time is too far in the future or the past"),
     MentionBlocked => (422, "mention_blocked", "you cannot mention a member who blocked you or whom you blocked"),
+    AudienceTooSmall => (422, "audience_too_small", "the audience is too small to target: widen it"),
     InvalidAmount => (422, "invalid_amount", "the amount must be a positive whole number of minor units within the limit"),
     UnsupportedCurrency => (422, "unsupported_currency", "that currency is not accepted here"),
     CurrencyMismatch => (422, "currency_mismatch", "the amounts are in different currencies"),

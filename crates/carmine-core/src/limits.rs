@@ -193,3 +193,8 @@ pub const ADS_PER_GROUP_MAX: i64 = 20;
 pub const AD_AUTHORISATIONS_PER_NOTE_MAX: i64 = 20;
 /// Ads one page of the operator's review queue shows.
 pub const AD_REVIEW_PAGE_MAX: u32 = 100;
+/// Keywords (and negative keywords) per ad group, and a keyword's characters.
+pub const AD_KEYWORDS_MAX: usize = 50;
+pub const AD_KEYWORD_CHARS_MAX: usize = 40;
+/// Interests, and cities, one ad group may target.
+pub const AD_TARGET_VALUES_MAX: usize = 20;

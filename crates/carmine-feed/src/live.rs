@@ -366,6 +366,32 @@ impl Feed {
         crate::rank::related(&self.index.model(), note, viewer, self.db.now().micros(), limit)
     }
 
+    /// Each member's interests now as topic names, strongest first, for `members`
+    /// (`None`: every member the feed knows) — what lookalike audiences compare.
+    pub fn interest_vectors(&self, members: Option<&[Id]>) -> Vec<(Id, Vec<(String, f64)>)> {
+        let model = self.index.model();
+        let now = self.db.now().micros();
+        let named = |member: Id| -> (Id, Vec<(String, f64)>) {
+            let interests = model.interests(member, now);
+            (member, interests.into_iter().map(|(t, w)| (model.topic_name(t).to_owned(), w)).collect())
+        };
+        match members {
+            Some(members) => members.iter().map(|&m| named(m)).collect(),
+            None => {
+                let mut all: Vec<Id> = model.members.keys().copied().collect();
+                all.sort_unstable();
+                all.into_iter().map(named).collect()
+            }
+        }
+    }
+
+    /// A member's strongest interests now, as topic names.
+    pub fn top_interests(&self, member: Id, limit: usize) -> Vec<String> {
+        let model = self.index.model();
+        let interests = model.interests(member, self.db.now().micros());
+        interests.into_iter().take(limit).map(|(t, _)| model.topic_name(t).to_owned()).collect()
+    }
+
     pub fn fairness(&self) -> Fairness {
         crate::fairness::fairness(&self.index.model())
     }

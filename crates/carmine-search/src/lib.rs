@@ -142,6 +142,11 @@ impl Search {
         &self.index
     }
 
+    /// The analyzer queries and notes are segmented with (ads match keywords with it).
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.index.analyzer
+    }
+
     /// The consumers that keep the index and the search counts current.
     pub fn subscribers(&self) -> Vec<Subscriber> {
         vec![

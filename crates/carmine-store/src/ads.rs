@@ -512,3 +512,89 @@ pub async fn notes_authorised_for(conn: &mut Conn, org_id: Id, limit: u32) -> St
     .await?;
     rows.iter().map(|r| Ok(Id::from_i64(r.try_get("note_id")?))).collect::<Result<_, sqlx::Error>>().map_err(Into::into)
 }
+
+// ---- Audiences ---------------------------------------------------------------------
+
+/// Replaces a group's lookalike audience with `members`.
+pub async fn replace_audience(tx: &mut Tx, group_id: Id, members: &[Id]) -> StoreResult<()> {
+    sqlx::query("DELETE FROM ad_audiences WHERE group_id = $1").bind(group_id.as_i64()).execute(tx.conn()).await?;
+    for chunk in members.chunks(crate::bulk::ROWS_PER_STATEMENT) {
+        let sql =
+            format!("INSERT INTO ad_audiences (group_id, user_id) VALUES {}", crate::bulk::tuples(chunk.len(), 2, 1));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for member in chunk {
+            query = query.bind(group_id.as_i64()).bind(member.as_i64());
+        }
+        query.execute(tx.conn()).await?;
+    }
+    Ok(())
+}
+
+/// Whether a member is in a group's lookalike audience.
+pub async fn in_audience(conn: &mut Conn, group_id: Id, user_id: Id) -> StoreResult<bool> {
+    let row = sqlx::query("SELECT 1 AS one FROM ad_audiences WHERE group_id = $1 AND user_id = $2")
+        .bind(group_id.as_i64())
+        .bind(user_id.as_i64())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// Consenting members counted by (birth year, gender, city): what a demographic
+/// audience is estimated from (no member is ever listed).
+pub async fn demographic_cells(
+    conn: &mut Conn,
+) -> StoreResult<Vec<(Option<i64>, Option<String>, Option<String>, i64)>> {
+    let rows = sqlx::query(
+        "SELECT birth_year, gender, city, COUNT(*) AS n FROM users
+         WHERE demographics_consent_at IS NOT NULL AND deleted_at IS NULL AND suspended_at IS NULL
+         GROUP BY birth_year, gender, city",
+    )
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("birth_year")?, r.try_get("gender")?, r.try_get("city")?, r.try_get("n")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// A member's consented demographics: (birth year, gender, city), `None` without consent.
+pub async fn member_demographics(
+    conn: &mut Conn,
+    user_id: Id,
+) -> StoreResult<Option<(Option<i64>, Option<String>, Option<String>)>> {
+    let row =
+        sqlx::query("SELECT birth_year, gender, city FROM users WHERE id = $1 AND demographics_consent_at IS NOT NULL")
+            .bind(user_id.as_i64())
+            .fetch_optional(conn)
+            .await?;
+    row.map(|r| Ok((r.try_get("birth_year")?, r.try_get("gender")?, r.try_get("city")?)))
+        .transpose()
+        .map_err(|e: sqlx::Error| e.into())
+}
+
+/// A lookalike seed: the actor's followers (`followers`), the members who liked or
+/// saved its published notes (`engagers`), or who bought from its store
+/// (`customers`), at most `limit`, live members only.
+pub async fn seed_members(conn: &mut Conn, actor: Id, seed: &str, limit: u32) -> StoreResult<Vec<Id>> {
+    let sql = match seed {
+        "followers" => {
+            "SELECT f.follower_id AS id FROM follows f JOIN users u ON u.id = f.follower_id
+             WHERE f.followee_id = $1 AND u.deleted_at IS NULL ORDER BY f.follower_id LIMIT $2"
+        }
+        "engagers" => {
+            "SELECT DISTINCT e.user_id AS id FROM (
+                 SELECT l.user_id, l.note_id FROM likes l UNION SELECT s.user_id, s.note_id FROM saves s
+             ) e JOIN notes n ON n.id = e.note_id JOIN users u ON u.id = e.user_id
+             WHERE n.author_id = $1 AND n.deleted_at IS NULL AND u.deleted_at IS NULL ORDER BY e.user_id LIMIT $2"
+        }
+        "customers" => {
+            "SELECT DISTINCT o.buyer_id AS id FROM orders o JOIN stores s ON s.id = o.store_id
+             JOIN users u ON u.id = o.buyer_id
+             WHERE s.org_id = $1 AND o.status <> 'cancelled' AND u.deleted_at IS NULL ORDER BY o.buyer_id LIMIT $2"
+        }
+        _ => return Ok(Vec::new()),
+    };
+    let rows = sqlx::query(sql).bind(actor.as_i64()).bind(i64::from(limit)).fetch_all(conn).await?;
+    rows.iter().map(|r| Ok(Id::from_i64(r.try_get("id")?))).collect::<Result<_, sqlx::Error>>().map_err(Into::into)
+}

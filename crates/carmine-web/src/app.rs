@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use carmine_accounts::Accounts;
 use carmine_accounts::AccountsConfig;
-use carmine_ads::Ads;
+use carmine_ads::{Ads, AdsConfig};
 use carmine_commerce::{Commerce, CommerceConfig};
 use carmine_core::cursor::CursorCodec;
 use carmine_core::limits::JSON_BODY_BYTES_MAX;
@@ -78,6 +78,8 @@ pub struct ServicesConfig {
     pub payments_test_mode: bool,
     /// How long an order waits for payment (its currency is the ledger's).
     pub orders: OrdersConfig,
+    /// Audience thresholds and sizes.
+    pub ads: AdsConfig,
 }
 
 impl ServicesConfig {
@@ -94,6 +96,7 @@ impl ServicesConfig {
             hourly_stats_days: 14,
             payments_test_mode: false,
             orders: OrdersConfig::default(),
+            ads: AdsConfig::default(),
         }
     }
 }
@@ -124,7 +127,7 @@ impl Services {
         let commerce = Commerce::new(db.clone(), accounts.clone(), notes.clone(), commerce);
         let orders = Orders::new(db.clone(), commerce.clone(), payments.clone(), orders_config);
         Ok(Services {
-            ads: Ads::new(db.clone(), accounts.clone()),
+            ads: Ads::new(db.clone(), accounts.clone(), feed.clone(), search.analyzer().clone(), config.ads),
             orders,
             commerce,
             ledger,

@@ -68,3 +68,11 @@ CREATE TABLE ad_authorisations (
     PRIMARY KEY (note_id, org_id)
 );
 CREATE INDEX ad_authorisations_org ON ad_authorisations (org_id, granted_at);
+
+-- A lookalike audience as built when its ad group's targeting was saved: the members
+-- most like the seed (never the seed), replaced whole on every save.
+CREATE TABLE ad_audiences (
+    group_id  BIGINT NOT NULL REFERENCES ad_groups (id),
+    user_id   BIGINT NOT NULL REFERENCES users (id),
+    PRIMARY KEY (group_id, user_id)
+);

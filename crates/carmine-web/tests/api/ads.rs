@@ -7,7 +7,7 @@ use carmine_store::testing::TestDb;
 use serde_json::{Value, json};
 
 use crate::catalogue::{store, tee};
-use crate::helpers::{Client, TestApp};
+use crate::helpers::{Client, ORIGIN, TestApp};
 use crate::pages::form;
 
 carmine_store::both_backends!(
@@ -15,6 +15,7 @@ carmine_store::both_backends!(
     creatives_are_the_advertisers_own_notes_or_authorised_ones,
     bad_campaigns_groups_and_ads_are_refused_and_change_nothing,
     the_ads_manager_review_queue_and_permissions_work_as_forms,
+    targeting_is_segmented_checked_and_audiences_must_be_large_enough,
 );
 
 pub(crate) fn cny(amount_minor: i64) -> Value {
@@ -39,13 +40,16 @@ pub(crate) async fn campaign(app: &TestApp, owner: &Client, org: &str, objective
     id(&created.json())
 }
 
-/// An ad group of `campaign` bidding `bid` fen per click; returns its id.
+/// An ad group of `campaign` bidding `bid` fen per click (with a keyword when it is
+/// in search); returns its id.
 pub(crate) async fn group(app: &TestApp, owner: &Client, campaign: &str, placements: Value, bid: i64) -> String {
+    let search = placements.as_array().unwrap().iter().any(|p| p == "search");
+    let targeting = if search { json!({ "keywords": [{ "text": "防晒霜" }] }) } else { json!({}) };
     let created = app
         .post(
             owner,
             &format!("/api/v1/ads/campaigns/{campaign}/groups"),
-            json!({ "name": "白领女性 Office", "pricing": "cpc", "bid": cny(bid), "placements": placements }),
+            json!({ "name": "白领女性 Office", "pricing": "cpc", "bid": cny(bid), "placements": placements, "targeting": targeting }),
         )
         .await;
     created.assert_status(201);
@@ -298,7 +302,8 @@ async fn bad_campaigns_groups_and_ads_are_refused_and_change_nothing(t: TestDb) 
         assert_eq!((response.status.as_u16(), response.code()), (status, code.to_owned()), "{body}");
     }
     let groups = format!("/api/v1/ads/campaigns/{campaign_id}/groups");
-    let good = json!({ "name": "关键词 Keywords", "pricing": "cpc", "bid": cny(200), "placements": ["search"] });
+    let good = json!({ "name": "关键词 Keywords", "pricing": "cpc", "bid": cny(200), "placements": ["search"],
+                       "targeting": { "keywords": [{ "text": "防晒霜", "match": "exact" }] } });
     let with = |key: &str, value: Value| {
         let mut body = good.clone();
         body[key] = value;
@@ -415,6 +420,68 @@ async fn the_ads_manager_review_queue_and_permissions_work_as_forms(t: TestDb) {
     form(&app, &owner, &format!("{campaign_page}/status"), &[("status", "paused")]).await.assert_status(303);
     assert!(app.get(&owner, &group_page).await.text().contains(&format!("id=\"ad-delivery-{ad_id}\">Paused")));
 
+    // Keywords typed one per line: plain is broad, "quoted" a phrase, [bracketed] exact.
+    let searched = form(
+        &app,
+        &owner,
+        "/o/glow_lab/manage/ads",
+        &[("objective", "search"), ("name", "搜索 Search"), ("daily_budget", "200")],
+    )
+    .await;
+    let search_page = searched.headers["location"].to_str().unwrap().split('?').next().unwrap().to_owned();
+    let keyworded = form(
+        &app,
+        &owner,
+        &format!("{search_page}/groups"),
+        &[
+            ("name", "防晒词"),
+            ("pricing", "cpc"),
+            ("bid", "2"),
+            ("placements", "search"),
+            ("keywords", "防晒霜\r\n“油皮 防晒”\r\n[sunscreen]\r\n"),
+            ("negative_keywords", "-儿童"),
+            ("interests", "护肤，美妆"),
+        ],
+    )
+    .await;
+    assert_eq!(keyworded.status, 303, "{}", keyworded.text());
+    let keyword_group = keyworded.headers["location"]
+        .to_str()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let targeting = app.get(&owner, &format!("/api/v1/ads/groups/{keyword_group}")).await.json()["targeting"].clone();
+    let keywords: Vec<(String, String)> = targeting["keywords"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| (k["text"].as_str().unwrap().to_owned(), k["match"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        keywords,
+        [
+            ("防晒霜".into(), "broad".into()),
+            ("油皮 防晒".into(), "phrase".into()),
+            ("sunscreen".into(), "exact".into())
+        ]
+    );
+    assert_eq!(
+        (&targeting["negative_keywords"], &targeting["interests"]),
+        (&json!(["儿童"]), &json!(["护肤", "美妆"]))
+    );
+    let shown = app.get(&owner, &format!("/o/glow_lab/manage/ads/groups/{keyword_group}")).await.text();
+    assert!(
+        shown.contains("\"油皮 防晒\"")
+            || shown.contains("&quot;油皮 防晒&quot;")
+            || shown.contains("&#34;油皮 防晒&#34;"),
+        "{shown}"
+    );
+
     // A creator's permissions page, from the note's menu.
     let creator = app.signup("lanlan").await;
     let creator_note = app.publish(&creator, "我的通勤妆 Commute look", json!({})).await;
@@ -434,4 +501,123 @@ async fn the_ads_manager_review_queue_and_permissions_work_as_forms(t: TestDb) {
     assert!(app.get(&creator, &path).await.text().contains("No one may advertise this note."));
     let unknown = form(&app, &creator, &path, &[("org", "nobody_here")]).await;
     assert_eq!(unknown.status, 404);
+}
+
+async fn targeting_is_segmented_checked_and_audiences_must_be_large_enough(t: TestDb) {
+    let app = TestApp::with_services(t, carmine_web::WebConfig::new(ORIGIN), |c| c.ads.audience_min = 20).await;
+    let (owner, _) = store(&app, "glow_lab", "brand_official").await;
+    let campaign_id = campaign(&app, &owner, "glow_lab", "engagement").await;
+    let groups = format!("/api/v1/ads/campaigns/{campaign_id}/groups");
+    let body = |targeting: Value| json!({ "name": "定向 Targeted", "pricing": "cpm", "bid": cny(3_000), "placements": ["feed", "search"], "targeting": targeting });
+    let created = app
+        .post(
+            &owner,
+            &groups,
+            body(json!({
+                "interests": ["#护肤", "Skincare"],
+                "keywords": [{ "text": "防晒霜", "match": "phrase" }, { "text": "Sunscreen" }, { "text": "[油皮]", "match": "exact" }],
+                "negative_keywords": ["儿童"]
+            })),
+        )
+        .await;
+    created.assert_status(201);
+    let targeting = &created.json()["targeting"];
+    assert_eq!(targeting["interests"], json!(["护肤", "skincare"]));
+    assert_eq!(targeting["keywords"][0], json!({ "text": "防晒霜", "match": "phrase" }));
+    assert_eq!(targeting["keywords"][1]["match"], "broad", "broad by default");
+    assert_eq!(targeting["negative_keywords"], json!(["儿童"]));
+    let group_id = id(&created.json());
+
+    // Demographics only over members who consented, and never a small crowd.
+    let events = app.event_count().await;
+    let female_30s = json!({ "genders": ["female"], "age_bands": ["25-34"] });
+    app.post(&owner, &groups, body(json!({ "keywords": [{ "text": "防晒" }], "demographics": female_30s })))
+        .await
+        .assert_error(422, "audience_too_small");
+    for n in 0..22 {
+        let member = app.signup(&format!("shanghai_{n}")).await;
+        let consent = n < 21; // one member does not consent: never counted
+        app.patch(
+            &member,
+            "/api/v1/me",
+            json!({ "demographics": { "consent": consent, "birth_year": 1996, "gender": "female", "city": "上海" } }),
+        )
+        .await
+        .assert_status(200);
+    }
+    let events = app.event_count().await.max(events);
+    app.post(
+        &owner,
+        &groups,
+        body(json!({ "keywords": [{ "text": "防晒" }], "demographics": { "cities": ["杭州"] } })),
+    )
+    .await
+    .assert_error(422, "audience_too_small");
+    app.post(&owner, &groups, body(json!({ "keywords": [{ "text": "防晒" }], "demographics": { "age_bands": ["45-54"], "genders": ["female"] } })))
+        .await
+        .assert_error(422, "audience_too_small");
+    assert_eq!(app.event_count().await, events, "a refused group changes nothing");
+    let targeted =
+        app.post(&owner, &groups, body(json!({ "keywords": [{ "text": "防晒" }], "demographics": female_30s }))).await;
+    targeted.assert_status(201);
+    let demographics = &targeted.json()["targeting"]["demographics"];
+    assert_eq!((&demographics["genders"], &demographics["age_bands"]), (&json!(["female"]), &json!(["25-34"])));
+
+    // Lookalikes: a seed of at least 100 followers; the audience never holds the seed.
+    let lookalike = body(json!({ "keywords": [{ "text": "防晒" }], "lookalike": "followers" }));
+    let refused = app.post(&owner, &groups, lookalike.clone()).await;
+    refused.assert_error(422, "audience_too_small");
+    assert_eq!(refused.json()["error"]["details"]["seed_minimum"], 100);
+    let mut followers = Vec::new();
+    for n in 0..100 {
+        let fan = app.signup(&format!("fan_{n}")).await;
+        app.put(&fan, "/api/v1/me/interests", json!({ "topics": ["护肤", "美妆"] })).await.assert_status(200);
+        app.post(&fan, "/api/v1/actors/glow_lab/follow", json!({})).await.assert_status(200);
+        followers.push(app.user_id(&fan).await);
+    }
+    let mut alike = Vec::new();
+    for n in 0..25 {
+        let member = app.signup(&format!("alike_{n}")).await;
+        app.put(&member, "/api/v1/me/interests", json!({ "topics": ["护肤"] })).await.assert_status(200);
+        alike.push(app.user_id(&member).await);
+    }
+    let traveller = app.signup("traveller").await;
+    app.put(&traveller, "/api/v1/me/interests", json!({ "topics": ["旅行"] })).await.assert_status(200);
+    app.sync().await;
+    let built = app.post(&owner, &groups, lookalike).await;
+    built.assert_status(201);
+    let lookalike = &built.json()["targeting"]["lookalike"];
+    assert_eq!((lookalike["seed_size"].as_i64(), lookalike["audience_size"].as_i64()), (Some(100), Some(25)));
+    let built_id: carmine_core::Id = id(&built.json()).parse().unwrap();
+    let mut conn = app.db.reader().await.unwrap();
+    let member = |raw: &str| raw.parse::<carmine_core::Id>().unwrap();
+    for fan in &followers {
+        assert!(!carmine_store::ads::in_audience(&mut conn, built_id, member(fan)).await.unwrap(), "never the seed");
+    }
+    for similar in &alike {
+        assert!(carmine_store::ads::in_audience(&mut conn, built_id, member(similar)).await.unwrap());
+    }
+    let traveller_id = member(&app.user_id(&traveller).await);
+    assert!(!carmine_store::ads::in_audience(&mut conn, built_id, traveller_id).await.unwrap());
+    drop(conn);
+
+    // Replacing the targeting is checked like creating it.
+    let path = format!("/api/v1/ads/groups/{group_id}");
+    app.patch(&owner, &path, json!({ "targeting": { "interests": ["护肤"] } }))
+        .await
+        .assert_error(422, "invalid_field");
+    let changed =
+        app.patch(&owner, &path, json!({ "placements": ["feed"], "targeting": { "interests": ["护肤"] } })).await;
+    changed.assert_status(200);
+    assert_eq!(changed.json()["targeting"]["keywords"], json!([]));
+    for bad in [
+        json!({ "keywords": [{ "text": "防晒", "match": "fuzzy" }] }),
+        json!({ "keywords": [{ "text": "   " }] }),
+        json!({ "demographics": { "age_bands": ["0-17"] } }),
+        json!({ "lookalike": "everyone" }),
+        json!({ "keywords": [], "sql": "1=1" }),
+    ] {
+        let response = app.post(&owner, &groups, body(bad.clone())).await;
+        assert!(matches!(response.code().as_str(), "invalid_field" | "unknown_field"), "{bad}: {}", response.text());
+    }
 }

@@ -11,7 +11,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use carmine_accounts::orgs::OrgAction;
 use carmine_ads::delivery::AdState;
-use carmine_ads::{CampaignInput, GroupInput, Objective, Placement, Pricing, Status};
+use carmine_ads::targeting::{Demographics, Targeting};
+use carmine_ads::{CampaignInput, GroupInput, MatchType, Objective, Placement, Pricing, Status, TargetingInput};
 use carmine_core::{ErrorCode, Id, Timestamp};
 use carmine_store::ads::{CampaignRecord, GroupRecord};
 use carmine_store::notes::NoteRecord;
@@ -265,9 +266,130 @@ pub struct GroupView {
     pub frequency_cap: i64,
     /// Of `feed`, `search`, `related`.
     pub placements: Vec<String>,
+    pub targeting: TargetingView,
     pub status: String,
     #[schema(value_type = String, format = DateTime)]
     pub created_at: Timestamp,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct KeywordView {
+    pub text: String,
+    /// `exact`, `phrase` or `broad`.
+    #[serde(rename = "match")]
+    pub match_type: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct LookalikeView {
+    /// `followers`, `engagers` or `customers`.
+    pub seed: String,
+    pub seed_size: usize,
+    /// Members in the audience when the group was last saved.
+    pub audience_size: usize,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TargetingView {
+    /// Topics.
+    pub interests: Vec<String>,
+    pub keywords: Vec<KeywordView>,
+    pub negative_keywords: Vec<String>,
+    pub demographics: Option<DemographicsRequest>,
+    pub lookalike: Option<LookalikeView>,
+}
+
+fn targeting_view(t: &Targeting) -> TargetingView {
+    TargetingView {
+        interests: t.interests.clone(),
+        keywords: t
+            .keywords
+            .iter()
+            .map(|k| KeywordView { text: k.text.clone(), match_type: k.match_type.as_str().to_owned() })
+            .collect(),
+        negative_keywords: t.negative_keywords.iter().map(|k| k.text.clone()).collect(),
+        demographics: t.demographics.as_ref().map(|d| DemographicsRequest {
+            age_bands: d.age_bands.clone(),
+            genders: d.genders.clone(),
+            cities: d.cities.clone(),
+        }),
+        lookalike: t.lookalike.as_ref().map(|l| LookalikeView {
+            seed: l.seed.clone(),
+            seed_size: l.seed_size,
+            audience_size: l.audience_size,
+        }),
+    }
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KeywordRequest {
+    #[schema(min_length = 1, max_length = 40)]
+    pub text: String,
+    /// `exact`, `phrase` or `broad` (default).
+    #[serde(rename = "match")]
+    #[schema(pattern = "^(exact|phrase|broad)$")]
+    pub match_type: Option<String>,
+}
+
+/// Members who consented to share their demographics, by any of these (each list
+/// empty: anyone). The consenting audience must reach 1,000 members.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DemographicsRequest {
+    /// Of `18-24`, `25-34`, `35-44`, `45-54`, `55+`.
+    #[serde(default)]
+    #[schema(max_items = 5)]
+    pub age_bands: Vec<String>,
+    /// Of `female`, `male`, `nonbinary`, `other`.
+    #[serde(default)]
+    #[schema(max_items = 4)]
+    pub genders: Vec<String>,
+    /// Cities as members write them.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub cities: Vec<String>,
+}
+
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct TargetingRequest {
+    /// Topics such as `护肤` (at most 20): members interested in them, or reading about them.
+    #[serde(default)]
+    #[schema(max_items = 20)]
+    pub interests: Vec<String>,
+    /// Search keywords (at most 50; the search placement needs at least one).
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub keywords: Vec<KeywordRequest>,
+    /// Queries holding all the words of one of these never show the ads (at most 50).
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    pub negative_keywords: Vec<String>,
+    pub demographics: Option<DemographicsRequest>,
+    /// `followers`, `engagers` or `customers`: members most like them (a seed of at
+    /// least 100; the audience must reach 1,000).
+    #[schema(pattern = "^(followers|engagers|customers)$")]
+    pub lookalike: Option<String>,
+}
+
+fn targeting_input(t: TargetingRequest) -> Result<TargetingInput, ApiError> {
+    let keywords = t
+        .keywords
+        .into_iter()
+        .map(|k| Ok((k.text, MatchType::parse(k.match_type.as_deref().unwrap_or("broad"))?)))
+        .collect::<carmine_core::Result<Vec<_>>>()?;
+    Ok(TargetingInput {
+        interests: t.interests,
+        keywords,
+        negative_keywords: t.negative_keywords,
+        demographics: t.demographics.map(|d| Demographics {
+            age_bands: d.age_bands,
+            genders: d.genders,
+            cities: d.cities,
+        }),
+        lookalike: t.lookalike,
+    })
 }
 
 fn group_view(state: &AppState, g: &GroupRecord) -> GroupView {
@@ -282,6 +404,7 @@ fn group_view(state: &AppState, g: &GroupRecord) -> GroupView {
             .iter()
             .map(|p| p.as_str().to_owned())
             .collect(),
+        targeting: targeting_view(&Targeting::from_stored(&g.targeting)),
         status: g.status.clone(),
         created_at: g.created_at,
     }
@@ -302,6 +425,8 @@ pub struct GroupRequest {
     /// One or more of `feed`, `search`, `related` (a search campaign: `search` only).
     #[schema(max_items = 3)]
     pub placements: Vec<String>,
+    /// Absent: anyone (the search placement still needs keywords).
+    pub targeting: Option<TargetingRequest>,
 }
 
 fn group_input(state: &AppState, body: GroupRequest) -> Result<GroupInput, ApiError> {
@@ -313,6 +438,7 @@ fn group_input(state: &AppState, body: GroupRequest) -> Result<GroupInput, ApiEr
         bid_minor: minor(state, &body.bid)?,
         frequency_cap: body.frequency_cap.unwrap_or(3),
         placements,
+        targeting: targeting_input(body.targeting.unwrap_or_default())?,
     })
 }
 
@@ -336,7 +462,7 @@ pub async fn list_groups(
     responses((status = 201, body = GroupView), (status = 403, body = ErrorBody, description = "`role_too_low`"),
         (status = 404, body = ErrorBody, description = "`ad_campaign_not_found`"),
         (status = 409, body = ErrorBody, description = "`ad_archived`, `ads_limit_reached`"),
-        (status = 422, body = ErrorBody, description = "`invalid_field`")),
+        (status = 422, body = ErrorBody, description = "`invalid_field`, `audience_too_small`")),
     security(("session" = []), ("bearer" = [])))]
 pub async fn create_group(
     State(state): State<AppState>,
@@ -377,6 +503,8 @@ pub struct GroupChange {
     pub frequency_cap: Option<i64>,
     #[schema(max_items = 3)]
     pub placements: Option<Vec<String>>,
+    /// Replaces the whole targeting (a lookalike audience is built again).
+    pub targeting: Option<TargetingRequest>,
     #[schema(pattern = "^(active|paused|archived)$")]
     pub status: Option<String>,
 }
@@ -387,7 +515,7 @@ pub struct GroupChange {
     responses((status = 200, body = GroupView), (status = 403, body = ErrorBody, description = "`role_too_low`"),
         (status = 404, body = ErrorBody, description = "`ad_group_not_found`"),
         (status = 409, body = ErrorBody, description = "`ad_archived`"),
-        (status = 422, body = ErrorBody, description = "`invalid_field`")),
+        (status = 422, body = ErrorBody, description = "`invalid_field`, `audience_too_small`")),
     security(("session" = []), ("bearer" = [])))]
 pub async fn update_group(
     State(state): State<AppState>,
@@ -414,6 +542,9 @@ pub async fn update_group(
     if let Some(placements) = &change.placements {
         input.placements =
             placements.iter().map(|p| Placement::parse("placements", p)).collect::<carmine_core::Result<_>>()?;
+    }
+    if let Some(targeting) = change.targeting {
+        input.targeting = targeting_input(targeting)?;
     }
     let status = change.status.as_deref().map(|s| Status::parse("status", s)).transpose()?;
     let group = state.ads().update_group(&caller, id, &input, status).await?;

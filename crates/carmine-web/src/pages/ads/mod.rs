@@ -18,7 +18,10 @@ use carmine_accounts::Caller;
 use carmine_accounts::orgs::{OrgAccess, OrgAction};
 use carmine_ads::delivery::AdState;
 use carmine_ads::structure::placements_of;
-use carmine_ads::{CampaignInput, GroupInput, Objective, Placement, Pricing, Status};
+use carmine_ads::targeting::{AGE_BANDS, Demographics, SEEDS};
+use carmine_ads::{
+    CampaignInput, GroupInput, MatchType, Objective, Placement, Pricing, Status, Targeting, TargetingInput,
+};
 use carmine_core::{Error, ErrorCode, Id, Timestamp};
 use carmine_ledger::accounts::{AccountKind, AccountRef, Owner};
 use carmine_store::ads::{CampaignRecord, GroupRecord};
@@ -285,9 +288,29 @@ struct GroupRow {
     bid: String,
     placements: Vec<&'static str>,
     status: String,
+    /// Interests, keywords and the lookalike audience in words ("#护肤 · [防晒霜]").
+    targeting: String,
 }
 
-fn group_row(g: &GroupRecord) -> GroupRow {
+fn group_row(layout: &Layout, g: &GroupRecord) -> GroupRow {
+    let t = Targeting::from_stored(&g.targeting);
+    let mut parts: Vec<String> = t.interests.iter().map(|i| format!("#{i}")).collect();
+    parts.extend(t.keywords.iter().map(|k| keyword_line(&k.text, k.match_type)));
+    parts.extend(t.negative_keywords.iter().map(|k| format!("−{}", k.text)));
+    if let Some(d) = &t.demographics {
+        parts.extend(d.age_bands.iter().cloned());
+        parts.extend(d.genders.iter().map(|g| layout.tv("gender", g)));
+        parts.extend(d.cities.iter().cloned());
+    }
+    if let Some(l) = &t.lookalike {
+        parts.push(layout.t2(
+            "ads-lookalike-summary",
+            "seed",
+            layout.tv("ads-seed", &l.seed),
+            "count",
+            l.audience_size as i64,
+        ));
+    }
     GroupRow {
         id: g.id.to_string(),
         name: g.name.clone(),
@@ -295,6 +318,7 @@ fn group_row(g: &GroupRecord) -> GroupRow {
         bid: yuan(g.bid_minor),
         placements: placements_of(&g.placements).iter().map(|p| p.as_str()).collect(),
         status: g.status.clone(),
+        targeting: if parts.is_empty() { layout.t("ads-targeting-anyone") } else { parts.join(" · ") },
     }
 }
 
@@ -305,6 +329,49 @@ struct GroupDraft {
     bid: String,
     frequency_cap: String,
     placements: Vec<String>,
+    /// Topics, separated by spaces or commas.
+    interests: String,
+    /// One per line: `[word]` exact, `"words"` phrase, else broad.
+    keywords: String,
+    negative_keywords: String,
+    age_bands: Vec<String>,
+    genders: Vec<String>,
+    cities: String,
+    lookalike: String,
+}
+
+/// A keyword as a line of the form shows it.
+fn keyword_line(text: &str, match_type: MatchType) -> String {
+    match match_type {
+        MatchType::Exact => format!("[{text}]"),
+        MatchType::Phrase => format!("\"{text}\""),
+        MatchType::Broad => text.to_owned(),
+    }
+}
+
+/// A line of the keywords box: `[word]` (or `【word】`) exact, `"words"` (or
+/// `“words”`) phrase, anything else broad.
+fn parse_keyword_line(line: &str) -> (String, MatchType) {
+    let line = line.trim();
+    for (open, close, match_type) in [
+        ('[', ']', MatchType::Exact),
+        ('【', '】', MatchType::Exact),
+        ('"', '"', MatchType::Phrase),
+        ('“', '”', MatchType::Phrase),
+    ] {
+        if let Some(inner) = line.strip_prefix(open).and_then(|rest| rest.strip_suffix(close)) {
+            return (inner.trim().to_owned(), match_type);
+        }
+    }
+    (line.to_owned(), MatchType::Broad)
+}
+
+/// Words separated by commas (either width), 、 or whitespace.
+fn split_list(raw: &str) -> Vec<String> {
+    raw.split(|c: char| c == ',' || c == '，' || c == '、' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 impl GroupDraft {
@@ -316,16 +383,32 @@ impl GroupDraft {
             bid: String::new(),
             frequency_cap: "3".into(),
             placements,
+            interests: String::new(),
+            keywords: String::new(),
+            negative_keywords: String::new(),
+            age_bands: Vec::new(),
+            genders: Vec::new(),
+            cities: String::new(),
+            lookalike: String::new(),
         }
     }
 
     fn of(g: &GroupRecord) -> GroupDraft {
+        let t = Targeting::from_stored(&g.targeting);
+        let demographics = t.demographics.clone().unwrap_or_default();
         GroupDraft {
             name: g.name.clone(),
             pricing: g.pricing.clone(),
             bid: carmine_core::money::decimal(g.bid_minor),
             frequency_cap: g.frequency_cap.to_string(),
             placements: placements_of(&g.placements).iter().map(|p| p.as_str().to_owned()).collect(),
+            interests: t.interests.join(" "),
+            keywords: t.keywords.iter().map(|k| keyword_line(&k.text, k.match_type)).collect::<Vec<_>>().join("\n"),
+            negative_keywords: t.negative_keywords.iter().map(|k| k.text.clone()).collect::<Vec<_>>().join("\n"),
+            age_bands: demographics.age_bands,
+            genders: demographics.genders,
+            cities: demographics.cities.join(" "),
+            lookalike: t.lookalike.map(|l| l.seed).unwrap_or_default(),
         }
     }
 
@@ -335,12 +418,54 @@ impl GroupDraft {
             pricing: field(fields, "pricing").to_owned(),
             bid: field(fields, "bid").to_owned(),
             frequency_cap: field(fields, "frequency_cap").to_owned(),
-            placements: fields.iter().filter(|(k, _)| k == "placements").map(|(_, v)| v.clone()).collect(),
+            placements: all_of(fields, "placements"),
+            interests: field(fields, "interests").to_owned(),
+            keywords: field(fields, "keywords").to_owned(),
+            negative_keywords: field(fields, "negative_keywords").to_owned(),
+            age_bands: all_of(fields, "age_bands"),
+            genders: all_of(fields, "genders"),
+            cities: field(fields, "cities").to_owned(),
+            lookalike: field(fields, "lookalike").to_owned(),
         }
     }
 
     fn has(&self, placement: &str) -> bool {
         self.placements.iter().any(|p| p == placement)
+    }
+
+    fn has_band(&self, band: &str) -> bool {
+        self.age_bands.iter().any(|b| b == band)
+    }
+
+    fn has_gender(&self, gender: &str) -> bool {
+        self.genders.iter().any(|g| g == gender)
+    }
+}
+
+/// Every value of a repeated field (checkboxes).
+fn all_of(fields: &[(String, String)], name: &str) -> Vec<String> {
+    fields.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+}
+
+fn targeting_of(fields: &[(String, String)]) -> TargetingInput {
+    let lines = |name: &str| -> Vec<String> {
+        field(fields, name).lines().map(str::trim).filter(|l| !l.is_empty()).map(str::to_owned).collect()
+    };
+    let demographics = Demographics {
+        age_bands: all_of(fields, "age_bands"),
+        genders: all_of(fields, "genders"),
+        cities: split_list(field(fields, "cities")),
+    };
+    let lookalike = field(fields, "lookalike").trim();
+    TargetingInput {
+        interests: split_list(field(fields, "interests")),
+        keywords: lines("keywords").iter().map(|l| parse_keyword_line(l)).collect(),
+        negative_keywords: lines("negative_keywords")
+            .iter()
+            .map(|l| l.trim_start_matches('-').trim().to_owned())
+            .collect(),
+        demographics: Some(demographics),
+        lookalike: (!lookalike.is_empty()).then(|| lookalike.to_owned()),
     }
 }
 
@@ -361,6 +486,7 @@ fn group_input(fields: &[(String, String)]) -> Result<GroupInput, Error> {
             cap.parse().map_err(|_| Error::invalid_field("frequency_cap", "a whole number from 1 to 20"))?
         },
         placements,
+        targeting: targeting_of(fields),
     })
 }
 
@@ -379,7 +505,18 @@ struct CampaignPage {
     groups: Vec<GroupRow>,
     group_draft: GroupDraft,
     placements: Vec<&'static str>,
+    choices: TargetingChoices,
 }
+
+/// The closed sets the targeting fields offer.
+struct TargetingChoices {
+    age_bands: &'static [&'static str],
+    genders: &'static [&'static str],
+    seeds: &'static [&'static str],
+}
+
+const TARGETING_CHOICES: TargetingChoices =
+    TargetingChoices { age_bands: &AGE_BANDS, genders: carmine_accounts::members::GENDERS, seeds: &SEEDS };
 
 /// Which of a campaign's two forms a refused submission came from.
 enum Refused {
@@ -418,9 +555,10 @@ async fn campaign_page(
         draft,
         starts_was: saved.starts_at,
         ends_was: saved.ends_at,
-        groups: groups.iter().map(group_row).collect(),
+        groups: groups.iter().map(|g| group_row(&layout, g)).collect(),
         group_draft,
         placements,
+        choices: TARGETING_CHOICES,
         layout,
     };
     Ok(render(&page, error))
@@ -563,7 +701,8 @@ struct GroupPage {
     placements: Vec<&'static str>,
     ads: Vec<AdRow>,
     /// (note id, title, "@author") the group may add.
-    choices: Vec<(String, String, String)>,
+    notes: Vec<(String, String, String)>,
+    choices: TargetingChoices,
 }
 
 async fn group_page(
@@ -579,7 +718,7 @@ async fn group_page(
     let (_, _, ads) = state.ads().ads(caller, id).await?;
     let states = state.ads().states(&campaign, &group, ads).await?;
     let in_group: Vec<Id> = states.iter().map(|s| s.ad.note_id).collect();
-    let mut choices = Vec::new();
+    let mut notes = Vec::new();
     if can_manage {
         let actor = carmine_store::actors::ActorRecord {
             id: org.id,
@@ -592,7 +731,7 @@ async fn group_page(
         for note in own.notes.iter().chain(authorised.iter()) {
             if !in_group.contains(&note.id) && note.visibility == "public" && note.moderation == "none" {
                 let title = if note.title.is_empty() { note.id.to_string() } else { note.title.clone() };
-                choices.push((note.id.to_string(), title, format!("@{}", note.author_handle)));
+                notes.push((note.id.to_string(), title, format!("@{}", note.author_handle)));
             }
         }
     }
@@ -608,12 +747,13 @@ async fn group_page(
         can_manage: can_manage && group.status != "archived" && campaign.status != "archived",
         campaign_id: campaign.id.to_string(),
         campaign_name: campaign.name.clone(),
-        group: group_row(&group),
+        group: group_row(&layout, &group),
         frequency_cap: group.frequency_cap,
         draft: draft.unwrap_or_else(|| GroupDraft::of(&group)),
         placements,
         ads: states.iter().map(ad_row).collect(),
-        choices,
+        notes,
+        choices: TARGETING_CHOICES,
         layout,
     };
     Ok(render(&page, error))
