@@ -12,7 +12,9 @@
 //! Must never: know HTTP, or change how organic notes rank — ads only add sponsored
 //! cards to pages.
 
+pub mod auction;
 pub mod authorisations;
+pub mod ctr;
 pub mod delivery;
 pub mod review;
 pub mod structure;
@@ -31,18 +33,76 @@ pub use delivery::Delivery;
 pub use structure::{CampaignInput, GroupInput, Objective, Placement, Pricing, Status};
 pub use targeting::{MatchType, Targeting, TargetingInput};
 
-/// How advertising behaves on this instance.
+/// How advertising behaves on this instance (the operator's settings).
 #[derive(Clone, Debug)]
 pub struct AdsConfig {
     /// The fewest members a demographic or lookalike audience may hold.
     pub audience_min: usize,
     /// The most members a lookalike audience holds.
     pub lookalike_size: usize,
+    /// Each placement's reserve, an eCPM in minor units per thousand impressions.
+    pub reserve_feed: i64,
+    pub reserve_search: i64,
+    pub reserve_related: i64,
+    /// The relevance floor's α: an ad is shown only if its predicted engagement is at
+    /// least α × that of the organic note it displaces.
+    pub relevance_floor: f64,
+    /// Ad load: the position of the first ad (1-based) and the gap to the next, per
+    /// placement.
+    pub feed_load: AdLoad,
+    pub search_load: AdLoad,
+    pub related_load: AdLoad,
+}
+
+/// Where sponsored cards go in a list: at `first` (1-based), then every `every`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdLoad {
+    pub first: usize,
+    pub every: usize,
+}
+
+impl AdLoad {
+    /// The 0-based positions of a list of `len` cards that hold ads.
+    pub fn positions(&self, len: usize) -> Vec<usize> {
+        let first = self.first.max(1) - 1;
+        (first..len).step_by(self.every.max(1)).collect()
+    }
 }
 
 impl Default for AdsConfig {
     fn default() -> AdsConfig {
-        AdsConfig { audience_min: 1_000, lookalike_size: 10_000 }
+        AdsConfig {
+            audience_min: 1_000,
+            lookalike_size: 10_000,
+            reserve_feed: 500,
+            reserve_search: 800,
+            reserve_related: 400,
+            relevance_floor: 0.5,
+            feed_load: AdLoad { first: 6, every: 10 },
+            search_load: AdLoad { first: 3, every: 10 },
+            related_load: AdLoad { first: 4, every: 10 },
+        }
+    }
+}
+
+impl AdsConfig {
+    /// The auction's rules on `placement`.
+    pub fn rules(&self, placement: Placement) -> auction::Rules {
+        let reserve = match placement {
+            Placement::Feed => self.reserve_feed,
+            Placement::Search => self.reserve_search,
+            Placement::Related => self.reserve_related,
+        };
+        auction::Rules { reserve_ecpm: reserve as f64, relevance_floor: self.relevance_floor }
+    }
+
+    /// Where ads go on `placement`.
+    pub fn load(&self, placement: Placement) -> AdLoad {
+        match placement {
+            Placement::Feed => self.feed_load,
+            Placement::Search => self.search_load,
+            Placement::Related => self.related_load,
+        }
     }
 }
 
@@ -125,5 +185,20 @@ impl Ads {
         drop(conn);
         self.authorize(caller, ad.advertiser_id, action, ErrorCode::AdNotFound).await?;
         Ok((campaign, group, ad))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ad_load_places_the_first_ad_then_every_tenth() {
+        let config = AdsConfig::default();
+        assert_eq!(config.load(Placement::Feed).positions(30), [5, 15, 25], "6th, 16th, 26th card");
+        assert_eq!(config.load(Placement::Search).positions(20), [2, 12]);
+        assert!(config.load(Placement::Feed).positions(5).is_empty(), "a short page has no ad");
+        assert_eq!(config.rules(Placement::Search).relevance_floor, 0.5);
+        assert_eq!(config.audience_min, 1_000, "the issue's threshold");
     }
 }

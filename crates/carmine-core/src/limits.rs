@@ -198,3 +198,6 @@ pub const AD_KEYWORDS_MAX: usize = 50;
 pub const AD_KEYWORD_CHARS_MAX: usize = 40;
 /// Interests, and cities, one ad group may target.
 pub const AD_TARGET_VALUES_MAX: usize = 20;
+/// Candidates and slots one auction simulation may take.
+pub const AD_SIMULATED_CANDIDATES_MAX: usize = 200;
+pub const AD_SIMULATED_SLOTS_MAX: usize = 10;

@@ -16,6 +16,7 @@ carmine_store::both_backends!(
     bad_campaigns_groups_and_ads_are_refused_and_change_nothing,
     the_ads_manager_review_queue_and_permissions_work_as_forms,
     targeting_is_segmented_checked_and_audiences_must_be_large_enough,
+    the_simulator_runs_the_production_auction,
 );
 
 pub(crate) fn cny(amount_minor: i64) -> Value {
@@ -620,4 +621,68 @@ async fn targeting_is_segmented_checked_and_audiences_must_be_large_enough(t: Te
         let response = app.post(&owner, &groups, body(bad.clone())).await;
         assert!(matches!(response.code().as_str(), "invalid_field" | "unknown_field"), "{bad}: {}", response.text());
     }
+}
+
+async fn the_simulator_runs_the_production_auction(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let (owner, _) = store(&app, "glow_lab", "brand_official").await;
+    let path = "/api/v1/ads/auction/simulate";
+    let request = json!({
+        "placement": "feed",
+        "slots": [0, 0],
+        "candidates": [
+            { "id": "C", "pricing": "cpm", "bid": cny(2_500), "predicted_ctr": 0.01 },
+            { "id": "B", "pricing": "cpc", "bid": cny(150), "predicted_ctr": 0.02 },
+            { "id": "A", "pricing": "cpc", "bid": cny(200), "predicted_ctr": 0.03 },
+            { "id": "cheap", "pricing": "cpc", "bid": cny(1), "predicted_ctr": 0.01 }
+        ]
+    });
+    let outcome = app.post(&owner, path, request.clone()).await;
+    outcome.assert_status(200);
+    let outcome = outcome.json();
+    assert_eq!(outcome["reserve"], cny(500), "the feed's reserve eCPM");
+    let winners: Vec<(String, i64)> = outcome["winners"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| (w["id"].as_str().unwrap().to_owned(), w["price"]["amount_minor"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(winners, [("A".to_owned(), 101), ("B".to_owned(), 126)], "each pays just enough to keep its place");
+    let ranked: Vec<&str> = outcome["ranked"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ranked, ["A", "B", "C"], "the cheap one is under the reserve");
+    // The relevance floor: a slot over a much better organic note stays organic.
+    let floored = app
+        .post(&owner, path, json!({ "placement": "feed", "slots": [10.0], "candidates": request["candidates"] }))
+        .await;
+    assert_eq!(floored.json()["winners"], json!([]));
+
+    let loner = app.signup("loner").await;
+    app.post(&loner, path, request.clone()).await.assert_error(403, "forbidden");
+    app.post(&Client::default(), path, request.clone()).await.assert_status(401);
+    let with = |key: &str, value: Value| {
+        let mut body = request.clone();
+        body["candidates"][0][key] = value;
+        body
+    };
+    for body in [
+        with("predicted_ctr", json!(0)),
+        with("predicted_ctr", json!(1.5)),
+        with("bid", cny(0)),
+        with("pricing", json!("cpa")),
+        with("engagement", json!(-1)),
+        with("id", json!("")),
+        json!({ "placement": "moon", "slots": [0], "candidates": [] }),
+        json!({ "placement": "feed", "slots": [-1], "candidates": [] }),
+    ] {
+        app.post(&owner, path, body.clone()).await.assert_error(422, "invalid_field");
+    }
+    let many: Vec<Value> = (0..201)
+        .map(|n| json!({ "id": format!("c{n}"), "pricing": "cpm", "bid": cny(1_000), "predicted_ctr": 0.01 }))
+        .collect();
+    app.post(&owner, path, json!({ "placement": "search", "slots": [0], "candidates": many }))
+        .await
+        .assert_error(413, "batch_too_large");
+    app.post(&owner, path, json!({ "placement": "search", "slots": vec![0; 11], "candidates": [] }))
+        .await
+        .assert_error(413, "batch_too_large");
 }

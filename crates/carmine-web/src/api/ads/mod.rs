@@ -3,6 +3,7 @@
 //! (`authorisations.rs`) and the operator's review queue (`review.rs`). One router,
 //! merged into `/api/v1` in one line. An object of another advertiser answers 404.
 
+pub(crate) mod auction;
 pub(crate) mod authorisations;
 pub(crate) mod review;
 
@@ -39,6 +40,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(authorisations::list_ad_authorisations, authorisations::grant_ad_authorisation))
         .routes(routes!(authorisations::revoke_ad_authorisation))
         .routes(routes!(authorisations::authorised_notes))
+        .routes(routes!(auction::simulate_auction))
         .routes(routes!(review::ad_review_queue))
         .routes(routes!(review::decide_ad_review))
 }
