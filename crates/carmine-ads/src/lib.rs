@@ -14,14 +14,21 @@
 
 pub mod auction;
 pub mod authorisations;
+pub mod billing;
 pub mod ctr;
 pub mod delivery;
+pub mod events;
+pub mod jobs;
 pub mod review;
 pub mod structure;
 pub mod targeting;
+pub mod tokens;
 
 use carmine_accounts::orgs::OrgAction;
 use carmine_accounts::{Accounts, Caller};
+use std::sync::Arc;
+
+use carmine_core::money::Currency;
 use carmine_core::{Error, ErrorCode, Id, Result};
 use carmine_feed::Feed;
 use carmine_search::Analyzer;
@@ -114,11 +121,43 @@ pub struct Ads {
     feed: Feed,
     analyzer: Analyzer,
     config: AdsConfig,
+    /// The instance's currency (the ledger's).
+    currency: Currency,
+    /// Signs served ads' tokens (`tokens`), kept in `instance_secrets`.
+    token_secret: Arc<Vec<u8>>,
+}
+
+/// What the advertising context is built from.
+pub struct AdsParts {
+    pub db: Db,
+    pub accounts: Accounts,
+    pub feed: Feed,
+    pub analyzer: Analyzer,
+    pub config: AdsConfig,
+    pub currency: Currency,
 }
 
 impl Ads {
-    pub fn new(db: Db, accounts: Accounts, feed: Feed, analyzer: Analyzer, config: AdsConfig) -> Ads {
-        Ads { db, accounts, feed, analyzer, config }
+    /// The service, with the instance's token secret (created on first start).
+    pub async fn open(parts: AdsParts) -> Result<Ads> {
+        let secret = carmine_store::secrets::get_or_create(&parts.db, "ad_token_secret", || {
+            carmine_core::secret::random_token(32)
+        })
+        .await?;
+        Ok(Ads {
+            db: parts.db,
+            accounts: parts.accounts,
+            feed: parts.feed,
+            analyzer: parts.analyzer,
+            config: parts.config,
+            currency: parts.currency,
+            token_secret: Arc::new(secret.into_bytes()),
+        })
+    }
+
+    /// Timed work: closing spend chunks hourly.
+    pub fn job_handlers(&self) -> Vec<Arc<dyn carmine_jobs::JobHandler>> {
+        vec![Arc::new(jobs::CloseSpend { ads: self.clone() })]
     }
 
     pub fn config(&self) -> &AdsConfig {

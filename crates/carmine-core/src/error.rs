@@ -146,6 +146,7 @@ error_codes! {
     AdStoreRequired => (409, "ad_store_required", "a product-sales ad needs your open store and a note tagging one of its products"),
     AdReviewClosed => (409, "ad_review_closed", "the ad was already reviewed"),
     AdArchived => (409, "ad_archived", "it is archived and can no longer change"),
+    AdEventReplayed => (409, "ad_event_replayed", "that ad event was already recorded"),
     AdsLimitReached => (409, "ads_limit_reached", "there are as many of these as one may have; archive some first"),
     // 428
     IdempotencyKeyRequired => (428, "idempotency_key_required", "send an Idempotency-Key header with this request"),
@@ -169,6 +170,8 @@ error_codes! {
     UnknownEventKind => (422, "unknown_event_kind", "the event kind is not one of impression, read, click, share"),
     EventTimeOutOfRange => (422, "event_time_out_of_range", "the event's time is too far in the future or the past"),
     MentionBlocked => (422, "mention_blocked", "you cannot mention a member who blocked you or whom you blocked"),
+    AdTokenInvalid => (422, "ad_token_invalid", "that ad link is not one we served"),
+    AdTokenExpired => (422, "ad_token_expired", "that ad link has expired"),
     AudienceTooSmall => (422, "audience_too_small", "the audience is too small to target: widen it"),
     InvalidAmount => (422, "invalid_amount", "the amount must be a positive whole number of minor units within the limit"),
     UnsupportedCurrency => (422, "unsupported_currency", "that currency is not accepted here"),

@@ -598,3 +598,222 @@ pub async fn seed_members(conn: &mut Conn, actor: Id, seed: &str, limit: u32) ->
     let rows = sqlx::query(sql).bind(actor.as_i64()).bind(i64::from(limit)).fetch_all(conn).await?;
     rows.iter().map(|r| Ok(Id::from_i64(r.try_get("id")?))).collect::<Result<_, sqlx::Error>>().map_err(Into::into)
 }
+
+// ---- Spend and events --------------------------------------------------------------
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpendRecord {
+    pub campaign_id: Id,
+    pub day: String,
+    pub spent_today_millis: i64,
+    pub spent_total_millis: i64,
+    pub posted_minor: i64,
+    pub hold_id: Option<Id>,
+    pub chunk_minor: i64,
+    pub chunk_used_millis: i64,
+}
+
+/// A campaign's spend row, created on first use (and moved to `day`, its spend of
+/// the day before forgotten) — taken for update: the row every billing of the
+/// campaign serialises on.
+pub async fn lock_spend(tx: &mut Tx, campaign_id: Id, day: &str) -> StoreResult<SpendRecord> {
+    sqlx::query("INSERT INTO ad_spend (campaign_id, day) VALUES ($1, $2) ON CONFLICT (campaign_id) DO NOTHING")
+        .bind(campaign_id.as_i64())
+        .bind(day)
+        .execute(tx.conn())
+        .await?;
+    sqlx::query("UPDATE ad_spend SET day = $2, spent_today_millis = 0 WHERE campaign_id = $1 AND day <> $2")
+        .bind(campaign_id.as_i64())
+        .bind(day)
+        .execute(tx.conn())
+        .await?;
+    Ok(spend(tx.conn(), campaign_id).await?.expect("the row was just written"))
+}
+
+pub async fn spend(conn: &mut Conn, campaign_id: Id) -> StoreResult<Option<SpendRecord>> {
+    let row = sqlx::query(
+        "SELECT campaign_id, day, spent_today_millis, spent_total_millis, posted_minor, hold_id, chunk_minor,
+                chunk_used_millis
+         FROM ad_spend WHERE campaign_id = $1",
+    )
+    .bind(campaign_id.as_i64())
+    .fetch_optional(conn)
+    .await?;
+    row.map(|r| {
+        Ok(SpendRecord {
+            campaign_id: Id::from_i64(r.try_get("campaign_id")?),
+            day: r.try_get("day")?,
+            spent_today_millis: r.try_get("spent_today_millis")?,
+            spent_total_millis: r.try_get("spent_total_millis")?,
+            posted_minor: r.try_get("posted_minor")?,
+            hold_id: r.try_get::<Option<i64>, _>("hold_id")?.map(Id::from_i64),
+            chunk_minor: r.try_get("chunk_minor")?,
+            chunk_used_millis: r.try_get("chunk_used_millis")?,
+        })
+    })
+    .transpose()
+    .map_err(|e: sqlx::Error| e.into())
+}
+
+/// Spends `cost` of the campaign's chunk if it fits in the chunk, today's budget and
+/// the total budget (`None`: no total), all in one conditional update.
+pub async fn spend_from_chunk(
+    tx: &mut Tx,
+    campaign_id: Id,
+    day: &str,
+    cost_millis: i64,
+    daily_millis: i64,
+    total_millis: Option<i64>,
+) -> StoreResult<bool> {
+    Ok(sqlx::query(
+        "UPDATE ad_spend SET chunk_used_millis = chunk_used_millis + $3, spent_today_millis = spent_today_millis + $3,
+                             spent_total_millis = spent_total_millis + $3
+         WHERE campaign_id = $1 AND day = $2 AND hold_id IS NOT NULL
+           AND chunk_used_millis + $3 <= chunk_minor * 1000
+           AND spent_today_millis + $3 <= $4
+           AND ($5 < 0 OR spent_total_millis + $3 <= $5)",
+    )
+    .bind(campaign_id.as_i64())
+    .bind(day)
+    .bind(cost_millis)
+    .bind(daily_millis)
+    .bind(total_millis.unwrap_or(-1))
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// Records that the current chunk was closed (what was spent of it posted) and
+/// `hold` of `chunk_minor` is the new one (`None`: no chunk held).
+pub async fn set_chunk(
+    tx: &mut Tx,
+    campaign_id: Id,
+    posted_minor: i64,
+    hold: Option<Id>,
+    chunk_minor: i64,
+) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE ad_spend SET posted_minor = $2, hold_id = $3, chunk_minor = $4, chunk_used_millis = 0
+         WHERE campaign_id = $1",
+    )
+    .bind(campaign_id.as_i64())
+    .bind(posted_minor)
+    .bind(hold.map(Id::as_i64))
+    .bind(chunk_minor)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Campaigns holding a chunk, after `after` in id order (the closing job).
+pub async fn campaigns_holding(conn: &mut Conn, after: Id, limit: u32) -> StoreResult<Vec<Id>> {
+    let rows = sqlx::query(
+        "SELECT campaign_id FROM ad_spend WHERE hold_id IS NOT NULL AND campaign_id > $1 ORDER BY campaign_id LIMIT $2",
+    )
+    .bind(after.as_i64())
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok(Id::from_i64(r.try_get("campaign_id")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// An event to record.
+pub struct EventRow<'a> {
+    pub token_hash: &'a str,
+    pub kind: &'a str,
+    pub ad_id: Option<Id>,
+    pub campaign_id: Option<Id>,
+    pub placement: Option<&'a str>,
+    pub slot: Option<i64>,
+    pub viewer: &'a str,
+    pub user_id: Option<Id>,
+    pub cost_millis: i64,
+    /// Why it was refused (`None`: accepted).
+    pub reason: Option<&'a str>,
+}
+
+/// Records an event; an accepted event whose (token, kind) was accepted before is
+/// refused by the database (`UniqueViolation`), inside a savepoint so the caller's
+/// transaction goes on.
+pub async fn insert_event(tx: &mut Tx, row: &EventRow<'_>) -> StoreResult<Id> {
+    let id = tx.new_id();
+    let now = tx.now().micros();
+    tx.savepoint().await?;
+    let inserted = sqlx::query(
+        "INSERT INTO ad_events (id, token_hash, kind, ad_id, campaign_id, placement, slot, viewer, user_id, cost_millis,
+                                reason, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(id.as_i64())
+    .bind(row.token_hash)
+    .bind(row.kind)
+    .bind(row.ad_id.map(Id::as_i64))
+    .bind(row.campaign_id.map(Id::as_i64))
+    .bind(row.placement)
+    .bind(row.slot)
+    .bind(row.viewer)
+    .bind(row.user_id.map(Id::as_i64))
+    .bind(row.cost_millis)
+    .bind(row.reason)
+    .bind(now)
+    .execute(tx.conn())
+    .await;
+    match inserted {
+        Ok(_) => {
+            tx.release_savepoint().await?;
+            Ok(id)
+        }
+        Err(e) => {
+            tx.rollback_to_savepoint().await?;
+            Err(e.into())
+        }
+    }
+}
+
+/// Events of `viewer` since `since`: (clicks on `ad_id`, clicks on any ad).
+pub async fn recent_clicks(conn: &mut Conn, viewer: &str, ad_id: Id, since: i64) -> StoreResult<(i64, i64)> {
+    let row = sqlx::query(
+        "SELECT COALESCE(SUM(CASE WHEN ad_id = $2 THEN 1 ELSE 0 END), 0) AS on_ad, COUNT(*) AS n
+         FROM ad_events WHERE viewer = $1 AND kind = 'click' AND created_at >= $3",
+    )
+    .bind(viewer)
+    .bind(ad_id.as_i64())
+    .bind(since)
+    .fetch_one(conn)
+    .await?;
+    Ok((row.try_get("on_ad")?, row.try_get("n")?))
+}
+
+/// (billed events, their cost in millis, refused events) of a campaign.
+pub async fn event_totals(conn: &mut Conn, campaign_id: Id) -> StoreResult<(i64, i64, i64)> {
+    let row = sqlx::query(
+        "SELECT COALESCE(SUM(CASE WHEN reason IS NULL AND cost_millis > 0 THEN 1 ELSE 0 END), 0) AS billed,
+                COALESCE(SUM(CASE WHEN reason IS NULL THEN cost_millis ELSE 0 END), 0) AS cost,
+                COALESCE(SUM(CASE WHEN reason IS NULL THEN 0 ELSE 1 END), 0) AS refused
+         FROM ad_events WHERE campaign_id = $1",
+    )
+    .bind(campaign_id.as_i64())
+    .fetch_one(conn)
+    .await?;
+    Ok((row.try_get("billed")?, row.try_get("cost")?, row.try_get("refused")?))
+}
+
+/// Marks an accepted event as not billed (budgets or balance spent).
+pub async fn unbill_event(tx: &mut Tx, id: Id) -> StoreResult<()> {
+    sqlx::query("UPDATE ad_events SET cost_millis = 0 WHERE id = $1").bind(id.as_i64()).execute(tx.conn()).await?;
+    Ok(())
+}
+
+/// Whether an accepted event of `kind` was recorded for the token already.
+pub async fn accepted(conn: &mut Conn, token_hash: &str, kind: &str) -> StoreResult<bool> {
+    let row = sqlx::query("SELECT 1 AS one FROM ad_events WHERE token_hash = $1 AND kind = $2 AND reason IS NULL")
+        .bind(token_hash)
+        .bind(kind)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}

@@ -1771,3 +1771,6 @@ input-candidates = Candidates
 input-predicted_ctr = Predicted click-through rate
 input-engagement = Predicted engagement
 input-slots = Ad slots
+error-ad_event_replayed = that ad event was already recorded
+error-ad_token_invalid = that ad link is not one we served
+error-ad_token_expired = that ad link has expired

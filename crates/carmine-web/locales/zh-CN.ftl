@@ -1660,3 +1660,6 @@ input-candidates = 候选广告
 input-predicted_ctr = 预估点击率
 input-engagement = 预估互动
 input-slots = 广告位
+error-ad_event_replayed = 这次广告事件已记录过
+error-ad_token_invalid = 这个广告链接不是我们投放的
+error-ad_token_expired = 这个广告链接已过期

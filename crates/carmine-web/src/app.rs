@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use carmine_accounts::Accounts;
 use carmine_accounts::AccountsConfig;
-use carmine_ads::{Ads, AdsConfig};
+use carmine_ads::{Ads, AdsConfig, AdsParts};
 use carmine_commerce::{Commerce, CommerceConfig};
 use carmine_core::cursor::CursorCodec;
 use carmine_core::limits::JSON_BODY_BYTES_MAX;
@@ -114,6 +114,15 @@ impl Services {
         consumers.extend(feed.subscribers());
         consumers.extend(search.subscribers());
         let dataplane = DataPlane::new(db.clone(), consumers, config.dataplane).await?;
+        let ads = Ads::open(AdsParts {
+            db: db.clone(),
+            accounts: accounts.clone(),
+            feed: feed.clone(),
+            analyzer: search.analyzer().clone(),
+            config: config.ads,
+            currency: config.ledger.currency,
+        })
+        .await?;
         let commerce =
             CommerceConfig { currency: config.ledger.currency, ces: config.ces, ..CommerceConfig::default() };
         let ledger = Ledger::new(db.clone(), config.ledger);
@@ -127,7 +136,7 @@ impl Services {
         let commerce = Commerce::new(db.clone(), accounts.clone(), notes.clone(), commerce);
         let orders = Orders::new(db.clone(), commerce.clone(), payments.clone(), orders_config);
         Ok(Services {
-            ads: Ads::new(db.clone(), accounts.clone(), feed.clone(), search.analyzer().clone(), config.ads),
+            ads,
             orders,
             commerce,
             ledger,
@@ -184,6 +193,7 @@ impl Services {
             }),
         ];
         handlers.extend(self.orders.job_handlers());
+        handlers.extend(self.ads.job_handlers());
         handlers
     }
 }

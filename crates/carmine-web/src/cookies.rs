@@ -50,3 +50,13 @@ pub fn set_referral(config: &WebConfig, token: &str, max_age_seconds: i64) -> He
     let value = format!("{REFERRAL_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}");
     HeaderValue::from_str(&value).expect("referral tokens are header-safe")
 }
+
+/// A signed-out visitor's random key: whom ads were served to (frequency caps, tokens).
+pub const VISITOR_COOKIE: &str = "carmine_vid";
+
+/// The visitor's key, if the cookie holds a well-formed one.
+pub fn visitor(headers: &HeaderMap) -> Option<String> {
+    read(headers, VISITOR_COOKIE).filter(|v| {
+        (16..=48).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    })
+}

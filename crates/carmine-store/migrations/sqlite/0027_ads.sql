@@ -76,3 +76,41 @@ CREATE TABLE ad_audiences (
     user_id   BIGINT NOT NULL REFERENCES users (id),
     PRIMARY KEY (group_id, user_id)
 );
+
+-- What each campaign has spent, in thousandths of a minor unit (a CPM impression
+-- costs its price ÷ 1,000), and the chunk of its advertiser's balance it holds now:
+-- a ledger hold of `chunk_minor`, used up by billable events through one conditional
+-- update, so no burst of events spends past the chunk, the budgets or the balance.
+CREATE TABLE ad_spend (
+    campaign_id           BIGINT PRIMARY KEY REFERENCES ad_campaigns (id),
+    day                   TEXT   NOT NULL,
+    spent_today_millis    BIGINT NOT NULL DEFAULT 0 CHECK (spent_today_millis >= 0),
+    spent_total_millis    BIGINT NOT NULL DEFAULT 0 CHECK (spent_total_millis >= 0),
+    posted_minor          BIGINT NOT NULL DEFAULT 0 CHECK (posted_minor >= 0),
+    hold_id               BIGINT,
+    chunk_minor           BIGINT NOT NULL DEFAULT 0 CHECK (chunk_minor >= 0),
+    chunk_used_millis     BIGINT NOT NULL DEFAULT 0 CHECK (chunk_used_millis >= 0),
+    CHECK (chunk_used_millis <= chunk_minor * 1000),
+    CHECK (posted_minor * 1000 <= spent_total_millis)
+);
+
+-- Every event a served ad's token was used for, billed or refused with its reason.
+-- A token bills one event of each kind: the unique index over accepted events.
+CREATE TABLE ad_events (
+    id              BIGINT PRIMARY KEY,
+    token_hash      TEXT   NOT NULL,
+    kind            TEXT   NOT NULL CHECK (kind IN ('viewable', 'click')),
+    ad_id           BIGINT REFERENCES ads (id),
+    campaign_id     BIGINT REFERENCES ad_campaigns (id),
+    placement       TEXT,
+    slot            BIGINT,
+    viewer          TEXT   NOT NULL,
+    user_id         BIGINT REFERENCES users (id),
+    cost_millis     BIGINT NOT NULL DEFAULT 0 CHECK (cost_millis >= 0),
+    reason          TEXT,
+    invalid_at      BIGINT,
+    created_at      BIGINT NOT NULL
+);
+CREATE UNIQUE INDEX ad_events__token_hash_key ON ad_events (token_hash, kind) WHERE reason IS NULL;
+CREATE INDEX ad_events_campaign ON ad_events (campaign_id, created_at);
+CREATE INDEX ad_events_viewer ON ad_events (viewer, created_at);

@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod admin;
 mod ads;
+mod ads_billing;
 mod after_sales;
 mod bad_input;
 mod boards;

@@ -5,6 +5,7 @@
 
 pub(crate) mod auction;
 pub(crate) mod authorisations;
+pub(crate) mod events;
 pub(crate) mod review;
 
 use axum::Json;
@@ -41,6 +42,7 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(authorisations::revoke_ad_authorisation))
         .routes(routes!(authorisations::authorised_notes))
         .routes(routes!(auction::simulate_auction))
+        .routes(routes!(events::record_ad_event))
         .routes(routes!(review::ad_review_queue))
         .routes(routes!(review::decide_ad_review))
 }

@@ -61,6 +61,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/o/{handle}/manage/ads/groups/{id}/status", post(group_status).get(to_group))
         .route("/o/{handle}/manage/ads/groups/{id}/ads", post(create_ad).get(to_group))
         .route("/o/{handle}/manage/ads/ads/{id}/status", post(ad_status))
+        .route("/ads/click/{token}", get(click))
         .route("/admin/ads", get(review::queue))
         .route("/admin/ads/{id}", post(review::decide).get(review::to_queue))
         .route("/notes/{id}/ad-authorisations", get(authorisations::show).post(authorisations::grant))
@@ -845,4 +846,30 @@ async fn ad_status(
     }
     state.ads().set_ad_status(&caller, id, Status::parse("status", &form.status)?).await?;
     Ok(done(&format!("/o/{handle}/{TAB}/groups/{}#ad-{id}", group.id), "ad_status_saved"))
+}
+
+/// A click on a sponsored card: recorded (billed or refused with its reason), then
+/// on to the note — whatever became of the click, the member gets where they tapped.
+async fn click(
+    State(state): State<AppState>,
+    context: crate::extract::RequestContext,
+    headers: axum::http::HeaderMap,
+    Path(token): Path<String>,
+) -> Redirect {
+    let recorded =
+        crate::api::ads::events::record(&state, &context, &headers, &token, carmine_ads::events::EventKind::Click)
+            .await;
+    match recorded {
+        Ok(r) => Redirect::to(&format!("/notes/{}", r.note_id)),
+        Err(error) => {
+            // A replayed or expired token still opens its note; a forged one, the feed.
+            match state.ads().note_of_token(&token).await {
+                Some(note) => Redirect::to(&format!("/notes/{note}")),
+                None => {
+                    tracing::debug!(code = error.code.as_str(), "an ad click was refused");
+                    Redirect::to("/")
+                }
+            }
+        }
+    }
 }

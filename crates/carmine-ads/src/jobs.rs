@@ -1,0 +1,38 @@
+//! Advertising's timed work: `ads.close_spend` posts what campaigns spent and gives
+//! back what their chunks held, hourly (`billing`).
+
+use std::time::Duration;
+
+use carmine_core::Result;
+use carmine_jobs::{BoxFuture, JobHandler};
+use carmine_store::Tx;
+use carmine_store::jobs::JobRecord;
+
+use crate::Ads;
+
+/// Campaigns one run closes (the rest wait for the next hour).
+const CLOSE_PER_RUN: u32 = 1_000;
+
+pub struct CloseSpend {
+    pub ads: Ads,
+}
+
+impl JobHandler for CloseSpend {
+    fn kind(&self) -> &'static str {
+        "ads.close_spend"
+    }
+
+    fn every(&self) -> Option<Duration> {
+        Some(Duration::from_secs(3_600))
+    }
+
+    fn run<'a>(&'a self, tx: &'a mut Tx, _: &'a JobRecord) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let closed = self.ads.close_spend_in(tx, CLOSE_PER_RUN).await?;
+            if closed > 0 {
+                tracing::info!(closed, "closed ad spend chunks");
+            }
+            Ok(())
+        })
+    }
+}

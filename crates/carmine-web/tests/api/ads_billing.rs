@@ -1,0 +1,249 @@
+//! Advertising's money: served ads' tokens bill a click (CPC) or a viewable
+//! impression (CPM) once, from a chunk of the advertiser's balance the campaign holds;
+//! refused events are kept with their reason and bill nothing; ten thousand
+//! concurrent billable events never spend past a small balance; the spend reaches the
+//! revenue statement and the books reconcile.
+
+use std::sync::Arc;
+
+use axum::http::Method;
+use carmine_ads::events::{EventInput, EventKind};
+use carmine_ads::tokens::TokenData;
+use carmine_ads::{Placement, Pricing};
+use carmine_core::Id;
+use carmine_core::money::Currency;
+use carmine_ledger::{AccountKind, AccountRef, Owner, Stream};
+use carmine_store::testing::TestDb;
+use serde_json::json;
+
+use crate::ads::{campaign, cny, group};
+use crate::catalogue::store;
+use crate::helpers::{Client, TestApp};
+use crate::orders::assert_books_balance;
+
+carmine_store::both_backends!(
+    a_click_bills_once_and_refusals_keep_their_reason,
+    ten_thousand_concurrent_billable_events_never_overspend,
+);
+
+const PHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
+
+/// A brand with `balance` fen on its ad balance and an approved ad in a campaign of
+/// `daily` fen a day; returns (owner, org id, campaign id, ad id, note id).
+async fn running_ad(app: &TestApp, balance: i64, daily: i64, pricing: &str) -> (Client, Id, String, Id, String) {
+    let (owner, _) = store(app, "glow_lab", "brand_official").await;
+    let topped = app
+        .post_keyed(
+            &owner,
+            "/api/v1/orgs/glow_lab/top-ups",
+            "fund-ads",
+            json!({ "purpose": "ad_balance", "amount": cny(balance), "method": "sandbox_success" }),
+        )
+        .await;
+    topped.assert_status(201);
+    let note = app.publish(&owner, "新品 Launch", json!({ "author": "glow_lab" })).await;
+    let campaign_id = campaign(app, &owner, "glow_lab", "engagement").await;
+    app.patch(
+        &owner,
+        &format!("/api/v1/ads/campaigns/{campaign_id}"),
+        json!({ "daily_budget": cny(daily), "total_budget": null }),
+    )
+    .await
+    .assert_status(200);
+    let group_id = group(app, &owner, &campaign_id, json!(["feed"]), 150).await;
+    if pricing == "cpm" {
+        app.patch(&owner, &format!("/api/v1/ads/groups/{group_id}"), json!({ "pricing": "cpm", "bid": cny(3_000) }))
+            .await
+            .assert_status(200);
+    }
+    let ad = app.post(&owner, &format!("/api/v1/ads/groups/{group_id}/ads"), json!({ "note_id": note })).await.json();
+    let ad_id: Id = ad["id"].as_str().unwrap().parse().unwrap();
+    let operator = app.admin("op_billing").await;
+    app.post(&operator, &format!("/api/v1/admin/ads/review/{ad_id}"), json!({ "decision": "approve" }))
+        .await
+        .assert_status(200);
+    let org: Id = app.get(&owner, "/api/v1/orgs/glow_lab").await.json()["id"].as_str().unwrap().parse().unwrap();
+    (owner, org, campaign_id, ad_id, note)
+}
+
+/// An event reported from a phone's browser.
+async fn event(app: &TestApp, client: &Client, token: &str, kind: &str) -> crate::helpers::TestResponse {
+    let body = json!({ "token": token, "kind": kind });
+    app.send_with(client, Method::POST, "/api/v1/ads/events", Some(body), &[("user-agent", PHONE)]).await
+}
+
+/// A tap on a sponsored card from a phone's browser.
+async fn tap(app: &TestApp, client: &Client, token: &str) -> crate::helpers::TestResponse {
+    app.send_with(client, Method::GET, &format!("/ads/click/{token}"), None, &[("user-agent", PHONE)]).await
+}
+
+fn token(app: &TestApp, ad: Id, pricing: Pricing, price: i64, viewer: &str, slot: i64) -> String {
+    app.services.ads.sign_token(&TokenData {
+        ad_id: ad,
+        placement: Placement::Feed,
+        slot,
+        pricing,
+        price_minor: price,
+        expires_at: app.clock.now().plus_seconds(1_800),
+        viewer: viewer.to_owned(),
+    })
+}
+
+async fn balance(app: &TestApp, account: AccountRef) -> (i64, i64) {
+    let b = app.services.ledger.balance(account).await.unwrap();
+    (b.posted, b.available)
+}
+
+fn ad_balance(org: Id) -> AccountRef {
+    AccountRef::new(Owner::Org(org), AccountKind::AdBalance, Currency::CNY)
+}
+
+fn revenue() -> AccountRef {
+    AccountRef::platform(AccountKind::Revenue(Stream::Advertising), Currency::CNY)
+}
+
+async fn a_click_bills_once_and_refusals_keep_their_reason(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let (owner, org, campaign_id, ad, note) = running_ad(&app, 10_000, 5_000, "cpc").await;
+    let reader = app.signup("reader").await;
+    let reader_key = format!("m{}", app.user_id(&reader).await);
+
+    // A click through the redirect bills the price in the token, once.
+    let first = token(&app, ad, Pricing::Cpc, 120, &reader_key, 0);
+    let opened = tap(&app, &reader, &first).await;
+    assert_eq!(
+        (opened.status.as_u16(), opened.headers["location"].to_str().unwrap()),
+        (303, format!("/notes/{note}").as_str())
+    );
+    let replay = event(&app, &reader, &first, "click").await;
+    replay.assert_error(409, "ad_event_replayed");
+    let again = tap(&app, &reader, &first).await;
+    assert_eq!(again.headers["location"].to_str().unwrap(), format!("/notes/{note}"), "a replay still opens the note");
+
+    // A second click on the same ad within 30 seconds, another viewer's token, a bot,
+    // the advertiser's own staff: recorded, not billed.
+    let double = token(&app, ad, Pricing::Cpc, 120, &reader_key, 1);
+    let response = event(&app, &reader, &double, "click").await.json();
+    assert_eq!((response["billed"].as_bool(), response["reason"].as_str()), (Some(false), Some("double_click")));
+    let stranger = app.signup("stranger").await;
+    let borrowed = token(&app, ad, Pricing::Cpc, 120, &reader_key, 2);
+    let response = event(&app, &stranger, &borrowed, "click").await.json();
+    assert_eq!(response["reason"], "viewer_mismatch");
+    let own_key = format!("m{}", app.user_id(&owner).await);
+    let own = token(&app, ad, Pricing::Cpc, 120, &own_key, 0);
+    let response = event(&app, &owner, &own, "click").await.json();
+    assert_eq!(response["reason"], "own_staff");
+    let ads = &app.services.ads;
+    let stranger_id: Id = app.user_id(&stranger).await.parse().unwrap();
+    let stranger_key = format!("m{stranger_id}");
+    let bot_token = token(&app, ad, Pricing::Cpc, 120, &stranger_key, 0);
+    let bot = EventInput {
+        token: &bot_token,
+        kind: EventKind::Click,
+        member: Some(stranger_id),
+        viewer: &stranger_key,
+        user_agent: "Googlebot/2.1",
+    };
+    assert_eq!(ads.record_event(&bot).await.unwrap().reason, Some("bot"));
+    // A suspended member's clicks bill nothing.
+    let operator = app.admin("op_suspend").await;
+    app.post(&operator, &format!("/api/v1/admin/users/{stranger_id}/suspend"), json!({ "reason": "click farm" }))
+        .await
+        .assert_status(204);
+    let suspended_token = token(&app, ad, Pricing::Cpc, 120, &stranger_key, 2);
+    let suspended = EventInput {
+        token: &suspended_token,
+        kind: EventKind::Click,
+        member: Some(stranger_id),
+        viewer: &stranger_key,
+        user_agent: PHONE,
+    };
+    assert_eq!(ads.record_event(&suspended).await.unwrap().reason, Some("suspended"));
+
+    // Forged and expired tokens are refused with their code, and bill nothing.
+    let forged = first.replace(".120.", ".1.");
+    event(&app, &reader, &forged, "click").await.assert_error(422, "ad_token_invalid");
+    assert_eq!(tap(&app, &reader, "not-a-token").await.headers["location"], "/");
+    let late = token(&app, ad, Pricing::Cpc, 120, &reader_key, 3);
+    app.clock.advance_seconds(1_801);
+    event(&app, &reader, &late, "click").await.assert_error(422, "ad_token_expired");
+    event(&app, &reader, &late, "swipe").await.assert_error(422, "invalid_field");
+
+    // Tapping away at one ad: the first tap bills, the next within 30 seconds are double
+    // clicks, and from the tenth click in a minute the viewer is rate limited (the
+    // expired click just above counts among the ten).
+    let mut reasons = Vec::new();
+    for slot in 0..12 {
+        let fresh = token(&app, ad, Pricing::Cpc, 120, &reader_key, slot);
+        let response = event(&app, &reader, &fresh, "click").await.json();
+        reasons.push(response["reason"].as_str().unwrap_or("billed").to_owned());
+    }
+    let mut expected = vec!["billed".to_owned()];
+    expected.extend(std::iter::repeat_n("double_click".to_owned(), 8));
+    expected.extend(std::iter::repeat_n("rate_limited".to_owned(), 3));
+    assert_eq!(reasons, expected);
+    let billed_clicks = 2;
+
+    // What was billed is held from the ad balance until the hourly close posts it.
+    let mut conn = app.db.reader().await.unwrap();
+    let campaign: Id = campaign_id.parse().unwrap();
+    let (billed, cost, refused) = carmine_store::ads::event_totals(&mut conn, campaign).await.unwrap();
+    drop(conn);
+    assert_eq!((billed, cost), (billed_clicks, billed_clicks * 120_000));
+    assert!(refused >= 8, "each refusal kept: {refused}");
+    let (posted, available) = balance(&app, ad_balance(org)).await;
+    assert_eq!(posted, 10_000, "nothing posted yet");
+    assert_eq!(available, 5_000, "a chunk of ¥50 held");
+    app.clock.advance_seconds(3_600);
+    app.scheduler.ensure_recurring().await.unwrap();
+    app.run_jobs().await;
+    let spent = billed_clicks * 120;
+    assert_eq!(balance(&app, ad_balance(org)).await, (10_000 - spent, 10_000 - spent), "the chunk's rest came back");
+    assert_eq!(balance(&app, revenue()).await.0, spent);
+    let statement = app.get(&operator, "/api/v1/admin/revenue?period=day").await;
+    assert!(statement.text().contains("advertising"), "{}", statement.text());
+    assert_books_balance(&app).await;
+}
+
+async fn ten_thousand_concurrent_billable_events_never_overspend(t: TestDb) {
+    let app = TestApp::new(t).await;
+    // ¥20 on the balance, ¥1,000 a day: the balance is what stops spend, at 7 fen a click.
+    let (_, org, campaign_id, ad, _) = running_ad(&app, 2_000, 100_000, "cpc").await;
+    let ads = Arc::new(app.services.ads.clone());
+    let tokens: Vec<(String, String)> = (0..10_000)
+        .map(|n| {
+            let viewer = format!("vvisitor{n:08}");
+            (token(&app, ad, Pricing::Cpc, 7, &viewer, 0), viewer)
+        })
+        .collect();
+    let mut tasks = Vec::new();
+    for (token, viewer) in tokens {
+        let ads = ads.clone();
+        tasks.push(tokio::spawn(async move {
+            let input =
+                EventInput { token: &token, kind: EventKind::Click, member: None, viewer: &viewer, user_agent: PHONE };
+            ads.record_event(&input).await.unwrap()
+        }));
+    }
+    let mut billed = 0;
+    let mut unbilled = 0;
+    for task in tasks {
+        let recorded = task.await.unwrap();
+        match recorded.reason {
+            None => billed += 1,
+            Some("balance") => unbilled += 1,
+            Some(other) => panic!("unexpected refusal {other}"),
+        }
+    }
+    assert_eq!(billed, 2_000 / 7, "exactly what the balance covers, never more");
+    assert_eq!(unbilled, 10_000 - billed);
+    app.services.ads.close_spend().await.unwrap();
+    let spent = billed * 7;
+    assert_eq!(balance(&app, ad_balance(org)).await, (2_000 - spent, 2_000 - spent));
+    assert_eq!(balance(&app, revenue()).await.0, spent);
+    let mut conn = app.db.reader().await.unwrap();
+    let (events, cost, _) = carmine_store::ads::event_totals(&mut conn, campaign_id.parse().unwrap()).await.unwrap();
+    assert_eq!((events, cost), (billed, spent * 1_000));
+    drop(conn);
+    assert_books_balance(&app).await;
+}
