@@ -58,6 +58,7 @@ impl Ads {
         }
         let list = rows::authorisations_of_note(tx.conn(), note_id, AD_AUTHORISATIONS_PER_NOTE_MAX as u32).await?;
         tx.commit().await?;
+        self.invalidate();
         Ok(list)
     }
 
@@ -73,6 +74,7 @@ impl Ads {
         }
         let list = rows::authorisations_of_note(tx.conn(), note_id, AD_AUTHORISATIONS_PER_NOTE_MAX as u32).await?;
         tx.commit().await?;
+        self.invalidate();
         Ok(list)
     }
 

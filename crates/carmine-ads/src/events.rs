@@ -206,6 +206,14 @@ impl Ads {
             }
             Err(e) => return Err(e.into()),
         };
+        // What the predicted click-through rate learns from.
+        match input.kind {
+            EventKind::Viewable => {
+                let weight = (crate::auction::position_factor(token.slot.max(0) as usize) * 1_000.0) as i64;
+                rows::add_stats(&mut tx, ad.id, token.placement.as_str(), weight, 0).await?;
+            }
+            EventKind::Click => rows::add_stats(&mut tx, ad.id, token.placement.as_str(), 0, 1).await?,
+        }
         let unbilled = if cost > 0 { self.bill(&mut tx, &campaign, cost).await? } else { None };
         if unbilled.is_some() {
             rows::unbill_event(&mut tx, event_id).await?;

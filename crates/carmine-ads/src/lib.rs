@@ -19,7 +19,9 @@ pub mod ctr;
 pub mod delivery;
 pub mod events;
 pub mod jobs;
+pub mod pacing;
 pub mod review;
+pub mod serving;
 pub mod structure;
 pub mod targeting;
 pub mod tokens;
@@ -37,6 +39,7 @@ use carmine_store::ads::{self as rows, AdRecord, CampaignRecord, GroupRecord};
 use carmine_store::orgs::{self, OrgRecord};
 
 pub use delivery::Delivery;
+pub use serving::{FillRequest, Sponsored};
 pub use structure::{CampaignInput, GroupInput, Objective, Placement, Pricing, Status};
 pub use targeting::{MatchType, Targeting, TargetingInput};
 
@@ -61,17 +64,23 @@ pub struct AdsConfig {
     pub related_load: AdLoad,
 }
 
-/// Where sponsored cards go in a list: at `first` (1-based), then every `every`.
+/// Where sponsored cards go in a list: at `first` (1-based), then every `every`;
+/// with `after_short_lists`, a list shorter than `first` gets one at its end (search:
+/// a keyword's ad still answers a search with few results).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AdLoad {
     pub first: usize,
     pub every: usize,
+    pub after_short_lists: bool,
 }
 
 impl AdLoad {
     /// The 0-based positions of a list of `len` cards that hold ads.
     pub fn positions(&self, len: usize) -> Vec<usize> {
         let first = self.first.max(1) - 1;
+        if len <= first {
+            return if self.after_short_lists { vec![len] } else { Vec::new() };
+        }
         (first..len).step_by(self.every.max(1)).collect()
     }
 }
@@ -85,9 +94,9 @@ impl Default for AdsConfig {
             reserve_search: 800,
             reserve_related: 400,
             relevance_floor: 0.5,
-            feed_load: AdLoad { first: 6, every: 10 },
-            search_load: AdLoad { first: 3, every: 10 },
-            related_load: AdLoad { first: 4, every: 10 },
+            feed_load: AdLoad { first: 6, every: 10, after_short_lists: false },
+            search_load: AdLoad { first: 3, every: 10, after_short_lists: true },
+            related_load: AdLoad { first: 4, every: 10, after_short_lists: false },
         }
     }
 }
@@ -125,6 +134,8 @@ pub struct Ads {
     currency: Currency,
     /// Signs served ads' tokens (`tokens`), kept in `instance_secrets`.
     token_secret: Arc<Vec<u8>>,
+    /// The ads that may serve, kept a few seconds (`serving`).
+    serving: serving::SharedServing,
 }
 
 /// What the advertising context is built from.
@@ -152,6 +163,7 @@ impl Ads {
             config: parts.config,
             currency: parts.currency,
             token_secret: Arc::new(secret.into_bytes()),
+            serving: Default::default(),
         })
     }
 
@@ -237,6 +249,8 @@ mod tests {
         assert_eq!(config.load(Placement::Feed).positions(30), [5, 15, 25], "6th, 16th, 26th card");
         assert_eq!(config.load(Placement::Search).positions(20), [2, 12]);
         assert!(config.load(Placement::Feed).positions(5).is_empty(), "a short page has no ad");
+        assert_eq!(config.load(Placement::Search).positions(1), [1], "after a short search's results");
+        assert_eq!(config.load(Placement::Search).positions(0), [0]);
         assert_eq!(config.rules(Placement::Search).relevance_floor, 0.5);
         assert_eq!(config.audience_min, 1_000, "the issue's threshold");
     }

@@ -108,6 +108,7 @@ impl Ads {
         audit::record(&mut tx, operator.admin_id(), action, "ad", id, &serde_json::json!({ "reason": reason })).await?;
         let ad = emit_ad(&mut tx, id).await?;
         tx.commit().await?;
+        self.invalidate();
         Ok(ad)
     }
 }

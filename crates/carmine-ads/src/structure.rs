@@ -214,6 +214,7 @@ impl Ads {
             .await?;
         let campaign = rows::get_campaign(tx.conn(), id).await?.ok_or(ErrorCode::AdCampaignNotFound)?;
         tx.commit().await?;
+        self.invalidate();
         Ok(campaign)
     }
 
@@ -263,6 +264,7 @@ impl Ads {
             .await?;
         let campaign = rows::get_campaign(tx.conn(), id).await?.ok_or(ErrorCode::AdCampaignNotFound)?;
         tx.commit().await?;
+        self.invalidate();
         Ok(campaign)
     }
 
@@ -294,6 +296,7 @@ impl Ads {
         tx.emit(DomainEvent::AdGroupChanged { group_id: id, campaign_id, status: "active".into() }).await?;
         let group = rows::get_group(tx.conn(), id).await?.ok_or(ErrorCode::AdGroupNotFound)?;
         tx.commit().await?;
+        self.invalidate();
         Ok(group)
     }
 
@@ -338,6 +341,7 @@ impl Ads {
         tx.emit(DomainEvent::AdGroupChanged { group_id: id, campaign_id: campaign.id, status }).await?;
         let group = rows::get_group(tx.conn(), id).await?.ok_or(ErrorCode::AdGroupNotFound)?;
         tx.commit().await?;
+        self.invalidate();
         Ok(group)
     }
 
@@ -410,6 +414,7 @@ impl Ads {
         .await?;
         let ad = rows::get_ad(tx.conn(), id).await?.ok_or(ErrorCode::AdNotFound)?;
         tx.commit().await?;
+        self.invalidate();
         Ok(ad)
     }
 
@@ -430,6 +435,7 @@ impl Ads {
         }
         let ad = emit_ad(&mut tx, id).await?;
         tx.commit().await?;
+        self.invalidate();
         Ok(ad)
     }
 }

@@ -385,6 +385,13 @@ impl Feed {
         }
     }
 
+    /// A note's quality now (1.0: an average note), `None` when the feed does not
+    /// know it — what an ad is weighed against the organic note it would displace with.
+    pub fn note_quality(&self, note: Id) -> Option<f64> {
+        let model = self.index.model();
+        model.notes.get(&note).map(|state| model.quality(state))
+    }
+
     /// A member's strongest interests now, as topic names.
     pub fn top_interests(&self, member: Id, limit: usize) -> Vec<String> {
         let model = self.index.model();

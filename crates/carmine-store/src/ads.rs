@@ -817,3 +817,152 @@ pub async fn accepted(conn: &mut Conn, token_hash: &str, kind: &str) -> StoreRes
         .await?;
     Ok(row.is_some())
 }
+
+// ---- Serving -----------------------------------------------------------------------
+
+/// An ad that may serve now, with its group's and campaign's settings.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServingRow {
+    pub ad_id: Id,
+    pub note_id: Id,
+    pub group_id: Id,
+    pub pricing: String,
+    pub bid_minor: i64,
+    pub frequency_cap: i64,
+    pub placements: String,
+    pub targeting: String,
+    pub group_created_at: Timestamp,
+    pub campaign_id: Id,
+    pub advertiser_id: Id,
+    pub daily_budget_minor: i64,
+    pub total_budget_minor: Option<i64>,
+}
+
+/// Approved, active ads of active groups of campaigns running at `now`.
+pub async fn serving(conn: &mut Conn, now: Timestamp) -> StoreResult<Vec<ServingRow>> {
+    let rows = sqlx::query(
+        "SELECT a.id AS ad_id, a.note_id, g.id AS group_id, g.pricing, g.bid_minor, g.frequency_cap, g.placements,
+                g.targeting, g.created_at AS group_created_at, c.id AS campaign_id, c.advertiser_id,
+                c.daily_budget_minor, c.total_budget_minor
+         FROM ads a JOIN ad_groups g ON g.id = a.group_id JOIN ad_campaigns c ON c.id = a.campaign_id
+         WHERE a.status = 'active' AND a.review_status = 'approved' AND g.status = 'active' AND c.status = 'active'
+           AND c.starts_at <= $1 AND (c.ends_at IS NULL OR c.ends_at > $1)
+         ORDER BY a.id LIMIT 200000",
+    )
+    .bind(now.micros())
+    .fetch_all(conn)
+    .await?;
+    all(&rows, |r| {
+        Ok(ServingRow {
+            ad_id: Id::from_i64(r.try_get("ad_id")?),
+            note_id: Id::from_i64(r.try_get("note_id")?),
+            group_id: Id::from_i64(r.try_get("group_id")?),
+            pricing: r.try_get("pricing")?,
+            bid_minor: r.try_get("bid_minor")?,
+            frequency_cap: r.try_get("frequency_cap")?,
+            placements: r.try_get("placements")?,
+            targeting: r.try_get("targeting")?,
+            group_created_at: Timestamp(r.try_get("group_created_at")?),
+            campaign_id: Id::from_i64(r.try_get("campaign_id")?),
+            advertiser_id: Id::from_i64(r.try_get("advertiser_id")?),
+            daily_budget_minor: r.try_get("daily_budget_minor")?,
+            total_budget_minor: r.try_get("total_budget_minor")?,
+        })
+    })
+}
+
+/// Spend rows of these campaigns (those that have one).
+pub async fn spends(conn: &mut Conn, campaigns: &[Id]) -> StoreResult<Vec<SpendRecord>> {
+    let mut out = Vec::new();
+    for chunk in campaigns.chunks(crate::bulk::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT campaign_id, day, spent_today_millis, spent_total_millis, posted_minor, hold_id, chunk_minor,
+                    chunk_used_millis
+             FROM ad_spend WHERE campaign_id IN ({})",
+            crate::bulk::list(chunk.len(), 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(id.as_i64());
+        }
+        for r in query.fetch_all(&mut *conn).await? {
+            out.push(SpendRecord {
+                campaign_id: Id::from_i64(r.try_get("campaign_id")?),
+                day: r.try_get("day")?,
+                spent_today_millis: r.try_get("spent_today_millis")?,
+                spent_total_millis: r.try_get("spent_total_millis")?,
+                posted_minor: r.try_get("posted_minor")?,
+                hold_id: r.try_get::<Option<i64>, _>("hold_id")?.map(Id::from_i64),
+                chunk_minor: r.try_get("chunk_minor")?,
+                chunk_used_millis: r.try_get("chunk_used_millis")?,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Impressions served to a viewer today, per campaign.
+pub async fn frequency(conn: &mut Conn, viewer: &str, day: &str) -> StoreResult<Vec<(Id, i64)>> {
+    let rows = sqlx::query("SELECT campaign_id, served FROM ad_frequency WHERE viewer = $1 AND day = $2 LIMIT 10000")
+        .bind(viewer)
+        .bind(day)
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((Id::from_i64(r.try_get("campaign_id")?), r.try_get("served")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(Into::into)
+}
+
+/// Counts one more impression of a campaign served to a viewer today.
+pub async fn count_served(tx: &mut Tx, campaign_id: Id, viewer: &str, day: &str) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO ad_frequency (campaign_id, viewer, day, served) VALUES ($1, $2, $3, 1)
+         ON CONFLICT (viewer, day, campaign_id) DO UPDATE SET served = ad_frequency.served + 1",
+    )
+    .bind(campaign_id.as_i64())
+    .bind(viewer)
+    .bind(day)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Adds a viewable impression (weighted, thousandths) or a click to an ad's stats.
+pub async fn add_stats(tx: &mut Tx, ad_id: Id, placement: &str, weighted_millis: i64, clicks: i64) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO ad_stats (ad_id, placement, weighted_impressions_millis, clicks) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (ad_id, placement) DO UPDATE
+           SET weighted_impressions_millis = ad_stats.weighted_impressions_millis + $3, clicks = ad_stats.clicks + $4",
+    )
+    .bind(ad_id.as_i64())
+    .bind(placement)
+    .bind(weighted_millis)
+    .bind(clicks)
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Stats of these ads on a placement: (ad, weighted impressions in thousandths, clicks).
+pub async fn stats(conn: &mut Conn, ads: &[Id], placement: &str) -> StoreResult<Vec<(Id, i64, i64)>> {
+    let mut out = Vec::new();
+    for chunk in ads.chunks(crate::bulk::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT ad_id, weighted_impressions_millis, clicks FROM ad_stats WHERE placement = $1 AND ad_id IN ({})",
+            crate::bulk::list(chunk.len(), 2)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(placement);
+        for id in chunk {
+            query = query.bind(id.as_i64());
+        }
+        for r in query.fetch_all(&mut *conn).await? {
+            out.push((
+                Id::from_i64(r.try_get("ad_id")?),
+                r.try_get("weighted_impressions_millis")?,
+                r.try_get("clicks")?,
+            ));
+        }
+    }
+    Ok(out)
+}

@@ -1774,3 +1774,5 @@ input-slots = Ad slots
 error-ad_event_replayed = that ad event was already recorded
 error-ad_token_invalid = that ad link is not one we served
 error-ad_token_expired = that ad link has expired
+card-sponsored = Sponsored
+card-promoted = Promoted

@@ -1663,3 +1663,5 @@ input-slots = 广告位
 error-ad_event_replayed = 这次广告事件已记录过
 error-ad_token_invalid = 这个广告链接不是我们投放的
 error-ad_token_expired = 这个广告链接已过期
+card-sponsored = 赞助
+card-promoted = 推广

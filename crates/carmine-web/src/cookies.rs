@@ -60,3 +60,9 @@ pub fn visitor(headers: &HeaderMap) -> Option<String> {
         (16..=48).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     })
 }
+
+pub fn set_visitor(config: &WebConfig, key: &str) -> HeaderValue {
+    let secure = if config.is_https() { "; Secure" } else { "" };
+    let value = format!("{VISITOR_COOKIE}={key}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000{secure}");
+    HeaderValue::from_str(&value).expect("visitor keys are header-safe")
+}

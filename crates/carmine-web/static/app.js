@@ -640,3 +640,42 @@ const track = (function behaviour() {
     });
   });
 })();
+
+// Sponsored cards: reported viewable once at least half the card has been on screen
+// for a second (what CPM ads pay for). Their clicks go through /ads/click/{token}.
+(function viewableAds() {
+  if (!("IntersectionObserver" in window)) return;
+  const csrf = document.querySelector("meta[name=csrf-token]");
+  const timers = new Map();
+  const report = (card) => {
+    const headers = { "Content-Type": "application/json" };
+    if (csrf) headers["X-CSRF-Token"] = csrf.content;
+    fetch("/api/v1/ads/events", {
+      method: "POST", headers, credentials: "same-origin", keepalive: true,
+      body: JSON.stringify({ token: card.dataset.adToken, kind: "viewable" }),
+    }).catch(() => {});
+  };
+  const observer = new IntersectionObserver((entries) => {
+    for (const entry of entries) {
+      const card = entry.target;
+      if (entry.isIntersecting && entry.intersectionRatio >= 0.5) {
+        if (!timers.has(card)) {
+          timers.set(card, setTimeout(() => {
+            timers.delete(card);
+            observer.unobserve(card);
+            report(card);
+          }, 1000));
+        }
+      } else if (timers.has(card)) {
+        clearTimeout(timers.get(card));
+        timers.delete(card);
+      }
+    }
+  }, { threshold: [0, 0.5, 1] });
+  const watch = () => document.querySelectorAll("[data-ad-token]:not([data-ad-watched])").forEach((card) => {
+    card.dataset.adWatched = "1";
+    observer.observe(card);
+  });
+  watch();
+  new MutationObserver(watch).observe(document.body, { childList: true, subtree: true });
+})();

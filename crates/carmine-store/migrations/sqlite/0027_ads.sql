@@ -114,3 +114,22 @@ CREATE TABLE ad_events (
 CREATE UNIQUE INDEX ad_events__token_hash_key ON ad_events (token_hash, kind) WHERE reason IS NULL;
 CREATE INDEX ad_events_campaign ON ad_events (campaign_id, created_at);
 CREATE INDEX ad_events_viewer ON ad_events (viewer, created_at);
+
+-- Impressions of a campaign served to a viewer on a day: the frequency cap.
+CREATE TABLE ad_frequency (
+    campaign_id  BIGINT NOT NULL REFERENCES ad_campaigns (id),
+    viewer       TEXT   NOT NULL,
+    day          TEXT   NOT NULL,
+    served       BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (viewer, day, campaign_id)
+);
+
+-- What an ad's predicted click-through rate learns from, per placement: viewable
+-- impressions weighted by their slot's position factor (thousandths), and clicks.
+CREATE TABLE ad_stats (
+    ad_id                        BIGINT NOT NULL REFERENCES ads (id),
+    placement                    TEXT   NOT NULL,
+    weighted_impressions_millis  BIGINT NOT NULL DEFAULT 0,
+    clicks                       BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (ad_id, placement)
+);

@@ -171,7 +171,7 @@ async fn comment(
         Ok(comment) => Ok(Redirect::to(&format!("/notes/{id}?done=comment_added#c{}", comment.id)).into_response()),
         Err(error) => {
             let error = shown_on_form(error)?;
-            super::notes::note_page_response(&state, Some(&caller), id, None, None, Some(&error)).await
+            super::notes::note_page_response(&state, Some(&caller), id, Default::default(), Some(&error)).await
         }
     }
 }

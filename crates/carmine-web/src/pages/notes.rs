@@ -72,6 +72,8 @@ pub(crate) struct CardRow {
     pub(crate) title_runs: Vec<(String, bool)>,
     /// Search results: the search the card was found by (sent with its events).
     pub(crate) search_id: Option<String>,
+    /// A sponsored card's ad (it opens through the ad's click link).
+    pub(crate) sponsored: Option<super::ads::serving::SponsoredCard>,
 }
 
 fn author_path(kind: &str, handle: &str) -> String {
@@ -99,6 +101,7 @@ impl From<&NoteRecord> for CardRow {
             snippet: Vec::new(),
             title_runs: Vec::new(),
             search_id: None,
+            sponsored: None,
         }
     }
 }
@@ -134,16 +137,28 @@ struct HomePage {
 pub(crate) async fn home(
     State(state): State<AppState>,
     context: RequestContext,
+    headers: axum::http::HeaderMap,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
     let caller = context.caller.as_ref();
     let (ranked, next) = crate::api::feed::discovery_page(&state, caller, 30, q.cursor.as_deref()).await?;
-    let cards = ranked
+    let mut cards = ranked
         .iter()
         .map(|(r, note)| CardRow { reason: Some(super::notices::feed_reason(&r.reason)), ..CardRow::from(note) })
         .collect();
+    // Signed-out visitors are known to ads by a key of their own, given on first visit.
+    let known = crate::cookies::visitor(&headers);
+    let new_visitor = (caller.is_none() && known.is_none()).then(super::ads::serving::new_visitor_key);
+    let viewer = super::ads::serving::PageViewer { caller, visitor: known.or_else(|| new_visitor.clone()) };
+    super::ads::serving::sponsor(&state, &viewer, carmine_ads::Placement::Feed, &mut cards, Vec::new(), None).await;
     let next_page = next.map(|cursor| format!("/?cursor={cursor}"));
-    waterfall(&state, caller, "discover", cards, next_page, q.done.as_deref()).await
+    let mut response = waterfall(&state, caller, "discover", cards, next_page, q.done.as_deref()).await?;
+    if let Some(key) = new_visitor {
+        response
+            .headers_mut()
+            .append(axum::http::header::SET_COOKIE, crate::cookies::set_visitor(state.web_config(), &key));
+    }
+    Ok(response)
 }
 
 pub(crate) async fn following(
@@ -336,11 +351,23 @@ pub(crate) struct NoteQuery {
 pub(crate) async fn show(
     State(state): State<AppState>,
     context: RequestContext,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<NoteQuery>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, ErrorCode::NoteNotFound)?;
-    note_page_response(&state, context.caller.as_ref(), id, q.done.as_deref(), q.comments_before.as_deref(), None).await
+    let visitor = crate::cookies::visitor(&headers);
+    let page = NotePageAsked { done: q.done.as_deref(), comments_before: q.comments_before.as_deref(), visitor };
+    note_page_response(&state, context.caller.as_ref(), id, page, None).await
+}
+
+/// What a request for a note page brings besides the note.
+#[derive(Default)]
+pub(crate) struct NotePageAsked<'a> {
+    pub done: Option<&'a str>,
+    pub comments_before: Option<&'a str>,
+    /// A signed-out visitor's key (sponsored related notes).
+    pub visitor: Option<String>,
 }
 
 /// The note page with its comments; `error` re-shows it after a refused comment.
@@ -348,10 +375,10 @@ pub(crate) async fn note_page_response(
     state: &AppState,
     caller: Option<&Caller>,
     id: Id,
-    done: Option<&str>,
-    comments_before: Option<&str>,
+    asked: NotePageAsked<'_>,
     error: Option<&Error>,
 ) -> Result<Response, ApiError> {
+    let NotePageAsked { done, comments_before, visitor } = asked;
     let detail = state.notes().get(caller, id).await?;
     let following = state.notes().is_following(caller, detail.note.author_id).await?;
     let liked = state.notes().likes(caller, id).await?;
@@ -378,7 +405,13 @@ pub(crate) async fn note_page_response(
     };
     let journey = stats.as_ref().and_then(|_| state.feed().journey(id)).map(|j| crate::api::feed::journey_view(&j));
     let related_ids = state.feed().related(id, caller.map(|c| c.user_id), RELATED_CARDS);
-    let related = state.notes().visible_records(caller, &related_ids).await?.iter().map(CardRow::from).collect();
+    let mut related: Vec<CardRow> =
+        state.notes().visible_records(caller, &related_ids).await?.iter().map(CardRow::from).collect();
+    if detail.note.status == "published" {
+        let viewer = super::ads::serving::PageViewer { caller, visitor: visitor.clone() };
+        let topics = detail.topics.clone();
+        super::ads::serving::sponsor(state, &viewer, carmine_ads::Placement::Related, &mut related, topics, None).await;
+    }
     let preview = (detail.note.status == "published" && detail.note.visibility == "public").then(|| {
         let base = &state.web_config().public_url;
         super::LinkPreview {

@@ -114,6 +114,7 @@ pub(crate) fn search_href(pairs: &[(&str, &str)]) -> String {
 pub(crate) async fn search(
     State(state): State<AppState>,
     context: RequestContext,
+    headers: axum::http::HeaderMap,
     ApiQuery(p): ApiQuery<SearchPageQuery>,
 ) -> Result<Response, ApiError> {
     let caller = context.caller.as_ref();
@@ -203,6 +204,11 @@ pub(crate) async fn search(
                 ..CardRow::from(note)
             })
             .collect();
+        if !q.trim().is_empty() {
+            let viewer = super::ads::serving::PageViewer { caller, visitor: crate::cookies::visitor(&headers) };
+            let placement = carmine_ads::Placement::Search;
+            super::ads::serving::sponsor(&state, &viewer, placement, &mut page.cards, Vec::new(), Some(&q)).await;
+        }
         page.actors = outcome
             .actors
             .into_iter()

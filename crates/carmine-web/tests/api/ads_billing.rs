@@ -24,6 +24,7 @@ use crate::orders::assert_books_balance;
 carmine_store::both_backends!(
     a_click_bills_once_and_refusals_keep_their_reason,
     ten_thousand_concurrent_billable_events_never_overspend,
+    sponsored_cards_reach_the_pages_of_those_targeted_within_the_cap,
 );
 
 const PHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
@@ -246,4 +247,112 @@ async fn ten_thousand_concurrent_billable_events_never_overspend(t: TestDb) {
     assert_eq!((events, cost), (billed, spent * 1_000));
     drop(conn);
     assert_books_balance(&app).await;
+}
+
+/// Creators' notes about travel, so pages have organic cards to place ads among.
+async fn organic_notes(app: &TestApp, count: usize) {
+    for n in 0..count {
+        let creator = app.signup(&format!("creator_{n}")).await;
+        // Each on a topic of its own, so the feed's per-topic cap leaves them all in.
+        app.publish(&creator, &format!("旅行日记 第{n}天 #旅行{n}"), json!({})).await;
+    }
+}
+
+/// The sponsored cards of a page: their click links.
+fn sponsored_links(html: &str) -> Vec<String> {
+    html.match_indices("href=\"/ads/click/")
+        .map(|(at, _)| {
+            let rest = &html[at + 6..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+async fn sponsored_cards_reach_the_pages_of_those_targeted_within_the_cap(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let (owner, _org, campaign_id, ad, note) = running_ad(&app, 10_000, 5_000, "cpc").await;
+    // A search ad of another note, for 防晒 (phrase) but not 儿童.
+    let search_note = app.publish(&owner, "夏日必备 Must-haves", json!({ "author": "glow_lab" })).await;
+    let search_group = app
+        .post(
+            &owner,
+            &format!("/api/v1/ads/campaigns/{campaign_id}/groups"),
+            json!({ "name": "搜索 Search", "pricing": "cpc", "bid": cny(300), "placements": ["search"],
+                    "targeting": { "keywords": [{ "text": "防晒", "match": "broad" }], "negative_keywords": ["儿童"] } }),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let search_ad = app
+        .post(&owner, &format!("/api/v1/ads/groups/{search_group}/ads"), json!({ "note_id": search_note }))
+        .await
+        .json();
+    let operator = app.admin("op_pages").await;
+    app.post(
+        &operator,
+        &format!("/api/v1/admin/ads/review/{}", search_ad["id"].as_str().unwrap()),
+        json!({ "decision": "approve" }),
+    )
+    .await
+    .assert_status(200);
+    // More notes than a page holds, ten days newer than the ad's: a note shown
+    // organically on a page is never its ad too, so the ad's note must rank below them.
+    app.clock.advance_seconds(10 * 86_400);
+    organic_notes(&app, 40).await;
+    app.sync().await;
+
+    // A member sees the feed ad at the sixth card, labelled, at most three times a day.
+    let member = app.signup("reader_pages").await;
+    let home = app.get(&member, "/").await.text();
+    let links = sponsored_links(&home);
+    let cards_shown = home.matches("class=\"card\"").count();
+    assert!(
+        !home.contains(&format!("data-note=\"{note}\"")),
+        "the ad's note is not on the page organically ({cards_shown} cards)"
+    );
+    assert_eq!(links.len(), 1, "one ad, and a note once a page: the 6th card only");
+    assert!(home.contains("Sponsored") && home.contains("class=\"card sponsored\""), "{home}");
+    let before_ad = &home[..home.find("class=\"card sponsored\"").unwrap()];
+    assert_eq!(before_ad.matches("class=\"card\"").count(), 5, "the sixth card");
+    for _ in 0..2 {
+        assert_eq!(sponsored_links(&app.get(&member, "/").await.text()).len(), 1);
+    }
+    assert!(sponsored_links(&app.get(&member, "/").await.text()).is_empty(), "the frequency cap of 3 a day");
+    let chinese = app.send_with(&Client::default(), Method::GET, "/", None, &[("accept-language", "zh-CN")]).await;
+    assert!(chinese.text().contains(">赞助<"), "labelled in Chinese too");
+
+    // Tapping it opens the note and bills the click.
+    let opened = tap(&app, &member, links[0].trim_start_matches("/ads/click/")).await;
+    assert_eq!(opened.headers["location"].to_str().unwrap(), format!("/notes/{note}"));
+    let mut conn = app.db.reader().await.unwrap();
+    let (billed, cost, _) = carmine_store::ads::event_totals(&mut conn, campaign_id.parse().unwrap()).await.unwrap();
+    drop(conn);
+    assert_eq!(billed, 1);
+    assert!(cost > 0 && cost <= 150_000, "at most the bid: {cost}");
+
+    // A signed-out visitor gets a key of their own with their first page, and ads.
+    let visitor = app.send_with(&Client::default(), Method::GET, "/", None, &[("user-agent", PHONE)]).await;
+    let cookie = visitor.headers["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("carmine_vid=") && cookie.contains("HttpOnly"), "{cookie}");
+    assert!(!sponsored_links(&visitor.text()).is_empty());
+
+    // Search: the keyword's ad for searches that match it, never with the negative.
+    let searcher = app.signup("searcher").await;
+    let found = app.get(&searcher, &format!("/search?q={}", crate::helpers::encode("防晒霜推荐"))).await.text();
+    assert!(found.contains("夏日必备 Must-haves") && !sponsored_links(&found).is_empty(), "{found}");
+    let kids = app.get(&searcher, &format!("/search?q={}", crate::helpers::encode("儿童防晒霜"))).await.text();
+    assert!(sponsored_links(&kids).is_empty(), "the negative keyword keeps it out");
+    let other = app.get(&searcher, &format!("/search?q={}", crate::helpers::encode("护肤"))).await.text();
+    assert!(sponsored_links(&other).is_empty(), "no keyword matches");
+
+    // A paused campaign serves nothing (the owner logs in again: ten days have passed).
+    let owner = TestApp::client_from_login(&app.login("glow_lab_owner", "correct horse battery").await);
+    app.patch(&owner, &format!("/api/v1/ads/campaigns/{campaign_id}"), json!({ "status": "paused" }))
+        .await
+        .assert_status(200);
+    let late = app.signup("late_reader").await;
+    assert!(sponsored_links(&app.get(&late, "/").await.text()).is_empty());
+    assert!(ad.as_i64() > 0);
 }

@@ -8,6 +8,7 @@
 
 mod authorisations;
 mod review;
+pub(crate) mod serving;
 
 use askama::Template;
 use axum::Router;
