@@ -188,14 +188,19 @@ impl Ads {
             {
                 continue;
             }
-            let has_money = match funded.get(&row.advertiser_id) {
-                Some(has) => *has,
-                None => {
-                    let has = self.has_money(&mut conn, row.advertiser_id).await?;
-                    funded.insert(row.advertiser_id, has);
-                    has
-                }
-            };
+            // Money left: in the chunk the campaign holds, or on the advertiser's balance.
+            let in_chunk = spends
+                .get(&row.campaign_id)
+                .is_some_and(|s| s.hold_id.is_some() && s.chunk_used_millis < s.chunk_minor * 1_000);
+            let has_money = in_chunk
+                || match funded.get(&row.advertiser_id) {
+                    Some(has) => *has,
+                    None => {
+                        let has = self.has_money(&mut conn, row.advertiser_id).await?;
+                        funded.insert(row.advertiser_id, has);
+                        has
+                    }
+                };
             if !has_money {
                 continue;
             }

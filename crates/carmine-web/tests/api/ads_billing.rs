@@ -9,9 +9,9 @@ use std::sync::Arc;
 use axum::http::Method;
 use carmine_ads::events::{EventInput, EventKind};
 use carmine_ads::tokens::TokenData;
-use carmine_ads::{Placement, Pricing};
-use carmine_core::Id;
+use carmine_ads::{FillRequest, Placement, Pricing};
 use carmine_core::money::Currency;
+use carmine_core::{Id, Timestamp};
 use carmine_ledger::{AccountKind, AccountRef, Owner, Stream};
 use carmine_store::testing::TestDb;
 use serde_json::json;
@@ -25,6 +25,7 @@ carmine_store::both_backends!(
     a_click_bills_once_and_refusals_keep_their_reason,
     ten_thousand_concurrent_billable_events_never_overspend,
     sponsored_cards_reach_the_pages_of_those_targeted_within_the_cap,
+    a_simulated_day_spreads_spend_and_stops_at_the_balance,
 );
 
 const PHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
@@ -355,4 +356,110 @@ async fn sponsored_cards_reach_the_pages_of_those_targeted_within_the_cap(t: Tes
     let late = app.signup("late_reader").await;
     assert!(sponsored_links(&app.get(&late, "/").await.text()).is_empty());
     assert!(ad.as_i64() > 0);
+}
+
+/// A small deterministic generator for the simulated day.
+struct Lcg(u64);
+
+impl Lcg {
+    fn unit(&mut self) -> f64 {
+        self.0 = self.0.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// A simulated day of feed traffic, hour by hour, shaped like a day (quiet nights, a
+/// lunch rise, an evening peak) with noise: every page asks for ads, one in twenty
+/// sponsored cards is tapped. Pacing must spread the brand's daily budget over the
+/// day — not spent by noon, not before evening, nearly all of it by midnight — and
+/// the second advertiser, with a small balance, must stop at its balance.
+async fn a_simulated_day_spreads_spend_and_stops_at_the_balance(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let (_, _, paced, _, _) = running_ad(&app, 100_000, 600, "cpc").await;
+    // A second advertiser with ¥4 on its balance, bidding more.
+    let (small_owner, _) = store(&app, "tiny_shop", "brand_official").await;
+    app.post_keyed(
+        &small_owner,
+        "/api/v1/orgs/tiny_shop/top-ups",
+        "fund-tiny",
+        json!({ "purpose": "ad_balance", "amount": cny(400), "method": "sandbox_success" }),
+    )
+    .await
+    .assert_status(201);
+    let note = app.publish(&small_owner, "小店上新 New in", json!({ "author": "tiny_shop" })).await;
+    let small = campaign(&app, &small_owner, "tiny_shop", "engagement").await;
+    let small_group = group(&app, &small_owner, &small, json!(["feed"]), 300).await;
+    let ad = app
+        .post(&small_owner, &format!("/api/v1/ads/groups/{small_group}/ads"), json!({ "note_id": note }))
+        .await
+        .json();
+    let operator = app.admin("op_day").await;
+    app.post(
+        &operator,
+        &format!("/api/v1/admin/ads/review/{}", ad["id"].as_str().unwrap()),
+        json!({ "decision": "approve" }),
+    )
+    .await
+    .assert_status(200);
+
+    let ads = &app.services.ads;
+    let page: Vec<Id> = (1..=30).map(|n| Id::from_i64(900_000 + n)).collect();
+    let midnight = Timestamp::parse_rfc3339("2026-01-02T00:00:00+08:00").unwrap();
+    let shape = [
+        1.0, 0.6, 0.4, 0.3, 0.3, 0.4, 0.8, 1.5, 2.2, 2.5, 2.6, 2.9, 3.3, 3.0, 2.7, 2.6, 2.7, 3.0, 3.3, 3.8, 4.4, 4.7,
+        4.2, 2.8,
+    ];
+    let mut rng = Lcg(18);
+    let mut spent_by_hour = Vec::new();
+    let mut visitor = 0;
+    for (hour, weight) in shape.iter().enumerate() {
+        let pages = (weight * 18.0 * (0.8 + 0.4 * rng.unit())) as usize;
+        for n in 0..pages {
+            app.clock.set(midnight.plus_seconds(hour as i64 * 3_600 + (n * 3_600 / pages.max(1)) as i64));
+            visitor += 1;
+            let key = format!("vday{visitor:06}");
+            let request = FillRequest {
+                placement: Placement::Feed,
+                member: None,
+                viewer_key: &key,
+                page_notes: &page,
+                context_topics: Vec::new(),
+                query: None,
+            };
+            for sponsored in ads.fill(&request).await.unwrap() {
+                if rng.unit() < 0.25 {
+                    let input = EventInput {
+                        token: &sponsored.token,
+                        kind: EventKind::Click,
+                        member: None,
+                        viewer: &key,
+                        user_agent: PHONE,
+                    };
+                    ads.record_event(&input).await.unwrap();
+                }
+            }
+        }
+        let mut conn = app.db.reader().await.unwrap();
+        let spend = carmine_store::ads::spend(&mut conn, paced.parse().unwrap()).await.unwrap();
+        spent_by_hour.push(spend.map_or(0, |s| s.spent_today_millis / 1_000));
+    }
+    let daily = 600;
+    assert!(spent_by_hour[11] < daily * 6 / 10, "not spent by noon: {spent_by_hour:?}");
+    assert!(spent_by_hour[17] < daily, "still serving in the evening: {spent_by_hour:?}");
+    assert!(
+        spent_by_hour[23] >= daily * 85 / 100 && spent_by_hour[23] <= daily,
+        "the day's budget used: {spent_by_hour:?}"
+    );
+    for (hour, spent) in spent_by_hour.iter().enumerate() {
+        let at = midnight.plus_seconds(hour as i64 * 3_600 + 3_599);
+        let allowed = carmine_ads::pacing::allowance(daily * 1_000, at) / 1_000;
+        assert!(*spent <= allowed + 50, "hour {hour}: {spent} spent, {allowed} allowed");
+    }
+    // The small advertiser: never more than its ¥4.
+    ads.close_spend().await.unwrap();
+    let mut conn = app.db.reader().await.unwrap();
+    let (_, cost, _) = carmine_store::ads::event_totals(&mut conn, small.parse().unwrap()).await.unwrap();
+    drop(conn);
+    assert!(cost <= 400_000 && cost >= 200_000, "spent, and stopped at its balance: {cost}");
+    assert_books_balance(&app).await;
 }
