@@ -1,5 +1,6 @@
 //! Advertising's timed work: `ads.close_spend` posts what campaigns spent and gives
-//! back what their chunks held, hourly (`billing`).
+//! back what their chunks held, hourly (`billing`); `ads.invalid_traffic` credits
+//! invalid traffic back (`invalid`).
 
 use std::time::Duration;
 
@@ -31,6 +32,31 @@ impl JobHandler for CloseSpend {
             let closed = self.ads.close_spend_in(tx, CLOSE_PER_RUN).await?;
             if closed > 0 {
                 tracing::info!(closed, "closed ad spend chunks");
+            }
+            Ok(())
+        })
+    }
+}
+
+/// `ads.invalid_traffic`: finds invalid traffic of the last hours and credits it back.
+pub struct InvalidTraffic {
+    pub ads: Ads,
+}
+
+impl JobHandler for InvalidTraffic {
+    fn kind(&self) -> &'static str {
+        "ads.invalid_traffic"
+    }
+
+    fn every(&self) -> Option<Duration> {
+        Some(Duration::from_secs(3_600))
+    }
+
+    fn run<'a>(&'a self, tx: &'a mut Tx, _: &'a JobRecord) -> BoxFuture<'a, Result<()>> {
+        Box::pin(async move {
+            let found = self.ads.credit_invalid_in(tx).await?;
+            if found > 0 {
+                tracing::info!(found, "invalid ad traffic credited back");
             }
             Ok(())
         })

@@ -18,6 +18,7 @@ pub mod billing;
 pub mod ctr;
 pub mod delivery;
 pub mod events;
+pub mod invalid;
 pub mod jobs;
 pub mod pacing;
 pub mod review;
@@ -167,9 +168,9 @@ impl Ads {
         })
     }
 
-    /// Timed work: closing spend chunks hourly.
+    /// Timed work: closing spend chunks and crediting invalid traffic, hourly.
     pub fn job_handlers(&self) -> Vec<Arc<dyn carmine_jobs::JobHandler>> {
-        vec![Arc::new(jobs::CloseSpend { ads: self.clone() })]
+        vec![Arc::new(jobs::CloseSpend { ads: self.clone() }), Arc::new(jobs::InvalidTraffic { ads: self.clone() })]
     }
 
     pub fn config(&self) -> &AdsConfig {

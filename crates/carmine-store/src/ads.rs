@@ -777,7 +777,7 @@ pub async fn insert_event(tx: &mut Tx, row: &EventRow<'_>) -> StoreResult<Id> {
 /// Events of `viewer` since `since`: (clicks on `ad_id`, clicks on any ad).
 pub async fn recent_clicks(conn: &mut Conn, viewer: &str, ad_id: Id, since: i64) -> StoreResult<(i64, i64)> {
     let row = sqlx::query(
-        "SELECT COALESCE(SUM(CASE WHEN ad_id = $2 THEN 1 ELSE 0 END), 0) AS on_ad, COUNT(*) AS n
+        "SELECT CAST(COALESCE(SUM(CASE WHEN ad_id = $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS on_ad, COUNT(*) AS n
          FROM ad_events WHERE viewer = $1 AND kind = 'click' AND created_at >= $3",
     )
     .bind(viewer)
@@ -791,9 +791,9 @@ pub async fn recent_clicks(conn: &mut Conn, viewer: &str, ad_id: Id, since: i64)
 /// (billed events, their cost in millis, refused events) of a campaign.
 pub async fn event_totals(conn: &mut Conn, campaign_id: Id) -> StoreResult<(i64, i64, i64)> {
     let row = sqlx::query(
-        "SELECT COALESCE(SUM(CASE WHEN reason IS NULL AND cost_millis > 0 THEN 1 ELSE 0 END), 0) AS billed,
-                COALESCE(SUM(CASE WHEN reason IS NULL THEN cost_millis ELSE 0 END), 0) AS cost,
-                COALESCE(SUM(CASE WHEN reason IS NULL THEN 0 ELSE 1 END), 0) AS refused
+        "SELECT CAST(COALESCE(SUM(CASE WHEN reason IS NULL AND cost_millis > 0 THEN 1 ELSE 0 END), 0) AS BIGINT) AS billed,
+                CAST(COALESCE(SUM(CASE WHEN reason IS NULL THEN cost_millis ELSE 0 END), 0) AS BIGINT) AS cost,
+                CAST(COALESCE(SUM(CASE WHEN reason IS NULL THEN 0 ELSE 1 END), 0) AS BIGINT) AS refused
          FROM ad_events WHERE campaign_id = $1",
     )
     .bind(campaign_id.as_i64())
@@ -965,4 +965,94 @@ pub async fn stats(conn: &mut Conn, ads: &[Id], placement: &str) -> StoreResult<
         }
     }
     Ok(out)
+}
+
+// ---- Invalid traffic ---------------------------------------------------------------
+
+/// A billed event, as the invalid-traffic job examines it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BilledEvent {
+    pub id: Id,
+    pub kind: String,
+    pub ad_id: Id,
+    pub campaign_id: Id,
+    pub viewer: String,
+    pub user_id: Option<Id>,
+    /// When the member's account was made (members only).
+    pub account_created_at: Option<Timestamp>,
+    pub cost_millis: i64,
+    pub created_at: Timestamp,
+}
+
+/// Billed events since `since` not yet found invalid, oldest first.
+pub async fn billed_since(conn: &mut Conn, since: Timestamp, limit: u32) -> StoreResult<Vec<BilledEvent>> {
+    let rows = sqlx::query(
+        "SELECT e.id, e.kind, e.ad_id, e.campaign_id, e.viewer, e.user_id, u.created_at AS account_created_at,
+                e.cost_millis, e.created_at
+         FROM ad_events e LEFT JOIN users u ON u.id = e.user_id
+         WHERE e.created_at >= $1 AND e.reason IS NULL AND e.cost_millis > 0 AND e.invalid_at IS NULL
+         ORDER BY e.created_at, e.id LIMIT $2",
+    )
+    .bind(since.micros())
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    all(&rows, |r| {
+        Ok(BilledEvent {
+            id: Id::from_i64(r.try_get("id")?),
+            kind: r.try_get("kind")?,
+            ad_id: Id::from_i64(r.try_get("ad_id")?),
+            campaign_id: Id::from_i64(r.try_get("campaign_id")?),
+            viewer: r.try_get("viewer")?,
+            user_id: r.try_get::<Option<i64>, _>("user_id")?.map(Id::from_i64),
+            account_created_at: r.try_get::<Option<i64>, _>("account_created_at")?.map(Timestamp),
+            cost_millis: r.try_get("cost_millis")?,
+            created_at: Timestamp(r.try_get("created_at")?),
+        })
+    })
+}
+
+/// Marks a billed event invalid; false if it was already.
+pub async fn mark_invalid(tx: &mut Tx, id: Id, reason: &str) -> StoreResult<bool> {
+    let now = tx.now().micros();
+    Ok(sqlx::query("UPDATE ad_events SET invalid_at = $1, invalid_reason = $2 WHERE id = $3 AND invalid_at IS NULL")
+        .bind(now)
+        .bind(reason)
+        .bind(id.as_i64())
+        .execute(tx.conn())
+        .await?
+        .rows_affected()
+        == 1)
+}
+
+/// Takes credited spend off a campaign's totals (and today's, when it is the day):
+/// `fen` whole minor units already posted and now credited back.
+pub async fn credit_spend(tx: &mut Tx, campaign_id: Id, fen: i64, today: &str, same_day: bool) -> StoreResult<()> {
+    sqlx::query(
+        "UPDATE ad_spend SET spent_total_millis = spent_total_millis - $2 * 1000, posted_minor = posted_minor - $2,
+                             spent_today_millis = CASE
+                                 WHEN $4 = 1 AND day = $3 AND spent_today_millis > $2 * 1000
+                                     THEN spent_today_millis - $2 * 1000
+                                 WHEN $4 = 1 AND day = $3 THEN 0
+                                 ELSE spent_today_millis END
+         WHERE campaign_id = $1",
+    )
+    .bind(campaign_id.as_i64())
+    .bind(fen)
+    .bind(today)
+    .bind(i64::from(same_day))
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// Impressions of a campaign served to a viewer on a day.
+pub async fn served_to(conn: &mut Conn, campaign_id: Id, viewer: &str, day: &str) -> StoreResult<i64> {
+    let row = sqlx::query("SELECT served FROM ad_frequency WHERE viewer = $1 AND day = $2 AND campaign_id = $3")
+        .bind(viewer)
+        .bind(day)
+        .bind(campaign_id.as_i64())
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|r| r.try_get("served")).transpose()?.unwrap_or(0))
 }

@@ -108,7 +108,9 @@ CREATE TABLE ad_events (
     user_id         BIGINT REFERENCES users (id),
     cost_millis     BIGINT NOT NULL DEFAULT 0 CHECK (cost_millis >= 0),
     reason          TEXT,
+    -- Found invalid after the fact (`ads.invalid_traffic`), and its cost credited back.
     invalid_at      BIGINT,
+    invalid_reason  TEXT,
     created_at      BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX ad_events__token_hash_key ON ad_events (token_hash, kind) WHERE reason IS NULL;

@@ -26,6 +26,7 @@ carmine_store::both_backends!(
     ten_thousand_concurrent_billable_events_never_overspend,
     sponsored_cards_reach_the_pages_of_those_targeted_within_the_cap,
     a_simulated_day_spreads_spend_and_stops_at_the_balance,
+    invalid_traffic_is_found_and_credited_back,
 );
 
 const PHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
@@ -196,9 +197,7 @@ async fn a_click_bills_once_and_refusals_keep_their_reason(t: TestDb) {
     let (posted, available) = balance(&app, ad_balance(org)).await;
     assert_eq!(posted, 10_000, "nothing posted yet");
     assert_eq!(available, 5_000, "a chunk of ¥50 held");
-    app.clock.advance_seconds(3_600);
-    app.scheduler.ensure_recurring().await.unwrap();
-    app.run_jobs().await;
+    app.services.ads.close_spend().await.unwrap();
     let spent = billed_clicks * 120;
     assert_eq!(balance(&app, ad_balance(org)).await, (10_000 - spent, 10_000 - spent), "the chunk's rest came back");
     assert_eq!(balance(&app, revenue()).await.0, spent);
@@ -218,10 +217,16 @@ async fn ten_thousand_concurrent_billable_events_never_overspend(t: TestDb) {
             (token(&app, ad, Pricing::Cpc, 7, &viewer, 0), viewer)
         })
         .collect();
+    // All ten thousand spawned at once; as many in flight as the database pool has
+    // connections (the rest wait their turn, as requests queue at a server's door,
+    // instead of timing out in the pool's queue).
+    let in_flight = Arc::new(tokio::sync::Semaphore::new(8));
     let mut tasks = Vec::new();
     for (token, viewer) in tokens {
         let ads = ads.clone();
+        let in_flight = in_flight.clone();
         tasks.push(tokio::spawn(async move {
+            let _permit = in_flight.acquire().await.unwrap();
             let input =
                 EventInput { token: &token, kind: EventKind::Click, member: None, viewer: &viewer, user_agent: PHONE };
             ads.record_event(&input).await.unwrap()
@@ -461,5 +466,61 @@ async fn a_simulated_day_spreads_spend_and_stops_at_the_balance(t: TestDb) {
     let (_, cost, _) = carmine_store::ads::event_totals(&mut conn, small.parse().unwrap()).await.unwrap();
     drop(conn);
     assert!((200_000..=400_000).contains(&cost), "spent, and stopped at its balance: {cost}");
+    assert_books_balance(&app).await;
+}
+
+async fn invalid_traffic_is_found_and_credited_back(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let (_, org, campaign_id, ad, _) = running_ad(&app, 10_000, 5_000, "cpc").await;
+    app.signup("regular_reader").await;
+    app.clock.advance_seconds(2 * 86_400);
+    let regular = TestApp::client_from_login(&app.login("regular_reader", "correct horse battery").await);
+    let regular_key = format!("m{}", app.user_id(&regular).await);
+    let ads = &app.services.ads;
+
+    // A regular member is served the ad in their feed and taps it once: valid.
+    let page: Vec<Id> = (1..=10).map(|n| Id::from_i64(800_000 + n)).collect();
+    let member = Some(regular_key[1..].parse().unwrap());
+    let request = FillRequest {
+        placement: Placement::Feed,
+        member,
+        viewer_key: &regular_key,
+        page_notes: &page,
+        context_topics: vec![],
+        query: None,
+    };
+    let served = ads.fill(&request).await.unwrap();
+    assert_eq!(served.len(), 1);
+    let kept = event(&app, &regular, &served[0].token, "click").await.json();
+    assert_eq!(kept["billed"], true);
+    let price = kept["cost"]["amount_minor"].as_i64().unwrap();
+
+    // Five accounts made minutes ago tap the same ad within the hour, never served it.
+    for n in 0..5 {
+        let fresh = app.signup(&format!("fresh_{n}")).await;
+        let key = format!("m{}", app.user_id(&fresh).await);
+        let response = event(&app, &fresh, &token(&app, ad, Pricing::Cpc, 120, &key, 0), "click").await.json();
+        assert_eq!(response["billed"], true, "billed when it happens");
+        app.clock.advance_seconds(300);
+    }
+    app.clock.advance_seconds(3_600);
+    app.scheduler.ensure_recurring().await.unwrap();
+    app.run_jobs().await;
+
+    let mut conn = app.db.reader().await.unwrap();
+    let (_, net, _) = carmine_store::ads::event_totals(&mut conn, campaign_id.parse().unwrap()).await.unwrap();
+    drop(conn);
+    assert_eq!(net, (price + 5 * 120) * 1_000, "gross billed; the credit is in the ledger");
+    assert_eq!(
+        balance(&app, ad_balance(org)).await,
+        (10_000 - price, 10_000 - price),
+        "the invalid clicks credited back"
+    );
+    assert_eq!(balance(&app, revenue()).await.0, price);
+    let spend = carmine_store::ads::spend(&mut app.db.reader().await.unwrap(), campaign_id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(spend.spent_total_millis, price * 1_000, "the budget is not used up by invalid traffic");
     assert_books_balance(&app).await;
 }
