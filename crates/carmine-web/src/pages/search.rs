@@ -241,7 +241,7 @@ pub(crate) async fn search(
         });
     }
     // Shown before searching, and where a search found nothing (somewhere to go next).
-    if !page.searched || page.cards.is_empty() {
+    if !page.searched || page.total == 0 {
         let trending = state.search().trends().trending(TRENDING_SHOWN).await?;
         page.trending = trending.into_iter().map(|t| QueryLink::new(t.query)).collect();
     }
