@@ -9,6 +9,7 @@
 //! same outbox events the services would, so later consumers see a normal history.
 //! Deterministic: the same seed gives the same community.
 
+mod ads;
 mod commerce;
 mod content;
 mod images;
@@ -106,6 +107,8 @@ pub struct DemoReport {
     /// Finished orders in the members' history, and the reviews they wrote.
     pub orders: usize,
     pub reviews: usize,
+    /// Approved ads serving in the first brands' feed campaigns.
+    pub ads: usize,
     pub seconds: f64,
 }
 
@@ -304,6 +307,8 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
     // Notes, spread over the weeks; creators write most, brands some.
     let step = (44 * 24 * 3600 / scale.notes.max(1) as i64).max(1);
     let mut note_ids = Vec::with_capacity(scale.notes);
+    // Organizations' public notes: (organization, note), oldest first (their ads).
+    let mut org_notes = Vec::new();
     let mut note_times = Vec::with_capacity(scale.notes);
     // What the shops may tag (`commerce::TaggableNote`).
     let mut note_shelves = Vec::with_capacity(scale.notes);
@@ -368,6 +373,9 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
         let id = notes::insert(&mut tx, author, posted_by, &content, true).await?;
         tx.emit(DomainEvent::NotePublished { note_id: id, author_id: author }).await?;
         note_ids.push((id, posted_by));
+        if author != posted_by && visibility == "public" {
+            org_notes.push((author, id));
+        }
         if visibility == "public" {
             let text = title.to_lowercase();
             note_shelves.push((id, author, posted_by, category_index, images.first().copied(), text));
@@ -505,6 +513,8 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
     // Their own random stream again: what came before stays as it was.
     let shoppers: Vec<Id> = holders.iter().chain(members.iter().skip(1 + GIVEN.len()).take(40)).copied().collect();
     (report.orders, report.reviews) = purchases::seed(&db, &mut Rng::new(seed ^ 0x0d_e4), &shoppers, now).await?;
+    let advertisers: Vec<(Id, Id)> = org_ids.iter().map(|(org, owner, _)| (*org, *owner)).collect();
+    report.ads = ads::seed(&db, clock.now(), &advertisers, &org_notes).await?;
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
 }

@@ -32,6 +32,14 @@ async fn a_small_community_is_consistent(t: TestDb) {
         .unwrap();
     assert_eq!(held.len(), 1);
     assert!(report.tagged_notes > 0);
+    // The first brands' feed campaigns serve approved ads of their own public notes.
+    assert!(report.ads > 0, "{report:?}");
+    let serving = carmine_store::ads::serving(&mut conn, t.clock.now()).await.unwrap();
+    assert_eq!(serving.len(), report.ads);
+    for ad in &serving {
+        let note = notes::get(&mut conn, ad.note_id).await.unwrap().unwrap();
+        assert_eq!((note.author_id, note.visibility.as_str()), (ad.advertiser_id, "public"));
+    }
     let listed = carmine_store::products::list_public(&mut conn, &Default::default(), None, 100).await.unwrap();
     assert_eq!(listed.len(), 16);
     assert!(listed.iter().all(|p| p.price_min_minor > 0 && p.cover.is_some()));

@@ -108,7 +108,7 @@ pub async fn seed_demo(platform: &Platform, argon2: Argon2Params, scale: carmine
             .await
             .map_err(|e| e.to_string())?;
         println!(
-            "seeded {} members, {} organizations, {} notes with {} images, {} follows, {} likes, {} comments, {} top-ups, {} gifts, {} reading events, {} searches, {} stores with {} products tagged in {} notes, {} past orders with {} reviews in {:.1} s",
+            "seeded {} members, {} organizations, {} notes with {} images, {} follows, {} likes, {} comments, {} top-ups, {} gifts, {} reading events, {} searches, {} stores with {} products tagged in {} notes, {} past orders with {} reviews, {} ads serving in {:.1} s",
             report.members,
             report.organizations,
             report.notes,
@@ -125,6 +125,7 @@ pub async fn seed_demo(platform: &Platform, argon2: Argon2Params, scale: carmine
             report.tagged_notes,
             report.orders,
             report.reviews,
+            report.ads,
             report.seconds
         );
     } else {
