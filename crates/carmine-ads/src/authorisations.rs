@@ -43,6 +43,9 @@ impl Ads {
         if note.status != "published" {
             return Err(Error::new(ErrorCode::NoteNotPublished));
         }
+        if note.visibility != "public" || note.moderation != "none" {
+            return Err(Error::new(ErrorCode::NoteNotAdvertisable));
+        }
         let mut tx = self.db.begin().await?;
         let org = orgs::get_by_handle(tx.conn(), &org_handle.trim().to_ascii_lowercase())
             .await?

@@ -125,6 +125,15 @@ fn within(field: &str, value: i64, min: i64, max: i64) -> Result<i64> {
     if (min..=max).contains(&value) { Ok(value) } else { Err(Error::invalid_field(field, format!("{min} to {max}"))) }
 }
 
+/// An amount in minor units between `min` and `max`, refused in yuan with a hint.
+fn within_money(field: &str, value: i64, min: i64, max: i64, hint: &str) -> Result<i64> {
+    if (min..=max).contains(&value) {
+        return Ok(value);
+    }
+    let yuan = |minor: i64| format!("¥{}", carmine_core::money::decimal(minor));
+    Err(Error::invalid_field(field, format!("{} to {}", yuan(min), yuan(max))).with_hint(hint))
+}
+
 /// The campaign's settings checked; `previous_start` is the stored start when editing
 /// (a start already past may stay).
 fn checked_campaign(
@@ -133,11 +142,13 @@ fn checked_campaign(
     previous_start: Option<Timestamp>,
 ) -> Result<(String, Timestamp)> {
     let name = bounded_text("name", &input.name, 1, AD_NAME_CHARS_MAX, false)?;
-    within("daily_budget", input.daily_budget_minor, 1, AD_DAILY_BUDGET_MINOR_MAX)?;
+    within_money("daily_budget", input.daily_budget_minor, 1, AD_DAILY_BUDGET_MINOR_MAX, "ad-daily-budget")?;
     if let Some(total) = input.total_budget_minor {
-        within("total_budget", total, 1, AD_TOTAL_BUDGET_MINOR_MAX)?;
+        within_money("total_budget", total, 1, AD_TOTAL_BUDGET_MINOR_MAX, "ad-total-budget")?;
         if total < input.daily_budget_minor {
-            return Err(Error::invalid_field("total_budget", "at least the daily budget"));
+            return Err(
+                Error::invalid_field("total_budget", "at least the daily budget").with_hint("ad-total-below-daily")
+            );
         }
     }
     let starts_at = match input.starts_at {
@@ -162,7 +173,7 @@ fn checked_campaign(
 
 fn checked_group(input: &GroupInput, objective: Objective) -> Result<String> {
     let name = bounded_text("name", &input.name, 1, AD_NAME_CHARS_MAX, false)?;
-    within("bid", input.bid_minor, 1, AD_BID_MINOR_MAX)?;
+    within_money("bid", input.bid_minor, 1, AD_BID_MINOR_MAX, "ad-bid")?;
     within("frequency_cap", input.frequency_cap, 1, AD_FREQUENCY_CAP_MAX)?;
     if input.placements.is_empty() {
         return Err(Error::invalid_field("placements", "at least one of feed, search, related"));

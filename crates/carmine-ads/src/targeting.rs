@@ -243,11 +243,13 @@ pub fn checked(analyzer: &Analyzer, input: &TargetingInput, placements: &[Placem
     }
     let search = placements.contains(&Placement::Search);
     if search && keywords.is_empty() {
-        return Err(Error::invalid_field("keywords", "at least one keyword for the search placement"));
+        return Err(Error::invalid_field("keywords", "at least one keyword for the search placement")
+            .with_hint("ad-keywords-needed"));
     }
     let has_keywords = !keywords.is_empty() || !negative_keywords.is_empty();
     if !search && has_keywords {
-        return Err(Error::invalid_field("keywords", "keywords apply to the search placement only"));
+        return Err(Error::invalid_field("keywords", "keywords apply to the search placement only")
+            .with_hint("ad-keywords-search-only"));
     }
     let demographics = match &input.demographics {
         Some(d) if !d.is_empty() => Some(checked_demographics(d)?),

@@ -172,7 +172,7 @@ error_codes! {
     MentionBlocked => (422, "mention_blocked", "you cannot mention a member who blocked you or whom you blocked"),
     AdTokenInvalid => (422, "ad_token_invalid", "that ad link is not one we served"),
     AdTokenExpired => (422, "ad_token_expired", "that ad link has expired"),
-    AudienceTooSmall => (422, "audience_too_small", "the audience is too small to target: widen it"),
+    AudienceTooSmall => (422, "audience_too_small", "too few members match: an audience must hold at least 1,000 members who share their age, gender and city (or 1,000 lookalikes from a group of 100) — widen it"),
     InvalidAmount => (422, "invalid_amount", "the amount must be a positive whole number of minor units within the limit"),
     UnsupportedCurrency => (422, "unsupported_currency", "that currency is not accepted here"),
     CurrencyMismatch => (422, "currency_mismatch", "the amounts are in different currencies"),

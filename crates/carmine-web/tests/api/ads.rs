@@ -211,6 +211,10 @@ async fn creatives_are_the_advertisers_own_notes_or_authorised_ones(t: TestDb) {
     app.post(&owner, &grants, json!({ "org": "glow_lab" })).await.assert_error(403, "forbidden");
     app.get(&owner, &grants).await.assert_error(403, "forbidden");
     app.post(&creator, &grants, json!({ "org": "no_such_org" })).await.assert_error(404, "org_not_found");
+    let followers_note = app.publish(&creator, "粉丝可见", json!({ "visibility": "followers" })).await;
+    app.post(&creator, &format!("/api/v1/notes/{followers_note}/ad-authorisations"), json!({ "org": "glow_lab" }))
+        .await
+        .assert_error(409, "note_not_advertisable");
     let granted = app.post(&creator, &grants, json!({ "org": "Glow_Lab" })).await;
     granted.assert_status(200);
     assert_eq!(granted.json()["items"][0]["org"], "glow_lab");
@@ -362,7 +366,10 @@ async fn the_ads_manager_review_queue_and_permissions_work_as_forms(t: TestDb) {
     .await;
     assert_eq!(refused.status, 422);
     let text = refused.text();
-    assert!(text.contains("Daily budget") && text.contains("value=\"秋冬 Autumn\""), "{text}");
+    assert!(
+        text.contains("A daily budget is from ¥0.01 to ¥1,000,000.") && text.contains("value=\"秋冬 Autumn\""),
+        "{text}"
+    );
     let created = form(
         &app,
         &owner,
@@ -399,7 +406,7 @@ async fn the_ads_manager_review_queue_and_permissions_work_as_forms(t: TestDb) {
     let group = app.get(&owner, &format!("/api/v1/ads/groups/{group_id}")).await.json();
     assert_eq!((&group["bid"], &group["placements"]), (&cny(150), &json!(["feed", "related"])));
     let page = app.get(&owner, &group_page).await.text();
-    assert!(page.contains(&format!("<option value=\"{note}\">秋冬新品 Autumn drop · @glow_lab</option>")), "{page}");
+    assert!(page.contains(&format!("<option value=\"{note}\">秋冬新品 Autumn drop · ")), "{page}");
     let added = form(&app, &owner, &format!("{group_page}/ads"), &[("note_id", &note)]).await;
     assert_eq!(added.status, 303, "{}", added.text());
     assert!(app.get(&owner, &group_page).await.text().contains("In review"));

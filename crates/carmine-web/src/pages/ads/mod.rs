@@ -702,8 +702,10 @@ struct GroupPage {
     draft: GroupDraft,
     placements: Vec<&'static str>,
     ads: Vec<AdRow>,
-    /// (note id, title, "@author") the group may add.
-    notes: Vec<(String, String, String)>,
+    /// The organization's notes the group may add: (note id, title, date published).
+    own_notes: Vec<(String, String, String)>,
+    /// Creators' notes authorised for it: (note id, title, "@creator").
+    creator_notes: Vec<(String, String, String)>,
     choices: TargetingChoices,
 }
 
@@ -720,7 +722,8 @@ async fn group_page(
     let (_, _, ads) = state.ads().ads(caller, id).await?;
     let states = state.ads().states(&campaign, &group, ads).await?;
     let in_group: Vec<Id> = states.iter().map(|s| s.ad.note_id).collect();
-    let mut notes = Vec::new();
+    let layout = Layout::with(Some(caller), done, error);
+    let (mut own_notes, mut creator_notes) = (Vec::new(), Vec::new());
     if can_manage {
         let actor = carmine_store::actors::ActorRecord {
             id: org.id,
@@ -730,14 +733,19 @@ async fn group_page(
         };
         let own = state.notes().by_author(None, &actor, None, 50).await?;
         let authorised = state.ads().authorised_notes(caller, handle, 50).await?;
-        for note in own.notes.iter().chain(authorised.iter()) {
-            if !in_group.contains(&note.id) && note.visibility == "public" && note.moderation == "none" {
-                let title = if note.title.is_empty() { note.id.to_string() } else { note.title.clone() };
-                notes.push((note.id.to_string(), title, format!("@{}", note.author_handle)));
-            }
+        let advertisable = |n: &&carmine_store::notes::NoteRecord| {
+            !in_group.contains(&n.id) && n.visibility == "public" && n.moderation == "none"
+        };
+        let title =
+            |n: &carmine_store::notes::NoteRecord| if n.title.is_empty() { n.id.to_string() } else { n.title.clone() };
+        for note in own.notes.iter().filter(advertisable) {
+            let when = note.published_at.map(|at| layout.date(&at)).unwrap_or_default();
+            own_notes.push((note.id.to_string(), title(note), when));
+        }
+        for note in authorised.iter().filter(advertisable) {
+            creator_notes.push((note.id.to_string(), title(note), format!("@{}", note.author_handle)));
         }
     }
-    let layout = Layout::with(Some(caller), done, error);
     let placements = if campaign.objective == "search" {
         vec!["search"]
     } else {
@@ -754,7 +762,8 @@ async fn group_page(
         draft: draft.unwrap_or_else(|| GroupDraft::of(&group)),
         placements,
         ads: states.iter().map(ad_row).collect(),
-        notes,
+        own_notes,
+        creator_notes,
         choices: TARGETING_CHOICES,
         layout,
     };
