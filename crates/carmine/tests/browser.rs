@@ -562,17 +562,25 @@ async fn the_waterfall_keeps_rank_order_while_loading_more() {
     client.goto(&server.url).await.unwrap();
     wait_for(&client, "#waterfall.masonry .card[data-rank='29']").await;
     let first_page = card_boxes(&client).await;
-    assert_eq!(first_page.len(), 30);
+    // Thirty notes, and the demo brands' sponsored cards among them (at most one per
+    // ad slot: the 6th, 16th and 26th), each labelled.
+    let sponsored = client.find_all(Locator::Css("#waterfall .card.sponsored")).await.unwrap().len();
+    assert!(sponsored <= 3, "{sponsored} sponsored cards");
+    assert_eq!(first_page.len(), 30 + sponsored);
+    if sponsored > 0 {
+        assert_eq!(text_of(&client, "#waterfall .card.sponsored .sponsored-label").await, "Sponsored");
+    }
     assert_rank_order(&first_page, 2);
     assert_no_sideways_scroll(&client, "/").await;
     screenshot(&client, "waterfall-390").await;
 
     // Scrolling to the end loads the next page after the cards already shown.
+    let shown = first_page.len();
     client.execute("window.scrollTo(0, document.body.scrollHeight)", vec![]).await.unwrap();
-    wait_for(&client, "#waterfall .card[data-rank='30']").await;
+    wait_for(&client, &format!("#waterfall .card[data-rank='{shown}']")).await;
     let both_pages = card_boxes(&client).await;
-    assert!(both_pages.len() > 30, "the next page arrived");
-    assert_eq!(&both_pages[..30], &first_page[..], "no card already shown moved");
+    assert!(both_pages.len() > shown, "the next page arrived");
+    assert_eq!(&both_pages[..shown], &first_page[..], "no card already shown moved");
     assert_rank_order(&both_pages, 2);
 
     // The switch in the top bar turns the frame Chinese, on the same page.
