@@ -25,16 +25,7 @@ pub async fn get_by_handle(conn: &mut Conn, handle: &str) -> StoreResult<Option<
     .bind(handle)
     .fetch_optional(conn)
     .await?;
-    row.map(|row| {
-        Ok(ActorRecord {
-            id: Id::from_i64(row.try_get("id")?),
-            kind: row.try_get("kind")?,
-            handle: row.try_get("handle")?,
-            name: row.try_get("name")?,
-        })
-    })
-    .transpose()
-    .map_err(|e: sqlx::Error| e.into())
+    row.as_ref().map(actor_of).transpose().map_err(Into::into)
 }
 
 /// An actor by id (deleted ones too: their handle is kept in the row).
@@ -47,14 +38,14 @@ pub async fn get(conn: &mut Conn, id: Id) -> StoreResult<Option<ActorRecord>> {
     .bind(id.as_i64())
     .fetch_optional(conn)
     .await?;
-    row.map(|row| {
-        Ok(ActorRecord {
-            id: Id::from_i64(row.try_get("id")?),
-            kind: row.try_get("kind")?,
-            handle: row.try_get("handle")?,
-            name: row.try_get("name")?,
-        })
+    row.as_ref().map(actor_of).transpose().map_err(Into::into)
+}
+
+fn actor_of(row: &sqlx::any::AnyRow) -> Result<ActorRecord, sqlx::Error> {
+    Ok(ActorRecord {
+        id: Id::from_i64(row.try_get("id")?),
+        kind: row.try_get("kind")?,
+        handle: row.try_get("handle")?,
+        name: row.try_get("name")?,
     })
-    .transpose()
-    .map_err(|e: sqlx::Error| e.into())
 }

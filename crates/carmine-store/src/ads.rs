@@ -630,6 +630,19 @@ pub async fn lock_spend(tx: &mut Tx, campaign_id: Id, day: &str) -> StoreResult<
     Ok(spend(tx.conn(), campaign_id).await?.expect("the row was just written"))
 }
 
+fn spend_of(r: &AnyRow) -> Result<SpendRecord, sqlx::Error> {
+    Ok(SpendRecord {
+        campaign_id: Id::from_i64(r.try_get("campaign_id")?),
+        day: r.try_get("day")?,
+        spent_today_millis: r.try_get("spent_today_millis")?,
+        spent_total_millis: r.try_get("spent_total_millis")?,
+        posted_minor: r.try_get("posted_minor")?,
+        hold_id: r.try_get::<Option<i64>, _>("hold_id")?.map(Id::from_i64),
+        chunk_minor: r.try_get("chunk_minor")?,
+        chunk_used_millis: r.try_get("chunk_used_millis")?,
+    })
+}
+
 pub async fn spend(conn: &mut Conn, campaign_id: Id) -> StoreResult<Option<SpendRecord>> {
     let row = sqlx::query(
         "SELECT campaign_id, day, spent_today_millis, spent_total_millis, posted_minor, hold_id, chunk_minor,
@@ -639,20 +652,7 @@ pub async fn spend(conn: &mut Conn, campaign_id: Id) -> StoreResult<Option<Spend
     .bind(campaign_id.as_i64())
     .fetch_optional(conn)
     .await?;
-    row.map(|r| {
-        Ok(SpendRecord {
-            campaign_id: Id::from_i64(r.try_get("campaign_id")?),
-            day: r.try_get("day")?,
-            spent_today_millis: r.try_get("spent_today_millis")?,
-            spent_total_millis: r.try_get("spent_total_millis")?,
-            posted_minor: r.try_get("posted_minor")?,
-            hold_id: r.try_get::<Option<i64>, _>("hold_id")?.map(Id::from_i64),
-            chunk_minor: r.try_get("chunk_minor")?,
-            chunk_used_millis: r.try_get("chunk_used_millis")?,
-        })
-    })
-    .transpose()
-    .map_err(|e: sqlx::Error| e.into())
+    row.as_ref().map(spend_of).transpose().map_err(Into::into)
 }
 
 /// Spends `cost` of the campaign's chunk if it fits in the chunk, today's budget and
@@ -886,16 +886,7 @@ pub async fn spends(conn: &mut Conn, campaigns: &[Id]) -> StoreResult<Vec<SpendR
             query = query.bind(id.as_i64());
         }
         for r in query.fetch_all(&mut *conn).await? {
-            out.push(SpendRecord {
-                campaign_id: Id::from_i64(r.try_get("campaign_id")?),
-                day: r.try_get("day")?,
-                spent_today_millis: r.try_get("spent_today_millis")?,
-                spent_total_millis: r.try_get("spent_total_millis")?,
-                posted_minor: r.try_get("posted_minor")?,
-                hold_id: r.try_get::<Option<i64>, _>("hold_id")?.map(Id::from_i64),
-                chunk_minor: r.try_get("chunk_minor")?,
-                chunk_used_millis: r.try_get("chunk_used_millis")?,
-            });
+            out.push(spend_of(&r)?);
         }
     }
     Ok(out)
