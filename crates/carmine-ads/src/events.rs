@@ -103,6 +103,10 @@ pub fn is_bot(user_agent: &str) -> bool {
         .any(|sign| ua.contains(sign))
 }
 
+/// How long after its token expires what a viewer does with the note an ad brought
+/// them to still counts as paid.
+pub const PAID_WINDOW_SECONDS: i64 = 60 * 60;
+
 impl Ads {
     /// The instance's signature of what was served.
     pub fn sign_token(&self, data: &tokens::TokenData) -> String {
@@ -114,6 +118,20 @@ impl Ads {
         let data = tokens::verify(&self.token_secret, token, carmine_core::Timestamp(i64::MIN)).ok()?;
         let mut conn = self.db.reader().await.ok()?;
         rows::get_ad(&mut conn, data.ad_id).await.ok().flatten().map(|ad| ad.note_id)
+    }
+
+    /// The ad, and its note, whose sponsored card brought `viewer` there, if `token`
+    /// is genuine, was served to this viewer and is at most [`PAID_WINDOW_SECONDS`]
+    /// past its expiry: what the viewer does with that note is paid engagement
+    /// (counted for the note and the ad, kept out of the note's organic reach).
+    pub async fn brought(&self, token: &str, viewer: &str) -> Option<(Id, Id)> {
+        let window = self.db.now().micros() - PAID_WINDOW_SECONDS * 1_000_000;
+        let data = tokens::verify(&self.token_secret, token, carmine_core::Timestamp(window)).ok()?;
+        if data.viewer != viewer {
+            return None;
+        }
+        let mut conn = self.db.reader().await.ok()?;
+        rows::get_ad(&mut conn, data.ad_id).await.ok().flatten().map(|ad| (ad.id, ad.note_id))
     }
 
     /// Records an event on a served ad and bills it if it should be.

@@ -17,6 +17,7 @@ pub mod authorisations;
 pub mod billing;
 pub mod ctr;
 pub mod delivery;
+pub mod engagements;
 pub mod events;
 pub mod invalid;
 pub mod jobs;
@@ -63,6 +64,28 @@ pub struct AdsConfig {
     pub feed_load: AdLoad,
     pub search_load: AdLoad,
     pub related_load: AdLoad,
+    /// What advertisers may set.
+    pub limits: AdLimits,
+}
+
+/// The budgets and bids advertisers may set, in minor units (operator settings; the
+/// hard ceilings are `carmine_core::limits`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AdLimits {
+    /// The least daily budget (and total budget).
+    pub daily_budget_min_minor: i64,
+    /// The highest bid per click.
+    pub cpc_bid_max_minor: i64,
+    /// The highest bid per thousand viewable impressions.
+    pub cpm_bid_max_minor: i64,
+}
+
+impl Default for AdLimits {
+    /// The issue's: a daily budget of at least ¥10; bids up to ¥1,000 a click or
+    /// ¥10,000 per thousand impressions.
+    fn default() -> AdLimits {
+        AdLimits { daily_budget_min_minor: 1_000, cpc_bid_max_minor: 100_000, cpm_bid_max_minor: 1_000_000 }
+    }
 }
 
 /// Where sponsored cards go in a list: at `first` (1-based), then every `every`;
@@ -98,6 +121,7 @@ impl Default for AdsConfig {
             feed_load: AdLoad { first: 6, every: 10, after_short_lists: false },
             search_load: AdLoad { first: 3, every: 10, after_short_lists: true },
             related_load: AdLoad { first: 4, every: 10, after_short_lists: false },
+            limits: AdLimits::default(),
         }
     }
 }

@@ -11,14 +11,16 @@ use carmine_accounts::Caller;
 use carmine_accounts::orgs::OrgAction;
 use carmine_core::event::DomainEvent;
 use carmine_core::limits::{
-    AD_BID_MINOR_MAX, AD_CAMPAIGNS_PER_ADVERTISER_MAX, AD_DAILY_BUDGET_MINOR_MAX, AD_FREQUENCY_CAP_MAX,
-    AD_GROUPS_PER_CAMPAIGN_MAX, AD_NAME_CHARS_MAX, AD_SCHEDULE_DAYS_MAX, AD_TOTAL_BUDGET_MINOR_MAX, ADS_PER_GROUP_MAX,
+    AD_CAMPAIGNS_PER_ADVERTISER_MAX, AD_DAILY_BUDGET_MINOR_MAX, AD_FREQUENCY_CAP_MAX, AD_GROUPS_PER_CAMPAIGN_MAX,
+    AD_NAME_CHARS_MAX, AD_SCHEDULE_DAYS_MAX, AD_TOTAL_BUDGET_MINOR_MAX, ADS_PER_GROUP_MAX,
 };
 use carmine_core::text::bounded_text;
 use carmine_core::{Error, ErrorCode, Id, Result, Timestamp};
 use carmine_store::Tx;
 use carmine_store::ads::{self as rows, AdRecord, CampaignRecord, CampaignRow, GroupRecord, GroupRow};
 use carmine_store::orgs::{self, OrgRecord};
+
+use crate::AdLimits;
 
 use crate::Ads;
 use crate::targeting::{self, Targeting, TargetingInput};
@@ -125,13 +127,14 @@ fn within(field: &str, value: i64, min: i64, max: i64) -> Result<i64> {
     if (min..=max).contains(&value) { Ok(value) } else { Err(Error::invalid_field(field, format!("{min} to {max}"))) }
 }
 
-/// An amount in minor units between `min` and `max`, refused in yuan with a hint.
+/// An amount in minor units between `min` and `max`, refused in yuan with a hint
+/// naming both (`{ $min }`, `{ $max }`).
 fn within_money(field: &str, value: i64, min: i64, max: i64, hint: &str) -> Result<i64> {
     if (min..=max).contains(&value) {
         return Ok(value);
     }
-    let yuan = |minor: i64| format!("¥{}", carmine_core::money::decimal(minor));
-    Err(Error::invalid_field(field, format!("{} to {}", yuan(min), yuan(max))).with_hint(hint))
+    let (min, max) = (carmine_core::money::yuan(min), carmine_core::money::yuan(max));
+    Err(Error::invalid_field(field, format!("{min} to {max}")).with_hint_args(hint, &[("min", min), ("max", max)]))
 }
 
 /// The campaign's settings checked; `previous_start` is the stored start when editing
@@ -140,11 +143,13 @@ fn checked_campaign(
     input: &CampaignInput,
     now: Timestamp,
     previous_start: Option<Timestamp>,
+    limits: &AdLimits,
 ) -> Result<(String, Timestamp)> {
     let name = bounded_text("name", &input.name, 1, AD_NAME_CHARS_MAX, false)?;
-    within_money("daily_budget", input.daily_budget_minor, 1, AD_DAILY_BUDGET_MINOR_MAX, "ad-daily-budget")?;
+    let daily_min = limits.daily_budget_min_minor;
+    within_money("daily_budget", input.daily_budget_minor, daily_min, AD_DAILY_BUDGET_MINOR_MAX, "ad-daily-budget")?;
     if let Some(total) = input.total_budget_minor {
-        within_money("total_budget", total, 1, AD_TOTAL_BUDGET_MINOR_MAX, "ad-total-budget")?;
+        within_money("total_budget", total, daily_min, AD_TOTAL_BUDGET_MINOR_MAX, "ad-total-budget")?;
         if total < input.daily_budget_minor {
             return Err(
                 Error::invalid_field("total_budget", "at least the daily budget").with_hint("ad-total-below-daily")
@@ -171,9 +176,13 @@ fn checked_campaign(
     Ok((name, starts_at))
 }
 
-fn checked_group(input: &GroupInput, objective: Objective) -> Result<String> {
+fn checked_group(input: &GroupInput, objective: Objective, limits: &AdLimits) -> Result<String> {
     let name = bounded_text("name", &input.name, 1, AD_NAME_CHARS_MAX, false)?;
-    within_money("bid", input.bid_minor, 1, AD_BID_MINOR_MAX, "ad-bid")?;
+    let (max, hint) = match input.pricing {
+        Pricing::Cpc => (limits.cpc_bid_max_minor, "ad-bid-cpc"),
+        Pricing::Cpm => (limits.cpm_bid_max_minor, "ad-bid-cpm"),
+    };
+    within_money("bid", input.bid_minor, 1, max, hint)?;
     within("frequency_cap", input.frequency_cap, 1, AD_FREQUENCY_CAP_MAX)?;
     if input.placements.is_empty() {
         return Err(Error::invalid_field("placements", "at least one of feed, search, related"));
@@ -206,7 +215,7 @@ impl Ads {
     ) -> Result<CampaignRecord> {
         let org = self.advertiser(caller, handle, OrgAction::ManageAds).await?;
         let now = self.db.now();
-        let (name, starts_at) = checked_campaign(input, now, None)?;
+        let (name, starts_at) = checked_campaign(input, now, None, &self.config.limits)?;
         let mut tx = self.db.begin().await?;
         orgs::lock(&mut tx, org.id).await?;
         if rows::count_campaigns(tx.conn(), org.id).await? >= AD_CAMPAIGNS_PER_ADVERTISER_MAX {
@@ -256,7 +265,7 @@ impl Ads {
         if input.objective.as_str() != current.objective {
             return Err(Error::invalid_field("objective", "fixed once the campaign exists"));
         }
-        let (name, starts_at) = checked_campaign(input, self.db.now(), Some(current.starts_at))?;
+        let (name, starts_at) = checked_campaign(input, self.db.now(), Some(current.starts_at), &self.config.limits)?;
         let mut tx = self.db.begin().await?;
         let row = CampaignRow {
             name: &name,
@@ -284,7 +293,7 @@ impl Ads {
         let campaign = self.campaign(caller, campaign_id, OrgAction::ManageAds).await?;
         changeable(&campaign.status, ErrorCode::AdCampaignNotFound)?;
         let objective = Objective::parse("objective", &campaign.objective)?;
-        let name = checked_group(input, objective)?;
+        let name = checked_group(input, objective, &self.config.limits)?;
         let (targeting, audience) = self.resolve_targeting(campaign.advertiser_id, input).await?;
         let mut tx = self.db.begin().await?;
         rows::lock_campaign(&mut tx, campaign_id).await?;
@@ -331,7 +340,7 @@ impl Ads {
         let (campaign, current) = self.group(caller, id, OrgAction::ManageAds).await?;
         changeable(&current.status, ErrorCode::AdGroupNotFound)?;
         let objective = Objective::parse("objective", &campaign.objective)?;
-        let name = checked_group(input, objective)?;
+        let name = checked_group(input, objective, &self.config.limits)?;
         let (targeting, audience) = self.resolve_targeting(campaign.advertiser_id, input).await?;
         let placements = placements_text(&input.placements);
         let mut tx = self.db.begin().await?;
@@ -484,8 +493,10 @@ mod tests {
     fn budgets_and_schedules_outside_their_bounds_name_their_field() {
         let now = Timestamp(1_000 * DAY_MICROS);
         let day = DAY_MICROS;
+        let limits = AdLimits::default();
         let cases = [
             (campaign(0, None, now.0, None), "daily_budget"),
+            (campaign(limits.daily_budget_min_minor - 1, None, now.0, None), "daily_budget"),
             (campaign(-5, None, now.0, None), "daily_budget"),
             (campaign(AD_DAILY_BUDGET_MINOR_MAX + 1, None, now.0, None), "daily_budget"),
             (campaign(10_000, Some(0), now.0, None), "total_budget"),
@@ -496,12 +507,13 @@ mod tests {
             (campaign(10_000, None, now.0, Some(now.0 + 367 * day)), "ends_at"),
         ];
         for (input, field) in cases {
-            let error = checked_campaign(&input, now, None).unwrap_err();
+            let error = checked_campaign(&input, now, None, &AdLimits::default()).unwrap_err();
             assert_eq!(error.code, ErrorCode::InvalidField, "{input:?}");
             assert_eq!(error.details.as_ref().unwrap()["field"], field, "{input:?}");
         }
         let (_, start) =
-            checked_campaign(&campaign(10_000, Some(10_000), now.0 - day, Some(now.0 + day)), now, None).unwrap();
+            checked_campaign(&campaign(10_000, Some(10_000), now.0 - day, Some(now.0 + day)), now, None, &limits)
+                .unwrap();
         assert_eq!(start, now, "a start in the past starts now");
     }
 
@@ -515,20 +527,20 @@ mod tests {
             placements: vec![Placement::Search, Placement::Feed],
             targeting: TargetingInput::default(),
         };
-        assert!(checked_group(&group, Objective::Engagement).is_ok());
-        assert!(checked_group(&group, Objective::Search).is_err());
+        let limits = AdLimits::default();
+        assert!(checked_group(&group, Objective::Engagement, &limits).is_ok());
+        assert!(checked_group(&group, Objective::Search, &limits).is_err());
         group.placements = vec![Placement::Search];
-        assert!(checked_group(&group, Objective::Search).is_ok());
+        assert!(checked_group(&group, Objective::Search, &limits).is_ok());
         group.placements.clear();
-        assert!(checked_group(&group, Objective::Engagement).is_err());
-        for bid in [0, -1, AD_BID_MINOR_MAX + 1] {
-            let error = checked_group(
-                &GroupInput { bid_minor: bid, placements: vec![Placement::Feed], ..group.clone() },
-                Objective::Reads,
-            )
-            .unwrap_err();
+        assert!(checked_group(&group, Objective::Engagement, &limits).is_err());
+        let cpc = |bid| GroupInput { bid_minor: bid, placements: vec![Placement::Feed], ..group.clone() };
+        let cpm = |bid| GroupInput { pricing: Pricing::Cpm, ..cpc(bid) };
+        for input in [cpc(0), cpc(-1), cpc(limits.cpc_bid_max_minor + 1), cpm(limits.cpm_bid_max_minor + 1)] {
+            let error = checked_group(&input, Objective::Reads, &limits).unwrap_err();
             assert_eq!(error.details.unwrap()["field"], "bid");
         }
+        assert!(checked_group(&cpm(limits.cpm_bid_max_minor), Objective::Reads, &limits).is_ok(), "CPM bids go higher");
         assert_eq!(placements_text(&[Placement::Related, Placement::Feed]), "feed,related");
         assert_eq!(placements_of("feed,related"), vec![Placement::Feed, Placement::Related]);
     }

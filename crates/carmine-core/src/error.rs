@@ -234,6 +234,18 @@ impl Error {
         self
     }
 
+    /// [`Error::with_hint`] whose message takes arguments (`{ $name }` in the
+    /// catalogue), such as the limits an operator set.
+    pub fn with_hint_args(self, key: &str, args: &[(&str, String)]) -> Self {
+        let mut error = self.with_hint(key);
+        let args: serde_json::Map<String, Value> =
+            args.iter().map(|(name, value)| ((*name).to_owned(), Value::from(value.as_str()))).collect();
+        if let Some(Value::Object(map)) = &mut error.details {
+            map.insert("hint_args".to_owned(), Value::Object(args));
+        }
+        error
+    }
+
     /// A 422 naming the field and why it is wrong.
     pub fn invalid_field(field: &str, reason: impl Into<String>) -> Self {
         let reason = reason.into();

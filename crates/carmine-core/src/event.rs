@@ -138,6 +138,11 @@ pub enum DomainEvent {
         /// The note that led to the follow (counts towards that note's CES).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         from_note: Option<Id>,
+        /// The ad whose sponsored card brought it (the request carried its token):
+        /// paid engagement, counted for the note and the ad, kept out of what
+        /// decides organic reach.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via_ad: Option<Id>,
     },
     ActorUnfollowed {
         follower_id: Id,
@@ -146,6 +151,11 @@ pub enum DomainEvent {
     NoteLiked {
         note_id: Id,
         user_id: Id,
+        /// The ad whose sponsored card brought it (the request carried its token):
+        /// paid engagement, counted for the note and the ad, kept out of what
+        /// decides organic reach.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via_ad: Option<Id>,
     },
     NoteUnliked {
         note_id: Id,
@@ -156,6 +166,11 @@ pub enum DomainEvent {
         note_id: Id,
         author_id: Id,
         parent_id: Option<Id>,
+        /// The ad whose sponsored card brought it (the request carried its token):
+        /// paid engagement, counted for the note and the ad, kept out of what
+        /// decides organic reach.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via_ad: Option<Id>,
     },
     CommentDeleted {
         comment_id: Id,
@@ -179,6 +194,11 @@ pub enum DomainEvent {
         note_id: Id,
         user_id: Id,
         board_id: Option<Id>,
+        /// The ad whose sponsored card brought it (the request carried its token):
+        /// paid engagement, counted for the note and the ad, kept out of what
+        /// decides organic reach.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via_ad: Option<Id>,
     },
     NoteUnsaved {
         note_id: Id,
@@ -226,6 +246,11 @@ pub enum DomainEvent {
     NoteShared {
         note_id: Id,
         user_id: Id,
+        /// The ad whose sponsored card brought it (the request carried its token):
+        /// paid engagement, counted for the note and the ad, kept out of what
+        /// decides organic reach.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        via_ad: Option<Id>,
     },
     /// A saved note moved to another of the member's boards (not a new save).
     NoteSaveMoved {

@@ -175,9 +175,9 @@ pub const CATALOGUE_CSV_ROWS_MAX: usize = 10_000;
 
 /// Names of campaigns and ad groups, in characters.
 pub const AD_NAME_CHARS_MAX: usize = 60;
-/// The highest bid: per click (CPC) or per thousand viewable impressions (CPM), in
-/// minor units (¥1,000).
-pub const AD_BID_MINOR_MAX: i64 = 100_000;
+/// The highest bid an operator may allow (per click or per thousand impressions), in
+/// minor units (¥100,000); what advertisers may bid is `carmine_ads::AdLimits`.
+pub const AD_BID_MINOR_MAX: i64 = 10_000_000;
 /// The highest daily budget (¥1,000,000) and total budget (¥100,000,000), in minor units.
 pub const AD_DAILY_BUDGET_MINOR_MAX: i64 = 100_000_000;
 pub const AD_TOTAL_BUDGET_MINOR_MAX: i64 = 10_000_000_000;

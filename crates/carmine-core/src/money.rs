@@ -62,6 +62,25 @@ pub fn decimal(amount_minor: i64) -> String {
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
+/// `¥12.34`, `¥12,800.00` (thousands grouped, as shops and banks print them;
+/// `-¥0.50` below zero). For reading only: forms are prefilled with plain decimals.
+pub fn yuan(amount_minor: i64) -> String {
+    let text = decimal(amount_minor);
+    let (sign, digits) = match text.strip_prefix('-') {
+        Some(rest) => ("-", rest),
+        None => ("", text.as_str()),
+    };
+    let (whole, cents) = digits.split_once('.').unwrap_or((digits, ""));
+    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+    for (n, digit) in whole.chars().enumerate() {
+        if n > 0 && (whole.len() - n).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    if cents.is_empty() { format!("{sign}¥{grouped}") } else { format!("{sign}¥{grouped}.{cents}") }
+}
+
 /// A decimal amount as people type it (`12`, `12.3`, `12.34`, an optional `¥`) in
 /// minor units; `None` for anything else (signs, exponents, three decimals).
 pub fn parse_decimal(raw: &str) -> Option<i64> {

@@ -572,7 +572,13 @@ impl Importer {
         if !follows::insert(tx, follower, followee).await? {
             return Ok(Applied::Already);
         }
-        tx.emit(DomainEvent::ActorFollowed { follower_id: follower, followee_id: followee, from_note: None }).await?;
+        tx.emit(DomainEvent::ActorFollowed {
+            follower_id: follower,
+            followee_id: followee,
+            from_note: None,
+            via_ad: None,
+        })
+        .await?;
         Ok(Applied::Imported)
     }
 
@@ -707,7 +713,14 @@ impl Importer {
         let id = comments::insert(tx, note, author, parent, &body).await?;
         self.remember(tx, Kind::Comment, &c.id, id).await?;
         let parent_id = parent.map(|(p, _)| p);
-        tx.emit(DomainEvent::CommentAdded { comment_id: id, note_id: note, author_id: author, parent_id }).await?;
+        tx.emit(DomainEvent::CommentAdded {
+            comment_id: id,
+            note_id: note,
+            author_id: author,
+            parent_id,
+            via_ad: None,
+        })
+        .await?;
         Ok(Applied::Imported)
     }
 
@@ -719,7 +732,7 @@ impl Importer {
         if !likes::insert(tx, user, note).await? {
             return Ok(Applied::Already);
         }
-        tx.emit(DomainEvent::NoteLiked { note_id: note, user_id: user }).await?;
+        tx.emit(DomainEvent::NoteLiked { note_id: note, user_id: user, via_ad: None }).await?;
         Ok(Applied::Imported)
     }
 
@@ -732,7 +745,7 @@ impl Importer {
         }
         tx.backdate(e.created_at);
         boards::save(tx, user, note, None).await?;
-        tx.emit(DomainEvent::NoteSaved { note_id: note, user_id: user, board_id: None }).await?;
+        tx.emit(DomainEvent::NoteSaved { note_id: note, user_id: user, board_id: None, via_ad: None }).await?;
         Ok(Applied::Imported)
     }
 
@@ -776,6 +789,7 @@ impl Importer {
             dwell_ms: e.dwell_ms,
             occurred_at: e.occurred_at,
             search_id: None,
+            ad_id: None,
         };
         tx.backdate(e.occurred_at);
         Ok(if behaviour::insert(tx, &new).await? { Applied::Imported } else { Applied::Already })

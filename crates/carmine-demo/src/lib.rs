@@ -415,8 +415,13 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
             if rng.chance(85) { members[1 + rng.skewed(scale.creators.max(1))] } else { rng.pick(&org_ids).0 };
         clock.advance_seconds(engagement_step);
         if follower != followee && follows::insert(&mut tx, follower, followee).await? {
-            tx.emit(DomainEvent::ActorFollowed { follower_id: follower, followee_id: followee, from_note: None })
-                .await?;
+            tx.emit(DomainEvent::ActorFollowed {
+                follower_id: follower,
+                followee_id: followee,
+                from_note: None,
+                via_ad: None,
+            })
+            .await?;
             notify_login(&mut tx, &logins, notified_since, followee, ("follow", follower), None, None).await?;
             report.follows += 1;
         }
@@ -428,7 +433,7 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
         clock.advance_seconds(engagement_step);
         if likes::insert(&mut tx, user, note).await? {
             *likes_of.entry(note).or_insert(0) += 1;
-            tx.emit(DomainEvent::NoteLiked { note_id: note, user_id: user }).await?;
+            tx.emit(DomainEvent::NoteLiked { note_id: note, user_id: user, via_ad: None }).await?;
             notify_login(&mut tx, &logins, notified_since, author, ("like", user), Some(note), None).await?;
             report.likes += 1;
         }
@@ -444,7 +449,14 @@ pub async fn seed(db: &Db, storage: &MediaStorage, password_hash: &str, scale: S
         clock.advance_seconds(engagement_step);
         let body = rng.pick(COMMENTS);
         let id = comments::insert(&mut tx, note, user, None, body).await?;
-        tx.emit(DomainEvent::CommentAdded { comment_id: id, note_id: note, author_id: user, parent_id: None }).await?;
+        tx.emit(DomainEvent::CommentAdded {
+            comment_id: id,
+            note_id: note,
+            author_id: user,
+            parent_id: None,
+            via_ad: None,
+        })
+        .await?;
         notify_login(&mut tx, &logins, notified_since, author, ("comment", user), Some(note), Some(id)).await?;
         report.comments += 1;
     }
@@ -559,6 +571,7 @@ async fn seed_reading(
                     dwell_ms: (*kind == "read").then(|| 4_000 + rng.below(70_000) as i64),
                     occurred_at: at,
                     search_id: None,
+                    ad_id: None,
                 };
                 if carmine_store::behaviour::insert(&mut tx, &event).await? {
                     written += 1;

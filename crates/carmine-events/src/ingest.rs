@@ -39,6 +39,9 @@ pub struct ClientEvent {
     pub occurred_at: Option<Timestamp>,
     /// The search whose results it happened on (surface `search` only).
     pub search_id: Option<String>,
+    /// The ad whose sponsored card brought the viewer to the note: set by the server
+    /// from the ad token the request carried, never taken from the client's word.
+    pub ad_id: Option<Id>,
 }
 
 #[derive(Debug)]
@@ -108,6 +111,7 @@ impl Ingest {
                     dwell_ms: valid.event.dwell_ms,
                     occurred_at: valid.occurred_at,
                     search_id: valid.search_id,
+                    ad_id: valid.event.ad_id,
                 };
                 if behaviour::insert(&mut tx, &new).await? { EventOutcome::Accepted } else { EventOutcome::Duplicate }
             };

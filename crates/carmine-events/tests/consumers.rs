@@ -54,7 +54,7 @@ async fn a_note(db: &Db) -> Id {
 async fn likes(db: &Db, note: Id, n: usize) {
     for _ in 0..n {
         let mut tx = db.begin().await.unwrap();
-        tx.emit(DomainEvent::NoteLiked { note_id: note, user_id: Id::from_i64(1) }).await.unwrap();
+        tx.emit(DomainEvent::NoteLiked { note_id: note, user_id: Id::from_i64(1), via_ad: None }).await.unwrap();
         tx.commit().await.unwrap();
     }
 }

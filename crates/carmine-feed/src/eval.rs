@@ -217,7 +217,7 @@ impl Loaded {
     fn engaged(&mut self, member: Id, note: Id, action: Action, at: i64) {
         let seq = self.events.len();
         self.positives.push(Positive { member, note, at, seq });
-        self.push(at, Some(member), Signal::Engaged { member, note, action, at });
+        self.push(at, Some(member), Signal::Engaged { member, note, action, at, paid: false });
     }
 }
 
@@ -232,7 +232,7 @@ fn load_dataset(dir: &Path) -> Result<Loaded, String> {
     })?;
     read(dir, "follows.jsonl", |f: Follow| {
         let (follower, followee) = (ids.of(&f.follower), ids.of(&f.followee));
-        let signal = Signal::Followed { follower, followee, from_note: None, at: 0 };
+        let signal = Signal::Followed { follower, followee, from_note: None, at: 0, paid: false };
         loaded.push(f.created_at.micros(), Some(follower), signal);
     })?;
     read(dir, "notes.jsonl", |n: Note| {
@@ -270,7 +270,7 @@ fn load_dataset(dir: &Path) -> Result<Loaded, String> {
         let at = e.occurred_at.micros();
         let member = e.viewer.as_deref().map(|v| ids.of(v));
         let note = ids.of(&e.note);
-        loaded.push(at, member, Signal::Saw { member, note, sight, at });
+        loaded.push(at, member, Signal::Saw { member, note, sight, at, paid: false });
     })?;
     Ok(loaded)
 }
@@ -342,7 +342,11 @@ fn load_ratings(dir: &Path) -> Result<Loaded, String> {
     for (user, item, rating, at) in &rows {
         let (member, note) = (ids.of(&format!("user:{user}")), ids.of(&format!("item:{item}")));
         members.insert(member);
-        loaded.push(*at, Some(member), Signal::Saw { member: Some(member), note, sight: Sight::Impression, at: *at });
+        loaded.push(
+            *at,
+            Some(member),
+            Signal::Saw { member: Some(member), note, sight: Sight::Impression, at: *at, paid: false },
+        );
         if *rating >= POSITIVE_RATING {
             loaded.engaged(member, note, Action::Like, *at);
         }

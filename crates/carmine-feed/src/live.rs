@@ -241,7 +241,13 @@ impl MemoryConsumer for DomainFollower {
             let mut signals = Vec::with_capacity(entries.len());
             for (_, record) in entries {
                 let at = record.created_at.micros();
-                let engaged = |member, note, action| Signal::Engaged { member, note, action, at };
+                let engaged = |member, note, action, via_ad: &Option<Id>| Signal::Engaged {
+                    member,
+                    note,
+                    action,
+                    at,
+                    paid: via_ad.is_some(),
+                };
                 let signal = match &record.event {
                     DomainEvent::NotePublished { note_id, .. } | DomainEvent::NoteUpdated { note_id, .. } => {
                         note_signal(conn, *note_id).await?
@@ -250,21 +256,31 @@ impl MemoryConsumer for DomainFollower {
                         note_signal(conn, *target_id).await?
                     }
                     DomainEvent::NoteDeleted { note_id, .. } => Signal::Reach { note: *note_id, reach: Reach::Nobody },
-                    DomainEvent::NoteLiked { note_id, user_id } => engaged(*user_id, *note_id, Action::Like),
-                    DomainEvent::NoteSaved { note_id, user_id, .. } => engaged(*user_id, *note_id, Action::Save),
-                    DomainEvent::CommentAdded { note_id, author_id, .. } => {
-                        engaged(*author_id, *note_id, Action::Comment)
+                    DomainEvent::NoteLiked { note_id, user_id, via_ad } => {
+                        engaged(*user_id, *note_id, Action::Like, via_ad)
                     }
-                    DomainEvent::NoteShared { note_id, user_id } => engaged(*user_id, *note_id, Action::Share),
+                    DomainEvent::NoteSaved { note_id, user_id, via_ad, .. } => {
+                        engaged(*user_id, *note_id, Action::Save, via_ad)
+                    }
+                    DomainEvent::CommentAdded { note_id, author_id, via_ad, .. } => {
+                        engaged(*author_id, *note_id, Action::Comment, via_ad)
+                    }
+                    DomainEvent::NoteShared { note_id, user_id, via_ad } => {
+                        engaged(*user_id, *note_id, Action::Share, via_ad)
+                    }
                     DomainEvent::NoteUnliked { note_id, user_id } => {
                         Signal::Withdrawn { member: *user_id, note: *note_id, action: Action::Like }
                     }
                     DomainEvent::NoteUnsaved { note_id, user_id } => {
                         Signal::Withdrawn { member: *user_id, note: *note_id, action: Action::Save }
                     }
-                    DomainEvent::ActorFollowed { follower_id, followee_id, from_note } => {
-                        Signal::Followed { follower: *follower_id, followee: *followee_id, from_note: *from_note, at }
-                    }
+                    DomainEvent::ActorFollowed { follower_id, followee_id, from_note, via_ad } => Signal::Followed {
+                        follower: *follower_id,
+                        followee: *followee_id,
+                        from_note: *from_note,
+                        at,
+                        paid: via_ad.is_some(),
+                    },
                     DomainEvent::ActorUnfollowed { follower_id, followee_id } => {
                         Signal::Unfollowed { follower: *follower_id, followee: *followee_id }
                     }
@@ -302,6 +318,7 @@ impl MemoryConsumer for BehaviourFollower {
                     note: e.note_id,
                     sight: Sight::of(&e.kind, e.dwell_ms),
                     at: e.occurred_at.micros(),
+                    paid: e.ad_id.is_some(),
                 })
                 .collect();
             self.0.apply(signals);

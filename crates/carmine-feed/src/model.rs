@@ -25,7 +25,7 @@
 //! One bound breaks exactness: past [`SEEN_KEPT`] notes seen by one member, the
 //! least recently seen are forgotten, and a forgotten note seen again starts over.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use carmine_core::Id;
 
@@ -77,6 +77,19 @@ pub enum Action {
     Share,
 }
 
+impl Action {
+    /// How much it moves the member's interest in the note's topics, and what it
+    /// tallies for "why am I seeing this".
+    fn interest(self) -> (f64, Tally) {
+        match self {
+            Action::Like => (1.0, Tally::Liked),
+            Action::Save => (2.0, Tally::Saved),
+            Action::Comment => (2.0, Tally::Commented),
+            Action::Share => (2.0, Tally::Liked),
+        }
+    }
+}
+
 /// A behaviour event: what the member saw or did short of engaging.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Sight {
@@ -122,11 +135,14 @@ pub enum Signal {
         note: Id,
         reach: Reach,
     },
+    /// A like, save, comment or share; `paid` when a sponsored card brought it (the
+    /// member's interests learn from it, the note's organic counts do not).
     Engaged {
         member: Id,
         note: Id,
         action: Action,
         at: i64,
+        paid: bool,
     },
     /// An unlike or unsave.
     Withdrawn {
@@ -139,17 +155,20 @@ pub enum Signal {
         followee: Id,
         from_note: Option<Id>,
         at: i64,
+        paid: bool,
     },
     Unfollowed {
         follower: Id,
         followee: Id,
     },
-    /// A behaviour event; `member` is None for a signed-out visitor.
+    /// A behaviour event; `member` is None for a signed-out visitor; `paid` for a
+    /// note reached through a sponsored card.
     Saw {
         member: Option<Id>,
         note: Id,
         sight: Sight,
         at: i64,
+        paid: bool,
     },
     /// Topics chosen in the interest picker.
     Picked {
@@ -326,6 +345,9 @@ struct TopicState {
     fans: VecDeque<Id>,
 }
 
+/// A behaviour event waiting for its note: (member, sight, when, paid).
+type PendingSight = (Option<Id>, Sight, i64, bool);
+
 /// The index. Cheap to read concurrently behind a lock; `apply` is the only writer.
 pub struct FeedModel {
     pub(crate) settings: FeedSettings,
@@ -344,12 +366,15 @@ pub struct FeedModel {
     /// Notes engaged with lately, and the hottest of them.
     warm: IdSet,
     /// Behaviour events for notes not applied yet, in log order (see the header).
-    pending: IdMap<Vec<(Option<Id>, Sight, i64)>>,
+    pending: IdMap<Vec<PendingSight>>,
     pending_total: usize,
     /// Notes the domain log said nobody may see before the index knew them: their
     /// behaviour events are dropped.
     gone: IdSet,
     pub(crate) rising: Vec<Id>,
+    /// Likes and saves a sponsored card brought, so taking one back leaves the
+    /// organic counts alone too.
+    paid: HashSet<(Id, Id, Action)>,
     /// The latest event time of either log.
     pub(crate) clock: i64,
 }
@@ -371,6 +396,7 @@ impl FeedModel {
             pending_total: 0,
             gone: IdSet::default(),
             rising: Vec::new(),
+            paid: HashSet::new(),
             clock: 0,
         }
     }
@@ -659,8 +685,15 @@ impl FeedModel {
                 }
                 None => {}
             },
-            Signal::Engaged { member, note, action, at } => self.engaged(member, note, action, at),
-            Signal::Withdrawn { note, action, .. } => {
+            Signal::Engaged { member, note, action, at, paid: false } => self.engaged(member, note, action, at),
+            Signal::Engaged { member, note, action, at, paid: true } => {
+                self.paid.insert((member, note, action));
+                self.engaged_paid(member, note, action, at);
+            }
+            Signal::Withdrawn { member, note, action } => {
+                if self.paid.remove(&(member, note, action)) {
+                    return;
+                }
                 if let Some(state) = self.notes.get_mut(&note) {
                     match action {
                         Action::Like => state.counts.likes -= 1,
@@ -671,11 +704,15 @@ impl FeedModel {
                     self.repool(note);
                 }
             }
-            Signal::Followed { follower, followee, from_note, at } => {
+            Signal::Followed { follower, followee, from_note, at, paid } => {
                 if self.members.entry(follower).or_default().follows.insert(followee) {
                     *self.followers.entry(followee).or_default() += 1;
                 }
                 if let Some(note) = from_note
+                    && paid
+                {
+                    self.learn(follower, note, 2.0, None, at);
+                } else if let Some(note) = from_note
                     && self.notes.contains_key(&note)
                 {
                     self.notes.get_mut(&note).expect("checked").counts.follows += 1;
@@ -690,7 +727,7 @@ impl FeedModel {
                     *count = count.saturating_sub(1);
                 }
             }
-            Signal::Saw { member, note, sight, at } => self.saw(member, note, sight, at),
+            Signal::Saw { member, note, sight, at, paid } => self.saw(member, note, sight, at, paid),
             Signal::Picked { member, topics, at } => {
                 let topics: Vec<TopicId> = topics.iter().map(|t| self.intern(t)).collect();
                 let half_life = self.half_life();
@@ -743,9 +780,9 @@ impl FeedModel {
         self.by_author.entry(author).or_default().push(note);
         self.recent.push(note);
         self.gone.remove(&note);
-        for (member, sight, at) in self.pending.remove(&note).unwrap_or_default() {
+        for (member, sight, at, paid) in self.pending.remove(&note).unwrap_or_default() {
             self.pending_total -= 1;
-            self.saw(member, note, sight, at);
+            self.saw(member, note, sight, at, paid);
         }
     }
 
@@ -754,15 +791,29 @@ impl FeedModel {
         self.pending_total
     }
 
+    /// An engagement a sponsored card brought: the member has engaged (the note stays
+    /// out of their feed) and their interests learn, but the note's counts, heat,
+    /// engagers and the topic graph — what spreads a note to others — do not move.
+    fn engaged_paid(&mut self, member: Id, note: Id, action: Action, at: i64) {
+        if !self.notes.contains_key(&note) {
+            return;
+        }
+        let (interest, tally) = action.interest();
+        self.clock = self.clock.max(at);
+        self.members.entry(member).or_default().engaged.insert(note);
+        self.learn(member, note, interest, Some(tally), at);
+    }
+
     fn engaged(&mut self, member: Id, note: Id, action: Action, at: i64) {
         let Some(state) = self.notes.get_mut(&note) else { return };
         let w = self.settings.ces;
-        let (weight, interest, tally) = match action {
-            Action::Like => (w.likes, 1.0, Tally::Liked),
-            Action::Save => (w.saves, 2.0, Tally::Saved),
-            Action::Comment => (w.comments, 2.0, Tally::Commented),
-            Action::Share => (w.shares, 2.0, Tally::Liked),
+        let weight = match action {
+            Action::Like => w.likes,
+            Action::Save => w.saves,
+            Action::Comment => w.comments,
+            Action::Share => w.shares,
         };
+        let (interest, tally) = action.interest();
         match action {
             Action::Like => state.counts.likes += 1,
             Action::Save => state.counts.saves += 1,
@@ -844,16 +895,19 @@ impl FeedModel {
         }
     }
 
-    fn saw(&mut self, member: Option<Id>, note: Id, sight: Sight, at: i64) {
+    /// A sighting; a `paid` one (the note reached through a sponsored card) moves
+    /// the member's interests only, never the note's counts or pool.
+    fn saw(&mut self, member: Option<Id>, note: Id, sight: Sight, at: i64, paid: bool) {
         self.clock = self.clock.max(at);
         let Some(state) = self.notes.get_mut(&note) else {
             if !self.gone.contains(&note) && self.pending_total < PENDING_MAX {
-                self.pending.entry(note).or_default().push((member, sight, at));
+                self.pending.entry(note).or_default().push((member, sight, at, paid));
                 self.pending_total += 1;
             }
             return;
         };
         match sight {
+            _ if paid => {}
             Sight::Impression => {
                 state.counts.impressions += 1;
                 // The behaviour log's order is kept per note (pending events included),
@@ -1002,7 +1056,13 @@ mod tests {
 
     fn impressions(m: &mut FeedModel, note: i64, n: i64) {
         for i in 0..n {
-            m.apply(Signal::Saw { member: Some(id(1000 + i)), note: id(note), sight: Sight::Impression, at: 1 });
+            m.apply(Signal::Saw {
+                member: Some(id(1000 + i)),
+                note: id(note),
+                sight: Sight::Impression,
+                at: 1,
+                paid: false,
+            });
         }
     }
 
@@ -1012,7 +1072,13 @@ mod tests {
         publish(&mut m, 10, &["a"]);
         publish(&mut m, 11, &["a"]);
         for member in 0..3 {
-            m.apply(Signal::Engaged { member: id(100 + member), note: id(10), action: Action::Comment, at: 1 });
+            m.apply(Signal::Engaged {
+                member: id(100 + member),
+                note: id(10),
+                action: Action::Comment,
+                at: 1,
+                paid: false,
+            });
         }
         impressions(&mut m, 10, 10);
         impressions(&mut m, 11, 10);
@@ -1031,7 +1097,13 @@ mod tests {
         let (mut late, mut early) = (model(), model());
         let engage = |m: &mut FeedModel| {
             for member in 0..3 {
-                m.apply(Signal::Engaged { member: id(100 + member), note: id(10), action: Action::Comment, at: 2 });
+                m.apply(Signal::Engaged {
+                    member: id(100 + member),
+                    note: id(10),
+                    action: Action::Comment,
+                    at: 2,
+                    paid: false,
+                });
             }
         };
         publish(&mut late, 10, &["a"]);
@@ -1052,7 +1124,7 @@ mod tests {
     fn three_impressions_cannot_win() {
         let mut m = model();
         publish(&mut m, 10, &["a"]);
-        m.apply(Signal::Engaged { member: id(100), note: id(10), action: Action::Like, at: 1 });
+        m.apply(Signal::Engaged { member: id(100), note: id(10), action: Action::Like, at: 1, paid: false });
         impressions(&mut m, 10, 3);
         assert_eq!(m.note(id(10)).unwrap().pool.status, PoolStatus::Testing, "not judged before its audience");
         assert!(m.quality(m.note(id(10)).unwrap()) < 5.0, "one like in 3 impressions is smoothed");
@@ -1063,8 +1135,14 @@ mod tests {
         let mut m = model();
         publish(&mut m, 10, &["skincare"]);
         publish(&mut m, 11, &["hiking"]);
-        m.apply(Signal::Engaged { member: id(5), note: id(10), action: Action::Save, at: 1 });
-        m.apply(Signal::Saw { member: Some(id(5)), note: id(11), sight: Sight::Read { dwell_ms: 500 }, at: 1 });
+        m.apply(Signal::Engaged { member: id(5), note: id(10), action: Action::Save, at: 1, paid: false });
+        m.apply(Signal::Saw {
+            member: Some(id(5)),
+            note: id(11),
+            sight: Sight::Read { dwell_ms: 500 },
+            at: 1,
+            paid: false,
+        });
         let interests = m.interests(id(5), 1);
         assert_eq!(m.topic_name(interests[0].0), "skincare");
         assert!(interests[1].1 < interests[0].1);
@@ -1072,13 +1150,55 @@ mod tests {
     }
 
     #[test]
+    fn paid_engagement_teaches_the_member_but_never_moves_the_note() {
+        // Two notes alike; the same member engages with one through a sponsored card
+        // and with the other organically. Only the organic one gains counts, heat and
+        // pool progress; both teach the member, and both leave their feed.
+        let mut m = model();
+        publish(&mut m, 10, &["skincare"]);
+        publish(&mut m, 11, &["skincare"]);
+        impressions(&mut m, 10, 20);
+        impressions(&mut m, 11, 20);
+        let before = (m.note(id(10)).unwrap().counts, m.quality(m.note(id(10)).unwrap()));
+        for (note, paid) in [(10, true), (11, false)] {
+            let note = id(note);
+            m.apply(Signal::Saw { member: Some(id(5)), note, sight: Sight::Read { dwell_ms: 30_000 }, at: 2, paid });
+            for action in [Action::Like, Action::Save, Action::Comment, Action::Share] {
+                m.apply(Signal::Engaged { member: id(5), note, action, at: 2, paid });
+            }
+            m.apply(Signal::Followed { follower: id(5), followee: id(1), from_note: Some(note), at: 2, paid });
+        }
+        let (paid, organic) = (m.note(id(10)).unwrap(), m.note(id(11)).unwrap());
+        assert_eq!((paid.counts, m.quality(paid)), before, "the paid note's organic signals are unmoved");
+        assert_eq!((organic.counts.likes, organic.counts.reads, organic.counts.follows), (1, 1, 1));
+        assert!(m.quality(organic) > before.1);
+        assert!(m.heat(organic, 2) > m.heat(paid, 2));
+        let member = m.member(id(5)).unwrap();
+        assert!(member.engaged.contains(&id(10)) && member.engaged.contains(&id(11)));
+        assert_eq!(m.topic_name(m.interests(id(5), 2)[0].0), "skincare");
+        let skincare = m.interests(id(5), 2)[0].0;
+        assert_eq!(member.tallies(&m)[&(skincare, Tally::Liked)], 4, "likes and shares of both notes");
+        // Taking a paid like back leaves the organic counts alone too.
+        m.apply(Signal::Withdrawn { member: id(5), note: id(10), action: Action::Like });
+        assert_eq!(m.note(id(10)).unwrap().counts.likes, 0);
+        m.apply(Signal::Withdrawn { member: id(5), note: id(11), action: Action::Like });
+        assert_eq!(m.note(id(11)).unwrap().counts.likes, 0);
+    }
+
+    #[test]
     fn behaviour_before_its_note_is_applied_when_the_note_arrives() {
         // The behaviour log ran ahead of the domain log: nothing is lost, and the
         // outcome is the same as in log order.
         let sights = |m: &mut FeedModel| {
-            m.apply(Signal::Saw { member: Some(id(5)), note: id(10), sight: Sight::Impression, at: 2 });
-            m.apply(Signal::Saw { member: Some(id(5)), note: id(10), sight: Sight::Read { dwell_ms: 20_000 }, at: 3 });
-            m.apply(Signal::Saw { member: Some(id(6)), note: id(11), sight: Sight::Impression, at: 3 });
+            m.apply(Signal::Saw { member: Some(id(5)), note: id(10), sight: Sight::Impression, at: 2, paid: false });
+            m.apply(Signal::Saw {
+                member: Some(id(5)),
+                note: id(10),
+                sight: Sight::Read { dwell_ms: 20_000 },
+                at: 3,
+                paid: false,
+            });
+            m.apply(Signal::Saw { member: Some(id(6)), note: id(11), sight: Sight::Impression, at: 3, paid: false });
         };
         let notes = |m: &mut FeedModel| {
             publish(m, 10, &["a"]);
@@ -1103,7 +1223,7 @@ mod tests {
     fn follows_are_counted_once() {
         let mut m = model();
         for _ in 0..2 {
-            m.apply(Signal::Followed { follower: id(2), followee: id(1), from_note: None, at: 0 });
+            m.apply(Signal::Followed { follower: id(2), followee: id(1), from_note: None, at: 0, paid: false });
         }
         assert_eq!(m.followers_of(id(1)), 1);
         m.apply(Signal::Unfollowed { follower: id(2), followee: id(1) });

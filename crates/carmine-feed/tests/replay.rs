@@ -26,7 +26,7 @@ fn logs() -> (Vec<Signal>, Vec<Signal>) {
     let (mut engaged, mut published) = (0, 0);
     for (i, signal) in domain.iter().enumerate() {
         match signal {
-            Signal::Engaged { member, note, action: Action::Like, at } => {
+            Signal::Engaged { member, note, action: Action::Like, at, .. } => {
                 engaged += 1;
                 if engaged % 40 == 0 {
                     later.push((i + 1, Signal::Withdrawn { member: *member, note: *note, action: Action::Like }));

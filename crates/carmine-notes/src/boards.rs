@@ -98,8 +98,9 @@ impl Notes {
     }
 
     /// Saves a visible, published note into one of the caller's boards (or the default);
-    /// saving again moves it. Returns the note's save count.
-    pub async fn save(&self, caller: &Caller, note_id: Id, board_id: Option<Id>) -> Result<i64> {
+    /// saving again moves it; `via_ad` names the ad whose sponsored card brought it. Returns the
+    /// note's save count.
+    pub async fn save(&self, caller: &Caller, note_id: Id, board_id: Option<Id>, via_ad: Option<Id>) -> Result<i64> {
         let detail = self.engageable(caller, note_id).await?;
         if let Some(board_id) = board_id {
             let board = boards::get(&mut *self.db.reader().await?, board_id).await?;
@@ -112,7 +113,7 @@ impl Notes {
         if boards::save(&mut tx, caller.user_id, note_id, board_id).await? {
             crate::notifications::notify(&mut tx, detail.note.posted_by, "save", caller.user_id, Some(note_id), None)
                 .await?;
-            tx.emit(DomainEvent::NoteSaved { note_id, user_id: caller.user_id, board_id }).await?;
+            tx.emit(DomainEvent::NoteSaved { note_id, user_id: caller.user_id, board_id, via_ad }).await?;
         } else {
             tx.emit(DomainEvent::NoteSaveMoved { note_id, user_id: caller.user_id, board_id }).await?;
         }

@@ -25,13 +25,15 @@ pub struct CommentPage {
 }
 
 impl Notes {
-    /// Comments on a visible, published note, or replies to one of its comments.
+    /// Comments on a visible, published note, or replies to one of its comments;
+    /// `via_ad` names the ad whose sponsored card brought it.
     pub async fn comment(
         &self,
         caller: &Caller,
         note_id: Id,
         parent_id: Option<Id>,
         body: &str,
+        via_ad: Option<Id>,
     ) -> Result<CommentRecord> {
         let body = bounded_text("body", body, 1, COMMENT_CHARS_MAX, true)?;
         let detail = self.engageable(caller, note_id).await?;
@@ -67,7 +69,8 @@ impl Notes {
             None => notify(&mut tx, detail.note.posted_by, "comment", caller.user_id, Some(note_id), Some(id)).await?,
         }
         crate::notifications::notify_mentions(&mut tx, caller.user_id, &mentioned, note_id, Some(id)).await?;
-        tx.emit(DomainEvent::CommentAdded { comment_id: id, note_id, author_id: caller.user_id, parent_id }).await?;
+        tx.emit(DomainEvent::CommentAdded { comment_id: id, note_id, author_id: caller.user_id, parent_id, via_ad })
+            .await?;
         let comment = comments::get(tx.conn(), id).await?.ok_or_else(|| Error::internal("comment vanished"))?;
         tx.commit().await?;
         Ok(comment)

@@ -22,8 +22,15 @@ impl Notes {
     }
 
     /// Follows an actor; following again changes nothing. `from_note` names the
-    /// actor's note that led to it (a note the caller may see), for its statistics.
-    pub async fn follow(&self, caller: &Caller, handle: &str, from_note: Option<Id>) -> Result<ActorRecord> {
+    /// actor's note that led to it (a note the caller may see), for its statistics;
+    /// `via_ad` names the ad of that note whose card brought it.
+    pub async fn follow(
+        &self,
+        caller: &Caller,
+        handle: &str,
+        from_note: Option<Id>,
+        via_ad: Option<Id>,
+    ) -> Result<ActorRecord> {
         let actor = self.actor(handle).await?;
         if actor.id == caller.user_id {
             return Err(Error::new(ErrorCode::CannotFollowSelf));
@@ -44,8 +51,13 @@ impl Notes {
             if actor.kind == "member" {
                 crate::notifications::notify(&mut tx, actor.id, "follow", caller.user_id, None, None).await?;
             }
-            tx.emit(DomainEvent::ActorFollowed { follower_id: caller.user_id, followee_id: actor.id, from_note })
-                .await?;
+            tx.emit(DomainEvent::ActorFollowed {
+                follower_id: caller.user_id,
+                followee_id: actor.id,
+                from_note,
+                via_ad,
+            })
+            .await?;
         }
         tx.commit().await?;
         Ok(actor)

@@ -9,15 +9,16 @@ use carmine_store::{comment_likes, likes, notes};
 use crate::Notes;
 
 impl Notes {
-    /// Likes a visible, published note (again: no change). Returns the like count.
-    pub async fn like(&self, caller: &Caller, note_id: Id) -> Result<i64> {
+    /// Likes a visible, published note (again: no change); `via_ad` names the ad
+    /// whose sponsored card brought it. Returns the like count.
+    pub async fn like(&self, caller: &Caller, note_id: Id, via_ad: Option<Id>) -> Result<i64> {
         let detail = self.engageable(caller, note_id).await?;
         let mut tx = self.db.begin().await?;
         crate::safety::ensure_not_blocked(tx.conn(), caller.user_id, detail.note.posted_by).await?;
         if likes::insert(&mut tx, caller.user_id, note_id).await? {
             crate::notifications::notify(&mut tx, detail.note.posted_by, "like", caller.user_id, Some(note_id), None)
                 .await?;
-            tx.emit(DomainEvent::NoteLiked { note_id, user_id: caller.user_id }).await?;
+            tx.emit(DomainEvent::NoteLiked { note_id, user_id: caller.user_id, via_ad }).await?;
         }
         let count = notes::get(tx.conn(), note_id).await?.map_or(0, |n| n.like_count);
         tx.commit().await?;
@@ -36,12 +37,13 @@ impl Notes {
         Ok(count)
     }
 
-    /// Counts a share of a visible, published note; returns the share count.
-    pub async fn share(&self, caller: &Caller, note_id: Id) -> Result<i64> {
+    /// Counts a share of a visible, published note (`via_ad` names the ad whose
+    /// sponsored card brought it); returns the share count.
+    pub async fn share(&self, caller: &Caller, note_id: Id, via_ad: Option<Id>) -> Result<i64> {
         self.engageable(caller, note_id).await?;
         let mut tx = self.db.begin().await?;
         let count = notes::add_share(&mut tx, note_id).await?;
-        tx.emit(DomainEvent::NoteShared { note_id, user_id: caller.user_id }).await?;
+        tx.emit(DomainEvent::NoteShared { note_id, user_id: caller.user_id, via_ad }).await?;
         tx.commit().await?;
         Ok(count)
     }

@@ -1047,3 +1047,42 @@ pub async fn served_to(conn: &mut Conn, campaign_id: Id, viewer: &str, day: &str
         .await?;
     Ok(row.map(|r| r.try_get("served")).transpose()?.unwrap_or(0))
 }
+
+/// Keeps one engagement an ad brought (once per ad, kind and member; every signed-out
+/// read).
+pub async fn insert_engagement(
+    tx: &mut Tx,
+    ad: &AdRecord,
+    note_id: Id,
+    member: Option<Id>,
+    kind: &str,
+    at: Timestamp,
+) -> StoreResult<()> {
+    let id = tx.new_id();
+    sqlx::query(
+        "INSERT INTO ad_engagements (id, ad_id, campaign_id, note_id, user_id, kind, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (ad_id, kind, user_id) DO NOTHING",
+    )
+    .bind(id.as_i64())
+    .bind(ad.id.as_i64())
+    .bind(ad.campaign_id.as_i64())
+    .bind(note_id.as_i64())
+    .bind(member.map(Id::as_i64))
+    .bind(kind)
+    .bind(at.micros())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// The engagements a campaign's ads brought, per kind.
+pub async fn engagements_of(conn: &mut Conn, campaign_id: Id) -> StoreResult<Vec<(String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT kind, CAST(COUNT(*) AS BIGINT) AS n FROM ad_engagements WHERE campaign_id = $1 GROUP BY kind ORDER BY kind",
+    )
+    .bind(campaign_id.as_i64())
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.iter().map(|r| Ok((r.try_get("kind")?, r.try_get("n")?))).collect::<Result<_, sqlx::Error>>()?)
+}

@@ -31,6 +31,7 @@ pub async fn forget_derived_state(tx: &mut Tx) -> StoreResult<()> {
         "DELETE FROM note_stats",
         "DELETE FROM search_query_hourly",
         "DELETE FROM search_query_searchers",
+        "DELETE FROM ad_engagements",
         "DELETE FROM consumer_checkpoints",
     ] {
         sqlx::query(statement).execute(tx.conn()).await?;

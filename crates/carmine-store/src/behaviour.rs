@@ -22,6 +22,9 @@ pub struct NewBehaviourEvent<'a> {
     pub occurred_at: Timestamp,
     /// The search whose results it happened on (surface `search`).
     pub search_id: Option<Id>,
+    /// The ad whose sponsored card brought the viewer to the note (its token came
+    /// along): paid engagement.
+    pub ad_id: Option<Id>,
 }
 
 /// A stored event with its log position.
@@ -39,6 +42,7 @@ pub struct BehaviourRecord {
     pub dwell_ms: Option<i64>,
     pub occurred_at: Timestamp,
     pub search_id: Option<Id>,
+    pub ad_id: Option<Id>,
 }
 
 /// Stores the event unless this viewer already sent this client event id; true if new.
@@ -48,8 +52,8 @@ pub async fn insert(tx: &mut Tx, event: &NewBehaviourEvent<'_>) -> StoreResult<b
     let inserted = sqlx::query(
         "INSERT INTO behaviour_events
              (id, viewer_key, client_event_id, kind, note_id, surface, position, dwell_ms, occurred_at, received_at,
-              search_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+              search_id, ad_id)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
          ON CONFLICT (viewer_key, client_event_id) DO NOTHING",
     )
     .bind(id.as_i64())
@@ -63,6 +67,7 @@ pub async fn insert(tx: &mut Tx, event: &NewBehaviourEvent<'_>) -> StoreResult<b
     .bind(event.occurred_at.micros())
     .bind(now)
     .bind(event.search_id.map(Id::as_i64))
+    .bind(event.ad_id.map(Id::as_i64))
     .execute(tx.conn())
     .await?
     .rows_affected()
@@ -76,7 +81,8 @@ pub async fn insert(tx: &mut Tx, event: &NewBehaviourEvent<'_>) -> StoreResult<b
 /// Events at log positions above `after`, in log order, at most `limit`.
 pub async fn read(conn: &mut Conn, after: i64, limit: u32) -> StoreResult<Vec<BehaviourRecord>> {
     let rows = sqlx::query(
-        "SELECT id, seq, viewer_key, client_event_id, kind, note_id, surface, position, dwell_ms, occurred_at, search_id
+        "SELECT id, seq, viewer_key, client_event_id, kind, note_id, surface, position, dwell_ms, occurred_at, search_id,
+                ad_id
          FROM behaviour_events WHERE seq > $1 ORDER BY seq LIMIT $2",
     )
     .bind(after)
@@ -89,7 +95,8 @@ pub async fn read(conn: &mut Conn, after: i64, limit: u32) -> StoreResult<Vec<Be
 /// Every event with an id above `after`, numbered or not, in id order (exports).
 pub async fn after(conn: &mut Conn, after: Id, limit: u32) -> StoreResult<Vec<BehaviourRecord>> {
     let rows = sqlx::query(
-        "SELECT id, seq, viewer_key, client_event_id, kind, note_id, surface, position, dwell_ms, occurred_at, search_id
+        "SELECT id, seq, viewer_key, client_event_id, kind, note_id, surface, position, dwell_ms, occurred_at, search_id,
+                ad_id
          FROM behaviour_events WHERE id > $1 ORDER BY id LIMIT $2",
     )
     .bind(after.as_i64())
@@ -112,6 +119,7 @@ fn from_row(row: &AnyRow) -> Result<BehaviourRecord, sqlx::Error> {
         dwell_ms: row.try_get("dwell_ms")?,
         occurred_at: Timestamp(row.try_get("occurred_at")?),
         search_id: row.try_get::<Option<i64>, _>("search_id")?.map(Id::from_i64),
+        ad_id: row.try_get::<Option<i64>, _>("ad_id")?.map(Id::from_i64),
     })
 }
 

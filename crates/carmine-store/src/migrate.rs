@@ -56,6 +56,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(25, "0025_line_settlement"),
     migration!(26, "0026_import_orders"),
     migration!(27, "0027_ads"),
+    migration!(28, "0028_paid_engagement_boosts"),
 ];
 
 /// The names of the migrations this binary carries, in order.

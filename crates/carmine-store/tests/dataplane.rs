@@ -139,6 +139,7 @@ async fn behaviour_events_are_stored_once_per_viewer_and_client_id(t: TestDb) {
         dwell_ms: Some(4_200),
         occurred_at: TEST_START,
         search_id: None,
+        ad_id: None,
     };
     let mut tx = t.db.begin().await.unwrap();
     assert!(behaviour::insert(&mut tx, &event(viewer.as_i64(), "e1")).await.unwrap());

@@ -113,6 +113,7 @@ impl Services {
         consumers.push(carmine_events::Subscriber::Durable(Arc::new(carmine_events::notices::GiftNotices)));
         consumers.extend(feed.subscribers());
         consumers.extend(search.subscribers());
+        consumers.extend(carmine_ads::engagements::consumers());
         let dataplane = DataPlane::new(db.clone(), consumers, config.dataplane).await?;
         let ads = Ads::open(AdsParts {
             db: db.clone(),

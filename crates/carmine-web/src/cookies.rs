@@ -66,3 +66,25 @@ pub fn set_visitor(config: &WebConfig, key: &str) -> HeaderValue {
     let value = format!("{VISITOR_COOKIE}={key}; Path=/; HttpOnly; SameSite=Lax; Max-Age=31536000{secure}");
     HeaderValue::from_str(&value).expect("visitor keys are header-safe")
 }
+
+/// The ad token of the sponsored card a member or visitor last tapped (set by
+/// `/ads/click/{token}`): what they then do with that note is paid engagement.
+pub const AD_COOKIE: &str = "carmine_ad";
+
+/// The header an API client names the ad token with instead of the cookie.
+pub const AD_HEADER: &str = "carmine-ad-token";
+
+/// The ad token the request carries (header first, then the cookie), if well-formed.
+pub fn ad_token(headers: &HeaderMap) -> Option<String> {
+    let header = headers.get(AD_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    header
+        .or_else(|| read(headers, AD_COOKIE))
+        .filter(|v| (1..=256).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)))
+}
+
+/// Remembers a tapped ad's token for as long as its engagement counts as paid.
+pub fn set_ad(config: &WebConfig, token: &str, max_age_seconds: i64) -> Option<HeaderValue> {
+    let secure = if config.is_https() { "; Secure" } else { "" };
+    let value = format!("{AD_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_seconds}{secure}");
+    HeaderValue::from_str(&value).ok()
+}

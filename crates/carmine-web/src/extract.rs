@@ -199,3 +199,31 @@ where
 {
     Option::<T>::deserialize(deserializer).map(Some)
 }
+
+/// The ad token a request carries (the `Carmine-Ad-Token` header, or the cookie a
+/// tap on a sponsored card set): a like, save, comment, share, follow or read it
+/// brings to the ad's note is paid engagement (ADR 0031).
+pub struct AdToken(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for AdToken {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(AdToken(crate::cookies::ad_token(&parts.headers)))
+    }
+}
+
+impl AdToken {
+    /// The ad, and its note, the token brought `viewer` (`m{member}` or
+    /// `v{visitor}`) to, if any.
+    pub async fn brought(&self, state: &crate::app::AppState, viewer: &str) -> Option<(Id, Id)> {
+        state.ads().brought(self.0.as_deref()?, viewer).await
+    }
+
+    /// The ad whose card brought `caller` to `note`, if what they do with it now is
+    /// paid engagement.
+    pub async fn via(&self, state: &crate::app::AppState, caller: &Caller, note: Id) -> Option<Id> {
+        let (ad, brought_to) = self.brought(state, &format!("m{}", caller.user_id)).await?;
+        (brought_to == note).then_some(ad)
+    }
+}

@@ -199,10 +199,15 @@ impl Locale {
 pub fn error_message(error: &carmine_core::Error) -> String {
     let locale = Locale::current();
     let detail = |key: &str| error.details.as_ref().and_then(|d| d.get(key));
-    if let Some(hint) =
-        detail("hint").and_then(|h| h.as_str()).and_then(|h| CATALOGUE.get(locale, &format!("hint-{h}")))
-    {
-        return hint;
+    if let Some(hint) = detail("hint").and_then(|h| h.as_str()) {
+        let args: Vec<(&str, Arg)> = detail("hint_args")
+            .and_then(|a| a.as_object())
+            .map(|a| a.iter().filter_map(|(k, v)| Some((k.as_str(), Arg::from(v.as_str()?)))).collect())
+            .unwrap_or_default();
+        let key = format!("hint-{hint}");
+        if CATALOGUE.get(locale, &key).is_some() {
+            return locale.text_with(&key, &args);
+        }
     }
     let label = detail("field").and_then(|f| f.as_str()).and_then(|f| CATALOGUE.get(locale, &format!("input-{f}")));
     let rule = detail("rule").and_then(|r| r.as_str()).filter(|r| carmine_core::FieldRule::NAMES.contains(r));

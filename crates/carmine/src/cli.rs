@@ -253,6 +253,8 @@ pub struct ServeArgs {
     pub money: MoneyArgs,
     #[command(flatten)]
     pub orders: OrdersArgs,
+    #[command(flatten)]
+    pub ads: AdsArgs,
     /// The instance's time zone: the days pages and statements show (an IANA name
     /// such as Asia/Shanghai or Europe/Berlin, UTC, or an offset such as +08:00).
     #[arg(long, default_value = carmine_core::clock::DEFAULT_TIME_ZONE, env = "CARMINE_TIME_ZONE")]
@@ -304,6 +306,93 @@ impl OrdersArgs {
             commission_free_minor: self.commission_free_yuan * 100,
             wallet_payments: self.wallet_payments,
             ..carmine_orders::OrdersConfig::default()
+        })
+    }
+}
+
+/// Advertising's operator settings (ADR 0029, 0030): ad load, reserves, the
+/// relevance floor, audience and budget limits. `/admin/ads` shows them.
+#[derive(Args, Clone)]
+pub struct AdsArgs {
+    /// Feed ad load: the first sponsored card's position, then every how many cards.
+    #[arg(long, default_value = "6,10", env = "CARMINE_AD_LOAD_FEED")]
+    pub ad_load_feed: String,
+    /// Search ad load (a search with fewer results gets its ad after them).
+    #[arg(long, default_value = "3,10", env = "CARMINE_AD_LOAD_SEARCH")]
+    pub ad_load_search: String,
+    /// Related-notes ad load.
+    #[arg(long, default_value = "4,10", env = "CARMINE_AD_LOAD_RELATED")]
+    pub ad_load_related: String,
+    /// Reserve prices in yuan per 1,000 impressions (eCPM): feed,search,related.
+    #[arg(long, default_value = "5,8,4", env = "CARMINE_AD_RESERVES")]
+    pub ad_reserves: String,
+    /// The relevance floor α (0–1): an ad shows only if its predicted engagement is at
+    /// least α × that of the organic note it would displace.
+    #[arg(long, default_value_t = 0.5, env = "CARMINE_AD_RELEVANCE_FLOOR")]
+    pub ad_relevance_floor: f64,
+    /// The fewest consenting members a demographic or lookalike audience may hold.
+    #[arg(long, default_value_t = 1_000, env = "CARMINE_AD_AUDIENCE_MIN")]
+    pub ad_audience_min: usize,
+    /// The least daily budget, in yuan.
+    #[arg(long, default_value_t = 10, env = "CARMINE_AD_DAILY_BUDGET_MIN")]
+    pub ad_daily_budget_min: i64,
+    /// The highest bid per click, and per 1,000 impressions, in yuan.
+    #[arg(long, default_value_t = 1_000, env = "CARMINE_AD_CPC_BID_MAX")]
+    pub ad_cpc_bid_max: i64,
+    #[arg(long, default_value_t = 10_000, env = "CARMINE_AD_CPM_BID_MAX")]
+    pub ad_cpm_bid_max: i64,
+}
+
+impl AdsArgs {
+    fn load(flag: &str, raw: &str, after_short_lists: bool) -> Result<carmine_ads::AdLoad, String> {
+        let numbers: Vec<usize> =
+            raw.split(',').map(|n| n.trim().parse().ok()).collect::<Option<_>>().unwrap_or_default();
+        match numbers[..] {
+            [first, every] if (1..=100).contains(&first) && (2..=100).contains(&every) => {
+                Ok(carmine_ads::AdLoad { first, every, after_short_lists })
+            }
+            _ => Err(format!("--{flag}: first,every — a position 1–100 and a gap 2–100, like 6,10")),
+        }
+    }
+
+    pub fn config(&self) -> Result<carmine_ads::AdsConfig, String> {
+        let reserves: Vec<i64> = self
+            .ad_reserves
+            .split(',')
+            .map(|r| carmine_core::money::parse_decimal(r.trim()).filter(|m| (0..=1_000_000).contains(m)))
+            .collect::<Option<_>>()
+            .ok_or("--ad-reserves: three amounts in yuan 0–10000, like 5,8,4")?;
+        let [reserve_feed, reserve_search, reserve_related] = reserves[..] else {
+            return Err("--ad-reserves: three amounts: feed,search,related".to_owned());
+        };
+        if !(0.0..=1.0).contains(&self.ad_relevance_floor) {
+            return Err("--ad-relevance-floor must be between 0 and 1".to_owned());
+        }
+        if !(1..=10_000_000).contains(&self.ad_audience_min) {
+            return Err("--ad-audience-min must be 1–10000000".to_owned());
+        }
+        let most = carmine_core::limits::AD_BID_MINOR_MAX / 100;
+        if !(1..=most).contains(&self.ad_cpc_bid_max) || !(1..=most).contains(&self.ad_cpm_bid_max) {
+            return Err(format!("--ad-cpc-bid-max and --ad-cpm-bid-max must be 1–{most} yuan"));
+        }
+        if !(1..=100_000).contains(&self.ad_daily_budget_min) {
+            return Err("--ad-daily-budget-min must be 1–100000 yuan".to_owned());
+        }
+        Ok(carmine_ads::AdsConfig {
+            feed_load: Self::load("ad-load-feed", &self.ad_load_feed, false)?,
+            search_load: Self::load("ad-load-search", &self.ad_load_search, true)?,
+            related_load: Self::load("ad-load-related", &self.ad_load_related, false)?,
+            reserve_feed,
+            reserve_search,
+            reserve_related,
+            relevance_floor: self.ad_relevance_floor,
+            audience_min: self.ad_audience_min,
+            limits: carmine_ads::AdLimits {
+                daily_budget_min_minor: self.ad_daily_budget_min * 100,
+                cpc_bid_max_minor: self.ad_cpc_bid_max * 100,
+                cpm_bid_max_minor: self.ad_cpm_bid_max * 100,
+            },
+            ..carmine_ads::AdsConfig::default()
         })
     }
 }
@@ -432,6 +521,7 @@ impl ServeArgs {
         config.ledger = self.money.ledger()?;
         config.payments_test_mode = self.money.payments_test_mode;
         config.orders = self.orders.config()?;
+        config.ads = self.ads.config()?;
         if self.suggest_min_members == 0 {
             return Err("--suggest-min-members must be at least 1".to_owned());
         }
@@ -775,6 +865,47 @@ mod tests {
             MoneyArgs { payout_batch_minutes: 0, ..args.clone() },
         ] {
             assert!(bad.ledger().is_err());
+        }
+    }
+
+    #[test]
+    fn ad_flags_become_the_ads_config_or_are_refused() {
+        let args = AdsArgs {
+            ad_load_feed: "6,10".into(),
+            ad_load_search: "3,10".into(),
+            ad_load_related: "4,10".into(),
+            ad_reserves: "5,8,4".into(),
+            ad_relevance_floor: 0.5,
+            ad_audience_min: 1_000,
+            ad_daily_budget_min: 10,
+            ad_cpc_bid_max: 1_000,
+            ad_cpm_bid_max: 10_000,
+        };
+        let defaults = carmine_ads::AdsConfig::default();
+        let config = args.config().unwrap();
+        assert_eq!(
+            (config.feed_load, config.search_load, config.related_load),
+            (defaults.feed_load, defaults.search_load, defaults.related_load)
+        );
+        assert_eq!((config.reserve_feed, config.reserve_search, config.reserve_related), (500, 800, 400));
+        assert_eq!((config.limits, config.audience_min), (defaults.limits, defaults.audience_min), "the defaults");
+        let tuned = AdsArgs { ad_load_feed: " 4 , 8 ".into(), ad_reserves: "1.50,0,2".into(), ..args.clone() };
+        let tuned = tuned.config().unwrap();
+        assert_eq!((tuned.feed_load.first, tuned.feed_load.every, tuned.reserve_feed), (4, 8, 150));
+        for bad in [
+            AdsArgs { ad_load_feed: "0,10".into(), ..args.clone() },
+            AdsArgs { ad_load_search: "3".into(), ..args.clone() },
+            AdsArgs { ad_load_related: "4,1".into(), ..args.clone() },
+            AdsArgs { ad_reserves: "5,8".into(), ..args.clone() },
+            AdsArgs { ad_reserves: "5,-1,4".into(), ..args.clone() },
+            AdsArgs { ad_relevance_floor: 1.5, ..args.clone() },
+            AdsArgs { ad_relevance_floor: f64::NAN, ..args.clone() },
+            AdsArgs { ad_audience_min: 0, ..args.clone() },
+            AdsArgs { ad_cpc_bid_max: 0, ..args.clone() },
+            AdsArgs { ad_cpm_bid_max: 1_000_000, ..args.clone() },
+            AdsArgs { ad_daily_budget_min: 0, ..args.clone() },
+        ] {
+            assert!(bad.config().is_err());
         }
     }
 

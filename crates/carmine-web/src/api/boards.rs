@@ -12,7 +12,7 @@ use super::notes::{NoteCardView, NotesQuery, note_page, note_position};
 use super::views::{Items, Page};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, CheckLater, Member, RequestContext, path_id};
+use crate::extract::{AdToken, ApiJson, ApiQuery, CheckLater, Member, RequestContext, path_id};
 use crate::openapi::ErrorBody;
 
 #[derive(Serialize, ToSchema)]
@@ -179,13 +179,14 @@ pub struct SaveView {
 pub async fn save(
     State(state): State<AppState>,
     Member(caller): Member,
+    ad: AdToken,
     Path(id): Path<String>,
     body: CheckLater<SaveRequest>,
 ) -> Result<Json<SaveView>, ApiError> {
     let id = path_id(&id, ErrorCode::NoteNotFound)?;
     state.notes().get(Some(&caller), id).await?;
     let body = body.parse()?;
-    let saves = state.notes().save(&caller, id, body.board_id).await?;
+    let saves = state.notes().save(&caller, id, body.board_id, ad.via(&state, &caller, id).await).await?;
     Ok(Json(SaveView { saved: true, saves }))
 }
 

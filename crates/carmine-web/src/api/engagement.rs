@@ -13,7 +13,7 @@ use super::views::Page;
 use super::{IdCursor, PageQuery};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, CheckLater, Member, RequestContext, path_id};
+use crate::extract::{AdToken, ApiJson, ApiQuery, CheckLater, Member, RequestContext, path_id};
 use crate::openapi::ErrorBody;
 
 #[derive(Serialize, ToSchema)]
@@ -30,10 +30,11 @@ pub struct LikeView {
 pub async fn like(
     State(state): State<AppState>,
     Member(caller): Member,
+    ad: AdToken,
     Path(id): Path<String>,
 ) -> Result<Json<LikeView>, ApiError> {
     let id = path_id(&id, ErrorCode::NoteNotFound)?;
-    let likes = state.notes().like(&caller, id).await?;
+    let likes = state.notes().like(&caller, id, ad.via(&state, &caller, id).await).await?;
     Ok(Json(LikeView { liked: true, likes }))
 }
 
@@ -141,13 +142,15 @@ pub struct CommentRequest {
 pub async fn add_comment(
     State(state): State<AppState>,
     Member(caller): Member,
+    ad: AdToken,
     Path(id): Path<String>,
     body: CheckLater<CommentRequest>,
 ) -> Result<(StatusCode, Json<CommentView>), ApiError> {
     let id = path_id(&id, ErrorCode::NoteNotFound)?;
     state.notes().get(Some(&caller), id).await?;
     let body = body.parse()?;
-    let comment = state.notes().comment(&caller, id, body.parent_id, &body.body).await?;
+    let comment =
+        state.notes().comment(&caller, id, body.parent_id, &body.body, ad.via(&state, &caller, id).await).await?;
     Ok((StatusCode::CREATED, Json(CommentView::from(&comment))))
 }
 

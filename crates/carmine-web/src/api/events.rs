@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, Member, RequestContext, path_id};
+use crate::extract::{AdToken, ApiJson, Member, RequestContext, path_id};
 use crate::openapi::ErrorBody;
 
 #[derive(Deserialize, ToSchema)]
@@ -83,6 +83,8 @@ pub struct EventBatchResult {
 pub async fn ingest(
     State(state): State<AppState>,
     context: RequestContext,
+    headers: axum::http::HeaderMap,
+    ad: AdToken,
     ApiJson(batch): ApiJson<EventBatch>,
 ) -> Result<Json<EventBatchResult>, ApiError> {
     if batch.events.len() > BEHAVIOUR_BATCH_MAX {
@@ -102,10 +104,16 @@ pub async fn ingest(
                 .into());
         }
     }
+    // Reading, opening or sharing the note a sponsored card brought the viewer to is
+    // paid engagement; an impression of it in another list is not.
+    let brought = ad.brought(&state, &crate::api::ads::events::viewer_key(&context, &headers)).await;
     let events: Vec<ClientEvent> = batch
         .events
         .into_iter()
         .map(|e| ClientEvent {
+            ad_id: brought
+                .filter(|(_, note)| e.kind != "impression" && note.to_string() == e.note_id)
+                .map(|(ad, _)| ad),
             client_event_id: e.client_event_id,
             kind: e.kind,
             note_id: e.note_id,

@@ -16,7 +16,7 @@ use super::media::MediaView;
 use super::views::Page;
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiQuery, CheckLater, Member, RequestContext, path_id};
+use crate::extract::{AdToken, ApiJson, ApiQuery, CheckLater, Member, RequestContext, path_id};
 use crate::openapi::ErrorBody;
 
 #[derive(Serialize, ToSchema)]
@@ -407,6 +407,7 @@ pub struct FollowQuery {
 pub async fn follow(
     State(state): State<AppState>,
     Member(caller): Member,
+    ad: AdToken,
     Path(handle): Path<String>,
     ApiQuery(query): ApiQuery<FollowQuery>,
 ) -> Result<Json<ActorView>, ApiError> {
@@ -414,7 +415,11 @@ pub async fn follow(
         Some(raw) => Some(raw.parse::<Id>().map_err(|_| Error::invalid_field("from_note", "must be a note id"))?),
         None => None,
     };
-    let actor = state.notes().follow(&caller, &handle, from_note).await?;
+    let via_ad = match from_note {
+        Some(note) => ad.via(&state, &caller, note).await,
+        None => None,
+    };
+    let actor = state.notes().follow(&caller, &handle, from_note, via_ad).await?;
     Ok(Json(actor_view(&state, Some(&caller), actor).await?))
 }
 
@@ -445,10 +450,11 @@ pub struct ShareView {
 pub async fn share(
     State(state): State<AppState>,
     Member(caller): Member,
+    ad: AdToken,
     Path(id): Path<String>,
 ) -> Result<Json<ShareView>, ApiError> {
     let id = path_id(&id, ErrorCode::NoteNotFound)?;
-    let shares = state.notes().share(&caller, id).await?;
+    let shares = state.notes().share(&caller, id, ad.via(&state, &caller, id).await).await?;
     Ok(Json(ShareView { shares, share_url: format!("{}/notes/{id}", state.web_config().public_url) }))
 }
 

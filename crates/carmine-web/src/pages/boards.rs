@@ -16,7 +16,7 @@ use super::{Layout, PageForm, done, render};
 use crate::api::notes::note_position;
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiQuery, Member, RequestContext, path_id};
+use crate::extract::{AdToken, ApiQuery, Member, RequestContext, path_id};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -63,6 +63,7 @@ pub(crate) struct SaveForm {
 async fn save(
     State(state): State<AppState>,
     Member(caller): Member,
+    ad: AdToken,
     Path(id): Path<String>,
     PageForm(form): PageForm<SaveForm>,
 ) -> Result<Response, ApiError> {
@@ -71,7 +72,7 @@ async fn save(
         "" => None,
         raw => Some(path_id(raw, ErrorCode::BoardNotFound)?),
     };
-    state.notes().save(&caller, id, board).await?;
+    state.notes().save(&caller, id, board, ad.via(&state, &caller, id).await).await?;
     Ok(done(&format!("/notes/{id}"), "note_saved"))
 }
 

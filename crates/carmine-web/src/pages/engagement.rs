@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::{Avatar, Layout, PageForm, done, render, shown_on_form};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiQuery, Member, path_id};
+use crate::extract::{AdToken, ApiQuery, Member, path_id};
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()
@@ -92,10 +92,11 @@ pub(crate) fn thread_rows(
 async fn like(
     State(state): State<AppState>,
     Member(caller): Member,
+    ad: AdToken,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, ErrorCode::NoteNotFound)?;
-    state.notes().like(&caller, id).await?;
+    state.notes().like(&caller, id, ad.via(&state, &caller, id).await).await?;
     Ok(Redirect::to(&format!("/notes/{id}")).into_response())
 }
 
@@ -158,6 +159,7 @@ pub(crate) struct CommentForm {
 async fn comment(
     State(state): State<AppState>,
     Member(caller): Member,
+    ad: AdToken,
     Path(id): Path<String>,
     PageForm(form): PageForm<CommentForm>,
 ) -> Result<Response, ApiError> {
@@ -166,7 +168,8 @@ async fn comment(
         Some(parent) => Some(path_id(parent, ErrorCode::CommentNotFound)?),
         None => None,
     };
-    match state.notes().comment(&caller, id, parent, &form.body).await {
+    let via_ad = ad.via(&state, &caller, id).await;
+    match state.notes().comment(&caller, id, parent, &form.body, via_ad).await {
         // The fragment scrolls the browser to the new comment.
         Ok(comment) => Ok(Redirect::to(&format!("/notes/{id}?done=comment_added#c{}", comment.id)).into_response()),
         Err(error) => {

@@ -49,24 +49,7 @@ pub(crate) fn router() -> Router<AppState> {
 pub(crate) const COIN_PACKS: [(i64, i64); 6] =
     [(60, 600), (300, 3_000), (680, 6_800), (1_280, 12_800), (3_280, 32_800), (6_480, 64_800)];
 
-/// `¥12.34`, `¥12,800.00` (thousands grouped, as shops and banks print them;
-/// `-¥0.50` below zero). For reading only: forms are prefilled with plain decimals.
-pub(crate) fn yuan(amount_minor: i64) -> String {
-    let text = decimal(amount_minor);
-    let (sign, digits) = match text.strip_prefix('-') {
-        Some(rest) => ("-", rest),
-        None => ("", text.as_str()),
-    };
-    let (whole, cents) = digits.split_once('.').unwrap_or((digits, ""));
-    let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-    for (n, digit) in whole.chars().enumerate() {
-        if n > 0 && (whole.len() - n).is_multiple_of(3) {
-            grouped.push(',');
-        }
-        grouped.push(digit);
-    }
-    if cents.is_empty() { format!("{sign}¥{grouped}") } else { format!("{sign}¥{grouped}.{cents}") }
-}
+pub(crate) use carmine_core::money::yuan;
 
 /// A decimal amount typed in a form (`12`, `12.3`, `12.34`) in minor units.
 pub(crate) fn parse_yuan(field: &str, raw: &str) -> Result<i64, Error> {

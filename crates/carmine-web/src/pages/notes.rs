@@ -18,7 +18,7 @@ use super::{Avatar, Layout, PageForm, done, render, shown_on_form};
 use crate::api::notes::{note_page, note_position};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::extract::{ApiQuery, Member, RequestContext, path_id};
+use crate::extract::{AdToken, ApiQuery, Member, RequestContext, path_id};
 
 /// A compose form carries up to 18 images.
 const COMPOSE_BODY_BYTES_MAX: usize = 128 << 20;
@@ -881,11 +881,16 @@ fn back(return_to: Option<String>, kind: &str, handle: &str) -> String {
 pub(crate) async fn follow(
     State(state): State<AppState>,
     Member(caller): Member,
+    ad: AdToken,
     Path(handle): Path<String>,
     PageForm(form): PageForm<FollowForm>,
 ) -> Result<Response, ApiError> {
     let from_note = form.from_note.as_deref().map(|raw| path_id(raw, ErrorCode::NoteNotFound)).transpose()?;
-    let actor = state.notes().follow(&caller, &handle, from_note).await?;
+    let via_ad = match from_note {
+        Some(note) => ad.via(&state, &caller, note).await,
+        None => None,
+    };
+    let actor = state.notes().follow(&caller, &handle, from_note, via_ad).await?;
     Ok(Redirect::to(&back(form.return_to, &actor.kind, &actor.handle)).into_response())
 }
 
@@ -902,10 +907,11 @@ pub(crate) async fn unfollow(
 async fn share(
     State(state): State<AppState>,
     Member(caller): Member,
+    ad: AdToken,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id = path_id(&id, ErrorCode::NoteNotFound)?;
-    state.notes().share(&caller, id).await?;
+    state.notes().share(&caller, id, ad.via(&state, &caller, id).await).await?;
     Ok(done(&format!("/notes/{id}"), "note_shared"))
 }
 

@@ -151,7 +151,7 @@ async fn a_brand_builds_a_campaign_and_the_operator_reviews_its_ads(t: TestDb) {
     let analyst = crate::commerce::join(&app, &owner, "glow_lab", "ana", "analyst").await;
     app.get(&analyst, &path).await.assert_status(200);
     app.get(&analyst, "/api/v1/ads/campaigns?org=glow_lab").await.assert_status(200);
-    let body = json!({ "org": "glow_lab", "name": "x", "objective": "reads", "daily_budget": cny(100) });
+    let body = json!({ "org": "glow_lab", "name": "x", "objective": "reads", "daily_budget": cny(1_000) });
     app.post(&analyst, "/api/v1/ads/campaigns", body.clone()).await.assert_error(403, "role_too_low");
     app.patch(&analyst, &path, json!({ "status": "paused" })).await.assert_error(403, "role_too_low");
     let staff = crate::commerce::join(&app, &owner, "glow_lab", "stan", "staff").await;
@@ -367,7 +367,7 @@ async fn the_ads_manager_review_queue_and_permissions_work_as_forms(t: TestDb) {
     assert_eq!(refused.status, 422);
     let text = refused.text();
     assert!(
-        text.contains("A daily budget is from ¥0.01 to ¥1,000,000.") && text.contains("value=\"秋冬 Autumn\""),
+        text.contains("A daily budget is from ¥10.00 to ¥1,000,000.00.") && text.contains("value=\"秋冬 Autumn\""),
         "{text}"
     );
     let created = form(

@@ -33,7 +33,12 @@ const PHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Appl
 
 /// A brand with `balance` fen on its ad balance and an approved ad in a campaign of
 /// `daily` fen a day; returns (owner, org id, campaign id, ad id, note id).
-async fn running_ad(app: &TestApp, balance: i64, daily: i64, pricing: &str) -> (Client, Id, String, Id, String) {
+pub(crate) async fn running_ad(
+    app: &TestApp,
+    balance: i64,
+    daily: i64,
+    pricing: &str,
+) -> (Client, Id, String, Id, String) {
     let (owner, _) = store(app, "glow_lab", "brand_official").await;
     let topped = app
         .post_keyed(
@@ -76,11 +81,11 @@ async fn event(app: &TestApp, client: &Client, token: &str, kind: &str) -> crate
 }
 
 /// A tap on a sponsored card from a phone's browser.
-async fn tap(app: &TestApp, client: &Client, token: &str) -> crate::helpers::TestResponse {
+pub(crate) async fn tap(app: &TestApp, client: &Client, token: &str) -> crate::helpers::TestResponse {
     app.send_with(client, Method::GET, &format!("/ads/click/{token}"), None, &[("user-agent", PHONE)]).await
 }
 
-fn token(app: &TestApp, ad: Id, pricing: Pricing, price: i64, viewer: &str, slot: i64) -> String {
+pub(crate) fn token(app: &TestApp, ad: Id, pricing: Pricing, price: i64, viewer: &str, slot: i64) -> String {
     app.services.ads.sign_token(&TokenData {
         ad_id: ad,
         placement: Placement::Feed,
@@ -380,7 +385,7 @@ impl Lcg {
 /// the second advertiser, with a small balance, must stop at its balance.
 async fn a_simulated_day_spreads_spend_and_stops_at_the_balance(t: TestDb) {
     let app = TestApp::new(t).await;
-    let (_, _, paced, _, _) = running_ad(&app, 100_000, 600, "cpc").await;
+    let (_, _, paced, _, _) = running_ad(&app, 100_000, 1_000, "cpc").await;
     // A second advertiser with ¥4 on its balance, bidding more.
     let (small_owner, _) = store(&app, "tiny_shop", "brand_official").await;
     app.post_keyed(
@@ -448,7 +453,7 @@ async fn a_simulated_day_spreads_spend_and_stops_at_the_balance(t: TestDb) {
         let spend = carmine_store::ads::spend(&mut conn, paced.parse().unwrap()).await.unwrap();
         spent_by_hour.push(spend.map_or(0, |s| s.spent_today_millis / 1_000));
     }
-    let daily = 600;
+    let daily = 1_000;
     assert!(spent_by_hour[11] < daily * 6 / 10, "not spent by noon: {spent_by_hour:?}");
     assert!(spent_by_hour[17] < daily, "still serving in the evening: {spent_by_hour:?}");
     assert!(

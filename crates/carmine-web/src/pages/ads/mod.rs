@@ -13,7 +13,7 @@ pub(crate) mod serving;
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::{Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use carmine_accounts::Caller;
 use carmine_accounts::orgs::{OrgAccess, OrgAction};
@@ -515,10 +515,20 @@ struct TargetingChoices {
     age_bands: &'static [&'static str],
     genders: &'static [&'static str],
     seeds: &'static [&'static str],
+    /// The smallest audience the instance allows.
+    audience_min: usize,
 }
 
-const TARGETING_CHOICES: TargetingChoices =
-    TargetingChoices { age_bands: &AGE_BANDS, genders: carmine_accounts::members::GENDERS, seeds: &SEEDS };
+impl TargetingChoices {
+    fn of(state: &AppState) -> TargetingChoices {
+        TargetingChoices {
+            age_bands: &AGE_BANDS,
+            genders: carmine_accounts::members::GENDERS,
+            seeds: &SEEDS,
+            audience_min: state.ads().config().audience_min,
+        }
+    }
+}
 
 /// Which of a campaign's two forms a refused submission came from.
 enum Refused {
@@ -560,7 +570,7 @@ async fn campaign_page(
         groups: groups.iter().map(|g| group_row(&layout, g)).collect(),
         group_draft,
         placements,
-        choices: TARGETING_CHOICES,
+        choices: TargetingChoices::of(state),
         layout,
     };
     Ok(render(&page, error))
@@ -764,7 +774,7 @@ async fn group_page(
         ads: states.iter().map(ad_row).collect(),
         own_notes,
         creator_notes,
-        choices: TARGETING_CHOICES,
+        choices: TargetingChoices::of(state),
         layout,
     };
     Ok(render(&page, error))
@@ -860,26 +870,30 @@ async fn ad_status(
 
 /// A click on a sponsored card: recorded (billed or refused with its reason), then
 /// on to the note — whatever became of the click, the member gets where they tapped.
+/// The token stays in a cookie a while, so what they then do with the note is paid
+/// engagement (`extract::AdToken`).
 async fn click(
     State(state): State<AppState>,
     context: crate::extract::RequestContext,
     headers: axum::http::HeaderMap,
     Path(token): Path<String>,
-) -> Redirect {
+) -> Response {
     let recorded =
         crate::api::ads::events::record(&state, &context, &headers, &token, carmine_ads::events::EventKind::Click)
             .await;
-    match recorded {
-        Ok(r) => Redirect::to(&format!("/notes/{}", r.note_id)),
+    let note = match recorded {
+        Ok(r) => Some(r.note_id),
+        // A replayed or expired token still opens its note; a forged one, the feed.
         Err(error) => {
-            // A replayed or expired token still opens its note; a forged one, the feed.
-            match state.ads().note_of_token(&token).await {
-                Some(note) => Redirect::to(&format!("/notes/{note}")),
-                None => {
-                    tracing::debug!(code = error.code.as_str(), "an ad click was refused");
-                    Redirect::to("/")
-                }
-            }
+            tracing::debug!(code = error.code.as_str(), "an ad click was refused");
+            state.ads().note_of_token(&token).await
         }
+    };
+    let Some(note) = note else { return Redirect::to("/").into_response() };
+    let mut response = Redirect::to(&format!("/notes/{note}")).into_response();
+    let remembered = carmine_ads::tokens::TOKEN_SECONDS + carmine_ads::events::PAID_WINDOW_SECONDS;
+    if let Some(cookie) = crate::cookies::set_ad(state.web_config(), &token, remembered) {
+        response.headers_mut().append(axum::http::header::SET_COOKIE, cookie);
     }
+    response
 }

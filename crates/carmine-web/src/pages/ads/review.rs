@@ -34,6 +34,40 @@ struct PendingRow {
 struct QueuePage {
     layout: Layout,
     rows: Vec<PendingRow>,
+    settings: Settings,
+}
+
+/// The operator's advertising settings as the page shows them (`carmine serve`'s
+/// `--ad-*` flags).
+struct Settings {
+    /// (placement, first position, gap, reserve in yuan per 1,000 impressions).
+    placements: Vec<(&'static str, usize, usize, String)>,
+    relevance_floor: f64,
+    audience_min: usize,
+    daily_budget_min: String,
+    cpc_bid_max: String,
+    cpm_bid_max: String,
+}
+
+impl Settings {
+    fn of(config: &carmine_ads::AdsConfig) -> Settings {
+        let money = |minor: i64| crate::pages::money::yuan(minor);
+        let placements = carmine_ads::Placement::ALL
+            .iter()
+            .map(|&p| {
+                let load = config.load(p);
+                (p.as_str(), load.first, load.every, money(config.rules(p).reserve_ecpm as i64))
+            })
+            .collect();
+        Settings {
+            placements,
+            relevance_floor: config.relevance_floor,
+            audience_min: config.audience_min,
+            daily_budget_min: money(config.limits.daily_budget_min_minor),
+            cpc_bid_max: money(config.limits.cpc_bid_max_minor),
+            cpm_bid_max: money(config.limits.cpm_bid_max_minor),
+        }
+    }
 }
 
 async fn queue_page(
@@ -61,7 +95,8 @@ async fn queue_page(
             problem: p.problem.map(|c| c.as_str().to_owned()).unwrap_or_default(),
         })
         .collect();
-    let page = QueuePage { layout: Layout::with(Some(caller), done, error), rows };
+    let settings = Settings::of(state.ads().config());
+    let page = QueuePage { layout: Layout::with(Some(caller), done, error), rows, settings };
     Ok(render(&page, error))
 }
 
