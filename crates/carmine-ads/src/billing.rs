@@ -2,7 +2,7 @@
 //! that the campaign holds, and the spend reaches the ledger in whole minor units.
 //!
 //! A campaign holds at most one chunk at a time: a ledger hold on the advertiser's
-//! ad balance (an organization) or coins (a member's boost) of at most
+//! ad balance (an organization's, or a member's boost balance) of at most
 //! `CHUNK_MINOR`, never more than what is left of today's budget, the total budget
 //! or the balance. A billable event spends from it by one conditional update of the
 //! campaign's `ad_spend` row that also checks both budgets, so however many events
@@ -51,15 +51,12 @@ pub fn day_of(at: Timestamp) -> String {
 
 impl Ads {
     /// The account a campaign's advertiser pays from: an organization's ad balance,
-    /// a member's coins.
+    /// or the boost balance a member's boosts moved their coins to (`boosts`).
     pub(crate) async fn funding_account(&self, tx: &mut Tx, advertiser: Id) -> Result<AccountRef> {
         let actor =
             actors::get(tx.conn(), advertiser).await?.ok_or_else(|| Error::internal("an advertiser is gone"))?;
-        Ok(if actor.kind == "org" {
-            AccountRef::new(Owner::Org(advertiser), AccountKind::AdBalance, self.currency)
-        } else {
-            AccountRef::new(Owner::User(advertiser), AccountKind::Coins, self.currency)
-        })
+        let owner = if actor.kind == "org" { Owner::Org(advertiser) } else { Owner::User(advertiser) };
+        Ok(AccountRef::new(owner, AccountKind::AdBalance, self.currency))
     }
 
     /// Spends `cost_millis` (thousandths of a minor unit) of `campaign` in `tx`.

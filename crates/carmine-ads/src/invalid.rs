@@ -141,6 +141,11 @@ impl Ads {
             posting::post(tx, &header, &legs).await?;
             let same_day = events.iter().any(|e| e.campaign_id == *campaign_id && day_of(e.created_at) == today);
             rows::credit_spend(tx, *campaign_id, fen, &today, same_day).await?;
+            // A boost already settled has given its unspent coins back: the credit
+            // follows them.
+            if campaign.settled_at.is_some() {
+                self.to_coins(tx, &campaign, fen, "ad_credit").await?;
+            }
         }
         Ok(found.len())
     }

@@ -15,6 +15,7 @@
 pub mod auction;
 pub mod authorisations;
 pub mod billing;
+pub mod boosts;
 pub mod ctr;
 pub mod delivery;
 pub mod engagements;
@@ -66,6 +67,8 @@ pub struct AdsConfig {
     pub related_load: AdLoad,
     /// What advertisers may set.
     pub limits: AdLimits,
+    /// What a boost bids per thousand viewable impressions (CPM), in minor units.
+    pub boost_cpm_minor: i64,
 }
 
 /// The budgets and bids advertisers may set, in minor units (operator settings; the
@@ -122,6 +125,7 @@ impl Default for AdsConfig {
             search_load: AdLoad { first: 3, every: 10, after_short_lists: true },
             related_load: AdLoad { first: 4, every: 10, after_short_lists: false },
             limits: AdLimits::default(),
+            boost_cpm_minor: 2_000,
         }
     }
 }
@@ -155,6 +159,8 @@ pub struct Ads {
     feed: Feed,
     analyzer: Analyzer,
     config: AdsConfig,
+    /// Boosts move coins and keep idempotency keys through it.
+    ledger: carmine_ledger::Ledger,
     /// The instance's currency (the ledger's).
     currency: Currency,
     /// Signs served ads' tokens (`tokens`), kept in `instance_secrets`.
@@ -170,7 +176,7 @@ pub struct AdsParts {
     pub feed: Feed,
     pub analyzer: Analyzer,
     pub config: AdsConfig,
-    pub currency: Currency,
+    pub ledger: carmine_ledger::Ledger,
 }
 
 impl Ads {
@@ -186,15 +192,21 @@ impl Ads {
             feed: parts.feed,
             analyzer: parts.analyzer,
             config: parts.config,
-            currency: parts.currency,
+            currency: parts.ledger.config().currency,
+            ledger: parts.ledger,
             token_secret: Arc::new(secret.into_bytes()),
             serving: Default::default(),
         })
     }
 
-    /// Timed work: closing spend chunks and crediting invalid traffic, hourly.
+    /// Timed work: closing spend chunks and crediting invalid traffic, hourly;
+    /// settling boosts that ended, every few minutes.
     pub fn job_handlers(&self) -> Vec<Arc<dyn carmine_jobs::JobHandler>> {
-        vec![Arc::new(jobs::CloseSpend { ads: self.clone() }), Arc::new(jobs::InvalidTraffic { ads: self.clone() })]
+        vec![
+            Arc::new(jobs::CloseSpend { ads: self.clone() }),
+            Arc::new(jobs::InvalidTraffic { ads: self.clone() }),
+            Arc::new(jobs::SettleBoosts { ads: self.clone() }),
+        ]
     }
 
     pub fn config(&self) -> &AdsConfig {

@@ -33,6 +33,27 @@ pub fn allowance(daily_millis: i64, at: Timestamp) -> i64 {
     (daily_millis as f64 * share) as i64
 }
 
+/// The traffic between two moments, in days of traffic (a whole day is 1).
+pub fn traffic_between(from: Timestamp, to: Timestamp) -> f64 {
+    if to <= from {
+        return 0.0;
+    }
+    let days = from.local_date().until(to.local_date()).map_or(0, |span| span.get_days());
+    f64::from(days) + share_of_day(to) - share_of_day(from)
+}
+
+/// What a boost of `total_millis` running from `starts_at` to `ends_at` may have
+/// spent by `at`: its money spread over the traffic of its window, so a 6-hour boost
+/// spends through its six hours and a week's through its week.
+pub fn window_allowance(total_millis: i64, starts_at: Timestamp, ends_at: Timestamp, at: Timestamp) -> i64 {
+    let whole = traffic_between(starts_at, ends_at);
+    if whole <= 0.0 {
+        return total_millis;
+    }
+    let share = (traffic_between(starts_at, at.min(ends_at)) / whole * AHEAD + FLOOR).min(1.0);
+    (total_millis as f64 * share) as i64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -48,6 +69,16 @@ mod tests {
         assert!(morning < 30_000, "most of the day's money is left at nine: {morning}");
         assert!((50_000..90_000).contains(&evening), "{evening}");
         assert_eq!(allowance(100_000, at("23:30")), 100_000);
+        // A boost's window: nothing before it starts, spread through it, all by its end.
+        let (start, end) = (at("18:00"), at("18:00").plus_seconds(6 * 3_600));
+        assert_eq!(window_allowance(600_000, start, end, start), 12_000, "only the floor at the start");
+        let halfway = window_allowance(600_000, start, end, start.plus_seconds(3 * 3_600));
+        assert!((250_000..450_000).contains(&halfway), "{halfway}");
+        assert_eq!(window_allowance(600_000, start, end, end), 600_000);
+        let week = (at("10:00"), at("10:00").plus_seconds(7 * 86_400));
+        let first_day = window_allowance(700_000, week.0, week.1, week.0.plus_seconds(86_400));
+        assert!((100_000..200_000).contains(&first_day), "a seventh a day: {first_day}");
+        assert!((traffic_between(week.0, week.1) - 7.0).abs() < 1e-9);
         let mut last = 0;
         for hour in 0..24 {
             let now = allowance(1_000_000, at(&format!("{hour:02}:30")));

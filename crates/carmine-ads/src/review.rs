@@ -95,14 +95,27 @@ impl Ads {
         let reason = bounded_text("reason", reason, usize::from(!approve), DECISION_REASON_CHARS_MAX, true)?;
         let mut tx = self.db.begin().await?;
         let ad = rows::get_ad(tx.conn(), id).await?.ok_or(ErrorCode::AdNotFound)?;
+        let campaign = rows::get_campaign(tx.conn(), ad.campaign_id).await?.ok_or(ErrorCode::AdNotFound)?;
+        if campaign.settled_at.is_some() {
+            // A boost that ended (or was stopped) while waiting gave its coins back.
+            return Err(Error::new(ErrorCode::AdReviewClosed));
+        }
         if approve {
-            let campaign = rows::get_campaign(tx.conn(), ad.campaign_id).await?.ok_or(ErrorCode::AdNotFound)?;
             check_creative(tx.conn(), &campaign, ad.note_id).await?;
         }
         let status = if approve { "approved" } else { "rejected" };
         let reason = Some(reason.as_str()).filter(|r| !r.is_empty());
         if !rows::decide(&mut tx, id, status, reason, operator.admin_id()).await? {
             return Err(Error::new(ErrorCode::AdReviewClosed));
+        }
+        // A boost starts when approved and gives its coins back when rejected.
+        if campaign.boost_hours.is_some() {
+            if approve {
+                self.start_approved_boost(&mut tx, &campaign).await?;
+            } else {
+                rows::set_campaign_status(&mut tx, campaign.id, "archived").await?;
+                self.settle_boost(&mut tx, campaign.id).await?;
+            }
         }
         let action = if approve { "ads.approve" } else { "ads.reject" };
         audit::record(&mut tx, operator.admin_id(), action, "ad", id, &serde_json::json!({ "reason": reason })).await?;

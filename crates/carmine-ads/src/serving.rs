@@ -183,9 +183,14 @@ impl Ads {
                 None => (0, 0),
             };
             let daily = row.daily_budget_minor * 1_000;
-            if today >= daily.min(crate::pacing::allowance(daily, now))
-                || row.total_budget_minor.is_some_and(|t| total >= t * 1_000)
-            {
+            let paced_out = match (row.boost, row.total_budget_minor, row.ends_at) {
+                // A boost spreads its money over its own window.
+                (true, Some(budget), Some(ends_at)) => {
+                    total >= crate::pacing::window_allowance(budget * 1_000, row.starts_at, ends_at, now)
+                }
+                _ => today >= daily.min(crate::pacing::allowance(daily, now)),
+            };
+            if paced_out || row.total_budget_minor.is_some_and(|t| total >= t * 1_000) {
                 continue;
             }
             // Money left: in the chunk the campaign holds, or on the advertiser's balance.
@@ -273,16 +278,17 @@ impl Ads {
             .collect())
     }
 
-    /// Whether an advertiser has money to spend (an available balance above zero).
+    /// Whether an advertiser has money to spend (an available ad or boost balance
+    /// above zero; `billing::funding_account`).
     async fn has_money(&self, conn: &mut carmine_store::Conn, advertiser: Id) -> Result<bool> {
         let actor = actors::get(&mut *conn, advertiser).await?;
-        let (owner, kind) = match actor.map(|a| a.kind) {
-            Some(kind) if kind == "org" => (Owner::Org(advertiser), AccountKind::AdBalance),
-            Some(_) => (Owner::User(advertiser), AccountKind::Coins),
+        let owner = match actor.map(|a| a.kind) {
+            Some(kind) if kind == "org" => Owner::Org(advertiser),
+            Some(_) => Owner::User(advertiser),
             None => return Ok(false),
         };
-        let account =
-            ledger::find_account(&mut *conn, owner.kind(), owner.id(), kind.as_str(), self.currency.as_str()).await?;
+        let kind = AccountKind::AdBalance.as_str();
+        let account = ledger::find_account(&mut *conn, owner.kind(), owner.id(), kind, self.currency.as_str()).await?;
         Ok(account.is_some_and(|a| a.balance - a.pending_debits > 0))
     }
 }

@@ -89,6 +89,7 @@ error_codes! {
     CouponNotFound => (404, "coupon_not_found", "no such coupon"),
     SaleNotFound => (404, "sale_not_found", "no such sale price"),
     AdCampaignNotFound => (404, "ad_campaign_not_found", "no such ad campaign"),
+    BoostNotFound => (404, "boost_not_found", "no such boost"),
     AdGroupNotFound => (404, "ad_group_not_found", "no such ad group"),
     AdNotFound => (404, "ad_not_found", "no such ad"),
     // 405

@@ -201,3 +201,9 @@ pub const AD_TARGET_VALUES_MAX: usize = 20;
 /// Candidates and slots one auction simulation may take.
 pub const AD_SIMULATED_CANDIDATES_MAX: usize = 200;
 pub const AD_SIMULATED_SLOTS_MAX: usize = 10;
+
+/// A boost's coins (¥10 to ¥10,000 at ten coins a yuan) and hours (6 h to 7 days).
+pub const BOOST_COINS_MIN: i64 = 100;
+pub const BOOST_COINS_MAX: i64 = 100_000;
+pub const BOOST_HOURS_MIN: i64 = 6;
+pub const BOOST_HOURS_MAX: i64 = 168;

@@ -99,7 +99,8 @@ pub enum AccountKind {
     Coins,
     /// What a creator (member) or an organization earned and may withdraw.
     Earnings,
-    /// An organization's prepaid advertising balance.
+    /// An organization's prepaid advertising balance; for a member, the coins their
+    /// running boosts hold (moved from `Coins`, the unspent moved back).
     AdBalance,
     /// What the platform owes a merchant for orders, before settlement.
     MerchantReceivable,
@@ -218,9 +219,9 @@ impl AccountKind {
     pub fn allowed_for(self, owner: Owner) -> bool {
         match self {
             AccountKind::Coins => matches!(owner, Owner::User(_)),
-            AccountKind::Earnings => matches!(owner, Owner::User(_) | Owner::Org(_)),
-            AccountKind::AdBalance
-            | AccountKind::MerchantReceivable
+            // A member's ad balance holds the coins their boosts were given.
+            AccountKind::Earnings | AccountKind::AdBalance => matches!(owner, Owner::User(_) | Owner::Org(_)),
+            AccountKind::MerchantReceivable
             | AccountKind::Escrow
             | AccountKind::OwedByMerchant => matches!(owner, Owner::Org(_)),
             AccountKind::OwedByCreator => matches!(owner, Owner::User(_)),

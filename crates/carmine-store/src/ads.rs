@@ -19,8 +19,20 @@ pub struct CampaignRecord {
     pub starts_at: Timestamp,
     pub ends_at: Option<Timestamp>,
     pub status: String,
+    /// A member's boost: how long it runs from its approval.
+    pub boost_hours: Option<i64>,
+    /// A boost whose unspent money went back to the member's coins.
+    pub settled_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// The columns `campaign` reads.
+macro_rules! campaign_columns {
+    () => {
+        "id, advertiser_id, name, objective, daily_budget_minor, total_budget_minor, starts_at, ends_at, status,
+         boost_hours, settled_at, created_at, updated_at"
+    };
 }
 
 /// What a campaign's owner writes.
@@ -95,6 +107,8 @@ fn campaign(r: &AnyRow) -> Result<CampaignRecord, sqlx::Error> {
         starts_at: Timestamp(r.try_get("starts_at")?),
         ends_at: r.try_get::<Option<i64>, _>("ends_at")?.map(Timestamp),
         status: r.try_get("status")?,
+        boost_hours: r.try_get("boost_hours")?,
+        settled_at: r.try_get::<Option<i64>, _>("settled_at")?.map(Timestamp),
         created_at: Timestamp(r.try_get("created_at")?),
         updated_at: Timestamp(r.try_get("updated_at")?),
     })
@@ -184,14 +198,10 @@ pub async fn update_campaign(tx: &mut Tx, id: Id, row: &CampaignRow<'_>) -> Stor
 }
 
 pub async fn get_campaign(conn: &mut Conn, id: Id) -> StoreResult<Option<CampaignRecord>> {
-    let row = sqlx::query(
-        "SELECT id, advertiser_id, name, objective, daily_budget_minor, total_budget_minor, starts_at, ends_at, status,
-                created_at, updated_at
-         FROM ad_campaigns WHERE id = $1",
-    )
-    .bind(id.as_i64())
-    .fetch_optional(conn)
-    .await?;
+    let row = sqlx::query(concat!("SELECT ", campaign_columns!(), " FROM ad_campaigns WHERE id = $1"))
+        .bind(id.as_i64())
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(campaign).transpose().map_err(Into::into)
 }
 
@@ -203,13 +213,13 @@ pub async fn campaigns_of(
     before: Option<Id>,
     limit: u32,
 ) -> StoreResult<Vec<CampaignRecord>> {
-    let rows = sqlx::query(
-        "SELECT id, advertiser_id, name, objective, daily_budget_minor, total_budget_minor, starts_at, ends_at, status,
-                created_at, updated_at
-         FROM ad_campaigns
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        campaign_columns!(),
+        " FROM ad_campaigns
          WHERE advertiser_id = $1 AND (status <> 'archived' OR $2 = 1) AND id < $3
-         ORDER BY id DESC LIMIT $4",
-    )
+         ORDER BY id DESC LIMIT $4"
+    ))
     .bind(advertiser.as_i64())
     .bind(i64::from(archived))
     .bind(before.map_or(i64::MAX, Id::as_i64))
@@ -248,6 +258,70 @@ pub async fn lock_campaign(tx: &mut Tx, id: Id) -> StoreResult<bool> {
         .await?
         .rows_affected()
         == 1)
+}
+
+/// Makes a new campaign a boost of `hours`.
+pub async fn mark_boost(tx: &mut Tx, id: Id, hours: i64) -> StoreResult<()> {
+    sqlx::query("UPDATE ad_campaigns SET boost_hours = $1 WHERE id = $2")
+        .bind(hours)
+        .bind(id.as_i64())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Runs a boost from `starts_at` to `ends_at` (set when it is approved).
+pub async fn reschedule(tx: &mut Tx, id: Id, starts_at: Timestamp, ends_at: Timestamp) -> StoreResult<()> {
+    sqlx::query("UPDATE ad_campaigns SET starts_at = $1, ends_at = $2, updated_at = $3 WHERE id = $4")
+        .bind(starts_at.micros())
+        .bind(ends_at.micros())
+        .bind(tx.now().micros())
+        .bind(id.as_i64())
+        .execute(tx.conn())
+        .await?;
+    Ok(())
+}
+
+/// Boosts over (ended, or archived: rejected or stopped) whose money is not settled.
+pub async fn boosts_to_settle(conn: &mut Conn, now: Timestamp, limit: u32) -> StoreResult<Vec<Id>> {
+    let rows = sqlx::query(
+        "SELECT id FROM ad_campaigns
+         WHERE boost_hours IS NOT NULL AND settled_at IS NULL AND (status = 'archived' OR ends_at <= $1)
+         ORDER BY id LIMIT $2",
+    )
+    .bind(now.micros())
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.iter().map(|r| r.try_get::<i64, _>("id").map(Id::from_i64)).collect::<Result<_, _>>()?)
+}
+
+/// Marks a boost settled and archived; false when it was settled already.
+pub async fn settle_boost(tx: &mut Tx, id: Id) -> StoreResult<bool> {
+    let now = tx.now().micros();
+    Ok(sqlx::query(
+        "UPDATE ad_campaigns SET settled_at = $1, status = 'archived', updated_at = $1
+         WHERE id = $2 AND boost_hours IS NOT NULL AND settled_at IS NULL",
+    )
+    .bind(now)
+    .bind(id.as_i64())
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1)
+}
+
+/// (viewable impressions, clicks) accepted for a campaign.
+pub async fn served_totals(conn: &mut Conn, campaign_id: Id) -> StoreResult<(i64, i64)> {
+    let row = sqlx::query(
+        "SELECT CAST(COALESCE(SUM(CASE WHEN kind = 'viewable' THEN 1 ELSE 0 END), 0) AS BIGINT) AS viewable,
+                CAST(COALESCE(SUM(CASE WHEN kind = 'click' THEN 1 ELSE 0 END), 0) AS BIGINT) AS clicks
+         FROM ad_events WHERE campaign_id = $1 AND reason IS NULL AND invalid_at IS NULL",
+    )
+    .bind(campaign_id.as_i64())
+    .fetch_one(conn)
+    .await?;
+    Ok((row.try_get("viewable")?, row.try_get("clicks")?))
 }
 
 async fn set_status(tx: &mut Tx, sql: &'static str, id: Id, status: &str) -> StoreResult<bool> {
@@ -836,6 +910,10 @@ pub struct ServingRow {
     pub advertiser_id: Id,
     pub daily_budget_minor: i64,
     pub total_budget_minor: Option<i64>,
+    pub starts_at: Timestamp,
+    pub ends_at: Option<Timestamp>,
+    /// A member's boost (paced over its window, not over the day).
+    pub boost: bool,
 }
 
 /// Approved, active ads of active groups of campaigns running at `now`.
@@ -843,7 +921,7 @@ pub async fn serving(conn: &mut Conn, now: Timestamp) -> StoreResult<Vec<Serving
     let rows = sqlx::query(
         "SELECT a.id AS ad_id, a.note_id, g.id AS group_id, g.pricing, g.bid_minor, g.frequency_cap, g.placements,
                 g.targeting, g.created_at AS group_created_at, c.id AS campaign_id, c.advertiser_id,
-                c.daily_budget_minor, c.total_budget_minor
+                c.daily_budget_minor, c.total_budget_minor, c.starts_at, c.ends_at, c.boost_hours
          FROM ads a JOIN ad_groups g ON g.id = a.group_id JOIN ad_campaigns c ON c.id = a.campaign_id
          WHERE a.status = 'active' AND a.review_status = 'approved' AND g.status = 'active' AND c.status = 'active'
            AND c.starts_at <= $1 AND (c.ends_at IS NULL OR c.ends_at > $1)
@@ -867,6 +945,9 @@ pub async fn serving(conn: &mut Conn, now: Timestamp) -> StoreResult<Vec<Serving
             advertiser_id: Id::from_i64(r.try_get("advertiser_id")?),
             daily_budget_minor: r.try_get("daily_budget_minor")?,
             total_budget_minor: r.try_get("total_budget_minor")?,
+            starts_at: Timestamp(r.try_get("starts_at")?),
+            ends_at: r.try_get::<Option<i64>, _>("ends_at")?.map(Timestamp),
+            boost: r.try_get::<Option<i64>, _>("boost_hours")?.is_some(),
         })
     })
 }

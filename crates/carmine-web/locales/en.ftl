@@ -1644,6 +1644,7 @@ hint-sale-below-price = A sale price must be below the variant's regular price.
 org-tab-ads = Ads
 admin-tab-ads = Ad review
 error-ad_campaign_not_found = no such ad campaign
+error-boost_not_found = no such boost
 error-ad_group_not_found = no such ad group
 error-ad_not_found = no such ad
 error-creative_not_authorised = that note is someone else's, and they have not authorised you to advertise it

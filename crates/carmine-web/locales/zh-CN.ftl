@@ -1533,6 +1533,7 @@ hint-sale-below-price = 特价必须低于该规格的原价。
 org-tab-ads = 广告
 admin-tab-ads = 广告审核
 error-ad_campaign_not_found = 没有这个广告计划
+error-boost_not_found = 没有这个推广
 error-ad_group_not_found = 没有这个广告单元
 error-ad_not_found = 没有这条广告
 error-creative_not_authorised = 这是别人的笔记，作者没有授权你投放

@@ -115,18 +115,18 @@ impl Services {
         consumers.extend(search.subscribers());
         consumers.extend(carmine_ads::engagements::consumers());
         let dataplane = DataPlane::new(db.clone(), consumers, config.dataplane).await?;
+        let commerce =
+            CommerceConfig { currency: config.ledger.currency, ces: config.ces, ..CommerceConfig::default() };
+        let ledger = Ledger::new(db.clone(), config.ledger);
         let ads = Ads::open(AdsParts {
             db: db.clone(),
             accounts: accounts.clone(),
             feed: feed.clone(),
             analyzer: search.analyzer().clone(),
             config: config.ads,
-            currency: config.ledger.currency,
+            ledger: ledger.clone(),
         })
         .await?;
-        let commerce =
-            CommerceConfig { currency: config.ledger.currency, ces: config.ces, ..CommerceConfig::default() };
-        let ledger = Ledger::new(db.clone(), config.ledger);
         let webhook_secret = carmine_store::secrets::get_or_create(&db, "sandbox_webhook_secret", || {
             carmine_core::secret::random_token(32)
         })

@@ -7,6 +7,7 @@ mod accounts;
 mod admin;
 mod ads;
 mod ads_billing;
+mod ads_boosts;
 mod ads_paid;
 mod after_sales;
 mod bad_input;

@@ -1,10 +1,12 @@
 //! Advertising's API (ADR 0028): an organization's campaigns, their ad groups and
 //! ads (`/api/v1/ads/…`), creators' authorisations on their notes
-//! (`authorisations.rs`) and the operator's review queue (`review.rs`). One router,
+//! (`authorisations.rs`), the operator's review queue (`review.rs`) and members'
+//! boosts (`boosts.rs`, `/api/v1/boosts`). One router,
 //! merged into `/api/v1` in one line. An object of another advertiser answers 404.
 
 pub(crate) mod auction;
 pub(crate) mod authorisations;
+pub(crate) mod boosts;
 pub(crate) mod events;
 pub(crate) mod review;
 
@@ -45,6 +47,9 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(events::record_ad_event))
         .routes(routes!(review::ad_review_queue))
         .routes(routes!(review::decide_ad_review))
+        .routes(routes!(boosts::list_boosts, boosts::create_boost))
+        .routes(routes!(boosts::get_boost))
+        .routes(routes!(boosts::stop_boost))
 }
 
 fn money(state: &AppState, minor: i64) -> MoneyView {

@@ -1,0 +1,180 @@
+//! Boosts: a member boosts their own note from their coins; the coins move to the
+//! boost at once (idempotently), it waits for review, starts when approved, spends
+//! over its hours, and gives back what it did not spend when it ends, is rejected or
+//! is stopped — and the books balance throughout. Bad requests change nothing.
+
+use axum::http::Method;
+use carmine_ads::events::{EventInput, EventKind};
+use carmine_ads::{FillRequest, Placement};
+use carmine_core::Id;
+use carmine_store::testing::TestDb;
+use serde_json::{Value, json};
+
+use crate::helpers::{Client, TestApp};
+use crate::orders::assert_books_balance;
+
+carmine_store::both_backends!(a_member_boosts_a_note_from_coins_and_gets_back_what_it_did_not_spend);
+
+const PHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
+
+async fn coins(app: &TestApp, who: &Client) -> i64 {
+    app.get(who, "/api/v1/me/wallet").await.json()["coin_count"].as_i64().unwrap()
+}
+
+async fn boost(app: &TestApp, who: &Client, key: &str, body: Value) -> crate::helpers::TestResponse {
+    app.post_keyed(who, "/api/v1/boosts", key, body).await
+}
+
+async fn decide(app: &TestApp, operator: &Client, ad: &Value, decision: &str) {
+    let path = format!("/api/v1/admin/ads/review/{}", ad.as_str().unwrap());
+    let body = json!({ "decision": decision, "reason": "not for this platform" });
+    app.post(operator, &path, body).await.assert_status(200);
+}
+
+async fn a_member_boosts_a_note_from_coins_and_gets_back_what_it_did_not_spend(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let operator = app.admin("op_boosts").await;
+    let maker = app.signup("boost_maker").await;
+    app.post_keyed(
+        &maker,
+        "/api/v1/me/wallet/top-ups",
+        "coins-1",
+        json!({ "amount": { "amount_minor": 5_000, "currency": "CNY" }, "method": "sandbox_success" }),
+    )
+    .await
+    .assert_status(201);
+    assert_eq!(coins(&app, &maker).await, 500);
+    let note = app.publish(&maker, "秋天的第一杯 Autumn tea", json!({ "body": "试试这个 #tea" })).await;
+    let other = app.signup("boost_other").await;
+    let others_note = app.publish(&other, "不是我的 Not mine", json!({})).await;
+
+    // Bad requests are refused with their reason and move nothing.
+    let good = json!({ "note_id": note, "coins": 300, "goal": "engagement", "hours": 6 });
+    let with = |key: &str, value: Value| {
+        let mut body = good.clone();
+        body[key] = value;
+        body
+    };
+    let events_before = app.event_count().await;
+    for (n, (body, status, code)) in [
+        (with("coins", json!(99)), 422, "invalid_field"),
+        (with("coins", json!(100_001)), 422, "invalid_field"),
+        (with("hours", json!(5)), 422, "invalid_field"),
+        (with("hours", json!(169)), 422, "invalid_field"),
+        (with("goal", json!("product_sales")), 422, "invalid_field"),
+        (with("note_id", json!(others_note)), 404, "note_not_found"),
+        (with("note_id", json!("nope")), 422, "invalid_field"),
+        (with("coins", json!(600)), 422, "insufficient_funds"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let response = boost(&app, &maker, &format!("bad-{n}"), body.clone()).await;
+        assert_eq!(response.code(), code, "{body}");
+        response.assert_error(status, code);
+    }
+    app.post(&maker, "/api/v1/boosts", good.clone()).await.assert_error(428, "idempotency_key_required");
+    assert_eq!(app.event_count().await, events_before, "nothing happened");
+    assert_eq!(coins(&app, &maker).await, 500);
+    assert_eq!(app.get(&maker, "/api/v1/boosts").await.json()["items"], json!([]));
+
+    // A boost: the coins move now, once however often it is sent.
+    let created = boost(&app, &maker, "boost-1", good.clone()).await;
+    created.assert_status(201);
+    let first = created.json();
+    assert_eq!((first["state"].as_str(), first["coins"].as_i64()), (Some("in_review"), Some(300)));
+    let again = boost(&app, &maker, "boost-1", good.clone()).await.json();
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(coins(&app, &maker).await, 200);
+    let path = format!("/api/v1/boosts/{}", first["id"].as_str().unwrap());
+    // Nobody else sees it or stops it.
+    app.get(&other, &path).await.assert_error(404, "boost_not_found");
+    app.post(&other, &format!("{path}/stop"), json!({})).await.assert_error(404, "boost_not_found");
+
+    // Approved, it starts now and runs its six hours, labelled as a member's boost.
+    app.clock.advance_seconds(1_800);
+    decide(&app, &operator, &first["ad_id"], "approve").await;
+    let running = app.get(&maker, &path).await.json();
+    assert_eq!(running["state"], "serving");
+    let starts = running["starts_at"].as_str().unwrap();
+    assert!(starts.starts_with("2026-01-01T00:30"), "{starts}");
+    let ad: Id = first["ad_id"].as_str().unwrap().parse().unwrap();
+    let page: Vec<Id> = (1..=30).map(|n| Id::from_i64(800_000 + n)).collect();
+    let mut viewable = 0;
+    for visitor in 0..40 {
+        let key = format!("vboost{visitor:04}");
+        let request = FillRequest {
+            placement: Placement::Feed,
+            member: None,
+            viewer_key: &key,
+            page_notes: &page,
+            context_topics: vec!["tea".to_owned()],
+            query: None,
+        };
+        for sponsored in app.services.ads.fill(&request).await.unwrap() {
+            assert!(sponsored.boost && sponsored.ad_id == ad, "only the boost runs, as a boost");
+            let input = EventInput {
+                token: &sponsored.token,
+                kind: EventKind::Viewable,
+                member: None,
+                viewer: &key,
+                user_agent: PHONE,
+            };
+            if app.services.ads.record_event(&input).await.unwrap().reason.is_none() {
+                viewable += 1;
+            }
+        }
+    }
+    assert!(viewable > 0, "the boost was shown and seen");
+    // A member who came through it likes the note: a result of the boost.
+    let reader = app.signup("boost_reader").await;
+    let reader_id = app.user_id(&reader).await;
+    let request = FillRequest {
+        placement: Placement::Feed,
+        member: None,
+        viewer_key: &format!("m{reader_id}"),
+        page_notes: &page,
+        context_topics: vec!["tea".to_owned()],
+        query: None,
+    };
+    let token = app.services.ads.fill(&request).await.unwrap().remove(0).token;
+    let like = format!("/api/v1/notes/{note}/like");
+    app.send_with(&reader, Method::POST, &like, Some(json!({})), &[("carmine-ad-token", &token)])
+        .await
+        .assert_status(200);
+    app.sync().await;
+    let results = app.get(&maker, &path).await.json();
+    assert_eq!(results["viewable_impressions"].as_i64(), Some(viewable));
+    assert_eq!((results["likes"].as_i64(), results["goal_results"].as_i64()), (Some(1), Some(1)));
+
+    // Over: what it spent stays spent, the rest goes back to the coins, once.
+    app.clock.advance_seconds(7 * 3_600);
+    app.scheduler.ensure_recurring().await.unwrap();
+    app.run_jobs().await;
+    let over = app.get(&maker, &path).await.json();
+    assert_eq!(over["state"], "finished", "{over}");
+    let (spent, refunded) = (over["spent_coins"].as_i64().unwrap(), over["refunded_coins"].as_i64().unwrap());
+    assert!(spent < 300 && refunded > 0 && refunded + spent <= 300 && refunded + spent >= 299, "{over}");
+    let after = coins(&app, &maker).await;
+    assert!((200 + refunded..=200 + refunded + 1).contains(&after), "{after} coins after {refunded} back");
+    app.run_jobs().await;
+    assert_eq!(coins(&app, &maker).await, after, "settled once");
+
+    // Rejected: everything back at once. Stopped while in review: the same.
+    let rejected = boost(&app, &maker, "boost-2", with("coins", json!(100))).await.json();
+    decide(&app, &operator, &rejected["ad_id"], "reject").await;
+    let rejected = app.get(&maker, &format!("/api/v1/boosts/{}", rejected["id"].as_str().unwrap())).await.json();
+    assert_eq!((rejected["state"].as_str(), rejected["refunded_coins"].as_i64()), (Some("rejected"), Some(100)));
+    assert_eq!(rejected["review_reason"], "not for this platform");
+    let stopped = boost(&app, &maker, "boost-3", with("goal", json!("reads"))).await.json();
+    let stopped =
+        app.post(&maker, &format!("/api/v1/boosts/{}/stop", stopped["id"].as_str().unwrap()), json!({})).await;
+    let stopped = stopped.json();
+    assert_eq!((stopped["state"].as_str(), stopped["refunded_coins"].as_i64()), (Some("stopped"), Some(300)));
+    assert_eq!(coins(&app, &maker).await, after);
+    // A stopped boost's ad has left the review queue.
+    let queue = app.get(&operator, "/api/v1/admin/ads/review").await.json();
+    assert!(!queue.to_string().contains(stopped["ad_id"].as_str().unwrap()), "{queue}");
+    assert_eq!(app.get(&maker, "/api/v1/boosts").await.json()["items"].as_array().unwrap().len(), 3);
+    assert_books_balance(&app).await;
+}
