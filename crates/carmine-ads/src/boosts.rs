@@ -31,6 +31,9 @@ use crate::{Ads, billing};
 /// The coin amounts offered first (custom amounts are allowed between the limits).
 pub const PRESET_COINS: [i64; 4] = [100, 300, 500, 1_000];
 
+/// The goals a boost may have (its campaign's objective).
+pub const GOALS: [&str; 3] = ["engagement", "reads", "follows"];
+
 /// The durations offered, in hours.
 pub const PRESET_HOURS: [i64; 5] = [6, 12, 24, 72, 168];
 
@@ -62,6 +65,9 @@ pub enum BoostState {
 }
 
 impl BoostState {
+    pub const ALL: [BoostState; 5] =
+        [BoostState::InReview, BoostState::Serving, BoostState::Rejected, BoostState::Stopped, BoostState::Finished];
+
     pub fn as_str(self) -> &'static str {
         match self {
             BoostState::InReview => "in_review",

@@ -221,9 +221,9 @@ impl AccountKind {
             AccountKind::Coins => matches!(owner, Owner::User(_)),
             // A member's ad balance holds the coins their boosts were given.
             AccountKind::Earnings | AccountKind::AdBalance => matches!(owner, Owner::User(_) | Owner::Org(_)),
-            AccountKind::MerchantReceivable
-            | AccountKind::Escrow
-            | AccountKind::OwedByMerchant => matches!(owner, Owner::Org(_)),
+            AccountKind::MerchantReceivable | AccountKind::Escrow | AccountKind::OwedByMerchant => {
+                matches!(owner, Owner::Org(_))
+            }
             AccountKind::OwedByCreator => matches!(owner, Owner::User(_)),
             AccountKind::ProviderClearing
             | AccountKind::PayoutsInTransit

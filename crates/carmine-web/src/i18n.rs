@@ -474,6 +474,10 @@ mod tests {
             ("ads-pricing", carmine_ads::Pricing::ALL.iter().map(|s| s.as_str()).collect()),
             ("ads-placement", carmine_ads::Placement::ALL.iter().map(|s| s.as_str()).collect()),
             ("ads-delivery", carmine_ads::Delivery::ALL.iter().map(|s| s.as_str()).collect()),
+            ("boost-goal", carmine_ads::boosts::GOALS.to_vec()),
+            ("boost-goal-count", carmine_ads::boosts::GOALS.to_vec()),
+            ("boost-state", carmine_ads::boosts::BoostState::ALL.iter().map(|s| s.as_str()).collect()),
+            ("boost-hours", vec!["6", "12", "24", "72", "168"]),
             (
                 "ads-problem",
                 vec!["note_not_found", "note_not_advertisable", "creative_not_authorised", "ad_store_required"],

@@ -341,6 +341,9 @@ pub struct AdsArgs {
     pub ad_cpc_bid_max: i64,
     #[arg(long, default_value_t = 10_000, env = "CARMINE_AD_CPM_BID_MAX")]
     pub ad_cpm_bid_max: i64,
+    /// What a member's boost bids per 1,000 viewable impressions, in yuan.
+    #[arg(long, default_value = "20", env = "CARMINE_AD_BOOST_CPM")]
+    pub ad_boost_cpm: String,
 }
 
 impl AdsArgs {
@@ -378,7 +381,11 @@ impl AdsArgs {
         if !(1..=100_000).contains(&self.ad_daily_budget_min) {
             return Err("--ad-daily-budget-min must be 1–100000 yuan".to_owned());
         }
+        let boost_cpm_minor = carmine_core::money::parse_decimal(&self.ad_boost_cpm)
+            .filter(|m| (1..=carmine_core::limits::AD_BID_MINOR_MAX).contains(m))
+            .ok_or("--ad-boost-cpm: an amount in yuan, like 20")?;
         Ok(carmine_ads::AdsConfig {
+            boost_cpm_minor,
             feed_load: Self::load("ad-load-feed", &self.ad_load_feed, false)?,
             search_load: Self::load("ad-load-search", &self.ad_load_search, true)?,
             related_load: Self::load("ad-load-related", &self.ad_load_related, false)?,
@@ -880,6 +887,7 @@ mod tests {
             ad_daily_budget_min: 10,
             ad_cpc_bid_max: 1_000,
             ad_cpm_bid_max: 10_000,
+            ad_boost_cpm: "20".into(),
         };
         let defaults = carmine_ads::AdsConfig::default();
         let config = args.config().unwrap();
@@ -889,6 +897,7 @@ mod tests {
         );
         assert_eq!((config.reserve_feed, config.reserve_search, config.reserve_related), (500, 800, 400));
         assert_eq!((config.limits, config.audience_min), (defaults.limits, defaults.audience_min), "the defaults");
+        assert_eq!(config.boost_cpm_minor, defaults.boost_cpm_minor);
         let tuned = AdsArgs { ad_load_feed: " 4 , 8 ".into(), ad_reserves: "1.50,0,2".into(), ..args.clone() };
         let tuned = tuned.config().unwrap();
         assert_eq!((tuned.feed_load.first, tuned.feed_load.every, tuned.reserve_feed), (4, 8, 150));
@@ -904,6 +913,7 @@ mod tests {
             AdsArgs { ad_cpc_bid_max: 0, ..args.clone() },
             AdsArgs { ad_cpm_bid_max: 1_000_000, ..args.clone() },
             AdsArgs { ad_daily_budget_min: 0, ..args.clone() },
+            AdsArgs { ad_boost_cpm: "0".into(), ..args.clone() },
         ] {
             assert!(bad.config().is_err());
         }

@@ -85,8 +85,20 @@ pub(crate) struct EntryRow {
 }
 
 /// The kinds of ledger entries pages name (`entry-<kind>`; anything else: `other`).
-pub(crate) const ENTRY_KINDS: &[&str] =
-    &["top_up", "funds_added", "gift_sent", "gift_received", "payout", "payout_sent", "refund", "reversal", "other"];
+pub(crate) const ENTRY_KINDS: &[&str] = &[
+    "top_up",
+    "funds_added",
+    "gift_sent",
+    "gift_received",
+    "payout",
+    "payout_sent",
+    "refund",
+    "reversal",
+    "boost",
+    "boost_refund",
+    "ad_credit",
+    "other",
+];
 
 /// Ledger entries as rows; `coin_minor` set: the account counts coins, shown as coins.
 /// The ledger's memo is its own English note; a row shows only what reads in any
@@ -108,6 +120,10 @@ fn entry_rows(entries: &[EntryView], coin_minor: Option<i64>) -> Vec<EntryRow> {
                 // Its memo is the ledger's own words ("payout failed: …"); the payout's
                 // status says it in the reader's language.
                 "reversal" => ("reversal", String::new()),
+                // The ledger's memo repeats the kind in English.
+                "boost" => ("boost", String::new()),
+                "boost_refund" => ("boost_refund", String::new()),
+                "ad_credit" => ("ad_credit", String::new()),
                 other => {
                     let kind = ENTRY_KINDS.iter().copied().find(|k| *k == other).unwrap_or("other");
                     (kind, if kind == "other" { String::new() } else { e.memo.clone() })

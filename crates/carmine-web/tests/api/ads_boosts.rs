@@ -13,7 +13,10 @@ use serde_json::{Value, json};
 use crate::helpers::{Client, TestApp};
 use crate::orders::assert_books_balance;
 
-carmine_store::both_backends!(a_member_boosts_a_note_from_coins_and_gets_back_what_it_did_not_spend);
+carmine_store::both_backends!(
+    a_member_boosts_a_note_from_coins_and_gets_back_what_it_did_not_spend,
+    boosting_works_as_pages_in_both_languages,
+);
 
 const PHONE: &str = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148";
 
@@ -176,5 +179,88 @@ async fn a_member_boosts_a_note_from_coins_and_gets_back_what_it_did_not_spend(t
     let queue = app.get(&operator, "/api/v1/admin/ads/review").await.json();
     assert!(!queue.to_string().contains(stopped["ad_id"].as_str().unwrap()), "{queue}");
     assert_eq!(app.get(&maker, "/api/v1/boosts").await.json()["items"].as_array().unwrap().len(), 3);
+    assert_books_balance(&app).await;
+}
+
+async fn boosting_works_as_pages_in_both_languages(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let maker = app.signup("page_booster").await;
+    app.post_keyed(
+        &maker,
+        "/api/v1/me/wallet/top-ups",
+        "coins-1",
+        json!({ "amount": { "amount_minor": 3_000, "currency": "CNY" }, "method": "sandbox_success" }),
+    )
+    .await
+    .assert_status(201);
+    let note = app.publish(&maker, "山里的早晨 Morning hike", json!({ "body": "#hiking" })).await;
+    let private = app.publish(&maker, "Private diary", json!({ "visibility": "private" })).await;
+
+    // The note's page offers the boost; the form picks that note and lists only
+    // public notes.
+    assert!(app.get(&maker, &format!("/notes/{note}")).await.text().contains(&format!("/boost?note={note}")));
+    let page = app.get(&maker, &format!("/boost?note={note}")).await;
+    page.assert_status(200);
+    let html = page.text();
+    assert!(html.contains(&format!("value=\"{note}\" selected")) && !html.contains(&private), "{html}");
+    assert!(html.contains("You have 300 coins") && html.contains("You have not boosted a note yet."), "{html}");
+    let key_of = |html: &str| {
+        let at = html.find("name=\"idempotency_key\" value=\"").unwrap() + 30;
+        html[at..at + html[at..].find('"').unwrap()].to_owned()
+    };
+
+    // Refused: the page comes back with the reason and what was typed; nothing moves.
+    let fields = |key: &str, coins_other: &'static str| {
+        vec![
+            ("idempotency_key", key.to_owned()),
+            ("note_id", note.clone()),
+            ("coins", "300".to_owned()),
+            ("coins_other", coins_other.to_owned()),
+            ("goal", "follows".to_owned()),
+            ("hours", "24".to_owned()),
+        ]
+    };
+    let send = |fields: Vec<(&'static str, String)>| {
+        let maker = maker.clone();
+        let app = &app;
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            crate::pages::form(app, &maker, "/boost", &pairs).await
+        }
+    };
+    let refused = send(fields(&key_of(&html), "50")).await;
+    assert_eq!(refused.status, 422);
+    let text = refused.text();
+    assert!(text.contains("role=\"alert\"") && text.contains("value=\"50\""), "{text}");
+    assert_eq!(app.get(&maker, "/api/v1/me/wallet").await.json()["coin_count"], 300);
+
+    // Sent (with the refused page's new key): on to its results page, in review;
+    // sending again changes nothing.
+    let key = key_of(&text);
+    let created = send(fields(&key, "")).await;
+    created.assert_status(303);
+    let location = created.headers["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/boost/") && location.contains("done=boost_created"), "{location}");
+    send(fields(&key, "")).await.assert_status(303);
+    assert_eq!(app.get(&maker, "/api/v1/me/wallet").await.json()["coin_count"], 0);
+    let path = location.split('?').next().unwrap().to_owned();
+    let results = app.get(&maker, &path).await.text();
+    assert!(results.contains("In review") && results.contains("0 of 300 coins spent"), "{results}");
+    assert!(results.contains("New followers it brought:"), "{results}");
+    let chinese = app.send_with(&maker, Method::GET, &path, None, &[("accept-language", "zh-CN")]).await.text();
+    assert!(chinese.contains("审核中") && chinese.contains("已花费 0 / 300 金币"), "{chinese}");
+    // The wallet names the boost.
+    assert!(app.get(&maker, "/wallet").await.text().contains("Boost"));
+    // Nobody else sees it.
+    let other = app.signup("page_other").await;
+    app.get(&other, &path).await.assert_status(404);
+
+    // Stopped from its page: the coins come back.
+    let stopped = crate::pages::form(&app, &maker, &format!("{path}/stop"), &[]).await;
+    stopped.assert_status(303);
+    let after = app.get(&maker, &path).await.text();
+    assert!(after.contains("Stopped") && after.contains("300 coins back to your wallet"), "{after}");
+    assert!(!after.contains("id=\"boost-stop\""), "no Stop once stopped");
+    assert_eq!(app.get(&maker, "/api/v1/me/wallet").await.json()["coin_count"], 300);
     assert_books_balance(&app).await;
 }

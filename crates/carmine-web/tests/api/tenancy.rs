@@ -216,6 +216,26 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
     let ad =
         app.post(&alice, &format!("/api/v1/ads/groups/{ad_group}/ads"), json!({ "note_id": ad_note })).await.json();
     let ad_id = ad["id"].as_str().unwrap().to_owned();
+    // A boost of Alice's own note, paid from her coins.
+    app.post_keyed(
+        &alice,
+        "/api/v1/me/wallet/top-ups",
+        "alice-coins",
+        json!({ "amount": { "amount_minor": 2_000, "currency": "CNY" }, "method": "sandbox_success" }),
+    )
+    .await
+    .assert_status(201);
+    let boosted = app.publish(&alice, "周末徒步 Weekend hike", json!({})).await;
+    let boost = app
+        .post_keyed(
+            &alice,
+            "/api/v1/boosts",
+            "alice-boost",
+            json!({ "note_id": boosted, "coins": 100, "goal": "reads", "hours": 24 }),
+        )
+        .await
+        .json();
+    let boost_id = boost["id"].as_str().unwrap().to_owned();
     let mallory = app.signup("mallory").await;
     app.post(&mallory, "/api/v1/orgs", json!({ "handle": "mallory_co", "name": "Mallory Co", "kind": "agency" }))
         .await
@@ -287,6 +307,8 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
             ad_group.as_str()
         } else if template.starts_with("/api/v1/ads/ads/") || template.starts_with("/api/v1/admin/ads/") {
             ad_id.as_str()
+        } else if template.starts_with("/api/v1/boosts/") {
+            boost_id.as_str()
         } else {
             &alice_id
         };
@@ -327,6 +349,7 @@ async fn another_tenant_can_touch_nothing(t: TestDb) {
     let members = app.get(&alice, "/api/v1/orgs/alice_co/members").await.json();
     assert_eq!(members["items"].as_array().unwrap().len(), 1);
     assert_eq!(app.get(&alice, "/api/v1/orgs/alice_co").await.json()["name"], "Alice Co");
+    assert_eq!(app.get(&alice, &format!("/api/v1/boosts/{boost_id}")).await.json()["state"], "in_review");
     assert_eq!(app.get(&alice, "/api/v1/orgs/alice_co/invitations").await.json()["items"][0]["status"], "pending");
     let note = app.get(&alice, &format!("/api/v1/notes/{}", private_note["id"].as_str().unwrap())).await.json();
     assert_eq!(note["title"], "私密");

@@ -134,6 +134,7 @@ pub async fn create_boost(
 }
 
 #[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct BoostsQuery {
     /// Items per page: default 20, clamped to 1..=100.

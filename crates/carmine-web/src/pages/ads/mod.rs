@@ -7,6 +7,7 @@
 //! JavaScript. One router, merged into the pages in one line.
 
 mod authorisations;
+mod boosts;
 mod review;
 pub(crate) mod serving;
 
@@ -50,6 +51,8 @@ pub(crate) const NOTICES: &[&str] = &[
     "ad_rejected",
     "ad_authorised",
     "ad_authorisation_revoked",
+    "boost_created",
+    "boost_stopped",
 ];
 
 pub(crate) fn router() -> Router<AppState> {
@@ -67,6 +70,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/admin/ads/{id}", post(review::decide).get(review::to_queue))
         .route("/notes/{id}/ad-authorisations", get(authorisations::show).post(authorisations::grant))
         .route("/notes/{id}/ad-authorisations/{org}/revoke", post(authorisations::revoke))
+        .route("/boost", get(boosts::show).post(boosts::create))
+        .route("/boost/{id}", get(boosts::results))
+        .route("/boost/{id}/stop", post(boosts::stop))
 }
 
 #[derive(Deserialize, Default)]

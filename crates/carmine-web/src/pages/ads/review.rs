@@ -47,6 +47,7 @@ struct Settings {
     daily_budget_min: String,
     cpc_bid_max: String,
     cpm_bid_max: String,
+    boost_cpm: String,
 }
 
 impl Settings {
@@ -66,6 +67,7 @@ impl Settings {
             daily_budget_min: money(config.limits.daily_budget_min_minor),
             cpc_bid_max: money(config.limits.cpc_bid_max_minor),
             cpm_bid_max: money(config.limits.cpm_bid_max_minor),
+            boost_cpm: money(config.boost_cpm_minor),
         }
     }
 }
