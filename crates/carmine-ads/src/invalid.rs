@@ -147,6 +147,9 @@ impl Ads {
                 self.to_coins(tx, &campaign, fen, "ad_credit").await?;
             }
         }
+        // Reports up to now are final (ADR 0033).
+        let now = tx.now();
+        rows::set_checked_through(tx, now).await?;
         Ok(found.len())
     }
 }

@@ -23,6 +23,7 @@ pub mod events;
 pub mod invalid;
 pub mod jobs;
 pub mod pacing;
+pub mod reports;
 pub mod review;
 pub mod serving;
 pub mod structure;
@@ -69,6 +70,8 @@ pub struct AdsConfig {
     pub limits: AdLimits,
     /// What a boost bids per thousand viewable impressions (CPM), in minor units.
     pub boost_cpm_minor: i64,
+    /// Report cells of fewer members are left out (age band, gender, search term).
+    pub report_cell_min: usize,
 }
 
 /// The budgets and bids advertisers may set, in minor units (operator settings; the
@@ -126,6 +129,7 @@ impl Default for AdsConfig {
             related_load: AdLoad { first: 4, every: 10, after_short_lists: false },
             limits: AdLimits::default(),
             boost_cpm_minor: 2_000,
+            report_cell_min: 50,
         }
     }
 }

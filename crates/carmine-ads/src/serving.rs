@@ -18,7 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use carmine_core::{Id, Result, Timestamp};
 use carmine_ledger::{AccountKind, Owner};
-use carmine_store::ads::{self as rows, ServingRow};
+use carmine_store::ads::{self as rows, ImpressionRecord, ServingRow};
 use carmine_store::{actors, ledger};
 
 use crate::Ads;
@@ -28,7 +28,7 @@ use crate::ctr::{CtrPrior, CtrStats, predicted_ctr};
 use crate::review::check_creative;
 use crate::structure::{Placement, Pricing, placements_of};
 use crate::targeting::{Query, Targeting, Viewer};
-use crate::tokens::{TOKEN_SECONDS, TokenData};
+use crate::tokens::{self, TOKEN_SECONDS, TokenData};
 
 /// How long a node keeps the ads that may serve before reading them again.
 const SERVING_SECONDS: i64 = 5;
@@ -253,26 +253,41 @@ impl Ads {
                 expires_at: now.plus_seconds(TOKEN_SECONDS),
                 viewer: request.viewer_key.to_owned(),
             });
-            served.push((
-                campaign.id,
-                Sponsored { ad_id: ad.ad_id, note_id: ad.note_id, position: 0, token, boost },
-                winner.slot,
-            ));
+            let keyword = match (&viewer.query, servable.iter().find(|s| s.row.ad_id == ad.ad_id)) {
+                (Some(query), Some(s)) => s.targeting.matched_keyword(query).map(str::to_owned),
+                _ => None,
+            };
+            let impression = ImpressionRecord {
+                token_hash: tokens::digest(&token),
+                ad_id: ad.ad_id,
+                campaign_id: campaign.id,
+                placement: request.placement.as_str().to_owned(),
+                slot: winner.slot as i64,
+                viewer: request.viewer_key.to_owned(),
+                user_id: request.member,
+                keyword,
+                search_term: request.query.map(search_term),
+                day: day.clone(),
+                created_at: now,
+            };
+            served.push((impression, Sponsored { ad_id: ad.ad_id, note_id: ad.note_id, position: 0, token, boost }));
         }
         drop(conn);
         if served.is_empty() {
             return Ok(Vec::new());
         }
+        // What was served: the frequency cap's count and the reports' impression.
         let mut tx = self.db.begin().await?;
-        for (campaign, _, _) in &served {
-            rows::count_served(&mut tx, *campaign, request.viewer_key, &day).await?;
+        for (impression, _) in &served {
+            rows::count_served(&mut tx, impression.campaign_id, request.viewer_key, &day).await?;
+            rows::insert_impression(&mut tx, impression).await?;
         }
         tx.commit().await?;
         // Positions in the final list: each ad at its slot's position among the cards.
         Ok(served
             .into_iter()
-            .map(|(_, mut sponsored, slot)| {
-                sponsored.position = positions[slot];
+            .map(|(impression, mut sponsored)| {
+                sponsored.position = positions[impression.slot as usize];
                 sponsored
             })
             .collect())
@@ -291,6 +306,11 @@ impl Ads {
         let account = ledger::find_account(&mut *conn, owner.kind(), owner.id(), kind, self.currency.as_str()).await?;
         Ok(account.is_some_and(|a| a.balance - a.pending_debits > 0))
     }
+}
+
+/// A search as reports group it: trimmed, lower case, at most 100 characters.
+fn search_term(query: &str) -> String {
+    query.trim().to_lowercase().chars().take(100).collect()
 }
 
 /// The campaign of a servable ad.

@@ -414,6 +414,11 @@ pub struct Viewer {
 impl Targeting {
     /// Whether an ad of this group may be shown to `viewer` on `placement`;
     /// `in_audience` says whether the viewer is in its lookalike audience.
+    /// The keyword that matched a search (the first one, as written), for reports.
+    pub fn matched_keyword(&self, query: &Query) -> Option<&str> {
+        self.keywords.iter().find(|k| k.matches(query)).map(|k| k.text.as_str())
+    }
+
     pub fn admits(&self, placement: Placement, viewer: &Viewer, in_audience: bool) -> bool {
         if placement == Placement::Search {
             let Some(query) = &viewer.query else { return false };

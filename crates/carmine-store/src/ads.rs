@@ -1167,3 +1167,230 @@ pub async fn engagements_of(conn: &mut Conn, campaign_id: Id) -> StoreResult<Vec
     .await?;
     Ok(rows.iter().map(|r| Ok((r.try_get("kind")?, r.try_get("n")?))).collect::<Result<_, sqlx::Error>>()?)
 }
+
+// ---- Reports -----------------------------------------------------------------------
+
+/// One served ad as reports read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImpressionRecord {
+    pub token_hash: String,
+    pub ad_id: Id,
+    pub campaign_id: Id,
+    pub placement: String,
+    pub slot: i64,
+    pub viewer: String,
+    pub user_id: Option<Id>,
+    pub keyword: Option<String>,
+    pub search_term: Option<String>,
+    pub day: String,
+    pub created_at: Timestamp,
+}
+
+/// Keeps what was served under a token (once).
+pub async fn insert_impression(tx: &mut Tx, row: &ImpressionRecord) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO ad_impressions (token_hash, ad_id, campaign_id, placement, slot, viewer, user_id, keyword,
+                                     search_term, day, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (token_hash) DO NOTHING",
+    )
+    .bind(&row.token_hash)
+    .bind(row.ad_id.as_i64())
+    .bind(row.campaign_id.as_i64())
+    .bind(&row.placement)
+    .bind(row.slot)
+    .bind(&row.viewer)
+    .bind(row.user_id.map(Id::as_i64))
+    .bind(row.keyword.as_deref())
+    .bind(row.search_term.as_deref())
+    .bind(&row.day)
+    .bind(row.created_at.micros())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// A campaign's impressions on the local days `from..=to`, at most `limit`.
+pub async fn impressions_of(
+    conn: &mut Conn,
+    campaign_id: Id,
+    from: &str,
+    to: &str,
+    limit: u32,
+) -> StoreResult<Vec<ImpressionRecord>> {
+    let rows = sqlx::query(
+        "SELECT token_hash, ad_id, campaign_id, placement, slot, viewer, user_id, keyword, search_term, day, created_at
+         FROM ad_impressions WHERE campaign_id = $1 AND day >= $2 AND day <= $3 ORDER BY created_at LIMIT $4",
+    )
+    .bind(campaign_id.as_i64())
+    .bind(from)
+    .bind(to)
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    all(&rows, |r| {
+        Ok(ImpressionRecord {
+            token_hash: r.try_get("token_hash")?,
+            ad_id: Id::from_i64(r.try_get("ad_id")?),
+            campaign_id: Id::from_i64(r.try_get("campaign_id")?),
+            placement: r.try_get("placement")?,
+            slot: r.try_get("slot")?,
+            viewer: r.try_get("viewer")?,
+            user_id: r.try_get::<Option<i64>, _>("user_id")?.map(Id::from_i64),
+            keyword: r.try_get("keyword")?,
+            search_term: r.try_get("search_term")?,
+            day: r.try_get("day")?,
+            created_at: Timestamp(r.try_get("created_at")?),
+        })
+    })
+}
+
+/// An accepted event as reports read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportEvent {
+    pub token_hash: String,
+    pub ad_id: Id,
+    /// `viewable` or `click`.
+    pub kind: String,
+    pub placement: String,
+    pub user_id: Option<Id>,
+    pub cost_millis: i64,
+    /// Found invalid later (its cost credited back).
+    pub invalid: bool,
+    pub created_at: Timestamp,
+}
+
+/// A campaign's accepted events between `from` and `until`, at most `limit`.
+pub async fn report_events(
+    conn: &mut Conn,
+    campaign_id: Id,
+    from: Timestamp,
+    until: Timestamp,
+    limit: u32,
+) -> StoreResult<Vec<ReportEvent>> {
+    let rows = sqlx::query(
+        "SELECT token_hash, ad_id, kind, placement, user_id, cost_millis, invalid_at, created_at FROM ad_events
+         WHERE campaign_id = $1 AND reason IS NULL AND created_at >= $2 AND created_at < $3
+         ORDER BY created_at LIMIT $4",
+    )
+    .bind(campaign_id.as_i64())
+    .bind(from.micros())
+    .bind(until.micros())
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    all(&rows, |r| {
+        Ok(ReportEvent {
+            token_hash: r.try_get("token_hash")?,
+            ad_id: Id::from_i64(r.try_get::<Option<i64>, _>("ad_id")?.unwrap_or(0)),
+            kind: r.try_get("kind")?,
+            placement: r.try_get::<Option<String>, _>("placement")?.unwrap_or_default(),
+            user_id: r.try_get::<Option<i64>, _>("user_id")?.map(Id::from_i64),
+            cost_millis: r.try_get("cost_millis")?,
+            invalid: r.try_get::<Option<i64>, _>("invalid_at")?.is_some(),
+            created_at: Timestamp(r.try_get("created_at")?),
+        })
+    })
+}
+
+/// What a campaign's ads brought between `from` and `until`: (ad, member, kind, when).
+pub async fn engagements_between(
+    conn: &mut Conn,
+    campaign_id: Id,
+    from: Timestamp,
+    until: Timestamp,
+    limit: u32,
+) -> StoreResult<Vec<(Id, Option<Id>, String, Timestamp)>> {
+    let rows = sqlx::query(
+        "SELECT ad_id, user_id, kind, created_at FROM ad_engagements
+         WHERE campaign_id = $1 AND created_at >= $2 AND created_at < $3 ORDER BY created_at LIMIT $4",
+    )
+    .bind(campaign_id.as_i64())
+    .bind(from.micros())
+    .bind(until.micros())
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    all(&rows, |r| {
+        Ok((
+            Id::from_i64(r.try_get("ad_id")?),
+            r.try_get::<Option<i64>, _>("user_id")?.map(Id::from_i64),
+            r.try_get("kind")?,
+            Timestamp(r.try_get("created_at")?),
+        ))
+    })
+}
+
+/// Paid orders of a store placed between `from` and `until`: (order, buyer, total,
+/// when), at most `limit`.
+pub async fn paid_orders_between(
+    conn: &mut Conn,
+    store_id: Id,
+    from: Timestamp,
+    until: Timestamp,
+    limit: u32,
+) -> StoreResult<Vec<(Id, Id, i64, Timestamp)>> {
+    let rows = sqlx::query(
+        "SELECT id, buyer_id, total_minor, refunded_minor, created_at FROM orders
+         WHERE store_id = $1 AND paid_at IS NOT NULL AND created_at >= $2 AND created_at < $3
+         ORDER BY created_at LIMIT $4",
+    )
+    .bind(store_id.as_i64())
+    .bind(from.micros())
+    .bind(until.micros())
+    .bind(i64::from(limit))
+    .fetch_all(conn)
+    .await?;
+    all(&rows, |r| {
+        let total: i64 = r.try_get("total_minor")?;
+        let refunded: i64 = r.try_get("refunded_minor")?;
+        Ok((
+            Id::from_i64(r.try_get("id")?),
+            Id::from_i64(r.try_get("buyer_id")?),
+            total - refunded,
+            Timestamp(r.try_get("created_at")?),
+        ))
+    })
+}
+
+/// Consenting members' (birth year, gender), for reports by age band and gender.
+pub async fn consented_demographics(
+    conn: &mut Conn,
+    members: &[Id],
+) -> StoreResult<Vec<(Id, Option<i64>, Option<String>)>> {
+    let mut out = Vec::new();
+    for chunk in members.chunks(crate::bulk::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT id, birth_year, gender FROM users WHERE demographics_consent_at IS NOT NULL AND id IN ({})",
+            crate::bulk::list(chunk.len(), 1)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            query = query.bind(id.as_i64());
+        }
+        for r in &query.fetch_all(&mut *conn).await? {
+            out.push((Id::from_i64(r.try_get("id")?), r.try_get("birth_year")?, r.try_get("gender")?));
+        }
+    }
+    Ok(out)
+}
+
+/// Records that `ads.invalid_traffic` has looked at everything up to `at`.
+pub async fn set_checked_through(tx: &mut Tx, at: Timestamp) -> StoreResult<()> {
+    sqlx::query(
+        "INSERT INTO ad_traffic_checks (id, checked_through) VALUES (1, $1)
+         ON CONFLICT (id) DO UPDATE SET checked_through = CASE
+             WHEN ad_traffic_checks.checked_through > excluded.checked_through THEN ad_traffic_checks.checked_through
+             ELSE excluded.checked_through END",
+    )
+    .bind(at.micros())
+    .execute(tx.conn())
+    .await?;
+    Ok(())
+}
+
+/// How far `ads.invalid_traffic` has looked (`None`: never ran).
+pub async fn checked_through(conn: &mut Conn) -> StoreResult<Option<Timestamp>> {
+    let row = sqlx::query("SELECT checked_through FROM ad_traffic_checks WHERE id = 1").fetch_optional(conn).await?;
+    Ok(row.map(|r| r.try_get("checked_through").map(Timestamp)).transpose()?)
+}

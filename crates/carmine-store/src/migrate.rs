@@ -57,6 +57,7 @@ const MIGRATIONS: &[Migration] = &[
     migration!(26, "0026_import_orders"),
     migration!(27, "0027_ads"),
     migration!(28, "0028_paid_engagement_boosts"),
+    migration!(29, "0029_ad_reports"),
 ];
 
 /// The names of the migrations this binary carries, in order.

@@ -478,6 +478,8 @@ mod tests {
             ("boost-goal-count", carmine_ads::boosts::GOALS.to_vec()),
             ("boost-state", carmine_ads::boosts::BoostState::ALL.iter().map(|s| s.as_str()).collect()),
             ("boost-hours", vec!["6", "12", "24", "72", "168"]),
+            ("ads-report-by", carmine_ads::reports::Breakdown::ALL.iter().map(|b| b.as_str()).collect()),
+            ("ads-report-none", carmine_ads::reports::Breakdown::ALL.iter().map(|b| b.as_str()).collect()),
             (
                 "ads-problem",
                 vec!["note_not_found", "note_not_advertisable", "creative_not_authorised", "ad_store_required"],

@@ -344,6 +344,9 @@ pub struct AdsArgs {
     /// What a member's boost bids per 1,000 viewable impressions, in yuan.
     #[arg(long, default_value = "20", env = "CARMINE_AD_BOOST_CPM")]
     pub ad_boost_cpm: String,
+    /// Report cells (age band, gender, search term) of fewer members are left out.
+    #[arg(long, default_value_t = 50, env = "CARMINE_AD_REPORT_CELL_MIN")]
+    pub ad_report_cell_min: usize,
 }
 
 impl AdsArgs {
@@ -378,6 +381,9 @@ impl AdsArgs {
         if !(1..=most).contains(&self.ad_cpc_bid_max) || !(1..=most).contains(&self.ad_cpm_bid_max) {
             return Err(format!("--ad-cpc-bid-max and --ad-cpm-bid-max must be 1–{most} yuan"));
         }
+        if !(1..=100_000).contains(&self.ad_report_cell_min) {
+            return Err("--ad-report-cell-min must be 1–100000".to_owned());
+        }
         if !(1..=100_000).contains(&self.ad_daily_budget_min) {
             return Err("--ad-daily-budget-min must be 1–100000 yuan".to_owned());
         }
@@ -386,6 +392,7 @@ impl AdsArgs {
             .ok_or("--ad-boost-cpm: an amount in yuan, like 20")?;
         Ok(carmine_ads::AdsConfig {
             boost_cpm_minor,
+            report_cell_min: self.ad_report_cell_min,
             feed_load: Self::load("ad-load-feed", &self.ad_load_feed, false)?,
             search_load: Self::load("ad-load-search", &self.ad_load_search, true)?,
             related_load: Self::load("ad-load-related", &self.ad_load_related, false)?,
@@ -888,6 +895,7 @@ mod tests {
             ad_cpc_bid_max: 1_000,
             ad_cpm_bid_max: 10_000,
             ad_boost_cpm: "20".into(),
+            ad_report_cell_min: 50,
         };
         let defaults = carmine_ads::AdsConfig::default();
         let config = args.config().unwrap();
@@ -897,7 +905,7 @@ mod tests {
         );
         assert_eq!((config.reserve_feed, config.reserve_search, config.reserve_related), (500, 800, 400));
         assert_eq!((config.limits, config.audience_min), (defaults.limits, defaults.audience_min), "the defaults");
-        assert_eq!(config.boost_cpm_minor, defaults.boost_cpm_minor);
+        assert_eq!((config.boost_cpm_minor, config.report_cell_min), (defaults.boost_cpm_minor, 50));
         let tuned = AdsArgs { ad_load_feed: " 4 , 8 ".into(), ad_reserves: "1.50,0,2".into(), ..args.clone() };
         let tuned = tuned.config().unwrap();
         assert_eq!((tuned.feed_load.first, tuned.feed_load.every, tuned.reserve_feed), (4, 8, 150));
@@ -914,6 +922,7 @@ mod tests {
             AdsArgs { ad_cpm_bid_max: 1_000_000, ..args.clone() },
             AdsArgs { ad_daily_budget_min: 0, ..args.clone() },
             AdsArgs { ad_boost_cpm: "0".into(), ..args.clone() },
+            AdsArgs { ad_report_cell_min: 0, ..args.clone() },
         ] {
             assert!(bad.config().is_err());
         }

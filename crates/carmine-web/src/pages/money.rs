@@ -707,7 +707,7 @@ pub(crate) fn revenue_chart(statement: &RevenueStatement) -> String {
 }
 
 /// Text for SVG drawn here (askama escapes templates, not this).
-fn escape_text(text: &str) -> String {
+pub(crate) fn escape_text(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 

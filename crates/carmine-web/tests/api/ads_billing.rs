@@ -75,7 +75,7 @@ pub(crate) async fn running_ad(
 }
 
 /// An event reported from a phone's browser.
-async fn event(app: &TestApp, client: &Client, token: &str, kind: &str) -> crate::helpers::TestResponse {
+pub(crate) async fn event(app: &TestApp, client: &Client, token: &str, kind: &str) -> crate::helpers::TestResponse {
     let body = json!({ "token": token, "kind": kind });
     app.send_with(client, Method::POST, "/api/v1/ads/events", Some(body), &[("user-agent", PHONE)]).await
 }

@@ -9,6 +9,7 @@ mod ads;
 mod ads_billing;
 mod ads_boosts;
 mod ads_paid;
+mod ads_reports;
 mod after_sales;
 mod bad_input;
 mod boards;

@@ -1,13 +1,14 @@
 //! Advertising's API (ADR 0028): an organization's campaigns, their ad groups and
 //! ads (`/api/v1/ads/…`), creators' authorisations on their notes
 //! (`authorisations.rs`), the operator's review queue (`review.rs`) and members'
-//! boosts (`boosts.rs`, `/api/v1/boosts`). One router,
+//! boosts (`boosts.rs`, `/api/v1/boosts`) and reports (`reports.rs`). One router,
 //! merged into `/api/v1` in one line. An object of another advertiser answers 404.
 
 pub(crate) mod auction;
 pub(crate) mod authorisations;
 pub(crate) mod boosts;
 pub(crate) mod events;
+pub(crate) mod reports;
 pub(crate) mod review;
 
 use axum::Json;
@@ -50,6 +51,8 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(boosts::list_boosts, boosts::create_boost))
         .routes(routes!(boosts::get_boost))
         .routes(routes!(boosts::stop_boost))
+        .routes(routes!(reports::ad_report))
+        .routes(routes!(reports::ad_report_csv))
 }
 
 fn money(state: &AppState, minor: i64) -> MoneyView {

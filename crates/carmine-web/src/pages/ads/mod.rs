@@ -8,6 +8,7 @@
 
 mod authorisations;
 mod boosts;
+mod reports;
 mod review;
 pub(crate) mod serving;
 
@@ -59,6 +60,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/o/{handle}/manage/ads", get(campaigns).post(create_campaign))
         .route("/o/{handle}/manage/ads/campaigns/{id}", get(campaign).post(save_campaign))
+        .route("/o/{handle}/manage/ads/campaigns/{id}/report", get(reports::show))
         .route("/o/{handle}/manage/ads/campaigns/{id}/status", post(campaign_status).get(to_campaign))
         .route("/o/{handle}/manage/ads/campaigns/{id}/groups", post(create_group).get(to_campaign))
         .route("/o/{handle}/manage/ads/groups/{id}", get(group).post(save_group))

@@ -48,6 +48,7 @@ struct Settings {
     cpc_bid_max: String,
     cpm_bid_max: String,
     boost_cpm: String,
+    report_cell_min: usize,
 }
 
 impl Settings {
@@ -68,6 +69,7 @@ impl Settings {
             cpc_bid_max: money(config.limits.cpc_bid_max_minor),
             cpm_bid_max: money(config.limits.cpm_bid_max_minor),
             boost_cpm: money(config.boost_cpm_minor),
+            report_cell_min: config.report_cell_min,
         }
     }
 }
