@@ -69,8 +69,9 @@ async fn refusals_write_nothing(test_db: TestDb) {
     let refused = ledger.transfer(Transfer { header: header(), legs: overdraft }, None).await.unwrap_err();
     assert_eq!(refused.details.unwrap()["available"]["amount_minor"], 1_000);
 
-    // Only the platform holds system accounts; members never hold an ad balance.
-    let wrong = AccountRef::new(Owner::User(Id::from_i64(1)), AccountKind::AdBalance, Currency::CNY);
+    // Only the platform holds system accounts; members never hold a deal escrow
+    // (their ad balance holds what their boosts were given: ADR 0032).
+    let wrong = AccountRef::new(Owner::User(Id::from_i64(1)), AccountKind::Escrow, Currency::CNY);
     assert_eq!(ledger.account(wrong).await.unwrap_err().code, ErrorCode::Internal);
     let platform_coins = AccountRef::platform(AccountKind::Coins, Currency::CNY);
     assert_eq!(ledger.account(platform_coins).await.unwrap_err().code, ErrorCode::Internal);

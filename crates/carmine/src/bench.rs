@@ -73,6 +73,11 @@ pub struct BenchArgs {
     /// checkout latency at a fixed load, settled orders per second.
     #[arg(long)]
     pub orders: bool,
+    /// Measure advertising in process instead (no server): the auction over 10,000
+    /// ad groups against sorting by a precomputed score, the feed and search pages with
+    /// and without ads, billable clicks through the ledger.
+    #[arg(long)]
+    pub ads: bool,
     /// Start the server with `--no-background` (no consumers or jobs) and measure reads
     /// without waiting for the consumers — e.g. while an imported history is not yet applied.
     #[arg(long)]
@@ -609,6 +614,9 @@ pub async fn run(args: BenchArgs) -> Result<(), String> {
     }
     if args.orders {
         return crate::bench_orders::run(&args).await;
+    }
+    if args.ads {
+        return crate::bench_ads::run(&args).await;
     }
     if let Some(dataset) = &args.dataset {
         std::fs::create_dir_all(&args.data_dir).map_err(|e| e.to_string())?;

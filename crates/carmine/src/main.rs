@@ -3,6 +3,7 @@
 
 mod backup;
 mod bench;
+mod bench_ads;
 mod bench_commerce;
 mod bench_ledger;
 mod bench_orders;
