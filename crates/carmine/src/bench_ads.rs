@@ -26,7 +26,7 @@ use carmine_core::{Id, Timestamp};
 use carmine_ledger::{AccountKind, AccountRef, Header, Owner, Transfer};
 use carmine_media::MediaStorage;
 use carmine_search::{NoteQuery, Sort};
-use carmine_web::app::Services;
+use carmine_web::Services;
 
 use crate::bench::{BenchArgs, median, p50_p99};
 
@@ -100,7 +100,10 @@ fn auction_bench(args: &BenchArgs) {
         sorts.push(sorted);
         ratios.push(run / sorted);
     }
-    println!("\n### The auction ({GROUPS} active ad groups, 3 feed slots; {} rounds of {} s)\n", args.rounds, args.seconds);
+    println!(
+        "\n### The auction ({GROUPS} active ad groups, 3 feed slots; {} rounds of {} s)\n",
+        args.rounds, args.seconds
+    );
     println!("| what | per second (median) | ratio to the ceiling (median) |");
     println!("|---|---|---|");
     println!("| ceiling: clone the candidates and sort them by a precomputed score | {:.0} | |", median(&mut sorts));
@@ -201,11 +204,7 @@ async fn pages_bench(services: &Services, members: &[Id], samples: usize) -> Res
     ] {
         let (a50, a99) = p50_p99(alone);
         let (b50, b99) = p50_p99(both);
-        println!(
-            "| {name} | {a50:.2} | {a99:.2} | {b50:.2} | {b99:.2} | {:.2} ms | {:.2} ms |",
-            b50 - a50,
-            b99 - a99
-        );
+        println!("| {name} | {a50:.2} | {a99:.2} | {b50:.2} | {b99:.2} | {:.2} ms | {:.2} ms |", b50 - a50, b99 - a99);
     }
     Ok(())
 }
@@ -316,10 +315,11 @@ pub async fn run(args: &BenchArgs) -> Result<(), String> {
     let media = args.data_dir.join("bench-ads-media");
     let _ = std::fs::remove_dir_all(&media);
     let storage = MediaStorage::new(&media);
-    let hash = carmine_accounts::password::PasswordHasher::new(carmine_accounts::config::Argon2Params::TEST_ONLY_MINIMAL)
-        .hash(carmine_demo::DEMO_PASSWORD)
-        .await
-        .map_err(|e| e.to_string())?;
+    let hash =
+        carmine_accounts::password::PasswordHasher::new(carmine_accounts::config::Argon2Params::TEST_ONLY_MINIMAL)
+            .hash(carmine_demo::DEMO_PASSWORD)
+            .await
+            .map_err(|e| e.to_string())?;
     carmine_demo::seed(&db, &storage, &hash, carmine_demo::Scale::DEMO, 2026).await.map_err(|e| e.to_string())?;
     let config = crate::startup::services_config(carmine_accounts::config::Argon2Params::TEST_ONLY_MINIMAL);
     let services = Services::open(db.clone(), storage, config).await.map_err(|e| e.to_string())?;
@@ -327,7 +327,12 @@ pub async fn run(args: &BenchArgs) -> Result<(), String> {
     services.dataplane.sync().await.map_err(|e| e.to_string())?;
     let members: Vec<Id> = {
         let mut conn = db.reader().await.map_err(|e| e.to_string())?;
-        carmine_store::users::list(&mut conn, "", None, 200).await.map_err(|e| e.to_string())?.iter().map(|u| u.id).collect()
+        carmine_store::users::list(&mut conn, "", None, 200)
+            .await
+            .map_err(|e| e.to_string())?
+            .iter()
+            .map(|u| u.id)
+            .collect()
     };
     println!("\n(pages and billing on {backend}, the demo community)");
     pages_bench(&services, &members, 500).await?;
