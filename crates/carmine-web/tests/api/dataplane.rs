@@ -326,7 +326,9 @@ async fn readiness_lists_consumers_and_admins_see_jobs(t: TestDb) {
             "feed.domain",
             "feed.behaviour",
             "search.index",
-            "search.trends"
+            "search.trends",
+            "ads.engagements.domain",
+            "ads.engagements.behaviour"
         ]
     );
     assert_eq!(consumers[0]["lag"], 0);
@@ -345,5 +347,5 @@ async fn readiness_lists_consumers_and_admins_see_jobs(t: TestDb) {
     let job_id = jobs["jobs"][0]["id"].as_str().unwrap();
     app.post(&admin, &format!("/api/v1/admin/jobs/{job_id}/retry"), json!({})).await.assert_error(404, "job_not_found");
     let listed = app.get(&admin, "/api/v1/admin/consumers").await.json();
-    assert_eq!(listed.as_array().unwrap().len(), 7);
+    assert_eq!(listed.as_array().unwrap().len(), 9);
 }
