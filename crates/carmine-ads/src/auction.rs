@@ -108,12 +108,8 @@ pub fn reserve_for(candidate: &Candidate, rules: &Rules) -> i64 {
 pub fn ranked(mut candidates: Vec<Candidate>, rules: &Rules) -> Vec<Candidate> {
     candidates.retain(|c| c.bid_minor > 0 && c.rate() > 0.0 && c.score() >= rules.reserve_ecpm);
     candidates.sort_by(by_rank);
-    let mut notes = Vec::new();
-    candidates.retain(|c| {
-        let first = !notes.contains(&c.note_id);
-        notes.push(c.note_id);
-        first
-    });
+    let mut notes = std::collections::HashSet::with_capacity(candidates.len());
+    candidates.retain(|c| notes.insert(c.note_id));
     candidates
 }
 

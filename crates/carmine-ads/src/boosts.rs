@@ -121,6 +121,17 @@ fn goal(objective: Objective) -> Result<&'static str> {
     }
 }
 
+/// Coins outside the limits (or not a whole number), explained in either language.
+pub fn coins_out_of_range() -> Error {
+    Error::invalid_field("coins", format!("{BOOST_COINS_MIN} to {BOOST_COINS_MAX} whole coins"))
+        .with_hint_args("boost-coins", &[("min", grouped(BOOST_COINS_MIN)), ("max", grouped(BOOST_COINS_MAX))])
+}
+
+/// A whole number with thousands grouped (`100,000`).
+fn grouped(n: i64) -> String {
+    carmine_core::money::yuan(n * 100).trim_start_matches('¥').trim_end_matches(".00").to_owned()
+}
+
 fn boost_balance(member: Id, currency: carmine_core::money::Currency) -> AccountRef {
     AccountRef::new(Owner::User(member), AccountKind::AdBalance, currency)
 }
@@ -157,10 +168,11 @@ impl Ads {
     ) -> Result<Id> {
         let objective = goal(input.goal)?;
         if !(BOOST_COINS_MIN..=BOOST_COINS_MAX).contains(&input.coins) {
-            return Err(Error::invalid_field("coins", format!("{BOOST_COINS_MIN} to {BOOST_COINS_MAX}")));
+            return Err(coins_out_of_range());
         }
         if !(BOOST_HOURS_MIN..=BOOST_HOURS_MAX).contains(&input.hours) {
-            return Err(Error::invalid_field("hours", format!("{BOOST_HOURS_MIN} to {BOOST_HOURS_MAX}")));
+            return Err(Error::invalid_field("hours", format!("{BOOST_HOURS_MIN} to {BOOST_HOURS_MAX}"))
+                .with_hint("boost-hours"));
         }
         let coin_minor = self.ledger.config().coin_minor;
         let budget = input.coins * coin_minor;

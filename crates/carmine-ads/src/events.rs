@@ -103,6 +103,13 @@ pub fn is_bot(user_agent: &str) -> bool {
         .any(|sign| ua.contains(sign))
 }
 
+/// Whether a refusal says the click was not a real person's interest (a bot, another
+/// viewer's token, a suspended member, the advertiser's own staff, a click farm):
+/// what follows it is not the ad's doing.
+pub fn is_invalid_reason(reason: &str) -> bool {
+    matches!(reason, "bot" | "viewer_mismatch" | "suspended" | "own_staff" | "rate_limited")
+}
+
 /// How long after its token expires what a viewer does with the note an ad brought
 /// them to still counts as paid.
 pub const PAID_WINDOW_SECONDS: i64 = 60 * 60;

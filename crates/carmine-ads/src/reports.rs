@@ -311,7 +311,11 @@ impl Ads {
         let campaign = self.campaign(caller, campaign_id, OrgAction::ViewAds).await?;
         let days = from.until(to).map_or(-1, |span| i64::from(span.get_days()));
         if !(0..REPORT_DAYS_MAX).contains(&days) {
-            return Err(Error::invalid_field("to", format!("on or after from, at most {REPORT_DAYS_MAX} days")));
+            return Err(Error::invalid_field(
+                "to",
+                format!("on or after the start date, at most {REPORT_DAYS_MAX} days"),
+            )
+            .with_hint_args("ads-report-range", &[("days", REPORT_DAYS_MAX.to_string())]));
         }
         let start = Timestamp::local_midnight(from).ok_or_else(|| Error::invalid_field("from", "a date"))?;
         let end = to

@@ -1863,7 +1863,7 @@ ads-report-by-search_term = Search term
 ads-report-by-age_band = Age band
 ads-report-by-gender = Gender
 ads-report-none-day = —
-ads-report-none-placement = —
+ads-report-none-placement = Not traced to a click
 ads-report-none-ad = —
 ads-report-none-keyword = No keyword (not search)
 ads-report-none-search_term = Not a search
@@ -1888,5 +1888,13 @@ ads-report-revenue = Revenue
 ads-report-empty = Nothing served in these days.
 ads-report-total = Total
 ads-report-chart = Net spend and clicks by day
-ads-report-suppressed = { $count } groups of fewer than { $min } members are left out (they are in the total).
+ads-report-suppressed = { $count ->
+    [one] One group of fewer than { $min } members is left out (it is in the total).
+   *[other] { $count } groups of fewer than { $min } members are left out (they are in the total).
+}
 ads-report-notes = Impressions are ads served; viewable ones were at least half on screen for a second. Invalid is what was found invalid and credited back. Engagements are what people who came through your ads did; conversions are paid orders from your store within 7 days of a click.
+hint-boost-coins = A boost is { $min } to { $max } whole coins.
+hint-boost-hours = A boost runs 6 hours to 7 days.
+hint-ads-report-range = The end date must be on or after the start date, at most { $days } days later.
+hint-ads-report-date = Dates are written like 2026-01-31.
+ads-report-all-suppressed = Every group here has fewer than { $min } members, so none is listed; the total counts them all.

@@ -679,3 +679,11 @@ const track = (function behaviour() {
   watch();
   new MutationObserver(watch).observe(document.body, { childList: true, subtree: true });
 })();
+
+// Coin amounts: typing another amount unticks the preset chips (the typed one wins).
+document.addEventListener("input", (event) => {
+  const typed = event.target;
+  if (!typed.matches || !typed.matches("input[name=coins_other]") || !typed.value) return;
+  const form = typed.closest("form");
+  if (form) form.querySelectorAll("input[name=coins]").forEach((chip) => { chip.checked = false; });
+});

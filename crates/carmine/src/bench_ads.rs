@@ -237,7 +237,7 @@ async fn billing_bench(args: &BenchArgs, services: &Services) -> Result<(), Stri
         tx.commit().await.map_err(|e| e.to_string())?;
     }
     let fund = Transfer {
-        header: Header::new("transfer", "bench", Id::from_i64(0), "fund ads"),
+        header: Header::new("transfer", "bench", Id::from_i64(1), "fund ads"),
         legs: vec![
             (AccountRef::platform(AccountKind::ProviderClearing, Currency::CNY), -1_000_000_000),
             (AccountRef::new(Owner::Org(row.advertiser_id), AccountKind::AdBalance, Currency::CNY), 1_000_000_000),

@@ -39,6 +39,20 @@ async fn paid_engagement_counts_for_the_note_but_never_for_its_organic_reach(t: 
     assert!(ad_cookie.contains("HttpOnly") && ad_cookie.contains("Max-Age=5400"), "{ad_cookie}");
     let pair = ad_cookie.split(';').next().unwrap();
     let reader = with_cookie(&reader, pair);
+    // A bot's tap still opens the note but makes nothing after it paid.
+    let crawler = app.signup("ad_crawler").await;
+    let crawler_token = token(&app, ad, Pricing::Cpc, 120, &format!("m{}", app.user_id(&crawler).await), 5);
+    let crawled = app
+        .send_with(
+            &crawler,
+            axum::http::Method::GET,
+            &format!("/ads/click/{crawler_token}"),
+            None,
+            &[("user-agent", "Googlebot/2.1")],
+        )
+        .await;
+    crawled.assert_status(303);
+    assert!(crawled.headers.get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().starts_with("carmine_ad=")));
 
     // Everything the reader does with the note now is paid: like, save, comment,
     // share, follow from it, and the read the page reports.

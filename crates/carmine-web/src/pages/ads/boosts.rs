@@ -50,8 +50,8 @@ async fn row(state: &AppState, caller: &Caller, layout: &Layout, boost: &Boost) 
     let note = state.notes().visible_records(Some(caller), &[boost.ad.note_id]).await?.into_iter().next();
     let coins = |minor: i64| minor / boost.coin_minor.max(1);
     let window = match boost.campaign.ends_at {
-        Some(end) => format!("{} – {}", layout.when(&boost.campaign.starts_at), layout.when(&end)),
-        None => layout.when(&boost.campaign.starts_at),
+        Some(end) => format!("{} – {}", layout.moment(&boost.campaign.starts_at), layout.moment(&end)),
+        None => layout.moment(&boost.campaign.starts_at),
     };
     Ok(BoostRow {
         id: boost.campaign.id.to_string(),
@@ -190,7 +190,7 @@ pub(super) async fn create(
     let started = async {
         // A preset chip (`coins`) or, typed in, another amount (`coins_other`).
         let chosen = if draft.coins_other.is_empty() { draft.coins.trim() } else { draft.coins_other.as_str() };
-        let coins: i64 = chosen.parse().map_err(|_| Error::invalid_field("coins", "a whole number of coins"))?;
+        let coins: i64 = chosen.replace([',', ' '], "").parse().map_err(|_| boost_coins_error())?;
         let hours: i64 = draft.hours.parse().map_err(|_| Error::invalid_field("hours", "6 to 168"))?;
         let key = form_key(&caller, &fields, "boost")?;
         let body = BoostRequest { note_id: draft.note.clone(), coins, goal: draft.goal.clone(), hours };
@@ -200,6 +200,11 @@ pub(super) async fn create(
         Ok(boost) => Ok(done(&format!("/boost/{}", boost.campaign.id), "boost_created")),
         Err(error) => boosts_page(&state, &caller, None, Some(&shown_on_form(error)?), draft).await,
     }
+}
+
+/// Coins that are not a whole number: the same explanation as coins out of range.
+fn boost_coins_error() -> Error {
+    carmine_ads::boosts::coins_out_of_range()
 }
 
 #[derive(Template)]

@@ -889,18 +889,20 @@ async fn click(
     let recorded =
         crate::api::ads::events::record(&state, &context, &headers, &token, carmine_ads::events::EventKind::Click)
             .await;
-    let note = match recorded {
-        Ok(r) => Some(r.note_id),
+    // Only a click by someone the ad may count (not a bot, another viewer, a
+    // suspended member, its own staff or a click farm) makes what follows paid.
+    let (note, genuine) = match recorded {
+        Ok(r) => (Some(r.note_id), !r.reason.is_some_and(carmine_ads::events::is_invalid_reason)),
         // A replayed or expired token still opens its note; a forged one, the feed.
         Err(error) => {
             tracing::debug!(code = error.code.as_str(), "an ad click was refused");
-            state.ads().note_of_token(&token).await
+            (state.ads().note_of_token(&token).await, false)
         }
     };
     let Some(note) = note else { return Redirect::to("/").into_response() };
     let mut response = Redirect::to(&format!("/notes/{note}")).into_response();
     let remembered = carmine_ads::tokens::TOKEN_SECONDS + carmine_ads::events::PAID_WINDOW_SECONDS;
-    if let Some(cookie) = crate::cookies::set_ad(state.web_config(), &token, remembered) {
+    if genuine && let Some(cookie) = crate::cookies::set_ad(state.web_config(), &token, remembered) {
         response.headers_mut().append(axum::http::header::SET_COOKIE, cookie);
     }
     response

@@ -104,20 +104,49 @@ pub(super) async fn show(
     let id = path_id(&id, ErrorCode::AdCampaignNotFound)?;
     let (org, console, _) = console(&state, &caller, &handle).await?;
     own_campaign(&state, &caller, &handle, id, carmine_accounts::orgs::OrgAction::ViewAds).await?;
-    let query = ReportQuery { campaign: id.to_string(), by: q.by, from: q.from, to: q.to };
+    let query = ReportQuery { campaign: id.to_string(), by: q.by.clone(), from: q.from, to: q.to };
     let layout = Layout::with(Some(&caller), None, None);
     let report = match read(&state, &caller, &query).await {
         Ok(report) => report,
         Err(error) => {
             // A range or breakdown the page cannot draw: the default report, with why.
             let error = crate::pages::shown_on_form(error)?;
-            let fallback = ReportQuery { campaign: id.to_string(), by: None, from: None, to: None };
-            let report = read(&state, &caller, &fallback).await?;
+            let fallback = ReportQuery { campaign: id.to_string(), by: q.by, from: None, to: None };
+            let report = match read(&state, &caller, &fallback).await {
+                Ok(report) => report,
+                Err(_) => read(&state, &caller, &ReportQuery { by: None, ..fallback }).await?,
+            };
             let layout = Layout::with(Some(&caller), None, Some(&error));
-            return page(layout, console, &org.handle, report, Some(&error));
+            let titles = ad_titles(&state, &report).await?;
+            return page(layout, console, &org.handle, report, &titles, Some(&error));
         }
     };
-    page(layout, console, &org.handle, report, None)
+    let titles = ad_titles(&state, &report).await?;
+    page(layout, console, &org.handle, report, &titles, None)
+}
+
+/// The note titles of the ads a report by ad lists (id → title).
+async fn ad_titles(
+    state: &AppState,
+    report: &carmine_ads::reports::Report,
+) -> Result<std::collections::HashMap<String, String>, ApiError> {
+    let mut titles = std::collections::HashMap::new();
+    if report.breakdown != Breakdown::Ad {
+        return Ok(titles);
+    }
+    let mut conn = state.ads().db().reader().await.map_err(carmine_core::Error::from)?;
+    for row in &report.rows {
+        let Ok(id) = row.key.parse::<carmine_core::Id>() else { continue };
+        let ad = carmine_store::ads::get_ad(&mut conn, id).await.map_err(carmine_core::Error::from)?;
+        let note = match ad {
+            Some(ad) => carmine_store::notes::get(&mut conn, ad.note_id).await.map_err(carmine_core::Error::from)?,
+            None => None,
+        };
+        if let Some(note) = note.filter(|n| !n.title.is_empty()) {
+            titles.insert(row.key.clone(), note.title);
+        }
+    }
+    Ok(titles)
 }
 
 fn page(
@@ -125,6 +154,7 @@ fn page(
     console: Console,
     handle: &str,
     report: carmine_ads::reports::Report,
+    titles: &std::collections::HashMap<String, String>,
     error: Option<&carmine_core::Error>,
 ) -> Result<Response, ApiError> {
     let by = report.breakdown;
@@ -135,11 +165,12 @@ fn page(
         match by {
             Breakdown::Placement => layout.tv("ads-placement", key),
             Breakdown::Gender => layout.tv("gender", key),
+            Breakdown::Ad => titles.get(key).cloned().unwrap_or_else(|| key.to_owned()),
             _ => key.to_owned(),
         }
     };
     let rows: Vec<Row> = report.rows.iter().map(|c| row(label(&c.key), c)).collect();
-    let chart = if by == Breakdown::Day { chart(&layout, &report.rows) } else { String::new() };
+    let chart = if by == Breakdown::Day { chart(&layout, &every_day(&report)) } else { String::new() };
     let (from, to) = (report.from.to_string(), report.to.to_string());
     let csv_href = format!(
         "/api/v1/ads/reports.csv?campaign={}&by={}&from={}&to={}",
@@ -170,16 +201,31 @@ fn page(
     Ok(render(&page, error))
 }
 
+/// The report's days, with the days nothing happened on as empty cells.
+fn every_day(report: &carmine_ads::reports::Report) -> Vec<Cell> {
+    let mut days = Vec::new();
+    let mut day = report.from;
+    while day <= report.to && days.len() <= 400 {
+        let key = day.to_string();
+        days.push(report.rows.iter().find(|r| r.key == key).cloned().unwrap_or(Cell { key, ..Cell::default() }));
+        let Ok(next) = day.tomorrow() else { break };
+        day = next;
+    }
+    days
+}
+
 /// Net spend per day as bars and clicks as a line over them: plain SVG drawn on the
 /// server. The table beside it has the exact figures.
 fn chart(layout: &Layout, days: &[Cell]) -> String {
-    let (width, height, left, bottom, top) = (720.0_f64, 220.0_f64, 64.0_f64, 24.0_f64, 12.0_f64);
+    let (width, height, left, right, bottom, top) = (560.0_f64, 220.0_f64, 64.0_f64, 34.0_f64, 24.0_f64, 12.0_f64);
     let plot = height - bottom - top;
     let n = days.len().max(1) as f64;
-    let slot = (width - left - 8.0) / n;
+    let slot = (width - left - right) / n;
     let bar = (slot * 0.6).max(1.0);
-    let max_spend = days.iter().map(|d| d.net_millis() / 1_000).max().unwrap_or(0).max(1) as f64;
-    let max_clicks = days.iter().map(|d| d.clicks).max().unwrap_or(0).max(1) as f64;
+    // Four gridlines: the top is a multiple of four minor units (and of four clicks),
+    // so no two labels read the same.
+    let max_spend = ((days.iter().map(|d| d.net_millis() / 1_000).max().unwrap_or(0).max(1) + 3) / 4 * 4) as f64;
+    let max_clicks = ((days.iter().map(|d| d.clicks).max().unwrap_or(0).max(1) + 3) / 4 * 4) as f64;
     let title = escape(&layout.t("ads-report-chart"));
     let mut svg = format!(
         r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {}" role="img" aria-label="{title}" id="report-chart" class="chart">"#,
@@ -188,11 +234,15 @@ fn chart(layout: &Layout, days: &[Cell]) -> String {
     for step in 0..=4 {
         let y = top + plot - plot * f64::from(step) / 4.0;
         let value = (max_spend * f64::from(step) / 4.0).round() as i64;
+        let clicks = (max_clicks * f64::from(step) / 4.0).round() as i64;
         svg.push_str(&format!(
-            r##"<line x1="{left}" x2="{width}" y1="{y:.1}" y2="{y:.1}" stroke="#eee"/><text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end" fill="#666">{}</text>"##,
+            r##"<line x1="{left}" x2="{}" y1="{y:.1}" y2="{y:.1}" stroke="#eee"/><text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end" fill="#666">{}</text><text x="{:.1}" y="{:.1}" font-size="10" text-anchor="end" fill="#1976d2">{clicks}</text>"##,
+            width - right,
             left - 4.0,
             y + 3.0,
-            yuan(value)
+            yuan(value),
+            width - 2.0,
+            y + 3.0
         ));
     }
     let mut points = Vec::new();
