@@ -195,9 +195,10 @@ impl Ads {
         if rows::count_campaigns(tx.conn(), caller.user_id).await? >= AD_CAMPAIGNS_PER_ADVERTISER_MAX {
             return Err(Error::new(ErrorCode::AdsLimitReached));
         }
-        let name: String = format!("{} {}", note.title.chars().take(60).collect::<String>(), objective);
+        // Named after the note (the goal is the campaign's objective).
+        let name: String = note.title.chars().take(60).collect();
         let row = CampaignRow {
-            name: name.trim(),
+            name: if name.trim().is_empty() { objective } else { name.trim() },
             objective,
             // A boost is paced over its own window; the day does not limit it.
             daily_budget_minor: budget,

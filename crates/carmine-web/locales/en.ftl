@@ -1898,3 +1898,11 @@ hint-boost-hours = A boost runs 6 hours to 7 days.
 hint-ads-report-range = The end date must be on or after the start date, at most { $days } days later.
 hint-ads-report-date = Dates are written like 2026-01-31.
 ads-report-all-suppressed = Every group here has fewer than { $min } members, so none is listed; the total counts them all.
+boost-days = { $count ->
+    [one] 1 day
+   *[other] { $count } days
+}
+boost-hours-n = { $count ->
+    [one] 1 hour
+   *[other] { $count } hours
+}

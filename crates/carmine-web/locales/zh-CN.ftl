@@ -1784,3 +1784,5 @@ hint-boost-hours = 推广时长为 6 小时至 7 天。
 hint-ads-report-range = 结束日期不能早于开始日期，且最多相隔 { $days } 天。
 hint-ads-report-date = 日期格式如 2026-01-31。
 ads-report-all-suppressed = 这里每个人群都少于 { $min } 人，因此都未列出；合计包含全部。
+boost-days = { $count } 天
+boost-hours-n = { $count } 小时

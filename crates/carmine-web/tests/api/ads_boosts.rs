@@ -94,6 +94,10 @@ async fn a_member_boosts_a_note_from_coins_and_gets_back_what_it_did_not_spend(t
     app.get(&other, &path).await.assert_error(404, "boost_not_found");
     app.post(&other, &format!("{path}/stop"), json!({})).await.assert_error(404, "boost_not_found");
 
+    // The review queue says it is a boost, of how many coins and for how long.
+    let queue = app.get(&operator, "/admin/ads").await.text();
+    assert!(queue.contains("300 coins · 6 hours · Likes and saves"), "{queue}");
+
     // Approved, it starts now and runs its six hours, labelled as a member's boost.
     app.clock.advance_seconds(1_800);
     decide(&app, &operator, &first["ad_id"], "approve").await;

@@ -31,7 +31,7 @@ struct BoostRow {
     goal: String,
     state: &'static str,
     reason: String,
-    hours: i64,
+    duration: String,
     window: String,
     coins: i64,
     spent: i64,
@@ -44,6 +44,15 @@ struct BoostRow {
     viewable: i64,
     clicks: i64,
     can_stop: bool,
+}
+
+/// A boost's duration as people say it: whole days as days, otherwise hours.
+pub(super) fn duration(layout: &Layout, hours: i64) -> String {
+    if hours % 24 == 0 {
+        layout.t1("boost-days", "count", hours / 24)
+    } else {
+        layout.t1("boost-hours-n", "count", hours)
+    }
 }
 
 async fn row(state: &AppState, caller: &Caller, layout: &Layout, boost: &Boost) -> Result<BoostRow, Error> {
@@ -64,7 +73,7 @@ async fn row(state: &AppState, caller: &Caller, layout: &Layout, boost: &Boost) 
         goal: boost.campaign.objective.clone(),
         state: boost.state.as_str(),
         reason: boost.ad.review_reason.clone().unwrap_or_default(),
-        hours: boost.campaign.boost_hours.unwrap_or(0),
+        duration: duration(layout, boost.campaign.boost_hours.unwrap_or(0)),
         window,
         coins: coins(boost.budget_minor),
         spent: coins(boost.spent_minor),

@@ -27,6 +27,8 @@ struct PendingRow {
     advertiser: String,
     /// The automatic checks' objection, an error code (empty: none).
     problem: String,
+    /// A member's boost: (coins, how long); `None` for an advertiser's ad.
+    boost: Option<(i64, String)>,
 }
 
 #[derive(Template)]
@@ -81,6 +83,7 @@ async fn queue_page(
     error: Option<&Error>,
 ) -> Result<Response, ApiError> {
     let pending = state.ads().pending_review(Operator::Admin(caller)).await?;
+    let layout = Layout::with(Some(caller), done, error);
     let rows = pending
         .iter()
         .map(|p| PendingRow {
@@ -97,10 +100,14 @@ async fn queue_page(
             objective: p.campaign.objective.clone(),
             advertiser: p.advertiser_handle.clone(),
             problem: p.problem.map(|c| c.as_str().to_owned()).unwrap_or_default(),
+            boost: p.campaign.boost_hours.map(|hours| {
+                let coin_minor = state.ledger().config().coin_minor.max(1);
+                (p.campaign.total_budget_minor.unwrap_or(0) / coin_minor, super::boosts::duration(&layout, hours))
+            }),
         })
         .collect();
     let settings = Settings::of(state.ads().config());
-    let page = QueuePage { layout: Layout::with(Some(caller), done, error), rows, settings };
+    let page = QueuePage { layout, rows, settings };
     Ok(render(&page, error))
 }
 
