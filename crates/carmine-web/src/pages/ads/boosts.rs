@@ -8,7 +8,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use carmine_accounts::Caller;
-use carmine_ads::boosts::{Boost, BoostState, GOALS, PRESET_COINS, PRESET_HOURS};
+use carmine_ads::boosts::{Boost, BoostState, GOALS, PRESET_COINS, PRESET_HOURS, coins_out_of_range};
 use carmine_core::secret::random_token;
 use carmine_core::{Error, ErrorCode, Id};
 use carmine_ledger::{AccountKind, AccountRef, Owner};
@@ -199,7 +199,7 @@ pub(super) async fn create(
     let started = async {
         // A preset chip (`coins`) or, typed in, another amount (`coins_other`).
         let chosen = if draft.coins_other.is_empty() { draft.coins.trim() } else { draft.coins_other.as_str() };
-        let coins: i64 = chosen.replace([',', ' '], "").parse().map_err(|_| boost_coins_error())?;
+        let coins: i64 = chosen.replace([',', ' '], "").parse().map_err(|_| coins_out_of_range())?;
         let hours: i64 = draft.hours.parse().map_err(|_| Error::invalid_field("hours", "6 to 168"))?;
         let key = form_key(&caller, &fields, "boost")?;
         let body = BoostRequest { note_id: draft.note.clone(), coins, goal: draft.goal.clone(), hours };
@@ -209,11 +209,6 @@ pub(super) async fn create(
         Ok(boost) => Ok(done(&format!("/boost/{}", boost.campaign.id), "boost_created")),
         Err(error) => boosts_page(&state, &caller, None, Some(&shown_on_form(error)?), draft).await,
     }
-}
-
-/// Coins that are not a whole number: the same explanation as coins out of range.
-fn boost_coins_error() -> Error {
-    carmine_ads::boosts::coins_out_of_range()
 }
 
 #[derive(Template)]
