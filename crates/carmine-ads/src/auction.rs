@@ -145,6 +145,22 @@ pub struct Simulated {
     pub group_created_at: Timestamp,
 }
 
+impl Simulated {
+    /// As a live candidate whose ad, group and note are all `id`.
+    pub fn candidate(&self, id: Id) -> Candidate {
+        Candidate {
+            ad_id: id,
+            group_id: id,
+            note_id: id,
+            pricing: self.pricing,
+            bid_minor: self.bid_minor,
+            ctr: self.ctr,
+            engagement: self.engagement,
+            group_created_at: self.group_created_at,
+        }
+    }
+}
+
 /// The simulator's answer: the winners by label, and every eligible candidate's rank.
 #[derive(Clone, Debug)]
 pub struct Simulation {
@@ -156,23 +172,8 @@ pub struct Simulation {
 /// Runs the live auction on labelled candidates (each its own note and group, numbered
 /// in the order given) for `slots`.
 pub fn simulate(candidates: &[Simulated], slots: &[Slot], rules: &Rules) -> Simulation {
-    let as_candidates: Vec<Candidate> = candidates
-        .iter()
-        .enumerate()
-        .map(|(n, s)| {
-            let id = Id::from_i64(n as i64 + 1);
-            Candidate {
-                ad_id: id,
-                group_id: id,
-                note_id: id,
-                pricing: s.pricing,
-                bid_minor: s.bid_minor,
-                ctr: s.ctr,
-                engagement: s.engagement,
-                group_created_at: s.group_created_at,
-            }
-        })
-        .collect();
+    let as_candidates: Vec<Candidate> =
+        candidates.iter().enumerate().map(|(n, s)| s.candidate(Id::from_i64(n as i64 + 1))).collect();
     let label = |id: Id| candidates[(id.as_i64() - 1) as usize].label.clone();
     let ranked = ranked(as_candidates.clone(), rules).iter().map(|c| (label(c.ad_id), c.score())).collect();
     let winners = run(as_candidates, slots, rules).into_iter().map(|w| (label(w.candidate.ad_id), w)).collect();

@@ -5,9 +5,12 @@
 //! own, or a member's note whose creator authorised this organization; a
 //! product-sales campaign needs the advertiser's open store and a note tagging one of
 //! its products. Then an operator approves, or rejects with a reason, from the queue
-//! (`/admin/ads`); each decision is audited.
+//! (`/admin/ads`); each decision is audited. A rejected ad goes back to the queue
+//! when its advertiser submits it again (`resubmit_ad`), its note mended.
 
+use carmine_accounts::Caller;
 use carmine_accounts::admin::Operator;
+use carmine_accounts::orgs::OrgAction;
 use carmine_core::limits::{AD_REVIEW_PAGE_MAX, DECISION_REASON_CHARS_MAX};
 use carmine_core::text::bounded_text;
 use carmine_core::{Error, ErrorCode, Id, Result};
@@ -16,7 +19,7 @@ use carmine_store::notes::{self, NoteRecord};
 use carmine_store::{Conn, actors, audit, product_tags, products, stores};
 
 use crate::Ads;
-use crate::structure::emit_ad;
+use crate::structure::{changeable, emit_ad};
 
 /// The note `note_id` if `campaign`'s advertiser may advertise it now.
 pub async fn check_creative(conn: &mut Conn, campaign: &CampaignRecord, note_id: Id) -> Result<NoteRecord> {
@@ -119,6 +122,28 @@ impl Ads {
         }
         let action = if approve { "ads.approve" } else { "ads.reject" };
         audit::record(&mut tx, operator.admin_id(), action, "ad", id, &serde_json::json!({ "reason": reason })).await?;
+        let ad = emit_ad(&mut tx, id).await?;
+        tx.commit().await?;
+        self.invalidate();
+        Ok(ad)
+    }
+
+    /// Sends a rejected ad back to the review queue, once its note passes the
+    /// automatic checks (its advertiser has mended the note); the last rejection's
+    /// reason stays for the operator to compare.
+    pub async fn resubmit_ad(&self, caller: &Caller, id: Id) -> Result<AdRecord> {
+        let (campaign, group, ad) = self.ad(caller, id, OrgAction::ManageAds).await?;
+        changeable(&ad.status, ErrorCode::AdNotFound)?;
+        changeable(&group.status, ErrorCode::AdNotFound)?;
+        changeable(&campaign.status, ErrorCode::AdNotFound)?;
+        if campaign.boost_hours.is_some() || ad.review_status != "rejected" {
+            return Err(Error::new(ErrorCode::AdNotRejected));
+        }
+        let mut tx = self.db.begin().await?;
+        check_creative(tx.conn(), &campaign, ad.note_id).await?;
+        if !rows::resubmit(&mut tx, id).await? {
+            return Err(Error::new(ErrorCode::AdNotRejected));
+        }
         let ad = emit_ad(&mut tx, id).await?;
         tx.commit().await?;
         self.invalidate();

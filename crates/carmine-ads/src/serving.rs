@@ -89,7 +89,7 @@ impl Ads {
     }
 
     /// The ads that may serve now.
-    async fn servable(&self) -> Result<Arc<Vec<Servable>>> {
+    pub(crate) async fn servable(&self) -> Result<Arc<Vec<Servable>>> {
         let now = self.db.now();
         if let Ok(cache) = self.serving.lock()
             && let Some(at) = cache.loaded_at

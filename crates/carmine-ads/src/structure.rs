@@ -139,7 +139,7 @@ fn within_money(field: &str, value: i64, min: i64, max: i64, hint: &str) -> Resu
 
 /// The campaign's settings checked; `previous_start` is the stored start when editing
 /// (a start already past may stay).
-fn checked_campaign(
+pub(crate) fn checked_campaign(
     input: &CampaignInput,
     now: Timestamp,
     previous_start: Option<Timestamp>,
@@ -176,7 +176,7 @@ fn checked_campaign(
     Ok((name, starts_at))
 }
 
-fn checked_group(input: &GroupInput, objective: Objective, limits: &AdLimits) -> Result<String> {
+pub(crate) fn checked_group(input: &GroupInput, objective: Objective, limits: &AdLimits) -> Result<String> {
     let name = bounded_text("name", &input.name, 1, AD_NAME_CHARS_MAX, false)?;
     let (max, hint) = match input.pricing {
         Pricing::Cpc => (limits.cpc_bid_max_minor, "ad-bid-cpc"),
@@ -193,11 +193,11 @@ fn checked_group(input: &GroupInput, objective: Objective, limits: &AdLimits) ->
     Ok(name)
 }
 
-fn placements_text(placements: &[Placement]) -> String {
+pub(crate) fn placements_text(placements: &[Placement]) -> String {
     Placement::ALL.iter().filter(|p| placements.contains(p)).map(|p| p.as_str()).collect::<Vec<_>>().join(",")
 }
 
-fn changeable(status: &str, missing: ErrorCode) -> Result<()> {
+pub(crate) fn changeable(status: &str, missing: ErrorCode) -> Result<()> {
     match status {
         "archived" => Err(Error::new(ErrorCode::AdArchived)),
         "active" | "paused" => Ok(()),
@@ -368,7 +368,7 @@ impl Ads {
     /// A group's targeting checked, with the lookalike audience it names built: its
     /// demographic audience (consenting members) and its lookalike audience must each
     /// reach `audience_min`, and a lookalike seed `targeting::SEED_MIN`.
-    async fn resolve_targeting(&self, advertiser: Id, input: &GroupInput) -> Result<(Targeting, Vec<Id>)> {
+    pub(crate) async fn resolve_targeting(&self, advertiser: Id, input: &GroupInput) -> Result<(Targeting, Vec<Id>)> {
         let mut checked = targeting::checked(&self.analyzer, &input.targeting, &input.placements)?;
         let minimum = self.config.audience_min;
         if let Some(demographics) = &checked.demographics {

@@ -146,6 +146,7 @@ error_codes! {
     NoteNotAdvertisable => (409, "note_not_advertisable", "only a published, public note that is not limited can be advertised"),
     AdStoreRequired => (409, "ad_store_required", "a product-sales ad needs your open store and a note tagging one of its products"),
     AdReviewClosed => (409, "ad_review_closed", "the ad was already reviewed"),
+    AdNotRejected => (409, "ad_not_rejected", "only a rejected ad can be submitted for review again"),
     AdArchived => (409, "ad_archived", "it is archived and can no longer change"),
     AdEventReplayed => (409, "ad_event_replayed", "that ad event was already recorded"),
     AdsLimitReached => (409, "ads_limit_reached", "there are as many of these as one may have; archive some first"),

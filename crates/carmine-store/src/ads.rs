@@ -507,6 +507,22 @@ pub async fn decide(tx: &mut Tx, id: Id, status: &str, reason: Option<&str>, by:
         == 1)
 }
 
+/// Puts a rejected ad back in the review queue (the rejection's reason stays); false
+/// unless it was rejected and not archived.
+pub async fn resubmit(tx: &mut Tx, id: Id) -> StoreResult<bool> {
+    let now = tx.now().micros();
+    Ok(sqlx::query(
+        "UPDATE ads SET review_status = 'pending', reviewed_by = NULL, reviewed_at = NULL, updated_at = $1
+         WHERE id = $2 AND review_status = 'rejected' AND status <> 'archived'",
+    )
+    .bind(now)
+    .bind(id.as_i64())
+    .execute(tx.conn())
+    .await?
+    .rows_affected()
+        == 1)
+}
+
 // ---- Authorisations ----------------------------------------------------------------
 
 /// Grants (or grants again) an organization the right to advertise a note.

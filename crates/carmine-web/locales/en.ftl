@@ -1906,3 +1906,37 @@ boost-hours-n = { $count ->
     [one] 1 hour
    *[other] { $count } hours
 }
+
+ads-held = ({ $amount } held for running campaigns)
+ads-duplicate = Duplicate
+ads-copy-name = { $name } (copy)
+ads-resubmit = Submit again
+ads-resubmit-hint = Mend what the reason names, then submit it again.
+ads-edit-note = Edit the note
+ads-forecast = Bid forecast
+ads-forecast-lead = What this group's bid would win on a page of { $notes } notes, by the same auction that serves ads, against every ad that may serve there now. It assumes they all want the same viewer — targeting, frequency caps and budgets only ever remove competitors — and an average note in each slot.
+ads-forecast-competition = { $count ->
+    [one] 1 other ad competes
+   *[other] { $count } other ads compete
+} for { $slots ->
+    [one] 1 ad slot
+   *[other] { $slots } ad slots
+}
+ads-forecast-ctr = predicted click-through rate { $rate }
+ads-forecast-bid-cpc = Bid per click
+ads-forecast-bid-cpm = Bid per 1,000 impressions
+ads-forecast-pays-cpc = Would pay per click
+ads-forecast-pays-cpm = Would pay per 1,000
+ads-forecast-wins = Wins
+ads-forecast-slot = Ad slot { $slot }
+ads-forecast-not-shown = Not shown
+ads-forecast-your-bid = your bid
+ads-forecast-top = To take the first ad slot, bid at least { $amount }.
+ads-forecast-no-top = No bid within this instance's limit takes the first ad slot now.
+ads-forecast-below-floor = The group's notes engage less than half as well as an average note, so no bid shows them: the relevance floor keeps ads from displacing better notes.
+notice-campaign_duplicated = Copied. The copy is paused and its ads wait for review; resume it when it is ready.
+notice-ad_group_duplicated = Copied. The copy is paused and its ads wait for review; resume it when it is ready.
+notice-ads_left_out = Copied, paused. Some ads were left out: their notes can no longer be advertised.
+notice-ad_resubmitted = Submitted again. The ad waits for review.
+error-ad_not_rejected = only a rejected ad can be submitted for review again
+admin-ads-resubmitted = Submitted again; last rejected because: { $reason }

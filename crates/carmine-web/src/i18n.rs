@@ -472,6 +472,8 @@ mod tests {
             ("ads-status", carmine_ads::Status::ALL.iter().map(|s| s.as_str()).collect()),
             ("ads-objective", carmine_ads::Objective::ALL.iter().map(|s| s.as_str()).collect()),
             ("ads-pricing", carmine_ads::Pricing::ALL.iter().map(|s| s.as_str()).collect()),
+            ("ads-forecast-bid", carmine_ads::Pricing::ALL.iter().map(|s| s.as_str()).collect()),
+            ("ads-forecast-pays", carmine_ads::Pricing::ALL.iter().map(|s| s.as_str()).collect()),
             ("ads-placement", carmine_ads::Placement::ALL.iter().map(|s| s.as_str()).collect()),
             ("ads-delivery", carmine_ads::Delivery::ALL.iter().map(|s| s.as_str()).collect()),
             ("boost-goal", carmine_ads::boosts::GOALS.to_vec()),

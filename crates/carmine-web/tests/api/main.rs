@@ -8,6 +8,7 @@ mod admin;
 mod ads;
 mod ads_billing;
 mod ads_boosts;
+mod ads_manager;
 mod ads_paid;
 mod ads_reports;
 mod after_sales;

@@ -531,6 +531,17 @@ async fn money_through_pages(t: TestDb) {
 }
 
 pub(crate) async fn form(app: &TestApp, client: &Client, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+    form_with(app, client, path, fields, &[]).await
+}
+
+/// A form posted with extra headers (`accept-language`, …).
+pub(crate) async fn form_with(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    fields: &[(&str, &str)],
+    headers: &[(&str, &str)],
+) -> TestResponse {
     let mut body: Vec<String> = fields.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
     if let Some(csrf) = &client.csrf {
         body.push(format!("_csrf={csrf}"));
@@ -543,6 +554,9 @@ pub(crate) async fn form(app: &TestApp, client: &Client, path: &str, fields: &[(
         .header("sec-fetch-site", "same-origin");
     if let Some(cookie) = &client.cookie {
         request = request.header("cookie", cookie);
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
     }
     app.raw(request.body(Body::from(body.join("&"))).unwrap(), [127, 0, 0, 1]).await
 }

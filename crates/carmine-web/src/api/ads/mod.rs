@@ -8,6 +8,7 @@ pub(crate) mod auction;
 pub(crate) mod authorisations;
 pub(crate) mod boosts;
 pub(crate) mod events;
+pub(crate) mod manager;
 pub(crate) mod reports;
 pub(crate) mod review;
 
@@ -53,6 +54,10 @@ pub(crate) fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(boosts::stop_boost))
         .routes(routes!(reports::ad_report))
         .routes(routes!(reports::ad_report_csv))
+        .routes(routes!(manager::ad_group_forecast))
+        .routes(routes!(manager::duplicate_campaign))
+        .routes(routes!(manager::duplicate_group))
+        .routes(routes!(manager::resubmit_ad))
 }
 
 fn money(state: &AppState, minor: i64) -> MoneyView {

@@ -54,6 +54,10 @@ pub(crate) const NOTICES: &[&str] = &[
     "ad_authorisation_revoked",
     "boost_created",
     "boost_stopped",
+    "campaign_duplicated",
+    "ad_group_duplicated",
+    "ads_left_out",
+    "ad_resubmitted",
 ];
 
 pub(crate) fn router() -> Router<AppState> {
@@ -63,10 +67,13 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/o/{handle}/manage/ads/campaigns/{id}/report", get(reports::show))
         .route("/o/{handle}/manage/ads/campaigns/{id}/status", post(campaign_status).get(to_campaign))
         .route("/o/{handle}/manage/ads/campaigns/{id}/groups", post(create_group).get(to_campaign))
+        .route("/o/{handle}/manage/ads/campaigns/{id}/duplicate", post(duplicate_campaign).get(to_campaign))
         .route("/o/{handle}/manage/ads/groups/{id}", get(group).post(save_group))
         .route("/o/{handle}/manage/ads/groups/{id}/status", post(group_status).get(to_group))
         .route("/o/{handle}/manage/ads/groups/{id}/ads", post(create_ad).get(to_group))
+        .route("/o/{handle}/manage/ads/groups/{id}/duplicate", post(duplicate_group).get(to_group))
         .route("/o/{handle}/manage/ads/ads/{id}/status", post(ad_status))
+        .route("/o/{handle}/manage/ads/ads/{id}/resubmit", post(resubmit_ad))
         .route("/ads/click/{token}", get(click))
         .route("/admin/ads", get(review::queue))
         .route("/admin/ads/{id}", post(review::decide).get(review::to_queue))
@@ -213,6 +220,8 @@ struct CampaignsPage {
     can_manage: bool,
     can_fund: bool,
     balance: String,
+    /// Reserved for running campaigns' spend (empty when nothing is).
+    held: String,
     campaigns: Vec<CampaignRow>,
     objectives: Vec<&'static str>,
     draft: CampaignDraft,
@@ -238,6 +247,7 @@ async fn campaigns_page(
         can_manage,
         can_fund: role.allows(OrgAction::ManageMoney),
         balance: yuan(balance.available),
+        held: if balance.pending_out > 0 { yuan(balance.pending_out) } else { String::new() },
         campaigns: list.iter().map(|c| campaign_row(&layout, c)).collect(),
         objectives: Objective::ALL.iter().map(|o| o.as_str()).collect(),
         draft: draft.unwrap_or(CampaignDraft { objective: "engagement".into(), ..CampaignDraft::default() }),
@@ -686,6 +696,8 @@ struct AdRow {
     review_status: String,
     review_reason: String,
     delivery: &'static str,
+    /// The organization's own note (it may mend it before submitting it again).
+    own_note: bool,
 }
 
 fn ad_row(s: &AdState) -> AdRow {
@@ -703,6 +715,7 @@ fn ad_row(s: &AdState) -> AdRow {
         review_status: s.ad.review_status.clone(),
         review_reason: s.ad.review_reason.clone().unwrap_or_default(),
         delivery: s.delivery.as_str(),
+        own_note: s.note.as_ref().is_some_and(|n| n.author_kind == "org"),
     }
 }
 
@@ -725,6 +738,50 @@ struct GroupPage {
     /// Creators' notes authorised for it: (note id, title, "@creator").
     creator_notes: Vec<(String, String, String)>,
     choices: TargetingChoices,
+    forecasts: Vec<ForecastView>,
+    forecast_page_notes: usize,
+}
+
+/// The bid forecast on one placement, in words and amounts.
+struct ForecastView {
+    placement: &'static str,
+    competitors: usize,
+    slots: usize,
+    /// "2.0%".
+    ctr: String,
+    lines: Vec<ForecastLineView>,
+    /// The least bid that takes the first slot (empty: none within the limit).
+    top_bid: String,
+    below_floor: bool,
+}
+
+struct ForecastLineView {
+    bid: String,
+    current: bool,
+    /// 1-based; 0: not shown.
+    slot: usize,
+    price: String,
+}
+
+fn forecast_view(f: &carmine_ads::forecast::PlacementForecast) -> ForecastView {
+    ForecastView {
+        placement: f.placement.as_str(),
+        competitors: f.competitors,
+        slots: f.slots,
+        ctr: format!("{:.1}%", f.ctr * 100.0),
+        lines: f
+            .lines
+            .iter()
+            .map(|l| ForecastLineView {
+                bid: yuan(l.bid_minor),
+                current: l.current,
+                slot: l.slot.map_or(0, |s| s + 1),
+                price: l.price_minor.map(yuan).unwrap_or_default(),
+            })
+            .collect(),
+        top_bid: f.top_bid_minor.map(yuan).unwrap_or_default(),
+        below_floor: f.below_floor,
+    }
 }
 
 async fn group_page(
@@ -739,6 +796,7 @@ async fn group_page(
     let (campaign, group) = own_group(state, caller, handle, id, OrgAction::ViewAds).await?;
     let (_, _, ads) = state.ads().ads(caller, id).await?;
     let states = state.ads().states(&campaign, &group, ads).await?;
+    let forecasts = state.ads().forecast(caller, id).await?;
     let in_group: Vec<Id> = states.iter().map(|s| s.ad.note_id).collect();
     let layout = Layout::with(Some(caller), done, error);
     let (mut own_notes, mut creator_notes) = (Vec::new(), Vec::new());
@@ -783,6 +841,8 @@ async fn group_page(
         own_notes,
         creator_notes,
         choices: TargetingChoices::of(state),
+        forecasts: forecasts.iter().map(forecast_view).collect(),
+        forecast_page_notes: carmine_ads::forecast::FORECAST_PAGE_NOTES,
         layout,
     };
     Ok(render(&page, error))
@@ -874,6 +934,72 @@ async fn ad_status(
     }
     state.ads().set_ad_status(&caller, id, Status::parse("status", &form.status)?).await?;
     Ok(done(&format!("/o/{handle}/{TAB}/groups/{}#ad-{id}", group.id), "ad_status_saved"))
+}
+
+/// A copy's name: the original's (shortened) and "(copy)" in the reader's language.
+fn copy_name(caller: &Caller, original: &str) -> String {
+    let layout = Layout::with(Some(caller), None, None);
+    let short: String = original.chars().take(carmine_core::limits::AD_NAME_CHARS_MAX - 10).collect();
+    layout.t1("ads-copy-name", "name", short)
+}
+
+/// The notice a copy ends with: whole, or with some ads left out.
+fn copied_notice(ads_left_out: usize, whole: &'static str) -> &'static str {
+    if ads_left_out > 0 { "ads_left_out" } else { whole }
+}
+
+async fn duplicate_campaign(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((handle, id)): Path<(String, String)>,
+    PageForm(_): PageForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::AdCampaignNotFound)?;
+    let source = own_campaign(&state, &caller, &handle, id, OrgAction::ManageAds).await?;
+    let copied = state.ads().duplicate_campaign(&caller, id, &copy_name(&caller, &source.name)).await;
+    match copied {
+        Ok(c) => Ok(done(
+            &format!("/o/{handle}/{TAB}/campaigns/{}", c.copy.id),
+            copied_notice(c.ads_left_out, "campaign_duplicated"),
+        )),
+        Err(error) => campaign_page(&state, &caller, (&handle, id), None, Some(&shown_on_form(error)?), None).await,
+    }
+}
+
+async fn duplicate_group(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((handle, id)): Path<(String, String)>,
+    PageForm(_): PageForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::AdGroupNotFound)?;
+    let (_, source) = own_group(&state, &caller, &handle, id, OrgAction::ManageAds).await?;
+    match state.ads().duplicate_group(&caller, id, &copy_name(&caller, &source.name)).await {
+        Ok(c) => Ok(done(
+            &format!("/o/{handle}/{TAB}/groups/{}", c.copy.id),
+            copied_notice(c.ads_left_out, "ad_group_duplicated"),
+        )),
+        Err(error) => group_page(&state, &caller, (&handle, id), None, Some(&shown_on_form(error)?), None).await,
+    }
+}
+
+/// A rejected ad sent back to review (its note mended).
+async fn resubmit_ad(
+    State(state): State<AppState>,
+    Member(caller): Member,
+    Path((handle, id)): Path<(String, String)>,
+    PageForm(_): PageForm<Vec<(String, String)>>,
+) -> Result<Response, ApiError> {
+    let id = path_id(&id, ErrorCode::AdNotFound)?;
+    let org = state.ads().advertiser(&caller, &handle, OrgAction::ViewAds).await?;
+    let (_, group, ad) = state.ads().ad(&caller, id, OrgAction::ManageAds).await?;
+    if ad.advertiser_id != org.id {
+        return Err(Error::new(ErrorCode::AdNotFound).into());
+    }
+    match state.ads().resubmit_ad(&caller, id).await {
+        Ok(_) => Ok(done(&format!("/o/{handle}/{TAB}/groups/{}#ad-{id}", group.id), "ad_resubmitted")),
+        Err(error) => group_page(&state, &caller, (&handle, group.id), None, Some(&shown_on_form(error)?), None).await,
+    }
 }
 
 /// A click on a sponsored card: recorded (billed or refused with its reason), then

@@ -29,6 +29,8 @@ struct PendingRow {
     problem: String,
     /// A member's boost: (coins, how long); `None` for an advertiser's ad.
     boost: Option<(i64, String)>,
+    /// Why it was rejected before it was submitted again (empty: first review).
+    rejected_before: String,
 }
 
 #[derive(Template)]
@@ -104,6 +106,7 @@ async fn queue_page(
                 let coin_minor = state.ledger().config().coin_minor.max(1);
                 (p.campaign.total_budget_minor.unwrap_or(0) / coin_minor, super::boosts::duration(&layout, hours))
             }),
+            rejected_before: p.ad.review_reason.clone().unwrap_or_default(),
         })
         .collect();
     let settings = Settings::of(state.ads().config());
