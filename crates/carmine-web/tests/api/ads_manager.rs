@@ -73,7 +73,7 @@ async fn the_bid_forecast_runs_the_auction_against_the_ads_serving_now(t: TestDb
     let page = app.get(&dew, &path).await.text();
     assert!(page.contains("Bid forecast") && page.contains("1 other ad competes for 2 ad slots"), "{page}");
     assert!(page.contains("To take the first ad slot, bid at least ¥1.51."), "{page}");
-    assert!(page.contains("<tr class=\"current\"><td class=\"num\">¥1.00"), "the group's own bid is marked: {page}");
+    assert!(page.contains("<tr class=\"chosen\"><td>¥1.00"), "the group's own bid is marked: {page}");
     let chinese = app.send_with(&dew, Method::GET, &path, None, &[("accept-language", "zh-CN")]).await.text();
     assert!(chinese.contains("出价预估") && chinese.contains("出价至少 ¥1.51 可获得第一个广告位"), "{chinese}");
     assert!(chinese.contains("第 2 个广告位"), "{chinese}");
