@@ -17,8 +17,21 @@ pub struct OutboxRecord {
     pub created_at: Timestamp,
 }
 
-pub async fn append(tx: &mut Tx, event: &DomainEvent) -> StoreResult<()> {
+/// An event's payload, refused if it would not read back: one undecodable row would
+/// stop every consumer of the log at it, so the write that made it fails instead.
+fn payload(event: &DomainEvent) -> StoreResult<String> {
     let payload = serde_json::to_string(event).expect("domain events serialize");
+    match serde_json::from_str::<DomainEvent>(&payload) {
+        Ok(_) => Ok(payload),
+        Err(e) => {
+            tracing::error!(event_type = event.event_type(), error = %e, "a domain event would not read back");
+            Err(sqlx::Error::Encode(Box::new(e)).into())
+        }
+    }
+}
+
+pub async fn append(tx: &mut Tx, event: &DomainEvent) -> StoreResult<()> {
+    let payload = payload(event)?;
     let id = tx.new_id();
     let now = tx.now();
     sqlx::query("INSERT INTO outbox (id, event_type, payload, created_at) VALUES ($1, $2, $3, $4)")
@@ -42,7 +55,7 @@ pub async fn append_many(tx: &mut Tx, events: &[DomainEvent]) -> StoreResult<()>
         );
         let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
         for event in chunk {
-            let payload = serde_json::to_string(event).expect("domain events serialize");
+            let payload = payload(event)?;
             query = query.bind(tx.new_id().as_i64()).bind(event.event_type()).bind(payload).bind(now);
         }
         query.execute(tx.conn()).await?;

@@ -19,6 +19,7 @@ carmine_store::both_backends!(
     a_due_job_is_claimed_once_and_completed_by_its_holder,
     an_expired_lease_lets_another_runner_take_the_job,
     rescheduling_a_running_job_discards_its_outcome,
+    an_event_that_would_not_read_back_is_refused_and_the_log_reads_on,
 );
 
 async fn member(db: &Db, username: &str) -> Id {
@@ -49,6 +50,28 @@ async fn emit(db: &Db, n: i64) {
     let mut tx = db.begin().await.unwrap();
     tx.emit(DomainEvent::ApiTokenCreated { user_id: Id::from_i64(1), token_id: Id::from_i64(n) }).await.unwrap();
     tx.commit().await.unwrap();
+}
+
+async fn an_event_that_would_not_read_back_is_refused_and_the_log_reads_on(t: TestDb) {
+    let db = &t.db;
+    emit(db, 1).await;
+    // An id of 0 serializes as "0", which no id parses from: its write fails.
+    let mut tx = db.begin().await.unwrap();
+    let poison = DomainEvent::ApiTokenCreated { user_id: Id::from_i64(1), token_id: Id::from_i64(0) };
+    assert!(tx.emit(poison.clone()).await.is_err());
+    assert!(outbox::append_many(&mut tx, &[poison]).await.is_err());
+    drop(tx);
+    emit(db, 2).await;
+    sequence(db, Log::Domain).await;
+    let read = outbox::read(&mut *db.reader().await.unwrap(), 0, 10).await.unwrap();
+    let tokens: Vec<_> = read
+        .iter()
+        .map(|(_, r)| match &r.event {
+            DomainEvent::ApiTokenCreated { token_id, .. } => token_id.as_i64(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(tokens, [1, 2], "consumers read past where the refused event would have been");
 }
 
 async fn sequence(db: &Db, log: Log) -> i64 {
