@@ -1940,3 +1940,4 @@ notice-ads_left_out = Copied, paused. Some ads were left out: their notes can no
 notice-ad_resubmitted = Submitted again. The ad waits for review.
 error-ad_not_rejected = only a rejected ad can be submitted for review again
 admin-ads-resubmitted = Submitted again; last rejected because: { $reason }
+boost-note-not-offered = You can boost only your own public notes. Choose one of yours below.

@@ -1814,3 +1814,4 @@ notice-ads_left_out = 已复制并暂停。部分广告未复制：它们的笔�
 notice-ad_resubmitted = 已重新提交，广告等待审核。
 error-ad_not_rejected = 只有未通过审核的广告才能重新提交
 admin-ads-resubmitted = 重新提交；上次未通过原因：{ $reason }
+boost-note-not-offered = 只能推广你自己的公开笔记，请在下面选择一篇。

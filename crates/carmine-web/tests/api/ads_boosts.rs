@@ -208,6 +208,10 @@ async fn boosting_works_as_pages_in_both_languages(t: TestDb) {
     let html = page.text();
     assert!(html.contains(&format!("value=\"{note}\" selected")) && !html.contains(&private), "{html}");
     assert!(html.contains("You have 300 coins") && html.contains("You have not boosted a note yet."), "{html}");
+    assert!(!html.contains("boost-note-not-offered"), "{html}");
+    // Asked for a note the member may not boost (private, or someone else's): said so.
+    let other = app.get(&maker, &format!("/boost?note={private}")).await.text();
+    assert!(other.contains("You can boost only your own public notes."), "{other}");
     let key_of = |html: &str| {
         let at = html.find("name=\"idempotency_key\" value=\"").unwrap() + 30;
         html[at..at + html[at..].find('"').unwrap()].to_owned()

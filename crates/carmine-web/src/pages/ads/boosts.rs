@@ -111,6 +111,8 @@ struct BoostsPage {
     coins_available: i64,
     /// (id, title, published date) of the member's public notes.
     notes: Vec<(String, String, String)>,
+    /// The page was asked for a note that is not one of them (someone else's, or not public).
+    note_not_offered: bool,
     presets: &'static [i64],
     hours: &'static [i64],
     goals: &'static [&'static str],
@@ -144,7 +146,8 @@ async fn boosts_page(
             let title = if n.title.is_empty() { n.id.to_string() } else { n.title.clone() };
             (n.id.to_string(), title, n.published_at.map(|at| layout.date(&at)).unwrap_or_default())
         })
-        .collect();
+        .collect::<Vec<(String, String, String)>>();
+    let note_not_offered = !draft.note.is_empty() && !notes.iter().any(|(id, _, _)| *id == draft.note);
     let mut boosts = Vec::new();
     for boost in state.ads().boosts(caller, None, 50).await? {
         boosts.push(row(state, caller, &layout, &boost).await?);
@@ -153,6 +156,7 @@ async fn boosts_page(
         key: random_token(16),
         coins_available: coins.available / state.ledger().config().coin_minor.max(1),
         notes,
+        note_not_offered,
         presets: &PRESET_COINS,
         hours: &PRESET_HOURS,
         goals: &GOALS,
