@@ -114,20 +114,20 @@ impl Cell {
         if self.reach == 0 { 0.0 } else { self.impressions as f64 / self.reach as f64 }
     }
 
-    /// Clicks per viewable impression (per impression when none were viewable).
+    /// Clicks per impression served (the same count the predicted CTR learns from;
+    /// viewability depends on the page reporting it, serving does not).
     pub fn ctr(&self) -> f64 {
-        let shown = if self.viewable > 0 { self.viewable } else { self.impressions };
-        if shown == 0 { 0.0 } else { self.clicks as f64 / shown as f64 }
+        if self.impressions == 0 { 0.0 } else { self.clicks as f64 / self.impressions as f64 }
     }
 
-    /// Net cost per click, per thousand viewable impressions and per engagement, in
+    /// Net cost per click, per thousand impressions served and per engagement, in
     /// minor units (`None` without any).
     pub fn cpc_minor(&self) -> Option<i64> {
         (self.clicks > 0).then(|| self.net_millis() / 1_000 / self.clicks)
     }
 
     pub fn cpm_minor(&self) -> Option<i64> {
-        (self.viewable > 0).then(|| self.net_millis() / self.viewable)
+        (self.impressions > 0).then(|| self.net_millis() / self.impressions)
     }
 
     pub fn cost_per_engagement_minor(&self) -> Option<i64> {
@@ -452,6 +452,16 @@ mod tests {
         let (days, total, _) = aggregate(Breakdown::Day, &facts(), 0);
         assert!(days[0].preliminary, "invalid traffic not looked for yet");
         assert_eq!(total.impressions, 4);
+    }
+
+    #[test]
+    fn rates_are_per_impression_served_whatever_the_page_reported_viewable() {
+        // Nine served, one seen long enough to count, one click at ¥0.25.
+        let cell = Cell { impressions: 9, viewable: 1, clicks: 1, gross_millis: 25_000, ..Cell::default() };
+        assert!((cell.ctr() - 1.0 / 9.0).abs() < 1e-9, "not 100 %: {}", cell.ctr());
+        assert_eq!(cell.cpm_minor(), Some(2_777), "¥27.77 per thousand served");
+        assert_eq!(cell.cpc_minor(), Some(25));
+        assert_eq!((Cell::default().ctr(), Cell::default().cpm_minor()), (0.0, None));
     }
 
     #[test]

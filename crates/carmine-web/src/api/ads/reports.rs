@@ -42,9 +42,9 @@ pub struct ReportRowView {
     pub frequency: f64,
     pub viewable_impressions: i64,
     pub clicks: i64,
-    /// Clicks per viewable impression.
+    /// Clicks per impression served.
     pub ctr: f64,
-    /// Net cost per click and per 1,000 viewable impressions.
+    /// Net cost per click and per 1,000 impressions served.
     pub cpc: Option<MoneyView>,
     pub cpm: Option<MoneyView>,
     /// Billed; found invalid and credited back; what it cost (gross − invalid).
