@@ -7,7 +7,8 @@
 //! its rate is 1. `score = bid × rate`.
 //!
 //! 1. Candidates scoring under the placement's reserve are out; of two candidates of
-//!    one note only the better stays (a note is never shown twice on a page).
+//!    one note, or of one ad group, only the better stays (a note is never shown
+//!    twice on a page, and an advertiser's group never bids against itself).
 //! 2. Rank by score, ties to the older ad group (then the lower ids): deterministic.
 //! 3. Fill the slots in order: each takes the best-ranked candidate left whose
 //!    predicted engagement is at least α × that of the organic note it would displace
@@ -15,8 +16,10 @@
 //!    force-filled.
 //! 4. Generalised second price: a winner pays the least whole minor unit that keeps
 //!    its rank, `min(bid, max(reserve, ⌊next score ÷ own rate⌋ + 1))`, where `next` is
-//!    the candidate ranked right below it and `reserve` the placement's reserve in the
-//!    winner's own bid units (rounded up); with no candidate below, the reserve.
+//!    the candidate that would take its slot without it — the next ranked below it,
+//!    not placed in an earlier slot, passing this slot's floor — and `reserve` the
+//!    placement's reserve in the winner's own bid units (rounded up); with none, the
+//!    reserve.
 
 use std::cmp::Ordering;
 
@@ -104,13 +107,20 @@ pub fn reserve_for(candidate: &Candidate, rules: &Rules) -> i64 {
     if rate <= 0.0 { i64::MAX } else { (rules.reserve_ecpm / rate).ceil().max(1.0) as i64 }
 }
 
-/// The eligible candidates in rank order: above the reserve, one per note.
+/// The eligible candidates in rank order: above the reserve, one per note and one per
+/// ad group (an advertiser's ads of one group never bid against each other).
 pub fn ranked(mut candidates: Vec<Candidate>, rules: &Rules) -> Vec<Candidate> {
     candidates.retain(|c| c.bid_minor > 0 && c.rate() > 0.0 && c.score() >= rules.reserve_ecpm);
     candidates.sort_by(by_rank);
     let mut notes = std::collections::HashSet::with_capacity(candidates.len());
-    candidates.retain(|c| notes.insert(c.note_id));
+    let mut groups = std::collections::HashSet::with_capacity(candidates.len());
+    candidates.retain(|c| notes.insert(c.note_id) && groups.insert(c.group_id));
     candidates
+}
+
+/// Whether `candidate` may take `slot` (the relevance floor).
+fn fits(candidate: &Candidate, slot: &Slot, rules: &Rules) -> bool {
+    candidate.engagement >= rules.relevance_floor * slot.organic_engagement
 }
 
 /// Runs the auction for `slots` (in page order).
@@ -119,13 +129,15 @@ pub fn run(candidates: Vec<Candidate>, slots: &[Slot], rules: &Rules) -> Vec<Win
     let mut taken = vec![false; ranked.len()];
     let mut winners = Vec::new();
     for slot in slots {
-        let pick = (0..ranked.len())
-            .find(|&i| !taken[i] && ranked[i].engagement >= rules.relevance_floor * slot.organic_engagement);
+        let pick = (0..ranked.len()).find(|&i| !taken[i] && fits(&ranked[i], slot, rules));
         let Some(i) = pick else { continue };
         taken[i] = true;
         let winner = &ranked[i];
         let reserve = reserve_for(winner, rules);
-        let price = match ranked.get(i + 1) {
+        // The price keeps it above the candidate that would take this slot without it:
+        // the next one below it not placed already and passing this slot's floor.
+        let next = (i + 1..ranked.len()).find(|&j| !taken[j] && fits(&ranked[j], slot, rules));
+        let price = match next.map(|j| &ranked[j]) {
             Some(next) => ((next.score() / winner.rate()).floor() as i64).saturating_add(1).max(reserve),
             None => reserve,
         };
@@ -251,6 +263,25 @@ mod tests {
     }
 
     #[test]
+    fn a_winner_never_pays_by_a_rival_placed_above_it_nor_by_its_own_group() {
+        // A ranks first but fails the first slot's floor; B takes it; A takes the
+        // second. A's rival for the second slot is C — not B, already placed above.
+        let a = Candidate { engagement: 0.6, ..cpc(1, 500, 0.02, 1) };
+        let b = cpc(2, 477, 0.02, 1);
+        let c = cpc(3, 30, 0.02, 1);
+        let page = [Slot { index: 0, organic_engagement: 2.0 }, Slot { index: 1, organic_engagement: 1.0 }];
+        let winners = run(vec![a, b, c], &page, &RULES);
+        let prices: Vec<(i64, i64)> = winners.iter().map(|w| (w.candidate.ad_id.as_i64(), w.price_minor)).collect();
+        // Both keep above C's eCPM of 600: ⌊600 ÷ 20⌋ + 1 = 31 (not 478 for A, above B).
+        assert_eq!(prices, [(2, 31), (1, 31)]);
+        // Two ads of one group: only the better competes; it pays the reserve alone.
+        let sibling = Candidate { group_id: Id::from_i64(101), ..cpc(4, 400, 0.02, 1) };
+        let winners = run(vec![cpc(1, 500, 0.02, 1), sibling], &slots(2), &RULES);
+        assert_eq!(winners.len(), 1);
+        assert_eq!(winners[0].price_minor, 25, "the reserve, not its sibling's bid");
+    }
+
+    #[test]
     fn an_ad_much_worse_than_the_organic_note_is_not_shown() {
         let weak = Candidate { engagement: 0.2, ..cpc(1, 500, 0.05, 1) };
         let fine = Candidate { engagement: 0.6, ..cpc(2, 100, 0.02, 1) };
@@ -294,13 +325,19 @@ mod tests {
             let page: Vec<Slot> = (0..slot_count).map(|i| Slot { index: i, organic_engagement: organic[i] }).collect();
             let winners = run(candidates.clone(), &page, &rules);
             let order = ranked(candidates.clone(), &rules);
-            for w in &winners {
+            for (k, w) in winners.iter().enumerate() {
                 let c = &w.candidate;
                 prop_assert!(reserve_for(c, &rules).min(c.bid_minor) <= w.price_minor && w.price_minor <= c.bid_minor,
                     "reserve ≤ price ≤ bid: {w:?}");
                 prop_assert!(c.engagement >= floor * organic[w.slot], "the relevance floor holds");
+                // Its rival for this slot: the next below it that no earlier slot took
+                // and that passes this slot's floor.
                 let at = order.iter().position(|o| o.ad_id == c.ad_id).unwrap();
-                if let Some(next) = order.get(at + 1) {
+                let earlier: Vec<Id> = winners[..k].iter().map(|e| e.candidate.ad_id).collect();
+                let rival = order[at + 1..]
+                    .iter()
+                    .find(|o| !earlier.contains(&o.ad_id) && o.engagement >= floor * organic[w.slot]);
+                if let Some(next) = rival {
                     let paid = w.price_minor as f64 * c.rate();
                     prop_assert!(paid > next.score() || (w.price_minor == c.bid_minor && by_rank(c, next) == Ordering::Less),
                         "at its price it still beats the next: {w:?} vs {next:?}");
@@ -312,6 +349,10 @@ mod tests {
             unique.sort();
             unique.dedup();
             prop_assert_eq!(unique.len(), notes.len(), "a note once per page");
+            let mut groups: Vec<Id> = winners.iter().map(|w| w.candidate.group_id).collect();
+            groups.sort();
+            groups.dedup();
+            prop_assert_eq!(groups.len(), winners.len(), "an ad group once per page");
             // The same candidates in another order: the same outcome.
             let mut reversed = candidates.clone();
             reversed.reverse();
