@@ -68,13 +68,15 @@ impl Delivery {
         if statuses.contains(&"archived") {
             return Delivery::Archived;
         }
-        if statuses.contains(&"paused") {
-            return Delivery::Paused;
-        }
+        // What the review says comes first: a rejected or waiting ad needs that seen to
+        // before resuming it would change anything.
         match ad.review_status.as_str() {
             "rejected" => return Delivery::Rejected,
             "pending" => return Delivery::InReview,
             _ => {}
+        }
+        if statuses.contains(&"paused") {
+            return Delivery::Paused;
         }
         match creative {
             Some(ErrorCode::CreativeNotAuthorised) => return Delivery::NotAuthorised,

@@ -41,6 +41,14 @@ impl Timestamp {
         Some(Timestamp(offset.to_timestamp(civil).ok()?.as_microsecond()))
     }
 
+    /// Parses a form's `datetime-local` value read in the instance's time zone — the
+    /// zone such fields are filled in (`local_datetime`), so what is shown reads back
+    /// unchanged whatever the browser's zone.
+    pub fn parse_instance_local(raw: &str) -> Option<Timestamp> {
+        let civil: jiff::civil::DateTime = raw.trim().parse().ok()?;
+        Some(Timestamp(instance_zone().to_ambiguous_timestamp(civil).compatible().ok()?.as_microsecond()))
+    }
+
     /// The day this is in the instance's time zone.
     pub fn local_date(self) -> jiff::civil::Date {
         match jiff::Timestamp::from_microsecond(self.0) {

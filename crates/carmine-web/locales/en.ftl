@@ -1941,3 +1941,4 @@ notice-ad_resubmitted = Submitted again. The ad waits for review.
 error-ad_not_rejected = only a rejected ad can be submitted for review again
 admin-ads-resubmitted = Submitted again; last rejected because: { $reason }
 boost-note-not-offered = You can boost only your own public notes. Choose one of yours below.
+ads-schedule-zone = Times are in { $zone }, the zone budgets and pacing count days in.

@@ -1815,3 +1815,4 @@ notice-ad_resubmitted = 已重新提交，广告等待审核。
 error-ad_not_rejected = 只有未通过审核的广告才能重新提交
 admin-ads-resubmitted = 重新提交；上次未通过原因：{ $reason }
 boost-note-not-offered = 只能推广你自己的公开笔记，请在下面选择一篇。
+ads-schedule-zone = 时间按 { $zone } 计，预算和匀速投放也按此时区计日。

@@ -15,10 +15,44 @@ use crate::helpers::TestApp;
 use crate::pages::form;
 
 carmine_store::both_backends!(
+    campaign_times_read_back_as_they_were_shown,
     the_bid_forecast_runs_the_auction_against_the_ads_serving_now,
     campaigns_and_groups_are_copied_paused_and_reviewed_again,
     a_rejected_ad_is_mended_and_submitted_again,
 );
+
+async fn campaign_times_read_back_as_they_were_shown(t: TestDb) {
+    let app = TestApp::new(t).await;
+    let (owner, _) = store(&app, "glow_lab", "brand_official").await;
+    let id = campaign(&app, &owner, "glow_lab", "engagement").await;
+    let page = format!("/o/glow_lab/manage/ads/campaigns/{id}");
+    // A browser in any zone (it may send its offset): the field means Asia/Shanghai.
+    let fields = [
+        ("name", "Winter"),
+        ("daily_budget", "500"),
+        ("starts_at", "2026-01-10T09:00"),
+        ("ends_at", "2026-01-31T23:00"),
+        ("utc_offset", "0"),
+    ];
+    form(&app, &owner, &page, &fields).await.assert_status(303);
+    let saved = app.get(&owner, &format!("/api/v1/ads/campaigns/{id}")).await.json();
+    assert_eq!(
+        (&saved["starts_at"], &saved["ends_at"]),
+        (&json!("2026-01-10T01:00:00Z"), &json!("2026-01-31T15:00:00Z"))
+    );
+    let html = app.get(&owner, &page).await.text();
+    assert!(html.contains("value=\"2026-01-10T09:00\"") && html.contains("value=\"2026-01-31T23:00\""), "{html}");
+    assert!(html.contains("Times are in Asia/Shanghai"), "{html}");
+    // Saved again untouched, it stays put.
+    let again = [
+        ("name", "Winter"),
+        ("daily_budget", "500"),
+        ("starts_at", "2026-01-10T09:00"),
+        ("ends_at", "2026-01-31T23:00"),
+    ];
+    form(&app, &owner, &page, &again).await.assert_status(303);
+    assert_eq!(app.get(&owner, &format!("/api/v1/ads/campaigns/{id}")).await.json()["starts_at"], saved["starts_at"]);
+}
 
 async fn the_bid_forecast_runs_the_auction_against_the_ads_serving_now(t: TestDb) {
     let app = TestApp::new(t).await;
@@ -123,8 +157,8 @@ async fn campaigns_and_groups_are_copied_paused_and_reviewed_again(t: TestDb) {
     let copy_ads = copy_ads["items"].as_array().unwrap().clone();
     assert_eq!(copy_ads.len(), 1);
     assert_eq!(
-        (&copy_ads[0]["review_status"], &copy_ads[0]["delivery"]),
-        (&json!("pending"), &json!("paused")),
+        (&copy_ads[0]["review_status"], &copy_ads[0]["delivery"], &copy["status"]),
+        (&json!("pending"), &json!("in_review"), &json!("paused")),
         "reviewed again, and nothing serves until its campaign is resumed"
     );
     let original = app.get(&owner, &format!("/api/v1/ads/ads/{ad}")).await.json();

@@ -113,9 +113,8 @@ fn schedule(fields: &[(String, String)], name: &str, stored: Option<Timestamp>) 
     if stored.is_some() && typed == field(fields, &format!("{name}_was")) {
         return Ok(stored);
     }
-    // The browser says its offset (app.js); without script, China's (UTC+8).
-    let offset = field(fields, "utc_offset").trim().parse().unwrap_or(8 * 60);
-    Timestamp::parse_local(typed, offset).map(Some).ok_or_else(|| Error::invalid_field(name, "a date and time"))
+    // Shown in the instance's zone, read in it: budgets and pacing run on its days.
+    Timestamp::parse_instance_local(typed).map(Some).ok_or_else(|| Error::invalid_field(name, "a date and time"))
 }
 
 fn optional_yuan(fields: &[(String, String)], name: &str) -> Result<Option<i64>, Error> {
@@ -170,6 +169,8 @@ struct CampaignDraft {
     total_budget: String,
     starts_at: String,
     ends_at: String,
+    /// The instance's time zone, which the schedule is in.
+    zone: String,
 }
 
 impl CampaignDraft {
@@ -181,6 +182,7 @@ impl CampaignDraft {
             total_budget: c.total_budget_minor.map(carmine_core::money::decimal).unwrap_or_default(),
             starts_at: local_input(c.starts_at),
             ends_at: c.ends_at.map(local_input).unwrap_or_default(),
+            zone: crate::api::ads::reports::time_zone(),
         }
     }
 
@@ -192,6 +194,7 @@ impl CampaignDraft {
             total_budget: field(fields, "total_budget").to_owned(),
             starts_at: field(fields, "starts_at").to_owned(),
             ends_at: field(fields, "ends_at").to_owned(),
+            zone: crate::api::ads::reports::time_zone(),
         }
     }
 }
@@ -250,7 +253,11 @@ async fn campaigns_page(
         held: if balance.pending_out > 0 { yuan(balance.pending_out) } else { String::new() },
         campaigns: list.iter().map(|c| campaign_row(&layout, c)).collect(),
         objectives: Objective::ALL.iter().map(|o| o.as_str()).collect(),
-        draft: draft.unwrap_or(CampaignDraft { objective: "engagement".into(), ..CampaignDraft::default() }),
+        draft: draft.unwrap_or(CampaignDraft {
+            objective: "engagement".into(),
+            zone: crate::api::ads::reports::time_zone(),
+            ..CampaignDraft::default()
+        }),
         layout,
     };
     Ok(render(&page, error))
