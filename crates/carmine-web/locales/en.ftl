@@ -1916,6 +1916,7 @@ ads-edit-note = Edit the note
 ads-forecast = Bid forecast
 ads-forecast-lead = What this group's bid would win on a page of { $notes } notes, by the same auction that serves ads, against every ad that may serve there now. It assumes they all want the same viewer — targeting, frequency caps and budgets only ever remove competitors — and an average note in each slot.
 ads-forecast-competition = { $count ->
+    [0] No other ad competes
     [one] 1 other ad competes
    *[other] { $count } other ads compete
 } for { $slots ->
@@ -1942,3 +1943,6 @@ error-ad_not_rejected = only a rejected ad can be submitted for review again
 admin-ads-resubmitted = Submitted again; last rejected because: { $reason }
 boost-note-not-offered = You can boost only your own public notes. Choose one of yours below.
 ads-schedule-zone = Times are in { $zone }, the zone budgets and pacing count days in.
+entry-ad_spend = Ad spend
+revenue-ads-posting = Advertising is booked when campaigns' spend is posted, each hour (ads.close_spend); clicks billed since then are held on advertisers' balances until it runs.
+boost-starts-on-approval = Starts when approved, for its full length.

@@ -1795,7 +1795,10 @@ ads-resubmit-hint = 按原因修改后再重新提交。
 ads-edit-note = 编辑笔记
 ads-forecast = 出价预估
 ads-forecast-lead = 用实际投放的同一套竞价，把本单元的出价与此刻可投放的所有广告比较，估算在 { $notes } 篇笔记的一页上能赢得什么。假设所有广告都想触达同一位用户（定向、频次上限和预算只会减少竞争者），且每个广告位替换的都是一篇普通笔记。
-ads-forecast-competition = 另有 { $count } 条广告竞争 { $slots } 个广告位
+ads-forecast-competition = { $count ->
+    [0] 没有其他广告竞争这 { $slots } 个广告位
+   *[other] 另有 { $count } 条广告竞争 { $slots } 个广告位
+}
 ads-forecast-ctr = 预估点击率 { $rate }
 ads-forecast-bid-cpc = 每次点击出价
 ads-forecast-bid-cpm = 千次展示出价
@@ -1816,3 +1819,6 @@ error-ad_not_rejected = 只有未通过审核的广告才能重新提交
 admin-ads-resubmitted = 重新提交；上次未通过原因：{ $reason }
 boost-note-not-offered = 只能推广你自己的公开笔记，请在下面选择一篇。
 ads-schedule-zone = 时间按 { $zone } 计，预算和匀速投放也按此时区计日。
+entry-ad_spend = 广告花费
+revenue-ads-posting = 广告收入在每小时结算广告花费时入账（ads.close_spend）；此后计费的点击在结算前暂扣于广告主余额中。
+boost-starts-on-approval = 审核通过后开始，投放满所选时长。

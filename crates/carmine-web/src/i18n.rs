@@ -136,11 +136,13 @@ impl Locale {
     }
 
     /// When something happened, as a reader of this language says it: relative within
-    /// a week ("5 min ago", "3 天前"), else the date (this year's without the year).
+    /// a week ("5 min ago", "3 天前"), else the date (this year's without the year); a
+    /// time still to come (a job's next run), its day and time of day.
     pub fn when(self, at: Timestamp, now: Timestamp) -> String {
         let seconds = (now.0 - at.0) / 1_000_000;
         let ago = |key: &str, n: i64| self.text_with(key, &[("n", n.into())]);
         match seconds {
+            ..-60 => self.moment(at, now),
             ..60 => self.text("time-just-now"),
             60..3_600 => ago("time-minutes-ago", seconds / 60),
             3_600..86_400 => ago("time-hours-ago", seconds / 3_600),
@@ -563,6 +565,9 @@ mod tests {
         let last_year = Timestamp::parse_rfc3339("2025-03-09T08:00:00Z").unwrap();
         assert_eq!(Locale::En.when(last_year, now), "Mar 9, 2025");
         assert_eq!(Locale::ZhCn.when(last_year, now), "2025年3月9日");
+        // A time to come is not "just now": 12:00Z + 50 min is 20:50 in Shanghai.
+        assert_eq!(Locale::En.when(now.plus_seconds(50 * 60), now), "Dec 3 20:50");
+        assert_eq!(Locale::En.when(now.plus_seconds(30), now), "just now", "a clock a little ahead");
     }
 
     #[test]

@@ -97,6 +97,7 @@ pub(crate) const ENTRY_KINDS: &[&str] = &[
     "boost",
     "boost_refund",
     "ad_credit",
+    "ad_spend",
     "other",
 ];
 
@@ -124,6 +125,7 @@ fn entry_rows(entries: &[EntryView], coin_minor: Option<i64>) -> Vec<EntryRow> {
                 "boost" => ("boost", String::new()),
                 "boost_refund" => ("boost_refund", String::new()),
                 "ad_credit" => ("ad_credit", String::new()),
+                "ad_spend" => ("ad_spend", String::new()),
                 other => {
                     let kind = ENTRY_KINDS.iter().copied().find(|k| *k == other).unwrap_or("other");
                     (kind, if kind == "other" { String::new() } else { e.memo.clone() })

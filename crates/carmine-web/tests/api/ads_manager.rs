@@ -260,4 +260,10 @@ async fn a_rejected_ad_is_mended_and_submitted_again(t: TestDb) {
     tap(&app, &reader, &click).await.assert_status(303);
     let console = app.get(&owner, "/o/glow_lab/manage/ads").await.text();
     assert!(console.contains("id=\"ad-held\"") && console.contains("held for running campaigns"), "{console}");
+    // Posted, the spend is named in the balance's history, in either language.
+    app.services.ads.close_spend().await.unwrap();
+    let money = app.get(&owner, "/o/glow_lab/money").await.text();
+    assert!(money.contains("Ad spend"), "{money}");
+    let chinese = app.send_with(&owner, Method::GET, "/o/glow_lab/money", None, &[("accept-language", "zh-CN")]).await;
+    assert!(chinese.text().contains("广告花费"));
 }

@@ -58,9 +58,11 @@ pub(super) fn duration(layout: &Layout, hours: i64) -> String {
 async fn row(state: &AppState, caller: &Caller, layout: &Layout, boost: &Boost) -> Result<BoostRow, Error> {
     let note = state.notes().visible_records(Some(caller), &[boost.ad.note_id]).await?.into_iter().next();
     let coins = |minor: i64| minor / boost.coin_minor.max(1);
-    let window = match boost.campaign.ends_at {
-        Some(end) => format!("{} – {}", layout.moment(&boost.campaign.starts_at), layout.moment(&end)),
-        None => layout.moment(&boost.campaign.starts_at),
+    // Its window starts when it is approved; until then it has only a length.
+    let window = match (boost.state, boost.campaign.ends_at) {
+        (BoostState::InReview, _) => layout.t("boost-starts-on-approval"),
+        (_, Some(end)) => format!("{} – {}", layout.moment(&boost.campaign.starts_at), layout.moment(&end)),
+        (_, None) => layout.moment(&boost.campaign.starts_at),
     };
     Ok(BoostRow {
         id: boost.campaign.id.to_string(),
