@@ -63,7 +63,7 @@ async fn an_event_that_would_not_read_back_is_refused_and_the_log_reads_on(t: Te
     drop(tx);
     emit(db, 2).await;
     sequence(db, Log::Domain).await;
-    let read = outbox::read(&mut *db.reader().await.unwrap(), 0, 10).await.unwrap();
+    let read = outbox::read(&mut db.reader().await.unwrap(), 0, 10).await.unwrap();
     let tokens: Vec<_> = read
         .iter()
         .map(|(_, r)| match &r.event {

@@ -143,7 +143,7 @@ impl Locale {
         let ago = |key: &str, n: i64| self.text_with(key, &[("n", n.into())]);
         match seconds {
             ..-60 => self.moment(at, now),
-            ..60 => self.text("time-just-now"),
+            -60..60 => self.text("time-just-now"),
             60..3_600 => ago("time-minutes-ago", seconds / 60),
             3_600..86_400 => ago("time-hours-ago", seconds / 3_600),
             86_400..604_800 => ago("time-days-ago", seconds / 86_400),
