@@ -42,7 +42,7 @@ async fn stress(test_db: TestDb, hot: bool) {
     let revenue = AccountRef::platform(AccountKind::Revenue(Stream::LiveGifts), Currency::CNY);
     for i in 0..MEMBERS {
         let fund = Transfer {
-            header: Header::new("transfer", "test", Id::from_i64(0), "fund"),
+            header: Header::new("transfer", "test", Id::from_i64(1), "fund"),
             legs: vec![(clearing, -START), (member(i), START)],
         };
         ledger.transfer(fund, None).await.unwrap();
@@ -124,7 +124,7 @@ async fn one_key_on_two_nodes_moves_money_once(test_db: TestDb) {
     ];
     let clearing = AccountRef::platform(AccountKind::ProviderClearing, Currency::CNY);
     let fund = Transfer {
-        header: Header::new("transfer", "test", Id::from_i64(0), "fund"),
+        header: Header::new("transfer", "test", Id::from_i64(1), "fund"),
         legs: vec![(clearing, -START), (member(0), START)],
     };
     nodes[0].transfer(fund, None).await.unwrap();

@@ -101,7 +101,7 @@ pub async fn run(args: &BenchArgs) -> Result<(), String> {
     let clearing = AccountRef::platform(AccountKind::ProviderClearing, Currency::CNY);
     for i in 0..MEMBERS {
         let fund = Transfer {
-            header: Header::new("transfer", "bench", Id::from_i64(0), "fund"),
+            header: Header::new("transfer", "bench", Id::from_i64(1), "fund"),
             legs: vec![(clearing, -START), (member(i), START)],
         };
         ledger.transfer(fund, None).await.map_err(|e| e.to_string())?;
